@@ -1,0 +1,61 @@
+/* cgroups.h: the container's cgroup on a cgroup v1 (or hybrid) host or a pure cgroup v2 host.
+ * The same calls work on both; cgroups-v1.c and cgroups-v2.c hold the per-version code. */
+#pragma once
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+#include <sys/types.h>
+
+typedef enum
+{
+  SV_CGROUP_V1 = 1, /* one hierarchy per controller, maybe with a cgroup2 mount beside (hybrid) */
+  SV_CGROUP_V2 = 2, /* unified: /sys/fs/cgroup is cgroup2 */
+} SvCgroupMode;
+
+typedef struct _SvCgroup SvCgroup;
+
+/* One cgroup filesystem as the container should see it at /sys/fs/cgroup/<name>. */
+typedef struct
+{
+  char *name;        /* "memory", "cpu,cpuacct", "systemd", "unified"; "" on pure v2 */
+  char *fstype;      /* "cgroup" or "cgroup2" */
+  char *options;     /* mount data: "memory", "none,name=systemd", "" for cgroup2 */
+  char *host_path;   /* the container's cgroup directory in this hierarchy on the host */
+} SvCgroupHierarchy;
+
+SvCgroupMode sv_cgroup_detect_mode (void);
+
+/* Resolve where the container's cgroup lives.  @cgroups_path is linux.cgroupsPath (may be NULL:
+ * then "/sysvisor/<id>"); with @systemd it has the form "slice:prefix:name".  Creates nothing. */
+SvCgroup *sv_cgroup_new (const char *id, const char *cgroups_path, gboolean systemd, GError **error);
+/* Create the directories in every hierarchy.  Delegation: chown the container's cgroup
+ * directories (and cgroup.procs, tasks, cgroup.subtree_control, cgroup.threads) to
+ * @owner_uid:@owner_gid (container root on the host) so that root inside can make sub-cgroups. */
+gboolean sv_cgroup_create (SvCgroup *cg, uid_t owner_uid, gid_t owner_gid, GError **error);
+/* Apply an OCI linux.resources object.  @json_path is the path of @resources used in errors
+ * ("linux.resources" or "resources file"). */
+gboolean sv_cgroup_apply_resources (SvCgroup *cg, JsonObject *resources, const char *json_path,
+                                    GError **error);
+gboolean sv_cgroup_enter (SvCgroup *cg, pid_t pid, GError **error);
+gboolean sv_cgroup_set_frozen (SvCgroup *cg, gboolean frozen, GError **error);
+gboolean sv_cgroup_is_frozen (SvCgroup *cg);
+/* Pids of every process in the cgroup and its descendants. */
+GArray *sv_cgroup_pids (SvCgroup *cg, GError **error);
+/* Signal every process in the cgroup (kill --all, delete --force). */
+gboolean sv_cgroup_kill_all (SvCgroup *cg, int signo, GError **error);
+/* Remove the cgroup directories (after its processes are gone; retries briefly on EBUSY). */
+gboolean sv_cgroup_destroy (SvCgroup *cg, GError **error);
+/* runc-compatible "events --stats" data: {"cpu":{...},"memory":{...},"pids":{...},...}. */
+JsonNode *sv_cgroup_stats (SvCgroup *cg, GError **error);
+/* The hierarchies to expose inside the container (free with g_ptr_array_unref). */
+GPtrArray *sv_cgroup_hierarchies (SvCgroup *cg);
+/* A path representative of the cgroup, e.g. for the state file and errors. */
+const char *sv_cgroup_path (SvCgroup *cg);
+
+/* Persisted in state.json so that later commands find the same cgroup. */
+JsonNode *sv_cgroup_to_json (SvCgroup *cg);
+SvCgroup *sv_cgroup_from_json (JsonNode *node, GError **error);
+
+void sv_cgroup_free (SvCgroup *cg);
+void sv_cgroup_hierarchy_free (SvCgroupHierarchy *h);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SvCgroup, sv_cgroup_free)

@@ -1,0 +1,177 @@
+/* sysvisor/plugin.h: the one contract between sysvisor-runc and its backends.
+ *
+ * A plugin is a shared object that exports one symbol, sv_plugin_entry(), returning a
+ * const SvPlugin descriptor.  The core opens it with GModule, checks the descriptor's ABI
+ * version (major must be equal, minor may be older than the core's), then calls its hooks.
+ * A plugin reaches the core only through the accessors declared here; it never includes a
+ * core header.  See docs/PLUGINS.md for the lifecycle and a complete example.
+ *
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#ifndef SYSVISOR_PLUGIN_H
+#define SYSVISOR_PLUGIN_H
+
+#include <glib.h>
+#include <gmodule.h>
+
+G_BEGIN_DECLS
+
+#define SV_PLUGIN_ABI_MAJOR 1
+#define SV_PLUGIN_ABI_MINOR 0
+#define SV_PLUGIN_ENTRY_SYMBOL "sv_plugin_entry"
+
+/* The slot a plugin fills.  One plugin per role per container. */
+typedef enum
+{
+  SV_ROLE_IDMAP = 0,  /* chooses the uid/gid mappings of the user namespace */
+  SV_ROLE_SHIFT = 1,  /* makes the rootfs and bind mounts appear owned by container root */
+  SV_ROLE_PROCFS = 2, /* mounts emulated /proc and /sys files into the container */
+  SV_N_ROLES
+} SvRole;
+
+typedef struct _SvHost SvHost;           /* the runtime's view of the host, for probe() */
+typedef struct _SvContainer SvContainer; /* one container being created or deleted */
+
+typedef struct
+{
+  guint32 container_id; /* first id inside the container */
+  guint32 host_id;      /* first id on the host */
+  guint32 size;         /* number of ids */
+} SvIdMapping;
+
+typedef struct _SvPlugin SvPlugin;
+
+/* Every hook is optional (NULL = nothing to do); all of them run as host root, in the
+ * host's namespaces, never in the container's child process.
+ *
+ *  probe    can this host run the plugin?  Called when the plugin is chosen (create, and
+ *           `sysvisor-runc plugins`).  Fail with the reason and the fix.
+ *  prepare  create, before the container's processes exist: allocate ids (idmap),
+ *           validate bind mounts (shift), declare extra mounts (procfs).
+ *  attach   create, once the user namespace exists and its id maps are written
+ *           (sv_container_userns_fd() is valid): hand the core detached mount trees for
+ *           the rootfs and the bind mounts (shift).
+ *  release  delete, or roll back of a failed create.  Must be idempotent and must not
+ *           fail: it may run for a container whose prepare never ran or ran half-way.
+ *
+ * A hook that fails sets @error; the core rolls back every step taken so far (calling
+ * release of every plugin whose prepare ran) and reports the error as one line. */
+struct _SvPlugin
+{
+  guint32 abi_major;  /* SV_PLUGIN_ABI_MAJOR as the plugin was built */
+  guint32 abi_minor;  /* SV_PLUGIN_ABI_MINOR as the plugin was built */
+  gsize struct_size;  /* sizeof (SvPlugin) as the plugin was built */
+  const char *name;   /* e.g. "idmap-exclusive"; also the section name in plugins.conf */
+  SvRole role;
+  const char *description;
+  gboolean (*probe) (SvHost *host, GError **error);
+  gboolean (*prepare) (SvContainer *c, GError **error);
+  gboolean (*attach) (SvContainer *c, GError **error);
+  void (*release) (SvContainer *c);
+  gpointer reserved[8];
+};
+
+/* The one exported symbol.  Use SV_PLUGIN_DEFINE rather than writing it by hand. */
+typedef const SvPlugin *(*SvPluginEntryFunc) (void);
+
+#define SV_PLUGIN_DEFINE(name_, role_, description_, probe_, prepare_, attach_, release_) \
+  G_MODULE_EXPORT const SvPlugin *sv_plugin_entry (void);                               \
+  G_MODULE_EXPORT const SvPlugin *sv_plugin_entry (void)                                \
+  {                                                                                     \
+    static const SvPlugin descriptor = {                                                \
+      .abi_major = SV_PLUGIN_ABI_MAJOR,                                                 \
+      .abi_minor = SV_PLUGIN_ABI_MINOR,                                                 \
+      .struct_size = sizeof (SvPlugin),                                                 \
+      .name = (name_),                                                                  \
+      .role = (role_),                                                                  \
+      .description = (description_),                                                    \
+      .probe = (probe_),                                                                \
+      .prepare = (prepare_),                                                            \
+      .attach = (attach_),                                                              \
+      .release = (release_),                                                            \
+    };                                                                                  \
+    return &descriptor;                                                                 \
+  }
+
+/* ---- Settings: the plugin's own section of plugins.conf ([name] key = value) ---- */
+
+/* NULL when the key is absent.  The string belongs to the core. */
+const char *sv_host_setting (SvHost *host, const char *key);
+const char *sv_container_setting (SvContainer *c, const char *key);
+/* The directory for persistent runtime state (default /var/lib/sysvisor). */
+const char *sv_host_lib_dir (SvHost *host);
+const char *sv_container_lib_dir (SvContainer *c);
+
+/* ---- The container ---- */
+
+const char *sv_container_id (SvContainer *c);
+const char *sv_container_bundle (SvContainer *c);
+/* Absolute host path of the rootfs. */
+const char *sv_container_rootfs (SvContainer *c);
+gboolean sv_container_rootfs_readonly (SvContainer *c);
+/* The state root (--root) and this container's state directory under it. */
+const char *sv_container_state_root (SvContainer *c);
+/* NULL when the spec has no such annotation. */
+const char *sv_container_annotation (SvContainer *c, const char *key);
+
+/* ---- Id mappings (idmap role) ---- */
+
+/* TRUE when config.json itself carries linux.uidMappings (e.g. Docker userns-remap). */
+gboolean sv_container_spec_has_mappings (SvContainer *c);
+/* The current mappings: from the spec, or as set by the idmap plugin. */
+const SvIdMapping *sv_container_uid_mappings (SvContainer *c, guint *n_out);
+const SvIdMapping *sv_container_gid_mappings (SvContainer *c, guint *n_out);
+/* Replace the mappings (idmap role, in prepare). */
+gboolean sv_container_set_mappings (SvContainer *c,
+                                    const SvIdMapping *uid,
+                                    guint n_uid,
+                                    const SvIdMapping *gid,
+                                    guint n_gid,
+                                    GError **error);
+/* The host uid/gid that container root maps to (-1 if unmapped). */
+gint64 sv_container_root_uid (SvContainer *c);
+gint64 sv_container_root_gid (SvContainer *c);
+
+/* ---- Mounts of the spec (shift and procfs roles) ---- */
+
+guint sv_container_n_mounts (SvContainer *c);
+const char *sv_container_mount_type (SvContainer *c, guint i);
+const char *sv_container_mount_source (SvContainer *c, guint i);      /* absolute for binds */
+const char *sv_container_mount_destination (SvContainer *c, guint i); /* inside the container */
+gboolean sv_container_mount_is_bind (SvContainer *c, guint i);
+gboolean sv_container_mount_has_option (SvContainer *c, guint i, const char *option);
+
+/* Add a bind mount of host path @source onto @destination inside the container, made after
+ * the spec's mounts (so it can cover files in /proc and /sys).  procfs role, in prepare. */
+gboolean sv_container_add_bind_mount (SvContainer *c,
+                                      const char *source,
+                                      const char *destination,
+                                      gboolean readonly,
+                                      GError **error);
+
+/* ---- Mount trees (shift role, in attach) ----
+ * A "tree" is a detached mount: a file descriptor from open_tree (OPEN_TREE_CLONE), possibly
+ * ID-mapped with mount_setattr (MOUNT_ATTR_IDMAP, sv_container_userns_fd ()).  The core takes
+ * ownership of every fd passed here (also on failure) and attaches the trees inside the
+ * container's mount namespace. */
+
+/* The container's user namespace (valid in attach only; owned by the core). */
+int sv_container_userns_fd (SvContainer *c);
+/* Use @tree_fd as the root filesystem. */
+gboolean sv_container_set_rootfs_tree (SvContainer *c, int tree_fd, GError **error);
+/* Mount an overlay as root filesystem from inside the user namespace, with the given layer
+ * trees (lower_fds[0] is the topmost lower layer) and upper/work trees (-1 for a read-only
+ * overlay). @options: further overlay options, e.g. "index=off", or NULL. */
+gboolean sv_container_set_rootfs_overlay (SvContainer *c,
+                                          const int *lower_fds,
+                                          guint n_lower,
+                                          int upper_fd,
+                                          int work_fd,
+                                          const char *options,
+                                          GError **error);
+/* Use @tree_fd as the source of bind mount @i of the spec. */
+gboolean sv_container_set_mount_tree (SvContainer *c, guint i, int tree_fd, GError **error);
+
+G_END_DECLS
+
+#endif /* SYSVISOR_PLUGIN_H */

@@ -1,0 +1,25 @@
+/* seccomp.h: compile an OCI linux.seccomp object with libseccomp in the parent; load the
+ * compiled BPF in the container's init right before execve (async-signal-safe). */
+#pragma once
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+typedef struct
+{
+  void *filter;     /* struct sock_filter[] */
+  gsize n_filter;   /* number of instructions */
+  unsigned int flags; /* SECCOMP_FILTER_FLAG_* from linux.seccomp.flags */
+} SvSeccompProgram;
+
+/* @json_path: "linux.seccomp" (used in error messages).  Errors name the field and the fix:
+ * unknown syscall name, unknown action, unknown architecture, SCMP_ACT_NOTIFY/listenerPath
+ * (not supported). */
+SvSeccompProgram *sv_seccomp_compile (JsonObject *seccomp, const char *json_path, GError **error);
+/* Async-signal-safe: seccomp(SECCOMP_SET_MODE_FILTER).  Returns 0 or -errno. */
+int sv_seccomp_load (const SvSeccompProgram *prog);
+void sv_seccomp_program_free (SvSeccompProgram *prog);
+/* For `sysvisor-runc features`: {"enabled":true,"actions":[...],"operators":[...],"archs":[...],
+ * "knownFlags":[...],"supportedFlags":[...]} like runc's. */
+JsonNode *sv_seccomp_features (void);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SvSeccompProgram, sv_seccomp_program_free)
