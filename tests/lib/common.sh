@@ -1,0 +1,295 @@
+# shellcheck shell=bash
+# tests/lib/common.sh - shared helpers for Sysvisor's integration tests.
+#
+# Source it from a bash test script:
+#
+#   #!/bin/bash
+#   set -euo pipefail
+#   . "$(dirname "$0")/../lib/common.sh"
+#   sv_require_root
+#   dir=$(sv_tmpdir)            # removed on exit (registered even from $(...))
+#   sv_on_exit "echo bye"       # cleanup commands run in reverse order on EXIT
+#   assert_eq 0 "$(id -u)" "runs as root"
+#
+# Exit codes follow meson: 0 pass, 77 skip, anything else fail.
+#
+# Variables set here (all may be preset in the environment):
+#   SV_RUNC      path of the built sysvisor-runc (from SYSVISOR_RUNC, else
+#                $MESON_BUILD_ROOT/core/sysvisor-runc, else <src>/build*/core/)
+#   SV_RUNTIME   the runtime a runtime-agnostic helper drives (default SV_RUNC;
+#                set SV_RUNTIME=runc to run a test against the reference)
+#   SV_PROBE     path of the built static tests/probe/sv-probe ("" if not built)
+#   SV_TEST_TMP  the test's private scratch dir under /tmp (removed on exit)
+#   SV_ROOT      a per-test --root (state dir) for the runtime, under SV_TEST_TMP
+#   SV_CACHE_DIR cache of rootfs tarballs (default /var/cache/sysvisor-tests)
+#   SV_SRC_ROOT  the source tree
+
+[ -n "${_SV_COMMON_SH:-}" ] && return 0
+_SV_COMMON_SH=1
+
+SV_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SV_SRC_ROOT=${SV_SRC_ROOT:-$(cd "$SV_LIB_DIR/../.." && pwd)}
+SV_CACHE_DIR=${SV_CACHE_DIR:-/var/cache/sysvisor-tests}
+SV_REF_RUNC=${SV_REF_RUNC:-$(command -v runc || echo /usr/sbin/runc)}
+SV_TEST_NAME=${SV_TEST_NAME:-$(basename "${0:-test}")}
+
+# ---------------------------------------------------------------- logging
+
+sv_log() {
+  printf '[%s %s] %s\n' "$(date +%H:%M:%S)" "$SV_TEST_NAME" "$*" >&2
+}
+
+# sv_fail MSG...: print and exit 1 (the test fails; cleanup still runs).
+sv_fail() {
+  printf 'FAIL: %s\n' "$*" >&2
+  exit 1
+}
+
+# sv_skip MSG...: print why and exit 77 (meson's skip code).
+sv_skip() {
+  printf 'SKIP: %s\n' "$*" >&2
+  exit 77
+}
+
+# ---------------------------------------------------------------- cleanup registry
+#
+# Commands are appended, NUL-separated, to a file owned by the top-level shell,
+# so that a registration made inside a command substitution or a subshell
+# (e.g. dir=$(sv_tmpdir)) is not lost.  The EXIT trap of the top-level shell
+# runs them in reverse order with errexit off; a failing cleanup command is
+# reported but does not stop the others nor change the test's exit status.
+
+_SV_TOP_PID=$$
+_SV_EXIT_FILE=$(mktemp "/tmp/sv-exit.$$.XXXXXX")
+
+sv_on_exit() {
+  [ $# -ge 1 ] || { echo "sv_on_exit: need a command" >&2; return 2; }
+  printf '%s\0' "$*" >>"$_SV_EXIT_FILE"
+}
+
+_sv_run_exit() {
+  local rc=$? i cmd
+  set +e +u
+  trap - EXIT
+  if [ "${BASHPID:-$$}" != "$_SV_TOP_PID" ]; then
+    return "$rc"
+  fi
+  if [ -f "$_SV_EXIT_FILE" ]; then
+    local -a cmds=()
+    mapfile -d '' -t cmds <"$_SV_EXIT_FILE"
+    for ((i = ${#cmds[@]} - 1; i >= 0; i--)); do
+      cmd=${cmds[i]}
+      [ -n "${SV_DEBUG:-}" ] && echo "cleanup: $cmd" >&2
+      ( eval "$cmd" ) || echo "cleanup: '$cmd' failed (status $?)" >&2
+    done
+    rm -f "$_SV_EXIT_FILE"
+  fi
+  exit "$rc"
+}
+trap _sv_run_exit EXIT
+# A signal becomes a normal exit, so the EXIT trap runs.
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
+# ---------------------------------------------------------------- mounts and dirs
+
+# sv_umount_under DIR: unmount every mount point at or below DIR, deepest first.
+sv_umount_under() {
+  local dir mp
+  dir=$(realpath -m "$1")
+  [ -n "$dir" ] && [ "$dir" != / ] || return 1
+  # mountinfo field 5 is the mount point (octal-escaped); sort longest first.
+  while read -r mp; do
+    mp=$(printf '%b' "$mp")
+    umount "$mp" 2>/dev/null || umount -l "$mp" 2>/dev/null || true
+  done < <(awk -v d="$dir" '$5 == d || index($5, d "/") == 1 { print length($5) " " $5 }' \
+             /proc/self/mountinfo | sort -rn | cut -d' ' -f2- )
+}
+
+# sv_rm_tree DIR: unmount what is below DIR, then remove it (never crossing
+# into another file system).
+sv_rm_tree() {
+  local d
+  for d in "$@"; do
+    [ -e "$d" ] || continue
+    case $(realpath -m "$d") in /|/tmp|/var|/run|/var/lib|/usr|/etc|/home) echo "sv_rm_tree: refusing $d" >&2; return 1 ;; esac
+    sv_umount_under "$d"
+    rm -rf --one-file-system "$d" 2>/dev/null || { chattr -R -i "$d" 2>/dev/null; rm -rf --one-file-system "$d"; }
+  done
+}
+
+# sv_tmpdir [PREFIX]: create a directory under /tmp, print its path, remove it on exit.
+sv_tmpdir() {
+  local d
+  d=$(mktemp -d "/tmp/${1:-sv-test}.XXXXXX")
+  chmod 755 "$d"
+  sv_on_exit "sv_rm_tree '$d'"
+  echo "$d"
+}
+
+# ---------------------------------------------------------------- requirements
+
+sv_require_root() {
+  [ "$(id -u)" = 0 ] || sv_skip "$SV_TEST_NAME must run as root (uid is $(id -u))"
+}
+
+# sv_require_cmd CMD...: skip unless every command exists.
+sv_require_cmd() {
+  local c
+  for c in "$@"; do
+    command -v "$c" >/dev/null 2>&1 || sv_skip "'$c' not installed"
+  done
+}
+
+# sv_require_runtime: skip unless $SV_RUNTIME is an executable.
+sv_require_runtime() {
+  [ -n "${SV_RUNTIME:-}" ] && [ -x "$SV_RUNTIME" ] \
+    || sv_skip "runtime not built (SV_RUNTIME='${SV_RUNTIME:-}'; set SYSVISOR_RUNC)"
+}
+
+# sv_require_probe: skip unless the static probe is built.
+sv_require_probe() {
+  [ -n "${SV_PROBE:-}" ] && [ -x "$SV_PROBE" ] \
+    || sv_skip "sv-probe not built (SV_PROBE='${SV_PROBE:-}')"
+}
+
+# ---------------------------------------------------------------- paths of built things
+
+_sv_find_built() {   # _sv_find_built RELPATH: first existing build-dir copy
+  local b
+  for b in ${MESON_BUILD_ROOT:+"$MESON_BUILD_ROOT"} "$SV_SRC_ROOT"/build "$SV_SRC_ROOT"/builddir "$SV_SRC_ROOT"/_build; do
+    [ -x "$b/$1" ] && { echo "$b/$1"; return 0; }
+  done
+  return 1
+}
+
+if [ -z "${SV_RUNC:-}" ]; then
+  if [ -n "${SYSVISOR_RUNC:-}" ]; then
+    SV_RUNC=$SYSVISOR_RUNC
+  elif [ -n "${MESON_BUILD_ROOT:-}" ]; then
+    SV_RUNC=$MESON_BUILD_ROOT/core/sysvisor-runc
+  else
+    SV_RUNC=$(_sv_find_built core/sysvisor-runc || echo "$SV_SRC_ROOT/build/core/sysvisor-runc")
+  fi
+fi
+SV_RUNTIME=${SV_RUNTIME:-$SV_RUNC}
+case $SV_RUNTIME in */*) ;; *) SV_RUNTIME=$(command -v "$SV_RUNTIME" || echo "$SV_RUNTIME") ;; esac
+if [ -z "${SV_PROBE:-}" ]; then
+  SV_PROBE=$(_sv_find_built tests/probe/sv-probe || true)
+fi
+export SV_RUNC SV_RUNTIME SV_PROBE SV_CACHE_DIR
+
+# The per-test scratch dir and runtime state root.  Tests that are skipped
+# before doing anything leave nothing behind: the dir is removed on exit.
+SV_TEST_TMP=$(sv_tmpdir "sv-$SV_TEST_NAME")
+SV_ROOT=$SV_TEST_TMP/state
+mkdir -p "$SV_ROOT"
+chmod 700 "$SV_ROOT"
+
+# ---------------------------------------------------------------- runtime helpers
+
+# sv_rt ARGS...: run $SV_RUNTIME with --root $SV_ROOT.
+sv_rt() {
+  "$SV_RUNTIME" --root "$SV_ROOT" "$@"
+}
+
+# sv_rt_cleanup [RUNTIME [ROOT]]: force-delete every container the runtime
+# knows under ROOT (registered automatically for SV_ROOT; call it for others).
+sv_rt_cleanup() {
+  local rt=${1:-$SV_RUNTIME} root=${2:-$SV_ROOT} id
+  [ -x "$rt" ] && [ -d "$root" ] || return 0
+  for id in $("$rt" --root "$root" list -q 2>/dev/null); do
+    "$rt" --root "$root" kill "$id" KILL >/dev/null 2>&1
+    "$rt" --root "$root" delete -f "$id" >/dev/null 2>&1 \
+      || echo "sv_rt_cleanup: could not delete $id under $root" >&2
+  done
+}
+# Registered after the tmpdir's removal, so it runs before it.
+sv_on_exit "sv_rt_cleanup \"\$SV_RUNTIME\" '$SV_ROOT'"
+
+# ---------------------------------------------------------------- assertions
+#
+# Each assertion prints what was expected and what came, and exits 1 on
+# failure (cleanup still runs).  They work the same with or without set -e.
+
+assert_eq() {
+  local exp=$1 act=$2 msg=${3:-}
+  if [ "$exp" != "$act" ]; then
+    printf 'FAIL: %s\n  expected: %s\n  actual:   %s\n' "${msg:-assert_eq}" "$exp" "$act" >&2
+    exit 1
+  fi
+  [ -n "${SV_VERBOSE:-}" ] && echo "ok: ${msg:-$exp}" >&2
+  return 0
+}
+
+assert_ne() {
+  local unexp=$1 act=$2 msg=${3:-}
+  if [ "$unexp" = "$act" ]; then
+    printf 'FAIL: %s\n  expected anything but: %s\n' "${msg:-assert_ne}" "$unexp" >&2
+    exit 1
+  fi
+  return 0
+}
+
+# assert_match REGEX ACTUAL [MSG]: extended regex (bash =~), unanchored.
+assert_match() {
+  local re=$1 act=$2 msg=${3:-}
+  if ! [[ $act =~ $re ]]; then
+    printf 'FAIL: %s\n  expected to match: %s\n  actual: %s\n' "${msg:-assert_match}" "$re" "$act" >&2
+    exit 1
+  fi
+  return 0
+}
+
+# assert_ok CMD...: CMD must exit 0; its output is shown on failure.
+# The output of the last assert_ok/assert_fail is left in SV_OUT.
+assert_ok() {
+  local rc=0
+  SV_OUT=$("$@" 2>&1) || rc=$?
+  if [ "$rc" != 0 ]; then
+    printf 'FAIL: expected success, got status %s: %s\n%s\n' "$rc" "$*" "$SV_OUT" >&2
+    exit 1
+  fi
+  return 0
+}
+
+# assert_fail CMD...: CMD must exit non-zero.
+assert_fail() {
+  local rc=0
+  SV_OUT=$("$@" 2>&1) || rc=$?
+  if [ "$rc" = 0 ]; then
+    printf 'FAIL: expected failure, but succeeded: %s\n%s\n' "$*" "$SV_OUT" >&2
+    exit 1
+  fi
+  SV_RC=$rc
+  return 0
+}
+
+assert_file_absent() {
+  if [ -e "$1" ] || [ -L "$1" ]; then
+    printf 'FAIL: %s\n  expected absent: %s\n' "${2:-assert_file_absent}" "$1" >&2
+    exit 1
+  fi
+  return 0
+}
+
+assert_file_exists() {
+  if ! [ -e "$1" ]; then
+    printf 'FAIL: %s\n  expected to exist: %s\n' "${2:-assert_file_exists}" "$1" >&2
+    exit 1
+  fi
+  return 0
+}
+
+# assert_no_mounts_under DIR [MSG]
+assert_no_mounts_under() {
+  local dir left
+  dir=$(realpath -m "$1")
+  left=$(awk -v d="$dir" '$5 == d || index($5, d "/") == 1 { print $5 }' /proc/self/mountinfo)
+  if [ -n "$left" ]; then
+    printf 'FAIL: %s\n  mounts left under %s:\n%s\n' "${2:-assert_no_mounts_under}" "$dir" "$left" >&2
+    exit 1
+  fi
+  return 0
+}

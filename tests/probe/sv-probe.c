@@ -1,0 +1,633 @@
+/* sv-probe: a small static program that integration tests run inside
+ * containers to observe what the runtime set up.  Each sub-command prints one
+ * line on stdout (cat prints the file).  Several sub-commands may follow one
+ * another on one command line; each takes a fixed number of arguments:
+ *
+ *   sv-probe hostname ids uidmap
+ *
+ * A failing sub-command prints "error ENAME: message" as its line, the
+ * others still run, and the exit status is 1.
+ *
+ *   owner PATH          uid:gid of PATH (lstat)
+ *   mode PATH           permission bits in octal (e.g. 755, 1777)
+ *   isatty FD           yes | no
+ *   cat FILE            the file's contents
+ *   uidmap | gidmap     /proc/self/{uid,gid}_map, fields single-spaced,
+ *                       lines joined by "; " ("0 165536 65536")
+ *   setgroups           /proc/self/setgroups (allow | deny)
+ *   caps [SET]          Cap<SET> hex from /proc/self/status (SET: Eff default,
+ *                       Prm, Inh, Bnd, Amb)
+ *   nnp                 NoNewPrivs (0 | 1)
+ *   seccomp             Seccomp field (0 disabled, 1 strict, 2 filter)
+ *   rlimit NAME         soft:hard, e.g. "1024:1024" or "unlimited:unlimited"
+ *                       (NAME: NOFILE, NPROC, CORE, ... with or without RLIMIT_)
+ *   hostname            the UTS node name
+ *   ids                 "uid=U gid=G groups=G1,G2" (groups empty when none)
+ *   pid                 getpid()
+ *   cwd                 getcwd()
+ *   env NAME            value of NAME, or "unset"
+ *   umask               current umask in octal
+ *   cgroup              /proc/self/cgroup lines joined by "; "
+ *   mounts DEST         "FSTYPE MOUNT-OPTIONS SUPER-OPTIONS" of the topmost
+ *                       mount at DEST (/proc/self/mountinfo), or error ENOENT
+ *   write PATH TEXT     write TEXT (no newline added) to PATH, create/truncate;
+ *                       prints "ok"
+ *   chown PATH UID GID  prints "ok"
+ *   sysctl-get KEY      /proc/sys/KEY (dots or slashes), trailing newline cut
+ *   oomscore            /proc/self/oom_score_adj
+ *   exit N              exit with status N at once
+ *   sleep SECS          sleep (fractions allowed), prints nothing
+ *   signal-wait         prints "ready", blocks until SIGTERM/SIGINT/SIGHUP/
+ *                       SIGUSR1, prints "got SIGNAME", exits 128+signal
+ *                       (143 for SIGTERM); works as PID 1 (signals blocked and
+ *                       taken with sigwait)
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+static int failed;
+
+static void
+fail_errno (const char *what, int err)
+{
+  const char *name = strerrorname_np (err);
+  printf ("error %s: %s: %s\n", name ? name : "E?", what, strerror (err));
+  failed = 1;
+}
+
+static void
+fail_msg (const char *msg)
+{
+  printf ("error EINVAL: %s\n", msg);
+  failed = 1;
+}
+
+/* Read a whole (small, e.g. /proc) file into a malloc'd NUL-terminated buffer. */
+static char *
+slurp (const char *path, size_t *len_out)
+{
+  int fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return NULL;
+  size_t cap = 4096, len = 0;
+  char *buf = malloc (cap + 1);
+  if (!buf)
+    {
+      close (fd);
+      errno = ENOMEM;
+      return NULL;
+    }
+  for (;;)
+    {
+      if (len == cap)
+        {
+          char *nb = realloc (buf, cap * 2 + 1);
+          if (!nb)
+            {
+              free (buf);
+              close (fd);
+              errno = ENOMEM;
+              return NULL;
+            }
+          buf = nb;
+          cap *= 2;
+        }
+      ssize_t n = read (fd, buf + len, cap - len);
+      if (n < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          int e = errno;
+          free (buf);
+          close (fd);
+          errno = e;
+          return NULL;
+        }
+      if (n == 0)
+        break;
+      len += (size_t) n;
+    }
+  close (fd);
+  buf[len] = '\0';
+  if (len_out)
+    *len_out = len;
+  return buf;
+}
+
+/* Value of "Key:" in /proc/self/status, whitespace-trimmed. */
+static void
+status_field (const char *key)
+{
+  char *buf = slurp ("/proc/self/status", NULL);
+  if (!buf)
+    {
+      fail_errno ("/proc/self/status", errno);
+      return;
+    }
+  size_t klen = strlen (key);
+  for (char *line = buf; line && *line;)
+    {
+      char *nl = strchr (line, '\n');
+      if (nl)
+        *nl = '\0';
+      if (strncmp (line, key, klen) == 0 && line[klen] == ':')
+        {
+          char *v = line + klen + 1;
+          while (*v == ' ' || *v == '\t')
+            v++;
+          printf ("%s\n", v);
+          free (buf);
+          return;
+        }
+      line = nl ? nl + 1 : NULL;
+    }
+  free (buf);
+  printf ("error ENOENT: %s: not in /proc/self/status\n", key);
+  failed = 1;
+}
+
+/* Print a file with runs of blanks squeezed and lines joined by "; ". */
+static void
+condensed (const char *path)
+{
+  char *buf = slurp (path, NULL);
+  if (!buf)
+    {
+      fail_errno (path, errno);
+      return;
+    }
+  int first_line = 1;
+  for (char *line = buf; line && *line;)
+    {
+      char *nl = strchr (line, '\n');
+      if (nl)
+        *nl = '\0';
+      char *save = NULL;
+      int first_word = 1;
+      for (char *w = strtok_r (line, " \t", &save); w; w = strtok_r (NULL, " \t", &save))
+        {
+          if (first_word && !first_line)
+            fputs ("; ", stdout);
+          if (!first_word)
+            fputc (' ', stdout);
+          fputs (w, stdout);
+          first_word = 0;
+          first_line = 0;
+        }
+      line = nl ? nl + 1 : NULL;
+    }
+  fputc ('\n', stdout);
+  free (buf);
+}
+
+/* Print a file's first line (or all of it, lines joined by "; ") without trailing newline. */
+static void
+one_line (const char *path)
+{
+  size_t len;
+  char *buf = slurp (path, &len);
+  if (!buf)
+    {
+      fail_errno (path, errno);
+      return;
+    }
+  while (len > 0 && buf[len - 1] == '\n')
+    buf[--len] = '\0';
+  for (char *p = buf; *p; p++)
+    if (*p == '\n')
+      {
+        fputs ("; ", stdout);
+        continue;
+      }
+    else
+      fputc (*p, stdout);
+  fputc ('\n', stdout);
+  free (buf);
+}
+
+static const struct
+{
+  const char *name;
+  int resource;
+} rlimits[] = {
+  { "AS", RLIMIT_AS },         { "CORE", RLIMIT_CORE },       { "CPU", RLIMIT_CPU },
+  { "DATA", RLIMIT_DATA },     { "FSIZE", RLIMIT_FSIZE },     { "LOCKS", RLIMIT_LOCKS },
+  { "MEMLOCK", RLIMIT_MEMLOCK }, { "MSGQUEUE", RLIMIT_MSGQUEUE }, { "NICE", RLIMIT_NICE },
+  { "NOFILE", RLIMIT_NOFILE }, { "NPROC", RLIMIT_NPROC },     { "RSS", RLIMIT_RSS },
+  { "RTPRIO", RLIMIT_RTPRIO }, { "RTTIME", RLIMIT_RTTIME },   { "SIGPENDING", RLIMIT_SIGPENDING },
+  { "STACK", RLIMIT_STACK },
+};
+
+static void
+print_rlim (rlim_t v)
+{
+  if (v == RLIM_INFINITY)
+    fputs ("unlimited", stdout);
+  else
+    printf ("%llu", (unsigned long long) v);
+}
+
+static void
+do_rlimit (const char *name)
+{
+  if (strncmp (name, "RLIMIT_", 7) == 0)
+    name += 7;
+  for (size_t i = 0; i < sizeof rlimits / sizeof rlimits[0]; i++)
+    if (strcasecmp (name, rlimits[i].name) == 0)
+      {
+        struct rlimit rl;
+        if (getrlimit (rlimits[i].resource, &rl) < 0)
+          {
+            fail_errno ("getrlimit", errno);
+            return;
+          }
+        print_rlim (rl.rlim_cur);
+        fputc (':', stdout);
+        print_rlim (rl.rlim_max);
+        fputc ('\n', stdout);
+        return;
+      }
+  fail_msg ("unknown rlimit name");
+}
+
+static void
+do_ids (void)
+{
+  gid_t groups[NGROUPS_MAX];
+  int n = getgroups (NGROUPS_MAX, groups);
+  if (n < 0)
+    {
+      fail_errno ("getgroups", errno);
+      return;
+    }
+  printf ("uid=%u gid=%u groups=", (unsigned) getuid (), (unsigned) getgid ());
+  for (int i = 0; i < n; i++)
+    printf ("%s%u", i ? "," : "", (unsigned) groups[i]);
+  fputc ('\n', stdout);
+}
+
+/* Undo mountinfo's octal escapes (\040 etc.) in place. */
+static void
+unescape (char *s)
+{
+  char *o = s;
+  while (*s)
+    {
+      if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' && s[3] >= '0'
+          && s[3] <= '7')
+        {
+          *o++ = (char) (((s[1] - '0') << 6) | ((s[2] - '0') << 3) | (s[3] - '0'));
+          s += 4;
+        }
+      else
+        *o++ = *s++;
+    }
+  *o = '\0';
+}
+
+static void
+do_mounts (const char *dest)
+{
+  char *buf = slurp ("/proc/self/mountinfo", NULL);
+  if (!buf)
+    {
+      fail_errno ("/proc/self/mountinfo", errno);
+      return;
+    }
+  char result[4096] = "";
+  for (char *line = buf; line && *line;)
+    {
+      char *nl = strchr (line, '\n');
+      if (nl)
+        *nl = '\0';
+      /* id parent major:minor root mountpoint options [optional...] - fstype source superopts */
+      char *fields[16];
+      int nf = 0;
+      char *save = NULL;
+      for (char *w = strtok_r (line, " ", &save); w && nf < 16; w = strtok_r (NULL, " ", &save))
+        fields[nf++] = w;
+      if (nf >= 10)
+        {
+          int sep = -1;
+          for (int i = 6; i < nf; i++)
+            if (strcmp (fields[i], "-") == 0)
+              {
+                sep = i;
+                break;
+              }
+          unescape (fields[4]);
+          if (sep > 0 && sep + 3 < nf + 1 && strcmp (fields[4], dest) == 0)
+            snprintf (result, sizeof result, "%s %s %s", fields[sep + 1], fields[5],
+                      sep + 3 < nf ? fields[sep + 3] : "");
+        }
+      line = nl ? nl + 1 : NULL;
+    }
+  free (buf);
+  if (result[0])
+    printf ("%s\n", result);
+  else
+    {
+      printf ("error ENOENT: no mount at %s\n", dest);
+      failed = 1;
+    }
+}
+
+static void
+do_write (const char *path, const char *text)
+{
+  int fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0)
+    {
+      fail_errno (path, errno);
+      return;
+    }
+  size_t len = strlen (text), off = 0;
+  while (off < len)
+    {
+      ssize_t n = write (fd, text + off, len - off);
+      if (n < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          fail_errno (path, errno);
+          close (fd);
+          return;
+        }
+      off += (size_t) n;
+    }
+  if (close (fd) < 0)
+    {
+      fail_errno (path, errno);
+      return;
+    }
+  printf ("ok\n");
+}
+
+static void
+do_cat (const char *path)
+{
+  int fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    {
+      fail_errno (path, errno);
+      return;
+    }
+  char buf[8192];
+  fflush (stdout);
+  for (;;)
+    {
+      ssize_t n = read (fd, buf, sizeof buf);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          fail_errno (path, errno);
+          break;
+        }
+      if (n == 0)
+        break;
+      fwrite (buf, 1, (size_t) n, stdout);
+    }
+  close (fd);
+}
+
+static int
+signal_wait (void)
+{
+  sigset_t set;
+  sigemptyset (&set);
+  sigaddset (&set, SIGTERM);
+  sigaddset (&set, SIGINT);
+  sigaddset (&set, SIGHUP);
+  sigaddset (&set, SIGUSR1);
+  /* Blocked signals are queued even for a pid namespace's init. */
+  sigprocmask (SIG_BLOCK, &set, NULL);
+  printf ("ready\n");
+  fflush (stdout);
+  int sig = 0;
+  while (sigwait (&set, &sig) != 0)
+    ;
+  printf ("got SIG%s\n", sigabbrev_np (sig) ? sigabbrev_np (sig) : "?");
+  fflush (stdout);
+  return 128 + sig;
+}
+
+static int
+parse_int (const char *s, long *out)
+{
+  char *end;
+  errno = 0;
+  long v = strtol (s, &end, 10);
+  if (errno || end == s || *end)
+    return -1;
+  *out = v;
+  return 0;
+}
+
+static void
+usage (FILE *f)
+{
+  fputs ("usage: sv-probe CMD [ARGS] [CMD [ARGS]]...\n"
+         "  owner PATH | mode PATH | isatty FD | cat FILE | uidmap | gidmap | setgroups\n"
+         "  caps [Eff|Prm|Inh|Bnd|Amb] | nnp | seccomp | rlimit NAME | hostname | ids | pid\n"
+         "  cwd | env NAME | umask | cgroup | mounts DEST | write PATH TEXT\n"
+         "  chown PATH UID GID | sysctl-get KEY | oomscore | exit N | sleep SECS | signal-wait\n",
+         f);
+}
+
+static const struct
+{
+  const char *name;
+  int nargs;
+} commands[] = {
+  { "owner", 1 }, { "mode", 1 },    { "isatty", 1 },     { "cat", 1 },      { "uidmap", 0 },
+  { "gidmap", 0 }, { "setgroups", 0 }, { "caps", -1 },    { "nnp", 0 },      { "seccomp", 0 },
+  { "rlimit", 1 }, { "hostname", 0 }, { "ids", 0 },       { "pid", 0 },      { "cwd", 0 },
+  { "env", 1 },   { "umask", 0 },   { "cgroup", 0 },     { "mounts", 1 },   { "write", 2 },
+  { "chown", 3 }, { "sysctl-get", 1 }, { "oomscore", 0 }, { "exit", 1 },     { "sleep", 1 },
+  { "signal-wait", 0 }, { "help", 0 },
+};
+
+int
+main (int argc, char **argv)
+{
+  if (argc < 2)
+    {
+      usage (stderr);
+      return 2;
+    }
+  int i = 1;
+  while (i < argc)
+    {
+      const char *cmd = argv[i];
+      int nargs = -2;
+      for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++)
+        if (strcmp (cmd, commands[k].name) == 0)
+          nargs = commands[k].nargs;
+      if (nargs == -2)
+        {
+          fprintf (stderr, "sv-probe: unknown command '%s'\n", cmd);
+          usage (stderr);
+          return 2;
+        }
+      if (nargs == -1) /* caps [SET] */
+        nargs = (i + 1 < argc && strlen (argv[i + 1]) == 3
+                 && strstr ("Eff Prm Inh Bnd Amb", argv[i + 1]) != NULL)
+                    ? 1
+                    : 0;
+      if (i + nargs >= argc)
+        {
+          fprintf (stderr, "sv-probe: '%s' needs %d argument(s)\n", cmd, nargs);
+          return 2;
+        }
+      char **a = argv + i + 1;
+      i += 1 + nargs;
+
+      if (strcmp (cmd, "owner") == 0 || strcmp (cmd, "mode") == 0)
+        {
+          struct stat st;
+          if (lstat (a[0], &st) < 0)
+            fail_errno (a[0], errno);
+          else if (cmd[0] == 'o')
+            printf ("%u:%u\n", (unsigned) st.st_uid, (unsigned) st.st_gid);
+          else
+            printf ("%o\n", (unsigned) (st.st_mode & 07777));
+        }
+      else if (strcmp (cmd, "isatty") == 0)
+        {
+          long fd;
+          if (parse_int (a[0], &fd) < 0)
+            fail_msg ("isatty: FD must be a number");
+          else
+            printf ("%s\n", isatty ((int) fd) ? "yes" : "no");
+        }
+      else if (strcmp (cmd, "cat") == 0)
+        do_cat (a[0]);
+      else if (strcmp (cmd, "uidmap") == 0)
+        condensed ("/proc/self/uid_map");
+      else if (strcmp (cmd, "gidmap") == 0)
+        condensed ("/proc/self/gid_map");
+      else if (strcmp (cmd, "setgroups") == 0)
+        one_line ("/proc/self/setgroups");
+      else if (strcmp (cmd, "caps") == 0)
+        {
+          char key[8];
+          snprintf (key, sizeof key, "Cap%s", nargs ? a[0] : "Eff");
+          status_field (key);
+        }
+      else if (strcmp (cmd, "nnp") == 0)
+        status_field ("NoNewPrivs");
+      else if (strcmp (cmd, "seccomp") == 0)
+        status_field ("Seccomp");
+      else if (strcmp (cmd, "rlimit") == 0)
+        do_rlimit (a[0]);
+      else if (strcmp (cmd, "hostname") == 0)
+        {
+          struct utsname u;
+          if (uname (&u) < 0)
+            fail_errno ("uname", errno);
+          else
+            printf ("%s\n", u.nodename);
+        }
+      else if (strcmp (cmd, "ids") == 0)
+        do_ids ();
+      else if (strcmp (cmd, "pid") == 0)
+        printf ("%ld\n", (long) getpid ());
+      else if (strcmp (cmd, "cwd") == 0)
+        {
+          char buf[PATH_MAX];
+          if (!getcwd (buf, sizeof buf))
+            fail_errno ("getcwd", errno);
+          else
+            printf ("%s\n", buf);
+        }
+      else if (strcmp (cmd, "env") == 0)
+        {
+          const char *v = getenv (a[0]);
+          printf ("%s\n", v ? v : "unset");
+        }
+      else if (strcmp (cmd, "umask") == 0)
+        {
+          mode_t m = umask (0);
+          umask (m);
+          printf ("%04o\n", (unsigned) m);
+        }
+      else if (strcmp (cmd, "cgroup") == 0)
+        one_line ("/proc/self/cgroup");
+      else if (strcmp (cmd, "mounts") == 0)
+        do_mounts (a[0]);
+      else if (strcmp (cmd, "write") == 0)
+        do_write (a[0], a[1]);
+      else if (strcmp (cmd, "chown") == 0)
+        {
+          long uid, gid;
+          if (parse_int (a[1], &uid) < 0 || parse_int (a[2], &gid) < 0)
+            fail_msg ("chown: UID and GID must be numbers");
+          else if (lchown (a[0], (uid_t) uid, (gid_t) gid) < 0)
+            fail_errno (a[0], errno);
+          else
+            printf ("ok\n");
+        }
+      else if (strcmp (cmd, "sysctl-get") == 0)
+        {
+          char path[PATH_MAX];
+          snprintf (path, sizeof path, "/proc/sys/%s", a[0][0] == '/' ? a[0] + 1 : a[0]);
+          /* dots to slashes, as sysctl(8) does, unless slashes are used */
+          if (!strchr (a[0], '/'))
+            for (char *p = path + strlen ("/proc/sys/"); *p; p++)
+              if (*p == '.')
+                *p = '/';
+          one_line (path);
+        }
+      else if (strcmp (cmd, "oomscore") == 0)
+        one_line ("/proc/self/oom_score_adj");
+      else if (strcmp (cmd, "exit") == 0)
+        {
+          long n;
+          if (parse_int (a[0], &n) < 0)
+            fail_msg ("exit: N must be a number");
+          else
+            {
+              fflush (stdout);
+              return (int) (n & 0xff);
+            }
+        }
+      else if (strcmp (cmd, "sleep") == 0)
+        {
+          char *end;
+          double s = strtod (a[0], &end);
+          if (end == a[0] || *end || s < 0)
+            fail_msg ("sleep: SECS must be a number");
+          else
+            {
+              struct timespec ts = { (time_t) s, (long) ((s - (double) (time_t) s) * 1e9) };
+              fflush (stdout);
+              while (nanosleep (&ts, &ts) < 0 && errno == EINTR)
+                ;
+            }
+        }
+      else if (strcmp (cmd, "signal-wait") == 0)
+        {
+          fflush (stdout);
+          return signal_wait ();
+        }
+      else if (strcmp (cmd, "help") == 0)
+        usage (stdout);
+      fflush (stdout);
+    }
+  return failed ? 1 : 0;
+}
