@@ -183,21 +183,23 @@ sv_docker_stop() {
   fi
   # shims and container processes still tied to this daemon's dirs
   local left p
-  left=$(_sv_pids_using "$exec_root" "$data")
+  left=$(_sv_pids_using "$exec_root" "$data" "$exec_root".[0-9]*.[0-9]*)
   if [ -n "$left" ]; then
     echo "sv_docker_stop: killing leftover processes: $left" >&2
     for p in $left; do kill -KILL "$p" 2>/dev/null; done
     for p in $left; do _sv_wait_gone "$p" 5; done
   fi
-  sv_umount_under "$exec_root"
-  sv_umount_under "$data"
-  rm -rf --one-file-system "$exec_root" "$data" 2>/dev/null || {
-    sv_umount_under "$data"; rm -rf --one-file-system "$exec_root" "$data"
-  }
-  if [ -e "$data" ] || [ -e "$exec_root" ]; then
-    echo "sv_docker_stop: could not remove $data or $exec_root" >&2
-    return 1
-  fi
+  # with userns-remap, dockerd also makes EXEC_ROOT.UID.GID beside the exec root
+  local d
+  for d in "$exec_root" "$exec_root".[0-9]*.[0-9]* "$data"; do
+    [ -e "$d" ] || continue
+    sv_umount_under "$d"
+    rm -rf --one-file-system "$d" 2>/dev/null || { sv_umount_under "$d"; rm -rf --one-file-system "$d"; }
+    if [ -e "$d" ]; then
+      echo "sv_docker_stop: could not remove $d" >&2
+      return 1
+    fi
+  done
 }
 
 # sv_docker_image_exists NAME
