@@ -12,6 +12,9 @@
 #   assert_eq 0 "$(id -u)" "runs as root"
 #
 # Exit codes follow meson: 0 pass, 77 skip, anything else fail.
+# common.sh owns the EXIT, INT, TERM and HUP traps: register cleanups with
+# sv_on_exit instead of setting a trap (a SIGTERM from meson's timeout
+# becomes exit 143 and the cleanups still run).
 #
 # Variables set here (all may be preset in the environment):
 #   SV_RUNC      path of the built sysvisor-runc (from SYSVISOR_RUNC, else
@@ -21,6 +24,7 @@
 #   SV_PROBE     path of the built static tests/probe/sv-probe ("" if not built)
 #   SV_TEST_TMP  the test's private scratch dir under /tmp (removed on exit)
 #   SV_ROOT      a per-test --root (state dir) for the runtime, under SV_TEST_TMP
+#   SV_ID        a token unique to this run: name containers "$SV_ID-NAME"
 #   SV_CACHE_DIR cache of rootfs tarballs (default /var/cache/sysvisor-tests)
 #   SV_SRC_ROOT  the source tree
 
@@ -184,6 +188,10 @@ export SV_RUNC SV_RUNTIME SV_PROBE SV_CACHE_DIR
 # before doing anything leave nothing behind: the dir is removed on exit.
 SV_TEST_TMP=$(sv_tmpdir "sv-$SV_TEST_NAME")
 SV_ROOT=$SV_TEST_TMP/state
+# A token unique to this test run, for container ids: runc-style runtimes
+# derive the cgroup path from the id when the spec has no cgroupsPath, so two
+# tests running "c1" at the same time would share a cgroup.  Use "$SV_ID-c1".
+SV_ID=sv${SV_TEST_TMP##*.}
 mkdir -p "$SV_ROOT"
 chmod 700 "$SV_ROOT"
 
@@ -207,6 +215,17 @@ sv_rt_cleanup() {
 }
 # Registered after the tmpdir's removal, so it runs before it.
 sv_on_exit "sv_rt_cleanup \"\$SV_RUNTIME\" '$SV_ROOT'"
+
+# sv_wait_until SECONDS CMD...: poll CMD every 0.1 s until it succeeds;
+# returns 1 if it never did within SECONDS.
+sv_wait_until() {
+  local secs=$1 i; shift
+  for ((i = 0; i < secs * 10; i++)); do
+    "$@" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  "$@" >/dev/null 2>&1
+}
 
 # ---------------------------------------------------------------- assertions
 #

@@ -82,14 +82,14 @@ assert_eq "0:0" "$(stat -c %u:%g "$b/rootfs/bin/busybox")" "rootfs owned by root
 assert_eq 1777 "$(stat -c %a "$b/rootfs/tmp")" "tmp is 1777"
 assert_match '^user:x:1000:1000:' "$(grep ^user: "$b/rootfs/etc/passwd")" "passwd has user"
 sv_spec_set "$b" '.hostname = $h' --arg h selftest-host
-out=$(sv_rt run --bundle "$b" st-1 2>&1)
+out=$(sv_rt run --bundle "$b" "$SV_ID-st-1" 2>&1)
 assert_eq "selftest-host 0 0" "$(echo $out)" "hostname and ids inside the container"
 
 if [ -n "${SV_PROBE:-}" ] && [ -x "$SV_PROBE" ]; then
   sv_log "sv-probe under $SV_RUNTIME"
   assert_file_exists "$b/rootfs/sv-probe" "probe copied into the rootfs"
   sv_spec_args "$b" /sv-probe hostname ids nnp rlimit NOFILE isatty 1 mounts /proc
-  out=$(sv_rt run --bundle "$b" st-2 </dev/null 2>&1)
+  out=$(sv_rt run --bundle "$b" "$SV_ID-st-2" </dev/null 2>&1)
   assert_eq "selftest-host
 uid=0 gid=0 groups=
 1
@@ -97,14 +97,14 @@ uid=0 gid=0 groups=
 no
 proc rw,relatime rw" "$out" "probe lines"
   sv_spec_args "$b" /sv-probe exit 7
-  rc=0; sv_rt run --bundle "$b" st-3 >/dev/null 2>&1 || rc=$?
+  rc=0; sv_rt run --bundle "$b" "$SV_ID-st-3" >/dev/null 2>&1 || rc=$?
   assert_eq 7 "$rc" "probe exit status passes through"
   sv_spec_args "$b" /sv-probe signal-wait
-  sv_rt run --bundle "$b" st-4 >"$SV_TEST_TMP/sw.out" 2>&1 &
+  sv_rt run --bundle "$b" "$SV_ID-st-4" >"$SV_TEST_TMP/sw.out" 2>&1 &
   swpid=$!
   for _ in $(seq 50); do grep -q ready "$SV_TEST_TMP/sw.out" && break; sleep 0.1; done
-  assert_eq ready "$(head -1 "$SV_TEST_TMP/sw.out")" "signal-wait is ready"
-  sv_rt kill st-4 TERM
+  assert_ok grep -qx ready "$SV_TEST_TMP/sw.out"
+  sv_rt kill "$SV_ID-st-4" TERM
   rc=0; wait "$swpid" || rc=$?
   assert_eq 143 "$rc" "signal-wait exits 143 on SIGTERM (as PID 1)"
 else
@@ -112,8 +112,8 @@ else
 fi
 # a container left running is removed by the registry (checked by the caller's eye: list is empty)
 sv_spec_args "$b" sleep 1000
-sv_rt run -d --bundle "$b" st-left >/dev/null 2>&1
-assert_eq running "$(sv_rt state st-left | jq -r .status)" "detached container runs"
+sv_rt run -d --bundle "$b" "$SV_ID-st-left" >/dev/null 2>&1
+assert_eq running "$(sv_rt state "$SV_ID-st-left" | jq -r .status)" "detached container runs"
 sv_rt_cleanup
 assert_eq "" "$(sv_rt list -q)" "sv_rt_cleanup removed it"
 
