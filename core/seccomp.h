@@ -16,10 +16,13 @@ typedef struct
  * unknown syscall name, unknown action, unknown architecture, SCMP_ACT_NOTIFY/listenerPath
  * (not supported). */
 SvSeccompProgram *sv_seccomp_compile (JsonObject *seccomp, const char *json_path, GError **error);
-/* Async-signal-safe: seccomp(SECCOMP_SET_MODE_FILTER).  Returns 0 or -errno. */
+/* Async-signal-safe: seccomp(SECCOMP_SET_MODE_FILTER).  Returns 0 or -errno (-EINVAL for a
+ * NULL or empty program, -ESRCH when SECCOMP_FILTER_FLAG_TSYNC could not sync a thread). */
 int sv_seccomp_load (const SvSeccompProgram *prog);
 void sv_seccomp_program_free (SvSeccompProgram *prog);
 /* For `sysvisor-runc features`: {"enabled":true,"actions":[...],"operators":[...],"archs":[...],
  * "knownFlags":[...],"supportedFlags":[...]} like runc's. */
 JsonNode *sv_seccomp_features (void);
+/* "2.5.4": the linked libseccomp, for `features` annotations (io.github.seccomp.libseccomp.version). */
+char *sv_seccomp_library_version (void);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SvSeccompProgram, sv_seccomp_program_free)
