@@ -16,7 +16,7 @@
 #undef G_LOG_DOMAIN
 #define G_LOG_DOMAIN "sysvisor"
 
-#include "seccomp.h"
+#include "sv-seccomp.h"
 
 #include <errno.h>
 #include <gio/gio.h>
@@ -28,10 +28,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-/* libseccomp's header is also called seccomp.h, and the core's include directory (which
- * holds ours) comes first in the search path, so name libseccomp's through a directory that
- * only the system include directories have. */
-#include <linux/../seccomp.h>
+#include <seccomp.h>
 
 #ifndef SECCOMP_FILTER_FLAG_SPEC_ALLOW
 #define SECCOMP_FILTER_FLAG_SPEC_ALLOW (1UL << 2)

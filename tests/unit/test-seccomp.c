@@ -5,7 +5,7 @@
  *
  * SPDX-License-Identifier: Apache-2.0
  */
-#include "seccomp.h"
+#include "sv-seccomp.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,0 +1,147 @@
+/* commands.c: the table of commands and the helpers they share. */
+#include "cli.h"
+
+#include "log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static const SvCommand commands[] = {
+  { "create", "[command options] <container-id>", "create a container",
+    "  --bundle, -b DIR        path to the bundle (default: the current directory)\n"
+    "  --console-socket PATH   unix socket that receives the pty master (process.terminal)\n"
+    "  --pid-file FILE         write the container's init pid to FILE\n"
+    "  --preserve-fds N        pass N more fds (3, 4, ...) to the container\n"
+    "  --no-pivot, --no-new-keyring  accepted for runc compatibility (no effect)\n",
+    sv_cmd_create, TRUE },
+  { "start", "<container-id>", "start a created container (run its process)", "", sv_cmd_start,
+    TRUE },
+  { "run", "[command options] <container-id>", "create and start a container, and wait for it",
+    "  --bundle, -b DIR        path to the bundle (default: the current directory)\n"
+    "  --console-socket PATH   unix socket that receives the pty master (process.terminal)\n"
+    "  --detach, -d            do not wait: leave the container running\n"
+    "  --keep                  do not delete the container after it exits\n"
+    "  --pid-file FILE         write the container's init pid to FILE\n"
+    "  --preserve-fds N        pass N more fds (3, 4, ...) to the container\n"
+    "  --no-pivot, --no-new-keyring  accepted for runc compatibility (no effect)\n",
+    sv_cmd_run, TRUE },
+  { "state", "<container-id>", "print the state of a container (OCI state JSON)", "",
+    sv_cmd_state, TRUE },
+  { "kill", "[command options] <container-id> [signal]",
+    "send a signal (default SIGTERM) to a container's init",
+    "  --all, -a               send it to every process of the container\n", sv_cmd_kill, TRUE },
+  { "delete", "[command options] <container-id>", "delete a container and its resources",
+    "  --force, -f             kill the container first if it is running\n", sv_cmd_delete,
+    TRUE },
+  { "list", "[command options]", "list the containers",
+    "  --format, -f table|json output format (default table)\n"
+    "  --quiet, -q             print only the ids\n",
+    sv_cmd_list, TRUE },
+  { "spec", "[command options]", "write a default config.json for a system container",
+    "  --bundle, -b DIR        where to write config.json (default: the current directory)\n"
+    "  --rootless              accepted for runc compatibility (every container has a user "
+    "namespace)\n",
+    sv_cmd_spec, FALSE },
+  { "plugins", "[command options]", "show the backend chosen for each role and its health",
+    "  --format table|json     output format (default table)\n", sv_cmd_plugins, FALSE },
+};
+
+const SvCommand *
+sv_cli_commands (guint *n_out)
+{
+  *n_out = G_N_ELEMENTS (commands);
+  return commands;
+}
+
+const SvCommand *
+sv_cli_find (const char *name)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (strcmp (commands[i].name, name) == 0)
+      return &commands[i];
+  return NULL;
+}
+
+int
+sv_cli_fail (GError *error)
+{
+  sv_log_report_error (error);
+  g_error_free (error);
+  return 1;
+}
+
+int
+sv_cli_usage (const char *cmd, const char *fmt, ...)
+{
+  va_list ap;
+  g_autofree char *msg = NULL;
+  GError *error;
+
+  va_start (ap, fmt);
+  msg = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  error = g_error_new (G_OPTION_ERROR, G_OPTION_ERROR_FAILED, "%s%s%s; see 'sysvisor-runc %s%s--help'",
+                       cmd != NULL ? cmd : "", cmd != NULL ? ": " : "", msg,
+                       cmd != NULL ? cmd : "", cmd != NULL ? " " : "");
+  return sv_cli_fail (error);
+}
+
+int
+sv_cli_help (const SvCommand *cmd)
+{
+  printf ("NAME:\n   sysvisor-runc %s - %s\n\nUSAGE:\n   sysvisor-runc %s %s\n", cmd->name,
+          cmd->summary, cmd->name, cmd->usage);
+  if (cmd->help[0] != '\0')
+    printf ("\nOPTIONS:\n%s", cmd->help);
+  printf ("  --help, -h              show this help\n");
+  return 0;
+}
+
+int
+sv_cli_getopt (const SvCommand *cmd, int argc, char **argv, const struct option *longopts,
+               const char *shortopts, int *help_status)
+{
+  g_autofree char *shorts = g_strconcat (":h", shortopts, NULL);
+  int c;
+
+  opterr = 0;
+  c = getopt_long (argc, argv, shorts, longopts, NULL);
+  if (c == 'h')
+    {
+      *help_status = sv_cli_help (cmd);
+      return '?';
+    }
+  if (c == '?')
+    {
+      const char *bad = argv[optind - 1];
+      *help_status = optopt != 0 ? sv_cli_usage (cmd->name, "unknown option -%c", optopt)
+                                 : sv_cli_usage (cmd->name, "unknown option %s", bad);
+      return '?';
+    }
+  if (c == ':')
+    {
+      *help_status = sv_cli_usage (cmd->name, "option %s needs a value", argv[optind - 1]);
+      return '?';
+    }
+  return c;
+}
+
+gboolean
+sv_cli_need_args (const SvCommand *cmd, int argc, char **argv, int min, int max)
+{
+  int n = argc - optind;
+
+  if (n < min)
+    {
+      sv_cli_usage (cmd->name, "%s", min == 1 ? "the container id is missing"
+                                              : "arguments are missing");
+      return FALSE;
+    }
+  if (n > max)
+    {
+      sv_cli_usage (cmd->name, "unexpected argument \"%s\"", argv[optind + max]);
+      return FALSE;
+    }
+  return TRUE;
+}

@@ -1,0 +1,413 @@
+/* container-api.c: the accessors that plugins use (declared in sysvisor/plugin.h). */
+#include "container.h"
+
+#include "utils.h"
+
+#include <string.h>
+
+static void
+extra_mount_free (SvExtraMount *m)
+{
+  g_free (m->source);
+  g_free (m->destination);
+  sv_close_fdp (&m->tree_fd);
+  g_free (m);
+}
+
+static void
+overlay_free (SvOverlayRootfs *o)
+{
+  if (o == NULL)
+    return;
+  for (guint i = 0; i < o->n_lower; i++)
+    sv_close_fdp (&o->lower_fds[i]);
+  g_free (o->lower_fds);
+  sv_close_fdp (&o->upper_fd);
+  sv_close_fdp (&o->work_fd);
+  g_free (o->options);
+  g_free (o);
+}
+
+static GArray *
+maps_from_spec (GArray *spec_maps)
+{
+  GArray *out = g_array_new (FALSE, FALSE, sizeof (SvIdMapping));
+
+  for (guint i = 0; spec_maps != NULL && i < spec_maps->len; i++)
+    {
+      SvIdMap *m = &g_array_index (spec_maps, SvIdMap, i);
+      SvIdMapping x = { m->container_id, m->host_id, m->size };
+      g_array_append_val (out, x);
+    }
+  return out;
+}
+
+GArray *
+sv_container_mappings_as_spec (GArray *maps)
+{
+  GArray *out = g_array_new (FALSE, FALSE, sizeof (SvIdMap));
+
+  for (guint i = 0; i < maps->len; i++)
+    {
+      SvIdMapping *m = &g_array_index (maps, SvIdMapping, i);
+      SvIdMap x = { m->container_id, m->host_id, m->size };
+      g_array_append_val (out, x);
+    }
+  return out;
+}
+
+static SvContainer *
+container_alloc (SvHost *host, const char *id)
+{
+  SvContainer *c = g_new0 (SvContainer, 1);
+
+  c->host = host;
+  c->id = g_strdup (id);
+  c->userns_fd = -1;
+  c->rootfs_tree_fd = -1;
+  c->extra_mounts = g_ptr_array_new_with_free_func ((GDestroyNotify) extra_mount_free);
+  return c;
+}
+
+SvContainer *
+sv_container_new (SvHost *host, const char *id, SvSpec *spec)
+{
+  SvContainer *c = container_alloc (host, id);
+
+  c->spec = spec;
+  c->bundle = g_strdup (spec->bundle);
+  c->rootfs = g_strdup (spec->rootfs);
+  c->uid_mappings = maps_from_spec (spec->uid_mappings);
+  c->gid_mappings = maps_from_spec (spec->gid_mappings);
+  c->mount_tree_fds = g_new (int, spec->mounts->len + 1);
+  for (guint i = 0; i < spec->mounts->len; i++)
+    c->mount_tree_fds[i] = -1;
+  return c;
+}
+
+SvContainer *
+sv_container_new_from_state (SvHost *host, const char *id, const char *bundle,
+                             const char *rootfs, GArray *uid_maps, GArray *gid_maps,
+                             JsonNode *annotations)
+{
+  SvContainer *c = container_alloc (host, id);
+
+  c->bundle = g_strdup (bundle);
+  c->rootfs = g_strdup (rootfs);
+  c->uid_mappings = maps_from_spec (uid_maps);
+  c->gid_mappings = maps_from_spec (gid_maps);
+  c->annotations = annotations != NULL ? json_node_copy (annotations) : NULL;
+  return c;
+}
+
+void
+sv_container_free (SvContainer *c)
+{
+  if (c == NULL)
+    return;
+  g_free (c->id);
+  g_free (c->bundle);
+  g_free (c->rootfs);
+  g_clear_pointer (&c->uid_mappings, g_array_unref);
+  g_clear_pointer (&c->gid_mappings, g_array_unref);
+  sv_close_fdp (&c->rootfs_tree_fd);
+  overlay_free (c->overlay);
+  for (guint i = 0; c->spec != NULL && c->mount_tree_fds != NULL && i < c->spec->mounts->len; i++)
+    sv_close_fdp (&c->mount_tree_fds[i]);
+  g_free (c->mount_tree_fds);
+  g_clear_pointer (&c->extra_mounts, g_ptr_array_unref);
+  g_clear_pointer (&c->annotations, json_node_unref);
+  g_free (c);
+}
+
+/* ---- settings ---- */
+
+const char *
+sv_host_setting (SvHost *host, const char *key)
+{
+  g_autofree char *v = NULL;
+
+  if (host->keyfile == NULL || host->section == NULL)
+    return NULL;
+  v = g_key_file_get_string (host->keyfile, host->section, key, NULL);
+  if (v == NULL)
+    return NULL;
+  /* Interned so that the pointer stays valid for the process' life, as documented. */
+  return g_intern_string (g_strstrip (v));
+}
+
+const char *
+sv_container_setting (SvContainer *c, const char *key)
+{
+  return sv_host_setting (c->host, key);
+}
+
+const char *
+sv_host_lib_dir (SvHost *host)
+{
+  return host->lib_dir;
+}
+
+const char *
+sv_container_lib_dir (SvContainer *c)
+{
+  return c->host->lib_dir;
+}
+
+/* ---- the container ---- */
+
+const char *
+sv_container_id (SvContainer *c)
+{
+  return c->id;
+}
+
+const char *
+sv_container_bundle (SvContainer *c)
+{
+  return c->bundle;
+}
+
+const char *
+sv_container_rootfs (SvContainer *c)
+{
+  return c->rootfs;
+}
+
+gboolean
+sv_container_rootfs_readonly (SvContainer *c)
+{
+  return c->spec != NULL && c->spec->rootfs_readonly;
+}
+
+const char *
+sv_container_state_root (SvContainer *c)
+{
+  return c->host->state_root;
+}
+
+const char *
+sv_container_annotation (SvContainer *c, const char *key)
+{
+  JsonObject *o;
+  JsonNode *n;
+
+  if (c->spec != NULL)
+    return sv_spec_annotation (c->spec, key);
+  if (c->annotations == NULL || !JSON_NODE_HOLDS_OBJECT (c->annotations))
+    return NULL;
+  o = json_node_get_object (c->annotations);
+  n = json_object_get_member (o, key);
+  if (n == NULL || !JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (n);
+}
+
+/* ---- id mappings ---- */
+
+gboolean
+sv_container_spec_has_mappings (SvContainer *c)
+{
+  return c->spec != NULL && c->spec->spec_has_mappings;
+}
+
+const SvIdMapping *
+sv_container_uid_mappings (SvContainer *c, guint *n_out)
+{
+  *n_out = c->uid_mappings->len;
+  return (const SvIdMapping *) (gpointer) c->uid_mappings->data;
+}
+
+const SvIdMapping *
+sv_container_gid_mappings (SvContainer *c, guint *n_out)
+{
+  *n_out = c->gid_mappings->len;
+  return (const SvIdMapping *) (gpointer) c->gid_mappings->data;
+}
+
+static gboolean
+validate_mappings (const char *what, const SvIdMapping *maps, guint n, GError **error)
+{
+  if (n == 0 || n > 340)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "%s mappings: %u entries; give 1 to 340", what, n);
+      return FALSE;
+    }
+  for (guint i = 0; i < n; i++)
+    if (maps[i].size == 0 || (guint64) maps[i].host_id + maps[i].size > G_MAXUINT32
+        || (guint64) maps[i].container_id + maps[i].size > G_MAXUINT32)
+      {
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                     "%s mapping %u (%u %u %u) is empty or out of range", what, i,
+                     maps[i].container_id, maps[i].host_id, maps[i].size);
+        return FALSE;
+      }
+  return TRUE;
+}
+
+gboolean
+sv_container_set_mappings (SvContainer *c, const SvIdMapping *uid, guint n_uid,
+                           const SvIdMapping *gid, guint n_gid, GError **error)
+{
+  if (!validate_mappings ("uid", uid, n_uid, error) || !validate_mappings ("gid", gid, n_gid, error))
+    return FALSE;
+  g_array_set_size (c->uid_mappings, 0);
+  g_array_append_vals (c->uid_mappings, uid, n_uid);
+  g_array_set_size (c->gid_mappings, 0);
+  g_array_append_vals (c->gid_mappings, gid, n_gid);
+  return TRUE;
+}
+
+static gint64
+root_of (GArray *maps)
+{
+  for (guint i = 0; i < maps->len; i++)
+    if (g_array_index (maps, SvIdMapping, i).container_id == 0)
+      return g_array_index (maps, SvIdMapping, i).host_id;
+  return -1;
+}
+
+gint64
+sv_container_root_uid (SvContainer *c)
+{
+  return root_of (c->uid_mappings);
+}
+
+gint64
+sv_container_root_gid (SvContainer *c)
+{
+  return root_of (c->gid_mappings);
+}
+
+/* ---- mounts ---- */
+
+static SvMount *
+mount_at (SvContainer *c, guint i)
+{
+  if (c->spec == NULL || i >= c->spec->mounts->len)
+    return NULL;
+  return g_ptr_array_index (c->spec->mounts, i);
+}
+
+guint
+sv_container_n_mounts (SvContainer *c)
+{
+  return c->spec != NULL ? c->spec->mounts->len : 0;
+}
+
+const char *
+sv_container_mount_type (SvContainer *c, guint i)
+{
+  SvMount *m = mount_at (c, i);
+  return m != NULL ? m->type : NULL;
+}
+
+const char *
+sv_container_mount_source (SvContainer *c, guint i)
+{
+  SvMount *m = mount_at (c, i);
+  return m != NULL ? m->source : NULL;
+}
+
+const char *
+sv_container_mount_destination (SvContainer *c, guint i)
+{
+  SvMount *m = mount_at (c, i);
+  return m != NULL ? m->destination : NULL;
+}
+
+gboolean
+sv_container_mount_is_bind (SvContainer *c, guint i)
+{
+  SvMount *m = mount_at (c, i);
+  return m != NULL && m->bind;
+}
+
+gboolean
+sv_container_mount_has_option (SvContainer *c, guint i, const char *option)
+{
+  SvMount *m = mount_at (c, i);
+  return m != NULL && m->options != NULL && g_strv_contains ((const char *const *) m->options,
+                                                             option);
+}
+
+gboolean
+sv_container_add_bind_mount (SvContainer *c, const char *source, const char *destination,
+                             gboolean readonly, GError **error)
+{
+  SvExtraMount *m;
+
+  if (!g_path_is_absolute (source) || !g_path_is_absolute (destination))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "bind mount %s on %s: both paths must be absolute", source, destination);
+      return FALSE;
+    }
+  m = g_new0 (SvExtraMount, 1);
+  m->source = g_strdup (source);
+  m->destination = g_strdup (destination);
+  m->readonly = readonly;
+  m->tree_fd = -1;
+  g_ptr_array_add (c->extra_mounts, m);
+  return TRUE;
+}
+
+/* ---- mount trees ---- */
+
+int
+sv_container_userns_fd (SvContainer *c)
+{
+  return c->userns_fd;
+}
+
+gboolean
+sv_container_set_rootfs_tree (SvContainer *c, int tree_fd, GError **error)
+{
+  if (tree_fd < 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "rootfs tree: invalid fd");
+      return FALSE;
+    }
+  sv_close_fdp (&c->rootfs_tree_fd);
+  c->rootfs_tree_fd = tree_fd;
+  return TRUE;
+}
+
+gboolean
+sv_container_set_rootfs_overlay (SvContainer *c, const int *lower_fds, guint n_lower,
+                                 int upper_fd, int work_fd, const char *options, GError **error)
+{
+  SvOverlayRootfs *o = g_new0 (SvOverlayRootfs, 1);
+
+  o->lower_fds = g_memdup2 (lower_fds, sizeof (int) * n_lower);
+  o->n_lower = n_lower;
+  o->upper_fd = upper_fd;
+  o->work_fd = work_fd;
+  o->options = g_strdup (options);
+  if (n_lower == 0 || (upper_fd < 0) != (work_fd < 0))
+    {
+      overlay_free (o);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "overlay rootfs: needs at least one lower layer, and upper and work together");
+      return FALSE;
+    }
+  overlay_free (c->overlay);
+  c->overlay = o;
+  return TRUE;
+}
+
+gboolean
+sv_container_set_mount_tree (SvContainer *c, guint i, int tree_fd, GError **error)
+{
+  if (mount_at (c, i) == NULL || tree_fd < 0)
+    {
+      sv_close_fdp (&tree_fd);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "mount tree: no mount %u in the spec", i);
+      return FALSE;
+    }
+  sv_close_fdp (&c->mount_tree_fds[i]);
+  c->mount_tree_fds[i] = tree_fd;
+  return TRUE;
+}

@@ -1,0 +1,644 @@
+/* create.c: the flow of `create` (see DESIGN.md, "The flow of one create").
+ *
+ *   load spec and plugins -> state dir -> plugins' prepare (ids) -> cgroup -> clone the init
+ *   -> id maps, cgroup, limits -> plugins' attach (mount trees) -> GO -> [hooks] -> READY
+ *   -> state.json.  Any failure undoes every step already taken. */
+#include "create.h"
+
+#include "cgroups.h"
+#include "hooks.h"
+#include "init.h"
+#include "namespaces.h"
+#include "plugin-host.h"
+#include "sv-seccomp.h"
+#include "state.h"
+#include "sync.h"
+#include "terminal.h"
+#include "utils.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+/* Until an idmap plugin chooses, a container gets this range. */
+#define SV_FALLBACK_HOST_ID 165536
+#define SV_FALLBACK_SIZE 65536
+
+typedef struct
+{
+  const SvCreateOptions *opts;
+  SvSpec *spec;
+  SvPluginsConf *conf;
+  SvPluginHost *plugins;
+  SvContainer *c;
+  SvCgroup *cgroup;
+  SvState *state;
+  SvSeccompProgram *seccomp;
+  GPtrArray *hierarchies;
+  char *fifo;
+  gboolean dir_created;
+  gboolean prepared;
+  gboolean cgroup_created;
+  pid_t child;
+  int sync_fd;
+  int child_sync_fd;
+  int rootfs_dir_fd;
+  int fifo_fd;
+  int console_fd;
+  int host_proc_fd;
+} Create;
+
+static void
+create_rollback (Create *x)
+{
+  g_autoptr (GError) local = NULL;
+
+  if (x->child > 0)
+    {
+      kill (x->child, SIGKILL);
+      while (waitpid (x->child, NULL, 0) < 0 && errno == EINTR)
+        ;
+    }
+  if (x->cgroup_created && !sv_cgroup_destroy (x->cgroup, &local))
+    g_warning ("rollback: %s", local->message);
+  if (x->prepared)
+    sv_plugin_host_release (x->plugins, x->c);
+  g_clear_error (&local);
+  if (x->dir_created && !sv_state_remove (x->opts->root, x->opts->id, &local))
+    g_warning ("rollback: %s", local->message);
+}
+
+static void
+create_clear (Create *x)
+{
+  sv_close_fdp (&x->sync_fd);
+  sv_close_fdp (&x->child_sync_fd);
+  sv_close_fdp (&x->rootfs_dir_fd);
+  sv_close_fdp (&x->fifo_fd);
+  if (x->opts->console_sock_fd < 0)
+    sv_close_fdp (&x->console_fd);
+  sv_close_fdp (&x->host_proc_fd);
+  g_clear_pointer (&x->hierarchies, g_ptr_array_unref);
+  g_clear_pointer (&x->seccomp, sv_seccomp_program_free);
+  g_clear_pointer (&x->state, sv_state_free);
+  g_clear_pointer (&x->cgroup, sv_cgroup_free);
+  g_clear_pointer (&x->c, sv_container_free);
+  g_clear_pointer (&x->plugins, sv_plugin_host_free);
+  g_clear_pointer (&x->conf, sv_plugins_conf_free);
+  g_clear_pointer (&x->spec, sv_spec_free);
+  g_free (x->fifo);
+}
+
+static gboolean
+check_process (SvSpec *spec, const SvCreateOptions *opts, GError **error)
+{
+  SvProcess *p = spec->process;
+  gboolean has_console = opts->console_socket != NULL || opts->console_sock_fd >= 0;
+
+  if (p == NULL)
+    {
+      g_set_error (error, SV_SPEC_ERROR, SV_SPEC_ERROR_MISSING,
+                   "%s/config.json: process: required to create a container", spec->bundle);
+      return FALSE;
+    }
+  if (p->terminal && !has_console)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "process.terminal is true but no --console-socket was given; give one, or "
+                   "set \"terminal\": false in config.json");
+      return FALSE;
+    }
+  if (!p->terminal && opts->console_socket != NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "--console-socket was given but process.terminal is false; drop the flag or "
+                   "set \"terminal\": true");
+      return FALSE;
+    }
+  if (p->apparmor_profile != NULL && p->apparmor_profile[0] != '\0'
+      && !g_file_test ("/sys/kernel/security/apparmor", G_FILE_TEST_IS_DIR))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   "process.apparmorProfile \"%s\": AppArmor is not enabled on this host; "
+                   "remove the field or enable AppArmor",
+                   p->apparmor_profile);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+create_load (Create *x, GError **error)
+{
+  x->spec = sv_spec_load (x->opts->bundle, error);
+  if (x->spec == NULL || !check_process (x->spec, x->opts, error))
+    return FALSE;
+  if (!sv_hooks_validate (x->spec->hooks, error))
+    {
+      g_prefix_error (error, "%s/config.json: ", x->spec->bundle);
+      return FALSE;
+    }
+  if (x->spec->seccomp != NULL)
+    {
+      x->seccomp = sv_seccomp_compile (x->spec->seccomp, "linux.seccomp", error);
+      if (x->seccomp == NULL)
+        {
+          g_prefix_error (error, "%s/config.json: ", x->spec->bundle);
+          return FALSE;
+        }
+    }
+  x->conf = sv_plugins_conf_load (sv_plugins_conf_path (x->opts->plugins_conf), error);
+  if (x->conf == NULL)
+    return FALSE;
+  x->plugins = sv_plugin_host_new (x->conf, x->opts->root);
+  return sv_plugin_host_select (x->plugins, x->spec->spec_has_mappings, error);
+}
+
+static void
+fill_state (Create *x)
+{
+  SvState *st = g_new0 (SvState, 1);
+
+  st->id = g_strdup (x->opts->id);
+  st->dir = sv_state_dir (x->opts->root, x->opts->id);
+  st->bundle = g_strdup (x->spec->bundle);
+  st->rootfs = g_strdup (x->spec->rootfs);
+  st->created = sv_rfc3339_now ();
+  st->creator_pid = getpid ();
+  st->creator_starttime = sv_proc_starttime (getpid ());
+  st->systemd_cgroup = x->opts->systemd_cgroup;
+  st->annotations = x->spec->annotations != NULL
+                        ? json_node_init_object (json_node_alloc (), x->spec->annotations)
+                        : NULL;
+  st->hooks = x->spec->hooks != NULL ? json_node_init_object (json_node_alloc (), x->spec->hooks)
+                                     : NULL;
+  for (int r = 0; r < SV_N_ROLES; r++)
+    if (x->plugins->role[r] != NULL)
+      st->plugins[r] = g_strdup (x->plugins->role[r]->name);
+  st->uid_mappings = g_array_new (FALSE, FALSE, sizeof (SvIdMap));
+  st->gid_mappings = g_array_new (FALSE, FALSE, sizeof (SvIdMap));
+  x->state = st;
+}
+
+static gboolean
+create_state_dir (Create *x, GError **error)
+{
+  if (!sv_state_create_dir (x->opts->root, x->opts->id, error))
+    return FALSE;
+  x->dir_created = TRUE;
+  fill_state (x);
+  return sv_state_save (x->opts->root, x->state, error);
+}
+
+static gboolean
+choose_mappings (Create *x, GError **error)
+{
+  SvContainer *c = x->c;
+
+  if (c->uid_mappings->len == 0)
+    {
+      SvIdMapping m = { 0, SV_FALLBACK_HOST_ID, SV_FALLBACK_SIZE };
+      g_debug ("no idmap plugin chose mappings: using %u:%u", m.host_id, m.size);
+      if (!sv_container_set_mappings (c, &m, 1, &m, 1, error))
+        return FALSE;
+    }
+  if (sv_container_root_uid (c) < 0 || sv_container_root_gid (c) < 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "container root (uid/gid 0) is not mapped by linux.uidMappings/gidMappings; "
+                   "map container id 0 to a host range");
+      return FALSE;
+    }
+  g_array_unref (x->state->uid_mappings);
+  g_array_unref (x->state->gid_mappings);
+  x->state->uid_mappings = sv_container_mappings_as_spec (c->uid_mappings);
+  x->state->gid_mappings = sv_container_mappings_as_spec (c->gid_mappings);
+  return TRUE;
+}
+
+static gboolean
+create_cgroup (Create *x, GError **error)
+{
+  x->cgroup = sv_cgroup_new (x->opts->id, x->spec->cgroups_path, x->opts->systemd_cgroup, error);
+  if (x->cgroup == NULL
+      || !sv_cgroup_create (x->cgroup, (uid_t) sv_container_root_uid (x->c),
+                            (gid_t) sv_container_root_gid (x->c), error))
+    return FALSE;
+  x->cgroup_created = TRUE;
+  if (x->spec->resources != NULL
+      && !sv_cgroup_apply_resources (x->cgroup, x->spec->resources, "linux.resources", error))
+    return FALSE;
+  x->state->cgroup = sv_cgroup_to_json (x->cgroup);
+  x->hierarchies = sv_cgroup_hierarchies (x->cgroup);
+  return TRUE;
+}
+
+static gboolean
+create_prepare (Create *x, GError **error)
+{
+  x->c = sv_container_new (&x->plugins->host, x->opts->id, x->spec);
+  x->prepared = TRUE;
+  return sv_plugin_host_prepare (x->plugins, x->c, error) && choose_mappings (x, error)
+         && create_cgroup (x, error) && sv_state_save (x->opts->root, x->state, error);
+}
+
+static gboolean
+open_fifo (Create *x, GError **error)
+{
+  x->fifo = sv_state_fifo_path (x->opts->root, x->opts->id);
+  if (mkfifo (x->fifo, 0622) < 0 || chmod (x->fifo, 0622) < 0)
+    {
+      sv_set_error_errno (error, errno, "create %s", x->fifo);
+      return FALSE;
+    }
+  x->fifo_fd = open (x->fifo, O_PATH | O_CLOEXEC);
+  if (x->fifo_fd < 0)
+    {
+      sv_set_error_errno (error, errno, "open %s", x->fifo);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+create_open_fds (Create *x, GError **error)
+{
+  int sp[2];
+
+  if (!open_fifo (x, error))
+    return FALSE;
+  x->rootfs_dir_fd = open (x->spec->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  x->host_proc_fd = open ("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (x->rootfs_dir_fd < 0 || x->host_proc_fd < 0)
+    {
+      sv_set_error_errno (error, errno, "open %s", x->rootfs_dir_fd < 0 ? x->spec->rootfs : "/proc");
+      return FALSE;
+    }
+  if (x->opts->console_sock_fd >= 0)
+    x->console_fd = x->opts->console_sock_fd;
+  else if (x->spec->process->terminal)
+    {
+      x->console_fd = sv_terminal_connect_socket (x->opts->console_socket, error);
+      if (x->console_fd < 0)
+        return FALSE;
+    }
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+    {
+      sv_set_error_errno (error, errno, "socketpair");
+      return FALSE;
+    }
+  x->sync_fd = sp[0];
+  x->child_sync_fd = sp[1];
+  return TRUE;
+}
+
+static void
+init_config (Create *x, SvInitConfig *cfg)
+{
+  *cfg = (SvInitConfig){
+    .spec = x->spec,
+    .process = x->spec->process,
+    .extra_mounts = x->c->extra_mounts,
+    .cgroup_hierarchies = x->hierarchies,
+    .seccomp = x->seccomp,
+    .sync_fd = x->child_sync_fd,
+    .rootfs_dir_fd = x->rootfs_dir_fd,
+    .fifo_fd = x->fifo_fd,
+    .console_fd = x->console_fd,
+    .host_proc_fd = x->host_proc_fd,
+    .preserve_fds = x->opts->preserve_fds,
+    .new_cgroupns = sv_spec_namespace (x->spec, CLONE_NEWCGROUP) != NULL,
+    .hook_pause = sv_hooks_has (x->spec->hooks, "prestart")
+                  || sv_hooks_has (x->spec->hooks, "createRuntime")
+                  || sv_hooks_has (x->spec->hooks, "createContainer"),
+    .envp = x->spec->process->env,
+  };
+}
+
+static gboolean
+create_spawn (Create *x, GError **error)
+{
+  SvInitConfig cfg;
+  SvNsJoin join = { 0 };
+  sv_autofd saved_cwd = -1;
+  long pid;
+
+  init_config (x, &cfg);
+  if (!sv_ns_join_paths (x->spec, &join, error))
+    return FALSE;
+  /* The init attaches the rootfs on its working directory (see mounts.c). */
+  saved_cwd = open (".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (saved_cwd < 0 || fchdir (x->rootfs_dir_fd) < 0)
+    {
+      sv_set_error_errno (error, errno, "enter %s", x->spec->rootfs);
+      sv_ns_restore (&join);
+      return FALSE;
+    }
+  pid = syscall (SYS_clone, (unsigned long) (sv_ns_clone_flags (x->spec) | SIGCHLD), NULL, NULL,
+                 NULL, NULL);
+  if (pid == 0)
+    {
+      close (x->sync_fd);
+      sv_init_run (&cfg);
+    }
+  sv_ns_restore (&join);
+  if (fchdir (saved_cwd) < 0)
+    g_warning ("cannot return to the working directory: %s", g_strerror (errno));
+  if (pid < 0)
+    {
+      sv_set_error_errno (error, errno, "clone the container's init");
+      return FALSE;
+    }
+  x->child = (pid_t) pid;
+  sv_close_fdp (&x->child_sync_fd);
+  g_debug ("container init is pid %ld", pid);
+  return TRUE;
+}
+
+/* Raising a hard limit needs CAP_SYS_RESOURCE, which some hosts withhold even from root:
+ * then the limit is capped at ours, with a warning, rather than failing the container. */
+static gboolean
+create_rlimits (Create *x, GError **error)
+{
+  GArray *rl = x->spec->process->rlimits;
+
+  for (guint i = 0; i < rl->len; i++)
+    {
+      SvRlimit *r = &g_array_index (rl, SvRlimit, i);
+      struct rlimit want = { (rlim_t) r->soft, (rlim_t) r->hard }, ours;
+      if (prlimit (x->child, (enum __rlimit_resource) r->resource, &want, NULL) == 0)
+        continue;
+      if (errno != EPERM || getrlimit ((enum __rlimit_resource) r->resource, &ours) < 0)
+        {
+          sv_set_error_errno (error, errno, "process.rlimits[%u]", i);
+          return FALSE;
+        }
+      want.rlim_max = MIN (want.rlim_max, ours.rlim_max);
+      want.rlim_cur = MIN (want.rlim_cur, want.rlim_max);
+      g_warning ("process.rlimits[%u]: this host does not let root raise the hard limit "
+                 "(no CAP_SYS_RESOURCE); using %llu:%llu",
+                 i, (unsigned long long) want.rlim_cur, (unsigned long long) want.rlim_max);
+      if (prlimit (x->child, (enum __rlimit_resource) r->resource, &want, NULL) < 0)
+        {
+          sv_set_error_errno (error, errno, "process.rlimits[%u]", i);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+static gboolean
+create_oom_score (Create *x, GError **error)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *value = NULL;
+  g_autoptr (GError) local = NULL;
+
+  if (!x->spec->process->has_oom_score_adj)
+    return TRUE;
+  path = g_strdup_printf ("/proc/%d/oom_score_adj", (int) x->child);
+  value = g_strdup_printf ("%d", x->spec->process->oom_score_adj);
+  if (sv_write_existing_file (path, value, &local))
+    return TRUE;
+  if (!g_error_matches (local, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED))
+    {
+      g_propagate_prefixed_error (error, g_steal_pointer (&local), "process.oomScoreAdj: ");
+      return FALSE;
+    }
+  /* Lowering the score needs CAP_SYS_RESOURCE: keep ours, as a user would want. */
+  g_warning ("process.oomScoreAdj %s: not permitted on this host (no CAP_SYS_RESOURCE); "
+             "keeping the inherited score",
+             value);
+  return TRUE;
+}
+
+static int
+clone_tree (const char *path, gboolean recursive, GError **error)
+{
+  int fd = open_tree (AT_FDCWD, path,
+                      OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0));
+
+  if (fd < 0)
+    sv_set_error_errno (error, errno, "clone mount tree of %s", path);
+  return fd;
+}
+
+static gboolean
+set_tree_flags (int fd, unsigned long flags, const char *what, GError **error)
+{
+  struct mount_attr attr = { 0 };
+
+  if (flags & MS_RDONLY)
+    attr.attr_set |= MOUNT_ATTR_RDONLY;
+  if (flags & MS_NOSUID)
+    attr.attr_set |= MOUNT_ATTR_NOSUID;
+  if (flags & MS_NODEV)
+    attr.attr_set |= MOUNT_ATTR_NODEV;
+  if (flags & MS_NOEXEC)
+    attr.attr_set |= MOUNT_ATTR_NOEXEC;
+  if (flags & MS_NOATIME)
+    attr.attr_set |= MOUNT_ATTR_NOATIME;
+  if (attr.attr_set == 0)
+    return TRUE;
+  if (mount_setattr (fd, "", AT_EMPTY_PATH, &attr, sizeof attr) < 0)
+    {
+      sv_set_error_errno (error, errno, "set options of %s", what);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Trees the shift plugin did not provide are plain clones, made here as host root. */
+static gboolean
+make_default_trees (Create *x, GError **error)
+{
+  SvContainer *c = x->c;
+
+  if (c->rootfs_tree_fd < 0 && c->overlay == NULL)
+    {
+      c->rootfs_tree_fd = clone_tree (c->rootfs, TRUE, error);
+      if (c->rootfs_tree_fd < 0)
+        return FALSE;
+    }
+  for (guint i = 0; i < x->spec->mounts->len; i++)
+    {
+      SvMount *m = g_ptr_array_index (x->spec->mounts, i);
+      if (!m->bind)
+        continue;
+      if (c->mount_tree_fds[i] < 0 && !g_file_test (m->source, G_FILE_TEST_EXISTS))
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                       "mounts[%u].source: %s does not exist; create it or fix the path", i,
+                       m->source);
+          return FALSE;
+        }
+      if (c->mount_tree_fds[i] < 0 && (c->mount_tree_fds[i] = clone_tree (m->source, m->rbind,
+                                                                          error)) < 0)
+        return FALSE;
+      if (!set_tree_flags (c->mount_tree_fds[i], m->flags, m->destination, error))
+        return FALSE;
+    }
+  for (guint i = 0; i < c->extra_mounts->len; i++)
+    {
+      SvExtraMount *e = g_ptr_array_index (c->extra_mounts, i);
+      e->tree_fd = clone_tree (e->source, FALSE, error);
+      if (e->tree_fd < 0
+          || !set_tree_flags (e->tree_fd, e->readonly ? MS_RDONLY | MS_NOSUID | MS_NODEV : 0,
+                              e->destination, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+send_go (Create *x, GError **error)
+{
+  SvContainer *c = x->c;
+  g_autoptr (GArray) fds = g_array_new (FALSE, FALSE, sizeof (int));
+  SvSyncMsg msg = { .type = SV_SYNC_GO };
+
+  if (c->overlay != NULL)
+    {
+      g_array_append_vals (fds, c->overlay->lower_fds, c->overlay->n_lower);
+      if (c->overlay->upper_fd >= 0)
+        {
+          g_array_append_val (fds, c->overlay->upper_fd);
+          g_array_append_val (fds, c->overlay->work_fd);
+        }
+      msg.overlay_n_lower = c->overlay->n_lower;
+      msg.overlay_has_upper = c->overlay->upper_fd >= 0;
+      g_strlcpy (msg.text, c->overlay->options != NULL ? c->overlay->options : "", sizeof msg.text);
+    }
+  else
+    g_array_append_val (fds, c->rootfs_tree_fd);
+  for (guint i = 0; i < x->spec->mounts->len; i++)
+    if (((SvMount *) g_ptr_array_index (x->spec->mounts, i))->bind)
+      g_array_append_val (fds, c->mount_tree_fds[i]);
+  for (guint i = 0; i < c->extra_mounts->len; i++)
+    g_array_append_val (fds, ((SvExtraMount *) g_ptr_array_index (c->extra_mounts, i))->tree_fd);
+  msg.n_fds = fds->len;
+  if (!sv_sync_send (x->sync_fd, &msg, (int *) (gpointer) fds->data, fds->len))
+    {
+      sv_set_error_errno (error, errno ? errno : EPIPE, "hand the mount trees to the init");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+create_configure_child (Create *x, GError **error)
+{
+  g_autofree char *userns = g_strdup_printf ("/proc/%d/ns/user", (int) x->child);
+  sv_autofd userns_fd = -1;
+  gboolean ok;
+
+  if (!sv_ns_write_maps (x->child, x->state->uid_mappings, x->state->gid_mappings, error)
+      || !sv_cgroup_enter (x->cgroup, x->child, error) || !create_rlimits (x, error)
+      || !create_oom_score (x, error))
+    return FALSE;
+  userns_fd = open (userns, O_RDONLY | O_CLOEXEC);
+  if (userns_fd < 0)
+    {
+      sv_set_error_errno (error, errno, "open %s", userns);
+      return FALSE;
+    }
+  x->c->userns_fd = userns_fd;
+  ok = sv_plugin_host_attach (x->plugins, x->c, error);
+  x->c->userns_fd = -1;
+  return ok && make_default_trees (x, error) && send_go (x, error);
+}
+
+static JsonNode *
+creating_state (Create *x)
+{
+  x->state->pid = x->child;
+  return sv_state_to_oci (x->state);
+}
+
+static gboolean
+run_create_hooks (Create *x, GError **error)
+{
+  g_autoptr (JsonNode) st = creating_state (x);
+  SvSyncMsg msg = { .type = SV_SYNC_CONTINUE };
+
+  x->state->pid = 0;
+  if (!sv_hooks_run (x->spec->hooks, "prestart", st, error)
+      || !sv_hooks_run (x->spec->hooks, "createRuntime", st, error)
+      || !sv_hooks_run (x->spec->hooks, "createContainer", st, error))
+    return FALSE;
+  if (!sv_sync_send (x->sync_fd, &msg, NULL, 0))
+    {
+      sv_set_error_errno (error, EPIPE, "resume the container's init after hooks");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+create_wait_ready (Create *x, GError **error)
+{
+  for (;;)
+    {
+      SvSyncMsg msg = { 0 };
+      if (!sv_sync_recv (x->sync_fd, &msg, NULL, 0))
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                       "the container's init exited before it was ready");
+          return FALSE;
+        }
+      if (msg.type == SV_SYNC_READY)
+        return TRUE;
+      if (msg.type == SV_SYNC_ERROR)
+        {
+          g_set_error_literal (error, G_IO_ERROR, msg.errnum, msg.text);
+          return FALSE;
+        }
+      if (msg.type == SV_SYNC_HOOKS && !run_create_hooks (x, error))
+        return FALSE;
+    }
+}
+
+static gboolean
+create_commit (Create *x, GError **error)
+{
+  x->state->pid = x->child;
+  x->state->starttime = sv_proc_starttime (x->child);
+  if (!sv_state_save (x->opts->root, x->state, error))
+    return FALSE;
+  if (x->opts->pid_file != NULL)
+    {
+      g_autofree char *text = g_strdup_printf ("%d", (int) x->child);
+      g_autofree char *abs = g_canonicalize_filename (x->opts->pid_file, NULL);
+      if (!sv_write_file_atomic (abs, text, -1, 0644, error))
+        {
+          g_prefix_error (error, "--pid-file: ");
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+gboolean
+sv_create_container (const SvCreateOptions *opts, pid_t *pid_out, GError **error)
+{
+  Create x = { .opts = opts, .sync_fd = -1, .child_sync_fd = -1, .rootfs_dir_fd = -1,
+               .fifo_fd = -1, .console_fd = -1, .host_proc_fd = -1 };
+  gboolean ok;
+
+  ok = sv_state_validate_id (opts->id, error) && create_load (&x, error)
+       && create_state_dir (&x, error) && create_prepare (&x, error)
+       && create_open_fds (&x, error) && create_spawn (&x, error)
+       && create_configure_child (&x, error) && create_wait_ready (&x, error)
+       && create_commit (&x, error);
+  if (!ok)
+    create_rollback (&x);
+  else
+    *pid_out = x.child;
+  create_clear (&x);
+  return ok;
+}

@@ -1,0 +1,22 @@
+/* create.h: creating a container (the flow of `create`, and the first half of `run`). */
+#pragma once
+
+#include <glib.h>
+#include <sys/types.h>
+
+typedef struct
+{
+  const char *root;            /* --root */
+  const char *id;
+  const char *bundle;
+  const char *pid_file;        /* NULL = none */
+  const char *console_socket;  /* NULL = none */
+  const char *plugins_conf;    /* --plugins-conf, NULL = default */
+  gboolean systemd_cgroup;
+  guint preserve_fds;
+  int console_sock_fd;         /* run: our own end instead of console_socket, or -1 */
+} SvCreateOptions;
+
+/* Create the container; on success its init waits for `start`, and *pid_out is its pid.
+ * On failure everything done so far is undone. */
+gboolean sv_create_container (const SvCreateOptions *opts, pid_t *pid_out, GError **error);

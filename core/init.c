@@ -1,0 +1,187 @@
+/* init.c: the container's init, from clone to execve.
+ *
+ *   wait for the parent (id maps, cgroup, mount trees) -> become root of the user namespace
+ *   -> cgroup namespace -> hostname -> rootfs and mounts -> [hooks] -> pivot_root -> masked and
+ *   read-only paths -> terminal -> user and capabilities -> READY -> exec fifo -> execve. */
+#include "init.h"
+
+#include "sync.h"
+#include "utils.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+
+G_GNUC_NORETURN static void
+fail (SvInitConfig *cfg, GError *error)
+{
+  SvSyncMsg msg = { .type = SV_SYNC_ERROR };
+
+  msg.errnum = error->domain == G_IO_ERROR ? error->code : 0;
+  g_strlcpy (msg.text, error->message, sizeof msg.text);
+  sv_sync_send (cfg->sync_fd, &msg, NULL, 0);
+  _exit (1);
+}
+
+static gboolean
+receive_trees (SvInitConfig *cfg, SvInitTrees *t, GError **error)
+{
+  SvSyncMsg msg = { 0 };
+
+  t->fds = g_new0 (int, 256);
+  if (!sv_sync_recv (cfg->sync_fd, &msg, t->fds, 256) || msg.type != SV_SYNC_GO)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE, "the runtime went away");
+      return FALSE;
+    }
+  t->n_fds = msg.n_fds;
+  t->overlay_n_lower = msg.overlay_n_lower;
+  t->overlay_has_upper = msg.overlay_has_upper != 0;
+  t->overlay_options = g_strdup (msg.text);
+  return TRUE;
+}
+
+static gboolean
+become_root (SvInitConfig *cfg, GError **error)
+{
+  if (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0)
+    {
+      sv_set_error_errno (error, errno, "become root in the user namespace (is id 0 mapped?)");
+      return FALSE;
+    }
+  if (cfg->new_cgroupns && unshare (CLONE_NEWCGROUP) < 0)
+    {
+      sv_set_error_errno (error, errno, "create the cgroup namespace");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+set_names (SvSpec *spec, GError **error)
+{
+  if (spec->hostname != NULL && spec->hostname[0] != '\0'
+      && sethostname (spec->hostname, strlen (spec->hostname)) < 0)
+    {
+      sv_set_error_errno (error, errno, "hostname \"%s\"", spec->hostname);
+      return FALSE;
+    }
+  if (spec->domainname != NULL && spec->domainname[0] != '\0'
+      && setdomainname (spec->domainname, strlen (spec->domainname)) < 0)
+    {
+      sv_set_error_errno (error, errno, "domainname \"%s\"", spec->domainname);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Let the parent run hooks that need the container's namespaces but not yet its root. */
+static gboolean
+pause_for_hooks (SvInitConfig *cfg, GError **error)
+{
+  SvSyncMsg msg = { .type = SV_SYNC_HOOKS };
+
+  if (!cfg->hook_pause)
+    return TRUE;
+  if (!sv_sync_send (cfg->sync_fd, &msg, NULL, 0)
+      || !sv_sync_recv (cfg->sync_fd, &msg, NULL, 0) || msg.type != SV_SYNC_CONTINUE)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE, "the runtime went away");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+write_sysctls (SvSpec *spec, GError **error)
+{
+  for (guint i = 0; i < spec->sysctl_keys->len; i++)
+    {
+      const char *key = spec->sysctl_keys->pdata[i];
+      g_autofree char *rel = g_strdelimit (g_strdup (key), ".", '/');
+      g_autofree char *path = g_build_filename ("/proc/sys", rel, NULL);
+      if (!sv_write_existing_file (path, spec->sysctl_values->pdata[i], error))
+        {
+          g_prefix_error (error, "linux.sysctl \"%s\" (is it namespaced? only sysctls of the "
+                          "container's own namespaces can be set): ", key);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+static gboolean
+setup_filesystem (SvInitConfig *cfg, SvInitTrees *t, GError **error)
+{
+  sv_autofd rootfd = -1;
+
+  if (!sv_mounts_attach_rootfs (cfg, t, &rootfd, error) || !sv_mounts_spec (cfg, rootfd, t, error)
+      || !sv_devices_setup (cfg, rootfd, error) || !sv_mounts_extra (cfg, rootfd, t, error)
+      || !pause_for_hooks (cfg, error) || !sv_mounts_pivot (rootfd, error)
+      || !sv_devices_symlinks (cfg, error))
+    return FALSE;
+  if (cfg->process->terminal && cfg->console_fd >= 0 && !sv_terminal_setup_child (cfg, error))
+    return FALSE;
+  return write_sysctls (cfg->spec, error) && sv_mounts_finish (cfg, error);
+}
+
+/* Block until `start` opens the fifo for reading.  The fifo is reached through the host's
+ * /proc, opened before pivot_root, so it works even when the container mounts no /proc. */
+static void
+wait_for_start (SvInitConfig *cfg)
+{
+  g_autofree char *rel = NULL;
+  int fd;
+
+  if (cfg->fifo_fd < 0)
+    return;
+  rel = g_strdup_printf ("self/fd/%d", cfg->fifo_fd);
+  fd = openat (cfg->host_proc_fd, rel, O_WRONLY | O_CLOEXEC);
+  if (fd < 0 || !sv_write_all (fd, "0", 1))
+    _exit (1);
+  close (fd);
+  close (cfg->fifo_fd);
+  close (cfg->host_proc_fd);
+}
+
+void
+sv_init_run (SvInitConfig *cfg)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *exec_path = NULL;
+  SvInitTrees trees = { 0 };
+  SvSyncMsg ready = { .type = SV_SYNC_READY };
+
+  prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  if (!receive_trees (cfg, &trees, &error) || !become_root (cfg, &error)
+      || !set_names (cfg->spec, &error) || !setup_filesystem (cfg, &trees, &error))
+    fail (cfg, error);
+  /* As runc: a missing cwd is created (by container root) before switching users. */
+  if (chdir (cfg->process->cwd) < 0 && errno == ENOENT
+      && g_mkdir_with_parents (cfg->process->cwd, 0755) < 0)
+    {
+      sv_set_error_errno (&error, errno, "create process.cwd %s", cfg->process->cwd);
+      fail (cfg, error);
+    }
+  if (!sv_process_set_user_caps (cfg->process, &error))
+    fail (cfg, error);
+  if (chdir (cfg->process->cwd) < 0)
+    {
+      sv_set_error_errno (&error, errno, "process.cwd %s (as uid %u)", cfg->process->cwd,
+                          cfg->process->uid);
+      fail (cfg, error);
+    }
+  exec_path = sv_process_find_exec (cfg->process, cfg->envp, &error);
+  if (exec_path == NULL)
+    fail (cfg, error);
+  /* From here on the init must outlive `create`. */
+  prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
+  if (!sv_sync_send (cfg->sync_fd, &ready, NULL, 0))
+    _exit (1);
+  close (cfg->sync_fd);
+  wait_for_start (cfg);
+  sv_process_exec (cfg, exec_path);
+}

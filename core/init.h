@@ -1,0 +1,59 @@
+/* init.h: the container's init process, between clone and execve.
+ *
+ * The parent prepares everything in an SvInitConfig before clone; the child only reads it.
+ * The parent is single-threaded, so the child may allocate; it reports every failure to the
+ * parent over the sync socket as one message and exits. */
+#pragma once
+
+#include "container.h"
+#include "sv-seccomp.h"
+#include "spec.h"
+
+typedef struct
+{
+  SvSpec *spec;
+  SvProcess *process;
+  GPtrArray *extra_mounts;    /* SvExtraMount (destinations) */
+  GPtrArray *cgroup_hierarchies; /* SvCgroupHierarchy, may be NULL */
+  SvSeccompProgram *seccomp;  /* NULL = none */
+  int sync_fd;
+  int rootfs_dir_fd;          /* O_PATH of the rootfs directory: where the rootfs is attached */
+  int fifo_fd;                /* O_PATH of exec.fifo; -1: exec right away */
+  int console_fd;             /* connected --console-socket, or -1 */
+  int host_proc_fd;           /* O_PATH of the host's /proc */
+  guint preserve_fds;         /* fds 3..3+N-1 stay open across exec */
+  gboolean new_cgroupns;
+  gboolean hook_pause;        /* stop before pivot_root for createRuntime/createContainer hooks */
+  char **envp;
+} SvInitConfig;
+
+/* Runs in the child; never returns. */
+void sv_init_run (SvInitConfig *cfg) G_GNUC_NORETURN;
+
+/* Pieces used by init.c, in the order they run. */
+typedef struct
+{
+  int *fds;       /* received from the parent; owned */
+  guint n_fds;
+  guint next;     /* next fd to consume */
+  guint overlay_n_lower;
+  gboolean overlay_has_upper;
+  char *overlay_options;
+} SvInitTrees;
+
+gboolean sv_mounts_attach_rootfs (SvInitConfig *cfg, SvInitTrees *t, int *rootfd_out,
+                                  GError **error);
+gboolean sv_mounts_spec (SvInitConfig *cfg, int rootfd, SvInitTrees *t, GError **error);
+gboolean sv_mounts_extra (SvInitConfig *cfg, int rootfd, SvInitTrees *t, GError **error);
+gboolean sv_mounts_pivot (int rootfd, GError **error);
+gboolean sv_mounts_finish (SvInitConfig *cfg, GError **error);
+gboolean sv_devices_setup (SvInitConfig *cfg, int rootfd, GError **error);
+gboolean sv_devices_symlinks (SvInitConfig *cfg, GError **error);
+gboolean sv_terminal_setup_child (SvInitConfig *cfg, GError **error);
+gboolean sv_process_set_user_caps (SvProcess *p, GError **error);
+char *sv_process_find_exec (SvProcess *p, char **envp, GError **error);
+void sv_process_exec (SvInitConfig *cfg, const char *path) G_GNUC_NORETURN;
+
+/* Open @path under @rootfd (RESOLVE_IN_ROOT), creating missing parents as directories and the
+ * last component as a directory or an empty file.  Returns an O_PATH fd. */
+int sv_open_in_root_create (int rootfd, const char *path, gboolean dir, GError **error);

@@ -1,0 +1,327 @@
+/* json-util.c: typed reads of json-glib objects that name the JSON path of a bad field. */
+#include "json-util.h"
+
+#include <math.h>
+
+G_DEFINE_QUARK (sv-spec-error-quark, sv_spec_error)
+
+char *
+sv_json_path (const char *parent, const char *member)
+{
+  if (parent == NULL || parent[0] == '\0')
+    return g_strdup (member);
+  return g_strconcat (parent, ".", member, NULL);
+}
+
+char *
+sv_json_path_index (const char *parent, guint index)
+{
+  return g_strdup_printf ("%s[%u]", parent, index);
+}
+
+static const char *
+node_kind (JsonNode *node)
+{
+  if (JSON_NODE_HOLDS_NULL (node))
+    return "null";
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    return "an object";
+  if (JSON_NODE_HOLDS_ARRAY (node))
+    return "an array";
+  switch (json_node_get_value_type (node))
+    {
+    case G_TYPE_STRING:
+      return "a string";
+    case G_TYPE_BOOLEAN:
+      return "a boolean";
+    case G_TYPE_DOUBLE:
+      return "a fractional number";
+    default:
+      return "a number";
+    }
+}
+
+/* Look up @member; *node_out = NULL when absent or null. */
+static gboolean
+lookup (JsonObject *o, const char *path, const char *member, gboolean required,
+        JsonNode **node_out, GError **error)
+{
+  JsonNode *node = o != NULL ? json_object_get_member (o, member) : NULL;
+
+  if (node != NULL && JSON_NODE_HOLDS_NULL (node))
+    node = NULL;
+  if (node == NULL && required)
+    {
+      g_autofree char *p = sv_json_path (path, member);
+      g_set_error (error, SV_SPEC_ERROR, SV_SPEC_ERROR_MISSING, "%s: required field is missing",
+                   p);
+      return FALSE;
+    }
+  *node_out = node;
+  return TRUE;
+}
+
+static gboolean
+wrong_type (const char *path, const char *member, const char *expected, JsonNode *node,
+            GError **error)
+{
+  g_autofree char *p = sv_json_path (path, member);
+
+  g_set_error (error, SV_SPEC_ERROR, SV_SPEC_ERROR_INVALID, "%s: expected %s, got %s", p,
+               expected, node_kind (node));
+  return FALSE;
+}
+
+static gboolean
+holds_type (JsonNode *node, GType type)
+{
+  return JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == type;
+}
+
+gboolean
+sv_json_get_string (JsonObject *o, const char *path, const char *member, gboolean required,
+                    char **out, GError **error)
+{
+  JsonNode *node;
+
+  if (!lookup (o, path, member, required, &node, error))
+    return FALSE;
+  if (node == NULL)
+    return TRUE;
+  if (!holds_type (node, G_TYPE_STRING))
+    return wrong_type (path, member, "a string", node, error);
+  g_free (*out);
+  *out = g_strdup (json_node_get_string (node));
+  return TRUE;
+}
+
+gboolean
+sv_json_get_bool (JsonObject *o, const char *path, const char *member, gboolean *out,
+                  GError **error)
+{
+  JsonNode *node;
+
+  if (!lookup (o, path, member, FALSE, &node, error))
+    return FALSE;
+  if (node == NULL)
+    return TRUE;
+  if (!holds_type (node, G_TYPE_BOOLEAN))
+    return wrong_type (path, member, "true or false", node, error);
+  *out = json_node_get_boolean (node);
+  return TRUE;
+}
+
+/* Integers may arrive as doubles (e.g. 1e3) from some generators: accept integral ones. */
+static gboolean
+node_integer (JsonNode *node, gint64 *out)
+{
+  if (holds_type (node, G_TYPE_INT64))
+    {
+      *out = json_node_get_int (node);
+      return TRUE;
+    }
+  if (holds_type (node, G_TYPE_DOUBLE))
+    {
+      double d = json_node_get_double (node);
+      if (d != floor (d) || d > 9.2e18 || d < -9.2e18)
+        return FALSE;
+      *out = (gint64) d;
+      return TRUE;
+    }
+  return FALSE;
+}
+
+gboolean
+sv_json_get_int64 (JsonObject *o, const char *path, const char *member, gboolean required,
+                   gint64 *out, GError **error)
+{
+  JsonNode *node;
+
+  if (!lookup (o, path, member, required, &node, error))
+    return FALSE;
+  if (node == NULL)
+    return TRUE;
+  if (!node_integer (node, out))
+    return wrong_type (path, member, "an integer", node, error);
+  return TRUE;
+}
+
+gboolean
+sv_json_get_uint32 (JsonObject *o, const char *path, const char *member, gboolean required,
+                    guint32 *out, GError **error)
+{
+  JsonNode *node;
+  gint64 v;
+
+  if (!lookup (o, path, member, required, &node, error))
+    return FALSE;
+  if (node == NULL)
+    return TRUE;
+  if (!node_integer (node, &v) || v < 0 || v > G_MAXUINT32)
+    {
+      if (node_integer (node, &v))
+        {
+          g_autofree char *p = sv_json_path (path, member);
+          g_set_error (error, SV_SPEC_ERROR, SV_SPEC_ERROR_INVALID,
+                       "%s: %" G_GINT64_FORMAT " is out of range 0..4294967295", p, v);
+          return FALSE;
+        }
+      return wrong_type (path, member, "an unsigned integer", node, error);
+    }
+  *out = (guint32) v;
+  return TRUE;
+}
+
+gboolean
+sv_json_get_uint64 (JsonObject *o, const char *path, const char *member, guint64 *out,
+                    GError **error)
+{
+  JsonNode *node;
+  gint64 v;
+
+  if (!lookup (o, path, member, FALSE, &node, error))
+    return FALSE;
+  if (node == NULL)
+    return TRUE;
+  if (holds_type (node, G_TYPE_DOUBLE) && json_node_get_double (node) >= 9.2e18)
+    {
+      /* json-glib reads integers above G_MAXINT64 (e.g. RLIM_INFINITY) as doubles. */
+      *out = json_node_get_double (node) >= 1.8446744073709552e19
+                 ? G_MAXUINT64
+                 : (guint64) json_node_get_double (node);
+      return TRUE;
+    }
+  if (!node_integer (node, &v))
+    return wrong_type (path, member, "an unsigned integer", node, error);
+  *out = (guint64) v;
+  return TRUE;
+}
+
+gboolean
+sv_json_get_strv (JsonObject *o, const char *path, const char *member, gboolean required,
+                  char ***out, GError **error)
+{
+  JsonNode *node;
+  JsonArray *a;
+  g_autoptr (GPtrArray) v = g_ptr_array_new_with_free_func (g_free);
+
+  if (!lookup (o, path, member, required, &node, error))
+    return FALSE;
+  if (node == NULL)
+    return TRUE;
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    return wrong_type (path, member, "an array of strings", node, error);
+  a = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (a); i++)
+    {
+      JsonNode *e = json_array_get_element (a, i);
+      if (!holds_type (e, G_TYPE_STRING))
+        {
+          g_autofree char *p = sv_json_path (path, member);
+          g_autofree char *pi = sv_json_path_index (p, i);
+          g_set_error (error, SV_SPEC_ERROR, SV_SPEC_ERROR_INVALID, "%s: expected a string, got %s",
+                       pi, node_kind (e));
+          return FALSE;
+        }
+      g_ptr_array_add (v, g_strdup (json_node_get_string (e)));
+    }
+  g_ptr_array_add (v, NULL);
+  g_strfreev (*out);
+  *out = (char **) g_ptr_array_free (g_steal_pointer (&v), FALSE);
+  return TRUE;
+}
+
+gboolean
+sv_json_get_object (JsonObject *o, const char *path, const char *member, gboolean required,
+                    JsonObject **out, GError **error)
+{
+  JsonNode *node;
+
+  *out = NULL;
+  if (!lookup (o, path, member, required, &node, error))
+    return FALSE;
+  if (node == NULL)
+    return TRUE;
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    return wrong_type (path, member, "an object", node, error);
+  *out = json_node_get_object (node);
+  return TRUE;
+}
+
+gboolean
+sv_json_get_array (JsonObject *o, const char *path, const char *member, gboolean required,
+                   JsonArray **out, GError **error)
+{
+  JsonNode *node;
+
+  *out = NULL;
+  if (!lookup (o, path, member, required, &node, error))
+    return FALSE;
+  if (node == NULL)
+    return TRUE;
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    return wrong_type (path, member, "an array", node, error);
+  *out = json_node_get_array (node);
+  return TRUE;
+}
+
+JsonObject *
+sv_json_array_object (JsonArray *a, const char *path, guint i, GError **error)
+{
+  JsonNode *e = json_array_get_element (a, i);
+
+  if (!JSON_NODE_HOLDS_OBJECT (e))
+    {
+      g_autofree char *pi = sv_json_path_index (path, i);
+      g_set_error (error, SV_SPEC_ERROR, SV_SPEC_ERROR_INVALID, "%s: expected an object, got %s",
+                   pi, node_kind (e));
+      return NULL;
+    }
+  return json_node_get_object (e);
+}
+
+JsonNode *
+sv_json_parse_data (const char *data, gssize len, const char *what, GError **error)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) local = NULL;
+  JsonNode *root;
+
+  if (!json_parser_load_from_data (parser, data, len, &local))
+    {
+      g_set_error (error, SV_SPEC_ERROR, SV_SPEC_ERROR_INVALID, "%s: not valid JSON: %s", what,
+                   local->message);
+      return NULL;
+    }
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_set_error (error, SV_SPEC_ERROR, SV_SPEC_ERROR_INVALID,
+                   "%s: expected a JSON object at the top level", what);
+      return NULL;
+    }
+  return json_node_copy (root);
+}
+
+JsonNode *
+sv_json_parse_file (const char *file, GError **error)
+{
+  g_autofree char *data = NULL;
+  gsize len;
+
+  if (!g_file_get_contents (file, &data, &len, error))
+    return NULL;
+  return sv_json_parse_data (data, (gssize) len, file, error);
+}
+
+char *
+sv_json_to_string (JsonNode *node, gboolean pretty)
+{
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
+
+  json_generator_set_root (gen, node);
+  json_generator_set_pretty (gen, pretty);
+  if (pretty)
+    json_generator_set_indent (gen, 2);
+  return json_generator_to_data (gen, NULL);
+}

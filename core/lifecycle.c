@@ -1,0 +1,271 @@
+/* lifecycle.c: start, kill and delete of an existing container. */
+#include "lifecycle.h"
+
+#include "cgroups.h"
+#include "container.h"
+#include "hooks.h"
+#include "plugin-host.h"
+#include "state.h"
+#include "utils.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+
+static const struct
+{
+  const char *name;
+  int signo;
+} signal_names[] = {
+  { "HUP", SIGHUP },       { "INT", SIGINT },     { "QUIT", SIGQUIT },   { "ILL", SIGILL },
+  { "TRAP", SIGTRAP },     { "ABRT", SIGABRT },   { "IOT", SIGIOT },     { "BUS", SIGBUS },
+  { "FPE", SIGFPE },       { "KILL", SIGKILL },   { "USR1", SIGUSR1 },   { "SEGV", SIGSEGV },
+  { "USR2", SIGUSR2 },     { "PIPE", SIGPIPE },   { "ALRM", SIGALRM },   { "TERM", SIGTERM },
+  { "STKFLT", SIGSTKFLT }, { "CHLD", SIGCHLD },   { "CONT", SIGCONT },   { "STOP", SIGSTOP },
+  { "TSTP", SIGTSTP },     { "TTIN", SIGTTIN },   { "TTOU", SIGTTOU },   { "URG", SIGURG },
+  { "XCPU", SIGXCPU },     { "XFSZ", SIGXFSZ },   { "VTALRM", SIGVTALRM }, { "PROF", SIGPROF },
+  { "WINCH", SIGWINCH },   { "IO", SIGIO },       { "POLL", SIGPOLL },   { "PWR", SIGPWR },
+  { "SYS", SIGSYS },
+};
+
+static int
+parse_rt_signal (const char *name)
+{
+  char *end = NULL;
+  long off;
+
+  if (strcmp (name, "RTMIN") == 0)
+    return SIGRTMIN;
+  if (strcmp (name, "RTMAX") == 0)
+    return SIGRTMAX;
+  if (g_str_has_prefix (name, "RTMIN+"))
+    {
+      off = strtol (name + 6, &end, 10);
+      return *end == '\0' && off >= 0 && SIGRTMIN + off <= SIGRTMAX ? SIGRTMIN + (int) off : -1;
+    }
+  if (g_str_has_prefix (name, "RTMAX-"))
+    {
+      off = strtol (name + 6, &end, 10);
+      return *end == '\0' && off >= 0 && SIGRTMAX - off >= SIGRTMIN ? SIGRTMAX - (int) off : -1;
+    }
+  return -1;
+}
+
+int
+sv_signal_parse (const char *name, GError **error)
+{
+  g_autofree char *upper = g_ascii_strup (name, -1);
+  const char *bare = g_str_has_prefix (upper, "SIG") ? upper + 3 : upper;
+  char *end = NULL;
+  long n = strtol (name, &end, 10);
+
+  if (name[0] != '\0' && *end == '\0' && n > 0 && n <= SIGRTMAX)
+    return (int) n;
+  for (guint i = 0; i < G_N_ELEMENTS (signal_names); i++)
+    if (strcmp (bare, signal_names[i].name) == 0)
+      return signal_names[i].signo;
+  if (parse_rt_signal (bare) > 0)
+    return parse_rt_signal (bare);
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+               "unknown signal \"%s\"; use a name like TERM, SIGKILL or a number 1-%d", name,
+               SIGRTMAX);
+  return -1;
+}
+
+/* Open the fifo for reading and wait for the init's byte, giving up if the init dies. */
+static gboolean
+release_init (const SvState *st, GError **error)
+{
+  g_autofree char *fifo = g_build_filename (st->dir, "exec.fifo", NULL);
+  sv_autofd fd = open (fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  char byte;
+
+  if (fd < 0)
+    {
+      sv_set_error_errno (error, errno, "open %s", fifo);
+      return FALSE;
+    }
+  for (;;)
+    {
+      struct pollfd p = { fd, POLLIN, 0 };
+      int r = poll (&p, 1, 100);
+      if (r > 0 && read (fd, &byte, 1) == 1)
+        break;
+      if (!sv_proc_alive (st->pid, st->starttime))
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                       "container \"%s\": its init exited before it could start", st->id);
+          return FALSE;
+        }
+    }
+  unlink (fifo);
+  return TRUE;
+}
+
+gboolean
+sv_lifecycle_start (const char *root, const char *id, GError **error)
+{
+  g_autoptr (SvState) st = sv_state_load (root, id, error);
+  g_autoptr (JsonNode) oci = NULL;
+  g_autoptr (GError) hook_error = NULL;
+  SvStatus status;
+
+  if (st == NULL)
+    return FALSE;
+  status = sv_state_status (st);
+  if (status != SV_STATUS_CREATED)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                   "cannot start container \"%s\": it is %s, not created", id,
+                   sv_status_name (status));
+      return FALSE;
+    }
+  if (!release_init (st, error))
+    return FALSE;
+  oci = sv_state_to_oci (st);
+  /* A poststart hook failure is a warning: the container runs already (OCI). */
+  if (st->hooks != NULL
+      && !sv_hooks_run (json_node_get_object (st->hooks), "poststart", oci, &hook_error))
+    g_warning ("%s", hook_error->message);
+  return TRUE;
+}
+
+static SvCgroup *
+state_cgroup (const SvState *st)
+{
+  g_autoptr (GError) local = NULL;
+  SvCgroup *cg;
+
+  if (st->cgroup == NULL)
+    return NULL;
+  cg = sv_cgroup_from_json (st->cgroup, &local);
+  if (cg == NULL)
+    g_warning ("container %s: %s", st->id, local->message);
+  return cg;
+}
+
+gboolean
+sv_lifecycle_kill (const char *root, const char *id, int signo, gboolean all, GError **error)
+{
+  g_autoptr (SvState) st = sv_state_load (root, id, error);
+  g_autoptr (SvCgroup) cg = NULL;
+  SvStatus status;
+
+  if (st == NULL)
+    return FALSE;
+  status = sv_state_status (st);
+  if (status == SV_STATUS_STOPPED || status == SV_STATUS_CREATING)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                   "cannot kill container \"%s\": it is %s", id, sv_status_name (status));
+      return FALSE;
+    }
+  cg = state_cgroup (st);
+  if (all && cg != NULL)
+    return sv_cgroup_kill_all (cg, signo, error);
+  if (kill (st->pid, signo) < 0)
+    {
+      sv_set_error_errno (error, errno, "kill container \"%s\" (pid %d)", id, (int) st->pid);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Kill every process and wait (up to ~10 s) until the init is gone. */
+static gboolean
+stop_all (const SvState *st, SvCgroup *cg, GError **error)
+{
+  if (cg != NULL && !sv_cgroup_kill_all (cg, SIGKILL, error))
+    return FALSE;
+  if (st->pid > 0 && sv_proc_alive (st->pid, st->starttime))
+    kill (st->pid, SIGKILL);
+  for (int i = 0; i < 1000 && sv_proc_alive (st->pid, st->starttime); i++)
+    g_usleep (10000);
+  if (sv_proc_alive (st->pid, st->starttime))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                   "container \"%s\": its init (pid %d) did not die after SIGKILL", st->id,
+                   (int) st->pid);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+check_deletable (const SvState *st, gboolean force, GError **error)
+{
+  SvStatus status = sv_state_status (st);
+
+  if (status == SV_STATUS_CREATING && sv_proc_alive (st->creator_pid, st->creator_starttime))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY,
+                   "container \"%s\" is being created (by pid %d); wait for it", st->id,
+                   (int) st->creator_pid);
+      return FALSE;
+    }
+  if ((status == SV_STATUS_RUNNING || status == SV_STATUS_PAUSED) && !force)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY,
+                   "cannot delete container \"%s\": it is %s; stop it first or use --force",
+                   st->id, sv_status_name (status));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+release_plugins (const SvState *st, const char *root, const char *plugins_conf)
+{
+  g_autoptr (GError) local = NULL;
+  g_autoptr (SvPluginsConf) conf = sv_plugins_conf_load (sv_plugins_conf_path (plugins_conf),
+                                                         &local);
+  g_autoptr (SvPluginHost) host = NULL;
+  g_autoptr (SvContainer) c = NULL;
+
+  if (conf == NULL)
+    {
+      g_warning ("%s; releasing with default settings", local->message);
+      conf = sv_plugins_conf_load ("/nonexistent", NULL);
+    }
+  host = sv_plugin_host_new (conf, root);
+  sv_plugin_host_load_names (host, st->plugins);
+  c = sv_container_new_from_state (&host->host, st->id, st->bundle, st->rootfs, st->uid_mappings,
+                                   st->gid_mappings, st->annotations);
+  sv_plugin_host_release (host, c);
+}
+
+gboolean
+sv_lifecycle_delete (const char *root, const char *id, gboolean force, const char *plugins_conf,
+                     GError **error)
+{
+  g_autoptr (SvState) st = sv_state_load (root, id, error);
+  g_autoptr (SvCgroup) cg = NULL;
+  g_autoptr (JsonNode) oci = NULL;
+  g_autoptr (GError) local = NULL;
+
+  if (st == NULL)
+    {
+      /* A create that crashed before writing any state: only the directory is left. */
+      if (g_error_matches (*error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT))
+        {
+          g_clear_error (error);
+          return sv_state_remove (root, id, error);
+        }
+      return FALSE;
+    }
+  if (!check_deletable (st, force, error))
+    return FALSE;
+  cg = state_cgroup (st);
+  if (!stop_all (st, cg, error))
+    return FALSE;
+  if (cg != NULL && !sv_cgroup_destroy (cg, &local))
+    g_warning ("%s", local->message);
+  release_plugins (st, root, plugins_conf);
+  oci = sv_state_to_oci (st);
+  g_clear_error (&local);
+  if (st->hooks != NULL
+      && !sv_hooks_run (json_node_get_object (st->hooks), "poststop", oci, &local))
+    g_warning ("%s", local->message);
+  return sv_state_remove (root, id, error);
+}

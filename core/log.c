@@ -1,0 +1,132 @@
+/* log.c: runc-compatible logging. */
+#include "log.h"
+
+#include "utils.h"
+
+#include <fcntl.h>
+#include <json-glib/json-glib.h>
+#include <stdio.h>
+#include <string.h>
+
+static struct
+{
+  int fd; /* -1: stderr */
+  SvLogFormat format;
+  gboolean debug;
+} sv_log = { -1, SV_LOG_TEXT, FALSE };
+
+gboolean
+sv_log_parse_format (const char *name, SvLogFormat *out, GError **error)
+{
+  if (g_strcmp0 (name, "text") == 0)
+    *out = SV_LOG_TEXT;
+  else if (g_strcmp0 (name, "json") == 0)
+    *out = SV_LOG_JSON;
+  else
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "unknown --log-format \"%s\": use text or json", name);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+sv_log_debug_enabled (void)
+{
+  return sv_log.debug;
+}
+
+static const char *
+level_name (GLogLevelFlags level)
+{
+  if (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL))
+    return "error";
+  if (level & G_LOG_LEVEL_WARNING)
+    return "warning";
+  if (level & (G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO))
+    return "info";
+  return "debug";
+}
+
+static char *
+format_record (const char *level, const char *domain, const char *msg)
+{
+  g_autofree char *now = sv_rfc3339_now ();
+  g_autofree char *full = NULL;
+
+  full = domain != NULL && g_strcmp0 (domain, "sysvisor") != 0
+             ? g_strdup_printf ("%s: %s", domain, msg)
+             : g_strdup (msg);
+  if (sv_log.format == SV_LOG_JSON)
+    {
+      g_autoptr (JsonBuilder) b = json_builder_new ();
+      g_autoptr (JsonNode) root = NULL;
+      g_autofree char *text = NULL;
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "level");
+      json_builder_add_string_value (b, level);
+      json_builder_set_member_name (b, "msg");
+      json_builder_add_string_value (b, full);
+      json_builder_set_member_name (b, "time");
+      json_builder_add_string_value (b, now);
+      json_builder_end_object (b);
+      root = json_builder_get_root (b);
+      text = json_to_string (root, FALSE);
+      return g_strconcat (text, "\n", NULL);
+    }
+  {
+    g_autofree char *quoted = g_strescape (full, NULL);
+    return g_strdup_printf ("time=\"%s\" level=%s msg=\"%s\"\n", now, level, quoted);
+  }
+}
+
+static void
+write_record (const char *level, const char *domain, const char *msg)
+{
+  g_autofree char *line = format_record (level, domain, msg);
+  int fd = sv_log.fd >= 0 ? sv_log.fd : STDERR_FILENO;
+
+  sv_write_all (fd, line, strlen (line));
+}
+
+static void
+log_handler (const char *domain, GLogLevelFlags level, const char *msg, gpointer data)
+{
+  if ((level & G_LOG_LEVEL_DEBUG) && !sv_log.debug)
+    return;
+  if ((level & G_LOG_LEVEL_INFO) && !sv_log.debug && sv_log.fd < 0)
+    return;
+  write_record (level_name (level), domain, msg);
+}
+
+gboolean
+sv_log_setup (const char *path, SvLogFormat format, gboolean debug, GError **error)
+{
+  sv_log.format = format;
+  sv_log.debug = debug;
+  if (path != NULL && path[0] != '\0')
+    {
+      int fd = open (path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+      if (fd < 0)
+        {
+          sv_set_error_errno (error, errno, "open log file %s (--log)", path);
+          return FALSE;
+        }
+      sv_log.fd = fd;
+    }
+  g_log_set_default_handler (log_handler, NULL);
+  g_log_set_always_fatal (G_LOG_FATAL_MASK);
+  return TRUE;
+}
+
+void
+sv_log_report_error (const GError *error)
+{
+  g_autofree char *line = g_strdup_printf ("sysvisor-runc: %s\n", error->message);
+
+  if (sv_log.fd >= 0)
+    write_record ("error", NULL, error->message);
+  sv_write_all (STDERR_FILENO, line, strlen (line));
+}

@@ -1,0 +1,20 @@
+/* log.h: runc-compatible logging (--log, --log-format text|json, --debug). */
+#pragma once
+
+#include <glib.h>
+
+typedef enum
+{
+  SV_LOG_TEXT,
+  SV_LOG_JSON,
+} SvLogFormat;
+
+/* Install the GLib log handler.  @path NULL = stderr.  Records are written as
+ * {"level":"info","msg":"...","time":"..."} in JSON format (what containerd reads), or as
+ * logrus-style text lines. */
+gboolean sv_log_setup (const char *path, SvLogFormat format, gboolean debug, GError **error);
+gboolean sv_log_parse_format (const char *name, SvLogFormat *out, GError **error);
+gboolean sv_log_debug_enabled (void);
+/* Report the command's final error: one line "sysvisor-runc: MSG" on stderr, plus an
+ * error record in the log file when there is one. */
+void sv_log_report_error (const GError *error);

@@ -1,0 +1,322 @@
+/* plugin-host.c: loading backends (GModule) and calling their hooks. */
+#include "plugin-host.h"
+
+#include "sv-config.h"
+#include "utils.h"
+
+#include <fcntl.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define MIN_DESCRIPTOR_SIZE (offsetof (SvPlugin, reserved))
+
+const char *
+sv_plugin_dir (void)
+{
+  const char *env = g_getenv ("SYSVISOR_PLUGIN_DIR");
+
+  return env != NULL && env[0] != '\0' ? env : SV_PLUGIN_DIR;
+}
+
+void
+sv_loaded_plugin_free (SvLoadedPlugin *p)
+{
+  if (p == NULL)
+    return;
+  /* Modules stay loaded: a descriptor may still be referenced, and unloading buys nothing in
+   * a short-lived CLI. */
+  g_free (p->name);
+  g_free (p->path);
+  g_free (p);
+}
+
+/* A runtime running as root must not dlopen a file that someone else could replace. */
+static gboolean
+check_file_trust (const char *path, const char *name, GError **error)
+{
+  struct stat st;
+
+  if (stat (path, &st) < 0)
+    {
+      if (errno == ENOENT)
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                     "plugin \"%s\" is not installed: %s is missing; reinstall Sysvisor "
+                     "(meson install) or set SYSVISOR_PLUGIN_DIR",
+                     name, path);
+      else
+        sv_set_error_errno (error, errno, "plugin \"%s\": stat %s", name, path);
+      return FALSE;
+    }
+  if (!S_ISREG (st.st_mode) || st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                   "plugin \"%s\": refusing to load %s: it must be a regular file owned by root "
+                   "and not writable by group or others (chown root:root and chmod 0644 it)",
+                   name, path);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+is_elf (const char *path)
+{
+  sv_autofd fd = open (path, O_RDONLY | O_CLOEXEC);
+  char magic[4];
+
+  return fd >= 0 && read (fd, magic, 4) == 4 && memcmp (magic, "\177ELF", 4) == 0;
+}
+
+static gboolean
+check_descriptor (const SvPlugin *d, const char *name, const char *path, GError **error)
+{
+  if (d == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   "plugin \"%s\" (%s): %s() returned NULL", name, path, SV_PLUGIN_ENTRY_SYMBOL);
+      return FALSE;
+    }
+  if (d->abi_major != SV_PLUGIN_ABI_MAJOR || d->abi_minor > SV_PLUGIN_ABI_MINOR)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   "plugin \"%s\" (%s) was built for plugin ABI %u.%u but sysvisor-runc "
+                   "provides ABI %u.%u; rebuild the plugin against this version's "
+                   "sysvisor-plugin.pc",
+                   name, path, d->abi_major, d->abi_minor, SV_PLUGIN_ABI_MAJOR,
+                   SV_PLUGIN_ABI_MINOR);
+      return FALSE;
+    }
+  if (d->struct_size < MIN_DESCRIPTOR_SIZE || d->name == NULL || d->role >= SV_N_ROLES
+      || (int) d->role < 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   "plugin \"%s\" (%s): malformed descriptor (size %" G_GSIZE_FORMAT
+                   ", role %d); build it with SV_PLUGIN_DEFINE",
+                   name, path, d->struct_size, (int) d->role);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+SvLoadedPlugin *
+sv_plugin_load (const char *dir, const char *name, GError **error)
+{
+  g_autoptr (SvLoadedPlugin) p = g_new0 (SvLoadedPlugin, 1);
+  g_autofree char *file = g_strconcat (name, ".so", NULL);
+  SvPluginEntryFunc entry = NULL;
+
+  p->name = g_strdup (name);
+  p->path = g_build_filename (dir, file, NULL);
+  if (!check_file_trust (p->path, name, error))
+    return NULL;
+  if (!is_elf (p->path))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   "plugin \"%s\": %s is not an ELF shared object; reinstall it", name, p->path);
+      return NULL;
+    }
+  p->module = g_module_open (p->path, G_MODULE_BIND_LOCAL | G_MODULE_BIND_LAZY);
+  if (p->module == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   "plugin \"%s\": cannot load %s: %s", name, p->path, g_module_error ());
+      return NULL;
+    }
+  g_module_make_resident (p->module);
+  if (!g_module_symbol (p->module, SV_PLUGIN_ENTRY_SYMBOL, (gpointer *) &entry) || entry == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   "plugin \"%s\": %s does not export %s(); it is not a Sysvisor plugin "
+                   "(define it with SV_PLUGIN_DEFINE)",
+                   name, p->path, SV_PLUGIN_ENTRY_SYMBOL);
+      return NULL;
+    }
+  p->desc = entry ();
+  if (!check_descriptor (p->desc, name, p->path, error))
+    return NULL;
+  return g_steal_pointer (&p);
+}
+
+SvPluginHost *
+sv_plugin_host_new (SvPluginsConf *conf, const char *state_root)
+{
+  SvPluginHost *h = g_new0 (SvPluginHost, 1);
+  const char *lib = g_getenv ("SYSVISOR_LIB_DIR");
+
+  h->conf = conf;
+  h->dir = g_strdup (sv_plugin_dir ());
+  h->host.keyfile = conf->keyfile;
+  h->host.lib_dir = g_strdup (lib != NULL && lib[0] != '\0' ? lib : SV_LIB_DIR);
+  h->host.state_root = g_strdup (state_root);
+  return h;
+}
+
+void
+sv_plugin_host_free (SvPluginHost *h)
+{
+  if (h == NULL)
+    return;
+  for (int r = 0; r < SV_N_ROLES; r++)
+    sv_loaded_plugin_free (h->role[r]);
+  g_free (h->dir);
+  g_free (h->host.lib_dir);
+  g_free (h->host.state_root);
+  g_free (h);
+}
+
+const char *
+sv_plugin_host_backend (SvPluginHost *h, SvRole role, gboolean spec_has_mappings)
+{
+  const char *v = h->conf->backend[role];
+
+  if (g_strcmp0 (v, "auto") != 0)
+    return v;
+  if (role == SV_ROLE_IDMAP)
+    return spec_has_mappings ? "dockerremap" : "exclusive";
+  if (role == SV_ROLE_SHIFT)
+    {
+      const char *idmap = sv_plugin_host_backend (h, SV_ROLE_IDMAP, spec_has_mappings);
+      return g_strcmp0 (idmap, "dockerremap") == 0 ? "none" : "shiftfs";
+    }
+  return "none";
+}
+
+static gboolean
+load_role (SvPluginHost *h, SvRole role, const char *backend, GError **error)
+{
+  g_autofree char *name = sv_plugins_conf_plugin_name (role, backend);
+  SvLoadedPlugin *p;
+
+  p = sv_plugin_load (h->dir, name, error);
+  if (p == NULL)
+    {
+      if (h->conf->path != NULL)
+        g_prefix_error (error, "%s: %s = %s: ", h->conf->path, sv_role_name (role), backend);
+      return FALSE;
+    }
+  if (p->desc->role != role)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "%s: plugin \"%s\" fills the %s role, not %s; name a %s backend for %s",
+                   h->conf->path != NULL ? h->conf->path : "plugins.conf", p->desc->name,
+                   sv_role_name (p->desc->role), sv_role_name (role), sv_role_name (role),
+                   sv_role_name (role));
+      sv_loaded_plugin_free (p);
+      return FALSE;
+    }
+  g_debug ("%s: using plugin %s (%s)", sv_role_name (role), p->desc->name, p->path);
+  h->role[role] = p;
+  return TRUE;
+}
+
+gboolean
+sv_plugin_host_select (SvPluginHost *h, gboolean spec_has_mappings, GError **error)
+{
+  for (int r = 0; r < SV_N_ROLES; r++)
+    {
+      const char *backend = sv_plugin_host_backend (h, (SvRole) r, spec_has_mappings);
+      if (g_strcmp0 (backend, "none") == 0)
+        {
+          g_debug ("%s: no plugin (none)", sv_role_name ((SvRole) r));
+          continue;
+        }
+      if (!load_role (h, (SvRole) r, backend, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+void
+sv_plugin_host_load_names (SvPluginHost *h, char *const names[SV_N_ROLES])
+{
+  for (int r = 0; r < SV_N_ROLES; r++)
+    {
+      g_autoptr (GError) local = NULL;
+      if (names[r] == NULL)
+        continue;
+      h->role[r] = sv_plugin_load (h->dir, names[r], &local);
+      if (h->role[r] == NULL)
+        g_warning ("cannot run release of plugin %s: %s", names[r], local->message);
+    }
+}
+
+gboolean
+sv_plugin_host_probe (SvPluginHost *h, SvRole role, GError **error)
+{
+  SvLoadedPlugin *p = h->role[role];
+  gboolean ok;
+
+  if (p == NULL || p->desc->probe == NULL)
+    return TRUE;
+  h->host.section = p->desc->name;
+  ok = p->desc->probe (&h->host, error);
+  h->host.section = NULL;
+  if (!ok)
+    g_prefix_error (error, "plugin %s cannot run on this host: ", p->desc->name);
+  return ok;
+}
+
+typedef enum
+{
+  HOOK_PREPARE,
+  HOOK_ATTACH,
+} HookKind;
+
+static gboolean
+run_hook (SvPluginHost *h, SvContainer *c, HookKind kind, GError **error)
+{
+  for (int r = 0; r < SV_N_ROLES; r++)
+    {
+      SvLoadedPlugin *p = h->role[r];
+      gboolean (*hook) (SvContainer *, GError **);
+      gboolean ok;
+
+      if (p == NULL)
+        continue;
+      if (kind == HOOK_PREPARE && !sv_plugin_host_probe (h, (SvRole) r, error))
+        return FALSE;
+      hook = kind == HOOK_PREPARE ? p->desc->prepare : p->desc->attach;
+      if (hook == NULL)
+        continue;
+      h->host.section = p->desc->name;
+      ok = hook (c, error);
+      h->host.section = NULL;
+      if (!ok)
+        {
+          if (error != NULL && *error == NULL)
+            g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "failed without a reason");
+          g_prefix_error (error, "%s: ", p->desc->name);
+          return FALSE;
+        }
+      g_debug ("%s: %s done", p->desc->name, kind == HOOK_PREPARE ? "prepare" : "attach");
+    }
+  return TRUE;
+}
+
+gboolean
+sv_plugin_host_prepare (SvPluginHost *h, SvContainer *c, GError **error)
+{
+  return run_hook (h, c, HOOK_PREPARE, error);
+}
+
+gboolean
+sv_plugin_host_attach (SvPluginHost *h, SvContainer *c, GError **error)
+{
+  return run_hook (h, c, HOOK_ATTACH, error);
+}
+
+void
+sv_plugin_host_release (SvPluginHost *h, SvContainer *c)
+{
+  for (int r = SV_N_ROLES - 1; r >= 0; r--)
+    {
+      SvLoadedPlugin *p = h->role[r];
+      if (p == NULL || p->desc->release == NULL)
+        continue;
+      h->host.section = p->desc->name;
+      p->desc->release (c);
+      h->host.section = NULL;
+      g_debug ("%s: release done", p->desc->name);
+    }
+}

@@ -1,0 +1,46 @@
+/* plugin-host.h: loading backends (GModule) and calling their hooks. */
+#pragma once
+
+#include "container.h"
+#include "plugins-conf.h"
+
+typedef struct
+{
+  char *name;       /* file stem: "idmap-exclusive" */
+  char *path;
+  GModule *module;
+  const SvPlugin *desc;
+} SvLoadedPlugin;
+
+typedef struct
+{
+  SvPluginsConf *conf;
+  char *dir;
+  SvHost host;
+  SvLoadedPlugin *role[SV_N_ROLES]; /* NULL = none */
+} SvPluginHost;
+
+/* The plugin directory: $SYSVISOR_PLUGIN_DIR, else the built-in. */
+const char *sv_plugin_dir (void);
+/* Open DIR/NAME.so and check it: owner root, not group/other-writable, an ELF shared object
+ * with the entry symbol, a descriptor of a compatible ABI. */
+SvLoadedPlugin *sv_plugin_load (const char *dir, const char *name, GError **error);
+void sv_loaded_plugin_free (SvLoadedPlugin *p);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SvLoadedPlugin, sv_loaded_plugin_free)
+
+SvPluginHost *sv_plugin_host_new (SvPluginsConf *conf, const char *state_root);
+/* Resolve "auto" for this spec and load the plugin of each role. */
+gboolean sv_plugin_host_select (SvPluginHost *h, gboolean spec_has_mappings, GError **error);
+/* Load the plugins recorded in a container's state (delete).  Missing ones are warned about. */
+void sv_plugin_host_load_names (SvPluginHost *h, char *const names[SV_N_ROLES]);
+/* Which backend a role resolves to for a spec ("none" when the role is off). */
+const char *sv_plugin_host_backend (SvPluginHost *h, SvRole role, gboolean spec_has_mappings);
+
+gboolean sv_plugin_host_probe (SvPluginHost *h, SvRole role, GError **error);
+/* Run @hook ("prepare" or "attach") of every role, in role order. @n_done: how many roles
+ * have run prepare (for rollback). */
+gboolean sv_plugin_host_prepare (SvPluginHost *h, SvContainer *c, GError **error);
+gboolean sv_plugin_host_attach (SvPluginHost *h, SvContainer *c, GError **error);
+void sv_plugin_host_release (SvPluginHost *h, SvContainer *c);
+void sv_plugin_host_free (SvPluginHost *h);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SvPluginHost, sv_plugin_host_free)

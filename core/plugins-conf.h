@@ -1,0 +1,25 @@
+/* plugins-conf.h: /etc/sysvisor/plugins.conf: which backend fills each role. */
+#pragma once
+
+#include <glib.h>
+#include <sysvisor/plugin.h>
+
+#define SV_CONF_GROUP "sysvisor"
+
+typedef struct
+{
+  char *path;              /* the file read, or NULL when the defaults apply */
+  GKeyFile *keyfile;       /* never NULL (empty when the file is missing) */
+  char *backend[SV_N_ROLES]; /* "auto", "none", or a backend name */
+} SvPluginsConf;
+
+/* Where plugins.conf is: --plugins-conf, else $SYSVISOR_PLUGINS_CONF, else the built-in. */
+const char *sv_plugins_conf_path (const char *cli_value);
+/* A missing file gives the defaults (idmap = auto, shift = auto, procfs = fuse-procfs).
+ * Errors name the file, the line and the fix. */
+SvPluginsConf *sv_plugins_conf_load (const char *path, GError **error);
+const char *sv_role_name (SvRole role);
+/* Plugin file name stems a backend value may name for a role ("exclusive" -> idmap-exclusive). */
+char *sv_plugins_conf_plugin_name (SvRole role, const char *backend);
+void sv_plugins_conf_free (SvPluginsConf *conf);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SvPluginsConf, sv_plugins_conf_free)

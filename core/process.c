@@ -1,0 +1,193 @@
+/* process.c: the container process's identity (user, groups, capabilities, no_new_privs) and
+ * its execve.  Runs in the container's init (or an exec'd process) after the mounts. */
+#include "init.h"
+#include "utils.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <linux/close_range.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+static gboolean
+drop_bounding (guint64 keep, GError **error)
+{
+  int last = sv_cap_last_cap ();
+
+  for (int cap = 0; cap <= last; cap++)
+    {
+      if (keep & (G_GUINT64_CONSTANT (1) << cap))
+        continue;
+      if (prctl (PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
+        {
+          sv_set_error_errno (error, errno, "drop %s from the bounding set", sv_cap_name (cap));
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+static gboolean
+set_cap_sets (SvProcess *p, GError **error)
+{
+  struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+  struct __user_cap_data_struct data[2];
+
+  for (int i = 0; i < 2; i++)
+    {
+      data[i].effective = (guint32) (p->caps[SV_CAP_EFFECTIVE] >> (32 * i));
+      data[i].permitted = (guint32) (p->caps[SV_CAP_PERMITTED] >> (32 * i));
+      data[i].inheritable = (guint32) (p->caps[SV_CAP_INHERITABLE] >> (32 * i));
+    }
+  if (syscall (SYS_capset, &hdr, data) < 0)
+    {
+      sv_set_error_errno (error, errno, "set capabilities (process.capabilities)");
+      return FALSE;
+    }
+  /* The kernel takes an ambient capability only if it is permitted and inheritable; like
+   * runc, skip the others (runc's own default spec lists ambient without inheritable). */
+  for (int cap = 0; cap <= sv_cap_last_cap (); cap++)
+    if ((p->caps[SV_CAP_AMBIENT] & (G_GUINT64_CONSTANT (1) << cap))
+        && prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
+      g_debug ("ambient %s not raised: %s", sv_cap_name (cap), g_strerror (errno));
+  return TRUE;
+}
+
+static gboolean
+set_ids (SvProcess *p, GError **error)
+{
+  const gid_t *gids = (const gid_t *) (gpointer) p->additional_gids->data;
+
+  if (setgroups (p->additional_gids->len, gids) < 0)
+    {
+      sv_set_error_errno (error, errno, "setgroups (process.user.additionalGids)");
+      return FALSE;
+    }
+  if (setresgid (p->gid, p->gid, p->gid) < 0)
+    {
+      sv_set_error_errno (error, errno, "setgid %u (process.user.gid; is it mapped?)", p->gid);
+      return FALSE;
+    }
+  if (setresuid (p->uid, p->uid, p->uid) < 0)
+    {
+      sv_set_error_errno (error, errno, "setuid %u (process.user.uid; is it mapped?)", p->uid);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+sv_process_set_user_caps (SvProcess *p, GError **error)
+{
+  if (p->has_caps && !drop_bounding (p->caps[SV_CAP_BOUNDING], error))
+    return FALSE;
+  if (prctl (PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+    {
+      sv_set_error_errno (error, errno, "prctl(PR_SET_KEEPCAPS)");
+      return FALSE;
+    }
+  if (!set_ids (p, error))
+    return FALSE;
+  prctl (PR_SET_KEEPCAPS, 0, 0, 0, 0);
+  if (p->has_caps && !set_cap_sets (p, error))
+    return FALSE;
+  if (p->has_umask)
+    umask (p->umask);
+  if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    {
+      sv_set_error_errno (error, errno, "prctl(PR_SET_NO_NEW_PRIVS)");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static const char *
+env_lookup (char **envp, const char *name)
+{
+  gsize len = strlen (name);
+
+  for (guint i = 0; envp != NULL && envp[i] != NULL; i++)
+    if (strncmp (envp[i], name, len) == 0 && envp[i][len] == '=')
+      return envp[i] + len + 1;
+  return NULL;
+}
+
+static gboolean
+is_executable (const char *path)
+{
+  struct stat st;
+
+  return stat (path, &st) == 0 && S_ISREG (st.st_mode) && access (path, X_OK) == 0;
+}
+
+char *
+sv_process_find_exec (SvProcess *p, char **envp, GError **error)
+{
+  const char *cmd = p->args[0];
+  const char *path_env = env_lookup (envp, "PATH");
+  g_auto (GStrv) dirs = NULL;
+
+  if (strchr (cmd, '/') != NULL)
+    {
+      if (is_executable (cmd))
+        return g_strdup (cmd);
+      sv_set_error_errno (error, access (cmd, F_OK) < 0 ? errno : EACCES,
+                          "exec: \"%s\" (process.args[0])", cmd);
+      return NULL;
+    }
+  dirs = g_strsplit (path_env != NULL ? path_env
+                                      : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                     ":", -1);
+  for (guint i = 0; dirs[i] != NULL; i++)
+    {
+      g_autofree char *candidate = g_build_filename (dirs[i][0] ? dirs[i] : ".", cmd, NULL);
+      if (is_executable (candidate))
+        return g_steal_pointer (&candidate);
+    }
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+               "exec: \"%s\": executable file not found in $PATH (process.args[0]); give an "
+               "absolute path or fix process.env PATH",
+               cmd);
+  return NULL;
+}
+
+static void
+reset_signals (void)
+{
+  sigset_t all;
+
+  for (int s = 1; s < NSIG; s++)
+    signal (s, SIG_DFL);
+  sigemptyset (&all);
+  sigprocmask (SIG_SETMASK, &all, NULL);
+}
+
+void
+sv_process_exec (SvInitConfig *cfg, const char *path)
+{
+  int err;
+  char msg[512];
+
+  reset_signals ();
+  /* Before the filter, which may not allow close_range. */
+  syscall (SYS_close_range, 3 + cfg->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
+  if (cfg->seccomp != NULL && (err = sv_seccomp_load (cfg->seccomp)) < 0)
+    {
+      int n = snprintf (msg, sizeof msg, "sysvisor-runc: load seccomp filter: %s\n",
+                        strerror (-err));
+      sv_write_all (STDERR_FILENO, msg, (gsize) MAX (n, 0));
+      _exit (127);
+    }
+  execve (path, cfg->process->args, cfg->envp);
+  err = errno;
+  {
+    int n = snprintf (msg, sizeof msg, "sysvisor-runc: exec %s: %s\n", path, strerror (err));
+    sv_write_all (STDERR_FILENO, msg, (gsize) MAX (n, 0));
+  }
+  _exit (err == ENOENT ? 127 : 126);
+}

@@ -1,0 +1,72 @@
+/* sync.c: parent/child messages during create (see sync.h). */
+#include "sync.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#define MAX_FDS 250
+
+gboolean
+sv_sync_send (int fd, const SvSyncMsg *msg, const int *fds, guint n_fds)
+{
+  struct iovec iov = { .iov_base = (void *) msg, .iov_len = sizeof *msg };
+  union
+  {
+    char buf[CMSG_SPACE (sizeof (int) * MAX_FDS)];
+    struct cmsghdr align;
+  } u;
+  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+  if (n_fds > MAX_FDS)
+    return FALSE;
+  if (n_fds > 0)
+    {
+      struct cmsghdr *c;
+      memset (u.buf, 0, sizeof u.buf);
+      mh.msg_control = u.buf;
+      mh.msg_controllen = CMSG_SPACE (sizeof (int) * n_fds);
+      c = CMSG_FIRSTHDR (&mh);
+      c->cmsg_level = SOL_SOCKET;
+      c->cmsg_type = SCM_RIGHTS;
+      c->cmsg_len = CMSG_LEN (sizeof (int) * n_fds);
+      memcpy (CMSG_DATA (c), fds, sizeof (int) * n_fds);
+    }
+  for (;;)
+    {
+      ssize_t n = sendmsg (fd, &mh, MSG_NOSIGNAL);
+      if (n < 0 && errno == EINTR)
+        continue;
+      return n == (ssize_t) sizeof *msg;
+    }
+}
+
+gboolean
+sv_sync_recv (int fd, SvSyncMsg *msg, int *fds, guint max_fds)
+{
+  struct iovec iov = { .iov_base = msg, .iov_len = sizeof *msg };
+  union
+  {
+    char buf[CMSG_SPACE (sizeof (int) * MAX_FDS)];
+    struct cmsghdr align;
+  } u;
+  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+  struct cmsghdr *c;
+  ssize_t n;
+
+  mh.msg_control = u.buf;
+  mh.msg_controllen = sizeof u.buf;
+  do
+    n = recvmsg (fd, &mh, MSG_CMSG_CLOEXEC);
+  while (n < 0 && errno == EINTR);
+  if (n != (ssize_t) sizeof *msg)
+    return FALSE;
+  msg->text[SV_SYNC_TEXT_MAX - 1] = '\0';
+  c = CMSG_FIRSTHDR (&mh);
+  if (c == NULL || c->cmsg_type != SCM_RIGHTS)
+    return msg->n_fds == 0;
+  if ((c->cmsg_len - CMSG_LEN (0)) / sizeof (int) != msg->n_fds || msg->n_fds > max_fds)
+    return FALSE;
+  memcpy (fds, CMSG_DATA (c), sizeof (int) * msg->n_fds);
+  return TRUE;
+}

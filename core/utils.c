@@ -1,0 +1,242 @@
+/* utils.c: small helpers shared by the core. */
+#include "utils.h"
+
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+
+void
+sv_set_error_errno (GError **error, int errsv, const char *fmt, ...)
+{
+  va_list ap;
+  g_autofree char *what = NULL;
+
+  va_start (ap, fmt);
+  what = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv), "%s: %s", what,
+               g_strerror (errsv));
+}
+
+gboolean
+sv_write_all (int fd, const void *buf, gsize len)
+{
+  const char *p = buf;
+
+  while (len > 0)
+    {
+      ssize_t n = write (fd, p, len);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        return FALSE;
+      p += n;
+      len -= (gsize) n;
+    }
+  return TRUE;
+}
+
+gssize
+sv_read_all (int fd, void *buf, gsize len)
+{
+  char *p = buf;
+  gsize got = 0;
+
+  while (got < len)
+    {
+      ssize_t n = read (fd, p + got, len - got);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        return -1;
+      if (n == 0)
+        break;
+      got += (gsize) n;
+    }
+  return (gssize) got;
+}
+
+gboolean
+sv_write_file_atomic (const char *path, const char *data, gssize len, mode_t mode, GError **error)
+{
+  g_autofree char *tmp = g_strdup_printf ("%s.tmp-%d", path, (int) getpid ());
+  sv_autofd fd = -1;
+
+  if (len < 0)
+    len = (gssize) strlen (data);
+  fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0)
+    {
+      sv_set_error_errno (error, errno, "create %s", tmp);
+      return FALSE;
+    }
+  if (!sv_write_all (fd, data, (gsize) len) || fsync (fd) < 0)
+    {
+      sv_set_error_errno (error, errno, "write %s", tmp);
+      unlink (tmp);
+      return FALSE;
+    }
+  if (rename (tmp, path) < 0)
+    {
+      sv_set_error_errno (error, errno, "rename %s to %s", tmp, path);
+      unlink (tmp);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+sv_write_existing_file (const char *path, const char *data, GError **error)
+{
+  sv_autofd fd = open (path, O_WRONLY | O_CLOEXEC);
+
+  if (fd < 0)
+    {
+      sv_set_error_errno (error, errno, "open %s", path);
+      return FALSE;
+    }
+  if (!sv_write_all (fd, data, strlen (data)))
+    {
+      sv_set_error_errno (error, errno, "write \"%s\" to %s", data, path);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+sv_mkdir_p (const char *path, mode_t mode, GError **error)
+{
+  if (g_mkdir_with_parents (path, (int) mode) < 0)
+    {
+      sv_set_error_errno (error, errno, "create directory %s", path);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Split /proc/PID/stat after the command name, which may hold spaces and parentheses. */
+static gboolean
+read_proc_stat_fields (pid_t pid, char *state_out, guint64 *starttime_out)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/stat", (int) pid);
+  g_autofree char *contents = NULL;
+  g_auto (GStrv) fields = NULL;
+  char *rparen;
+
+  if (!g_file_get_contents (path, &contents, NULL, NULL))
+    return FALSE;
+  rparen = strrchr (contents, ')');
+  if (rparen == NULL || rparen[1] == '\0')
+    return FALSE;
+  fields = g_strsplit (rparen + 2, " ", 0);
+  /* fields[0] is field 3 (state); field 22 (starttime) is fields[19]. */
+  if (g_strv_length (fields) < 20)
+    return FALSE;
+  *state_out = fields[0][0];
+  *starttime_out = g_ascii_strtoull (fields[19], NULL, 10);
+  return TRUE;
+}
+
+guint64
+sv_proc_starttime (pid_t pid)
+{
+  char state;
+  guint64 start;
+
+  if (pid <= 0 || !read_proc_stat_fields (pid, &state, &start))
+    return 0;
+  return start;
+}
+
+gboolean
+sv_proc_alive (pid_t pid, guint64 starttime)
+{
+  char state;
+  guint64 start;
+
+  if (pid <= 0 || !read_proc_stat_fields (pid, &state, &start))
+    return FALSE;
+  if (state == 'Z' || state == 'X')
+    return FALSE;
+  return starttime == 0 || start == starttime;
+}
+
+gboolean
+sv_send_fds (int sock, const int *fds, guint n_fds, GError **error)
+{
+  char byte = 'F';
+  struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+  g_autofree char *cbuf = g_malloc0 (CMSG_SPACE (sizeof (int) * n_fds));
+  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+  struct cmsghdr *cmsg;
+
+  if (n_fds > 0)
+    {
+      msg.msg_control = cbuf;
+      msg.msg_controllen = CMSG_SPACE (sizeof (int) * n_fds);
+      cmsg = CMSG_FIRSTHDR (&msg);
+      cmsg->cmsg_level = SOL_SOCKET;
+      cmsg->cmsg_type = SCM_RIGHTS;
+      cmsg->cmsg_len = CMSG_LEN (sizeof (int) * n_fds);
+      memcpy (CMSG_DATA (cmsg), fds, sizeof (int) * n_fds);
+    }
+  while (sendmsg (sock, &msg, MSG_NOSIGNAL) < 0)
+    {
+      if (errno == EINTR)
+        continue;
+      sv_set_error_errno (error, errno, "send file descriptors");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+sv_recv_fds (int sock, int *fds, guint n_fds, GError **error)
+{
+  char byte;
+  struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+  g_autofree char *cbuf = g_malloc0 (CMSG_SPACE (sizeof (int) * MAX (n_fds, 1)));
+  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+  struct cmsghdr *cmsg;
+  ssize_t n;
+
+  msg.msg_control = cbuf;
+  msg.msg_controllen = CMSG_SPACE (sizeof (int) * MAX (n_fds, 1));
+  do
+    n = recvmsg (sock, &msg, MSG_CMSG_CLOEXEC);
+  while (n < 0 && errno == EINTR);
+  if (n <= 0)
+    {
+      sv_set_error_errno (error, n == 0 ? EPIPE : errno, "receive file descriptors");
+      return FALSE;
+    }
+  if (n_fds == 0)
+    return TRUE;
+  cmsg = CMSG_FIRSTHDR (&msg);
+  if (cmsg == NULL || cmsg->cmsg_type != SCM_RIGHTS
+      || cmsg->cmsg_len != CMSG_LEN (sizeof (int) * n_fds))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   "receive file descriptors: expected %u", n_fds);
+      return FALSE;
+    }
+  memcpy (fds, CMSG_DATA (cmsg), sizeof (int) * n_fds);
+  return TRUE;
+}
+
+char *
+sv_rfc3339_now (void)
+{
+  struct timespec ts;
+  struct tm tm;
+  char buf[64];
+
+  clock_gettime (CLOCK_REALTIME, &ts);
+  gmtime_r (&ts.tv_sec, &tm);
+  strftime (buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  return g_strdup_printf ("%s.%09ldZ", buf, (long) ts.tv_nsec);
+}
