@@ -1,0 +1,404 @@
+/* sysvisor-fs: the daemon's life: lock, mount, workers, signals, restart, unmount. */
+#include "svfs-daemon.h"
+
+#include "svfs-container.h"
+#include "svfs-fuse.h"
+#include "svfs-loadavg.h"
+#include "svfs-lock.h"
+#include "svfs-log.h"
+#include "svfs-takeover.h"
+#include "svfs-tree.h"
+#include "svfs-util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gio/gio.h>
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define SVFS_WORKERS 4
+#define SVFS_WAKE_SIGNAL SIGUSR1
+
+typedef struct
+{
+  pthread_t thread;
+  struct fuse_session *se;
+  gint done;
+} Worker;
+
+typedef struct
+{
+  const SvfsDaemonConfig *cfg;
+  struct fuse_session *se;
+  SvfsSysctlStore *store;
+  int lock_fd;
+  guint generation;
+  Worker workers[SVFS_WORKERS];
+} Daemon;
+
+static gint workers_stopping;
+static SvfsSysctlStore *prune_store;
+
+static void
+on_wake (int sig)
+{
+}
+
+/* A worker reads requests until told to stop; a request it has read is always answered,
+ * and it is woken from read() by SVFS_WAKE_SIGNAL (no SA_RESTART). */
+static void *
+worker_main (void *data)
+{
+  Worker *w = data;
+  struct fuse_buf buf = { 0 };
+  while (!g_atomic_int_get (&workers_stopping))
+    {
+      int res = fuse_session_receive_buf (w->se, &buf);
+      if (res == -EINTR || res == -EAGAIN)
+        continue;
+      if (res <= 0)
+        {
+          if (!g_atomic_int_get (&workers_stopping))
+            {
+              g_warning ("FUSE connection closed (%s); exiting", res ? g_strerror (-res) : "unmounted");
+              kill (getpid (), SIGTERM);
+            }
+          break;
+        }
+      svfs_takeover_capture (&buf);
+      fuse_session_process_buf (w->se, &buf);
+    }
+  free (buf.mem);
+  g_atomic_int_set (&w->done, 1);
+  return NULL;
+}
+
+static gboolean
+workers_start (Daemon *d, GError **error)
+{
+  g_atomic_int_set (&workers_stopping, 0);
+  for (guint i = 0; i < SVFS_WORKERS; i++)
+    {
+      d->workers[i] = (Worker){ .se = d->se };
+      int err = pthread_create (&d->workers[i].thread, NULL, worker_main, &d->workers[i]);
+      if (err)
+        {
+          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (err), "start worker: %s",
+                       g_strerror (err));
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+static void
+workers_stop (Daemon *d)
+{
+  g_atomic_int_set (&workers_stopping, 1);
+  for (guint i = 0; i < SVFS_WORKERS; i++)
+    {
+      while (!g_atomic_int_get (&d->workers[i].done))
+        {
+          pthread_kill (d->workers[i].thread, SVFS_WAKE_SIGNAL);
+          g_usleep (2000);
+        }
+      pthread_join (d->workers[i].thread, NULL);
+    }
+}
+
+static void
+prune_sysctls (void)
+{
+  guint n = svfs_sysctl_store_prune (prune_store, svfs_pid_alive_since);
+  if (n)
+    g_debug ("forgot /proc/sys values of %u stopped container(s)", n);
+}
+
+static void
+signals_setup (sigset_t *waited)
+{
+  sigemptyset (waited);
+  sigaddset (waited, SIGTERM);
+  sigaddset (waited, SIGINT);
+  sigaddset (waited, SIGHUP);
+  sigaddset (waited, SIGUSR2);
+  pthread_sigmask (SIG_BLOCK, waited, NULL);
+  struct sigaction sa = { .sa_handler = on_wake };
+  sigemptyset (&sa.sa_mask);
+  sigaction (SVFS_WAKE_SIGNAL, &sa, NULL);
+  sigset_t wake;
+  sigemptyset (&wake);
+  sigaddset (&wake, SVFS_WAKE_SIGNAL);
+  pthread_sigmask (SIG_UNBLOCK, &wake, NULL);
+  signal (SIGPIPE, SIG_IGN);
+}
+
+/* A fuse.sysvisor-fs mount left on the mountpoint by a daemon that died. */
+static void
+detach_stale_mount (const char *mountpoint)
+{
+  g_autofree gchar *info = svfs_read_file ("/proc/self/mountinfo", NULL, NULL);
+  g_auto (GStrv) lines = g_strsplit (info ? info : "", "\n", 0);
+  for (guint i = 0; lines[i]; i++)
+    {
+      g_auto (GStrv) f = g_strsplit (lines[i], " ", 0);
+      const char *sep = strstr (lines[i], " - fuse.sysvisor-fs ");
+      if (g_strv_length (f) < 5 || !sep)
+        continue;
+      g_autofree gchar *mp = g_strcompress (f[4]);
+      if (g_str_equal (mp, mountpoint))
+        {
+          g_warning ("detaching the stale sysvisor-fs mount on %s (its daemon is gone)", mp);
+          umount2 (mountpoint, MNT_DETACH);
+        }
+    }
+}
+
+static struct fuse_session *
+session_new (GError **error)
+{
+  char *args[] = { "sysvisor-fs", "-o", "allow_other,fsname=sysvisor-fs,subtype=sysvisor-fs",
+                   NULL };
+  struct fuse_args fargs = FUSE_ARGS_INIT (3, args);
+  struct fuse_session *se = fuse_session_new (&fargs, svfs_fuse_ops (),
+                                              sizeof (struct fuse_lowlevel_ops), NULL);
+  if (!se)
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "fuse_session_new failed");
+  return se;
+}
+
+static gboolean
+mount_fresh (Daemon *d, GError **error)
+{
+  const char *mp = d->cfg->mountpoint;
+  d->lock_fd = svfs_lock_acquire (mp, error);
+  if (d->lock_fd < 0)
+    return FALSE;
+  if (g_mkdir_with_parents (mp, 0755) < 0)
+    {
+      int saved = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "create mountpoint %s: %s",
+                   mp, g_strerror (saved));
+      return FALSE;
+    }
+  detach_stale_mount (mp);
+  d->se = session_new (error);
+  if (!d->se)
+    return FALSE;
+  if (fuse_session_mount (d->se, mp) != 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                   "mount FUSE on %s failed; is /dev/fuse there and are we root?", mp);
+      return FALSE;
+    }
+  if (fuse_daemonize (d->cfg->foreground) != 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "daemonize failed");
+      return FALSE;
+    }
+  d->generation = 1;
+  return TRUE;
+}
+
+static gboolean
+take_over (Daemon *d, GError **error)
+{
+  d->lock_fd = d->cfg->takeover_lock_fd;
+  fcntl (d->lock_fd, F_SETFD, FD_CLOEXEC);
+  fcntl (d->cfg->takeover_fuse_fd, F_SETFD, FD_CLOEXEC);
+  gboolean ok = svfs_takeover_load (d->cfg->takeover_state_fd, d->store, &d->generation, error);
+  close (d->cfg->takeover_state_fd);
+  if (!ok)
+    return FALSE;
+  d->generation++;
+  d->se = session_new (error);
+  if (!d->se)
+    return FALSE;
+  g_autofree gchar *devfd = g_strdup_printf ("/dev/fd/%d", d->cfg->takeover_fuse_fd);
+  if (fuse_session_mount (d->se, devfd) != 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "adopt FUSE fd %d failed",
+                   d->cfg->takeover_fuse_fd);
+      return FALSE;
+    }
+  return svfs_takeover_replay_init (d->se, error);
+}
+
+/* Refuse to re-exec a binary that cannot even print its version (half-copied upgrade, missing
+ * library): the old process keeps serving instead of losing the connection. */
+static gboolean
+preflight (const char *exe, GError **error)
+{
+  const char *argv[] = { exe, "--version", NULL };
+  g_autofree gchar *out = NULL;
+  gint status;
+  if (!g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out,
+                     NULL, &status, error)
+      || !g_spawn_check_wait_status (status, error))
+    {
+      g_prefix_error (error, "%s --version: ", exe);
+      return FALSE;
+    }
+  if (!g_str_has_prefix (out, "sysvisor-fs "))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s is not sysvisor-fs", exe);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gchar **
+restart_argv (const SvfsDaemonConfig *cfg, int fuse_fd, int state_fd, int lock_fd)
+{
+  GPtrArray *a = g_ptr_array_new ();
+  for (guint i = 0; cfg->argv[i]; i++)
+    if (!g_str_has_prefix (cfg->argv[i], "--takeover"))
+      g_ptr_array_add (a, g_strdup (cfg->argv[i]));
+  g_ptr_array_add (a, g_strdup_printf ("--takeover=%d,%d,%d", fuse_fd, state_fd, lock_fd));
+  g_ptr_array_add (a, NULL);
+  return (gchar **) g_ptr_array_free (a, FALSE);
+}
+
+static void
+set_cloexec (int fd, gboolean on)
+{
+  fcntl (fd, F_SETFD, on ? FD_CLOEXEC : 0);
+}
+
+static void
+exec_new_process (Daemon *d, GError **error)
+{
+  int state_fd = svfs_takeover_save (d->store, d->generation, error);
+  if (state_fd < 0)
+    return;
+  int fds[] = { fuse_session_fd (d->se), state_fd, d->lock_fd };
+  for (guint i = 0; i < G_N_ELEMENTS (fds); i++)
+    set_cloexec (fds[i], FALSE);
+  g_auto (GStrv) argv = restart_argv (d->cfg, fds[0], fds[1], fds[2]);
+  execv (d->cfg->exe, argv);
+  int saved = errno;
+  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "exec %s: %s", d->cfg->exe,
+               g_strerror (saved));
+  for (guint i = 0; i < G_N_ELEMENTS (fds); i++)
+    set_cloexec (fds[i], TRUE);
+  close (state_fd);
+}
+
+static void
+restart (Daemon *d)
+{
+  g_autoptr (GError) error = NULL;
+  if (!preflight (d->cfg->exe, &error))
+    {
+      g_warning ("restart refused, still serving: %s", error->message);
+      return;
+    }
+  g_info ("restarting in place: re-executing %s", d->cfg->exe);
+  workers_stop (d);
+  svfs_loadavg_stop ();
+  exec_new_process (d, &error);
+  /* Only reached when exec failed: serve on. */
+  g_warning ("restart failed, still serving: %s", error->message);
+  g_clear_error (&error);
+  svfs_loadavg_start (prune_sysctls);
+  if (!workers_start (d, &error))
+    {
+      g_critical ("%s", error->message);
+      kill (getpid (), SIGTERM);
+    }
+}
+
+static void
+serve_signals (Daemon *d, const sigset_t *waited)
+{
+  for (;;)
+    {
+      siginfo_t si;
+      int sig = sigwaitinfo (waited, &si);
+      if (sig == SIGHUP)
+        svfs_log_reopen ();
+      else if (sig == SIGUSR2)
+        restart (d);
+      else if (sig == SIGTERM || sig == SIGINT)
+        return;
+    }
+}
+
+static void
+teardown (Daemon *d, gboolean takeover)
+{
+  if (d->se && !takeover)
+    fuse_session_unmount (d->se);
+  else if (d->se)
+    umount2 (d->cfg->mountpoint, MNT_DETACH);
+  if (d->se)
+    fuse_session_destroy (d->se);
+  if (d->lock_fd >= 0)
+    close (d->lock_fd);
+  prune_store = NULL;
+  g_clear_pointer (&d->store, svfs_sysctl_store_free);
+}
+
+gboolean
+svfs_daemon_run (const SvfsDaemonConfig *cfg, GError **error)
+{
+  Daemon d = { .cfg = cfg, .lock_fd = -1 };
+  sigset_t waited;
+  gboolean takeover = cfg->takeover_fuse_fd >= 0;
+  signals_setup (&waited);
+  if (!svfs_tree_build (error) || !svfs_container_setup (error))
+    return FALSE;
+  d.store = prune_store = svfs_sysctl_store_new ();
+  svfs_fuse_setup (d.store);
+  if (!(takeover ? take_over (&d, error) : mount_fresh (&d, error))
+      || !svfs_lock_write (d.lock_fd, cfg->mountpoint, getpid (), d.generation, error))
+    {
+      teardown (&d, takeover);
+      return FALSE;
+    }
+  svfs_loadavg_start (prune_sysctls);
+  if (!workers_start (&d, error))
+    {
+      teardown (&d, takeover);
+      return FALSE;
+    }
+  g_info ("%s %s (generation %u)", takeover ? "restarted in place on" : "serving",
+          cfg->mountpoint, d.generation);
+  serve_signals (&d, &waited);
+  g_info ("stopping: unmounting %s", cfg->mountpoint);
+  workers_stop (&d);
+  svfs_loadavg_stop ();
+  teardown (&d, takeover);
+  return TRUE;
+}
+
+gboolean
+svfs_daemon_request_restart (const char *mountpoint, GError **error)
+{
+  pid_t pid, now_pid;
+  guint gen, now_gen;
+  if (!svfs_lock_read (mountpoint, &pid, &gen, error))
+    return FALSE;
+  if (kill (pid, SIGUSR2) < 0)
+    {
+      int saved = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "signal pid %d: %s",
+                   (int) pid, g_strerror (saved));
+      return FALSE;
+    }
+  for (guint i = 0; i < 400; i++)
+    {
+      g_usleep (50000);
+      if (svfs_lock_read (mountpoint, &now_pid, &now_gen, NULL) && now_gen > gen)
+        return TRUE;
+    }
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+               "sysvisor-fs (pid %d) did not restart within 20 s; it keeps serving with the old "
+               "code, see its --log for why",
+               (int) pid);
+  return FALSE;
+}

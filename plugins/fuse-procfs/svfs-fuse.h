@@ -1,0 +1,21 @@
+/* sysvisor-fs: the FUSE low-level operations over the static tree. */
+#pragma once
+
+#include "svfs-sysctl.h"
+
+#include <fuse_lowlevel.h>
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* The store of per-container /proc/sys values the operations read and write. */
+void svfs_fuse_setup (SvfsSysctlStore *store);
+const struct fuse_lowlevel_ops *svfs_fuse_ops (void);
+/* TRUE once the session processed FUSE INIT. */
+gboolean svfs_fuse_initialized (void);
+/* File handles are numbered; a restarted daemon continues the numbering so that a handle
+ * still open in the kernel never meets a new one with the same number. */
+guint64 svfs_fuse_next_fh (void);
+void svfs_fuse_set_next_fh (guint64 fh);
+
+G_END_DECLS

@@ -1,0 +1,305 @@
+/* sysvisor-fs: load averages per container.
+ *
+ * A container is a pid namespace.  Every 5 s one pass over the host's /proc counts, for each
+ * tracked namespace (one that read proc/loadavg), its tasks in state R (running) and D
+ * (uninterruptible), exactly what the kernel folds into its averages, and applies the
+ * kernel's exponential decay (EXP_1/5/15, FSHIFT 11).  Processes of nested pid namespaces
+ * (docker inside) count for the container whose namespace is their ancestor.  The
+ * "running/total lastpid" fields are refreshed on read when the sample is older than 1 s;
+ * lastpid is the highest pid in the container's namespace (the kernel's last allocated pid
+ * is not visible from outside). */
+#include "svfs-loadavg.h"
+
+#include "svfs-render.h"
+#include "svfs-util.h"
+
+#include <fcntl.h>
+#include <gio/gio.h>
+#include <linux/nsfs.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+typedef struct
+{
+  guint64 pidns;
+  gint init_pid;
+  guint64 init_start;
+  guint64 avenrun[3];
+  guint running, active, total, lastpid;
+  gint64 sampled_at; /* monotonic us */
+  gboolean seen;
+} Tracked;
+
+static GMutex lock;
+static GCond cond;
+static GHashTable *tracked; /* guint64 pidns -> Tracked */
+static GThread *thread;
+static gboolean stopping;
+static SvfsTickFunc tick_func;
+
+static void
+ensure_table_locked (void)
+{
+  if (!tracked)
+    tracked = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, g_free);
+}
+
+typedef struct
+{
+  guint running, active, total, lastpid;
+} Count;
+
+static char
+task_state (const char *path)
+{
+  g_autofree gchar *text = svfs_read_file (path, NULL, NULL);
+  const char *p = text ? strrchr (text, ')') : NULL;
+  return p && p[1] == ' ' ? p[2] : '?';
+}
+
+static void
+count_process (const char *pid, Count *cnt)
+{
+  g_autofree gchar *taskdir = g_strdup_printf ("%s/%s/task", svfs_proc_root (), pid);
+  g_autoptr (GDir) dir = g_dir_open (taskdir, 0, NULL);
+  const char *tid;
+  while (dir && (tid = g_dir_read_name (dir)))
+    {
+      g_autofree gchar *stat = g_strdup_printf ("%s/%s/stat", taskdir, tid);
+      char s = task_state (stat);
+      cnt->total++;
+      cnt->running += s == 'R';
+      cnt->active += s == 'R' || s == 'D';
+    }
+  g_autofree gchar *status_path = g_strdup_printf ("%s/%s/status", svfs_proc_root (), pid);
+  g_autofree gchar *status = svfs_read_file (status_path, NULL, NULL);
+  const char *ns = status ? svfs_find_key (status, "NSpid") : NULL;
+  guint host_pid, inner;
+  /* NSpid: host pid, then the pid in the container's namespace (the daemon is in the host's). */
+  if (ns && sscanf (ns, "%u %u", &host_pid, &inner) == 2)
+    cnt->lastpid = MAX (cnt->lastpid, inner);
+}
+
+/* The tracked namespace that is INO or an ancestor of it, via NS_GET_PARENT. */
+static Count *
+ancestor_count (const char *pid, guint64 ino, GHashTable *wanted, GHashTable *memo)
+{
+  gpointer hit;
+  if (g_hash_table_lookup_extended (memo, &ino, NULL, &hit))
+    return hit;
+  Count *found = NULL;
+  g_autofree gchar *path = g_strdup_printf ("%s/%s/ns/pid", svfs_proc_root (), pid);
+  int fd = open (path, O_RDONLY | O_CLOEXEC);
+  for (guint depth = 0; fd >= 0 && depth < 32 && !found; depth++)
+    {
+      int parent = ioctl (fd, NS_GET_PARENT);
+      close (fd);
+      fd = parent;
+      struct stat st;
+      if (fd < 0 || fstat (fd, &st) < 0 || st.st_ino == svfs_container_host_pidns ())
+        break;
+      guint64 pino = st.st_ino;
+      found = g_hash_table_lookup (wanted, &pino);
+    }
+  if (fd >= 0)
+    close (fd);
+  g_hash_table_insert (memo, g_memdup2 (&ino, sizeof ino), found);
+  return found;
+}
+
+/* One pass over /proc: fill the Count of each namespace in wanted (pidns -> Count). */
+static void
+scan (GHashTable *wanted)
+{
+  g_autoptr (GHashTable) memo = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  g_autoptr (GDir) dir = g_dir_open (svfs_proc_root (), 0, NULL);
+  const char *name;
+  while (dir && (name = g_dir_read_name (dir)))
+    {
+      guint64 ino;
+      pid_t pid = (pid_t) g_ascii_strtoll (name, NULL, 10);
+      if (pid <= 0 || !svfs_pid_ns_inode (pid, &ino, NULL) || ino == svfs_container_host_pidns ())
+        continue;
+      Count *cnt = g_hash_table_lookup (wanted, &ino);
+      if (!cnt)
+        cnt = ancestor_count (name, ino, wanted, memo);
+      if (cnt)
+        count_process (name, cnt);
+    }
+}
+
+static void
+apply_count (Tracked *t, const Count *cnt, gboolean decay)
+{
+  static const guint64 exps[3] = { SVFS_EXP_1, SVFS_EXP_5, SVFS_EXP_15 };
+  if (decay)
+    for (guint i = 0; i < 3; i++)
+      t->avenrun[i] = svfs_loadavg_decay (t->avenrun[i], exps[i], (guint64) cnt->active * SVFS_FIXED_1);
+  t->running = cnt->running;
+  t->active = cnt->active;
+  t->total = cnt->total;
+  t->lastpid = cnt->lastpid;
+  t->sampled_at = g_get_monotonic_time ();
+}
+
+static GHashTable *
+new_count_table (void)
+{
+  return g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+}
+
+static void
+sample_all (void)
+{
+  g_autoptr (GHashTable) wanted = new_count_table ();
+  GHashTableIter it;
+  gpointer key, value;
+  g_mutex_lock (&lock);
+  ensure_table_locked ();
+  g_hash_table_iter_init (&it, tracked);
+  while (g_hash_table_iter_next (&it, &key, NULL))
+    g_hash_table_insert (wanted, g_memdup2 (key, sizeof (guint64)), g_new0 (Count, 1));
+  g_mutex_unlock (&lock);
+  scan (wanted);
+  g_mutex_lock (&lock);
+  g_hash_table_iter_init (&it, tracked);
+  while (g_hash_table_iter_next (&it, &key, &value))
+    {
+      Tracked *t = value;
+      Count *cnt = g_hash_table_lookup (wanted, key);
+      if (cnt && cnt->total > 0)
+        apply_count (t, cnt, TRUE);
+      else if (cnt && !svfs_pid_alive_since (t->init_pid, t->init_start))
+        g_hash_table_iter_remove (&it);
+    }
+  g_mutex_unlock (&lock);
+}
+
+static gpointer
+sampler_main (gpointer data)
+{
+  g_mutex_lock (&lock);
+  while (!stopping)
+    {
+      gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+      while (!stopping && g_cond_wait_until (&cond, &lock, deadline))
+        ;
+      if (stopping)
+        break;
+      g_mutex_unlock (&lock);
+      sample_all ();
+      if (tick_func)
+        tick_func ();
+      g_mutex_lock (&lock);
+    }
+  g_mutex_unlock (&lock);
+  return NULL;
+}
+
+void
+svfs_loadavg_start (SvfsTickFunc tick)
+{
+  g_mutex_lock (&lock);
+  ensure_table_locked ();
+  stopping = FALSE;
+  tick_func = tick;
+  g_mutex_unlock (&lock);
+  if (!thread)
+    thread = g_thread_new ("svfs-loadavg", sampler_main, NULL);
+}
+
+void
+svfs_loadavg_stop (void)
+{
+  g_mutex_lock (&lock);
+  stopping = TRUE;
+  g_cond_broadcast (&cond);
+  g_mutex_unlock (&lock);
+  if (thread)
+    g_thread_join (g_steal_pointer (&thread));
+}
+
+/* The tracked entry of the caller's container, created on first read. */
+static Tracked *
+tracked_for_locked (const SvfsCaller *c)
+{
+  ensure_table_locked ();
+  Tracked *t = g_hash_table_lookup (tracked, &c->pidns);
+  if (t && t->init_start == c->init_start)
+    return t;
+  t = g_new0 (Tracked, 1);
+  t->pidns = c->pidns;
+  t->init_pid = c->init_pid;
+  t->init_start = c->init_start;
+  g_hash_table_replace (tracked, &t->pidns, t);
+  return t;
+}
+
+gchar *
+svfs_loadavg_render (const SvfsCaller *c, GError **error)
+{
+  g_mutex_lock (&lock);
+  Tracked *t = tracked_for_locked (c);
+  gboolean stale = g_get_monotonic_time () - t->sampled_at > G_USEC_PER_SEC;
+  g_mutex_unlock (&lock);
+  if (stale)
+    {
+      g_autoptr (GHashTable) wanted = new_count_table ();
+      g_hash_table_insert (wanted, g_memdup2 (&c->pidns, sizeof c->pidns), g_new0 (Count, 1));
+      scan (wanted);
+      g_mutex_lock (&lock);
+      apply_count (tracked_for_locked (c), g_hash_table_lookup (wanted, &c->pidns), FALSE);
+      g_mutex_unlock (&lock);
+    }
+  g_mutex_lock (&lock);
+  t = tracked_for_locked (c);
+  guint64 avg[3] = { t->avenrun[0], t->avenrun[1], t->avenrun[2] };
+  /* The reader waits on us in state S; the kernel counts a reader of loadavg as running. */
+  guint running = MAX (t->running, 1u), total = MAX (t->total, 1u), lastpid = t->lastpid;
+  g_mutex_unlock (&lock);
+  return svfs_render_loadavg (avg, running, total, lastpid);
+}
+
+void
+svfs_loadavg_save (GString *out)
+{
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&lock);
+  ensure_table_locked ();
+  GHashTableIter it;
+  gpointer value;
+  g_hash_table_iter_init (&it, tracked);
+  while (g_hash_table_iter_next (&it, NULL, &value))
+    {
+      Tracked *t = value;
+      g_string_append_printf (out,
+                              "loadavg %" G_GUINT64_FORMAT " %d %" G_GUINT64_FORMAT
+                              " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT
+                              "\n",
+                              t->pidns, t->init_pid, t->init_start, t->avenrun[0],
+                              t->avenrun[1], t->avenrun[2]);
+    }
+}
+
+gboolean
+svfs_loadavg_load_line (const char *line, GError **error)
+{
+  Tracked *t = g_new0 (Tracked, 1);
+  if (sscanf (line, "loadavg %" G_GUINT64_FORMAT " %d %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT
+                    " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT,
+              &t->pidns, &t->init_pid, &t->init_start, &t->avenrun[0], &t->avenrun[1],
+              &t->avenrun[2])
+      != 6)
+    {
+      g_free (t);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "bad loadavg state line '%s'",
+                   line);
+      return FALSE;
+    }
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&lock);
+  ensure_table_locked ();
+  g_hash_table_replace (tracked, &t->pidns, t);
+  return TRUE;
+}

@@ -1,0 +1,97 @@
+/* sysvisor-fs: the per-mountpoint lock and pid file. */
+#include "svfs-lock.h"
+
+#include "svfs-util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gio/gio.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+gchar *
+svfs_lock_path (const char *mountpoint)
+{
+  const char *dir = g_getenv ("SYSVISOR_FS_RUN_DIR");
+  g_autofree gchar *hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, mountpoint, -1);
+  hash[16] = '\0';
+  return g_strdup_printf ("%s/sysvisor-fs-%s.lock", dir ? dir : "/run/sysvisor-fs", hash);
+}
+
+static gboolean
+parse_lock (const char *text, pid_t *pid, guint *generation)
+{
+  int p = 0;
+  unsigned g = 0;
+  if (!text || sscanf (text, "pid=%d\ngeneration=%u", &p, &g) != 2 || p <= 0)
+    return FALSE;
+  *pid = p;
+  *generation = g;
+  return TRUE;
+}
+
+int
+svfs_lock_acquire (const char *mountpoint, GError **error)
+{
+  g_autofree gchar *path = svfs_lock_path (mountpoint);
+  g_autofree gchar *dir = g_path_get_dirname (path);
+  if (g_mkdir_with_parents (dir, 0755) < 0)
+    {
+      int saved = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "create %s: %s", dir,
+                   g_strerror (saved));
+      return -1;
+    }
+  sv_autofd fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0 || flock (fd, LOCK_EX | LOCK_NB) < 0)
+    {
+      int saved = errno;
+      g_autofree gchar *text = svfs_read_file (path, NULL, NULL);
+      pid_t pid;
+      guint gen;
+      if (saved == EWOULDBLOCK && parse_lock (text, &pid, &gen))
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY,
+                     "%s is already served by sysvisor-fs (pid %d); stop it first, or upgrade "
+                     "it in place with 'sysvisor-fs --restart --mountpoint %s'",
+                     mountpoint, (int) pid, mountpoint);
+      else
+        g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "lock %s: %s", path,
+                     saved == EWOULDBLOCK ? "held by another sysvisor-fs" : g_strerror (saved));
+      return -1;
+    }
+  return g_steal_fd (&fd);
+}
+
+gboolean
+svfs_lock_write (int fd, const char *mountpoint, pid_t pid, guint generation, GError **error)
+{
+  g_autofree gchar *text = g_strdup_printf ("pid=%d\ngeneration=%u\nmountpoint=%s\n", (int) pid,
+                                            generation, mountpoint);
+  if (ftruncate (fd, 0) < 0 || pwrite (fd, text, strlen (text), 0) != (gssize) strlen (text))
+    {
+      int saved = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "write lock file: %s",
+                   g_strerror (saved));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+svfs_lock_read (const char *mountpoint, pid_t *pid, guint *generation, GError **error)
+{
+  g_autofree gchar *path = svfs_lock_path (mountpoint);
+  sv_autofd fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd >= 0 && flock (fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK)
+    {
+      g_autofree gchar *text = svfs_read_file (path, NULL, NULL);
+      if (parse_lock (text, pid, generation))
+        return TRUE;
+    }
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+               "no sysvisor-fs runs on %s; start it with 'sysvisor-fs --mountpoint %s'",
+               mountpoint, mountpoint);
+  return FALSE;
+}

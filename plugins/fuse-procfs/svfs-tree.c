@@ -1,0 +1,151 @@
+/* sysvisor-fs: the tree of emulated files. */
+#include "svfs-tree.h"
+
+#include "svfs-util.h"
+
+#include <gio/gio.h>
+#include <string.h>
+
+static const struct
+{
+  const char *path;
+  SvfsRenderFn render;
+} files[] = {
+  { "proc/meminfo", svfs_proc_meminfo },
+  { "proc/cpuinfo", svfs_proc_cpuinfo },
+  { "proc/stat", svfs_proc_stat },
+  { "proc/uptime", svfs_proc_uptime },
+  { "proc/loadavg", svfs_proc_loadavg },
+  { "proc/swaps", svfs_proc_swaps },
+  { "proc/diskstats", svfs_proc_diskstats },
+  { "sys/devices/system/cpu/online", svfs_sys_cpu_online },
+};
+
+static GPtrArray *nodes;   /* SvfsNode, in creation order */
+static GHashTable *by_ino; /* guint64 -> SvfsNode */
+
+static guint64
+path_ino (const char *path)
+{
+  if (*path == '\0')
+    return SVFS_ROOT_INO;
+  guint64 h = 14695981039346656037ULL; /* FNV-1a */
+  for (const char *p = path; *p; p++)
+    h = (h ^ (guchar) *p) * 1099511628211ULL;
+  h &= G_MAXINT64 >> 1;
+  return h < 16 ? h + 16 : h;
+}
+
+static gchar *
+host_path_of (const char *path)
+{
+  if (g_str_has_prefix (path, "proc/"))
+    return g_build_filename (svfs_proc_root (), path + 5, NULL);
+  if (g_str_has_prefix (path, "sys/"))
+    return g_build_filename (svfs_sys_root (), path + 4, NULL);
+  return NULL;
+}
+
+static void
+node_free (gpointer p)
+{
+  SvfsNode *n = p;
+  g_free (n->path);
+  g_free (n->host_path);
+  g_free (n);
+}
+
+/* Add PATH and, first, its missing parent directories. */
+static SvfsNode *
+add_node (const char *path, SvfsNodeKind kind, GError **error)
+{
+  guint64 ino = path_ino (path);
+  SvfsNode *n = g_hash_table_lookup (by_ino, &ino);
+  if (n)
+    {
+      if (!g_str_equal (n->path, path))
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS, "inode clash: %s and %s", n->path,
+                     path);
+      return g_str_equal (n->path, path) ? n : NULL;
+    }
+  guint64 parent = SVFS_ROOT_INO;
+  if (*path)
+    {
+      const char *slash = strrchr (path, '/');
+      g_autofree gchar *dir = slash ? g_strndup (path, slash - path) : g_strdup ("");
+      SvfsNode *p = add_node (dir, SVFS_NODE_DIR, error);
+      if (!p)
+        return NULL;
+      parent = p->ino;
+    }
+  n = g_new0 (SvfsNode, 1);
+  n->path = g_strdup (path);
+  n->name = strrchr (n->path, '/') ? strrchr (n->path, '/') + 1 : n->path;
+  n->kind = kind;
+  n->ino = ino;
+  n->parent = parent;
+  n->host_path = host_path_of (path);
+  g_ptr_array_add (nodes, n);
+  g_hash_table_insert (by_ino, &n->ino, n);
+  return n;
+}
+
+gboolean
+svfs_tree_build (GError **error)
+{
+  if (nodes)
+    return TRUE;
+  nodes = g_ptr_array_new_with_free_func (node_free);
+  by_ino = g_hash_table_new (g_int64_hash, g_int64_equal);
+  if (!add_node ("", SVFS_NODE_DIR, error))
+    return FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      SvfsNode *n = add_node (files[i].path, SVFS_NODE_FILE, error);
+      if (!n)
+        return FALSE;
+      n->render = files[i].render;
+    }
+  guint count;
+  const SvfsSysctl *table = svfs_sysctl_table (&count);
+  for (guint i = 0; i < count; i++)
+    {
+      g_autofree gchar *path = g_strconcat ("proc/sys/", table[i].path, NULL);
+      SvfsNode *n = add_node (path, SVFS_NODE_SYSCTL, error);
+      if (!n)
+        return FALSE;
+      n->sysctl = &table[i];
+    }
+  return TRUE;
+}
+
+const SvfsNode *
+svfs_tree_get (guint64 ino)
+{
+  return by_ino ? g_hash_table_lookup (by_ino, &ino) : NULL;
+}
+
+const SvfsNode *
+svfs_tree_lookup (guint64 parent, const char *name)
+{
+  for (guint i = 0; nodes && i < nodes->len; i++)
+    {
+      const SvfsNode *n = g_ptr_array_index (nodes, i);
+      if (n->parent == parent && n->ino != SVFS_ROOT_INO && g_str_equal (n->name, name))
+        return n;
+    }
+  return NULL;
+}
+
+GPtrArray *
+svfs_tree_children (guint64 dir)
+{
+  GPtrArray *out = g_ptr_array_new ();
+  for (guint i = 0; nodes && i < nodes->len; i++)
+    {
+      SvfsNode *n = g_ptr_array_index (nodes, i);
+      if (n->parent == dir && n->ino != SVFS_ROOT_INO)
+        g_ptr_array_add (out, n);
+    }
+  return out;
+}

@@ -1,0 +1,196 @@
+/* sysvisor-fs: small helpers shared by every module. */
+#include "svfs-util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gio/gio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static gchar *proc_root;
+static gchar *sys_root;
+static gchar *cgroup_root;
+
+void
+svfs_close_fd (int *fd)
+{
+  if (*fd >= 0)
+    close (*fd);
+  *fd = -1;
+}
+
+void
+svfs_roots_configure (const char *proc, const char *sys, const char *cgroup)
+{
+  g_free (proc_root);
+  g_free (sys_root);
+  g_free (cgroup_root);
+  proc_root = g_strdup (proc ? proc : "/proc");
+  sys_root = g_strdup (sys ? sys : "/sys");
+  cgroup_root = g_strdup (cgroup ? cgroup : "/sys/fs/cgroup");
+}
+
+void
+svfs_roots_from_env (void)
+{
+  svfs_roots_configure (g_getenv ("SYSVISOR_FS_PROC_ROOT"), g_getenv ("SYSVISOR_FS_SYS_ROOT"),
+                        g_getenv ("SYSVISOR_FS_CGROUP_ROOT"));
+}
+
+const char *
+svfs_proc_root (void)
+{
+  return proc_root ? proc_root : "/proc";
+}
+
+const char *
+svfs_sys_root (void)
+{
+  return sys_root ? sys_root : "/sys";
+}
+
+const char *
+svfs_cgroup_root (void)
+{
+  return cgroup_root ? cgroup_root : "/sys/fs/cgroup";
+}
+
+gchar *
+svfs_read_file (const char *path, gsize *len, GError **error)
+{
+  sv_autofd fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    {
+      int saved = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "open %s: %s", path,
+                   g_strerror (saved));
+      return NULL;
+    }
+  g_autoptr (GString) out = g_string_sized_new (4096);
+  char chunk[8192];
+  for (;;)
+    {
+      gssize n = read (fd, chunk, sizeof chunk);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          int saved = errno;
+          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "read %s: %s", path,
+                       g_strerror (saved));
+          return NULL;
+        }
+      if (n == 0)
+        break;
+      g_string_append_len (out, chunk, n);
+    }
+  if (len)
+    *len = out->len;
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+gboolean
+svfs_read_u64 (const char *path, guint64 *value, gboolean *unlimited, GError **error)
+{
+  g_autofree gchar *text = svfs_read_file (path, NULL, error);
+  if (!text)
+    return FALSE;
+  g_strstrip (text);
+  *unlimited = FALSE;
+  *value = G_MAXUINT64;
+  if (g_str_equal (text, "max"))
+    {
+      *unlimited = TRUE;
+      return TRUE;
+    }
+  char *end = NULL;
+  errno = 0;
+  guint64 v = g_ascii_strtoull (text, &end, 10);
+  if (errno != 0 || end == text || (*end != '\0' && !g_ascii_isspace (*end)))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%s: not a number: '%s'", path,
+                   text);
+      return FALSE;
+    }
+  *value = v;
+  /* cgroup v1 reports "no limit" as a page-aligned LONG_MAX. */
+  if (v >= (guint64) G_MAXINT64 - 65536 * 4)
+    *unlimited = TRUE;
+  return TRUE;
+}
+
+gboolean
+svfs_read_i64 (const char *path, gint64 *value, GError **error)
+{
+  g_autofree gchar *text = svfs_read_file (path, NULL, error);
+  if (!text)
+    return FALSE;
+  g_strstrip (text);
+  char *end = NULL;
+  errno = 0;
+  *value = g_ascii_strtoll (text, &end, 10);
+  if (errno != 0 || end == text)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%s: not a number: '%s'", path,
+                   text);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+svfs_pid_start_time (pid_t pid, guint64 *start, GError **error)
+{
+  g_autofree gchar *path = g_strdup_printf ("%s/%d/stat", svfs_proc_root (), (int) pid);
+  g_autofree gchar *text = svfs_read_file (path, NULL, error);
+  if (!text)
+    return FALSE;
+  /* The command name may hold spaces and ')': fields start after the last ')'. */
+  const char *p = strrchr (text, ')');
+  g_auto (GStrv) fields = p ? g_strsplit (p + 2, " ", 0) : NULL;
+  /* fields[0] is field 3 (state), so field 22 is fields[19]. */
+  if (!fields || g_strv_length (fields) < 20)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%s: unexpected format", path);
+      return FALSE;
+    }
+  *start = g_ascii_strtoull (fields[19], NULL, 10);
+  return TRUE;
+}
+
+gboolean
+svfs_pid_ns_inode (pid_t pid, guint64 *inode, GError **error)
+{
+  g_autofree gchar *path = pid > 0
+                               ? g_strdup_printf ("%s/%d/ns/pid", svfs_proc_root (), (int) pid)
+                               : g_strdup_printf ("%s/self/ns/pid", svfs_proc_root ());
+  struct stat st;
+  if (stat (path, &st) < 0)
+    {
+      int saved = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "stat %s: %s", path,
+                   g_strerror (saved));
+      return FALSE;
+    }
+  *inode = st.st_ino;
+  return TRUE;
+}
+
+const char *
+svfs_find_key (const char *text, const char *key)
+{
+  gsize klen = strlen (key);
+  for (const char *line = text; line && *line; line = strchr (line, '\n'), line = line ? line + 1 : NULL)
+    {
+      if (strncmp (line, key, klen) == 0 && line[klen] == ':')
+        {
+          const char *v = line + klen + 1;
+          while (*v == ' ' || *v == '\t')
+            v++;
+          return v;
+        }
+    }
+  return NULL;
+}
