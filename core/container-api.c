@@ -1,6 +1,7 @@
 /* container-api.c: the accessors that plugins use (declared in sysvisor/plugin.h). */
 #include "container.h"
 
+#include "state.h"
 #include "utils.h"
 
 #include <string.h>
@@ -152,6 +153,18 @@ const char *
 sv_container_lib_dir (SvContainer *c)
 {
   return c->host->lib_dir;
+}
+
+gboolean
+sv_host_container_alive (SvHost *host, const char *state_root, const char *id)
+{
+  g_autoptr (SvState) st = sv_state_load (state_root, id, NULL);
+
+  if (st == NULL)
+    return FALSE;
+  if (st->pid <= 0)
+    return sv_proc_alive (st->creator_pid, st->creator_starttime);
+  return TRUE;
 }
 
 /* ---- the container ---- */

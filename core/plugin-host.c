@@ -99,15 +99,31 @@ check_descriptor (const SvPlugin *d, const char *name, const char *path, GError 
   return TRUE;
 }
 
+/* @dirs may list several directories separated by ':' (the build tree in tests): the first
+ * that holds NAME.so is used. */
+static char *
+find_plugin_file (const char *dirs, const char *name)
+{
+  g_auto (GStrv) list = g_strsplit (dirs, ":", -1);
+  g_autofree char *file = g_strconcat (name, ".so", NULL);
+
+  for (guint i = 0; list[i] != NULL; i++)
+    {
+      g_autofree char *path = g_build_filename (list[i], file, NULL);
+      if (list[i][0] != '\0' && g_file_test (path, G_FILE_TEST_EXISTS))
+        return g_steal_pointer (&path);
+    }
+  return g_build_filename (list[0] != NULL ? list[0] : ".", file, NULL);
+}
+
 SvLoadedPlugin *
 sv_plugin_load (const char *dir, const char *name, GError **error)
 {
   g_autoptr (SvLoadedPlugin) p = g_new0 (SvLoadedPlugin, 1);
-  g_autofree char *file = g_strconcat (name, ".so", NULL);
   SvPluginEntryFunc entry = NULL;
 
   p->name = g_strdup (name);
-  p->path = g_build_filename (dir, file, NULL);
+  p->path = find_plugin_file (dir, name);
   if (!check_file_trust (p->path, name, error))
     return NULL;
   if (!is_elf (p->path))

@@ -111,6 +111,10 @@ const char *sv_container_rootfs (SvContainer *c);
 gboolean sv_container_rootfs_readonly (SvContainer *c);
 /* The state root (--root) and this container's state directory under it. */
 const char *sv_container_state_root (SvContainer *c);
+/* Whether container @id under state root @state_root still exists for the core: TRUE while a
+ * live create builds it or its state names it; FALSE once deleted, after a reboot (the state
+ * root is on tmpfs), or when its create crashed.  For reclaiming resources of dead containers. */
+gboolean sv_host_container_alive (SvHost *host, const char *state_root, const char *id);
 /* NULL when the spec has no such annotation. */
 const char *sv_container_annotation (SvContainer *c, const char *key);
 
