@@ -1,0 +1,219 @@
+/* idmap-exclusive.c: every container gets its own range of host uids/gids.
+ *
+ * The ranges are slots of range-size ids carved from the subordinate ids of one user (by
+ * default "sysvisor", whose /etc/subuid and /etc/subgid entries the installer writes).  The
+ * slot a container holds is recorded in <lib dir>/idmap-exclusive.json (see idmap-table.h)
+ * from prepare until release; ranges of containers that no longer exist (a create that
+ * crashed, a reboot) are reclaimed by the next prepare.  The uid and gid ranges are equal.
+ *
+ * plugins.conf:
+ *   [idmap-exclusive]
+ *   user = sysvisor            # whose subordinate ids are handed out
+ *   subuid-file = /etc/subuid
+ *   subgid-file = /etc/subgid
+ *   range-size = 65536         # ids per container
+ *
+ * With `idmap = exclusive` set explicitly, a config.json that carries linux.uidMappings /
+ * gidMappings (as Docker's userns-remap writes) has them REPLACED by the container's
+ * exclusive range; `idmap = auto` never chooses this plugin for such a spec. */
+#include <sysvisor/plugin.h>
+
+#include "idmap-table.h"
+#include "subid.h"
+
+#include <gio/gio.h>
+#include <pwd.h>
+
+#define DEFAULT_USER "sysvisor"
+#define DEFAULT_SUBUID_FILE "/etc/subuid"
+#define DEFAULT_SUBGID_FILE "/etc/subgid"
+#define DEFAULT_RANGE_SIZE 65536u
+#define MAX_RANGE_SIZE 2147483648u
+
+typedef const char *(*SettingFunc) (gpointer obj, const char *key);
+
+typedef struct
+{
+  const char *user;
+  const char *subuid_file;
+  const char *subgid_file;
+  guint32 range_size;
+  char *user_uid; /* the user's uid as text when the user exists (entries may name it) */
+} Config;
+
+static void
+config_clear (Config *cfg)
+{
+  g_clear_pointer (&cfg->user_uid, g_free);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Config, config_clear)
+
+/* The core calls probe with the host right before prepare; prepare has no other way to
+ * reach the SvHost that sv_host_container_alive() takes (plugin.h has no accessor for it). */
+static SvHost *probed_host;
+
+/* In a create, release also runs after a failed probe or prepare: then this process holds no
+ * range and must not touch the table again (it may be what failed). */
+static gboolean nothing_reserved;
+
+static const char *
+host_setting (gpointer host, const char *key)
+{
+  return sv_host_setting (host, key);
+}
+
+static const char *
+container_setting (gpointer c, const char *key)
+{
+  return sv_container_setting (c, key);
+}
+
+static gboolean
+parse_range_size (const char *text, guint32 *out, GError **error)
+{
+  guint64 v;
+
+  if (text == NULL)
+    {
+      *out = DEFAULT_RANGE_SIZE;
+      return TRUE;
+    }
+  if (!g_ascii_isdigit (text[0])
+      || !g_ascii_string_to_unsigned (text, 10, 1, MAX_RANGE_SIZE, &v, NULL))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "plugins.conf [idmap-exclusive] range-size = \"%s\": not a number of ids "
+                   "between 1 and %u; the default is %u",
+                   text, MAX_RANGE_SIZE, DEFAULT_RANGE_SIZE);
+      return FALSE;
+    }
+  *out = (guint32) v;
+  return TRUE;
+}
+
+static gboolean
+config_read (SettingFunc get, gpointer obj, Config *cfg, GError **error)
+{
+  const char *v;
+  struct passwd *pw;
+
+  v = get (obj, "user");
+  cfg->user = v != NULL && v[0] != '\0' ? v : DEFAULT_USER;
+  v = get (obj, "subuid-file");
+  cfg->subuid_file = v != NULL && v[0] != '\0' ? v : DEFAULT_SUBUID_FILE;
+  v = get (obj, "subgid-file");
+  cfg->subgid_file = v != NULL && v[0] != '\0' ? v : DEFAULT_SUBGID_FILE;
+  pw = getpwnam (cfg->user);
+  cfg->user_uid = pw != NULL ? g_strdup_printf ("%u", (guint) pw->pw_uid) : NULL;
+  return parse_range_size (get (obj, "range-size"), &cfg->range_size, error);
+}
+
+/* The user's subordinate ids, checked (see sv_subid_user_pools). */
+static GArray *
+config_pools (const Config *cfg, GError **error)
+{
+  g_autoptr (SvSubidFile) uids = NULL;
+  g_autoptr (SvSubidFile) gids = NULL;
+
+  uids = sv_subid_file_read (cfg->subuid_file, cfg->user, cfg->user_uid, error);
+  if (uids == NULL)
+    return NULL;
+  gids = sv_subid_file_read (cfg->subgid_file, cfg->user, cfg->user_uid, error);
+  if (gids == NULL)
+    return NULL;
+  return sv_subid_user_pools (uids, gids, cfg->user, cfg->user_uid, cfg->range_size, error);
+}
+
+static char *
+exhausted_hint (const Config *cfg, GArray *pools)
+{
+  SvIdPool *last = &g_array_index (pools, SvIdPool, pools->len - 1);
+  guint64 grown = MIN ((guint64) last->count * 2, (guint64) G_MAXUINT32 + 1 - last->start);
+
+  return g_strdup_printf ("grow the range of user %s in %s and %s, the same line in both (e.g. "
+                          "%s:%u:%" G_GUINT64_FORMAT "; every %u ids more hold one more "
+                          "container), or delete containers",
+                          cfg->user, cfg->subuid_file, cfg->subgid_file, cfg->user, last->start,
+                          grown, cfg->range_size);
+}
+
+static gboolean
+exclusive_probe (SvHost *host, GError **error)
+{
+  g_auto (Config) cfg = { 0 };
+  g_autoptr (GArray) pools = NULL;
+  g_autoptr (SvIdmapTable) table = NULL;
+  g_autofree char *path = NULL;
+
+  probed_host = host;
+  nothing_reserved = TRUE;
+  if (!config_read (host_setting, host, &cfg, error))
+    return FALSE;
+  pools = config_pools (&cfg, error);
+  if (pools == NULL)
+    return FALSE;
+  /* A corrupt table stops every create: say so here too (reading needs no lock). */
+  path = sv_idmap_table_path (sv_host_lib_dir (host));
+  table = sv_idmap_table_load (path, error);
+  return table != NULL;
+}
+
+static gboolean
+container_alive (const char *state_root, const char *id, gpointer host)
+{
+  return sv_host_container_alive (host, state_root, id);
+}
+
+static gboolean
+exclusive_prepare (SvContainer *c, GError **error)
+{
+  g_auto (Config) cfg = { 0 };
+  g_autoptr (GArray) pools = NULL;
+  g_autofree char *root = g_canonicalize_filename (sv_container_state_root (c), NULL);
+  g_autofree char *hint = NULL;
+  SvIdmapRequest req = { 0 };
+  SvIdMapping m = { 0 };
+
+  if (!config_read (container_setting, c, &cfg, error) || (pools = config_pools (&cfg, error)) == NULL)
+    return FALSE;
+  if (sv_container_spec_has_mappings (c))
+    g_info ("container %s: idmap = exclusive replaces the linux.uidMappings/gidMappings of "
+            "config.json with an exclusive range",
+            sv_container_id (c));
+  hint = exhausted_hint (&cfg, pools);
+  req = (SvIdmapRequest){
+    .lib_dir = sv_container_lib_dir (c),
+    .pools = (const SvIdPool *) (gpointer) pools->data,
+    .n_pools = pools->len,
+    .range_size = cfg.range_size,
+    .state_root = root,
+    .id = sv_container_id (c),
+    .alive = container_alive,
+    .alive_data = probed_host,
+    .exhausted_hint = hint,
+  };
+  nothing_reserved = TRUE;
+  if (!sv_idmap_reserve (&req, &m.host_id, &m.size, error))
+    return FALSE;
+  nothing_reserved = FALSE;
+  g_debug ("container %s: host ids %u-%u", sv_container_id (c), m.host_id,
+           m.host_id + (m.size - 1));
+  return sv_container_set_mappings (c, &m, 1, &m, 1, error);
+}
+
+static void
+exclusive_release (SvContainer *c)
+{
+  g_autofree char *root = g_canonicalize_filename (sv_container_state_root (c), NULL);
+  g_autoptr (GError) error = NULL;
+
+  if (nothing_reserved)
+    return;
+  if (!sv_idmap_release (sv_container_lib_dir (c), root, sv_container_id (c), &error))
+    g_warning ("container %s: cannot free its host id range: %s", sv_container_id (c),
+               error->message);
+}
+
+SV_PLUGIN_DEFINE ("idmap-exclusive", SV_ROLE_IDMAP,
+                  "an exclusive uid/gid range per container, from the subordinate ids of a user",
+                  exclusive_probe, exclusive_prepare, NULL, exclusive_release)

@@ -1,0 +1,529 @@
+/* idmap-table.c: the allocation table of idmap-exclusive (see idmap-table.h). */
+#include "idmap-table.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void
+close_fdp (int *fd)
+{
+  if (*fd >= 0)
+    close (*fd);
+  *fd = -1;
+}
+#define table_autofd __attribute__ ((cleanup (close_fdp))) int
+
+static void
+set_errno_error (GError **error, int err, const char *what, const char *path)
+{
+  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (err), "%s %s: %s", what, path,
+               g_strerror (err));
+}
+
+static void
+range_free (SvIdmapRange *r)
+{
+  g_free (r->state_root);
+  g_free (r->id);
+  g_free (r->created);
+  g_free (r);
+}
+
+char *
+sv_idmap_table_path (const char *lib_dir)
+{
+  return g_build_filename (lib_dir, SV_IDMAP_TABLE_FILE, NULL);
+}
+
+SvIdmapTable *
+sv_idmap_table_new (const char *path)
+{
+  SvIdmapTable *t = g_new0 (SvIdmapTable, 1);
+
+  t->path = g_strdup (path);
+  t->ranges = g_ptr_array_new_with_free_func ((GDestroyNotify) range_free);
+  return t;
+}
+
+void
+sv_idmap_table_free (SvIdmapTable *t)
+{
+  if (t == NULL)
+    return;
+  g_free (t->path);
+  g_clear_pointer (&t->ranges, g_ptr_array_unref);
+  g_free (t);
+}
+
+static gint
+compare_start (gconstpointer a, gconstpointer b)
+{
+  const SvIdmapRange *x = *(const SvIdmapRange *const *) a;
+  const SvIdmapRange *y = *(const SvIdmapRange *const *) b;
+
+  return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* ---- reading ---- */
+
+static void
+set_corrupt (GError **error, const char *path, const char *what)
+{
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+               "%s is corrupt (%s); Sysvisor only ever replaces it atomically, so it was edited "
+               "or damaged: restore it from a backup, or, only if no container with an "
+               "exclusive range exists (sysvisor-runc list for every --root), remove it "
+               "(the next create starts an empty table)",
+               path, what);
+}
+
+static gboolean
+get_int (JsonObject *o, const char *key, gint64 *out)
+{
+  JsonNode *n = json_object_get_member (o, key);
+
+  if (n == NULL || !JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_INT64)
+    return FALSE;
+  *out = json_node_get_int (n);
+  return TRUE;
+}
+
+static const char *
+get_string (JsonObject *o, const char *key)
+{
+  JsonNode *n = json_object_get_member (o, key);
+
+  if (n == NULL || !JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (n);
+}
+
+static SvIdmapRange *
+range_from_json (JsonNode *n, guint i, const char *path, GError **error)
+{
+  g_autofree char *what = NULL;
+  JsonObject *o = JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
+  gint64 start = 0, size = 0;
+  const char *root = NULL, *id = NULL, *created;
+  SvIdmapRange *r;
+
+  if (o == NULL || !get_int (o, "start", &start) || !get_int (o, "size", &size)
+      || (root = get_string (o, "stateRoot")) == NULL || (id = get_string (o, "id")) == NULL
+      || root[0] == '\0' || id[0] == '\0')
+    what = g_strdup_printf ("ranges[%u] is not an object with start, size, stateRoot and id", i);
+  else if (start < 1 || size < 1 || start + size > (gint64) G_MAXUINT32 + 1)
+    what = g_strdup_printf ("ranges[%u] (%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT
+                            ") is outside host ids 1..2^32-1",
+                            i, start, size);
+  if (what != NULL)
+    {
+      set_corrupt (error, path, what);
+      return NULL;
+    }
+  created = get_string (o, "created");
+  r = g_new0 (SvIdmapRange, 1);
+  r->start = (guint32) start;
+  r->size = (guint32) size;
+  r->state_root = g_strdup (root);
+  r->id = g_strdup (id);
+  r->created = g_strdup (created != NULL ? created : "");
+  return r;
+}
+
+/* Two containers never share ids, and one container holds one range. */
+static gboolean
+check_consistent (SvIdmapTable *t, GError **error)
+{
+  g_autoptr (GHashTable) keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  g_ptr_array_sort (t->ranges, compare_start);
+  for (guint i = 0; i < t->ranges->len; i++)
+    {
+      SvIdmapRange *r = g_ptr_array_index (t->ranges, i);
+      SvIdmapRange *prev = i > 0 ? g_ptr_array_index (t->ranges, i - 1) : NULL;
+      g_autofree char *what = NULL;
+      if (!g_hash_table_add (keys, g_strconcat (r->state_root, "\n", r->id, NULL)))
+        what = g_strdup_printf ("container %s of %s holds two ranges", r->id, r->state_root);
+      else if (prev != NULL && (guint64) prev->start + prev->size > r->start)
+        what = g_strdup_printf ("the ranges of containers %s and %s overlap", prev->id, r->id);
+      if (what != NULL)
+        {
+          set_corrupt (error, t->path, what);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+static gboolean
+table_from_json (SvIdmapTable *t, JsonNode *root, GError **error)
+{
+  JsonObject *o = JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
+  JsonNode *ranges = o != NULL ? json_object_get_member (o, "ranges") : NULL;
+  gint64 version = 0;
+
+  if (o == NULL || !get_int (o, "version", &version) || ranges == NULL
+      || !JSON_NODE_HOLDS_ARRAY (ranges))
+    {
+      set_corrupt (error, t->path, "not an object with \"version\" and a \"ranges\" array");
+      return FALSE;
+    }
+  if (version != SV_IDMAP_TABLE_VERSION)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   "%s has version %" G_GINT64_FORMAT " but this Sysvisor reads version %d: it "
+                   "was written by another Sysvisor release; run that release or upgrade",
+                   t->path, version, SV_IDMAP_TABLE_VERSION);
+      return FALSE;
+    }
+  for (guint i = 0; i < json_array_get_length (json_node_get_array (ranges)); i++)
+    {
+      JsonNode *n = json_array_get_element (json_node_get_array (ranges), i);
+      SvIdmapRange *r = range_from_json (n, i, t->path, error);
+      if (r == NULL)
+        return FALSE;
+      g_ptr_array_add (t->ranges, r);
+    }
+  return check_consistent (t, error);
+}
+
+SvIdmapTable *
+sv_idmap_table_load (const char *path, GError **error)
+{
+  g_autoptr (SvIdmapTable) t = sv_idmap_table_new (path);
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) local = NULL;
+  g_autofree char *text = NULL;
+  gsize len = 0;
+
+  if (!g_file_get_contents (path, &text, &len, &local))
+    {
+      if (g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        return g_steal_pointer (&t);
+      g_set_error (error, G_IO_ERROR, g_io_error_from_file_error (local->code), "%s",
+                   local->message);
+      return NULL;
+    }
+  if (len == 0 || !json_parser_load_from_data (parser, text, (gssize) len, &local)
+      || json_parser_get_root (parser) == NULL)
+    {
+      set_corrupt (error, path, local != NULL ? local->message : "empty file");
+      return NULL;
+    }
+  if (!table_from_json (t, json_parser_get_root (parser), error))
+    return NULL;
+  return g_steal_pointer (&t);
+}
+
+/* ---- writing ---- */
+
+char *
+sv_idmap_table_to_data (SvIdmapTable *t)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
+  g_autoptr (JsonNode) root = NULL;
+  g_autofree char *text = NULL;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "version");
+  json_builder_add_int_value (b, SV_IDMAP_TABLE_VERSION);
+  json_builder_set_member_name (b, "ranges");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < t->ranges->len; i++)
+    {
+      SvIdmapRange *r = g_ptr_array_index (t->ranges, i);
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "start");
+      json_builder_add_int_value (b, r->start);
+      json_builder_set_member_name (b, "size");
+      json_builder_add_int_value (b, r->size);
+      json_builder_set_member_name (b, "stateRoot");
+      json_builder_add_string_value (b, r->state_root);
+      json_builder_set_member_name (b, "id");
+      json_builder_add_string_value (b, r->id);
+      json_builder_set_member_name (b, "created");
+      json_builder_add_string_value (b, r->created);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  json_generator_set_root (gen, root);
+  json_generator_set_pretty (gen, TRUE);
+  text = json_generator_to_data (gen, NULL);
+  return g_strconcat (text, "\n", NULL);
+}
+
+static gboolean
+write_all (int fd, const char *data, gsize len)
+{
+  while (len > 0)
+    {
+      ssize_t n = write (fd, data, len);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        return FALSE;
+      data += n;
+      len -= (gsize) n;
+    }
+  return TRUE;
+}
+
+static gboolean
+fsync_dir_of (const char *path, GError **error)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  table_autofd fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+  if (fd < 0 || fsync (fd) < 0)
+    {
+      set_errno_error (error, errno, "sync directory", dir);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+sv_idmap_table_save (SvIdmapTable *t, GError **error)
+{
+  g_autofree char *data = sv_idmap_table_to_data (t);
+  g_autofree char *tmp = g_strconcat (t->path, ".tmp", NULL);
+  table_autofd fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+  if (fd < 0)
+    {
+      set_errno_error (error, errno, "create", tmp);
+      return FALSE;
+    }
+  if (!write_all (fd, data, strlen (data)) || fsync (fd) < 0)
+    {
+      set_errno_error (error, errno ? errno : EIO, "write", tmp);
+      unlink (tmp);
+      return FALSE;
+    }
+  close_fdp (&fd);
+  if (rename (tmp, t->path) < 0)
+    {
+      set_errno_error (error, errno, "replace", t->path);
+      unlink (tmp);
+      return FALSE;
+    }
+  return fsync_dir_of (t->path, error);
+}
+
+/* ---- the table's logic ---- */
+
+static gboolean
+range_is (const SvIdmapRange *r, const char *state_root, const char *id)
+{
+  return g_strcmp0 (r->state_root, state_root) == 0 && g_strcmp0 (r->id, id) == 0;
+}
+
+const SvIdmapRange *
+sv_idmap_table_find (SvIdmapTable *t, const char *state_root, const char *id)
+{
+  for (guint i = 0; i < t->ranges->len; i++)
+    if (range_is (g_ptr_array_index (t->ranges, i), state_root, id))
+      return g_ptr_array_index (t->ranges, i);
+  return NULL;
+}
+
+guint
+sv_idmap_table_reclaim (SvIdmapTable *t, SvIdmapAliveFunc alive, gpointer data,
+                        const char *keep_root, const char *keep_id)
+{
+  guint dropped = 0;
+
+  for (guint i = t->ranges->len; i > 0; i--)
+    {
+      SvIdmapRange *r = g_ptr_array_index (t->ranges, i - 1);
+      if ((keep_id != NULL && range_is (r, keep_root, keep_id))
+          || alive (r->state_root, r->id, data))
+        continue;
+      g_info ("reclaiming host ids %u-%u of container %s (%s): it no longer exists", r->start,
+              r->start + (r->size - 1), r->id, r->state_root);
+      g_ptr_array_remove_index (t->ranges, i - 1);
+      dropped++;
+    }
+  return dropped;
+}
+
+static const SvIdmapRange *
+first_overlap (SvIdmapTable *t, guint64 start, guint64 end)
+{
+  for (guint i = 0; i < t->ranges->len; i++)
+    {
+      const SvIdmapRange *r = g_ptr_array_index (t->ranges, i);
+      if ((guint64) r->start < end && start < (guint64) r->start + r->size)
+        return r;
+    }
+  return NULL;
+}
+
+/* The first slot of @pool that no range overlaps, or -1. */
+static gint64
+free_slot (SvIdmapTable *t, const SvIdPool *pool, guint32 size)
+{
+  guint64 end = (guint64) pool->start + pool->count;
+  guint64 s = pool->start;
+
+  while (s + size <= end)
+    {
+      const SvIdmapRange *r = first_overlap (t, s, s + size);
+      guint64 past;
+      if (r == NULL)
+        return (gint64) s;
+      past = (guint64) r->start + r->size;
+      s = pool->start + (past - pool->start + size - 1) / size * size;
+    }
+  return -1;
+}
+
+static void
+set_exhausted (SvIdmapTable *t, const SvIdPool *pools, guint n_pools, guint32 size,
+               const char *hint, GError **error)
+{
+  guint64 slots = 0;
+
+  for (guint i = 0; i < n_pools; i++)
+    slots += pools[i].count / size;
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
+               "no free range of %u host uids/gids left: %u containers hold ranges (%s) and the "
+               "subordinate ids hold %" G_GUINT64_FORMAT " ranges of %u; %s",
+               size, t->ranges->len, t->path, slots, size,
+               hint != NULL ? hint : "delete containers or grow the subordinate id range");
+}
+
+const SvIdmapRange *
+sv_idmap_table_allocate (SvIdmapTable *t, const SvIdPool *pools, guint n_pools,
+                         guint32 range_size, const char *state_root, const char *id,
+                         const char *hint, GError **error)
+{
+  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+
+  g_return_val_if_fail (range_size > 0, NULL);
+  for (guint i = 0; i < n_pools; i++)
+    {
+      gint64 s = free_slot (t, &pools[i], range_size);
+      SvIdmapRange *r;
+      if (s < 0)
+        continue;
+      r = g_new0 (SvIdmapRange, 1);
+      r->start = (guint32) s;
+      r->size = range_size;
+      r->state_root = g_strdup (state_root);
+      r->id = g_strdup (id);
+      r->created = g_date_time_format (now, "%Y-%m-%dT%H:%M:%SZ");
+      g_ptr_array_add (t->ranges, r);
+      g_ptr_array_sort (t->ranges, compare_start);
+      return r;
+    }
+  set_exhausted (t, pools, n_pools, range_size, hint, error);
+  return NULL;
+}
+
+gboolean
+sv_idmap_table_remove (SvIdmapTable *t, const char *state_root, const char *id)
+{
+  for (guint i = 0; i < t->ranges->len; i++)
+    if (range_is (g_ptr_array_index (t->ranges, i), state_root, id))
+      {
+        g_ptr_array_remove_index (t->ranges, i);
+        return TRUE;
+      }
+  return FALSE;
+}
+
+/* ---- transactions ---- */
+
+/* The lock fd, or -1.  With @create FALSE a missing lib dir is -1 with no error. */
+static int
+lock_table (const char *lib_dir, gboolean create, GError **error)
+{
+  g_autofree char *path = g_build_filename (lib_dir, SV_IDMAP_LOCK_FILE, NULL);
+  table_autofd fd = -1;
+
+  if (create && g_mkdir_with_parents (lib_dir, 0700) < 0)
+    {
+      set_errno_error (error, errno, "create directory", lib_dir);
+      return -1;
+    }
+  fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0)
+    {
+      if (!create && errno == ENOENT)
+        return -1;
+      set_errno_error (error, errno, "open lock file", path);
+      return -1;
+    }
+  while (flock (fd, LOCK_EX) < 0)
+    if (errno != EINTR)
+      {
+        set_errno_error (error, errno, "lock", path);
+        return -1;
+      }
+  return g_steal_fd (&fd);
+}
+
+gboolean
+sv_idmap_reserve (const SvIdmapRequest *req, guint32 *start_out, guint32 *size_out,
+                  GError **error)
+{
+  g_autofree char *path = sv_idmap_table_path (req->lib_dir);
+  g_autoptr (SvIdmapTable) t = NULL;
+  const SvIdmapRange *r;
+  table_autofd lock = lock_table (req->lib_dir, TRUE, error);
+  guint dropped = 0;
+
+  if (lock < 0 || (t = sv_idmap_table_load (path, error)) == NULL)
+    return FALSE;
+  r = sv_idmap_table_find (t, req->state_root, req->id);
+  if (r == NULL)
+    {
+      if (req->alive != NULL)
+        dropped = sv_idmap_table_reclaim (t, req->alive, req->alive_data, req->state_root,
+                                          req->id);
+      r = sv_idmap_table_allocate (t, req->pools, req->n_pools, req->range_size,
+                                   req->state_root, req->id, req->exhausted_hint, error);
+      /* Save what was reclaimed even when nothing is free. */
+      if ((r != NULL || dropped > 0) && !sv_idmap_table_save (t, r != NULL ? error : NULL))
+        return FALSE;
+      if (r == NULL)
+        return FALSE;
+    }
+  *start_out = r->start;
+  *size_out = r->size;
+  return TRUE;
+}
+
+gboolean
+sv_idmap_release (const char *lib_dir, const char *state_root, const char *id, GError **error)
+{
+  g_autofree char *path = sv_idmap_table_path (lib_dir);
+  g_autoptr (SvIdmapTable) t = NULL;
+  g_autoptr (GError) local = NULL;
+  table_autofd lock = lock_table (lib_dir, FALSE, &local);
+
+  if (lock < 0)
+    {
+      if (local == NULL)
+        return TRUE; /* no lib dir: nothing was ever allocated there */
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  t = sv_idmap_table_load (path, error);
+  if (t == NULL)
+    return FALSE;
+  if (!sv_idmap_table_remove (t, state_root, id))
+    return TRUE;
+  return sv_idmap_table_save (t, error);
+}

@@ -1,0 +1,88 @@
+/* idmap-table.h: the allocation table of idmap-exclusive: which host id range each container
+ * holds.  One JSON file under the lib dir, changed only under an exclusive flock on a lock
+ * file beside it and replaced atomically (temp file, fsync, rename, fsync of the directory),
+ * so that creates running in many processes never hand one range to two containers and a
+ * crash at any point leaves either the old or the new table.
+ *
+ *   { "version": 1,
+ *     "ranges": [ { "start": 196608, "size": 65536, "stateRoot": "/run/sysvisor-runc",
+ *                   "id": "web1", "created": "2026-11-25T04:41:52Z" } ] }
+ *
+ * A range belongs to a container, named by its state root (--root) and id: two runtimes
+ * with different roots may use the same ids.  Pure logic: no core, no plugin.h. */
+#pragma once
+
+#include "subid.h"
+
+#include <glib.h>
+
+#define SV_IDMAP_TABLE_FILE "idmap-exclusive.json"
+#define SV_IDMAP_LOCK_FILE "idmap-exclusive.lock"
+#define SV_IDMAP_TABLE_VERSION 1
+
+typedef struct
+{
+  guint32 start;    /* first host id (uid and gid alike) */
+  guint32 size;
+  char *state_root;
+  char *id;
+  char *created;    /* ISO 8601, for people reading the file */
+} SvIdmapRange;
+
+typedef struct
+{
+  char *path;
+  GPtrArray *ranges; /* SvIdmapRange, sorted by start */
+} SvIdmapTable;
+
+/* Is container @id under @state_root still there?  FALSE lets its range be reclaimed. */
+typedef gboolean (*SvIdmapAliveFunc) (const char *state_root, const char *id, gpointer data);
+
+char *sv_idmap_table_path (const char *lib_dir);
+
+SvIdmapTable *sv_idmap_table_new (const char *path);
+/* A missing file is an empty table.  Anything but a valid table is an error that names the
+ * file, what is wrong with it and the fix (the table is never "repaired" by guessing). */
+SvIdmapTable *sv_idmap_table_load (const char *path, GError **error);
+/* Replace the file atomically (temp + fsync + rename + fsync of the directory). */
+gboolean sv_idmap_table_save (SvIdmapTable *t, GError **error);
+char *sv_idmap_table_to_data (SvIdmapTable *t);
+void sv_idmap_table_free (SvIdmapTable *t);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SvIdmapTable, sv_idmap_table_free)
+
+const SvIdmapRange *sv_idmap_table_find (SvIdmapTable *t, const char *state_root,
+                                         const char *id);
+/* Drop the ranges of containers that @alive says are gone (never that of @keep_root/@keep_id,
+ * which may be NULL).  Returns how many were dropped. */
+guint sv_idmap_table_reclaim (SvIdmapTable *t, SvIdmapAliveFunc alive, gpointer data,
+                              const char *keep_root, const char *keep_id);
+/* The lowest free slot: slots are @range_size ids from the start of each pool.  On
+ * exhaustion: G_IO_ERROR_NO_SPACE, saying how many containers hold ranges, then @hint. */
+const SvIdmapRange *sv_idmap_table_allocate (SvIdmapTable *t, const SvIdPool *pools,
+                                             guint n_pools, guint32 range_size,
+                                             const char *state_root, const char *id,
+                                             const char *hint, GError **error);
+/* TRUE when a range was removed. */
+gboolean sv_idmap_table_remove (SvIdmapTable *t, const char *state_root, const char *id);
+
+/* ---- transactions on the file under the lock ---- */
+
+typedef struct
+{
+  const char *lib_dir;          /* created (0700) when missing */
+  const SvIdPool *pools;
+  guint n_pools;
+  guint32 range_size;
+  const char *state_root;
+  const char *id;
+  SvIdmapAliveFunc alive;       /* for reclaiming before allocating; NULL: no reclaim */
+  gpointer alive_data;
+  const char *exhausted_hint;   /* the fix, appended to the exhaustion error */
+} SvIdmapRequest;
+
+/* Lock, load, reclaim, allocate (or find the range the container holds already), save. */
+gboolean sv_idmap_reserve (const SvIdmapRequest *req, guint32 *start_out, guint32 *size_out,
+                           GError **error);
+/* Lock, load, free the container's range, save.  Nothing to free is success. */
+gboolean sv_idmap_release (const char *lib_dir, const char *state_root, const char *id,
+                           GError **error);

@@ -1,0 +1,420 @@
+/* test-idmap-table.c: the allocation table of idmap-exclusive: first-fit slots, reclaim,
+ * exhaustion, the JSON file (atomic, validated), and reserve/release from many processes. */
+#include "idmap-table.h"
+
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define SIZE 65536u
+
+static const SvIdPool pool_10[] = { { 196608, 10 * SIZE } };
+
+typedef struct
+{
+  char *dir;  /* the lib dir */
+  char *path; /* the table */
+} Fixture;
+
+static void
+fixture_setup (Fixture *f, gconstpointer data)
+{
+  f->dir = g_dir_make_tmp ("test-idmap-table-XXXXXX", NULL);
+  g_assert_nonnull (f->dir);
+  f->path = sv_idmap_table_path (f->dir);
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr (GDir) d = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+      if (g_file_test (child, G_FILE_TEST_IS_DIR))
+        remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+static void
+fixture_teardown (Fixture *f, gconstpointer data)
+{
+  remove_tree (f->dir);
+  g_free (f->dir);
+  g_free (f->path);
+}
+
+static guint32
+alloc_start (SvIdmapTable *t, const SvIdPool *pools, guint n, const char *id)
+{
+  g_autoptr (GError) error = NULL;
+  const SvIdmapRange *r = sv_idmap_table_allocate (t, pools, n, SIZE, "/run/r", id, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (r);
+  return r->start;
+}
+
+static void
+test_allocate_first_fit (Fixture *f, gconstpointer data)
+{
+  g_autoptr (SvIdmapTable) t = sv_idmap_table_new (f->path);
+
+  g_assert_cmpuint (alloc_start (t, pool_10, 1, "a"), ==, 196608);
+  g_assert_cmpuint (alloc_start (t, pool_10, 1, "b"), ==, 196608 + SIZE);
+  g_assert_cmpuint (alloc_start (t, pool_10, 1, "c"), ==, 196608 + 2 * SIZE);
+  g_assert_true (sv_idmap_table_remove (t, "/run/r", "b"));
+  g_assert_false (sv_idmap_table_remove (t, "/run/r", "b"));
+  /* the freed slot is the lowest free one again */
+  g_assert_cmpuint (alloc_start (t, pool_10, 1, "d"), ==, 196608 + SIZE);
+  g_assert_cmpuint (alloc_start (t, pool_10, 1, "e"), ==, 196608 + 3 * SIZE);
+}
+
+static void
+test_allocate_skips_odd_ranges (Fixture *f, gconstpointer data)
+{
+  g_autoptr (SvIdmapTable) t = sv_idmap_table_new (f->path);
+  SvIdmapRange *odd = g_new0 (SvIdmapRange, 1);
+
+  /* a range from another range-size, straddling slots 0 and 1 */
+  odd->start = 196608 + 1000;
+  odd->size = SIZE;
+  odd->state_root = g_strdup ("/run/r");
+  odd->id = g_strdup ("odd");
+  odd->created = g_strdup ("");
+  g_ptr_array_add (t->ranges, odd);
+  g_assert_cmpuint (alloc_start (t, pool_10, 1, "a"), ==, 196608 + 2 * SIZE);
+}
+
+static void
+test_allocate_multiple_pools (Fixture *f, gconstpointer data)
+{
+  static const SvIdPool pools[] = { { 196608, SIZE + 5 }, { 1000000, 2 * SIZE } };
+  g_autoptr (SvIdmapTable) t = sv_idmap_table_new (f->path);
+
+  g_assert_cmpuint (alloc_start (t, pools, 2, "a"), ==, 196608);
+  g_assert_cmpuint (alloc_start (t, pools, 2, "b"), ==, 1000000);
+  g_assert_cmpuint (alloc_start (t, pools, 2, "c"), ==, 1000000 + SIZE);
+}
+
+static void
+test_exhaustion_names_holders_and_fix (Fixture *f, gconstpointer data)
+{
+  static const SvIdPool pools[] = { { 196608, 3 * SIZE + 100 } };
+  g_autoptr (SvIdmapTable) t = sv_idmap_table_new (f->path);
+  g_autoptr (GError) error = NULL;
+
+  for (int i = 0; i < 3; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("c%d", i);
+      alloc_start (t, pools, 1, id);
+    }
+  g_assert_null (sv_idmap_table_allocate (t, pools, 1, SIZE, "/run/r", "c3", "grow it", &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE);
+  g_assert_nonnull (strstr (error->message, "3 containers hold ranges"));
+  g_assert_nonnull (strstr (error->message, "hold 3 ranges of 65536"));
+  g_assert_nonnull (strstr (error->message, "; grow it"));
+  g_assert_cmpuint (t->ranges->len, ==, 3);
+}
+
+static gboolean
+alive_unless_dead (const char *root, const char *id, gpointer data)
+{
+  return !g_str_has_prefix (id, "dead");
+}
+
+static void
+test_reclaim_drops_dead_keeps_self (Fixture *f, gconstpointer data)
+{
+  g_autoptr (SvIdmapTable) t = sv_idmap_table_new (f->path);
+
+  alloc_start (t, pool_10, 1, "dead1");
+  alloc_start (t, pool_10, 1, "live");
+  alloc_start (t, pool_10, 1, "dead2");
+  alloc_start (t, pool_10, 1, "dead-self");
+  g_assert_cmpuint (sv_idmap_table_reclaim (t, alive_unless_dead, NULL, "/run/r", "dead-self"),
+                    ==, 2);
+  g_assert_cmpuint (t->ranges->len, ==, 2);
+  g_assert_nonnull (sv_idmap_table_find (t, "/run/r", "live"));
+  g_assert_nonnull (sv_idmap_table_find (t, "/run/r", "dead-self"));
+  g_assert_null (sv_idmap_table_find (t, "/run/r", "dead1"));
+}
+
+static void
+test_missing_file_is_empty (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SvIdmapTable) t = sv_idmap_table_load (f->path, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (t->ranges->len, ==, 0);
+}
+
+static void
+test_save_load_roundtrip (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SvIdmapTable) t = sv_idmap_table_new (f->path);
+  g_autoptr (SvIdmapTable) back = NULL;
+  g_autoptr (JsonParser) p = json_parser_new ();
+  g_autofree char *tmp = g_strconcat (f->path, ".tmp", NULL);
+  const SvIdmapRange *r;
+
+  alloc_start (t, pool_10, 1, "a");
+  alloc_start (t, pool_10, 1, "b \"quoted\"");
+  g_assert_true (sv_idmap_table_save (t, &error));
+  g_assert_no_error (error);
+  g_assert_false (g_file_test (tmp, G_FILE_TEST_EXISTS));
+  g_assert_true (json_parser_load_from_file (p, f->path, &error));
+  back = sv_idmap_table_load (f->path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (back->ranges->len, ==, 2);
+  r = sv_idmap_table_find (back, "/run/r", "b \"quoted\"");
+  g_assert_nonnull (r);
+  g_assert_cmpuint (r->start, ==, 196608 + SIZE);
+  g_assert_cmpuint (r->size, ==, SIZE);
+  g_assert_true (g_str_has_suffix (r->created, "Z"));
+}
+
+static void
+assert_corrupt (Fixture *f, const char *text, const char *detail)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SvIdmapTable) t = NULL;
+
+  g_assert_true (g_file_set_contents (f->path, text, -1, NULL));
+  t = sv_idmap_table_load (f->path, &error);
+  g_assert_null (t);
+  g_assert_nonnull (error);
+  g_test_message ("%s", error->message);
+  g_assert_true (g_str_has_prefix (error->message, f->path));
+  g_assert_nonnull (strstr (error->message, detail));
+}
+
+static void
+test_corrupt_table_names_file_and_fix (Fixture *f, gconstpointer data)
+{
+  assert_corrupt (f, "", "is corrupt (empty file)");
+  assert_corrupt (f, "{\"version\": 1, \"ranges\": [", "is corrupt");
+  assert_corrupt (f, "[]", "not an object with \"version\"");
+  assert_corrupt (f, "{\"version\": 1, \"ranges\": [{\"start\": \"1\", \"size\": 1, "
+                     "\"stateRoot\": \"/r\", \"id\": \"a\"}]}",
+                  "ranges[0] is not an object");
+  assert_corrupt (f, "{\"version\": 1, \"ranges\": [{\"start\": 0, \"size\": 1, "
+                     "\"stateRoot\": \"/r\", \"id\": \"a\"}]}",
+                  "outside host ids");
+  assert_corrupt (f, "{\"version\": 1, \"ranges\": ["
+                     "{\"start\": 100, \"size\": 10, \"stateRoot\": \"/r\", \"id\": \"a\"},"
+                     "{\"start\": 105, \"size\": 10, \"stateRoot\": \"/r\", \"id\": \"b\"}]}",
+                  "the ranges of containers a and b overlap");
+  assert_corrupt (f, "{\"version\": 1, \"ranges\": ["
+                     "{\"start\": 100, \"size\": 10, \"stateRoot\": \"/r\", \"id\": \"a\"},"
+                     "{\"start\": 200, \"size\": 10, \"stateRoot\": \"/r\", \"id\": \"a\"}]}",
+                  "holds two ranges");
+  assert_corrupt (f, "{\"version\": 1, \"ranges\": []} trailing", "is corrupt");
+  assert_corrupt (f, "{\"version\": 7, \"ranges\": []}", "another Sysvisor release");
+}
+
+static SvIdmapRequest
+request (Fixture *f, const char *root, const char *id)
+{
+  return (SvIdmapRequest){ .lib_dir = f->dir, .pools = pool_10, .n_pools = 1,
+                           .range_size = SIZE, .state_root = root, .id = id,
+                           .alive = alive_unless_dead, .exhausted_hint = "grow it" };
+}
+
+static guint32
+reserve (Fixture *f, const char *root, const char *id)
+{
+  g_autoptr (GError) error = NULL;
+  SvIdmapRequest req = request (f, root, id);
+  guint32 start = 0, size = 0;
+
+  g_assert_true (sv_idmap_reserve (&req, &start, &size, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (size, ==, SIZE);
+  return start;
+}
+
+static void
+test_reserve_idempotent_and_keyed_by_root (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SvIdmapTable) t = NULL;
+  guint32 a = reserve (f, "/run/one", "web");
+
+  g_assert_cmpuint (reserve (f, "/run/one", "web"), ==, a);
+  g_assert_cmpuint (reserve (f, "/run/two", "web"), !=, a);
+  g_assert_true (sv_idmap_release (f->dir, "/run/one", "web", &error));
+  g_assert_true (sv_idmap_release (f->dir, "/run/one", "web", &error));
+  g_assert_no_error (error);
+  t = sv_idmap_table_load (f->path, &error);
+  g_assert_cmpuint (t->ranges->len, ==, 1);
+  g_assert_nonnull (sv_idmap_table_find (t, "/run/two", "web"));
+}
+
+static void
+test_reserve_reclaims_dead (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SvIdmapTable) t = NULL;
+  guint32 dead;
+
+  reserve (f, "/run/r", "live");
+  dead = reserve (f, "/run/r", "dead-x");
+  /* the dead container's slot is the lowest free one: the next create takes it back */
+  g_assert_cmpuint (reserve (f, "/run/r", "new"), ==, dead);
+  t = sv_idmap_table_load (f->path, &error);
+  g_assert_null (sv_idmap_table_find (t, "/run/r", "dead-x"));
+}
+
+static void
+test_exhaustion_saves_reclaimed (Fixture *f, gconstpointer data)
+{
+  static const SvIdPool one[] = { { 196608, SIZE } };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SvIdmapTable) t = sv_idmap_table_new (f->path);
+  SvIdmapRequest req = request (f, "/run/r", "new");
+  guint32 start, size;
+
+  /* a live holder of the only slot, and a dead one outside the pool */
+  alloc_start (t, one, 1, "live");
+  alloc_start (t, (SvIdPool[]){ { 5000000, SIZE } }, 1, "dead-outside");
+  g_assert_true (sv_idmap_table_save (t, NULL));
+  req.pools = one;
+  g_assert_false (sv_idmap_reserve (&req, &start, &size, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE);
+  g_assert_nonnull (strstr (error->message, "1 containers hold ranges"));
+  g_clear_pointer (&t, sv_idmap_table_free);
+  t = sv_idmap_table_load (f->path, NULL);
+  g_assert_cmpuint (t->ranges->len, ==, 1);
+}
+
+static void
+test_release_without_lib_dir (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *missing = g_build_filename (f->dir, "not-there", NULL);
+
+  g_assert_true (sv_idmap_release (missing, "/run/r", "a", &error));
+  g_assert_no_error (error);
+  g_assert_false (g_file_test (missing, G_FILE_TEST_EXISTS));
+}
+
+static void
+test_release_of_corrupt_table_fails (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (g_file_set_contents (f->path, "garbage", -1, NULL));
+  g_assert_false (sv_idmap_release (f->dir, "/run/r", "a", &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+}
+
+/* Children reserve concurrently; the parent checks that no two ranges overlap. */
+#define N_PROCS 12
+#define PER_PROC 6
+
+static void
+test_concurrent_reserve_from_processes (Fixture *f, gconstpointer data)
+{
+  static const SvIdPool big[] = { { 196608, 200 * SIZE } };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SvIdmapTable) t = NULL;
+  pid_t pids[N_PROCS];
+
+  for (int p = 0; p < N_PROCS; p++)
+    {
+      pids[p] = fork ();
+      g_assert_cmpint (pids[p], >=, 0);
+      if (pids[p] == 0)
+        {
+          for (int i = 0; i < PER_PROC; i++)
+            {
+              g_autofree char *id = g_strdup_printf ("p%d-%d", p, i);
+              SvIdmapRequest req = request (f, "/run/r", id);
+              guint32 s, z;
+              req.pools = big;
+              if (!sv_idmap_reserve (&req, &s, &z, NULL))
+                _exit (1);
+            }
+          _exit (0);
+        }
+    }
+  for (int p = 0; p < N_PROCS; p++)
+    {
+      int status;
+      g_assert_cmpint (waitpid (pids[p], &status, 0), ==, pids[p]);
+      g_assert_true (WIFEXITED (status) && WEXITSTATUS (status) == 0);
+    }
+  t = sv_idmap_table_load (f->path, &error); /* also checks that none overlap */
+  g_assert_no_error (error);
+  g_assert_cmpuint (t->ranges->len, ==, N_PROCS * PER_PROC);
+}
+
+/* Processes killed at random moments while reserving and releasing never leave a table that
+ * does not load. */
+static void
+test_kill_at_random_keeps_table_valid (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SvIdmapTable) t = NULL;
+
+  for (int round = 0; round < 30; round++)
+    {
+      pid_t pid = fork ();
+      g_assert_cmpint (pid, >=, 0);
+      if (pid == 0)
+        {
+          for (int i = 0;; i++)
+            {
+              g_autofree char *id = g_strdup_printf ("r%d-%d", round, i % 4);
+              SvIdmapRequest req = request (f, "/run/r", id);
+              guint32 s, z;
+              if (!sv_idmap_reserve (&req, &s, &z, NULL))
+                _exit (1);
+              if (i % 2 == 1)
+                sv_idmap_release (f->dir, "/run/r", id, NULL);
+            }
+        }
+      g_usleep (g_random_int_range (0, 20000));
+      kill (pid, SIGKILL);
+      waitpid (pid, NULL, 0);
+      g_clear_pointer (&t, sv_idmap_table_free);
+      t = sv_idmap_table_load (f->path, &error);
+      g_assert_no_error (error);
+    }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+#define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+  ADD ("/idmap-table/allocate-first-fit-reuses-freed-slot", test_allocate_first_fit);
+  ADD ("/idmap-table/allocate-skips-ranges-of-another-size", test_allocate_skips_odd_ranges);
+  ADD ("/idmap-table/allocate-spans-several-pools", test_allocate_multiple_pools);
+  ADD ("/idmap-table/exhaustion-names-holders-and-fix", test_exhaustion_names_holders_and_fix);
+  ADD ("/idmap-table/reclaim-drops-dead-keeps-self", test_reclaim_drops_dead_keeps_self);
+  ADD ("/idmap-table/missing-file-is-empty", test_missing_file_is_empty);
+  ADD ("/idmap-table/save-load-roundtrip-atomic", test_save_load_roundtrip);
+  ADD ("/idmap-table/corrupt-table-names-file-and-fix", test_corrupt_table_names_file_and_fix);
+  ADD ("/idmap-table/reserve-idempotent-and-keyed-by-root",
+       test_reserve_idempotent_and_keyed_by_root);
+  ADD ("/idmap-table/reserve-reclaims-dead-containers", test_reserve_reclaims_dead);
+  ADD ("/idmap-table/exhaustion-still-saves-reclaimed", test_exhaustion_saves_reclaimed);
+  ADD ("/idmap-table/release-without-lib-dir-is-noop", test_release_without_lib_dir);
+  ADD ("/idmap-table/release-of-corrupt-table-fails", test_release_of_corrupt_table_fails);
+  ADD ("/idmap-table/concurrent-reserve-from-processes", test_concurrent_reserve_from_processes);
+  ADD ("/idmap-table/kill-at-random-keeps-table-valid", test_kill_at_random_keeps_table_valid);
+#undef ADD
+  return g_test_run ();
+}
