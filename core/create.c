@@ -221,17 +221,76 @@ choose_mappings (Create *x, GError **error)
   return TRUE;
 }
 
+static void
+add_device_rule (JsonArray *rules, gboolean allow, const char *type, gint64 major, gint64 minor,
+                 const char *access)
+{
+  JsonObject *r = json_object_new ();
+
+  json_object_set_boolean_member (r, "allow", allow);
+  json_object_set_string_member (r, "type", type);
+  if (major >= 0)
+    json_object_set_int_member (r, "major", major);
+  if (minor >= 0)
+    json_object_set_int_member (r, "minor", minor);
+  json_object_set_string_member (r, "access", access);
+  json_array_add_object_element (rules, r);
+}
+
+/* linux.resources with the device rules every container gets, as runc does: the spec's rules
+ * (or deny-all), then the standard devices (null, zero, full, random, urandom, tty, ptmx, pts,
+ * tun, mknod of any), then the spec's linux.devices. */
+static JsonObject *
+resources_with_devices (SvSpec *spec)
+{
+  JsonObject *res = json_object_new ();
+  JsonArray *rules = json_array_new ();
+  JsonArray *given = NULL;
+  static const gint64 std[][2] = { { 1, 3 }, { 1, 5 }, { 1, 7 }, { 1, 8 }, { 1, 9 },
+                                   { 5, 0 }, { 5, 1 }, { 5, 2 }, { 10, 200 } };
+
+  if (spec->resources != NULL)
+    {
+      g_autoptr (GList) members = json_object_get_members (spec->resources);
+      for (GList *l = members; l != NULL; l = l->next)
+        json_object_set_member (res, l->data,
+                                json_node_copy (json_object_get_member (spec->resources, l->data)));
+      if (json_object_has_member (spec->resources, "devices"))
+        given = json_object_get_array_member (spec->resources, "devices");
+    }
+  for (guint i = 0; given != NULL && i < json_array_get_length (given); i++)
+    json_array_add_element (rules, json_node_copy (json_array_get_element (given, i)));
+  if (given == NULL)
+    add_device_rule (rules, FALSE, "a", -1, -1, "rwm");
+  add_device_rule (rules, TRUE, "c", -1, -1, "m");
+  add_device_rule (rules, TRUE, "b", -1, -1, "m");
+  for (guint i = 0; i < G_N_ELEMENTS (std); i++)
+    add_device_rule (rules, TRUE, "c", std[i][0], std[i][1], "rwm");
+  add_device_rule (rules, TRUE, "c", 136, -1, "rwm");
+  for (guint i = 0; i < spec->devices->len; i++)
+    {
+      SvDevice *d = g_ptr_array_index (spec->devices, i);
+      char type[2] = { d->type, '\0' };
+      if (d->type != 'p')
+        add_device_rule (rules, TRUE, type, d->major, d->minor, "rwm");
+    }
+  json_object_set_array_member (res, "devices", rules);
+  return res;
+}
+
 static gboolean
 create_cgroup (Create *x, GError **error)
 {
+  g_autoptr (JsonObject) resources = NULL;
+
   x->cgroup = sv_cgroup_new (x->opts->id, x->spec->cgroups_path, x->opts->systemd_cgroup, error);
   if (x->cgroup == NULL
       || !sv_cgroup_create (x->cgroup, (uid_t) sv_container_root_uid (x->c),
                             (gid_t) sv_container_root_gid (x->c), error))
     return FALSE;
   x->cgroup_created = TRUE;
-  if (x->spec->resources != NULL
-      && !sv_cgroup_apply_resources (x->cgroup, x->spec->resources, "linux.resources", error))
+  resources = resources_with_devices (x->spec);
+  if (!sv_cgroup_apply_resources (x->cgroup, resources, "linux.resources", error))
     return FALSE;
   x->state->cgroup = sv_cgroup_to_json (x->cgroup);
   x->hierarchies = sv_cgroup_hierarchies (x->cgroup);

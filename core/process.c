@@ -58,12 +58,17 @@ set_cap_sets (SvProcess *p, GError **error)
   return TRUE;
 }
 
+/* As runc: the supplementary groups are the primary gid plus process.user.additionalGids. */
 static gboolean
 set_ids (SvProcess *p, GError **error)
 {
-  const gid_t *gids = (const gid_t *) (gpointer) p->additional_gids->data;
+  g_autoptr (GArray) gids = g_array_new (FALSE, FALSE, sizeof (gid_t));
 
-  if (setgroups (p->additional_gids->len, gids) < 0)
+  g_array_append_val (gids, p->gid);
+  for (guint i = 0; i < p->additional_gids->len; i++)
+    if (g_array_index (p->additional_gids, guint32, i) != p->gid)
+      g_array_append_val (gids, g_array_index (p->additional_gids, guint32, i));
+  if (setgroups (gids->len, (const gid_t *) (gpointer) gids->data) < 0)
     {
       sv_set_error_errno (error, errno, "setgroups (process.user.additionalGids)");
       return FALSE;

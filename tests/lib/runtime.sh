@@ -1,0 +1,68 @@
+# runtime.sh: helpers for tests that drive sysvisor-runc itself.  Source after common.sh.
+#
+#   sv_use_plugins IDMAP SHIFT PROCFS   write a plugins.conf for this test and use it
+#   sv_core_bundle DIR [CMD...]         a busybox bundle that runs with the chosen plugins
+#   sv_assert_nothing_left ID [BUNDLE]  no state, cgroup, mount or process left for ID
+
+# shellcheck shell=bash
+: "${SV_RUNC:?SV_RUNC is not set (source common.sh first)}"
+
+SV_SYSVISOR_LIB=$SV_TEST_TMP/lib
+mkdir -p "$SV_SYSVISOR_LIB"
+export SYSVISOR_LIB_DIR=$SV_SYSVISOR_LIB
+
+# sv_use_plugins IDMAP SHIFT PROCFS [EXTRA-LINES...]: a plugins.conf of our own.
+sv_use_plugins() {
+  local conf=$SV_TEST_TMP/plugins.conf
+  SV_SHIFT=$2
+  {
+    printf '[sysvisor]\nidmap = %s\nshift = %s\nprocfs = %s\n' "$1" "$2" "$3"
+    shift 3
+    local line
+    for line in "$@"; do printf '%s\n' "$line"; done
+  } >"$conf"
+  export SYSVISOR_PLUGINS_CONF=$conf
+}
+
+# The range the core falls back on when no idmap plugin chooses one.
+SV_FALLBACK_UID=165536
+
+# sv_core_bundle DIR [CMD...]: busybox bundle with a writable rootfs.  Without a shift
+# plugin, the rootfs is chowned to the fallback range (what `shift = none` expects).
+sv_core_bundle() {
+  local dir=$1
+  shift
+  SV_BUNDLE_READONLY=false sv_busybox_bundle "$dir" "$@" >/dev/null
+  if [ "${SV_SHIFT:-none}" = none ]; then
+    chown -R "$SV_FALLBACK_UID:$SV_FALLBACK_UID" "$dir/rootfs"
+  fi
+}
+
+# sv_cgroup_dirs ID: the container's cgroup directories that exist on the host.
+sv_cgroup_dirs() {
+  find /sys/fs/cgroup -maxdepth 4 -type d -path "*/sysvisor/$1" 2>/dev/null
+}
+
+# sv_assert_nothing_left ID [BUNDLE]
+sv_assert_nothing_left() {
+  local id=$1 bundle=${2:-}
+  assert_file_absent "$SV_ROOT/$id" "state directory of $id"
+  assert_eq "" "$(sv_cgroup_dirs "$id")" "cgroups of $id"
+  if [ -n "$bundle" ]; then
+    assert_no_mounts_under "$bundle" "mounts under $bundle"
+  fi
+  assert_eq "" "$(sv_rt list -q | grep -x "$id" || true)" "$id in list"
+}
+
+# sv_state_field ID FIELD: one field of `state ID`.
+sv_state_field() {
+  sv_rt state "$1" | jq -r ".$2"
+}
+
+# sv_rt_bg ARGS...: a command that leaves a container behind (create, run -d).  Its stdio is
+# inherited by the container, so it must not be a pipe that the test waits on: the output
+# goes to $SV_TEST_TMP/bg.out, shown on failure.
+sv_rt_bg() {
+  sv_rt "$@" </dev/null >"$SV_TEST_TMP/bg.out" 2>&1 \
+    || sv_fail "sysvisor-runc $* failed: $(cat "$SV_TEST_TMP/bg.out")"
+}
