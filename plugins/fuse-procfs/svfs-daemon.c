@@ -166,6 +166,7 @@ session_new (GError **error)
   struct fuse_args fargs = FUSE_ARGS_INIT (3, args);
   struct fuse_session *se = fuse_session_new (&fargs, svfs_fuse_ops (),
                                               sizeof (struct fuse_lowlevel_ops), NULL);
+  fuse_opt_free_args (&fargs);
   if (!se)
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "fuse_session_new failed");
   return se;
