@@ -137,25 +137,32 @@ signals_setup (sigset_t *waited)
   signal (SIGPIPE, SIG_IGN);
 }
 
-/* A fuse.sysvisor-fs mount left on the mountpoint by a daemon that died. */
-static void
-detach_stale_mount (const char *mountpoint)
+/* A fuse.sysvisor-fs mount on the mountpoint: stale (its daemon died: ENOTCONN) is detached;
+ * alive means another daemon serves it without our lock (other run dir): refuse. */
+static gboolean
+check_existing_mount (const char *mountpoint, GError **error)
 {
   g_autofree gchar *info = svfs_read_file ("/proc/self/mountinfo", NULL, NULL);
   g_auto (GStrv) lines = g_strsplit (info ? info : "", "\n", 0);
   for (guint i = 0; lines[i]; i++)
     {
       g_auto (GStrv) f = g_strsplit (lines[i], " ", 0);
-      const char *sep = strstr (lines[i], " - fuse.sysvisor-fs ");
-      if (g_strv_length (f) < 5 || !sep)
+      if (g_strv_length (f) < 5 || !strstr (lines[i], " - fuse.sysvisor-fs "))
         continue;
       g_autofree gchar *mp = g_strcompress (f[4]);
-      if (g_str_equal (mp, mountpoint))
+      struct stat st;
+      if (!g_str_equal (mp, mountpoint))
+        continue;
+      if (stat (mountpoint, &st) == 0)
         {
-          g_warning ("detaching the stale sysvisor-fs mount on %s (its daemon is gone)", mp);
-          umount2 (mountpoint, MNT_DETACH);
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY,
+                       "%s is already served by another sysvisor-fs; stop it first", mountpoint);
+          return FALSE;
         }
+      g_warning ("detaching the stale sysvisor-fs mount on %s (its daemon is gone)", mp);
+      umount2 (mountpoint, MNT_DETACH);
     }
+  return TRUE;
 }
 
 static struct fuse_session *
@@ -179,6 +186,8 @@ mount_fresh (Daemon *d, GError **error)
   d->lock_fd = svfs_lock_acquire (mp, error);
   if (d->lock_fd < 0)
     return FALSE;
+  if (!check_existing_mount (mp, error))
+    return FALSE;
   if (g_mkdir_with_parents (mp, 0755) < 0)
     {
       int saved = errno;
@@ -186,7 +195,6 @@ mount_fresh (Daemon *d, GError **error)
                    mp, g_strerror (saved));
       return FALSE;
     }
-  detach_stale_mount (mp);
   d->se = session_new (error);
   if (!d->se)
     return FALSE;

@@ -18,8 +18,7 @@
 typedef struct
 {
   guint64 ino;
-  gchar *data;
-  gsize len;
+  GBytes *data;
 } Handle;
 
 static SvfsSysctlStore *sysctl_store;
@@ -33,7 +32,7 @@ static void
 handle_free (gpointer p)
 {
   Handle *h = p;
-  g_free (h->data);
+  g_bytes_unref (h->data);
   g_free (h);
 }
 
@@ -269,28 +268,32 @@ op_read (fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_fil
       return;
     }
   guint64 fh = fi->fh;
+  g_autoptr (GBytes) data = NULL;
   g_mutex_lock (&handles_lock);
   Handle *h = g_hash_table_lookup (handles, &fh);
-  gboolean fresh = !h || off == 0 || h->ino != n->ino;
+  if (h && off > 0 && h->ino == n->ino)
+    data = g_bytes_ref (h->data);
   g_mutex_unlock (&handles_lock);
-  gsize len = 0;
-  g_autofree gchar *made = fresh ? node_content (n, fuse_req_ctx (req)->pid, &len) : NULL;
-  if (fresh && !made)
+  if (!data)
     {
-      fuse_reply_err (req, EIO);
-      return;
-    }
-  g_mutex_lock (&handles_lock);
-  if (fresh)
-    {
+      gsize len = 0;
+      gchar *made = node_content (n, fuse_req_ctx (req)->pid, &len);
+      if (!made)
+        {
+          fuse_reply_err (req, EIO);
+          return;
+        }
+      data = g_bytes_new_take (made, len);
       h = g_new0 (Handle, 1);
-      *h = (Handle){ n->ino, g_steal_pointer (&made), len };
+      *h = (Handle){ n->ino, g_bytes_ref (data) };
+      g_mutex_lock (&handles_lock);
       g_hash_table_replace (handles, g_memdup2 (&fh, sizeof fh), h);
+      g_mutex_unlock (&handles_lock);
     }
-  h = g_hash_table_lookup (handles, &fh);
-  gsize start = MIN ((gsize) off, h->len);
-  fuse_reply_buf (req, h->data + start, MIN (size, h->len - start));
-  g_mutex_unlock (&handles_lock);
+  gsize len;
+  const char *bytes = g_bytes_get_data (data, &len);
+  gsize start = MIN ((gsize) off, len);
+  fuse_reply_buf (req, bytes + start, MIN (size, len - start));
 }
 
 static void

@@ -22,3 +22,16 @@ err=$("$SVFS_BIN" --restart --mountpoint "$MNT" 2>&1); rc=$?
 check "--restart without a daemon exits 1" "1" "$rc"
 case "$err" in "sysvisor-fs: no sysvisor-fs runs on $MNT; "*) pass "--restart without a daemon says so" ;;
   *) fail "--restart message: $err" ;; esac
+
+# A daemon killed with SIGKILL leaves a dead mount (ENOTCONN); the next start detaches it.
+start_daemon || fail "sysvisor-fs starts again"
+pid=$(sed -n 's/^pid=//p' "$SYSVISOR_FS_RUN_DIR"/*.lock)
+kill -9 "$pid"
+for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+if stat "$MNT/proc/uptime" >/dev/null 2>&1; then fail "SIGKILL leaves a dead mount"; else pass "SIGKILL leaves a dead mount"; fi
+start_daemon || fail "sysvisor-fs starts over a dead mount"
+if grep -q "detaching the stale sysvisor-fs mount" "$LOG" && head -c1 "$MNT/proc/uptime" >/dev/null; then
+  pass "a new daemon replaces a dead mount"
+else
+  fail "a new daemon replaces a dead mount"
+fi
