@@ -11,9 +11,9 @@ host_before=$(cat /proc/sys/kernel/panic)
 procs=$(make_container sysctl 512M 0)
 # Both containers live at the same time: write, wait for the other to write, read back.
 script='echo $0 > '"$P"' || echo write-failed; touch '"$TMP"'/wrote-$0
-  while [ ! -e '"$TMP"'/wrote-11 ] || [ ! -e '"$TMP"'/wrote-22 ]; do sleep 0.1; done
+  for i in $(seq 300); do [ -e '"$TMP"'/wrote-11 ] && [ -e '"$TMP"'/wrote-22 ] && break; sleep 0.1; done
   echo "read=$(cat '"$P"')"
-  while [ ! -e '"$TMP"'/restarted ]; do sleep 0.1; done
+  for i in $(seq 300); do [ -e '"$TMP"'/restarted ] && break; sleep 0.1; done
   echo "after-restart=$(cat '"$P"')"'
 sh -c 'for f in '"$procs"'; do echo $$ > $f; done; exec unshare -p -f --mount-proc sh -c "$0" 11' "$script" > "$TMP/a.out" 2>&1 &
 BG_PIDS+=($!); a=$!
