@@ -112,7 +112,11 @@ sv_shiftfs_scratch_userns (GError **error)
     }
   pid = fork ();
   if (pid == 0)
-    scratch_child (ready[1], hold[0]);
+    {
+      close (ready[0]);
+      close (hold[1]);
+      scratch_child (ready[1], hold[0]);
+    }
   close (ready[1]);
   close (hold[0]);
   if (pid < 0)
