@@ -139,6 +139,7 @@ shiftfs_probe (SvHost *host, GError **error)
 {
   sv_shiftfs_autofd userns = sv_shiftfs_scratch_userns (error);
   g_autofree char *docker = NULL;
+  g_autoptr (GError) local = NULL;
 
   if (userns < 0)
     {
@@ -147,9 +148,13 @@ shiftfs_probe (SvHost *host, GError **error)
     }
   if (!probe_path (userns, "the lib dir", sv_host_lib_dir (host), error))
     return FALSE;
-  docker = docker_root (NULL, host, error);
+  /* (a daemon.json that cannot be read is prepare's error, about the container) */
+  docker = docker_root (NULL, host, &local);
   if (docker == NULL)
-    return FALSE;
+    {
+      g_debug ("probe: Docker's data root not probed: %s", local->message);
+      return TRUE;
+    }
   return !g_file_test (docker, G_FILE_TEST_IS_DIR)
          || probe_path (userns, "Docker's data root", docker, error);
 }
@@ -423,15 +428,17 @@ own_workdir (const char *work, GError **error)
   return g_steal_pointer (&dir);
 }
 
-/* One ID-mapped tree holding both: overlayfs wants upperdir and workdir on one mount. */
+/* One ID-mapped tree holding both: overlayfs wants upperdir and workdir on one mount.  The
+ * caller keeps @tree_out open until the overlay is created: closing it dissolves the detached
+ * tree, and the upper and work fds would then name an unmounted mount. */
 static gboolean
-attach_overlay_upper (SvShiftfsOverlay *o, int userns, int *upper_fd, int *work_fd,
-                      GError **error)
+attach_overlay_upper (SvShiftfsOverlay *o, int userns, int *tree_out, int *upper_fd,
+                      int *work_fd, GError **error)
 {
   g_autofree char *work = own_workdir (o->work, error);
   g_autofree char *base = NULL;
   int err;
-  sv_shiftfs_autofd tree = -1;
+  int tree;
 
   if (work == NULL)
     return FALSE;
@@ -446,6 +453,7 @@ attach_overlay_upper (SvShiftfsOverlay *o, int userns, int *upper_fd, int *work_
     }
   if (tree < 0)
     return FALSE;
+  *tree_out = tree;
   *upper_fd = open_in_tree (tree, base, o->upper, error);
   if (*upper_fd < 0)
     return FALSE;
@@ -460,7 +468,7 @@ attach_overlay_rootfs (SvContainer *c, SvShiftfsMount *m, int userns, GError **e
   g_autoptr (GArray) lower = fd_array_new ();
   g_autoptr (GArray) data = fd_array_new ();
   g_autoptr (GPtrArray) options = NULL;
-  sv_shiftfs_autofd upper = -1, work = -1;
+  sv_shiftfs_autofd upper_tree = -1, upper = -1, work = -1;
   SvShiftfsOverlayMount om = { 0 };
   int tree;
 
@@ -468,7 +476,7 @@ attach_overlay_rootfs (SvContainer *c, SvShiftfsMount *m, int userns, GError **e
       || !canonicalize_layers (o, m->target, error)
       || !idmap_layers (o->lower, lower, m->target, userns, error)
       || !idmap_layers (o->data, data, m->target, userns, error)
-      || (o->upper != NULL && !attach_overlay_upper (o, userns, &upper, &work, error)))
+      || (o->upper != NULL && !attach_overlay_upper (o, userns, &upper_tree, &upper, &work, error)))
     return FALSE;
   options = sv_shiftfs_overlay_carried_options (o);
   om = (SvShiftfsOverlayMount){ .lower = (int *) (gpointer) lower->data, .n_lower = lower->len,

@@ -15,11 +15,11 @@ data=$(shiftfs_private_dir data)
 echo old >"$data/lower-file"
 mkdir "$data/sub"
 mount -t tmpfs -o mode=0755 tmpfs "$data/sub"
-sv_on_exit "umount -l '$data/sub' 2>/dev/null"
+sv_on_exit "umount -l '$data/sub' 2>/dev/null || true"
 echo in-tmpfs >"$data/sub/t"
 procdir=$(shiftfs_private_dir proc)
 mount -t proc proc "$procdir"
-sv_on_exit "umount -l '$procdir' 2>/dev/null"
+sv_on_exit "umount -l '$procdir' 2>/dev/null || true"
 shiftfs_add_bind "$b" "$data" /data rbind
 shiftfs_add_bind "$b" "$procdir" /hostproc
 # a file of a host uid outside the container's range
