@@ -6,7 +6,8 @@
 #   . "$(dirname "$0")/shiftfs-lib.sh"
 #   shiftfs_setup [SHIFTFS-SECTION-LINES...]   # plugins.conf: shift = shiftfs, procfs = none,
 #                                              # idmap = exclusive (own subuid files) if that
-#                                              # plugin is built, else none (0 -> 165536)
+#                                              # plugin is built (and SHIFTFS_IDMAP is not
+#                                              # none), else none (0 -> 165536)
 #   shiftfs_bundle DIR [CMD...]                # busybox bundle, writable rootfs owned by
 #                                              # host root (never chowned)
 #   shiftfs_private_dir NAME                   # a root-owned dir below a 0700 root-owned dir:
@@ -49,7 +50,7 @@ _shiftfs_have_plugin() {
 shiftfs_setup() {
   local idmap=none
   local -a extra=()
-  if _shiftfs_have_plugin idmap-exclusive; then
+  if [ "${SHIFTFS_IDMAP:-}" != none ] && _shiftfs_have_plugin idmap-exclusive; then
     idmap=exclusive
     printf 'sysvisor:1048576:1048576\n' >"$SHIFTFS_DIR/subuid"
     cp "$SHIFTFS_DIR/subuid" "$SHIFTFS_DIR/subgid"
