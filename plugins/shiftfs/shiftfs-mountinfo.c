@@ -159,43 +159,67 @@ mount_from_fs (MountTable *t, struct libmnt_fs *fs)
   return m;
 }
 
-SvShiftfsMount *
-sv_shiftfs_find_mount_at (const char *mountinfo, const char *path, GError **error)
+/* The topmost mount at @path or, walking up, at its nearest ancestor (not
+ * mnt_table_find_mountpoint: that one wants @path to exist). */
+static struct libmnt_fs *
+holder_of (MountTable *t, const char *path)
 {
-  g_auto (MountTable) t = { 0 };
+  g_autofree char *p = g_strdup (path);
   struct libmnt_fs *fs;
 
-  if (!mount_table_load (&t, mountinfo, error))
-    return NULL;
-  fs = mnt_table_find_target (t.table, path, MNT_ITER_BACKWARD);
-  return fs != NULL ? mount_from_fs (&t, fs) : NULL;
-}
-
-SvShiftfsMount *
-sv_shiftfs_find_mount_holding (const char *mountinfo, const char *path, GError **error)
-{
-  g_auto (MountTable) t = { 0 };
-  struct libmnt_fs *fs;
-
-  if (!mount_table_load (&t, mountinfo, error))
-    return NULL;
-  /* (not mnt_table_find_mountpoint: it wants @path to exist) */
-  for (g_autofree char *p = g_strdup (path); (fs = mnt_table_find_target (t.table, p, MNT_ITER_BACKWARD)) == NULL;)
+  while ((fs = mnt_table_find_target (t->table, p, MNT_ITER_BACKWARD)) == NULL)
     {
       char *parent = g_path_get_dirname (p);
       gboolean top = strcmp (parent, p) == 0;
       g_free (p);
       p = parent;
       if (top)
-        break;
+        return NULL;
     }
+  return fs;
+}
+
+gboolean
+sv_shiftfs_find_mounts (const char *mountinfo, const char *path, SvShiftfsMount **at,
+                        SvShiftfsMount **holder, GError **error)
+{
+  g_auto (MountTable) t = { 0 };
+  struct libmnt_fs *fs;
+
+  *at = *holder = NULL;
+  if (!mount_table_load (&t, mountinfo, error))
+    return FALSE;
+  fs = holder_of (&t, path);
   if (fs == NULL)
     {
       g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT, "no mount holds %s in %s", path,
                    mountinfo != NULL ? mountinfo : PROC_MOUNTINFO);
-      return NULL;
+      return FALSE;
     }
-  return mount_from_fs (&t, fs);
+  *holder = mount_from_fs (&t, fs);
+  if (g_strcmp0 ((*holder)->target, path) == 0)
+    *at = mount_from_fs (&t, fs);
+  return TRUE;
+}
+
+SvShiftfsMount *
+sv_shiftfs_find_mount_at (const char *mountinfo, const char *path, GError **error)
+{
+  SvShiftfsMount *at = NULL;
+  g_autoptr (SvShiftfsMount) holder = NULL;
+
+  sv_shiftfs_find_mounts (mountinfo, path, &at, &holder, error);
+  return at;
+}
+
+SvShiftfsMount *
+sv_shiftfs_find_mount_holding (const char *mountinfo, const char *path, GError **error)
+{
+  g_autoptr (SvShiftfsMount) at = NULL;
+  SvShiftfsMount *holder = NULL;
+
+  sv_shiftfs_find_mounts (mountinfo, path, &at, &holder, error);
+  return holder;
 }
 
 GPtrArray *

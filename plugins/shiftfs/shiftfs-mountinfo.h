@@ -33,6 +33,13 @@ SvShiftfsMount *sv_shiftfs_find_mount_at (const char *mountinfo, const char *pat
 SvShiftfsMount *sv_shiftfs_find_mount_holding (const char *mountinfo,
                                                const char *path,
                                                GError **error);
+/* Both of the above from one read of the mountinfo file: *@at (NULL when @path is no mount
+ * point) and *@holder. */
+gboolean sv_shiftfs_find_mounts (const char *mountinfo,
+                                 const char *path,
+                                 SvShiftfsMount **at,
+                                 SvShiftfsMount **holder,
+                                 GError **error);
 /* Canonical mount points of every mount strictly below @path, in mountinfo order. */
 GPtrArray *sv_shiftfs_mounts_below (const char *mountinfo, const char *path, GError **error);
 

@@ -501,18 +501,12 @@ attach_rootfs (SvContainer *c, int userns, GError **error)
   g_autofree char *rootfs = canonical_path (sv_container_rootfs (c));
   g_autoptr (SvShiftfsMount) at = NULL;
   g_autoptr (SvShiftfsMount) holder = NULL;
-  g_autoptr (GError) local = NULL;
 
-  at = sv_shiftfs_find_mount_at (NULL, rootfs, &local);
-  if (local != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local));
-      return FALSE;
-    }
+  if (!sv_shiftfs_find_mounts (NULL, rootfs, &at, &holder, error))
+    return FALSE;
   if (at != NULL && g_strcmp0 (at->fstype, "overlay") == 0)
     return attach_overlay_rootfs (c, at, userns, error);
-  holder = sv_shiftfs_find_mount_holding (NULL, rootfs, NULL);
-  if (at == NULL && holder != NULL && g_strcmp0 (holder->fstype, "overlay") == 0)
+  if (at == NULL && g_strcmp0 (holder->fstype, "overlay") == 0)
     {
       g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOSYS,
                    "rootfs %s lies inside the overlay mounted at %s, which cannot be ID-mapped; "

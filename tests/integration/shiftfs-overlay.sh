@@ -98,4 +98,12 @@ assert_eq 0 "$SV_RC" "run on a relative-path overlay: $SV_OUT"
 assert_eq $'from-layer1\n0:0\n0:0' "$SV_OUT" "the layers, resolved against Docker's overlay2 dir"
 assert_eq 9:9 "$(stat -c %u:%g "$h/cid/diff/made")" "written to <id>/diff, on disk"
 sv_assert_nothing_left "$SV_ID-b" "$b2"
+
+# A rootfs inside an overlay, not at its mount point, cannot be shifted: one clear error.
+jq '.root.path = $p' --arg p "$h/cid/merged/etc" "$b/config.json" >"$b2/config.json"
+shiftfs_run_out "$SV_ID-c" "$b2"
+assert_ne 0 "$SV_RC" "a rootfs inside an overlay"
+assert_match "rootfs $h/cid/merged/etc lies inside the overlay mounted at $h/cid/merged, which cannot be ID-mapped; point root.path at the overlay's mount point" \
+  "$SV_OUT" "the error names the overlay and the fix"
+assert_file_absent "$SV_ROOT/$SV_ID-c" "no state left"
 sv_log "ok: overlay rootfs shifted over ID-mapped layers (idmap = $SHIFTFS_IDMAP)"
