@@ -21,11 +21,11 @@ int sv_shiftfs_scratch_userns (GError **error);
 
 typedef struct
 {
-  const int *lower;   /* topmost first */
+  const int *lower; /* topmost first */
   guint n_lower;
-  const int *data;    /* data-only layers */
+  const int *data; /* data-only layers */
   guint n_data;
-  int upper;          /* -1: read-only */
+  int upper; /* -1: read-only */
   int work;
   GPtrArray *options; /* "key" or "key=value" */
   uid_t creator_uid;  /* the fsuid/fsgid the overlay works on its layers as */

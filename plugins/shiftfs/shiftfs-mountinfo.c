@@ -53,8 +53,8 @@ sv_shiftfs_unmangle (const char *s)
     {
       if (s[0] == '\\' && is_octal (s[1]) && is_octal (s[2]) && is_octal (s[3]))
         {
-          g_string_append_c (out, (char) (((s[1] - '0') << 6) | ((s[2] - '0') << 3)
-                                          | (s[3] - '0')));
+          g_string_append_c (out,
+                             (char) (((s[1] - '0') << 6) | ((s[2] - '0') << 3) | (s[3] - '0')));
           s += 4;
         }
       else
@@ -180,8 +180,11 @@ holder_of (MountTable *t, const char *path)
 }
 
 gboolean
-sv_shiftfs_find_mounts (const char *mountinfo, const char *path, SvShiftfsMount **at,
-                        SvShiftfsMount **holder, GError **error)
+sv_shiftfs_find_mounts (const char *mountinfo,
+                        const char *path,
+                        SvShiftfsMount **at,
+                        SvShiftfsMount **holder,
+                        GError **error)
 {
   g_auto (MountTable) t = { 0 };
   struct libmnt_fs *fs;
@@ -290,8 +293,7 @@ set_once (char **slot, char *value, const char *key, GError **error)
   if (*slot != NULL)
     {
       g_free (value);
-      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "overlay option %s given twice",
-                   key);
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "overlay option %s given twice", key);
       return FALSE;
     }
   *slot = value;
@@ -419,8 +421,8 @@ sv_shiftfs_overlay_resolve (SvShiftfsOverlay *o, const char *target, GError **er
 GPtrArray *
 sv_shiftfs_overlay_carried_options (SvShiftfsOverlay *o)
 {
-  static const char *const carried[] = { "redirect_dir", "metacopy", "xino", "uuid",
-                                         "userxattr", "volatile", "verity", NULL };
+  static const char *const carried[]
+      = { "redirect_dir", "metacopy", "xino", "uuid", "userxattr", "volatile", "verity", NULL };
   GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
 
   for (guint i = 0; i < o->extra->len; i++)

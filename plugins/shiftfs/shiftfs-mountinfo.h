@@ -17,10 +17,10 @@
 
 typedef struct
 {
-  int id;         /* mount id (field 1) */
-  char *target;   /* mount point, unescaped */
+  int id;       /* mount id (field 1) */
+  char *target; /* mount point, unescaped */
   char *fstype;
-  char *options;  /* super-block options, raw (octal escapes kept) */
+  char *options; /* super-block options, raw (octal escapes kept) */
 } SvShiftfsMount;
 
 void sv_shiftfs_mount_free (SvShiftfsMount *m);
@@ -30,9 +30,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SvShiftfsMount, sv_shiftfs_mount_free)
  * @mountinfo (NULL: /proc/self/mountinfo).  NULL with no error when @path is no mount point. */
 SvShiftfsMount *sv_shiftfs_find_mount_at (const char *mountinfo, const char *path, GError **error);
 /* The topmost mount holding @path: its mount point is @path or the nearest ancestor. */
-SvShiftfsMount *sv_shiftfs_find_mount_holding (const char *mountinfo,
-                                               const char *path,
-                                               GError **error);
+SvShiftfsMount *
+sv_shiftfs_find_mount_holding (const char *mountinfo, const char *path, GError **error);
 /* Both of the above from one read of the mountinfo file: *@at (NULL when @path is no mount
  * point) and *@holder. */
 gboolean sv_shiftfs_find_mounts (const char *mountinfo,
@@ -50,11 +49,11 @@ char *sv_shiftfs_ovl_unescape (const char *s);
 
 typedef struct
 {
-  GPtrArray *lower;  /* char *, topmost first */
-  GPtrArray *data;   /* data-only lower layers (after "::", or datadir+) */
-  char *upper;       /* NULL: a read-only overlay */
+  GPtrArray *lower; /* char *, topmost first */
+  GPtrArray *data;  /* data-only lower layers (after "::", or datadir+) */
+  char *upper;      /* NULL: a read-only overlay */
   char *work;
-  GPtrArray *extra;  /* further options, unescaped, "key" or "key=value" */
+  GPtrArray *extra; /* further options, unescaped, "key" or "key=value" */
 } SvShiftfsOverlay;
 
 void sv_shiftfs_overlay_free (SvShiftfsOverlay *o);
@@ -62,10 +61,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SvShiftfsOverlay, sv_shiftfs_overlay_free)
 
 /* Split a "lowerdir=" value at unescaped ':' ("::" starts the data-only layers) and unescape
  * each path.  FALSE on an empty layer or a data layer without a lower one. */
-gboolean sv_shiftfs_split_lowerdir (const char *value,
-                                    GPtrArray *lower,
-                                    GPtrArray *data,
-                                    GError **error);
+gboolean
+sv_shiftfs_split_lowerdir (const char *value, GPtrArray *lower, GPtrArray *data, GError **error);
 
 /* Parse the raw super-block options of an overlay mount. */
 SvShiftfsOverlay *sv_shiftfs_overlay_parse (const char *raw_options, GError **error);

@@ -240,8 +240,7 @@ sv_shiftfs_daemon_json_data_root (const char *json, GError **error)
   if (*s.p != '{' || !json_find_member (&s, "data-root", &value))
     {
       g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-                   "not a JSON object (near byte %" G_GSIZE_FORMAT ")",
-                   (gsize) (s.p - json));
+                   "not a JSON object (near byte %" G_GSIZE_FORMAT ")", (gsize) (s.p - json));
       return NULL;
     }
   json_ws (&s);
@@ -256,7 +255,8 @@ sv_shiftfs_daemon_json_data_root (const char *json, GError **error)
 }
 
 char *
-sv_shiftfs_docker_data_root (const char *data_root_setting, const char *daemon_json_setting,
+sv_shiftfs_docker_data_root (const char *data_root_setting,
+                             const char *daemon_json_setting,
                              GError **error)
 {
   const char *path = daemon_json_setting != NULL && daemon_json_setting[0] != '\0'
@@ -319,8 +319,8 @@ has_private_component (const char *source, SvShiftfsStatFunc stat_func, gpointer
 
   for (guint i = 0;; i++)
     {
-      if (stat_func (prefix->str, &st, user_data) == 0 && S_ISDIR (st.st_mode)
-          && st.st_uid == 0 && (st.st_mode & 07777) == 0700)
+      if (stat_func (prefix->str, &st, user_data) == 0 && S_ISDIR (st.st_mode) && st.st_uid == 0
+          && (st.st_mode & 07777) == 0700)
         return TRUE;
       while (parts[i] != NULL && parts[i][0] == '\0')
         i++;
@@ -333,8 +333,12 @@ has_private_component (const char *source, SvShiftfsStatFunc stat_func, gpointer
 }
 
 gboolean
-sv_shiftfs_check_bind_source (guint index, const char *source, const char *docker_root,
-                              SvShiftfsStatFunc stat_func, gpointer user_data, GError **error)
+sv_shiftfs_check_bind_source (guint index,
+                              const char *source,
+                              const char *docker_root,
+                              SvShiftfsStatFunc stat_func,
+                              gpointer user_data,
+                              GError **error)
 {
   struct stat st;
 

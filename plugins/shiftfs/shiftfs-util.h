@@ -26,4 +26,4 @@ sv_shiftfs_close_fdp (int *fdp)
 
 /* Fill @error from @errsv (an errno value): "<message>: <strerror>". */
 void sv_shiftfs_set_error_errno (GError **error, int errsv, const char *fmt, ...)
-  G_GNUC_PRINTF (3, 4);
+    G_GNUC_PRINTF (3, 4);

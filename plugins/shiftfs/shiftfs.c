@@ -183,9 +183,8 @@ shiftfs_prepare (SvContainer *c, GError **error)
       real = realpath (source, NULL);
       if (real == NULL)
         {
-          sv_shiftfs_set_error_errno (error, errno,
-                                      "mounts[%u]: bind source %s (create it or fix the path)",
-                                      i, source);
+          sv_shiftfs_set_error_errno (
+              error, errno, "mounts[%u]: bind source %s (create it or fix the path)", i, source);
           return FALSE;
         }
       if (!sv_shiftfs_check_bind_source (i, real, docker, stat_host, NULL, error))
@@ -259,8 +258,8 @@ attach_plain_rootfs (SvContainer *c, const char *rootfs, int userns, GError **er
     }
   culprit = unmappable_mount (rootfs, userns);
   g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOSYS,
-               "rootfs %s: %s cannot be ID-mapped (mount_setattr MOUNT_ATTR_IDMAP: %s); %s",
-               rootfs, culprit, g_strerror (EINVAL), fs_hint);
+               "rootfs %s: %s cannot be ID-mapped (mount_setattr MOUNT_ATTR_IDMAP: %s); %s", rootfs,
+               culprit, g_strerror (EINVAL), fs_hint);
   return FALSE;
 }
 
@@ -432,8 +431,12 @@ own_workdir (const char *work, GError **error)
  * caller keeps @tree_out open until the overlay is created: closing it dissolves the detached
  * tree, and the upper and work fds would then name an unmounted mount. */
 static gboolean
-attach_overlay_upper (SvShiftfsOverlay *o, int userns, int *tree_out, int *upper_fd,
-                      int *work_fd, GError **error)
+attach_overlay_upper (SvShiftfsOverlay *o,
+                      int userns,
+                      int *tree_out,
+                      int *upper_fd,
+                      int *work_fd,
+                      GError **error)
 {
   g_autofree char *work = own_workdir (o->work, error);
   g_autofree char *base = NULL;
@@ -479,9 +482,13 @@ attach_overlay_rootfs (SvContainer *c, SvShiftfsMount *m, int userns, GError **e
       || (o->upper != NULL && !attach_overlay_upper (o, userns, &upper_tree, &upper, &work, error)))
     return FALSE;
   options = sv_shiftfs_overlay_carried_options (o);
-  om = (SvShiftfsOverlayMount){ .lower = (int *) (gpointer) lower->data, .n_lower = lower->len,
-                                .data = (int *) (gpointer) data->data, .n_data = data->len,
-                                .upper = upper, .work = work, .options = options,
+  om = (SvShiftfsOverlayMount){ .lower = (int *) (gpointer) lower->data,
+                                .n_lower = lower->len,
+                                .data = (int *) (gpointer) data->data,
+                                .n_data = data->len,
+                                .upper = upper,
+                                .work = work,
+                                .options = options,
                                 .creator_uid = (uid_t) sv_container_root_uid (c),
                                 .creator_gid = (gid_t) sv_container_root_gid (c) };
   tree = sv_shiftfs_mount_overlay (&om, error);

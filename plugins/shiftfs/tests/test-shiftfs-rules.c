@@ -56,9 +56,20 @@ static void
 test_json_malformed (void)
 {
   static const char *const bad[] = {
-    "", "[]", "{", "{\"data-root\"}", "{\"data-root\": \"/x\"", "{\"a\": [1, 2}",
-    "{\"data-root\": \"/x\"} trailing", "{\"a\": \"\\q\"}", "{\"a\": \"\\ud800\"}",
-    "{\"a\": \"x", "{\"a\": \"\\", "{\"a\": \"\\u12\"}", "{\"a\" 1}", "{\"a\": 1,}",
+    "",
+    "[]",
+    "{",
+    "{\"data-root\"}",
+    "{\"data-root\": \"/x\"",
+    "{\"a\": [1, 2}",
+    "{\"data-root\": \"/x\"} trailing",
+    "{\"a\": \"\\q\"}",
+    "{\"a\": \"\\ud800\"}",
+    "{\"a\": \"x",
+    "{\"a\": \"\\",
+    "{\"a\": \"\\u12\"}",
+    "{\"a\" 1}",
+    "{\"a\": 1,}",
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
@@ -214,8 +225,8 @@ assert_refused (const char *source, const char *const *words)
 static void
 test_bind_allowed (void)
 {
-  static const char *const ok[] = { "/root/data", "/root/file", "/root", "/srv/private",
-                                    "/srv/private/x", "/srv/group/x" };
+  static const char *const ok[]
+      = { "/root/data", "/root/file", "/root", "/srv/private", "/srv/private/x", "/srv/group/x" };
 
   for (guint i = 0; i < G_N_ELEMENTS (ok); i++)
     {
@@ -228,8 +239,7 @@ test_bind_allowed (void)
 static void
 test_bind_not_root_owned (void)
 {
-  static const char *const words[] = { "owned by 1000:1000", "root:root", "chown root:root",
-                                       NULL };
+  static const char *const words[] = { "owned by 1000:1000", "root:root", "chown root:root", NULL };
   static const char *const words_uid[] = { "owned by 1000:0", "chown", NULL };
 
   assert_refused ("/root/users", words);
