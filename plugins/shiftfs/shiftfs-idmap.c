@@ -38,100 +38,71 @@ sv_shiftfs_idmap_tree (int fd, int userns_fd, gboolean recursive)
   return 0;
 }
 
-/* ---- a throwaway user namespace ---- */
+/* ---- a throwaway user namespace ----
+ *
+ * A child cloned into a new user namespace, sharing our memory and fd table and running while
+ * we wait (CLONE_VM | CLONE_FILES | CLONE_VFORK: no copy of the runtime's address space, which
+ * made a fork the largest cost of a create), maps its own ids (0 -> host 0, the one mapping a
+ * process may write for itself), opens its namespace into the shared fd table and exits.  It
+ * makes raw system calls only. */
+
+#define SCRATCH_STACK_SIZE (64 * 1024)
+
+typedef struct
+{
+  int fd;
+  int err;
+} ScratchResult;
 
 static gboolean
-write_map (pid_t pid, const char *file, GError **error)
+scratch_write (const char *path, const char *text, gsize len)
 {
-  g_autofree char *path = g_strdup_printf ("/proc/%d/%s", (int) pid, file);
-  sv_shiftfs_autofd fd = open (path, O_WRONLY | O_CLOEXEC);
-  static const char map[] = "0 65534 1\n";
+  int fd = (int) syscall (SYS_openat, AT_FDCWD, path, O_WRONLY | O_CLOEXEC);
+  gboolean ok = fd >= 0 && syscall (SYS_write, fd, text, len) == (long) len;
 
-  if (fd < 0 || write (fd, map, sizeof map - 1) != (ssize_t) sizeof map - 1)
-    {
-      sv_shiftfs_set_error_errno (error, errno, "write %s", path);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-/* The child only unshares, reports, and waits for the parent to let it go. */
-static G_GNUC_NORETURN void
-scratch_child (int ready_fd, int hold_fd)
-{
-  int err = unshare (CLONE_NEWUSER) == 0 ? 0 : errno;
-  char c;
-
-  if (write (ready_fd, &err, sizeof err) != (ssize_t) sizeof err)
-    _exit (1);
-  while (read (hold_fd, &c, 1) < 0 && errno == EINTR)
-    ;
-  _exit (0);
+  if (fd >= 0)
+    syscall (SYS_close, fd);
+  return ok;
 }
 
 static int
-scratch_userns_of (pid_t pid, int ready_fd, GError **error)
+scratch_child (void *arg)
 {
-  g_autofree char *ns = g_strdup_printf ("/proc/%d/ns/user", (int) pid);
-  int err = 0;
-  int fd;
+  static const char deny[] = "deny", map[] = "0 0 1\n";
+  ScratchResult *r = arg;
 
-  if (read (ready_fd, &err, sizeof err) != (ssize_t) sizeof err)
-    err = EPIPE;
-  if (err != 0)
+  if (!scratch_write ("/proc/self/setgroups", deny, sizeof deny - 1)
+      || !scratch_write ("/proc/self/uid_map", map, sizeof map - 1)
+      || !scratch_write ("/proc/self/gid_map", map, sizeof map - 1))
     {
-      sv_shiftfs_set_error_errno (error, err, "create a user namespace (unshare CLONE_NEWUSER)");
-      return -1;
+      r->err = errno;
+      return 1;
     }
-  if (!write_map (pid, "uid_map", error) || !write_map (pid, "gid_map", error))
-    return -1;
-  fd = open (ns, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    sv_shiftfs_set_error_errno (error, errno, "open %s", ns);
-  return fd;
+  r->fd = (int) syscall (SYS_openat, AT_FDCWD, "/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
+  r->err = r->fd < 0 ? errno : 0;
+  return 0;
 }
 
 int
 sv_shiftfs_scratch_userns (GError **error)
 {
-  int ready[2], hold[2];
-  int fd;
+  g_autofree char *stack = g_malloc (SCRATCH_STACK_SIZE);
+  ScratchResult r = { .fd = -1, .err = EPIPE };
   pid_t pid;
 
-  if (pipe2 (ready, O_CLOEXEC) < 0)
-    {
-      sv_shiftfs_set_error_errno (error, errno, "pipe");
-      return -1;
-    }
-  if (pipe2 (hold, O_CLOEXEC) < 0)
-    {
-      sv_shiftfs_set_error_errno (error, errno, "pipe");
-      close (ready[0]);
-      close (ready[1]);
-      return -1;
-    }
-  pid = fork ();
-  if (pid == 0)
-    {
-      close (ready[0]);
-      close (hold[1]);
-      scratch_child (ready[1], hold[0]);
-    }
-  close (ready[1]);
-  close (hold[0]);
+  pid = clone (scratch_child, stack + SCRATCH_STACK_SIZE,
+               CLONE_NEWUSER | CLONE_VM | CLONE_FILES | CLONE_VFORK | SIGCHLD, &r);
   if (pid < 0)
     {
-      sv_shiftfs_set_error_errno (error, errno, "fork");
-      fd = -1;
+      sv_shiftfs_set_error_errno (error, errno, "create a user namespace (clone CLONE_NEWUSER)");
+      return -1;
     }
-  else
-    fd = scratch_userns_of (pid, ready[0], error);
-  close (ready[0]);
-  close (hold[1]);
-  if (pid > 0)
-    while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
-      ;
-  return fd;
+  while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
+    ;
+  if (r.fd < 0)
+    sv_shiftfs_set_error_errno (error, r.err != 0 ? r.err : EPIPE,
+                                "set up a throwaway user namespace");
+  return r.fd;
 }
 
 /* ---- the overlay ---- */

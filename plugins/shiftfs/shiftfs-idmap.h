@@ -16,7 +16,7 @@ int sv_shiftfs_clone_tree (int dirfd, const char *path, gboolean recursive, GErr
  * value (EINVAL: a filesystem of the tree cannot be ID-mapped). */
 int sv_shiftfs_idmap_tree (int fd, int userns_fd, gboolean recursive);
 
-/* A user namespace owned by nobody else, mapping its 0 to host 65534, for probing: its fd. */
+/* A user namespace that no process lives in, mapping its 0 to host 0, for probing: its fd. */
 int sv_shiftfs_scratch_userns (GError **error);
 
 typedef struct
