@@ -26,12 +26,20 @@ typedef struct
 SvCgroupMode sv_cgroup_detect_mode (void);
 
 /* Resolve where the container's cgroup lives.  @cgroups_path is linux.cgroupsPath (may be NULL:
- * then "/sysvisor/<id>"); with @systemd it has the form "slice:prefix:name".  Creates nothing. */
+ * then "/sysvisor/<id>"); with @systemd it has the form "slice:prefix:name".  Creates nothing.
+ * (Relative paths are taken from each hierarchy's root, like absolute ones; with @systemd a NULL
+ * path means "system.slice:sysvisor:<id>", i.e. "/system.slice/sysvisor-<id>.scope".) */
 SvCgroup *sv_cgroup_new (const char *id, const char *cgroups_path, gboolean systemd, GError **error);
 /* Create the directories in every hierarchy.  Delegation: chown the container's cgroup
  * directories (and cgroup.procs, tasks, cgroup.subtree_control, cgroup.threads) to
  * @owner_uid:@owner_gid (container root on the host) so that root inside can make sub-cgroups. */
 gboolean sv_cgroup_create (SvCgroup *cg, uid_t owner_uid, gid_t owner_gid, GError **error);
+/* sv_cgroup_create() then sv_cgroup_enter(@pid), undone on failure.  With the systemd driver on
+ * a cgroup v2 host whose init is systemd, systemd itself creates the cgroup as a transient
+ * scope (StartTransientUnit over D-Bus, Delegate=yes) with @pid in it from birth, since a
+ * scope cannot be created empty; sv_cgroup_create() alone makes plain directories there. */
+gboolean sv_cgroup_create_for_pid (SvCgroup *cg, pid_t pid, uid_t owner_uid, gid_t owner_gid,
+                                   GError **error);
 /* Apply an OCI linux.resources object.  @json_path is the path of @resources used in errors
  * ("linux.resources" or "resources file"). */
 gboolean sv_cgroup_apply_resources (SvCgroup *cg, JsonObject *resources, const char *json_path,
