@@ -1,0 +1,161 @@
+#!/bin/bash
+# tests/integration/idmap-lib.sh - helpers of the idmap-*.sh tests (idmap-exclusive and
+# idmap-dockerremap), and, run as a test itself, a smoke test of them: one container under
+# idmap = exclusive gets the table's range as its uid_map.
+#
+#   . "$(dirname "$0")/idmap-lib.sh"
+#   idmap_setup exclusive 16          # plugins.conf + subuid/subgid with 16 ranges of 65536
+#   idmap_bundle "$dir" sleep 600     # busybox bundle (rootfs root:root, read-only)
+#   sv_rt create -b "$dir" "$SV_ID-c1"; pid=$(idmap_pid "$SV_ID-c1")
+#   idmap_host_uid_map "$pid"         # "0 1048576 65536" as the host sees it
+#   idmap_table                       # "start size id" per held range, sorted by start
+#
+# Every test gets its own plugins.conf (SYSVISOR_PLUGINS_CONF), its own subuid/subgid files,
+# its own lib dir (SYSVISOR_LIB_DIR, where the allocation table lives) and --root ($SV_ROOT).
+# shift = none and procfs = none: the rootfs stays owned by host root, which container root
+# sees as nobody but can read and execute.
+
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/busybox-rootfs.sh"
+
+sv_require_root
+sv_require_cmd jq
+sv_require_runtime
+sv_require_probe
+
+# The plugins of the build tree (meson sets SYSVISOR_PLUGIN_DIR; this is for runs by hand).
+if [ -z "${SYSVISOR_PLUGIN_DIR:-}" ]; then
+  _idmap_build=$(cd "$(dirname "$SV_RUNC")/.." && pwd)
+  SYSVISOR_PLUGIN_DIR=$_idmap_build/plugins/idmap-exclusive:$_idmap_build/plugins/idmap-dockerremap
+fi
+export SYSVISOR_PLUGIN_DIR
+
+IDMAP_DIR=$SV_TEST_TMP/idmap
+IDMAP_POOL_START=1048576          # 16 * 65536: far from the host's own entries
+IDMAP_RANGE=65536
+export SYSVISOR_LIB_DIR=$IDMAP_DIR/lib
+export SYSVISOR_PLUGINS_CONF=$IDMAP_DIR/plugins.conf
+IDMAP_TABLE=$SYSVISOR_LIB_DIR/idmap-exclusive.json
+mkdir -p "$IDMAP_DIR"
+
+# idmap_setup BACKEND [N_RANGES [EXTRA-SECTION-LINES]]: write plugins.conf for BACKEND
+# (exclusive | dockerremap | auto) and subuid/subgid files whose sysvisor entry holds
+# N_RANGES ranges (default 16).  EXTRA lines go to the backend's own section.
+idmap_setup() {
+  local backend=$1 n=${2:-16} extra=${3:-}
+  IDMAP_POOL_COUNT=$((n * IDMAP_RANGE))
+  printf 'dockremap:100000:65536\nsysvisor:%s:%s\n' "$IDMAP_POOL_START" "$IDMAP_POOL_COUNT" \
+    >"$IDMAP_DIR/subuid"
+  cp "$IDMAP_DIR/subuid" "$IDMAP_DIR/subgid"
+  cat >"$SYSVISOR_PLUGINS_CONF" <<EOF
+[sysvisor]
+idmap = $backend
+shift = none
+procfs = none
+
+[idmap-exclusive]
+subuid-file = $IDMAP_DIR/subuid
+subgid-file = $IDMAP_DIR/subgid
+range-size = $IDMAP_RANGE
+
+[idmap-dockerremap]
+subuid-file = $IDMAP_DIR/subuid
+subgid-file = $IDMAP_DIR/subgid
+docker-daemon-json = $IDMAP_DIR/daemon.json
+$extra
+EOF
+}
+
+# idmap_bundle DIR [CMD...]: a busybox bundle with the probe (default command: sleep 600).
+idmap_bundle() {
+  local dir=$1; shift
+  [ $# -gt 0 ] || set -- sleep 600
+  sv_busybox_bundle "$dir" "$@"
+}
+
+# idmap_create BUNDLE ID [--root ROOT]: sysvisor-runc create with stdio on files, not on a
+# pipe (the container's init keeps the stdio of `create`, so $(...) would wait for it).  The
+# output of create is left in IDMAP_OUT; returns create's status.
+idmap_create() {
+  local bundle=$1 id=$2 root=${4:-$SV_ROOT} log rc=0
+  log=$IDMAP_DIR/create-$id.log
+  "$SV_RUNTIME" --root "$root" create -b "$bundle" "$id" </dev/null >"$log" 2>&1 || rc=$?
+  IDMAP_OUT=$(cat "$log")
+  return "$rc"
+}
+
+# idmap_must_create BUNDLE ID: create, or fail the test with create's output.
+idmap_must_create() {
+  idmap_create "$1" "$2" || sv_fail "create $2 failed: $IDMAP_OUT"
+}
+
+# idmap_pid ID: the host pid of the container's init (0 when it has none).
+idmap_pid() {
+  sv_rt state "$1" | jq -r .pid
+}
+
+# idmap_host_uid_map PID / idmap_host_gid_map PID: the first line, single-spaced.
+idmap_host_uid_map() {
+  awk '{ print $1, $2, $3; exit }' "/proc/$1/uid_map"
+}
+idmap_host_gid_map() {
+  awk '{ print $1, $2, $3; exit }' "/proc/$1/gid_map"
+}
+
+# idmap_table: "start size id" of every held range, sorted by start ("" when none).
+idmap_table() {
+  [ -f "$IDMAP_TABLE" ] || return 0
+  jq -r '.ranges | sort_by(.start) | .[] | "\(.start) \(.size) \(.id)"' "$IDMAP_TABLE"
+}
+
+# idmap_table_valid: the table is JSON of the documented shape.
+idmap_table_valid() {
+  jq -e '(.version == 1) and (.ranges | type == "array")
+         and all(.ranges[]; (.start | type == "number") and (.size | type == "number")
+                            and (.id | type == "string") and (.stateRoot | type == "string"))' \
+    "$IDMAP_TABLE" >/dev/null
+}
+
+# idmap_assert_disjoint WHAT < "start size name" lines: no two ranges share an id.
+idmap_assert_disjoint() {
+  local what=$1 out
+  out=$(sort -n -k1,1 | awk '
+    NR > 1 && $1 < end { printf "%s [%d,%d) overlaps %s (ends %d)\n", $3, $1, $1 + $2, name, end }
+    { if ($1 + $2 > end) { end = $1 + $2; name = $3 } }')
+  [ -z "$out" ] || sv_fail "$what: ranges overlap: $out"
+}
+
+# idmap_assert_pool_range START SIZE WHAT: a range of the test's pool, slot-aligned.
+idmap_assert_pool_range() {
+  local start=$1 size=$2 what=$3
+  assert_eq "$IDMAP_RANGE" "$size" "$what: range size"
+  if [ "$start" -lt "$IDMAP_POOL_START" ] || [ $((start + size)) -gt $((IDMAP_POOL_START + IDMAP_POOL_COUNT)) ] \
+     || [ $(((start - IDMAP_POOL_START) % IDMAP_RANGE)) != 0 ]; then
+    sv_fail "$what: range $start+$size is not a slot of sysvisor:$IDMAP_POOL_START:$IDMAP_POOL_COUNT"
+  fi
+}
+
+# idmap_pool_processes: "pid uid" of every host process whose real uid is in the pool.
+idmap_pool_processes() {
+  local lo=$IDMAP_POOL_START hi=$((IDMAP_POOL_START + IDMAP_POOL_COUNT))
+  awk -v lo="$lo" -v hi="$hi" '/^Uid:/ && $2 >= lo && $2 < hi {
+        split(FILENAME, p, "/"); print p[3], $2; nextfile }' /proc/[0-9]*/status 2>/dev/null || true
+}
+
+# ---------------------------------------------------------------- smoke test (run directly)
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+  set -euo pipefail
+  idmap_setup exclusive 4
+  idmap_bundle "$SV_TEST_TMP/b"
+  id=$SV_ID-smoke
+  idmap_must_create "$SV_TEST_TMP/b" "$id"
+  pid=$(idmap_pid "$id")
+  read -r start size name <<<"$(idmap_table)"
+  assert_eq "$id" "$name" "the table names the container"
+  idmap_assert_pool_range "$start" "$size" "smoke"
+  assert_eq "0 $start $size" "$(idmap_host_uid_map "$pid")" "uid_map is the table's range"
+  assert_eq "0 $start $size" "$(idmap_host_gid_map "$pid")" "gid_map is the table's range"
+  idmap_table_valid || sv_fail "table is not valid: $(cat "$IDMAP_TABLE")"
+  assert_ok sv_rt delete -f "$id"
+  assert_eq "" "$(idmap_table)" "delete frees the range"
+  sv_log "ok: idmap helpers and one exclusive container"
+fi
