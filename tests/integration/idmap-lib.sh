@@ -134,11 +134,31 @@ idmap_assert_pool_range() {
   fi
 }
 
-# idmap_pool_processes: "pid uid" of every host process whose real uid is in the pool.
+# idmap_pool_processes: "pid uid" of every host process (zombies aside) whose real uid is in
+# the pool.
 idmap_pool_processes() {
   local lo=$IDMAP_POOL_START hi=$((IDMAP_POOL_START + IDMAP_POOL_COUNT))
-  awk -v lo="$lo" -v hi="$hi" '/^Uid:/ && $2 >= lo && $2 < hi {
-        split(FILENAME, p, "/"); print p[3], $2; nextfile }' /proc/[0-9]*/status 2>/dev/null || true
+  awk -v lo="$lo" -v hi="$hi" '
+    FNR == 1 { zombie = 0 }
+    /^State:/ { zombie = ($2 == "Z" || $2 == "X") }
+    /^Uid:/ { if (!zombie && $2 >= lo && $2 < hi) { split(FILENAME, p, "/"); print p[3], $2 }; nextfile }
+  ' /proc/[0-9]*/status 2>/dev/null || true
+}
+# idmap_cgroup_dirs ID: the container's cgroup directories on the host ("" when none).
+idmap_cgroup_dirs() {
+  find /sys/fs/cgroup -maxdepth 4 -type d -name "$1" 2>/dev/null || true
+}
+
+# idmap_assert_nothing_left ID WHAT: no state, no cgroup, not listed.
+idmap_assert_nothing_left() {
+  local id=$1 what=$2
+  assert_file_absent "$SV_ROOT/$id" "$what: no state dir under --root"
+  assert_eq "" "$(idmap_cgroup_dirs "$id")" "$what: no cgroup dir"
+  if sv_rt list -q | grep -qxF "$id"; then sv_fail "$what: sysvisor-runc list shows $id"; fi
+}
+
+idmap_no_pool_processes() {
+  [ -z "$(idmap_pool_processes)" ]
 }
 
 # ---------------------------------------------------------------- smoke test (run directly)
