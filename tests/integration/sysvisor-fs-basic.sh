@@ -6,7 +6,8 @@ require_v1
 start_daemon || { fail "sysvisor-fs starts on $MNT"; exit 1; }
 pass "sysvisor-fs mounted $MNT as fuse.sysvisor-fs"
 
-procs=$(make_container basic 256M 0)
+make_container basic 256M 0 || { fail "create cgroups"; exit 1; }
+procs=$PROCS
 out=$(in_container "$procs" "
   awk '/^MemTotal:/ {print \"memtotal=\" \$2}' $MNT/proc/meminfo
   echo processors=\$(grep -c '^processor' $MNT/proc/cpuinfo)

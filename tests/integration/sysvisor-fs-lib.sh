@@ -61,7 +61,8 @@ start_daemon() {
   return 1
 }
 
-# make_container NAME MEMORY CPUS: v1 memory + cpuset cgroups; echoes the cgroup.procs files.
+# make_container NAME MEMORY CPUS: v1 memory + cpuset cgroups (removed by cleanup); sets PROCS
+# to their cgroup.procs files.  Not in a $(...) subshell: CGROUPS must reach the trap.
 make_container() {
   local name=svfs-test-$1-$$ mem=$2 cpus=$3
   local m=/sys/fs/cgroup/memory/$name c=/sys/fs/cgroup/cpuset/$name
@@ -70,7 +71,7 @@ make_container() {
   echo "$mem" > "$m/memory.limit_in_bytes"
   echo "$cpus" > "$c/cpuset.cpus"
   cat /sys/fs/cgroup/cpuset/cpuset.mems > "$c/cpuset.mems"
-  echo "$m/cgroup.procs $c/cgroup.procs"
+  PROCS="$m/cgroup.procs $c/cgroup.procs"
 }
 
 # in_container "PROCS-FILES" SCRIPT: run SCRIPT with sh as pid 1's child in a new pid

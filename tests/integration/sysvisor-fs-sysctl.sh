@@ -8,7 +8,8 @@ start_daemon || { fail "sysvisor-fs starts"; exit 1; }
 P=$MNT/proc/sys/kernel/panic
 host_before=$(cat /proc/sys/kernel/panic)
 
-procs=$(make_container sysctl 512M 0)
+make_container sysctl 512M 0 || { fail "create cgroups"; exit 1; }
+procs=$PROCS
 # Both containers live at the same time: write, wait for the other to write, read back.
 script='echo $0 > '"$P"' || echo write-failed; touch '"$TMP"'/wrote-$0
   for i in $(seq 300); do [ -e '"$TMP"'/wrote-11 ] && [ -e '"$TMP"'/wrote-22 ] && break; sleep 0.1; done
