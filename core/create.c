@@ -662,12 +662,28 @@ create_wait_ready (Create *x, GError **error)
     }
 }
 
+/* state.json names the init now: tell it to stop dying with us, and wait until it has. */
+static gboolean
+release_child (Create *x, GError **error)
+{
+  SvSyncMsg msg = { .type = SV_SYNC_COMMITTED };
+
+  if (!sv_sync_send (x->sync_fd, &msg, NULL, 0) || !sv_sync_recv (x->sync_fd, &msg, NULL, 0)
+      || msg.type != SV_SYNC_ACK)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                   "the container's init exited before it was ready");
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 create_commit (Create *x, GError **error)
 {
   x->state->pid = x->child;
   x->state->starttime = sv_proc_starttime (x->child);
-  if (!sv_state_save (x->opts->root, x->state, error))
+  if (!sv_state_save (x->opts->root, x->state, error) || !release_child (x, error))
     return FALSE;
   if (x->opts->pid_file != NULL)
     {

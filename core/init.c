@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -95,6 +96,42 @@ pause_for_hooks (SvInitConfig *cfg, GError **error)
   return TRUE;
 }
 
+/* The highest gid mapped in our user namespace (its gid_map's largest container id). */
+static guint64
+max_mapped_gid (void)
+{
+  g_autofree char *text = NULL;
+  g_auto (GStrv) lines = NULL;
+  guint64 max = 0;
+
+  if (!g_file_get_contents ("/proc/self/gid_map", &text, NULL, NULL))
+    return 0;
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      guint64 inside, outside, count;
+      if (sscanf (lines[i], "%" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT,
+                  &inside, &outside, &count) == 3 && count > 0)
+        max = MAX (max, inside + count - 1);
+    }
+  return max;
+}
+
+/* Docker sets net.ipv4.ping_group_range to "0 2147483647"; a user namespace accepts only
+ * gids it maps, so the range is clamped to them (what the setting means inside). */
+static char *
+sysctl_value (const char *key, const char *value)
+{
+  guint64 lo, hi;
+
+  if (g_strcmp0 (key, "net.ipv4.ping_group_range") != 0
+      || sscanf (value, "%" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT, &lo, &hi) != 2)
+    return g_strdup (value);
+  hi = MIN (hi, max_mapped_gid ());
+  lo = MIN (lo, hi);
+  return g_strdup_printf ("%" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT, lo, hi);
+}
+
 static gboolean
 write_sysctls (SvSpec *spec, GError **error)
 {
@@ -103,7 +140,8 @@ write_sysctls (SvSpec *spec, GError **error)
       const char *key = spec->sysctl_keys->pdata[i];
       g_autofree char *rel = g_strdelimit (g_strdup (key), ".", '/');
       g_autofree char *path = g_build_filename ("/proc/sys", rel, NULL);
-      if (!sv_write_existing_file (path, spec->sysctl_values->pdata[i], error))
+      g_autofree char *value = sysctl_value (key, spec->sysctl_values->pdata[i]);
+      if (!sv_write_existing_file (path, value, error))
         {
           g_prefix_error (error, "linux.sysctl \"%s\" (is it namespaced? only sysctls of the "
                           "container's own namespaces can be set): ", key);
@@ -126,6 +164,22 @@ setup_filesystem (SvInitConfig *cfg, SvInitTrees *t, GError **error)
   if (cfg->process->terminal && cfg->console_fd >= 0 && !sv_terminal_setup_child (cfg, error))
     return FALSE;
   return write_sysctls (cfg->spec, error) && sv_mounts_finish (cfg, error);
+}
+
+/* Until the runtime has recorded our pid in state.json, a dying runtime must take us with
+ * it (nothing could ever find and delete us); once it has, we must outlive it. */
+static void
+outlive_runtime (SvInitConfig *cfg)
+{
+  SvSyncMsg msg = { 0 };
+
+  if (!sv_sync_recv (cfg->sync_fd, &msg, NULL, 0) || msg.type != SV_SYNC_COMMITTED)
+    _exit (1);
+  prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
+  msg.type = SV_SYNC_ACK;
+  if (!sv_sync_send (cfg->sync_fd, &msg, NULL, 0))
+    _exit (1);
+  close (cfg->sync_fd);
 }
 
 /* Block until `start` opens the fifo for reading.  The fifo is reached through the host's
@@ -166,6 +220,18 @@ sv_init_run (SvInitConfig *cfg)
       sv_set_error_errno (&error, errno, "create process.cwd %s", cfg->process->cwd);
       fail (cfg, error);
     }
+  /* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it before the
+   * capabilities go (as runc does); with it, as late as possible (right before execve). */
+  if (cfg->seccomp != NULL && !cfg->process->no_new_privileges)
+    {
+      int err = sv_seccomp_load (cfg->seccomp);
+      if (err < 0)
+        {
+          sv_set_error_errno (&error, -err, "load the seccomp filter (linux.seccomp)");
+          fail (cfg, error);
+        }
+      cfg->seccomp = NULL;
+    }
   if (!sv_process_set_user_caps (cfg->process, &error))
     fail (cfg, error);
   if (chdir (cfg->process->cwd) < 0)
@@ -177,11 +243,9 @@ sv_init_run (SvInitConfig *cfg)
   exec_path = sv_process_find_exec (cfg->process, cfg->envp, &error);
   if (exec_path == NULL)
     fail (cfg, error);
-  /* From here on the init must outlive `create`. */
-  prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
   if (!sv_sync_send (cfg->sync_fd, &ready, NULL, 0))
     _exit (1);
-  close (cfg->sync_fd);
+  outlive_runtime (cfg);
   wait_for_start (cfg);
   sv_process_exec (cfg, exec_path);
 }

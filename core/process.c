@@ -181,6 +181,7 @@ sv_process_exec (SvInitConfig *cfg, const char *path)
   reset_signals ();
   /* Before the filter, which may not allow close_range. */
   syscall (SYS_close_range, 3 + cfg->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
+  /* (without no_new_privs the init loaded it already, while it still had CAP_SYS_ADMIN) */
   if (cfg->seccomp != NULL && (err = sv_seccomp_load (cfg->seccomp)) < 0)
     {
       int n = snprintf (msg, sizeof msg, "sysvisor-runc: load seccomp filter: %s\n",

@@ -9,10 +9,12 @@ typedef enum
   /* parent -> child */
   SV_SYNC_GO = 1,          /* id maps written, cgroup joined; carries the mount tree fds */
   SV_SYNC_CONTINUE,        /* hooks ran; go on */
+  SV_SYNC_COMMITTED,       /* state.json names the init: it may now outlive the runtime */
   /* child -> parent */
   SV_SYNC_HOOKS,           /* mounts are done, before pivot_root: run createRuntime hooks */
   SV_SYNC_READY,           /* everything is set up; the init now waits on the exec fifo */
   SV_SYNC_ERROR,           /* text: what failed */
+  SV_SYNC_ACK,             /* the init no longer dies with the runtime */
 } SvSyncType;
 
 #define SV_SYNC_TEXT_MAX 3072

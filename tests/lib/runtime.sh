@@ -66,3 +66,13 @@ sv_rt_bg() {
   sv_rt "$@" </dev/null >"$SV_TEST_TMP/bg.out" 2>&1 \
     || sv_fail "sysvisor-runc $* failed: $(cat "$SV_TEST_TMP/bg.out")"
 }
+
+# sv_procs_in DIR: pids of processes whose root directory is DIR (a container's rootfs).
+sv_procs_in() {
+  local p r
+  for p in /proc/[0-9]*; do
+    r=$(readlink "$p/root" 2>/dev/null) || continue
+    [ "$r" = "$1" ] && echo "${p#/proc/}"
+  done
+  return 0
+}
