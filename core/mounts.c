@@ -417,7 +417,21 @@ sv_mounts_extra (SvInitConfig *cfg, int rootfd, SvInitTrees *t, GError **error)
                        x->destination);
           return FALSE;
         }
-      target = sv_open_in_root_create (rootfd, x->destination, S_ISDIR (st.st_mode), error);
+      /* Nothing can be created in proc or sysfs: a file this kernel or namespace lacks
+       * (e.g. a sysctl of an absent module) is skipped. */
+      if (g_str_has_prefix (x->destination, "/proc/") || g_str_has_prefix (x->destination, "/sys/"))
+        {
+          target = open_in_root (rootfd, x->destination, O_PATH);
+          if (target < 0 && errno == ENOENT)
+            {
+              g_debug ("%s: absent in the container; not covered", x->destination);
+              continue;
+            }
+        }
+      else
+        target = sv_open_in_root_create (rootfd, x->destination, S_ISDIR (st.st_mode), error);
+      if (target < 0 && error != NULL && *error == NULL)
+        sv_set_error_errno (error, errno, "open %s in the container", x->destination);
       if (target < 0 || !attach_tree (tree, target, x->destination, error))
         return FALSE;
     }

@@ -71,6 +71,9 @@ fill_attr (const SvfsNode *n, struct stat *st)
                                               : S_IFREG | 0444;
   st->st_nlink = n->kind == SVFS_NODE_DIR ? 2 : 1;
   st->st_blksize = 4096;
+  /* Contents are made per read (direct_io), but the kernel's splice path, which sendfile
+   * uses (busybox cat), stops at i_size: a zero size would read as an empty file. */
+  st->st_size = n->kind == SVFS_NODE_DIR ? 0 : 4096;
   st->st_atime = st->st_mtime = st->st_ctime = started;
 }
 

@@ -1,0 +1,120 @@
+/* fuse-procfs-plugin.c: the procfs role: bind-mounts sysvisor-fs's per-container files over
+ * the container's /proc and /sys (after proc and sysfs are mounted, before pivot_root).
+ *
+ * Settings ([fuse-procfs] in plugins.conf): mountpoint = DIR (default /var/lib/sysvisorfs). */
+#include "sv-config.h"
+
+#include <errno.h>
+#include <gio/gio.h>
+#include <string.h>
+#include <sys/statfs.h>
+#include <sysvisor/plugin.h>
+
+#define FUSE_SUPER_MAGIC 0x65735546
+
+static const char *const served_files[] = {
+  "proc/meminfo", "proc/cpuinfo", "proc/stat",      "proc/uptime",
+  "proc/loadavg", "proc/swaps",   "proc/diskstats", "sys/devices/system/cpu/online",
+};
+
+static const char *
+mountpoint_of (const char *setting)
+{
+  return setting != NULL && setting[0] != '\0' ? setting : SV_FS_MOUNTPOINT;
+}
+
+/* The daemon's mount: a FUSE filesystem whose mountinfo type is fuse.sysvisor-fs. */
+static gboolean
+daemon_mounted (const char *mnt)
+{
+  g_autofree char *info = NULL;
+  g_autofree char *needle = g_strdup_printf (" %s ", mnt);
+  struct statfs st;
+  g_auto (GStrv) lines = NULL;
+
+  if (statfs (mnt, &st) < 0 || st.f_type != FUSE_SUPER_MAGIC)
+    return FALSE;
+  if (!g_file_get_contents ("/proc/self/mountinfo", &info, NULL, NULL))
+    return FALSE;
+  lines = g_strsplit (info, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (strstr (lines[i], needle) != NULL && strstr (lines[i], " - fuse.sysvisor-fs ") != NULL)
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+check_daemon (const char *mnt, GError **error)
+{
+  if (daemon_mounted (mnt))
+    return TRUE;
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+               "sysvisor-fs is not running (no sysvisor-fs mount on %s): start it with "
+               "`systemctl start sysvisor` (or `sysvisor-fs --mountpoint %s`), or set procfs = "
+               "none in plugins.conf",
+               mnt, mnt);
+  return FALSE;
+}
+
+static gboolean
+fuse_procfs_probe (SvHost *host, GError **error)
+{
+  return check_daemon (mountpoint_of (sv_host_setting (host, "mountpoint")), error);
+}
+
+static gboolean
+spec_mounts (SvContainer *c, const char *type)
+{
+  for (guint i = 0; i < sv_container_n_mounts (c); i++)
+    if (g_strcmp0 (sv_container_mount_type (c, i), type) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* Every file the daemon serves under proc/sys goes over the same /proc/sys file. */
+static gboolean
+add_sysctl_files (SvContainer *c, const char *mnt, const char *rel, GError **error)
+{
+  g_autofree char *dir = g_build_filename (mnt, rel, NULL);
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *sub = g_build_filename (rel, name, NULL);
+      g_autofree char *src = g_build_filename (mnt, sub, NULL);
+      g_autofree char *dst = g_build_filename ("/", sub, NULL);
+      gboolean ok = g_file_test (src, G_FILE_TEST_IS_DIR)
+                        ? add_sysctl_files (c, mnt, sub, error)
+                        : sv_container_add_bind_mount (c, src, dst, FALSE, error);
+      if (!ok)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+fuse_procfs_prepare (SvContainer *c, GError **error)
+{
+  const char *mnt = mountpoint_of (sv_container_setting (c, "mountpoint"));
+  gboolean proc = spec_mounts (c, "proc"), sys = spec_mounts (c, "sysfs");
+
+  if (!check_daemon (mnt, error))
+    return FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS (served_files); i++)
+    {
+      g_autofree char *src = g_build_filename (mnt, served_files[i], NULL);
+      g_autofree char *dst = g_build_filename ("/", served_files[i], NULL);
+      if (!(g_str_has_prefix (served_files[i], "proc/") ? proc : sys)
+          || !g_file_test (src, G_FILE_TEST_EXISTS))
+        continue;
+      if (!sv_container_add_bind_mount (c, src, dst, FALSE, error))
+        return FALSE;
+    }
+  g_debug ("fuse-procfs: files of %s bound into container %s", mnt, sv_container_id (c));
+  return !proc || add_sysctl_files (c, mnt, "proc/sys", error);
+}
+
+SV_PLUGIN_DEFINE ("fuse-procfs", SV_ROLE_PROCFS,
+                  "per-container /proc and /sys files served by sysvisor-fs", fuse_procfs_probe,
+                  fuse_procfs_prepare, NULL, NULL)
