@@ -14,6 +14,7 @@ idmap_setup exclusive 128
 idmap_bundle "$SV_TEST_TMP/b"
 out=$SV_TEST_TMP/crash
 mkdir -p "$out"
+sv_on_exit "idmap_rm_leaked_cgroups '$SV_ID'"
 
 killed=0 finished=0
 for i in $(seq 1 "$ROUNDS"); do
@@ -65,4 +66,8 @@ assert_eq "" "$(idmap_table)" "every range is free"
 idmap_table_valid || sv_fail "table not valid at the end"
 sv_wait_until 10 idmap_no_pool_processes ||
   sv_fail "processes left with ids of the pool: $(idmap_pool_processes | paste -sd' ')"
-sv_log "ok: crashed creates leave nothing that the next create and delete --force cannot clean"
+# Not this plugin's to check, but worth seeing: cgroups of creates killed between making the
+# cgroup and saving it in state.json (create.c) outlive delete --force; removed on exit.
+left=$(idmap_cgroup_dirs "$SV_ID-*" | sed 's#.*/##' | sort -u | paste -sd' ')
+[ -z "$left" ] || sv_log "WARNING (core): cgroups left after delete --force of every leftover id: $left"
+sv_log "ok: after crashed creates every range is free or held by a live container; delete --force works on every leftover id"

@@ -157,6 +157,17 @@ idmap_assert_nothing_left() {
   if sv_rt list -q | grep -qxF "$id"; then sv_fail "$what: sysvisor-runc list shows $id"; fi
 }
 
+# idmap_rm_leaked_cgroups PREFIX: delete every container, then remove the (empty) cgroup
+# directories named PREFIX-* that are left: a create killed between making its cgroup and
+# recording it in state.json leaves one that delete cannot know about (a core issue).
+idmap_rm_leaked_cgroups() {
+  local d
+  sv_rt_cleanup "$SV_RUNTIME" "$SV_ROOT"
+  for d in $(find /sys/fs/cgroup -maxdepth 4 -depth -type d -name "$1-*" 2>/dev/null); do
+    rmdir "$d" 2>/dev/null || echo "idmap_rm_leaked_cgroups: cannot remove $d" >&2
+  done
+}
+
 idmap_no_pool_processes() {
   [ -z "$(idmap_pool_processes)" ]
 }
