@@ -1,6 +1,7 @@
 #!/bin/bash
 # tests/integration/idmap-lib.sh - helpers of the idmap-*.sh tests (idmap-exclusive and
-# idmap-dockerremap), and, run as a test itself, a smoke test of them: one container under
+# idmap-dockerremap).  tests/meson.build does not register *-lib.sh; run by hand
+# (bash tests/integration/idmap-lib.sh) it smoke-tests itself: one container under
 # idmap = exclusive gets the table's range as its uid_map.
 #
 #   . "$(dirname "$0")/idmap-lib.sh"
