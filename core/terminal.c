@@ -130,7 +130,8 @@ sv_terminal_proxy (int master, pid_t pid, GError **error)
         break;
       if (fds[0].revents & POLLIN)
         status = handle_signal (sfd, master, pid);
-      if ((fds[1].revents & (POLLIN | POLLHUP)) && !pump (master, STDOUT_FILENO))
+      /* The pty hangs up when the container is gone: reap it unless the signal did. */
+      if (status < 0 && (fds[1].revents & (POLLIN | POLLHUP)) && !pump (master, STDOUT_FILENO))
         status = wait_status (pid, TRUE);
       if (fds[2].revents & (POLLIN | POLLHUP))
         stdin_open = pump (STDIN_FILENO, master);
