@@ -52,7 +52,8 @@ sv_docker_import_busybox bb || sv_fail "cannot import the busybox image"
 cid=$(sv_docker run -d --runtime sysvisor-runc --network none --name "$SV_ID-r1" bb \
         sh -c 'echo hi >/created-by-container && cat /proc/self/uid_map && sleep 600') ||
   sv_fail "docker run --runtime sysvisor-runc failed"
-sv_wait_until 20 test -n "$(sv_docker logs "$cid" 2>/dev/null)" || true
+has_logs() { [ -n "$(sv_docker logs "$1" 2>/dev/null)" ]; }
+sv_wait_until 20 has_logs "$cid" || true
 pid=$(sv_docker inspect -f '{{.State.Pid}}' "$cid")
 [ "$pid" -gt 0 ] || sv_fail "container has no pid: $(sv_docker inspect -f '{{json .State}}' "$cid")"
 assert_eq "0 $remap_uid $remap_count" "$(idmap_host_uid_map "$pid")" "uid_map is Docker's range"
