@@ -114,6 +114,12 @@ kb_of (guint64 bytes, guint64 cap_kb)
 }
 
 static guint64
+known_or_zero (guint64 bytes)
+{
+  return bytes == SVFS_UNKNOWN ? 0 : bytes;
+}
+
+static guint64
 sum2 (guint64 a, guint64 b)
 {
   return a == SVFS_UNKNOWN || b == SVFS_UNKNOWN ? SVFS_UNKNOWN : a + b;
@@ -156,9 +162,19 @@ meminfo_overrides (const char *host, const SvfsMemory *m, MemOverride *ov)
   ov[n++] = (MemOverride){ "Shmem", kb_of (m->shmem, total) };
   ov[n++] = (MemOverride){ "Dirty", kb_of (m->dirty, total) };
   ov[n++] = (MemOverride){ "Writeback", kb_of (m->writeback, total) };
-  ov[n++] = (MemOverride){ "Slab", kb_of (sum2 (m->slab_reclaimable, m->slab_unreclaimable), total) };
-  ov[n++] = (MemOverride){ "SReclaimable", kb_of (m->slab_reclaimable, total) };
-  ov[n++] = (MemOverride){ "SUnreclaim", kb_of (m->slab_unreclaimable, total) };
+  /* The host's slab must not show through: procps counts SReclaimable as buff/cache, and
+   * the host's (hundreds of MB) would fill a small container's.  cgroup v1 does not report
+   * slab, so it reads 0 there. */
+  guint64 sreclaim = kb_of (known_or_zero (m->slab_reclaimable), total);
+  guint64 sunreclaim = kb_of (known_or_zero (m->slab_unreclaimable), total);
+  ov[n++] = (MemOverride){ "Slab", MIN (sreclaim + sunreclaim, total) };
+  ov[n++] = (MemOverride){ "SReclaimable", sreclaim };
+  ov[n++] = (MemOverride){ "SUnreclaim", sunreclaim };
+  ov[n++] = (MemOverride){ "KReclaimable", sreclaim };
+  /* Mlocked pages are unevictable: never more than the cgroup's unevictable. */
+  if (m->unevictable != SVFS_UNKNOWN)
+    ov[n++] = (MemOverride){ "Mlocked",
+                             MIN (meminfo_kb (host, "Mlocked"), kb_of (m->unevictable, total)) };
   return n;
 }
 

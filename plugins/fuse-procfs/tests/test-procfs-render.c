@@ -87,6 +87,43 @@ test_meminfo_swap_limit (void)
   g_assert_cmpstr (header_only, ==, "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n");
 }
 
+/* The host's slab and mlocked memory never show through: procps `free` counts SReclaimable
+ * as buff/cache, so the host's would fill a 256 MiB container's. */
+static void
+test_meminfo_hides_host_slab (void)
+{
+  static const char host[] = "MemTotal:       16000000 kB\n"
+                             "MemFree:        10000000 kB\n"
+                             "Unevictable:       13000 kB\n"
+                             "Mlocked:           12000 kB\n"
+                             "KReclaimable:     164000 kB\n"
+                             "Slab:             200000 kB\n"
+                             "SReclaimable:     164000 kB\n"
+                             "SUnreclaim:        36000 kB\n";
+  SvfsMemory m;
+  svfs_memory_init (&m);
+  m.limit = 256 * 1024 * 1024;
+  m.usage = 1024 * 1024;
+  m.unevictable = 0;
+  g_autofree gchar *v1 = svfs_render_meminfo (host, &m, NULL);
+  g_assert_cmpstr (v1, ==,
+                   "MemTotal:         262144 kB\n"
+                   "MemFree:          261120 kB\n"
+                   "Unevictable:           0 kB\n"
+                   "Mlocked:               0 kB\n"
+                   "KReclaimable:          0 kB\n"
+                   "Slab:                  0 kB\n"
+                   "SReclaimable:          0 kB\n"
+                   "SUnreclaim:            0 kB\n");
+  svfs_parse_memory_stat ("slab_reclaimable 2097152\nslab_unreclaimable 1048576\n"
+                          "unevictable 4194304\n",
+                          &m);
+  g_autofree gchar *v2 = svfs_render_meminfo (host, &m, NULL);
+  g_assert_nonnull (strstr (v2, "Unevictable:        4096 kB\nMlocked:            4096 kB\n"
+                                "KReclaimable:       2048 kB\nSlab:               3072 kB\n"
+                                "SReclaimable:       2048 kB\nSUnreclaim:         1024 kB\n"));
+}
+
 static void
 test_memory_stat_v1_prefers_totals (void)
 {
@@ -391,6 +428,7 @@ main (int argc, char **argv)
   g_test_add_func ("/procfs/meminfo/limit-sets-total-and-free", test_meminfo_limit);
   g_test_add_func ("/procfs/meminfo/unlimited-uses-host-total", test_meminfo_unlimited_uses_host_total);
   g_test_add_func ("/procfs/meminfo/swap-limit", test_meminfo_swap_limit);
+  g_test_add_func ("/procfs/meminfo/hides-host-slab", test_meminfo_hides_host_slab);
   g_test_add_func ("/procfs/meminfo/v1-stat-prefers-totals", test_memory_stat_v1_prefers_totals);
   g_test_add_func ("/procfs/cpuinfo/filters-and-renumbers", test_cpuinfo_filters_and_renumbers);
   g_test_add_func ("/procfs/cpus/list-parse", test_cpu_list_parse);
