@@ -175,6 +175,12 @@ sv_container_id (SvContainer *c)
   return c->id;
 }
 
+SvHost *
+sv_container_host (SvContainer *c)
+{
+  return c->host;
+}
+
 const char *
 sv_container_bundle (SvContainer *c)
 {

@@ -284,7 +284,12 @@ create_cgroup (Create *x, GError **error)
   g_autoptr (JsonObject) resources = NULL;
 
   x->cgroup = sv_cgroup_new (x->opts->id, x->spec->cgroups_path, x->opts->systemd_cgroup, error);
-  if (x->cgroup == NULL
+  if (x->cgroup == NULL)
+    return FALSE;
+  /* Recorded before it exists: a create killed from here on leaves a state that names the
+   * cgroup, so that delete removes it. */
+  x->state->cgroup = sv_cgroup_to_json (x->cgroup);
+  if (!sv_state_save (x->opts->root, x->state, error)
       || !sv_cgroup_create (x->cgroup, (uid_t) sv_container_root_uid (x->c),
                             (gid_t) sv_container_root_gid (x->c), error))
     return FALSE;
@@ -292,7 +297,6 @@ create_cgroup (Create *x, GError **error)
   resources = resources_with_devices (x->spec);
   if (!sv_cgroup_apply_resources (x->cgroup, resources, "linux.resources", error))
     return FALSE;
-  x->state->cgroup = sv_cgroup_to_json (x->cgroup);
   x->hierarchies = sv_cgroup_hierarchies (x->cgroup);
   return TRUE;
 }

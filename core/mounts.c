@@ -92,6 +92,21 @@ fd_path (int fd)
   return g_strdup_printf ("/proc/self/fd/%d", fd);
 }
 
+/* A tree cloned from a shared mount joins its peer group: mounts made inside the container
+ * would show on the host (and pivot_root refuses a shared new root).  Cut it off first. */
+static gboolean
+set_tree_propagation (int tree_fd, unsigned long propagation, const char *what, GError **error)
+{
+  struct mount_attr attr = { .propagation = propagation };
+
+  if (mount_setattr (tree_fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0)
+    {
+      sv_set_error_errno (error, errno, "set the propagation of %s", what);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 attach_tree (int tree_fd, int target_fd, const char *what, GError **error)
 {
@@ -202,7 +217,8 @@ sv_mounts_attach_rootfs (SvInitConfig *cfg, SvInitTrees *t, int *rootfd_out, GEr
   /* The parent cloned us with the rootfs directory as our working directory: clone has
    * moved it into our mount namespace (a fd opened before clone still points at the host's
    * mount, where move_mount cannot attach). */
-  if (!attach_tree (tree, AT_FDCWD, "the rootfs", error))
+  if (!attach_tree (tree, AT_FDCWD, "the rootfs", error)
+      || !set_tree_propagation (tree, MS_SLAVE, "the rootfs", error))
     return FALSE;
   *rootfd_out = tree;
   return TRUE;
@@ -253,7 +269,8 @@ mount_bind (SvMount *m, int rootfd, SvInitTrees *t, GError **error)
       return FALSE;
     }
   target = sv_open_in_root_create (rootfd, m->destination, S_ISDIR (st.st_mode), error);
-  if (target < 0 || !attach_tree (tree, target, m->destination, error))
+  if (target < 0 || !attach_tree (tree, target, m->destination, error)
+      || !set_tree_propagation (tree, MS_PRIVATE, m->destination, error))
     return FALSE;
   tree_path = fd_path (tree);
   return set_propagation (tree_path, m->propagation, error) && set_rec_attrs (tree, m, error);
@@ -432,7 +449,8 @@ sv_mounts_extra (SvInitConfig *cfg, int rootfd, SvInitTrees *t, GError **error)
         target = sv_open_in_root_create (rootfd, x->destination, S_ISDIR (st.st_mode), error);
       if (target < 0 && error != NULL && *error == NULL)
         sv_set_error_errno (error, errno, "open %s in the container", x->destination);
-      if (target < 0 || !attach_tree (tree, target, x->destination, error))
+      if (target < 0 || !attach_tree (tree, target, x->destination, error)
+          || !set_tree_propagation (tree, MS_PRIVATE, x->destination, error))
         return FALSE;
     }
   return TRUE;

@@ -45,6 +45,7 @@ gboolean sv_cli_need_args (const SvCommand *cmd, int argc, char **argv, int min,
 int sv_cmd_create (SvGlobal *g, int argc, char **argv);
 int sv_cmd_start (SvGlobal *g, int argc, char **argv);
 int sv_cmd_run (SvGlobal *g, int argc, char **argv);
+int sv_cmd_exec (SvGlobal *g, int argc, char **argv);
 int sv_cmd_state (SvGlobal *g, int argc, char **argv);
 int sv_cmd_kill (SvGlobal *g, int argc, char **argv);
 int sv_cmd_delete (SvGlobal *g, int argc, char **argv);

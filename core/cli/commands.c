@@ -26,6 +26,23 @@ static const SvCommand commands[] = {
     "  --preserve-fds N        pass N more fds (3, 4, ...) to the container\n"
     "  --no-pivot, --no-new-keyring  accepted for runc compatibility (no effect)\n",
     sv_cmd_run, TRUE },
+  { "exec", "[command options] <container-id> <command> [args...]",
+    "run a process in a running container",
+    "  --process, -p FILE      the process as OCI process.json (the other flags are ignored)\n"
+    "  --tty, -t               allocate a pseudo-terminal\n"
+    "  --console-socket PATH   unix socket that receives the pty master\n"
+    "  --detach, -d            do not wait for the process\n"
+    "  --pid-file FILE         write the process's pid to FILE\n"
+    "  --cwd DIR               working directory in the container\n"
+    "  --env, -e KEY=VALUE     add an environment variable (repeatable)\n"
+    "  --user, -u UID[:GID]    run as this user\n"
+    "  --additional-gids, -g GID  add a supplementary group (repeatable)\n"
+    "  --cap, -c CAP           add a capability (repeatable)\n"
+    "  --no-new-privs          set no_new_privs\n"
+    "  --apparmor PROFILE      AppArmor profile\n"
+    "  --preserve-fds N        pass N more fds (3, 4, ...) to the process\n"
+    "  --ignore-paused         exec even if the container is paused\n",
+    sv_cmd_exec, TRUE },
   { "state", "<container-id>", "print the state of a container (OCI state JSON)", "",
     sv_cmd_state, TRUE },
   { "kill", "[command options] <container-id> [signal]",
@@ -102,7 +119,10 @@ int
 sv_cli_getopt (const SvCommand *cmd, int argc, char **argv, const struct option *longopts,
                const char *shortopts, int *help_status)
 {
-  g_autofree char *shorts = g_strconcat (":h", shortopts, NULL);
+  /* A leading '+' (stop at the first argument: exec's command has options of its own) must
+   * stay first. */
+  g_autofree char *shorts = shortopts[0] == '+' ? g_strconcat ("+:h", shortopts + 1, NULL)
+                                                : g_strconcat (":h", shortopts, NULL);
   int c;
 
   opterr = 0;

@@ -2,15 +2,11 @@
 #include "cli.h"
 
 #include "create.h"
+#include "foreground.h"
 #include "lifecycle.h"
-#include "terminal.h"
 #include "utils.h"
 
-#include <signal.h>
 #include <stdlib.h>
-#include <sys/signalfd.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 
 enum
 {
@@ -82,57 +78,12 @@ parse_run (const SvCommand *cmd, int argc, char **argv, RunOptions *o, int *stat
   return TRUE;
 }
 
-static void
-block_signals (sigset_t *set)
-{
-  static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1,
-                                   SIGUSR2, SIGWINCH, SIGCHLD, SIGCONT };
-
-  sigemptyset (set);
-  for (guint i = 0; i < G_N_ELEMENTS (forwarded); i++)
-    sigaddset (set, forwarded[i]);
-  sigprocmask (SIG_BLOCK, set, NULL);
-}
-
-/* Without a terminal: pass our signals on to the container and wait for its init. */
-static int
-forward_and_wait (pid_t pid, sigset_t *set)
-{
-  sv_autofd sfd = signalfd (-1, set, SFD_CLOEXEC);
-  struct signalfd_siginfo si;
-  int status;
-
-  for (;;)
-    {
-      pid_t r = waitpid (pid, &status, WNOHANG);
-      if (r == pid)
-        return WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
-      if (read (sfd, &si, sizeof si) != sizeof si)
-        continue;
-      if (si.ssi_signo != SIGCHLD && si.ssi_signo != SIGWINCH)
-        kill (pid, (int) si.ssi_signo);
-    }
-}
-
-/* The pty master, when the container asked for a terminal (sent during create). */
-static int
-take_master (int sock)
-{
-  g_autoptr (GError) ignored = NULL;
-  struct timeval none = { 0, 1 };
-
-  setsockopt (sock, SOL_SOCKET, SO_RCVTIMEO, &none, sizeof none);
-  return sv_terminal_recv_master (sock, &ignored);
-}
-
 static int
 run_started (RunOptions *o, pid_t pid, int master, sigset_t *set, GError **error)
 {
   if (o->detach)
     return 0;
-  if (master >= 0)
-    return sv_terminal_proxy (master, pid, error);
-  return forward_and_wait (pid, set);
+  return sv_foreground_wait (pid, master, set, error);
 }
 
 int
@@ -150,16 +101,15 @@ sv_cmd_run (SvGlobal *g, int argc, char **argv)
   if (!parse_run (cmd, argc, argv, &o, &status) || !sv_cli_need_args (cmd, argc, argv, 1, 1))
     return status;
   o.create.id = argv[optind];
-  if (o.create.console_socket == NULL && !o.detach
-      && socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == 0)
-    o.create.console_sock_fd = sp[1];
-  block_signals (&set);
+  if (o.create.console_socket == NULL && !o.detach)
+    sv_foreground_console_pair (sp);
+  o.create.console_sock_fd = sp[1];
+  sv_foreground_block_signals (&set);
   if (!sv_create_container (&o.create, &pid, &error))
     status = sv_cli_fail (error);
   else
     {
-      if (sp[0] >= 0)
-        master = take_master (sp[0]);
+      master = sv_foreground_take_master (sp[0]);
       if (!sv_lifecycle_start (g->root, o.create.id, &error)
           || (status = run_started (&o, pid, master, &set, &error)) < 0)
         {

@@ -105,6 +105,8 @@ const char *sv_container_lib_dir (SvContainer *c);
 /* ---- The container ---- */
 
 const char *sv_container_id (SvContainer *c);
+/* The host the container is made on (for the sv_host_* calls from a container hook). */
+SvHost *sv_container_host (SvContainer *c);
 const char *sv_container_bundle (SvContainer *c);
 /* Absolute host path of the rootfs. */
 const char *sv_container_rootfs (SvContainer *c);
