@@ -369,6 +369,8 @@ init_config (Create *x, SvInitConfig *cfg)
     .extra_mounts = x->c->extra_mounts,
     .cgroup_hierarchies = x->hierarchies,
     .seccomp = x->seccomp,
+    .id = x->opts->id,
+    .hooks = x->spec->hooks,
     .sync_fd = x->child_sync_fd,
     .rootfs_dir_fd = x->rootfs_dir_fd,
     .fifo_fd = x->fifo_fd,
@@ -616,11 +618,17 @@ create_configure_child (Create *x, GError **error)
   return ok && make_default_trees (x, error) && send_go (x, error);
 }
 
+/* The state given to create's hooks: the init's pid, status "creating" (OCI). */
 static JsonNode *
 creating_state (Create *x)
 {
+  JsonNode *node;
+
   x->state->pid = x->child;
-  return sv_state_to_oci (x->state);
+  node = sv_state_to_oci (x->state);
+  x->state->pid = 0;
+  json_object_set_string_member (json_node_get_object (node), "status", "creating");
+  return node;
 }
 
 static gboolean
@@ -629,7 +637,6 @@ run_create_hooks (Create *x, GError **error)
   g_autoptr (JsonNode) st = creating_state (x);
   SvSyncMsg msg = { .type = SV_SYNC_CONTINUE };
 
-  x->state->pid = 0;
   if (!sv_hooks_run (x->spec->hooks, "prestart", st, error)
       || !sv_hooks_run (x->spec->hooks, "createRuntime", st, error)
       || !sv_hooks_run (x->spec->hooks, "createContainer", st, error))
@@ -670,7 +677,7 @@ create_wait_ready (Create *x, GError **error)
 static gboolean
 release_child (Create *x, GError **error)
 {
-  SvSyncMsg msg = { .type = SV_SYNC_COMMITTED };
+  SvSyncMsg msg = { .type = SV_SYNC_COMMITTED, .errnum = x->child };
 
   if (!sv_sync_send (x->sync_fd, &msg, NULL, 0) || !sv_sync_recv (x->sync_fd, &msg, NULL, 0)
       || msg.type != SV_SYNC_ACK)

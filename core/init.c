@@ -5,6 +5,7 @@
  *   read-only paths -> terminal -> user and capabilities -> READY -> exec fifo -> execve. */
 #include "init.h"
 
+#include "hooks.h"
 #include "sync.h"
 #include "utils.h"
 
@@ -168,18 +169,54 @@ setup_filesystem (SvInitConfig *cfg, SvInitTrees *t, GError **error)
 
 /* Until the runtime has recorded our pid in state.json, a dying runtime must take us with
  * it (nothing could ever find and delete us); once it has, we must outlive it. */
-static void
+static pid_t
 outlive_runtime (SvInitConfig *cfg)
 {
   SvSyncMsg msg = { 0 };
+  pid_t host_pid;
 
   if (!sv_sync_recv (cfg->sync_fd, &msg, NULL, 0) || msg.type != SV_SYNC_COMMITTED)
     _exit (1);
+  host_pid = (pid_t) msg.errnum;
   prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
   msg.type = SV_SYNC_ACK;
   if (!sv_sync_send (cfg->sync_fd, &msg, NULL, 0))
     _exit (1);
   close (cfg->sync_fd);
+  return host_pid;
+}
+
+/* startContainer hooks run in the container (its namespaces and root), after `start` and
+ * before the process; a failing one stops the container. */
+static void
+run_start_hooks (SvInitConfig *cfg, pid_t host_pid)
+{
+  g_autoptr (JsonBuilder) b = NULL;
+  g_autoptr (JsonNode) state = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *line = NULL;
+
+  if (!sv_hooks_has (cfg->hooks, "startContainer"))
+    return;
+  b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "ociVersion");
+  json_builder_add_string_value (b, SV_OCI_VERSION);
+  json_builder_set_member_name (b, "id");
+  json_builder_add_string_value (b, cfg->id);
+  json_builder_set_member_name (b, "status");
+  json_builder_add_string_value (b, "running");
+  json_builder_set_member_name (b, "pid");
+  json_builder_add_int_value (b, host_pid);
+  json_builder_set_member_name (b, "bundle");
+  json_builder_add_string_value (b, cfg->spec->bundle);
+  json_builder_end_object (b);
+  state = json_builder_get_root (b);
+  if (sv_hooks_run (cfg->hooks, "startContainer", state, &error))
+    return;
+  line = g_strdup_printf ("sysvisor-runc: %s\n", error->message);
+  sv_write_all (STDERR_FILENO, line, strlen (line));
+  _exit (1);
 }
 
 /* Block until `start` opens the fifo for reading.  The fifo is reached through the host's
@@ -208,6 +245,7 @@ sv_init_run (SvInitConfig *cfg)
   g_autofree char *exec_path = NULL;
   SvInitTrees trees = { 0 };
   SvSyncMsg ready = { .type = SV_SYNC_READY };
+  pid_t host_pid;
 
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   if (!receive_trees (cfg, &trees, &error) || !become_root (cfg, &error)
@@ -245,7 +283,8 @@ sv_init_run (SvInitConfig *cfg)
     fail (cfg, error);
   if (!sv_sync_send (cfg->sync_fd, &ready, NULL, 0))
     _exit (1);
-  outlive_runtime (cfg);
+  host_pid = outlive_runtime (cfg);
   wait_for_start (cfg);
+  run_start_hooks (cfg, host_pid);
   sv_process_exec (cfg, exec_path);
 }

@@ -16,6 +16,8 @@ typedef struct
   GPtrArray *extra_mounts;    /* SvExtraMount (destinations) */
   GPtrArray *cgroup_hierarchies; /* SvCgroupHierarchy, may be NULL */
   SvSeccompProgram *seccomp;  /* NULL = none */
+  const char *id;             /* for the state given to startContainer hooks */
+  JsonObject *hooks;          /* the spec's hooks, or NULL */
   int sync_fd;
   int rootfs_dir_fd;          /* O_PATH of the rootfs directory: where the rootfs is attached */
   int fifo_fd;                /* O_PATH of exec.fifo; -1: exec right away */
