@@ -1,0 +1,76 @@
+#!/bin/bash
+# oci-cgroups: linux.resources land in the container's cgroup on this host's cgroup v1
+# (hybrid) layout and on a pure cgroup v2 view; cgroupsPath as a path and as systemd
+# "slice:prefix:name"; root inside owns its delegated subtree; delete removes it all.
+set -eu
+. "$(dirname "$0")/../lib/common.sh"
+. "$SV_LIB_DIR/busybox-rootfs.sh"
+. "$SV_LIB_DIR/runtime.sh"
+sv_require_root
+sv_require_runtime
+sv_require_probe
+
+sv_use_plugins none none none
+b=$SV_TEST_TMP/bundle
+sv_core_bundle "$b" /sv-probe signal-wait
+cg=/sys/fs/cgroup
+
+if [ "$(stat -f -c %T $cg)" = tmpfs ]; then
+  # cgroup v1 (hybrid here): the limits, read back from the host.
+  id=$SV_ID-v1
+  sv_spec_set "$b" '.linux.resources = {"memory": {"limit": 67108864},
+      "pids": {"limit": 20}, "cpu": {"shares": 512, "quota": 50000, "period": 100000, "cpus": "0"}}'
+  sv_rt_bg run -d --bundle "$b" "$id"
+  assert_eq 67108864 "$(cat $cg/memory/sysvisor/$id/memory.limit_in_bytes)" "memory limit"
+  assert_eq 20 "$(cat $cg/pids/sysvisor/$id/pids.max)" "pids limit"
+  assert_eq 512 "$(cat $cg/cpu/sysvisor/$id/cpu.shares)" "cpu shares"
+  assert_eq 50000 "$(cat $cg/cpu/sysvisor/$id/cpu.cfs_quota_us)" "cpu quota"
+  assert_eq 0 "$(cat $cg/cpuset/sysvisor/$id/cpuset.cpus)" "cpuset"
+  pid=$(sv_state_field "$id" pid)
+  assert_match "memory:/sysvisor/$id" "$(cat /proc/$pid/cgroup)" "the init is in the cgroup"
+  # Inside: a cgroup namespace rooted at the container's cgroup, delegated to its root.
+  out=$(sv_rt exec "$id" sh -c 'cat /proc/self/cgroup | grep memory; cat /sys/fs/cgroup/memory/memory.limit_in_bytes;
+        mkdir /sys/fs/cgroup/pids/sub && echo $$ > /sys/fs/cgroup/pids/sub/cgroup.procs && echo delegated')
+  assert_eq $'[0-9]+:memory:/\n67108864\ndelegated' "$(sed -E '1s/^[0-9]+/[0-9]+/' <<<"$out")" "cgroup view inside"
+  assert_ok sv_rt delete --force "$id"
+  sv_assert_nothing_left "$id" "$b"
+  assert_file_absent "$cg/pids/sysvisor/$id" "sub-cgroups made inside are removed too"
+fi
+
+# cgroupsPath as a path, and as systemd slice:prefix:name with --systemd-cgroup.
+sv_spec_set "$b" 'del(.linux.resources) | .linux.cgroupsPath = "/sv-test-path/'"$SV_ID"'"'
+sv_rt_bg run -d --bundle "$b" "$SV_ID-p"
+pid=$(sv_state_field "$SV_ID-p" pid)
+assert_match "/sv-test-path/$SV_ID" "$(cat /proc/$pid/cgroup)" "cgroupsPath as a path"
+sv_rt delete --force "$SV_ID-p"
+assert_eq "" "$(find $cg -maxdepth 3 -path "*sv-test-path/$SV_ID" 2>/dev/null)" "path removed"
+rmdir $cg/*/sv-test-path $cg/sv-test-path 2>/dev/null || true
+
+sv_spec_set "$b" '.linux.cgroupsPath = "sv-test.slice:sysvisor:'"$SV_ID"'"'
+"$SV_RUNC" --root "$SV_ROOT" --systemd-cgroup run -d --bundle "$b" "$SV_ID-s" </dev/null >/dev/null 2>&1 \
+  || sv_fail "run with --systemd-cgroup failed"
+pid=$(sv_state_field "$SV_ID-s" pid)
+assert_match "/sv-test.slice/sysvisor-$SV_ID.scope" "$(cat /proc/$pid/cgroup)" "systemd cgroup path"
+sv_rt delete --force "$SV_ID-s"
+rmdir $cg/*/sv-test.slice $cg/sv-test.slice 2>/dev/null || true
+sv_spec_set "$b" '.linux.cgroupsPath = "not-a-systemd-path"'
+assert_fail "$SV_RUNC" --root "$SV_ROOT" --systemd-cgroup run --bundle "$b" "$SV_ID-s" </dev/null
+assert_match 'linux.cgroupsPath' "$SV_OUT"
+sv_assert_nothing_left "$SV_ID-s" "$b"
+sv_spec_set "$b" 'del(.linux.cgroupsPath)'
+
+# A pure cgroup v2 view: a mount namespace whose /sys/fs/cgroup is the cgroup2 hierarchy.
+v2=$(grep -m1 ' - cgroup2 ' /proc/self/mountinfo | cut -d' ' -f5)
+[ -n "$v2" ] || { echo "oci-cgroups: no cgroup2 mount; v2 part skipped"; exit 0; }
+id=$SV_ID-v2
+out=$(unshare -m sh -c "umount -l $cg && mount -t cgroup2 none $cg &&
+  $SV_RUNC --root $SV_ROOT run -d --bundle $b $id </dev/null >/dev/null 2>&1 &&
+  pid=\$($SV_RUNC --root $SV_ROOT state $id | jq -r .pid) &&
+  cat /proc/\$pid/cgroup && cat $cg/sysvisor/$id/cgroup.procs &&
+  $SV_RUNC --root $SV_ROOT exec $id cat /proc/self/cgroup &&
+  $SV_RUNC --root $SV_ROOT delete --force $id && test ! -e $cg/sysvisor/$id && echo gone")
+assert_match "(^|"$'\n'")0::/sysvisor/$id"$'\n' "$out" "v2: the init's cgroup"
+assert_match $'\n0::/\n' "$out" "v2: the container sees the root of its cgroup namespace"
+assert_match 'gone$' "$out" "v2: delete removes the cgroup"
+sv_assert_nothing_left "$id" "$b"
+echo "oci-cgroups: ok"
