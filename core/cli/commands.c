@@ -62,6 +62,38 @@ static const SvCommand commands[] = {
     sv_cmd_spec, FALSE },
   { "plugins", "[command options]", "show the backend chosen for each role and its health",
     "  --format table|json     output format (default table)\n", sv_cmd_plugins, FALSE },
+  { "ps", "[command options] <container-id> [ps options]",
+    "list the processes of a container (host pids)",
+    "  --format, -f table|json table: the lines of the host's ps (with the ps options given\n"
+    "                          after the id, default -ef) that are the container's processes;\n"
+    "                          json: an array of their host pids\n",
+    sv_cmd_ps, TRUE },
+  { "pause", "<container-id>", "freeze every process of a running container", "",
+    sv_cmd_pause, TRUE },
+  { "resume", "<container-id>", "thaw a paused container", "", sv_cmd_resume, TRUE },
+  { "update", "[command options] <container-id>", "change the cgroup limits of a container",
+    "  --resources, -r FILE|-  an OCI linux.resources JSON object, from FILE or stdin; every\n"
+    "                          member it has is applied (not with the flags below)\n"
+    "  --memory BYTES          memory limit (512m, 1g, ... or -1 for none)\n"
+    "  --memory-swap BYTES     memory+swap limit (-1 for none)\n"
+    "  --memory-reservation BYTES  soft memory limit\n"
+    "  --cpu-shares N          relative CPU weight (also --cpu-share)\n"
+    "  --cpu-quota US          CPU time allowed per period (-1 for none)\n"
+    "  --cpu-period US         length of a CFS period\n"
+    "  --cpu-rt-runtime US, --cpu-rt-period US  realtime budget and period\n"
+    "  --cpuset-cpus LIST      CPUs allowed (e.g. 0-3,6)\n"
+    "  --cpuset-mems LIST      memory nodes allowed\n"
+    "  --pids-limit N          most processes at once (-1 for none)\n"
+    "  --blkio-weight N        block I/O weight, 10-1000\n",
+    sv_cmd_update, TRUE },
+  { "events", "[command options] <container-id>",
+    "print a container's cgroup stats and OOM kills as JSON records",
+    "  --stats                 print one stats record and exit\n"
+    "  --interval DURATION     time between stats records (default 5s; 500ms, 1m, ...);\n"
+    "                          runs until the container stops\n",
+    sv_cmd_events, TRUE },
+  { "features", "", "print what this runtime supports (OCI features JSON)", "",
+    sv_cmd_features, FALSE },
 };
 
 const SvCommand *
