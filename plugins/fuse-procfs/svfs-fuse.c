@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <gio/gio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -59,6 +60,52 @@ svfs_fuse_set_next_fh (guint64 fh)
 {
   g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&handles_lock);
   next_fh = MAX (next_fh, fh);
+}
+
+/* Restart hand-over of the open handles' contents: a reader that read part of a file before
+ * the restart must get the rest of the same text, not the tail of a newly made one (busybox
+ * `read` reads one byte per call).  One "handle FH INO BASE64" line each. */
+void
+svfs_fuse_save_handles (GString *out)
+{
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&handles_lock);
+  GHashTableIter it;
+  gpointer key, value;
+  if (!handles)
+    return;
+  g_hash_table_iter_init (&it, handles);
+  while (g_hash_table_iter_next (&it, &key, &value))
+    {
+      const Handle *h = value;
+      gsize len;
+      const guchar *data = g_bytes_get_data (h->data, &len);
+      g_autofree gchar *b64 = g_base64_encode (data, len);
+      g_string_append_printf (out, "handle %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %s\n",
+                              *(const guint64 *) key, h->ino, b64);
+    }
+}
+
+gboolean
+svfs_fuse_load_handle_line (const char *line, GError **error)
+{
+  g_auto (GStrv) f = g_strsplit (line, " ", 0);
+  guint64 fh, ino;
+  if (g_strv_length (f) != 4 || !g_str_equal (f[0], "handle")
+      || !g_ascii_string_to_unsigned (f[1], 10, 1, G_MAXUINT64, &fh, NULL)
+      || !g_ascii_string_to_unsigned (f[2], 10, 1, G_MAXUINT64, &ino, NULL))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "bad state line: %.60s", line);
+      return FALSE;
+    }
+  gsize len;
+  guchar *data = g_base64_decode (f[3], &len);
+  Handle *h = g_new0 (Handle, 1);
+  *h = (Handle){ ino, g_bytes_new_take (data, len) };
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&handles_lock);
+  if (!handles)
+    handles = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, handle_free);
+  g_hash_table_replace (handles, g_memdup2 (&fh, sizeof fh), h);
+  return TRUE;
 }
 
 static void

@@ -18,4 +18,8 @@ gboolean svfs_fuse_initialized (void);
 guint64 svfs_fuse_next_fh (void);
 void svfs_fuse_set_next_fh (guint64 fh);
 
+/* Restart hand-over of the contents of open handles (see svfs-takeover.c). */
+void svfs_fuse_save_handles (GString *out);
+gboolean svfs_fuse_load_handle_line (const char *line, GError **error);
+
 G_END_DECLS

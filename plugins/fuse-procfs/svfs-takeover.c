@@ -67,6 +67,7 @@ svfs_takeover_save (SvfsSysctlStore *store, guint generation, GError **error)
   g_mutex_unlock (&init_lock);
   svfs_sysctl_store_save (store, out);
   svfs_loadavg_save (out);
+  svfs_fuse_save_handles (out);
   sv_autofd fd = memfd_create ("sysvisor-fs-state", MFD_CLOEXEC);
   if (fd < 0)
     {
@@ -101,6 +102,13 @@ load_line (const char *line, SvfsSysctlStore *store, guint *generation, GError *
     return svfs_sysctl_store_load_line (store, line, error);
   else if (g_str_has_prefix (line, "loadavg "))
     return svfs_loadavg_load_line (line, error);
+  else if (g_str_has_prefix (line, "handle "))
+    {
+      /* A handle lost only means its next read is made again: never fatal. */
+      g_autoptr (GError) local = NULL;
+      if (!svfs_fuse_load_handle_line (line, &local))
+        g_warning ("restart: %s", local->message);
+    }
   return TRUE;
 }
 

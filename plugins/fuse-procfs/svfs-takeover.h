@@ -2,7 +2,7 @@
  * upgraded) binary keeping /dev/fuse open: the kernel's connection, and with it every bind
  * mount of our files in containers, never goes away.  The new process gets the fuse fd, the
  * lock fd and a memfd with the state (the FUSE INIT request as the kernel sent it, the
- * /proc/sys values, load averages, the file handle counter). */
+ * /proc/sys values, load averages, the file handle counter, the contents of open handles). */
 #pragma once
 
 #include "svfs-sysctl.h"
