@@ -53,6 +53,10 @@ expect_refused "$SV_ID-bad" 'process.terminal is true but no --console-socket' \
 expect_refused "$SV_ID-bad" 'process.terminal is true but no --console-socket' \
   sv_rt run -d --bundle "$b" "$SV_ID-bad"
 bad_spec '.linux.sysctl = {"kernel.no_such_sysctl":"1"}' 'linux.sysctl "kernel.no_such_sysctl"'
+if [ ! -d /sys/kernel/security/apparmor ]; then
+  bad_spec '.process.apparmorProfile = "docker-default"' \
+    'process.apparmorProfile "docker-default": AppArmor is not enabled on this host'
+fi
 bad_spec '.mounts += [{"destination":"/bad","type":"nosuchfs","source":"x"}]' 'mounts\[[0-9]+\]: mount x \(nosuchfs\) on /bad'
 bad_spec '.hooks = {"prestart":[{"path":"/bin/false"}]}' 'hooks.prestart\[0\] \(/bin/false\) failed'
 bad_spec '.hooks = {"createRuntime":[{"path":"relative"}]}' 'hooks.createRuntime\[0\].path: "relative" is not an absolute path'
