@@ -1505,27 +1505,32 @@ signal_pids (GArray *pids, int signo, GError **error)
 }
 
 /* cgroup.kill when the kernel has it (v2, SIGKILL).  Otherwise freeze so nothing forks
- * behind our back, signal every pid, thaw (a frozen task acts on the signal once thawed). */
+ * behind our back, signal every pid, thaw (a frozen task acts on the signal once thawed).
+ * A cgroup that was frozen already (a paused container) stays frozen, except after SIGKILL:
+ * a task frozen by the v1 freezer does not die until it is thawed, so it is thawed then. */
 gboolean
 sv_cgroup_kill_all (SvCgroup *cg, int signo, GError **error)
 {
   const char *kill_dir = signo == SIGKILL ? kill_file_dir (cg) : NULL;
+  gboolean was_frozen = sv_cgroup_is_frozen (cg);
   g_autoptr (GError) freeze_error = NULL;
   g_autoptr (GArray) pids = NULL;
   gboolean frozen, ok;
 
   if (kill_dir != NULL)
-    return sv_cgroup_write (kill_dir, "cgroup.kill", "1", error);
+    return sv_cgroup_write (kill_dir, "cgroup.kill", "1", error)
+           && (!was_frozen || sv_cgroup_set_frozen (cg, FALSE, error));
   pids = sv_cgroup_pids (cg, error);
   if (pids == NULL || pids->len == 0)
     return pids != NULL; /* nobody inside: nothing can fork behind our back either */
   g_clear_pointer (&pids, g_array_unref);
-  frozen = sv_cgroup_set_frozen (cg, TRUE, &freeze_error);
+  frozen = was_frozen || sv_cgroup_set_frozen (cg, TRUE, &freeze_error);
   if (!frozen)
     g_debug ("kill --all without freezing %s first: %s", cg->path, freeze_error->message);
   pids = sv_cgroup_pids (cg, error);
   ok = pids != NULL && signal_pids (pids, signo, error);
-  if (frozen && !sv_cgroup_set_frozen (cg, FALSE, ok ? error : NULL))
+  if (frozen && (!was_frozen || signo == SIGKILL)
+      && !sv_cgroup_set_frozen (cg, FALSE, ok ? error : NULL))
     ok = FALSE;
   return ok;
 }

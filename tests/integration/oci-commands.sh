@@ -230,4 +230,29 @@ assert_match "cannot pause container" "$(tail -1 "$SV_TEST_TMP/log.json" | jq -r
 
 assert_ok sv_rt delete "$id"
 sv_assert_nothing_left "$id" "$b"
+
+# ---------------------------------------------------------------- signals to a paused container
+stopped() { [ "$("$SV_RUNC" --root "$SV_ROOT" state "$1" | jq -r .status)" = stopped ]; }
+sv_spec_args "$b" sh -c 'sleep 1000 & exec /sv-probe signal-wait'
+# kill --all TERM: the processes stay frozen (it stays paused) and get the signal once thawed.
+sv_rt_bg run -d --bundle "$b" "$id-t"
+assert_ok sv_rt pause "$id-t"
+assert_ok sv_rt kill --all "$id-t" TERM
+sleep 0.3
+assert_eq paused "$(sv_state_field "$id-t" status)" "/kill/all-term-leaves-it-paused"
+assert_ok sv_rt resume "$id-t"
+sv_wait_until 10 stopped "$id-t" || sv_fail "/kill/all-term-acts-once-resumed"
+assert_ok sv_rt delete "$id-t"
+sv_assert_nothing_left "$id-t" "$b"
+# kill --all KILL and delete --force end a paused container (v1: a frozen task only dies thawed).
+sv_rt_bg run -d --bundle "$b" "$id-k"
+assert_ok sv_rt pause "$id-k"
+assert_ok sv_rt kill --all "$id-k" KILL
+sv_wait_until 10 stopped "$id-k" || sv_fail "/kill/all-kill-ends-a-paused-container"
+assert_ok sv_rt delete "$id-k"
+sv_assert_nothing_left "$id-k" "$b"
+sv_rt_bg run -d --bundle "$b" "$id-f"
+assert_ok sv_rt pause "$id-f"
+assert_ok sv_rt delete --force "$id-f"
+sv_assert_nothing_left "$id-f" "$b"
 echo "oci-commands: ok"
