@@ -33,16 +33,21 @@ sv_loaded_plugin_free (SvLoadedPlugin *p)
 
 /* A runtime running as root must not dlopen a file that someone else could replace. */
 static gboolean
-check_file_trust (const char *path, const char *name, GError **error)
+check_file_trust (const char *dirs, const char *path, const char *name, GError **error)
 {
   struct stat st;
 
   if (stat (path, &st) < 0)
     {
-      if (errno == ENOENT)
+      if (errno == ENOENT && strchr (dirs, ':') != NULL)
         g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                     "plugin \"%s\" is not installed: %s is missing; reinstall Sysvisor "
-                     "(meson install) or set SYSVISOR_PLUGIN_DIR",
+                     "plugin \"%s\" is not installed: no %s.so in %s; install it there, or "
+                     "name an installed plugin",
+                     name, name, dirs);
+      else if (errno == ENOENT)
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                     "plugin \"%s\" is not installed: %s is missing; install it there "
+                     "(reinstall Sysvisor for the plugins it ships), or name an installed plugin",
                      name, path);
       else
         sv_set_error_errno (error, errno, "plugin \"%s\": stat %s", name, path);
@@ -96,13 +101,19 @@ check_descriptor (const SvPlugin *d, const char *name, const char *path, GError 
                    name, path, d->struct_size, (int) d->role);
       return FALSE;
     }
+  if (strcmp (d->name, name) != 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   "plugin \"%s\" (%s) calls itself \"%s\"; a plugin's file must be named "
+                   "after it (%s.so), rename the file or the plugin",
+                   name, path, d->name, d->name);
+      return FALSE;
+    }
   return TRUE;
 }
 
-/* @dirs may list several directories separated by ':' (the build tree in tests): the first
- * that holds NAME.so is used. */
-static char *
-find_plugin_file (const char *dirs, const char *name)
+char *
+sv_plugin_find_file (const char *dirs, const char *name)
 {
   g_auto (GStrv) list = g_strsplit (dirs, ":", -1);
   g_autofree char *file = g_strconcat (name, ".so", NULL);
@@ -123,8 +134,8 @@ sv_plugin_load (const char *dir, const char *name, GError **error)
   SvPluginEntryFunc entry = NULL;
 
   p->name = g_strdup (name);
-  p->path = find_plugin_file (dir, name);
-  if (!check_file_trust (p->path, name, error))
+  p->path = sv_plugin_find_file (dir, name);
+  if (!check_file_trust (dir, p->path, name, error))
     return NULL;
   if (!is_elf (p->path))
     {
@@ -198,6 +209,17 @@ sv_plugin_host_backend (SvPluginHost *h, SvRole role, gboolean spec_has_mappings
   return "none";
 }
 
+/* "FILE:LINE" of the line that chose @role's backend, or what chose it by default. */
+static char *
+conf_location (const SvPluginsConf *conf, SvRole role)
+{
+  if (conf->path == NULL)
+    return g_strdup ("plugins.conf (default, no file)");
+  if (conf->line[role] == 0)
+    return g_strdup_printf ("%s (default)", conf->path);
+  return g_strdup_printf ("%s:%u", conf->path, conf->line[role]);
+}
+
 static gboolean
 load_role (SvPluginHost *h, SvRole role, const char *backend, GError **error)
 {
@@ -207,16 +229,19 @@ load_role (SvPluginHost *h, SvRole role, const char *backend, GError **error)
   p = sv_plugin_load (h->dir, name, error);
   if (p == NULL)
     {
-      if (h->conf->path != NULL)
-        g_prefix_error (error, "%s: %s = %s: ", h->conf->path, sv_role_name (role), backend);
+      g_autofree char *where = conf_location (h->conf, role);
+      g_prefix_error (error, "%s: %s = %s: ", where, sv_role_name (role), backend);
       return FALSE;
     }
   if (p->desc->role != role)
     {
+      g_autofree char *where = conf_location (h->conf, role);
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   "%s: plugin \"%s\" fills the %s role, not %s; name a %s backend for %s",
-                   h->conf->path != NULL ? h->conf->path : "plugins.conf", p->desc->name,
-                   sv_role_name (p->desc->role), sv_role_name (role), sv_role_name (role),
+                   "%s: %s = %s: plugin \"%s\" (%s) fills the %s role, not %s; use it as "
+                   "%s = %s and name a plugin of the %s role for %s",
+                   where, sv_role_name (role), backend, p->desc->name, p->path,
+                   sv_role_name (p->desc->role), sv_role_name (role),
+                   sv_role_name (p->desc->role), backend, sv_role_name (role),
                    sv_role_name (role));
       sv_loaded_plugin_free (p);
       return FALSE;

@@ -22,6 +22,9 @@ typedef struct
 
 /* The plugin directory: $SYSVISOR_PLUGIN_DIR, else the built-in. */
 const char *sv_plugin_dir (void);
+/* DIR/NAME.so for the first DIR of the ':'-separated @dirs that holds it (the first DIR's
+ * path when none does). */
+char *sv_plugin_find_file (const char *dirs, const char *name);
 /* Open DIR/NAME.so and check it: owner root, not group/other-writable, an ELF shared object
  * with the entry symbol, a descriptor of a compatible ABI. */
 SvLoadedPlugin *sv_plugin_load (const char *dir, const char *name, GError **error);

@@ -1,7 +1,7 @@
 /* plugins-conf.c: /etc/sysvisor/plugins.conf: which backend fills each role.
  *
  *   [sysvisor]
- *   idmap = auto          # auto | exclusive | dockerremap | <name of an installed plugin>
+ *   idmap = auto          # auto | exclusive | dockerremap | none | <name of an installed plugin>
  *   shift = auto          # auto | shiftfs | none | <name>
  *   procfs = fuse-procfs  # fuse-procfs | none | <name>
  *
@@ -11,7 +11,9 @@
 #include "plugins-conf.h"
 
 #include "sv-config.h"
+#include "utils.h"
 
+#include <fcntl.h>
 #include <string.h>
 
 static const char *const role_names[SV_N_ROLES] = { "idmap", "shift", "procfs" };
@@ -99,29 +101,30 @@ check_duplicates (const char *path, const char *text, GError **error)
       if (!g_hash_table_add (seen, g_strconcat (group, l, NULL)))
         {
           g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
-                       "%s:%u: \"%s\" is set twice in %s; keep one line (one backend per role)",
-                       path, i + 1, l, group);
+                       "%s:%u: \"%s\" is set twice in %s; keep one of the two lines", path,
+                       i + 1, l, group);
           return FALSE;
         }
     }
   return TRUE;
 }
 
-/* Locate a GKeyFile syntax error: the first line that is no group, comment or key=value. */
+/* The line GKeyFile stops at: the first line whose prefix of the file no longer parses. */
 static guint
 find_bad_syntax_line (const char *text)
 {
   g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
+  g_autoptr (GString) prefix = g_string_new (NULL);
 
   for (guint i = 0; lines[i] != NULL; i++)
     {
-      g_autofree char *l = g_strstrip (g_strdup (lines[i]));
-      if (l[0] == '\0' || l[0] == '#' || l[0] == ';')
-        continue;
-      if (l[0] == '[' ? l[strlen (l) - 1] != ']' : strchr (l, '=') == NULL)
+      g_autoptr (GKeyFile) kf = g_key_file_new ();
+      g_string_append (prefix, lines[i]);
+      g_string_append_c (prefix, '\n');
+      if (!g_key_file_load_from_data (kf, prefix->str, prefix->len, G_KEY_FILE_NONE, NULL))
         return i + 1;
     }
-  return 0;
+  return g_strv_length (lines);
 }
 
 static gboolean
@@ -150,27 +153,86 @@ check_main_group (SvPluginsConf *conf, const char *text, GError **error)
   return TRUE;
 }
 
+/* What each role takes besides the name of an installed plugin (for the fix in errors). */
+static const char *const role_choices[SV_N_ROLES] = {
+  "auto, exclusive, dockerremap, none",
+  "auto, shiftfs, none",
+  "fuse-procfs, none",
+};
+
+/* The backends Sysvisor ships, by role: naming one for another role is a mistake we can name. */
+static const struct
+{
+  const char *name;
+  SvRole role;
+} shipped_backends[] = {
+  { "exclusive", SV_ROLE_IDMAP },       { "dockerremap", SV_ROLE_IDMAP },
+  { "idmap-exclusive", SV_ROLE_IDMAP }, { "idmap-dockerremap", SV_ROLE_IDMAP },
+  { "shiftfs", SV_ROLE_SHIFT },         { "fuse-procfs", SV_ROLE_PROCFS },
+};
+
+/* A backend value becomes a file name (NAME.so in the plugin directory). */
+static gboolean
+is_backend_name (const char *v)
+{
+  if (!g_ascii_isalnum (v[0]))
+    return FALSE;
+  for (const char *p = v; *p != '\0'; p++)
+    if (!g_ascii_isalnum (*p) && strchr ("._+-", *p) == NULL)
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+check_backend (const SvPluginsConf *conf, SvRole r, const char *v, guint line, GError **error)
+{
+  if (!is_backend_name (v))
+    {
+      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                   "%s:%u: \"%s\" is not a backend name for %s; use %s or the name of a "
+                   "plugin in the plugin directory (letters, digits, '.', '_', '+', '-')",
+                   conf->path, line, v, role_names[r], role_choices[r]);
+      return FALSE;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (shipped_backends); i++)
+    if (g_strcmp0 (v, shipped_backends[i].name) == 0 && shipped_backends[i].role != r)
+      {
+        const char *its = role_names[shipped_backends[i].role];
+        g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                     "%s:%u: \"%s\" is a backend of the %s role, not of %s; use %s = %s, or "
+                     "%s = %s",
+                     conf->path, line, v, its, role_names[r], its, v, role_names[r],
+                     role_choices[r]);
+        return FALSE;
+      }
+  return TRUE;
+}
+
 static gboolean
 read_backends (SvPluginsConf *conf, const char *text, GError **error)
 {
   for (int r = 0; r < SV_N_ROLES; r++)
     {
-      g_autofree char *v = g_key_file_get_string (conf->keyfile, SV_CONF_GROUP, role_names[r],
-                                                  NULL);
-      if (v == NULL)
+      g_autoptr (GError) local = NULL;
+      g_autofree char *v = NULL;
+      guint line = find_line (text, SV_CONF_GROUP, role_names[r]);
+
+      if (!g_key_file_has_key (conf->keyfile, SV_CONF_GROUP, role_names[r], NULL))
         continue;
-      g_strstrip (v);
-      if (v[0] == '\0' || strchr (v, '/') != NULL || strchr (v, ' ') != NULL)
+      v = g_key_file_get_string (conf->keyfile, SV_CONF_GROUP, role_names[r], &local);
+      if (v == NULL)
         {
           g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
-                       "%s:%u: \"%s\" is not a backend name for %s; use auto, none or the "
-                       "name of a plugin in the plugin directory",
-                       conf->path, find_line (text, SV_CONF_GROUP, role_names[r]), v,
-                       role_names[r]);
+                       "%s:%u: %s: %s; use %s or the name of a plugin in the plugin directory",
+                       conf->path, line, role_names[r], local->message, role_choices[r]);
           return FALSE;
         }
+      g_strstrip (v);
+      if (!check_backend (conf, (SvRole) r, v, line, error))
+        return FALSE;
       g_free (conf->backend[r]);
       conf->backend[r] = g_steal_pointer (&v);
+      conf->line[r] = line;
     }
   return TRUE;
 }
@@ -183,13 +245,54 @@ parse_text (SvPluginsConf *conf, const char *text, GError **error)
   if (!g_key_file_load_from_data (conf->keyfile, text, (gsize) -1, G_KEY_FILE_NONE, &local))
     {
       guint line = find_bad_syntax_line (text);
-      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_PARSE,
-                   "%s:%u: %s; write \"[group]\", \"key = value\" or a # comment", conf->path,
-                   line, local->message);
+      const char *fix = g_error_matches (local, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_GROUP_NOT_FOUND)
+                            ? "put the roles under a [sysvisor] line"
+                            : "write \"[group]\", \"key = value\" or a # comment";
+      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_PARSE, "%s:%u: %s; %s", conf->path,
+                   line, local->message, fix);
       return FALSE;
     }
   return check_duplicates (conf->path, text, error) && check_main_group (conf, text, error)
          && read_backends (conf, text, error);
+}
+
+static void
+set_unreadable_error (GError **error, int errsv, const char *path, const char *why)
+{
+  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+               "cannot read plugins.conf %s: %s; make it a readable file (chmod 0644), remove "
+               "it to use the defaults, or name another with --plugins-conf",
+               path, why);
+}
+
+/* The text of @path; NULL with no error when it does not exist. */
+static char *
+read_conf_text (const char *path, GError **error)
+{
+  sv_autofd fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  g_autoptr (GString) text = g_string_new (NULL);
+  char buf[4096];
+  gssize n;
+
+  if (fd < 0 && errno == ENOENT)
+    return NULL;
+  if (fd < 0)
+    {
+      set_unreadable_error (error, errno, path, g_strerror (errno));
+      return NULL;
+    }
+  while ((n = read (fd, buf, sizeof buf)) != 0)
+    {
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          set_unreadable_error (error, errno, path, g_strerror (errno));
+          return NULL;
+        }
+      g_string_append_len (text, buf, n);
+    }
+  return g_string_free (g_steal_pointer (&text), FALSE);
 }
 
 SvPluginsConf *
@@ -197,19 +300,19 @@ sv_plugins_conf_load (const char *path, GError **error)
 {
   g_autoptr (SvPluginsConf) conf = g_new0 (SvPluginsConf, 1);
   g_autofree char *text = NULL;
-  g_autoptr (GError) local = NULL;
+  GError *local = NULL;
 
   conf->keyfile = g_key_file_new ();
   for (int r = 0; r < SV_N_ROLES; r++)
     conf->backend[r] = g_strdup (role_defaults[r]);
-  if (!g_file_get_contents (path, &text, NULL, &local))
+  text = read_conf_text (path, &local);
+  if (local != NULL)
     {
-      if (g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-        return g_steal_pointer (&conf);
-      g_set_error (error, G_FILE_ERROR, local->code, "%s; fix the file's permissions or path "
-                   "(--plugins-conf)", local->message);
+      g_propagate_error (error, local);
       return NULL;
     }
+  if (text == NULL)
+    return g_steal_pointer (&conf); /* no file: the defaults */
   conf->path = g_strdup (path);
   if (!parse_text (conf, text, error))
     return NULL;

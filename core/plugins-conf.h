@@ -11,6 +11,7 @@ typedef struct
   char *path;              /* the file read, or NULL when the defaults apply */
   GKeyFile *keyfile;       /* never NULL (empty when the file is missing) */
   char *backend[SV_N_ROLES]; /* "auto", "none", or a backend name */
+  guint line[SV_N_ROLES];    /* the line of path that sets each role (0: the default) */
 } SvPluginsConf;
 
 /* Where plugins.conf is: --plugins-conf, else $SYSVISOR_PLUGINS_CONF, else the built-in. */

@@ -40,13 +40,13 @@ report_role (SvPluginsConf *conf, SvRole r, gboolean with_mappings, RoleReport *
       return;
     }
   h->role[r] = sv_plugin_load (h->dir, name, &error);
-  out->path = g_build_filename (h->dir, name, NULL);
-  if (h->role[r] != NULL)
-    {
-      g_free (out->path);
-      out->path = g_strdup (h->role[r]->path);
-      sv_plugin_host_probe (h, r, &error);
-    }
+  out->path = sv_plugin_find_file (h->dir, name);
+  if (h->role[r] != NULL && h->role[r]->desc->role != r)
+    g_set_error (&error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                 "plugin \"%s\" fills the %s role, not %s", h->role[r]->desc->name,
+                 sv_role_name (h->role[r]->desc->role), sv_role_name (r));
+  else if (h->role[r] != NULL)
+    sv_plugin_host_probe (h, r, &error);
   out->probe = error != NULL ? g_strdup (error->message) : g_strdup ("ok");
 }
 

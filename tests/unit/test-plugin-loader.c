@@ -1,0 +1,469 @@
+/* test-plugin-loader.c: loading plugins: a good one runs its hooks through the host; bad ones
+ * (wrong ABI, no entry symbol, not an ELF, wrong role, untrusted file) are refused with one
+ * line that names the file and the fix.
+ *
+ * The plugins come from tests/plugins/ (SV_TEST_PLUGINS_DIR, set by its meson.build); each
+ * test copies the ones it needs into a private directory with mode 0644, so that the file
+ * trust rules hold whatever the build's umask.  A trusted file must be owned by root: run
+ * as another user, the tests that load a plugin are skipped. */
+#include "container.h"
+#include "plugin-host.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct
+{
+  char *dir; /* the plugin directory of the test */
+  char *conf_path;
+} Fixture;
+
+static const char *
+built_plugins_dir (void)
+{
+  const char *dir = g_getenv ("SV_TEST_PLUGINS_DIR");
+
+  if (dir == NULL)
+    g_error ("SV_TEST_PLUGINS_DIR is not set: run this test with meson test");
+  return dir;
+}
+
+/* Copy the built NAME.so into the test's directory as AS.so, mode 0644. */
+static char *
+install_plugin (Fixture *f, const char *name, const char *as)
+{
+  g_autofree char *file = g_strconcat (name, ".so", NULL);
+  g_autofree char *src = g_build_filename (built_plugins_dir (), file, NULL);
+  g_autofree char *dst_file = g_strconcat (as != NULL ? as : name, ".so", NULL);
+  char *dst = g_build_filename (f->dir, dst_file, NULL);
+  g_autofree char *data = NULL;
+  gsize len;
+
+  if (!g_file_get_contents (src, &data, &len, NULL))
+    g_error ("%s is not built", src);
+  g_assert_true (g_file_set_contents (dst, data, (gssize) len, NULL));
+  g_assert_cmpint (g_chmod (dst, 0644), ==, 0);
+  return dst;
+}
+
+static gboolean
+need_root (void)
+{
+  if (geteuid () == 0)
+    return TRUE;
+  g_test_skip ("a plugin file must be owned by root: run as root to load one");
+  return FALSE;
+}
+
+static void
+fixture_setup (Fixture *f, gconstpointer data)
+{
+  f->dir = g_dir_make_tmp ("sv-plugin-loader-XXXXXX", NULL);
+  g_assert_nonnull (f->dir);
+  g_assert_cmpint (g_chmod (f->dir, 0755), ==, 0);
+  f->conf_path = g_build_filename (f->dir, "plugins.conf", NULL);
+  g_setenv ("SYSVISOR_PLUGIN_DIR", f->dir, TRUE);
+  g_setenv ("SYSVISOR_LIB_DIR", f->dir, TRUE);
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr (GDir) d = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        remove_tree (child);
+      else
+        g_remove (child);
+    }
+  g_rmdir (path);
+}
+
+static void
+fixture_teardown (Fixture *f, gconstpointer data)
+{
+  remove_tree (f->dir);
+  g_unsetenv ("SYSVISOR_PLUGIN_DIR");
+  g_unsetenv ("SYSVISOR_LIB_DIR");
+  g_free (f->conf_path);
+  g_free (f->dir);
+}
+
+/* sv_plugin_load of NAME fails with a message holding every needle (NULL-ended). */
+static void
+expect_load_error (Fixture *f, const char *name, ...)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SvLoadedPlugin) p = sv_plugin_load (f->dir, name, &error);
+  const char *needle;
+  va_list ap;
+
+  g_assert_null (p);
+  g_assert_nonnull (error);
+  va_start (ap, name);
+  while ((needle = va_arg (ap, const char *)) != NULL)
+    if (strstr (error->message, needle) == NULL)
+      g_error ("error \"%s\" does not contain \"%s\"", error->message, needle);
+  va_end (ap);
+  g_assert_null (strchr (error->message, '\n'));
+}
+
+static SvPluginsConf *
+load_conf (Fixture *f, const char *text)
+{
+  g_autoptr (GError) error = NULL;
+  SvPluginsConf *conf;
+
+  g_assert_true (g_file_set_contents (f->conf_path, text, -1, NULL));
+  conf = sv_plugins_conf_load (f->conf_path, &error);
+  g_assert_no_error (error);
+  return conf;
+}
+
+/* ---- a good plugin ---- */
+
+static void
+test_good_plugin_loads (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SvLoadedPlugin) p = NULL;
+
+  if (!need_root ())
+    return;
+  path = install_plugin (f, "idmap-fixed", NULL);
+  p = sv_plugin_load (f->dir, "idmap-fixed", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (p->name, ==, "idmap-fixed");
+  g_assert_cmpstr (p->path, ==, path);
+  g_assert_cmpstr (p->desc->name, ==, "idmap-fixed");
+  g_assert_cmpint (p->desc->role, ==, SV_ROLE_IDMAP);
+  g_assert_cmpuint (p->desc->abi_major, ==, SV_PLUGIN_ABI_MAJOR);
+  g_assert_cmpuint (p->desc->abi_minor, ==, SV_PLUGIN_ABI_MINOR);
+  g_assert_cmpuint (p->desc->struct_size, ==, sizeof (SvPlugin));
+  g_assert_nonnull (p->desc->probe);
+  g_assert_nonnull (p->desc->prepare);
+  g_assert_null (p->desc->attach);
+  g_assert_nonnull (p->desc->release);
+}
+
+/* Through the host, as create runs it: select, probe + prepare with the plugin's own
+ * settings, release. */
+static void
+test_good_plugin_runs_hooks (Fixture *f, gconstpointer data)
+{
+  g_autoptr (SvPluginsConf) conf = NULL;
+  g_autoptr (SvPluginHost) h = NULL;
+  g_autoptr (SvContainer) c = NULL;
+  g_autoptr (GError) error = NULL;
+  const SvIdMapping *m;
+  guint n;
+
+  if (!need_root ())
+    return;
+  g_free (install_plugin (f, "idmap-fixed", NULL));
+  conf = load_conf (f, "[sysvisor]\nidmap = idmap-fixed\nshift = none\nprocfs = none\n"
+                       "[idmap-fixed]\nhost-id = 300000\nsize = 1000\n");
+  h = sv_plugin_host_new (conf, f->dir);
+  g_assert_true (sv_plugin_host_select (h, FALSE, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (h->role[SV_ROLE_IDMAP]);
+  g_assert_null (h->role[SV_ROLE_SHIFT]);
+  g_assert_null (h->role[SV_ROLE_PROCFS]);
+  g_assert_true (sv_plugin_host_probe (h, SV_ROLE_IDMAP, &error));
+
+  c = sv_container_new_from_state (&h->host, "c1", f->dir, f->dir, NULL, NULL, NULL);
+  g_assert_true (sv_plugin_host_prepare (h, c, &error));
+  g_assert_no_error (error);
+  m = sv_container_uid_mappings (c, &n);
+  g_assert_cmpuint (n, ==, 1);
+  g_assert_cmpuint (m[0].container_id, ==, 0);
+  g_assert_cmpuint (m[0].host_id, ==, 300000);
+  g_assert_cmpuint (m[0].size, ==, 1000);
+  m = sv_container_gid_mappings (c, &n);
+  g_assert_cmpuint (n, ==, 1);
+  g_assert_cmpuint (m[0].host_id, ==, 300000);
+  sv_plugin_host_release (h, c);
+  sv_plugin_host_release (h, c); /* idempotent */
+  g_assert_null (h->host.section);
+}
+
+/* A plugin's error comes back prefixed with its name; probe runs before prepare. */
+static void
+test_good_plugin_reports_errors (Fixture *f, gconstpointer data)
+{
+  g_autoptr (SvPluginsConf) conf = NULL;
+  g_autoptr (SvPluginHost) h = NULL;
+  g_autoptr (SvContainer) c = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (!need_root ())
+    return;
+  g_free (install_plugin (f, "idmap-fixed", NULL));
+  conf = load_conf (f, "[sysvisor]\nidmap = idmap-fixed\nshift = none\nprocfs = none\n");
+  h = sv_plugin_host_new (conf, f->dir);
+  g_assert_true (sv_plugin_host_select (h, FALSE, &error));
+  c = sv_container_new_from_state (&h->host, "c1", f->dir, f->dir, NULL, NULL, NULL);
+  g_assert_false (sv_plugin_host_prepare (h, c, &error));
+  g_assert_cmpstr (error->message, ==,
+                   "plugin idmap-fixed cannot run on this host: plugins.conf [idmap-fixed] has "
+                   "no host-id; add \"host-id = <first host id>\" (e.g. 300000)");
+}
+
+/* ---- the ABI ---- */
+
+static void
+test_abi_major_newer (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *built = NULL;
+
+  if (!need_root ())
+    return;
+  path = install_plugin (f, "abi-major-next", NULL);
+  built = g_strdup_printf ("was built for plugin ABI %u.%u but sysvisor-runc provides ABI %u.%u",
+                           SV_PLUGIN_ABI_MAJOR + 1, SV_PLUGIN_ABI_MINOR, SV_PLUGIN_ABI_MAJOR,
+                           SV_PLUGIN_ABI_MINOR);
+  expect_load_error (f, "abi-major-next", path, built, "rebuild the plugin", NULL);
+}
+
+static void
+test_abi_minor_newer (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *built = NULL;
+
+  if (!need_root ())
+    return;
+  path = install_plugin (f, "abi-minor-next", NULL);
+  built = g_strdup_printf ("was built for plugin ABI %u.%u but sysvisor-runc provides ABI %u.%u",
+                           SV_PLUGIN_ABI_MAJOR, SV_PLUGIN_ABI_MINOR + 1, SV_PLUGIN_ABI_MAJOR,
+                           SV_PLUGIN_ABI_MINOR);
+  expect_load_error (f, "abi-minor-next", path, built, "rebuild the plugin", NULL);
+}
+
+static void
+test_short_descriptor (Fixture *f, gconstpointer data)
+{
+  if (!need_root ())
+    return;
+  g_free (install_plugin (f, "short-struct", NULL));
+  expect_load_error (f, "short-struct", "malformed descriptor (size 8", "SV_PLUGIN_DEFINE", NULL);
+}
+
+static void
+test_null_descriptor (Fixture *f, gconstpointer data)
+{
+  if (!need_root ())
+    return;
+  g_free (install_plugin (f, "null-entry", NULL));
+  expect_load_error (f, "null-entry", "sv_plugin_entry() returned NULL", NULL);
+}
+
+static void
+test_misnamed (Fixture *f, gconstpointer data)
+{
+  if (!need_root ())
+    return;
+  g_free (install_plugin (f, "misnamed", NULL));
+  expect_load_error (f, "misnamed", "calls itself \"someone-else\"", "(someone-else.so)", NULL);
+}
+
+/* ---- not a plugin ---- */
+
+static void
+test_missing_entry_symbol (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = NULL;
+
+  if (!need_root ())
+    return;
+  path = install_plugin (f, "no-entry", NULL);
+  expect_load_error (f, "no-entry", path, "does not export sv_plugin_entry()",
+                     "define it with SV_PLUGIN_DEFINE", NULL);
+}
+
+static void
+test_not_an_elf (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = g_build_filename (f->dir, "x.so", NULL);
+
+  if (!need_root ())
+    return;
+  g_assert_true (g_file_set_contents (path, "INPUT(-lfoo)\n", -1, NULL));
+  g_assert_cmpint (g_chmod (path, 0644), ==, 0);
+  expect_load_error (f, "x", "plugin \"x\": ", path, "is not an ELF shared object", NULL);
+}
+
+static void
+test_not_installed (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = g_build_filename (f->dir, "nope.so", NULL);
+  g_autofree char *dirs = g_strdup_printf ("%s:/nonexistent", f->dir);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SvLoadedPlugin) p = NULL;
+
+  expect_load_error (f, "nope", "plugin \"nope\" is not installed", path, "is missing", NULL);
+  /* with a search path, every directory is named */
+  p = sv_plugin_load (dirs, "nope", &error);
+  g_assert_null (p);
+  g_assert_nonnull (strstr (error->message, dirs));
+}
+
+/* ---- the file's trust ---- */
+
+static void
+test_group_writable (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = install_plugin (f, "idmap-fixed", NULL);
+
+  g_assert_cmpint (g_chmod (path, 0664), ==, 0);
+  expect_load_error (f, "idmap-fixed", path, "refusing to load",
+                     "owned by root and not writable by group or others",
+                     "chown root:root and chmod 0644", NULL);
+  g_assert_cmpint (g_chmod (path, 0646), ==, 0);
+  expect_load_error (f, "idmap-fixed", path, "refusing to load", NULL);
+}
+
+static void
+test_not_owned_by_root (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = install_plugin (f, "idmap-fixed", NULL);
+
+  if (geteuid () == 0)
+    g_assert_cmpint (chown (path, 65534, 65534), ==, 0);
+  expect_load_error (f, "idmap-fixed", path, "refusing to load", "owned by root", NULL);
+}
+
+static void
+test_not_a_regular_file (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = g_build_filename (f->dir, "dir.so", NULL);
+
+  g_assert_cmpint (g_mkdir (path, 0755), ==, 0);
+  expect_load_error (f, "dir", path, "must be a regular file", NULL);
+}
+
+/* A symlink is followed: the file it names must be trusted. */
+static void
+test_symlink_to_untrusted (Fixture *f, gconstpointer data)
+{
+  g_autofree char *target = install_plugin (f, "idmap-fixed", "real");
+  g_autofree char *link = g_build_filename (f->dir, "idmap-fixed.so", NULL);
+
+  g_assert_cmpint (symlink (target, link), ==, 0);
+  g_assert_cmpint (g_chmod (target, 0666), ==, 0);
+  expect_load_error (f, "idmap-fixed", "refusing to load", NULL);
+}
+
+/* ---- roles, through plugins.conf ---- */
+
+static void
+test_wrong_role (Fixture *f, gconstpointer data)
+{
+  g_autoptr (SvPluginsConf) conf = NULL;
+  g_autoptr (SvPluginHost) h = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *start = NULL;
+
+  if (!need_root ())
+    return;
+  path = install_plugin (f, "wrong-role", NULL);
+  conf = load_conf (f, "[sysvisor]\nshift = none\nidmap = wrong-role\nprocfs = none\n");
+  h = sv_plugin_host_new (conf, f->dir);
+  g_assert_false (sv_plugin_host_select (h, FALSE, &error));
+  start = g_strdup_printf ("%s:3: idmap = wrong-role: plugin \"wrong-role\" (%s) fills the "
+                           "procfs role, not idmap; use it as procfs = wrong-role",
+                           f->conf_path, path);
+  if (!g_str_has_prefix (error->message, start))
+    g_error ("error \"%s\" does not start with \"%s\"", error->message, start);
+  g_assert_null (h->role[SV_ROLE_IDMAP]);
+}
+
+/* A load error is prefixed with the line of plugins.conf that chose the plugin. */
+static void
+test_load_error_names_conf_line (Fixture *f, gconstpointer data)
+{
+  g_autoptr (SvPluginsConf) conf = NULL;
+  g_autoptr (SvPluginHost) h = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *start = NULL;
+
+  conf = load_conf (f, "[sysvisor]\nidmap = none\nshift = none\n\nprocfs = missing-one\n");
+  h = sv_plugin_host_new (conf, f->dir);
+  g_assert_false (sv_plugin_host_select (h, FALSE, &error));
+  start = g_strdup_printf ("%s:5: procfs = missing-one: plugin \"missing-one\" is not installed",
+                           f->conf_path);
+  if (!g_str_has_prefix (error->message, start))
+    g_error ("error \"%s\" does not start with \"%s\"", error->message, start);
+}
+
+static void
+test_auto_resolves_by_spec (Fixture *f, gconstpointer data)
+{
+  g_autoptr (SvPluginsConf) conf = load_conf (f, "[sysvisor]\n");
+  g_autoptr (SvPluginsConf) fixed = load_conf (f, "[sysvisor]\nidmap = exclusive\n");
+  g_autoptr (SvPluginHost) h = sv_plugin_host_new (conf, f->dir);
+  g_autoptr (SvPluginHost) hf = sv_plugin_host_new (fixed, f->dir);
+
+  g_assert_cmpstr (sv_plugin_host_backend (h, SV_ROLE_IDMAP, FALSE), ==, "exclusive");
+  g_assert_cmpstr (sv_plugin_host_backend (h, SV_ROLE_SHIFT, FALSE), ==, "shiftfs");
+  g_assert_cmpstr (sv_plugin_host_backend (h, SV_ROLE_IDMAP, TRUE), ==, "dockerremap");
+  g_assert_cmpstr (sv_plugin_host_backend (h, SV_ROLE_SHIFT, TRUE), ==, "none");
+  g_assert_cmpstr (sv_plugin_host_backend (h, SV_ROLE_PROCFS, TRUE), ==, "fuse-procfs");
+  /* shift = auto follows the idmap backend actually chosen */
+  g_assert_cmpstr (sv_plugin_host_backend (hf, SV_ROLE_IDMAP, TRUE), ==, "exclusive");
+  g_assert_cmpstr (sv_plugin_host_backend (hf, SV_ROLE_SHIFT, TRUE), ==, "shiftfs");
+}
+
+/* The first directory of the search path that holds the plugin wins. */
+static void
+test_search_path (Fixture *f, gconstpointer data)
+{
+  g_autofree char *sub = g_build_filename (f->dir, "second", NULL);
+  g_autofree char *dirs = g_strdup_printf ("/nonexistent::%s", sub);
+  g_autofree char *expected = g_build_filename (sub, "p.so", NULL);
+  g_autofree char *found = NULL;
+
+  g_assert_cmpint (g_mkdir (sub, 0755), ==, 0);
+  g_assert_true (g_file_set_contents (expected, "", -1, NULL));
+  found = sv_plugin_find_file (dirs, "p");
+  g_assert_cmpstr (found, ==, expected);
+  g_free (found);
+  found = sv_plugin_find_file (dirs, "absent");
+  g_assert_cmpstr (found, ==, "/nonexistent/absent.so");
+}
+
+#define ADD(name, fn) g_test_add (name, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  ADD ("/plugin-loader/good-plugin-loads", test_good_plugin_loads);
+  ADD ("/plugin-loader/good-plugin-runs-hooks-with-its-settings", test_good_plugin_runs_hooks);
+  ADD ("/plugin-loader/plugin-error-names-plugin", test_good_plugin_reports_errors);
+  ADD ("/plugin-loader/abi-major-newer-names-both-versions", test_abi_major_newer);
+  ADD ("/plugin-loader/abi-minor-newer-names-both-versions", test_abi_minor_newer);
+  ADD ("/plugin-loader/short-descriptor-refused", test_short_descriptor);
+  ADD ("/plugin-loader/null-descriptor-refused", test_null_descriptor);
+  ADD ("/plugin-loader/name-differs-from-file-refused", test_misnamed);
+  ADD ("/plugin-loader/missing-entry-symbol-refused", test_missing_entry_symbol);
+  ADD ("/plugin-loader/not-an-elf-refused", test_not_an_elf);
+  ADD ("/plugin-loader/not-installed-names-path", test_not_installed);
+  ADD ("/plugin-loader/group-or-other-writable-refused", test_group_writable);
+  ADD ("/plugin-loader/not-owned-by-root-refused", test_not_owned_by_root);
+  ADD ("/plugin-loader/not-a-regular-file-refused", test_not_a_regular_file);
+  ADD ("/plugin-loader/symlink-to-untrusted-file-refused", test_symlink_to_untrusted);
+  ADD ("/plugin-loader/wrong-role-names-conf-line-and-both-roles", test_wrong_role);
+  ADD ("/plugin-loader/load-error-names-conf-line", test_load_error_names_conf_line);
+  ADD ("/plugin-loader/auto-resolves-by-spec", test_auto_resolves_by_spec);
+  ADD ("/plugin-loader/search-path-first-directory-wins", test_search_path);
+  return g_test_run ();
+}
