@@ -169,6 +169,9 @@ sv_lifecycle_kill (const char *root, const char *id, int signo, gboolean all, GE
       sv_set_error_errno (error, errno, "kill container \"%s\" (pid %d)", id, (int) st->pid);
       return FALSE;
     }
+  /* A frozen task dies only once thawed: SIGKILL to a paused container must take effect. */
+  if (signo == SIGKILL && status == SV_STATUS_PAUSED && cg != NULL)
+    return sv_cgroup_set_frozen (cg, FALSE, error);
   return TRUE;
 }
 

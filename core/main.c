@@ -136,7 +136,9 @@ dispatch (SvGlobal *g, int argc, char **argv)
                                      cmd->name));
   argv += optind;
   argc -= optind;
-  optind = 1;
+  /* 0, not 1: glibc then starts getopt afresh, forgetting the "+" (stop at the first
+   * argument) of the global options, so that a command's options may follow its id. */
+  optind = 0;
   return cmd->func (g, argc, argv);
 }
 
