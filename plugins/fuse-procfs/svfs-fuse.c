@@ -51,14 +51,14 @@ svfs_fuse_setup (SvfsSysctlStore *store)
 guint64
 svfs_fuse_next_fh (void)
 {
-  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&handles_lock);
+  G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&handles_lock);
   return next_fh;
 }
 
 void
 svfs_fuse_set_next_fh (guint64 fh)
 {
-  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&handles_lock);
+  G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&handles_lock);
   next_fh = MAX (next_fh, fh);
 }
 
@@ -68,7 +68,7 @@ svfs_fuse_set_next_fh (guint64 fh)
 void
 svfs_fuse_save_handles (GString *out)
 {
-  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&handles_lock);
+  G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&handles_lock);
   GHashTableIter it;
   gpointer key, value;
   if (!handles)
@@ -101,7 +101,7 @@ svfs_fuse_load_handle_line (const char *line, GError **error)
   guchar *data = g_base64_decode (f[3], &len);
   Handle *h = g_new0 (Handle, 1);
   *h = (Handle){ ino, g_bytes_new_take (data, len) };
-  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&handles_lock);
+  G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&handles_lock);
   if (!handles)
     handles = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, handle_free);
   g_hash_table_replace (handles, g_memdup2 (&fh, sizeof fh), h);

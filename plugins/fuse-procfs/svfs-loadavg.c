@@ -266,7 +266,7 @@ svfs_loadavg_render (const SvfsCaller *c, GError **error)
 void
 svfs_loadavg_save (GString *out)
 {
-  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&lock);
+  G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&lock);
   ensure_table_locked ();
   GHashTableIter it;
   gpointer value;
@@ -298,7 +298,7 @@ svfs_loadavg_load_line (const char *line, GError **error)
                    line);
       return FALSE;
     }
-  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&lock);
+  G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&lock);
   ensure_table_locked ();
   g_hash_table_replace (tracked, &t->pidns, t);
   return TRUE;

@@ -96,7 +96,7 @@ open_log_locked (GError **error)
 gboolean
 svfs_log_setup (const char *file, GLogLevelFlags level, GError **error)
 {
-  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&log_lock);
+  G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&log_lock);
   log_threshold = level;
   g_free (log_path);
   log_path = g_strdup (file);

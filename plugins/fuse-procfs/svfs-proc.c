@@ -100,7 +100,7 @@ svfs_proc_stat (SvfsCaller *c, GError **error)
   g_autoptr (GArray) cpus = svfs_cgroup_cpus (cg, error);
   if (!cpus || !svfs_cgroup_cpu_usage (cg, &u, error))
     return NULL;
-  g_autoptr (GArray) weights = u.weights;
+  G_GNUC_UNUSED g_autoptr (GArray) weights = u.weights;
   g_autofree gchar *host = host_proc ("stat", error);
   if (!host)
     return NULL;

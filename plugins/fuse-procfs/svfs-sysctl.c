@@ -167,7 +167,7 @@ gchar *
 svfs_sysctl_store_get (SvfsSysctlStore *s, const SvfsContainerKey *key, const char *path)
 {
   g_autofree gchar *k = key_string (key);
-  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&s->lock);
+  G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&s->lock);
   StoreEntry *e = g_hash_table_lookup (s->containers, k);
   return e ? g_strdup (g_hash_table_lookup (e->values, path)) : NULL;
 }
@@ -177,7 +177,7 @@ svfs_sysctl_store_set (SvfsSysctlStore *s, const SvfsContainerKey *key, gint ini
                        const char *path, const char *value)
 {
   g_autofree gchar *k = key_string (key);
-  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&s->lock);
+  G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&s->lock);
   StoreEntry *e = g_hash_table_lookup (s->containers, k);
   if (!e)
     {
@@ -193,7 +193,7 @@ svfs_sysctl_store_set (SvfsSysctlStore *s, const SvfsContainerKey *key, gint ini
 guint
 svfs_sysctl_store_prune (SvfsSysctlStore *s, SvfsAliveFunc alive)
 {
-  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&s->lock);
+  G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&s->lock);
   GHashTableIter it;
   gpointer v;
   guint dropped = 0;
@@ -213,7 +213,7 @@ svfs_sysctl_store_prune (SvfsSysctlStore *s, SvfsAliveFunc alive)
 void
 svfs_sysctl_store_save (SvfsSysctlStore *s, GString *out)
 {
-  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&s->lock);
+  G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&s->lock);
   GHashTableIter it, vit;
   gpointer k, v, path, value;
   g_hash_table_iter_init (&it, s->containers);

@@ -34,7 +34,7 @@ static const GOptionEntry entries[] = {
     "Make the running daemon re-execute its (upgraded) binary without unmounting", NULL },
   { "version", 'V', 0, G_OPTION_ARG_NONE, &opt_version, "Print the version and exit", NULL },
   { "takeover", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &opt_takeover, NULL, NULL },
-  { NULL },
+  { NULL, 0, 0, 0, NULL, NULL, NULL },
 };
 
 static const char description[] =
