@@ -15,20 +15,6 @@ extra_mount_free (SvExtraMount *m)
   g_free (m);
 }
 
-static void
-overlay_free (SvOverlayRootfs *o)
-{
-  if (o == NULL)
-    return;
-  for (guint i = 0; i < o->n_lower; i++)
-    sv_close_fdp (&o->lower_fds[i]);
-  g_free (o->lower_fds);
-  sv_close_fdp (&o->upper_fd);
-  sv_close_fdp (&o->work_fd);
-  g_free (o->options);
-  g_free (o);
-}
-
 static GArray *
 maps_from_spec (GArray *spec_maps)
 {
@@ -112,7 +98,6 @@ sv_container_free (SvContainer *c)
   g_clear_pointer (&c->uid_mappings, g_array_unref);
   g_clear_pointer (&c->gid_mappings, g_array_unref);
   sv_close_fdp (&c->rootfs_tree_fd);
-  overlay_free (c->overlay);
   for (guint i = 0; c->spec != NULL && c->mount_tree_fds != NULL && i < c->spec->mounts->len; i++)
     sv_close_fdp (&c->mount_tree_fds[i]);
   g_free (c->mount_tree_fds);
@@ -390,29 +375,6 @@ sv_container_set_rootfs_tree (SvContainer *c, int tree_fd, GError **error)
     }
   sv_close_fdp (&c->rootfs_tree_fd);
   c->rootfs_tree_fd = tree_fd;
-  return TRUE;
-}
-
-gboolean
-sv_container_set_rootfs_overlay (SvContainer *c, const int *lower_fds, guint n_lower,
-                                 int upper_fd, int work_fd, const char *options, GError **error)
-{
-  SvOverlayRootfs *o = g_new0 (SvOverlayRootfs, 1);
-
-  o->lower_fds = g_memdup2 (lower_fds, sizeof (int) * n_lower);
-  o->n_lower = n_lower;
-  o->upper_fd = upper_fd;
-  o->work_fd = work_fd;
-  o->options = g_strdup (options);
-  if (n_lower == 0 || (upper_fd < 0) != (work_fd < 0))
-    {
-      overlay_free (o);
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   "overlay rootfs: needs at least one lower layer, and upper and work together");
-      return FALSE;
-    }
-  overlay_free (c->overlay);
-  c->overlay = o;
   return TRUE;
 }
 

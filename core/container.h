@@ -23,15 +23,6 @@ typedef struct
   int tree_fd;             /* made by the core after attach; -1 before */
 } SvExtraMount;
 
-typedef struct
-{
-  int *lower_fds;
-  guint n_lower;
-  int upper_fd;
-  int work_fd;
-  char *options;
-} SvOverlayRootfs;
-
 struct _SvContainer
 {
   SvHost *host;
@@ -43,7 +34,6 @@ struct _SvContainer
   GArray *gid_mappings;
   int userns_fd;           /* valid during attach */
   int rootfs_tree_fd;      /* -1 = the core clones the rootfs directory itself */
-  SvOverlayRootfs *overlay;
   int *mount_tree_fds;     /* one per spec mount, -1 = the core makes it */
   GPtrArray *extra_mounts; /* SvExtraMount, from procfs plugins */
   JsonNode *annotations;   /* for delete, from state (create uses the spec's) */

@@ -524,7 +524,7 @@ make_default_trees (Create *x, GError **error)
 {
   SvContainer *c = x->c;
 
-  if (c->rootfs_tree_fd < 0 && c->overlay == NULL)
+  if (c->rootfs_tree_fd < 0)
     {
       c->rootfs_tree_fd = clone_tree (c->rootfs, TRUE, error);
       if (c->rootfs_tree_fd < 0)
@@ -567,20 +567,7 @@ send_go (Create *x, GError **error)
   g_autoptr (GArray) fds = g_array_new (FALSE, FALSE, sizeof (int));
   SvSyncMsg msg = { .type = SV_SYNC_GO };
 
-  if (c->overlay != NULL)
-    {
-      g_array_append_vals (fds, c->overlay->lower_fds, c->overlay->n_lower);
-      if (c->overlay->upper_fd >= 0)
-        {
-          g_array_append_val (fds, c->overlay->upper_fd);
-          g_array_append_val (fds, c->overlay->work_fd);
-        }
-      msg.overlay_n_lower = c->overlay->n_lower;
-      msg.overlay_has_upper = c->overlay->upper_fd >= 0;
-      g_strlcpy (msg.text, c->overlay->options != NULL ? c->overlay->options : "", sizeof msg.text);
-    }
-  else
-    g_array_append_val (fds, c->rootfs_tree_fd);
+  g_array_append_val (fds, c->rootfs_tree_fd);
   for (guint i = 0; i < x->spec->mounts->len; i++)
     if (((SvMount *) g_ptr_array_index (x->spec->mounts, i))->bind)
       g_array_append_val (fds, c->mount_tree_fds[i]);

@@ -40,9 +40,6 @@ receive_trees (SvInitConfig *cfg, SvInitTrees *t, GError **error)
       return FALSE;
     }
   t->n_fds = msg.n_fds;
-  t->overlay_n_lower = msg.overlay_n_lower;
-  t->overlay_has_upper = msg.overlay_has_upper != 0;
-  t->overlay_options = g_strdup (msg.text);
   return TRUE;
 }
 

@@ -37,10 +37,7 @@ typedef struct
 {
   int *fds;       /* received from the parent; owned */
   guint n_fds;
-  guint next;     /* next fd to consume */
-  guint overlay_n_lower;
-  gboolean overlay_has_upper;
-  char *overlay_options;
+  guint next;     /* next fd to consume: the rootfs, the spec's bind mounts, plugin mounts */
 } SvInitTrees;
 
 gboolean sv_mounts_attach_rootfs (SvInitConfig *cfg, SvInitTrees *t, int *rootfd_out,

@@ -1,5 +1,5 @@
 /* mounts.c: the container's filesystem, made by its init in the new mount namespace: the
- * rootfs (a tree handed over by the parent, or an overlay of trees), the spec's mounts,
+ * rootfs (a tree handed over by the parent), the spec's mounts,
  * pivot_root, then masked and read-only paths.  Bind sources always arrive as detached trees
  * made by the parent as host root, so the init never walks host paths it may not reach. */
 #include "cgroups.h"
@@ -120,80 +120,6 @@ attach_tree (int tree_fd, int target_fd, const char *what, GError **error)
   return TRUE;
 }
 
-static gboolean
-overlay_set_layer (int fsfd, const char *key, int fd, GError **error)
-{
-  g_autofree char *path = NULL;
-
-  if (fsconfig (fsfd, FSCONFIG_SET_FD, key, NULL, fd) == 0)
-    return TRUE;
-  /* Kernels before 6.13 take layers only as paths: name the tree through /proc. */
-  path = fd_path (fd);
-  if (fsconfig (fsfd, FSCONFIG_SET_STRING, key, path, 0) == 0)
-    return TRUE;
-  sv_set_error_errno (error, errno, "overlay rootfs: set %s", key);
-  return FALSE;
-}
-
-static gboolean
-overlay_set_options (int fsfd, const char *options, GError **error)
-{
-  g_auto (GStrv) opts = g_strsplit (options != NULL ? options : "", ",", -1);
-
-  for (guint i = 0; opts[i] != NULL; i++)
-    {
-      char *eq = strchr (opts[i], '=');
-      int r;
-      if (opts[i][0] == '\0')
-        continue;
-      if (eq != NULL)
-        {
-          *eq = '\0';
-          r = fsconfig (fsfd, FSCONFIG_SET_STRING, opts[i], eq + 1, 0);
-        }
-      else
-        r = fsconfig (fsfd, FSCONFIG_SET_FLAG, opts[i], NULL, 0);
-      if (r < 0)
-        {
-          sv_set_error_errno (error, errno, "overlay rootfs: option %s", opts[i]);
-          return FALSE;
-        }
-    }
-  return TRUE;
-}
-
-/* Mount the overlay from inside the user namespace (see DESIGN.md: an overlay made by host
- * root over an ID-mapped upper directory cannot create its work dir). */
-static int
-mount_overlay_rootfs (SvInitTrees *t, GError **error)
-{
-  sv_autofd fsfd = fsopen ("overlay", FSOPEN_CLOEXEC);
-  int mfd;
-
-  if (fsfd < 0)
-    {
-      sv_set_error_errno (error, errno, "overlay rootfs: fsopen");
-      return -1;
-    }
-  for (guint i = 0; i < t->overlay_n_lower; i++)
-    if (!overlay_set_layer (fsfd, "lowerdir+", t->fds[t->next++], error))
-      return -1;
-  if (t->overlay_has_upper && (!overlay_set_layer (fsfd, "upperdir", t->fds[t->next++], error)
-                               || !overlay_set_layer (fsfd, "workdir", t->fds[t->next++], error)))
-    return -1;
-  if (!overlay_set_options (fsfd, t->overlay_options, error))
-    return -1;
-  if (fsconfig (fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-    {
-      sv_set_error_errno (error, errno, "overlay rootfs: create");
-      return -1;
-    }
-  mfd = fsmount (fsfd, FSMOUNT_CLOEXEC, 0);
-  if (mfd < 0)
-    sv_set_error_errno (error, errno, "overlay rootfs: fsmount");
-  return mfd;
-}
-
 gboolean
 sv_mounts_attach_rootfs (SvInitConfig *cfg, SvInitTrees *t, int *rootfd_out, GError **error)
 {
@@ -204,10 +130,7 @@ sv_mounts_attach_rootfs (SvInitConfig *cfg, SvInitTrees *t, int *rootfd_out, GEr
       sv_set_error_errno (error, errno, "make / a slave mount");
       return FALSE;
     }
-  if (t->overlay_n_lower > 0)
-    tree = mount_overlay_rootfs (t, error);
-  else
-    tree = t->n_fds > 0 ? t->fds[t->next++] : -1;
+  tree = t->n_fds > 0 ? t->fds[t->next++] : -1;
   if (tree < 0)
     {
       if (error != NULL && *error == NULL)

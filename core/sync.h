@@ -24,9 +24,7 @@ typedef struct
   guint32 type;
   gint32 errnum;             /* SV_SYNC_ERROR: errno of the failure, or 0 */
   guint32 n_fds;             /* SV_SYNC_GO: fds that come with the message */
-  guint32 overlay_n_lower;   /* SV_SYNC_GO: 0 = the rootfs is fds[0], a tree */
-  gint32 overlay_has_upper;
-  char text[SV_SYNC_TEXT_MAX]; /* SV_SYNC_ERROR: message; SV_SYNC_GO: overlay options */
+  char text[SV_SYNC_TEXT_MAX]; /* SV_SYNC_ERROR: the message */
 } SvSyncMsg;
 
 /* Async-signal-safe.  Returns FALSE on a closed or failed socket. */

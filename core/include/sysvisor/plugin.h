@@ -165,16 +165,6 @@ gboolean sv_container_add_bind_mount (SvContainer *c,
 int sv_container_userns_fd (SvContainer *c);
 /* Use @tree_fd as the root filesystem. */
 gboolean sv_container_set_rootfs_tree (SvContainer *c, int tree_fd, GError **error);
-/* Mount an overlay as root filesystem from inside the user namespace, with the given layer
- * trees (lower_fds[0] is the topmost lower layer) and upper/work trees (-1 for a read-only
- * overlay). @options: further overlay options, e.g. "index=off", or NULL. */
-gboolean sv_container_set_rootfs_overlay (SvContainer *c,
-                                          const int *lower_fds,
-                                          guint n_lower,
-                                          int upper_fd,
-                                          int work_fd,
-                                          const char *options,
-                                          GError **error);
 /* Use @tree_fd as the source of bind mount @i of the spec. */
 gboolean sv_container_set_mount_tree (SvContainer *c, guint i, int tree_fd, GError **error);
 
