@@ -125,21 +125,22 @@ sum2 (guint64 a, guint64 b)
   return a == SVFS_UNKNOWN || b == SVFS_UNKNOWN ? SVFS_UNKNOWN : a + b;
 }
 
-/* MemTotal = the limit (host's if none or larger); MemFree = limit - (usage - inactive_file),
- * as reclaimable inactive page cache counts as free; MemAvailable adds the rest of the
- * page cache; Buffers are not accounted per cgroup and read 0. */
+/* MemTotal = the limit (host's if none or larger); MemFree = limit - usage (page cache is
+ * not free, as in the kernel's: counting it there too made `free` show free + buff/cache
+ * above the total); MemAvailable adds the page cache but shmem (tmpfs cannot be dropped);
+ * Buffers are not accounted per cgroup and read 0. */
 static guint
 meminfo_overrides (const char *host, const SvfsMemory *m, MemOverride *ov)
 {
   guint64 total = meminfo_kb (host, "MemTotal");
   if (m->limit != SVFS_UNKNOWN && m->limit / 1024 < total)
     total = m->limit / 1024;
-  guint64 inactive = m->inactive_file == SVFS_UNKNOWN ? 0 : m->inactive_file;
-  guint64 usage = m->usage == SVFS_UNKNOWN ? 0 : m->usage;
-  guint64 used_kb = MIN ((usage - MIN (inactive, usage)) / 1024, total);
-  guint64 file = m->file == SVFS_UNKNOWN ? 0 : m->file;
+  guint64 usage = known_or_zero (m->usage);
+  guint64 used_kb = MIN (usage / 1024, total);
+  guint64 file = known_or_zero (m->file);
+  guint64 shmem = MIN (known_or_zero (m->shmem), file);
   guint64 free_kb = total - used_kb;
-  guint64 avail_kb = MIN (total, free_kb + (file - MIN (inactive, file)) / 1024);
+  guint64 avail_kb = MIN (total, free_kb + (file - shmem) / 1024);
   guint64 swap_total, swap_used;
   svfs_memory_swap_kb (m, meminfo_kb (host, "SwapTotal"), &swap_total, &swap_used);
   guint n = 0;

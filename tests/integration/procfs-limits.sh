@@ -30,6 +30,11 @@ procfs_bundle --debian "$b" sh -c '
   echo "loadavg: $(cat /proc/loadavg)"
   echo "fuse_mounts: $(grep -c " - fuse.sysvisor-fs " /proc/self/mountinfo)"
   echo "meminfo_mount: $(grep " /proc/meminfo .* - " /proc/self/mountinfo | sed "s/.* - //; s/ .*//")"
+  dd if=/dev/zero of=/var/tmp/cache bs=1M count=64 2>/dev/null && sync
+  echo "cached_free: $(free -m | awk "/^Mem:/ {print \$4}")"
+  echo "cached_cache: $(free -m | awk "/^Mem:/ {print \$6}")"
+  echo "cached_avail: $(free -m | awk "/^Mem:/ {print \$7}")"
+  rm -f /var/tmp/cache
   echo "---"; free -m; top -bn1 | head -n 5'
 
 out=$(sv_rt run --bundle "$b" "$SV_ID-limits" </dev/null 2>"$SV_TEST_TMP/err") \
@@ -48,6 +53,13 @@ free_cache=$(field free_cache)
 # buff/cache is Buffers + Cached + SReclaimable: the host's slab must not show through.
 [ $((free_free + free_cache)) -le 257 ] \
   || sv_fail "free -m: free $free_free + buff/cache $free_cache exceed the 256 MiB total"
+# 64 MiB of page cache written inside: it is buff/cache, not free, and still available.
+c_free=$(field cached_free) c_cache=$(field cached_cache) c_avail=$(field cached_avail)
+[ "$c_cache" -ge 60 ] || sv_fail "free -m: 64 MiB written, buff/cache is $c_cache MiB"
+[ $((c_free + c_cache)) -le 257 ] \
+  || sv_fail "free -m with 64 MiB of page cache: free $c_free + buff/cache $c_cache exceed 256 MiB"
+[ "$c_avail" -ge $((c_free + 60)) ] \
+  || sv_fail "free -m: the page cache is not counted available ($c_avail MiB, free $c_free MiB)"
 assert_match 'MiB Mem : +256\.0 total' "$out" "top: 256 MiB total"
 assert_eq 1 "$(field nproc)" "nproc"
 assert_eq 1 "$(field cpuinfo)" "processors in /proc/cpuinfo"

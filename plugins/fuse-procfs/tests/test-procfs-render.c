@@ -39,7 +39,7 @@ test_meminfo_limit (void)
   g_assert_no_error (error);
   g_assert_cmpstr (out, ==,
                    "MemTotal:         262144 kB\n"
-                   "MemFree:          190464 kB\n"
+                   "MemFree:          159744 kB\n"
                    "MemAvailable:     200704 kB\n"
                    "Buffers:               0 kB\n"
                    "Cached:            40960 kB\n"
@@ -49,6 +49,25 @@ test_meminfo_limit (void)
                    "SwapFree:        1048572 kB\n"
                    "HugePages_Total:       0\n"
                    "Hugepagesize:       2048 kB\n");
+}
+
+/* Page cache just written is inactive: it is still not free (free + buff/cache <= total),
+ * and shmem (tmpfs) is not available. */
+static void
+test_meminfo_cache_is_not_free (void)
+{
+  SvfsMemory m;
+  svfs_memory_init (&m);
+  m.limit = 256 * 1024 * 1024;
+  m.usage = 104 * 1024 * 1024;
+  m.file = 100 * 1024 * 1024;
+  m.inactive_file = 100 * 1024 * 1024;
+  m.shmem = 10 * 1024 * 1024;
+  g_autofree gchar *out = svfs_render_meminfo (host_meminfo, &m, NULL);
+  g_assert_nonnull (strstr (out, "MemFree:          155648 kB\n"
+                                 "MemAvailable:     247808 kB\n"
+                                 "Buffers:               0 kB\n"
+                                 "Cached:           102400 kB\n"));
 }
 
 static void
@@ -372,7 +391,7 @@ test_cgroup_v2_fake_tree (void)
   g_assert_cmpuint (m.swap_limit, ==, SVFS_UNKNOWN);
   g_autofree gchar *mi = svfs_render_meminfo (host_meminfo, &m, NULL);
   g_assert_nonnull (strstr (mi, "MemTotal:         131072 kB\n"));
-  g_assert_nonnull (strstr (mi, "MemFree:           73728 kB\n"));
+  g_assert_nonnull (strstr (mi, "MemFree:           65536 kB\n"));
   g_autoptr (GArray) cpus = svfs_cgroup_cpus (cg, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (cpus->len, ==, 2);
@@ -428,6 +447,7 @@ main (int argc, char **argv)
   g_test_add_func ("/procfs/meminfo/limit-sets-total-and-free", test_meminfo_limit);
   g_test_add_func ("/procfs/meminfo/unlimited-uses-host-total", test_meminfo_unlimited_uses_host_total);
   g_test_add_func ("/procfs/meminfo/swap-limit", test_meminfo_swap_limit);
+  g_test_add_func ("/procfs/meminfo/cache-is-not-free", test_meminfo_cache_is_not_free);
   g_test_add_func ("/procfs/meminfo/hides-host-slab", test_meminfo_hides_host_slab);
   g_test_add_func ("/procfs/meminfo/v1-stat-prefers-totals", test_memory_stat_v1_prefers_totals);
   g_test_add_func ("/procfs/cpuinfo/filters-and-renumbers", test_cpuinfo_filters_and_renumbers);
