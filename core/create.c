@@ -8,6 +8,7 @@
 #include "cgroups.h"
 #include "hooks.h"
 #include "init.h"
+#include "process-limits.h"
 #include "namespaces.h"
 #include "plugin-host.h"
 #include "sv-seccomp.h"
@@ -425,63 +426,6 @@ create_spawn (Create *x, GError **error)
   return TRUE;
 }
 
-/* Raising a hard limit needs CAP_SYS_RESOURCE, which some hosts withhold even from root:
- * then the limit is capped at ours, with a warning, rather than failing the container. */
-static gboolean
-create_rlimits (Create *x, GError **error)
-{
-  GArray *rl = x->spec->process->rlimits;
-
-  for (guint i = 0; i < rl->len; i++)
-    {
-      SvRlimit *r = &g_array_index (rl, SvRlimit, i);
-      struct rlimit want = { (rlim_t) r->soft, (rlim_t) r->hard }, ours;
-      if (prlimit (x->child, (enum __rlimit_resource) r->resource, &want, NULL) == 0)
-        continue;
-      if (errno != EPERM || getrlimit ((enum __rlimit_resource) r->resource, &ours) < 0)
-        {
-          sv_set_error_errno (error, errno, "process.rlimits[%u]", i);
-          return FALSE;
-        }
-      want.rlim_max = MIN (want.rlim_max, ours.rlim_max);
-      want.rlim_cur = MIN (want.rlim_cur, want.rlim_max);
-      g_warning ("process.rlimits[%u]: this host does not let root raise the hard limit "
-                 "(no CAP_SYS_RESOURCE); using %llu:%llu",
-                 i, (unsigned long long) want.rlim_cur, (unsigned long long) want.rlim_max);
-      if (prlimit (x->child, (enum __rlimit_resource) r->resource, &want, NULL) < 0)
-        {
-          sv_set_error_errno (error, errno, "process.rlimits[%u]", i);
-          return FALSE;
-        }
-    }
-  return TRUE;
-}
-
-static gboolean
-create_oom_score (Create *x, GError **error)
-{
-  g_autofree char *path = NULL;
-  g_autofree char *value = NULL;
-  g_autoptr (GError) local = NULL;
-
-  if (!x->spec->process->has_oom_score_adj)
-    return TRUE;
-  path = g_strdup_printf ("/proc/%d/oom_score_adj", (int) x->child);
-  value = g_strdup_printf ("%d", x->spec->process->oom_score_adj);
-  if (sv_write_existing_file (path, value, &local))
-    return TRUE;
-  if (!g_error_matches (local, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED))
-    {
-      g_propagate_prefixed_error (error, g_steal_pointer (&local), "process.oomScoreAdj: ");
-      return FALSE;
-    }
-  /* Lowering the score needs CAP_SYS_RESOURCE: keep ours, as a user would want. */
-  g_warning ("process.oomScoreAdj %s: not permitted on this host (no CAP_SYS_RESOURCE); "
-             "keeping the inherited score",
-             value);
-  return TRUE;
-}
-
 static int
 clone_tree (const char *path, gboolean recursive, GError **error)
 {
@@ -590,8 +534,8 @@ create_configure_child (Create *x, GError **error)
   gboolean ok;
 
   if (!sv_ns_write_maps (x->child, x->state->uid_mappings, x->state->gid_mappings, error)
-      || !sv_cgroup_enter (x->cgroup, x->child, error) || !create_rlimits (x, error)
-      || !create_oom_score (x, error))
+      || !sv_cgroup_enter (x->cgroup, x->child, error)
+      || !sv_process_apply_limits (x->spec->process, x->child, error))
     return FALSE;
   userns_fd = open (userns, O_RDONLY | O_CLOEXEC);
   if (userns_fd < 0)

@@ -9,6 +9,7 @@
 
 #include "cgroups.h"
 #include "init.h"
+#include "process-limits.h"
 #include "state.h"
 #include "sv-seccomp.h"
 #include "sync.h"
@@ -19,7 +20,6 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -276,39 +276,6 @@ helper_main (Exec *x)
 }
 
 static gboolean
-apply_limits (Exec *x, GError **error)
-{
-  SvProcess *p = x->opts->process;
-
-  for (guint i = 0; i < p->rlimits->len; i++)
-    {
-      SvRlimit *r = &g_array_index (p->rlimits, SvRlimit, i);
-      struct rlimit want = { (rlim_t) r->soft, (rlim_t) r->hard }, ours;
-      if (prlimit (x->process, (enum __rlimit_resource) r->resource, &want, NULL) == 0)
-        continue;
-      getrlimit ((enum __rlimit_resource) r->resource, &ours);
-      want.rlim_max = MIN (want.rlim_max, ours.rlim_max);
-      want.rlim_cur = MIN (want.rlim_cur, want.rlim_max);
-      g_warning ("process.rlimits[%u]: capped at %llu:%llu (no CAP_SYS_RESOURCE here)", i,
-                 (unsigned long long) want.rlim_cur, (unsigned long long) want.rlim_max);
-      if (prlimit (x->process, (enum __rlimit_resource) r->resource, &want, NULL) < 0)
-        {
-          sv_set_error_errno (error, errno, "process.rlimits[%u]", i);
-          return FALSE;
-        }
-    }
-  if (p->has_oom_score_adj)
-    {
-      g_autofree char *path = g_strdup_printf ("/proc/%d/oom_score_adj", (int) x->process);
-      g_autofree char *value = g_strdup_printf ("%d", p->oom_score_adj);
-      g_autoptr (GError) local = NULL;
-      if (!sv_write_existing_file (path, value, &local))
-        g_warning ("process.oomScoreAdj: %s", local->message);
-    }
-  return TRUE;
-}
-
-static gboolean
 exec_spawn (Exec *x, GError **error)
 {
   SvSyncMsg msg = { .type = SV_SYNC_GO };
@@ -340,7 +307,7 @@ exec_wait_ready (Exec *x, GError **error)
 {
   SvSyncMsg msg = { .type = SV_SYNC_CONTINUE };
 
-  if (!apply_limits (x, error) || !sv_sync_send (x->sync_fd, &msg, NULL, 0))
+  if (!sv_process_apply_limits (x->opts->process, x->process, error) || !sv_sync_send (x->sync_fd, &msg, NULL, 0))
     return FALSE;
   if (!sv_sync_recv (x->sync_fd, &msg, NULL, 0))
     {
