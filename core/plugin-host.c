@@ -294,7 +294,11 @@ sv_plugin_host_probe (SvPluginHost *h, SvRole role, GError **error)
   ok = p->desc->probe (&h->host, error);
   h->host.section = NULL;
   if (!ok)
-    g_prefix_error (error, "plugin %s cannot run on this host: ", p->desc->name);
+    {
+      if (error != NULL && *error == NULL)
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "failed without a reason");
+      g_prefix_error (error, "plugin %s cannot run on this host: ", p->desc->name);
+    }
   return ok;
 }
 
