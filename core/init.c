@@ -155,13 +155,15 @@ setup_filesystem (SvInitConfig *cfg, SvInitTrees *t, GError **error)
   sv_autofd rootfd = -1;
 
   if (!sv_mounts_attach_rootfs (cfg, t, &rootfd, error) || !sv_mounts_spec (cfg, rootfd, t, error)
-      || !sv_devices_setup (cfg, rootfd, error) || !sv_mounts_extra (cfg, rootfd, t, error)
-      || !pause_for_hooks (cfg, error) || !sv_mounts_pivot (rootfd, error)
-      || !sv_devices_symlinks (cfg, error))
+      || !sv_devices_setup (cfg, rootfd, error) || !pause_for_hooks (cfg, error)
+      || !sv_mounts_pivot (rootfd, error) || !sv_devices_symlinks (cfg, error))
     return FALSE;
   if (cfg->process->terminal && cfg->console_fd >= 0 && !sv_terminal_setup_child (cfg, error))
     return FALSE;
-  return write_sysctls (cfg->spec, error) && sv_mounts_finish (cfg, error);
+  /* Plugin mounts (emulated /proc files) come after masked and read-only paths: they keep
+   * their own flags (a writable emulated sysctl under a read-only /proc/sys). */
+  return write_sysctls (cfg->spec, error) && sv_mounts_masked_readonly (cfg, error)
+         && sv_mounts_extra (cfg, t, error) && sv_mounts_finish (cfg, error);
 }
 
 /* Until the runtime has recorded our pid in state.json, a dying runtime must take us with

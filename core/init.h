@@ -43,7 +43,8 @@ typedef struct
 gboolean sv_mounts_attach_rootfs (SvInitConfig *cfg, SvInitTrees *t, int *rootfd_out,
                                   GError **error);
 gboolean sv_mounts_spec (SvInitConfig *cfg, int rootfd, SvInitTrees *t, GError **error);
-gboolean sv_mounts_extra (SvInitConfig *cfg, int rootfd, SvInitTrees *t, GError **error);
+gboolean sv_mounts_masked_readonly (SvInitConfig *cfg, GError **error);
+gboolean sv_mounts_extra (SvInitConfig *cfg, SvInitTrees *t, GError **error);
 gboolean sv_mounts_pivot (int rootfd, GError **error);
 gboolean sv_mounts_finish (SvInitConfig *cfg, GError **error);
 gboolean sv_devices_setup (SvInitConfig *cfg, int rootfd, GError **error);

@@ -341,9 +341,12 @@ sv_mounts_spec (SvInitConfig *cfg, int rootfd, SvInitTrees *t, GError **error)
   return TRUE;
 }
 
+/* After pivot_root: the new root is "/". */
 gboolean
-sv_mounts_extra (SvInitConfig *cfg, int rootfd, SvInitTrees *t, GError **error)
+sv_mounts_extra (SvInitConfig *cfg, SvInitTrees *t, GError **error)
 {
+  sv_autofd rootfd = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
   for (guint i = 0; cfg->extra_mounts != NULL && i < cfg->extra_mounts->len; i++)
     {
       SvExtraMount *x = g_ptr_array_index (cfg->extra_mounts, i);
@@ -443,7 +446,7 @@ readonly_path (const char *path, GError **error)
 }
 
 gboolean
-sv_mounts_finish (SvInitConfig *cfg, GError **error)
+sv_mounts_masked_readonly (SvInitConfig *cfg, GError **error)
 {
   SvSpec *spec = cfg->spec;
 
@@ -453,6 +456,14 @@ sv_mounts_finish (SvInitConfig *cfg, GError **error)
   for (guint i = 0; spec->readonly_paths != NULL && spec->readonly_paths[i] != NULL; i++)
     if (!readonly_path (spec->readonly_paths[i], error))
       return FALSE;
+  return TRUE;
+}
+
+gboolean
+sv_mounts_finish (SvInitConfig *cfg, GError **error)
+{
+  SvSpec *spec = cfg->spec;
+
   if (spec->rootfs_readonly && !make_readonly ("/", FALSE, error))
     return FALSE;
   return set_propagation ("/", spec->rootfs_propagation, error);

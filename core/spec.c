@@ -100,7 +100,6 @@ parse_root (SvSpec *spec, JsonObject *doc, GError **error)
 static gboolean
 parse_mount (SvSpec *spec, JsonObject *o, const char *ipath, GError **error)
 {
-  g_autoptr (GError) local = NULL;
   SvMount *m = g_new0 (SvMount, 1);
 
   g_ptr_array_add (spec->mounts, m);
@@ -346,6 +345,28 @@ parse_propagation (SvSpec *spec, JsonObject *linux_o, GError **error)
   return TRUE;
 }
 
+/* The system-container rule: /proc/sys stays writable.  In a user namespace root can only
+ * write the sysctls its own namespaces hold (the others belong to host root), and systemd or
+ * dockerd inside need to write those (runc's and Docker's default specs make it read-only). */
+static void
+drop_readonly_proc_sys (SvSpec *spec)
+{
+  guint j = 0;
+
+  for (guint i = 0; spec->readonly_paths != NULL && spec->readonly_paths[i] != NULL; i++)
+    {
+      if (g_strcmp0 (spec->readonly_paths[i], "/proc/sys") == 0)
+        {
+          g_debug ("system container: /proc/sys stays writable");
+          g_free (spec->readonly_paths[i]);
+          continue;
+        }
+      spec->readonly_paths[j++] = spec->readonly_paths[i];
+    }
+  if (spec->readonly_paths != NULL)
+    spec->readonly_paths[j] = NULL;
+}
+
 static gboolean
 parse_linux (SvSpec *spec, JsonObject *doc, GError **error)
 {
@@ -368,6 +389,7 @@ parse_linux (SvSpec *spec, JsonObject *doc, GError **error)
     return invalid (error, spec->uid_mappings->len == 0 ? "linux.uidMappings" : "linux.gidMappings",
                     "is missing while the other mapping is given; give both or neither%s", "");
   spec->spec_has_mappings = spec->uid_mappings->len > 0;
+  drop_readonly_proc_sys (spec);
   return TRUE;
 }
 

@@ -1,6 +1,7 @@
 /* run-cmd.c: `sysvisor-runc run`: create + start + wait, and the exit status of the process. */
 #include "cli.h"
 
+#include "create-options.h"
 #include "create.h"
 #include "foreground.h"
 #include "lifecycle.h"
@@ -8,24 +9,15 @@
 
 #include <stdlib.h>
 
-enum
-{
-  OPT_CONSOLE = 1000,
-  OPT_PID_FILE,
-  OPT_PRESERVE,
-  OPT_IGNORED,
-  OPT_KEEP,
-};
-
 static const struct option run_options[] = {
   { "bundle", required_argument, NULL, 'b' },
-  { "console-socket", required_argument, NULL, OPT_CONSOLE },
-  { "pid-file", required_argument, NULL, OPT_PID_FILE },
-  { "preserve-fds", required_argument, NULL, OPT_PRESERVE },
+  { "console-socket", required_argument, NULL, SV_OPT_CONSOLE },
+  { "pid-file", required_argument, NULL, SV_OPT_PID_FILE },
+  { "preserve-fds", required_argument, NULL, SV_OPT_PRESERVE },
   { "detach", no_argument, NULL, 'd' },
-  { "keep", no_argument, NULL, OPT_KEEP },
-  { "no-pivot", no_argument, NULL, OPT_IGNORED },
-  { "no-new-keyring", no_argument, NULL, OPT_IGNORED },
+  { "keep", no_argument, NULL, SV_OPT_KEEP },
+  { "no-pivot", no_argument, NULL, SV_OPT_IGNORED },
+  { "no-new-keyring", no_argument, NULL, SV_OPT_IGNORED },
   { "help", no_argument, NULL, 'h' },
   { NULL, 0, NULL, 0 },
 };
@@ -41,40 +33,18 @@ static gboolean
 parse_run (const SvCommand *cmd, int argc, char **argv, RunOptions *o, int *status)
 {
   int c;
-  char *end;
 
   while ((c = sv_cli_getopt (cmd, argc, argv, run_options, "b:d", status)) != -1)
-    switch (c)
-      {
-      case 'b':
-        o->create.bundle = optarg;
-        break;
-      case OPT_CONSOLE:
-        o->create.console_socket = optarg;
-        break;
-      case OPT_PID_FILE:
-        o->create.pid_file = optarg;
-        break;
-      case OPT_PRESERVE:
-        o->create.preserve_fds = (guint) strtoul (optarg, &end, 10);
-        if (*end != '\0' || optarg[0] == '-')
-          {
-            *status = sv_cli_usage (cmd->name, "--preserve-fds needs a number, not \"%s\"",
-                                    optarg);
-            return FALSE;
-          }
-        break;
-      case 'd':
+    {
+      if (c == 'd')
         o->detach = TRUE;
-        break;
-      case OPT_KEEP:
+      else if (c == SV_OPT_KEEP)
         o->keep = TRUE;
-        break;
-      case OPT_IGNORED:
-        break;
-      default:
+      else if (!sv_cli_create_option (cmd, c, &o->create, status))
         return FALSE;
-      }
+      if (*status != -1)
+        return FALSE;
+    }
   return TRUE;
 }
 
@@ -93,13 +63,15 @@ sv_cmd_run (SvGlobal *g, int argc, char **argv)
   RunOptions o = { .create = { .root = g->root, .bundle = ".", .plugins_conf = g->plugins_conf,
                                .systemd_cgroup = g->systemd_cgroup, .console_sock_fd = -1 } };
   GError *error = NULL;
-  int status = 1, sp[2] = { -1, -1 };
+  int status = -1, sp[2] = { -1, -1 };
   sv_autofd master = -1;
   sigset_t set;
   pid_t pid;
 
-  if (!parse_run (cmd, argc, argv, &o, &status) || !sv_cli_need_args (cmd, argc, argv, 1, 1))
-    return status;
+  if (!parse_run (cmd, argc, argv, &o, &status))
+    return status < 0 ? 1 : status;
+  if (!sv_cli_need_args (cmd, argc, argv, 1, 1))
+    return 1;
   o.create.id = argv[optind];
   if (o.create.console_socket == NULL && !o.detach)
     sv_foreground_console_pair (sp);

@@ -54,6 +54,13 @@ assert_match '^error EROFS' "$(sed -n 1p <<<"$out")" "rootfs is read-only"
 assert_match '^tmpfs ro' "$(sed -n 3p <<<"$out")" "a masked directory is an empty read-only tmpfs"
 assert_match '^error EROFS' "$(sed -n 4p <<<"$out")" "read-only path"
 
+# A system container keeps /proc/sys writable (for its own namespaces' sysctls), even when the
+# spec lists it as read-only, as Docker's does.
+out=$(probe '.linux.readonlyPaths = ["/proc/sys"] | .process.capabilities.bounding += ["CAP_NET_ADMIN"]
+             | .process.capabilities.effective += ["CAP_NET_ADMIN"]
+             | .process.capabilities.permitted += ["CAP_NET_ADMIN"]' write /proc/sys/net/ipv4/ip_forward 1 sysctl-get net.ipv4.ip_forward)
+assert_eq $'ok\n1' "$out" "/proc/sys stays writable"
+
 # sysctl of the container's own namespaces.
 out=$(probe '.linux.sysctl = {"net.ipv4.ip_forward": "1", "kernel.shmmax": "123456"}' \
         sysctl-get net.ipv4.ip_forward sysctl-get kernel.shmmax)
