@@ -40,8 +40,8 @@ void sv_plugin_host_load_names (SvPluginHost *h, char *const names[SV_N_ROLES]);
 const char *sv_plugin_host_backend (SvPluginHost *h, SvRole role, gboolean spec_has_mappings);
 
 gboolean sv_plugin_host_probe (SvPluginHost *h, SvRole role, GError **error);
-/* Run @hook ("prepare" or "attach") of every role, in role order. @n_done: how many roles
- * have run prepare (for rollback). */
+/* Run the hook of every loaded plugin, in role order (prepare runs each plugin's probe
+ * first).  On failure, the caller rolls back with sv_plugin_host_release (every plugin). */
 gboolean sv_plugin_host_prepare (SvPluginHost *h, SvContainer *c, GError **error);
 gboolean sv_plugin_host_attach (SvPluginHost *h, SvContainer *c, GError **error);
 void sv_plugin_host_release (SvPluginHost *h, SvContainer *c);

@@ -265,6 +265,10 @@ write_conf nope none none
 assert_ok "$SV_RUNC" plugins
 assert_match "idmap +nope +spec without uid mappings +nope +[^ ]*/nope\.so +plugin \"nope\" is not installed" \
   "$SV_OUT" "table: a plugin that is not installed"
+write_conf wrong-role none none
+assert_ok env SYSVISOR_PLUGIN_DIR="$BUILD/tests/plugins" "$SV_RUNC" plugins --format json
+assert_eq 'plugin "wrong-role" fills the procfs role, not idmap' "$(jq -r '.[0].probe' <<<"$SV_OUT")" \
+  "json: a plugin of another role is reported, not probed"
 # the shipped default plugins.conf is understood
 assert_ok "$SV_RUNC" --plugins-conf "$SV_SRC_ROOT/data/plugins.conf" plugins --format json
 assert_eq "auto auto fuse-procfs" "$(jq -r '[.[:3][].configured] | join(" ")' <<<"$SV_OUT")" \

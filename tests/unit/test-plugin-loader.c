@@ -215,6 +215,30 @@ test_good_plugin_reports_errors (Fixture *f, gconstpointer data)
                    "no host-id; add \"host-id = <first host id>\" (e.g. 300000)");
 }
 
+/* A probe that fails without an error still gives the user a line. */
+static void
+test_silent_probe (Fixture *f, gconstpointer data)
+{
+  g_autoptr (SvPluginsConf) conf = NULL;
+  g_autoptr (SvPluginHost) h = NULL;
+  g_autoptr (SvContainer) c = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (!need_root ())
+    return;
+  g_free (install_plugin (f, "silent-probe", NULL));
+  conf = load_conf (f, "[sysvisor]\nidmap = silent-probe\nshift = none\nprocfs = none\n");
+  h = sv_plugin_host_new (conf, f->dir);
+  g_assert_true (sv_plugin_host_select (h, FALSE, &error));
+  g_assert_false (sv_plugin_host_probe (h, SV_ROLE_IDMAP, &error));
+  g_assert_cmpstr (error->message, ==,
+                   "plugin silent-probe cannot run on this host: failed without a reason");
+  g_clear_error (&error);
+  c = sv_container_new_from_state (&h->host, "c1", f->dir, f->dir, NULL, NULL, NULL);
+  g_assert_false (sv_plugin_host_prepare (h, c, &error));
+  g_assert_nonnull (error);
+}
+
 /* ---- the ABI ---- */
 
 static void
@@ -449,6 +473,7 @@ main (int argc, char **argv)
   ADD ("/plugin-loader/good-plugin-loads", test_good_plugin_loads);
   ADD ("/plugin-loader/good-plugin-runs-hooks-with-its-settings", test_good_plugin_runs_hooks);
   ADD ("/plugin-loader/plugin-error-names-plugin", test_good_plugin_reports_errors);
+  ADD ("/plugin-loader/probe-failing-silently-still-reports", test_silent_probe);
   ADD ("/plugin-loader/abi-major-newer-names-both-versions", test_abi_major_newer);
   ADD ("/plugin-loader/abi-minor-newer-names-both-versions", test_abi_minor_newer);
   ADD ("/plugin-loader/short-descriptor-refused", test_short_descriptor);

@@ -5,6 +5,7 @@
  *   BAD_ABI_MAJOR, BAD_ABI_MINOR, BAD_STRUCT_SIZE, BAD_ROLE   descriptor fields
  *   BAD_NO_ENTRY               export a misspelt entry symbol instead of sv_plugin_entry
  *   BAD_NULL_DESCRIPTOR        sv_plugin_entry () returns NULL
+ *   BAD_SILENT_PROBE           a probe that fails without saying why
  *
  * SPDX-License-Identifier: Apache-2.0
  */
@@ -35,6 +36,16 @@ bad_prepare (SvContainer *c, GError **error)
   return FALSE;
 }
 
+#ifdef BAD_SILENT_PROBE
+static gboolean
+bad_probe (SvHost *host, GError **error)
+{
+  return FALSE;
+}
+#else
+#define bad_probe NULL
+#endif
+
 G_GNUC_UNUSED static const SvPlugin descriptor = {
   .abi_major = BAD_ABI_MAJOR,
   .abi_minor = BAD_ABI_MINOR,
@@ -42,6 +53,7 @@ G_GNUC_UNUSED static const SvPlugin descriptor = {
   .name = BAD_NAME,
   .role = BAD_ROLE,
   .description = "a plugin the loader must refuse",
+  .probe = bad_probe,
   .prepare = bad_prepare,
 };
 
