@@ -358,5 +358,10 @@ assert_eq "" "$(ldd "$runc_bin" | grep -E 'idmap-|shiftfs|fuse-procfs|/plugins/'
   "sysvisor-runc loads no plugin .so at startup (ldd)"
 assert_eq "" "$(readelf -d "$runc_bin" | grep NEEDED | grep -E 'idmap|shiftfs|procfs|sysvisor' || true)" \
   "no plugin in sysvisor-runc's NEEDED"
+# What sysvisor-runc exports to plugins is exactly the accessors of sysvisor/plugin.h.
+assert_eq "$(grep -oE '\bsv_(host|container)_[a-z_]+ \(' "$SV_SRC_ROOT/core/include/sysvisor/plugin.h" \
+               | sed 's/ ($//' | sort -u)" \
+  "$(nm -D --defined-only "$runc_bin" | awk '$2 == "T" { print $3 }' | sort -u)" \
+  "sysvisor-runc exports the plugin API and nothing else"
 
 echo "plugins-combinations: ok ($N containers)"
