@@ -32,6 +32,30 @@ sv_loaded_plugin_free (SvLoadedPlugin *p)
 }
 
 /* A runtime running as root must not dlopen a file that someone else could replace. */
+/* Nor a file in a directory where someone else could swap it between check and load. */
+static gboolean
+check_dir_trust (const char *path, const char *name, GError **error)
+{
+  g_autofree char *real = realpath (path, NULL);
+  g_autofree char *dir = real != NULL ? g_path_get_dirname (real) : NULL;
+  struct stat st;
+
+  if (dir == NULL || stat (dir, &st) < 0)
+    {
+      sv_set_error_errno (error, errno, "plugin \"%s\": resolve %s", name, path);
+      return FALSE;
+    }
+  if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                   "plugin \"%s\": refusing to load %s: its directory %s must be owned by root "
+                   "and not writable by group or others (chown root:root and chmod 0755 it)",
+                   name, path, dir);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 check_file_trust (const char *dirs, const char *path, const char *name, GError **error)
 {
@@ -61,7 +85,7 @@ check_file_trust (const char *dirs, const char *path, const char *name, GError *
                    name, path);
       return FALSE;
     }
-  return TRUE;
+  return check_dir_trust (path, name, error);
 }
 
 static gboolean
