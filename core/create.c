@@ -193,6 +193,12 @@ create_state_dir (Create *x, GError **error)
     return FALSE;
   x->dir_created = TRUE;
   fill_state (x);
+  /* The cgroup is recorded before anything exists: a create killed from here on leaves a
+   * state that names it, so that delete removes it. */
+  x->cgroup = sv_cgroup_new (x->opts->id, x->spec->cgroups_path, x->opts->systemd_cgroup, error);
+  if (x->cgroup == NULL)
+    return FALSE;
+  x->state->cgroup = sv_cgroup_to_json (x->cgroup);
   return sv_state_save (x->opts->root, x->state, error);
 }
 
@@ -284,15 +290,8 @@ create_cgroup (Create *x, GError **error)
 {
   g_autoptr (JsonObject) resources = NULL;
 
-  x->cgroup = sv_cgroup_new (x->opts->id, x->spec->cgroups_path, x->opts->systemd_cgroup, error);
-  if (x->cgroup == NULL)
-    return FALSE;
-  /* Recorded before it exists: a create killed from here on leaves a state that names the
-   * cgroup, so that delete removes it. */
-  x->state->cgroup = sv_cgroup_to_json (x->cgroup);
-  if (!sv_state_save (x->opts->root, x->state, error)
-      || !sv_cgroup_create (x->cgroup, (uid_t) sv_container_root_uid (x->c),
-                            (gid_t) sv_container_root_gid (x->c), error))
+  if (!sv_cgroup_create (x->cgroup, (uid_t) sv_container_root_uid (x->c),
+                         (gid_t) sv_container_root_gid (x->c), error))
     return FALSE;
   x->cgroup_created = TRUE;
   resources = resources_with_devices (x->spec);
@@ -308,7 +307,7 @@ create_prepare (Create *x, GError **error)
   x->c = sv_container_new (&x->plugins->host, x->opts->id, x->spec);
   x->prepared = TRUE;
   return sv_plugin_host_prepare (x->plugins, x->c, error) && choose_mappings (x, error)
-         && create_cgroup (x, error) && sv_state_save (x->opts->root, x->state, error);
+         && create_cgroup (x, error);
 }
 
 static gboolean

@@ -19,7 +19,7 @@ add_strings (JsonBuilder *b, const char *name, const char *const *values)
 static void
 add_caps (JsonBuilder *b)
 {
-  static const char *const sets[] = { "bounding", "effective", "permitted", "ambient", NULL };
+  static const char *const sets[] = { "bounding", "effective", "permitted", NULL };
 
   json_builder_set_member_name (b, "capabilities");
   json_builder_begin_object (b);

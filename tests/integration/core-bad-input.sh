@@ -23,7 +23,7 @@ expect_refused() {
   assert_eq 1 "$(grep -c . <<<"$SV_OUT")" "exactly one line for: $*"
   assert_match "^sysvisor-runc: " "$SV_OUT" "the line names the program"
   sv_assert_nothing_left "$id" "$b"
-  assert_eq "" "$(sv_procs_in "$b/rootfs")" "no stray process"
+  assert_eq "" "$(sv_procs_of_uid "$SV_FALLBACK_UID")" "no stray process of the container's uid"
 }
 
 bad_spec() {   # bad_spec JQ-FILTER PATTERN

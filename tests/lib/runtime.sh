@@ -40,7 +40,11 @@ sv_core_bundle() {
 
 # sv_cgroup_dirs ID: the container's cgroup directories that exist on the host.
 sv_cgroup_dirs() {
-  find /sys/fs/cgroup -maxdepth 4 -type d -path "*/sysvisor/$1" 2>/dev/null
+  local d
+  for d in /sys/fs/cgroup/sysvisor/"$1" /sys/fs/cgroup/*/sysvisor/"$1"; do
+    [ -d "$d" ] && echo "$d"
+  done
+  return 0
 }
 
 # sv_assert_nothing_left ID [BUNDLE]
@@ -67,37 +71,7 @@ sv_rt_bg() {
     || sv_fail "sysvisor-runc $* failed: $(cat "$SV_TEST_TMP/bg.out")"
 }
 
-# sv_procs_in DIR: pids of processes whose root directory is DIR (a container's rootfs).
-sv_procs_in() {
-  local p r
-  for p in /proc/[0-9]*; do
-    r=$(readlink "$p/root" 2>/dev/null) || continue
-    [ "$r" = "$1" ] && echo "${p#/proc/}"
-  done
-  return 0
-}
-
-# sv_use_exclusive_ids [N_RANGES]: give idmap-exclusive a sysvisor entry of its own (temp
-# subuid/subgid files) for this test; appends the section to the current plugins.conf.
-sv_use_exclusive_ids() {
-  local n=${1:-64} start=2147483648
-  printf 'sysvisor:%s:%s\n' "$start" $((n * 65536)) >"$SV_TEST_TMP/subuid"
-  cp "$SV_TEST_TMP/subuid" "$SV_TEST_TMP/subgid"
-  printf '\n[idmap-exclusive]\nsubuid-file = %s\nsubgid-file = %s\n' \
-    "$SV_TEST_TMP/subuid" "$SV_TEST_TMP/subgid" >>"$SYSVISOR_PLUGINS_CONF"
-}
-
-# sv_runtime_wrapper: a script that runs $SV_RUNC with this test's plugins.conf, plugin path
-# and lib dir (dockerd calls runtimes without our environment).  Prints its path.
-sv_runtime_wrapper() {
-  local w=$SV_TEST_TMP/sysvisor-runc
-  cat >"$w" <<EOW
-#!/bin/sh
-export SYSVISOR_PLUGINS_CONF='$SYSVISOR_PLUGINS_CONF'
-export SYSVISOR_PLUGIN_DIR='${SYSVISOR_PLUGIN_DIR:-}'
-export SYSVISOR_LIB_DIR='$SYSVISOR_LIB_DIR'
-exec '$SV_RUNC' "\$@"
-EOW
-  chmod 755 "$w"
-  echo "$w"
+# sv_procs_of_uid UID: pids of the processes running as host uid UID (a container's range).
+sv_procs_of_uid() {
+  ps -e -o pid=,uid= | awk -v u="$1" '$2 == u { print $1 }'
 }
