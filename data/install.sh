@@ -2,14 +2,18 @@
 # install.sh: install Sysvisor on a Debian 12 host, from this source tree.
 #
 #   sudo ./data/install.sh [--no-deps] [--no-build] [--prefix DIR] [--default-runtime]
+#   sudo ./data/install.sh --docker-only [--default-runtime]   # only register with Docker
 #   sudo ./data/install.sh --deps-only      # only the packages needed to build and test
-#   sudo ./data/install.sh --uninstall      # undo all of it
+#   sudo ./data/install.sh --uninstall [--force] [--docker-only]   # undo all of it
 #
-# What it does: installs the build dependencies (apt-get), builds with meson and installs
-# sysvisor-runc, sysvisor-fs and the plugins; creates the `sysvisor` user and its subordinate
-# uid/gid range; writes /etc/sysvisor/plugins.conf if there is none; starts sysvisor-fs;
-# registers sysvisor-runc as a Docker runtime when Docker is installed; makes an example
-# bundle in /var/lib/sysvisor/example.
+# What it does: installs the build dependencies (apt-get), builds with meson (in build-install/)
+# and installs sysvisor-runc, sysvisor-fs, the plugins, the plugin SDK and the systemd units
+# (sysvisor.service, sysvisor-fs.service) under the prefix; creates the `sysvisor` user and its
+# subordinate uid/gid range; writes /etc/sysvisor/plugins.conf if there is none; starts
+# sysvisor-fs (through sysvisor.service when systemd runs the host, else directly; an upgrade
+# restarts it in place); registers sysvisor-runc in Docker's daemon.json and reloads dockerd;
+# makes an example bundle in /var/lib/sysvisor/example; runs `sysvisor-runc check`.
+# SYSVISOR_DOCKER_DAEMON_JSON names another daemon.json than /etc/docker/daemon.json.
 set -euo pipefail
 
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -17,11 +21,20 @@ PREFIX=/usr/local
 DEPS=1
 BUILD=1
 DEFAULT_RUNTIME=0
+DOCKER_ONLY=0
+FORCE=0
 ACTION=install
 SUBID_COUNT=268435456
 FS_MOUNTPOINT=/var/lib/sysvisorfs
+FS_LOG=/var/log/sysvisor-fs.log
+FS_RUN_DIR=/run/sysvisor-fs
 LIB_DIR=/var/lib/sysvisor
+STATE_ROOT=/run/sysvisor-runc
 DAEMON_JSON=${SYSVISOR_DOCKER_DAEMON_JSON:-/etc/docker/daemon.json}
+# What this installer made that uninstall must remove: "file PATH", "dir PATH" lines, and the
+# list of files meson installed.
+RECORD=$LIB_DIR/installer.record
+INSTALLED_FILES=$LIB_DIR/installed-files
 
 BUILD_PACKAGES=(meson ninja-build pkg-config gcc libglib2.0-dev libjson-glib-dev libseccomp-dev
                 libmount-dev libfuse3-dev)
@@ -33,7 +46,7 @@ say() { printf 'sysvisor-install: %s\n' "$*"; }
 die() { printf 'sysvisor-install: %s\n' "$*" >&2; exit 1; }
 
 usage() {
-  sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
   exit "${1:-0}"
 }
 
@@ -44,6 +57,8 @@ parse_args() {
       --no-build) BUILD=0 ;;
       --prefix) PREFIX=${2:?--prefix needs a directory}; shift ;;
       --default-runtime) DEFAULT_RUNTIME=1 ;;
+      --docker-only) DOCKER_ONLY=1 ;;
+      --force) FORCE=1 ;;
       --deps-only) ACTION=deps ;;
       --uninstall) ACTION=uninstall ;;
       -h|--help) usage 0 ;;
@@ -64,8 +79,21 @@ install_packages() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null
 }
 
+# ---- the record of what we made ----
+
+record() {   # record file|dir PATH
+  mkdir -p "$LIB_DIR"
+  chmod 700 "$LIB_DIR"
+  grep -qxF "$1 $2" "$RECORD" 2>/dev/null || echo "$1 $2" >>"$RECORD"
+}
+
+# Directories under $PREFIX, to learn which ones `meson install` makes.
+prefix_dirs() {
+  find "$PREFIX" -xdev -type d 2>/dev/null | sort
+}
+
 build_and_install() {
-  local build=$SRC/build-install
+  local build=$SRC/build-install before
   say "building in $build"
   if [ -d "$build" ]; then
     meson setup --reconfigure "$build" "$SRC" --prefix "$PREFIX" -Dbuildtype=release \
@@ -75,9 +103,23 @@ build_and_install() {
       -Dintegration_tests=false >/dev/null
   fi
   meson compile -C "$build" >/dev/null
+  before=$(mktemp)
+  prefix_dirs >"$before"
   meson install -C "$build" --quiet >/dev/null
+  mkdir -p "$LIB_DIR"
+  chmod 700 "$LIB_DIR"
+  grep -v '^#' "$build/meson-logs/install-log.txt" >"$INSTALLED_FILES.tmp"
+  sort -u "$INSTALLED_FILES.tmp" "$INSTALLED_FILES" 2>/dev/null >"$INSTALLED_FILES.new" || true
+  mv "$INSTALLED_FILES.new" "$INSTALLED_FILES"
+  rm -f "$INSTALLED_FILES.tmp"
+  local d
+  while read -r d; do record dir "$d"; done < <(prefix_dirs | comm -13 "$before" -)
+  rm -f "$before"
   ldconfig
+  say "installed under $PREFIX"
 }
+
+# ---- the sysvisor user and its ids ----
 
 # The first id past every existing subordinate range, rounded up to 65536.
 next_free_subid() {
@@ -90,12 +132,16 @@ next_free_subid() {
 }
 
 setup_user() {
-  local start
+  local start f
   if ! getent passwd sysvisor >/dev/null; then
     say "creating the system user sysvisor"
     useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin sysvisor
   fi
-  touch /etc/subuid /etc/subgid
+  for f in /etc/subuid /etc/subgid; do
+    [ -e "$f" ] && continue
+    touch "$f"
+    record file "$f"
+  done
   if ! grep -q '^sysvisor:' /etc/subuid || ! grep -q '^sysvisor:' /etc/subgid; then
     start=$(next_free_subid)
     (( start + SUBID_COUNT <= 4294967295 )) || die "no room for $SUBID_COUNT subordinate ids past $start"
@@ -115,64 +161,175 @@ setup_config() {
   fi
 }
 
+# ---- the daemons ----
+
 systemd_running() { [ -d /run/systemd/system ]; }
 
+unit_dir() { echo "$PREFIX/lib/systemd/system"; }
+
+# The pid of the sysvisor-fs that serves $FS_MOUNTPOINT (from its lock file), or nothing.
+fs_pid() {
+  local f pid
+  for f in "$FS_RUN_DIR"/sysvisor-fs-*.lock; do
+    [ -f "$f" ] && grep -qxF "mountpoint=$FS_MOUNTPOINT" "$f" || continue
+    pid=$(sed -n 's/^pid=//p' "$f")
+    [ -n "$pid" ] && [ -d "/proc/$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = sysvisor-fs ] && echo "$pid"
+  done
+  return 0
+}
+
+fs_mounted() {
+  awk -v mp="$FS_MOUNTPOINT" '$5 == mp && / - fuse\.sysvisor-fs / { found = 1 } END { exit !found }' \
+    /proc/self/mountinfo
+}
+
+# A prefix whose units systemd does not read (not /usr, /usr/local): link them into
+# /etc/systemd/system (disable removes the links).
+link_units() {
+  systemctl cat sysvisor.service >/dev/null 2>&1 && return 0
+  systemctl link "$(unit_dir)/sysvisor-fs.service" "$(unit_dir)/sysvisor.service" >/dev/null
+}
+
 start_daemons() {
-  if systemd_running && { [ -f /etc/systemd/system/sysvisor.service ] || [ -f "$PREFIX/lib/systemd/system/sysvisor.service" ]; }; then
+  if systemd_running && [ -f "$(unit_dir)/sysvisor.service" ]; then
     systemctl daemon-reload
-    systemctl enable --now sysvisor.service
-    say "sysvisor.service started"
+    link_units
+    if systemctl is-active -q sysvisor-fs.service; then
+      # never restart: a stop unmounts under the running containers
+      systemctl reload sysvisor.service
+      say "sysvisor.service reloaded (sysvisor-fs restarted in place)"
+    else
+      systemctl enable --now sysvisor.service
+      say "sysvisor.service enabled and started"
+    fi
     return
   fi
-  if grep -q " $FS_MOUNTPOINT fuse.sysvisor-fs " /proc/self/mountinfo; then
-    say "sysvisor-fs already serves $FS_MOUNTPOINT"
+  if [ -f "$(unit_dir)/sysvisor.service" ] && command -v systemctl >/dev/null; then
+    # for a later boot with systemd (works offline)
+    { link_units && systemctl enable sysvisor.service; } >/dev/null 2>&1 || true
+  fi
+  if fs_mounted && [ -n "$(fs_pid)" ]; then
+    if [ "$BUILD" = 1 ]; then
+      "$PREFIX/sbin/sysvisor-fs" --restart --mountpoint "$FS_MOUNTPOINT"
+      say "sysvisor-fs restarted in place on $FS_MOUNTPOINT (running containers keep their files)"
+    else
+      say "sysvisor-fs already serves $FS_MOUNTPOINT"
+    fi
     return
   fi
-  "$PREFIX/sbin/sysvisor-fs" --mountpoint "$FS_MOUNTPOINT" --log /var/log/sysvisor-fs.log
-  say "systemd is not running: started sysvisor-fs directly (log: /var/log/sysvisor-fs.log)"
+  "$PREFIX/sbin/sysvisor-fs" --mountpoint "$FS_MOUNTPOINT" --log "$FS_LOG"
+  say "systemd is not running this host: started sysvisor-fs directly on $FS_MOUNTPOINT (log: $FS_LOG); start it again after a reboot"
 }
 
 stop_daemons() {
-  if systemd_running && systemctl list-unit-files sysvisor.service >/dev/null 2>&1; then
-    systemctl disable --now sysvisor.service 2>/dev/null || true
+  local pid f
+  if command -v systemctl >/dev/null && [ -f "$(unit_dir)/sysvisor.service" ]; then
+    if systemd_running; then
+      systemctl disable --now sysvisor.service sysvisor-fs.service >/dev/null 2>&1 || true
+    else
+      systemctl disable sysvisor.service >/dev/null 2>&1 || true
+    fi
   fi
-  pkill -TERM -x sysvisor-fs 2>/dev/null || true
-  for _ in $(seq 50); do pgrep -x sysvisor-fs >/dev/null || break; sleep 0.1; done
-  umount -l "$FS_MOUNTPOINT" 2>/dev/null || true
+  # only the daemon of our mountpoint: other sysvisor-fs instances (tests) are not ours
+  pid=$(fs_pid)
+  if [ -n "$pid" ]; then
+    kill -TERM "$pid"
+    for _ in $(seq 100); do [ -d "/proc/$pid" ] || break; sleep 0.1; done
+    [ -d "/proc/$pid" ] && die "sysvisor-fs (pid $pid) does not stop"
+    say "stopped sysvisor-fs (pid $pid)"
+  fi
+  fs_mounted && umount -l "$FS_MOUNTPOINT"
+  for f in "$FS_RUN_DIR"/sysvisor-fs-*.lock; do
+    [ -f "$f" ] && grep -qxF "mountpoint=$FS_MOUNTPOINT" "$f" && rm -f "$f"
+  done
+  rmdir "$FS_RUN_DIR" 2>/dev/null || true
+}
+
+# ---- Docker ----
+
+# Pids of the dockerd processes whose configuration is $DAEMON_JSON (--config-file, else
+# /etc/docker/daemon.json).
+dockerd_pids() {
+  local want pid cfg arg prev
+  want=$(realpath -m "$DAEMON_JSON")
+  for pid in $(pgrep -x dockerd || true); do
+    cfg=/etc/docker/daemon.json prev=
+    while IFS= read -r -d '' arg; do
+      [ "$prev" = --config-file ] && cfg=$arg
+      case $arg in --config-file=*) cfg=${arg#*=} ;; esac
+      prev=$arg
+    done <"/proc/$pid/cmdline"
+    case $cfg in /*) ;; *) cfg=$(readlink "/proc/$pid/cwd")/$cfg ;; esac
+    [ "$(realpath -m "$cfg")" = "$want" ] && echo "$pid"
+  done
+  return 0
 }
 
 docker_reload() {
   local pid
-  pid=$(pgrep -xo dockerd || true)
-  if [ -n "$pid" ]; then
+  for pid in $(dockerd_pids); do
     kill -HUP "$pid"
-    say "dockerd reloaded"
+    say "dockerd (pid $pid) reloads $DAEMON_JSON"
+  done
+}
+
+# Write $DAEMON_JSON through jq FILTER (args after it), atomically, keeping its mode.
+edit_daemon_json() {
+  local target tmp
+  target=$(realpath -m "$DAEMON_JSON")
+  tmp=$(mktemp "$target.XXXXXX")
+  if ! jq "$@" "$target" >"$tmp"; then
+    rm -f "$tmp"
+    die "could not edit $DAEMON_JSON"
   fi
+  chmod --reference="$target" "$tmp"
+  mv "$tmp" "$target"
+}
+
+check_daemon_json() {
+  jq empty "$DAEMON_JSON" 2>/dev/null ||
+    die "$DAEMON_JSON is not valid JSON; fix it (dockerd cannot read it either), then run this again"
+  jq -e 'type == "object" and ((.runtimes // {}) | type == "object")' "$DAEMON_JSON" >/dev/null ||
+    die "$DAEMON_JSON must be a JSON object whose \"runtimes\" is an object; fix it, then run this again"
 }
 
 register_docker() {
+  local dir
   command -v dockerd >/dev/null || [ -e "$DAEMON_JSON" ] || return 0
-  mkdir -p "$(dirname "$DAEMON_JSON")"
+  dir=$(dirname "$DAEMON_JSON")
+  if [ ! -d "$dir" ]; then
+    mkdir -p "$dir"
+    record dir "$dir"
+  fi
+  if [ ! -e "$DAEMON_JSON" ]; then
+    echo '{}' >"$DAEMON_JSON"
+    record file "$DAEMON_JSON"
+  fi
   [ -s "$DAEMON_JSON" ] || echo '{}' >"$DAEMON_JSON"
-  jq empty "$DAEMON_JSON" 2>/dev/null || die "$DAEMON_JSON is not valid JSON; fix it, then run this again"
-  local filter='.runtimes["sysvisor-runc"] = {"path": $path}'
-  [ "$DEFAULT_RUNTIME" = 1 ] && filter="$filter | .[\"default-runtime\"] = \"sysvisor-runc\""
-  jq --arg path "$PREFIX/sbin/sysvisor-runc" "$filter" "$DAEMON_JSON" >"$DAEMON_JSON.tmp"
-  mv "$DAEMON_JSON.tmp" "$DAEMON_JSON"
-  say "registered sysvisor-runc in $DAEMON_JSON"
+  check_daemon_json
+  edit_daemon_json --arg path "$PREFIX/sbin/sysvisor-runc" --argjson dflt "$DEFAULT_RUNTIME" \
+    '.runtimes["sysvisor-runc"] = {"path": $path}
+     | if $dflt == 1 then .["default-runtime"] = "sysvisor-runc" else . end'
+  say "registered sysvisor-runc in $DAEMON_JSON$([ "$DEFAULT_RUNTIME" = 1 ] && echo ' as the default runtime')"
   docker_reload
 }
 
 unregister_docker() {
-  [ -e "$DAEMON_JSON" ] || return 0
-  jq 'del(.runtimes["sysvisor-runc"])
-      | if (.runtimes // {}) == {} then del(.runtimes) else . end
-      | if .["default-runtime"] == "sysvisor-runc" then del(.["default-runtime"]) else . end' \
-    "$DAEMON_JSON" >"$DAEMON_JSON.tmp"
-  mv "$DAEMON_JSON.tmp" "$DAEMON_JSON"
+  [ -s "$DAEMON_JSON" ] || return 0
+  if ! jq -e 'type == "object"' "$DAEMON_JSON" >/dev/null 2>&1; then
+    say "warning: $DAEMON_JSON is not a JSON object: remove sysvisor-runc from it by hand"
+    return 0
+  fi
+  jq -e '.runtimes["sysvisor-runc"] != null or .["default-runtime"] == "sysvisor-runc"' \
+    "$DAEMON_JSON" >/dev/null || return 0
+  edit_daemon_json 'del(.runtimes["sysvisor-runc"])
+      | if (.runtimes | type) == "object" and .runtimes == {} then del(.runtimes) else . end
+      | if .["default-runtime"] == "sysvisor-runc" then del(.["default-runtime"]) else . end'
   say "removed sysvisor-runc from $DAEMON_JSON"
   docker_reload
 }
+
+# ---- example bundle ----
 
 make_example() {
   local ex=$LIB_DIR/example applet
@@ -190,32 +347,92 @@ make_example() {
   say "example bundle: $ex (busybox)"
 }
 
+run_check() {
+  local rc=0
+  say "sysvisor-runc check:"
+  "$PREFIX/sbin/sysvisor-runc" check | sed 's/^/    /' || rc=$?
+  [ "$rc" = 0 ] && return 0
+  die "installed, but this host fails a check above; see its fix"
+}
+
 do_install() {
   [ "$DEPS" = 1 ] && install_packages "${BUILD_PACKAGES[@]}" "${RUNTIME_PACKAGES[@]}"
+  if [ "$DOCKER_ONLY" = 1 ]; then
+    register_docker
+    return
+  fi
   [ "$BUILD" = 1 ] && build_and_install
   setup_user
   setup_config
   start_daemons
   register_docker
   make_example
+  run_check
   say "done: try  sysvisor-runc run --bundle $LIB_DIR/example my_syscontainer"
+  say "containerd and Kubernetes (CRI-O): see docs/kubernetes.md"
+}
+
+# Containers that still need what uninstall removes (their id ranges, sysvisor-fs).
+refuse_if_in_use() {
+  local ids="" held=0
+  [ "$FORCE" = 1 ] && return 0
+  [ -x "$PREFIX/sbin/sysvisor-runc" ] && ids=$("$PREFIX/sbin/sysvisor-runc" --root "$STATE_ROOT" list -q 2>/dev/null || true)
+  [ -f "$LIB_DIR/idmap-exclusive.json" ] && held=$(jq '.ranges | length' "$LIB_DIR/idmap-exclusive.json" 2>/dev/null || echo 0)
+  if [ -n "$ids" ] || [ "$held" != 0 ]; then
+    die "containers still exist (${ids:+$(echo $ids) in $STATE_ROOT; }$held hold id ranges in $LIB_DIR/idmap-exclusive.json): delete them first (sysvisor-runc delete -f ID, docker rm -f ...), or uninstall with --force"
+  fi
+}
+
+remove_installed_files() {
+  local build=$SRC/build-install f
+  {
+    cat "$INSTALLED_FILES" 2>/dev/null || true
+    grep -v '^#' "$build/meson-logs/install-log.txt" 2>/dev/null || true
+    # an install made before these lists were kept
+    printf '%s\n' "$PREFIX/sbin/sysvisor-runc" "$PREFIX/sbin/sysvisor-fs" \
+      "$(unit_dir)/sysvisor.service" "$(unit_dir)/sysvisor-fs.service" \
+      "$(unit_dir)/sysvisor.service.wants/sysvisor-fs.service" \
+      "$PREFIX"/lib/*/pkgconfig/sysvisor-plugin.pc
+  } | sort -u | while read -r f; do
+    [ -n "$f" ] && rm -f "$f"
+  done
+  rm -rf "$PREFIX/lib/"*/sysvisor "$PREFIX/share/sysvisor" "$PREFIX/include/sysvisor"
+  rmdir "$(unit_dir)/sysvisor.service.wants" 2>/dev/null || true
+}
+
+# Files and directories this installer made outside the prefix's files (the record).
+remove_recorded() {
+  local kind path
+  [ -f "$RECORD" ] || return 0
+  while read -r kind path; do
+    # a file we made (daemon.json, /etc/subuid) goes only if nothing but ours was in it
+    if [ "$kind" = file ] && { [ ! -s "$path" ] || [ "$(jq -c . "$path" 2>/dev/null)" = '{}' ]; }; then
+      rm -f "$path"
+    fi
+  done <"$RECORD"
+  # directories deepest first, and only when empty
+  awk '$1 == "dir" { sub(/^dir /, ""); print length($0) " " $0 }' "$RECORD" | sort -rn |
+    cut -d' ' -f2- | while read -r path; do rmdir "$path" 2>/dev/null || true; done
 }
 
 do_uninstall() {
-  local build=$SRC/build-install f
+  if [ "$DOCKER_ONLY" = 1 ]; then
+    unregister_docker
+    return
+  fi
+  refuse_if_in_use
   stop_daemons
   unregister_docker
-  if [ -f "$build/meson-logs/install-log.txt" ]; then
-    while read -r f; do
-      case $f in "#"*) continue ;; esac
-      rm -f "$f"
-    done <"$build/meson-logs/install-log.txt"
-  fi
-  rm -rf "$PREFIX/lib/"*/sysvisor "$PREFIX/share/sysvisor" "$PREFIX/include/sysvisor" \
-    /etc/sysvisor "$LIB_DIR"
-  rmdir "$FS_MOUNTPOINT" 2>/dev/null || true
-  sed -i '/^sysvisor:/d' /etc/subuid /etc/subgid
-  getent passwd sysvisor >/dev/null && userdel sysvisor
+  remove_installed_files
+  remove_recorded
+  rm -rf /etc/sysvisor "$LIB_DIR"
+  rm -f "$FS_LOG"
+  rmdir "$FS_MOUNTPOINT" "$STATE_ROOT" 2>/dev/null || true
+  sed -i '/^sysvisor:/d' /etc/subuid /etc/subgid 2>/dev/null || true
+  if getent passwd sysvisor >/dev/null; then userdel sysvisor; fi
+  if getent group sysvisor >/dev/null; then groupdel sysvisor; fi
+  if systemd_running; then systemctl daemon-reload; fi
+  ldconfig
   say "uninstalled"
 }
 

@@ -58,3 +58,4 @@ int sv_cmd_resume (SvGlobal *g, int argc, char **argv);
 int sv_cmd_update (SvGlobal *g, int argc, char **argv);
 int sv_cmd_events (SvGlobal *g, int argc, char **argv);
 int sv_cmd_features (SvGlobal *g, int argc, char **argv);
+int sv_cmd_check (SvGlobal *g, int argc, char **argv);

@@ -94,6 +94,11 @@ static const SvCommand commands[] = {
     sv_cmd_events, TRUE },
   { "features", "", "print what this runtime supports (OCI features JSON)", "",
     sv_cmd_features, FALSE },
+  { "check", "[command options]",
+    "check that this host can run system containers, and how it is set up",
+    "  --format, -f text|json  one line per check (default), or a JSON array of\n"
+    "                          {name, status, detail, fix}; exits 1 when a check fails\n",
+    sv_cmd_check, FALSE },
 };
 
 const SvCommand *

@@ -1,0 +1,31 @@
+/* host-check.h: `sysvisor-runc check`: can this host run system containers, and how is it set
+ * up?  One result per check: the kernel, user namespaces, ID-mapped mounts and overlays on the
+ * filesystems that hold container files, FUSE and sysvisor-fs, cgroups, the plugins,
+ * the sysvisor user's subordinate ids, Docker's runtime registration and userns-remap. */
+#pragma once
+
+#include "plugins-conf.h"
+
+#include <glib.h>
+
+typedef enum
+{
+  SV_CHECK_OK,
+  SV_CHECK_WARN, /* works, but something is missing or not recommended */
+  SV_CHECK_FAIL, /* system containers will not run (or not as configured) */
+} SvCheckStatus;
+
+typedef struct
+{
+  const char *name; /* "kernel", "user namespaces", ... (static) */
+  SvCheckStatus status;
+  char *detail;     /* what was found */
+  char *fix;        /* what to do about it (NULL when ok) */
+} SvCheckResult;
+
+/* Docker's daemon.json: $SYSVISOR_DOCKER_DAEMON_JSON, else /etc/docker/daemon.json. */
+const char *sv_host_check_daemon_json_path (void);
+/* Run every check.  @plugins_conf_path: the plugins.conf to read (a missing file means the
+ * defaults).  Returns the results (SvCheckResult *, in order; free with g_ptr_array_unref). */
+GPtrArray *sv_host_check_run (const char *plugins_conf_path);
+const char *sv_check_status_name (SvCheckStatus status);
