@@ -4,7 +4,8 @@
 #   ctr run --runtime io.containerd.runc.v2 --runc-binary sysvisor-runc IMAGE ID CMD
 # The container gets an exclusive uid range (not the identity map), its root owns the image's
 # files (containerd's overlay rootfs is shifted), exit codes come back, a detached task takes
-# an exec and a kill, and deleting it frees its range.
+# an exec and a kill, and deleting it frees its range.  And containerd reads the CRI runtime
+# block of docs/kubernetes.md as a runtime named sysvisor that runs sysvisor-runc.
 set -euo pipefail
 . "$(dirname "$0")/../lib/common.sh"
 . "$SV_LIB_DIR/runtime.sh"
@@ -29,6 +30,17 @@ export SYSVISOR_LIB_DIR='$SYSVISOR_LIB_DIR'
 exec '$SV_RUNC' "\$@"
 EOF
 chmod 755 "$wrapper"
+
+# docs/kubernetes.md's CRI block, as containerd parses it
+doc=$SV_SRC_ROOT/docs/kubernetes.md
+awk '/<!-- containerd-config -->/ { on = 1; next } on && /^```toml/ { inblock = 1; next }
+     inblock && /^```/ { exit } inblock { print }' "$doc" >"$SV_TEST_TMP/cri.toml"
+grep -q BinaryName "$SV_TEST_TMP/cri.toml" || sv_fail "no containerd CRI block found in $doc"
+assert_ok containerd --config "$SV_TEST_TMP/cri.toml" config dump
+dump=$SV_OUT
+assert_match 'containerd\.runtimes\.sysvisor\]' "$dump" "containerd knows a runtime named sysvisor"
+assert_match 'runtime_type = "io\.containerd\.runc\.v2"' "$dump" "it uses the runc v2 shim"
+assert_match 'BinaryName = "/usr/local/sbin/sysvisor-runc"' "$dump" "the shim runs sysvisor-runc"
 
 sv_containerd_start || sv_skip "containerd cannot start here"
 sv_containerd_import_busybox || sv_fail "cannot import the busybox image into containerd"
