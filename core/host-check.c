@@ -200,22 +200,25 @@ check_idmap_path (Ctx *x, const char *name, const char *what, const char *path,
   g_autofree char *canon = g_canonicalize_filename (path, "/");
   g_autofree char *dir = sv_probe_nearest_existing (canon);
   g_autofree char *fstype = sv_probe_fstype (dir);
+  gboolean exists = strcmp (dir, canon) == 0;
+  const char *comma = exists ? "" : ",";
   g_autofree char *where = NULL;
   g_autoptr (GError) error = NULL;
 
-  if (strcmp (dir, canon) == 0)
+  if (exists)
     where = g_strdup_printf ("%s %s (%s)", what, dir, fstype);
   else
-    where = g_strdup_printf ("%s %s does not exist yet; %s (%s), which will hold it,", what,
+    where = g_strdup_printf ("%s %s does not exist yet; %s (%s), which will hold it", what,
                              canon, dir, fstype);
   if (x->userns < 0)
     add (x, name, if_bad, g_strdup_printf ("%s: not probed (no user namespace)", where),
          g_strdup ("make user namespaces work (see above)"));
   else if (!sv_probe_idmap_mount (dir, x->userns, &error))
-    add (x, name, if_bad, g_strdup_printf ("%s cannot be ID-mapped: %s", where, error->message),
+    add (x, name, if_bad,
+         g_strdup_printf ("%s%s cannot be ID-mapped: %s", where, comma, error->message),
          idmap_fix (error, canon));
   else
-    add (x, name, SV_CHECK_OK, g_strdup_printf ("%s can be ID-mapped", where), NULL);
+    add (x, name, SV_CHECK_OK, g_strdup_printf ("%s%s can be ID-mapped", where, comma), NULL);
 }
 
 static char *

@@ -24,7 +24,7 @@ static gboolean
 write_map (pid_t pid, const char *file, GError **error)
 {
   g_autofree char *path = g_strdup_printf ("/proc/%d/%s", (int) pid, file);
-  g_autofree char *map = g_strdup_printf ("0 %d 1\n", SV_PROBE_MAPPED_ID);
+  g_autofree char *map = g_strdup_printf ("0 %d 1", SV_PROBE_MAPPED_ID);
 
   if (!sv_write_existing_file (path, map, error))
     {

@@ -21,7 +21,7 @@ print_text (GPtrArray *results)
   for (guint i = 0; i < results->len; i++)
     {
       SvCheckResult *r = results->pdata[i];
-      printf ("%-4s  %s: %s", sv_check_status_name (r->status), r->name, r->detail);
+      printf ("%s  %s: %s", sv_check_status_name (r->status), r->name, r->detail);
       if (r->fix != NULL)
         printf ("; fix: %s", r->fix);
       printf ("\n");

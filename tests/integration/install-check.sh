@@ -1,0 +1,172 @@
+#!/bin/bash
+# install-check: `sysvisor-runc check` (the built binary, nothing installed) reads what it is
+# pointed at through SYSVISOR_PLUGINS_CONF, SYSVISOR_LIB_DIR and SYSVISOR_DOCKER_DAEMON_JSON,
+# and reports each case right: one `ok|warn|fail  NAME: DETAIL[; fix: FIX]` line per check,
+# the same as a JSON array of {name,status,detail,fix}, exit 1 only when a check fails.
+# Cases: a good setup, Docker registration missing / pointing nowhere / unreadable, userns-remap
+# on (and idmap = exclusive against it), the subordinate id capacity (ranges held, full, no
+# entry), sysvisor-fs not running, a bad plugins.conf, a lib dir that cannot be ID-mapped,
+# not root, a bad --format.
+set -euo pipefail
+. "$(dirname "$0")/../lib/common.sh"
+sv_require_root
+sv_require_runtime
+sv_require_cmd jq setpriv
+
+T=$SV_TEST_TMP
+export SYSVISOR_LIB_DIR=$T/lib SYSVISOR_PLUGINS_CONF=$T/plugins.conf
+export SYSVISOR_DOCKER_DAEMON_JSON=$T/daemon.json
+mkdir -m 700 "$SYSVISOR_LIB_DIR"
+fake_runtime=$T/bin/sysvisor-runc
+mkdir -p "$T/bin"
+printf '#!/bin/sh\nexit 0\n' >"$fake_runtime"
+chmod 755 "$fake_runtime"
+
+# plugins.conf [EXTRA-LINES...]: idmap auto, shift auto, procfs none, ids from $T/subuid
+conf() {
+  {
+    printf '[sysvisor]\nidmap = %s\nshift = auto\nprocfs = %s\n' "${IDMAP:-auto}" "${PROCFS:-none}"
+    printf '[idmap-exclusive]\nsubuid-file = %s\nsubgid-file = %s\n' "$T/subuid" "$T/subgid"
+    local l
+    for l in "$@"; do printf '%s\n' "$l"; done
+  } >"$SYSVISOR_PLUGINS_CONF"
+}
+subids() {   # subids LINE: the same line in both files
+  printf '%s\n' "$1" >"$T/subuid"
+  printf '%s\n' "$1" >"$T/subgid"
+}
+table() {    # table N: N held ranges
+  local i
+  {
+    printf '{"version": 1, "ranges": ['
+    for ((i = 0; i < $1; i++)); do
+      printf '%s{"start": %d, "size": 65536, "stateRoot": "/run/x", "id": "c%d", "created": "2026-01-01T00:00:00Z"}' \
+        "$([ "$i" -gt 0 ] && echo ,)" $((2147483648 + i * 65536)) "$i"
+    done
+    printf ']}\n'
+  } >"$SYSVISOR_LIB_DIR/idmap-exclusive.json"
+}
+registered() { jq -n --arg p "$fake_runtime" '{runtimes: {"sysvisor-runc": {path: $p}}}' >"$SYSVISOR_DOCKER_DAEMON_JSON"; }
+
+# check [ARGS...]: run it; SV_RC its status, SV_OUT its output
+check() {
+  SV_RC=0
+  SV_OUT=$("$SV_RUNC" check "$@" 2>&1) || SV_RC=$?
+}
+line() { grep -E "^(ok|warn|fail)  $1: " <<<"$SV_OUT" || true; }
+expect() {   # expect STATUS NAME [REGEX]
+  local l
+  l=$(line "$2")
+  [ -n "$l" ] || sv_fail "no '$2' line in: $SV_OUT"
+  assert_match "^$1  " "$l" "status of '$2'"
+  [ -z "${3:-}" ] || assert_match "$3" "$l" "detail of '$2'"
+}
+
+# ---- a good setup: every line ok, exit 0, JSON the same
+conf; subids sysvisor:2147483648:196608; table 1; registered
+check
+assert_eq 0 "$SV_RC" "check passes: $SV_OUT"
+n=$(grep -cE '^(ok|warn|fail)  [^ :][^:]*: .+' <<<"$SV_OUT")
+assert_eq "$(wc -l <<<"$SV_OUT")" "$n" "every line is 'STATUS  NAME: DETAIL'"
+assert_eq 0 "$(grep -cvE '^ok  ' <<<"$SV_OUT" || true)" "all ok: $SV_OUT"
+for name in root plugins.conf kernel "user namespaces" "id-mapped mounts: sysvisor" \
+            "id-mapped mounts: docker" "overlay on id-mapped layers" fuse sysvisor-fs cgroups \
+            plugins "subordinate ids" "docker runtime" "docker userns-remap"; do
+  [ -n "$(line "$name")" ] || sv_fail "no '$name' line: $SV_OUT"
+done
+expect ok "subordinate ids" "room for 3 containers of 65536 ids; 1 held .*, 2 free"
+expect ok "docker runtime" "runtimes.sysvisor-runc = $fake_runtime"
+expect ok "docker userns-remap" "disabled .*idmap-exclusive .*shiftfs"
+expect ok "overlay on id-mapped layers" "mounts and shows their files with shifted owners"
+assert_eq "" "$(ls -A "$SYSVISOR_LIB_DIR" | grep -v idmap-exclusive.json || true)" \
+  "the overlay probe leaves nothing in the lib dir"
+text=$SV_OUT
+check --format json
+assert_eq 0 "$SV_RC" "check --format json passes"
+assert_eq "$n" "$(jq length <<<"$SV_OUT")" "one JSON element per line"
+assert_eq true "$(jq 'all(.[]; (keys == ["detail","fix","name","status"]) and .fix == null and .status == "ok")' <<<"$SV_OUT")" \
+  "elements are {name,status,detail,fix}"
+assert_eq "$text" "$(jq -r '.[] | "\(.status)  \(.name): \(.detail)"' <<<"$SV_OUT")" "JSON and text agree"
+
+# ---- Docker
+rm -f "$SYSVISOR_DOCKER_DAEMON_JSON"
+check
+if command -v dockerd >/dev/null || [ -x /usr/sbin/dockerd ] || [ -x /usr/bin/dockerd ]; then
+  expect warn "docker runtime" "does not exist.*; fix: run ./data/install.sh --docker-only"
+else
+  expect ok "docker runtime" "Docker is not installed"
+fi
+assert_eq 0 "$SV_RC" "a warning is not a failure"
+echo '{"log-level": "warn"}' >"$SYSVISOR_DOCKER_DAEMON_JSON"
+check
+expect warn "docker runtime" "has no runtimes.sysvisor-runc"
+assert_eq 0 "$SV_RC" "unregistered: a warning"
+echo '{"runtimes": {"sysvisor-runc": {"path": "/nonexistent/sysvisor-runc"}}}' >"$SYSVISOR_DOCKER_DAEMON_JSON"
+check
+expect fail "docker runtime" '"/nonexistent/sysvisor-runc", not an executable file; fix: set it to'
+assert_eq 1 "$SV_RC" "a registration pointing nowhere fails"
+echo '{"runtimes": ' >"$SYSVISOR_DOCKER_DAEMON_JSON"
+check
+expect fail "docker runtime" "not valid JSON"
+assert_eq 1 "$SV_RC" "an unreadable daemon.json fails"
+jq -n --arg p "$fake_runtime" '{runtimes: {"sysvisor-runc": {path: $p}}, "default-runtime": "sysvisor-runc", "userns-remap": "default", "data-root": "/nonexistent-docker-root"}' \
+  >"$SYSVISOR_DOCKER_DAEMON_JSON"
+check
+assert_eq 0 "$SV_RC" "remap on, default runtime: $SV_OUT"
+expect ok "docker runtime" "default runtime: sysvisor-runc"
+expect ok "docker userns-remap" 'enabled \("default"\).*idmap-dockerremap .*no shifting'
+expect ok "id-mapped mounts: docker" "/nonexistent-docker-root does not exist yet; / \("
+IDMAP=exclusive conf
+check
+expect warn "docker userns-remap" "idmap = exclusive in plugins.conf replaces Docker's mappings"
+conf; registered
+
+# ---- subordinate ids: full, no entry, inconsistent
+table 3
+check
+expect fail "subordinate ids" "room for 3 containers .* 3 held .*, 0 free; fix: delete containers"
+assert_eq 1 "$SV_RC" "no free range fails"
+table 0
+subids someoneelse:300000:65536
+check
+expect fail "subordinate ids" "user sysvisor has no entry in $T/subuid.*fix: .*add the line sysvisor:393216:268435456 to both"
+printf 'sysvisor:2147483648:196608\n' >"$T/subuid"
+printf 'sysvisor:2147483648:131072\n' >"$T/subgid"
+check
+expect fail "subordinate ids"
+assert_eq 1 "$SV_RC" "unequal subuid and subgid entries fail"
+subids sysvisor:2147483648:196608
+IDMAP=dockerremap conf
+check
+expect ok "subordinate ids" "idmap = dockerremap in plugins.conf: no exclusive ranges are used"
+
+# ---- sysvisor-fs not running at the configured mountpoint
+PROCFS=fuse-procfs conf '[fuse-procfs]' "mountpoint = $T/no-fs"
+check
+expect fail "sysvisor-fs" "no sysvisor-fs mount on $T/no-fs"
+assert_eq 1 "$SV_RC" "sysvisor-fs down fails"
+
+# ---- a bad plugins.conf: named, and the rest still checked with the defaults
+printf '[sysvisor]\nidmpa = auto\n' >"$SYSVISOR_PLUGINS_CONF"
+check
+expect fail "plugins.conf" "$SYSVISOR_PLUGINS_CONF:2: unknown role \"idmpa\""
+[ -n "$(line kernel)" ] || sv_fail "a bad plugins.conf stops the other checks: $SV_OUT"
+printf '[sysvisor]\nidmap = bogus\nprocfs = none\n' >"$SYSVISOR_PLUGINS_CONF"
+check
+expect fail plugins 'plugin "bogus" is not installed.*; fix: reinstall Sysvisor'
+conf
+
+# ---- a lib dir that cannot be ID-mapped (sysfs)
+SYSVISOR_LIB_DIR=/sys/kernel check
+expect fail "id-mapped mounts: sysvisor" "/sys/kernel \(sysfs\) cannot be ID-mapped.*; fix: "
+expect fail "overlay on id-mapped layers"
+
+# ---- not root; a bad --format
+SV_RC=0
+SV_OUT=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$SV_RUNC" check 2>&1) || SV_RC=$?
+expect fail root "running as uid 65534"
+assert_eq 1 "$SV_RC" "not root fails"
+check --format yaml
+assert_eq 1 "$SV_RC" "a bad --format is refused"
+assert_match 'unknown --format "yaml"' "$SV_OUT"
+sv_log "ok: sysvisor-runc check reports every case"
