@@ -75,3 +75,28 @@ sv_rt_bg() {
 sv_procs_of_uid() {
   ps -e -o pid=,uid= | awk -v u="$1" '$2 == u { print $1 }'
 }
+
+# sv_use_exclusive_ids [N_RANGES]: give idmap-exclusive a sysvisor entry of its own (temp
+# subuid/subgid files) for this test; appends the section to the current plugins.conf.
+sv_use_exclusive_ids() {
+  local n=${1:-64} start=2147483648
+  printf 'sysvisor:%s:%s\n' "$start" $((n * 65536)) >"$SV_TEST_TMP/subuid"
+  cp "$SV_TEST_TMP/subuid" "$SV_TEST_TMP/subgid"
+  printf '\n[idmap-exclusive]\nsubuid-file = %s\nsubgid-file = %s\n' \
+    "$SV_TEST_TMP/subuid" "$SV_TEST_TMP/subgid" >>"$SYSVISOR_PLUGINS_CONF"
+}
+
+# sv_runtime_wrapper: a script that runs $SV_RUNC with this test's plugins.conf, plugin path
+# and lib dir (dockerd calls runtimes without our environment).  Prints its path.
+sv_runtime_wrapper() {
+  local w=$SV_TEST_TMP/sysvisor-runc
+  cat >"$w" <<EOW
+#!/bin/sh
+export SYSVISOR_PLUGINS_CONF='$SYSVISOR_PLUGINS_CONF'
+export SYSVISOR_PLUGIN_DIR='${SYSVISOR_PLUGIN_DIR:-}'
+export SYSVISOR_LIB_DIR='$SYSVISOR_LIB_DIR'
+exec '$SV_RUNC' "\$@"
+EOW
+  chmod 755 "$w"
+  echo "$w"
+}
