@@ -265,11 +265,42 @@ dockerd_pids() {
   return 0
 }
 
+# The unix socket a dockerd listens on (its -H/--host flags, else the default).
+dockerd_socket() {
+  local arg prev= sock=
+  while IFS= read -r -d '' arg; do
+    case $prev in -H|--host) [[ $arg == unix://* ]] && sock=${arg#unix://} ;; esac
+    case $arg in -H=unix://*|--host=unix://*) sock=${arg#*=unix://} ;; esac
+    prev=$arg
+  done <"/proc/$1/cmdline"
+  echo "${sock:-/var/run/docker.sock}"
+}
+
+# dockerd_shows PID JQ-TEST: wait (10 s) until the daemon's {"default": DefaultRuntime,
+# "runtimes": Runtimes} passes JQ-TEST.
+dockerd_shows() {
+  local sock
+  command -v docker >/dev/null || return 1
+  sock=$(dockerd_socket "$1")
+  for _ in $(seq 40); do
+    docker -H "unix://$sock" info --format '{"default": {{json .DefaultRuntime}}, "runtimes": {{json .Runtimes}}}' 2>/dev/null |
+      jq -e "$2" >/dev/null 2>&1 && return 0
+    sleep 0.25
+  done
+  return 1
+}
+
+# docker_reload JQ-TEST: SIGHUP every dockerd that reads $DAEMON_JSON (dockerd 20.10 reloads
+# runtimes and default-runtime) and wait until it shows the change.
 docker_reload() {
   local pid
   for pid in $(dockerd_pids); do
     kill -HUP "$pid"
-    say "dockerd (pid $pid) reloads $DAEMON_JSON"
+    if dockerd_shows "$pid" "$1"; then
+      say "dockerd (pid $pid) reloaded $DAEMON_JSON"
+    else
+      say "warning: dockerd (pid $pid) does not show the change after SIGHUP; restart it (systemctl restart docker)"
+    fi
   done
 }
 
@@ -311,7 +342,11 @@ register_docker() {
     '.runtimes["sysvisor-runc"] = {"path": $path}
      | if $dflt == 1 then .["default-runtime"] = "sysvisor-runc" else . end'
   say "registered sysvisor-runc in $DAEMON_JSON$([ "$DEFAULT_RUNTIME" = 1 ] && echo ' as the default runtime')"
-  docker_reload
+  if [ "$DEFAULT_RUNTIME" = 1 ]; then
+    docker_reload '(.runtimes | has("sysvisor-runc")) and .default == "sysvisor-runc"'
+  else
+    docker_reload '.runtimes | has("sysvisor-runc")'
+  fi
 }
 
 unregister_docker() {
@@ -322,11 +357,21 @@ unregister_docker() {
   fi
   jq -e '.runtimes["sysvisor-runc"] != null or .["default-runtime"] == "sysvisor-runc"' \
     "$DAEMON_JSON" >/dev/null || return 0
-  edit_daemon_json 'del(.runtimes["sysvisor-runc"])
+  local was_default
+  was_default=$(jq '.["default-runtime"] == "sysvisor-runc"' "$DAEMON_JSON")
+  # dockerd's reload leaves a setting that is no longer in the file as it was: first say
+  # "runtimes": {} and "default-runtime": "runc" to the daemons that read the file...
+  if [ -n "$(dockerd_pids)" ]; then
+    edit_daemon_json 'del(.runtimes["sysvisor-runc"])
+        | if .["default-runtime"] == "sysvisor-runc" then .["default-runtime"] = "runc" else . end'
+    docker_reload '(.runtimes | has("sysvisor-runc") | not) and .default != "sysvisor-runc"'
+  fi
+  # ... then leave the file as it was before the install
+  edit_daemon_json --argjson was_default "$was_default" 'del(.runtimes["sysvisor-runc"])
       | if (.runtimes | type) == "object" and .runtimes == {} then del(.runtimes) else . end
-      | if .["default-runtime"] == "sysvisor-runc" then del(.["default-runtime"]) else . end'
+      | if .["default-runtime"] == "sysvisor-runc" or ($was_default and .["default-runtime"] == "runc")
+        then del(.["default-runtime"]) else . end'
   say "removed sysvisor-runc from $DAEMON_JSON"
-  docker_reload
 }
 
 # ---- example bundle ----
@@ -384,7 +429,8 @@ refuse_if_in_use() {
 }
 
 remove_installed_files() {
-  local build=$SRC/build-install f
+  local build=$SRC/build-install f list
+  list=$(mktemp)
   {
     cat "$INSTALLED_FILES" 2>/dev/null || true
     grep -v '^#' "$build/meson-logs/install-log.txt" 2>/dev/null || true
@@ -393,9 +439,15 @@ remove_installed_files() {
       "$(unit_dir)/sysvisor.service" "$(unit_dir)/sysvisor-fs.service" \
       "$(unit_dir)/sysvisor.service.wants/sysvisor-fs.service" \
       "$PREFIX"/lib/*/pkgconfig/sysvisor-plugin.pc
-  } | sort -u | while read -r f; do
-    [ -n "$f" ] && rm -f "$f"
+  } | sort -u >"$list"
+  # files first; then the directories meson made (its log names them), deepest first, if empty
+  while read -r f; do
+    if [ -n "$f" ] && { [ -L "$f" ] || [ ! -d "$f" ]; }; then rm -f "$f"; fi
+  done <"$list"
+  awk '{ print length($0) " " $0 }' "$list" | sort -rn | cut -d' ' -f2- | while read -r f; do
+    if [ -d "$f" ] && [ ! -L "$f" ]; then rmdir "$f" 2>/dev/null || true; fi
   done
+  rm -f "$list"
   rm -rf "$PREFIX/lib/"*/sysvisor "$PREFIX/share/sysvisor" "$PREFIX/include/sysvisor"
   rmdir "$(unit_dir)/sysvisor.service.wants" 2>/dev/null || true
 }
