@@ -3,6 +3,7 @@
 #pragma once
 
 #include "cgroups.h"
+#include "cli.h"
 #include "state.h"
 
 #include <glib.h>
@@ -19,3 +20,7 @@ SvCgroup *sv_cli_container_cgroup (const char *root, const char *id, const char 
 /* Check @id, then take the container's state lock (so that pause, resume and update of one
  * container do not interleave).  The fd to close, or -1 with @error set. */
 int sv_cli_lock_container (const char *root, const char *id, GError **error);
+
+/* pause and resume: freeze (@frozen) or thaw the container named by the command's argument.
+ * Returns the exit status. */
+int sv_cli_set_frozen (SvGlobal *g, const char *name, gboolean frozen, int argc, char **argv);
