@@ -28,6 +28,8 @@ set -euo pipefail
 . "$(dirname "$0")/containerd-lib.sh"
 sv_require_root
 sv_require_cmd jq script systemd-analyze meson dpkg-query setsid
+# as a user runs it: none of the settings meson gives tests (build-tree plugins and such)
+unset SYSVISOR_PLUGIN_DIR SYSVISOR_LIB_DIR SYSVISOR_PLUGINS_CONF SYSVISOR_DOCKER_DAEMON_JSON
 
 INSTALL=$SV_SRC_ROOT/data/install.sh
 DJ=/etc/docker/daemon.json
