@@ -186,7 +186,10 @@ fs_mounted() {
 # A prefix whose units systemd does not read (not /usr, /usr/local): link them into
 # /etc/systemd/system (disable removes the links).
 link_units() {
-  systemctl cat sysvisor.service >/dev/null 2>&1 && return 0
+  local d
+  for d in $(systemd-analyze unit-paths 2>/dev/null || echo /usr/local/lib/systemd/system /usr/lib/systemd/system /lib/systemd/system); do
+    [ "$d" = "$(unit_dir)" ] && return 0
+  done
   systemctl link "$(unit_dir)/sysvisor-fs.service" "$(unit_dir)/sysvisor.service" >/dev/null
 }
 
