@@ -480,7 +480,13 @@ do_uninstall() {
   unregister_docker
   remove_installed_files
   remove_recorded
-  rm -rf /etc/sysvisor "$LIB_DIR"
+  rm -rf /etc/sysvisor
+  if mountpoint -q "$LIB_DIR"; then
+    find "$LIB_DIR" -xdev -mindepth 1 -delete
+    say "emptied $LIB_DIR (a mount point: left in place)"
+  else
+    rm -rf "$LIB_DIR"
+  fi
   rm -f "$FS_LOG"
   rmdir "$FS_MOUNTPOINT" "$STATE_ROOT" 2>/dev/null || true
   sed -i '/^sysvisor:/d' /etc/subuid /etc/subgid 2>/dev/null || true
