@@ -107,6 +107,23 @@ systemd_running (void)
   return g_file_test ("/run/systemd/system", G_FILE_TEST_IS_DIR);
 }
 
+static JsonObject *
+member_object (JsonObject *o, const char *name)
+{
+  JsonNode *n = o != NULL ? json_object_get_member (o, name) : NULL;
+
+  return n != NULL && JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
+}
+
+static const char *
+member_string (JsonObject *o, const char *name)
+{
+  JsonNode *n = o != NULL ? json_object_get_member (o, name) : NULL;
+
+  return n != NULL && json_node_get_value_type (n) == G_TYPE_STRING ? json_node_get_string (n)
+                                                                     : NULL;
+}
+
 /* ---- root, kernel, user namespaces ---- */
 
 static void
@@ -226,12 +243,11 @@ docker_data_root (Ctx *x)
 {
   char *root = setting (x, "shiftfs", "docker-data-root");
 
+  const char *json_root = member_string (x->docker, "data-root");
+
   if (root != NULL)
     return root;
-  if (x->docker != NULL && json_object_has_member (x->docker, "data-root")
-      && JSON_NODE_HOLDS_VALUE (json_object_get_member (x->docker, "data-root")))
-    return g_strdup (json_object_get_string_member (x->docker, "data-root"));
-  return g_strdup (DEFAULT_DOCKER_ROOT);
+  return g_strdup (json_root != NULL && json_root[0] != '\0' ? json_root : DEFAULT_DOCKER_ROOT);
 }
 
 static void
@@ -711,23 +727,6 @@ load_docker (Ctx *x)
     x->docker = json_node_get_object (x->docker_node);
 }
 
-static JsonObject *
-member_object (JsonObject *o, const char *name)
-{
-  JsonNode *n = o != NULL ? json_object_get_member (o, name) : NULL;
-
-  return n != NULL && JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
-}
-
-static const char *
-member_string (JsonObject *o, const char *name)
-{
-  JsonNode *n = o != NULL ? json_object_get_member (o, name) : NULL;
-
-  return n != NULL && json_node_get_value_type (n) == G_TYPE_STRING ? json_node_get_string (n)
-                                                                     : NULL;
-}
-
 /* " (not this sysvisor-runc, /path)" when @path is another file than the running binary. */
 static char *
 other_binary_note (const char *path)
@@ -749,7 +748,8 @@ check_docker_runtime (Ctx *x)
       "run ./data/install.sh --docker-only, or add \"runtimes\": {\"sysvisor-runc\": "
       "{\"path\": \"%s/sysvisor-runc\"}} to %s; then reload dockerd (systemctl reload docker)",
       SV_SBINDIR, x->daemon_json);
-  JsonObject *entry = member_object (member_object (x->docker, "runtimes"), "sysvisor-runc");
+  JsonObject *runtimes = member_object (x->docker, "runtimes");
+  JsonObject *entry = member_object (runtimes, "sysvisor-runc");
   const char *path = member_string (entry, "path");
   const char *def = member_string (x->docker, "default-runtime");
   g_autofree char *note = NULL;
@@ -767,6 +767,13 @@ check_docker_runtime (Ctx *x)
          g_strdup_printf ("%s does not exist: Docker does not know sysvisor-runc",
                           x->daemon_json),
          g_steal_pointer (&fix));
+  else if (entry == NULL && runtimes != NULL && json_object_has_member (runtimes, "sysvisor-runc"))
+    add (x, name, SV_CHECK_FAIL,
+         g_strdup_printf ("runtimes.sysvisor-runc in %s is not an object with a \"path\"",
+                          x->daemon_json),
+         g_strdup_printf ("make it {\"path\": \"%s/sysvisor-runc\"}, then reload dockerd "
+                          "(systemctl reload docker)",
+                          SV_SBINDIR));
   else if (entry == NULL)
     add (x, name, SV_CHECK_WARN,
          g_strdup_printf ("%s has no runtimes.sysvisor-runc: docker run "

@@ -116,6 +116,12 @@ assert_eq 0 "$SV_RC" "remap on, default runtime: $SV_OUT"
 expect ok "docker runtime" "default runtime: sysvisor-runc"
 expect ok "docker userns-remap" 'enabled \("default"\).*idmap-dockerremap .*no shifting'
 expect ok "id-mapped mounts: docker" "/nonexistent-docker-root does not exist yet; / \("
+echo '{"data-root": 5, "runtimes": {"sysvisor-runc": "oops"}, "userns-remap": true}' >"$SYSVISOR_DOCKER_DAEMON_JSON"
+check
+expect fail "docker runtime" "runtimes.sysvisor-runc in .* is not an object with a \"path\""
+expect ok "id-mapped mounts: docker" "Docker's data root /var/lib/docker"
+expect ok "docker userns-remap" "disabled"
+jq -n --arg p "$fake_runtime" '{runtimes: {"sysvisor-runc": {path: $p}}, "userns-remap": "default"}' >"$SYSVISOR_DOCKER_DAEMON_JSON"
 IDMAP=exclusive conf
 check
 expect warn "docker userns-remap" "idmap = exclusive in plugins.conf replaces Docker's mappings"
