@@ -8,6 +8,8 @@
 
 #include "cgroups-internal.h"
 
+#include "json-util.h"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <gio/gio.h>
@@ -844,29 +846,23 @@ static gboolean G_GNUC_PRINTF (2, 3) invalid_field (GError **error, const char *
   return FALSE;
 }
 
-/* @member of @obj when present and not null. */
-static JsonNode *
-get_member (JsonObject *obj, const char *member)
-{
-  JsonNode *node = json_object_get_member (obj, member);
-
-  return node != NULL && !JSON_NODE_HOLDS_NULL (node) ? node : NULL;
-}
-
 static gboolean
 node_is (JsonNode *node, GType type)
 {
   return JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == type;
 }
 
-/* An integer in [min, max]; 0 leaves *out unset when @zero_unset (runc's "not set"). */
+/* An integer in [min, max]; 0 leaves *out unset when @zero_unset (runc's "not set").  Only an
+ * integer in the JSON: sv_json_get_int64 would also take 1e3 or 5.0. */
 static gboolean
 get_int (JsonObject *obj, const char *path, const char *member, gint64 min, gint64 max,
          gboolean zero_unset, SvCgroupInt *out, GError **error)
 {
-  JsonNode *node = get_member (obj, member);
+  JsonNode *node;
   gint64 v;
 
+  if (!sv_json_get_member (obj, path, member, FALSE, &node, error))
+    return FALSE;
   if (node == NULL)
     return TRUE;
   if (!node_is (node, G_TYPE_INT64))
@@ -884,17 +880,19 @@ get_int (JsonObject *obj, const char *path, const char *member, gint64 min, gint
   return TRUE;
 }
 
+/* true or false; absent leaves *out unset. */
 static gboolean
 get_bool (JsonObject *obj, const char *path, const char *member, SvCgroupInt *out, GError **error)
 {
-  JsonNode *node = get_member (obj, member);
+  gboolean v = -1; /* neither TRUE nor FALSE: sv_json_get_bool leaves it when absent */
 
-  if (node == NULL)
-    return TRUE;
-  if (!node_is (node, G_TYPE_BOOLEAN))
-    return invalid_field (error, "%s.%s: expected true or false", path, member);
-  out->set = TRUE;
-  out->value = json_node_get_boolean (node);
+  if (!sv_json_get_bool (obj, path, member, &v, error))
+    return FALSE;
+  if (v != -1)
+    {
+      out->set = TRUE;
+      out->value = v;
+    }
   return TRUE;
 }
 
@@ -902,48 +900,29 @@ get_bool (JsonObject *obj, const char *path, const char *member, SvCgroupInt *ou
 static gboolean
 get_string (JsonObject *obj, const char *path, const char *member, char **out, GError **error)
 {
-  JsonNode *node = get_member (obj, member);
-
-  if (node == NULL)
-    return TRUE;
-  if (!node_is (node, G_TYPE_STRING))
-    return invalid_field (error, "%s.%s: expected a string", path, member);
-  if (*json_node_get_string (node) != '\0')
-    *out = g_strdup (json_node_get_string (node));
+  if (!sv_json_get_string (obj, path, member, FALSE, out, error))
+    return FALSE;
+  if (*out != NULL && **out == '\0')
+    g_clear_pointer (out, g_free);
   return TRUE;
 }
 
-/* A member that must be an object (or absent: *out NULL). */
-static gboolean
-get_object (JsonObject *obj, const char *path, const char *member, JsonObject **out, GError **error)
-{
-  JsonNode *node = get_member (obj, member);
-
-  *out = NULL;
-  if (node == NULL)
-    return TRUE;
-  if (!JSON_NODE_HOLDS_OBJECT (node))
-    return invalid_field (error, "%s.%s: expected an object", path, member);
-  *out = json_node_get_object (node);
-  return TRUE;
-}
-
-/* A member that must be an array of objects (or absent: *out NULL). */
+/* A member that must be an array of objects (or absent: *out NULL); every element is checked
+ * before any is parsed. */
 static gboolean
 get_object_array (JsonObject *obj, const char *path, const char *member, JsonArray **out,
                   GError **error)
 {
-  JsonNode *node = get_member (obj, member);
+  g_autofree char *p = NULL;
 
-  *out = NULL;
-  if (node == NULL)
+  if (!sv_json_get_array (obj, path, member, FALSE, out, error))
+    return FALSE;
+  if (*out == NULL)
     return TRUE;
-  if (!JSON_NODE_HOLDS_ARRAY (node))
-    return invalid_field (error, "%s.%s: expected an array", path, member);
-  *out = json_node_get_array (node);
+  p = sv_json_path (path, member);
   for (guint i = 0; i < json_array_get_length (*out); i++)
-    if (!JSON_NODE_HOLDS_OBJECT (json_array_get_element (*out, i)))
-      return invalid_field (error, "%s.%s[%u]: expected an object", path, member, i);
+    if (sv_json_array_object (*out, p, i, error) == NULL)
+      return FALSE;
   return TRUE;
 }
 
@@ -1261,22 +1240,22 @@ parse_sections (JsonObject *resources, SvCgroupResources *r, GError **error)
   JsonObject *mem, *cpu, *pids, *bio, *net, *unified;
   JsonArray *hp, *devs;
 
-  if (!get_object (resources, path, "memory", &mem, error)
-      || !get_object (resources, path, "cpu", &cpu, error)
-      || !get_object (resources, path, "pids", &pids, error)
-      || !get_object (resources, path, "blockIO", &bio, error)
-      || !get_object (resources, path, "network", &net, error)
-      || !get_object (resources, path, "unified", &unified, error)
+  if (!sv_json_get_object (resources, path, "memory", FALSE, &mem, error)
+      || !sv_json_get_object (resources, path, "cpu", FALSE, &cpu, error)
+      || !sv_json_get_object (resources, path, "pids", FALSE, &pids, error)
+      || !sv_json_get_object (resources, path, "blockIO", FALSE, &bio, error)
+      || !sv_json_get_object (resources, path, "network", FALSE, &net, error)
+      || !sv_json_get_object (resources, path, "unified", FALSE, &unified, error)
       || !get_object_array (resources, path, "hugepageLimits", &hp, error)
       || !get_object_array (resources, path, "devices", &devs, error))
     return FALSE;
   {
-    g_autofree char *mp = g_strdup_printf ("%s.memory", path);
-    g_autofree char *cp = g_strdup_printf ("%s.cpu", path);
-    g_autofree char *pp = g_strdup_printf ("%s.pids", path);
-    g_autofree char *bp = g_strdup_printf ("%s.blockIO", path);
-    g_autofree char *np = g_strdup_printf ("%s.network", path);
-    g_autofree char *up = g_strdup_printf ("%s.unified", path);
+    g_autofree char *mp = sv_json_path (path, "memory");
+    g_autofree char *cp = sv_json_path (path, "cpu");
+    g_autofree char *pp = sv_json_path (path, "pids");
+    g_autofree char *bp = sv_json_path (path, "blockIO");
+    g_autofree char *np = sv_json_path (path, "network");
+    g_autofree char *up = sv_json_path (path, "unified");
 
     return (mem == NULL || parse_memory (mem, mp, r, error))
            && (cpu == NULL || parse_cpu (cpu, cp, r, error))
@@ -1669,17 +1648,6 @@ state_string (JsonObject *o, const char *path, const char *member, gboolean allo
 }
 
 static gboolean
-state_bool (JsonObject *o, const char *path, const char *member, gboolean *out, GError **error)
-{
-  SvCgroupInt v = { FALSE, 0 };
-
-  if (!get_bool (o, path, member, &v, error))
-    return FALSE;
-  *out = v.value != 0;
-  return TRUE;
-}
-
-static gboolean
 state_mounts (JsonObject *o, SvCgroup *cg, GError **error)
 {
   JsonArray *arr;
@@ -1717,7 +1685,7 @@ state_header (JsonObject *o, SvCgroup *cg, GError **error)
   if (!get_int (o, "cgroup", "version", 1, SV_CGROUP_STATE_VERSION, FALSE, &version, error)
       || !state_string (o, "cgroup", "mode", FALSE, &mode, error)
       || !state_string (o, "cgroup", "path", FALSE, &cg->path, error)
-      || !state_bool (o, "cgroup", "systemd", &cg->systemd, error))
+      || !sv_json_get_bool (o, "cgroup", "systemd", &cg->systemd, error))
     return FALSE;
   if (g_str_equal (mode, "v1"))
     cg->mode = SV_CGROUP_V1;
@@ -1729,7 +1697,7 @@ state_header (JsonObject *o, SvCgroup *cg, GError **error)
     return TRUE;
   return state_string (o, "cgroup", "slice", FALSE, &cg->slice, error)
          && state_string (o, "cgroup", "unit", FALSE, &cg->unit, error)
-         && state_bool (o, "cgroup", "unitStarted", &cg->unit_started, error);
+         && sv_json_get_bool (o, "cgroup", "unitStarted", &cg->unit_started, error);
 }
 
 SvCgroup *

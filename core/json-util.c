@@ -41,10 +41,9 @@ node_kind (JsonNode *node)
     }
 }
 
-/* Look up @member; *node_out = NULL when absent or null. */
-static gboolean
-lookup (JsonObject *o, const char *path, const char *member, gboolean required,
-        JsonNode **node_out, GError **error)
+gboolean
+sv_json_get_member (JsonObject *o, const char *path, const char *member, gboolean required,
+                    JsonNode **node_out, GError **error)
 {
   JsonNode *node = o != NULL ? json_object_get_member (o, member) : NULL;
 
@@ -84,7 +83,7 @@ sv_json_get_string (JsonObject *o, const char *path, const char *member, gboolea
 {
   JsonNode *node;
 
-  if (!lookup (o, path, member, required, &node, error))
+  if (!sv_json_get_member (o, path, member, required, &node, error))
     return FALSE;
   if (node == NULL)
     return TRUE;
@@ -101,7 +100,7 @@ sv_json_get_bool (JsonObject *o, const char *path, const char *member, gboolean 
 {
   JsonNode *node;
 
-  if (!lookup (o, path, member, FALSE, &node, error))
+  if (!sv_json_get_member (o, path, member, FALSE, &node, error))
     return FALSE;
   if (node == NULL)
     return TRUE;
@@ -137,7 +136,7 @@ sv_json_get_int64 (JsonObject *o, const char *path, const char *member, gboolean
 {
   JsonNode *node;
 
-  if (!lookup (o, path, member, required, &node, error))
+  if (!sv_json_get_member (o, path, member, required, &node, error))
     return FALSE;
   if (node == NULL)
     return TRUE;
@@ -153,7 +152,7 @@ sv_json_get_uint32 (JsonObject *o, const char *path, const char *member, gboolea
   JsonNode *node;
   gint64 v;
 
-  if (!lookup (o, path, member, required, &node, error))
+  if (!sv_json_get_member (o, path, member, required, &node, error))
     return FALSE;
   if (node == NULL)
     return TRUE;
@@ -179,7 +178,7 @@ sv_json_get_uint64 (JsonObject *o, const char *path, const char *member, guint64
   JsonNode *node;
   gint64 v;
 
-  if (!lookup (o, path, member, FALSE, &node, error))
+  if (!sv_json_get_member (o, path, member, FALSE, &node, error))
     return FALSE;
   if (node == NULL)
     return TRUE;
@@ -205,7 +204,7 @@ sv_json_get_strv (JsonObject *o, const char *path, const char *member, gboolean 
   JsonArray *a;
   g_autoptr (GPtrArray) v = g_ptr_array_new_with_free_func (g_free);
 
-  if (!lookup (o, path, member, required, &node, error))
+  if (!sv_json_get_member (o, path, member, required, &node, error))
     return FALSE;
   if (node == NULL)
     return TRUE;
@@ -238,7 +237,7 @@ sv_json_get_object (JsonObject *o, const char *path, const char *member, gboolea
   JsonNode *node;
 
   *out = NULL;
-  if (!lookup (o, path, member, required, &node, error))
+  if (!sv_json_get_member (o, path, member, required, &node, error))
     return FALSE;
   if (node == NULL)
     return TRUE;
@@ -255,7 +254,7 @@ sv_json_get_array (JsonObject *o, const char *path, const char *member, gboolean
   JsonNode *node;
 
   *out = NULL;
-  if (!lookup (o, path, member, required, &node, error))
+  if (!sv_json_get_member (o, path, member, required, &node, error))
     return FALSE;
   if (node == NULL)
     return TRUE;

@@ -18,6 +18,10 @@ typedef enum
 char *sv_json_path (const char *parent, const char *member);
 char *sv_json_path_index (const char *parent, guint index);
 
+/* The node of @member (borrowed), for a caller that checks its type itself: *node_out = NULL
+ * when absent or null; when @required, that fails with "PATH: required field is missing". */
+gboolean sv_json_get_member (JsonObject *o, const char *path, const char *member,
+                             gboolean required, JsonNode **node_out, GError **error);
 /* Each getter: an absent (or null) member leaves *out untouched and returns TRUE unless
  * @required, in which case it fails with "PATH: required field is missing". */
 gboolean sv_json_get_string (JsonObject *o, const char *path, const char *member,

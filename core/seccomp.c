@@ -18,6 +18,8 @@
 
 #include "sv-seccomp.h"
 
+#include "json-util.h"
+
 #include <errno.h>
 #include <gio/gio.h>
 #include <linux/filter.h>
@@ -191,6 +193,10 @@ static const SvSeccompRecentSyscall sv_seccomp_recent_syscalls[] = {
 
 /* ---- errors and typed JSON reads ---------------------------------------------------- */
 
+/* Paths and member look-ups come from json-util.h (so an absent required member fails with
+ * SV_SPEC_ERROR_MISSING).  The type checks stay here: their messages read "must be ...", and an
+ * integer must be one in the JSON (json-util would also take 1e3). */
+
 static gboolean sv_seccomp_fail (GError **error, int code, const char *path, const char *fmt, ...)
     G_GNUC_PRINTF (4, 5);
 
@@ -208,40 +214,6 @@ sv_seccomp_fail (GError **error, int code, const char *path, const char *fmt, ..
   return FALSE;
 }
 
-static char *
-sv_seccomp_path (const char *parent, const char *member)
-{
-  return g_strdup_printf ("%s.%s", parent, member);
-}
-
-static char *
-sv_seccomp_path_index (const char *parent, guint index)
-{
-  return g_strdup_printf ("%s[%u]", parent, index);
-}
-
-/* The member, or NULL when it is absent or null. */
-static JsonNode *
-sv_seccomp_member (JsonObject *o, const char *member)
-{
-  JsonNode *node = json_object_get_member (o, member);
-
-  return node == NULL || JSON_NODE_HOLDS_NULL (node) ? NULL : node;
-}
-
-/* TRUE, with @error set, when @member is @required but absent. */
-static gboolean
-sv_seccomp_missing (JsonObject *o, const char *path, const char *member, gboolean required,
-                    GError **error)
-{
-  g_autofree char *p = NULL;
-
-  if (sv_seccomp_member (o, member) != NULL || !required)
-    return FALSE;
-  p = sv_seccomp_path (path, member);
-  return !sv_seccomp_fail (error, G_IO_ERROR_INVALID_ARGUMENT, p, "required field is missing");
-}
-
 /* The string in @node; NULL (with @error naming @path) when it holds something else. */
 static const char *
 sv_seccomp_node_string (JsonNode *node, const char *path, GError **error)
@@ -252,17 +224,19 @@ sv_seccomp_node_string (JsonNode *node, const char *path, GError **error)
   return NULL;
 }
 
+/* A string borrowed from @o; absent: *out untouched. */
 static gboolean
 sv_seccomp_get_string (JsonObject *o, const char *path, const char *member, gboolean required,
                        const char **out, GError **error)
 {
-  g_autofree char *p = sv_seccomp_path (path, member);
-  JsonNode *node = sv_seccomp_member (o, member);
+  g_autofree char *p = NULL;
+  JsonNode *node;
 
-  if (sv_seccomp_missing (o, path, member, required, error))
+  if (!sv_json_get_member (o, path, member, required, &node, error))
     return FALSE;
   if (node == NULL)
     return TRUE;
+  p = sv_json_path (path, member);
   *out = sv_seccomp_node_string (node, p, error);
   return *out != NULL;
 }
@@ -274,14 +248,15 @@ static gboolean
 sv_seccomp_get_uint (JsonObject *o, const char *path, const char *member, gboolean required,
                      guint64 max, guint64 *out, GError **error)
 {
-  g_autofree char *p = sv_seccomp_path (path, member);
-  JsonNode *node = sv_seccomp_member (o, member);
+  g_autofree char *p = NULL;
+  JsonNode *node;
   gint64 v;
 
-  if (sv_seccomp_missing (o, path, member, required, error))
+  if (!sv_json_get_member (o, path, member, required, &node, error))
     return FALSE;
   if (node == NULL)
     return TRUE;
+  p = sv_json_path (path, member);
   if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
     return sv_seccomp_fail (error, G_IO_ERROR_INVALID_ARGUMENT, p, "must be an integer");
   v = json_node_get_int (node);
@@ -297,13 +272,14 @@ static gboolean
 sv_seccomp_get_array (JsonObject *o, const char *path, const char *member, gboolean required,
                       JsonArray **out, GError **error)
 {
-  g_autofree char *p = sv_seccomp_path (path, member);
-  JsonNode *node = sv_seccomp_member (o, member);
+  g_autofree char *p = NULL;
+  JsonNode *node;
 
-  if (sv_seccomp_missing (o, path, member, required, error))
+  if (!sv_json_get_member (o, path, member, required, &node, error))
     return FALSE;
   if (node == NULL)
     return TRUE;
+  p = sv_json_path (path, member);
   if (!JSON_NODE_HOLDS_ARRAY (node))
     return sv_seccomp_fail (error, G_IO_ERROR_INVALID_ARGUMENT, p, "must be an array");
   *out = json_node_get_array (node);
@@ -319,6 +295,31 @@ sv_seccomp_array_object (JsonArray *a, guint i, const char *path, GError **error
     return json_node_get_object (node);
   sv_seccomp_fail (error, G_IO_ERROR_INVALID_ARGUMENT, path, "must be an object");
   return NULL;
+}
+
+typedef gboolean (*SvSeccompNameFunc) (const char *name, const char *path, gpointer data,
+                                       GError **error);
+
+/* Calls @func on each string of the optional array @member of @o, with its path
+ * ("linux.seccomp.flags[1]"); stops at the first failure. */
+static gboolean
+sv_seccomp_each_name (JsonObject *o, const char *path, const char *member, SvSeccompNameFunc func,
+                      gpointer data, GError **error)
+{
+  g_autofree char *array_path = sv_json_path (path, member);
+  JsonArray *names = NULL;
+
+  if (!sv_seccomp_get_array (o, path, member, FALSE, &names, error))
+    return FALSE;
+  for (guint i = 0; names != NULL && i < json_array_get_length (names); i++)
+    {
+      g_autofree char *p = sv_json_path_index (array_path, i);
+      const char *name = sv_seccomp_node_string (json_array_get_element (names, i), p, error);
+
+      if (name == NULL || !func (name, p, data, error))
+        return FALSE;
+    }
+  return TRUE;
 }
 
 /* "A, B, C": the names of a table, for the "known: ..." part of an error. */
@@ -361,20 +362,22 @@ static gboolean
 sv_seccomp_parse_action (JsonObject *o, const char *path, const char *action_member,
                          const char *ret_member, guint32 *out, GError **error)
 {
-  g_autofree char *action_path = sv_seccomp_path (path, action_member);
-  g_autofree char *ret_path = sv_seccomp_path (path, ret_member);
+  g_autofree char *action_path = sv_json_path (path, action_member);
+  g_autofree char *ret_path = sv_json_path (path, ret_member);
   const SvSeccompAction *action;
   const char *name = NULL;
+  JsonNode *ret_node = NULL;
   guint64 ret = EPERM;
 
-  if (!sv_seccomp_get_string (o, path, action_member, TRUE, &name, error))
+  if (!sv_seccomp_get_string (o, path, action_member, TRUE, &name, error)
+      || !sv_json_get_member (o, path, ret_member, FALSE, &ret_node, error))
     return FALSE;
   action = sv_seccomp_lookup_action (name);
   if (action == NULL)
     return sv_seccomp_unknown_action (action_path, name, error);
   if (!sv_seccomp_get_uint (o, path, ret_member, FALSE, SV_SECCOMP_MAX_RET, &ret, error))
     return FALSE;
-  if (!action->takes_errno && sv_seccomp_member (o, ret_member) != NULL)
+  if (!action->takes_errno && ret_node != NULL)
     return sv_seccomp_fail (error, G_IO_ERROR_INVALID_ARGUMENT, ret_path,
                             "%s takes no return code (only SCMP_ACT_ERRNO and SCMP_ACT_TRACE do); "
                             "remove %s",
@@ -389,7 +392,7 @@ sv_seccomp_parse_action (JsonObject *o, const char *path, const char *action_mem
 static gboolean
 sv_seccomp_check_no_listener (JsonObject *seccomp, const char *path, GError **error)
 {
-  g_autofree char *p = sv_seccomp_path (path, "listenerPath");
+  g_autofree char *p = sv_json_path (path, "listenerPath");
   const char *listener = NULL;
 
   if (!sv_seccomp_get_string (seccomp, path, "listenerPath", FALSE, &listener, error))
@@ -409,7 +412,7 @@ sv_seccomp_new_ctx (guint32 default_action, const char *path, GError **error)
 
   if (ctx == NULL)
     {
-      g_autofree char *p = sv_seccomp_path (path, "defaultAction");
+      g_autofree char *p = sv_json_path (path, "defaultAction");
       sv_seccomp_fail (error, G_IO_ERROR_NOT_SUPPORTED, p,
                        "libseccomp refuses this action with this kernel (API level %u)",
                        seccomp_api_get ());
@@ -445,8 +448,9 @@ sv_seccomp_arch_token (const char *oci_name, gboolean *known)
   return 0;
 }
 
+/* An SvSeccompNameFunc: adds architecture @name to the filter @ctx. */
 static gboolean
-sv_seccomp_add_arch (scmp_filter_ctx ctx, const char *name, const char *path, GError **error)
+sv_seccomp_add_arch (const char *name, const char *path, gpointer ctx, GError **error)
 {
   const struct scmp_version *v = seccomp_version ();
   gboolean known;
@@ -469,25 +473,6 @@ sv_seccomp_add_arch (scmp_filter_ctx ctx, const char *name, const char *path, GE
   return TRUE;
 }
 
-static gboolean
-sv_seccomp_add_archs (scmp_filter_ctx ctx, JsonObject *seccomp, const char *path, GError **error)
-{
-  g_autofree char *archs_path = sv_seccomp_path (path, "architectures");
-  JsonArray *archs = NULL;
-
-  if (!sv_seccomp_get_array (seccomp, path, "architectures", FALSE, &archs, error))
-    return FALSE;
-  for (guint i = 0; archs != NULL && i < json_array_get_length (archs); i++)
-    {
-      g_autofree char *p = sv_seccomp_path_index (archs_path, i);
-      const char *name = sv_seccomp_node_string (json_array_get_element (archs, i), p, error);
-
-      if (name == NULL || !sv_seccomp_add_arch (ctx, name, p, error))
-        return FALSE;
-    }
-  return TRUE;
-}
-
 /* TRUE when the running kernel refuses @flag.  Without a filter the call fails before it
  * installs anything: EINVAL for an unknown flag, EFAULT (or EACCES) past the flag check. */
 static gboolean
@@ -498,8 +483,9 @@ sv_seccomp_kernel_rejects_flag (unsigned int flag)
   return rc < 0 && errno == EINVAL;
 }
 
+/* An SvSeccompNameFunc: ORs flag @name into *@flags. */
 static gboolean
-sv_seccomp_parse_flag (const char *name, const char *path, unsigned int *flags, GError **error)
+sv_seccomp_parse_flag (const char *name, const char *path, gpointer flags, GError **error)
 {
   g_autofree char *known = NULL;
 
@@ -517,32 +503,12 @@ sv_seccomp_parse_flag (const char *name, const char *path, unsigned int *flags, 
       if (sv_seccomp_kernel_rejects_flag (f->flag))
         return sv_seccomp_fail (error, G_IO_ERROR_NOT_SUPPORTED, path,
                                 "%s is not supported by this kernel; remove it", name);
-      *flags |= f->flag;
+      *(unsigned int *) flags |= f->flag;
       return TRUE;
     }
   known = SV_SECCOMP_JOIN_NAMES (sv_seccomp_flags);
   return sv_seccomp_fail (error, G_IO_ERROR_INVALID_ARGUMENT, path,
                           "unknown flag \"%s\" (known: %s)", name, known);
-}
-
-static gboolean
-sv_seccomp_parse_flags (JsonObject *seccomp, const char *path, unsigned int *flags, GError **error)
-{
-  g_autofree char *flags_path = sv_seccomp_path (path, "flags");
-  JsonArray *names = NULL;
-
-  *flags = 0;
-  if (!sv_seccomp_get_array (seccomp, path, "flags", FALSE, &names, error))
-    return FALSE;
-  for (guint i = 0; names != NULL && i < json_array_get_length (names); i++)
-    {
-      g_autofree char *p = sv_seccomp_path_index (flags_path, i);
-      const char *name = sv_seccomp_node_string (json_array_get_element (names, i), p, error);
-
-      if (name == NULL || !sv_seccomp_parse_flag (name, p, flags, error))
-        return FALSE;
-    }
-  return TRUE;
 }
 
 /* ---- syscall rules ------------------------------------------------------------------- */
@@ -551,7 +517,7 @@ static gboolean
 sv_seccomp_parse_operator (JsonObject *arg, const char *path, enum scmp_compare *out,
                            GError **error)
 {
-  g_autofree char *p = sv_seccomp_path (path, "op");
+  g_autofree char *p = sv_json_path (path, "op");
   g_autofree char *known = NULL;
   const char *name = NULL;
 
@@ -594,7 +560,7 @@ static GArray *
 sv_seccomp_parse_args (JsonObject *entry, const char *path, gboolean *repeated, GError **error)
 {
   g_autoptr (GArray) cmps = g_array_new (FALSE, TRUE, sizeof (struct scmp_arg_cmp));
-  g_autofree char *args_path = sv_seccomp_path (path, "args");
+  g_autofree char *args_path = sv_json_path (path, "args");
   guint seen = 0;
   JsonArray *args = NULL;
 
@@ -603,7 +569,7 @@ sv_seccomp_parse_args (JsonObject *entry, const char *path, gboolean *repeated, 
     return NULL;
   for (guint i = 0; args != NULL && i < json_array_get_length (args); i++)
     {
-      g_autofree char *p = sv_seccomp_path_index (args_path, i);
+      g_autofree char *p = sv_json_path_index (args_path, i);
       JsonObject *arg = sv_seccomp_array_object (args, i, p, error);
       struct scmp_arg_cmp cmp;
 
@@ -678,7 +644,7 @@ typedef struct
 static gboolean
 sv_seccomp_add_entry (SvSeccompBuild *b, JsonObject *entry, const char *path, GError **error)
 {
-  g_autofree char *names_path = sv_seccomp_path (path, "names");
+  g_autofree char *names_path = sv_json_path (path, "names");
   g_autoptr (GArray) cmps = NULL;
   JsonArray *names = NULL;
   gboolean repeated, same_as_default;
@@ -700,7 +666,7 @@ sv_seccomp_add_entry (SvSeccompBuild *b, JsonObject *entry, const char *path, GE
     g_debug ("%s: the action is the default action; rule skipped", path);
   for (guint i = 0; i < json_array_get_length (names); i++)
     {
-      g_autofree char *p = sv_seccomp_path_index (names_path, i);
+      g_autofree char *p = sv_json_path_index (names_path, i);
       const char *name = sv_seccomp_node_string (json_array_get_element (names, i), p, error);
       int nr;
 
@@ -717,14 +683,14 @@ sv_seccomp_add_entry (SvSeccompBuild *b, JsonObject *entry, const char *path, GE
 static gboolean
 sv_seccomp_add_syscalls (SvSeccompBuild *b, JsonObject *seccomp, const char *path, GError **error)
 {
-  g_autofree char *syscalls_path = sv_seccomp_path (path, "syscalls");
+  g_autofree char *syscalls_path = sv_json_path (path, "syscalls");
   JsonArray *syscalls = NULL;
 
   if (!sv_seccomp_get_array (seccomp, path, "syscalls", FALSE, &syscalls, error))
     return FALSE;
   for (guint i = 0; syscalls != NULL && i < json_array_get_length (syscalls); i++)
     {
-      g_autofree char *p = sv_seccomp_path_index (syscalls_path, i);
+      g_autofree char *p = sv_json_path_index (syscalls_path, i);
       JsonObject *entry = sv_seccomp_array_object (syscalls, i, p, error);
 
       if (entry == NULL || !sv_seccomp_add_entry (b, entry, p, error))
@@ -810,10 +776,12 @@ sv_seccomp_compile (JsonObject *seccomp, const char *json_path, GError **error)
   if (!sv_seccomp_check_no_listener (seccomp, path, error)
       || !sv_seccomp_parse_action (seccomp, path, "defaultAction", "defaultErrnoRet",
                                    &default_action, error)
-      || !sv_seccomp_parse_flags (seccomp, path, &prog->flags, error))
+      || !sv_seccomp_each_name (seccomp, path, "flags", sv_seccomp_parse_flag, &prog->flags,
+                                error))
     return NULL;
   ctx = sv_seccomp_new_ctx (default_action, path, error);
-  if (ctx == NULL || !sv_seccomp_add_archs (ctx, seccomp, path, error))
+  if (ctx == NULL
+      || !sv_seccomp_each_name (seccomp, path, "architectures", sv_seccomp_add_arch, ctx, error))
     return NULL;
   build = (SvSeccompBuild){ .ctx = ctx, .default_action = default_action };
   if (!sv_seccomp_add_syscalls (&build, seccomp, path, error)

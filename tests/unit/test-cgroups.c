@@ -6,6 +6,7 @@
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "cgroups-internal.h"
+#include "json-util.h"
 
 #include <fcntl.h>
 #include <ftw.h>
@@ -522,17 +523,26 @@ test_json_bad_state_names_field (Fixture *f, gconstpointer data)
 /* ---- resources: parsing ---- */
 
 static void
-expect_resources_error (const char *json, const char *json_path, const char *prefix)
+expect_resources_error_in (const char *json, const char *json_path, GQuark domain, int code,
+                           const char *prefix)
 {
   g_autoptr (JsonObject) o = parse_object (json);
   g_autoptr (GError) error = NULL;
   g_autoptr (SvCgroupResources) res = sv_cgroup_resources_parse (o, json_path, &error);
 
   g_assert_null (res);
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_assert_error (error, domain, code);
   if (!g_str_has_prefix (error->message, prefix))
     g_error ("%s: expected an error starting with \"%s\", got \"%s\"", json, prefix,
              error->message);
+}
+
+/* Checks cgroups.c makes itself; the type of a section or string member is checked by
+ * json-util (SV_SPEC_ERROR). */
+static void
+expect_resources_error (const char *json, const char *json_path, const char *prefix)
+{
+  expect_resources_error_in (json, json_path, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, prefix);
 }
 
 static void
@@ -540,12 +550,12 @@ test_resources_bad_type_names_field (Fixture *f, gconstpointer data)
 {
   expect_resources_error ("{\"memory\":{\"limit\":\"1G\"}}", "linux.resources",
                           "linux.resources.memory.limit: expected an integer");
-  expect_resources_error ("{\"memory\":3}", "linux.resources",
-                          "linux.resources.memory: expected an object");
+  expect_resources_error_in ("{\"memory\":3}", "linux.resources", SV_SPEC_ERROR,
+                             SV_SPEC_ERROR_INVALID, "linux.resources.memory: expected an object");
   expect_resources_error ("{\"cpu\":{\"shares\":1.5}}", "resources file",
                           "resources file.cpu.shares: expected an integer");
-  expect_resources_error ("{\"cpu\":{\"cpus\":3}}", "linux.resources",
-                          "linux.resources.cpu.cpus: expected a string");
+  expect_resources_error_in ("{\"cpu\":{\"cpus\":3}}", "linux.resources", SV_SPEC_ERROR,
+                             SV_SPEC_ERROR_INVALID, "linux.resources.cpu.cpus: expected a string");
   expect_resources_error ("{\"memory\":{\"swappiness\":101}}", "linux.resources",
                           "linux.resources.memory.swappiness: 101 is out of range");
   expect_resources_error ("{\"blockIO\":{\"weight\":5}}", "linux.resources",

@@ -6,6 +6,7 @@
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "sv-seccomp.h"
+#include "json-util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -58,17 +59,26 @@ compile_ok (const char *json)
   return prog;
 }
 
-/* Compile @json, expect it to fail with @code and a message that starts with @prefix. */
+/* Compile @json, expect it to fail with @domain, @code and a message that starts with
+ * @prefix. */
 static void
-assert_compile_fails (const char *json, int code, const char *prefix)
+assert_compile_fails_in (const char *json, GQuark domain, int code, const char *prefix)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (SvSeccompProgram) prog = compile_profile (json, &error);
 
   g_assert_null (prog);
-  g_assert_error (error, G_IO_ERROR, code);
+  g_assert_error (error, domain, code);
   if (!g_str_has_prefix (error->message, prefix))
     g_error ("message \"%s\" does not start with \"%s\"", error->message, prefix);
+}
+
+/* The same for seccomp.c's own checks (G_IO_ERROR); an absent required field is reported by
+ * json-util (SV_SPEC_ERROR_MISSING). */
+static void
+assert_compile_fails (const char *json, int code, const char *prefix)
+{
+  assert_compile_fails_in (json, G_IO_ERROR, code, prefix);
 }
 
 /* Fork a child that loads @prog and exits with @probe's result.  Returns the exit status, or
@@ -323,12 +333,12 @@ test_unknown_action_names_field (void)
 static void
 test_missing_fields_named (void)
 {
-  assert_compile_fails ("{\"syscalls\":[]}", G_IO_ERROR_INVALID_ARGUMENT,
-                        "linux.seccomp.defaultAction: required field is missing");
-  assert_compile_fails ("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
-                        "{\"action\":\"SCMP_ACT_ERRNO\"}]}",
-                        G_IO_ERROR_INVALID_ARGUMENT,
-                        "linux.seccomp.syscalls[0].names: required field is missing");
+  assert_compile_fails_in ("{\"syscalls\":[]}", SV_SPEC_ERROR, SV_SPEC_ERROR_MISSING,
+                           "linux.seccomp.defaultAction: required field is missing");
+  assert_compile_fails_in ("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
+                           "{\"action\":\"SCMP_ACT_ERRNO\"}]}",
+                           SV_SPEC_ERROR, SV_SPEC_ERROR_MISSING,
+                           "linux.seccomp.syscalls[0].names: required field is missing");
   assert_compile_fails ("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
                         "{\"names\":[],\"action\":\"SCMP_ACT_ERRNO\"}]}",
                         G_IO_ERROR_INVALID_ARGUMENT,
@@ -568,11 +578,11 @@ test_bad_args_name_field (void)
                         "\"value\":1,\"op\":\"SCMP_CMP_FOO\"}]}]}",
                         G_IO_ERROR_INVALID_ARGUMENT,
                         "linux.seccomp.syscalls[0].args[0].op: unknown operator \"SCMP_CMP_FOO\"");
-  assert_compile_fails ("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":["
-                        "\"personality\"],\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":0,"
-                        "\"op\":\"SCMP_CMP_EQ\"}]}]}",
-                        G_IO_ERROR_INVALID_ARGUMENT,
-                        "linux.seccomp.syscalls[0].args[0].value: required field is missing");
+  assert_compile_fails_in ("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":["
+                           "\"personality\"],\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":0,"
+                           "\"op\":\"SCMP_CMP_EQ\"}]}]}",
+                           SV_SPEC_ERROR, SV_SPEC_ERROR_MISSING,
+                           "linux.seccomp.syscalls[0].args[0].value: required field is missing");
   assert_compile_fails ("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":["
                         "\"personality\"],\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":0,"
                         "\"value\":\"8\",\"op\":\"SCMP_CMP_EQ\"}]}]}",
