@@ -31,12 +31,6 @@ sv_log_parse_format (const char *name, SvLogFormat *out, GError **error)
   return TRUE;
 }
 
-gboolean
-sv_log_debug_enabled (void)
-{
-  return sv_log.debug;
-}
-
 static const char *
 level_name (GLogLevelFlags level)
 {

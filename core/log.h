@@ -14,7 +14,6 @@ typedef enum
  * logrus-style text lines. */
 gboolean sv_log_setup (const char *path, SvLogFormat format, gboolean debug, GError **error);
 gboolean sv_log_parse_format (const char *name, SvLogFormat *out, GError **error);
-gboolean sv_log_debug_enabled (void);
 /* Report the command's final error: one line "sysvisor-runc: MSG" on stderr, plus an
  * error record in the log file when there is one. */
 void sv_log_report_error (const GError *error);

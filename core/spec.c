@@ -479,30 +479,6 @@ sv_spec_namespace (SvSpec *spec, int nstype)
   return NULL;
 }
 
-static gint64
-map_root (GArray *maps)
-{
-  for (guint i = 0; i < maps->len; i++)
-    {
-      SvIdMap *m = &g_array_index (maps, SvIdMap, i);
-      if (m->container_id == 0)
-        return m->host_id;
-    }
-  return -1;
-}
-
-gint64
-sv_spec_root_uid (SvSpec *spec)
-{
-  return map_root (spec->uid_mappings);
-}
-
-gint64
-sv_spec_root_gid (SvSpec *spec)
-{
-  return map_root (spec->gid_mappings);
-}
-
 const char *
 sv_spec_annotation (SvSpec *spec, const char *key)
 {

@@ -126,9 +126,6 @@ SvProcess *sv_process_from_json (JsonObject *o, const char *path, GError **error
 /* The system-container rule: every container gets new user, mount, pid, ipc, uts and cgroup
  * namespaces (paths for pid/ipc/uts/net are kept); net stays as the spec says. */
 const SvNamespace *sv_spec_namespace (SvSpec *spec, int nstype);
-/* Host uid/gid of container id 0 (or -1). */
-gint64 sv_spec_root_uid (SvSpec *spec);
-gint64 sv_spec_root_gid (SvSpec *spec);
 const char *sv_spec_annotation (SvSpec *spec, const char *key);
 
 /* Parse one mount option list into @m's flags/data (used by the spec and by plugins'
