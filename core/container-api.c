@@ -4,6 +4,8 @@
 #include "state.h"
 #include "utils.h"
 
+#include <errno.h>
+#include <signal.h>
 #include <string.h>
 
 static void
@@ -140,16 +142,61 @@ sv_container_lib_dir (SvContainer *c)
   return c->host->lib_dir;
 }
 
+/* Whether the process @pid that started at @starttime has certainly exited: no such pid, a
+ * zombie, or a pid reused by a process that started at another time.  A /proc/PID/stat that
+ * cannot be read proves nothing: FALSE then. */
+static gboolean
+process_gone (pid_t pid, guint64 starttime)
+{
+  if (pid <= 0)
+    return TRUE;
+  if (sv_proc_alive (pid, starttime))
+    return FALSE;
+  /* sv_proc_alive is also FALSE when it cannot read /proc: a start time shows it could. */
+  return sv_proc_starttime (pid) != 0 || (kill (pid, 0) < 0 && errno == ESRCH);
+}
+
+/* For a state that cannot be loaded: only a missing state directory means "no container".
+ * Anything else (no state.json, unreadable or invalid JSON, an I/O error) keeps it alive:
+ * taking its resources away (its host ids) could hand them to a second container, while
+ * keeping them costs nothing until the container is deleted. */
+static gboolean
+alive_unless_missing (const char *state_root, const char *id, const GError *error)
+{
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+    return FALSE;
+  g_warning ("container %s (%s) is counted as existing, its resources are kept: %s", id,
+             state_root, error->message);
+  return TRUE;
+}
+
+/* Fail-safe: FALSE only when the container is certainly gone.
+ *
+ * A state without a pid (still creating) whose creator has exited is a crashed create, but
+ * only if it was read after the creator exited: a create that succeeds saves the init's pid
+ * in state.json and THEN exits, so a state read before that save and a creator looked at
+ * after the exit describe a live container as a crashed one (a reclaiming create preempted
+ * between the two reads gave away the range of a container that had just been created).
+ * So the state is read again once the creator is seen gone: whatever the creator wrote is
+ * visible by then, and it can write nothing more. */
 gboolean
 sv_host_container_alive (SvHost *host, const char *state_root, const char *id)
 {
-  g_autoptr (SvState) st = sv_state_load (state_root, id, NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SvState) st = sv_state_load (state_root, id, &error);
+  g_autoptr (SvState) again = NULL;
 
   if (st == NULL)
-    return FALSE;
-  if (st->pid <= 0)
-    return sv_proc_alive (st->creator_pid, st->creator_starttime);
-  return TRUE;
+    return alive_unless_missing (state_root, id, error);
+  if (st->pid > 0 || !process_gone (st->creator_pid, st->creator_starttime))
+    return TRUE;
+  again = sv_state_load (state_root, id, &error);
+  if (again == NULL)
+    return alive_unless_missing (state_root, id, error);
+  /* Dead only if the same creator is still recorded without a pid; another creator (the id
+   * was deleted and created again in between) is left to the next look. */
+  return again->pid > 0 || again->creator_pid != st->creator_pid
+         || again->creator_starttime != st->creator_starttime;
 }
 
 /* ---- the container ---- */
