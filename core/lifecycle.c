@@ -257,6 +257,17 @@ sv_lifecycle_delete (const char *root, const char *id, gboolean force, const cha
         }
       return FALSE;
     }
+  /* A state read while its create was still running may be stale by the time its creator
+   * is seen gone: read it again then (the create may have finished, recording the init). */
+  if (st->pid <= 0 && !sv_proc_alive (st->creator_pid, st->creator_starttime))
+    {
+      g_autoptr (SvState) again = sv_state_load (root, id, NULL);
+      if (again != NULL)
+        {
+          sv_state_free (g_steal_pointer (&st));
+          st = g_steal_pointer (&again);
+        }
+    }
   if (!check_deletable (st, force, error))
     return FALSE;
   cg = state_cgroup (st);

@@ -71,9 +71,10 @@ sv_rt_bg() {
     || sv_fail "sysvisor-runc $* failed: $(cat "$SV_TEST_TMP/bg.out")"
 }
 
-# sv_procs_of_uid UID: pids of the processes running as host uid UID (a container's range).
+# sv_procs_of_uid UID: pids of the live processes running as host uid UID (a container's
+# range).  Zombies do not count: they wait for a reaper (PID 1 here), they run nothing.
 sv_procs_of_uid() {
-  ps -e -o pid=,uid= | awk -v u="$1" '$2 == u { print $1 }'
+  ps -e -o pid=,uid=,stat= | awk -v u="$1" '$2 == u && $3 !~ /^Z/ { print $1 }'
 }
 
 # sv_use_exclusive_ids [N_RANGES]: give idmap-exclusive a sysvisor entry of its own (temp

@@ -115,7 +115,8 @@ gboolean sv_container_rootfs_readonly (SvContainer *c);
 const char *sv_container_state_root (SvContainer *c);
 /* Whether container @id under state root @state_root still exists for the core: TRUE while a
  * live create builds it or its state names it; FALSE once deleted, after a reboot (the state
- * root is on tmpfs), or when its create crashed.  For reclaiming resources of dead containers. */
+ * root is on tmpfs), or when its create crashed.  For reclaiming resources of dead containers.
+ * Fail-safe: a state that exists but cannot be read counts as alive. */
 gboolean sv_host_container_alive (SvHost *host, const char *state_root, const char *id);
 /* NULL when the spec has no such annotation. */
 const char *sv_container_annotation (SvContainer *c, const char *key);
