@@ -191,6 +191,10 @@ typedef struct
   GPtrArray *unified; /* flat: key, value, key, value ... in JSON order */
 } SvCgroupResources;
 
+/* memory.checkBeforeUpdate: a limit below the usage in @usage_file is refused. */
+gboolean sv_cgroup_check_memory_usage (const SvCgroupResources *res, const char *dir,
+                                       const char *usage_file, GError **error);
+
 SvCgroupResources *sv_cgroup_resources_parse (JsonObject *resources, const char *json_path,
                                               GError **error);
 void sv_cgroup_resources_free (SvCgroupResources *res);

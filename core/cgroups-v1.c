@@ -191,24 +191,6 @@ apply_memory_limits (const SvCgroupResources *res, const char *dir, GError **err
 }
 
 static gboolean
-check_memory_usage (const SvCgroupResources *res, const char *dir, const char *usage_file,
-                    GError **error)
-{
-  guint64 usage;
-
-  if (!res->mem_check_before_update.value || !res->mem_limit.set || res->mem_limit.value < 0)
-    return TRUE;
-  if (!sv_cgroup_read_u64 (dir, usage_file, &usage, NULL)
-      || usage <= (guint64) res->mem_limit.value)
-    return TRUE;
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-               "%s.memory.limit: %" G_GINT64_FORMAT
-               " is below the memory in use (%" G_GUINT64_FORMAT "), and checkBeforeUpdate is set",
-               res->json_path, res->mem_limit.value, usage);
-  return FALSE;
-}
-
-static gboolean
 apply_memory_extras (const SvCgroupResources *res, const char *dir, GError **error)
 {
   if (res->mem_reservation.set
@@ -247,7 +229,7 @@ apply_memory (SvCgroup *cg, const SvCgroupResources *res, GError **error)
       && !res->mem_kernel_tcp.set && !res->mem_swappiness.set && !res->mem_disable_oom.set)
     return TRUE;
   dir = controller_dir (cg, res, "memory", "memory", error);
-  return dir != NULL && check_memory_usage (res, dir, "memory.usage_in_bytes", error)
+  return dir != NULL && sv_cgroup_check_memory_usage (res, dir, "memory.usage_in_bytes", error)
          && apply_memory_limits (res, dir, error) && apply_memory_extras (res, dir, error);
 }
 

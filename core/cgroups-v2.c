@@ -313,23 +313,6 @@ sv_cgroup_v2_plan (const SvCgroupResources *res, const char *dir, GError **error
   return g_steal_pointer (&plan);
 }
 
-static gboolean
-check_memory_usage (const SvCgroupResources *res, const char *dir, GError **error)
-{
-  guint64 usage;
-
-  if (!res->mem_check_before_update.value || !res->mem_limit.set || res->mem_limit.value < 0)
-    return TRUE;
-  if (!sv_cgroup_read_u64 (dir, "memory.current", &usage, NULL)
-      || usage <= (guint64) res->mem_limit.value)
-    return TRUE;
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-               "%s.memory.limit: %" G_GINT64_FORMAT
-               " is below the memory in use (%" G_GUINT64_FORMAT "), and checkBeforeUpdate is set",
-               res->json_path, res->mem_limit.value, usage);
-  return FALSE;
-}
-
 /* A missing interface file means its controller is off for this cgroup. */
 static gboolean
 apply_write (const SvCgroupResources *res, const char *dir, const SvCgroupWrite *w, GError **error)
@@ -358,7 +341,7 @@ sv_cgroup_v2_apply_at (const char *dir, const SvCgroupResources *res, GError **e
 {
   g_autoptr (GArray) plan = NULL;
 
-  if (!check_memory_usage (res, dir, error))
+  if (!sv_cgroup_check_memory_usage (res, dir, "memory.current", error))
     return FALSE;
   plan = sv_cgroup_v2_plan (res, dir, error);
   if (plan == NULL)

@@ -1762,3 +1762,23 @@ sv_cgroup_json_copy_key (JsonObject *to, const char *member, JsonObject *from, c
     return;
   sv_cgroup_json_set_u64 (to, member, (guint64) json_object_get_int_member (from, key) * scale);
 }
+
+/* memory.checkBeforeUpdate: refuse a limit below what the cgroup uses now (@usage_file:
+ * memory.usage_in_bytes on v1, memory.current on v2). */
+gboolean
+sv_cgroup_check_memory_usage (const SvCgroupResources *res, const char *dir,
+                              const char *usage_file, GError **error)
+{
+  guint64 usage;
+
+  if (!res->mem_check_before_update.value || !res->mem_limit.set || res->mem_limit.value < 0)
+    return TRUE;
+  if (!sv_cgroup_read_u64 (dir, usage_file, &usage, NULL)
+      || usage <= (guint64) res->mem_limit.value)
+    return TRUE;
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+               "%s.memory.limit: %" G_GINT64_FORMAT
+               " is below the memory in use (%" G_GUINT64_FORMAT "), and checkBeforeUpdate is set",
+               res->json_path, res->mem_limit.value, usage);
+  return FALSE;
+}
