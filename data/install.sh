@@ -131,10 +131,19 @@ next_free_subid() {
   echo $(( (max + 65535) / 65536 * 65536 ))
 }
 
+# The shadow tools' backup files (/etc/passwd- ...) that useradd/userdel make when absent.
+SHADOW_BACKUPS=(/etc/passwd- /etc/group- /etc/shadow- /etc/gshadow- /etc/subuid- /etc/subgid-)
+
+absent_backups() {   # the backup files that do not exist now
+  local f
+  for f in "${SHADOW_BACKUPS[@]}"; do [ -e "$f" ] || echo "$f"; done
+}
+
 setup_user() {
   local start f
   if ! getent passwd sysvisor >/dev/null; then
     say "creating the system user sysvisor"
+    for f in $(absent_backups); do record backup "$f"; done
     useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin sysvisor
   fi
   for f in /etc/subuid /etc/subgid; do
@@ -464,10 +473,22 @@ remove_recorded() {
     if [ "$kind" = file ] && { [ ! -s "$path" ] || [ "$(jq -c . "$path" 2>/dev/null)" = '{}' ]; }; then
       rm -f "$path"
     fi
+    # a backup file the shadow tools made only because we added our user
+    [ "$kind" = backup ] && rm -f "$path"
   done <"$RECORD"
   # directories deepest first, and only when empty
   awk '$1 == "dir" { sub(/^dir /, ""); print length($0) " " $0 }' "$RECORD" | sort -rn |
     cut -d' ' -f2- | while read -r path; do rmdir "$path" 2>/dev/null || true; done
+}
+
+# The sysvisor user, group and subordinate ids; backup files userdel makes are removed too.
+remove_user() {
+  local made f
+  made=$(absent_backups)
+  sed -i '/^sysvisor:/d' /etc/subuid /etc/subgid 2>/dev/null || true
+  if getent passwd sysvisor >/dev/null; then userdel sysvisor; fi
+  if getent group sysvisor >/dev/null; then groupdel sysvisor; fi
+  for f in $made; do rm -f "$f"; done
 }
 
 do_uninstall() {
@@ -489,9 +510,7 @@ do_uninstall() {
   fi
   rm -f "$FS_LOG"
   rmdir "$FS_MOUNTPOINT" "$STATE_ROOT" 2>/dev/null || true
-  sed -i '/^sysvisor:/d' /etc/subuid /etc/subgid 2>/dev/null || true
-  if getent passwd sysvisor >/dev/null; then userdel sysvisor; fi
-  if getent group sysvisor >/dev/null; then groupdel sysvisor; fi
+  remove_user
   if systemd_running; then systemctl daemon-reload; fi
   ldconfig
   say "uninstalled"

@@ -7,15 +7,18 @@
 # host root is refused with the chown fix.
 #
 # sysvisor-runc gets its settings through a wrapper script in the test's temp dir (dockerd
-# runs the runtime with its own environment): nothing under /etc is touched.  Skipped (77)
+# runs the runtime with its own environment).  dockerd --userns-remap=default adds the dockremap
+# user and its subordinate ids to /etc when they are missing: the test runs in a throwaway copy
+# of the host (tests/lib/host-sandbox.sh), so the host's /etc is never changed.  Skipped (77)
 # only when dockerd cannot start.
 set -euo pipefail
+. "$(dirname "$0")/../lib/host-sandbox.sh"
+sv_host_sandbox "$@"
 . "$(dirname "$0")/idmap-lib.sh"
 . "$SV_LIB_DIR/docker.sh"
 
-read -r remap_uid remap_count < <(awk -F: '$1 == "dockremap" { print $2, $3; exit }' /etc/subuid)
-read -r remap_gid < <(awk -F: '$1 == "dockremap" { print $2; exit }' /etc/subgid)
-# dockerd adds the dockremap user and entries itself when they are missing; read them after
+# dockerd adds the dockremap user and its entries itself when they are missing (a fresh
+# machine): they are read once it runs
 wrapper=$IDMAP_DIR/sysvisor-runc
 cat >"$wrapper" <<EOF
 #!/bin/sh
@@ -29,11 +32,10 @@ chmod 755 "$wrapper"
 
 sv_docker_start --runtime-name "sysvisor-runc=$wrapper" --userns-remap default ||
   sv_skip "dockerd (--userns-remap=default) cannot start here; see the log above"
-if [ -z "${remap_uid:-}" ]; then
-  read -r remap_uid remap_count < <(awk -F: '$1 == "dockremap" { print $2, $3; exit }' /etc/subuid)
-  read -r remap_gid < <(awk -F: '$1 == "dockremap" { print $2; exit }' /etc/subgid)
-fi
-[ -n "${remap_uid:-}" ] || sv_fail "dockerd runs with userns-remap but /etc/subuid has no dockremap entry"
+remap_uid=$(awk -F: '$1 == "dockremap" { print $2; exit }' /etc/subuid)
+remap_count=$(awk -F: '$1 == "dockremap" { print $3; exit }' /etc/subuid)
+remap_gid=$(awk -F: '$1 == "dockremap" { print $2; exit }' /etc/subgid)
+[ -n "$remap_uid" ] && [ -n "$remap_gid" ] || sv_fail "dockerd runs with userns-remap but /etc/subuid has no dockremap entry"
 sv_log "Docker's remap range: dockremap $remap_uid:$remap_count (gid $remap_gid)"
 
 cat >"$SYSVISOR_PLUGINS_CONF" <<EOF

@@ -1,7 +1,10 @@
 #!/bin/bash
 # install-systemd: the systemd units under a real systemd.  This machine's PID 1 is not
-# systemd, so the units go into a Debian container whose PID 1 is systemd (a private dockerd,
-# runc), with the built sysvisor-runc and sysvisor-fs at the units' paths.  There:
+# systemd, so the units go into a Debian container whose PID 1 is systemd: a system container
+# (a private dockerd running the built sysvisor-runc), so systemd gets its own cgroup namespace,
+# delegated subtree and /sys/fs/cgroup and never touches a host-global mount (systemd remounts
+# the /sys/fs/cgroup tmpfs read-only once booted: handed the host's, it would turn the host's
+# read-only).  The built sysvisor-runc and sysvisor-fs go to the units' paths.  There:
 #   systemctl enable --now sysvisor     -> sysvisor.service and (wanted) sysvisor-fs.service
 #                                          active, the filesystem mounted once it returns
 #   the user guide's recipe: sed -i '/^ExecStart/ s/$/ --log-level debug/' sysvisor-fs.service,
@@ -15,7 +18,10 @@
 # sysvisor.service and says so, a second run reloads it (sysvisor-fs keeps its pid), and
 # --uninstall disables and stops it and removes the user, the ids and the units.
 set -euo pipefail
+. "$(dirname "$0")/../lib/host-sandbox.sh"
+sv_host_sandbox "$@"   # its own pid and mount namespaces: nothing it starts outlives it
 . "$(dirname "$0")/../lib/common.sh"
+. "$SV_LIB_DIR/runtime.sh"
 . "$SV_LIB_DIR/docker.sh"
 sv_require_root
 sv_require_runtime
@@ -30,30 +36,57 @@ sbindir=$(sed -n 's|^ExecStart=\(.*\)/sysvisor-fs .*|\1|p' "$BUILD/data/sysvisor
 unitdir=$(sed -n "s|^#   sed -i .* \(/.*\)/sysvisor-fs.service$|\1|p" "$BUILD/data/sysvisor-fs.service")
 [ -n "$sbindir" ] && [ -n "$unitdir" ] || sv_fail "cannot read the paths of the built units"
 
-sv_docker_start || sv_skip "dockerd cannot start here"
+# What the container needs from the host, staged in a root-only directory and bind-mounted
+# read-only (container root owns it through the ID-mapped mount; it copies it in place):
+# the binaries at the units' paths, the libraries the image lacks, the units, the plugins,
+# the installer.
+stage=$SV_TEST_TMP/private/stage
+mkdir -p "$stage/root$sbindir" "$stage/root$unitdir" "$stage/plugins" "$stage/src/data"
+chmod 700 "$SV_TEST_TMP/private"
+cp "$FS" "$stage/root$sbindir/sysvisor-fs"
+cp "$SV_RUNC" "$stage/root$sbindir/sysvisor-runc"
+for lib in $(ldd "$FS" "$SV_RUNC" "$(command -v jq)" | awk '$2 == "=>" && $3 ~ /^\// { print $3 }' | sort -u); do
+  mkdir -p "$stage/root$(dirname "$lib")"
+  cp -L "$lib" "$stage/root$lib"
+done
+cp "$(command -v jq)" "$stage/jq"
+cp /bin/busybox "$stage/busybox"
+cp "$BUILD/data/sysvisor.service" "$BUILD/data/sysvisor-fs.service" "$stage/"
+cp "$BUILD"/plugins/*/*.so "$stage/plugins/"
+cp "$SV_SRC_ROOT/data/install.sh" "$SV_SRC_ROOT/data/plugins.conf" "$stage/src/data/"
+chown -R 0:0 "$stage"
+
+# sysvisor-fs inside opens /dev/fuse, which a system container gets as a bind mount of the
+# host's node: udev makes it 0666 on a usual host, but a host without udev (this VM) leaves it
+# 0600, which container root (not host root) cannot open.  The sandbox's /dev/fuse is a 0666
+# node of its own, as udev would make it; the host's node is left alone.
+mknod -m 0666 "$SV_TEST_TMP/private/fuse" c 10 229
+mount --bind "$SV_TEST_TMP/private/fuse" /dev/fuse
+
+sv_use_plugins auto auto none
+sv_use_exclusive_ids
+wrapper=$(sv_runtime_wrapper)
+sv_docker_start --runtime-name "sysvisor-runc=$wrapper" || sv_skip "dockerd cannot start here"
+printf '\n[shiftfs]\ndocker-data-root = %s\n' "$SV_DOCKER_DATA" >>"$SYSVISOR_PLUGINS_CONF"
 sv_docker_import_debian deb --systemd || sv_skip "no Debian systemd image (debootstrap cache)"
 c=$SV_ID-systemd
-sv_docker run -d --name "$c" --network none --cap-add SYS_ADMIN --device /dev/fuse \
-  --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
+cg_before=$(awk '$5 == "/sys/fs/cgroup" { print $6 }' /proc/self/mountinfo)
+sv_docker run -d --runtime sysvisor-runc --name "$c" --network none \
+  --cap-add SYS_ADMIN --device /dev/fuse --security-opt seccomp=unconfined \
   --tmpfs /run --tmpfs /run/lock --tmpfs /var/lib/sysvisor:mode=0700 \
-  -v /sys/fs/cgroup:/sys/fs/cgroup:rw --cgroupns host \
-  deb /sbin/init >/dev/null || sv_skip "a systemd container cannot run here"
+  -v "$stage:/stage:ro" deb /sbin/init >/dev/null || sv_fail "a systemd system container does not start"
 inside() { sv_docker exec "$c" "$@"; }
 booted() { [[ $(inside systemctl is-system-running 2>/dev/null) =~ ^(running|degraded)$ ]]; }
-sv_wait_until 60 booted || sv_skip "systemd does not boot in a container here: $(inside systemctl is-system-running 2>&1 || true)"
+sv_wait_until 60 booted || sv_fail "systemd does not boot in a system container: $(inside systemctl is-system-running 2>&1 || true)
+$(inside systemctl --failed --no-legend 2>&1 || true)"
+assert_eq "$cg_before" "$(awk '$5 == "/sys/fs/cgroup" { print $6 }' /proc/self/mountinfo)" \
+  "the host's /sys/fs/cgroup keeps its options while systemd runs in a container"
 
-# The built binaries at the units' paths, with the libraries the image lacks.
-inside mkdir -p "$sbindir" "$unitdir/sysvisor.service.wants"
-sv_docker cp "$FS" "$c:$sbindir/sysvisor-fs"
-sv_docker cp "$SV_RUNC" "$c:$sbindir/sysvisor-runc"
-for lib in $(ldd "$FS" "$SV_RUNC" "$(command -v jq)" | awk '$2 == "=>" && $3 ~ /^\// { print $3 }' | sort -u); do
-  real=$(readlink -f "$lib")
-  inside test -e "$lib" && continue
-  sv_docker cp "$real" "$c:$(dirname "$lib")/" && { [ "$real" = "$lib" ] || inside ln -sf "$(basename "$real")" "$lib"; }
-done
+# The staged files in place, as container root's
+inside sh -c 'cd /stage/root && find . ! -type d | while read -r f; do t=${f#.}; [ -e "$t" ] && continue; mkdir -p "${t%/*}" && cp -a "$f" "$t"; done'
 inside ldconfig
-sv_docker cp "$BUILD/data/sysvisor.service" "$c:$unitdir/"
-sv_docker cp "$BUILD/data/sysvisor-fs.service" "$c:$unitdir/"
+inside mkdir -p "$unitdir/sysvisor.service.wants"
+inside cp /stage/sysvisor.service /stage/sysvisor-fs.service "$unitdir/"
 inside ln -s ../sysvisor-fs.service "$unitdir/sysvisor.service.wants/sysvisor-fs.service"
 
 mounted() { inside awk '$5 == "/var/lib/sysvisorfs" && / - fuse\.sysvisor-fs / { f = 1 } END { exit !f }' /proc/self/mountinfo; }
@@ -63,7 +96,11 @@ generation() { inside sh -c 'cat /run/sysvisor-fs/*.lock' | sed -n 's/^generatio
 # enable --now: both units, the mount in place when systemctl returns (Type=forking)
 assert_ok inside systemctl daemon-reload
 assert_ok inside systemctl enable --now sysvisor.service
-mounted || sv_fail "sysvisor-fs's filesystem is not mounted when systemctl start returns"
+fs_status() {
+  inside systemctl status --no-pager -l sysvisor-fs.service 2>&1 | tail -n 15
+  inside sh -c 'mkdir -p /tmp/fsx; timeout 5 sysvisor-fs --foreground -m /tmp/fsx' 2>&1 | tail -n 5
+}
+mounted || sv_fail "sysvisor-fs's filesystem is not mounted when systemctl start returns: $(fs_status)"
 assert_eq active "$(inside systemctl is-active sysvisor.service)" "sysvisor.service"
 assert_eq active "$(inside systemctl is-active sysvisor-fs.service)" "sysvisor-fs.service (wanted by sysvisor.service)"
 assert_eq enabled "$(inside systemctl is-enabled sysvisor.service)"
@@ -105,14 +142,12 @@ sv_log "ok: the units start, restart (with the recipe), reload in place and stop
 prefix=${sbindir%/sbin}
 plugindir=$(env -u SYSVISOR_PLUGIN_DIR "$SV_RUNC" plugins | sed -n 's/^plugin directory: //p')
 assert_ok inside systemctl disable --now sysvisor.service
-sv_docker cp "$BUILD/data/sysvisor-fs.service" "$c:$unitdir/"   # as installed, without the recipe
-inside mkdir -p "$plugindir" /src/data
-for so in "$BUILD"/plugins/*/*.so; do sv_docker cp "$so" "$c:$plugindir/"; done
-inside chown -R 0:0 "$plugindir"
-sv_docker cp "$SV_SRC_ROOT/data/install.sh" "$c:/src/data/install.sh"
-sv_docker cp "$SV_SRC_ROOT/data/plugins.conf" "$c:/src/data/plugins.conf"
-sv_docker cp "$(command -v jq)" "$c:/usr/bin/jq"
-sv_docker cp /bin/busybox "$c:/bin/busybox"
+inside cp /stage/sysvisor-fs.service "$unitdir/"   # as installed, without the recipe
+inside mkdir -p "$plugindir"
+inside sh -c "cp /stage/plugins/*.so '$plugindir/'"
+inside cp -a /stage/src /src
+inside cp /stage/jq /usr/bin/jq
+inside cp /stage/busybox /bin/busybox
 inside rm -f /var/log/sysvisor-fs.log
 installer() { inside env PATH=/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin /src/data/install.sh --no-deps --no-build --prefix "$prefix" "$@"; }
 assert_ok installer

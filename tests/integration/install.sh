@@ -18,11 +18,16 @@
 #   -> ./data/install.sh --uninstall leaves no file, user, subordinate ids, daemon.json entry,
 #      daemon or mount behind (file lists compared).
 #
-# The machine is restored: an install found at the start (the lead's, here) is uninstalled
-# first (refused -- the test skips -- if containers use it) and installed again at the end,
-# with its plugins.conf and daemon.json as they were.  The private daemons see their own files
-# through plugins.conf settings (as the system's Docker needs none: its files are the defaults).
+# The host is never touched: the test runs in a throwaway copy of it (tests/lib/host-sandbox.sh:
+# overlays on /etc, /usr/local, /var/lib, /var/log and the source tree, a fresh /run, its own pid
+# namespace), so an install found here is neither stopped nor changed, and whatever the test
+# leaves is dropped with the sandbox.  An install visible in the copy is uninstalled there first,
+# so the install under test starts from a machine without Sysvisor.  The private daemons see
+# their own files through plugins.conf settings (the system's Docker needs none: its files are
+# the defaults).
 set -euo pipefail
+. "$(dirname "$0")/../lib/host-sandbox.sh"
+sv_host_sandbox "$@"
 . "$(dirname "$0")/../lib/common.sh"
 . "$SV_LIB_DIR/docker.sh"
 . "$(dirname "$0")/containerd-lib.sh"
@@ -37,8 +42,6 @@ CONF=/etc/sysvisor/plugins.conf
 SBIN=/usr/local/sbin
 UNITS=/usr/local/lib/systemd/system
 MNT=/var/lib/sysvisorfs
-BK=$SV_TEST_TMP/backup
-mkdir -p "$BK"
 
 installed() { [ -x "$SBIN/sysvisor-runc" ] || getent passwd sysvisor >/dev/null; }
 
@@ -58,48 +61,15 @@ snapshot() {
   echo "unit: $(systemctl is-enabled sysvisor.service 2>/dev/null || true)"
 }
 
-# ---- restore the machine, whatever happened (runs last)
-had_install=0
-uninstalled_theirs=0
-we_installed=0
-restore_machine() {
-  set +e
-  if [ "$we_installed" = 1 ] && installed; then
-    "$INSTALL" --uninstall --force >"$SV_TEST_TMP/restore.log" 2>&1 ||
-      { echo "restore: uninstall failed:"; cat "$SV_TEST_TMP/restore.log"; } >&2
-  fi
-  if [ -e "$BK/daemon.json" ]; then
-    cp -a "$BK/daemon.json" "$DJ"
-  elif [ -e "$BK/no-daemon.json" ]; then
-    rm -f "$DJ"
-  fi
-  if [ "$had_install" = 1 ] && [ "$uninstalled_theirs" = 1 ]; then
-    sv_log "restoring the install found at the start"
-    "$INSTALL" --no-deps >"$SV_TEST_TMP/reinstall.log" 2>&1 ||
-      { echo "restore: reinstall failed:"; cat "$SV_TEST_TMP/reinstall.log"; } >&2
-    [ -e "$BK/plugins.conf" ] && cp -a "$BK/plugins.conf" "$CONF"
-    [ -e "$BK/daemon.json" ] && cp -a "$BK/daemon.json" "$DJ"
-  fi
-}
-sv_on_exit restore_machine
-
-if [ -e "$DJ" ]; then cp -a "$DJ" "$BK/daemon.json"; else touch "$BK/no-daemon.json"; fi
 if installed; then
-  had_install=1
-  [ -e "$CONF" ] && cp -a "$CONF" "$BK/plugins.conf"
-  sv_log "an install is here: uninstalling it first (it is put back at the end)"
-  out=$("$INSTALL" --uninstall 2>&1) || {
-    [[ $out == *"containers still exist"* ]] && { had_install=0; sv_skip "the installed Sysvisor is in use: $out"; }
-    sv_fail "uninstalling the install found here failed: $out"
-  }
-  uninstalled_theirs=1
+  sv_log "an install is visible in the sandbox: uninstalling it there first (the host keeps it)"
+  out=$("$INSTALL" --uninstall --force 2>&1) || sv_fail "uninstalling the install seen in the sandbox failed: $out"
 fi
 snapshot >"$SV_TEST_TMP/before.txt"
 dj_before=$(jq -cS . "$DJ" 2>/dev/null || echo absent)
 
 # ==== the README's first command (its install part), as a user runs it
 sv_log "running ./data/install.sh"
-we_installed=1
 (cd "$SV_SRC_ROOT" && ./data/install.sh) >"$SV_TEST_TMP/install.log" 2>&1 ||
   sv_fail "./data/install.sh failed: $(tail -n 40 "$SV_TEST_TMP/install.log")"
 log=$(cat "$SV_TEST_TMP/install.log")

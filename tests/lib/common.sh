@@ -91,6 +91,17 @@ _sv_run_exit() {
   exit "$rc"
 }
 trap _sv_run_exit EXIT
+
+# A command that fails under set -e ends the test: say which one and where, so no test dies
+# silently (an assertion has already said why, and exits through sv_fail/exit instead).
+_sv_on_err() {
+  local rc=$1 cmd=$2 line=$3 file=$4
+  case $- in *e*) ;; *) return 0 ;; esac
+  [ "${BASHPID:-$$}" = "$_SV_TOP_PID" ] || return 0
+  printf 'FAIL: %s:%s: `%s` exited with status %s\n' "${file##*/}" "$line" "$cmd" "$rc" >&2
+}
+set -o errtrace
+trap '_sv_on_err $? "$BASH_COMMAND" "$LINENO" "${BASH_SOURCE[0]:-$0}"' ERR
 # A signal becomes a normal exit, so the EXIT trap runs.
 trap 'exit 130' INT
 trap 'exit 143' TERM

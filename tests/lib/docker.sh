@@ -91,8 +91,10 @@ sv_docker_start() {
     [ -x "$path" ] || echo "sv_docker_start: warning: runtime $name: $path is not executable" >&2
     rtjson=$(jq -c --arg n "$name" --arg p "$path" '. + {($n): {path: $p}}' <<<"$rtjson")
   done
-  jq -n --argjson rt "$rtjson" --arg defrt "$defrt" --arg remap "$remap" --arg drv "$driver" '
-      {}
+  # deprecated-key-path: dockerd 20.10 otherwise creates /etc/docker/key.json (and /etc/docker)
+  jq -n --argjson rt "$rtjson" --arg defrt "$defrt" --arg remap "$remap" --arg drv "$driver" \
+        --arg key "$exec_root/key.json" '
+      {"deprecated-key-path": $key}
       + (if $rt != {} then {runtimes: $rt} else {} end)
       + (if $defrt != "" then {"default-runtime": $defrt} else {} end)
       + (if $remap != "" then {"userns-remap": $remap} else {} end)
