@@ -104,6 +104,7 @@ sv_container_free (SvContainer *c)
     sv_close_fdp (&c->mount_tree_fds[i]);
   g_free (c->mount_tree_fds);
   g_clear_pointer (&c->extra_mounts, g_ptr_array_unref);
+  g_free (c->supervisor);
   g_clear_pointer (&c->annotations, json_node_unref);
   g_free (c);
 }
@@ -402,6 +403,13 @@ sv_container_add_bind_mount (SvContainer *c, const char *source, const char *des
   m->tree_fd = -1;
   g_ptr_array_add (c->extra_mounts, m);
   return TRUE;
+}
+
+void
+sv_container_set_syscall_supervisor (SvContainer *c, const char *address)
+{
+  g_free (c->supervisor);
+  c->supervisor = g_strdup (address);
 }
 
 /* ---- mount trees ---- */

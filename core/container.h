@@ -37,6 +37,7 @@ struct _SvContainer
   int *mount_tree_fds;     /* one per spec mount, -1 = the core makes it */
   GPtrArray *extra_mounts; /* SvExtraMount, from procfs plugins */
   JsonNode *annotations;   /* for delete, from state (create uses the spec's) */
+  char *supervisor;        /* address of the syscall supervisor a procfs plugin named, or NULL */
 };
 
 SvContainer *sv_container_new (SvHost *host, const char *id, SvSpec *spec);

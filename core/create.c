@@ -13,6 +13,7 @@
 #include "plugin-host.h"
 #include "sv-seccomp.h"
 #include "state.h"
+#include "supervisor.h"
 #include "sync.h"
 #include "terminal.h"
 #include "utils.h"
@@ -378,6 +379,7 @@ init_config (Create *x, SvInitConfig *cfg)
     .host_proc_fd = x->host_proc_fd,
     .preserve_fds = x->opts->preserve_fds,
     .new_cgroupns = sv_spec_namespace (x->spec, CLONE_NEWCGROUP) != NULL,
+    .supervise = x->c->supervisor != NULL,
     .hook_pause = sv_hooks_has (x->spec->hooks, "prestart")
                   || sv_hooks_has (x->spec->hooks, "createRuntime")
                   || sv_hooks_has (x->spec->hooks, "createContainer"),
@@ -579,20 +581,40 @@ run_create_hooks (Create *x, GError **error)
   return TRUE;
 }
 
+/* READY carries the listener of the supervisor's filter when a plugin asked for one. */
+static gboolean
+create_hand_over (Create *x, const SvSyncMsg *msg, int listener, GError **error)
+{
+  sv_autofd fd = listener;
+
+  if (x->c->supervisor == NULL)
+    return TRUE;
+  if (msg->n_fds != 1)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                   "the container's init sent no seccomp listener for the syscall supervisor");
+      return FALSE;
+    }
+  return sv_supervisor_hand_over (x->c->supervisor, fd, x->opts->id, x->child, error);
+}
+
 static gboolean
 create_wait_ready (Create *x, GError **error)
 {
   for (;;)
     {
       SvSyncMsg msg = { 0 };
-      if (!sv_sync_recv (x->sync_fd, &msg, NULL, 0))
+      int listener = -1;
+      if (!sv_sync_recv (x->sync_fd, &msg, &listener, 1))
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
                        "the container's init exited before it was ready");
           return FALSE;
         }
       if (msg.type == SV_SYNC_READY)
-        return TRUE;
+        return create_hand_over (x, &msg, msg.n_fds == 1 ? listener : -1, error);
+      if (msg.n_fds == 1)
+        close (listener);
       if (msg.type == SV_SYNC_ERROR)
         {
           g_set_error_literal (error, G_IO_ERROR, msg.errnum, msg.text);

@@ -6,6 +6,7 @@
 #include "init.h"
 
 #include "hooks.h"
+#include "supervisor.h"
 #include "sync.h"
 #include "utils.h"
 
@@ -245,6 +246,7 @@ sv_init_run (SvInitConfig *cfg)
   SvInitTrees trees = { 0 };
   SvSyncMsg ready = { .type = SV_SYNC_READY };
   pid_t host_pid;
+  int listener = -1;
 
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   if (!receive_trees (cfg, &trees, &error) || !become_root (cfg, &error)
@@ -255,6 +257,13 @@ sv_init_run (SvInitConfig *cfg)
       && g_mkdir_with_parents (cfg->process->cwd, 0755) < 0)
     {
       sv_set_error_errno (&error, errno, "create process.cwd %s", cfg->process->cwd);
+      fail (cfg, error);
+    }
+  /* The supervisor's filter first (root still holds CAP_SYS_ADMIN here), so that the
+   * client's filter cannot refuse seccomp(2) to it; the client's errno rules still win. */
+  if (cfg->supervise && (listener = sv_supervisor_load_filter ()) < 0)
+    {
+      sv_set_error_errno (&error, -listener, "load the syscall supervisor's seccomp filter");
       fail (cfg, error);
     }
   /* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it before the
@@ -280,8 +289,11 @@ sv_init_run (SvInitConfig *cfg)
   exec_path = sv_process_find_exec (cfg->process, cfg->envp, &error);
   if (exec_path == NULL)
     fail (cfg, error);
-  if (!sv_sync_send (cfg->sync_fd, &ready, NULL, 0))
+  ready.n_fds = listener >= 0 ? 1 : 0;
+  if (!sv_sync_send (cfg->sync_fd, &ready, &listener, ready.n_fds))
     _exit (1);
+  if (listener >= 0)
+    close (listener);
   host_pid = outlive_runtime (cfg);
   wait_for_start (cfg);
   run_start_hooks (cfg, host_pid);

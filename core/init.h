@@ -25,6 +25,7 @@ typedef struct
   int host_proc_fd;           /* O_PATH of the host's /proc */
   guint preserve_fds;         /* fds 3..3+N-1 stay open across exec */
   gboolean new_cgroupns;
+  gboolean supervise;         /* load the notifying filter; its listener goes with READY */
   gboolean hook_pause;        /* stop before pivot_root for createRuntime/createContainer hooks */
   char **envp;
 } SvInitConfig;

@@ -1,8 +1,13 @@
 /* fuse-procfs-plugin.c: the procfs role: bind-mounts sysvisor-fs's per-container files over
  * the container's /proc and /sys (after proc and sysfs are mounted, before pivot_root).
  *
- * Settings ([fuse-procfs] in plugins.conf): mountpoint = DIR (default /var/lib/sysvisorfs). */
+ * It also has the container's processes trap sysinfo(2) for sysvisor-fs's syscall supervisor,
+ * which answers it as the container's /proc/meminfo, /proc/uptime and /proc/loadavg say.
+ *
+ * Settings ([fuse-procfs] in plugins.conf): mountpoint = DIR (default /var/lib/sysvisorfs);
+ * supervise = yes|no (default yes: trap sysinfo(2); no: the kernel answers it, host values). */
 #include "sv-config.h"
+#include "svfs-supervisor.h"
 
 #include <errno.h>
 #include <gio/gio.h>
@@ -93,12 +98,36 @@ add_sysctl_files (SvContainer *c, const char *mnt, const char *rel, GError **err
   return TRUE;
 }
 
+/* supervise = yes|no: whether sysinfo(2) goes to sysvisor-fs's supervisor. */
+static gboolean
+want_supervisor (SvContainer *c, gboolean *on, GError **error)
+{
+  const char *v = sv_container_setting (c, "supervise");
+
+  *on = v == NULL || g_strcmp0 (v, "yes") == 0 || g_strcmp0 (v, "true") == 0;
+  if (*on || g_strcmp0 (v, "no") == 0 || g_strcmp0 (v, "false") == 0)
+    return TRUE;
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+               "plugins.conf [fuse-procfs] supervise = %s: use yes (sysinfo(2) answered for the "
+               "container) or no (the kernel answers it)",
+               v);
+  return FALSE;
+}
+
 static gboolean
 fuse_procfs_prepare (SvContainer *c, GError **error)
 {
   const char *mnt = mountpoint_of (sv_container_setting (c, "mountpoint"));
-  gboolean proc = spec_mounts (c, "proc"), sys = spec_mounts (c, "sysfs");
+  gboolean proc = spec_mounts (c, "proc"), sys = spec_mounts (c, "sysfs"), supervise;
 
+  if (!want_supervisor (c, &supervise, error))
+    return FALSE;
+  if (supervise)
+    {
+      g_autofree gchar *canon = g_canonicalize_filename (mnt, "/");
+      g_autofree gchar *address = svfs_supervisor_address (canon);
+      sv_container_set_syscall_supervisor (c, address);
+    }
   /* The core ran the probe (check_daemon) right before this hook. */
   for (guint i = 0; i < G_N_ELEMENTS (served_files); i++)
     {

@@ -5,6 +5,7 @@
 #include "svfs-fuse.h"
 #include "svfs-loadavg.h"
 #include "svfs-lock.h"
+#include "svfs-supervisor.h"
 #include "svfs-log.h"
 #include "svfs-takeover.h"
 #include "svfs-tree.h"
@@ -264,10 +265,13 @@ static gchar **
 restart_argv (const SvfsDaemonConfig *cfg, int fuse_fd, int state_fd, int lock_fd)
 {
   GPtrArray *a = g_ptr_array_new ();
+  gchar *supervisor = svfs_supervisor_takeover_arg ();
   for (guint i = 0; cfg->argv[i]; i++)
     if (!g_str_has_prefix (cfg->argv[i], "--takeover"))
       g_ptr_array_add (a, g_strdup (cfg->argv[i]));
   g_ptr_array_add (a, g_strdup_printf ("--takeover=%d,%d,%d", fuse_fd, state_fd, lock_fd));
+  if (supervisor != NULL)
+    g_ptr_array_add (a, supervisor);
   g_ptr_array_add (a, NULL);
   return (gchar **) g_ptr_array_free (a, FALSE);
 }
@@ -288,7 +292,9 @@ exec_new_process (Daemon *d, GError **error)
   for (guint i = 0; i < G_N_ELEMENTS (fds); i++)
     set_cloexec (fds[i], FALSE);
   g_auto (GStrv) argv = restart_argv (d->cfg, fds[0], fds[1], fds[2]);
+  svfs_supervisor_set_inheritable (TRUE);
   execv (d->cfg->exe, argv);
+  svfs_supervisor_set_inheritable (FALSE);
   int saved = errno;
   g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "exec %s: %s", d->cfg->exe,
                g_strerror (saved));
@@ -308,13 +314,14 @@ restart (Daemon *d)
     }
   g_info ("restarting in place: re-executing %s", d->cfg->exe);
   workers_stop (d);
+  svfs_supervisor_stop ();
   svfs_loadavg_stop ();
   exec_new_process (d, &error);
   /* Only reached when exec failed: serve on. */
   g_warning ("restart failed, still serving: %s", error->message);
   g_clear_error (&error);
   svfs_loadavg_start (prune_sysctls);
-  if (!workers_start (d, &error))
+  if (!svfs_supervisor_start (d->cfg->mountpoint, NULL, &error) || !workers_start (d, &error))
     {
       g_critical ("%s", error->message);
       kill (getpid (), SIGTERM);
@@ -370,8 +377,10 @@ svfs_daemon_run (const SvfsDaemonConfig *cfg, GError **error)
       return FALSE;
     }
   svfs_loadavg_start (prune_sysctls);
-  if (!workers_start (&d, error))
+  if (!svfs_supervisor_start (cfg->mountpoint, cfg->takeover_supervisor, error)
+      || !workers_start (&d, error))
     {
+      svfs_supervisor_close ();
       teardown (&d, takeover);
       return FALSE;
     }
@@ -380,6 +389,7 @@ svfs_daemon_run (const SvfsDaemonConfig *cfg, GError **error)
   serve_signals (&d, &waited);
   g_info ("stopping: unmounting %s", cfg->mountpoint);
   workers_stop (&d);
+  svfs_supervisor_close ();
   svfs_loadavg_stop ();
   teardown (&d, takeover);
   return TRUE;

@@ -12,6 +12,7 @@ typedef struct
   gchar **argv;      /* as started, for the re-exec */
   gchar *exe;        /* binary re-executed on restart (the installed path, not /proc/self/exe) */
   int takeover_fuse_fd, takeover_state_fd, takeover_lock_fd; /* -1 unless re-executed */
+  gchar *takeover_supervisor; /* --takeover-supervisor: the supervisor's fds, or NULL */
 } SvfsDaemonConfig;
 
 /* Serve until SIGTERM/SIGINT (then unmount).  SIGUSR2: restart in place (re-exec keeping the

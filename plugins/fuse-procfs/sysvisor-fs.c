@@ -17,6 +17,7 @@ static gchar *opt_mountpoint;
 static gchar *opt_log;
 static gchar *opt_log_level;
 static gchar *opt_takeover;
+static gchar *opt_takeover_supervisor;
 static gboolean opt_foreground;
 static gboolean opt_version;
 static gboolean opt_restart;
@@ -34,6 +35,8 @@ static const GOptionEntry entries[] = {
     "Make the running daemon re-execute its (upgraded) binary without unmounting", NULL },
   { "version", 'V', 0, G_OPTION_ARG_NONE, &opt_version, "Print the version and exit", NULL },
   { "takeover", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &opt_takeover, NULL, NULL },
+  { "takeover-supervisor", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING,
+    &opt_takeover_supervisor, NULL, NULL },
   { NULL, 0, 0, 0, NULL, NULL, NULL },
 };
 
@@ -93,7 +96,8 @@ run (char **orig_argv, GLogLevelFlags level)
       opt_mountpoint ? opt_mountpoint : SV_FS_MOUNTPOINT, NULL);
   g_autofree gchar *log = opt_log ? g_canonicalize_filename (opt_log, NULL) : NULL;
   SvfsDaemonConfig cfg = { .mountpoint = mountpoint, .foreground = opt_foreground || opt_takeover,
-                           .argv = orig_argv, .exe = own_binary (orig_argv[0]) };
+                           .argv = orig_argv, .exe = own_binary (orig_argv[0]),
+                           .takeover_supervisor = opt_takeover ? opt_takeover_supervisor : NULL };
   if (!parse_takeover (opt_takeover, &cfg))
     return usage_error ("bad --takeover value", "it is internal to --restart");
   if (geteuid () != 0)

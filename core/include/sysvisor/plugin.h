@@ -17,7 +17,7 @@
 G_BEGIN_DECLS
 
 #define SV_PLUGIN_ABI_MAJOR 1
-#define SV_PLUGIN_ABI_MINOR 0
+#define SV_PLUGIN_ABI_MINOR 1
 #define SV_PLUGIN_ENTRY_SYMBOL "sv_plugin_entry"
 
 /* The slot a plugin fills.  One plugin per role per container. */
@@ -155,6 +155,13 @@ gboolean sv_container_add_bind_mount (SvContainer *c,
                                       const char *destination,
                                       gboolean readonly,
                                       GError **error);
+
+/* ---- Syscall supervision (procfs role, in prepare; ABI 1.1) ----
+ * Ask that the container's processes trap the calls a supervisor answers for the container
+ * (now: sysinfo(2)) with a seccomp user-notification filter, and that the runtime hand the
+ * filter's listener to the daemon listening on unix socket @address ("@name": abstract).
+ * The create fails if the supervisor does not accept it. */
+void sv_container_set_syscall_supervisor (SvContainer *c, const char *address);
 
 /* ---- Mount trees (shift role, in attach) ----
  * A "tree" is a detached mount: a file descriptor from open_tree (OPEN_TREE_CLONE), possibly

@@ -1,0 +1,21 @@
+/* supervisor.h: syscalls answered for the container by a supervising daemon.
+ *
+ * A procfs plugin names a supervisor (sv_container_set_syscall_supervisor: an abstract unix
+ * socket address).  The container's init (and every exec'd process) then loads a seccomp
+ * filter whose action for the trapped calls is SECCOMP_RET_USER_NOTIF, and the runtime hands
+ * the filter's listener fd to the supervisor, which answers each trapped call (or lets the
+ * kernel run it).  The client's own filter still wins: an errno or kill action outranks a
+ * notification.  Trapped now: sysinfo(2). */
+#pragma once
+
+#include <glib.h>
+#include <sys/types.h>
+
+/* Child side (between clone and execve; async-signal-safe): load the notifying filter.
+ * Returns the listener fd (O_CLOEXEC), or -errno. */
+int sv_supervisor_load_filter (void);
+
+/* Parent side: give @listener (not consumed) of container @id's process @pid to the supervisor
+ * at @address, and wait for it to accept it. */
+gboolean sv_supervisor_hand_over (const char *address, int listener, const char *id, pid_t pid,
+                                  GError **error);

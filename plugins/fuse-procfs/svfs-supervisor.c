@@ -1,0 +1,326 @@
+/* sysvisor-fs: the syscall supervisor (see svfs-supervisor.h).  One thread polls the socket
+ * runtimes hand listeners to and every listener; each notification is answered at once. */
+#include "svfs-supervisor.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gio/gio.h>
+#include <linux/audit.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define SUPERVISOR_RECV_TIMEOUT_S 2
+#define SUPERVISOR_MAX_LISTENERS 65536
+
+static int listen_fd = -1;
+static int wake_fds[2] = { -1, -1 };
+static GArray *listeners; /* int */
+static GThread *thread;
+static struct seccomp_notif_sizes sizes;
+
+/* ---- answering ---- */
+
+static void
+answer_sysinfo (int fd, const struct seccomp_notif *req, struct seccomp_notif_resp *resp)
+{
+  g_autoptr (GError) error = NULL;
+  struct sysinfo si;
+  struct iovec local = { .iov_base = &si, .iov_len = sizeof si };
+  struct iovec remote = { .iov_base = (void *) (uintptr_t) req->data.args[0],
+                          .iov_len = sizeof si };
+
+  if (!svfs_sysinfo_for_pid ((pid_t) req->pid, &si, &error))
+    {
+      g_debug ("sysinfo for pid %u: the kernel answers (%s)", req->pid, error->message);
+      resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+      return;
+    }
+  /* The pid still names the caller (not a recycled one) only while the request is valid. */
+  if (ioctl (fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &req->id) < 0)
+    return;
+  if (process_vm_writev ((pid_t) req->pid, &local, 1, &remote, 1, 0) != (ssize_t) sizeof si)
+    resp->error = -EFAULT;
+}
+
+static void
+answer_one (int fd)
+{
+  g_autofree struct seccomp_notif *req = g_malloc0 (MAX (sizes.seccomp_notif, sizeof *req));
+  g_autofree struct seccomp_notif_resp *resp
+      = g_malloc0 (MAX (sizes.seccomp_notif_resp, sizeof *resp));
+
+  if (ioctl (fd, SECCOMP_IOCTL_NOTIF_RECV, req) < 0)
+    return; /* the caller died, or a signal interrupted it */
+  resp->id = req->id;
+  if (req->data.arch == AUDIT_ARCH_X86_64 && req->data.nr == __NR_sysinfo)
+    answer_sysinfo (fd, req, resp);
+  else
+    resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+  if (ioctl (fd, SECCOMP_IOCTL_NOTIF_SEND, resp) < 0 && errno != ENOENT)
+    g_debug ("answer notification %llu: %s", (unsigned long long) req->id, g_strerror (errno));
+}
+
+/* ---- taking listeners from runtimes ---- */
+
+static gboolean
+peer_is_root (int sock)
+{
+  struct ucred cred;
+  socklen_t len = sizeof cred;
+
+  return getsockopt (sock, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 && cred.uid == 0;
+}
+
+/* One message "v1 PID ID" with one fd, which must be a seccomp listener. */
+static int
+receive_listener (int sock, gchar **what)
+{
+  char text[256], control[CMSG_SPACE (sizeof (int))];
+  struct iovec iov = { .iov_base = text, .iov_len = sizeof text - 1 };
+  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
+                        .msg_controllen = sizeof control };
+  struct cmsghdr *cmsg;
+  ssize_t n = recvmsg (sock, &msg, MSG_CMSG_CLOEXEC);
+  g_autofree gchar *link = NULL, *path = NULL;
+  int fd = -1;
+
+  if (n <= 0)
+    return -1;
+  text[n] = '\0';
+  cmsg = CMSG_FIRSTHDR (&msg);
+  if (cmsg != NULL && cmsg->cmsg_type == SCM_RIGHTS && cmsg->cmsg_len == CMSG_LEN (sizeof (int)))
+    memcpy (&fd, CMSG_DATA (cmsg), sizeof fd);
+  if (fd < 0 || !g_str_has_prefix (text, "v1 "))
+    {
+      if (fd >= 0)
+        close (fd);
+      return -1;
+    }
+  path = g_strdup_printf ("/proc/self/fd/%d", fd);
+  link = g_file_read_link (path, NULL);
+  if (g_strcmp0 (link, "anon_inode:seccomp notify") != 0)
+    {
+      close (fd);
+      return -1;
+    }
+  *what = g_strdup (text + 3);
+  return fd;
+}
+
+static void
+accept_runtime (void)
+{
+  struct timeval tv = { .tv_sec = SUPERVISOR_RECV_TIMEOUT_S };
+  g_autofree gchar *what = NULL;
+  int sock = accept4 (listen_fd, NULL, NULL, SOCK_CLOEXEC);
+  int fd = -1;
+
+  if (sock < 0)
+    return;
+  setsockopt (sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  setsockopt (sock, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  if (!peer_is_root (sock))
+    send (sock, "only root may hand over listeners", 33, MSG_NOSIGNAL);
+  else if (listeners->len >= SUPERVISOR_MAX_LISTENERS)
+    send (sock, "too many listeners", 18, MSG_NOSIGNAL);
+  else if ((fd = receive_listener (sock, &what)) < 0)
+    send (sock, "expected \"v1 PID ID\" and one seccomp listener fd", 48, MSG_NOSIGNAL);
+  else
+    {
+      g_array_append_val (listeners, fd);
+      send (sock, "ok", 2, MSG_NOSIGNAL);
+      g_debug ("supervising %s (listener fd %d)", what, fd);
+    }
+  close (sock);
+}
+
+/* ---- the thread ---- */
+
+static GArray *
+poll_set (void)
+{
+  GArray *p = g_array_sized_new (FALSE, TRUE, sizeof (struct pollfd), listeners->len + 2);
+  struct pollfd w = { .fd = wake_fds[0], .events = POLLIN };
+  struct pollfd l = { .fd = listen_fd, .events = POLLIN };
+
+  g_array_append_val (p, w);
+  g_array_append_val (p, l);
+  for (guint i = 0; i < listeners->len; i++)
+    {
+      struct pollfd n = { .fd = g_array_index (listeners, int, i), .events = POLLIN };
+      g_array_append_val (p, n);
+    }
+  return p;
+}
+
+/* A listener whose filter no process uses any more reports POLLHUP: forget it. */
+static void
+serve_listeners (GArray *p)
+{
+  for (guint i = p->len; i-- > 2;)
+    {
+      struct pollfd *e = &g_array_index (p, struct pollfd, i);
+      if (e->revents & POLLIN)
+        answer_one (e->fd);
+      else if (e->revents & (POLLHUP | POLLERR | POLLNVAL))
+        {
+          close (e->fd);
+          g_array_remove_index_fast (listeners, i - 2);
+        }
+    }
+}
+
+static gpointer
+supervisor_main (gpointer data)
+{
+  for (;;)
+    {
+      g_autoptr (GArray) p = poll_set ();
+      if (poll ((struct pollfd *) (gpointer) p->data, p->len, -1) < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          g_critical ("syscall supervisor: poll: %s", g_strerror (errno));
+          return NULL;
+        }
+      if (g_array_index (p, struct pollfd, 0).revents)
+        return NULL;
+      serve_listeners (p);
+      if (g_array_index (p, struct pollfd, 1).revents & POLLIN)
+        accept_runtime ();
+    }
+}
+
+/* ---- life cycle ---- */
+
+static int
+listen_on (const char *mountpoint, GError **error)
+{
+  g_autofree gchar *address = svfs_supervisor_address (mountpoint);
+  struct sockaddr_un sun = { .sun_family = AF_UNIX };
+  gsize n = strlen (address);
+  int fd = socket (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+
+  memcpy (sun.sun_path, address, n);
+  sun.sun_path[0] = '\0'; /* abstract */
+  if (fd < 0 || bind (fd, (struct sockaddr *) &sun, offsetof (struct sockaddr_un, sun_path) + n) < 0
+      || listen (fd, 64) < 0)
+    {
+      int saved = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   "syscall supervisor: listen on %s: %s", address, g_strerror (saved));
+      if (fd >= 0)
+        close (fd);
+      return -1;
+    }
+  return fd;
+}
+
+static gboolean
+adopt (const char *takeover, GError **error)
+{
+  g_auto (GStrv) parts = g_strsplit (takeover, ",", -1);
+
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      gint64 fd;
+      if (!g_ascii_string_to_signed (parts[i], 10, 3, G_MAXINT, &fd, error))
+        {
+          g_prefix_error (error, "bad --takeover-supervisor value: ");
+          return FALSE;
+        }
+      fcntl ((int) fd, F_SETFD, FD_CLOEXEC);
+      if (i == 0)
+        listen_fd = (int) fd;
+      else
+        g_array_append_val (listeners, fd);
+    }
+  return listen_fd >= 0;
+}
+
+gboolean
+svfs_supervisor_start (const char *mountpoint, const char *takeover, GError **error)
+{
+  if (syscall (SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) < 0)
+    {
+      g_warning ("syscall supervisor off: this kernel has no seccomp user notification");
+      return TRUE;
+    }
+  if (listeners == NULL)
+    listeners = g_array_new (FALSE, FALSE, sizeof (int));
+  if (listen_fd < 0 && !(takeover != NULL ? adopt (takeover, error)
+                                          : (listen_fd = listen_on (mountpoint, error)) >= 0))
+    return FALSE;
+  if (wake_fds[0] < 0 && pipe2 (wake_fds, O_CLOEXEC) < 0)
+    {
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "pipe: %s",
+                   g_strerror (errno));
+      return FALSE;
+    }
+  thread = g_thread_new ("supervisor", supervisor_main, NULL);
+  return TRUE;
+}
+
+void
+svfs_supervisor_stop (void)
+{
+  char c = 0;
+
+  if (thread == NULL)
+    return;
+  if (write (wake_fds[1], &c, 1) < 0)
+    g_warning ("syscall supervisor: cannot wake its thread: %s", g_strerror (errno));
+  g_thread_join (thread);
+  thread = NULL;
+  if (read (wake_fds[0], &c, 1) < 0)
+    g_debug ("syscall supervisor: drain wake pipe: %s", g_strerror (errno));
+}
+
+gchar *
+svfs_supervisor_takeover_arg (void)
+{
+  GString *s;
+
+  if (listen_fd < 0)
+    return NULL;
+  s = g_string_new ("--takeover-supervisor=");
+  g_string_append_printf (s, "%d", listen_fd);
+  for (guint i = 0; i < listeners->len; i++)
+    g_string_append_printf (s, ",%d", g_array_index (listeners, int, i));
+  return g_string_free (s, FALSE);
+}
+
+void
+svfs_supervisor_set_inheritable (gboolean on)
+{
+  if (listen_fd >= 0)
+    fcntl (listen_fd, F_SETFD, on ? 0 : FD_CLOEXEC);
+  for (guint i = 0; listeners != NULL && i < listeners->len; i++)
+    fcntl (g_array_index (listeners, int, i), F_SETFD, on ? 0 : FD_CLOEXEC);
+}
+
+void
+svfs_supervisor_close (void)
+{
+  svfs_supervisor_stop ();
+  for (guint i = 0; listeners != NULL && i < listeners->len; i++)
+    close (g_array_index (listeners, int, i));
+  g_clear_pointer (&listeners, g_array_unref);
+  if (listen_fd >= 0)
+    close (listen_fd);
+  listen_fd = -1;
+  for (guint i = 0; i < 2; i++)
+    if (wake_fds[i] >= 0)
+      close (wake_fds[i]);
+  wake_fds[0] = wake_fds[1] = -1;
+}
