@@ -31,10 +31,11 @@
  * namespace that owns the object (mount, uts, ipc, net, user namespaces of the container), so
  * they reach nothing of the host's. */
 static const char *const syscont_syscalls[] = {
-  /* mounts in the container's own mount namespaces */
-  "mount", "umount", "umount2", "pivot_root", "chroot",
+  /* mounts in the container's own mount namespaces (mount and mount_setattr: see
+   * syscont_mount_rules) */
+  "umount", "umount2", "pivot_root", "chroot",
   "fsopen", "fsconfig", "fsmount", "fspick", "move_mount", "open_tree", "open_tree_attr",
-  "mount_setattr", "statmount", "listmount",
+  "statmount", "listmount",
   /* nested namespaces and containers (any CLONE_NEW* flag) */
   "unshare", "setns", "clone", "clone3",
   /* keyrings: accounted to the container's own (exclusive) host uids */
@@ -49,6 +50,21 @@ static const char *const syscont_syscalls[] = {
    * namespace's init with SIGINT, status 130) */
   NULL,
 };
+
+/* Mounts the runtime made read-only (a `:ro` volume, readonlyPaths, a read-only rootfs) are
+ * not locked by the kernel (they were made inside the container's own user namespace), so
+ * root with CAP_SYS_ADMIN could make them writable: mount(MS_REMOUNT|MS_BIND) without
+ * MS_RDONLY is refused (EPERM), and mount_setattr, which could clear MOUNT_ATTR_RDONLY,
+ * answers ENOSYS so that mount tools fall back on mount(2).  Every other mount(2) passes; a
+ * superblock remount (no MS_BIND) is checked by the kernel against the filesystem's owner. */
+static const char syscont_mount_rules[] =
+  "[{\"names\":[\"mount\"],\"action\":\"SCMP_ACT_ALLOW\","
+  "\"args\":[{\"index\":3,\"value\":32,\"valueTwo\":0,\"op\":\"SCMP_CMP_MASKED_EQ\"}]},"
+  "{\"names\":[\"mount\"],\"action\":\"SCMP_ACT_ALLOW\","
+  "\"args\":[{\"index\":3,\"value\":4096,\"valueTwo\":0,\"op\":\"SCMP_CMP_MASKED_EQ\"}]},"
+  "{\"names\":[\"mount\"],\"action\":\"SCMP_ACT_ALLOW\","
+  "\"args\":[{\"index\":3,\"value\":1,\"valueTwo\":1,\"op\":\"SCMP_CMP_MASKED_EQ\"}]},"
+  "{\"names\":[\"mount_setattr\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":38}]";
 
 /* ---- policy ---------------------------------------------------------------------------- */
 
@@ -141,7 +157,8 @@ sv_syscont_seccomp_added (void)
 static gboolean
 is_syscont_syscall (const char *name)
 {
-  return g_strv_contains (syscont_syscalls, name);
+  return g_strv_contains (syscont_syscalls, name) || g_str_equal (name, "mount")
+         || g_str_equal (name, "mount_setattr");
 }
 
 static const char *
@@ -285,6 +302,17 @@ syscont_allow_entry (void)
   return e;
 }
 
+static void
+add_mount_rules (JsonArray *syscalls)
+{
+  g_autoptr (JsonNode) rules = json_from_string (syscont_mount_rules, NULL);
+  JsonArray *a = json_node_get_array (rules);
+
+  for (guint i = 0; i < json_array_get_length (a); i++)
+    json_array_add_object_element (syscalls,
+                                   json_object_ref (json_array_get_object_element (a, i)));
+}
+
 static JsonObject *
 widen_profile (JsonObject *seccomp)
 {
@@ -308,6 +336,7 @@ widen_profile (JsonObject *seccomp)
         json_array_add_object_element (syscalls, kept);
     }
   json_array_add_object_element (syscalls, syscont_allow_entry ());
+  add_mount_rules (syscalls);
   json_object_set_array_member (out, "syscalls", syscalls);
   return out;
 }
