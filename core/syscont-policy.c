@@ -257,12 +257,22 @@ sv_syscont_seccomp_is_client_default (JsonObject *seccomp)
   return big_allow && personality;
 }
 
-/* A copy of @entry without the system-container syscalls; NULL when none is left.  Used for
- * every rule but the unconditional allow ones: deny rules (Docker's ENOSYS for clone3) and
+/* A copy of @entry without the system-container syscalls (of a plain allow rule: without mount
+ * and mount_setattr); NULL when none is left.  Deny rules (Docker's ENOSYS for clone3) and
  * argument-filtered allows (Docker's clone without CLONE_NEW* flags) would shadow the
  * unconditional allow added after them. */
+/* mount and mount_setattr follow syscont_mount_rules only: stripped from every rule, even a
+ * plain allow (Docker's profile with --cap-add SYS_ADMIN). */
+static gboolean
+strip_name (const char *name, gboolean plain_allow)
+{
+  if (plain_allow)
+    return g_str_equal (name, "mount") || g_str_equal (name, "mount_setattr");
+  return is_syscont_syscall (name);
+}
+
 static JsonObject *
-entry_without_syscont (JsonObject *entry)
+entry_without_syscont (JsonObject *entry, gboolean plain_allow)
 {
   JsonObject *copy = json_object_new ();
   g_autoptr (JsonArray) kept = json_array_new ();
@@ -273,7 +283,7 @@ entry_without_syscont (JsonObject *entry)
     {
       JsonNode *n = json_array_get_element (names, i);
       if (!(JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_STRING
-            && is_syscont_syscall (json_node_get_string (n))))
+            && strip_name (json_node_get_string (n), plain_allow)))
         json_array_add_element (kept, json_node_copy (n));
     }
   if (json_array_get_length (kept) == 0)
@@ -330,7 +340,7 @@ widen_profile (JsonObject *seccomp)
       JsonObject *e = json_array_get_object_element (old, i);
       gboolean plain_allow = g_strcmp0 (member_string (e, "action"), "SCMP_ACT_ALLOW") == 0
                              && !has_args (e);
-      JsonObject *kept = plain_allow ? json_object_ref (e) : entry_without_syscont (e);
+      JsonObject *kept = entry_without_syscont (e, plain_allow);
 
       if (kept != NULL)
         json_array_add_object_element (syscalls, kept);
