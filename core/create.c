@@ -14,6 +14,7 @@
 #include "sv-seccomp.h"
 #include "state.h"
 #include "supervisor.h"
+#include "syscont-policy.h"
 #include "sync.h"
 #include "terminal.h"
 #include "utils.h"
@@ -134,6 +135,29 @@ check_process (SvSpec *spec, const SvCreateOptions *opts, GError **error)
   return TRUE;
 }
 
+/* What root inside may do: the client's capabilities and seccomp profile widened for a
+ * system container unless the user chose them (syscont-policy.c). */
+static gboolean
+create_apply_policy (Create *x, GError **error)
+{
+  SvSyscontPolicy policy;
+  g_autoptr (JsonObject) seccomp = NULL;
+
+  if (!sv_syscont_policy_init (&policy, x->spec->annotations, x->conf, error))
+    {
+      g_prefix_error (error, "%s/config.json: ", x->spec->bundle);
+      return FALSE;
+    }
+  sv_syscont_widen_caps (x->spec->process, &policy);
+  if (x->spec->seccomp == NULL)
+    return TRUE;
+  seccomp = sv_syscont_seccomp (x->spec->seccomp, &policy);
+  x->seccomp = sv_seccomp_compile (seccomp, "linux.seccomp", error);
+  if (x->seccomp == NULL)
+    g_prefix_error (error, "%s/config.json: ", x->spec->bundle);
+  return x->seccomp != NULL;
+}
+
 static gboolean
 create_load (Create *x, GError **error)
 {
@@ -145,17 +169,8 @@ create_load (Create *x, GError **error)
       g_prefix_error (error, "%s/config.json: ", x->spec->bundle);
       return FALSE;
     }
-  if (x->spec->seccomp != NULL)
-    {
-      x->seccomp = sv_seccomp_compile (x->spec->seccomp, "linux.seccomp", error);
-      if (x->seccomp == NULL)
-        {
-          g_prefix_error (error, "%s/config.json: ", x->spec->bundle);
-          return FALSE;
-        }
-    }
   x->conf = sv_plugins_conf_load (sv_plugins_conf_path (x->opts->plugins_conf), error);
-  if (x->conf == NULL)
+  if (x->conf == NULL || !create_apply_policy (x, error))
     return FALSE;
   x->plugins = sv_plugin_host_new (x->conf, x->opts->root);
   return sv_plugin_host_select (x->plugins, x->spec->spec_has_mappings, error);

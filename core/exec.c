@@ -13,6 +13,7 @@
 #include "state.h"
 #include "sv-seccomp.h"
 #include "sync.h"
+#include "syscont-policy.h"
 #include "terminal.h"
 #include "utils.h"
 
@@ -96,15 +97,31 @@ exec_check_state (Exec *x, GError **error)
   return TRUE;
 }
 
-/* The container's seccomp profile applies to every process in it, as with runc. */
+/* The container's seccomp profile applies to every process in it, as with runc; the process's
+ * capabilities and that profile follow the same system-container policy as the init's
+ * (syscont-policy.c). */
 static gboolean
-exec_load_seccomp (Exec *x, GError **error)
+exec_apply_policy (Exec *x, GError **error)
 {
   g_autoptr (SvSpec) spec = sv_spec_load (x->state->bundle, NULL);
+  g_autoptr (SvPluginsConf) conf = NULL;
+  g_autoptr (JsonObject) seccomp = NULL;
+  JsonNode *ann = x->state->annotations;
+  SvSyscontPolicy policy;
 
+  conf = sv_plugins_conf_load (sv_plugins_conf_path (x->opts->plugins_conf), error);
+  if (conf == NULL
+      || !sv_syscont_policy_init (&policy,
+                                  ann != NULL && JSON_NODE_HOLDS_OBJECT (ann)
+                                      ? json_node_get_object (ann)
+                                      : NULL,
+                                  conf, error))
+    return FALSE;
+  sv_syscont_widen_caps (x->opts->process, &policy);
   if (spec == NULL || spec->seccomp == NULL)
     return TRUE;
-  x->seccomp = sv_seccomp_compile (spec->seccomp, "linux.seccomp", error);
+  seccomp = sv_syscont_seccomp (spec->seccomp, &policy);
+  x->seccomp = sv_seccomp_compile (seccomp, "linux.seccomp", error);
   if (x->seccomp == NULL)
     g_prefix_error (error, "%s/config.json: ", x->state->bundle);
   return x->seccomp != NULL;
@@ -341,7 +358,7 @@ sv_exec_start (const SvExecOptions *opts, pid_t *pid_out, GError **error)
   Exec x = { .opts = opts, .pidfd = -1, .sync_fd = -1, .child_sync_fd = -1, .console_fd = -1 };
   gboolean ok;
 
-  ok = exec_check_state (&x, error) && exec_load_seccomp (&x, error)
+  ok = exec_check_state (&x, error) && exec_apply_policy (&x, error)
        && exec_open_namespaces (&x, error) && exec_open_console (&x, error)
        && exec_spawn (&x, error) && exec_wait_ready (&x, error)
        && (opts->pid_file == NULL || write_pid_file (opts->pid_file, x.process, error));

@@ -3,6 +3,7 @@
 
 #include "cgroups.h"
 #include "container.h"
+#include "syscont-policy.h"
 #include "hooks.h"
 #include "plugin-host.h"
 #include "state.h"
@@ -164,6 +165,10 @@ sv_lifecycle_kill (const char *root, const char *id, int signo, gboolean all, GE
   cg = state_cgroup (st);
   if (all && cg != NULL)
     return sv_cgroup_kill_all (cg, signo, error);
+  signo = sv_syscont_stop_signal (st->pid, signo,
+                                  st->annotations != NULL && JSON_NODE_HOLDS_OBJECT (st->annotations)
+                                      ? json_node_get_object (st->annotations)
+                                      : NULL);
   if (kill (st->pid, signo) < 0)
     {
       sv_set_error_errno (error, errno, "kill container \"%s\" (pid %d)", id, (int) st->pid);

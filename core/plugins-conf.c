@@ -4,6 +4,8 @@
  *   idmap = auto          # auto | exclusive | dockerremap | none | <name of an installed plugin>
  *   shift = auto          # auto | shiftfs | none | <name>
  *   procfs = fuse-procfs  # fuse-procfs | none | <name>
+ *   honour-capabilities = false  # true: never widen process.capabilities for root
+ *   honour-seccomp = false       # true: never widen linux.seccomp
  *
  *   [idmap-exclusive]     # a plugin's own settings, passed to it
  *   range-size = 65536
@@ -18,6 +20,8 @@
 
 static const char *const role_names[SV_N_ROLES] = { "idmap", "shift", "procfs" };
 static const char *const role_defaults[SV_N_ROLES] = { "auto", "auto", "fuse-procfs" };
+/* [sysvisor] keys that are settings, not roles (booleans). */
+static const char *const setting_names[] = { "honour-capabilities", "honour-seccomp" };
 
 const char *
 sv_role_name (SvRole role)
@@ -140,11 +144,13 @@ check_main_group (SvPluginsConf *conf, const char *text, GError **error)
       gboolean known = FALSE;
       for (int r = 0; r < SV_N_ROLES; r++)
         known |= g_strcmp0 (keys[i], role_names[r]) == 0;
+      for (guint n = 0; n < G_N_ELEMENTS (setting_names); n++)
+        known |= g_strcmp0 (keys[i], setting_names[n]) == 0;
       if (!known)
         {
           g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_KEY_NOT_FOUND,
                        "%s:%u: unknown role \"%s\" in [%s]; the roles are idmap, shift and "
-                       "procfs",
+                       "procfs, the settings honour-capabilities and honour-seccomp",
                        conf->path, find_line (text, SV_CONF_GROUP, keys[i]), keys[i],
                        SV_CONF_GROUP);
           return FALSE;
@@ -237,6 +243,35 @@ read_backends (SvPluginsConf *conf, const char *text, GError **error)
   return TRUE;
 }
 
+/* A boolean setting of [sysvisor]; absent: *out untouched. */
+static gboolean
+read_setting (SvPluginsConf *conf, const char *text, const char *key, gboolean *out,
+              GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  gboolean v;
+
+  if (!g_key_file_has_key (conf->keyfile, SV_CONF_GROUP, key, NULL))
+    return TRUE;
+  v = g_key_file_get_boolean (conf->keyfile, SV_CONF_GROUP, key, &local);
+  if (local != NULL)
+    {
+      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                   "%s:%u: %s must be true or false", conf->path,
+                   find_line (text, SV_CONF_GROUP, key), key);
+      return FALSE;
+    }
+  *out = v;
+  return TRUE;
+}
+
+static gboolean
+read_settings (SvPluginsConf *conf, const char *text, GError **error)
+{
+  return read_setting (conf, text, "honour-capabilities", &conf->honour_capabilities, error)
+         && read_setting (conf, text, "honour-seccomp", &conf->honour_seccomp, error);
+}
+
 static gboolean
 parse_text (SvPluginsConf *conf, const char *text, GError **error)
 {
@@ -253,7 +288,7 @@ parse_text (SvPluginsConf *conf, const char *text, GError **error)
       return FALSE;
     }
   return check_duplicates (conf->path, text, error) && check_main_group (conf, text, error)
-         && read_backends (conf, text, error);
+         && read_backends (conf, text, error) && read_settings (conf, text, error);
 }
 
 static void

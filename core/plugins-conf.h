@@ -12,6 +12,10 @@ typedef struct
   GKeyFile *keyfile;       /* never NULL (empty when the file is missing) */
   char *backend[SV_N_ROLES]; /* "auto", "none", or a backend name */
   guint line[SV_N_ROLES];    /* the line of path that sets each role (0: the default) */
+  /* [sysvisor] settings of what root inside may do (syscont-policy.c): always honour the
+   * spec's capabilities / seccomp profile, never widen them (default FALSE). */
+  gboolean honour_capabilities;
+  gboolean honour_seccomp;
 } SvPluginsConf;
 
 /* Where plugins.conf is: --plugins-conf, else $SYSVISOR_PLUGINS_CONF, else the built-in. */

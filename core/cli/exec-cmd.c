@@ -249,7 +249,8 @@ build_process (SvGlobal *g, ExecArgs *a, int argc, char **argv, GError **error)
 static int
 run_exec (SvGlobal *g, ExecArgs *a, SvProcess *p, const char *id)
 {
-  SvExecOptions o = { .root = g->root, .id = id, .process = p, .console_socket = a->console_socket,
+  SvExecOptions o = { .root = g->root, .id = id, .plugins_conf = g->plugins_conf,
+                      .process = p, .console_socket = a->console_socket,
                       .console_sock_fd = -1, .pid_file = a->pid_file,
                       .preserve_fds = a->preserve_fds, .ignore_paused = a->ignore_paused };
   GError *error = NULL;

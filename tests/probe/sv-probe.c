@@ -41,6 +41,14 @@
  *                       SIGUSR1, prints "got SIGNAME", exits 128+signal
  *                       (143 for SIGTERM); works as PID 1 (signals blocked and
  *                       taken with sigwait)
+ *   try NAME            make one raw syscall and print "ok" or the error:
+ *                       keyctl (join a new session keyring), finit_module
+ *                       (of /dev/null), init_module (empty image),
+ *                       open_by_handle_at (a handle of /, or a
+ *                       forged one of inode 2), kexec_load
+ *                       (no segments), swapon (/dev/null), settimeofday (now),
+ *                       acct (off), quotactl (Q_SYNC on all), bpf
+ *                       (BPF_PROG_LOAD of nothing), iopl (level 3)
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -53,6 +61,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/utsname.h>
@@ -67,6 +77,50 @@ fail_errno (const char *what, int err)
   const char *name = strerrorname_np (err);
   printf ("error %s: %s: %s\n", name ? name : "E?", what, strerror (err));
   failed = 1;
+}
+
+/* try NAME: one raw syscall, as a process of the container would make it. */
+static long
+try_syscall (const char *name)
+{
+  if (strcmp (name, "keyctl") == 0)
+    return syscall (SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, 0L);
+  if (strcmp (name, "finit_module") == 0)
+    return syscall (SYS_finit_module, open ("/dev/null", O_RDONLY | O_CLOEXEC), "", 0);
+  if (strcmp (name, "init_module") == 0)
+    return syscall (SYS_init_module, "", 0UL, "");
+  if (strcmp (name, "open_by_handle_at") == 0)
+    {
+      struct { unsigned int bytes; int type; unsigned char h[128]; } fh = { .bytes = 128 };
+      int mnt;
+      /* A forged handle (inode 2, as the classic escape uses) where / gives none. */
+      if (syscall (SYS_name_to_handle_at, AT_FDCWD, "/", &fh, &mnt, 0) < 0)
+        fh = (__typeof__ (fh)){ .bytes = 8, .type = 1, .h = { 2 } };
+      return syscall (SYS_open_by_handle_at, AT_FDCWD, &fh, O_RDONLY);
+    }
+  if (strcmp (name, "kexec_load") == 0)
+    return syscall (SYS_kexec_load, 0UL, 0UL, NULL, 0UL);
+  if (strcmp (name, "swapon") == 0)
+    return syscall (SYS_swapon, "/dev/null", 0);
+  if (strcmp (name, "settimeofday") == 0)
+    {
+      struct timeval tv;
+      gettimeofday (&tv, NULL);
+      return syscall (SYS_settimeofday, &tv, NULL);
+    }
+  if (strcmp (name, "acct") == 0)
+    return syscall (SYS_acct, NULL);
+  if (strcmp (name, "quotactl") == 0)
+    return syscall (SYS_quotactl, 0x800001 /* QCMD(Q_SYNC, USRQUOTA) */, NULL, 0, NULL);
+  if (strcmp (name, "bpf") == 0)
+    {
+      static unsigned char attr[144];
+      return syscall (SYS_bpf, 5 /* BPF_PROG_LOAD */, attr, sizeof attr);
+    }
+  if (strcmp (name, "iopl") == 0)
+    return syscall (SYS_iopl, 3);
+  errno = ENOSYS;
+  return -1;
 }
 
 static void
@@ -445,7 +499,8 @@ usage (FILE *f)
          "  owner PATH | mode PATH | isatty FD | cat FILE | uidmap | gidmap | setgroups\n"
          "  caps [Eff|Prm|Inh|Bnd|Amb] | nnp | seccomp | rlimit NAME | hostname | ids | pid\n"
          "  cwd | env NAME | umask | cgroup | mounts DEST | write PATH TEXT\n"
-         "  chown PATH UID GID | sysctl-get KEY | oomscore | exit N | sleep SECS | signal-wait\n",
+         "  chown PATH UID GID | sysctl-get KEY | oomscore | exit N | sleep SECS | signal-wait\n"
+         "  try NAME\n",
          f);
 }
 
@@ -459,7 +514,7 @@ static const struct
   { "rlimit", 1 }, { "hostname", 0 }, { "ids", 0 },       { "pid", 0 },      { "cwd", 0 },
   { "env", 1 },   { "umask", 0 },   { "cgroup", 0 },     { "mounts", 1 },   { "write", 2 },
   { "chown", 3 }, { "sysctl-get", 1 }, { "oomscore", 0 }, { "exit", 1 },     { "sleep", 1 },
-  { "signal-wait", 0 }, { "help", 0 },
+  { "signal-wait", 0 }, { "help", 0 }, { "try", 1 },
 };
 
 int
@@ -523,6 +578,13 @@ main (int argc, char **argv)
         condensed ("/proc/self/gid_map");
       else if (strcmp (cmd, "setgroups") == 0)
         one_line ("/proc/self/setgroups");
+      else if (strcmp (cmd, "try") == 0)
+        {
+          if (try_syscall (a[0]) < 0)
+            fail_errno (a[0], errno);
+          else
+            printf ("ok\n");
+        }
       else if (strcmp (cmd, "caps") == 0)
         {
           char key[8];
