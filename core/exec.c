@@ -11,6 +11,7 @@
 #include "init.h"
 #include "process-limits.h"
 #include "state.h"
+#include "supervisor.h"
 #include "sv-seccomp.h"
 #include "sync.h"
 #include "syscont-policy.h"
@@ -231,11 +232,18 @@ process_main (Exec *x)
                        .preserve_fds = x->opts->preserve_fds, .envp = p->env,
                        .sync_fd = x->child_sync_fd };
   SvSyncMsg ready = { .type = SV_SYNC_READY };
+  int listener = -1;
 
   if (!wait_for (cfg.sync_fd, SV_SYNC_CONTINUE))
     _exit (1);
   if (p->terminal && !sv_terminal_setup_child (&cfg, &error))
     child_fail (cfg.sync_fd, error);
+  /* As the init's: before the client's filter and the capability drop. */
+  if (x->state->supervisor != NULL && (listener = sv_supervisor_load_filter ()) < 0)
+    {
+      sv_set_error_errno (&error, -listener, "load the syscall supervisor's seccomp filter");
+      child_fail (cfg.sync_fd, error);
+    }
   if (cfg.seccomp != NULL && !p->no_new_privileges)
     {
       int err = sv_seccomp_load (cfg.seccomp);
@@ -256,8 +264,11 @@ process_main (Exec *x)
   path = sv_process_find_exec (p, p->env, &error);
   if (path == NULL)
     child_fail (cfg.sync_fd, error);
-  if (!sv_sync_send (cfg.sync_fd, &ready, NULL, 0))
+  ready.n_fds = listener >= 0 ? 1 : 0;
+  if (!sv_sync_send (cfg.sync_fd, &ready, &listener, ready.n_fds))
     _exit (1);
+  if (listener >= 0)
+    close (listener);
   close (cfg.sync_fd);
   sv_process_exec (&cfg, path);
 }
@@ -323,21 +334,33 @@ static gboolean
 exec_wait_ready (Exec *x, GError **error)
 {
   SvSyncMsg msg = { .type = SV_SYNC_CONTINUE };
+  sv_autofd fd = -1;
+  int listener = -1;
 
   if (!sv_process_apply_limits (x->opts->process, x->process, error) || !sv_sync_send (x->sync_fd, &msg, NULL, 0))
     return FALSE;
-  if (!sv_sync_recv (x->sync_fd, &msg, NULL, 0))
+  if (!sv_sync_recv (x->sync_fd, &msg, &listener, 1))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
                    "the process exited before it was ready");
       return FALSE;
     }
+  if (msg.n_fds == 1)
+    fd = listener;
   if (msg.type != SV_SYNC_READY)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s", msg.text);
       return FALSE;
     }
-  return TRUE;
+  if (x->state->supervisor == NULL)
+    return TRUE;
+  if (fd < 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                   "the process sent no seccomp listener for the syscall supervisor");
+      return FALSE;
+    }
+  return sv_supervisor_hand_over (x->state->supervisor, fd, x->state->id, x->process, error);
 }
 
 static gboolean

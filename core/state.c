@@ -133,6 +133,8 @@ state_to_json (const SvState *st)
   json_builder_end_object (b);
   add_mappings (b, "uidMappings", st->uid_mappings);
   add_mappings (b, "gidMappings", st->gid_mappings);
+  if (st->supervisor != NULL)
+    add_string (b, "supervisor", st->supervisor);
   json_builder_end_object (b);
   return json_builder_get_root (b);
 }
@@ -186,6 +188,7 @@ state_from_json (SvState *st, JsonObject *o, GError **error)
       || !sv_json_get_string (o, "", "rootfs", FALSE, &st->rootfs, error)
       || !sv_json_get_string (o, "", "created", FALSE, &st->created, error)
       || !sv_json_get_string (o, "", "owner", FALSE, &st->owner, error)
+      || !sv_json_get_string (o, "", "supervisor", FALSE, &st->supervisor, error)
       || !sv_json_get_int64 (o, "", "pid", FALSE, &pid, error)
       || !sv_json_get_int64 (o, "", "starttime", FALSE, &start, error)
       || !sv_json_get_int64 (o, "", "creatorPid", FALSE, &cpid, error)
@@ -421,6 +424,7 @@ sv_state_free (SvState *st)
   g_free (st->rootfs);
   g_free (st->created);
   g_free (st->owner);
+  g_free (st->supervisor);
   g_clear_pointer (&st->annotations, json_node_unref);
   g_clear_pointer (&st->cgroup, json_node_unref);
   g_clear_pointer (&st->hooks, json_node_unref);

@@ -35,6 +35,7 @@ typedef struct
   GArray *uid_mappings;   /* SvIdMap */
   GArray *gid_mappings;
   char *owner;
+  char *supervisor;       /* address of the syscall supervisor, or NULL (exec loads its filter) */
 } SvState;
 
 /* Container ids: letters, digits, '_', '+', '-', '.'; not "." or "..". */

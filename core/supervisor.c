@@ -119,8 +119,12 @@ sv_supervisor_hand_over (const char *address, int listener, const char *id, pid_
     }
   if (connect (sock, (struct sockaddr *) &sun, len) < 0)
     {
-      sv_set_error_errno (error, errno, "connect to the syscall supervisor %s", address);
-      g_prefix_error (error, "is sysvisor-fs running (and new enough)? ");
+      int errsv = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+                   "the syscall supervisor %s (sysvisor-fs) does not answer: %s; start "
+                   "sysvisor-fs (systemctl start sysvisor), or set supervise = no in "
+                   "plugins.conf [fuse-procfs]",
+                   address, g_strerror (errsv));
       return FALSE;
     }
   if (!send_listener (sock, listener, id, pid, error) || !read_answer (sock, error))

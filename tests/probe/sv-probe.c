@@ -64,6 +64,7 @@
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/stat.h>
+#include <sys/sysinfo.h>
 #include <sys/types.h>
 #include <sys/utsname.h>
 #include <time.h>
@@ -514,8 +515,26 @@ static const struct
   { "rlimit", 1 }, { "hostname", 0 }, { "ids", 0 },       { "pid", 0 },      { "cwd", 0 },
   { "env", 1 },   { "umask", 0 },   { "cgroup", 0 },     { "mounts", 1 },   { "write", 2 },
   { "chown", 3 }, { "sysctl-get", 1 }, { "oomscore", 0 }, { "exit", 1 },     { "sleep", 1 },
-  { "signal-wait", 0 }, { "help", 0 }, { "try", 1 },
+  { "signal-wait", 0 }, { "help", 0 }, { "try", 1 }, { "sysinfo", 0 },
 };
+
+/* sysinfo(2) in bytes: "uptime U totalram T freeram F sharedram S bufferram B totalswap TS
+ * freeswap FS procs P loads L1 L5 L15" (loads as the kernel's fixed point, 1.0 = 65536). */
+static void
+do_sysinfo (void)
+{
+  struct sysinfo si;
+  unsigned long long u;
+
+  if (sysinfo (&si) < 0)
+    fail_errno ("sysinfo", errno);
+  u = si.mem_unit ? si.mem_unit : 1;
+  printf ("uptime %ld totalram %llu freeram %llu sharedram %llu bufferram %llu totalswap %llu "
+          "freeswap %llu procs %u loads %lu %lu %lu\n",
+          si.uptime, si.totalram * u, si.freeram * u, si.sharedram * u, si.bufferram * u,
+          si.totalswap * u, si.freeswap * u, (unsigned) si.procs, si.loads[0], si.loads[1],
+          si.loads[2]);
+}
 
 int
 main (int argc, char **argv)
@@ -585,6 +604,8 @@ main (int argc, char **argv)
           else
             printf ("ok\n");
         }
+      else if (strcmp (cmd, "sysinfo") == 0)
+        do_sysinfo ();
       else if (strcmp (cmd, "caps") == 0)
         {
           char key[8];
