@@ -39,6 +39,7 @@ T=$SV_TEST_TMP
 CONF=$T/plugins.conf
 export SYSVISOR_PLUGINS_CONF=$CONF
 POOL=1048576   # the sysvisor user's subordinate ids: the first exclusive range starts here
+MINOR=$(sed -n "s/^#define SV_PLUGIN_ABI_MINOR //p" "$SV_SRC_ROOT/core/include/sysvisor/plugin.h")   # the core's plugin ABI minor
 REMAP=100000   # Docker's userns-remap range (dockremap's entry), written in the spec
 LIMIT_KB=65536 # the containers' memory limit
 printf 'dockremap:%s:65536\nsysvisor:%s:1048576\n' "$REMAP" "$POOL" >"$T/subuid"
@@ -309,10 +310,10 @@ refused "not an ELF" \
   "$CONF:2: idmap = not-elf: plugin \"not-elf\": $BAD/not-elf\.so is not an ELF shared object" \
   not-elf none none
 refused "ABI major newer than the core's" \
-  "$CONF:2: idmap = abi-major-next: plugin \"abi-major-next\" \($BAD/abi-major-next\.so\) was built for plugin ABI 2\.0 but sysvisor-runc provides ABI 1\.0; rebuild the plugin" \
+  "$CONF:2: idmap = abi-major-next: plugin \"abi-major-next\" \($BAD/abi-major-next\.so\) was built for plugin ABI 2\.$MINOR but sysvisor-runc provides ABI 1\.$MINOR; rebuild the plugin" \
   abi-major-next none none
 refused "ABI minor newer than the core's" \
-  ".*: idmap = abi-minor-next: plugin \"abi-minor-next\" .* was built for plugin ABI 1\.1 but sysvisor-runc provides ABI 1\.0" \
+  ".*: idmap = abi-minor-next: plugin \"abi-minor-next\" .* was built for plugin ABI 1\.$((MINOR + 1)) but sysvisor-runc provides ABI 1\.$MINOR" \
   abi-minor-next none none
 refused "a procfs plugin named for idmap" \
   "$CONF:2: idmap = wrong-role: plugin \"wrong-role\" \($BAD/wrong-role\.so\) fills the procfs role, not idmap" \
@@ -335,7 +336,7 @@ write_conf abi-major-next none none
 assert_fail env SYSVISOR_PLUGIN_DIR="$BAD:$BUILD_PLUGINS" "$SV_RUNC" --root "$SV_ROOT" \
   --log "$T/err.json" --log-format json run --bundle "$T/b-pool" "$SV_ID-json"
 assert_eq error "$(tail -n1 "$T/err.json" | jq -r .level)" "json log: level"
-assert_match "was built for plugin ABI 2\.0 but sysvisor-runc provides ABI 1\.0" \
+assert_match "was built for plugin ABI 2\.$MINOR but sysvisor-runc provides ABI 1\.$MINOR" \
   "$(tail -n1 "$T/err.json" | jq -r .msg)" "json log: message"
 sv_assert_nothing_left "$SV_ID-json" "$T/b-pool"
 
