@@ -7,7 +7,8 @@
 #  - a served sysctl exists inside exactly when the host's kernel has it (kernel/sysrq), and
 #    the daemon's log names the ones this host lacks;
 #  - /proc and /sys are owned by the overflow id 65534 (their owner, host root, is not mapped
-#    into the container), everything of the image by container root 0.
+#    into the container), everything of the image, /proc/1 and /sys/fs/cgroup by container
+#    root 0.
 set -eu
 . "$(dirname "$0")/procfs-lib.sh"
 
@@ -23,7 +24,7 @@ script='
   case $online in *-*) echo "online: $(( ${online#*-} - ${online%-*} + 1 ))" ;; *) echo "online: 1" ;; esac
   echo "stat_cpus: $(grep -c "^cpu[0-9]" /proc/stat)"
   for f in SYSCTLS; do [ -e /proc/sys/$f ] && echo "sysctl: $f yes" || echo "sysctl: $f no"; done
-  for p in / /etc /usr /proc /sys; do echo "owner $p: $(stat -c %u:%g $p)"; done'
+  for p in / /etc /usr /proc /sys /proc/1 /sys/fs/cgroup; do echo "owner $p: $(stat -c %u:%g $p)"; done'
 sysctls=$(cd "$PROCFS_MNT/proc/sys" && find . -type f | sed 's|^\./||' | sort | tr '\n' ' ')
 [ -n "$sysctls" ] || sv_fail "the daemon serves no proc/sys entries"
 script=${script/SYSCTLS/$sysctls}
@@ -60,6 +61,6 @@ done
 [ -n "$absent" ] || sv_log "this host has every served sysctl (none to report absent)"
 
 # 4. Owners at the top of the tree.
-for p in / /etc /usr; do assert_eq 0:0 "$(field "owner $p")" "$p is container root's"; done
+for p in / /etc /usr /proc/1 /sys/fs/cgroup; do assert_eq 0:0 "$(field "owner $p")" "$p is container root's"; done
 for p in /proc /sys; do assert_eq 65534:65534 "$(field "owner $p")" "$p shows the overflow id (host root, unmapped)"; done
 sv_log "ok: nproc, cpuinfo, online and stat agree; absent sysctls are named; owners as documented"
