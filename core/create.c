@@ -498,8 +498,9 @@ make_default_trees (Create *x, GError **error)
       if (c->mount_tree_fds[i] < 0 && !g_file_test (m->source, G_FILE_TEST_EXISTS))
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                       "mounts[%u].source: %s does not exist; create it or fix the path", i,
-                       m->source);
+                       "bind mount -v %s:%s refused: %s does not exist; create it or fix "
+                       "the path (mounts[%u].source)",
+                       m->source, m->destination, m->source, i);
           return FALSE;
         }
       if (c->mount_tree_fds[i] < 0 && (c->mount_tree_fds[i] = clone_tree (m->source, m->rbind,

@@ -325,6 +325,23 @@ mount_other (SvInitConfig *cfg, SvMount *m, int rootfd, GError **error)
   }
 }
 
+/* A bind mount as `docker run -v` spells it first, the OCI index last (for bundle users). */
+static void
+name_mount_in_error (GError **error, const SvMount *m, guint i)
+{
+  char *old;
+
+  if (error == NULL || *error == NULL)
+    return;
+  old = (*error)->message;
+  if (m->bind)
+    (*error)->message = g_strdup_printf ("bind mount -v %s:%s: %s (mounts[%u])", m->source,
+                                         m->destination, old, i);
+  else
+    (*error)->message = g_strdup_printf ("%s (mounts[%u])", old, i);
+  g_free (old);
+}
+
 gboolean
 sv_mounts_spec (SvInitConfig *cfg, int rootfd, SvInitTrees *t, GError **error)
 {
@@ -334,7 +351,7 @@ sv_mounts_spec (SvInitConfig *cfg, int rootfd, SvInitTrees *t, GError **error)
       gboolean ok = m->bind ? mount_bind (m, rootfd, t, error) : mount_other (cfg, m, rootfd, error);
       if (!ok)
         {
-          g_prefix_error (error, "mounts[%u]: ", i);
+          name_mount_in_error (error, m, i);
           return FALSE;
         }
     }

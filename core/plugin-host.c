@@ -332,6 +332,19 @@ typedef enum
   HOOK_ATTACH,
 } HookKind;
 
+/* What is wrong comes first; the plugin that refused goes last, for whoever debugs it. */
+static void
+name_plugin_last (GError **error, const char *name)
+{
+  char *old;
+
+  if (error == NULL || *error == NULL)
+    return;
+  old = (*error)->message;
+  (*error)->message = g_strdup_printf ("%s [plugin %s]", old, name);
+  g_free (old);
+}
+
 static gboolean
 run_hook (SvPluginHost *h, SvContainer *c, HookKind kind, GError **error)
 {
@@ -355,7 +368,7 @@ run_hook (SvPluginHost *h, SvContainer *c, HookKind kind, GError **error)
         {
           if (error != NULL && *error == NULL)
             g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "failed without a reason");
-          g_prefix_error (error, "%s: ", p->desc->name);
+          name_plugin_last (error, p->desc->name);
           return FALSE;
         }
       g_debug ("%s: %s done", p->desc->name, kind == HOOK_PREPARE ? "prepare" : "attach");

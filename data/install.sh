@@ -2,7 +2,8 @@
 # install.sh: install Sysvisor on a Debian 12 host, from this source tree.
 #
 #   sudo ./data/install.sh [--no-deps] [--no-build] [--prefix DIR] [--default-runtime]
-#   sudo ./data/install.sh --docker-only [--default-runtime]   # only register with Docker
+#   sudo ./data/install.sh --docker-only [--default-runtime] [--daemon-json FILE]
+#                                           # only register with Docker: no apt-get, no build
 #   sudo ./data/install.sh --deps-only      # only the packages needed to build and test
 #   sudo ./data/install.sh --uninstall [--force] [--docker-only]   # undo all of it
 #
@@ -13,7 +14,9 @@
 # sysvisor-fs (through sysvisor.service when systemd runs the host, else directly; an upgrade
 # restarts it in place); registers sysvisor-runc in Docker's daemon.json and reloads dockerd;
 # makes an example bundle in /var/lib/sysvisor/example; runs `sysvisor-runc check`.
-# SYSVISOR_DOCKER_DAEMON_JSON names another daemon.json than /etc/docker/daemon.json.
+# --daemon-json FILE (or SYSVISOR_DOCKER_DAEMON_JSON=FILE) names another daemon.json than
+# /etc/docker/daemon.json: that of a dockerd started with --config-file FILE.  Only the dockerds
+# that read that very file are reloaded.
 set -euo pipefail
 
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -46,7 +49,7 @@ say() { printf 'sysvisor-install: %s\n' "$*"; }
 die() { printf 'sysvisor-install: %s\n' "$*" >&2; exit 1; }
 
 usage() {
-  sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
   exit "${1:-0}"
 }
 
@@ -58,6 +61,8 @@ parse_args() {
       --prefix) PREFIX=${2:?--prefix needs a directory}; shift ;;
       --default-runtime) DEFAULT_RUNTIME=1 ;;
       --docker-only) DOCKER_ONLY=1 ;;
+      --daemon-json) DAEMON_JSON=${2:?--daemon-json needs a file (the daemon.json of dockerd --config-file)}; shift ;;
+      --daemon-json=*) DAEMON_JSON=${1#*=} ;;
       --force) FORCE=1 ;;
       --deps-only) ACTION=deps ;;
       --uninstall) ACTION=uninstall ;;
@@ -260,19 +265,22 @@ stop_daemons() {
 # ---- Docker ----
 
 # Pids of the dockerd processes whose configuration is $DAEMON_JSON (--config-file, else
-# /etc/docker/daemon.json).
+# /etc/docker/daemon.json), compared as files (device and inode) seen from each daemon's own
+# root and working directory: a dockerd in a container, or one whose --config-file is another
+# file of the same name, is not ours.
 dockerd_pids() {
   local want pid cfg arg prev
-  want=$(realpath -m "$DAEMON_JSON")
+  [ -e "$DAEMON_JSON" ] || return 0
+  want=$(stat -L -c %d:%i "$DAEMON_JSON")
   for pid in $(pgrep -x dockerd || true); do
     cfg=/etc/docker/daemon.json prev=
     while IFS= read -r -d '' arg; do
       [ "$prev" = --config-file ] && cfg=$arg
       case $arg in --config-file=*) cfg=${arg#*=} ;; esac
       prev=$arg
-    done <"/proc/$pid/cmdline"
-    case $cfg in /*) ;; *) cfg=$(readlink "/proc/$pid/cwd")/$cfg ;; esac
-    [ "$(realpath -m "$cfg")" = "$want" ] && echo "$pid"
+    done 2>/dev/null <"/proc/$pid/cmdline" || continue
+    case $cfg in /*) cfg=/proc/$pid/root$cfg ;; *) cfg=/proc/$pid/cwd/$cfg ;; esac
+    [ "$(stat -L -c %d:%i "$cfg" 2>/dev/null)" = "$want" ] && echo "$pid"
   done
   return 0
 }
@@ -412,12 +420,23 @@ run_check() {
   die "installed, but this host fails a check above; see its fix"
 }
 
+# --docker-only: the registration and nothing else (no packages, no build).
+docker_only() {
+  command -v jq >/dev/null ||
+    die "--docker-only edits $DAEMON_JSON with jq, which is missing: apt-get install jq (or run ./data/install.sh without --docker-only)"
+  [ -x "$PREFIX/sbin/sysvisor-runc" ] ||
+    die "$PREFIX/sbin/sysvisor-runc is not installed: run ./data/install.sh first (or give its --prefix)"
+  command -v dockerd >/dev/null || [ -e "$DAEMON_JSON" ] ||
+    die "no dockerd and no $DAEMON_JSON: install Docker first, or name its daemon.json with --daemon-json FILE"
+  register_docker
+}
+
 do_install() {
-  [ "$DEPS" = 1 ] && install_packages "${BUILD_PACKAGES[@]}" "${RUNTIME_PACKAGES[@]}"
   if [ "$DOCKER_ONLY" = 1 ]; then
-    register_docker
+    docker_only
     return
   fi
+  [ "$DEPS" = 1 ] && install_packages "${BUILD_PACKAGES[@]}" "${RUNTIME_PACKAGES[@]}"
   [ "$BUILD" = 1 ] && build_and_install
   setup_user
   setup_config

@@ -237,6 +237,14 @@ svfs_cgroup_memory (const SvfsCgroup *cg, SvfsMemory *m, GError **error)
   return TRUE;
 }
 
+static gboolean cpu_view_quota;
+
+void
+svfs_cgroup_set_cpu_view_quota (gboolean quota)
+{
+  cpu_view_quota = quota;
+}
+
 static guint
 quota_cpus (const SvfsCgroup *cg)
 {
@@ -292,7 +300,7 @@ svfs_cgroup_cpus (const SvfsCgroup *cg, GError **error)
         return NULL;
     }
   GArray *cpus = svfs_parse_cpu_list (list, error);
-  if (cpus && cg->dir[SVFS_CG_CPU])
+  if (cpus && cpu_view_quota && cg->dir[SVFS_CG_CPU])
     svfs_cpus_apply_quota (cpus, quota_cpus (cg));
   return cpus;
 }

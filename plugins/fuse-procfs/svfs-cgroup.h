@@ -33,7 +33,10 @@ SvfsCgroup *svfs_cgroup_from_text (const char *proc_pid_cgroup, GError **error);
 SvfsCgroup *svfs_cgroup_for_pid (pid_t pid, GError **error);
 
 gboolean svfs_cgroup_memory (const SvfsCgroup *cg, SvfsMemory *m, GError **error);
-/* Visible CPUs: the cpuset (or the host's online CPUs), cut to ceil(quota/period). */
+/* Visible CPUs: the cpuset (or the host's online CPUs), the set sched_getaffinity and so
+ * nproc count; cut to ceil(quota/period) only with svfs_cgroup_set_cpu_view_quota (TRUE)
+ * (sysvisor-fs --cpu-view quota): a quota is CPU time, not a number of CPUs. */
+void svfs_cgroup_set_cpu_view_quota (gboolean quota);
 GArray *svfs_cgroup_cpus (const SvfsCgroup *cg, GError **error);
 gboolean svfs_cgroup_cpu_usage (const SvfsCgroup *cg, SvfsCpuUsage *u, GError **error);
 GArray *svfs_cgroup_io (const SvfsCgroup *cg, GError **error);

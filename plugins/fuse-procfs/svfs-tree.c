@@ -90,6 +90,27 @@ add_node (const char *path, SvfsNodeKind kind, GError **error)
   return n;
 }
 
+/* A sysctl this host's kernel lacks (kernel/sysrq without CONFIG_MAGIC_SYSRQ, a module not
+ * loaded) is absent in every container too: procfs cannot gain a file for the plugin to cover.
+ * Say so once, at start, so that a reader of the log knows why. */
+static void
+log_absent_sysctls (const SvfsSysctl *table, guint count)
+{
+  g_autoptr (GString) absent = g_string_new (NULL);
+
+  for (guint i = 0; i < count; i++)
+    {
+      g_autofree gchar *host = g_build_filename (svfs_proc_root (), "sys", table[i].path, NULL);
+      if (!g_file_test (host, G_FILE_TEST_EXISTS))
+        g_string_append_printf (absent, "%s%s", absent->len ? ", " : "", table[i].path);
+    }
+  if (absent->len > 0)
+    g_warning ("served /proc/sys entries this host's kernel lacks: %s; containers will not "
+               "have them either (a file cannot be added to procfs): load the module, or use a "
+               "kernel built with them",
+               absent->str);
+}
+
 gboolean
 svfs_tree_build (GError **error)
 {
@@ -116,6 +137,7 @@ svfs_tree_build (GError **error)
         return FALSE;
       n->sysctl = &table[i];
     }
+  log_absent_sysctls (table, count);
   return TRUE;
 }
 

@@ -5,6 +5,7 @@
  *
  * Bad flags: one line "sysvisor-fs: <what>; <fix>" and exit 2; other failures exit 1. */
 #include "sv-config.h"
+#include "svfs-cgroup.h"
 #include "svfs-daemon.h"
 #include "svfs-log.h"
 #include "svfs-util.h"
@@ -16,6 +17,7 @@
 static gchar *opt_mountpoint;
 static gchar *opt_log;
 static gchar *opt_log_level;
+static gchar *opt_cpu_view;
 static gchar *opt_takeover;
 static gchar *opt_takeover_supervisor;
 static gboolean opt_foreground;
@@ -29,6 +31,9 @@ static const GOptionEntry entries[] = {
     "FILE" },
   { "log-level", 0, 0, G_OPTION_ARG_STRING, &opt_log_level,
     "error, warning (default), info or debug", "LEVEL" },
+  { "cpu-view", 0, 0, G_OPTION_ARG_STRING, &opt_cpu_view,
+    "CPUs a container sees: cpuset (default: its cpuset, as nproc counts) or quota (also cut "
+    "to ceil(quota/period))", "VIEW" },
   { "foreground", 'f', 0, G_OPTION_ARG_NONE, &opt_foreground,
     "Do not daemonize (for systemd Type=simple)", NULL },
   { "restart", 0, 0, G_OPTION_ARG_NONE, &opt_restart,
@@ -143,5 +148,11 @@ main (int argc, char **argv)
       g_autofree gchar *what = g_strdup_printf ("unknown --log-level '%s'", opt_log_level);
       return usage_error (what, "use error, warning, info or debug");
     }
+  if (opt_cpu_view && !g_str_equal (opt_cpu_view, "cpuset") && !g_str_equal (opt_cpu_view, "quota"))
+    {
+      g_autofree gchar *what = g_strdup_printf ("unknown --cpu-view '%s'", opt_cpu_view);
+      return usage_error (what, "use cpuset or quota");
+    }
+  svfs_cgroup_set_cpu_view_quota (opt_cpu_view != NULL && g_str_equal (opt_cpu_view, "quota"));
   return run (orig_argv, level);
 }

@@ -11,13 +11,18 @@
  * plugins.conf:
  *   [idmap-dockerremap]
  *   docker-daemon-json = /etc/docker/daemon.json   # userns-remap, data-root
- *   docker-data-root = /var/lib/docker             # overrides daemon.json (dockerd --data-root)
+ *   docker-data-root = /var/lib/docker             # overrides the rest
+ *
+ * Without docker-data-root, the data root is the one of the dockerd that made the container
+ * (its rootfs and its hosts/hostname/resolv.conf sources tell it: dockerd --data-root), else
+ * daemon.json's.
  *   subuid-file = /etc/subuid
  *   subgid-file = /etc/subgid
  */
 #include <sysvisor/plugin.h>
 
 #include "docker-daemon.h"
+#include "docker-root.h"
 #include "remap-rules.h"
 #include "subid.h"
 
@@ -143,6 +148,7 @@ static gboolean
 dockerremap_prepare (SvContainer *c, GError **error)
 {
   g_autoptr (SvDockerDaemon) daemon = NULL;
+  g_autofree char *maker_root = NULL;
   Config cfg;
 
   config_read (c, &cfg);
@@ -152,7 +158,13 @@ dockerremap_prepare (SvContainer *c, GError **error)
   if (daemon == NULL)
     return FALSE;
   compare_with_docker (c, &cfg, daemon);
-  return check_bind_mounts (c, cfg.data_root != NULL ? cfg.data_root : daemon->data_root, error);
+  if (cfg.data_root == NULL)
+    maker_root = sv_docker_root_of_container (c);
+  return check_bind_mounts (c,
+                            cfg.data_root != NULL ? cfg.data_root
+                            : maker_root != NULL  ? maker_root
+                                                  : daemon->data_root,
+                            error);
 }
 
 SV_PLUGIN_DEFINE ("idmap-dockerremap", SV_ROLE_IDMAP,

@@ -180,19 +180,19 @@ sv_remap_check_bind_source (guint index, const char *source, const char *destina
       if (errno == ENOENT)
         return TRUE; /* the core reports a missing source with its own fix */
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno),
-                   "mounts[%u] (%s): cannot check the owner of bind source %s: %s", index,
-                   destination, source, g_strerror (errno));
+                   "bind mount -v %s:%s refused: cannot check the owner of %s: %s (mounts[%u])",
+                   source, destination, source, g_strerror (errno), index);
       return FALSE;
     }
   if ((gint64) st.st_uid == uid && (gint64) st.st_gid == gid)
     return TRUE;
   g_set_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
-               "mounts[%u] (%s): bind source %s is owned by %u:%u, but with Docker userns-remap "
-               "the source of a bind mount must be owned by the remap uid:gid %" G_GINT64_FORMAT
+               "bind mount -v %s:%s refused: %s is owned by %u:%u, but with Docker userns-remap "
+               "a bind source must be owned by the remap uid:gid %" G_GINT64_FORMAT
                ":%" G_GINT64_FORMAT " (the host ids of container root; files under Docker's "
                "data root %s are exempt); fix: chown %" G_GINT64_FORMAT ":%" G_GINT64_FORMAT
-               " %s",
-               index, destination, source, (guint) st.st_uid, (guint) st.st_gid, uid, gid,
-               data_root != NULL ? data_root : "(none)", uid, gid, source);
+               " %s (mounts[%u])",
+               source, destination, source, (guint) st.st_uid, (guint) st.st_gid, uid, gid,
+               data_root != NULL ? data_root : "(none)", uid, gid, source, index);
   return FALSE;
 }

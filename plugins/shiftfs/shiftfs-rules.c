@@ -335,6 +335,7 @@ has_private_component (const char *source, SvShiftfsStatFunc stat_func, gpointer
 gboolean
 sv_shiftfs_check_bind_source (guint index,
                               const char *source,
+                              const char *destination,
                               const char *docker_root,
                               SvShiftfsStatFunc stat_func,
                               gpointer user_data,
@@ -348,27 +349,29 @@ sv_shiftfs_check_bind_source (guint index,
     {
       int errsv = errno;
       g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errsv),
-                   "mounts[%u]: bind source %s: %s; create it or fix the path", index, source,
-                   g_strerror (errsv));
+                   "bind mount -v %s:%s refused: %s: %s; create it or fix the path (mounts[%u])",
+                   source, destination, source, g_strerror (errsv), index);
       return FALSE;
     }
   if (st.st_uid != 0 || st.st_gid != 0)
     {
       g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_PERM,
-                   "mounts[%u]: bind source %s is owned by %u:%u, but with Docker "
+                   "bind mount -v %s:%s refused: %s is owned by %u:%u, but with Docker "
                    "userns-remap disabled a bind source must be owned by root:root; fix: "
-                   "chown root:root %s (or use a Docker volume)",
-                   index, source, (guint) st.st_uid, (guint) st.st_gid, source);
+                   "chown root:root %s (or use a Docker volume) (mounts[%u])",
+                   source, destination, source, (guint) st.st_uid, (guint) st.st_gid, source,
+                   index);
       return FALSE;
     }
   if (!has_private_component (source, stat_func, user_data))
     {
       g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_PERM,
-                   "mounts[%u]: bind source %s: no directory on its path is owned by root with "
-                   "mode 0700, but with Docker userns-remap disabled only host root may reach a "
-                   "bind source; fix: move it below such a directory (e.g. /root) or chmod 0700 "
-                   "a root-owned directory on its path (or use a Docker volume)",
-                   index, source);
+                   "bind mount -v %s:%s refused: no directory on the path to %s is owned by "
+                   "root with mode 0700, but with Docker userns-remap disabled only host root "
+                   "may reach a bind source; fix: move it below such a directory (e.g. /root) "
+                   "or chmod 0700 a root-owned directory on its path (or use a Docker volume) "
+                   "(mounts[%u])",
+                   source, destination, source, index);
       return FALSE;
     }
   return TRUE;

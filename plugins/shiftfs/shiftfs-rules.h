@@ -34,9 +34,11 @@ gboolean sv_shiftfs_path_is_under (const char *path, const char *dir);
 /* Check bind source @source (canonical: absolute, no symlinks, no . or ..) of mount @index
  * against the remap-disabled rules: owned by root:root, and one directory on its path (the
  * source itself included) owned by root with mode 0700.  Sources at or below @docker_root
- * (canonical, may be NULL) are exempt.  The error is one line: the path, the rule, the fix. */
+ * (canonical, may be NULL) are exempt.  The error is one line, in the words of `docker run`:
+ * the mount as -v SOURCE:DESTINATION, the rule, the fix, then the OCI index. */
 gboolean sv_shiftfs_check_bind_source (guint index,
                                        const char *source,
+                                       const char *destination,
                                        const char *docker_root,
                                        SvShiftfsStatFunc stat_func,
                                        gpointer user_data,

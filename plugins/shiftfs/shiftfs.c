@@ -23,6 +23,7 @@
  */
 #include <sysvisor/plugin.h>
 
+#include "docker-root.h"
 #include "shiftfs-idmap.h"
 #include "shiftfs-mountinfo.h"
 #include "shiftfs-rules.h"
@@ -74,8 +75,12 @@ docker_root (SvContainer *c, SvHost *host, GError **error)
                                        : sv_host_setting (host, "docker-data-root");
   const char *json_setting = c != NULL ? sv_container_setting (c, "docker-daemon-json")
                                        : sv_host_setting (host, "docker-daemon-json");
-  g_autofree char *root = sv_shiftfs_docker_data_root (root_setting, json_setting, error);
+  g_autofree char *root = NULL;
 
+  if (c != NULL && (root_setting == NULL || root_setting[0] == '\0')
+      && (root = sv_docker_root_of_container (c)) != NULL)
+    return canonical_path (root);
+  root = sv_shiftfs_docker_data_root (root_setting, json_setting, error);
   if (root == NULL)
     return NULL;
   if (!g_path_is_absolute (root))
@@ -183,11 +188,16 @@ shiftfs_prepare (SvContainer *c, GError **error)
       real = realpath (source, NULL);
       if (real == NULL)
         {
-          sv_shiftfs_set_error_errno (
-              error, errno, "mounts[%u]: bind source %s (create it or fix the path)", i, source);
+          int errsv = errno;
+          g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errsv),
+                       "bind mount -v %s:%s refused: %s: %s; create it or fix the path "
+                       "(mounts[%u])",
+                       source, sv_container_mount_destination (c, i), source,
+                       g_strerror (errsv), i);
           return FALSE;
         }
-      if (!sv_shiftfs_check_bind_source (i, real, docker, stat_host, NULL, error))
+      if (!sv_shiftfs_check_bind_source (i, real, sv_container_mount_destination (c, i), docker,
+                                         stat_host, NULL, error))
         {
           free (g_steal_pointer (&real));
           return FALSE;

@@ -41,7 +41,7 @@ bad_spec '.linux.uidMappings = [{"containerID":0,"hostID":"x","size":1}] | .linu
   'linux.uidMappings\[0\].hostID: expected an unsigned integer'
 bad_spec '.process.capabilities.bounding += ["CAP_NOPE"]' 'process.capabilities.bounding\[[0-9]+\]: unknown capability "CAP_NOPE"'
 bad_spec '.mounts += [{"destination":"/x","type":"bind","source":"/nonexistent-sv","options":["bind"]}]' \
-  'mounts\[[0-9]+\].source: /nonexistent-sv does not exist'
+  'bind mount -v /nonexistent-sv:/x refused: /nonexistent-sv does not exist; create it or fix the path \(mounts\[[0-9]+\].source\)$'
 bad_spec '.root.path = "missing-rootfs"' 'root.path: .*missing-rootfs is not a directory'
 bad_spec '.process.args = ["/no/such/binary"]' 'exec: "/no/such/binary" \(process.args\[0\]\): No such file'
 bad_spec '.process.args = ["nosuchcmd"]' 'executable file not found in \$PATH'
@@ -57,7 +57,7 @@ if [ ! -d /sys/kernel/security/apparmor ]; then
   bad_spec '.process.apparmorProfile = "docker-default"' \
     'process.apparmorProfile "docker-default": AppArmor is not enabled on this host'
 fi
-bad_spec '.mounts += [{"destination":"/bad","type":"nosuchfs","source":"x"}]' 'mounts\[[0-9]+\]: mount x \(nosuchfs\) on /bad'
+bad_spec '.mounts += [{"destination":"/bad","type":"nosuchfs","source":"x"}]' 'mount x \(nosuchfs\) on /bad: .* \(mounts\[[0-9]+\]\)$'
 bad_spec '.hooks = {"prestart":[{"path":"/bin/false"}]}' 'hooks.prestart\[0\] \(/bin/false\) failed'
 bad_spec '.hooks = {"createRuntime":[{"path":"relative"}]}' 'hooks.createRuntime\[0\].path: "relative" is not an absolute path'
 cp "$SV_TEST_TMP/good.json" "$b/config.json"

@@ -87,7 +87,7 @@ echo hi >"$data_root/containers/c1/hosts"
 sv_spec_set "$b" '.mounts += [{"destination": "/mnt", "type": "bind", "source": $s, "options": ["rbind", "rw"]}]' \
   --arg s "$vol"
 refused "$SV_ID-bind" "$b" \
-  "mounts\[[0-9]+\] \(/mnt\): bind source $vol is owned by 0:0, but with Docker userns-remap the source of a bind mount must be owned by the remap uid:gid 100000:100000 .*fix: chown 100000:100000 $vol\$" \
+  "bind mount -v $vol:/mnt refused: $vol is owned by 0:0, but with Docker userns-remap a bind source must be owned by the remap uid:gid 100000:100000 .*fix: chown 100000:100000 $vol \(mounts\[[0-9]+\]\) \[plugin idmap-dockerremap\]\$" \
   "bind source owned by host root"
 
 chown 100000:100000 "$vol"

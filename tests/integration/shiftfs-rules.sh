@@ -40,7 +40,7 @@ mkdir -p "$b1"
 ln -s "$b/rootfs" "$b1/rootfs"
 cp "$SV_TEST_TMP/c1.json" "$b1/config.json"
 refused "$SV_ID-owner" "$b1" "$mine" \
-  "^sysvisor-runc: .*mounts\[[0-9]+\]: bind source .* is owned by 1000:1000, .*must be owned by root:root; fix: chown root:root " \
+  "^sysvisor-runc: bind mount -v $mine:/v refused: $mine is owned by 1000:1000, .*must be owned by root:root; fix: chown root:root $mine \(or use a Docker volume\) \(mounts\[[0-9]+\]\) \[plugin shiftfs\]\$" \
   "source not owned by root"
 
 # 2. Root-owned, but no 0700 root-owned directory on its path (all of /tmp/... is 0755/1777).
@@ -53,7 +53,7 @@ ln -s "$b/rootfs" "$b2/rootfs"
 jq '.mounts += [{"destination": "/v", "type": "bind", "source": $s, "options": ["rbind"]}]' \
   --arg s "$open" "$b/config.json" >"$b2/config.json"
 refused "$SV_ID-open" "$b2" "$open" \
-  "^sysvisor-runc: .*mounts\[[0-9]+\]: bind source .*: no directory on its path is owned by root with mode 0700.*; fix: move it below such a directory \(e\.g\. /root\) or chmod 0700 " \
+  "^sysvisor-runc: bind mount -v $open:/v refused: no directory on the path to $open is owned by root with mode 0700.*; fix: move it below such a directory \(e\.g\. /root\) or chmod 0700 .* \(mounts\[[0-9]+\]\) \[plugin shiftfs\]\$" \
   "no 0700 root-owned component"
 
 # 3. Allowed: the same kind of directory below a 0700 root-owned one.

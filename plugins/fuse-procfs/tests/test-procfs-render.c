@@ -392,9 +392,16 @@ test_cgroup_v2_fake_tree (void)
   g_autofree gchar *mi = svfs_render_meminfo (host_meminfo, &m, NULL);
   g_assert_nonnull (strstr (mi, "MemTotal:         131072 kB\n"));
   g_assert_nonnull (strstr (mi, "MemFree:           65536 kB\n"));
+  /* cpuset 0-3, quota 1.5 CPUs: the cpuset's 4 (as nproc counts them), or 2 with --cpu-view
+   * quota */
   g_autoptr (GArray) cpus = svfs_cgroup_cpus (cg, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (cpus->len, ==, 2);
+  g_assert_cmpuint (cpus->len, ==, 4);
+  svfs_cgroup_set_cpu_view_quota (TRUE);
+  g_autoptr (GArray) quota_cpus = svfs_cgroup_cpus (cg, &error);
+  svfs_cgroup_set_cpu_view_quota (FALSE);
+  g_assert_no_error (error);
+  g_assert_cmpuint (quota_cpus->len, ==, 2);
   SvfsCpuUsage u;
   g_assert_true (svfs_cgroup_cpu_usage (cg, &u, &error));
   g_assert_cmpuint (u.user + u.system, >, 0);

@@ -160,15 +160,16 @@ test_bind_wrong_owner_refused (Fixture *f, gconstpointer data)
   g_autoptr (GError) error = NULL;
   g_autofree char *src = make_dir (f, "src");
   g_autofree char *data_root = make_dir (f, "docker");
-  g_autofree char *fix = g_strdup_printf ("fix: chown 100000:100000 %s", src);
-  g_autofree char *owned = g_strdup_printf ("bind source %s is owned by %u:%u", src,
-                                            (guint) getuid (), (guint) getgid ());
+  g_autofree char *fix = g_strdup_printf ("fix: chown 100000:100000 %s (mounts[2])", src);
+  g_autofree char *start = g_strdup_printf ("bind mount -v %s:/data refused: ", src);
+  g_autofree char *owned = g_strdup_printf ("%s is owned by %u:%u", src, (guint) getuid (),
+                                            (guint) getgid ());
 
   g_assert_false (sv_remap_check_bind_source (2, src, "/data", data_root, 100000, 100000,
                                               &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED);
   g_test_message ("%s", error->message);
-  g_assert_true (g_str_has_prefix (error->message, "mounts[2] (/data): "));
+  g_assert_true (g_str_has_prefix (error->message, start));
   g_assert_nonnull (strstr (error->message, owned));
   g_assert_nonnull (strstr (error->message, "must be owned by the remap uid:gid 100000:100000"));
   g_assert_true (g_str_has_suffix (error->message, fix));

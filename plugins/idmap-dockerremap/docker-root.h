@@ -1,0 +1,24 @@
+/* docker-root.h: the data root of the dockerd that made a container, told by the paths Docker
+ * put in its config.json (a dockerd started with --data-root, whatever daemon.json says).
+ * Shared by idmap-dockerremap and shiftfs; plain paths and stat, no plugin API. */
+#pragma once
+
+#include <glib.h>
+
+/* Docker (20.10, graph drivers) binds DATA/containers/ID/{hostname,hosts,resolv.conf} into
+ * container ID and gives it a rootfs below DATA/DRIVER/ (overlay2/LAYER/merged); with
+ * userns-remap DATA is ROOT/UID.GID.  Returns ROOT (the daemon's --data-root) when one of
+ * @bind_sources (NULL-terminated) and @rootfs agree on DATA, else NULL (not made by Docker). */
+char *sv_docker_root_from_paths (const char *id, const char *rootfs,
+                                 const char *const *bind_sources);
+
+/* Is @dir a directory owned by host root that only root may write (as dockerd makes its data
+ * root)?  A path that only looks like Docker's must not widen an exemption. */
+gboolean sv_docker_root_trusted (const char *dir);
+
+#ifdef SV_PLUGIN_ABI_MAJOR
+/* The data root of the dockerd that made @c, from its rootfs and bind sources, when that
+ * directory is trusted; NULL otherwise (not a dockerd's container).  docker-root-container.c,
+ * compiled into each plugin that uses it (it calls the plugin API). */
+char *sv_docker_root_of_container (SvContainer *c);
+#endif
