@@ -261,7 +261,9 @@ sv_init_run (SvInitConfig *cfg)
     }
   /* The supervisor's filter first (root still holds CAP_SYS_ADMIN here), so that the
    * client's filter cannot refuse seccomp(2) to it; the client's errno rules still win. */
-  if (cfg->supervise && (listener = sv_supervisor_load_filter ()) < 0)
+  /* EBUSY: a filter of this process has a listener already (a runtime nested in a
+   * supervised container): that filter's supervisor answers the calls. */
+  if (cfg->supervise && (listener = sv_supervisor_load_filter ()) < 0 && listener != -EBUSY)
     {
       sv_set_error_errno (&error, -listener, "load the syscall supervisor's seccomp filter");
       fail (cfg, error);
