@@ -150,8 +150,18 @@ assert_match "^$SBIN/sysvisor-fs --log /var/log/sysvisor-fs.log --log-level debu
   "$(ps -o args= -p "$pid")" "the restarted daemon keeps the unit's flags"
 
 # ==== the example bundle, in a terminal (its spec asks for one)
-out=$( (sleep 1; printf 'id -u; cat /proc/self/uid_map; exit 7\r') |
-       script -qec "$SBIN/sysvisor-runc run --bundle /var/lib/sysvisor/example $SV_ID-example" /dev/null) && rc=0 || rc=$?
+# The keys are typed once the shell shows its prompt (a fixed sleep loses them on a busy host).
+typescript=$SV_TEST_TMP/example.out
+mkfifo "$SV_TEST_TMP/example.in"
+script -qec "$SBIN/sysvisor-runc run --bundle /var/lib/sysvisor/example $SV_ID-example" "$typescript" \
+  <"$SV_TEST_TMP/example.in" >/dev/null 2>&1 &
+example_pid=$!
+exec 7>"$SV_TEST_TMP/example.in"
+sv_wait_until 60 grep -q '# ' "$typescript" || sv_fail "the example's shell shows no prompt: $(cat "$typescript")"
+printf 'id -u; cat /proc/self/uid_map; exit 7\r' >&7
+wait "$example_pid" && rc=0 || rc=$?
+exec 7>&-
+out=$(cat "$typescript")
 assert_eq 7 "$rc" "the example's shell exit status comes back: $out"
 assert_match $'\n0\r?\n' "$out" "root in the example container"
 assert_match ' +0 +[1-9][0-9]* +65536' "$out" "the example runs in an exclusive range, not the identity map"
