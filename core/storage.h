@@ -1,0 +1,26 @@
+/* storage.h: host directories behind the paths where a container's inner runtimes keep their
+ * data (/var/lib/docker, /var/lib/containerd, ...; plugins.conf storage-paths). */
+#pragma once
+
+#include "container.h"
+#include "spec.h"
+
+/* create, after the plugins' prepare: make (or find again) <lib>/storage/<id>/<path> for each
+ * of @paths the spec does not mount itself, record who owns the container, and add each as
+ * an ID-mapped extra mount.  Frees orphans of other containers first (best effort). */
+gboolean sv_storage_prepare (SvContainer *c, SvSpec *spec, char **paths, const char *state_root,
+                             GError **error);
+/* delete, and the rollback of a create: free the container's directories unless the client
+ * that owns the container still knows it (Docker's containers/<id> exists).  Never fails. */
+void sv_storage_release (const char *lib_dir, const char *id);
+
+typedef struct
+{
+  char *id;    /* the container the directory was made for */
+  char *path;  /* <lib>/storage/<id> */
+  char *owner; /* the owner path recorded (NULL: none) */
+} SvStorageOrphan;
+
+/* The directories whose container is gone for both the runtime and its client; with
+ * @free_them, free them too.  A missing storage directory means none. */
+GPtrArray *sv_storage_orphans (const char *lib_dir, gboolean free_them, GError **error);
