@@ -21,6 +21,7 @@ typedef struct
   char *destination;       /* inside the container */
   gboolean readonly;
   gboolean idmapped;       /* ID-mapped to the container's user namespace (storage.c) */
+  gboolean optional;       /* skipped where the mount point cannot be made (storage.c) */
   int tree_fd;             /* made by the core after attach; -1 before */
 } SvExtraMount;
 

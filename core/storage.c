@@ -222,6 +222,7 @@ add_mount (SvContainer *c, const char *source, const char *destination)
   m->source = g_strdup (source);
   m->destination = g_strdup (destination);
   m->idmapped = TRUE;
+  m->optional = TRUE;
   m->tree_fd = -1;
   g_ptr_array_add (c->extra_mounts, m);
 }

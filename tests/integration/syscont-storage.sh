@@ -94,6 +94,17 @@ assert_ok sv_rt run --bundle "$b2" "$id-n"
 assert_file_absent "$store/$id-dead" "an orphan freed by the next create"
 assert_file_absent "$store/$id-n" "the new container's own storage, freed by its delete"
 
+# A read-only rootfs that root inside does not own: no mount point can be made, so nothing is
+# backed (and the container runs); a mount point the image has is backed, and writable.
+b3=$SV_TEST_TMP/bundle3
+sv_busybox_bundle "$b3" sh -c 'grep -c idmapped /proc/self/mountinfo; touch /var/lib/docker/w && echo written || true' >/dev/null
+assert_ok sv_rt run --bundle "$b3" "$id-r"
+assert_eq $'0\ntouch: /var/lib/docker/w: No such file or directory' "$SV_OUT" "read-only rootfs: nothing backed"
+assert_file_absent "$b3/rootfs/var/lib/docker" "nothing made in a read-only rootfs"
+mkdir -p "$b3/rootfs/var/lib/docker"
+assert_ok sv_rt run --bundle "$b3" "$id-r"
+assert_eq $'1\nwritten' "$SV_OUT" "read-only rootfs with the mount point: backed and writable"
+
 # storage-paths: the setting; none turns it off; a bad value is one clear error.
 sv_use_plugins none none none "storage-paths = /srv/inner"
 sv_spec_args "$b2" sh -c 'grep -c " /srv/inner .*idmapped" /proc/self/mountinfo; grep -c /var/lib/docker /proc/self/mountinfo || true'
