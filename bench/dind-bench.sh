@@ -33,6 +33,10 @@ SV_TEST_NAME=dind-bench
 . "$SV_LIB_DIR/docker.sh"
 . "$SV_LIB_DIR/debian-rootfs.sh"
 
+if [ -z "${SYSVISOR_PLUGIN_DIR:-}" ]; then   # the build's plugins, beside its sysvisor-runc
+  b=$(cd "$(dirname "$SV_RUNC")/.." && pwd)
+  export SYSVISOR_PLUGIN_DIR=$b/plugins/idmap-exclusive:$b/plugins/shiftfs
+fi
 sv_use_plugins auto auto none
 sv_use_exclusive_ids
 wrapper=$(sv_runtime_wrapper)
