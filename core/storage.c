@@ -28,11 +28,12 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #define STORAGE_DIR "storage"
 #define RECORD ".sysvisor-storage"
@@ -52,8 +53,13 @@ storage_lock (const char *top, GError **error)
   g_autofree char *path = g_build_filename (top, ".lock", NULL);
   int fd;
 
-  if (!sv_mkdir_p (top, 0700, error))
-    return -1;
+  /* (0700 even if something made it before: root inside writes setuid files below) */
+  if (!sv_mkdir_p (top, 0700, error) || chmod (top, 0700) < 0)
+    {
+      if (error != NULL && *error == NULL)
+        sv_set_error_errno (error, errno, "chmod 0700 %s", top);
+      return -1;
+    }
   fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0 || flock (fd, LOCK_EX) < 0)
     {
@@ -125,15 +131,59 @@ set_aside (const char *top, const char *name)
   return g_steal_pointer (&aside);
 }
 
+/* Remove one set-aside directory unless another process is removing it (it holds a flock on
+ * the directory for as long as it does). */
 static void
 remove_aside (const char *top, const char *aside)
 {
   sv_autofd topfd = open (top, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  sv_autofd own = open (aside, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   struct stat st;
 
-  if (topfd < 0 || fstat (topfd, &st) < 0)
+  if (topfd < 0 || own < 0 || flock (own, LOCK_EX | LOCK_NB) < 0 || fstat (topfd, &st) < 0)
     return;
   remove_tree_at (topfd, strrchr (aside, '/') + 1, st.st_dev);
+}
+
+static void
+remove_asides (const char *top, GPtrArray *asides)
+{
+  for (guint i = 0; i < asides->len; i++)
+    remove_aside (top, g_ptr_array_index (asides, i));
+}
+
+/* The same in a detached process: a tree of inner images can take long to remove, and neither
+ * create nor delete waits for it.  The process keeps none of our fds (the caller's pipes, the
+ * locks of other modules): Docker's shim waits for the runtime's stdout to close. */
+static void
+remove_asides_detached (const char *top, GPtrArray *asides)
+{
+  pid_t pid;
+
+  if (asides->len == 0)
+    return;
+  pid = fork ();
+  if (pid < 0)
+    {
+      remove_asides (top, asides);
+      return;
+    }
+  if (pid == 0)
+    {
+      if (fork () != 0)
+        _exit (0);
+      setsid ();
+      close_range (0, ~0U, 0);
+      if (open ("/dev/null", O_RDWR) == 0)
+        {
+          (void) !dup (0);
+          (void) !dup (0);
+        }
+      remove_asides (top, asides);
+      _exit (0);
+    }
+  while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
+    ;
 }
 
 /* ---- the owner record ---- */
@@ -193,7 +243,7 @@ in_use (const char *dir, const char *id, gboolean check_runtime, char **owner_ou
 
 /* ---- the three entry points ---- */
 
-/* The paths to back: those of @paths that no mount of the spec covers, contains or is in. */
+/* Whether the spec mounts something at, above or below @path: then it is the user's. */
 static gboolean
 user_mounts (SvSpec *spec, const char *path)
 {
@@ -243,14 +293,17 @@ sv_storage_prepare (SvContainer *c, SvSpec *spec, char **paths, const char *stat
     n += !user_mounts (spec, paths[i]);
   if (n == 0)
     return TRUE;
-  freed = sv_storage_orphans (c->host->lib_dir, TRUE, &local);
+  freed = sv_storage_orphans (c->host->lib_dir, SV_STORAGE_FREE_DETACHED, &local);
   if (freed == NULL)
     g_warning ("storage: looking for orphans: %s", local->message);
   owner = docker_owner (spec, c->id);
   lock = storage_lock (top, error);
   if (lock < 0 || !sv_mkdir_p (dir, 0700, error)
       || !write_record (dir, state_root, owner, error))
-    return FALSE;
+    {
+      g_prefix_error (error, "storage of inner runtimes: ");
+      return FALSE;
+    }
   for (guint i = 0; paths[i] != NULL; i++)
     {
       g_autofree char *data = g_build_filename (dir, paths[i], NULL);
@@ -260,7 +313,10 @@ sv_storage_prepare (SvContainer *c, SvSpec *spec, char **paths, const char *stat
           continue;
         }
       if (!sv_mkdir_p (data, 0755, error))
-        return FALSE;
+        {
+          g_prefix_error (error, "storage for %s: ", paths[i]);
+          return FALSE;
+        }
       add_mount (c, data, paths[i]);
     }
   return TRUE;
@@ -272,8 +328,9 @@ sv_storage_release (const char *lib_dir, const char *id)
   g_autofree char *top = storage_top (lib_dir);
   g_autofree char *dir = g_build_filename (top, id, NULL);
   g_autofree char *owner = NULL;
-  g_autofree char *aside = NULL;
+  g_autoptr (GPtrArray) asides = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GError) error = NULL;
+  char *aside;
   sv_autofd lock = -1;
 
   if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
@@ -290,10 +347,10 @@ sv_storage_release (const char *lib_dir, const char *id)
       g_debug ("storage: %s kept: %s still exists", dir, owner != NULL ? owner : "its record");
       return;
     }
-  aside = set_aside (top, id);
+  if ((aside = set_aside (top, id)) != NULL)
+    g_ptr_array_add (asides, aside);
   sv_close_fdp (&lock);
-  if (aside != NULL)
-    remove_aside (top, aside);
+  remove_asides_detached (top, asides);
 }
 
 static void
@@ -305,16 +362,6 @@ orphan_free (gpointer p)
   g_free (o->path);
   g_free (o->owner);
   g_free (o);
-}
-
-/* A directory set aside by a process that died before it had removed it. */
-static gboolean
-freeing_interrupted (const char *name)
-{
-  const char *dot = strrchr (name, '.');
-  gint64 pid = dot != NULL ? g_ascii_strtoll (dot + 1, NULL, 10) : 0;
-
-  return pid <= 0 || (kill ((pid_t) pid, 0) < 0 && errno == ESRCH);
 }
 
 /* Under the lock: the orphans of @top (and, freeing, set them aside into @asides). */
@@ -332,8 +379,9 @@ find_orphans (const char *top, gboolean free_them, GPtrArray *asides, GError **e
       g_autofree char *path = g_build_filename (top, name, NULL);
       g_autofree char *owner = NULL;
       SvStorageOrphan *o;
-      if (g_str_has_prefix (name, FREEING_PREFIX) && free_them && freeing_interrupted (name))
-        g_ptr_array_add (asides, g_steal_pointer (&path));
+      /* (a removal that was interrupted, or is running: remove_aside tells) */
+      if (g_str_has_prefix (name, FREEING_PREFIX) && free_them)
+        g_ptr_array_add (asides, g_strdup (path));
       if (name[0] == '.' || !g_file_test (path, G_FILE_TEST_IS_DIR)
           || in_use (path, name, TRUE, &owner))
         continue;
@@ -353,8 +401,9 @@ find_orphans (const char *top, gboolean free_them, GPtrArray *asides, GError **e
 }
 
 GPtrArray *
-sv_storage_orphans (const char *lib_dir, gboolean free_them, GError **error)
+sv_storage_orphans (const char *lib_dir, SvStorageGc mode, GError **error)
 {
+  gboolean free_them = mode != SV_STORAGE_LIST;
   g_autofree char *top = storage_top (lib_dir);
   g_autoptr (GPtrArray) asides = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GPtrArray) found = NULL;
@@ -366,7 +415,9 @@ sv_storage_orphans (const char *lib_dir, gboolean free_them, GError **error)
     return NULL;
   found = find_orphans (top, free_them, asides, error);
   sv_close_fdp (&lock);
-  for (guint i = 0; i < asides->len; i++)
-    remove_aside (top, g_ptr_array_index (asides, i));
+  if (mode == SV_STORAGE_FREE)
+    remove_asides (top, asides);
+  else
+    remove_asides_detached (top, asides);
   return g_steal_pointer (&found);
 }

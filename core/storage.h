@@ -21,6 +21,14 @@ typedef struct
   char *owner; /* the owner path recorded (NULL: none) */
 } SvStorageOrphan;
 
-/* The directories whose container is gone for both the runtime and its client; with
- * @free_them, free them too.  A missing storage directory means none. */
-GPtrArray *sv_storage_orphans (const char *lib_dir, gboolean free_them, GError **error);
+typedef enum
+{
+  SV_STORAGE_LIST,          /* only list them */
+  SV_STORAGE_FREE,          /* free them before returning */
+  SV_STORAGE_FREE_DETACHED, /* free them: their ids at once, their files in the background */
+} SvStorageGc;
+
+/* The directories whose container is gone for both the runtime and its client, and
+ * according to @mode, free them (with any removal a killed process left half done).  A
+ * missing storage directory means none. */
+GPtrArray *sv_storage_orphans (const char *lib_dir, SvStorageGc mode, GError **error);

@@ -80,10 +80,19 @@ assert_match "warn  storage: 1 orphaned directory under $lib/storage \\(first: $
 assert_ok sv_rt gc --dry-run
 assert_eq "would free $store/$id-o (container $id-o)" "$SV_OUT"
 assert_file_exists "$store/$id-o"
+# (and a removal a killed process left half done: gc finishes it)
+mkdir -p "$store/.freeing-$id-k.1/var/lib/docker/overlay2/l"
+ln -s / "$store/.freeing-$id-k.1/var/lib/docker/overlay2/l/root-link"
 assert_ok sv_rt gc
 assert_eq "freed $store/$id-o (container $id-o)" "$SV_OUT"
+assert_file_absent "$store/.freeing-$id-k.1" "a half-done removal, finished by gc"
+assert_file_exists /etc/passwd "gc follows no symlink"
 assert_file_absent "$store/$id-o" "storage after gc"
-assert_eq "" "$(ls -A "$store" | grep -v '^\.lock$' || true)" "nothing else left in $store"
+left() { ls -A "$store" | grep -v '^\.lock$' || true; }
+# (delete removes the files in the background: wait for it)
+nothing_left() { [ -z "$(left)" ]; }
+sv_wait_until 10 nothing_left || true
+assert_eq "" "$(left)" "nothing else left in $store"
 
 # An orphan is also freed by the next create (no gc needed): a directory left by a create
 # that died (its state root is gone) with a record.
