@@ -48,7 +48,7 @@ sv_docker_import_busybox bb
 bbtar=$(sv_busybox_tarball)
 
 read -r -a fl <<<"$flags"
-cid=$(sv_docker run -d --runtime=sysvisor-runc --network none "${fl[@]}" "$img" sleep infinity)
+cid=$(sv_docker run -d --runtime=sysvisor-runc --network none "${fl[@]}" --tmpfs /run "$img" sleep infinity)
 sv_docker exec "$cid" sh -c 'dockerd --bridge=none --iptables=false --ip6tables=false >/var/log/dockerd.log 2>&1 &'
 end=$((SECONDS + 60))
 until sv_docker exec "$cid" docker info >/dev/null 2>&1; do

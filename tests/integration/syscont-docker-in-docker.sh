@@ -31,8 +31,10 @@ img=${SV_ID,,}-dind
 SV_DEBIAN_EXTRA=docker.io sv_docker_import_debian "$img" || sv_fail "cannot import the Debian image with docker.io"
 bbtar=$(sv_busybox_tarball) || sv_fail "no busybox tarball"
 
-cid=$(sv_docker run -d --runtime=sysvisor-runc --network none "${flags[@]}" --name "$SV_ID-dind" \
-        "$img" sleep infinity)
+# /run is a tmpfs, as on any booted system: the inner dockerd's and containerd's pid files
+# and sockets do not outlive a restart (a stale pid file names some other process then).
+cid=$(sv_docker run -d --runtime=sysvisor-runc --network none "${flags[@]}" --tmpfs /run \
+        --name "$SV_ID-dind" "$img" sleep infinity)
 inside() { sv_docker exec "$cid" "$@"; }
 show_logs() {
   echo "--- inner dockerd log (tail):" >&2
@@ -77,7 +79,7 @@ assert_eq "" "$(ls -A "$upper/var/lib/docker" 2>/dev/null)" "the container's upp
 sv_log "restarting the outer container"
 assert_ok sv_docker restart -t 2 "$cid"
 sv_log "restarted"
-inside sh -c 'rm -f /var/run/docker.pid; dockerd --bridge=none --iptables=false --ip6tables=false >/var/log/dockerd.log 2>&1 &'
+inside sh -c 'dockerd --bridge=none --iptables=false --ip6tables=false >/var/log/dockerd.log 2>&1 &'
 wait_inner || { show_logs; sv_fail "the inner dockerd did not come back"; }
 assert_ok inside docker image ls --format '{{.Repository}}'
 assert_match 'bb-built' "$SV_OUT" "inner images after docker restart"
