@@ -44,6 +44,12 @@ assert_eq "$r1:$r1" "$(stat -c %u:%g "/proc/$pid/root/var/lib/docker/data")" \
 assert_eq "" "$(find "$SV_DOCKER_DATA" -path '*/diff/var/lib/docker/*' 2>/dev/null)" \
   "nothing under /var/lib/docker lands in the container's upper layer"
 
+# A volume of the user's at /var/lib/docker wins: not backed (the other paths still are).
+assert_ok $D --rm -v "$SV_ID-vol:/var/lib/docker" bb sh -c \
+  'grep -E " /var/lib/(docker|kubelet) " /proc/self/mountinfo | cut -d" " -f4,5'
+assert_match "^$SV_DOCKER_DATA/volumes/$SV_ID-vol/_data /var/lib/docker"$'\n'"$store/[0-9a-f]{64}/var/lib/kubelet /var/lib/kubelet$" \
+  "$SV_OUT" "the volume on /var/lib/docker, storage on /var/lib/kubelet"
+
 # docker restart: the same id, the data is there.
 assert_ok sv_docker restart -t 1 "$cid"
 sv_wait_until 20 is_running "$cid" || sv_fail "container did not restart"
