@@ -20,6 +20,8 @@ typedef struct
   char *source;            /* host path */
   char *destination;       /* inside the container */
   gboolean readonly;
+  gboolean idmapped;       /* ID-mapped to the container's user namespace (storage.c) */
+  gboolean optional;       /* skipped where the mount point cannot be made (storage.c) */
   int tree_fd;             /* made by the core after attach; -1 before */
 } SvExtraMount;
 
@@ -35,7 +37,7 @@ struct _SvContainer
   int userns_fd;           /* valid during attach */
   int rootfs_tree_fd;      /* -1 = the core clones the rootfs directory itself */
   int *mount_tree_fds;     /* one per spec mount, -1 = the core makes it */
-  GPtrArray *extra_mounts; /* SvExtraMount, from procfs plugins */
+  GPtrArray *extra_mounts; /* SvExtraMount, from procfs plugins and storage.c */
   JsonNode *annotations;   /* for delete, from state (create uses the spec's) */
   char *supervisor;        /* address of the syscall supervisor a procfs plugin named, or NULL */
 };

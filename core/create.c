@@ -13,6 +13,7 @@
 #include "plugin-host.h"
 #include "sv-seccomp.h"
 #include "state.h"
+#include "storage.h"
 #include "supervisor.h"
 #include "syscont-policy.h"
 #include "sync.h"
@@ -70,7 +71,10 @@ create_rollback (Create *x)
   if (x->cgroup_created && !sv_cgroup_destroy (x->cgroup, &local))
     g_warning ("rollback: %s", local->message);
   if (x->prepared)
-    sv_plugin_host_release (x->plugins, x->c);
+    {
+      sv_storage_release (x->c->host->lib_dir, x->opts->id);
+      sv_plugin_host_release (x->plugins, x->c);
+    }
   g_clear_error (&local);
   if (x->dir_created && !sv_state_remove (x->opts->root, x->opts->id, &local))
     g_warning ("rollback: %s", local->message);
@@ -323,6 +327,7 @@ create_prepare (Create *x, GError **error)
   x->c = sv_container_new (&x->plugins->host, x->opts->id, x->spec);
   x->prepared = TRUE;
   return sv_plugin_host_prepare (x->plugins, x->c, error) && choose_mappings (x, error)
+         && sv_storage_prepare (x->c, x->spec, x->conf->storage_paths, x->opts->root, error)
          && create_cgroup (x, error);
 }
 
@@ -478,6 +483,25 @@ set_tree_flags (int fd, unsigned long flags, const char *what, GError **error)
   return TRUE;
 }
 
+/* An extra mount of storage.c: its files' on-disk ids are the container's ids. */
+static gboolean
+idmap_tree (int fd, int userns_fd, const char *what, GError **error)
+{
+  struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP | MOUNT_ATTR_NODEV,
+                             .userns_fd = (guint64) userns_fd };
+
+  if (mount_setattr (fd, "", AT_EMPTY_PATH, &attr, sizeof attr) < 0)
+    {
+      sv_set_error_errno (error, errno,
+                          "ID-map the storage of %s (mount_setattr MOUNT_ATTR_IDMAP); keep the "
+                          "lib dir on a filesystem that supports ID-mapped mounts (ext4, xfs, "
+                          "btrfs, tmpfs), or set storage-paths = none in plugins.conf",
+                          what);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* Trees the shift plugin did not provide are plain clones, made here as host root. */
 static gboolean
 make_default_trees (Create *x, GError **error)
@@ -514,6 +538,7 @@ make_default_trees (Create *x, GError **error)
       SvExtraMount *e = g_ptr_array_index (c->extra_mounts, i);
       e->tree_fd = clone_tree (e->source, FALSE, error);
       if (e->tree_fd < 0
+          || (e->idmapped && !idmap_tree (e->tree_fd, c->userns_fd, e->destination, error))
           || !set_tree_flags (e->tree_fd, e->readonly ? MS_RDONLY | MS_NOSUID | MS_NODEV : 0,
                               e->destination, error))
         return FALSE;
@@ -561,9 +586,9 @@ create_configure_child (Create *x, GError **error)
       return FALSE;
     }
   x->c->userns_fd = userns_fd;
-  ok = sv_plugin_host_attach (x->plugins, x->c, error);
+  ok = sv_plugin_host_attach (x->plugins, x->c, error) && make_default_trees (x, error);
   x->c->userns_fd = -1;
-  return ok && make_default_trees (x, error) && send_go (x, error);
+  return ok && send_go (x, error);
 }
 
 /* The state given to create's hooks: the init's pid, status "creating" (OCI). */

@@ -7,6 +7,7 @@
 #include "host-probe.h"
 #include "json-util.h"
 #include "plugin-host.h"
+#include "storage.h"
 #include "sv-config.h"
 #include "utils.h"
 
@@ -291,6 +292,42 @@ check_overlay (Ctx *x)
          g_strdup_printf ("an overlay over two ID-mapped layers in %s (%s) mounts and shows "
                           "their files with shifted owners",
                           lib, fstype),
+         NULL);
+}
+
+/* ---- storage of inner runtimes (storage.c) ---- */
+
+static void
+check_storage (Ctx *x)
+{
+  const char *name = "storage";
+  const char *lib = x->host->host.lib_dir;
+  g_autofree char *fstype = sv_probe_fstype (lib);
+  g_autofree char *paths = g_strjoinv (" ", x->conf->storage_paths);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) orphans = NULL;
+
+  if (x->conf->storage_paths[0] == NULL)
+    {
+      add (x, name, SV_CHECK_OK, g_strdup ("storage-paths = none: no path is backed"), NULL);
+      return;
+    }
+  orphans = sv_storage_orphans (lib, SV_STORAGE_LIST, &error);
+  if (orphans == NULL)
+    add (x, name, SV_CHECK_WARN, g_strdup_printf ("cannot look for orphans: %s", error->message),
+         g_strdup ("make the lib dir readable by root"));
+  else if (orphans->len > 0)
+    add (x, name, SV_CHECK_WARN,
+         g_strdup_printf ("%u orphaned director%s under %s/storage (first: %s, container %s)",
+                          orphans->len, orphans->len == 1 ? "y" : "ies", lib,
+                          ((SvStorageOrphan *) orphans->pdata[0])->path,
+                          ((SvStorageOrphan *) orphans->pdata[0])->id),
+         g_strdup ("run sysvisor-runc gc (or start any container) to free them"));
+  else
+    add (x, name, SV_CHECK_OK,
+         g_strdup_printf ("%s backed by ID-mapped directories under %s/storage (%s); no "
+                          "orphans",
+                          paths, lib, fstype),
          NULL);
 }
 
@@ -866,6 +903,7 @@ sv_host_check_run (const char *plugins_conf_path)
   check_userns (&x);
   check_idmap_mounts (&x);
   check_overlay (&x);
+  check_storage (&x);
   check_fuse (&x);
   check_sysvisor_fs (&x);
   check_cgroups (&x);

@@ -7,6 +7,7 @@
 #include "hooks.h"
 #include "plugin-host.h"
 #include "state.h"
+#include "storage.h"
 #include "utils.h"
 
 #include <fcntl.h>
@@ -240,6 +241,7 @@ release_plugins (const SvState *st, const char *root, const char *plugins_conf)
   sv_plugin_host_load_names (host, st->plugins);
   c = sv_container_new_from_state (&host->host, st->id, st->bundle, st->rootfs, st->uid_mappings,
                                    st->gid_mappings, st->annotations);
+  sv_storage_release (host->host.lib_dir, st->id);
   sv_plugin_host_release (host, c);
 }
 

@@ -358,6 +358,14 @@ sv_mounts_spec (SvInitConfig *cfg, int rootfd, SvInitTrees *t, GError **error)
   return TRUE;
 }
 
+static gboolean
+is_dir_fd (int fd)
+{
+  struct stat st;
+
+  return fstat (fd, &st) == 0 && S_ISDIR (st.st_mode);
+}
+
 /* After pivot_root: the new root is "/". */
 gboolean
 sv_mounts_extra (SvInitConfig *cfg, SvInitTrees *t, GError **error)
@@ -389,7 +397,16 @@ sv_mounts_extra (SvInitConfig *cfg, SvInitTrees *t, GError **error)
             }
         }
       else
-        target = sv_open_in_root_create (rootfd, x->destination, S_ISDIR (st.st_mode), error);
+        target = sv_open_in_root_create (rootfd, x->destination, S_ISDIR (st.st_mode),
+                                         x->optional ? NULL : error);
+      /* An optional mount (storage.c) is skipped where its mount point cannot be made (a
+       * read-only or foreign-owned rootfs) or is not a directory. */
+      if (x->optional && (target < 0 || !is_dir_fd (target)))
+        {
+          g_debug ("%s: no directory for it in the rootfs; not mounted", x->destination);
+          sv_close_fdp (&target);
+          continue;
+        }
       if (target < 0 && error != NULL && *error == NULL)
         sv_set_error_errno (error, errno, "open %s in the container", x->destination);
       if (target < 0 || !attach_tree (tree, target, x->destination, error)

@@ -6,6 +6,7 @@
  *   procfs = fuse-procfs  # fuse-procfs | none | <name>
  *   honour-capabilities = false  # true: never widen process.capabilities for root
  *   honour-seccomp = false       # true: never widen linux.seccomp
+ *   storage-paths = /var/lib/docker /var/lib/containerd ...   # or none (core/storage.c)
  *
  *   [idmap-exclusive]     # a plugin's own settings, passed to it
  *   range-size = 65536
@@ -141,7 +142,7 @@ check_main_group (SvPluginsConf *conf, const char *text, GError **error)
   keys = g_key_file_get_keys (conf->keyfile, SV_CONF_GROUP, NULL, NULL);
   for (guint i = 0; keys != NULL && keys[i] != NULL; i++)
     {
-      gboolean known = FALSE;
+      gboolean known = g_strcmp0 (keys[i], SV_CONF_STORAGE_PATHS) == 0;
       for (int r = 0; r < SV_N_ROLES; r++)
         known |= g_strcmp0 (keys[i], role_names[r]) == 0;
       for (guint n = 0; n < G_N_ELEMENTS (setting_names); n++)
@@ -150,7 +151,7 @@ check_main_group (SvPluginsConf *conf, const char *text, GError **error)
         {
           g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_KEY_NOT_FOUND,
                        "%s:%u: unknown role \"%s\" in [%s]; the roles are idmap, shift and "
-                       "procfs, the settings honour-capabilities and honour-seccomp",
+                       "procfs, the settings honour-capabilities, honour-seccomp and storage-paths",
                        conf->path, find_line (text, SV_CONF_GROUP, keys[i]), keys[i],
                        SV_CONF_GROUP);
           return FALSE;
@@ -272,6 +273,67 @@ read_settings (SvPluginsConf *conf, const char *text, GError **error)
          && read_setting (conf, text, "honour-seccomp", &conf->honour_seccomp, error);
 }
 
+/* "/var/lib/x" is inside "/var/lib" (or the same path). */
+static gboolean
+path_within (const char *path, const char *dir)
+{
+  gsize n = strlen (dir);
+
+  return strncmp (path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+static gboolean
+check_storage_path (const SvPluginsConf *conf, char **paths, guint i, guint line, GError **error)
+{
+  const char *p = paths[i];
+  g_autofree char *canon = g_canonicalize_filename (p, "/");
+
+  if (!g_path_is_absolute (p) || g_strcmp0 (canon, p) != 0 || g_strcmp0 (p, "/") == 0)
+    {
+      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                   "%s:%u: storage-paths: \"%s\" is not a plain absolute path below /; write "
+                   "it like /var/lib/docker (no '.', '..', '//' or trailing '/'), or none",
+                   conf->path, line, p);
+      return FALSE;
+    }
+  for (guint j = 0; j < i; j++)
+    if (path_within (p, paths[j]) || path_within (paths[j], p))
+      {
+        g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                     "%s:%u: storage-paths: %s and %s overlap; keep the outer one", conf->path,
+                     line, paths[j], p);
+        return FALSE;
+      }
+  return TRUE;
+}
+
+/* storage-paths = PATH... (whitespace-separated) or none. */
+static gboolean
+read_storage_paths (SvPluginsConf *conf, const char *text, GError **error)
+{
+  g_autofree char *v = g_key_file_get_value (conf->keyfile, SV_CONF_GROUP, SV_CONF_STORAGE_PATHS,
+                                             NULL);
+  guint line = find_line (text, SV_CONF_GROUP, SV_CONF_STORAGE_PATHS);
+  g_auto (GStrv) paths = NULL;
+
+  if (v == NULL)
+    return TRUE;
+  g_strstrip (v);
+  g_strfreev (conf->storage_paths);
+  conf->storage_paths = NULL;
+  if (g_strcmp0 (v, "none") == 0 || v[0] == '\0')
+    {
+      conf->storage_paths = g_new0 (char *, 1);
+      return TRUE;
+    }
+  paths = g_regex_split_simple ("\\s+", v, 0, 0);
+  for (guint i = 0; paths[i] != NULL; i++)
+    if (!check_storage_path (conf, paths, i, line, error))
+      return FALSE;
+  conf->storage_paths = g_steal_pointer (&paths);
+  return TRUE;
+}
+
 static gboolean
 parse_text (SvPluginsConf *conf, const char *text, GError **error)
 {
@@ -288,7 +350,8 @@ parse_text (SvPluginsConf *conf, const char *text, GError **error)
       return FALSE;
     }
   return check_duplicates (conf->path, text, error) && check_main_group (conf, text, error)
-         && read_backends (conf, text, error) && read_settings (conf, text, error);
+         && read_backends (conf, text, error) && read_settings (conf, text, error)
+         && read_storage_paths (conf, text, error);
 }
 
 static void
@@ -340,6 +403,7 @@ sv_plugins_conf_load (const char *path, GError **error)
   conf->keyfile = g_key_file_new ();
   for (int r = 0; r < SV_N_ROLES; r++)
     conf->backend[r] = g_strdup (role_defaults[r]);
+  conf->storage_paths = g_strsplit (SV_STORAGE_PATHS_DEFAULT, " ", -1);
   text = read_conf_text (path, &local);
   if (local != NULL)
     {
@@ -363,5 +427,6 @@ sv_plugins_conf_free (SvPluginsConf *conf)
   g_clear_pointer (&conf->keyfile, g_key_file_unref);
   for (int r = 0; r < SV_N_ROLES; r++)
     g_free (conf->backend[r]);
+  g_strfreev (conf->storage_paths);
   g_free (conf);
 }

@@ -5,6 +5,7 @@
 #include <sysvisor/plugin.h>
 
 #define SV_CONF_GROUP "sysvisor"
+#define SV_CONF_STORAGE_PATHS "storage-paths"
 
 typedef struct
 {
@@ -16,11 +17,18 @@ typedef struct
    * spec's capabilities / seccomp profile, never widen them (default FALSE). */
   gboolean honour_capabilities;
   gboolean honour_seccomp;
+  char **storage_paths;      /* [sysvisor] storage-paths: the container paths backed by host
+                              * directories (core/storage.c); empty for "none" */
 } SvPluginsConf;
 
 /* Where plugins.conf is: --plugins-conf, else $SYSVISOR_PLUGINS_CONF, else the built-in. */
 const char *sv_plugins_conf_path (const char *cli_value);
-/* A missing file gives the defaults (idmap = auto, shift = auto, procfs = fuse-procfs).
+/* The paths backed by default (storage-paths in [sysvisor]). */
+#define SV_STORAGE_PATHS_DEFAULT \
+  "/var/lib/docker /var/lib/containerd /var/lib/buildkit /var/lib/kubelet /var/lib/rancher/k3s"
+
+/* A missing file gives the defaults (idmap = auto, shift = auto, procfs = fuse-procfs,
+ * storage-paths as above).
  * Errors name the file, the line and the fix. */
 SvPluginsConf *sv_plugins_conf_load (const char *path, GError **error);
 const char *sv_role_name (SvRole role);

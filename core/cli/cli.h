@@ -59,3 +59,4 @@ int sv_cmd_update (SvGlobal *g, int argc, char **argv);
 int sv_cmd_events (SvGlobal *g, int argc, char **argv);
 int sv_cmd_features (SvGlobal *g, int argc, char **argv);
 int sv_cmd_check (SvGlobal *g, int argc, char **argv);
+int sv_cmd_gc (SvGlobal *g, int argc, char **argv);

@@ -99,6 +99,10 @@ static const SvCommand commands[] = {
     "  --format, -f text|json  one line per check (default), or a JSON array of\n"
     "                          {name, status, detail, fix}; exits 1 when a check fails\n",
     sv_cmd_check, FALSE },
+  { "gc", "[command options]",
+    "free the storage directories of removed containers (/var/lib/docker inside, ...)",
+    "  --dry-run, -n           only list what would be freed\n",
+    sv_cmd_gc, TRUE },
 };
 
 const SvCommand *

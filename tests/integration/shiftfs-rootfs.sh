@@ -26,6 +26,8 @@ shiftfs_add_bind "$b" "$procdir" /hostproc
 echo x >"$b/rootfs/unmapped"
 chown 200000:200000 "$b/rootfs/unmapped"
 mkdir -p "$b/rootfs/data" "$b/rootfs/hostproc"   # (or the runtime makes the mount points)
+# (so are those of the storage mounts: /var/lib/docker, ...; see syscont-storage)
+mkdir -p "$b/rootfs"/var/lib/{docker,containerd,buildkit,kubelet,rancher/k3s}
 before=$(find "$b/rootfs" -xdev -printf '%u:%g %p\n' | sort | md5sum)
 
 script='

@@ -243,6 +243,39 @@ test_plugin_names (Fixture *f, gconstpointer data)
   g_assert_cmpstr (sv_role_name (SV_ROLE_SHIFT), ==, "shift");
 }
 
+static void
+test_storage_paths (Fixture *f, gconstpointer data)
+{
+  g_autoptr (SvPluginsConf) def = load_text (f, "[sysvisor]\nidmap = auto\n", NULL);
+  g_autoptr (SvPluginsConf) two = NULL;
+  g_autoptr (SvPluginsConf) none = NULL;
+
+  g_assert_nonnull (def);
+  g_assert_cmpuint (g_strv_length (def->storage_paths), ==, 5);
+  g_assert_cmpstr (def->storage_paths[0], ==, "/var/lib/docker");
+  g_assert_cmpstr (def->storage_paths[4], ==, "/var/lib/rancher/k3s");
+  two = load_text (f, "[sysvisor]\nstorage-paths =  /var/lib/docker\t/srv/x \n", NULL);
+  g_assert_nonnull (two);
+  g_assert_cmpuint (g_strv_length (two->storage_paths), ==, 2);
+  g_assert_cmpstr (two->storage_paths[1], ==, "/srv/x");
+  none = load_text (f, "[sysvisor]\nstorage-paths = none\n", NULL);
+  g_assert_nonnull (none);
+  g_assert_cmpuint (g_strv_length (none->storage_paths), ==, 0);
+}
+
+static void
+test_storage_paths_errors (Fixture *f, gconstpointer data)
+{
+  expect_error_at (f, "[sysvisor]\nidmap = auto\nstorage-paths = var/lib/docker\n", 3,
+                   "\"var/lib/docker\" is not a plain absolute path", "or none", NULL);
+  expect_error_at (f, "[sysvisor]\nstorage-paths = /var/lib/docker/\n", 2,
+                   "no '.', '..', '//' or trailing '/'", NULL);
+  expect_error_at (f, "[sysvisor]\nstorage-paths = /var/lib/../x\n", 2, "not a plain", NULL);
+  expect_error_at (f, "[sysvisor]\nstorage-paths = /\n", 2, "below /", NULL);
+  expect_error_at (f, "[sysvisor]\nstorage-paths = /var/lib/docker /var/lib\n", 2,
+                   "/var/lib/docker and /var/lib overlap; keep the outer one", NULL);
+}
+
 #define ADD(name, fn) g_test_add (name, Fixture, NULL, fixture_setup, fn, fixture_teardown)
 
 int
@@ -261,5 +294,7 @@ main (int argc, char **argv)
   ADD ("/plugins-conf/unreadable-file-names-file-and-fix", test_unreadable_file);
   ADD ("/plugins-conf/path-precedence", test_path_precedence);
   ADD ("/plugins-conf/plugin-names", test_plugin_names);
+  ADD ("/plugins-conf/storage-paths-default-list-none", test_storage_paths);
+  ADD ("/plugins-conf/storage-paths-errors-name-file-line-fix", test_storage_paths_errors);
   return g_test_run ();
 }

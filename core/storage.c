@@ -1,0 +1,423 @@
+/* storage.c: host directories behind the paths where inner runtimes keep their data.
+ *
+ * overlayfs cannot use the container's own overlay rootfs as an upper layer, so inner
+ * dockerd would fall back to vfs and its images would land in the container's upper layer.
+ * Instead, each path of plugins.conf's storage-paths (/var/lib/docker, ...) is a bind mount of
+ *
+ *   <lib dir>/storage/<id>/<path>       e.g. /var/lib/sysvisor/storage/<id>/var/lib/docker
+ *
+ * ID-mapped to the container's user namespace: on disk, files keep plain ids (container root's
+ * are 0:0; nothing is chowned), and inside they are container root's whatever range the
+ * container gets on each start.  <lib dir>/storage is 0700, so the setuid files that root
+ * inside may write there are out of reach of host users.  A path the spec mounts itself (or a
+ * parent or child of it) is the user's: it is not backed.
+ *
+ * Lifetime.  A directory is keyed by the container id: a container created again under the
+ * same id (Docker's stop + start, restart) finds its data.  A runtime is not told when a
+ * container is removed (Docker calls delete after every stop), so each directory records its
+ * owner in RECORD: the state root (does the runtime still know the id?) and, for Docker, the
+ * client's own directory of the container, <data-root>/containers/<id> (found as the source
+ * of its /etc/hostname, /etc/hosts or /etc/resolv.conf bind mounts), which exists from
+ * `docker create` to `docker rm`.  delete frees the directory unless that owner path exists;
+ * with no owner path (sysvisor-runc run, containerd, CRI) delete frees it.  A directory whose
+ * container is gone for both is an orphan: every create, `sysvisor-runc gc` free those, and
+ * `sysvisor-runc check` reports them. */
+#include "storage.h"
+
+#include "utils.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define STORAGE_DIR "storage"
+#define RECORD ".sysvisor-storage"
+#define RECORD_GROUP "storage"
+#define FREEING_PREFIX ".freeing-"
+
+static char *
+storage_top (const char *lib_dir)
+{
+  return g_build_filename (lib_dir, STORAGE_DIR, NULL);
+}
+
+/* Serialises making, reusing and freeing directories (many creates and deletes at once). */
+static int
+storage_lock (const char *top, GError **error)
+{
+  g_autofree char *path = g_build_filename (top, ".lock", NULL);
+  int fd;
+
+  /* (0700 even if something made it before: root inside writes setuid files below) */
+  if (!sv_mkdir_p (top, 0700, error) || chmod (top, 0700) < 0)
+    {
+      if (error != NULL && *error == NULL)
+        sv_set_error_errno (error, errno, "chmod 0700 %s", top);
+      return -1;
+    }
+  fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0 || flock (fd, LOCK_EX) < 0)
+    {
+      sv_set_error_errno (error, errno, "lock %s", path);
+      sv_close_fdp (&fd);
+    }
+  return fd;
+}
+
+/* ---- removing a tree that root inside wrote: never follow a link, never leave the fs ---- */
+
+static void remove_tree_at (int dirfd, const char *name, dev_t dev);
+
+static void
+remove_entries (int fd, dev_t dev)
+{
+  DIR *d = fdopendir (fd);
+  struct dirent *e;
+
+  if (d == NULL)
+    {
+      close (fd);
+      return;
+    }
+  while ((e = readdir (d)) != NULL)
+    {
+      struct stat st;
+      if (strcmp (e->d_name, ".") == 0 || strcmp (e->d_name, "..") == 0)
+        continue;
+      if (e->d_type == DT_DIR
+          || (e->d_type == DT_UNKNOWN
+              && fstatat (dirfd (d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0
+              && S_ISDIR (st.st_mode)))
+        remove_tree_at (dirfd (d), e->d_name, dev);
+      else if (unlinkat (dirfd (d), e->d_name, 0) < 0 && errno != ENOENT)
+        g_warning ("storage: remove %s: %s", e->d_name, g_strerror (errno));
+    }
+  closedir (d);
+}
+
+static void
+remove_tree_at (int dirfd, const char *name, dev_t dev)
+{
+  int fd = openat (dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  struct stat st;
+
+  if (fd >= 0 && fstat (fd, &st) == 0 && st.st_dev == dev)
+    remove_entries (fd, dev);
+  else if (fd >= 0)
+    close (fd); /* something is mounted there: leave it (rmdir fails, and says so) */
+  if (unlinkat (dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+    g_warning ("storage: remove directory %s: %s", name, g_strerror (errno));
+}
+
+/* Under the lock: move <top>/<name> aside (so the id is free at once); remove it unlocked. */
+static char *
+set_aside (const char *top, const char *name)
+{
+  g_autofree char *from = g_build_filename (top, name, NULL);
+  g_autofree char *aside = g_strdup_printf ("%s/" FREEING_PREFIX "%s.%d", top, name,
+                                            (int) getpid ());
+
+  if (rename (from, aside) < 0)
+    {
+      if (errno != ENOENT)
+        g_warning ("storage: cannot free %s: rename: %s", from, g_strerror (errno));
+      return NULL;
+    }
+  return g_steal_pointer (&aside);
+}
+
+/* Remove one set-aside directory unless another process is removing it (it holds a flock on
+ * the directory for as long as it does). */
+static void
+remove_aside (const char *top, const char *aside)
+{
+  sv_autofd topfd = open (top, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  sv_autofd own = open (aside, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  struct stat st;
+
+  if (topfd < 0 || own < 0 || flock (own, LOCK_EX | LOCK_NB) < 0 || fstat (topfd, &st) < 0)
+    return;
+  remove_tree_at (topfd, strrchr (aside, '/') + 1, st.st_dev);
+}
+
+static void
+remove_asides (const char *top, GPtrArray *asides)
+{
+  for (guint i = 0; i < asides->len; i++)
+    remove_aside (top, g_ptr_array_index (asides, i));
+}
+
+/* The same in a detached process: a tree of inner images can take long to remove, and neither
+ * create nor delete waits for it.  The process keeps none of our fds (the caller's pipes, the
+ * locks of other modules): Docker's shim waits for the runtime's stdout to close. */
+static void
+remove_asides_detached (const char *top, GPtrArray *asides)
+{
+  pid_t pid;
+
+  if (asides->len == 0)
+    return;
+  pid = fork ();
+  if (pid < 0)
+    {
+      remove_asides (top, asides);
+      return;
+    }
+  if (pid == 0)
+    {
+      if (fork () != 0)
+        _exit (0);
+      setsid ();
+      close_range (0, ~0U, 0);
+      if (open ("/dev/null", O_RDWR) == 0)
+        {
+          (void) !dup (0);
+          (void) !dup (0);
+        }
+      remove_asides (top, asides);
+      _exit (0);
+    }
+  while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
+    ;
+}
+
+/* ---- the owner record ---- */
+
+/* Docker's directory of this container: <data-root>/containers/<id>, the source directory of
+ * the files it bind-mounts (hostname, hosts, resolv.conf).  NULL when not run by Docker. */
+static char *
+docker_owner (SvSpec *spec, const char *id)
+{
+  g_autofree char *needle = g_strdup_printf ("/containers/%s/", id);
+
+  for (guint i = 0; i < spec->mounts->len; i++)
+    {
+      SvMount *m = g_ptr_array_index (spec->mounts, i);
+      const char *hit = m->bind && m->source != NULL ? strstr (m->source, needle) : NULL;
+      if (hit != NULL)
+        return g_strndup (m->source, (hit - m->source) + strlen (needle) - 1);
+    }
+  return NULL;
+}
+
+static gboolean
+write_record (const char *dir, const char *state_root, const char *owner, GError **error)
+{
+  g_autoptr (GKeyFile) kf = g_key_file_new ();
+  g_autofree char *path = g_build_filename (dir, RECORD, NULL);
+  g_autofree char *text = NULL;
+
+  g_key_file_set_string (kf, RECORD_GROUP, "state-root", state_root);
+  if (owner != NULL)
+    g_key_file_set_string (kf, RECORD_GROUP, "owner", owner);
+  text = g_key_file_to_data (kf, NULL, NULL);
+  return sv_write_file_atomic (path, text, -1, 0600, error);
+}
+
+/* Whether the container of directory @dir (id @id) still exists for the runtime or its
+ * client.  Sets *owner_out to the recorded owner path.  Fail-safe: an unreadable record
+ * counts as in use, except when it is missing (a create that died before writing it). */
+static gboolean
+in_use (const char *dir, const char *id, gboolean check_runtime, char **owner_out)
+{
+  g_autoptr (GKeyFile) kf = g_key_file_new ();
+  g_autofree char *path = g_build_filename (dir, RECORD, NULL);
+  g_autofree char *state_root = NULL;
+  g_autoptr (GError) error = NULL;
+
+  *owner_out = NULL;
+  if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, &error))
+    return !g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT);
+  *owner_out = g_key_file_get_string (kf, RECORD_GROUP, "owner", NULL);
+  if (*owner_out != NULL && g_file_test (*owner_out, G_FILE_TEST_EXISTS))
+    return TRUE;
+  state_root = g_key_file_get_string (kf, RECORD_GROUP, "state-root", NULL);
+  return check_runtime && state_root != NULL
+         && sv_host_container_alive (NULL, state_root, id);
+}
+
+/* ---- the three entry points ---- */
+
+/* Whether the spec mounts something at, above or below @path: then it is the user's. */
+static gboolean
+user_mounts (SvSpec *spec, const char *path)
+{
+  gsize n = strlen (path);
+
+  for (guint i = 0; i < spec->mounts->len; i++)
+    {
+      const char *d = ((SvMount *) g_ptr_array_index (spec->mounts, i))->destination;
+      gsize dn = d != NULL ? strlen (d) : 0;
+      while (dn > 1 && d[dn - 1] == '/')
+        dn--;
+      if (dn == 0 || (dn == 1 && d[0] == '/'))
+        continue;
+      if ((strncmp (d, path, dn) == 0 && (path[dn] == '\0' || path[dn] == '/'))
+          || (strncmp (d, path, n) == 0 && d[n] == '/'))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+add_mount (SvContainer *c, const char *source, const char *destination)
+{
+  SvExtraMount *m = g_new0 (SvExtraMount, 1);
+
+  m->source = g_strdup (source);
+  m->destination = g_strdup (destination);
+  m->idmapped = TRUE;
+  m->optional = TRUE;
+  m->tree_fd = -1;
+  g_ptr_array_add (c->extra_mounts, m);
+}
+
+gboolean
+sv_storage_prepare (SvContainer *c, SvSpec *spec, char **paths, const char *state_root,
+                    GError **error)
+{
+  g_autofree char *top = storage_top (c->host->lib_dir);
+  g_autofree char *dir = g_build_filename (top, c->id, NULL);
+  g_autofree char *owner = NULL;
+  g_autoptr (GPtrArray) freed = NULL;
+  g_autoptr (GError) local = NULL;
+  sv_autofd lock = -1;
+  guint n = 0;
+
+  for (guint i = 0; paths != NULL && paths[i] != NULL; i++)
+    n += !user_mounts (spec, paths[i]);
+  if (n == 0)
+    return TRUE;
+  freed = sv_storage_orphans (c->host->lib_dir, SV_STORAGE_FREE_DETACHED, &local);
+  if (freed == NULL)
+    g_warning ("storage: looking for orphans: %s", local->message);
+  owner = docker_owner (spec, c->id);
+  lock = storage_lock (top, error);
+  if (lock < 0 || !sv_mkdir_p (dir, 0700, error)
+      || !write_record (dir, state_root, owner, error))
+    {
+      g_prefix_error (error, "storage of inner runtimes: ");
+      return FALSE;
+    }
+  for (guint i = 0; paths[i] != NULL; i++)
+    {
+      g_autofree char *data = g_build_filename (dir, paths[i], NULL);
+      if (user_mounts (spec, paths[i]))
+        {
+          g_debug ("storage: %s is mounted by the spec: not backed", paths[i]);
+          continue;
+        }
+      if (!sv_mkdir_p (data, 0755, error))
+        {
+          g_prefix_error (error, "storage for %s: ", paths[i]);
+          return FALSE;
+        }
+      add_mount (c, data, paths[i]);
+    }
+  return TRUE;
+}
+
+void
+sv_storage_release (const char *lib_dir, const char *id)
+{
+  g_autofree char *top = storage_top (lib_dir);
+  g_autofree char *dir = g_build_filename (top, id, NULL);
+  g_autofree char *owner = NULL;
+  g_autoptr (GPtrArray) asides = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GError) error = NULL;
+  char *aside;
+  sv_autofd lock = -1;
+
+  if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
+    return;
+  lock = storage_lock (top, &error);
+  if (lock < 0)
+    {
+      g_warning ("storage: %s", error->message);
+      return;
+    }
+  /* The runtime is deleting it: only the client's owner path may keep it. */
+  if (in_use (dir, id, FALSE, &owner))
+    {
+      g_debug ("storage: %s kept: %s still exists", dir, owner != NULL ? owner : "its record");
+      return;
+    }
+  if ((aside = set_aside (top, id)) != NULL)
+    g_ptr_array_add (asides, aside);
+  sv_close_fdp (&lock);
+  remove_asides_detached (top, asides);
+}
+
+static void
+orphan_free (gpointer p)
+{
+  SvStorageOrphan *o = p;
+
+  g_free (o->id);
+  g_free (o->path);
+  g_free (o->owner);
+  g_free (o);
+}
+
+/* Under the lock: the orphans of @top (and, freeing, set them aside into @asides). */
+static GPtrArray *
+find_orphans (const char *top, gboolean free_them, GPtrArray *asides, GError **error)
+{
+  g_autoptr (GPtrArray) found = g_ptr_array_new_with_free_func (orphan_free);
+  g_autoptr (GDir) d = g_dir_open (top, 0, error);
+  const char *name;
+
+  if (d == NULL)
+    return NULL;
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (top, name, NULL);
+      g_autofree char *owner = NULL;
+      SvStorageOrphan *o;
+      /* (a removal that was interrupted, or is running: remove_aside tells) */
+      if (g_str_has_prefix (name, FREEING_PREFIX) && free_them)
+        g_ptr_array_add (asides, g_strdup (path));
+      if (name[0] == '.' || !g_file_test (path, G_FILE_TEST_IS_DIR)
+          || in_use (path, name, TRUE, &owner))
+        continue;
+      o = g_new0 (SvStorageOrphan, 1);
+      o->id = g_strdup (name);
+      o->path = g_steal_pointer (&path);
+      o->owner = g_steal_pointer (&owner);
+      g_ptr_array_add (found, o);
+      if (free_them)
+        {
+          char *aside = set_aside (top, name);
+          if (aside != NULL)
+            g_ptr_array_add (asides, aside);
+        }
+    }
+  return g_steal_pointer (&found);
+}
+
+GPtrArray *
+sv_storage_orphans (const char *lib_dir, SvStorageGc mode, GError **error)
+{
+  gboolean free_them = mode != SV_STORAGE_LIST;
+  g_autofree char *top = storage_top (lib_dir);
+  g_autoptr (GPtrArray) asides = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) found = NULL;
+  sv_autofd lock = -1;
+
+  if (!g_file_test (top, G_FILE_TEST_IS_DIR))
+    return g_ptr_array_new_with_free_func (orphan_free);
+  if (free_them && (lock = storage_lock (top, error)) < 0)
+    return NULL;
+  found = find_orphans (top, free_them, asides, error);
+  sv_close_fdp (&lock);
+  if (mode == SV_STORAGE_FREE)
+    remove_asides (top, asides);
+  else
+    remove_asides_detached (top, asides);
+  return g_steal_pointer (&found);
+}
