@@ -15,7 +15,7 @@
 set -euo pipefail
 
 n=30
-flags="--cap-add SYS_ADMIN --cap-add NET_ADMIN --security-opt seccomp=unconfined"
+flags=""
 while [ $# -gt 0 ]; do
   case $1 in
     -n) n=$2; shift 2 ;;

@@ -72,7 +72,7 @@ sv_docker_import_debian deb --systemd || sv_skip "no Debian systemd image (deboo
 c=$SV_ID-systemd
 cg_before=$(awk '$5 == "/sys/fs/cgroup" { print $6 }' /proc/self/mountinfo)
 sv_docker run -d --runtime sysvisor-runc --name "$c" --network none \
-  --cap-add SYS_ADMIN --device /dev/fuse --security-opt seccomp=unconfined \
+  --device /dev/fuse \
   --tmpfs /run --tmpfs /run/lock --tmpfs /var/lib/sysvisor:mode=0700 \
   -v "$stage:/stage:ro" deb /sbin/init >/dev/null || sv_fail "a systemd system container does not start"
 inside() { sv_docker exec "$c" "$@"; }

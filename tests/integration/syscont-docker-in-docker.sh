@@ -6,9 +6,8 @@
 # Dockerfile builds; the inner images land in <lib dir>/storage/<id>, not in the container's
 # own upper layer.
 #
-# Until root inside gets its full capabilities and a wider seccomp profile (issue 12, items 1
-# and 2), the outer container needs SV_DIND_FLAGS (default: --cap-add SYS_ADMIN --cap-add
-# NET_ADMIN --security-opt seccomp=unconfined); set SV_DIND_FLAGS= to try without.
+# The outer container runs with plain flags (root inside gets its user namespace's capabilities
+# and a widened seccomp profile); SV_DIND_FLAGS adds docker run flags for an experiment.
 #
 # The Debian + docker.io image is built once per machine (debootstrap, ~3 min) and cached.
 set -eu
@@ -20,7 +19,7 @@ sv_require_root
 sv_require_runtime
 sv_require_cmd dockerd jq
 
-read -r -a flags <<<"${SV_DIND_FLAGS---cap-add SYS_ADMIN --cap-add NET_ADMIN --security-opt seccomp=unconfined}"
+read -r -a flags <<<"${SV_DIND_FLAGS:-}"
 sv_use_plugins auto auto none
 sv_use_exclusive_ids
 wrapper=$(sv_runtime_wrapper)
