@@ -43,6 +43,7 @@ typedef struct
   SvCgroup *cgroup;
   SvState *state;
   SvSeccompProgram *seccomp;
+  SvSyscontPolicy policy;
   GPtrArray *hierarchies;
   char *fifo;
   gboolean dir_created;
@@ -144,18 +145,25 @@ check_process (SvSpec *spec, const SvCreateOptions *opts, GError **error)
 static gboolean
 create_apply_policy (Create *x, GError **error)
 {
-  SvSyscontPolicy policy;
-  g_autoptr (JsonObject) seccomp = NULL;
-
-  if (!sv_syscont_policy_init (&policy, x->spec->annotations, x->conf, error))
+  if (!sv_syscont_policy_init (&x->policy, x->spec->annotations, x->conf, error))
     {
       g_prefix_error (error, "%s/config.json: ", x->spec->bundle);
       return FALSE;
     }
-  sv_syscont_widen_caps (x->spec->process, &policy);
+  sv_syscont_widen_caps (x->spec->process, &x->policy);
+  return TRUE;
+}
+
+/* After the plugins' prepare: whether a syscall supervisor was asked for shapes the profile. */
+static gboolean
+create_compile_seccomp (Create *x, GError **error)
+{
+  g_autoptr (JsonObject) seccomp = NULL;
+
   if (x->spec->seccomp == NULL)
     return TRUE;
-  seccomp = sv_syscont_seccomp (x->spec->seccomp, &policy);
+  x->policy.supervised_remounts = x->c->supervisor != NULL;
+  seccomp = sv_syscont_seccomp (x->spec->seccomp, &x->policy);
   x->seccomp = sv_seccomp_compile (seccomp, "linux.seccomp", error);
   if (x->seccomp == NULL)
     g_prefix_error (error, "%s/config.json: ", x->spec->bundle);
@@ -326,7 +334,8 @@ create_prepare (Create *x, GError **error)
 {
   x->c = sv_container_new (&x->plugins->host, x->opts->id, x->spec);
   x->prepared = TRUE;
-  return sv_plugin_host_prepare (x->plugins, x->c, error) && choose_mappings (x, error)
+  return sv_plugin_host_prepare (x->plugins, x->c, error) && create_compile_seccomp (x, error)
+         && choose_mappings (x, error)
          && sv_storage_prepare (x->c, x->spec, x->conf->storage_paths, x->opts->root, error)
          && create_cgroup (x, error);
 }

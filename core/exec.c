@@ -121,6 +121,7 @@ exec_apply_policy (Exec *x, GError **error)
   sv_syscont_widen_caps (x->opts->process, &policy);
   if (spec == NULL || spec->seccomp == NULL)
     return TRUE;
+  policy.supervised_remounts = x->state->supervisor != NULL;
   seccomp = sv_syscont_seccomp (spec->seccomp, &policy);
   x->seccomp = sv_seccomp_compile (seccomp, "linux.seccomp", error);
   if (x->seccomp == NULL)

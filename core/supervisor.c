@@ -10,6 +10,7 @@
 #include <linux/seccomp.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -20,12 +21,19 @@
 int
 sv_supervisor_load_filter (void)
 {
-  /* x86_64 only: other architectures (and the x32/i386 ABIs) run their calls unsupervised. */
+  /* x86_64 only: other architectures (and the x32/i386 ABIs) run their calls unsupervised.
+   * Trapped: sysinfo, and mount(MS_REMOUNT|MS_BIND) without MS_RDONLY (it could make a
+   * read-only mount of the runtime's writable: the supervisor refuses it on a read-only
+   * mount and makes it itself otherwise, so no path can be swapped under the check). */
   struct sock_filter code[] = {
     BPF_STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, arch)),
-    BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, 3),
+    BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, 7),
     BPF_STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, nr)),
-    BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, __NR_sysinfo, 0, 1),
+    BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, __NR_sysinfo, 4, 0),
+    BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, __NR_mount, 0, 4),
+    BPF_STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, args[3])),
+    BPF_STMT (BPF_ALU | BPF_AND | BPF_K, MS_REMOUNT | MS_BIND | MS_RDONLY),
+    BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, MS_REMOUNT | MS_BIND, 0, 1),
     BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
     BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
   };

@@ -5,7 +5,7 @@
  * filter whose action for the trapped calls is SECCOMP_RET_USER_NOTIF, and the runtime hands
  * the filter's listener fd to the supervisor, which answers each trapped call (or lets the
  * kernel run it).  The client's own filter still wins: an errno or kill action outranks a
- * notification.  Trapped now: sysinfo(2). */
+ * notification.  Trapped now: sysinfo(2), and bind remounts that do not ask for read-only. */
 #pragma once
 
 #include <glib.h>

@@ -312,10 +312,17 @@ syscont_allow_entry (void)
   return e;
 }
 
+/* With a syscall supervisor, its own filter traps mount(MS_REMOUNT|MS_BIND) without MS_RDONLY
+ * and refuses it only on a read-only mount, so inner runtimes may remount their binds. */
+static const char syscont_mount_rules_supervised[] =
+  "[{\"names\":[\"mount\"],\"action\":\"SCMP_ACT_ALLOW\"},"
+  "{\"names\":[\"mount_setattr\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":38}]";
+
 static void
-add_mount_rules (JsonArray *syscalls)
+add_mount_rules (JsonArray *syscalls, gboolean supervised)
 {
-  g_autoptr (JsonNode) rules = json_from_string (syscont_mount_rules, NULL);
+  g_autoptr (JsonNode) rules
+      = json_from_string (supervised ? syscont_mount_rules_supervised : syscont_mount_rules, NULL);
   JsonArray *a = json_node_get_array (rules);
 
   for (guint i = 0; i < json_array_get_length (a); i++)
@@ -324,7 +331,7 @@ add_mount_rules (JsonArray *syscalls)
 }
 
 static JsonObject *
-widen_profile (JsonObject *seccomp)
+widen_profile (JsonObject *seccomp, gboolean supervised)
 {
   JsonObject *out = json_object_new ();
   JsonArray *syscalls = json_array_new ();
@@ -346,7 +353,7 @@ widen_profile (JsonObject *seccomp)
         json_array_add_object_element (syscalls, kept);
     }
   json_array_add_object_element (syscalls, syscont_allow_entry ());
-  add_mount_rules (syscalls);
+  add_mount_rules (syscalls, supervised);
   json_object_set_array_member (out, "syscalls", syscalls);
   return out;
 }
@@ -365,7 +372,7 @@ sv_syscont_seccomp (JsonObject *seccomp, const SvSyscontPolicy *policy)
       return json_object_ref (seccomp);
     }
   g_debug ("linux.seccomp: the client's default allow-list, widened for a system container");
-  return widen_profile (seccomp);
+  return widen_profile (seccomp, policy->supervised_remounts);
 }
 
 /* ---- systemd stop ---------------------------------------------------------------------- */

@@ -20,6 +20,8 @@ typedef struct
 {
   gboolean honour_capabilities; /* never widen process.capabilities */
   gboolean honour_seccomp;      /* never widen linux.seccomp */
+  gboolean supervised_remounts; /* the syscall supervisor traps bind remounts that could clear
+                                 * read-only (supervisor.c): the widened profile allows mount */
 } SvSyscontPolicy;
 
 /* From the annotations (may be NULL) over plugins.conf's [sysvisor] settings (may be NULL).

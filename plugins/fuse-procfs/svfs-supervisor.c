@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -52,6 +53,53 @@ answer_sysinfo (int fd, const struct seccomp_notif *req, struct seccomp_notif_re
     resp->error = -EFAULT;
 }
 
+typedef struct
+{
+  int fd;
+  guint64 id;
+} Pending;
+
+static gboolean
+still_pending (gpointer data)
+{
+  Pending *p = data;
+
+  return ioctl (p->fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &p->id) == 0;
+}
+
+/* CAP_SYS_ADMIN in the caller's effective set (of its own user namespace). */
+static gboolean
+caller_has_sys_admin (pid_t pid)
+{
+  g_autofree gchar *path = g_strdup_printf ("/proc/%d/status", (int) pid);
+  g_autofree gchar *text = NULL;
+  const char *p;
+
+  if (!g_file_get_contents (path, &text, NULL, NULL) || (p = strstr (text, "\nCapEff:")) == NULL)
+    return FALSE;
+  return (g_ascii_strtoull (p + strlen ("\nCapEff:"), NULL, 16) >> 21) & 1;
+}
+
+static void
+answer_bind_remount (int fd, const struct seccomp_notif *req, struct seccomp_notif_resp *resp)
+{
+  Pending p = { .fd = fd, .id = req->id };
+  guint64 flags = req->data.args[3];
+  int err;
+
+  /* Not the trapped shape, or a caller the kernel refuses anyway: the kernel answers. */
+  if ((flags & (MS_REMOUNT | MS_BIND | MS_RDONLY)) != (MS_REMOUNT | MS_BIND)
+      || !caller_has_sys_admin ((pid_t) req->pid))
+    {
+      resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+      return;
+    }
+  err = svfs_remount_for ((pid_t) req->pid, req->data.args[1], flags, still_pending, &p);
+  if (err == EPERM)
+    g_info ("refused a bind remount without read-only of a read-only mount (pid %u)", req->pid);
+  resp->error = -err;
+}
+
 static void
 answer_one (int fd)
 {
@@ -64,6 +112,8 @@ answer_one (int fd)
   resp->id = req->id;
   if (req->data.arch == AUDIT_ARCH_X86_64 && req->data.nr == __NR_sysinfo)
     answer_sysinfo (fd, req, resp);
+  else if (req->data.arch == AUDIT_ARCH_X86_64 && req->data.nr == __NR_mount)
+    answer_bind_remount (fd, req, resp);
   else
     resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
   if (ioctl (fd, SECCOMP_IOCTL_NOTIF_SEND, resp) < 0 && errno != ENOENT)

@@ -39,4 +39,11 @@ void svfs_supervisor_close (void);
  * something is missing (the caller then lets the kernel answer). */
 gboolean svfs_sysinfo_for_pid (pid_t pid, struct sysinfo *si, GError **error);
 
+/* mount(MS_REMOUNT|MS_BIND) without MS_RDONLY for @pid (path at @path_addr in its memory):
+ * refused on a read-only mount, else made as the caller would (svfs-remount.c).  @still_valid
+ * (@data) says whether the request is still pending (the pid is still the caller).  Returns 0
+ * or an errno. */
+int svfs_remount_for (pid_t pid, guint64 path_addr, guint64 flags,
+                      gboolean (*still_valid) (gpointer), gpointer data);
+
 G_END_DECLS

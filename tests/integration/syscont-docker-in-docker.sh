@@ -7,11 +7,13 @@
 # own upper layer.
 #
 # The outer container runs with plain flags (root inside gets its user namespace's capabilities
-# and a widened seccomp profile); SV_DIND_FLAGS adds docker run flags for an experiment.
+# and a widened seccomp profile) and procfs = fuse-procfs, the default: sysvisor-fs's syscall
+# supervisor lets inner runc remount its binds (refusing only what would make a read-only mount
+# writable).  SV_DIND_FLAGS adds docker run flags for an experiment.
 #
 # The Debian + docker.io image is built once per machine (debootstrap, ~3 min) and cached.
 set -eu
-. "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/procfs-lib.sh"   # a private sysvisor-fs: /proc files and the syscall supervisor
 . "$SV_LIB_DIR/runtime.sh"
 . "$SV_LIB_DIR/docker.sh"
 . "$SV_LIB_DIR/debian-rootfs.sh"
@@ -20,7 +22,8 @@ sv_require_runtime
 sv_require_cmd dockerd jq
 
 read -r -a flags <<<"${SV_DIND_FLAGS:-}"
-sv_use_plugins auto auto none
+procfs_start_daemon
+sv_use_plugins auto auto fuse-procfs "[fuse-procfs]" "mountpoint = $PROCFS_MNT"
 sv_use_exclusive_ids
 wrapper=$(sv_runtime_wrapper)
 sv_docker_start --runtime-name "sysvisor-runc=$wrapper" || sv_skip "dockerd cannot start here"

@@ -13,7 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static const SvSyscontPolicy widen = { FALSE, FALSE };
+static const SvSyscontPolicy widen = { FALSE, FALSE, FALSE };
 
 static SvProcess *
 root_process (guint64 caps)
@@ -52,7 +52,7 @@ test_caps_dropped_honoured (void)
   g_autoptr (SvProcess) none = root_process (0);
   g_autoptr (SvProcess) user = root_process (sv_syscont_client_default_caps ());
   g_autoptr (SvProcess) chosen = root_process (sv_syscont_client_default_caps ());
-  const SvSyscontPolicy honour = { TRUE, FALSE };
+  const SvSyscontPolicy honour = { TRUE, FALSE, FALSE };
 
   user->uid = 1000;
   g_assert_false (sv_syscont_widen_caps (p, &widen));
@@ -147,7 +147,7 @@ test_seccomp_detect_and_widen (void)
   g_autoptr (JsonObject) custom = docker_like_profile (FALSE, FALSE);
   g_autoptr (JsonObject) wide = NULL;
   g_autoptr (JsonObject) same = NULL;
-  const SvSyscontPolicy honour = { FALSE, TRUE };
+  const SvSyscontPolicy honour = { FALSE, TRUE, FALSE };
 
   g_assert_true (sv_syscont_seccomp_is_client_default (docker));
   g_assert_false (sv_syscont_seccomp_is_client_default (custom));
