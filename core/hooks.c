@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 static const char *const hook_kinds[] = {
   "prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop",
@@ -103,7 +104,6 @@ static pid_t
 spawn_hook (Hook *h, int stdin_fd)
 {
   char *default_args[] = { h->path, NULL };
-  char *empty_env[] = { NULL };
   pid_t pid = fork ();
 
   if (pid != 0)
@@ -111,8 +111,9 @@ spawn_hook (Hook *h, int stdin_fd)
   dup2 (stdin_fd, STDIN_FILENO);
   /* A hook's output must not end up in the container's stdio pipes: send it to stderr. */
   dup2 (STDERR_FILENO, STDOUT_FILENO);
+  /* No "env" in the hook: the runtime's own environment, as runc (Go's exec.Cmd) does. */
   execve (h->path, h->args != NULL && h->args[0] != NULL ? h->args : default_args,
-          h->env != NULL ? h->env : empty_env);
+          h->env != NULL ? h->env : environ);
   _exit (127);
 }
 
@@ -141,6 +142,26 @@ wait_hook (pid_t pid, gint64 timeout, gboolean *timed_out)
     if (errno != EINTR)
       return -1;
   return status;
+}
+
+/* Why a hook with wait status @status failed, in words: "exit status 3", "killed by signal
+ * SIGSYS (bad system call)". */
+static char *
+hook_failure (int status)
+{
+  const char *abbrev;
+  g_autofree char *desc = NULL;
+
+  if (status < 0)
+    return g_strdup ("cannot wait for it");
+  if (WIFEXITED (status))
+    return WEXITSTATUS (status) == 127 ? g_strdup ("cannot execute it (exit status 127)")
+                                       : g_strdup_printf ("exit status %d", WEXITSTATUS (status));
+  if (!WIFSIGNALED (status))
+    return g_strdup_printf ("wait status %d", status);
+  abbrev = sigabbrev_np (WTERMSIG (status));
+  desc = g_ascii_strdown (strsignal (WTERMSIG (status)), -1);
+  return g_strdup_printf ("killed by signal SIG%s (%s)", abbrev != NULL ? abbrev : "?", desc);
 }
 
 static gboolean
@@ -173,11 +194,11 @@ run_one (Hook *h, const char *kind, guint i, const char *state_text, GError **er
                  "hooks.%s[%u] (%s) timed out after %" G_GINT64_FORMAT " s", kind, i, h->path,
                  h->timeout);
   else if (status < 0 || !WIFEXITED (status) || WEXITSTATUS (status) != 0)
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "hooks.%s[%u] (%s) failed: %s", kind, i,
-                 h->path,
-                 WIFEXITED (status) ? (WEXITSTATUS (status) == 127 ? "cannot execute it"
-                                                                    : "non-zero exit status")
-                                    : "killed by a signal");
+    {
+      g_autofree char *why = hook_failure (status);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "hooks.%s[%u] (%s) failed: %s", kind, i,
+                   h->path, why);
+    }
   else
     return TRUE;
   return FALSE;
