@@ -59,3 +59,5 @@ int sv_cmd_update (SvGlobal *g, int argc, char **argv);
 int sv_cmd_events (SvGlobal *g, int argc, char **argv);
 int sv_cmd_features (SvGlobal *g, int argc, char **argv);
 int sv_cmd_check (SvGlobal *g, int argc, char **argv);
+int sv_cmd_checkpoint (SvGlobal *g, int argc, char **argv);
+int sv_cmd_restore (SvGlobal *g, int argc, char **argv);

@@ -99,6 +99,10 @@ static const SvCommand commands[] = {
     "  --format, -f text|json  one line per check (default), or a JSON array of\n"
     "                          {name, status, detail, fix}; exits 1 when a check fails\n",
     sv_cmd_check, FALSE },
+  { "checkpoint", "<container-id>", "not supported for system containers (refused, with why)", "",
+    sv_cmd_checkpoint, FALSE },
+  { "restore", "<container-id>", "not supported for system containers (refused, with why)", "",
+    sv_cmd_restore, FALSE },
 };
 
 const SvCommand *
