@@ -101,7 +101,7 @@ sv_hooks_has (JsonObject *hooks, const char *kind)
 }
 
 static pid_t
-spawn_hook (Hook *h, int stdin_fd)
+spawn_hook (Hook *h, int stdin_fd, const char *cwd)
 {
   char *default_args[] = { h->path, NULL };
   pid_t pid = fork ();
@@ -111,6 +111,8 @@ spawn_hook (Hook *h, int stdin_fd)
   dup2 (stdin_fd, STDIN_FILENO);
   /* A hook's output must not end up in the container's stdio pipes: send it to stderr. */
   dup2 (STDERR_FILENO, STDOUT_FILENO);
+  if (cwd != NULL && chdir (cwd) < 0)
+    _exit (126); /* reported as "exit status 126" (the bundle or rootfs went away) */
   /* No "env" in the hook: the runtime's own environment, as runc (Go's exec.Cmd) does. */
   execve (h->path, h->args != NULL && h->args[0] != NULL ? h->args : default_args,
           h->env != NULL ? h->env : environ);
@@ -165,7 +167,8 @@ hook_failure (int status)
 }
 
 static gboolean
-run_one (Hook *h, const char *kind, guint i, const char *state_text, GError **error)
+run_one (Hook *h, const char *kind, guint i, const char *state_text, const char *cwd,
+         GError **error)
 {
   int pipefd[2];
   pid_t pid;
@@ -177,7 +180,7 @@ run_one (Hook *h, const char *kind, guint i, const char *state_text, GError **er
       sv_set_error_errno (error, errno, "hooks.%s[%u]: pipe", kind, i);
       return FALSE;
     }
-  pid = spawn_hook (h, pipefd[0]);
+  pid = spawn_hook (h, pipefd[0], cwd);
   close (pipefd[0]);
   if (pid < 0)
     {
@@ -207,6 +210,13 @@ run_one (Hook *h, const char *kind, guint i, const char *state_text, GError **er
 gboolean
 sv_hooks_run (JsonObject *hooks, const char *kind, JsonNode *state, GError **error)
 {
+  return sv_hooks_run_in (hooks, kind, state, NULL, error);
+}
+
+gboolean
+sv_hooks_run_in (JsonObject *hooks, const char *kind, JsonNode *state, const char *cwd,
+                 GError **error)
+{
   g_autofree char *state_text = NULL;
   g_autofree char *path = sv_json_path ("hooks", kind);
   JsonArray *a = NULL;
@@ -219,7 +229,7 @@ sv_hooks_run (JsonObject *hooks, const char *kind, JsonNode *state, GError **err
   for (guint i = 0; i < json_array_get_length (a); i++)
     {
       Hook h = { 0 };
-      gboolean ok = hook_read (a, path, i, &h, error) && run_one (&h, kind, i, state_text, error);
+      gboolean ok = hook_read (a, path, i, &h, error) && run_one (&h, kind, i, state_text, cwd, error);
       hook_clear (&h);
       if (!ok)
         return FALSE;
