@@ -4,6 +4,7 @@
  * made by the parent as host root, so the init never walks host paths it may not reach. */
 #include "cgroups.h"
 #include "init.h"
+#include "log.h"
 #include "utils.h"
 
 #include <fcntl.h>
@@ -273,9 +274,10 @@ mount_cgroups (SvInitConfig *cfg, SvMount *m, int rootfd, int target_fd, GError 
   if (hs == NULL || hs->len == 0)
     return TRUE;
   if (m->flags & MS_RDONLY)
-    g_warning ("%s: the cgroup mount is made writable, not read-only as the spec asks: a system "
-               "container's root manages its own cgroup subtree (systemd, inner runtimes)",
-               m->destination);
+    sv_log_override ("%s: the cgroup mount is made writable, not read-only as the spec asks: a "
+                     "system container's root manages its own cgroup subtree (systemd, inner "
+                     "runtimes)",
+                     m->destination);
   if (hs->len == 1 && ((SvCgroupHierarchy *) hs->pdata[0])->name[0] == '\0')
     return mount_one_cgroup (hs->pdata[0], target_fd, m->destination, flags, error);
   if (!mount_plain ("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755",

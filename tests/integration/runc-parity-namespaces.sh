@@ -4,7 +4,8 @@
 # host's uts namespace (with a hostname to set) by path is refused before anything is made,
 # with the reason and the fix, instead of failing late with a bare "Operation not permitted";
 # the host's uts namespace without a hostname works.  A cgroup mount the spec asks read-only
-# is made writable, and the runtime says so (a warning, in the --log file too).
+# is made writable, and the runtime says so (a warning in the --log file; stderr stays
+# quiet).
 set -eu
 . "$(dirname "$0")/../lib/common.sh"
 . "$SV_LIB_DIR/busybox-rootfs.sh"
@@ -68,6 +69,10 @@ log=$SV_TEST_TMP/runtime.log
 assert_eq 1 "$(jq -r 'select(.level == "warning") | .msg' "$log" | grep -c 'cgroup mount is made writable')" \
   "/cgroup/ro-forced-writable-is-logged"
 assert_ok sv_rt delete --force "$SV_ID-cg"
+# Not on stderr, where the container's own stderr goes too (most specs ask "ro": Docker's).
+sv_rt_bg create --bundle "$b" "$SV_ID-cg1"
+assert_eq "" "$(cat "$SV_TEST_TMP/bg.out")" "/cgroup/stderr-stays-quiet"
+assert_ok sv_rt delete --force "$SV_ID-cg1"
 # Without "ro" there is nothing to say.
 sv_spec_set "$b" '.mounts |= map(if .type == "cgroup" then .options = ["nosuid", "noexec", "nodev"] else . end)'
 : >"$log"
