@@ -619,9 +619,10 @@ run_create_hooks (Create *x, GError **error)
   g_autoptr (JsonNode) st = creating_state (x);
   SvSyncMsg msg = { .type = SV_SYNC_CONTINUE };
 
-  if (!sv_hooks_run (x->spec->hooks, "prestart", st, error)
-      || !sv_hooks_run (x->spec->hooks, "createRuntime", st, error)
-      || !sv_hooks_run (x->spec->hooks, "createContainer", st, error))
+  /* Where runc runs them: in the bundle, createContainer in the rootfs. */
+  if (!sv_hooks_run_in (x->spec->hooks, "prestart", st, x->spec->bundle, error)
+      || !sv_hooks_run_in (x->spec->hooks, "createRuntime", st, x->spec->bundle, error)
+      || !sv_hooks_run_in (x->spec->hooks, "createContainer", st, x->spec->rootfs, error))
     return FALSE;
   if (!sv_sync_send (x->sync_fd, &msg, NULL, 0))
     {

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 static const char *const hook_kinds[] = {
   "prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop",
@@ -100,10 +101,9 @@ sv_hooks_has (JsonObject *hooks, const char *kind)
 }
 
 static pid_t
-spawn_hook (Hook *h, int stdin_fd)
+spawn_hook (Hook *h, int stdin_fd, const char *cwd)
 {
   char *default_args[] = { h->path, NULL };
-  char *empty_env[] = { NULL };
   pid_t pid = fork ();
 
   if (pid != 0)
@@ -111,8 +111,11 @@ spawn_hook (Hook *h, int stdin_fd)
   dup2 (stdin_fd, STDIN_FILENO);
   /* A hook's output must not end up in the container's stdio pipes: send it to stderr. */
   dup2 (STDERR_FILENO, STDOUT_FILENO);
+  if (cwd != NULL && chdir (cwd) < 0)
+    _exit (126); /* reported as "exit status 126" (the bundle or rootfs went away) */
+  /* No "env" in the hook: the runtime's own environment, as runc (Go's exec.Cmd) does. */
   execve (h->path, h->args != NULL && h->args[0] != NULL ? h->args : default_args,
-          h->env != NULL ? h->env : empty_env);
+          h->env != NULL ? h->env : environ);
   _exit (127);
 }
 
@@ -143,8 +146,29 @@ wait_hook (pid_t pid, gint64 timeout, gboolean *timed_out)
   return status;
 }
 
+/* Why a hook with wait status @status failed, in words: "exit status 3", "killed by signal
+ * SIGSYS (bad system call)". */
+static char *
+hook_failure (int status)
+{
+  const char *abbrev;
+  g_autofree char *desc = NULL;
+
+  if (status < 0)
+    return g_strdup ("cannot wait for it");
+  if (WIFEXITED (status))
+    return WEXITSTATUS (status) == 127 ? g_strdup ("cannot execute it (exit status 127)")
+                                       : g_strdup_printf ("exit status %d", WEXITSTATUS (status));
+  if (!WIFSIGNALED (status))
+    return g_strdup_printf ("wait status %d", status);
+  abbrev = sigabbrev_np (WTERMSIG (status));
+  desc = g_ascii_strdown (strsignal (WTERMSIG (status)), -1);
+  return g_strdup_printf ("killed by signal SIG%s (%s)", abbrev != NULL ? abbrev : "?", desc);
+}
+
 static gboolean
-run_one (Hook *h, const char *kind, guint i, const char *state_text, GError **error)
+run_one (Hook *h, const char *kind, guint i, const char *state_text, const char *cwd,
+         GError **error)
 {
   int pipefd[2];
   pid_t pid;
@@ -156,7 +180,7 @@ run_one (Hook *h, const char *kind, guint i, const char *state_text, GError **er
       sv_set_error_errno (error, errno, "hooks.%s[%u]: pipe", kind, i);
       return FALSE;
     }
-  pid = spawn_hook (h, pipefd[0]);
+  pid = spawn_hook (h, pipefd[0], cwd);
   close (pipefd[0]);
   if (pid < 0)
     {
@@ -173,11 +197,11 @@ run_one (Hook *h, const char *kind, guint i, const char *state_text, GError **er
                  "hooks.%s[%u] (%s) timed out after %" G_GINT64_FORMAT " s", kind, i, h->path,
                  h->timeout);
   else if (status < 0 || !WIFEXITED (status) || WEXITSTATUS (status) != 0)
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "hooks.%s[%u] (%s) failed: %s", kind, i,
-                 h->path,
-                 WIFEXITED (status) ? (WEXITSTATUS (status) == 127 ? "cannot execute it"
-                                                                    : "non-zero exit status")
-                                    : "killed by a signal");
+    {
+      g_autofree char *why = hook_failure (status);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "hooks.%s[%u] (%s) failed: %s", kind, i,
+                   h->path, why);
+    }
   else
     return TRUE;
   return FALSE;
@@ -185,6 +209,13 @@ run_one (Hook *h, const char *kind, guint i, const char *state_text, GError **er
 
 gboolean
 sv_hooks_run (JsonObject *hooks, const char *kind, JsonNode *state, GError **error)
+{
+  return sv_hooks_run_in (hooks, kind, state, NULL, error);
+}
+
+gboolean
+sv_hooks_run_in (JsonObject *hooks, const char *kind, JsonNode *state, const char *cwd,
+                 GError **error)
 {
   g_autofree char *state_text = NULL;
   g_autofree char *path = sv_json_path ("hooks", kind);
@@ -198,7 +229,7 @@ sv_hooks_run (JsonObject *hooks, const char *kind, JsonNode *state, GError **err
   for (guint i = 0; i < json_array_get_length (a); i++)
     {
       Hook h = { 0 };
-      gboolean ok = hook_read (a, path, i, &h, error) && run_one (&h, kind, i, state_text, error);
+      gboolean ok = hook_read (a, path, i, &h, error) && run_one (&h, kind, i, state_text, cwd, error);
       hook_clear (&h);
       if (!ok)
         return FALSE;

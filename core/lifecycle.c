@@ -62,7 +62,8 @@ sv_signal_parse (const char *name, GError **error)
   char *end = NULL;
   long n = strtol (name, &end, 10);
 
-  if (name[0] != '\0' && *end == '\0' && n > 0 && n <= SIGRTMAX)
+  /* 0 sends nothing: a check that the container's init is alive, as with kill(1). */
+  if (name[0] != '\0' && *end == '\0' && n >= 0 && n <= SIGRTMAX)
     return (int) n;
   for (guint i = 0; i < G_N_ELEMENTS (signal_names); i++)
     if (strcmp (bare, signal_names[i].name) == 0)
@@ -70,7 +71,7 @@ sv_signal_parse (const char *name, GError **error)
   if (parse_rt_signal (bare) > 0)
     return parse_rt_signal (bare);
   g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-               "unknown signal \"%s\"; use a name like TERM, SIGKILL or a number 1-%d", name,
+               "unknown signal \"%s\"; use a name like TERM, SIGKILL or a number 0-%d", name,
                SIGRTMAX);
   return -1;
 }
@@ -147,6 +148,20 @@ state_cgroup (const SvState *st)
   return cg;
 }
 
+static gboolean
+kill_leftovers (const SvState *st, int signo, GError **error)
+{
+  g_autoptr (SvCgroup) cg = state_cgroup (st);
+  g_autoptr (GError) local = NULL;
+
+  if (cg == NULL || sv_cgroup_kill_all (cg, signo, &local))
+    return TRUE;
+  if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+    return TRUE;
+  g_propagate_error (error, g_steal_pointer (&local));
+  return FALSE;
+}
+
 gboolean
 sv_lifecycle_kill (const char *root, const char *id, int signo, gboolean all, GError **error)
 {
@@ -157,6 +172,10 @@ sv_lifecycle_kill (const char *root, const char *id, int signo, gboolean all, GE
   if (st == NULL)
     return FALSE;
   status = sv_state_status (st);
+  /* As runc: --all signals whatever is left in a stopped container's cgroup (shims send it
+   * after the init exited), which may be nothing or no cgroup at all. */
+  if (all && status == SV_STATUS_STOPPED)
+    return kill_leftovers (st, signo, error);
   if (status == SV_STATUS_STOPPED || status == SV_STATUS_CREATING)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,

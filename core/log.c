@@ -5,6 +5,7 @@
 
 #include <fcntl.h>
 #include <json-glib/json-glib.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -93,6 +94,20 @@ log_handler (const char *domain, GLogLevelFlags level, const char *msg, gpointer
   if ((level & G_LOG_LEVEL_INFO) && !sv_log.debug && sv_log.fd < 0)
     return;
   write_record (level_name (level), domain, msg);
+}
+
+void
+sv_log_override (const char *fmt, ...)
+{
+  g_autofree char *msg = NULL;
+  va_list ap;
+
+  if (sv_log.fd < 0 && !sv_log.debug)
+    return;
+  va_start (ap, fmt);
+  msg = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  write_record ("warning", NULL, msg);
 }
 
 gboolean

@@ -17,3 +17,7 @@ gboolean sv_log_parse_format (const char *name, SvLogFormat *out, GError **error
 /* Report the command's final error: one line "sysvisor-runc: MSG" on stderr, plus an
  * error record in the log file when there is one. */
 void sv_log_report_error (const GError *error);
+/* A warning about a documented override that applies to most specs (e.g. a read-only cgroup
+ * mount made writable): a "warning" record in the --log file, on stderr only with --debug,
+ * so that a container's own stderr is not sprinkled with it on every run. */
+void sv_log_override (const char *fmt, ...) G_GNUC_PRINTF (1, 2);

@@ -4,6 +4,7 @@
  * made by the parent as host root, so the init never walks host paths it may not reach. */
 #include "cgroups.h"
 #include "init.h"
+#include "log.h"
 #include "utils.h"
 
 #include <fcntl.h>
@@ -213,24 +214,36 @@ mount_plain (const char *source, const char *target, const char *type, unsigned 
 }
 
 /* sysfs can only be mounted by the owner of the network namespace: with the host's network
- * (no new netns), bind the host's /sys read-only instead, as runc does. */
+ * (no new netns), bind the host's /sys instead, read-only with everything under it, as runc
+ * does.  The copy is made read-only while still detached: once attached on @target_fd, a path
+ * through that fd would name the directory under it, not the new mount. */
 static gboolean
-mount_sysfs (SvMount *m, const char *target, GError **error)
+mount_sysfs (SvMount *m, const char *target, int target_fd, GError **error)
 {
-  struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY };
+  struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID
+                                       | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC };
+  sv_autofd tree = -1;
 
   if (mount ("sysfs", target, "sysfs", m->flags, m->data) == 0)
     return TRUE;
   if (errno != EPERM)
     return mount_plain ("sysfs", target, "sysfs", m->flags, m->data, m->destination, error);
-  if (!mount_plain ("/sys", target, NULL, MS_BIND | MS_REC, NULL, m->destination, error))
-    return FALSE;
-  if (mount_setattr (AT_FDCWD, target, AT_RECURSIVE, &ro, sizeof ro) < 0)
+  g_debug ("%s: sysfs needs a network namespace of the container's own; binding the host's "
+           "/sys read-only",
+           m->destination);
+  tree = open_tree (AT_FDCWD, "/sys", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+  if (tree < 0)
+    {
+      sv_set_error_errno (error, errno, "%s: copy the host's /sys (no network namespace of "
+                          "the container's own, so no sysfs of its own)", m->destination);
+      return FALSE;
+    }
+  if (mount_setattr (tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &ro, sizeof ro) < 0)
     {
       sv_set_error_errno (error, errno, "make %s read-only", m->destination);
       return FALSE;
     }
-  return TRUE;
+  return attach_tree (tree, target_fd, m->destination, error);
 }
 
 /* mqueue belongs to the IPC namespace; when joining a foreign one, fall back to no mount. */
@@ -272,6 +285,11 @@ mount_cgroups (SvInitConfig *cfg, SvMount *m, int rootfd, int target_fd, GError 
 
   if (hs == NULL || hs->len == 0)
     return TRUE;
+  if (m->flags & MS_RDONLY)
+    sv_log_override ("%s: the cgroup mount is made writable, not read-only as the spec asks: a "
+                     "system container's root manages its own cgroup subtree (systemd, inner "
+                     "runtimes)",
+                     m->destination);
   if (hs->len == 1 && ((SvCgroupHierarchy *) hs->pdata[0])->name[0] == '\0')
     return mount_one_cgroup (hs->pdata[0], target_fd, m->destination, flags, error);
   if (!mount_plain ("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755",
@@ -302,7 +320,7 @@ mount_other (SvInitConfig *cfg, SvMount *m, int rootfd, GError **error)
     return mount_cgroups (cfg, m, rootfd, target, error);
   if (g_strcmp0 (m->type, "sysfs") == 0)
     {
-      if (!mount_sysfs (m, path, error))
+      if (!mount_sysfs (m, path, target, error))
         return FALSE;
     }
   else if (g_strcmp0 (m->type, "mqueue") == 0)

@@ -4,7 +4,55 @@
 #include "utils.h"
 
 #include <fcntl.h>
+#include <linux/nsfs.h>
 #include <sched.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+
+/* What the container's root would be refused in a namespace of @nstype that a user namespace
+ * other than its own owns, or NULL if the spec asks for nothing of the kind. */
+static const char *
+needs_ownership (SvSpec *spec, int nstype)
+{
+  if (nstype == CLONE_NEWUTS && spec->hostname != NULL && spec->hostname[0] != '\0')
+    return "set the hostname (\"hostname\" in the spec)";
+  if (nstype == CLONE_NEWUTS && spec->domainname != NULL && spec->domainname[0] != '\0')
+    return "set the domain name (\"domainname\" in the spec)";
+  if (nstype == CLONE_NEWPID)
+    for (guint i = 0; i < spec->mounts->len; i++)
+      {
+        SvMount *m = spec->mounts->pdata[i];
+        if (m->type != NULL && strcmp (m->type, "proc") == 0)
+          return "mount /proc for it";
+      }
+  return NULL;
+}
+
+/* A namespace that our own user namespace owns is the host's as far as the container is
+ * concerned: its root (root of a new, child user namespace) has no capability there, so the
+ * init's mount of /proc or sethostname would fail late with a bare EPERM.  Refuse it now. */
+static gboolean
+check_not_host_owned (SvSpec *spec, const SvNamespace *ns, int target, GError **error)
+{
+  const char *what = needs_ownership (spec, ns->nstype);
+  sv_autofd owner = -1;
+  struct stat own, theirs;
+
+  if (what == NULL)
+    return TRUE;
+  owner = ioctl (target, NS_GET_USERNS);
+  if (owner < 0 || fstat (owner, &theirs) < 0 || stat ("/proc/self/ns/user", &own) < 0)
+    return TRUE; /* cannot tell: let the kernel decide */
+  if (own.st_dev != theirs.st_dev || own.st_ino != theirs.st_ino)
+    return TRUE;
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+               "linux.namespaces: the %s namespace %s belongs to the host's user namespace, where "
+               "the container's root is not root and cannot %s; remove \"path\" to give the "
+               "container a %s namespace of its own",
+               sv_namespace_name (ns->nstype), ns->path, what, sv_namespace_name (ns->nstype));
+  return FALSE;
+}
 
 gboolean
 sv_ns_join_paths (SvSpec *spec, SvNsJoin *join, GError **error)
@@ -24,6 +72,11 @@ sv_ns_join_paths (SvSpec *spec, SvNsJoin *join, GError **error)
                              : ns->nstype == CLONE_NEWNET ? "net"
                                                           : sv_namespace_name (ns->nstype));
       target = open (ns->path, O_RDONLY | O_CLOEXEC);
+      if (target >= 0 && !check_not_host_owned (spec, ns, target, error))
+        {
+          sv_ns_restore (join);
+          return FALSE;
+        }
       saved = open (own, O_RDONLY | O_CLOEXEC);
       if (target < 0 || saved < 0 || setns (target, ns->nstype) < 0)
         {

@@ -58,16 +58,15 @@ set_cap_sets (SvProcess *p, GError **error)
   return TRUE;
 }
 
-/* As runc: the supplementary groups are the primary gid plus process.user.additionalGids. */
+/* As runc: the supplementary groups are process.user.additionalGids, exactly (the primary
+ * gid is not added: `user.gid 1000` alone gives no supplementary group). */
 static gboolean
 set_ids (SvProcess *p, GError **error)
 {
   g_autoptr (GArray) gids = g_array_new (FALSE, FALSE, sizeof (gid_t));
 
-  g_array_append_val (gids, p->gid);
   for (guint i = 0; i < p->additional_gids->len; i++)
-    if (g_array_index (p->additional_gids, guint32, i) != p->gid)
-      g_array_append_val (gids, g_array_index (p->additional_gids, guint32, i));
+    g_array_append_val (gids, g_array_index (p->additional_gids, guint32, i));
   if (setgroups (gids->len, (const gid_t *) (gpointer) gids->data) < 0)
     {
       sv_set_error_errno (error, errno, "setgroups (process.user.additionalGids)");
@@ -172,9 +171,53 @@ reset_signals (void)
   sigprocmask (SIG_SETMASK, &all, NULL);
 }
 
+/* The home directory of @uid in the container's /etc/passwd, or "/" (runc's default). */
+static char *
+passwd_home (guint32 uid)
+{
+  g_autofree char *text = NULL;
+  g_auto (GStrv) lines = NULL;
+
+  if (!g_file_get_contents ("/etc/passwd", &text, NULL, NULL))
+    return g_strdup ("/");
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_auto (GStrv) f = g_strsplit (lines[i], ":", 7);
+      guint64 id;
+
+      if (g_strv_length (f) >= 6 && g_ascii_string_to_unsigned (f[2], 10, 0, G_MAXUINT32, &id, NULL)
+          && id == uid && f[5][0] != '\0')
+        return g_strdup (f[5]);
+    }
+  return g_strdup ("/");
+}
+
+/* As runc: without a (non-empty) HOME in process.env, the user's home from the container's
+ * /etc/passwd.  NULL when @envp has one already. */
+static char **
+env_with_home (char **envp, guint32 uid)
+{
+  const char *home = env_lookup (envp, "HOME");
+  g_autofree char *dir = NULL;
+  GPtrArray *env;
+
+  if (home != NULL && home[0] != '\0')
+    return NULL;
+  dir = passwd_home (uid);
+  env = g_ptr_array_new ();
+  for (guint i = 0; envp != NULL && envp[i] != NULL; i++)
+    if (!g_str_has_prefix (envp[i], "HOME="))
+      g_ptr_array_add (env, g_strdup (envp[i]));
+  g_ptr_array_add (env, g_strconcat ("HOME=", dir, NULL));
+  g_ptr_array_add (env, NULL);
+  return (char **) g_ptr_array_free (env, FALSE);
+}
+
 void
 sv_process_exec (SvInitConfig *cfg, const char *path)
 {
+  char **with_home = env_with_home (cfg->envp, cfg->process->uid);
   int err;
   char msg[512];
 
@@ -189,7 +232,7 @@ sv_process_exec (SvInitConfig *cfg, const char *path)
       sv_write_all (STDERR_FILENO, msg, (gsize) MAX (n, 0));
       _exit (127);
     }
-  execve (path, cfg->process->args, cfg->envp);
+  execve (path, cfg->process->args, with_home != NULL ? with_home : cfg->envp);
   err = errno;
   {
     int n = snprintf (msg, sizeof msg, "sysvisor-runc: exec %s: %s\n", path, strerror (err));

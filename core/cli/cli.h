@@ -60,3 +60,5 @@ int sv_cmd_events (SvGlobal *g, int argc, char **argv);
 int sv_cmd_features (SvGlobal *g, int argc, char **argv);
 int sv_cmd_check (SvGlobal *g, int argc, char **argv);
 int sv_cmd_gc (SvGlobal *g, int argc, char **argv);
+int sv_cmd_checkpoint (SvGlobal *g, int argc, char **argv);
+int sv_cmd_restore (SvGlobal *g, int argc, char **argv);

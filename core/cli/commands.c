@@ -103,6 +103,10 @@ static const SvCommand commands[] = {
     "free the storage directories of removed containers (/var/lib/docker inside, ...)",
     "  --dry-run, -n           only list what would be freed\n",
     sv_cmd_gc, TRUE },
+  { "checkpoint", "<container-id>", "not supported for system containers (refused, with why)", "",
+    sv_cmd_checkpoint, FALSE },
+  { "restore", "<container-id>", "not supported for system containers (refused, with why)", "",
+    sv_cmd_restore, FALSE },
 };
 
 const SvCommand *

@@ -19,7 +19,12 @@ enum
   OPT_IGNORE_PAUSED,
   OPT_APPARMOR,
   OPT_IGNORED_ARG,
+  OPT_CGROUP,
 };
+
+/* runc's status for an exec that failed before the process ran (shims tell it from the
+ * process's own exit status by it); a usage mistake is 1, as in runc. */
+#define EXEC_FAILED 255
 
 static const struct option exec_options[] = {
   { "process", required_argument, NULL, 'p' },
@@ -37,7 +42,7 @@ static const struct option exec_options[] = {
   { "preserve-fds", required_argument, NULL, OPT_PRESERVE },
   { "ignore-paused", no_argument, NULL, OPT_IGNORE_PAUSED },
   { "process-label", required_argument, NULL, OPT_IGNORED_ARG },
-  { "cgroup", required_argument, NULL, OPT_IGNORED_ARG },
+  { "cgroup", required_argument, NULL, OPT_CGROUP },
   { "help", no_argument, NULL, 'h' },
   { NULL, 0, NULL, 0 },
 };
@@ -97,6 +102,11 @@ parse_exec (const SvCommand *cmd, int argc, char **argv, ExecArgs *a, int *statu
       case OPT_APPARMOR: a->apparmor = optarg; break;
       case OPT_IGNORE_PAUSED: a->ignore_paused = TRUE; break;
       case OPT_IGNORED_ARG: break;
+      case OPT_CGROUP:
+        *status = sv_cli_usage (cmd->name, "--cgroup \"%s\" is not supported: the process always "
+                                "joins the container's own cgroup; leave the option out",
+                                optarg);
+        return FALSE;
       case OPT_PRESERVE:
         if (!parse_number (cmd->name, "--preserve-fds", optarg, &a->preserve_fds, status))
           return FALSE;
@@ -247,6 +257,13 @@ build_process (SvGlobal *g, ExecArgs *a, int argc, char **argv, GError **error)
 }
 
 static int
+exec_fail (GError *error)
+{
+  sv_cli_fail (error);
+  return EXEC_FAILED;
+}
+
+static int
 run_exec (SvGlobal *g, ExecArgs *a, SvProcess *p, const char *id)
 {
   SvExecOptions o = { .root = g->root, .id = id, .plugins_conf = g->plugins_conf,
@@ -269,7 +286,7 @@ run_exec (SvGlobal *g, ExecArgs *a, SvProcess *p, const char *id)
       sv_foreground_block_signals (&set);
     }
   if (!sv_exec_start (&o, &pid, &error))
-    status = sv_cli_fail (error);
+    status = exec_fail (error);
   else if (a->detach)
     status = 0;
   else
@@ -277,7 +294,7 @@ run_exec (SvGlobal *g, ExecArgs *a, SvProcess *p, const char *id)
       master = sv_foreground_take_master (sp[0]);
       status = sv_foreground_wait (pid, master, &set, &error);
       if (status < 0)
-        status = sv_cli_fail (error);
+        status = exec_fail (error);
     }
   sv_close_fdp (&sp[0]);
   sv_close_fdp (&sp[1]);
@@ -300,10 +317,12 @@ sv_cmd_exec (SvGlobal *g, int argc, char **argv)
   if (!sv_cli_need_args (cmd, argc, argv, 1, a.process_file != NULL ? 1 : G_MAXINT))
     return 1;
   if (a.process_file == NULL && argc - optind < 2)
-    return sv_cli_usage ("exec", "give the command to run after the container id, or "
-                         "--process FILE");
+    {
+      sv_cli_usage ("exec", "give the command to run after the container id, or --process FILE");
+      return EXEC_FAILED;
+    }
   p = build_process (g, &a, argc, argv, &error);
   if (p == NULL)
-    return sv_cli_fail (error);
+    return exec_fail (error);
   return run_exec (g, &a, p, argv[optind]);
 }

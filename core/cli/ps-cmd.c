@@ -49,19 +49,38 @@ print_json (GArray *pids)
   printf ("%s\n", text);
 }
 
-/* Run ps(1) with @args and return its standard output. */
+/* "-p PID,PID,...": ps's selections add up, so this lists the container's processes even when
+ * the user's options select by euid or terminal (`-x`, `-o ...` alone), which a container's
+ * processes, running as its own uid range, never match (runc's run as host root). */
 static char *
-run_ps (char **args, int n_args, GError **error)
+pid_list (GArray *pids)
+{
+  GString *s = g_string_new (NULL);
+
+  for (guint i = 0; i < pids->len; i++)
+    g_string_append_printf (s, "%s%d", i > 0 ? "," : "", (int) g_array_index (pids, pid_t, i));
+  return g_string_free (s, FALSE);
+}
+
+/* Run ps(1) with @args (and -p @pids) and return its standard output. */
+static char *
+run_ps (char **args, int n_args, GArray *pids, GError **error)
 {
   g_autoptr (GPtrArray) argv = g_ptr_array_new ();
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
   g_autofree char *shown = NULL;
+  g_autofree char *selected = pids->len > 0 ? pid_list (pids) : NULL;
   int wait_status;
 
   g_ptr_array_add (argv, (char *) "ps");
   for (int i = 0; i < n_args; i++)
     g_ptr_array_add (argv, args[i]);
+  if (selected != NULL)
+    {
+      g_ptr_array_add (argv, (char *) "-p");
+      g_ptr_array_add (argv, selected);
+    }
   g_ptr_array_add (argv, NULL);
   shown = g_strjoinv (" ", (char **) argv->pdata);
   if (!g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err,
@@ -122,7 +141,7 @@ static gboolean
 print_table (GArray *pids, char **args, int n_args, GError **error)
 {
   char *dflt[] = { (char *) "-ef" };
-  g_autofree char *out = run_ps (n_args > 0 ? args : dflt, n_args > 0 ? n_args : 1, error);
+  g_autofree char *out = run_ps (n_args > 0 ? args : dflt, n_args > 0 ? n_args : 1, pids, error);
   g_autoptr (GHashTable) mine = g_hash_table_new (NULL, NULL);
   g_auto (GStrv) lines = NULL;
   int col;
@@ -148,12 +167,30 @@ print_table (GArray *pids, char **args, int n_args, GError **error)
   return TRUE;
 }
 
+/* The host pids in container @id's cgroup; none for a stopped container (runc prints an empty
+ * table then): with its init gone, its pid namespace is empty. */
+static GArray *
+container_pids (const char *root, const char *id, GError **error)
+{
+  g_autoptr (SvState) st = sv_state_load (root, id, error);
+  g_autoptr (SvCgroup) cg = NULL;
+
+  if (st == NULL)
+    return NULL;
+  if (sv_state_status (st) == SV_STATUS_STOPPED)
+    return g_array_new (FALSE, FALSE, sizeof (pid_t));
+  cg = sv_cli_container_cgroup (root, id, "list the processes of",
+                                SV_STATUS_BIT (SV_STATUS_CREATED) | SV_STATUS_BIT (SV_STATUS_RUNNING)
+                                    | SV_STATUS_BIT (SV_STATUS_PAUSED),
+                                NULL, NULL, error);
+  return cg != NULL ? sv_cgroup_pids (cg, error) : NULL;
+}
+
 int
 sv_cmd_ps (SvGlobal *g, int argc, char **argv)
 {
   const SvCommand *cmd = sv_cli_find ("ps");
   GError *error = NULL;
-  g_autoptr (SvCgroup) cg = NULL;
   g_autoptr (GArray) pids = NULL;
   const char *format = "table";
   int c, status = 1, id_at = id_index (argc, argv);
@@ -170,12 +207,8 @@ sv_cmd_ps (SvGlobal *g, int argc, char **argv)
     return sv_cli_usage ("ps", "unknown --format \"%s\": use table or json", format);
   if (strcmp (format, "json") == 0 && argc > n_ours)
     return sv_cli_usage ("ps", "ps options (\"%s\") only go with --format table", argv[n_ours]);
-  cg = sv_cli_container_cgroup (g->root, argv[optind], "list the processes of",
-                                SV_STATUS_BIT (SV_STATUS_CREATED)
-                                    | SV_STATUS_BIT (SV_STATUS_RUNNING)
-                                    | SV_STATUS_BIT (SV_STATUS_PAUSED),
-                                NULL, NULL, &error);
-  if (cg == NULL || (pids = sv_cgroup_pids (cg, &error)) == NULL)
+  pids = container_pids (g->root, argv[optind], &error);
+  if (pids == NULL)
     return sv_cli_fail (error);
   if (strcmp (format, "json") == 0)
     print_json (pids);

@@ -29,7 +29,7 @@ probe() {   # probe JQ-FILTER PROBE-ARGS...: the probe's output under a modified
 out=$(probe '.process.user = {"uid": 1000, "gid": 1000, "additionalGids": [5, 10], "umask": 18}
              | .process.cwd = "/tmp" | .process.env += ["SV_TEST=hello world"]' \
         ids umask cwd env SV_TEST)
-assert_eq $'uid=1000 gid=1000 groups=5,10,1000\n0022\n/tmp\nhello world' "$out" "user, umask, cwd, env"
+assert_eq $'uid=1000 gid=1000 groups=5,10\n0022\n/tmp\nhello world' "$out" "user, umask, cwd, env"
 
 # Capabilities: each set as given (CAP_KILL=5, CAP_NET_BIND_SERVICE=10, CAP_AUDIT_WRITE=29).
 out=$(probe '.process.capabilities = {"bounding": ["CAP_KILL","CAP_NET_BIND_SERVICE","CAP_AUDIT_WRITE"],

@@ -15,7 +15,8 @@ sv_core_bundle "$b" /sv-probe ids hostname uidmap gidmap
 sv_spec_set "$b" '.hostname = "my_cont"'
 
 out=$(cd "$b" && sv_rt run "$SV_ID-a")
-assert_eq "uid=0 gid=0 groups=0" "$(sed -n 1p <<<"$out")" "id inside"
+# No supplementary group: additionalGids is empty (as runc; runc-parity-process).
+assert_eq "uid=0 gid=0 groups=" "$(sed -n 1p <<<"$out")" "id inside"
 assert_eq "my_cont" "$(sed -n 2p <<<"$out")" "hostname inside"
 assert_eq "0 165536 65536" "$(sed -n 3p <<<"$out")" "uid_map is not the identity"
 assert_eq "0 165536 65536" "$(sed -n 4p <<<"$out")" "gid_map"

@@ -79,7 +79,7 @@ out=$(sv_rt --debug --log "$T/run.json" --log-format json run --bundle "$b" "$SV
 assert_eq "0 $HOST_ID 65536
 0 $HOST_ID 65536
 0:0
-uid=0 gid=0 groups=0" "$out" "the container runs in the plugin's range"
+uid=0 gid=0 groups=" "$out" "the container runs in the plugin's range"
 msgs=$(jq -r .msg "$T/run.json")
 assert_match "idmap: using plugin idmap-fixed \($installed\)" "$msgs" "log: plugin loaded"
 assert_match "sysvisor-idmap-fixed: container $SV_ID-a: host ids $HOST_ID-$((HOST_ID + 65535))" \
