@@ -384,6 +384,8 @@ svfs_daemon_run (const SvfsDaemonConfig *cfg, GError **error)
       teardown (&d, takeover);
       return FALSE;
     }
+  if (!takeover)
+    svfs_tree_log_absent_sysctls ();
   g_info ("%s %s (generation %u)", takeover ? "restarted in place on" : "serving",
           cfg->mountpoint, d.generation);
   serve_signals (&d, &waited);

@@ -93,10 +93,12 @@ add_node (const char *path, SvfsNodeKind kind, GError **error)
 /* A sysctl this host's kernel lacks (kernel/sysrq without CONFIG_MAGIC_SYSRQ, a module not
  * loaded) is absent in every container too: procfs cannot gain a file for the plugin to cover.
  * Say so once, at start, so that a reader of the log knows why. */
-static void
-log_absent_sysctls (const SvfsSysctl *table, guint count)
+void
+svfs_tree_log_absent_sysctls (void)
 {
   g_autoptr (GString) absent = g_string_new (NULL);
+  guint count;
+  const SvfsSysctl *table = svfs_sysctl_table (&count);
 
   for (guint i = 0; i < count; i++)
     {
@@ -137,7 +139,6 @@ svfs_tree_build (GError **error)
         return FALSE;
       n->sysctl = &table[i];
     }
-  log_absent_sysctls (table, count);
   return TRUE;
 }
 

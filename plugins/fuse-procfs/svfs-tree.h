@@ -31,6 +31,8 @@ typedef struct
 } SvfsNode;
 
 gboolean svfs_tree_build (GError **error);
+/* Warn (once the daemon serves) about served sysctls the host's kernel lacks. */
+void svfs_tree_log_absent_sysctls (void);
 const SvfsNode *svfs_tree_get (guint64 ino);
 const SvfsNode *svfs_tree_lookup (guint64 parent, const char *name);
 /* Children of a directory, in a stable order. */

@@ -150,15 +150,19 @@ assert_match "^$SBIN/sysvisor-fs --log /var/log/sysvisor-fs.log --log-level debu
   "$(ps -o args= -p "$pid")" "the restarted daemon keeps the unit's flags"
 
 # ==== the example bundle, in a terminal (its spec asks for one)
-# The keys are typed once the shell shows its prompt (a fixed sleep loses them on a busy host).
+# stdin stays open until the shell has exited: a closed stdin makes script(1) end the session
+# early and lose the end of the output on a busy host.
 typescript=$SV_TEST_TMP/example.out
 mkfifo "$SV_TEST_TMP/example.in"
-script -qec "$SBIN/sysvisor-runc run --bundle /var/lib/sysvisor/example $SV_ID-example" "$typescript" \
+script -qefc "$SBIN/sysvisor-runc run --bundle /var/lib/sysvisor/example $SV_ID-example" "$typescript" \
   <"$SV_TEST_TMP/example.in" >/dev/null 2>&1 &
 example_pid=$!
 exec 7>"$SV_TEST_TMP/example.in"
-sv_wait_until 60 grep -q '# ' "$typescript" || sv_fail "the example's shell shows no prompt: $(cat "$typescript")"
+sv_wait_until 30 grep -q 'Script started' "$typescript" || sv_fail "script(1) did not start: $(cat "$typescript")"
+sleep 1
 printf 'id -u; cat /proc/self/uid_map; exit 7\r' >&7
+sv_wait_until 60 bash -c "! kill -0 $example_pid" ||
+  { kill "$example_pid"; sv_fail "the example's shell did not exit: $(cat "$typescript")"; }
 wait "$example_pid" && rc=0 || rc=$?
 exec 7>&-
 out=$(cat "$typescript")
