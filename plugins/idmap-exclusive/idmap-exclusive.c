@@ -13,6 +13,12 @@
  *   subgid-file = /etc/subgid
  *   range-size = 65536         # ids per container
  *
+ * A Kubernetes pod holds one range: the sandbox (CRI annotation
+ * io.kubernetes.cri.container-type = sandbox) reserves it, the pod's other containers
+ * (container-type = container, io.kubernetes.cri.sandbox-id = the sandbox) join it, and it is
+ * freed when the last of them is released (the core has checked that the sandbox is a live
+ * Sysvisor container of the same state root, see core/pod.c).
+ *
  * With `idmap = exclusive` set explicitly, a config.json that carries linux.uidMappings /
  * gidMappings (as Docker's userns-remap writes) has them REPLACED by the container's
  * exclusive range; `idmap = auto` never chooses this plugin for such a spec. */
@@ -164,6 +170,19 @@ container_alive (const char *state_root, const char *id, gpointer host)
   return sv_host_container_alive (host, state_root, id);
 }
 
+/* The pod sandbox whose range @c joins, or NULL (a sandbox or a container of no pod). */
+static const char *
+pod_sandbox_of (SvContainer *c)
+{
+  const char *type = sv_container_annotation (c, "io.kubernetes.cri.container-type");
+  const char *sandbox = sv_container_annotation (c, "io.kubernetes.cri.sandbox-id");
+
+  if (g_strcmp0 (type, "container") != 0 || sandbox == NULL || sandbox[0] == '\0'
+      || g_strcmp0 (sandbox, sv_container_id (c)) == 0)
+    return NULL;
+  return sandbox;
+}
+
 static gboolean
 exclusive_prepare (SvContainer *c, GError **error)
 {
@@ -188,6 +207,7 @@ exclusive_prepare (SvContainer *c, GError **error)
     .range_size = cfg.range_size,
     .state_root = root,
     .id = sv_container_id (c),
+    .pod_id = pod_sandbox_of (c),
     .alive = container_alive,
     .alive_data = probed_host,
     .exhausted_hint = hint,
@@ -196,8 +216,9 @@ exclusive_prepare (SvContainer *c, GError **error)
   if (!sv_idmap_reserve (&req, &m.host_id, &m.size, error))
     return FALSE;
   nothing_reserved = FALSE;
-  g_debug ("container %s: host ids %u-%u", sv_container_id (c), m.host_id,
-           m.host_id + (m.size - 1));
+  g_debug ("container %s: host ids %u-%u%s%s", sv_container_id (c), m.host_id,
+           m.host_id + (m.size - 1), req.pod_id != NULL ? ", those of pod " : "",
+           req.pod_id != NULL ? req.pod_id : "");
   return sv_container_set_mappings (c, &m, 1, &m, 1, error);
 }
 
