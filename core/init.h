@@ -25,6 +25,7 @@ typedef struct
   int host_proc_fd;           /* O_PATH of the host's /proc */
   guint preserve_fds;         /* fds 3..3+N-1 stay open across exec */
   gboolean new_cgroupns;
+  gboolean loopback_up;       /* a pod sandbox's own network namespace: bring up lo */
   gboolean hook_pause;        /* stop before pivot_root for createRuntime/createContainer hooks */
   char **envp;
 } SvInitConfig;
