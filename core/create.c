@@ -449,7 +449,7 @@ start_init (gpointer data)
 }
 
 /* Clone the init: with a new user namespace, or, for a container of a pod, in its sandbox's
- * (through a helper process: a user namespace can only be joined by a single process). */
+ * (through a helper process, see sv_pod_clone_member). */
 static long
 clone_init (Create *x, SvInitConfig *cfg, GError **error)
 {
@@ -457,7 +457,8 @@ clone_init (Create *x, SvInitConfig *cfg, GError **error)
   long pid;
 
   if (x->pod.role == SV_POD_MEMBER)
-    return sv_pod_clone_member (&x->pod, sv_ns_clone_flags (x->spec), start_init, &start, error);
+    return sv_pod_clone_member (&x->pod, x->spec, sv_ns_clone_flags (x->spec), start_init,
+                                &start, error);
   pid = syscall (SYS_clone, (unsigned long) (sv_ns_clone_flags (x->spec) | SIGCHLD), NULL, NULL,
                  NULL, NULL);
   if (pid == 0)
@@ -476,7 +477,8 @@ create_spawn (Create *x, GError **error)
   long pid;
 
   init_config (x, &cfg);
-  if (!sv_ns_join_paths (x->spec, &join, error))
+  /* A container of a pod joins them in the helper that clones its init (pod.c). */
+  if (x->pod.role != SV_POD_MEMBER && !sv_ns_join_paths (x->spec, &join, error))
     return FALSE;
   /* The init attaches the rootfs on its working directory (see mounts.c). */
   saved_cwd = open (".", O_PATH | O_DIRECTORY | O_CLOEXEC);

@@ -2,6 +2,7 @@
 #include "pod.h"
 
 #include "container.h"
+#include "namespaces.h"
 #include "state.h"
 #include "utils.h"
 
@@ -253,38 +254,60 @@ sv_pod_check_mappings (SvPod *pod, const char *plugin, GArray *uid_maps, GArray 
   return FALSE;
 }
 
-/* The helper: enter the pod's user namespace, clone the init as our parent's child, report
- * its pid (or -errno) on @report, exit. */
-G_GNUC_NORETURN static void
-member_helper (SvPod *pod, int flags, void (*child) (gpointer), gpointer data, int report)
+typedef struct
 {
-  long pid;
+  long pid;       /* the init's pid (host), or -errno */
+  char text[512]; /* what failed, when pid < 0 */
+} HelperReport;
 
-  if (setns (pod->userns_fd, CLONE_NEWUSER) < 0)
-    pid = -errno;
+/* The helper, forked in the host's PID namespace: join the namespaces the spec names by path
+ * and the pod's user namespace, clone the init as our parent's child (its pid, as clone
+ * returns it, is then a host pid), report, exit. */
+G_GNUC_NORETURN static void
+member_helper (SvPod *pod, SvSpec *spec, int flags, void (*child) (gpointer), gpointer data,
+               int report)
+{
+  g_autoptr (GError) error = NULL;
+  HelperReport r = { 0 };
+  SvNsJoin join = { 0 };
+
+  if (!sv_ns_join_paths (spec, &join, &error))
+    ; /* reported below */
+  else if (setns (pod->userns_fd, CLONE_NEWUSER) < 0)
+    sv_set_error_errno (&error, errno, "enter the user namespace of pod sandbox \"%s\"",
+                        pod->sandbox_id);
   else
     {
-      pid = syscall (SYS_clone, (unsigned long) (CLONE_PARENT | flags | SIGCHLD), NULL, NULL,
-                     NULL, NULL);
-      if (pid == 0)
+      /* never coming back: the init must not inherit our own namespaces */
+      while (join.n > 0)
+        close (join.saved[--join.n]);
+      r.pid = syscall (SYS_clone, (unsigned long) (CLONE_PARENT | flags | SIGCHLD), NULL, NULL,
+                       NULL, NULL);
+      if (r.pid == 0)
         {
           close (report);
           child (data);
         }
-      if (pid < 0)
-        pid = -errno;
+      if (r.pid < 0)
+        sv_set_error_errno (&error, errno, "clone the container's init in pod \"%s\"",
+                            pod->sandbox_id);
     }
-  if (write (report, &pid, sizeof pid) != sizeof pid)
+  if (error != NULL)
+    {
+      r.pid = -1;
+      g_strlcpy (r.text, error->message, sizeof r.text);
+    }
+  if (write (report, &r, sizeof r) != sizeof r)
     _exit (2);
   _exit (0);
 }
 
 pid_t
-sv_pod_clone_member (SvPod *pod, int flags, void (*child) (gpointer), gpointer data,
-                     GError **error)
+sv_pod_clone_member (SvPod *pod, SvSpec *spec, int flags, void (*child) (gpointer),
+                     gpointer data, GError **error)
 {
+  HelperReport r = { .pid = -1 };
   int p[2];
-  long pid = -EPIPE;
   pid_t helper;
 
   if (pipe2 (p, O_CLOEXEC) < 0)
@@ -296,22 +319,21 @@ sv_pod_clone_member (SvPod *pod, int flags, void (*child) (gpointer), gpointer d
   if (helper == 0)
     {
       close (p[0]);
-      member_helper (pod, flags & ~CLONE_NEWUSER, child, data, p[1]);
+      member_helper (pod, spec, flags & ~CLONE_NEWUSER, child, data, p[1]);
     }
   close (p[1]);
-  if (helper > 0 && read (p[0], &pid, sizeof pid) != sizeof pid)
-    pid = -EPIPE;
+  if (helper < 0)
+    sv_set_error_errno (error, errno, "fork");
+  else if (read (p[0], &r, sizeof r) != sizeof r)
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                 "start the init in the user namespace of pod sandbox \"%s\": the helper died",
+                 pod->sandbox_id);
+  else if (r.pid < 0)
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, r.text);
   close (p[0]);
   while (helper > 0 && waitpid (helper, NULL, 0) < 0 && errno == EINTR)
     ;
-  if (helper < 0 || pid < 0)
-    {
-      sv_set_error_errno (error, helper < 0 ? errno : (int) -pid,
-                          "start the init in the user namespace of pod sandbox \"%s\"",
-                          pod->sandbox_id);
-      return -1;
-    }
-  return (pid_t) pid;
+  return helper > 0 && r.pid > 0 ? (pid_t) r.pid : -1;
 }
 
 gboolean

@@ -41,10 +41,13 @@ gboolean sv_pod_resolve (SvPod *pod, SvSpec *spec, const char *root, GError **er
 /* A member's mappings (SvIdMapping of the idmap plugin) must be its sandbox's. */
 gboolean sv_pod_check_mappings (SvPod *pod, const char *plugin, GArray *uid_maps,
                                 GArray *gid_maps, GError **error);
-/* Start @child (which never returns) in the pod's user namespace, with new namespaces
- * @flags (never CLONE_NEWUSER) owned by it, as a child of this process.  Returns its pid. */
-pid_t sv_pod_clone_member (SvPod *pod, int flags, void (*child) (gpointer), gpointer data,
-                           GError **error);
+/* Start @child (which never returns) in the namespaces @spec names by path and the pod's
+ * user namespace, with new namespaces @flags (never CLONE_NEWUSER) owned by it, as a child
+ * of this process (through a helper: only a single-threaded process that is not the caller
+ * can enter a user namespace, and the PID namespace is entered for children only).  Returns
+ * its host pid, or -1 with @error. */
+pid_t sv_pod_clone_member (SvPod *pod, SvSpec *spec, int flags, void (*child) (gpointer),
+                           gpointer data, GError **error);
 /* In the sandbox's init, as root of its user namespace: bring up the loopback of the network
  * namespace it made (as CNI's loopback plugin did for the one it replaced). */
 gboolean sv_pod_loopback_up (GError **error);

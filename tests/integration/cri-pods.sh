@@ -151,17 +151,18 @@ sbpid=$(rt state "$POD_ID" | jq -r .pid)
 [ "$sbpid" -gt 0 ] || sv_fail "sysvisor-runc does not know the sandbox $POD_ID"
 assert_match '^ +0 +2147[0-9]+ +65536' "$(cat "/proc/$sbpid/uid_map")" "the sandbox has an exclusive range"
 
-# create_container NAME ATTEMPT MEMORY CMD: the container's id
+# create_container NAME ATTEMPT MEMORY CMD [PID-MODE]: the container's id (PID-MODE POD is
+# shareProcessNamespace: the container joins the sandbox's PID namespace)
 create_container() {
   local req
   req=$(jq -cn --arg pod "$POD_ID" --argjson sc "$sandbox_config" --arg name "$1" --argjson attempt "$2" \
-    --argjson mem "$3" --arg cmd "$4" --arg data "$emptydir" --arg image "$SV_CTR_IMAGE" \
+    --argjson mem "$3" --arg cmd "$4" --arg data "$emptydir" --arg image "$SV_CTR_IMAGE" --arg pid "${5:-CONTAINER}" \
     '{pod_sandbox_id: $pod, sandbox_config: $sc,
       config: {metadata: {name: $name, attempt: $attempt}, image: {image: $image},
                command: ["sh", "-c", $cmd], log_path: "\($name)/\($attempt).log",
                mounts: [{container_path: "/data", host_path: $data}],
                linux: {resources: {memory_limit_in_bytes: $mem},
-                       security_context: {namespace_options: {network: "POD", pid: "CONTAINER", ipc: "POD"}}}}}')
+                       security_context: {namespace_options: {network: "POD", pid: $pid, ipc: "POD"}}}}}')
   cri CreateContainer "$req" | jq -r .container_id
 }
 state_of() { cri ContainerStatus "{\"container_id\": \"$1\"}" | jq -r '"\(.status.state) \(.status.exit_code)"'; }
@@ -227,6 +228,18 @@ assert_eq "0 196608" "$EXEC_RC $EXEC_OUT" "c1's /proc/meminfo: its 192 MiB"
 exec_sync "$c2b" "awk '/^MemTotal:/ { print \$2 }' /proc/meminfo"
 assert_eq "0 307200" "$EXEC_RC $EXEC_OUT" "c2's /proc/meminfo: its 300 MiB"
 
+# shareProcessNamespace: a third container joins the sandbox's PID namespace too
+c3=$(create_container c3 0 134217728 'exec sleep 3600' POD) || sv_fail "CreateContainer c3"
+assert_ok cri StartContainer "{\"container_id\": \"$c3\"}"
+p3=$(rt state "$c3" | jq -r .pid)
+assert_eq "$(readlink "/proc/$sbpid/ns/pid")" "$(readlink "/proc/$p3/ns/pid")" "c3 shares the sandbox's PID namespace"
+assert_eq "$(readlink "/proc/$sbpid/ns/user")" "$(readlink "/proc/$p3/ns/user")" "and its user namespace"
+exec_sync "$c3" 'tr "\0" " " </proc/1/cmdline; echo; awk "/^MemTotal:/ { print \$2 }" /proc/meminfo'
+assert_eq $'0 /pause \n131072' "$EXEC_RC $EXEC_OUT" "c3 sees the pause process as PID 1, and its own 128 MiB"
+exec_sync "$c1" 'tr "\0" " " </proc/1/cmdline'
+assert_eq "0 sleep 3600 " "$EXEC_RC $EXEC_OUT" "c1 (PID mode CONTAINER) has its own PID 1"
+assert_eq 3 "$(jq '.ranges[0].members | length' "$table")" "c3 holds the pod's range too"
+
 # ---- StopPodSandbox, RemovePodSandbox: nothing is left
 assert_ok cri StopPodSandbox "{\"pod_sandbox_id\": \"$POD_ID\"}"
 assert_eq "CONTAINER_EXITED" "$(state_of "$c1" | cut -d' ' -f1)" "StopPodSandbox stopped c1"
@@ -237,7 +250,7 @@ pod=$POD_ID
 POD_ID=
 assert_eq 0 "$(jq '.ranges | length' "$table")" "the pod's range is freed"
 assert_eq "" "$(rt list -q 2>/dev/null)" "no container state left"
-assert_eq "" "$(grep -E "$pod|$c1|$c2b" /proc/self/mountinfo || true)" "no mount of the pod left"
+assert_eq "" "$(grep -E "$pod|$c1|$c2b|$c3" /proc/self/mountinfo || true)" "no mount of the pod left"
 assert_eq "" "$(find /sys/fs/cgroup -mindepth 2 -maxdepth 3 -path "*/sv-cri-$SV_ID/*" -type d 2>/dev/null)" \
   "no cgroup of the pod left"
 assert_file_absent "$netns_file"
