@@ -634,7 +634,7 @@ sv_idmap_reserve (const SvIdmapRequest *req, guint32 *start_out, guint32 *size_o
   if (r == NULL && req->pod_id != NULL)
     {
       if (req->alive != NULL)
-        sv_idmap_table_reclaim (t, req->alive, req->alive_data, req->state_root, req->pod_id);
+        sv_idmap_table_reclaim (t, req->alive, req->alive_data, req->state_root, req->id);
       r = sv_idmap_table_join (t, req->state_root, req->pod_id, req->id, error);
       if (r == NULL || !sv_idmap_table_save (t, error))
         return FALSE;

@@ -5,7 +5,8 @@
 # only lo in it, is replaced by one its user namespace owns (lo up); two containers
 # (container-type = container, sandbox-id) join its user, network, IPC and UTS namespaces by
 # path, keep their own mount, PID and cgroup namespaces, and root in them configures the
-# pod's network; the range is freed with the last of the three, whichever goes last.
+# pod's network; the range is freed with the last of them, whichever goes last; a member
+# lost in a crash gives up its place at the pod's next create.
 # Refused with one line: a sandbox that is not a Sysvisor container, a container that is
 # not a sandbox, a namespace of another pod, a namespace of the host (not Sysvisor's).
 set -euo pipefail
@@ -118,14 +119,29 @@ assert_match "the ipc namespace /proc/$sb2pid/ns/ipc is not one of pod \"$sb\"" 
 assert_ok sv_rt delete -f "$SV_ID-sb2"
 assert_eq 1 "$(idmap_table | wc -l)" "the refused creates and the second pod left no range"
 
+# crash safety: a member whose state is gone (a crash, a reboot of the state root) no longer
+# holds the range: the next create of the pod reclaims its place
+kill -KILL "$p1"
+sv_wait_until 10 sh -c "! kill -0 $p1 2>/dev/null" || sv_fail "$app1 did not die"
+rm -rf "${SV_ROOT:?}/$app1"
+for d in /sys/fs/cgroup/sysvisor/"$app1" /sys/fs/cgroup/*/sysvisor/"$app1"; do
+  [ -d "$d" ] && rmdir "$d"
+done
+pod_bundle "$SV_TEST_TMP/app3" container "$sb" "$sbpid"
+idmap_must_create "$SV_TEST_TMP/app3" "$SV_ID-app3"
+assert_eq "[\"$app2\",\"$SV_ID-app3\"]" "$(jq -c '.ranges[0].members' "$IDMAP_TABLE")" \
+  "the lost member's place is reclaimed, the new one holds the range"
+assert_eq "$(idmap_host_uid_map "$sbpid")" "$(idmap_host_uid_map "$(idmap_pid "$SV_ID-app3")")" \
+  "the new member has the pod's range"
+assert_ok sv_rt delete -f "$SV_ID-app3"
+app1=$SV_ID-app3 # deleted already: the sandbox and app2 remain
+
 # the sandbox goes first (as after a crash of the kubelet's order): the range stays
 start=$(idmap_host_uid_map "$sbpid")
 assert_ok sv_rt delete -f "$sb"
 assert_eq 1 "$(idmap_table | wc -l)" "the pod's range outlives its sandbox while members run"
 assert_eq true "$(jq '.ranges[0].ownerReleased' "$IDMAP_TABLE")" "the sandbox let go"
 assert_eq "$start" "$(idmap_host_uid_map "$p2")" "a member still runs in it"
-assert_ok sv_rt delete -f "$app1"
-assert_eq 1 "$(idmap_table | wc -l)" "one member left: the range stays"
 assert_ok sv_rt delete -f "$app2"
 assert_eq "" "$(idmap_table)" "the last member freed the pod's range"
 assert_eq "" "$(sv_rt list -q 2>/dev/null)" "no state left"

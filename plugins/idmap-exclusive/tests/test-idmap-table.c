@@ -485,11 +485,21 @@ test_pod_reserve_joins (Fixture *f, gconstpointer data)
   SvIdmapRequest req = request (f, "/run/r", "app");
   guint32 s = 0, z = 0;
 
+  SvIdmapRequest dead = request (f, "/run/r", "dead-app");
+  g_autoptr (SvIdmapTable) t = NULL;
+
+  dead.pod_id = "sandbox";
+  g_assert_true (sv_idmap_reserve (&dead, &s, &z, &error));
   req.pod_id = "sandbox";
   g_assert_true (sv_idmap_reserve (&req, &s, &z, &error));
   g_assert_cmpuint (s, ==, pod);
   g_assert_true (sv_idmap_reserve (&req, &s, &z, &error));
   g_assert_cmpuint (s, ==, pod);
+  /* joining reclaimed the place of the member that is gone */
+  t = sv_idmap_table_load (f->path, &error);
+  g_assert_no_error (error);
+  g_assert_null (sv_idmap_table_find (t, "/run/r", "dead-app"));
+  g_assert_nonnull (sv_idmap_table_find (t, "/run/r", "app"));
   req.pod_id = "no-such-sandbox";
   req.id = "app2";
   g_assert_false (sv_idmap_reserve (&req, &s, &z, &error));
