@@ -215,9 +215,10 @@ mount_plain (const char *source, const char *target, const char *type, unsigned 
 /* sysfs can only be mounted by the owner of the network namespace: with the host's network
  * (no new netns), bind the host's /sys read-only instead, as runc does. */
 static gboolean
-mount_sysfs (SvMount *m, const char *target, GError **error)
+mount_sysfs (SvMount *m, int rootfd, const char *target, GError **error)
 {
   struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY };
+  sv_autofd mnt = -1;
 
   if (mount ("sysfs", target, "sysfs", m->flags, m->data) == 0)
     return TRUE;
@@ -225,7 +226,9 @@ mount_sysfs (SvMount *m, const char *target, GError **error)
     return mount_plain ("sysfs", target, "sysfs", m->flags, m->data, m->destination, error);
   if (!mount_plain ("/sys", target, NULL, MS_BIND | MS_REC, NULL, m->destination, error))
     return FALSE;
-  if (mount_setattr (AT_FDCWD, target, AT_RECURSIVE, &ro, sizeof ro) < 0)
+  /* @target names the directory under the new mount: reopen to reach the mount itself */
+  mnt = open_in_root (rootfd, m->destination, O_PATH);
+  if (mnt < 0 || mount_setattr (mnt, "", AT_EMPTY_PATH | AT_RECURSIVE, &ro, sizeof ro) < 0)
     {
       sv_set_error_errno (error, errno, "make %s read-only", m->destination);
       return FALSE;
@@ -302,7 +305,7 @@ mount_other (SvInitConfig *cfg, SvMount *m, int rootfd, GError **error)
     return mount_cgroups (cfg, m, rootfd, target, error);
   if (g_strcmp0 (m->type, "sysfs") == 0)
     {
-      if (!mount_sysfs (m, path, error))
+      if (!mount_sysfs (m, rootfd, path, error))
         return FALSE;
     }
   else if (g_strcmp0 (m->type, "mqueue") == 0)

@@ -17,6 +17,11 @@ idmap_setup exclusive 4
 netns=sv-pod-$SV_ID
 ip netns add "$netns"
 sv_on_exit "ip netns delete '$netns' 2>/dev/null || true"
+# a second "CRI" netns in which CNI made an interface (a veth pair inside it, no traffic)
+netns2=sv-pod2-$SV_ID
+ip netns add "$netns2"
+sv_on_exit "ip netns delete '$netns2' 2>/dev/null || true"
+ip -n "$netns2" link add sv-veth0 type veth peer name sv-veth1
 
 sb=$SV_ID-sb app1=$SV_ID-app1 app2=$SV_ID-app2 other=$SV_ID-other
 
@@ -107,8 +112,12 @@ assert_eq 1 "$(grep -c . <<<"$IDMAP_OUT")" "one line of error"
 
 # another pod: its sandbox and a member that names our sandbox but its network namespace
 pod_bundle "$SV_TEST_TMP/sb2" sandbox
+sv_spec_set "$SV_TEST_TMP/sb2" '.linux.namespaces |= map(if .type == "network" then .path = $p else . end)' \
+  --arg p "/var/run/netns/$netns2"
 idmap_must_create "$SV_TEST_TMP/sb2" "$SV_ID-sb2"
 sb2pid=$(idmap_pid "$SV_ID-sb2")
+assert_eq "net:[$(stat -L -c %i "/var/run/netns/$netns2")]" "$(ns_of "$sb2pid" net)" \
+  "a CRI netns with a CNI interface in it is joined as given"
 assert_ne "$(idmap_host_uid_map "$sbpid")" "$(idmap_host_uid_map "$sb2pid")" "two pods, two ranges"
 pod_bundle "$SV_TEST_TMP/bad4" container "$sb" "$sbpid"
 sv_spec_set "$SV_TEST_TMP/bad4" '.linux.namespaces |= map(if .type == "ipc" then .path = $p else . end)' \
