@@ -96,6 +96,22 @@ RROOT=$SV_CTR_STATE/sysvisor-runc/k8s.io
 rt() { "$SV_RUNC" --root "$RROOT" "$@"; }
 kctr() { "$SV_CTR" --address "$SV_CTR_SOCK" --namespace k8s.io "$@"; }
 
+# libcni caches each network's result in /var/lib/cni (containerd 1.6 has no setting for it):
+# what this test adds there is removed again, and the directory if the test made it.
+CNI_CACHE=/var/lib/cni
+cni_cache_existed=$([ -e "$CNI_CACHE" ] && echo yes || echo no)
+cni_cache_cleanup() {
+  local f
+  for f in "$CNI_CACHE"/results/sv-loopback-* "$CNI_CACHE"/results/cni-loopback-*; do
+    [ -e "$f" ] || continue
+    jq -e --arg id "$1" '.containerId == $id' "$f" >/dev/null 2>&1 && rm -f "$f"
+  done
+  if [ "$cni_cache_existed" = no ] && [ -d "$CNI_CACHE" ]; then
+    rmdir "$CNI_CACHE/results" "$CNI_CACHE" 2>/dev/null || true
+  fi
+  return 0
+}
+
 POD_ID=
 cri_cleanup() {
   local t
@@ -112,6 +128,8 @@ cri_cleanup() {
   done
   for t in $(kctr containers ls -q 2>/dev/null); do kctr containers delete "$t" >/dev/null 2>&1; done
   sv_rt_cleanup "$SV_RUNC" "$RROOT"
+  [ -z "${pod:-}" ] || cni_cache_cleanup "$pod"
+  [ -z "$POD_ID" ] || cni_cache_cleanup "$POD_ID"
   for t in /sys/fs/cgroup/*/"sv-cri-$SV_ID" /sys/fs/cgroup/"sv-cri-$SV_ID"; do
     [ -d "$t" ] && rmdir "$t" 2>/dev/null
   done
@@ -255,4 +273,5 @@ assert_eq "" "$(find /sys/fs/cgroup -mindepth 2 -maxdepth 3 -path "*/sv-cri-$SV_
   "no cgroup of the pod left"
 assert_file_absent "$netns_file"
 assert_eq "" "$(ps -eo uid= | awk '$1 >= 2147483648' | head -n 3)" "no process of the pod's range left"
+assert_eq "" "$(grep -ls "$pod" "$CNI_CACHE"/results/* 2>/dev/null || true)" "no CNI result of the pod left"
 sv_log "ok: a pod of system containers through containerd's CRI"
