@@ -17,8 +17,52 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
-#define CRI_TYPE "io.kubernetes.cri.container-type"
-#define CRI_SANDBOX_ID "io.kubernetes.cri.sandbox-id"
+/* The annotations that make a container part of a pod: containerd's CRI plugin's, and
+ * CRI-O's (which Podman also writes for the containers of a pod; its infra container has
+ * no type, and is the sandbox they name). */
+static const struct
+{
+  const char *type;
+  const char *sandbox_id;
+} pod_keys[] = {
+  { "io.kubernetes.cri.container-type", "io.kubernetes.cri.sandbox-id" },
+  { "io.kubernetes.cri-o.ContainerType", "io.kubernetes.cri-o.SandboxID" },
+};
+
+/* The container type @spec's annotations give ("sandbox", "container") and which family
+ * of keys gave it, or NULL. */
+static const char *
+pod_type (SvSpec *spec, guint *family)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (pod_keys); i++)
+    {
+      const char *t = sv_spec_annotation (spec, pod_keys[i].type);
+      if (t != NULL)
+        {
+          *family = i;
+          return t;
+        }
+    }
+  return NULL;
+}
+
+/* The same from a saved state's annotations. */
+static const char *
+state_pod_type (SvState *st)
+{
+  JsonObject *o = st->annotations != NULL && JSON_NODE_HOLDS_OBJECT (st->annotations)
+                      ? json_node_get_object (st->annotations)
+                      : NULL;
+
+  for (guint i = 0; o != NULL && i < G_N_ELEMENTS (pod_keys); i++)
+    {
+      JsonNode *n = json_object_get_member (o, pod_keys[i].type);
+      if (n != NULL && JSON_NODE_HOLDS_VALUE (n)
+          && json_node_get_value_type (n) == G_TYPE_STRING)
+        return json_node_get_string (n);
+    }
+  return NULL;
+}
 
 void
 sv_pod_clear (SvPod *pod)
@@ -88,31 +132,28 @@ resolve_sandbox (SvPod *pod, SvSpec *spec, GError **error)
   return TRUE;
 }
 
-/* The sandbox's state: a live Sysvisor pod sandbox under @root. */
+/* The sandbox's state: a live Sysvisor container under @root that is not itself a member
+ * of a pod (a sandbox, or a Podman infra container). */
 static SvState *
-load_sandbox (SvPod *pod, const char *root, GError **error)
+load_sandbox (SvPod *pod, const char *key, const char *root, GError **error)
 {
   g_autoptr (GError) local = NULL;
   g_autoptr (SvState) st = sv_state_load (root, pod->sandbox_id, &local);
-  JsonNode *type;
 
   if (st == NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
                    "annotation %s: pod sandbox \"%s\" is not a Sysvisor container (%s); run "
-                   "the whole pod with the sysvisor runtime handler",
-                   CRI_SANDBOX_ID, pod->sandbox_id, local->message);
+                   "the whole pod with the sysvisor runtime",
+                   key, pod->sandbox_id, local->message);
       return NULL;
     }
-  type = st->annotations != NULL && JSON_NODE_HOLDS_OBJECT (st->annotations)
-             ? json_object_get_member (json_node_get_object (st->annotations), CRI_TYPE)
-             : NULL;
-  if (type == NULL || g_strcmp0 (json_node_get_string (type), "sandbox") != 0)
+  if (g_strcmp0 (state_pod_type (st), "container") == 0)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   "annotation %s: container \"%s\" is not a pod sandbox (its %s is not "
-                   "\"sandbox\"); name the pod's sandbox",
-                   CRI_SANDBOX_ID, pod->sandbox_id, CRI_TYPE);
+                   "annotation %s: container \"%s\" is not a pod sandbox but a container of "
+                   "a pod; name the pod's sandbox",
+                   key, pod->sandbox_id);
       return NULL;
     }
   if (st->pid <= 0 || !sv_proc_alive (st->pid, st->starttime))
@@ -120,7 +161,7 @@ load_sandbox (SvPod *pod, const char *root, GError **error)
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
                    "annotation %s: pod sandbox \"%s\" is not running (%s); start the sandbox "
                    "before its containers",
-                   CRI_SANDBOX_ID, pod->sandbox_id, sv_status_name (sv_state_status (st)));
+                   key, pod->sandbox_id, sv_status_name (sv_state_status (st)));
       return NULL;
     }
   return g_steal_pointer (&st);
@@ -179,9 +220,10 @@ check_member_paths (SvPod *pod, SvSpec *spec, GError **error)
 }
 
 static gboolean
-resolve_member (SvPod *pod, SvSpec *spec, const char *root, GError **error)
+resolve_member (SvPod *pod, SvSpec *spec, guint family, const char *root, GError **error)
 {
-  const char *sandbox = sv_spec_annotation (spec, CRI_SANDBOX_ID);
+  const char *key = pod_keys[family].sandbox_id;
+  const char *sandbox = sv_spec_annotation (spec, key);
   g_autoptr (SvState) st = NULL;
   g_autofree char *userns = NULL;
 
@@ -190,12 +232,12 @@ resolve_member (SvPod *pod, SvSpec *spec, const char *root, GError **error)
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                    "annotations: %s is \"container\" but %s is missing; a container of a pod "
                    "must name its sandbox",
-                   CRI_TYPE, CRI_SANDBOX_ID);
+                   pod_keys[family].type, key);
       return FALSE;
     }
   pod->role = SV_POD_MEMBER;
   pod->sandbox_id = g_strdup (sandbox);
-  st = load_sandbox (pod, root, error);
+  st = load_sandbox (pod, key, root, error);
   if (st == NULL)
     return FALSE;
   pod->sandbox_pid = st->pid;
@@ -215,12 +257,13 @@ resolve_member (SvPod *pod, SvSpec *spec, const char *root, GError **error)
 gboolean
 sv_pod_resolve (SvPod *pod, SvSpec *spec, const char *root, GError **error)
 {
-  const char *type = sv_spec_annotation (spec, CRI_TYPE);
+  guint family = 0;
+  const char *type = pod_type (spec, &family);
 
   if (g_strcmp0 (type, "sandbox") == 0)
     return resolve_sandbox (pod, spec, error);
   if (g_strcmp0 (type, "container") == 0)
-    return resolve_member (pod, spec, root, error);
+    return resolve_member (pod, spec, family, root, error);
   return TRUE;
 }
 

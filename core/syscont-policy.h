@@ -20,6 +20,8 @@ typedef struct
 {
   gboolean honour_capabilities; /* never widen process.capabilities */
   gboolean honour_seccomp;      /* never widen linux.seccomp */
+  guint64 client_caps;          /* the client's default set (0: Docker's); Podman's when the
+                                 * annotation io.container.manager is "libpod" */
 } SvSyscontPolicy;
 
 /* From the annotations (may be NULL) over plugins.conf's [sysvisor] settings (may be NULL).

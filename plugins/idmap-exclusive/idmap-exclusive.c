@@ -13,9 +13,10 @@
  *   subgid-file = /etc/subgid
  *   range-size = 65536         # ids per container
  *
- * A Kubernetes pod holds one range: the sandbox (CRI annotation
- * io.kubernetes.cri.container-type = sandbox) reserves it, the pod's other containers
- * (container-type = container, io.kubernetes.cri.sandbox-id = the sandbox) join it, and it is
+ * A Kubernetes (or Podman) pod holds one range: the sandbox (CRI annotation
+ * io.kubernetes.cri.container-type = sandbox; a Podman infra container) reserves it, the pod's
+ * other containers (container-type = container, io.kubernetes.cri.sandbox-id = the sandbox;
+ * CRI-O's io.kubernetes.cri-o.ContainerType and SandboxID alike) join it, and it is
  * freed when the last of them is released (the core has checked that the sandbox is a live
  * Sysvisor container of the same state root, see core/pod.c).
  *
@@ -170,17 +171,28 @@ container_alive (const char *state_root, const char *id, gpointer host)
   return sv_host_container_alive (host, state_root, id);
 }
 
-/* The pod sandbox whose range @c joins, or NULL (a sandbox or a container of no pod). */
+/* The pod sandbox whose range @c joins, or NULL (a sandbox or a container of no pod):
+ * containerd's CRI annotations, or CRI-O's (which Podman writes too). */
 static const char *
 pod_sandbox_of (SvContainer *c)
 {
-  const char *type = sv_container_annotation (c, "io.kubernetes.cri.container-type");
-  const char *sandbox = sv_container_annotation (c, "io.kubernetes.cri.sandbox-id");
+  static const char *const keys[][2] = {
+    { "io.kubernetes.cri.container-type", "io.kubernetes.cri.sandbox-id" },
+    { "io.kubernetes.cri-o.ContainerType", "io.kubernetes.cri-o.SandboxID" },
+  };
 
-  if (g_strcmp0 (type, "container") != 0 || sandbox == NULL || sandbox[0] == '\0'
-      || g_strcmp0 (sandbox, sv_container_id (c)) == 0)
-    return NULL;
-  return sandbox;
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    {
+      const char *type = sv_container_annotation (c, keys[i][0]);
+      const char *sandbox = sv_container_annotation (c, keys[i][1]);
+      if (type == NULL)
+        continue;
+      if (g_strcmp0 (type, "container") != 0 || sandbox == NULL || sandbox[0] == '\0'
+          || g_strcmp0 (sandbox, sv_container_id (c)) == 0)
+        return NULL;
+      return sandbox;
+    }
+  return NULL;
 }
 
 static gboolean

@@ -14,14 +14,19 @@ set -euo pipefail
 sv_require_cmd ip
 
 idmap_setup exclusive 4
-netns=sv-pod-$SV_ID
-ip netns add "$netns"
-sv_on_exit "ip netns delete '$netns' 2>/dev/null || true"
-# a second "CRI" netns in which CNI made an interface (a veth pair inside it, no traffic)
-netns2=sv-pod2-$SV_ID
-ip netns add "$netns2"
-sv_on_exit "ip netns delete '$netns2' 2>/dev/null || true"
-ip -n "$netns2" link add sv-veth0 type veth peer name sv-veth1
+# network namespaces made as host root and pinned on files, as the CRI plugin does (in a
+# private mount of our own, not ip netns's /run/netns)
+nsdir=$SV_TEST_TMP/netns
+mkdir -p "$nsdir"
+mount --bind "$nsdir" "$nsdir"
+sv_on_exit "umount -R '$nsdir' 2>/dev/null || umount -l '$nsdir'"
+mount --make-private "$nsdir"
+netns=$nsdir/cri-1 netns2=$nsdir/cri-2
+touch "$netns" "$netns2"
+unshare --net="$netns" true
+unshare --net="$netns2" true
+# in the second, CNI made an interface (a veth pair inside it, no traffic)
+nsenter --net="$netns2" ip link add sv-veth0 type veth peer name sv-veth1
 
 sb=$SV_ID-sb app1=$SV_ID-app1 app2=$SV_ID-app2 other=$SV_ID-other
 
@@ -35,7 +40,7 @@ pod_bundle() {
   sv_spec_set "$dir" '.annotations["io.kubernetes.cri.container-type"] = $t' --arg t "$type"
   if [ "$type" = sandbox ]; then
     sv_spec_set "$dir" '.linux.namespaces |= map(if .type == "network" then .path = $p else . end)' \
-      --arg p "/var/run/netns/$netns"
+      --arg p "$netns"
   else
     sv_spec_set "$dir" '.annotations["io.kubernetes.cri.sandbox-id"] = $s
       | .linux.namespaces |= map(if .type == "network" then .path = "/proc/\($p)/ns/net"
@@ -55,7 +60,7 @@ pod_bundle "$SV_TEST_TMP/sb" sandbox
 idmap_must_create "$SV_TEST_TMP/sb" "$sb"
 assert_ok sv_rt start "$sb"
 sbpid=$(idmap_pid "$sb")
-assert_ne "net:[$(stat -L -c %i "/var/run/netns/$netns")]" "$(ns_of "$sbpid" net)" \
+assert_ne "net:[$(stat -L -c %i "$netns")]" "$(ns_of "$sbpid" net)" \
   "the sandbox replaced the host-owned netns (only lo) with its own"
 assert_match 'UP' "$(nsenter -t "$sbpid" -n ip link show lo)" "the sandbox's lo is up"
 
@@ -104,19 +109,19 @@ assert_match "container \"$app1\" is not a pod sandbox" "$IDMAP_OUT" "a member i
 
 pod_bundle "$SV_TEST_TMP/bad3" container "$sb" "$sbpid"
 sv_spec_set "$SV_TEST_TMP/bad3" '.linux.namespaces |= map(if .type == "network" then .path = $p else . end)' \
-  --arg p "/var/run/netns/$netns"
+  --arg p "$netns"
 idmap_create "$SV_TEST_TMP/bad3" "$other" && sv_fail "joining a host netns was accepted"
-assert_match "the network namespace /var/run/netns/$netns is not one of pod \"$sb\"" "$IDMAP_OUT" \
+assert_match "the network namespace $netns is not one of pod \"$sb\"" "$IDMAP_OUT" \
   "a namespace that is not the pod's is refused"
 assert_eq 1 "$(grep -c . <<<"$IDMAP_OUT")" "one line of error"
 
 # another pod: its sandbox and a member that names our sandbox but its network namespace
 pod_bundle "$SV_TEST_TMP/sb2" sandbox
 sv_spec_set "$SV_TEST_TMP/sb2" '.linux.namespaces |= map(if .type == "network" then .path = $p else . end)' \
-  --arg p "/var/run/netns/$netns2"
+  --arg p "$netns2"
 idmap_must_create "$SV_TEST_TMP/sb2" "$SV_ID-sb2"
 sb2pid=$(idmap_pid "$SV_ID-sb2")
-assert_eq "net:[$(stat -L -c %i "/var/run/netns/$netns2")]" "$(ns_of "$sb2pid" net)" \
+assert_eq "net:[$(stat -L -c %i "$netns2")]" "$(ns_of "$sb2pid" net)" \
   "a CRI netns with a CNI interface in it is joined as given"
 assert_ne "$(idmap_host_uid_map "$sbpid")" "$(idmap_host_uid_map "$sb2pid")" "two pods, two ranges"
 pod_bundle "$SV_TEST_TMP/bad4" container "$sb" "$sbpid"
