@@ -2,7 +2,9 @@
  *
  * A pod is a sandbox (CRI annotation io.kubernetes.cri.container-type = sandbox) plus
  * containers (container-type = container, io.kubernetes.cri.sandbox-id = the sandbox) that
- * join the sandbox's namespaces by path.  The sandbox gets the user namespace and the id
+ * join the sandbox's namespaces by path.  CRI-O's io.kubernetes.cri-o.ContainerType and
+ * SandboxID say the same; Podman writes them for a pod's containers, naming its infra
+ * container (which has no type) as the sandbox.  The sandbox gets the user namespace and the id
  * range; its containers join that user namespace (and keep their own mount namespace, cgroup
  * and /proc view), so root in each owns the pod's network namespace and shared volumes have
  * one owner.  A container of a pod may join only its own sandbox's namespaces. */
