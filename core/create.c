@@ -719,7 +719,8 @@ create_commit (Create *x, GError **error)
 gboolean
 sv_create_container (const SvCreateOptions *opts, pid_t *pid_out, GError **error)
 {
-  Create x = { .opts = opts, .pod = SV_POD_INIT, .sync_fd = -1, .child_sync_fd = -1, .rootfs_dir_fd = -1,
+  Create x = { .opts = opts, .pod = SV_POD_INIT, .sync_fd = -1, .child_sync_fd = -1,
+               .rootfs_dir_fd = -1,
                .fifo_fd = -1, .console_fd = -1, .host_proc_fd = -1 };
   gboolean ok;
 
