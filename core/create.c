@@ -720,8 +720,7 @@ gboolean
 sv_create_container (const SvCreateOptions *opts, pid_t *pid_out, GError **error)
 {
   Create x = { .opts = opts, .pod = SV_POD_INIT, .sync_fd = -1, .child_sync_fd = -1,
-               .rootfs_dir_fd = -1,
-               .fifo_fd = -1, .console_fd = -1, .host_proc_fd = -1 };
+               .rootfs_dir_fd = -1, .fifo_fd = -1, .console_fd = -1, .host_proc_fd = -1 };
   gboolean ok;
 
   ok = sv_state_validate_id (opts->id, error) && create_load (&x, error)
