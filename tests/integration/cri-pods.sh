@@ -131,7 +131,7 @@ cri_cleanup() {
   [ -z "${pod:-}" ] || cni_cache_cleanup "$pod"
   [ -z "$POD_ID" ] || cni_cache_cleanup "$POD_ID"
   for t in /sys/fs/cgroup/*/"sv-cri-$SV_ID" /sys/fs/cgroup/"sv-cri-$SV_ID"; do
-    [ -d "$t" ] && rmdir "$t" 2>/dev/null
+    [ -d "$t" ] && find "$t" -depth -type d -exec rmdir {} \; 2>/dev/null
   done
   return 0
 }
