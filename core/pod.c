@@ -103,12 +103,16 @@ netns_only_loopback (const char *path, gboolean *only_lo, GError **error)
   return ifs != NULL;
 }
 
+static gboolean owned_by (const char *path, int userns_fd);
+
 /* The sandbox: the CRI plugin made the network namespace as host root, so root in the pod
  * could not configure it.  With only a loopback in it (no CNI interface to keep), the
- * sandbox makes its own in its user namespace instead; otherwise it joins it as given. */
+ * sandbox makes its own in its user namespace instead; otherwise (or when it is not the
+ * host's to begin with) it joins it as given. */
 static gboolean
 resolve_sandbox (SvPod *pod, SvSpec *spec, GError **error)
 {
+  sv_autofd host_userns = open ("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
   gboolean only_lo = FALSE;
 
   pod->role = SV_POD_SANDBOX;
@@ -117,6 +121,8 @@ resolve_sandbox (SvPod *pod, SvSpec *spec, GError **error)
       SvNamespace *ns = &g_array_index (spec->namespaces, SvNamespace, i);
       if (ns->nstype != CLONE_NEWNET || ns->path == NULL)
         continue;
+      if (host_userns < 0 || !owned_by (ns->path, host_userns))
+        return TRUE;
       if (!netns_only_loopback (ns->path, &only_lo, error))
         return FALSE;
       if (!only_lo)
