@@ -11,6 +11,7 @@
 #include "process-limits.h"
 #include "namespaces.h"
 #include "plugin-host.h"
+#include "pod.h"
 #include "sv-seccomp.h"
 #include "state.h"
 #include "storage.h"
@@ -44,6 +45,7 @@ typedef struct
   SvState *state;
   SvSeccompProgram *seccomp;
   SvSyscontPolicy policy;
+  SvPod pod;
   GPtrArray *hierarchies;
   char *fifo;
   gboolean dir_created;
@@ -93,6 +95,7 @@ create_clear (Create *x)
   sv_close_fdp (&x->host_proc_fd);
   g_clear_pointer (&x->hierarchies, g_ptr_array_unref);
   g_clear_pointer (&x->seccomp, sv_seccomp_program_free);
+  sv_pod_clear (&x->pod);
   g_clear_pointer (&x->state, sv_state_free);
   g_clear_pointer (&x->cgroup, sv_cgroup_free);
   g_clear_pointer (&x->c, sv_container_free);
@@ -176,6 +179,11 @@ create_load (Create *x, GError **error)
   x->spec = sv_spec_load (x->opts->bundle, error);
   if (x->spec == NULL || !check_process (x->spec, x->opts, error))
     return FALSE;
+  if (!sv_pod_resolve (&x->pod, x->spec, x->opts->root, error))
+    {
+      g_prefix_error (error, "%s/config.json: ", x->spec->bundle);
+      return FALSE;
+    }
   if (!sv_hooks_validate (x->spec->hooks, error))
     {
       g_prefix_error (error, "%s/config.json: ", x->spec->bundle);
@@ -329,13 +337,36 @@ create_cgroup (Create *x, GError **error)
   return TRUE;
 }
 
+/* A container of a pod starts with its sandbox's mappings (an idmap plugin that knows pods
+ * keeps them; one that does not is refused by sv_pod_check_mappings). */
+static gboolean
+pod_mappings (Create *x, GError **error)
+{
+  SvPod *pod = &x->pod;
+
+  if (pod->role != SV_POD_MEMBER || pod->uid_mappings->len == 0
+      || x->c->uid_mappings->len > 0)
+    return TRUE;
+  /* SvIdMap (state) and SvIdMapping (plugin API) have the same three fields. */
+  return sv_container_set_mappings (x->c, (const SvIdMapping *) (gpointer) pod->uid_mappings->data,
+                                    pod->uid_mappings->len,
+                                    (const SvIdMapping *) (gpointer) pod->gid_mappings->data,
+                                    pod->gid_mappings->len, error);
+}
+
 static gboolean
 create_prepare (Create *x, GError **error)
 {
+  SvLoadedPlugin *idmap;
+
   x->c = sv_container_new (&x->plugins->host, x->opts->id, x->spec);
   x->prepared = TRUE;
-  return sv_plugin_host_prepare (x->plugins, x->c, error) && create_compile_seccomp (x, error)
-         && choose_mappings (x, error)
+  if (!pod_mappings (x, error) || !sv_plugin_host_prepare (x->plugins, x->c, error)
+      || !create_compile_seccomp (x, error) || !choose_mappings (x, error))
+    return FALSE;
+  idmap = x->plugins->role[SV_ROLE_IDMAP];
+  return sv_pod_check_mappings (&x->pod, idmap != NULL ? idmap->desc->name : NULL,
+                                x->c->uid_mappings, x->c->gid_mappings, error)
          && sv_storage_prepare (x->c, x->spec, x->conf->storage_paths, x->opts->root, error)
          && create_cgroup (x, error);
 }
@@ -409,11 +440,47 @@ init_config (Create *x, SvInitConfig *cfg)
     .preserve_fds = x->opts->preserve_fds,
     .new_cgroupns = sv_spec_namespace (x->spec, CLONE_NEWCGROUP) != NULL,
     .supervise = x->c->supervisor != NULL,
+    .loopback_up = x->pod.own_netns,
     .hook_pause = sv_hooks_has (x->spec->hooks, "prestart")
                   || sv_hooks_has (x->spec->hooks, "createRuntime")
                   || sv_hooks_has (x->spec->hooks, "createContainer"),
     .envp = x->spec->process->env,
   };
+}
+
+typedef struct
+{
+  SvInitConfig *cfg;
+  int sync_fd;
+} InitStart;
+
+static void
+start_init (gpointer data)
+{
+  InitStart *s = data;
+
+  close (s->sync_fd);
+  sv_init_run (s->cfg);
+}
+
+/* Clone the init: with a new user namespace, or, for a container of a pod, in its sandbox's
+ * (through a helper process, see sv_pod_clone_member). */
+static long
+clone_init (Create *x, SvInitConfig *cfg, GError **error)
+{
+  InitStart start = { cfg, x->sync_fd };
+  long pid;
+
+  if (x->pod.role == SV_POD_MEMBER)
+    return sv_pod_clone_member (&x->pod, x->spec, sv_ns_clone_flags (x->spec), start_init,
+                                &start, error);
+  pid = syscall (SYS_clone, (unsigned long) (sv_ns_clone_flags (x->spec) | SIGCHLD), NULL, NULL,
+                 NULL, NULL);
+  if (pid == 0)
+    start_init (&start);
+  if (pid < 0)
+    sv_set_error_errno (error, errno, "clone the container's init");
+  return pid;
 }
 
 static gboolean
@@ -425,7 +492,8 @@ create_spawn (Create *x, GError **error)
   long pid;
 
   init_config (x, &cfg);
-  if (!sv_ns_join_paths (x->spec, &join, error))
+  /* A container of a pod joins them in the helper that clones its init (pod.c). */
+  if (x->pod.role != SV_POD_MEMBER && !sv_ns_join_paths (x->spec, &join, error))
     return FALSE;
   /* The init attaches the rootfs on its working directory (see mounts.c). */
   saved_cwd = open (".", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -435,21 +503,12 @@ create_spawn (Create *x, GError **error)
       sv_ns_restore (&join);
       return FALSE;
     }
-  pid = syscall (SYS_clone, (unsigned long) (sv_ns_clone_flags (x->spec) | SIGCHLD), NULL, NULL,
-                 NULL, NULL);
-  if (pid == 0)
-    {
-      close (x->sync_fd);
-      sv_init_run (&cfg);
-    }
+  pid = clone_init (x, &cfg, error);
   sv_ns_restore (&join);
   if (fchdir (saved_cwd) < 0)
     g_warning ("cannot return to the working directory: %s", g_strerror (errno));
   if (pid < 0)
-    {
-      sv_set_error_errno (error, errno, "clone the container's init");
-      return FALSE;
-    }
+    return FALSE;
   x->child = (pid_t) pid;
   sv_close_fdp (&x->child_sync_fd);
   g_debug ("container init is pid %ld", pid);
@@ -584,7 +643,9 @@ create_configure_child (Create *x, GError **error)
   sv_autofd userns_fd = -1;
   gboolean ok;
 
-  if (!sv_ns_write_maps (x->child, x->state->uid_mappings, x->state->gid_mappings, error)
+  /* A container of a pod is in its sandbox's user namespace, mapped already. */
+  if ((x->pod.role != SV_POD_MEMBER
+       && !sv_ns_write_maps (x->child, x->state->uid_mappings, x->state->gid_mappings, error))
       || !sv_cgroup_enter (x->cgroup, x->child, error)
       || !sv_process_apply_limits (x->spec->process, x->child, error))
     return FALSE;
@@ -716,8 +777,8 @@ create_commit (Create *x, GError **error)
 gboolean
 sv_create_container (const SvCreateOptions *opts, pid_t *pid_out, GError **error)
 {
-  Create x = { .opts = opts, .sync_fd = -1, .child_sync_fd = -1, .rootfs_dir_fd = -1,
-               .fifo_fd = -1, .console_fd = -1, .host_proc_fd = -1 };
+  Create x = { .opts = opts, .pod = SV_POD_INIT, .sync_fd = -1, .child_sync_fd = -1,
+               .rootfs_dir_fd = -1, .fifo_fd = -1, .console_fd = -1, .host_proc_fd = -1 };
   gboolean ok;
 
   ok = sv_state_validate_id (opts->id, error) && create_load (&x, error)

@@ -6,6 +6,7 @@
 #include "init.h"
 
 #include "hooks.h"
+#include "pod.h"
 #include "supervisor.h"
 #include "sync.h"
 #include "utils.h"
@@ -57,7 +58,7 @@ become_root (SvInitConfig *cfg, GError **error)
       sv_set_error_errno (error, errno, "create the cgroup namespace");
       return FALSE;
     }
-  return TRUE;
+  return !cfg->loopback_up || sv_pod_loopback_up (error);
 }
 
 static gboolean

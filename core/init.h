@@ -26,6 +26,7 @@ typedef struct
   guint preserve_fds;         /* fds 3..3+N-1 stay open across exec */
   gboolean new_cgroupns;
   gboolean supervise;         /* load the notifying filter; its listener goes with READY */
+  gboolean loopback_up;       /* a pod sandbox's own network namespace: bring up lo */
   gboolean hook_pause;        /* stop before pivot_root for createRuntime/createContainer hooks */
   char **envp;
 } SvInitConfig;

@@ -148,20 +148,6 @@ state_cgroup (const SvState *st)
   return cg;
 }
 
-static gboolean
-kill_leftovers (const SvState *st, int signo, GError **error)
-{
-  g_autoptr (SvCgroup) cg = state_cgroup (st);
-  g_autoptr (GError) local = NULL;
-
-  if (cg == NULL || sv_cgroup_kill_all (cg, signo, &local))
-    return TRUE;
-  if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
-    return TRUE;
-  g_propagate_error (error, g_steal_pointer (&local));
-  return FALSE;
-}
-
 gboolean
 sv_lifecycle_kill (const char *root, const char *id, int signo, gboolean all, GError **error)
 {
@@ -172,19 +158,27 @@ sv_lifecycle_kill (const char *root, const char *id, int signo, gboolean all, GE
   if (st == NULL)
     return FALSE;
   status = sv_state_status (st);
-  /* As runc: --all signals whatever is left in a stopped container's cgroup (shims send it
-   * after the init exited), which may be nothing or no cgroup at all. */
-  if (all && status == SV_STATUS_STOPPED)
-    return kill_leftovers (st, signo, error);
+  cg = state_cgroup (st);
+  /* As runc: --all reaches what is left in the cgroup of a stopped container (containerd
+   * kills a pod's exited container this way before deleting it). */
+  if (all && cg != NULL && status == SV_STATUS_STOPPED)
+    {
+      g_autoptr (GError) gone = NULL;
+      if (!sv_cgroup_kill_all (cg, signo, &gone))
+        g_debug ("kill --all of stopped container %s: %s", id, gone->message);
+      return TRUE;
+    }
+  if (all && cg != NULL && status != SV_STATUS_CREATING)
+    return sv_cgroup_kill_all (cg, signo, error);
+  /* "container not running" is runc's wording, which containerd's shim takes as "already
+   * finished" rather than a failure. */
   if (status == SV_STATUS_STOPPED || status == SV_STATUS_CREATING)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                   "cannot kill container \"%s\": it is %s", id, sv_status_name (status));
+                   "cannot kill container \"%s\": it is %s (container not running)", id,
+                   sv_status_name (status));
       return FALSE;
     }
-  cg = state_cgroup (st);
-  if (all && cg != NULL)
-    return sv_cgroup_kill_all (cg, signo, error);
   signo = sv_syscont_stop_signal (st->pid, signo,
                                   st->annotations != NULL && JSON_NODE_HOLDS_OBJECT (st->annotations)
                                       ? json_node_get_object (st->annotations)

@@ -93,8 +93,19 @@ gboolean
 sv_syscont_policy_init (SvSyscontPolicy *policy, JsonObject *annotations,
                         const SvPluginsConf *conf, GError **error)
 {
+  JsonNode *manager = annotations != NULL
+                          ? json_object_get_member (annotations, "io.container.manager")
+                          : NULL;
+
   policy->honour_capabilities = conf != NULL && conf->honour_capabilities;
   policy->honour_seccomp = conf != NULL && conf->honour_seccomp;
+  policy->supervised_remounts = FALSE;
+  policy->client_caps = sv_syscont_client_default_caps ();
+  /* Podman's default (containers.conf) leaves out NET_RAW, MKNOD and AUDIT_WRITE. */
+  if (manager != NULL && JSON_NODE_HOLDS_VALUE (manager)
+      && json_node_get_value_type (manager) == G_TYPE_STRING
+      && g_strcmp0 (json_node_get_string (manager), "libpod") == 0)
+    policy->client_caps &= ~(CAP_BIT (13) | CAP_BIT (27) | CAP_BIT (29));
   return annotation_bool (annotations, SV_ANNOTATION_HONOUR_CAPS, &policy->honour_capabilities,
                           error)
          && annotation_bool (annotations, SV_ANNOTATION_HONOUR_SECCOMP,
@@ -124,7 +135,8 @@ all_caps (void)
 gboolean
 sv_syscont_widen_caps (SvProcess *p, const SvSyscontPolicy *policy)
 {
-  guint64 client = sv_syscont_client_default_caps ();
+  guint64 client = policy->client_caps != 0 ? policy->client_caps
+                                            : sv_syscont_client_default_caps ();
   guint64 all = all_caps ();
 
   if (p == NULL || !p->has_caps || p->uid != 0 || policy->honour_capabilities)

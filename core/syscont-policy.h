@@ -22,6 +22,8 @@ typedef struct
   gboolean honour_seccomp;      /* never widen linux.seccomp */
   gboolean supervised_remounts; /* the syscall supervisor traps bind remounts that could clear
                                  * read-only (supervisor.c): the widened profile allows mount */
+  guint64 client_caps;          /* the client's default set (0: Docker's); Podman's when the
+                                 * annotation io.container.manager is "libpod" */
 } SvSyscontPolicy;
 
 /* From the annotations (may be NULL) over plugins.conf's [sysvisor] settings (may be NULL).

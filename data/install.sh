@@ -43,6 +43,7 @@ BUILD_PACKAGES=(meson ninja-build pkg-config gcc libglib2.0-dev libjson-glib-dev
                 libmount-dev libfuse3-dev)
 RUNTIME_PACKAGES=(fuse3 busybox-static jq)
 TEST_PACKAGES=(runc crun docker.io debootstrap zstd lxcfs python3 procps iproute2 util-linux
+               containernetworking-plugins python3-grpcio python3-grpc-tools podman
                systemd libc6-dev)
 
 say() { printf 'sysvisor-install: %s\n' "$*"; }

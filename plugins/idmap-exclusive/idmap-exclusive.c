@@ -13,6 +13,13 @@
  *   subgid-file = /etc/subgid
  *   range-size = 65536         # ids per container
  *
+ * A Kubernetes (or Podman) pod holds one range: the sandbox (CRI annotation
+ * io.kubernetes.cri.container-type = sandbox; a Podman infra container) reserves it, the pod's
+ * other containers (container-type = container, io.kubernetes.cri.sandbox-id = the sandbox;
+ * CRI-O's io.kubernetes.cri-o.ContainerType and SandboxID alike) join it, and it is
+ * freed when the last of them is released (the core has checked that the sandbox is a live
+ * Sysvisor container of the same state root, see core/pod.c).
+ *
  * With `idmap = exclusive` set explicitly, a config.json that carries linux.uidMappings /
  * gidMappings (as Docker's userns-remap writes) has them REPLACED by the container's
  * exclusive range; `idmap = auto` never chooses this plugin for such a spec. */
@@ -164,6 +171,30 @@ container_alive (const char *state_root, const char *id, gpointer host)
   return sv_host_container_alive (host, state_root, id);
 }
 
+/* The pod sandbox whose range @c joins, or NULL (a sandbox or a container of no pod):
+ * containerd's CRI annotations, or CRI-O's (which Podman writes too). */
+static const char *
+pod_sandbox_of (SvContainer *c)
+{
+  static const char *const keys[][2] = {
+    { "io.kubernetes.cri.container-type", "io.kubernetes.cri.sandbox-id" },
+    { "io.kubernetes.cri-o.ContainerType", "io.kubernetes.cri-o.SandboxID" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    {
+      const char *type = sv_container_annotation (c, keys[i][0]);
+      const char *sandbox = sv_container_annotation (c, keys[i][1]);
+      if (type == NULL)
+        continue;
+      if (g_strcmp0 (type, "container") != 0 || sandbox == NULL || sandbox[0] == '\0'
+          || g_strcmp0 (sandbox, sv_container_id (c)) == 0)
+        return NULL;
+      return sandbox;
+    }
+  return NULL;
+}
+
 static gboolean
 exclusive_prepare (SvContainer *c, GError **error)
 {
@@ -188,6 +219,7 @@ exclusive_prepare (SvContainer *c, GError **error)
     .range_size = cfg.range_size,
     .state_root = root,
     .id = sv_container_id (c),
+    .pod_id = pod_sandbox_of (c),
     .alive = container_alive,
     .alive_data = probed_host,
     .exhausted_hint = hint,
@@ -196,8 +228,9 @@ exclusive_prepare (SvContainer *c, GError **error)
   if (!sv_idmap_reserve (&req, &m.host_id, &m.size, error))
     return FALSE;
   nothing_reserved = FALSE;
-  g_debug ("container %s: host ids %u-%u", sv_container_id (c), m.host_id,
-           m.host_id + (m.size - 1));
+  g_debug ("container %s: host ids %u-%u%s%s", sv_container_id (c), m.host_id,
+           m.host_id + (m.size - 1), req.pod_id != NULL ? ", those of pod " : "",
+           req.pod_id != NULL ? req.pod_id : "");
   return sv_container_set_mappings (c, &m, 1, &m, 1, error);
 }
 

@@ -33,6 +33,7 @@ range_free (SvIdmapRange *r)
   g_free (r->state_root);
   g_free (r->id);
   g_free (r->created);
+  g_clear_pointer (&r->members, g_ptr_array_unref);
   g_free (r);
 }
 
@@ -105,6 +106,36 @@ get_string (JsonObject *o, const char *key)
   return json_node_get_string (n);
 }
 
+/* "members" (optional): an array of non-empty strings. */
+static gboolean
+members_from_json (JsonObject *o, SvIdmapRange *r)
+{
+  JsonNode *n = json_object_get_member (o, "members");
+  JsonNode *rel = json_object_get_member (o, "ownerReleased");
+
+  if (rel != NULL)
+    {
+      if (!JSON_NODE_HOLDS_VALUE (rel) || json_node_get_value_type (rel) != G_TYPE_BOOLEAN)
+        return FALSE;
+      r->owner_released = json_node_get_boolean (rel);
+    }
+  if (n == NULL)
+    return !r->owner_released;
+  if (!JSON_NODE_HOLDS_ARRAY (n))
+    return FALSE;
+  r->members = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < json_array_get_length (json_node_get_array (n)); i++)
+    {
+      JsonNode *m = json_array_get_element (json_node_get_array (n), i);
+      if (!JSON_NODE_HOLDS_VALUE (m) || json_node_get_value_type (m) != G_TYPE_STRING
+          || json_node_get_string (m)[0] == '\0')
+        return FALSE;
+      g_ptr_array_add (r->members, g_strdup (json_node_get_string (m)));
+    }
+  /* A released owner with no member left is a range nobody holds. */
+  return !r->owner_released || r->members->len > 0;
+}
+
 static SvIdmapRange *
 range_from_json (JsonNode *n, guint i, const char *path, GError **error)
 {
@@ -134,10 +165,34 @@ range_from_json (JsonNode *n, guint i, const char *path, GError **error)
   r->state_root = g_strdup (root);
   r->id = g_strdup (id);
   r->created = g_strdup (created != NULL ? created : "");
+  if (!members_from_json (o, r))
+    {
+      g_autofree char *bad = g_strdup_printf ("ranges[%u].members is not an array of container "
+                                              "ids, or ownerReleased is not a boolean or "
+                                              "leaves nobody holding the range",
+                                              i);
+      range_free (r);
+      set_corrupt (error, path, bad);
+      return NULL;
+    }
   return r;
 }
 
-/* Two containers never share ids, and one container holds one range. */
+/* The first holder of @r (owner or member) already in @keys, or NULL. */
+static const char *
+add_holders (GHashTable *keys, SvIdmapRange *r)
+{
+  if (!r->owner_released
+      && !g_hash_table_add (keys, g_strconcat (r->state_root, "\n", r->id, NULL)))
+    return r->id;
+  for (guint m = 0; r->members != NULL && m < r->members->len; m++)
+    if (!g_hash_table_add (keys, g_strconcat (r->state_root, "\n",
+                                              (char *) g_ptr_array_index (r->members, m), NULL)))
+      return g_ptr_array_index (r->members, m);
+  return NULL;
+}
+
+/* Two containers (or pods) never share ids, and one container holds one range. */
 static gboolean
 check_consistent (SvIdmapTable *t, GError **error)
 {
@@ -149,8 +204,9 @@ check_consistent (SvIdmapTable *t, GError **error)
       SvIdmapRange *r = g_ptr_array_index (t->ranges, i);
       SvIdmapRange *prev = i > 0 ? g_ptr_array_index (t->ranges, i - 1) : NULL;
       g_autofree char *what = NULL;
-      if (!g_hash_table_add (keys, g_strconcat (r->state_root, "\n", r->id, NULL)))
-        what = g_strdup_printf ("container %s of %s holds two ranges", r->id, r->state_root);
+      const char *twice = add_holders (keys, r);
+      if (twice != NULL)
+        what = g_strdup_printf ("container %s of %s holds two ranges", twice, r->state_root);
       else if (prev != NULL && (guint64) prev->start + prev->size > r->start)
         what = g_strdup_printf ("the ranges of containers %s and %s overlap", prev->id, r->id);
       if (what != NULL)
@@ -251,6 +307,19 @@ sv_idmap_table_to_data (SvIdmapTable *t)
       json_builder_add_string_value (b, r->id);
       json_builder_set_member_name (b, "created");
       json_builder_add_string_value (b, r->created);
+      if (r->members != NULL)
+        {
+          json_builder_set_member_name (b, "members");
+          json_builder_begin_array (b);
+          for (guint m = 0; m < r->members->len; m++)
+            json_builder_add_string_value (b, g_ptr_array_index (r->members, m));
+          json_builder_end_array (b);
+        }
+      if (r->owner_released)
+        {
+          json_builder_set_member_name (b, "ownerReleased");
+          json_builder_add_boolean_value (b, TRUE);
+        }
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
@@ -322,19 +391,60 @@ sv_idmap_table_save (SvIdmapTable *t, GError **error)
 
 /* ---- the table's logic ---- */
 
+/* Is @r the range that its owner @id (not released) holds? */
 static gboolean
 range_is (const SvIdmapRange *r, const char *state_root, const char *id)
 {
   return g_strcmp0 (r->state_root, state_root) == 0 && g_strcmp0 (r->id, id) == 0;
 }
 
+/* The index of @id among @r's pod members, or -1. */
+static gint
+member_index (const SvIdmapRange *r, const char *state_root, const char *id)
+{
+  if (r->members == NULL || g_strcmp0 (r->state_root, state_root) != 0)
+    return -1;
+  for (guint m = 0; m < r->members->len; m++)
+    if (g_strcmp0 (g_ptr_array_index (r->members, m), id) == 0)
+      return (gint) m;
+  return -1;
+}
+
+static gboolean
+range_held_by (const SvIdmapRange *r, const char *state_root, const char *id)
+{
+  return (range_is (r, state_root, id) && !r->owner_released)
+         || member_index (r, state_root, id) >= 0;
+}
+
+static gboolean
+range_has_holders (const SvIdmapRange *r)
+{
+  return !r->owner_released || (r->members != NULL && r->members->len > 0);
+}
+
 const SvIdmapRange *
 sv_idmap_table_find (SvIdmapTable *t, const char *state_root, const char *id)
 {
   for (guint i = 0; i < t->ranges->len; i++)
-    if (range_is (g_ptr_array_index (t->ranges, i), state_root, id))
+    if (range_held_by (g_ptr_array_index (t->ranges, i), state_root, id))
       return g_ptr_array_index (t->ranges, i);
   return NULL;
+}
+
+/* Let go of @r's holders that are gone (none of them when @r is @keep's). */
+static void
+drop_dead_holders (SvIdmapRange *r, SvIdmapAliveFunc alive, gpointer data)
+{
+  for (guint m = r->members != NULL ? r->members->len : 0; m > 0; m--)
+    if (!alive (r->state_root, g_ptr_array_index (r->members, m - 1), data))
+      {
+        g_info ("container %s (%s) no longer exists: it no longer holds the range of pod %s",
+                (char *) g_ptr_array_index (r->members, m - 1), r->state_root, r->id);
+        g_ptr_array_remove_index (r->members, m - 1);
+      }
+  if (!r->owner_released && !alive (r->state_root, r->id, data))
+    r->owner_released = TRUE;
 }
 
 guint
@@ -346,8 +456,10 @@ sv_idmap_table_reclaim (SvIdmapTable *t, SvIdmapAliveFunc alive, gpointer data,
   for (guint i = t->ranges->len; i > 0; i--)
     {
       SvIdmapRange *r = g_ptr_array_index (t->ranges, i - 1);
-      if ((keep_id != NULL && range_is (r, keep_root, keep_id))
-          || alive (r->state_root, r->id, data))
+      if (keep_id != NULL && range_held_by (r, keep_root, keep_id))
+        continue;
+      drop_dead_holders (r, alive, data);
+      if (range_has_holders (r))
         continue;
       g_info ("reclaiming host ids %u-%u of container %s (%s): it no longer exists", r->start,
               r->start + (r->size - 1), r->id, r->state_root);
@@ -431,15 +543,47 @@ sv_idmap_table_allocate (SvIdmapTable *t, const SvIdPool *pools, guint n_pools,
   return NULL;
 }
 
+const SvIdmapRange *
+sv_idmap_table_join (SvIdmapTable *t, const char *state_root, const char *pod_id,
+                     const char *member_id, GError **error)
+{
+  for (guint i = 0; i < t->ranges->len; i++)
+    {
+      SvIdmapRange *r = g_ptr_array_index (t->ranges, i);
+      if (!range_is (r, state_root, pod_id) || r->owner_released)
+        continue;
+      if (member_index (r, state_root, member_id) < 0)
+        {
+          if (r->members == NULL)
+            r->members = g_ptr_array_new_with_free_func (g_free);
+          g_ptr_array_add (r->members, g_strdup (member_id));
+        }
+      return r;
+    }
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+               "pod sandbox %s (%s) holds no id range in %s: create the sandbox with the same "
+               "runtime and idmap plugin before its containers",
+               pod_id, state_root, t->path);
+  return NULL;
+}
+
 gboolean
 sv_idmap_table_remove (SvIdmapTable *t, const char *state_root, const char *id)
 {
   for (guint i = 0; i < t->ranges->len; i++)
-    if (range_is (g_ptr_array_index (t->ranges, i), state_root, id))
-      {
+    {
+      SvIdmapRange *r = g_ptr_array_index (t->ranges, i);
+      gint m = member_index (r, state_root, id);
+      if (m >= 0)
+        g_ptr_array_remove_index (r->members, (guint) m);
+      else if (range_is (r, state_root, id) && !r->owner_released)
+        r->owner_released = TRUE;
+      else
+        continue;
+      if (!range_has_holders (r))
         g_ptr_array_remove_index (t->ranges, i);
-        return TRUE;
-      }
+      return TRUE;
+    }
   return FALSE;
 }
 
@@ -487,7 +631,15 @@ sv_idmap_reserve (const SvIdmapRequest *req, guint32 *start_out, guint32 *size_o
   if (lock < 0 || (t = sv_idmap_table_load (path, error)) == NULL)
     return FALSE;
   r = sv_idmap_table_find (t, req->state_root, req->id);
-  if (r == NULL)
+  if (r == NULL && req->pod_id != NULL)
+    {
+      if (req->alive != NULL)
+        sv_idmap_table_reclaim (t, req->alive, req->alive_data, req->state_root, req->id);
+      r = sv_idmap_table_join (t, req->state_root, req->pod_id, req->id, error);
+      if (r == NULL || !sv_idmap_table_save (t, error))
+        return FALSE;
+    }
+  else if (r == NULL)
     {
       if (req->alive != NULL)
         dropped = sv_idmap_table_reclaim (t, req->alive, req->alive_data, req->state_root,

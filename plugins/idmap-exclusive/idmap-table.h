@@ -9,7 +9,11 @@
  *                   "id": "web1", "created": "2026-11-25T04:41:52Z" } ] }
  *
  * A range belongs to a container, named by its state root (--root) and id: two runtimes
- * with different roots may use the same ids.  Pure logic: no core, no plugin.h. */
+ * with different roots may use the same ids.  A Kubernetes pod shares one range: the
+ * sandbox's (its "id"), which the pod's other containers join ("members": [ids]); when the
+ * sandbox is deleted before them, "ownerReleased": true keeps the range until the last member
+ * goes.  Both keys are optional, so ranges without pods read as before.  Pure logic: no core,
+ * no plugin.h. */
 #pragma once
 
 #include "subid.h"
@@ -27,6 +31,8 @@ typedef struct
   char *state_root;
   char *id;
   char *created;    /* ISO 8601, for people reading the file */
+  GPtrArray *members;      /* char*: the pod's other containers that hold it too; may be NULL */
+  gboolean owner_released; /* the owner (@id) is deleted; the members still hold the range */
 } SvIdmapRange;
 
 typedef struct
@@ -50,10 +56,12 @@ char *sv_idmap_table_to_data (SvIdmapTable *t);
 void sv_idmap_table_free (SvIdmapTable *t);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SvIdmapTable, sv_idmap_table_free)
 
+/* The range container @id holds, as its owner (not released) or as a pod member. */
 const SvIdmapRange *sv_idmap_table_find (SvIdmapTable *t, const char *state_root,
                                          const char *id);
-/* Drop the ranges of containers that @alive says are gone (never that of @keep_root/@keep_id,
- * which may be NULL).  Returns how many were dropped. */
+/* Drop the holders (owners, pod members) that @alive says are gone, and the ranges nobody
+ * holds any more (never a range @keep_root/@keep_id holds; @keep_id may be NULL).  Returns
+ * how many ranges were dropped. */
 guint sv_idmap_table_reclaim (SvIdmapTable *t, SvIdmapAliveFunc alive, gpointer data,
                               const char *keep_root, const char *keep_id);
 /* The lowest free slot: slots are @range_size ids from the start of each pool.  On
@@ -62,7 +70,13 @@ const SvIdmapRange *sv_idmap_table_allocate (SvIdmapTable *t, const SvIdPool *po
                                              guint n_pools, guint32 range_size,
                                              const char *state_root, const char *id,
                                              const char *hint, GError **error);
-/* TRUE when a range was removed. */
+/* Container @member_id joins the range of pod sandbox @pod_id (same state root).  Fails with
+ * G_IO_ERROR_NOT_FOUND when the sandbox holds no range. */
+const SvIdmapRange *sv_idmap_table_join (SvIdmapTable *t, const char *state_root,
+                                         const char *pod_id, const char *member_id,
+                                         GError **error);
+/* @id lets go of the range it holds (as owner or member); the range itself is removed when
+ * nobody holds it any more.  TRUE when the table changed. */
 gboolean sv_idmap_table_remove (SvIdmapTable *t, const char *state_root, const char *id);
 
 /* ---- transactions on the file under the lock ---- */
@@ -75,14 +89,17 @@ typedef struct
   guint32 range_size;
   const char *state_root;
   const char *id;
+  const char *pod_id;           /* non-NULL: join the range of this pod sandbox instead */
   SvIdmapAliveFunc alive;       /* for reclaiming before allocating; NULL: no reclaim */
   gpointer alive_data;
   const char *exhausted_hint;   /* the fix, appended to the exhaustion error */
 } SvIdmapRequest;
 
-/* Lock, load, reclaim, allocate (or find the range the container holds already), save. */
+/* Lock, load, reclaim, allocate or join the pod's (or find the range the container holds
+ * already), save. */
 gboolean sv_idmap_reserve (const SvIdmapRequest *req, guint32 *start_out, guint32 *size_out,
                            GError **error);
-/* Lock, load, free the container's range, save.  Nothing to free is success. */
+/* Lock, load, let go of the container's range (freed once nobody holds it), save.  Nothing
+ * to free is success. */
 gboolean sv_idmap_release (const char *lib_dir, const char *state_root, const char *id,
                            GError **error);

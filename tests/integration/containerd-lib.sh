@@ -3,13 +3,14 @@
 #
 #   . tests/lib/common.sh; . "$(dirname "$0")/containerd-lib.sh"
 #   sv_containerd_start || sv_skip "containerd cannot start here"
+#   sv_containerd_start EXTRA.toml      # CRI on, EXTRA appended (@STATE@ @ROOT@ replaced)
 #   sv_containerd_import_busybox          # image $SV_CTR_IMAGE from the cached busybox rootfs
 #   sv_ctr run --rm --runtime io.containerd.runc.v2 --runc-binary RUNTIME \
 #     --runc-root "$SV_CTR_RUNC_ROOT" "$SV_CTR_IMAGE" ID CMD...
 #
 # The daemon is the containerd that docker.io installs, with its own config file, root
 # (/var/lib/sysvisor-tests/ctd-XXXXXX), state dir and sockets (/run/sysvisor-tests/ctd-XXXXXX),
-# its CRI plugin off; tests use their own namespace and a --runc-root under the state dir, so
+# its CRI plugin off (on when an extra config is given); tests use their own namespace and a --runc-root under the state dir, so
 # the system's containerd (and Docker's) never meet it.  sv_containerd_start registers the
 # teardown: tasks killed and deleted, daemon stopped, shims gone, mounts and dirs removed.
 # Variables: SV_CTR_SOCK SV_CTR_ROOT SV_CTR_STATE SV_CTR_NS SV_CTR_RUNC_ROOT SV_CTR_IMAGE
@@ -25,7 +26,7 @@ sv_ctr() {
 }
 
 sv_containerd_start() {
-  local id waited=0
+  local extra=${1:-} id waited=0 disabled='disabled_plugins = ["io.containerd.grpc.v1.cri"]'
   [ -x "$SV_CONTAINERD" ] && [ -x "$SV_CTR" ] || { echo "sv_containerd_start: containerd or ctr not installed" >&2; return 1; }
   mkdir -p /run/sysvisor-tests /var/lib/sysvisor-tests
   SV_CTR_STATE=$(mktemp -d /run/sysvisor-tests/ctd-XXXXXX)
@@ -40,7 +41,7 @@ sv_containerd_start() {
 version = 2
 root = "$SV_CTR_ROOT"
 state = "$SV_CTR_STATE"
-disabled_plugins = ["io.containerd.grpc.v1.cri"]
+${extra:+#}$disabled
 
 [grpc]
   address = "$SV_CTR_SOCK"
@@ -48,6 +49,8 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
 [ttrpc]
   address = "$SV_CTR_SOCK.ttrpc"
 EOF
+  [ -z "$extra" ] || sed -e "s|@STATE@|$SV_CTR_STATE|g" -e "s|@ROOT@|$SV_CTR_ROOT|g" "$extra" \
+    >>"$SV_CTR_STATE/config.toml"
   sv_on_exit "sv_containerd_stop '$SV_CTR_STATE' '$SV_CTR_ROOT' '$SV_CTR_NS'"
   setsid "$SV_CONTAINERD" --config "$SV_CTR_STATE/config.toml" </dev/null >"$SV_CTR_LOG" 2>&1 &
   echo $! >"$SV_CTR_STATE/containerd.spawned-pid"
@@ -112,18 +115,25 @@ _sv_blob() {
 # sv_oci_archive_busybox OUT.tar: an OCI image layout (one layer: the cached busybox rootfs,
 # CMD ["sh"]) named $SV_CTR_IMAGE, as a tar that `ctr images import` and `docker load` read.
 sv_oci_archive_busybox() {
-  local out=$1 dir layer ldig lsize cdig csize mdig msize arch
+  local layer
   # shellcheck source=../lib/busybox-rootfs.sh
   declare -F sv_busybox_tarball >/dev/null || . "$SV_LIB_DIR/busybox-rootfs.sh"
   layer=$(sv_busybox_tarball) || return 1
+  sv_oci_archive "$1" "$SV_CTR_IMAGE" "$layer" '{Cmd: ["sh"]}'
+}
+
+# sv_oci_archive OUT.tar NAME LAYER.tar CONFIG: an OCI image layout of one layer named NAME;
+# CONFIG is the image config's "config" as a jq expression (e.g. '{Entrypoint: ["/pause"]}').
+sv_oci_archive() {
+  local out=$1 name=$2 layer=$3 config=$4 dir ldig lsize cdig csize mdig msize arch
   arch=$(_sv_goarch)
   dir=$(mktemp -d "$SV_TEST_TMP/oci.XXXXXX")
   mkdir -p "$dir/blobs/sha256"
   cp "$layer" "$dir/layer.tar"
   read -r ldig lsize < <(_sv_blob "$dir" "$dir/layer.tar")
   jq -cn --arg arch "$arch" --arg diff "$ldig" \
-    '{architecture: $arch, os: "linux", config: {Cmd: ["sh"], Env: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"]},
-      rootfs: {type: "layers", diff_ids: [$diff]}}' >"$dir/config.json"
+    "{architecture: \$arch, os: \"linux\", config: ($config + {Env: [\"PATH=/usr/sbin:/usr/bin:/sbin:/bin\"]}),
+      rootfs: {type: \"layers\", diff_ids: [\$diff]}}" >"$dir/config.json"
   read -r cdig csize < <(_sv_blob "$dir" "$dir/config.json")
   jq -cn --arg c "$cdig" --argjson cs "$csize" --arg l "$ldig" --argjson ls "$lsize" \
     '{schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json",
@@ -131,7 +141,7 @@ sv_oci_archive_busybox() {
       layers: [{mediaType: "application/vnd.oci.image.layer.v1.tar", digest: $l, size: $ls}]}' \
     >"$dir/manifest.json"
   read -r mdig msize < <(_sv_blob "$dir" "$dir/manifest.json")
-  jq -cn --arg m "$mdig" --argjson ms "$msize" --arg arch "$arch" --arg name "$SV_CTR_IMAGE" \
+  jq -cn --arg m "$mdig" --argjson ms "$msize" --arg arch "$arch" --arg name "$name" \
     '{schemaVersion: 2, mediaType: "application/vnd.oci.image.index.v1+json",
       manifests: [{mediaType: "application/vnd.oci.image.manifest.v1+json", digest: $m, size: $ms,
                    platform: {architecture: $arch, os: "linux"},

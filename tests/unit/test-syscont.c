@@ -13,7 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static const SvSyscontPolicy widen = { FALSE, FALSE, FALSE };
+static const SvSyscontPolicy widen = { FALSE, FALSE, FALSE, 0 };
 
 static SvProcess *
 root_process (guint64 caps)
@@ -52,7 +52,7 @@ test_caps_dropped_honoured (void)
   g_autoptr (SvProcess) none = root_process (0);
   g_autoptr (SvProcess) user = root_process (sv_syscont_client_default_caps ());
   g_autoptr (SvProcess) chosen = root_process (sv_syscont_client_default_caps ());
-  const SvSyscontPolicy honour = { TRUE, FALSE, FALSE };
+  const SvSyscontPolicy honour = { TRUE, FALSE, FALSE, 0 };
 
   user->uid = 1000;
   g_assert_false (sv_syscont_widen_caps (p, &widen));
@@ -62,6 +62,28 @@ test_caps_dropped_honoured (void)
   g_assert_false (sv_syscont_widen_caps (user, &widen));
   g_assert_false (sv_syscont_widen_caps (chosen, &honour));
   g_assert_cmphex (chosen->caps[SV_CAP_EFFECTIVE], ==, sv_syscont_client_default_caps ());
+}
+
+/* Podman (annotation io.container.manager = libpod) gives a smaller default set: that set is
+ * widened for Podman's containers, and still honoured as a narrowing for Docker's. */
+static void
+test_caps_podman_default_widened (void)
+{
+  guint64 podman = sv_syscont_client_default_caps ()
+                   & ~(G_GUINT64_CONSTANT (1) << 13 | G_GUINT64_CONSTANT (1) << 27
+                       | G_GUINT64_CONSTANT (1) << 29);
+  g_autoptr (JsonObject) ann = json_object_new ();
+  g_autoptr (SvProcess) p = root_process (podman);
+  g_autoptr (SvProcess) docker = root_process (podman);
+  SvSyscontPolicy policy;
+
+  g_assert_true (sv_syscont_policy_init (&policy, ann, NULL, NULL));
+  g_assert_false (sv_syscont_widen_caps (docker, &policy));
+  json_object_set_string_member (ann, "io.container.manager", "libpod");
+  g_assert_true (sv_syscont_policy_init (&policy, ann, NULL, NULL));
+  g_assert_true (sv_syscont_widen_caps (p, &policy));
+  /* NET_ADMIN, which Docker's default has not either */
+  g_assert_cmphex (p->caps[SV_CAP_EFFECTIVE] & (G_GUINT64_CONSTANT (1) << 12), !=, 0);
 }
 
 static void
@@ -147,7 +169,7 @@ test_seccomp_detect_and_widen (void)
   g_autoptr (JsonObject) custom = docker_like_profile (FALSE, FALSE);
   g_autoptr (JsonObject) wide = NULL;
   g_autoptr (JsonObject) same = NULL;
-  const SvSyscontPolicy honour = { FALSE, TRUE, FALSE };
+  const SvSyscontPolicy honour = { FALSE, TRUE,  FALSE, 0 };
 
   g_assert_true (sv_syscont_seccomp_is_client_default (docker));
   g_assert_false (sv_syscont_seccomp_is_client_default (custom));
@@ -222,6 +244,7 @@ main (int argc, char **argv)
   g_test_add_func ("/syscont/caps/root-widened-to-full-set", test_caps_root_widened);
   g_test_add_func ("/syscont/caps/dropped-nonroot-or-chosen-honoured", test_caps_dropped_honoured);
   g_test_add_func ("/syscont/policy/annotations-read-and-checked", test_policy_annotations);
+  g_test_add_func ("/syscont/caps/podman-default-widened", test_caps_podman_default_widened);
   g_test_add_func ("/syscont/seccomp/client-default-detected-and-widened",
                    test_seccomp_detect_and_widen);
   g_test_add_func ("/syscont/seccomp/readonly-mounts-stay-readonly", test_seccomp_mount_rules);

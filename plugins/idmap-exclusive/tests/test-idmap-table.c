@@ -7,6 +7,7 @@
 #include <json-glib/json-glib.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <string.h>
 #include <unistd.h>
 
 #define SIZE 65536u
@@ -394,6 +395,122 @@ test_kill_at_random_keeps_table_valid (Fixture *f, gconstpointer data)
     }
 }
 
+/* A pod's containers hold the sandbox's range; it is freed with the last of them, whichever
+ * order they are deleted in. */
+static void
+test_pod_members_share_range_until_last (Fixture *f, gconstpointer data)
+{
+  g_autoptr (SvIdmapTable) t = sv_idmap_table_new (f->path);
+  g_autoptr (GError) error = NULL;
+  guint32 pod = alloc_start (t, pool_10, 1, "sandbox");
+  const SvIdmapRange *r;
+
+  alloc_start (t, pool_10, 1, "other");
+  r = sv_idmap_table_join (t, "/run/r", "sandbox", "app1", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (r->start, ==, pod);
+  g_assert_nonnull (sv_idmap_table_join (t, "/run/r", "sandbox", "app2", &error));
+  g_assert_cmpuint (sv_idmap_table_find (t, "/run/r", "app2")->start, ==, pod);
+  /* sandbox first: the range stays for app1 and app2 */
+  g_assert_true (sv_idmap_table_remove (t, "/run/r", "sandbox"));
+  g_assert_null (sv_idmap_table_find (t, "/run/r", "sandbox"));
+  g_assert_cmpuint (sv_idmap_table_find (t, "/run/r", "app1")->start, ==, pod);
+  /* nobody new joins a pod whose sandbox is gone */
+  g_assert_null (sv_idmap_table_join (t, "/run/r", "sandbox", "app3", &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_assert_true (sv_idmap_table_remove (t, "/run/r", "app1"));
+  g_assert_cmpuint (t->ranges->len, ==, 2);
+  g_assert_true (sv_idmap_table_remove (t, "/run/r", "app2"));
+  g_assert_false (sv_idmap_table_remove (t, "/run/r", "app2"));
+  g_assert_cmpuint (t->ranges->len, ==, 1);
+  /* the slot is free again */
+  g_assert_cmpuint (alloc_start (t, pool_10, 1, "next"), ==, pod);
+}
+
+/* Crash safety: holders that no longer exist let go; the range goes with the last one. */
+static void
+test_pod_reclaim_waits_for_every_member (Fixture *f, gconstpointer data)
+{
+  g_autoptr (SvIdmapTable) t = sv_idmap_table_new (f->path);
+  g_autoptr (SvIdmapTable) back = NULL;
+  g_autoptr (GError) error = NULL;
+
+  alloc_start (t, pool_10, 1, "dead-sandbox");
+  g_assert_nonnull (sv_idmap_table_join (t, "/run/r", "dead-sandbox", "app", &error));
+  g_assert_nonnull (sv_idmap_table_join (t, "/run/r", "dead-sandbox", "dead-app", &error));
+  g_assert_cmpuint (sv_idmap_table_reclaim (t, alive_unless_dead, NULL, NULL, NULL), ==, 0);
+  g_assert_nonnull (sv_idmap_table_find (t, "/run/r", "app"));
+  g_assert_null (sv_idmap_table_find (t, "/run/r", "dead-app"));
+  /* the released owner and the members survive a save and a load */
+  g_assert_true (sv_idmap_table_save (t, &error));
+  back = sv_idmap_table_load (f->path, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (sv_idmap_table_find (back, "/run/r", "app"));
+  g_assert_null (sv_idmap_table_find (back, "/run/r", "dead-sandbox"));
+  g_assert_true (sv_idmap_table_remove (back, "/run/r", "app"));
+  g_assert_cmpuint (back->ranges->len, ==, 0);
+}
+
+/* A member listed twice, or a released owner with no member, is a damaged table. */
+static void
+test_pod_corrupt_members (Fixture *f, gconstpointer data)
+{
+  static const char *bad[] = {
+    "{\"version\":1,\"ranges\":[{\"start\":196608,\"size\":65536,\"stateRoot\":\"/r\","
+    "\"id\":\"s\",\"members\":[\"a\"]},{\"start\":262144,\"size\":65536,"
+    "\"stateRoot\":\"/r\",\"id\":\"t\",\"members\":[\"a\"]}]}",
+    "{\"version\":1,\"ranges\":[{\"start\":196608,\"size\":65536,\"stateRoot\":\"/r\","
+    "\"id\":\"s\",\"ownerReleased\":true,\"members\":[]}]}",
+    "{\"version\":1,\"ranges\":[{\"start\":196608,\"size\":65536,\"stateRoot\":\"/r\","
+    "\"id\":\"s\",\"members\":[3]}]}",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (SvIdmapTable) t = NULL;
+      g_assert_true (g_file_set_contents (f->path, bad[i], -1, NULL));
+      t = sv_idmap_table_load (f->path, &error);
+      g_assert_null (t);
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+    }
+}
+
+/* reserve with pod_id joins the sandbox's range (and is idempotent). */
+static void
+test_pod_reserve_joins (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  guint32 pod = reserve (f, "/run/r", "sandbox");
+  SvIdmapRequest req = request (f, "/run/r", "app");
+  guint32 s = 0, z = 0;
+
+  SvIdmapRequest dead = request (f, "/run/r", "dead-app");
+  g_autoptr (SvIdmapTable) t = NULL;
+
+  dead.pod_id = "sandbox";
+  g_assert_true (sv_idmap_reserve (&dead, &s, &z, &error));
+  req.pod_id = "sandbox";
+  g_assert_true (sv_idmap_reserve (&req, &s, &z, &error));
+  g_assert_cmpuint (s, ==, pod);
+  g_assert_true (sv_idmap_reserve (&req, &s, &z, &error));
+  g_assert_cmpuint (s, ==, pod);
+  /* joining reclaimed the place of the member that is gone */
+  t = sv_idmap_table_load (f->path, &error);
+  g_assert_no_error (error);
+  g_assert_null (sv_idmap_table_find (t, "/run/r", "dead-app"));
+  g_assert_nonnull (sv_idmap_table_find (t, "/run/r", "app"));
+  req.pod_id = "no-such-sandbox";
+  req.id = "app2";
+  g_assert_false (sv_idmap_reserve (&req, &s, &z, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_assert_nonnull (strstr (error->message, "no-such-sandbox"));
+  g_clear_error (&error);
+  g_assert_true (sv_idmap_release (f->dir, "/run/r", "sandbox", &error));
+  g_assert_true (sv_idmap_release (f->dir, "/run/r", "app", &error));
+  g_assert_cmpuint (reserve (f, "/run/r", "fresh"), ==, pod);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -415,6 +532,10 @@ main (int argc, char **argv)
   ADD ("/idmap-table/release-of-corrupt-table-fails", test_release_of_corrupt_table_fails);
   ADD ("/idmap-table/concurrent-reserve-from-processes", test_concurrent_reserve_from_processes);
   ADD ("/idmap-table/kill-at-random-keeps-table-valid", test_kill_at_random_keeps_table_valid);
+  ADD ("/idmap-table/pod-members-share-range-until-last", test_pod_members_share_range_until_last);
+  ADD ("/idmap-table/pod-reclaim-waits-for-every-member", test_pod_reclaim_waits_for_every_member);
+  ADD ("/idmap-table/pod-corrupt-members-name-the-file", test_pod_corrupt_members);
+  ADD ("/idmap-table/pod-reserve-joins-sandbox-range", test_pod_reserve_joins);
 #undef ADD
   return g_test_run ();
 }
