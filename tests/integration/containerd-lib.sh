@@ -92,6 +92,12 @@ sv_containerd_stop() {
     sv_umount_under "$d"
     rm -rf --one-file-system "$d" || echo "sv_containerd_stop: could not remove $d" >&2
   done
+  # the runc shim puts containers in /NAMESPACE/ID: the runtime removes ID, not NAMESPACE
+  for d in /sys/fs/cgroup/*/"$ns" /sys/fs/cgroup/"$ns"; do
+    [ -d "$d" ] || continue
+    find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+    [ ! -d "$d" ] || echo "sv_containerd_stop: could not remove the cgroup $d" >&2
+  done
 }
 
 # _sv_sha256 FILE: the hex digest.

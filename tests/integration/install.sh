@@ -157,6 +157,8 @@ mkfifo "$SV_TEST_TMP/example.in"
 script -qefc "$SBIN/sysvisor-runc run --bundle /var/lib/sysvisor/example $SV_ID-example" "$typescript" \
   <"$SV_TEST_TMP/example.in" >/dev/null 2>&1 &
 example_pid=$!
+# a shell that never exits must not leave its container (and its cgroup, which is the host's)
+sv_on_exit "kill $example_pid 2>/dev/null; for rt in '$SBIN/sysvisor-runc' '$SV_RUNC'; do [ -x \"\$rt\" ] && \"\$rt\" delete --force '$SV_ID-example' >/dev/null 2>&1 && break; done; true"
 exec 7>"$SV_TEST_TMP/example.in"
 sv_wait_until 30 grep -q 'Script started' "$typescript" || sv_fail "script(1) did not start: $(cat "$typescript")"
 sleep 1

@@ -37,14 +37,24 @@ if [ "$(stat -f -c %T $cg)" = tmpfs ]; then
   assert_file_absent "$cg/pids/sysvisor/$id" "sub-cgroups made inside are removed too"
 fi
 
-# cgroupsPath as a path, and as systemd slice:prefix:name with --systemd-cgroup.
+# cgroupsPath as a path, and as systemd slice:prefix:name with --systemd-cgroup.  The parents
+# these make (sv-test-path, sv.slice/sv-test.slice) go too, also when the test fails.
+rm_test_parents() {
+  local d
+  for d in $cg/*/sv-test-path $cg/sv-test-path $cg/*/sv.slice/sv-test.slice $cg/sv.slice/sv-test.slice \
+           $cg/*/sv.slice $cg/sv.slice; do
+    [ -d "$d" ] && rmdir "$d" 2>/dev/null
+  done
+  return 0
+}
+sv_on_exit rm_test_parents
 sv_spec_set "$b" 'del(.linux.resources) | .linux.cgroupsPath = "/sv-test-path/'"$SV_ID"'"'
 sv_rt_bg run -d --bundle "$b" "$SV_ID-p"
 pid=$(sv_state_field "$SV_ID-p" pid)
 assert_match "/sv-test-path/$SV_ID" "$(cat /proc/$pid/cgroup)" "cgroupsPath as a path"
 sv_rt delete --force "$SV_ID-p"
 assert_eq "" "$(find $cg -maxdepth 3 -path "*sv-test-path/$SV_ID" 2>/dev/null)" "path removed"
-rmdir $cg/*/sv-test-path $cg/sv-test-path 2>/dev/null || true
+rm_test_parents
 
 sv_spec_set "$b" '.linux.cgroupsPath = "sv-test.slice:sysvisor:'"$SV_ID"'"'
 "$SV_RUNC" --root "$SV_ROOT" --systemd-cgroup run -d --bundle "$b" "$SV_ID-s" </dev/null >/dev/null 2>&1 \
@@ -52,7 +62,8 @@ sv_spec_set "$b" '.linux.cgroupsPath = "sv-test.slice:sysvisor:'"$SV_ID"'"'
 pid=$(sv_state_field "$SV_ID-s" pid)
 assert_match "/sv-test.slice/sysvisor-$SV_ID.scope" "$(cat /proc/$pid/cgroup)" "systemd cgroup path"
 sv_rt delete --force "$SV_ID-s"
-rmdir $cg/*/sv-test.slice $cg/sv-test.slice 2>/dev/null || true
+rm_test_parents
+assert_eq "" "$(find $cg -maxdepth 3 -name sv-test.slice 2>/dev/null)" "the slice made for the test is removed"
 sv_spec_set "$b" '.linux.cgroupsPath = "not-a-systemd-path"'
 assert_fail "$SV_RUNC" --root "$SV_ROOT" --systemd-cgroup run --bundle "$b" "$SV_ID-s" </dev/null
 assert_match 'linux.cgroupsPath' "$SV_OUT"
