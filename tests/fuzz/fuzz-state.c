@@ -64,7 +64,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   (void) sv_status_name (sv_state_status (st));
   oci = sv_state_to_oci (st);
   text = sv_json_to_string (oci, FALSE);
-  if (st->id != NULL && sv_state_validate_id (st->id, NULL))
-    round_trip (st);
+  g_assert_cmpstr (st->id, ==, "fuzz");
+  round_trip (st);
   return 0;
 }
