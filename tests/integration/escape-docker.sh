@@ -7,7 +7,8 @@
 #   exe       overwriting the runtime through /proc/PID/exe of the runtime's exec process,
 #             with a "#!/proc/self/exe" binary (CVE-2019-5736 class): sysvisor-runc unchanged
 #   cgroup    release_agent of the container's hierarchies and of a cgroup v1 hierarchy
-#             mounted inside (CVE-2022-0492 class): the host's release_agent unchanged
+#             mounted inside (CVE-2022-0492 class): the host's release_agent unchanged;
+#             the memory and pids limits Docker set cannot be raised from inside
 #   kernel    /proc/sysrq-trigger, /proc/kcore, /sys/kernel, /sys/firmware, through the
 #             container's own /proc and /sys and through a fresh proc or sysfs mount
 #   handle    open_by_handle_at of a forged handle ("shocker")
@@ -113,6 +114,26 @@ assert_ok $D bb sh -c '
 sv_log "release_agent attempts: $SV_OUT"
 [[ $SV_OUT != *WROTE* ]] || sv_fail "release_agent was written from inside: $SV_OUT"
 assert_eq "$before" "$(agents)" "the host's release_agent files are unchanged"
+
+# ---- cgroup: the container's own limits, set by Docker, cannot be raised from inside ----
+m=$(sv_docker run -d --runtime=sysvisor-runc --network none --memory 64m --pids-limit 50 bb sleep 3600)
+sv_on_exit "sv_docker rm -f $m >/dev/null 2>&1"
+mpid=$(sv_docker inspect -f '{{.State.Pid}}' "$m")
+mem_cg=$(awk -F: '$2 ~ /(^|,)memory(,|$)/ {print $3}' "/proc/$mpid/cgroup")
+pids_cg=$(awk -F: '$2 ~ /(^|,)pids(,|$)/ {print $3}' "/proc/$mpid/cgroup")
+mem_file=/sys/fs/cgroup/memory$mem_cg/memory.limit_in_bytes
+pids_file=/sys/fs/cgroup/pids$pids_cg/pids.max
+assert_eq "67108864 50" "$(cat "$mem_file") $(cat "$pids_file")" "Docker's limits on the host"
+assert_ok sv_docker exec "$m" sh -c '
+  for f in /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/memory/memory.memsw.limit_in_bytes \
+           /sys/fs/cgroup/pids/pids.max /sys/fs/cgroup/unified/pids.max /sys/fs/cgroup/unified/memory.max; do
+    [ -e "$f" ] || continue
+    (echo -1 >"$f") 2>/dev/null && echo "WROTE -1 $f"
+    (echo max >"$f") 2>/dev/null && echo "WROTE max $f"
+  done
+  true'
+[[ $SV_OUT != *WROTE* ]] || sv_fail "a limit file of the container's cgroup was written: $SV_OUT"
+assert_eq "67108864 50" "$(cat "$mem_file") $(cat "$pids_file")" "the container's limits are unchanged on the host"
 
 # ---- kernel: sysrq, kcore, /sys/kernel, /sys/firmware ----
 ksm=$(cat /sys/kernel/mm/ksm/pages_to_scan)
