@@ -24,7 +24,8 @@ shift 2
 here=$(cd "$(dirname "$0")" && pwd)
 work=${SV_FUZZ_WORK:-$build/fuzz-work}
 if [ $# -eq 0 ]; then
-  set -- $(cd "$here/corpus" && ls)
+  mapfile -t names < <(cd "$here/corpus" && ls)
+  set -- "${names[@]}"
 fi
 mkdir -p "$work"
 : >"$work/summary"
@@ -42,7 +43,7 @@ fuzz_one() {
     "${dict[@]}" -artifact_prefix="$work/$name-" \
     "$work/$name" "$here/corpus/$name" >"$log" 2>&1
   local rc=$?
-  local runs cov corp
+  local runs cov
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n1)
   cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+ corp: [0-9]+/[0-9]+[bKM]?b?' "$log" | tail -n1)
   if [ $rc -eq 0 ]; then
