@@ -1,7 +1,8 @@
 #!/bin/bash
 # escape-docker: real escape attempts from inside system containers that Docker runs (a private
 # dockerd), with the capabilities root gets by default (every capability of its user
-# namespace).  Each case attacks, then checks that the host is untouched:
+# namespace), the docker run attacks also with --cap-add SYS_ADMIN.  Each case attacks, then
+# checks that the host is untouched:
 #   fds       no host fd in the init or in an exec'd process at start, and a working directory
 #             of /proc/self/fd/N does not land outside the container (CVE-2024-21626 class)
 #   exe       overwriting the runtime through /proc/PID/exe of the runtime's exec process,
@@ -29,7 +30,8 @@ wrapper=$(sv_runtime_wrapper)
 sv_docker_start --runtime-name "sysvisor-runc=$wrapper" || sv_skip "dockerd cannot start here"
 sv_docker_import_busybox bb
 printf '\n[shiftfs]\ndocker-data-root = %s\n' "$SV_DOCKER_DATA" >>"$SYSVISOR_PLUGINS_CONF"
-D="sv_docker run --runtime=sysvisor-runc --network none --rm"
+D_BASE="sv_docker run --runtime=sysvisor-runc --network none --rm"
+D=$D_BASE
 runtime_sum=$(sha256sum "$SV_RUNC" "$wrapper")
 
 # A long-running container to exec into.
@@ -92,29 +94,6 @@ sv_log "processes the watcher saw: $(sort -u <<<"$seen" | tr '\n' ';')"
 [[ $seen != *WROTE* ]] || sv_fail "a binary outside the container was opened for writing: $seen"
 assert_eq "$runtime_sum" "$(sha256sum "$SV_RUNC" "$wrapper")" "sysvisor-runc is unchanged"
 
-# ---- cgroup: release_agent (CVE-2022-0492) ----
-agents() { local f; for f in /sys/fs/cgroup/*/release_agent; do echo "$f=$(cat "$f")"; done; }
-before=$(agents)
-assert_ok $D bb sh -c '
-  for f in /sys/fs/cgroup/*/release_agent; do
-    [ -e "$f" ] || continue
-    (echo /evil >"$f") 2>/dev/null && echo "WROTE $f"
-  done
-  for ctl in rdma memory pids freezer; do
-    mkdir -p /cg-$ctl
-    mount -t cgroup -o $ctl cgroup /cg-$ctl 2>/dev/null || continue
-    echo "mounted $ctl"
-    (echo /evil >/cg-$ctl/release_agent) 2>/dev/null && echo "WROTE $ctl release_agent"
-    mkdir -p /cg-$ctl/x 2>/dev/null && (echo 1 >/cg-$ctl/x/notify_on_release) 2>/dev/null
-    rmdir /cg-$ctl/x 2>/dev/null
-  done
-  unshare -C -m sh -c "mkdir -p /cg2 && mount -t cgroup -o memory cgroup /cg2 2>/dev/null &&
-    (echo /evil >/cg2/release_agent) 2>/dev/null && echo WROTE-unshare"
-  true'
-sv_log "release_agent attempts: $SV_OUT"
-[[ $SV_OUT != *WROTE* ]] || sv_fail "release_agent was written from inside: $SV_OUT"
-assert_eq "$before" "$(agents)" "the host's release_agent files are unchanged"
-
 # ---- cgroup: the container's own limits, set by Docker, cannot be raised from inside ----
 m=$(sv_docker run -d --runtime=sysvisor-runc --network none --memory 64m --pids-limit 50 bb sleep 3600)
 sv_on_exit "sv_docker rm -f $m >/dev/null 2>&1"
@@ -135,53 +114,84 @@ assert_ok sv_docker exec "$m" sh -c '
 [[ $SV_OUT != *WROTE* ]] || sv_fail "a limit file of the container's cgroup was written: $SV_OUT"
 assert_eq "67108864 50" "$(cat "$mem_file") $(cat "$pids_file")" "the container's limits are unchanged on the host"
 
-# ---- kernel: sysrq, kcore, /sys/kernel, /sys/firmware ----
-ksm=$(cat /sys/kernel/mm/ksm/pages_to_scan)
-assert_fail $D bb sh -c 'echo h >/proc/sysrq-trigger'
-assert_ok $D bb sh -c 'head -c 64 /proc/kcore 2>/dev/null | wc -c'
-assert_eq 0 "$SV_OUT" "/proc/kcore reads nothing"
-assert_fail $D bb sh -c "echo $((ksm + 7)) >/sys/kernel/mm/ksm/pages_to_scan"
-assert_eq "$ksm" "$(cat /sys/kernel/mm/ksm/pages_to_scan)" "/sys/kernel is unchanged"
-assert_ok $D bb sh -c 'ls -A /sys/firmware | wc -l'
-assert_eq 0 "$SV_OUT" "/sys/firmware shows nothing"
-# A fresh proc or sysfs mount does not bring back what the container's own ones hide.
-assert_ok $D bb sh -c '
-  mkdir -p /p /s
-  if mount -t proc proc /p 2>/dev/null; then
-    echo "proc mounted"
-    (echo h >/p/sysrq-trigger) 2>/dev/null && echo "WROTE sysrq"
-    echo "kcore $(head -c 64 /p/kcore 2>/dev/null | wc -c)"
-  fi
-  if mount -t sysfs sysfs /s 2>/dev/null; then
-    echo "sysfs mounted, firmware: $(ls -A /s/firmware 2>/dev/null | wc -l)"
-    (echo 1 >/s/kernel/mm/ksm/pages_to_scan) 2>/dev/null && echo "WROTE ksm"
-  fi
-  true'
-sv_log "fresh mounts: $SV_OUT"
-[[ $SV_OUT != *WROTE* ]] || sv_fail "a host kernel file was written through a fresh mount: $SV_OUT"
-[[ $SV_OUT != *"kcore "[1-9]* ]] || sv_fail "/proc/kcore readable through a fresh proc mount: $SV_OUT"
-[[ $SV_OUT != *"firmware: "[1-9]* ]] || sv_fail "/sys/firmware visible through a fresh sysfs mount: $SV_OUT"
-assert_eq "$ksm" "$(cat /sys/kernel/mm/ksm/pages_to_scan)" "/sys/kernel is unchanged"
-
-# ---- handle: open_by_handle_at ("shocker") ----
-assert_fail $D bb /sv-probe try open_by_handle_at
-assert_match '^error EPERM' "$SV_OUT" "open_by_handle_at is refused"
-
-# ---- ptrace of a host process ----
+# Attacks from `docker run`, run with root's default capabilities and again with
+# --cap-add SYS_ADMIN (which makes Docker allow mount, umount, unshare, ... in its profile).
 sleep 3172 &
 hostpid=$!
 sv_on_exit "kill $hostpid 2>/dev/null"
-for pidmode in "" "--pid host"; do
-  rc=0
-  # shellcheck disable=SC2086
-  out=$($D $pidmode bb /sv-probe ptrace "$hostpid" 2>&1) || rc=$?
-  [ "$rc" != 0 ] || sv_fail "docker run $pidmode: ptrace of host pid $hostpid succeeded: $out"
-  # shellcheck disable=SC2086
-  assert_ok $D $pidmode bb sh -c 'ls /proc | grep -c "^[0-9]"'
-  [ "$SV_OUT" -lt 5 ] || sv_fail "docker run $pidmode: sees $SV_OUT processes (the host's?)"
-done
-assert_eq "0" "$(awk '/^TracerPid/ {print $2}' /proc/$hostpid/status)" "the host process is not traced"
-kill -0 "$hostpid" || sv_fail "the host process died"
+attacks() {
+  local D="$D_BASE $*"
+  sv_log "attacks from docker run $*"
+  # ---- cgroup: release_agent (CVE-2022-0492) ----
+  agents() { local f; for f in /sys/fs/cgroup/*/release_agent; do echo "$f=$(cat "$f")"; done; }
+  before=$(agents)
+  assert_ok $D bb sh -c '
+    for f in /sys/fs/cgroup/*/release_agent; do
+      [ -e "$f" ] || continue
+      (echo /evil >"$f") 2>/dev/null && echo "WROTE $f"
+    done
+    for ctl in rdma memory pids freezer; do
+      mkdir -p /cg-$ctl
+      mount -t cgroup -o $ctl cgroup /cg-$ctl 2>/dev/null || continue
+      echo "mounted $ctl"
+      (echo /evil >/cg-$ctl/release_agent) 2>/dev/null && echo "WROTE $ctl release_agent"
+      mkdir -p /cg-$ctl/x 2>/dev/null && (echo 1 >/cg-$ctl/x/notify_on_release) 2>/dev/null
+      rmdir /cg-$ctl/x 2>/dev/null
+    done
+    unshare -C -m sh -c "mkdir -p /cg2 && mount -t cgroup -o memory cgroup /cg2 2>/dev/null &&
+      (echo /evil >/cg2/release_agent) 2>/dev/null && echo WROTE-unshare"
+    true'
+  sv_log "release_agent attempts: $SV_OUT"
+  [[ $SV_OUT != *WROTE* ]] || sv_fail "release_agent was written from inside: $SV_OUT"
+  assert_eq "$before" "$(agents)" "the host's release_agent files are unchanged"
+
+  # ---- kernel: sysrq, kcore, /sys/kernel, /sys/firmware ----
+  ksm=$(cat /sys/kernel/mm/ksm/pages_to_scan)
+  assert_fail $D bb sh -c 'echo h >/proc/sysrq-trigger'
+  assert_ok $D bb sh -c 'head -c 64 /proc/kcore 2>/dev/null | wc -c'
+  assert_eq 0 "$SV_OUT" "/proc/kcore reads nothing"
+  assert_fail $D bb sh -c "echo $((ksm + 7)) >/sys/kernel/mm/ksm/pages_to_scan"
+  assert_eq "$ksm" "$(cat /sys/kernel/mm/ksm/pages_to_scan)" "/sys/kernel is unchanged"
+  assert_ok $D bb sh -c 'ls -A /sys/firmware | wc -l'
+  assert_eq 0 "$SV_OUT" "/sys/firmware shows nothing"
+  # A fresh proc or sysfs mount does not bring back what the container's own ones hide.
+  assert_ok $D bb sh -c '
+    mkdir -p /p /s
+    if mount -t proc proc /p 2>/dev/null; then
+      echo "proc mounted"
+      (echo h >/p/sysrq-trigger) 2>/dev/null && echo "WROTE sysrq"
+      echo "kcore $(head -c 64 /p/kcore 2>/dev/null | wc -c)"
+    fi
+    if mount -t sysfs sysfs /s 2>/dev/null; then
+      echo "sysfs mounted, firmware: $(ls -A /s/firmware 2>/dev/null | wc -l)"
+      (echo 1 >/s/kernel/mm/ksm/pages_to_scan) 2>/dev/null && echo "WROTE ksm"
+    fi
+    true'
+  sv_log "fresh mounts: $SV_OUT"
+  [[ $SV_OUT != *WROTE* ]] || sv_fail "a host kernel file was written through a fresh mount: $SV_OUT"
+  [[ $SV_OUT != *"kcore "[1-9]* ]] || sv_fail "/proc/kcore readable through a fresh proc mount: $SV_OUT"
+  [[ $SV_OUT != *"firmware: "[1-9]* ]] || sv_fail "/sys/firmware visible through a fresh sysfs mount: $SV_OUT"
+  assert_eq "$ksm" "$(cat /sys/kernel/mm/ksm/pages_to_scan)" "/sys/kernel is unchanged"
+
+  # ---- handle: open_by_handle_at ("shocker") ----
+  assert_fail $D bb /sv-probe try open_by_handle_at
+  assert_match '^error EPERM' "$SV_OUT" "open_by_handle_at is refused"
+
+  # ---- ptrace of a host process ----
+  for pidmode in "" "--pid host"; do
+    rc=0
+    # shellcheck disable=SC2086
+    out=$($D $pidmode bb /sv-probe ptrace "$hostpid" 2>&1) || rc=$?
+    [ "$rc" != 0 ] || sv_fail "docker run $pidmode: ptrace of host pid $hostpid succeeded: $out"
+    # shellcheck disable=SC2086
+    assert_ok $D $pidmode bb sh -c 'ls /proc | grep -c "^[0-9]"'
+    [ "$SV_OUT" -lt 5 ] || sv_fail "docker run $pidmode: sees $SV_OUT processes (the host's?)"
+  done
+  assert_eq "0" "$(awk '/^TracerPid/ {print $2}' /proc/$hostpid/status)" "the host process is not traced"
+  kill -0 "$hostpid" || sv_fail "the host process died"
+}
+attacks
+attacks --cap-add SYS_ADMIN
 
 # ---- other: another container's /proc, root and ids ----
 # (A volume both mount is shared by design: bind mounts are ID-mapped to each container's root.)
