@@ -4,6 +4,8 @@
 #   fds     between create and start, a process exec'd into the container reaches nothing of
 #           the host through the waiting init's fds (/proc/1/fd); after start the init holds
 #           only 0, 1, 2 (CVE-2024-21626 class)
+#   exec    the runtime's process joining the container for exec cannot be ptraced, nor its
+#           fds listed, from inside (CVE-2016-9962 class)
 #   cwd     process.cwd (and exec --cwd) = /proc/self/fd/N never lands outside the container
 #           (it did: the init's fd of the rootfs and of the host's /proc; now refused)
 #   mounts  mount destinations with "..", or through absolute and relative symlinks in the
@@ -57,6 +59,38 @@ done
 assert_ok sv_rt kill "$SV_ID-fd" TERM
 sv_wait_until 10 sh -c "! $SV_RUNC --root $SV_ROOT state $SV_ID-fd | grep -q '\"running\"'"
 assert_ok sv_rt delete --force "$SV_ID-fd"
+
+# ---- exec: the runtime's exec process, while it is in the container, is not reachable ----
+# (CVE-2016-9962 class: ptrace of the joining process and its host fds.)  A watcher inside
+# lists the fds of and ptraces every process that does not run a binary of the container
+# while the host runs exec many times.
+cp "$SV_TEST_TMP/good.json" "$b/config.json"
+sv_spec_set "$b" '.process.args = ["sh", "-c", $w]' --arg w '
+  : >/tmp/seen
+  while [ ! -e /tmp/stop ]; do
+    for p in /proc/[0-9]*; do
+      e=$(readlink "$p/exe" 2>/dev/null) || continue
+      case $e in /bin/busybox | /bin/sh | /sv-probe) continue ;; esac
+      echo "seen ${p#/proc/} $e" >>/tmp/seen
+      ls -l "$p/fd/" >/dev/null 2>&1 && echo "FDS ${p#/proc/} $e $(ls -l "$p/fd/" | tr "\n" " ")" >>/tmp/seen
+      /sv-probe ptrace "${p#/proc/}" >/dev/null 2>&1 && echo "PTRACED ${p#/proc/} $e" >>/tmp/seen
+    done
+  done
+  exec /sv-probe signal-wait'
+(cd "$b" && sv_rt create --bundle "$b" "$SV_ID-ex" </dev/null >/dev/null 2>&1)
+assert_ok sv_rt start "$SV_ID-ex"
+# The control: a process of the container that the watcher must see (and may trace).
+assert_ok sv_rt exec "$SV_ID-ex" sh -c 'cp /sv-probe /tmp/ctl && /tmp/ctl sleep 1'
+for _ in $(seq 30); do sv_rt exec "$SV_ID-ex" true </dev/null >/dev/null 2>&1 || true; done
+assert_ok sv_rt exec "$SV_ID-ex" touch /tmp/stop
+sleep 0.5
+assert_ok sv_rt exec "$SV_ID-ex" cat /tmp/seen
+sv_log "processes the watcher saw: $(sort -u <<<"$SV_OUT" | tr '\n' ';')"
+assert_match 'seen [0-9]+ /tmp/ctl' "$SV_OUT" "the watcher sees a process of the container"
+others=$(grep -v /tmp/ctl <<<"$SV_OUT" || true)
+[[ $others != *FDS* && $others != *PTRACED* ]] ||
+  sv_fail "the runtime's exec process was reachable from inside: $others"
+assert_ok sv_rt delete --force "$SV_ID-ex"
 
 # ---- cwd ----
 for n in 3 4 5 6 7 8 9 10; do
