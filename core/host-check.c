@@ -902,7 +902,7 @@ sv_host_check_docker (const char *plugins_conf_path)
   g_autofree char *data_root = NULL;
 
   ctx_init (&x, plugins_conf_path, NULL);
-  data_root = docker_data_root (&x);
+  data_root = docker_data_root (&x); /* as check_idmap_mounts reads it */
   check_docker_runtime (&x);
   check_docker_remap (&x);
   return ctx_finish (&x);
