@@ -259,11 +259,8 @@ process_main (Exec *x)
     }
   if (!sv_process_set_user_caps (p, &error))
     child_fail (cfg.sync_fd, error);
-  if (chdir (p->cwd) < 0)
-    {
-      sv_set_error_errno (&error, errno, "cwd %s", p->cwd);
-      child_fail (cfg.sync_fd, error);
-    }
+  if (!sv_process_chdir (p, &error))
+    child_fail (cfg.sync_fd, error);
   path = sv_process_find_exec (p, p->env, &error);
   if (path == NULL)
     child_fail (cfg.sync_fd, error);

@@ -884,19 +884,38 @@ check_docker_remap (Ctx *x)
 
 /* ---- all of them ---- */
 
+static void
+ctx_init (Ctx *x, const char *plugins_conf_path, GError **conf_error)
+{
+  x->userns = -1;
+  x->results = g_ptr_array_new_with_free_func (result_free);
+  x->conf = sv_plugins_conf_load (plugins_conf_path, conf_error);
+  if (x->conf == NULL)
+    x->conf = sv_plugins_conf_load ("", NULL); /* open ("") fails with ENOENT: the defaults */
+  x->host = sv_plugin_host_new (x->conf, SV_DEFAULT_ROOT);
+  load_docker (x);
+}
+
+/* Frees all but the results, which it returns. */
+static GPtrArray *
+ctx_finish (Ctx *x)
+{
+  if (x->userns >= 0)
+    close (x->userns);
+  sv_plugin_host_free (x->host);
+  sv_plugins_conf_free (x->conf);
+  g_clear_pointer (&x->docker_node, json_node_unref);
+  g_free (x->docker_error);
+  return x->results;
+}
+
 GPtrArray *
 sv_host_check_run (const char *plugins_conf_path)
 {
   g_autoptr (GError) conf_error = NULL;
-  Ctx x = { .userns = -1 };
+  Ctx x = { 0 };
 
-  x.results = g_ptr_array_new_with_free_func (result_free);
-  x.conf = sv_plugins_conf_load (plugins_conf_path, &conf_error);
-  if (x.conf == NULL)
-    x.conf = sv_plugins_conf_load ("", NULL); /* open ("") fails with ENOENT: the defaults */
-  x.host = sv_plugin_host_new (x.conf, SV_DEFAULT_ROOT);
-  load_docker (&x);
-
+  ctx_init (&x, plugins_conf_path, &conf_error);
   check_root (&x);
   check_plugins_conf (&x, plugins_conf_path, conf_error);
   check_kernel (&x);
@@ -911,12 +930,18 @@ sv_host_check_run (const char *plugins_conf_path)
   check_subids (&x);
   check_docker_runtime (&x);
   check_docker_remap (&x);
+  return ctx_finish (&x);
+}
 
-  if (x.userns >= 0)
-    close (x.userns);
-  sv_plugin_host_free (x.host);
-  sv_plugins_conf_free (x.conf);
-  g_clear_pointer (&x.docker_node, json_node_unref);
-  g_free (x.docker_error);
-  return x.results;
+GPtrArray *
+sv_host_check_docker (const char *plugins_conf_path)
+{
+  Ctx x = { 0 };
+  g_autofree char *data_root = NULL;
+
+  ctx_init (&x, plugins_conf_path, NULL);
+  data_root = docker_data_root (&x); /* as check_idmap_mounts reads it */
+  check_docker_runtime (&x);
+  check_docker_remap (&x);
+  return ctx_finish (&x);
 }

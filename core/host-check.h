@@ -28,4 +28,7 @@ const char *sv_host_check_daemon_json_path (void);
 /* Run every check.  @plugins_conf_path: the plugins.conf to read (a missing file means the
  * defaults).  Returns the results (SvCheckResult *, in order; free with g_ptr_array_unref). */
 GPtrArray *sv_host_check_run (const char *plugins_conf_path);
+/* Only the checks of Docker's daemon.json (its runtime registration and userns-remap): what
+ * the daemon.json fuzzer (tests/fuzz) drives. */
+GPtrArray *sv_host_check_docker (const char *plugins_conf_path);
 const char *sv_check_status_name (SvCheckStatus status);

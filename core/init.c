@@ -283,12 +283,8 @@ sv_init_run (SvInitConfig *cfg)
     }
   if (!sv_process_set_user_caps (cfg->process, &error))
     fail (cfg, error);
-  if (chdir (cfg->process->cwd) < 0)
-    {
-      sv_set_error_errno (&error, errno, "process.cwd %s (as uid %u)", cfg->process->cwd,
-                          cfg->process->uid);
-      fail (cfg, error);
-    }
+  if (!sv_process_chdir (cfg->process, &error))
+    fail (cfg, error);
   exec_path = sv_process_find_exec (cfg->process, cfg->envp, &error);
   if (exec_path == NULL)
     fail (cfg, error);

@@ -54,6 +54,10 @@ gboolean sv_devices_symlinks (SvInitConfig *cfg, GError **error);
 gboolean sv_terminal_setup_child (SvInitConfig *cfg, GError **error);
 gboolean sv_process_set_user_caps (SvProcess *p, GError **error);
 char *sv_process_find_exec (SvProcess *p, char **envp, GError **error);
+/* chdir to process.cwd and check that the directory is inside the container's root: a path
+ * through a magic link (/proc/self/fd/N of one of the runtime's own fds) would leave the
+ * process outside it (the CVE-2024-21626 class). */
+gboolean sv_process_chdir (SvProcess *p, GError **error);
 void sv_process_exec (SvInitConfig *cfg, const char *path) G_GNUC_NORETURN;
 
 /* Open @path under @rootfd (RESOLVE_IN_ROOT), creating missing parents as directories and the

@@ -279,6 +279,42 @@ sv_json_array_object (JsonArray *a, const char *path, guint i, GError **error)
   return json_node_get_object (e);
 }
 
+/* The first string (member name or value) under @node that is not valid UTF-8, or NULL.
+ * json-glib accepts a lone surrogate escape ("\ud800") and hands back bytes that are not
+ * UTF-8; written back out, they make a file that no longer parses (a state.json that
+ * `delete` cannot read). */
+static const char *
+first_bad_utf8 (JsonNode *node)
+{
+  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+    return g_utf8_validate (json_node_get_string (node), -1, NULL) ? NULL
+                                                                   : json_node_get_string (node);
+  if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *a = json_node_get_array (node);
+      for (guint i = 0; i < json_array_get_length (a); i++)
+        {
+          const char *bad = first_bad_utf8 (json_array_get_element (a, i));
+          if (bad != NULL)
+            return bad;
+        }
+    }
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      JsonObjectIter it;
+      const char *name;
+      JsonNode *member;
+      json_object_iter_init (&it, json_node_get_object (node));
+      while (json_object_iter_next (&it, &name, &member))
+        {
+          const char *bad = g_utf8_validate (name, -1, NULL) ? first_bad_utf8 (member) : name;
+          if (bad != NULL)
+            return bad;
+        }
+    }
+  return NULL;
+}
+
 JsonNode *
 sv_json_parse_data (const char *data, gssize len, const char *what, GError **error)
 {
@@ -297,6 +333,15 @@ sv_json_parse_data (const char *data, gssize len, const char *what, GError **err
     {
       g_set_error (error, SV_SPEC_ERROR, SV_SPEC_ERROR_INVALID,
                    "%s: expected a JSON object at the top level", what);
+      return NULL;
+    }
+  if (first_bad_utf8 (root) != NULL)
+    {
+      g_autofree char *shown = g_utf8_make_valid (first_bad_utf8 (root), -1);
+      g_set_error (error, SV_SPEC_ERROR, SV_SPEC_ERROR_INVALID,
+                   "%s: the string \"%s\" is not valid UTF-8 (a \\uD800-\\uDFFF escape without "
+                   "its pair?); write the character itself or a full surrogate pair",
+                   what, shown);
       return NULL;
     }
   return json_node_copy (root);

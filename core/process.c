@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
+#include <limits.h>
 #include <linux/close_range.h>
 #include <signal.h>
 #include <stdio.h>
@@ -212,6 +213,35 @@ env_with_home (char **envp, guint32 uid)
   g_ptr_array_add (env, g_strconcat ("HOME=", dir, NULL));
   g_ptr_array_add (env, NULL);
   return (char **) g_ptr_array_free (env, FALSE);
+}
+
+gboolean
+sv_process_chdir (SvProcess *p, GError **error)
+{
+  char buf[PATH_MAX];
+  struct statx here, there;
+
+  if (chdir (p->cwd) < 0)
+    {
+      sv_set_error_errno (error, errno, "process.cwd %s (as uid %u)", p->cwd, p->uid);
+      return FALSE;
+    }
+  /* Outside the root, getcwd fails (ENOENT); a directory reached through another mount of
+   * the rootfs (the runtime's fd of it) has the root's path but not its mount. */
+  if (getcwd (buf, sizeof buf) == NULL || buf[0] != '/'
+      || statx (AT_FDCWD, ".", 0, STATX_INO | STATX_MNT_ID, &here) < 0
+      || statx (AT_FDCWD, buf, 0, STATX_INO | STATX_MNT_ID, &there) < 0
+      || here.stx_ino != there.stx_ino || here.stx_dev_major != there.stx_dev_major
+      || here.stx_dev_minor != there.stx_dev_minor
+      || ((here.stx_mask & there.stx_mask & STATX_MNT_ID) && here.stx_mnt_id != there.stx_mnt_id))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                   "process.cwd %s is outside the container's root filesystem; use a "
+                   "directory inside it",
+                   p->cwd);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 void

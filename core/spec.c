@@ -442,6 +442,14 @@ sv_spec_from_json (JsonNode *root, const char *bundle, GError **error)
   spec->devices = g_ptr_array_new_with_free_func ((GDestroyNotify) device_free);
   spec->sysctl_keys = g_ptr_array_new_with_free_func (g_free);
   spec->sysctl_values = g_ptr_array_new_with_free_func (g_free);
+  /* state.json records the bundle (and the rootfs under it) as JSON text: a path that is not
+   * UTF-8 would be written as a state no command could read back. */
+  if (!g_utf8_validate (spec->bundle, -1, NULL))
+    {
+      g_set_error (error, SV_SPEC_ERROR, SV_SPEC_ERROR_INVALID,
+                   "the bundle's path is not valid UTF-8; rename the bundle directory");
+      return NULL;
+    }
   if (!parse_top_level (spec, json_node_get_object (root), error))
     return NULL;
   return g_steal_pointer (&spec);

@@ -5,6 +5,7 @@
 #include "utils.h"
 
 #include <fcntl.h>
+#include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 
@@ -244,6 +245,15 @@ sv_state_load (const char *root, const char *id, GError **error)
   if (!state_from_json (st, json_node_get_object (node), error))
     {
       g_prefix_error (error, "%s: ", file);
+      return NULL;
+    }
+  /* Saving writes to <root>/<st->id>: an id that is not the directory's would write elsewhere. */
+  if (strcmp (st->id, id) != 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   "%s: names container \"%s\", not \"%s\" (edited, or copied from another "
+                   "container's directory): restore the file",
+                   file, st->id, id);
       return NULL;
     }
   return g_steal_pointer (&st);

@@ -103,7 +103,9 @@ get_string (JsonObject *o, const char *key)
 
   if (n == NULL || !JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_STRING)
     return NULL;
-  return json_node_get_string (n);
+  /* json-glib reads a lone "\ud800" as bytes that are not UTF-8: kept, the table would be
+   * written back as a file that no longer loads. */
+  return g_utf8_validate (json_node_get_string (n), -1, NULL) ? json_node_get_string (n) : NULL;
 }
 
 /* "members" (optional): an array of non-empty strings. */
@@ -148,7 +150,9 @@ range_from_json (JsonNode *n, guint i, const char *path, GError **error)
   if (o == NULL || !get_int (o, "start", &start) || !get_int (o, "size", &size)
       || (root = get_string (o, "stateRoot")) == NULL || (id = get_string (o, "id")) == NULL
       || root[0] == '\0' || id[0] == '\0')
-    what = g_strdup_printf ("ranges[%u] is not an object with start, size, stateRoot and id", i);
+    what = g_strdup_printf ("ranges[%u] is not an object with start, size, stateRoot and id "
+                            "(UTF-8 strings)",
+                            i);
   else if (start < 1 || size < 1 || start + size > (gint64) G_MAXUINT32 + 1)
     what = g_strdup_printf ("ranges[%u] (%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT
                             ") is outside host ids 1..2^32-1",
@@ -628,6 +632,14 @@ sv_idmap_reserve (const SvIdmapRequest *req, guint32 *start_out, guint32 *size_o
   table_autofd lock = lock_table (req->lib_dir, TRUE, error);
   guint dropped = 0;
 
+  if (!g_utf8_validate (req->state_root, -1, NULL) || !g_utf8_validate (req->id, -1, NULL))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "the state root \"%s\" or container id \"%s\" is not valid UTF-8 (%s "
+                   "is JSON); use a --root path in UTF-8",
+                   req->state_root, req->id, path);
+      return FALSE;
+    }
   if (lock < 0 || (t = sv_idmap_table_load (path, error)) == NULL)
     return FALSE;
   r = sv_idmap_table_find (t, req->state_root, req->id);

@@ -62,6 +62,17 @@ bad_spec '.hooks = {"prestart":[{"path":"/bin/false"}]}' 'hooks.prestart\[0\] \(
 bad_spec '.hooks = {"createRuntime":[{"path":"relative"}]}' 'hooks.createRuntime\[0\].path: "relative" is not an absolute path'
 cp "$SV_TEST_TMP/good.json" "$b/config.json"
 
+# Text that is not UTF-8 would be written into state.json, which then no command could read
+# (the init and cgroups of such a container were left behind): refused up front.
+cp "$SV_TEST_TMP/good.json" "$b/config.json"
+sv_spec_set "$b" '.annotations = {"note": "LONE"}'
+sed -i 's/LONE/x\\ud800y/' "$b/config.json"
+expect_refused "$SV_ID-bad" 'the string "x.*" is not valid UTF-8' sv_rt run --bundle "$b" "$SV_ID-bad"
+cp "$SV_TEST_TMP/good.json" "$b/config.json"
+ln -s "$b" "$SV_TEST_TMP/bund"$'\xff'"le"
+expect_refused "$SV_ID-bad" "the bundle's path is not valid UTF-8" \
+  sv_rt run --bundle "$SV_TEST_TMP/bund"$'\xff'"le" "$SV_ID-bad"
+
 # Command-line mistakes.
 expect_refused "$SV_ID-x" "unknown option --frobnicate" sv_rt run --frobnicate --bundle "$b" "$SV_ID-x"
 expect_refused "$SV_ID-x" "unknown global option --nope" "$SV_RUNC" --nope list

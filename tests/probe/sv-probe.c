@@ -41,6 +41,10 @@
  *                       SIGUSR1, prints "got SIGNAME", exits 128+signal
  *                       (143 for SIGTERM); works as PID 1 (signals blocked and
  *                       taken with sigwait)
+ *   fds                 every open fd but the one listing them: "N=TARGET" (the
+ *                       /proc/self/fd/N link) joined by " "
+ *   ptrace PID          PTRACE_ATTACH to PID (detached again at once): "ok" or
+ *                       the error
  *   try NAME            make one raw syscall and print "ok" or the error:
  *                       keyctl (join a new session keyring), finit_module
  *                       (of /dev/null), init_module (empty image),
@@ -60,7 +64,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/ptrace.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/stat.h>
@@ -501,7 +508,7 @@ usage (FILE *f)
          "  caps [Eff|Prm|Inh|Bnd|Amb] | nnp | seccomp | rlimit NAME | hostname | ids | pid\n"
          "  cwd | env NAME | umask | cgroup | mounts DEST | write PATH TEXT\n"
          "  chown PATH UID GID | sysctl-get KEY | oomscore | exit N | sleep SECS | signal-wait\n"
-         "  try NAME\n",
+         "  try NAME | fds | ptrace PID\n",
          f);
 }
 
@@ -515,7 +522,7 @@ static const struct
   { "rlimit", 1 }, { "hostname", 0 }, { "ids", 0 },       { "pid", 0 },      { "cwd", 0 },
   { "env", 1 },   { "umask", 0 },   { "cgroup", 0 },     { "mounts", 1 },   { "write", 2 },
   { "chown", 3 }, { "sysctl-get", 1 }, { "oomscore", 0 }, { "exit", 1 },     { "sleep", 1 },
-  { "signal-wait", 0 }, { "help", 0 }, { "try", 1 }, { "sysinfo", 0 },
+  { "signal-wait", 0 }, { "help", 0 }, { "try", 1 }, { "sysinfo", 0 }, { "fds", 0 }, { "ptrace", 1 },
 };
 
 /* sysinfo(2) in bytes: "uptime U totalram T freeram F sharedram S bufferram B totalswap TS
@@ -534,6 +541,54 @@ do_sysinfo (void)
           si.uptime, si.totalram * u, si.freeram * u, si.sharedram * u, si.bufferram * u,
           si.totalswap * u, si.freeswap * u, (unsigned) si.procs, si.loads[0], si.loads[1],
           si.loads[2]);
+}
+
+static void
+do_fds (void)
+{
+  DIR *d = opendir ("/proc/self/fd");
+  struct dirent *e;
+  const char *sep = "";
+
+  if (d == NULL)
+    {
+      fail_errno ("/proc/self/fd", errno);
+      return;
+    }
+  while ((e = readdir (d)) != NULL)
+    {
+      char link[300], target[PATH_MAX];
+      ssize_t n;
+      if (e->d_name[0] == '.' || atoi (e->d_name) == dirfd (d))
+        continue;
+      snprintf (link, sizeof link, "/proc/self/fd/%s", e->d_name);
+      n = readlink (link, target, sizeof target - 1);
+      target[n < 0 ? 0 : n] = '\0';
+      printf ("%s%s=%s", sep, e->d_name, target);
+      sep = " ";
+    }
+  printf ("\n");
+  closedir (d);
+}
+
+static void
+do_ptrace (const char *arg)
+{
+  long pid;
+
+  if (parse_int (arg, &pid) < 0)
+    {
+      fail_msg ("ptrace: PID must be a number");
+      return;
+    }
+  if (ptrace (PTRACE_ATTACH, (pid_t) pid, NULL, NULL) < 0)
+    {
+      fail_errno ("ptrace", errno);
+      return;
+    }
+  waitpid ((pid_t) pid, NULL, __WALL);
+  ptrace (PTRACE_DETACH, (pid_t) pid, NULL, NULL);
+  printf ("ok\n");
 }
 
 int
@@ -597,6 +652,10 @@ main (int argc, char **argv)
         condensed ("/proc/self/gid_map");
       else if (strcmp (cmd, "setgroups") == 0)
         one_line ("/proc/self/setgroups");
+      else if (strcmp (cmd, "fds") == 0)
+        do_fds ();
+      else if (strcmp (cmd, "ptrace") == 0)
+        do_ptrace (a[0]);
       else if (strcmp (cmd, "try") == 0)
         {
           if (try_syscall (a[0]) < 0)

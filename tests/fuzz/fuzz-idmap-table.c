@@ -1,0 +1,87 @@
+/* fuzz-idmap-table: idmap-exclusive's allocation table (plugins/idmap-exclusive/idmap-table.c):
+ * load it, write it back and load that again (same text), then reclaim, allocate and free as a
+ * create and a delete do, checking that no two ranges ever overlap. */
+#include "fuzz-util.h"
+
+#include "idmap-table.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <stdlib.h>
+
+static const SvIdPool pools[] = { { 100000, 65536 * 4 }, { 1000000, 65536 * 2 + 5 } };
+
+int
+LLVMFuzzerInitialize (int *argc, char ***argv)
+{
+  fuzz_init ();
+  return 0;
+}
+
+static gboolean
+alive_if_even (const char *state_root, const char *id, gpointer data)
+{
+  return (g_str_hash (id) & 1) == 0;
+}
+
+static void
+assert_disjoint (SvIdmapTable *t)
+{
+  for (guint i = 1; i < t->ranges->len; i++)
+    {
+      const SvIdmapRange *a = g_ptr_array_index (t->ranges, i - 1);
+      const SvIdmapRange *b = g_ptr_array_index (t->ranges, i);
+      if ((guint64) a->start + a->size > b->start)
+        {
+          fprintf (stderr, "fuzz-idmap-table: ranges %u+%u and %u+%u overlap\n", a->start,
+                   a->size, b->start, b->size);
+          abort ();
+        }
+    }
+}
+
+static void
+round_trip (SvIdmapTable *t)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *text = sv_idmap_table_to_data (t);
+  const char *path = fuzz_write ("copy.json", (const uint8_t *) text, strlen (text));
+  g_autoptr (SvIdmapTable) again = sv_idmap_table_load (path, &error);
+  g_autofree char *text2 = NULL;
+
+  if (again == NULL)
+    {
+      fprintf (stderr, "fuzz-idmap-table: a written table does not load: %s\n", error->message);
+      abort ();
+    }
+  text2 = sv_idmap_table_to_data (again);
+  g_assert_cmpstr (text, ==, text2);
+}
+
+int
+LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SvIdmapTable) t = NULL;
+  const char *path = fuzz_write (SV_IDMAP_TABLE_FILE, data, size);
+  const SvIdmapRange *r;
+
+  t = sv_idmap_table_load (path, &error);
+  if (t == NULL)
+    {
+      g_assert (error != NULL && error->message[0] != '\0');
+      return 0;
+    }
+  assert_disjoint (t);
+  round_trip (t);
+  sv_idmap_table_reclaim (t, alive_if_even, NULL, "/run/sysvisor-runc", "keep");
+  r = sv_idmap_table_allocate (t, pools, G_N_ELEMENTS (pools), 65536, "/run/sysvisor-runc",
+                               "fuzz-new", "free some", &error);
+  assert_disjoint (t);
+  if (r != NULL)
+    {
+      g_assert (sv_idmap_table_find (t, "/run/sysvisor-runc", "fuzz-new") == r);
+      g_assert (sv_idmap_table_remove (t, "/run/sysvisor-runc", "fuzz-new"));
+    }
+  return 0;
+}
