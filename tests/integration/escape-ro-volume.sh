@@ -3,16 +3,18 @@
 # profile the user picks: the attack is `mount -o remount,bind,rw` (root inside holds
 # CAP_SYS_ADMIN of its user namespace), then a write that would land in the host's SRC.
 # Docker's default profile (widened) refuses the remount (syscont-security checks it); here:
-# --cap-add SYS_ADMIN (Docker allows mount in its profile then) and seccomp=unconfined.
+# --cap-add SYS_ADMIN (Docker allows mount in its profile then) and seccomp=unconfined, with
+# procfs = fuse-procfs (the default): sysvisor-fs's syscall supervisor traps the remount
+# whatever the profile and refuses it on a read-only mount.
 #
-# KNOWN OPEN (exits 77 with the reason): with seccomp=unconfined nothing refuses the remount.
-# The kernel locks a mount's read-only flag only when the mount is copied into a mount
-# namespace of a less privileged user namespace; the runtime makes the volume's bind mount
-# inside the container's own mount namespace, so the flag is not locked.  Closing it means
-# preparing the mounts in a namespace owned by host root and handing the container a copy
-# (the lock then comes from the kernel), or a seccomp rule that stays even with unconfined.
+# KNOWN OPEN (logged, not failed): with procfs = none and seccomp=unconfined nothing refuses
+# the remount.  The kernel locks a mount's read-only flag only when the mount is copied into a
+# mount namespace of a less privileged user namespace; the runtime makes the volume's bind
+# mount inside the container's own mount namespace, so the flag is not locked.  Closing it
+# without the supervisor means preparing the mounts in a namespace owned by host root and
+# handing the container a copy (the lock then comes from the kernel).
 set -eu
-. "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/procfs-lib.sh"
 . "$SV_LIB_DIR/runtime.sh"
 . "$SV_LIB_DIR/docker.sh"
 sv_require_root
@@ -20,7 +22,8 @@ sv_require_runtime
 sv_require_probe
 sv_require_cmd dockerd jq
 
-sv_use_plugins auto auto none
+procfs_start_daemon
+sv_use_plugins auto auto fuse-procfs "[fuse-procfs]" "mountpoint = $PROCFS_MNT"
 sv_use_exclusive_ids
 wrapper=$(sv_runtime_wrapper)
 sv_docker_start --runtime-name "sysvisor-runc=$wrapper" || sv_skip "dockerd cannot start here"
@@ -37,10 +40,14 @@ assert_ok $D --cap-add SYS_ADMIN -v "$vol:/v:ro" bb sh -c "$attack"
 assert_eq host "$(cat "$vol/file")" "--cap-add SYS_ADMIN: the host's file is untouched"
 
 assert_ok $D --security-opt seccomp=unconfined -v "$vol:/v:ro" bb sh -c "$attack"
-out=$SV_OUT
-if [[ $out == *WROTE* ]] || [ "$(cat "$vol/file")" != host ]; then
-  echo host >"$vol/file"
-  sv_skip "KNOWN OPEN: with --security-opt seccomp=unconfined a :ro volume is remounted rw and the host's file written ($out); see the header of $0"
-fi
+[[ $SV_OUT != *WROTE* ]] || sv_fail "seccomp=unconfined (fuse-procfs): the :ro volume was written: $SV_OUT"
 assert_eq host "$(cat "$vol/file")" "seccomp=unconfined: the host's file is untouched"
+
+# procfs = none: no supervisor
+sed -i 's/^procfs = fuse-procfs$/procfs = none/' "$SYSVISOR_PLUGINS_CONF"
+assert_ok $D --security-opt seccomp=unconfined -v "$vol:/v:ro" bb sh -c "$attack"
+if [[ $SV_OUT == *WROTE* ]] || [ "$(cat "$vol/file")" != host ]; then
+  echo host >"$vol/file"
+  sv_log "KNOWN OPEN: with procfs = none and --security-opt seccomp=unconfined a :ro volume is remounted rw ($SV_OUT); see the header of $0"
+fi
 echo "escape-ro-volume: ok"
