@@ -29,6 +29,8 @@ files_state() {
   for f in /etc/passwd- /etc/group- /etc/shadow- /etc/gshadow- /etc/subuid- /etc/subgid-; do
     [ -e "$f" ] && echo "exists $f" || echo "absent $f"
   done
+  section "docker config"
+  find /etc/docker -maxdepth 1 2>/dev/null | sort || true   # dockerd writes key.json there
   section "sysvisor files"
   find /etc/sysvisor /var/lib/sysvisor /usr/local/sbin /usr/local/lib /usr/local/include \
        /usr/local/share /var/log/sysvisor-fs.log -xdev \( -name '*sysvisor*' -o -path '*sysvisor*' \) \
