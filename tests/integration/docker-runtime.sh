@@ -12,12 +12,8 @@ sv_require_cmd dockerd jq script
 
 sv_use_plugins auto auto none
 sv_use_exclusive_ids
-wrapper=$(sv_runtime_wrapper)
-sv_docker_start --runtime-name "sysvisor-runc=$wrapper" || sv_skip "dockerd cannot start here"
+sv_docker_start_sysvisor || sv_skip "dockerd cannot start here"
 sv_docker_import_busybox bb
-# Docker's own files (hosts, resolv.conf, volumes) live under its data root: exempt from the
-# bind-mount rule, as /var/lib/docker is for a system dockerd.
-printf '\n[shiftfs]\ndocker-data-root = %s\n' "$SV_DOCKER_DATA" >>"$SYSVISOR_PLUGINS_CONF"
 D="sv_docker run --runtime=sysvisor-runc --network none"
 
 # docker run --rm --hostname my_cont IMAGE hostname

@@ -26,13 +26,11 @@ sv_require_cmd dockerd jq sha256sum
 
 sv_use_plugins auto auto none
 sv_use_exclusive_ids
-wrapper=$(sv_runtime_wrapper)
-sv_docker_start --runtime-name "sysvisor-runc=$wrapper" || sv_skip "dockerd cannot start here"
+sv_docker_start_sysvisor || sv_skip "dockerd cannot start here"
 sv_docker_import_busybox bb
-printf '\n[shiftfs]\ndocker-data-root = %s\n' "$SV_DOCKER_DATA" >>"$SYSVISOR_PLUGINS_CONF"
 D_BASE="sv_docker run --runtime=sysvisor-runc --network none --rm"
 D=$D_BASE
-runtime_sum=$(sha256sum "$SV_RUNC" "$wrapper")
+runtime_sum=$(sha256sum "$SV_RUNC" "$SV_DOCKER_RUNTIME_WRAPPER")
 
 # A long-running container to exec into.
 c=$(sv_docker run -d --runtime=sysvisor-runc --network none bb sleep 3600)
@@ -92,7 +90,7 @@ assert_ok sv_docker exec "$c" cat /tmp/seen
 seen=$SV_OUT
 sv_log "processes the watcher saw: $(sort -u <<<"$seen" | tr '\n' ';')"
 [[ $seen != *WROTE* ]] || sv_fail "a binary outside the container was opened for writing: $seen"
-assert_eq "$runtime_sum" "$(sha256sum "$SV_RUNC" "$wrapper")" "sysvisor-runc is unchanged"
+assert_eq "$runtime_sum" "$(sha256sum "$SV_RUNC" "$SV_DOCKER_RUNTIME_WRAPPER")" "sysvisor-runc is unchanged"
 
 # ---- cgroup: the container's own limits, set by Docker, cannot be raised from inside ----
 m=$(sv_docker run -d --runtime=sysvisor-runc --network none --memory 64m --pids-limit 50 bb sleep 3600)

@@ -65,9 +65,7 @@ mount --bind "$SV_TEST_TMP/private/fuse" /dev/fuse
 
 sv_use_plugins auto auto none
 sv_use_exclusive_ids
-wrapper=$(sv_runtime_wrapper)
-sv_docker_start --runtime-name "sysvisor-runc=$wrapper" || sv_skip "dockerd cannot start here"
-printf '\n[shiftfs]\ndocker-data-root = %s\n' "$SV_DOCKER_DATA" >>"$SYSVISOR_PLUGINS_CONF"
+sv_docker_start_sysvisor || sv_skip "dockerd cannot start here"
 sv_docker_import_debian deb --systemd || sv_skip "no Debian systemd image (debootstrap cache)"
 c=$SV_ID-systemd
 # seccomp=unconfined: the sysvisor-runc installed inside ID-maps mounts (its check probes

@@ -49,10 +49,8 @@ sv_assert_nothing_left "$SV_ID-rw" "$b"
 command -v dockerd >/dev/null || sv_skip "dockerd not installed (the bundle part passed)"
 sv_use_plugins auto auto none
 sv_use_exclusive_ids
-wrapper=$(sv_runtime_wrapper)
-sv_docker_start --runtime-name "sysvisor-runc=$wrapper" || sv_skip "dockerd cannot start here (the bundle part passed)"
+sv_docker_start_sysvisor || sv_skip "dockerd cannot start here (the bundle part passed)"
 sv_docker_import_busybox bb
-printf '\n[shiftfs]\ndocker-data-root = %s\n' "$SV_DOCKER_DATA" >>"$SYSVISOR_PLUGINS_CONF"
 assert_ok sv_docker run --rm --runtime=sysvisor-runc --network host bb \
   sh -c 'readlink /proc/self/ns/net; ls /sys/class/net | sort | tr "\n" " "; echo; touch /sys/kernel/x 2>&1 || true; cat /proc/self/uid_map'
 assert_eq "$host_net" "$(sed -n 1p <<<"$SV_OUT")" "/docker/network-host-is-the-host's-netns"

@@ -21,10 +21,8 @@ default14=00000000a80425fb   # Docker's / containerd's 14 default capabilities
 
 sv_use_plugins auto auto none
 sv_use_exclusive_ids
-wrapper=$(sv_runtime_wrapper)
-sv_docker_start --runtime-name "sysvisor-runc=$wrapper" || sv_skip "dockerd cannot start here"
+sv_docker_start_sysvisor || sv_skip "dockerd cannot start here"
 sv_docker_import_busybox bb
-printf '\n[shiftfs]\ndocker-data-root = %s\n' "$SV_DOCKER_DATA" >>"$SYSVISOR_PLUGINS_CONF"
 D="sv_docker run --runtime=sysvisor-runc --network none --rm"
 
 # Root: every capability, in every set a host root has them (inheritable: as Docker left it).

@@ -25,9 +25,7 @@ read -r -a flags <<<"${SV_DIND_FLAGS:-}"
 procfs_start_daemon
 sv_use_plugins auto auto fuse-procfs "[fuse-procfs]" "mountpoint = $PROCFS_MNT"
 sv_use_exclusive_ids
-wrapper=$(sv_runtime_wrapper)
-sv_docker_start --runtime-name "sysvisor-runc=$wrapper" || sv_skip "dockerd cannot start here"
-printf '\n[shiftfs]\ndocker-data-root = %s\n' "$SV_DOCKER_DATA" >>"$SYSVISOR_PLUGINS_CONF"
+sv_docker_start_sysvisor || sv_skip "dockerd cannot start here"
 store=$SYSVISOR_LIB_DIR/storage
 img=${SV_ID,,}-dind
 SV_DEBIAN_EXTRA=docker.io sv_docker_import_debian "$img" || sv_fail "cannot import the Debian image with docker.io"

@@ -17,10 +17,8 @@ sv_require_cmd dockerd jq
 
 sv_use_plugins auto auto none
 sv_use_exclusive_ids
-wrapper=$(sv_runtime_wrapper)
-sv_docker_start --runtime-name "sysvisor-runc=$wrapper" || sv_skip "dockerd cannot start here"
+sv_docker_start_sysvisor || sv_skip "dockerd cannot start here"
 sv_docker_import_busybox bb
-printf '\n[shiftfs]\ndocker-data-root = %s\n' "$SV_DOCKER_DATA" >>"$SYSVISOR_PLUGINS_CONF"
 D="sv_docker run --runtime=sysvisor-runc --network none --rm"
 
 # Docker's default profile, widened: still a filter, the system syscalls pass.

@@ -19,10 +19,8 @@ full=$(printf '%016x' $(((1 << (last + 1)) - 1)))
 
 sv_use_plugins auto auto none
 sv_use_exclusive_ids
-wrapper=$(sv_runtime_wrapper)
-sv_docker_start --runtime-name "sysvisor-runc=$wrapper" || sv_skip "dockerd cannot start here"
+sv_docker_start_sysvisor || sv_skip "dockerd cannot start here"
 sv_docker_import_busybox bb
-printf '\n[shiftfs]\ndocker-data-root = %s\n' "$SV_DOCKER_DATA" >>"$SYSVISOR_PLUGINS_CONF"
 D="sv_docker run --runtime=sysvisor-runc --network none --rm"
 
 assert_ok $D bb /sv-probe caps

@@ -26,10 +26,8 @@ sv_wait_until 10 stopped || sv_fail "the probe did not stop on SIGTERM"
 assert_match 'got SIGTERM' "$(cat "$SV_TEST_TMP/bg.out")" "a non-systemd init gets SIGTERM itself"
 assert_ok sv_rt delete "$SV_ID-sig"
 
-wrapper=$(sv_runtime_wrapper)
-sv_docker_start --runtime-name "sysvisor-runc=$wrapper" || sv_skip "dockerd cannot start here"
+sv_docker_start_sysvisor || sv_skip "dockerd cannot start here"
 sv_docker_import_debian deb --systemd || sv_skip "no Debian systemd image (debootstrap cache)"
-printf '\n[shiftfs]\ndocker-data-root = %s\n' "$SV_DOCKER_DATA" >>"$SYSVISOR_PLUGINS_CONF"
 
 c=$SV_ID-systemd
 assert_ok sv_docker run -d --name "$c" --runtime=sysvisor-runc --network none deb
