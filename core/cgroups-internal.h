@@ -93,6 +93,10 @@ struct _SvCgroup
   char *slice;           /* systemd: the parent slice unit, "system.slice" */
   char *unit;            /* systemd: "sysvisor-abc.scope" */
   gboolean unit_started; /* systemd made the unit over D-Bus: stop it on destroy */
+  gboolean deferred;     /* systemd driver: the unit is made when the init enters */
+  uid_t owner_uid;       /* deferred: container root, for the delegation */
+  gid_t owner_gid;
+  struct _SvCgroupResources *pending; /* deferred: limits for the unit's properties and files */
   GPtrArray *mounts;     /* SvCgroupMount: every v1 hierarchy (+ "unified"), or the v2 root */
   GPtrArray *created;    /* directories sv_cgroup_create() made, for rollback */
 };
@@ -166,7 +170,7 @@ typedef struct
 
 /* Zero values that runc treats as "not set" (limit 0, shares 0, weight 0, ...) parse as unset,
  * so a partial object from `update` changes only what it names.  -1 means unlimited. */
-typedef struct
+typedef struct _SvCgroupResources
 {
   char *json_path; /* "linux.resources": errors read "<json_path>.memory.limit: ..." */
 
@@ -254,7 +258,14 @@ gboolean sv_cgroup_bpf_apply_devices (const char *dir, GArray *devices, GError *
 gboolean sv_cgroup_systemd_running (void);
 /* "a-b-c.slice" -> "/a.slice/a-b.slice/a-b-c.slice"; "-.slice" -> "" (the root slice). */
 char *sv_cgroup_systemd_expand_slice (const char *slice, GError **error);
-/* StartTransientUnit(cg->unit, PIDs=[pid], Delegate=yes, Slice=cg->slice) and wait for it. */
-gboolean sv_cgroup_systemd_start_unit (SvCgroup *cg, pid_t pid, GError **error);
+/* StartTransientUnit(cg->unit, PIDs=[pid], Delegate=yes, Slice=cg->slice, the limits of @res
+ * (may be NULL) as properties) and wait for it. */
+gboolean sv_cgroup_systemd_start_unit (SvCgroup *cg, pid_t pid, const SvCgroupResources *res,
+                                       GError **error);
+/* The deferred create: start the unit with @pid, make the rest, delegate, enter, write the
+ * pending limits. */
+gboolean sv_cgroup_systemd_join (SvCgroup *cg, pid_t pid, GError **error);
+/* Write @pid into the container's cgroup.procs in every hierarchy. */
+gboolean sv_cgroup_enter_dirs (SvCgroup *cg, pid_t pid, GError **error);
 /* StopUnit(cg->unit) and wait for it; a unit already gone is success. */
 gboolean sv_cgroup_systemd_stop_unit (SvCgroup *cg, GError **error);

@@ -1,12 +1,16 @@
-/* cgroups-systemd.c: asking systemd for the container's cgroup (--systemd-cgroup on a
- * cgroup v2 host whose init is systemd).  The cgroup is a transient scope unit made with
- * StartTransientUnit over D-Bus, with the container's init in it from birth and Delegate=yes
- * so that the subtree is ours; StopUnit removes it.  Limits are still written to the cgroup
- * files directly (not as unit properties), so a `systemctl daemon-reload` may reset the
- * scope's own limits to systemd's idea of them: a known limitation.
+/* cgroups-systemd.c: asking systemd for the container's cgroup (--systemd-cgroup on a host
+ * whose init is systemd, cgroup v2 or v1/hybrid), as runc's systemd driver does.
+ *
+ * A scope cannot exist empty, so nothing is made before the container's init exists:
+ * sv_cgroup_create() only notes the owner, sv_cgroup_apply_resources() keeps the limits, and
+ * the first sv_cgroup_enter() calls StartTransientUnit over D-Bus (GDBus, from glib's gio)
+ * with PIDs=[init], Delegate=yes and the limits systemd has properties for (MemoryMax,
+ * CPUQuota, CPUWeight/CPUShares, TasksMax), waits for the job, then makes what systemd does
+ * not (the v1 hierarchies it does not manage), delegates the subtree and writes every limit
+ * to the cgroup files as well (runc does both).  `delete` stops the unit (StopUnit).
  *
  * When systemd is not the init (no /run/systemd/system), "slice:prefix:name" paths are
- * plain directories that cgroups.c creates itself; on v1 hosts too, even with systemd.
+ * plain directories that cgroups.c creates itself.
  *
  * SPDX-License-Identifier: Apache-2.0
  */
@@ -20,7 +24,9 @@
 #define SYSTEMD_BUS_NAME "org.freedesktop.systemd1"
 #define SYSTEMD_PATH "/org/freedesktop/systemd1"
 #define SYSTEMD_MANAGER "org.freedesktop.systemd1.Manager"
+#define SYSTEMD_PRIVATE_BUS "unix:path=/run/systemd/private"
 #define JOB_TIMEOUT_MS 30000
+#define USEC_PER_SEC G_GUINT64_CONSTANT (1000000)
 
 gboolean
 sv_cgroup_systemd_running (void)
@@ -92,6 +98,38 @@ subscribe (GDBusConnection *bus)
     g_variant_unref (reply);
 }
 
+/* The system bus, as runc; systemd's own private socket (root only) when no bus daemon
+ * answers.  On that peer-to-peer socket signals carry no sender, so none is matched. */
+static GDBusConnection *
+connect_systemd (GError **error)
+{
+  g_autoptr (GError) bus_error = NULL;
+  g_autoptr (GError) private_error = NULL;
+  g_autofree char *addr = g_dbus_address_get_for_bus_sync (G_BUS_TYPE_SYSTEM, NULL, &bus_error);
+  GDBusConnection *bus = NULL;
+
+  if (addr != NULL)
+    bus = g_dbus_connection_new_for_address_sync (
+        addr,
+        G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT
+            | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+        NULL, NULL, &bus_error);
+  if (bus != NULL)
+    return bus;
+  bus = g_dbus_connection_new_for_address_sync (SYSTEMD_PRIVATE_BUS,
+                                                G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT,
+                                                NULL, NULL, &private_error);
+  if (bus != NULL)
+    return bus;
+  g_dbus_error_strip_remote_error (bus_error);
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
+               "systemd does not answer on D-Bus (system bus: %s; %s: %s): start dbus.service "
+               "(`systemctl start dbus`), or run without --systemd-cgroup",
+               bus_error->message, SYSTEMD_PRIVATE_BUS + strlen ("unix:path="),
+               private_error->message);
+  return NULL;
+}
+
 /* Call a Manager method that returns a job, and wait for the job to finish. */
 static gboolean
 run_job (const char *method, GVariant *params, const char *unit, GError **error)
@@ -107,11 +145,11 @@ run_job (const char *method, GVariant *params, const char *unit, GError **error)
 
   g_variant_ref_sink (params);
   g_main_context_push_thread_default (ctx);
-  bus = g_bus_get_sync (G_BUS_TYPE_SYSTEM, NULL, error);
+  bus = connect_systemd (error);
   if (bus != NULL)
     {
       sub = g_dbus_connection_signal_subscribe (
-          bus, SYSTEMD_BUS_NAME, SYSTEMD_MANAGER, "JobRemoved", SYSTEMD_PATH, NULL,
+          bus, NULL, SYSTEMD_MANAGER, "JobRemoved", SYSTEMD_PATH, NULL,
           G_DBUS_SIGNAL_FLAGS_NONE, on_job_removed, &watch, NULL);
       subscribe (bus);
       reply = g_dbus_connection_call_sync (bus, SYSTEMD_BUS_NAME, SYSTEMD_PATH, SYSTEMD_MANAGER,
@@ -123,6 +161,7 @@ run_job (const char *method, GVariant *params, const char *unit, GError **error)
           ok = wait_for_job (ctx, &watch, job, unit, error);
         }
       g_dbus_connection_signal_unsubscribe (bus, sub);
+      g_dbus_connection_close_sync (bus, NULL, NULL);
     }
   g_main_context_pop_thread_default (ctx);
   g_variant_unref (params);
@@ -140,8 +179,48 @@ is_remote_error (const GError *error, const char *name)
   return g_strcmp0 (remote, name) == 0;
 }
 
+static void
+add_u64 (GVariantBuilder *props, const char *name, guint64 value)
+{
+  g_variant_builder_add (props, "(sv)", name, g_variant_new_uint64 (value));
+}
+
+/* -1 (unlimited) is systemd's infinity. */
+static guint64
+limit_u64 (gint64 v)
+{
+  return v < 0 ? G_MAXUINT64 : (guint64) v;
+}
+
+/* The limits systemd keeps as unit properties, so that it re-applies ours (not its defaults)
+ * when it rewrites the scope's cgroup (daemon-reload); the files get them too afterwards. */
+static void
+add_resource_props (GVariantBuilder *props, SvCgroup *cg, const SvCgroupResources *res)
+{
+  if (res->mem_limit.set)
+    add_u64 (props, "MemoryMax", limit_u64 (res->mem_limit.value));
+  if (res->pids_limit.set)
+    add_u64 (props, "TasksMax", limit_u64 (res->pids_limit.value));
+  if (res->cpu_shares.set)
+    add_u64 (props, cg->mode == SV_CGROUP_V2 ? "CPUWeight" : "CPUShares",
+             cg->mode == SV_CGROUP_V2 ? sv_cgroup_shares_to_weight ((guint64) res->cpu_shares.value)
+                                      : (guint64) res->cpu_shares.value);
+  if (res->cpu_period.set && res->cpu_period.value > 0)
+    add_u64 (props, "CPUQuotaPeriodUSec", (guint64) res->cpu_period.value);
+  if (res->cpu_quota.set && res->cpu_quota.value > 0)
+    {
+      guint64 period = res->cpu_period.set && res->cpu_period.value > 0
+                           ? (guint64) res->cpu_period.value
+                           : 100000;
+      guint64 per_sec = (guint64) res->cpu_quota.value * USEC_PER_SEC / period;
+
+      /* systemd keeps whole percents: round up to 10 ms so the file keeps our quota. */
+      add_u64 (props, "CPUQuotaPerSecUSec", (per_sec + 9999) / 10000 * 10000);
+    }
+}
+
 static GVariant *
-start_params (SvCgroup *cg, pid_t pid)
+start_params (SvCgroup *cg, pid_t pid, const SvCgroupResources *res)
 {
   GVariantBuilder props;
   guint32 pid32 = (guint32) pid;
@@ -157,27 +236,33 @@ start_params (SvCgroup *cg, pid_t pid)
         g_variant_new_fixed_array (G_VARIANT_TYPE_UINT32, &pid32, 1, sizeof pid32));
   g_variant_builder_add (&props, "(sv)", "Delegate", g_variant_new_boolean (TRUE));
   g_variant_builder_add (&props, "(sv)", "DefaultDependencies", g_variant_new_boolean (FALSE));
+  for (const char *const *a = (const char *const[]){ "MemoryAccounting", "CPUAccounting",
+                                                     "TasksAccounting", NULL };
+       *a != NULL; a++)
+    g_variant_builder_add (&props, "(sv)", *a, g_variant_new_boolean (TRUE));
+  if (res != NULL)
+    add_resource_props (&props, cg, res);
   return g_variant_new ("(ssa(sv)@a(sa(sv)))", cg->unit, "replace", &props,
                         g_variant_new_array (G_VARIANT_TYPE ("(sa(sv))"), NULL, 0));
 }
 
 gboolean
-sv_cgroup_systemd_start_unit (SvCgroup *cg, pid_t pid, GError **error)
+sv_cgroup_systemd_start_unit (SvCgroup *cg, pid_t pid, const SvCgroupResources *res,
+                              GError **error)
 {
   g_autoptr (GError) local = NULL;
 
-  if (run_job ("StartTransientUnit", start_params (cg, pid), cg->unit, &local))
+  if (run_job ("StartTransientUnit", start_params (cg, pid, res), cg->unit, &local))
     {
       /* A slice holds no process itself in systemd's model; put it there directly. */
-      return !g_str_has_suffix (cg->unit, ".slice") || sv_cgroup_enter (cg, pid, error);
+      return !g_str_has_suffix (cg->unit, ".slice") || sv_cgroup_enter_dirs (cg, pid, error);
     }
   /* Made before (a retried create): join it, as the plain driver reuses a directory. */
   if (is_remote_error (local, "org.freedesktop.systemd1.UnitExists"))
-    return sv_cgroup_enter (cg, pid, error);
+    return sv_cgroup_enter_dirs (cg, pid, error);
   g_dbus_error_strip_remote_error (local);
   g_propagate_prefixed_error (error, g_steal_pointer (&local),
-                              "asking systemd for scope %s (linux.cgroupsPath, "
-                              "--systemd-cgroup): ",
+                              "--systemd-cgroup: asking systemd for %s (linux.cgroupsPath): ",
                               cg->unit);
   return FALSE;
 }
@@ -194,4 +279,40 @@ sv_cgroup_systemd_stop_unit (SvCgroup *cg, GError **error)
   g_dbus_error_strip_remote_error (local);
   g_propagate_error (error, g_steal_pointer (&local));
   return FALSE;
+}
+
+/* After StartTransientUnit: the hierarchies systemd does not manage (v1: cpuset, freezer,
+ * ...) made at the same path, the subtree delegated to container root, @pid in every
+ * hierarchy, and the limits written to the files as well. */
+static gboolean
+finish_unit (SvCgroup *cg, pid_t pid, GError **error)
+{
+  SvCgroupMount *m = cg->mounts->pdata[0];
+  gboolean ok;
+
+  if (cg->mode == SV_CGROUP_V2)
+    ok = sv_cgroup_v2_delegate (m->dir, cg->owner_uid, cg->owner_gid, error);
+  else
+    ok = sv_cgroup_v1_create (cg, cg->owner_uid, cg->owner_gid, error);
+  if (!ok || !sv_cgroup_enter_dirs (cg, pid, error))
+    return FALSE;
+  if (cg->pending == NULL)
+    return TRUE;
+  if (cg->mode == SV_CGROUP_V2)
+    return sv_cgroup_v2_apply (cg, cg->pending, error);
+  return sv_cgroup_v1_apply (cg, cg->pending, error);
+}
+
+gboolean
+sv_cgroup_systemd_join (SvCgroup *cg, pid_t pid, GError **error)
+{
+  if (!sv_cgroup_systemd_start_unit (cg, pid, cg->pending, error))
+    return FALSE;
+  /* From here a failure is undone by sv_cgroup_destroy(), which stops the unit. */
+  cg->unit_started = TRUE;
+  if (!finish_unit (cg, pid, error))
+    return FALSE;
+  g_clear_pointer (&cg->pending, sv_cgroup_resources_free);
+  cg->deferred = FALSE;
+  return TRUE;
 }

@@ -799,6 +799,7 @@ sv_cgroup_free (SvCgroup *cg)
   g_free (cg->path);
   g_free (cg->slice);
   g_free (cg->unit);
+  sv_cgroup_resources_free (cg->pending);
   if (cg->mounts != NULL)
     g_ptr_array_unref (cg->mounts);
   g_ptr_array_unref (cg->created);
@@ -1328,6 +1329,14 @@ sv_cgroup_create (SvCgroup *cg, uid_t owner_uid, gid_t owner_gid, GError **error
   gboolean ok;
 
   g_ptr_array_set_size (cg->created, 0);
+  if (cg->systemd && sv_cgroup_systemd_running ())
+    {
+      /* systemd makes it, with the init inside: see sv_cgroup_enter(). */
+      cg->deferred = TRUE;
+      cg->owner_uid = owner_uid;
+      cg->owner_gid = owner_gid;
+      return TRUE;
+    }
   if (cg->mode == SV_CGROUP_V2)
     ok = sv_cgroup_v2_create (cg, owner_uid, owner_gid, error);
   else
@@ -1337,32 +1346,16 @@ sv_cgroup_create (SvCgroup *cg, uid_t owner_uid, gid_t owner_gid, GError **error
   return ok;
 }
 
-/* systemd on v2: it makes the scope, with @pid inside from the start (a scope cannot be
- * empty).  The cgroup is then systemd's, delegated to us (Delegate=yes). */
-static gboolean
-create_systemd_unit (SvCgroup *cg, pid_t pid, uid_t uid, gid_t gid, GError **error)
-{
-  SvCgroupMount *m = cg->mounts->pdata[0];
-
-  if (!sv_cgroup_systemd_start_unit (cg, pid, error))
-    return FALSE;
-  cg->unit_started = TRUE;
-  if (sv_cgroup_v2_delegate (m->dir, uid, gid, error))
-    return TRUE;
-  sv_cgroup_systemd_stop_unit (cg, NULL);
-  cg->unit_started = FALSE;
-  return FALSE;
-}
-
 gboolean
 sv_cgroup_create_for_pid (SvCgroup *cg, pid_t pid, uid_t owner_uid, gid_t owner_gid, GError **error)
 {
-  if (cg->systemd && cg->mode == SV_CGROUP_V2 && sv_cgroup_systemd_running ())
-    return create_systemd_unit (cg, pid, owner_uid, owner_gid, error);
   if (!sv_cgroup_create (cg, owner_uid, owner_gid, error))
     return FALSE;
   if (sv_cgroup_enter (cg, pid, error))
     return TRUE;
+  if (cg->unit_started)
+    sv_cgroup_systemd_stop_unit (cg, NULL);
+  cg->unit_started = FALSE;
   rollback_created (cg);
   return FALSE;
 }
@@ -1375,6 +1368,13 @@ sv_cgroup_apply_resources (SvCgroup *cg, JsonObject *resources, const char *json
 
   if (res == NULL)
     return FALSE;
+  if (cg->deferred)
+    {
+      /* Kept for the unit's properties and written once systemd made the cgroup. */
+      sv_cgroup_resources_free (cg->pending);
+      cg->pending = g_steal_pointer (&res);
+      return TRUE;
+    }
   if (cg->mode == SV_CGROUP_V2)
     return sv_cgroup_v2_apply (cg, res, error);
   return sv_cgroup_v1_apply (cg, res, error);
@@ -1382,6 +1382,14 @@ sv_cgroup_apply_resources (SvCgroup *cg, JsonObject *resources, const char *json
 
 gboolean
 sv_cgroup_enter (SvCgroup *cg, pid_t pid, GError **error)
+{
+  if (cg->deferred)
+    return sv_cgroup_systemd_join (cg, pid, error);
+  return sv_cgroup_enter_dirs (cg, pid, error);
+}
+
+gboolean
+sv_cgroup_enter_dirs (SvCgroup *cg, pid_t pid, GError **error)
 {
   g_autofree char *value = g_strdup_printf ("%d", (int) pid);
 
@@ -1519,7 +1527,9 @@ sv_cgroup_destroy (SvCgroup *cg, GError **error)
 {
   g_autoptr (GError) first = NULL;
 
-  if (cg->unit_started && !sv_cgroup_systemd_stop_unit (cg, &first))
+  /* Also when a create died before it recorded the unit: a unit already gone is success. */
+  if ((cg->unit_started || (cg->systemd && sv_cgroup_systemd_running ()))
+      && !sv_cgroup_systemd_stop_unit (cg, &first))
     g_prefix_error (&first, "stopping systemd unit %s: ", cg->unit);
   for (guint i = 0; i < cg->mounts->len; i++)
     {
