@@ -1527,8 +1527,9 @@ sv_cgroup_destroy (SvCgroup *cg, GError **error)
 {
   g_autoptr (GError) first = NULL;
 
-  /* Also when a create died before it recorded the unit: a unit already gone is success. */
-  if ((cg->unit_started || (cg->systemd && sv_cgroup_systemd_running ()))
+  /* Also for a state whose create died before it recorded the unit (a unit already gone is
+   * success); not for this process's own create that never got to start it. */
+  if ((cg->unit_started || (cg->systemd && !cg->deferred && sv_cgroup_systemd_running ()))
       && !sv_cgroup_systemd_stop_unit (cg, &first))
     g_prefix_error (&first, "stopping systemd unit %s: ", cg->unit);
   for (guint i = 0; i < cg->mounts->len; i++)
