@@ -265,6 +265,9 @@ gboolean sv_cgroup_systemd_start_unit (SvCgroup *cg, pid_t pid, const SvCgroupRe
 /* The deferred create: start the unit with @pid, make the rest, delegate, enter, write the
  * pending limits. */
 gboolean sv_cgroup_systemd_join (SvCgroup *cg, pid_t pid, GError **error);
+/* SetUnitProperties(cg->unit, runtime, the limits of @res); no such unit is success. */
+gboolean sv_cgroup_systemd_set_properties (SvCgroup *cg, const struct _SvCgroupResources *res,
+                                           GError **error);
 /* Write @pid into the container's cgroup.procs in every hierarchy. */
 gboolean sv_cgroup_enter_dirs (SvCgroup *cg, pid_t pid, GError **error);
 /* StopUnit(cg->unit) and wait for it; a unit already gone is success. */

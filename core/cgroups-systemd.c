@@ -281,6 +281,37 @@ sv_cgroup_systemd_stop_unit (SvCgroup *cg, GError **error)
   return FALSE;
 }
 
+/* `update` of a container systemd made a scope for: the new limits become the unit's
+ * properties too (runtime only, as runc), so a daemon-reload does not bring the old ones
+ * back.  A unit that is not there (the container made plain directories) is left alone. */
+gboolean
+sv_cgroup_systemd_set_properties (SvCgroup *cg, const SvCgroupResources *res, GError **error)
+{
+  g_autoptr (GDBusConnection) bus = NULL;
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GError) local = NULL;
+  GVariantBuilder props;
+
+  g_variant_builder_init (&props, G_VARIANT_TYPE ("a(sv)"));
+  add_resource_props (&props, cg, res);
+  bus = connect_systemd (&local);
+  if (bus != NULL)
+    reply = g_dbus_connection_call_sync (bus, SYSTEMD_BUS_NAME, SYSTEMD_PATH, SYSTEMD_MANAGER,
+                                         "SetUnitProperties",
+                                         g_variant_new ("(sba(sv))", cg->unit, TRUE, &props),
+                                         NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, &local);
+  else
+    g_variant_builder_clear (&props);
+  if (bus != NULL)
+    g_dbus_connection_close_sync (bus, NULL, NULL);
+  if (reply != NULL || is_remote_error (local, "org.freedesktop.systemd1.NoSuchUnit"))
+    return TRUE;
+  g_dbus_error_strip_remote_error (local);
+  g_propagate_prefixed_error (error, g_steal_pointer (&local),
+                              "--systemd-cgroup: setting the limits of %s: ", cg->unit);
+  return FALSE;
+}
+
 /* After StartTransientUnit: the hierarchies systemd does not manage (v1: cpuset, freezer,
  * ...) made at the same path, the subtree delegated to container root, @pid in every
  * hierarchy, and the limits written to the files as well. */

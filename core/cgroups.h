@@ -34,10 +34,11 @@ SvCgroup *sv_cgroup_new (const char *id, const char *cgroups_path, gboolean syst
  * directories (and cgroup.procs, tasks, cgroup.subtree_control, cgroup.threads) to
  * @owner_uid:@owner_gid (container root on the host) so that root inside can make sub-cgroups. */
 gboolean sv_cgroup_create (SvCgroup *cg, uid_t owner_uid, gid_t owner_gid, GError **error);
-/* sv_cgroup_create() then sv_cgroup_enter(@pid), undone on failure.  With the systemd driver on
- * a cgroup v2 host whose init is systemd, systemd itself creates the cgroup as a transient
- * scope (StartTransientUnit over D-Bus, Delegate=yes) with @pid in it from birth, since a
- * scope cannot be created empty; sv_cgroup_create() alone makes plain directories there. */
+/* sv_cgroup_create() then sv_cgroup_enter(@pid), undone on failure.  With the systemd driver
+ * on a host whose init is systemd, sv_cgroup_create() makes nothing and keeps what
+ * sv_cgroup_apply_resources() is given: the first sv_cgroup_enter() asks systemd for a
+ * transient scope (StartTransientUnit over D-Bus, Delegate=yes, the limits as properties)
+ * with @pid in it from birth, since a scope cannot be created empty (cgroups-systemd.c). */
 gboolean sv_cgroup_create_for_pid (SvCgroup *cg, pid_t pid, uid_t owner_uid, gid_t owner_gid,
                                    GError **error);
 /* Apply an OCI linux.resources object.  @json_path is the path of @resources used in errors

@@ -154,9 +154,20 @@ assert_match "[[:space:]]$pid[[:space:]]" " $(inside cat "$cgfs/systemd/system.s
   || inside cat "$cgfs/system.slice/$unit/cgroup.procs") " "the init is in the scope"
 assert_eq "" "$(inside cat /proc/"$pid"/cgroup | grep -v ":/system.slice/$unit\$" || true)" \
   "the init is in the scope in every hierarchy (those systemd does not manage too)"
-limit=$(inside cat "$cgfs/memory/system.slice/$unit/memory.limit_in_bytes" 2>/dev/null \
-  || inside cat "$cgfs/system.slice/$unit/memory.max")
-assert_eq 67108864 "$limit" "the memory limit is in the cgroup file"
+
+memfile() {
+  inside cat "$cgfs/memory/system.slice/$unit/memory.limit_in_bytes" 2>/dev/null \
+    || inside cat "$cgfs/system.slice/$unit/memory.max"
+}
+
+# `update` changes the unit's property too: a daemon-reload (systemd re-applies every unit's
+# properties to its cgroup) keeps the new limit.
+assert_eq 67108864 "$(memfile)" "the memory limit is in the cgroup file"
+
+assert_ok inside $svr update --memory 134217728 "$SV_ID"
+assert_eq 134217728 "$(inside systemctl show -P MemoryMax "$unit")" "update sets MemoryMax"
+assert_ok inside systemctl daemon-reload
+assert_eq 134217728 "$(memfile)" "the updated limit survives a daemon-reload"
 
 assert_ok inside $svr delete -f "$SV_ID"
 assert_fail inside systemctl status --no-pager "$unit"
