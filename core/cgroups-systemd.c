@@ -252,14 +252,12 @@ sv_cgroup_systemd_start_unit (SvCgroup *cg, pid_t pid, const SvCgroupResources *
 {
   g_autoptr (GError) local = NULL;
 
+  /* (A slice holds no process itself in systemd's model: finish_unit() puts it there.) */
   if (run_job ("StartTransientUnit", start_params (cg, pid, res), cg->unit, &local))
-    {
-      /* A slice holds no process itself in systemd's model; put it there directly. */
-      return !g_str_has_suffix (cg->unit, ".slice") || sv_cgroup_enter_dirs (cg, pid, error);
-    }
+    return TRUE;
   /* Made before (a retried create): join it, as the plain driver reuses a directory. */
   if (is_remote_error (local, "org.freedesktop.systemd1.UnitExists"))
-    return sv_cgroup_enter_dirs (cg, pid, error);
+    return TRUE;
   g_dbus_error_strip_remote_error (local);
   g_propagate_prefixed_error (error, g_steal_pointer (&local),
                               "--systemd-cgroup: asking systemd for %s (linux.cgroupsPath): ",

@@ -1375,14 +1375,13 @@ sv_cgroup_apply_resources (SvCgroup *cg, JsonObject *resources, const char *json
       cg->pending = g_steal_pointer (&res);
       return TRUE;
     }
+  if (!(cg->mode == SV_CGROUP_V2 ? sv_cgroup_v2_apply (cg, res, error)
+                                  : sv_cgroup_v1_apply (cg, res, error)))
+    return FALSE;
+  /* `update` of a scope systemd made: its properties too, so a daemon-reload keeps them. */
   if (cg->unit_started || (cg->systemd && sv_cgroup_systemd_running ()))
-    {
-      if (!sv_cgroup_systemd_set_properties (cg, res, error))
-        return FALSE;
-    }
-  if (cg->mode == SV_CGROUP_V2)
-    return sv_cgroup_v2_apply (cg, res, error);
-  return sv_cgroup_v1_apply (cg, res, error);
+    return sv_cgroup_systemd_set_properties (cg, res, error);
+  return TRUE;
 }
 
 gboolean

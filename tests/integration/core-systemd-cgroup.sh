@@ -127,7 +127,10 @@ sv_use_plugins none none none
 cp "$SYSVISOR_PLUGINS_CONF" "$share/plugins.conf"
 b=$share/bundle
 sv_core_bundle "$b" sleep 1000
-sv_spec_set "$b" '.linux.cgroupsPath = "system.slice:sysvisor:'"$SV_ID"'"
+# A nested slice, as the kubelet's pod slices (kubepods-burstable-pod<uid>.slice): systemd
+# makes the slices on the way.
+scg=/sysvisor.slice/sysvisor-test.slice
+sv_spec_set "$b" '.linux.cgroupsPath = "sysvisor-test.slice:sysvisor:'"$SV_ID"'"
   | .linux.resources.memory = {limit: 67108864} | .linux.resources.pids = {limit: 50}
   | .linux.resources.cpu = {quota: 50000, period: 100000}'
 unit=sysvisor-$SV_ID.scope
@@ -144,20 +147,20 @@ assert_eq 50 "$(prop TasksMax)" "TasksMax from linux.resources.pids.limit"
 assert_eq 500ms "$(prop CPUQuotaPerSecUSec)" "CPUQuota from cpu.quota/cpu.period"
 assert_eq yes "$(prop Delegate)" "the scope is delegated"
 assert_eq yes "$(prop Transient)" "a transient unit"
-assert_eq "/system.slice/$unit" "$(prop ControlGroup)" "slice:prefix:name -> the scope's cgroup"
+assert_eq "$scg/$unit" "$(prop ControlGroup)" "slice:prefix:name -> the scope's cgroup"
 status=$(inside systemctl status --no-pager "$unit" || true)
 assert_match "sysvisor container $SV_ID" "$status" "systemctl status names the container"
 
 pid=$(inside $svr state "$SV_ID" | jq -r .pid)
 assert_match '^[0-9]+$' "$pid" "the init's pid (inside systemd's pid namespace)"
-assert_match "[[:space:]]$pid[[:space:]]" " $(inside cat "$cgfs/systemd/system.slice/$unit/cgroup.procs" 2>/dev/null \
-  || inside cat "$cgfs/system.slice/$unit/cgroup.procs") " "the init is in the scope"
-assert_eq "" "$(inside cat /proc/"$pid"/cgroup | grep -v ":/system.slice/$unit\$" || true)" \
+assert_match "[[:space:]]$pid[[:space:]]" " $(inside cat "$cgfs/systemd/${scg#/}/$unit/cgroup.procs" 2>/dev/null \
+  || inside cat "$cgfs/${scg#/}/$unit/cgroup.procs") " "the init is in the scope"
+assert_eq "" "$(inside cat /proc/"$pid"/cgroup | grep -v ":/${scg#/}/$unit\$" || true)" \
   "the init is in the scope in every hierarchy (those systemd does not manage too)"
 
 memfile() {
-  inside cat "$cgfs/memory/system.slice/$unit/memory.limit_in_bytes" 2>/dev/null \
-    || inside cat "$cgfs/system.slice/$unit/memory.max"
+  inside cat "$cgfs/memory/${scg#/}/$unit/memory.limit_in_bytes" 2>/dev/null \
+    || inside cat "$cgfs/${scg#/}/$unit/memory.max"
 }
 
 # `update` changes the unit's property too: a daemon-reload (systemd re-applies every unit's
@@ -172,7 +175,7 @@ assert_eq 134217728 "$(memfile)" "the updated limit survives a daemon-reload"
 assert_ok inside $svr delete -f "$SV_ID"
 assert_fail inside systemctl status --no-pager "$unit"
 assert_match "could not be found" "$SV_OUT" "after delete the scope is gone"
-assert_eq "" "$(inside sh -c "ls -d $cgfs/system.slice/$unit $cgfs/*/system.slice/$unit 2>/dev/null" || true)" \
+assert_eq "" "$(inside sh -c "ls -d $cgfs/${scg#/}/$unit $cgfs/*/${scg#/}/$unit 2>/dev/null" || true)" \
   "no cgroup of the scope is left in any hierarchy"
 assert_fail inside test -e "/run/sv-state/$SV_ID"   # its state is gone too
 
@@ -184,7 +187,7 @@ assert_eq 2 "$(wc -l <<<"$out")" "one error line (and the rc): $out"
 assert_match '^sysvisor-runc: --systemd-cgroup: [^
 ]*systemd does not answer on D-Bus.*systemctl start dbus.*or run without --systemd-cgroup' \
   "$out" "the error names the flag and the fix"
-assert_eq "" "$(inside sh -c "ls -d $cgfs/*/system.slice/sysvisor-$SV_ID-nodbus.scope 2>/dev/null" || true)" \
+assert_eq "" "$(inside sh -c "ls -d $cgfs/*/${scg#/}/sysvisor-$SV_ID-nodbus.scope 2>/dev/null" || true)" \
   "nothing left of the failed create"
 
 sv_log "ok: --systemd-cgroup makes a transient scope with the limits under a real systemd, delete stops it"
