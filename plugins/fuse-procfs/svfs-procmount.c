@@ -28,6 +28,8 @@
 #include "svfs-tree.h"
 
 #include <errno.h>
+#include <grp.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <gio/gio.h>
 #include <linux/mount.h>
@@ -105,6 +107,8 @@ typedef struct
   GPtrArray *values;
   guint64 attr;        /* MOUNT_ATTR_* of @flags */
   int ns_flags;        /* CLONE_NEW* to join */
+  uid_t uid;           /* the caller's effective ids, in its user namespace */
+  gid_t gid;
   int pidfd, rootfd, cwdfd, target_fd;
   GArray *clone_fds;   /* int: a detached clone of each served file */
   GPtrArray *clone_at; /* where each goes, relative to the new mount's root */
@@ -186,6 +190,41 @@ ns_differs (pid_t pid, const char *kind)
   struct stat a, b;
 
   return stat (theirs, &a) == 0 && stat (ours, &b) == 0 && (a.st_ino != b.st_ino || a.st_dev != b.st_dev);
+}
+
+/* The caller's effective uid or gid (@key "Uid"/"Gid" of its status), translated into its user
+ * namespace with its @map ("uid_map"/"gid_map"); FALSE if unmapped. */
+static gboolean
+caller_id (pid_t pid, const char *key, const char *map, guint32 *out)
+{
+  g_autofree gchar *status_path = g_strdup_printf ("/proc/%d/status", (int) pid);
+  g_autofree gchar *map_path = g_strdup_printf ("/proc/%d/%s", (int) pid, map);
+  g_autofree gchar *status = NULL, *maps = NULL;
+  g_autofree gchar *needle = g_strdup_printf ("\n%s:", key);
+  g_auto (GStrv) lines = NULL;
+  const char *p;
+  guint64 id;
+
+  if (!g_file_get_contents (status_path, &status, NULL, NULL)
+      || (p = strstr (status, needle)) == NULL
+      || !g_file_get_contents (map_path, &maps, NULL, NULL))
+    return FALSE;
+  p += strlen (needle);
+  g_ascii_strtoull (p, (gchar **) &p, 10); /* real, then effective */
+  id = g_ascii_strtoull (p, NULL, 10);
+  lines = g_strsplit (maps, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      guint64 inside, outside, count;
+      if (sscanf (lines[i], "%" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT,
+                  &inside, &outside, &count) == 3
+          && id >= outside && id - outside < count)
+        {
+          *out = (guint32) (inside + (id - outside));
+          return TRUE;
+        }
+    }
+  return FALSE;
 }
 
 /* "/proc/self/fd/N" (runc mounts through its fds): the caller's fd N (pidfd_getfd); -1 for any
@@ -311,6 +350,13 @@ mount_as_caller (const Request *r)
   int mnt = -1, target = r->target_fd, err;
 
   prctl (PR_SET_PDEATHSIG, SIGKILL);
+  /* The caller's ids, not host root's: paths resolve with its permissions (caps stay those
+   * of its user namespace, as setns gave them). */
+  if (setgroups (0, NULL) < 0 && errno != EPERM)
+    return errno;
+  if (setresgid (r->gid, r->gid, r->gid) < 0 || setresuid (r->uid, r->uid, r->uid) < 0)
+    return errno;
+  prctl (PR_SET_DUMPABLE, 0);
   if (fchdir (r->rootfd) < 0 || chroot (".") < 0 || fchdir (r->cwdfd) < 0)
     return errno;
   if ((err = create_mount (r, &mnt)) != 0)
@@ -400,6 +446,8 @@ read_request (pid_t pid, const unsigned long long *args, Request *r)
     r->ns_flags |= CLONE_NEWPID;
   if (ns_differs (pid, "net"))
     r->ns_flags |= CLONE_NEWNET;
+  if (!caller_id (pid, "Uid", "uid_map", &r->uid) || !caller_id (pid, "Gid", "gid_map", &r->gid))
+    return -1; /* not a process of a user-namespaced container */
   r->pidfd = (int) syscall (SYS_pidfd_open, pid, 0);
   r->rootfd = open (root, O_PATH | O_CLOEXEC);
   r->cwdfd = open (cwd, O_PATH | O_CLOEXEC);
