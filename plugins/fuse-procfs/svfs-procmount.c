@@ -228,7 +228,7 @@ caller_id (pid_t pid, const char *key, const char *map, guint32 *out)
 }
 
 /* "/proc/self/fd/N" (runc mounts through its fds): the caller's fd N (pidfd_getfd); -1 for any
- * other path, -2 for such a path whose fd cannot be taken. */
+ * other path, -2 for such a path whose fd cannot be taken, -3 for a path below such an fd. */
 static int
 caller_fd_of (int pidfd, const char *path)
 {
@@ -239,8 +239,10 @@ caller_fd_of (int pidfd, const char *path)
     rest = path + strlen ("/proc/self/fd/");
   else if (g_str_has_prefix (path, "/proc/thread-self/fd/"))
     rest = path + strlen ("/proc/thread-self/fd/");
-  if (rest == NULL || !g_ascii_string_to_signed (rest, 10, 0, G_MAXINT, &n, NULL))
+  if (rest == NULL)
     return -1;
+  if (!g_ascii_string_to_signed (rest, 10, 0, G_MAXINT, &n, NULL))
+    return -3; /* below one of its fds: the caller's /proc/self is not ours */
   n = syscall (SYS_pidfd_getfd, pidfd, (int) n, 0);
   return n < 0 ? -2 : (int) n;
 }
@@ -454,6 +456,8 @@ read_request (pid_t pid, const unsigned long long *args, Request *r)
   if (r->pidfd < 0 || r->rootfd < 0 || r->cwdfd < 0)
     return ESRCH;
   r->target_fd = caller_fd_of (r->pidfd, r->target);
+  if (r->target_fd == -3)
+    return -1; /* the kernel makes a plain mount there */
   return r->target_fd == -2 ? EBADF : 0;
 }
 

@@ -5,7 +5,8 @@
 # inner /proc/uptime counts from the inner pid namespace's init, /proc/cpuinfo and a new
 # sysfs's cpu/online show the container's one cpu.  A nested child with its own memory
 # cgroup limit sees that limit.  Mount options, relative targets and errors are the caller's;
-# other filesystems (tmpfs) mount as before.  (Inner Docker: syscont-docker-in-docker.sh.)
+# other filesystems (tmpfs) mount as before; fsopen("proc") answers ENOSYS, fsopen("tmpfs")
+# works; bad pointers get EFAULT from the kernel.  (Inner Docker: syscont-docker-in-docker.sh.)
 set -eu
 . "$(dirname "$0")/procfs-lib.sh"
 
@@ -28,6 +29,10 @@ procfs_bundle "$b" sh -c '
   mount -t proc proc /nonexistent 2>/dev/null || echo "missing-target: refused"
   mount -t proc -o hidepid=nonsense proc /tmp/p 2>/dev/null || echo "bad-option: refused"
   mount -t tmpfs t /mnt && touch /mnt/f && echo "tmpfs: ok"
+  echo "fsopen-proc: $(/sv-probe try fsopen-proc)"
+  echo "fsopen-tmpfs: $(/sv-probe try fsopen-tmpfs)"
+  echo "bad-target: $(/sv-probe try mount-proc-bad-target)"
+  echo "bad-fstype: $(/sv-probe try mount-bad-fstype)"
   if mkdir /sys/fs/cgroup/memory/inner 2>/dev/null; then
     echo 67108864 >/sys/fs/cgroup/memory/inner/memory.limit_in_bytes
     sh -c "echo \$\$ >/sys/fs/cgroup/memory/inner/cgroup.procs &&
@@ -54,6 +59,10 @@ assert_eq 0 "$(field inner-sys-online)" "cpu/online of a sysfs mounted inside"
 for line in "relative-with-options: ok" "missing-target: refused" "bad-option: refused" "tmpfs: ok"; do
   grep -qxF "$line" <<<"$out" || sv_fail "expected the line '$line' inside"
 done
+assert_match '^error ENOSYS' "$(field fsopen-proc)" "fsopen(\"proc\") (tools fall back to mount(2))"
+assert_eq ok "$(field fsopen-tmpfs)" "fsopen(\"tmpfs\")"
+assert_match '^error EFAULT' "$(field bad-target)" "mount of proc on a bad pointer"
+assert_match '^error EFAULT' "$(field bad-fstype)" "mount with a bad fstype pointer"
 if grep -q '^inner-cgroup-' <<<"$out"; then
   assert_match '^inner-cgroup-MemTotal: +65536 kB$' "$(grep '^inner-cgroup-' <<<"$out")" \
     "MemTotal of a nested container in its own 64 MiB memory cgroup"
