@@ -49,6 +49,7 @@
 #define PROCMOUNT_STRING_MAX 4096
 #define PROCMOUNT_TIMEOUT_MS 10000
 #define PROCMOUNT_MAX_OPTIONS 64
+#define PROCMOUNT_PIDFD_THREAD O_EXCL /* PIDFD_THREAD, Linux 6.9 */
 
 static gchar *fs_mountpoint;
 
@@ -450,7 +451,11 @@ read_request (pid_t pid, const unsigned long long *args, Request *r)
     r->ns_flags |= CLONE_NEWNET;
   if (!caller_id (pid, "Uid", "uid_map", &r->uid) || !caller_id (pid, "Gid", "gid_map", &r->gid))
     return -1; /* not a process of a user-namespaced container */
-  r->pidfd = (int) syscall (SYS_pidfd_open, pid, 0);
+  /* The trapped thread's own namespaces and fds (a Go program's mount may come from any
+   * thread); kernels before 6.9 name only thread-group leaders. */
+  r->pidfd = (int) syscall (SYS_pidfd_open, pid, PROCMOUNT_PIDFD_THREAD);
+  if (r->pidfd < 0 && errno == EINVAL)
+    r->pidfd = (int) syscall (SYS_pidfd_open, pid, 0);
   r->rootfd = open (root, O_PATH | O_CLOEXEC);
   r->cwdfd = open (cwd, O_PATH | O_CLOEXEC);
   if (r->pidfd < 0 || r->rootfd < 0 || r->cwdfd < 0)
@@ -461,9 +466,8 @@ read_request (pid_t pid, const unsigned long long *args, Request *r)
   return r->target_fd == -2 ? EBADF : 0;
 }
 
-/* "proc" or "sysfs" at @addr; NULL for anything else (or unreadable). */
-static const char *
-emulated_fstype (pid_t pid, guint64 addr)
+const char *
+svfs_procmount_fstype (pid_t pid, guint64 addr)
 {
   g_autofree gchar *fstype = addr != 0 ? read_string (pid, addr, 64) : NULL;
 
@@ -475,15 +479,16 @@ emulated_fstype (pid_t pid, guint64 addr)
 }
 
 int
-svfs_procmount_for (pid_t pid, const unsigned long long *args, gboolean (*still_valid) (gpointer),
-                    gpointer data)
+svfs_procmount_for (pid_t pid, const char *fstype, const unsigned long long *args,
+                    gboolean (*still_valid) (gpointer), gpointer data)
 {
   g_autoptr (Request) r = g_new0 (Request, 1);
   g_autoptr (GError) error = NULL;
   int err;
 
   r->pidfd = r->rootfd = r->cwdfd = r->target_fd = -1;
-  if (fs_mountpoint == NULL || (r->fstype = emulated_fstype (pid, args[2])) == NULL)
+  r->fstype = fstype;
+  if (fs_mountpoint == NULL)
     return -1;
   if ((err = read_request (pid, args, r)) != 0)
     return err;
@@ -500,10 +505,4 @@ svfs_procmount_for (pid_t pid, const unsigned long long *args, gboolean (*still_
   g_debug ("%s on %s for pid %d: %s", r->fstype, r->target, (int) pid,
            err == 0 ? "mounted with the emulated files" : g_strerror (err));
   return err;
-}
-
-int
-svfs_procmount_fsopen_for (pid_t pid, guint64 addr)
-{
-  return emulated_fstype (pid, addr) != NULL ? ENOSYS : -1;
 }

@@ -103,17 +103,21 @@ answer_bind_remount (int fd, const struct seccomp_notif *req, struct seccomp_not
 }
 
 /* mount(2) creating a filesystem, and fsopen(2): a procfs or sysfs gets the emulated files
- * (svfs-procmount.c); anything else, or a caller the kernel refuses, runs as the kernel would. */
+ * (svfs-procmount.c), fsopen answers ENOSYS for them (tools fall back to mount(2)); anything
+ * else, or a caller the kernel refuses, runs as the kernel would. */
 static void
 answer_new_mount (int fd, const struct seccomp_notif *req, struct seccomp_notif_resp *resp)
 {
   Pending p = { .fd = fd, .id = req->id };
+  gboolean is_fsopen = req->data.nr == __NR_fsopen;
+  const char *fstype = svfs_procmount_fstype ((pid_t) req->pid,
+                                              req->data.args[is_fsopen ? 0 : 2]);
   int err = -1;
 
-  if (caller_has_sys_admin ((pid_t) req->pid))
-    err = req->data.nr == __NR_fsopen
-              ? svfs_procmount_fsopen_for ((pid_t) req->pid, req->data.args[0])
-              : svfs_procmount_for ((pid_t) req->pid, req->data.args, still_pending, &p);
+  if (fstype != NULL && caller_has_sys_admin ((pid_t) req->pid))
+    err = is_fsopen ? ENOSYS
+                    : svfs_procmount_for ((pid_t) req->pid, fstype, req->data.args,
+                                          still_pending, &p);
   if (err < 0)
     resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
   else
