@@ -8,16 +8,19 @@
  * (their pid namespace and cgroup), so an inner container with its own memory limit sees that
  * limit and its own uptime.
  *
- * How: the daemon clones each served file of its FUSE mount (open_tree OPEN_TREE_CLONE, in its
- * own mount namespace).  A child joins the caller's user, mount, pid and network namespaces and
- * forks (a procfs belongs to the pid namespace of the process that creates it, a sysfs to its
- * network namespace); the grandchild takes the caller's root and working directory, creates
- * the filesystem with the new mount API from the caller's source, data options and flags,
- * attaches it on the caller's target (resolved there, or the caller's own fd for a
- * /proc/self/fd/N target as runc passes), then moves each clone over the matching entry of the
- * new mount (relative to its root fd, so no path can be swapped).  A failure after the attach
+ * How: a forked child clones each served file of the daemon's FUSE mount (open_tree
+ * OPEN_TREE_CLONE, still in the daemon's mount namespace), becomes non-dumpable, joins the
+ * caller's user, mount, pid and network namespaces and forks (a procfs belongs to the pid
+ * namespace of the process that creates it, a sysfs to its network namespace); the grandchild
+ * takes the caller's uid/gid, root and working directory, creates the filesystem with the new
+ * mount API from the caller's source, data options and flags, attaches it on the caller's
+ * target (resolved there, or the caller's own fd for a /proc/self/fd/N target as runc passes),
+ * then moves each clone over the matching entry of the new mount (relative to its root fd, so
+ * no path can be swapped).  A failure after the attach
  * detaches the new mount again: the caller gets its errno and nothing is left mounted.  When
- * the files cannot be cloned (the FUSE mount is gone), the kernel makes a plain mount.
+ * the files cannot be cloned (the FUSE mount is gone), the kernel makes a plain mount.  The
+ * daemon waits 10 s at most (a target on a FUSE mount a container serves may never answer),
+ * then kills the child (and with it the grandchild) and answers ETIMEDOUT.
  *
  * Other filesystem types, and callers the kernel would refuse, run as the kernel would
  * (CONTINUE).  Like every CONTINUE, the kernel reads the arguments again: a caller racing its
@@ -49,6 +52,7 @@
 #define PROCMOUNT_STRING_MAX 4096
 #define PROCMOUNT_TIMEOUT_MS 10000
 #define PROCMOUNT_MAX_OPTIONS 64
+#define PROCMOUNT_NO_CLONES 255 /* the child's exit code: the served files cannot be cloned */
 #define PROCMOUNT_PIDFD_THREAD O_EXCL /* PIDFD_THREAD, Linux 6.9 */
 
 static gchar *fs_mountpoint;
@@ -111,8 +115,9 @@ typedef struct
   uid_t uid;           /* the caller's effective ids, in its user namespace */
   gid_t gid;
   int pidfd, rootfd, cwdfd, target_fd;
-  GArray *clone_fds;   /* int: a detached clone of each served file */
-  GPtrArray *clone_at; /* where each goes, relative to the new mount's root */
+  GPtrArray *clone_src; /* each served file of the daemon's mount */
+  GPtrArray *clone_at;  /* where each goes, relative to the new mount's root */
+  GArray *clone_fds;    /* int: its detached clone (made in the child; -1 in the daemon) */
 } Request;
 
 static void
@@ -128,6 +133,7 @@ request_free (Request *r)
     close (g_array_index (r->clone_fds, int, i));
   g_clear_pointer (&r->clone_fds, g_array_unref);
   g_clear_pointer (&r->clone_at, g_ptr_array_unref);
+  g_clear_pointer (&r->clone_src, g_ptr_array_unref);
   for (guint i = 0; i < G_N_ELEMENTS (fds); i++)
     if (fds[i] >= 0)
       close (fds[i]);
@@ -150,7 +156,8 @@ split_options (Request *r, const char *data)
         continue;
       if (r->keys->len >= PROCMOUNT_MAX_OPTIONS)
         return FALSE;
-      g_ptr_array_add (r->keys, eq != NULL ? g_strndup (opts[i], eq - opts[i]) : g_strdup (opts[i]));
+      g_ptr_array_add (r->keys,
+                       eq != NULL ? g_strndup (opts[i], eq - opts[i]) : g_strdup (opts[i]));
       g_ptr_array_add (r->values, eq != NULL ? g_strdup (eq + 1) : NULL);
     }
   g_ptr_array_add (r->keys, NULL);
@@ -190,7 +197,8 @@ ns_differs (pid_t pid, const char *kind)
   g_autofree gchar *ours = g_strdup_printf ("/proc/self/ns/%s", kind);
   struct stat a, b;
 
-  return stat (theirs, &a) == 0 && stat (ours, &b) == 0 && (a.st_ino != b.st_ino || a.st_dev != b.st_dev);
+  return stat (theirs, &a) == 0 && stat (ours, &b) == 0
+         && (a.st_ino != b.st_ino || a.st_dev != b.st_dev);
 }
 
 /* The caller's effective uid or gid (@key "Uid"/"Gid" of its status), translated into its user
@@ -265,31 +273,25 @@ collect_files (guint64 dir, const char *prefix, GPtrArray *out)
     }
 }
 
-static gboolean
-clone_files (Request *r, GError **error)
+static void
+plan_clones (Request *r)
 {
   const char *prefix = g_str_equal (r->fstype, "proc") ? "proc/" : "sys/";
   g_autoptr (GPtrArray) paths = g_ptr_array_new ();
+  int none = -1;
 
-  r->clone_fds = g_array_new (FALSE, FALSE, sizeof (int));
+  r->clone_src = g_ptr_array_new_with_free_func (g_free);
   r->clone_at = g_ptr_array_new_with_free_func (g_free);
+  r->clone_fds = g_array_new (FALSE, FALSE, sizeof (int));
   collect_files (SVFS_ROOT_INO, prefix, paths);
   for (guint i = 0; i < paths->len; i++)
     {
       const char *rel = g_ptr_array_index (paths, i);
-      g_autofree gchar *src = g_build_filename (fs_mountpoint, rel, NULL);
-      int fd = (int) syscall (SYS_open_tree, AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-      if (fd < 0)
-        {
-          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "clone %s: %s", src,
-                       g_strerror (errno));
-          return FALSE;
-        }
-      g_array_append_val (r->clone_fds, fd);
+      g_ptr_array_add (r->clone_src, g_build_filename (fs_mountpoint, rel, NULL));
       g_ptr_array_add (r->clone_at, g_strdup (rel + strlen (prefix)));
+      g_array_append_val (r->clone_fds, none);
     }
   g_ptr_array_add (r->clone_at, NULL);
-  return TRUE;
 }
 
 /* ---- in the child and the grandchild: only syscalls ---- */
@@ -382,6 +384,14 @@ join_and_fork (const Request *r)
   pid_t grandchild;
 
   prctl (PR_SET_PDEATHSIG, SIGKILL);
+  /* Cloned here, not in the daemon's thread: a FUSE lookup that never returns (the daemon
+   * restarting) must only cost this child, which the daemon kills after a timeout. */
+  for (guint i = 0; i < r->clone_fds->len; i++)
+    if ((g_array_index (r->clone_fds, int, i)
+         = (int) syscall (SYS_open_tree, AT_FDCWD, r->clone_src->pdata[i],
+                          OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC))
+        < 0)
+      return PROCMOUNT_NO_CLONES;
   if (prctl (PR_SET_DUMPABLE, 0) < 0 || setns (r->pidfd, r->ns_flags) < 0)
     return errno;
   grandchild = fork ();
@@ -483,7 +493,6 @@ svfs_procmount_for (pid_t pid, const char *fstype, const unsigned long long *arg
                     gboolean (*still_valid) (gpointer), gpointer data)
 {
   g_autoptr (Request) r = g_new0 (Request, 1);
-  g_autoptr (GError) error = NULL;
   int err;
 
   r->pidfd = r->rootfd = r->cwdfd = r->target_fd = -1;
@@ -495,13 +504,15 @@ svfs_procmount_for (pid_t pid, const char *fstype, const unsigned long long *arg
   /* What was read (and the fds) belong to the caller only while the request is pending. */
   if (!still_valid (data))
     return ESRCH;
-  if (!clone_files (r, &error))
+  plan_clones (r);
+  err = run_child (r);
+  if (err == PROCMOUNT_NO_CLONES)
     {
-      g_warning ("a %s mounted by pid %d gets no emulated files: %s", r->fstype, (int) pid,
-                 error->message);
+      g_warning ("a %s mounted by pid %d gets no emulated files: %s cannot be cloned (is "
+                 "sysvisor-fs's mount there?)",
+                 r->fstype, (int) pid, fs_mountpoint);
       return -1;
     }
-  err = run_child (r);
   g_debug ("%s on %s for pid %d: %s", r->fstype, r->target, (int) pid,
            err == 0 ? "mounted with the emulated files" : g_strerror (err));
   return err;
