@@ -24,18 +24,32 @@ sv_supervisor_load_filter (void)
   /* x86_64 only: other architectures (and the x32/i386 ABIs) run their calls unsupervised.
    * Trapped: sysinfo, and mount(MS_REMOUNT|MS_BIND) without MS_RDONLY (it could make a
    * read-only mount of the runtime's writable: the supervisor refuses it on a read-only
-   * mount and makes it itself otherwise, so no path can be swapped under the check). */
+   * mount and makes it itself otherwise, so no path can be swapped under the check).
+   * Also trapped: mount(2) creating a filesystem (no bind, remount, move or propagation flag;
+   * an old MS_MGC_VAL in the high bits is ignored, as the kernel does) and fsopen(2): the
+   * supervisor gives a procfs or sysfs the emulated files and lets anything else run. */
   struct sock_filter code[] = {
-    BPF_STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, arch)),
-    BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, 7),
-    BPF_STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, nr)),
-    BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, __NR_sysinfo, 4, 0),
-    BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, __NR_mount, 0, 4),
-    BPF_STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, args[3])),
-    BPF_STMT (BPF_ALU | BPF_AND | BPF_K, MS_REMOUNT | MS_BIND | MS_RDONLY),
-    BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, MS_REMOUNT | MS_BIND, 0, 1),
-    BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
-    BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    /* 0 */ BPF_STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, arch)),
+    /* 1 */ BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, 17),
+    /* 2 */ BPF_STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, nr)),
+    /* 3 */ BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, __NR_sysinfo, 14, 0),
+    /* 4 */ BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, __NR_fsopen, 13, 0),
+    /* 5 */ BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, __NR_mount, 0, 13),
+    /* 6 */ BPF_STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, args[3])),
+    /* 7 */ BPF_STMT (BPF_ALU | BPF_AND | BPF_K, MS_REMOUNT | MS_BIND | MS_RDONLY),
+    /* 8 */ BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, MS_REMOUNT | MS_BIND, 9, 0),
+    /* 9 */ BPF_STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, args[3])),
+    /* 10 */ BPF_STMT (BPF_ALU | BPF_AND | BPF_K, 0xffff0000u),
+    /* 11 */ BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, MS_MGC_VAL, 0, 3),
+    /* 12 */ BPF_STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, args[3])),
+    /* 13 */ BPF_STMT (BPF_ALU | BPF_AND | BPF_K, MS_BIND | MS_REMOUNT | MS_MOVE),
+    /* 14 */ BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, 0, 3, 4),
+    /* 15 */ BPF_STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, args[3])),
+    /* 16 */ BPF_STMT (BPF_ALU | BPF_AND | BPF_K, MS_BIND | MS_REMOUNT | MS_MOVE | MS_SHARED
+                                                  | MS_PRIVATE | MS_SLAVE | MS_UNBINDABLE),
+    /* 17 */ BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1),
+    /* 18 */ BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+    /* 19 */ BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
   };
   struct sock_fprog prog = { .len = G_N_ELEMENTS (code), .filter = code };
   long fd = syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,

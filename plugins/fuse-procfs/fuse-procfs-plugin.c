@@ -2,10 +2,13 @@
  * the container's /proc and /sys (after proc and sysfs are mounted, before pivot_root).
  *
  * It also has the container's processes trap sysinfo(2) for sysvisor-fs's syscall supervisor,
- * which answers it as the container's /proc/meminfo, /proc/uptime and /proc/loadavg say.
+ * which answers it as the container's /proc/meminfo, /proc/uptime and /proc/loadavg say, and
+ * mounts that create a filesystem: a procfs or sysfs mounted inside (a nested container) gets
+ * the same files.
  *
  * Settings ([fuse-procfs] in plugins.conf): mountpoint = DIR (default /var/lib/sysvisorfs);
- * supervise = yes|no (default yes: trap sysinfo(2); no: the kernel answers it, host values). */
+ * supervise = yes|no (default yes: trap sysinfo(2) and new mounts; no: the kernel answers them,
+ * host values, and a procfs mounted inside shows the host's files). */
 #include "sv-config.h"
 #include "svfs-supervisor.h"
 

@@ -2,6 +2,8 @@
  * runtimes hand listeners to and every listener; each notification is answered at once. */
 #include "svfs-supervisor.h"
 
+#include "svfs-procmount.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <gio/gio.h>
@@ -100,6 +102,28 @@ answer_bind_remount (int fd, const struct seccomp_notif *req, struct seccomp_not
   resp->error = -err;
 }
 
+/* mount(2) creating a filesystem, and fsopen(2): a procfs or sysfs gets the emulated files
+ * (svfs-procmount.c), fsopen answers ENOSYS for them (tools fall back to mount(2)); anything
+ * else, or a caller the kernel refuses, runs as the kernel would. */
+static void
+answer_new_mount (int fd, const struct seccomp_notif *req, struct seccomp_notif_resp *resp)
+{
+  Pending p = { .fd = fd, .id = req->id };
+  gboolean is_fsopen = req->data.nr == __NR_fsopen;
+  const char *fstype = svfs_procmount_fstype ((pid_t) req->pid,
+                                              req->data.args[is_fsopen ? 0 : 2]);
+  int err = -1;
+
+  if (fstype != NULL && caller_has_sys_admin ((pid_t) req->pid))
+    err = is_fsopen ? ENOSYS
+                    : svfs_procmount_for ((pid_t) req->pid, fstype, req->data.args,
+                                          still_pending, &p);
+  if (err < 0)
+    resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+  else
+    resp->error = -err;
+}
+
 static void
 answer_one (int fd)
 {
@@ -112,6 +136,10 @@ answer_one (int fd)
   resp->id = req->id;
   if (req->data.arch == AUDIT_ARCH_X86_64 && req->data.nr == __NR_sysinfo)
     answer_sysinfo (fd, req, resp);
+  else if (req->data.arch == AUDIT_ARCH_X86_64
+           && (req->data.nr == __NR_fsopen
+               || (req->data.nr == __NR_mount && svfs_procmount_is_new_mount (req->data.args[3]))))
+    answer_new_mount (fd, req, resp);
   else if (req->data.arch == AUDIT_ARCH_X86_64 && req->data.nr == __NR_mount)
     answer_bind_remount (fd, req, resp);
   else
@@ -306,6 +334,7 @@ svfs_supervisor_start (const char *mountpoint, const char *takeover, GError **er
       g_warning ("syscall supervisor off: this kernel has no seccomp user notification");
       return TRUE;
     }
+  svfs_procmount_set_mountpoint (mountpoint);
   if (listeners == NULL)
     listeners = g_array_new (FALSE, FALSE, sizeof (int));
   if (listen_fd < 0 && !(takeover != NULL ? adopt (takeover, error)

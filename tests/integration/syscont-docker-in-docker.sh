@@ -4,7 +4,8 @@
 # host-backed, ID-mapped directory where overlay works, so it picks the overlay2 storage
 # driver; an inner busybox image runs (`docker run --rm --network none bb echo hi`) and a small
 # Dockerfile builds; the inner images land in <lib dir>/storage/<id>, not in the container's
-# own upper layer.
+# own upper layer.  An inner container started with --memory 64m sees that limit in its
+# /proc/meminfo, and its own uptime.
 #
 # The outer container runs with plain flags (root inside gets its user namespace's capabilities
 # and a widened seccomp profile) and procfs = fuse-procfs, the default: sysvisor-fs's syscall
@@ -60,6 +61,12 @@ t0=$(date +%s%N)
 out=$(inside docker run --rm --network none bb echo hi 2>&1) || { show_logs; sv_fail "inner docker run failed: $out"; }
 assert_eq hi "$out" "an inner container runs"
 sv_log "inner docker run --rm: $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+
+# The inner container's /proc is the inner container's: its own memory limit (sysvisor-fs's
+# files bound over the procfs inner runc mounts), its own uptime.
+out=$(inside docker run --rm --network none --memory 64m bb sh -c 'grep MemTotal /proc/meminfo; cut -d. -f1 /proc/uptime' 2>&1) ||
+  { show_logs; sv_fail "inner docker run --memory 64m failed: $out"; }
+assert_match '^MemTotal: +65536 kB'$'\n''[0-9]$' "$out" "an inner container's MemTotal (its 64 MiB limit) and uptime (seconds)"
 
 # docker build of a tiny Dockerfile (a RUN step, and a file removed: a whiteout).
 inside sh -c 'mkdir -p /ctx && printf "FROM bb\nRUN echo built >/built && rm /etc/group\n" >/ctx/Dockerfile'

@@ -127,6 +127,15 @@ try_syscall (const char *name)
     }
   if (strcmp (name, "iopl") == 0)
     return syscall (SYS_iopl, 3);
+  /* The supervisor's new-mount trap: the new mount API for proc, and bad pointers. */
+  if (strcmp (name, "fsopen-proc") == 0)
+    return syscall (SYS_fsopen, "proc", 0);
+  if (strcmp (name, "fsopen-tmpfs") == 0)
+    return syscall (SYS_fsopen, "tmpfs", 0);
+  if (strcmp (name, "mount-proc-bad-target") == 0)
+    return syscall (SYS_mount, "proc", (char *) 8, "proc", 0UL, NULL);
+  if (strcmp (name, "mount-bad-fstype") == 0)
+    return syscall (SYS_mount, "none", "/tmp", (char *) 8, 0UL, NULL);
   errno = ENOSYS;
   return -1;
 }
