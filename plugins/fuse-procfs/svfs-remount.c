@@ -27,8 +27,8 @@
 #define REMOUNT_PATH_MAX 4096
 
 /* The NUL-terminated string at @addr in @pid's memory; NULL if unreadable or too long. */
-static gchar *
-read_path (pid_t pid, guint64 addr)
+gchar *
+svfs_read_caller_string (pid_t pid, guint64 addr)
 {
   g_autofree gchar *buf = g_malloc0 (REMOUNT_PATH_MAX + 1);
   gsize got = 0;
@@ -120,8 +120,8 @@ run_child (int pidfd, int rootfd, int cwdfd, int target_fd, const char *path, gu
 
 /* "/proc/self/fd/N" (runc mounts through its fds so that no path can be swapped): the
  * caller's fd N, taken with pidfd_getfd; -1 for any other path (-2: such a path, but no fd). */
-static int
-caller_fd_of (int pidfd, const char *path)
+int
+svfs_caller_fd_of (int pidfd, const char *path)
 {
   const char *rest = NULL;
   gint64 n;
@@ -140,7 +140,7 @@ int
 svfs_remount_for (pid_t pid, guint64 path_addr, guint64 flags, gboolean (*still_valid) (gpointer),
                   gpointer data)
 {
-  g_autofree gchar *path = read_path (pid, path_addr);
+  g_autofree gchar *path = svfs_read_caller_string (pid, path_addr);
   g_autofree gchar *root = g_strdup_printf ("/proc/%d/root", (int) pid);
   g_autofree gchar *cwd = g_strdup_printf ("/proc/%d/cwd", (int) pid);
   int pidfd, rootfd, cwdfd, target_fd = -1, err;
@@ -152,7 +152,7 @@ svfs_remount_for (pid_t pid, guint64 path_addr, guint64 flags, gboolean (*still_
   cwdfd = open (cwd, O_PATH | O_CLOEXEC);
   /* The fds name the caller only if it is still the process that made the call. */
   if (pidfd >= 0)
-    target_fd = caller_fd_of (pidfd, path);
+    target_fd = svfs_caller_fd_of (pidfd, path);
   if (pidfd < 0 || rootfd < 0 || cwdfd < 0 || !still_valid (data))
     err = ESRCH;
   else if (target_fd == -2)

@@ -68,8 +68,8 @@ still_pending (gpointer data)
 }
 
 /* CAP_SYS_ADMIN in the caller's effective set (of its own user namespace). */
-static gboolean
-caller_has_sys_admin (pid_t pid)
+gboolean
+svfs_caller_has_sys_admin (pid_t pid)
 {
   g_autofree gchar *path = g_strdup_printf ("/proc/%d/status", (int) pid);
   g_autofree gchar *text = NULL;
@@ -89,7 +89,7 @@ answer_bind_remount (int fd, const struct seccomp_notif *req, struct seccomp_not
 
   /* Not the trapped shape, or a caller the kernel refuses anyway: the kernel answers. */
   if ((flags & (MS_REMOUNT | MS_BIND | MS_RDONLY)) != (MS_REMOUNT | MS_BIND)
-      || !caller_has_sys_admin ((pid_t) req->pid))
+      || !svfs_caller_has_sys_admin ((pid_t) req->pid))
     {
       resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
       return;
@@ -110,7 +110,11 @@ answer_one (int fd)
   if (ioctl (fd, SECCOMP_IOCTL_NOTIF_RECV, req) < 0)
     return; /* the caller died, or a signal interrupted it */
   resp->id = req->id;
-  if (req->data.arch == AUDIT_ARCH_X86_64 && req->data.nr == __NR_sysinfo)
+  if (req->data.arch == AUDIT_ARCH_X86_64
+      && (req->data.nr == __NR_mount || req->data.nr == __NR_umount2)
+      && svfs_immutable_answer (fd, req, resp))
+    ; /* answered: the runtime's mounts stay as they are */
+  else if (req->data.arch == AUDIT_ARCH_X86_64 && req->data.nr == __NR_sysinfo)
     answer_sysinfo (fd, req, resp);
   else if (req->data.arch == AUDIT_ARCH_X86_64 && req->data.nr == __NR_mount)
     answer_bind_remount (fd, req, resp);
@@ -188,6 +192,7 @@ accept_runtime (void)
   else
     {
       g_array_append_val (listeners, fd);
+      svfs_immutable_adopt (fd, what);
       send (sock, "ok", 2, MSG_NOSIGNAL);
       g_debug ("supervising %s (listener fd %d)", what, fd);
     }
@@ -224,6 +229,7 @@ serve_listeners (GArray *p)
         answer_one (e->fd);
       else if (e->revents & (POLLHUP | POLLERR | POLLNVAL))
         {
+          svfs_immutable_forget (e->fd);
           close (e->fd);
           g_array_remove_index_fast (listeners, i - 2);
         }

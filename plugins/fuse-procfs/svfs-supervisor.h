@@ -46,4 +46,23 @@ gboolean svfs_sysinfo_for_pid (pid_t pid, struct sysinfo *si, GError **error);
 int svfs_remount_for (pid_t pid, guint64 path_addr, guint64 flags,
                       gboolean (*still_valid) (gpointer), gpointer data);
 
+/* Helpers of the mount answers (svfs-remount.c, svfs-supervisor.c): the string at @addr in
+ * @pid's memory (NULL if unreadable or longer than a page); the caller's fd N for a path
+ * "/proc/self/fd/N" (-1: another path, -2: no such fd); CAP_SYS_ADMIN in its effective set. */
+gchar *svfs_read_caller_string (pid_t pid, guint64 addr);
+int svfs_caller_fd_of (int pidfd, const char *path);
+gboolean svfs_caller_has_sys_admin (pid_t pid);
+
+/* Immutable initial mounts (svfs-immutable.c).  @listener came with "PID ID[ OPTIONS]": the
+ * mounts of PID (the container's init, before its program runs) are the runtime's, kept for
+ * every later listener of container ID; "immutable=no" in OPTIONS turns the checks off. */
+void svfs_immutable_adopt (int listener, const char *what);
+void svfs_immutable_forget (int listener);
+/* A trapped mount(2) or umount2(2) on @listener: TRUE when answered in @resp (refused, or made
+ * here on the caller's behalf), FALSE when the caller's call needs no check. */
+struct seccomp_notif;
+struct seccomp_notif_resp;
+gboolean svfs_immutable_answer (int listener, const struct seccomp_notif *req,
+                                struct seccomp_notif_resp *resp);
+
 G_END_DECLS
