@@ -39,6 +39,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -139,7 +140,8 @@ typedef struct
   gint refs;
   gchar *id;
   gboolean on;
-  int init_pidfd;     /* the init whose mounts these are: a new init of the same ID re-records */
+  pid_t init_pid;     /* the init whose mounts these are: a new init of the same ID re-records */
+  int init_pidfd;
   GPtrArray *mounts;  /* MountEntry */
 } Record;
 
@@ -183,6 +185,7 @@ record_new (pid_t pid, const char *id, char **options)
   for (guint i = 0; options[i] != NULL; i++)
     if (g_str_equal (options[i], "immutable=no"))
       r->on = FALSE;
+  r->init_pid = pid;
   r->init_pidfd = (int) syscall (SYS_pidfd_open, pid, 0);
   r->mounts = read_mounts (pid);
   if (r->mounts == NULL)
@@ -194,6 +197,15 @@ record_new (pid_t pid, const char *id, char **options)
   return r;
 }
 
+static void
+tables_init (void)
+{
+  if (by_listener != NULL)
+    return;
+  by_listener = g_hash_table_new_full (NULL, NULL, NULL, record_unref);
+  by_container = g_hash_table_new (g_str_hash, g_str_equal);
+}
+
 void
 svfs_immutable_adopt (int listener, const char *what)
 {
@@ -203,11 +215,7 @@ svfs_immutable_adopt (int listener, const char *what)
 
   if (g_strv_length (w) < 2 || !g_ascii_string_to_signed (w[0], 10, 1, G_MAXINT, &pid, NULL))
     return;
-  if (by_listener == NULL)
-    {
-      by_listener = g_hash_table_new_full (NULL, NULL, NULL, record_unref);
-      by_container = g_hash_table_new (g_str_hash, g_str_equal);
-    }
+  tables_init ();
   r = g_hash_table_lookup (by_container, w[1]);
   if (r == NULL || !init_alive (r))
     {
@@ -225,6 +233,108 @@ svfs_immutable_forget (int listener)
 {
   if (by_listener != NULL)
     g_hash_table_remove (by_listener, GINT_TO_POINTER (listener));
+}
+
+/* ---- across a restart in place: "L FD ON PID ID" lines, each followed by its "M DEV ROOT
+ * MOUNTPOINT" lines (mountinfo's escapes), in a memfd the new process reads ---- */
+
+static void
+append_escaped (GString *s, const char *text)
+{
+  g_string_append_c (s, ' ');
+  for (const char *p = text; *p != '\0'; p++)
+    if (*p == ' ' || *p == '\n' || *p == '\\' || *p == '\t')
+      g_string_append_printf (s, "\\%03o", (unsigned char) *p);
+    else
+      g_string_append_c (s, *p);
+}
+
+int
+svfs_immutable_save (void)
+{
+  static int saved = -1;
+  g_autoptr (GString) s = g_string_new (NULL);
+  GHashTableIter it;
+  gpointer key, value;
+
+  if (saved >= 0)
+    close (saved); /* the last restart's, which did not happen */
+  saved = -1;
+  if (by_listener == NULL || g_hash_table_size (by_listener) == 0)
+    return -1;
+  g_hash_table_iter_init (&it, by_listener);
+  while (g_hash_table_iter_next (&it, &key, &value))
+    {
+      Record *r = value;
+      g_string_append_printf (s, "L %d %d %d", GPOINTER_TO_INT (key), r->on, (int) r->init_pid);
+      append_escaped (s, r->id);
+      g_string_append_c (s, '\n');
+      for (guint i = 0; r->mounts != NULL && i < r->mounts->len; i++)
+        {
+          MountEntry *e = g_ptr_array_index (r->mounts, i);
+          g_string_append (s, "M");
+          append_escaped (s, e->dev);
+          append_escaped (s, e->root);
+          append_escaped (s, e->mountpoint);
+          g_string_append_c (s, '\n');
+        }
+    }
+  saved = memfd_create ("svfs-immutable", 0);
+  if (saved >= 0 && write (saved, s->str, s->len) != (ssize_t) s->len)
+    {
+      close (saved);
+      saved = -1;
+    }
+  return saved;
+}
+
+static Record *
+load_record (char **f)
+{
+  Record *r = g_new0 (Record, 1);
+
+  r->id = unescape (f[4]);
+  r->on = g_str_equal (f[2], "1");
+  r->init_pid = (pid_t) g_ascii_strtoll (f[3], NULL, 10);
+  r->init_pidfd = (int) syscall (SYS_pidfd_open, r->init_pid, 0);
+  r->mounts = g_ptr_array_new_with_free_func (mount_entry_free);
+  return r;
+}
+
+void
+svfs_immutable_load (int fd)
+{
+  g_autofree gchar *path = g_strdup_printf ("/proc/self/fd/%d", fd);
+  g_autofree gchar *text = NULL;
+  g_auto (GStrv) lines = NULL;
+  Record *r = NULL;
+
+  tables_init ();
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    g_warning ("immutable mounts: cannot read the records of the last process");
+  close (fd);
+  lines = g_strsplit (text != NULL ? text : "", "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_auto (GStrv) f = g_strsplit (lines[i], " ", -1);
+      guint n = g_strv_length (f);
+      if (n == 5 && g_str_equal (f[0], "L"))
+        {
+          r = load_record (f);
+          g_hash_table_replace (by_listener, GINT_TO_POINTER (atoi (f[1])), r);
+          r->refs = 1;
+          if (g_hash_table_lookup (by_container, r->id) == NULL)
+            g_hash_table_insert (by_container, r->id, r);
+        }
+      else if (n == 4 && g_str_equal (f[0], "M") && r != NULL)
+        {
+          MountEntry *e = g_new0 (MountEntry, 1);
+          e->dev = unescape (f[1]);
+          e->root = unescape (f[2]);
+          e->mountpoint = unescape (f[3]);
+          g_ptr_array_add (r->mounts, e);
+        }
+    }
 }
 
 /* ---- what the child decides (no allocation here: it runs after fork) ---- */

@@ -290,6 +290,12 @@ adopt (const char *takeover, GError **error)
   for (guint i = 0; parts[i] != NULL; i++)
     {
       gint64 fd;
+      if (i > 0 && g_str_has_prefix (parts[i], "i=")
+          && g_ascii_string_to_signed (parts[i] + 2, 10, 3, G_MAXINT, &fd, NULL))
+        {
+          svfs_immutable_load ((int) fd); /* the records of immutable mounts */
+          continue;
+        }
       if (!g_ascii_string_to_signed (parts[i], 10, 3, G_MAXINT, &fd, error))
         {
           g_prefix_error (error, "bad --takeover-supervisor value: ");
@@ -346,6 +352,7 @@ gchar *
 svfs_supervisor_takeover_arg (void)
 {
   GString *s;
+  int immutable;
 
   if (listen_fd < 0)
     return NULL;
@@ -353,6 +360,8 @@ svfs_supervisor_takeover_arg (void)
   g_string_append_printf (s, "%d", listen_fd);
   for (guint i = 0; i < listeners->len; i++)
     g_string_append_printf (s, ",%d", g_array_index (listeners, int, i));
+  if ((immutable = svfs_immutable_save ()) >= 0)
+    g_string_append_printf (s, ",i=%d", immutable);
   return g_string_free (s, FALSE);
 }
 

@@ -58,6 +58,9 @@ gboolean svfs_caller_has_sys_admin (pid_t pid);
  * every later listener of container ID; "immutable=no" in OPTIONS turns the checks off. */
 void svfs_immutable_adopt (int listener, const char *what);
 void svfs_immutable_forget (int listener);
+/* Across a restart in place: the records in a memfd (inherited; -1 if none), and read back. */
+int svfs_immutable_save (void);
+void svfs_immutable_load (int fd);
 /* A trapped mount(2) or umount2(2) on @listener: TRUE when answered in @resp (refused, or made
  * here on the caller's behalf), FALSE when the caller's call needs no check. */
 struct seccomp_notif;

@@ -96,6 +96,23 @@ out=$(sv_rt run --bundle "$b" "$SV_ID-imm" </dev/null 2>"$SV_TEST_TMP/err") ||
 sv_log "bundle, inside:"$'\n'"$out"$'\n'"stderr: $(cat "$SV_TEST_TMP/err")"
 expect_immutable bundle "$out"
 
+# A restart in place of sysvisor-fs keeps what it recorded: after it, an exec'd process still
+# cannot unmount the runtime's /proc/meminfo, and can unmount the tmpfs the container mounted
+# before the restart (it is not taken for one of the runtime's).
+procfs_bundle "$b" sh -c 'mkdir -p /tmp/own && mount -t ramfs own /tmp/own && touch /tmp/ready && exec sleep 1000'
+sv_spec_set "$b" 'del(.linux.seccomp)
+  | .process.capabilities = ({bounding: $caps, effective: $caps, permitted: $caps})' --argjson caps "$caps"
+rm -f "$b/rootfs/tmp/ready"
+sv_rt run -d --bundle "$b" "$SV_ID-long" </dev/null >/dev/null 2>"$SV_TEST_TMP/err" ||
+  sv_fail "run -d failed: $(cat "$SV_TEST_TMP/err")"
+procfs_wait_file "$b/rootfs/tmp/ready" 10 || sv_fail "the long-running container did not start"
+assert_ok "$PROCFS_DAEMON" --mountpoint "$PROCFS_MNT" --restart
+assert_fail sv_rt exec "$SV_ID-long" umount /proc/meminfo
+assert_match 'Operation not permitted' "$SV_OUT" "after a restart in place: umount /proc/meminfo refused"
+assert_ok sv_rt exec "$SV_ID-long" umount /tmp/own
+assert_ok sv_rt delete -f "$SV_ID-long"
+sv_log "ok: a restart in place keeps the records"
+
 # 2. Docker (--runtime=sysvisor-runc, its widened profile).
 sv_docker_start_sysvisor || sv_skip "no dockerd"
 sv_docker_import_busybox bb
