@@ -5,8 +5,9 @@
  * without this, `umount /proc/meminfo` shows the host's file again.  When the supervisor takes
  * a container's first listener (its init, before the user's program runs), it records the
  * init's mount table: those are the runtime's mounts.  A mount is one of them when its
- * superblock, its root in that filesystem and its mount point (seen from the caller's root)
- * are those of a recorded one: copies of it in nested mount namespaces count too.  Then:
+ * superblock, its root in that filesystem and its mount point are those of a recorded one
+ * (copies of it in nested mount namespaces count too); when the caller's root is not the
+ * container's root mount (a chroot, an inner container), superblock and root alone.  Then:
  *  - umount2 of one: EPERM;
  *  - mount(MS_MOVE) of one, or any mount (new, bind, move) onto one: EPERM;
  *  - a remount (bind or not) of one that lifts ro, nosuid, nodev or noexec: EPERM; any other
@@ -357,26 +358,38 @@ typedef struct
   int target_fd, source_fd; /* the caller's own fds, for "/proc/self/fd/N" paths; else -1 */
   const Record *record;
   GPtrArray *mounts; /* the caller's mount table */
+  gboolean framed;   /* child: the caller's root is the container's root mount */
   int self;          /* child: /proc/<child> on the host's procfs */
 } Job;
 
+/* Whether @e is one of the runtime's mounts: same superblock and root, and same mount point
+ * when the caller's root is the container's root (framed); from another root (chroot, an
+ * inner container after pivot_root) mount points do not compare, and superblock and root
+ * decide alone.  @protected_only: not the container's root mount. */
 static gboolean
-is_initial (const Job *j, const MountEntry *e)
+matches (const Job *j, const MountEntry *e, gboolean protected_only)
 {
-  for (guint i = 0; i < j->record->mounts->len; i++)
+  for (guint i = 0; e != NULL && i < j->record->mounts->len; i++)
     {
       const MountEntry *m = g_ptr_array_index (j->record->mounts, i);
-      if (strcmp (m->mountpoint, e->mountpoint) == 0 && strcmp (m->dev, e->dev) == 0
-          && strcmp (m->root, e->root) == 0)
+      if (strcmp (m->dev, e->dev) == 0 && strcmp (m->root, e->root) == 0
+          && (!j->framed || strcmp (m->mountpoint, e->mountpoint) == 0)
+          && !(protected_only && strcmp (m->mountpoint, "/") == 0))
         return TRUE;
     }
   return FALSE;
 }
 
 static gboolean
+is_initial (const Job *j, const MountEntry *e)
+{
+  return matches (j, e, FALSE);
+}
+
+static gboolean
 is_protected (const Job *j, const MountEntry *e)
 {
-  return e != NULL && strcmp (e->mountpoint, "/") != 0 && is_initial (j, e);
+  return matches (j, e, TRUE);
 }
 
 static const MountEntry *
@@ -609,6 +622,24 @@ op_new (Job *j)
   return is_protected (j, top_at (j, locate (j, fd, path), path)) ? EPERM : CHILD_CONTINUE;
 }
 
+static gboolean
+caller_root_is_containers (Job *j)
+{
+  char path[PATH_MAX];
+  int fd = open ("/", O_PATH | O_CLOEXEC);
+  const MountEntry *e = fd >= 0 ? locate (j, fd, path) : NULL;
+  gboolean framed;
+
+  if (fd >= 0)
+    close (fd);
+  if (e == NULL || strcmp (e->mountpoint, "/") != 0)
+    return FALSE;
+  j->framed = TRUE;
+  framed = is_initial (j, e);
+  j->framed = FALSE;
+  return framed;
+}
+
 static int
 child_main (Job *j, int pidfd, int rootfd, int cwdfd)
 {
@@ -618,6 +649,7 @@ child_main (Job *j, int pidfd, int rootfd, int cwdfd)
     return errno;
   close (rootfd);
   close (cwdfd);
+  j->framed = caller_root_is_containers (j);
   switch (j->op)
     {
     case OP_UMOUNT:

@@ -3,7 +3,7 @@
 # item 2).  Root with CAP_SYS_ADMIN in a system container (procfs = fuse-procfs) tries to
 # unmount the emulated /proc files (then it would see the host's MemTotal), to move them, to
 # mount over them, to unmount masked paths, to remount a read-only path read-write, to bind
-# /proc without its submounts, to unmount /proc: each is refused with EPERM and
+# /proc without its submounts, to unmount /proc, to unmount from a chroot: each is refused with EPERM and
 # /proc/meminfo still shows the 256 MiB limit; the same in a nested mount namespace
 # (unshare -m).  No-op and stricter remounts succeed; a tmpfs the container mounted itself is
 # its own (remount, move, unmount); pivot_root + detach of the old root in a nested mount
@@ -33,6 +33,7 @@ attempts() {
   t bind-remount-rw-bus mount -o remount,bind,rw /proc/bus
   t bind-proc-alone mount --bind /proc /tmp/p
   t umount-l-proc umount -l /proc
+  t chroot-umount-meminfo chroot /proc /1/root/bin/busybox umount -l /meminfo
   t remount-ro-bus mount -o remount,ro /proc/bus
   t bind-remount-ro-meminfo mount -o remount,bind,ro,nosuid,nodev /proc/meminfo
   t rbind-proc mount --rbind /proc /tmp/p
@@ -64,7 +65,7 @@ expect_immutable() {   # expect_immutable WHERE OUTPUT
   for pre in "" nested-; do
     for line in umount-meminfo umount-l-uptime bind-over-cpuinfo tmpfs-over-acpi move-meminfo \
                 umount-acpi umount-keys remount-rw-bus bind-remount-rw-bus bind-proc-alone \
-                umount-l-proc; do
+                umount-l-proc chroot-umount-meminfo; do
       grep -qxF "$pre$line: refused" <<<"$out" || sv_fail "$where: $pre$line was not refused"
     done
     for line in remount-ro-bus bind-remount-ro-meminfo rbind-proc; do
