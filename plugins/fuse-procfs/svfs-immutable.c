@@ -35,6 +35,7 @@
 #include <limits.h>
 #include <linux/mount.h>
 #include <linux/seccomp.h>
+#include <poll.h>
 #include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -165,15 +166,13 @@ record_unref (gpointer p)
   g_free (r);
 }
 
+/* A pidfd polls readable once its process has exited. */
 static gboolean
 init_alive (const Record *r)
 {
-  siginfo_t si = { 0 };
+  struct pollfd p = { .fd = r->init_pidfd, .events = POLLIN };
 
-  return r->init_pidfd >= 0
-         && waitid ((idtype_t) 3 /* P_PIDFD */, (id_t) r->init_pidfd, &si, WEXITED | WNOHANG | WNOWAIT)
-                == 0
-         && si.si_pid == 0;
+  return r->init_pidfd >= 0 && poll (&p, 1, 0) == 0;
 }
 
 static Record *
