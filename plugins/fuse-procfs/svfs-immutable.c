@@ -9,7 +9,8 @@
  * (copies of it in nested mount namespaces count too); when the caller's root is not the
  * container's root mount (a chroot, an inner container), superblock and root alone.  Then:
  *  - umount2 of one: EPERM;
- *  - mount(MS_MOVE) of one, or any mount (new, bind, move) onto one: EPERM;
+ *  - mount(MS_MOVE) of one: EPERM; any mount (new, bind, move) onto one in /proc or /sys:
+ *    EPERM (elsewhere it only covers it: systemd mounts over /dev/shm in a private namespace);
  *  - a remount (bind or not) of one that lifts ro, nosuid, nodev or noexec: EPERM; any other
  *    remount of one changes that mount's flags only (never its superblock): a remount that
  *    changes nothing succeeds and changes nothing, a stricter one (systemd's ProtectSystem=)
@@ -366,14 +367,23 @@ typedef struct
  * inner container after pivot_root) mount points do not compare, and superblock and root
  * decide alone.  @protected_only: not the container's root mount. */
 static gboolean
-matches (const Job *j, const MountEntry *e, gboolean protected_only)
+is_view (const char *mountpoint)
+{
+  return strcmp (mountpoint, "/proc") == 0 || strcmp (mountpoint, "/sys") == 0
+         || strncmp (mountpoint, "/proc/", 6) == 0 || strncmp (mountpoint, "/sys/", 5) == 0;
+}
+
+/* @protected_only: not the container's root mount; @views_only: and in /proc or /sys. */
+static gboolean
+matches (const Job *j, const MountEntry *e, gboolean protected_only, gboolean views_only)
 {
   for (guint i = 0; e != NULL && i < j->record->mounts->len; i++)
     {
       const MountEntry *m = g_ptr_array_index (j->record->mounts, i);
       if (strcmp (m->dev, e->dev) == 0 && strcmp (m->root, e->root) == 0
           && (!j->framed || strcmp (m->mountpoint, e->mountpoint) == 0)
-          && !(protected_only && strcmp (m->mountpoint, "/") == 0))
+          && !(protected_only && strcmp (m->mountpoint, "/") == 0)
+          && !(views_only && !is_view (m->mountpoint)))
         return TRUE;
     }
   return FALSE;
@@ -382,13 +392,22 @@ matches (const Job *j, const MountEntry *e, gboolean protected_only)
 static gboolean
 is_initial (const Job *j, const MountEntry *e)
 {
-  return matches (j, e, FALSE);
+  return matches (j, e, FALSE, FALSE);
 }
 
 static gboolean
 is_protected (const Job *j, const MountEntry *e)
 {
-  return matches (j, e, TRUE);
+  return matches (j, e, TRUE, FALSE);
+}
+
+/* Mounting over a runtime mount is refused where it would change the container's view of
+ * /proc and /sys; elsewhere it only covers it (systemd mounts over /dev/shm in a private
+ * namespace to build its credentials). */
+static gboolean
+is_view_protected (const Job *j, const MountEntry *e)
+{
+  return matches (j, e, TRUE, TRUE);
 }
 
 static const MountEntry *
@@ -585,7 +604,7 @@ op_bind_or_move (Job *j)
     return errno;
   s = locate (j, src, spath);
   top = top_at (j, locate (j, tgt, tpath), tpath);
-  if (is_protected (j, top)
+  if (is_view_protected (j, top)
       && !(j->op == OP_BIND && s == top && strcmp (spath, tpath) == 0)) /* a bind onto itself */
     return EPERM;
   if (j->op == OP_MOVE)
@@ -618,7 +637,7 @@ op_new (Job *j)
 
   if (fd < 0)
     return CHILD_CONTINUE; /* the kernel says why */
-  return is_protected (j, top_at (j, locate (j, fd, path), path)) ? EPERM : CHILD_CONTINUE;
+  return is_view_protected (j, top_at (j, locate (j, fd, path), path)) ? EPERM : CHILD_CONTINUE;
 }
 
 static gboolean
