@@ -738,7 +738,7 @@ run_as_caller (int listener, const struct seccomp_notif *req, Job *j)
   pid_t pid = (pid_t) req->pid;
   g_autofree gchar *root = g_strdup_printf ("/proc/%d/root", (int) pid);
   g_autofree gchar *cwd = g_strdup_printf ("/proc/%d/cwd", (int) pid);
-  int pidfd = (int) syscall (SYS_pidfd_open, pid, 0);
+  int pidfd = svfs_caller_pidfd (pid);
   int rootfd = open (root, O_PATH | O_CLOEXEC), cwdfd = open (cwd, O_PATH | O_CLOEXEC), err;
 
   j->target_fd = pidfd >= 0 && j->target != NULL ? svfs_caller_fd_of (pidfd, j->target) : -1;

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #define REMOUNT_PATH_MAX 4096
+#define SVFS_PIDFD_THREAD O_EXCL
 
 /* The NUL-terminated string at @addr in @pid's memory; NULL if unreadable or too long. */
 gchar *
@@ -136,6 +137,16 @@ svfs_caller_fd_of (int pidfd, const char *path)
   return n < 0 ? -2 : (int) n;
 }
 
+/* A pidfd of the calling thread (a Go runtime calls mount from any thread, and a thread may
+ * have its own mount namespace): PIDFD_THREAD (Linux 6.9), else the thread must lead. */
+int
+svfs_caller_pidfd (pid_t tid)
+{
+  int fd = (int) syscall (SYS_pidfd_open, tid, SVFS_PIDFD_THREAD);
+
+  return fd >= 0 || errno != EINVAL ? fd : (int) syscall (SYS_pidfd_open, tid, 0);
+}
+
 int
 svfs_remount_for (pid_t pid, guint64 path_addr, guint64 flags, gboolean (*still_valid) (gpointer),
                   gpointer data)
@@ -147,7 +158,7 @@ svfs_remount_for (pid_t pid, guint64 path_addr, guint64 flags, gboolean (*still_
 
   if (path == NULL)
     return EFAULT;
-  pidfd = (int) syscall (SYS_pidfd_open, pid, 0);
+  pidfd = svfs_caller_pidfd (pid);
   rootfd = open (root, O_PATH | O_CLOEXEC);
   cwdfd = open (cwd, O_PATH | O_CLOEXEC);
   /* The fds name the caller only if it is still the process that made the call. */

@@ -52,6 +52,8 @@ int svfs_remount_for (pid_t pid, guint64 path_addr, guint64 flags,
 gchar *svfs_read_caller_string (pid_t pid, guint64 addr);
 int svfs_caller_fd_of (int pidfd, const char *path);
 gboolean svfs_caller_has_sys_admin (pid_t pid);
+/* A pidfd of thread @tid (the caller of a trapped call), or -1. */
+int svfs_caller_pidfd (pid_t tid);
 
 /* Immutable initial mounts (svfs-immutable.c).  @listener came with "PID ID[ OPTIONS]": the
  * mounts of PID (the container's init, before its program runs) are the runtime's, kept for
