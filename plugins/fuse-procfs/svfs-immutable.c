@@ -593,6 +593,15 @@ uncovers (const Job *j, const MountEntry *src, const char *path)
   return FALSE;
 }
 
+/* Both directories, or neither. */
+static gboolean
+same_kind (int a, int b)
+{
+  struct stat sa, sb;
+
+  return fstat (a, &sa) < 0 || fstat (b, &sb) < 0 || S_ISDIR (sa.st_mode) == S_ISDIR (sb.st_mode);
+}
+
 static int
 op_bind_or_move (Job *j)
 {
@@ -617,6 +626,9 @@ op_bind_or_move (Job *j)
     }
   else if (!(j->flags & MS_REC) && uncovers (j, s, spath))
     return EPERM;
+  else if (!same_kind (src, tgt))
+    return ENOTDIR; /* mount(2)'s answer (move_mount's would be EINVAL: runc masks a directory
+                       with a tmpfs when binding /dev/null over it fails with ENOTDIR) */
   else if ((tree = (int) syscall (SYS_open_tree, src, "",
                                   OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH
                                       | ((j->flags & MS_REC) ? AT_RECURSIVE : 0)))
