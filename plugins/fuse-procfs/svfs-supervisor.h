@@ -2,7 +2,8 @@
  * seccomp user-notification filter (loaded by sysvisor-runc when the fuse-procfs plugin asks
  * for it); the runtime hands each filter's listener to this daemon over an abstract unix
  * socket, and a thread answers the notifications for the caller's container: sysinfo(2) as
- * the container's /proc files say.  Anything it cannot answer runs as the kernel would
+ * the container's /proc files say, and mount(2)/umount2(2) so that the runtime's mounts stay
+ * as they are (svfs-immutable.c).  Anything it cannot answer runs as the kernel would
  * (SECCOMP_USER_NOTIF_FLAG_CONTINUE).  The socket and the listeners survive a restart in
  * place (--takeover-supervisor). */
 #pragma once
@@ -23,8 +24,8 @@ svfs_supervisor_address (const char *mountpoint)
   return g_strdup_printf ("@sysvisor-fs/%s", hash);
 }
 
-/* Listen (or, after a restart, adopt the fds named by @takeover: "SOCKET[,LISTENER...]") and
- * start answering. */
+/* Listen (or, after a restart, adopt the fds named by @takeover: "SOCKET[,LISTENER...]
+ * [,i=MEMFD]", the memfd holding the records of immutable mounts) and start answering. */
 gboolean svfs_supervisor_start (const char *mountpoint, const char *takeover, GError **error);
 /* Stop the thread; the socket and the listeners stay open (for a re-exec or a new start). */
 void svfs_supervisor_stop (void);
