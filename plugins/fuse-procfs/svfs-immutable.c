@@ -21,13 +21,16 @@
  * their old root, and nothing of the host's lies under it.  Everything else is the
  * container's own.
  *
- * Checks and actions are race-free: a child of the daemon joins the caller's user and mount
+ * Checks and actions work on fds, so that no path can be swapped between them: a child of
+ * the daemon (sharing nothing of its threads' state: no GLib allocation there) joins the
+ * caller's user and mount
  * namespaces, root and working directory, resolves each path once into an fd, checks the mount
  * of that fd and acts on the fd (move_mount, mount_setattr, open_tree, a remount through
  * /proc/<child>/fd/N); an unmount goes through the fd of the mount point's parent directory and
  * a name that is not followed if it is a symlink.  Only a new mount (not onto a runtime mount)
  * runs as the kernel would (CONTINUE): making it here would make it in the daemon's pid and
- * network namespaces. */
+ * network namespaces.  Residual races (README): that CONTINUE, and a mount point renamed from
+ * another mount namespace of the container during an unmount. */
 #include "svfs-supervisor.h"
 
 #include <errno.h>
