@@ -547,6 +547,18 @@ op_umount (Job *j)
              : 0;
 }
 
+/* A bind of one of the runtime's mounts anywhere (superblock and root alone). */
+static gboolean
+is_copy (Job *j, const MountEntry *e)
+{
+  gboolean framed = j->framed, copy;
+
+  j->framed = FALSE;
+  copy = is_initial (j, e);
+  j->framed = framed;
+  return copy;
+}
+
 static int
 op_remount (Job *j)
 {
@@ -561,8 +573,8 @@ op_remount (Job *j)
   if (e == NULL || strcmp (e->mountpoint, path) != 0)
     return EINVAL;
   initial = is_initial (j, e);
-  if (initial && lifts (e, j->flags))
-    return EPERM;
+  if ((initial || (j->op == OP_REMOUNT && is_copy (j, e))) && lifts (e, j->flags))
+    return EPERM; /* (a superblock remount would lift a copy's flags too) */
   /* (as before: a bind remount never makes a read-only mount writable) */
   if (j->op == OP_BIND_REMOUNT && has_option (e->options, "ro") && !(j->flags & MS_RDONLY))
     return EPERM;

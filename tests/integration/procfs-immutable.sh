@@ -34,6 +34,9 @@ attempts() {
   t bind-proc-alone mount --bind /proc /tmp/p
   t umount-l-proc umount -l /proc
   t chroot-umount-meminfo chroot /proc /1/root/bin/busybox umount -l /meminfo
+  mkdir -p /tmp/b && mount --bind /proc/bus /tmp/b
+  t copy-remount-rw mount -o remount,rw /tmp/b
+  t copy-umount umount /tmp/b
   t remount-ro-bus mount -o remount,ro /proc/bus
   t bind-remount-ro-meminfo mount -o remount,bind,ro,nosuid,nodev /proc/meminfo
   t rbind-proc mount --rbind /proc /tmp/p
@@ -65,10 +68,10 @@ expect_immutable() {   # expect_immutable WHERE OUTPUT
   for pre in "" nested-; do
     for line in umount-meminfo umount-l-uptime bind-over-cpuinfo tmpfs-over-acpi move-meminfo \
                 umount-acpi umount-keys remount-rw-bus bind-remount-rw-bus bind-proc-alone \
-                umount-l-proc chroot-umount-meminfo; do
+                umount-l-proc chroot-umount-meminfo copy-remount-rw; do
       grep -qxF "$pre$line: refused" <<<"$out" || sv_fail "$where: $pre$line was not refused"
     done
-    for line in remount-ro-bus bind-remount-ro-meminfo rbind-proc; do
+    for line in remount-ro-bus bind-remount-ro-meminfo rbind-proc copy-umount; do
       grep -qxF "$pre$line: allowed" <<<"$out" || sv_fail "$where: $pre$line (no lifting) failed"
     done
     for line in "memtotal: 262144" "rbind-memtotal: 262144" "uptime-mounted: 1" "bus-ro: 1" \
