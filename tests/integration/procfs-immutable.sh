@@ -49,7 +49,7 @@ attempts() {
 }
 own() {
   mkdir -p /tmp/own /tmp/own2
-  # (ramfs: busybox passes a tmpfs'"'"'s options back, uid=<host uid>, which the kernel refuses)
+  # (ramfs: busybox passes the options of a tmpfs back, uid=<host uid>, which the kernel refuses)
   t own-ramfs mount -t ramfs own /tmp/own
   t own-remount-ro mount -o remount,ro /tmp/own
   t own-remount-rw mount -o remount,rw /tmp/own
