@@ -7,8 +7,11 @@
  * the same files.
  *
  * Settings ([fuse-procfs] in plugins.conf): mountpoint = DIR (default /var/lib/sysvisorfs);
- * supervise = yes|no (default yes: trap sysinfo(2) and new mounts; no: the kernel answers them,
- * host values, and a procfs mounted inside shows the host's files). */
+ * supervise = yes|no (default yes: trap sysinfo(2) and mounts; no: the kernel answers them,
+ * host values, and a procfs mounted inside shows the host's files);
+ * immutable-mounts = yes|no (default yes: the supervisor refuses unmounting, moving,
+ * remounting to lift flags, or mounting over the mounts the runtime made; no: root inside may,
+ * as the kernel allows it).  See svfs-immutable.c. */
 #include "sv-config.h"
 #include "svfs-supervisor.h"
 
@@ -117,19 +120,38 @@ want_supervisor (SvContainer *c, gboolean *on, GError **error)
   return FALSE;
 }
 
+/* immutable-mounts = yes|no: whether the supervisor keeps the runtime's mounts as they are
+ * (told to it as the option word after its address). */
+static gboolean
+want_immutable (SvContainer *c, gboolean *on, GError **error)
+{
+  const char *v = sv_container_setting (c, "immutable-mounts");
+
+  *on = v == NULL || g_strcmp0 (v, "yes") == 0 || g_strcmp0 (v, "true") == 0;
+  if (*on || g_strcmp0 (v, "no") == 0 || g_strcmp0 (v, "false") == 0)
+    return TRUE;
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+               "plugins.conf [fuse-procfs] immutable-mounts = %s: use yes (root inside cannot "
+               "unmount or change the runtime's mounts) or no",
+               v);
+  return FALSE;
+}
+
 static gboolean
 fuse_procfs_prepare (SvContainer *c, GError **error)
 {
   const char *mnt = mountpoint_of (sv_container_setting (c, "mountpoint"));
-  gboolean proc = spec_mounts (c, "proc"), sys = spec_mounts (c, "sysfs"), supervise;
+  gboolean proc = spec_mounts (c, "proc"), sys = spec_mounts (c, "sysfs"), supervise, immutable;
 
-  if (!want_supervisor (c, &supervise, error))
+  if (!want_supervisor (c, &supervise, error) || !want_immutable (c, &immutable, error))
     return FALSE;
   if (supervise)
     {
       g_autofree gchar *canon = g_canonicalize_filename (mnt, "/");
       g_autofree gchar *address = svfs_supervisor_address (canon);
-      sv_container_set_syscall_supervisor (c, address);
+      g_autofree gchar *with_options
+          = g_strconcat (address, immutable ? NULL : " immutable=no", NULL);
+      sv_container_set_syscall_supervisor (c, with_options);
     }
   /* The core ran the probe (check_daemon) right before this hook. */
   for (guint i = 0; i < G_N_ELEMENTS (served_files); i++)

@@ -25,10 +25,11 @@
 #include <unistd.h>
 
 #define REMOUNT_PATH_MAX 4096
+#define SVFS_PIDFD_THREAD O_EXCL
 
 /* The NUL-terminated string at @addr in @pid's memory; NULL if unreadable or too long. */
-static gchar *
-read_path (pid_t pid, guint64 addr)
+gchar *
+svfs_read_caller_string (pid_t pid, guint64 addr)
 {
   g_autofree gchar *buf = g_malloc0 (REMOUNT_PATH_MAX + 1);
   gsize got = 0;
@@ -120,8 +121,8 @@ run_child (int pidfd, int rootfd, int cwdfd, int target_fd, const char *path, gu
 
 /* "/proc/self/fd/N" (runc mounts through its fds so that no path can be swapped): the
  * caller's fd N, taken with pidfd_getfd; -1 for any other path (-2: such a path, but no fd). */
-static int
-caller_fd_of (int pidfd, const char *path)
+int
+svfs_caller_fd_of (int pidfd, const char *path)
 {
   const char *rest = NULL;
   gint64 n;
@@ -136,23 +137,33 @@ caller_fd_of (int pidfd, const char *path)
   return n < 0 ? -2 : (int) n;
 }
 
+/* A pidfd of the calling thread (a Go runtime calls mount from any thread, and a thread may
+ * have its own mount namespace): PIDFD_THREAD (Linux 6.9), else the thread must lead. */
+int
+svfs_caller_pidfd (pid_t tid)
+{
+  int fd = (int) syscall (SYS_pidfd_open, tid, SVFS_PIDFD_THREAD);
+
+  return fd >= 0 || errno != EINVAL ? fd : (int) syscall (SYS_pidfd_open, tid, 0);
+}
+
 int
 svfs_remount_for (pid_t pid, guint64 path_addr, guint64 flags, gboolean (*still_valid) (gpointer),
                   gpointer data)
 {
-  g_autofree gchar *path = read_path (pid, path_addr);
+  g_autofree gchar *path = svfs_read_caller_string (pid, path_addr);
   g_autofree gchar *root = g_strdup_printf ("/proc/%d/root", (int) pid);
   g_autofree gchar *cwd = g_strdup_printf ("/proc/%d/cwd", (int) pid);
   int pidfd, rootfd, cwdfd, target_fd = -1, err;
 
   if (path == NULL)
     return EFAULT;
-  pidfd = (int) syscall (SYS_pidfd_open, pid, 0);
+  pidfd = svfs_caller_pidfd (pid);
   rootfd = open (root, O_PATH | O_CLOEXEC);
   cwdfd = open (cwd, O_PATH | O_CLOEXEC);
   /* The fds name the caller only if it is still the process that made the call. */
   if (pidfd >= 0)
-    target_fd = caller_fd_of (pidfd, path);
+    target_fd = svfs_caller_fd_of (pidfd, path);
   if (pidfd < 0 || rootfd < 0 || cwdfd < 0 || !still_valid (data))
     err = ESRCH;
   else if (target_fd == -2)

@@ -70,8 +70,8 @@ still_pending (gpointer data)
 }
 
 /* CAP_SYS_ADMIN in the caller's effective set (of its own user namespace). */
-static gboolean
-caller_has_sys_admin (pid_t pid)
+gboolean
+svfs_caller_has_sys_admin (pid_t pid)
 {
   g_autofree gchar *path = g_strdup_printf ("/proc/%d/status", (int) pid);
   g_autofree gchar *text = NULL;
@@ -91,7 +91,7 @@ answer_bind_remount (int fd, const struct seccomp_notif *req, struct seccomp_not
 
   /* Not the trapped shape, or a caller the kernel refuses anyway: the kernel answers. */
   if ((flags & (MS_REMOUNT | MS_BIND | MS_RDONLY)) != (MS_REMOUNT | MS_BIND)
-      || !caller_has_sys_admin ((pid_t) req->pid))
+      || !svfs_caller_has_sys_admin ((pid_t) req->pid))
     {
       resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
       return;
@@ -102,22 +102,18 @@ answer_bind_remount (int fd, const struct seccomp_notif *req, struct seccomp_not
   resp->error = -err;
 }
 
-/* mount(2) creating a filesystem, and fsopen(2): a procfs or sysfs gets the emulated files
- * (svfs-procmount.c), fsopen answers ENOSYS for them (tools fall back to mount(2)); anything
- * else, or a caller the kernel refuses, runs as the kernel would. */
+/* mount(2) creating a filesystem: a procfs or sysfs gets the emulated files
+ * (svfs-procmount.c); anything else, or a caller the kernel refuses, runs as the kernel would.
+ * (fsopen(2) answers ENOSYS in the filter itself: tools fall back to mount(2).) */
 static void
 answer_new_mount (int fd, const struct seccomp_notif *req, struct seccomp_notif_resp *resp)
 {
   Pending p = { .fd = fd, .id = req->id };
-  gboolean is_fsopen = req->data.nr == __NR_fsopen;
-  const char *fstype = svfs_procmount_fstype ((pid_t) req->pid,
-                                              req->data.args[is_fsopen ? 0 : 2]);
+  const char *fstype = svfs_procmount_fstype ((pid_t) req->pid, req->data.args[2]);
   int err = -1;
 
   if (fstype != NULL && caller_has_sys_admin ((pid_t) req->pid))
-    err = is_fsopen ? ENOSYS
-                    : svfs_procmount_for ((pid_t) req->pid, fstype, req->data.args,
-                                          still_pending, &p);
+    err = svfs_procmount_for ((pid_t) req->pid, fstype, req->data.args, still_pending, &p);
   if (err < 0)
     resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
   else
@@ -134,11 +130,14 @@ answer_one (int fd)
   if (ioctl (fd, SECCOMP_IOCTL_NOTIF_RECV, req) < 0)
     return; /* the caller died, or a signal interrupted it */
   resp->id = req->id;
-  if (req->data.arch == AUDIT_ARCH_X86_64 && req->data.nr == __NR_sysinfo)
+  if (req->data.arch == AUDIT_ARCH_X86_64
+      && (req->data.nr == __NR_mount || req->data.nr == __NR_umount2)
+      && svfs_immutable_answer (fd, req, resp))
+    ; /* answered: the runtime's mounts stay as they are */
+  else if (req->data.arch == AUDIT_ARCH_X86_64 && req->data.nr == __NR_sysinfo)
     answer_sysinfo (fd, req, resp);
   else if (req->data.arch == AUDIT_ARCH_X86_64
-           && (req->data.nr == __NR_fsopen
-               || (req->data.nr == __NR_mount && svfs_procmount_is_new_mount (req->data.args[3]))))
+           && req->data.nr == __NR_mount && svfs_procmount_is_new_mount (req->data.args[3]))
     answer_new_mount (fd, req, resp);
   else if (req->data.arch == AUDIT_ARCH_X86_64 && req->data.nr == __NR_mount)
     answer_bind_remount (fd, req, resp);
@@ -216,6 +215,7 @@ accept_runtime (void)
   else
     {
       g_array_append_val (listeners, fd);
+      svfs_immutable_adopt (fd, what);
       send (sock, "ok", 2, MSG_NOSIGNAL);
       g_debug ("supervising %s (listener fd %d)", what, fd);
     }
@@ -252,6 +252,7 @@ serve_listeners (GArray *p)
         answer_one (e->fd);
       else if (e->revents & (POLLHUP | POLLERR | POLLNVAL))
         {
+          svfs_immutable_forget (e->fd);
           close (e->fd);
           g_array_remove_index_fast (listeners, i - 2);
         }
@@ -312,6 +313,12 @@ adopt (const char *takeover, GError **error)
   for (guint i = 0; parts[i] != NULL; i++)
     {
       gint64 fd;
+      if (i > 0 && g_str_has_prefix (parts[i], "i=")
+          && g_ascii_string_to_signed (parts[i] + 2, 10, 3, G_MAXINT, &fd, NULL))
+        {
+          svfs_immutable_load ((int) fd); /* the records of immutable mounts */
+          continue;
+        }
       if (!g_ascii_string_to_signed (parts[i], 10, 3, G_MAXINT, &fd, error))
         {
           g_prefix_error (error, "bad --takeover-supervisor value: ");
@@ -369,6 +376,7 @@ gchar *
 svfs_supervisor_takeover_arg (void)
 {
   GString *s;
+  int immutable;
 
   if (listen_fd < 0)
     return NULL;
@@ -376,6 +384,8 @@ svfs_supervisor_takeover_arg (void)
   g_string_append_printf (s, "%d", listen_fd);
   for (guint i = 0; i < listeners->len; i++)
     g_string_append_printf (s, ",%d", g_array_index (listeners, int, i));
+  if ((immutable = svfs_immutable_save ()) >= 0)
+    g_string_append_printf (s, ",i=%d", immutable);
   return g_string_free (s, FALSE);
 }
 

@@ -2,7 +2,8 @@
  * seccomp user-notification filter (loaded by sysvisor-runc when the fuse-procfs plugin asks
  * for it); the runtime hands each filter's listener to this daemon over an abstract unix
  * socket, and a thread answers the notifications for the caller's container: sysinfo(2) as
- * the container's /proc files say.  Anything it cannot answer runs as the kernel would
+ * the container's /proc files say, and mount(2)/umount2(2) so that the runtime's mounts stay
+ * as they are (svfs-immutable.c).  Anything it cannot answer runs as the kernel would
  * (SECCOMP_USER_NOTIF_FLAG_CONTINUE).  The socket and the listeners survive a restart in
  * place (--takeover-supervisor). */
 #pragma once
@@ -23,8 +24,8 @@ svfs_supervisor_address (const char *mountpoint)
   return g_strdup_printf ("@sysvisor-fs/%s", hash);
 }
 
-/* Listen (or, after a restart, adopt the fds named by @takeover: "SOCKET[,LISTENER...]") and
- * start answering. */
+/* Listen (or, after a restart, adopt the fds named by @takeover: "SOCKET[,LISTENER...]
+ * [,i=MEMFD]", the memfd holding the records of immutable mounts) and start answering. */
 gboolean svfs_supervisor_start (const char *mountpoint, const char *takeover, GError **error);
 /* Stop the thread; the socket and the listeners stay open (for a re-exec or a new start). */
 void svfs_supervisor_stop (void);
@@ -45,5 +46,29 @@ gboolean svfs_sysinfo_for_pid (pid_t pid, struct sysinfo *si, GError **error);
  * or an errno. */
 int svfs_remount_for (pid_t pid, guint64 path_addr, guint64 flags,
                       gboolean (*still_valid) (gpointer), gpointer data);
+
+/* Helpers of the mount answers (svfs-remount.c, svfs-supervisor.c): the string at @addr in
+ * @pid's memory (NULL if unreadable or longer than a page); the caller's fd N for a path
+ * "/proc/self/fd/N" (-1: another path, -2: no such fd); CAP_SYS_ADMIN in its effective set. */
+gchar *svfs_read_caller_string (pid_t pid, guint64 addr);
+int svfs_caller_fd_of (int pidfd, const char *path);
+gboolean svfs_caller_has_sys_admin (pid_t pid);
+/* A pidfd of thread @tid (the caller of a trapped call), or -1. */
+int svfs_caller_pidfd (pid_t tid);
+
+/* Immutable initial mounts (svfs-immutable.c).  @listener came with "PID ID[ OPTIONS]": the
+ * mounts of PID (the container's init, before its program runs) are the runtime's, kept for
+ * every later listener of container ID; "immutable=no" in OPTIONS turns the checks off. */
+void svfs_immutable_adopt (int listener, const char *what);
+void svfs_immutable_forget (int listener);
+/* Across a restart in place: the records in a memfd (inherited; -1 if none), and read back. */
+int svfs_immutable_save (void);
+void svfs_immutable_load (int fd);
+/* A trapped mount(2) or umount2(2) on @listener: TRUE when answered in @resp (refused, or made
+ * here on the caller's behalf), FALSE when the caller's call needs no check. */
+struct seccomp_notif;
+struct seccomp_notif_resp;
+gboolean svfs_immutable_answer (int listener, const struct seccomp_notif *req,
+                                struct seccomp_notif_resp *resp);
 
 G_END_DECLS

@@ -158,8 +158,10 @@ gboolean sv_container_add_bind_mount (SvContainer *c,
 
 /* ---- Syscall supervision (procfs role, in prepare; ABI 1.1) ----
  * Ask that the container's processes trap the calls a supervisor answers for the container
- * (now: sysinfo(2)) with a seccomp user-notification filter, and that the runtime hand the
- * filter's listener to the daemon listening on unix socket @address ("@name": abstract).
+ * (now: sysinfo(2), mount(2), umount2(2); the new mount API answers ENOSYS) with a seccomp
+ * user-notification filter, and that the runtime hand the filter's listener to the daemon
+ * listening on unix socket @address ("@name": abstract).  Words after a space in @address
+ * ("@name immutable=no") are not part of it: they follow "v1 PID ID" in the hand-over message.
  * The create fails if the supervisor does not accept it. */
 void sv_container_set_syscall_supervisor (SvContainer *c, const char *address);
 
