@@ -112,7 +112,7 @@ answer_new_mount (int fd, const struct seccomp_notif *req, struct seccomp_notif_
   const char *fstype = svfs_procmount_fstype ((pid_t) req->pid, req->data.args[2]);
   int err = -1;
 
-  if (fstype != NULL && caller_has_sys_admin ((pid_t) req->pid))
+  if (fstype != NULL && svfs_caller_has_sys_admin ((pid_t) req->pid))
     err = svfs_procmount_for ((pid_t) req->pid, fstype, req->data.args, still_pending, &p);
   if (err < 0)
     resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
