@@ -31,6 +31,7 @@
  * runs as the kernel would (CONTINUE): making it here would make it in the daemon's pid and
  * network namespaces.  Residual races (README): that CONTINUE, and a mount point renamed from
  * another mount namespace of the container during an unmount. */
+#include "svfs-procmount.h"
 #include "svfs-supervisor.h"
 
 #include <errno.h>
@@ -797,6 +798,11 @@ svfs_immutable_answer (int listener, const struct seccomp_notif *req,
 
   if (r == NULL || !r->on || !classify (req, &j.op, &j.flags)
       || !svfs_caller_has_sys_admin (pid))
+    return FALSE;
+  /* A new procfs or sysfs, even over /proc or /sys (unshare --mount-proc in a nested mount
+   * namespace): svfs-procmount.c makes it with the emulated files over it.  It covers the
+   * runtime's mount, never uncovers anything the kernel would not show a fresh procfs. */
+  if (j.op == OP_NEW && svfs_procmount_fstype (pid, req->data.args[2]) != NULL)
     return FALSE;
   j.target = svfs_read_caller_string (pid, req->data.args[j.op == OP_UMOUNT ? 0 : 1]);
   if (j.op == OP_BIND || j.op == OP_MOVE)
