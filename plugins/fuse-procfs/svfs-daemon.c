@@ -3,6 +3,7 @@
 
 #include "svfs-container.h"
 #include "svfs-fuse.h"
+#include "svfs-keeper.h"
 #include "svfs-loadavg.h"
 #include "svfs-lock.h"
 #include "svfs-supervisor.h"
@@ -266,12 +267,15 @@ restart_argv (const SvfsDaemonConfig *cfg, int fuse_fd, int state_fd, int lock_f
 {
   GPtrArray *a = g_ptr_array_new ();
   gchar *supervisor = svfs_supervisor_takeover_arg ();
+  gchar *keeper = svfs_keeper_takeover_arg ();
   for (guint i = 0; cfg->argv[i]; i++)
     if (!g_str_has_prefix (cfg->argv[i], "--takeover"))
       g_ptr_array_add (a, g_strdup (cfg->argv[i]));
   g_ptr_array_add (a, g_strdup_printf ("--takeover=%d,%d,%d", fuse_fd, state_fd, lock_fd));
   if (supervisor != NULL)
     g_ptr_array_add (a, supervisor);
+  if (keeper != NULL)
+    g_ptr_array_add (a, keeper);
   g_ptr_array_add (a, NULL);
   return (gchar **) g_ptr_array_free (a, FALSE);
 }
@@ -377,6 +381,8 @@ svfs_daemon_run (const SvfsDaemonConfig *cfg, GError **error)
       return FALSE;
     }
   svfs_loadavg_start (prune_sysctls);
+  svfs_keeper_configure (cfg->exe, cfg->mountpoint, cfg->log, cfg->log_level,
+                         takeover ? cfg->takeover_keeper : NULL);
   if (!svfs_supervisor_start (cfg->mountpoint, cfg->takeover_supervisor, error)
       || !workers_start (&d, error))
     {

@@ -7,6 +7,7 @@
 #include "sv-config.h"
 #include "svfs-cgroup.h"
 #include "svfs-daemon.h"
+#include "svfs-keeper.h"
 #include "svfs-log.h"
 #include "svfs-util.h"
 
@@ -20,6 +21,8 @@ static gchar *opt_log_level;
 static gchar *opt_cpu_view;
 static gchar *opt_takeover;
 static gchar *opt_takeover_supervisor;
+static gchar *opt_takeover_keeper;
+static gint opt_keeper = -1;
 static gboolean opt_foreground;
 static gboolean opt_version;
 static gboolean opt_restart;
@@ -42,6 +45,9 @@ static const GOptionEntry entries[] = {
   { "takeover", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &opt_takeover, NULL, NULL },
   { "takeover-supervisor", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING,
     &opt_takeover_supervisor, NULL, NULL },
+  { "takeover-keeper", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &opt_takeover_keeper, NULL,
+    NULL },
+  { "keeper", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &opt_keeper, NULL, NULL },
   { NULL, 0, 0, 0, NULL, NULL, NULL },
 };
 
@@ -102,7 +108,9 @@ run (char **orig_argv, GLogLevelFlags level)
   g_autofree gchar *log = opt_log ? g_canonicalize_filename (opt_log, NULL) : NULL;
   SvfsDaemonConfig cfg = { .mountpoint = mountpoint, .foreground = opt_foreground || opt_takeover,
                            .argv = orig_argv, .exe = own_binary (orig_argv[0]),
-                           .takeover_supervisor = opt_takeover ? opt_takeover_supervisor : NULL };
+                           .takeover_supervisor = opt_takeover ? opt_takeover_supervisor : NULL,
+                           .takeover_keeper = opt_takeover_keeper, .log = log,
+                           .log_level = opt_log_level };
   if (!parse_takeover (opt_takeover, &cfg))
     return usage_error ("bad --takeover value", "it is internal to --restart");
   if (geteuid () != 0)
@@ -112,6 +120,11 @@ run (char **orig_argv, GLogLevelFlags level)
     }
   svfs_roots_from_env ();
   gboolean ok = svfs_log_setup (log, level, &error);
+  if (ok && opt_keeper > 2)
+    {
+      g_free (cfg.exe);
+      return svfs_keeper_main (opt_keeper, mountpoint);
+    }
   if (ok && opt_restart)
     ok = svfs_daemon_request_restart (mountpoint, &error);
   else if (ok)
