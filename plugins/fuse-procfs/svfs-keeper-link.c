@@ -31,6 +31,7 @@ static int page_fd = -1;
 static SvfsKeeperPage *page;
 static GArray *known; /* the supervisor's listeners (int), for a new keeper */
 static gint64 last_attempt;
+static pid_t keeper_pid; /* the connection's peer */
 
 void
 svfs_keeper_configure (const char *exe, const char *mountpoint, const char *log,
@@ -53,7 +54,11 @@ svfs_keeper_configure (const char *exe, const char *mountpoint, const char *log,
   socket_path = svfs_keeper_socket_path (mountpoint);
   if (takeover != NULL && sscanf (takeover, "%d,%d", &c, &p) == 2 && c > 2 && p > 2)
     {
+      struct ucred cred;
+      socklen_t len = sizeof cred;
       conn = c, page_fd = p;
+      if (getsockopt (conn, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0)
+        keeper_pid = cred.pid;
       fcntl (conn, F_SETFD, FD_CLOEXEC);
       fcntl (page_fd, F_SETFD, FD_CLOEXEC);
       page = mmap (NULL, sizeof *page, PROT_READ | PROT_WRITE, MAP_SHARED, page_fd, 0);
@@ -90,15 +95,14 @@ bind_keeper_socket (GError **error)
 }
 
 /* In the forked child (the daemon has threads): async-signal-safe calls only.  The keeper is
- * a grandchild in its own session: init reaps it, and it outlives a killed daemon. */
+ * our child in its own session (so systemd still guesses the daemon as the main process); a
+ * killed daemon leaves it to init. */
 static void G_GNUC_NORETURN
 exec_keeper (int sock, const char *exe, char **argv)
 {
   sigset_t none;
   int null = open ("/dev/null", O_RDWR);
 
-  if (fork () != 0)
-    _exit (0);
   setsid ();
   sigemptyset (&none);
   sigprocmask (SIG_SETMASK, &none, NULL);
@@ -131,8 +135,6 @@ spawn_keeper (GError **error)
                    g_strerror (saved));
       return FALSE;
     }
-  while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
-    ;
   return TRUE;
 }
 
@@ -146,11 +148,14 @@ connect_keeper (void)
   g_strlcpy (sun.sun_path, socket_path, sizeof sun.sun_path);
   if (fd < 0 || connect (fd, (struct sockaddr *) &sun, sizeof sun) < 0)
     return -1;
-  if (!svfs_keeper_peer_is_root (fd))
+  struct ucred cred;
+  socklen_t len = sizeof cred;
+  if (getsockopt (fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.uid != 0)
     {
       g_warning ("keeper socket %s: its peer is not root; ignored", socket_path);
       return -1;
     }
+  keeper_pid = cred.pid;
   setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   setsockopt (fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
   return g_steal_fd (&fd);
@@ -262,6 +267,16 @@ drop_conn (void)
   if (conn >= 0)
     close (conn);
   conn = -1;
+  /* Reap it if it was our child (a keeper started before a restart in place is too): it
+   * closed the connection while exiting, so it is a zombie within moments. */
+  for (guint i = 0; keeper_pid > 0 && i < 20; i++)
+    {
+      pid_t r = waitpid (keeper_pid, NULL, WNOHANG);
+      if (r != 0)
+        break;
+      g_usleep (5000);
+    }
+  keeper_pid = 0;
 }
 
 void
