@@ -363,6 +363,18 @@ teardown (Daemon *d, gboolean takeover)
   g_clear_pointer (&d->store, svfs_sysctl_store_free);
 }
 
+/* --pid-file: systemd's PIDFile= names the daemon, not its listener keeper. */
+static gboolean
+pid_file_write (const SvfsDaemonConfig *cfg, GError **error)
+{
+  g_autofree gchar *text = g_strdup_printf ("%d\n", (int) getpid ());
+
+  if (cfg->pid_file == NULL || g_file_set_contents (cfg->pid_file, text, -1, error))
+    return TRUE;
+  g_prefix_error (error, "--pid-file: ");
+  return FALSE;
+}
+
 gboolean
 svfs_daemon_run (const SvfsDaemonConfig *cfg, GError **error)
 {
@@ -375,7 +387,8 @@ svfs_daemon_run (const SvfsDaemonConfig *cfg, GError **error)
   d.store = prune_store = svfs_sysctl_store_new ();
   svfs_fuse_setup (d.store);
   if (!(takeover ? take_over (&d, error) : mount_fresh (&d, error))
-      || !svfs_lock_write (d.lock_fd, cfg->mountpoint, getpid (), d.generation, error))
+      || !svfs_lock_write (d.lock_fd, cfg->mountpoint, getpid (), d.generation, error)
+      || !pid_file_write (cfg, error))
     {
       teardown (&d, takeover);
       return FALSE;
@@ -400,6 +413,8 @@ svfs_daemon_run (const SvfsDaemonConfig *cfg, GError **error)
   svfs_supervisor_close ();
   svfs_loadavg_stop ();
   teardown (&d, takeover);
+  if (cfg->pid_file != NULL)
+    unlink (cfg->pid_file);
   return TRUE;
 }
 

@@ -15,6 +15,7 @@ typedef struct
   gchar *takeover_supervisor; /* --takeover-supervisor: the supervisor's fds, or NULL */
   gchar *takeover_keeper;     /* --takeover-keeper: the listener keeper's fds, or NULL */
   gchar *log, *log_level;     /* passed on to the listener keeper (NULL: none) */
+  gchar *pid_file;            /* --pid-file (NULL: none) */
 } SvfsDaemonConfig;
 
 /* Serve until SIGTERM/SIGINT (then unmount).  SIGUSR2: restart in place (re-exec keeping the

@@ -1,6 +1,7 @@
 /* sysvisor-fs: command line of the daemon that serves per-container /proc and /sys files.
  *
  *   sysvisor-fs [--mountpoint DIR] [--log FILE] [--log-level LEVEL] [--foreground]
+ *               [--pid-file FILE]
  *   sysvisor-fs --restart [--mountpoint DIR]     upgrade/restart in place, no unmount
  *
  * Bad flags: one line "sysvisor-fs: <what>; <fix>" and exit 2; other failures exit 1. */
@@ -18,6 +19,7 @@
 static gchar *opt_mountpoint;
 static gchar *opt_log;
 static gchar *opt_log_level;
+static gchar *opt_pid_file;
 static gchar *opt_cpu_view;
 static gchar *opt_takeover;
 static gchar *opt_takeover_supervisor;
@@ -32,6 +34,8 @@ static const GOptionEntry entries[] = {
     "Where to mount (default " SV_FS_MOUNTPOINT ")", "DIR" },
   { "log", 'l', 0, G_OPTION_ARG_FILENAME, &opt_log, "Append log records to FILE (default stderr)",
     "FILE" },
+  { "pid-file", 0, 0, G_OPTION_ARG_FILENAME, &opt_pid_file,
+    "Write the daemon's pid to FILE (for systemd's PIDFile=)", "FILE" },
   { "log-level", 0, 0, G_OPTION_ARG_STRING, &opt_log_level,
     "error, warning (default), info or debug", "LEVEL" },
   { "cpu-view", 0, 0, G_OPTION_ARG_STRING, &opt_cpu_view,
@@ -106,11 +110,12 @@ run (char **orig_argv, GLogLevelFlags level)
   g_autofree gchar *mountpoint = g_canonicalize_filename (
       opt_mountpoint ? opt_mountpoint : SV_FS_MOUNTPOINT, NULL);
   g_autofree gchar *log = opt_log ? g_canonicalize_filename (opt_log, NULL) : NULL;
+  g_autofree gchar *pid_file = opt_pid_file ? g_canonicalize_filename (opt_pid_file, NULL) : NULL;
   SvfsDaemonConfig cfg = { .mountpoint = mountpoint, .foreground = opt_foreground || opt_takeover,
                            .argv = orig_argv, .exe = own_binary (orig_argv[0]),
                            .takeover_supervisor = opt_takeover ? opt_takeover_supervisor : NULL,
                            .takeover_keeper = opt_takeover_keeper, .log = log,
-                           .log_level = opt_log_level };
+                           .log_level = opt_log_level, .pid_file = pid_file };
   if (!parse_takeover (opt_takeover, &cfg))
     return usage_error ("bad --takeover value", "it is internal to --restart");
   if (geteuid () != 0)
