@@ -310,7 +310,8 @@ svfs_keeper_add (int listener)
 {
   g_autofree gchar *text = g_strdup_printf ("add %d", listener);
 
-  if (conn >= 0 && !svfs_keeper_send (conn, text, listener))
+  /* Never wait for a stuck keeper: drop it (it exits, seeing us alive) and start another. */
+  if (conn >= 0 && !svfs_keeper_send_flags (conn, text, listener, MSG_DONTWAIT))
     {
       g_warning ("listener keeper: %s", g_strerror (errno));
       svfs_keeper_lost ();

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #define KEEPER_IO_TIMEOUT_S 5
+#define KEEPER_EXIT_WAIT_MS 2000
 
 /* ---- shared with the daemon ---- */
 
@@ -50,6 +51,12 @@ svfs_keeper_pid_path (const char *mountpoint)
 gboolean
 svfs_keeper_send (int sock, const char *text, int fd)
 {
+  return svfs_keeper_send_flags (sock, text, fd, 0);
+}
+
+gboolean
+svfs_keeper_send_flags (int sock, const char *text, int fd, int flags)
+{
   char control[CMSG_SPACE (sizeof (int))] = { 0 };
   struct iovec iov = { .iov_base = (void *) text, .iov_len = strlen (text) };
   struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
@@ -65,7 +72,7 @@ svfs_keeper_send (int sock, const char *text, int fd)
       cmsg->cmsg_len = CMSG_LEN (sizeof (int));
       memcpy (CMSG_DATA (cmsg), &fd, sizeof fd);
     }
-  return sendmsg (sock, &msg, MSG_NOSIGNAL) == (ssize_t) iov.iov_len;
+  return sendmsg (sock, &msg, MSG_NOSIGNAL | flags) == (ssize_t) iov.iov_len;
 }
 
 gssize
@@ -132,7 +139,8 @@ typedef struct
 {
   const char *mountpoint;
   int listen_fd;
-  int conn; /* the attached daemon, -1: none */
+  int conn;      /* the attached daemon, -1: none */
+  int daemon_fd; /* its pidfd, -1: none */
   gboolean attached_once;
   GArray *held; /* Held */
   const SvfsKeeperPage *page;
@@ -177,12 +185,44 @@ answer_degraded (Keeper *k, int fd, const guint64 *stale_id, guint32 stale_nr)
     g_info ("keeper: answered the call sysvisor-fs died in (syscall %u)", stale_nr);
 }
 
-/* The daemon is gone: answer the call it was in (if any), then every call until it is back. */
+/* Whether the attached daemon's process still runs.  A killed process closes its fds before
+ * its pidfd reports the exit: give it a moment. */
+static gboolean
+daemon_alive (Keeper *k)
+{
+  struct pollfd p = { .fd = k->daemon_fd, .events = POLLIN };
+  int n;
+
+  if (k->daemon_fd < 0)
+    return FALSE;
+  do
+    n = poll (&p, 1, KEEPER_EXIT_WAIT_MS);
+  while (n < 0 && errno == EINTR);
+  return n == 0;
+}
+
 static void
+forget_daemon (Keeper *k)
+{
+  if (k->conn >= 0)
+    close (k->conn);
+  if (k->daemon_fd >= 0)
+    close (k->daemon_fd);
+  k->conn = k->daemon_fd = -1;
+}
+
+/* The connection closed.  A daemon that still runs dropped us on purpose (it starts another
+ * keeper): never answer beside it, exit (FALSE).  A dead one: answer the call it was in (if
+ * any), then every call until a daemon is back. */
+static gboolean
 daemon_gone (Keeper *k, const char *why)
 {
-  close (k->conn);
-  k->conn = -1;
+  if (daemon_alive (k))
+    {
+      g_info ("keeper: sysvisor-fs (alive) closed the connection (%s): exiting", why);
+      return FALSE;
+    }
+  forget_daemon (k);
   if (k->page != NULL && k->page->listener >= 0)
     {
       guint64 id = k->page->id;
@@ -195,6 +235,7 @@ daemon_gone (Keeper *k, const char *why)
     g_warning ("keeper: sysvisor-fs is gone (%s): %u listener(s) answered without it until it "
                "is started again (sysinfo: the kernel's values; trapped mounts: EPERM)",
                why, k->held->len);
+  return TRUE;
 }
 
 static void
@@ -256,8 +297,8 @@ serve_daemon (Keeper *k)
   gssize n = svfs_keeper_recv (k->conn, text, sizeof text, &fd);
 
   if (n <= 0)
-    daemon_gone (k, n == 0 ? "connection closed" : g_strerror (errno));
-  else if (g_str_equal (text, "attach"))
+    return daemon_gone (k, n == 0 ? "connection closed" : g_strerror (errno));
+  if (g_str_equal (text, "attach"))
     hand_back (k);
   else if (g_str_equal (text, "reset"))
     while (k->held->len > 0)
@@ -283,18 +324,20 @@ accept_daemon (Keeper *k)
 
   if (sock < 0)
     return;
-  if (!svfs_keeper_peer_is_root (sock))
+  struct ucred cred;
+  socklen_t len = sizeof cred;
+
+  if (getsockopt (sock, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.uid != 0)
     {
       close (sock);
       return;
     }
   setsockopt (sock, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
   if (k->conn >= 0)
-    {
-      g_info ("keeper: a new sysvisor-fs replaces the attached one");
-      close (k->conn);
-    }
+    g_info ("keeper: a new sysvisor-fs replaces the attached one");
+  forget_daemon (k);
   k->conn = sock;
+  k->daemon_fd = (int) syscall (SYS_pidfd_open, cred.pid, 0);
   k->attached_once = TRUE;
 }
 
@@ -372,7 +415,7 @@ keeper_cleanup (Keeper *k)
 int
 svfs_keeper_main (int listen_fd, const char *mountpoint)
 {
-  Keeper k = { .mountpoint = mountpoint, .listen_fd = listen_fd, .conn = -1,
+  Keeper k = { .mountpoint = mountpoint, .listen_fd = listen_fd, .conn = -1, .daemon_fd = -1,
                .held = g_array_new (FALSE, FALSE, sizeof (Held)) };
 
   keeper_setup (&k);

@@ -52,6 +52,7 @@ gchar *svfs_keeper_pid_path (const char *mountpoint);
 /* One message on the daemon-keeper socket: @text and at most one fd (-1: none).  Receive
  * returns the text's length (0: the peer is gone, -1: error); *fd is -1 without one. */
 gboolean svfs_keeper_send (int sock, const char *text, int fd);
+gboolean svfs_keeper_send_flags (int sock, const char *text, int fd, int flags);
 gssize svfs_keeper_recv (int sock, char *text, gsize size, int *fd);
 /* Whether @fd is a seccomp listener, and whether @sock's peer is root. */
 gboolean svfs_keeper_is_listener (int fd);
