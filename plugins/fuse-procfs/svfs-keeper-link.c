@@ -32,6 +32,7 @@ static SvfsKeeperPage *page;
 static GArray *known; /* the supervisor's listeners (int), for a new keeper */
 static gint64 last_attempt;
 static pid_t keeper_pid; /* the connection's peer */
+static guint failures;   /* attempts in a row that found no keeper */
 
 void
 svfs_keeper_configure (const char *exe, const char *mountpoint, const char *log,
@@ -293,16 +294,20 @@ svfs_keeper_attach (GArray *listeners)
     conn = connect_keeper ();
   if (conn < 0)
     {
-      g_warning ("no listener keeper (%s): a killed sysvisor-fs will leave trapped syscalls "
-                 "failing with ENOSYS",
-                 error != NULL ? error->message : g_strerror (errno));
+      if (failures++ == 0)
+        g_warning ("no listener keeper (%s): a killed sysvisor-fs would leave trapped syscalls "
+                   "failing with ENOSYS; trying again",
+                   error != NULL ? error->message : g_strerror (errno));
       return;
     }
   if (!take_back (listeners, &error) || !give_all (listeners, &error))
     {
-      g_warning ("listener keeper: %s; serving without it", error->message);
+      if (failures++ == 0)
+        g_warning ("listener keeper: %s; serving without it, trying again", error->message);
       drop_conn ();
+      return;
     }
+  failures = 0;
 }
 
 void
@@ -324,12 +329,12 @@ svfs_keeper_connection (void)
   return conn;
 }
 
-/* A keeper just lost is replaced at once (at most once a second); without one, the
- * supervisor's poll calls this every 10 s. */
+/* A keeper just lost is replaced at once; without one, the supervisor's poll calls this every
+ * second, and attempts back off (1, 2, 4 ... 64 s) while starting one fails. */
 void
 svfs_keeper_lost (void)
 {
-  gint64 wait = conn >= 0 ? KEEPER_RETRY_US : 10 * KEEPER_RETRY_US;
+  gint64 wait = KEEPER_RETRY_US << MIN (failures, 6);
 
   if (conn >= 0)
     g_warning ("the listener keeper is gone; starting another");

@@ -24,7 +24,7 @@
 
 #define SUPERVISOR_RECV_TIMEOUT_S 2
 #define SUPERVISOR_MAX_LISTENERS 65536
-#define SUPERVISOR_KEEPER_RETRY_MS 10000
+#define SUPERVISOR_KEEPER_RETRY_MS 1000
 
 static int listen_fd = -1;
 static int wake_fds[2] = { -1, -1 };

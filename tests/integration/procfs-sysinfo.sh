@@ -8,7 +8,8 @@
 # with sysvisor-fs killed, its listener keeper answers (sysinfo: the kernel's values; a bind
 # remount of a read-only mount: EPERM), nothing hangs; sysvisor-fs started again takes the
 # listeners back (the same container's sysinfo is emulated again); a killed keeper is
-# replaced; a stop on purpose ends the keeper.
+# replaced; killed in the middle of trapped calls, none hangs; a stop on purpose ends the
+# keeper.
 set -eu
 . "$(dirname "$0")/procfs-lib.sh"
 sv_require_probe
@@ -51,7 +52,9 @@ procs=$(si procs "$probe")
 # whenever /go-remount appears.
 priv=$SV_TEST_TMP/private
 mkdir -p "$priv/rosrc" && chmod 700 "$priv" && echo host >"$priv/rosrc/f"
-procfs_bundle "$b" sh -c 'while :; do
+procfs_bundle "$b" sh -c 'mount -t tmpfs t /mnt && mkdir /mnt/a /mnt/b && mount --bind /mnt/a /mnt/b
+while :; do
+  if [ -e /go-loop ]; then /syscall-loop remount 400 /mnt/b >/lout 2>&1; rm /go-loop; fi
   if [ -e /go ]; then /sv-probe sysinfo >/out 2>&1; echo "rc=$?" >>/out; rm /go; fi
   if [ -e /go-remount ]; then
     mount -o remount,bind,rw /ro >/rout 2>&1; echo "rc=$?" >>/rout
@@ -63,6 +66,7 @@ sv_spec_set "$b" '.mounts += [{destination: "/ro", type: "bind", source: $src, o
   | del(.linux.seccomp)
   | .process.capabilities = ({bounding: $caps, effective: $caps, permitted: $caps})' \
   --arg src "$priv/rosrc" --argjson caps '["CAP_SYS_ADMIN", "CAP_DAC_OVERRIDE"]'
+cp "$(dirname "$PROCFS_DAEMON")/syscall-loop" "$b/rootfs/syscall-loop"
 from_init() {   # from_init [remount]: what the container's init's child printed
   local go=go out=out
   [ "${1:-}" = remount ] && go=go-remount out=rout
@@ -137,9 +141,9 @@ assert_eq 268435456 "$(si totalram "$SV_OUT")" "sysvisor-fs started again: a new
 
 # The keeper killed while sysvisor-fs runs: nothing breaks, sysvisor-fs starts another.
 kill -KILL "$keeper"
-sv_wait_until 10 bash -c '. "$0"; p=$(procfs_keeper_pid); [ -n "$p" ] && [ "$p" != "$1" ]' \
-  <(declare -f procfs_keeper_pid; echo "SYSVISOR_FS_RUN_DIR='$SYSVISOR_FS_RUN_DIR'") "$keeper" ||
-  sv_fail "no new keeper after the old one was killed"
+export -f procfs_keeper_pid
+sv_wait_until 10 bash -c 'p=$(procfs_keeper_pid); [ -n "$p" ] && [ "$p" != "$0" ]' "$keeper" ||
+  sv_fail "no new keeper after the old one was killed: $(tail -n 5 "$PROCFS_LOG")"
 assert_eq 268435456 "$(si totalram "$(from_init)")" "a killed keeper does not disturb sysvisor-fs"
 keeper=$(procfs_keeper_pid)
 pid=$(procfs_daemon_pid)
@@ -148,6 +152,22 @@ sv_wait_until 10 sh -c "! kill -0 $pid" || sv_fail "sysvisor-fs did not die"
 assert_eq "$host_total" "$(si totalram "$(from_init)")" "the new keeper answers once sysvisor-fs is killed"
 procfs_start_daemon
 assert_eq 268435456 "$(si totalram "$(from_init)")" "... and hands the listeners back again"
+
+# Killed in the middle of trapped calls (400 bind remounts in a row, each made by the daemon):
+# the call it was answering is answered by the keeper (the daemon's page says which), the rest
+# are refused; the loop ends instead of hanging.
+touch "$b/rootfs/go-loop"
+sleep 1
+pid=$(procfs_daemon_pid)
+kill -KILL "$pid"
+sv_wait_until 30 bash -c "[ ! -e '$b/rootfs/go-loop' ]" ||
+  sv_fail "a trapped mount hung: sysvisor-fs was killed in the middle of it ($(cat "$b/rootfs/lout" 2>/dev/null))"
+sv_log "400 bind remounts, sysvisor-fs killed meanwhile: $(tr '\n' ' ' <"$b/rootfs/lout")"
+sv_log "keeper: $(grep -c 'answered the call sysvisor-fs died in' "$PROCFS_LOG") call(s) answered for the killed daemon"
+assert_match 'remount ns_per_call [0-9]+ failures [1-9]' "$(cat "$b/rootfs/lout")" \
+  "the loop ended; the calls after the kill were refused"
+procfs_start_daemon
+assert_eq 268435456 "$(si totalram "$(from_init)")" "started again once more: emulated again"
 
 # Stopped on purpose (SIGTERM): the keeper ends with it.
 pid=$(procfs_daemon_pid)
