@@ -178,11 +178,14 @@ answer_degraded (Keeper *k, int fd, const guint64 *stale_id, guint32 stale_nr)
   else if (ioctl (fd, SECCOMP_IOCTL_NOTIF_RECV, req) < 0)
     return;
   svfs_keeper_degraded_answer (req, resp);
-  if (ioctl (fd, SECCOMP_IOCTL_NOTIF_SEND, resp) < 0 && errno != ENOENT)
+  if (ioctl (fd, SECCOMP_IOCTL_NOTIF_SEND, resp) == 0)
+    {
+      if (stale_id != NULL)
+        g_info ("keeper: answered the call sysvisor-fs died in (syscall %u)", stale_nr);
+    }
+  else if (errno != ENOENT) /* ENOENT: answered already, or the caller is gone */
     g_debug ("keeper: answer notification %llu: %s", (unsigned long long) req->id,
              g_strerror (errno));
-  else if (stale_id != NULL)
-    g_info ("keeper: answered the call sysvisor-fs died in (syscall %u)", stale_nr);
 }
 
 /* Whether the attached daemon's process still runs.  A killed process closes its fds before
