@@ -4,7 +4,8 @@
  * socket, and a thread answers the notifications for the caller's container: sysinfo(2) as
  * the container's /proc files say.  Anything it cannot answer runs as the kernel would
  * (SECCOMP_USER_NOTIF_FLAG_CONTINUE).  The socket and the listeners survive a restart in
- * place (--takeover-supervisor). */
+ * place (--takeover-supervisor); a listener keeper holds duplicates of the listeners and
+ * answers while the daemon is dead (svfs-keeper.h). */
 #pragma once
 
 #include <glib.h>
