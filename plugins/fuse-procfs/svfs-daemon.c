@@ -3,6 +3,7 @@
 
 #include "svfs-container.h"
 #include "svfs-fuse.h"
+#include "svfs-keeper.h"
 #include "svfs-loadavg.h"
 #include "svfs-lock.h"
 #include "svfs-supervisor.h"
@@ -266,12 +267,15 @@ restart_argv (const SvfsDaemonConfig *cfg, int fuse_fd, int state_fd, int lock_f
 {
   GPtrArray *a = g_ptr_array_new ();
   gchar *supervisor = svfs_supervisor_takeover_arg ();
+  gchar *keeper = svfs_keeper_takeover_arg ();
   for (guint i = 0; cfg->argv[i]; i++)
     if (!g_str_has_prefix (cfg->argv[i], "--takeover"))
       g_ptr_array_add (a, g_strdup (cfg->argv[i]));
   g_ptr_array_add (a, g_strdup_printf ("--takeover=%d,%d,%d", fuse_fd, state_fd, lock_fd));
   if (supervisor != NULL)
     g_ptr_array_add (a, supervisor);
+  if (keeper != NULL)
+    g_ptr_array_add (a, keeper);
   g_ptr_array_add (a, NULL);
   return (gchar **) g_ptr_array_free (a, FALSE);
 }
@@ -359,6 +363,18 @@ teardown (Daemon *d, gboolean takeover)
   g_clear_pointer (&d->store, svfs_sysctl_store_free);
 }
 
+/* --pid-file: systemd's PIDFile= names the daemon, not its listener keeper. */
+static gboolean
+pid_file_write (const SvfsDaemonConfig *cfg, GError **error)
+{
+  g_autofree gchar *text = g_strdup_printf ("%d\n", (int) getpid ());
+
+  if (cfg->pid_file == NULL || g_file_set_contents (cfg->pid_file, text, -1, error))
+    return TRUE;
+  g_prefix_error (error, "--pid-file: ");
+  return FALSE;
+}
+
 gboolean
 svfs_daemon_run (const SvfsDaemonConfig *cfg, GError **error)
 {
@@ -371,12 +387,20 @@ svfs_daemon_run (const SvfsDaemonConfig *cfg, GError **error)
   d.store = prune_store = svfs_sysctl_store_new ();
   svfs_fuse_setup (d.store);
   if (!(takeover ? take_over (&d, error) : mount_fresh (&d, error))
-      || !svfs_lock_write (d.lock_fd, cfg->mountpoint, getpid (), d.generation, error))
+      || !svfs_lock_write (d.lock_fd, cfg->mountpoint, getpid (), d.generation, error)
+      || !pid_file_write (cfg, error))
     {
       teardown (&d, takeover);
       return FALSE;
     }
   svfs_loadavg_start (prune_sysctls);
+  svfs_keeper_configure (cfg->exe, cfg->mountpoint, cfg->log, cfg->log_level,
+                         takeover ? cfg->takeover_keeper : NULL);
+  {
+    g_autofree gchar *keeper = svfs_keeper_socket_path (cfg->mountpoint);
+    g_autofree gchar *records = g_strconcat (keeper, ".immutable", NULL);
+    svfs_immutable_set_state_file (records);
+  }
   if (!svfs_supervisor_start (cfg->mountpoint, cfg->takeover_supervisor, error)
       || !workers_start (&d, error))
     {
@@ -394,6 +418,8 @@ svfs_daemon_run (const SvfsDaemonConfig *cfg, GError **error)
   svfs_supervisor_close ();
   svfs_loadavg_stop ();
   teardown (&d, takeover);
+  if (cfg->pid_file != NULL)
+    unlink (cfg->pid_file);
   return TRUE;
 }
 

@@ -231,6 +231,7 @@ svfs_immutable_adopt (int listener, const char *what)
     }
   r->refs++;
   g_hash_table_replace (by_listener, GINT_TO_POINTER (listener), r);
+  svfs_immutable_persist ();
 }
 
 void
@@ -238,6 +239,7 @@ svfs_immutable_forget (int listener)
 {
   if (by_listener != NULL)
     g_hash_table_remove (by_listener, GINT_TO_POINTER (listener));
+  svfs_immutable_persist ();
 }
 
 /* ---- across a restart in place: "L FD ON PID ID" lines, each followed by its "M DEV ROOT
@@ -254,19 +256,15 @@ append_escaped (GString *s, const char *text)
       g_string_append_c (s, *p);
 }
 
-int
-svfs_immutable_save (void)
+static GString *
+render_records (void)
 {
-  static int saved = -1;
-  g_autoptr (GString) s = g_string_new (NULL);
+  GString *s = g_string_new (NULL);
   GHashTableIter it;
   gpointer key, value;
 
-  if (saved >= 0)
-    close (saved); /* the last restart's, which did not happen */
-  saved = -1;
-  if (by_listener == NULL || g_hash_table_size (by_listener) == 0)
-    return -1;
+  if (by_listener == NULL)
+    return s;
   g_hash_table_iter_init (&it, by_listener);
   while (g_hash_table_iter_next (&it, &key, &value))
     {
@@ -284,6 +282,21 @@ svfs_immutable_save (void)
           g_string_append_c (s, '\n');
         }
     }
+  return s;
+}
+
+int
+svfs_immutable_save (void)
+{
+  static int saved = -1;
+  g_autoptr (GString) s = NULL;
+
+  if (saved >= 0)
+    close (saved); /* the last restart's, which did not happen */
+  saved = -1;
+  if (by_listener == NULL || g_hash_table_size (by_listener) == 0)
+    return -1;
+  s = render_records ();
   saved = memfd_create ("svfs-immutable", 0);
   if (saved >= 0 && write (saved, s->str, s->len) != (ssize_t) s->len)
     {
@@ -306,27 +319,29 @@ load_record (char **f)
   return r;
 }
 
-void
-svfs_immutable_load (int fd)
+/* The records in @text; with @only_key >= 0, only the listener saved as @only_key, kept for
+ * @new_key (a listener taken back from the keeper has another fd number). */
+static void
+load_text (const char *text, int only_key, int new_key)
 {
-  g_autofree gchar *path = g_strdup_printf ("/proc/self/fd/%d", fd);
-  g_autofree gchar *text = NULL;
-  g_auto (GStrv) lines = NULL;
+  g_auto (GStrv) lines = g_strsplit (text != NULL ? text : "", "\n", -1);
   Record *r = NULL;
 
   tables_init ();
-  if (!g_file_get_contents (path, &text, NULL, NULL))
-    g_warning ("immutable mounts: cannot read the records of the last process");
-  close (fd);
-  lines = g_strsplit (text != NULL ? text : "", "\n", -1);
   for (guint i = 0; lines[i] != NULL; i++)
     {
       g_auto (GStrv) f = g_strsplit (lines[i], " ", -1);
       guint n = g_strv_length (f);
       if (n == 5 && g_str_equal (f[0], "L"))
         {
+          if (only_key >= 0 && atoi (f[1]) != only_key)
+            {
+              r = NULL;
+              continue;
+            }
           r = load_record (f);
-          g_hash_table_replace (by_listener, GINT_TO_POINTER (atoi (f[1])), r);
+          g_hash_table_replace (by_listener, GINT_TO_POINTER (only_key >= 0 ? new_key : atoi (f[1])),
+                                r);
           r->refs = 1;
           if (g_hash_table_lookup (by_container, r->id) == NULL)
             g_hash_table_insert (by_container, r->id, r);
@@ -340,6 +355,59 @@ svfs_immutable_load (int fd)
           g_ptr_array_add (r->mounts, e);
         }
     }
+}
+
+void
+svfs_immutable_load (int fd)
+{
+  g_autofree gchar *path = g_strdup_printf ("/proc/self/fd/%d", fd);
+  g_autofree gchar *text = NULL;
+
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    g_warning ("immutable mounts: cannot read the records of the last process");
+  close (fd);
+  load_text (text, -1, -1);
+  svfs_immutable_persist ();
+}
+
+/* ---- for a daemon started after a kill: the records, in a root-only file beside the keeper's
+ * socket, rewritten whenever a listener comes or goes ---- */
+
+static gchar *state_file;
+
+void
+svfs_immutable_set_state_file (const char *path)
+{
+  g_free (state_file);
+  state_file = g_strdup (path);
+}
+
+void
+svfs_immutable_persist (void)
+{
+  g_autoptr (GString) s = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (state_file == NULL)
+    return;
+  s = render_records ();
+  if (!g_file_set_contents_full (state_file, s->str, (gssize) s->len,
+                                 G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error))
+    g_warning ("immutable mounts: keep the records for a restart: %s", error->message);
+}
+
+void
+svfs_immutable_adopt_kept (int listener, int saved_key)
+{
+  g_autofree gchar *text = NULL;
+
+  if (state_file == NULL || !g_file_get_contents (state_file, &text, NULL, NULL))
+    {
+      g_warning ("immutable mounts: no records for a listener taken back from the keeper "
+                 "(fd %d): its container's mounts are unchecked until it restarts", listener);
+      return;
+    }
+  load_text (text, saved_key, listener);
 }
 
 /* ---- what the child decides (no allocation here: it runs after fork) ---- */

@@ -3,6 +3,7 @@
 #include "svfs-supervisor.h"
 
 #include "svfs-procmount.h"
+#include "svfs-keeper.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +25,7 @@
 
 #define SUPERVISOR_RECV_TIMEOUT_S 2
 #define SUPERVISOR_MAX_LISTENERS 65536
+#define SUPERVISOR_KEEPER_RETRY_MS 1000
 
 static int listen_fd = -1;
 static int wake_fds[2] = { -1, -1 };
@@ -129,6 +131,7 @@ answer_one (int fd)
 
   if (ioctl (fd, SECCOMP_IOCTL_NOTIF_RECV, req) < 0)
     return; /* the caller died, or a signal interrupted it */
+  svfs_keeper_answering (fd, req->id, (guint32) req->data.nr);
   resp->id = req->id;
   if (req->data.arch == AUDIT_ARCH_X86_64
       && (req->data.nr == __NR_mount || req->data.nr == __NR_umount2)
@@ -145,6 +148,7 @@ answer_one (int fd)
     resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
   if (ioctl (fd, SECCOMP_IOCTL_NOTIF_SEND, resp) < 0 && errno != ENOENT)
     g_debug ("answer notification %llu: %s", (unsigned long long) req->id, g_strerror (errno));
+  svfs_keeper_answering (-1, 0, 0);
 }
 
 /* ---- taking listeners from runtimes ---- */
@@ -216,6 +220,7 @@ accept_runtime (void)
     {
       g_array_append_val (listeners, fd);
       svfs_immutable_adopt (fd, what);
+      svfs_keeper_add (fd);
       send (sock, "ok", 2, MSG_NOSIGNAL);
       g_debug ("supervising %s (listener fd %d)", what, fd);
     }
@@ -224,15 +229,20 @@ accept_runtime (void)
 
 /* ---- the thread ---- */
 
+/* The poll set: the wake pipe, the socket, the keeper connection (-1: none), the listeners. */
+#define POLL_LISTENERS 3
+
 static GArray *
 poll_set (void)
 {
-  GArray *p = g_array_sized_new (FALSE, TRUE, sizeof (struct pollfd), listeners->len + 2);
+  GArray *p = g_array_sized_new (FALSE, TRUE, sizeof (struct pollfd), listeners->len + 3);
   struct pollfd w = { .fd = wake_fds[0], .events = POLLIN };
   struct pollfd l = { .fd = listen_fd, .events = POLLIN };
+  struct pollfd k = { .fd = svfs_keeper_connection (), .events = POLLIN };
 
   g_array_append_val (p, w);
   g_array_append_val (p, l);
+  g_array_append_val (p, k);
   for (guint i = 0; i < listeners->len; i++)
     {
       struct pollfd n = { .fd = g_array_index (listeners, int, i), .events = POLLIN };
@@ -245,7 +255,7 @@ poll_set (void)
 static void
 serve_listeners (GArray *p)
 {
-  for (guint i = p->len; i-- > 2;)
+  for (guint i = p->len; i-- > POLL_LISTENERS;)
     {
       struct pollfd *e = &g_array_index (p, struct pollfd, i);
       if (e->revents & POLLIN)
@@ -254,7 +264,7 @@ serve_listeners (GArray *p)
         {
           svfs_immutable_forget (e->fd);
           close (e->fd);
-          g_array_remove_index_fast (listeners, i - 2);
+          g_array_remove_index_fast (listeners, i - POLL_LISTENERS);
         }
     }
 }
@@ -265,7 +275,9 @@ supervisor_main (gpointer data)
   for (;;)
     {
       g_autoptr (GArray) p = poll_set ();
-      if (poll ((struct pollfd *) (gpointer) p->data, p->len, -1) < 0)
+      /* Without a keeper, wake up now and then to start one. */
+      int timeout = svfs_keeper_connection () < 0 ? SUPERVISOR_KEEPER_RETRY_MS : -1;
+      if (poll ((struct pollfd *) (gpointer) p->data, p->len, timeout) < 0)
         {
           if (errno == EINTR)
             continue;
@@ -275,6 +287,9 @@ supervisor_main (gpointer data)
       if (g_array_index (p, struct pollfd, 0).revents)
         return NULL;
       serve_listeners (p);
+      /* The keeper sends nothing unasked: anything readable means it is gone. */
+      if (g_array_index (p, struct pollfd, 2).revents || svfs_keeper_connection () < 0)
+        svfs_keeper_lost ();
       if (g_array_index (p, struct pollfd, 1).revents & POLLIN)
         accept_runtime ();
     }
@@ -353,6 +368,7 @@ svfs_supervisor_start (const char *mountpoint, const char *takeover, GError **er
                    g_strerror (errno));
       return FALSE;
     }
+  svfs_keeper_attach (listeners);
   thread = g_thread_new ("supervisor", supervisor_main, NULL);
   return TRUE;
 }
@@ -392,6 +408,7 @@ svfs_supervisor_takeover_arg (void)
 void
 svfs_supervisor_set_inheritable (gboolean on)
 {
+  svfs_keeper_set_inheritable (on);
   if (listen_fd >= 0)
     fcntl (listen_fd, F_SETFD, on ? 0 : FD_CLOEXEC);
   for (guint i = 0; listeners != NULL && i < listeners->len; i++)
@@ -402,6 +419,7 @@ void
 svfs_supervisor_close (void)
 {
   svfs_supervisor_stop ();
+  svfs_keeper_quit ();
   for (guint i = 0; listeners != NULL && i < listeners->len; i++)
     close (g_array_index (listeners, int, i));
   g_clear_pointer (&listeners, g_array_unref);

@@ -5,7 +5,8 @@
  * the container's /proc files say, and mount(2)/umount2(2) so that the runtime's mounts stay
  * as they are (svfs-immutable.c).  Anything it cannot answer runs as the kernel would
  * (SECCOMP_USER_NOTIF_FLAG_CONTINUE).  The socket and the listeners survive a restart in
- * place (--takeover-supervisor). */
+ * place (--takeover-supervisor); a listener keeper holds duplicates of the listeners and
+ * answers while the daemon is dead (svfs-keeper.h). */
 #pragma once
 
 #include <glib.h>
@@ -64,6 +65,12 @@ void svfs_immutable_forget (int listener);
 /* Across a restart in place: the records in a memfd (inherited; -1 if none), and read back. */
 int svfs_immutable_save (void);
 void svfs_immutable_load (int fd);
+/* The records also live in a root-only file (beside the keeper's socket), so that a daemon
+ * started after a kill knows the mounts of the containers whose listeners the keeper gives it
+ * back (saved under the old process's fd number @saved_key). */
+void svfs_immutable_set_state_file (const char *path);
+void svfs_immutable_persist (void);
+void svfs_immutable_adopt_kept (int listener, int saved_key);
 /* A trapped mount(2) or umount2(2) on @listener: TRUE when answered in @resp (refused, or made
  * here on the caller's behalf), FALSE when the caller's call needs no check. */
 struct seccomp_notif;

@@ -1,12 +1,14 @@
 /* sysvisor-fs: command line of the daemon that serves per-container /proc and /sys files.
  *
  *   sysvisor-fs [--mountpoint DIR] [--log FILE] [--log-level LEVEL] [--foreground]
+ *               [--pid-file FILE]
  *   sysvisor-fs --restart [--mountpoint DIR]     upgrade/restart in place, no unmount
  *
  * Bad flags: one line "sysvisor-fs: <what>; <fix>" and exit 2; other failures exit 1. */
 #include "sv-config.h"
 #include "svfs-cgroup.h"
 #include "svfs-daemon.h"
+#include "svfs-keeper.h"
 #include "svfs-log.h"
 #include "svfs-util.h"
 
@@ -17,9 +19,12 @@
 static gchar *opt_mountpoint;
 static gchar *opt_log;
 static gchar *opt_log_level;
+static gchar *opt_pid_file;
 static gchar *opt_cpu_view;
 static gchar *opt_takeover;
 static gchar *opt_takeover_supervisor;
+static gchar *opt_takeover_keeper;
+static gint opt_keeper = -1;
 static gboolean opt_foreground;
 static gboolean opt_version;
 static gboolean opt_restart;
@@ -29,6 +34,8 @@ static const GOptionEntry entries[] = {
     "Where to mount (default " SV_FS_MOUNTPOINT ")", "DIR" },
   { "log", 'l', 0, G_OPTION_ARG_FILENAME, &opt_log, "Append log records to FILE (default stderr)",
     "FILE" },
+  { "pid-file", 0, 0, G_OPTION_ARG_FILENAME, &opt_pid_file,
+    "Write the daemon's pid to FILE (for systemd's PIDFile=)", "FILE" },
   { "log-level", 0, 0, G_OPTION_ARG_STRING, &opt_log_level,
     "error, warning (default), info or debug", "LEVEL" },
   { "cpu-view", 0, 0, G_OPTION_ARG_STRING, &opt_cpu_view,
@@ -42,6 +49,9 @@ static const GOptionEntry entries[] = {
   { "takeover", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &opt_takeover, NULL, NULL },
   { "takeover-supervisor", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING,
     &opt_takeover_supervisor, NULL, NULL },
+  { "takeover-keeper", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &opt_takeover_keeper, NULL,
+    NULL },
+  { "keeper", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &opt_keeper, NULL, NULL },
   { NULL, 0, 0, 0, NULL, NULL, NULL },
 };
 
@@ -100,9 +110,12 @@ run (char **orig_argv, GLogLevelFlags level)
   g_autofree gchar *mountpoint = g_canonicalize_filename (
       opt_mountpoint ? opt_mountpoint : SV_FS_MOUNTPOINT, NULL);
   g_autofree gchar *log = opt_log ? g_canonicalize_filename (opt_log, NULL) : NULL;
+  g_autofree gchar *pid_file = opt_pid_file ? g_canonicalize_filename (opt_pid_file, NULL) : NULL;
   SvfsDaemonConfig cfg = { .mountpoint = mountpoint, .foreground = opt_foreground || opt_takeover,
                            .argv = orig_argv, .exe = own_binary (orig_argv[0]),
-                           .takeover_supervisor = opt_takeover ? opt_takeover_supervisor : NULL };
+                           .takeover_supervisor = opt_takeover ? opt_takeover_supervisor : NULL,
+                           .takeover_keeper = opt_takeover_keeper, .log = log,
+                           .log_level = opt_log_level, .pid_file = pid_file };
   if (!parse_takeover (opt_takeover, &cfg))
     return usage_error ("bad --takeover value", "it is internal to --restart");
   if (geteuid () != 0)
@@ -112,6 +125,11 @@ run (char **orig_argv, GLogLevelFlags level)
     }
   svfs_roots_from_env ();
   gboolean ok = svfs_log_setup (log, level, &error);
+  if (ok && opt_keeper > 2)
+    {
+      g_free (cfg.exe);
+      return svfs_keeper_main (opt_keeper, mountpoint);
+    }
   if (ok && opt_restart)
     ok = svfs_daemon_request_restart (mountpoint, &error);
   else if (ok)

@@ -118,7 +118,7 @@ assert_eq 1 "$(grep -c '^sysvisor:' /etc/subuid)" "a re-run adds no second range
 # ==== the units
 assert_ok systemd-analyze verify "$UNITS/sysvisor.service" "$UNITS/sysvisor-fs.service"
 assert_eq "" "$SV_OUT" "systemd-analyze verify says nothing about the units"
-assert_eq "ExecStart=$SBIN/sysvisor-fs --log /var/log/sysvisor-fs.log" "$(grep '^ExecStart=' "$UNITS/sysvisor-fs.service")"
+assert_eq "ExecStart=$SBIN/sysvisor-fs --log /var/log/sysvisor-fs.log --pid-file /run/sysvisor-fs/sysvisor-fs.pid" "$(grep '^ExecStart=' "$UNITS/sysvisor-fs.service")"
 assert_eq "ExecReload=$SBIN/sysvisor-fs --restart" "$(grep '^ExecReload=' "$UNITS/sysvisor-fs.service")"
 assert_eq "Type=forking" "$(grep '^Type=' "$UNITS/sysvisor-fs.service")"
 assert_eq "PartOf=sysvisor.service" "$(grep '^PartOf=' "$UNITS/sysvisor-fs.service")" "restart/stop of sysvisor.service reach sysvisor-fs"
@@ -128,7 +128,7 @@ unit=$SV_TEST_TMP/units/sysvisor-fs.service
 mkdir -p "${unit%/*}"
 cp "$UNITS/sysvisor-fs.service" "$UNITS/sysvisor.service" "${unit%/*}/"
 sed -i '/^ExecStart/ s/$/ --log-level debug/' "$unit"
-assert_eq "ExecStart=$SBIN/sysvisor-fs --log /var/log/sysvisor-fs.log --log-level debug" "$(grep '^ExecStart=' "$unit")"
+assert_eq "ExecStart=$SBIN/sysvisor-fs --log /var/log/sysvisor-fs.log --pid-file /run/sysvisor-fs/sysvisor-fs.pid --log-level debug" "$(grep '^ExecStart=' "$unit")"
 assert_ok systemd-analyze verify "$unit"
 # ... and its command lines run as systemd runs them: (restart) stop the daemon, run ExecStart
 # (Type=forking: it returns once the filesystem is mounted), then ExecReload (same pid).

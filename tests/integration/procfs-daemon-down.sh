@@ -2,7 +2,8 @@
 # procfs-daemon-down: with procfs = fuse-procfs and no sysvisor-fs serving the mountpoint,
 # `create` and `run` fail with one clear line ("sysvisor-fs is not running ... start it with
 # `systemctl start sysvisor`") and leave nothing behind: never started, stopped cleanly, and
-# killed (a dead FUSE mount left on the mountpoint).  Once the daemon is started again, the
+# killed (a dead FUSE mount left on the mountpoint; its listener keeper, holding no listener,
+# ends too).  Once the daemon is started again, the
 # same bundle runs.
 set -eu
 . "$(dirname "$0")/procfs-lib.sh"
@@ -38,13 +39,18 @@ pid=$(procfs_daemon_pid)
 kill -TERM "$pid"
 sv_wait_until 10 sh -c "! kill -0 $pid" || sv_fail "sysvisor-fs did not stop on SIGTERM"
 sv_wait_until 5 sh -c "! grep -q ' $PROCFS_MNT ' /proc/self/mountinfo" || sv_fail "not unmounted"
+assert_eq "" "$(procfs_keeper_pid)" "stopped: its listener keeper ended with it"
 expect_refused stopped
 
 # 3. Killed: its mount stays, dead (ENOTCONN).
 procfs_start_daemon
 pid=$(procfs_daemon_pid)
+keeper=$(procfs_keeper_pid)
+[ -n "$keeper" ] || sv_fail "no listener keeper beside sysvisor-fs"
 kill -KILL "$pid"
 sv_wait_until 10 sh -c "! kill -0 $pid" || sv_fail "sysvisor-fs did not die"
+sv_wait_until 5 sh -c "! kill -0 $keeper" ||
+  sv_fail "killed with no container: its keeper (holding no listener) should end too"
 grep -q " $PROCFS_MNT .* - fuse.sysvisor-fs " /proc/self/mountinfo \
   || sv_fail "expected the dead daemon's mount to stay"
 assert_fail stat "$PROCFS_MNT/proc/meminfo"

@@ -114,8 +114,21 @@ assert_ok "$PROCFS_DAEMON" --mountpoint "$PROCFS_MNT" --restart
 assert_fail sv_rt exec "$SV_ID-long" umount /proc/meminfo
 assert_match 'Operation not permitted' "$SV_OUT" "after a restart in place: umount /proc/meminfo refused"
 assert_ok sv_rt exec "$SV_ID-long" umount /tmp/own
-assert_ok sv_rt delete -f "$SV_ID-long"
 sv_log "ok: a restart in place keeps the records"
+
+# Killed, then started again: the listener keeper refuses mounts meanwhile, and the new
+# sysvisor-fs takes the listeners back with the records it kept beside the keeper's socket.
+assert_ok sv_rt exec "$SV_ID-long" sh -c 'mkdir -p /tmp/own2 && mount -t ramfs own2 /tmp/own2'
+pid=$(procfs_daemon_pid)
+kill -KILL "$pid"
+sv_wait_until 10 sh -c "! kill -0 $pid" || sv_fail "sysvisor-fs did not die"
+procfs_start_daemon
+assert_fail sv_rt exec "$SV_ID-long" umount /proc/meminfo
+assert_match 'Operation not permitted' "$SV_OUT" "after a kill and a new start: umount /proc/meminfo refused"
+assert_ok sv_rt exec "$SV_ID-long" grep -q 'MemTotal: *262144 kB' /proc/meminfo
+assert_ok sv_rt exec "$SV_ID-long" umount /tmp/own2
+assert_ok sv_rt delete -f "$SV_ID-long"
+sv_log "ok: a daemon started after a kill takes the records back with the listeners"
 
 # 2. Docker (--runtime=sysvisor-runc, its widened profile).
 sv_docker_start_sysvisor || sv_skip "no dockerd"

@@ -6,6 +6,7 @@
 #   procfs_start_daemon          # sysvisor-fs on $PROCFS_MNT (a scratch dir), stopped and
 #                                # unmounted on exit; its lock dir is $SYSVISOR_FS_RUN_DIR
 #   procfs_daemon_pid            # the daemon's pid, from its lock file
+#   procfs_keeper_pid            # its listener keeper's pid (empty: none runs)
 #   procfs_use_plugins           # plugins.conf: idmap = none (0 -> 165536), shift = shiftfs,
 #                                # procfs = fuse-procfs, [fuse-procfs] mountpoint = $PROCFS_MNT
 #   procfs_bundle [--debian] DIR [CMD...]
@@ -46,6 +47,14 @@ procfs_daemon_pid() {
   sed -n 's/^pid=//p' "$SYSVISOR_FS_RUN_DIR"/*.lock 2>/dev/null | head -n 1
 }
 
+# procfs_keeper_pid: the daemon's listener keeper (svfs-keeper), if one runs.
+procfs_keeper_pid() {
+  local pid
+  pid=$(cat "$SYSVISOR_FS_RUN_DIR"/*.keeper.pid 2>/dev/null | head -n 1)
+  [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = svfs-keeper ] && echo "$pid"
+  return 0
+}
+
 procfs_mounted() {
   grep -q " $PROCFS_MNT .* - fuse.sysvisor-fs " /proc/self/mountinfo
 }
@@ -57,6 +66,12 @@ _procfs_stop() {
   if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
     kill -TERM "$pid" 2>/dev/null
     for ((i = 0; i < 50; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null
+  fi
+  pid=$(procfs_keeper_pid)
+  if [ -n "$pid" ]; then   # a keeper of a killed daemon outlives it: end it too
+    kill -TERM "$pid" 2>/dev/null
+    for ((i = 0; i < 20; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$pid" 2>/dev/null
   fi
   if grep -q " $PROCFS_MNT " /proc/self/mountinfo; then
