@@ -211,11 +211,16 @@ write_record (const char *dir, const char *state_root, const char *owner, GError
   g_autoptr (GKeyFile) kf = g_key_file_new ();
   g_autofree char *path = g_build_filename (dir, RECORD, NULL);
   g_autofree char *text = NULL;
+  g_autofree char *old = NULL;
 
   g_key_file_set_string (kf, RECORD_GROUP, "state-root", state_root);
   if (owner != NULL)
     g_key_file_set_string (kf, RECORD_GROUP, "owner", owner);
   text = g_key_file_to_data (kf, NULL, NULL);
+  /* A container created again under its id (Docker's restart) finds its record unchanged:
+   * no write, no fsync. */
+  if (g_file_get_contents (path, &old, NULL, NULL) && g_strcmp0 (old, text) == 0)
+    return TRUE;
   return sv_write_file_atomic (path, text, -1, 0600, error);
 }
 
