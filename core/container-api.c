@@ -200,6 +200,13 @@ sv_host_container_alive (SvHost *host, const char *state_root, const char *id)
          || again->creator_starttime != st->creator_starttime;
 }
 
+void
+sv_host_probe_depends_on (SvHost *host, const char *path)
+{
+  if (host != NULL && host->probe_deps != NULL && path != NULL && g_path_is_absolute (path))
+    g_ptr_array_add (host->probe_deps, g_canonicalize_filename (path, "/"));
+}
+
 /* ---- the container ---- */
 
 const char *
