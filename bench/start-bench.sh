@@ -34,7 +34,7 @@ EOF
 
 # What each runtime's rows include of cgroup work (printed next to them).
 cgroup_work() {
-  case $1 in
+  case ${1%%#*} in
     sysvisor-runc) echo "cgroup v1: creates <ctrl>/sysvisor/<id> in each hierarchy, delegates it to the container, removes it" ;;
     runc) echo "cgroup v1 (cgroupfs driver): creates <ctrl>/<id> in each hierarchy, removes it" ;;
     crun) echo "none (--cgroup-manager=disabled: no cgroup made)" ;;
@@ -414,7 +414,9 @@ if [ ${#user_rts[@]} -eq 0 ]; then
   ratios sysvisor-runc runc
   ratios runc crun
 else
-  for label in "${labels[@]:1}"; do ratios "${labels[0]}" "$label"; done
+  for ((a = 0; a < ${#labels[@]}; a++)); do
+    for ((b = a + 1; b < ${#labels[@]}; b++)); do ratios "${labels[a]}" "${labels[b]}"; done
+  done
 fi
 
 for label in "${labels[@]}"; do
