@@ -184,9 +184,13 @@ gboolean
 sv_host_container_alive (SvHost *host, const char *state_root, const char *id)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (SvState) st = sv_state_load (state_root, id, &error);
+  g_autoptr (SvState) st = NULL;
   g_autoptr (SvState) again = NULL;
 
+  /* Committed: state.json names the init until the directory goes (the answer below too). */
+  if (sv_state_committed (state_root, id))
+    return TRUE;
+  st = sv_state_load (state_root, id, &error);
   if (st == NULL)
     return alive_unless_missing (state_root, id, error);
   if (st->pid > 0 || !process_gone (st->creator_pid, st->creator_starttime))

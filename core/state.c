@@ -11,6 +11,7 @@
 
 #define STATE_FILE "state.json"
 #define FIFO_FILE "exec.fifo"
+#define COMMITTED_FILE "committed"
 
 static const char *const role_keys[3] = { "idmap", "shift", "procfs" };
 
@@ -150,6 +151,29 @@ sv_state_save (const char *root, const SvState *st, GError **error)
   /* No fsync (bench/README.md, "fsyncs"): the state describes processes, which a power loss
    * ends; a state file that loss left empty reads as a create that crashed early. */
   return sv_write_file_replace (file, text, -1, 0600, error);
+}
+
+void
+sv_state_mark_committed (const char *root, const char *id)
+{
+  g_autofree char *file = g_build_filename (root, id, COMMITTED_FILE, NULL);
+  int fd = open (file, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+  if (fd < 0)
+    g_debug ("cannot mark %s: %s", file, g_strerror (errno));
+  else
+    close (fd);
+}
+
+gboolean
+sv_state_committed (const char *root, const char *id)
+{
+  g_autofree char *file = NULL;
+
+  if (!sv_state_validate_id (id, NULL))
+    return FALSE;
+  file = g_build_filename (root, id, COMMITTED_FILE, NULL);
+  return access (file, F_OK) == 0;
 }
 
 static JsonNode *
