@@ -1,76 +1,174 @@
 #!/bin/bash
-# bench/start-bench.sh - container start latency: sysvisor-runc vs runc vs crun.
-# See bench/README.md.
+# bench/start-bench.sh - container start latency, peak RSS and parallel create/delete:
+# sysvisor-runc (every system-container feature on) vs runc vs crun.  See bench/README.md.
 #
-#   bench/start-bench.sh [-n N] [--image busybox|debian] [--runtime PATH]...
-#                        [--hybrid] [--raw FILE]
+#   bench/start-bench.sh [-n N] [--rss N] [--parallel "50 200"] [--image busybox|debian]
+#                        [--runtime PATH]... [--hybrid] [--raw FILE]
 #
-# Each sample is one `RUNTIME --root R run --bundle B id-I` of a container
-# whose process is `true` (create + start + wait + delete), timed from the
-# shell.  Runtimes are interleaved (s r c s r c ...), each has its own --root
-# and its own copy of the bundle, and each gets one untimed warm-up run.
+# Latency: each sample is one `RUNTIME --root R run --bundle B id-I` of a container whose
+# process is `true` (create + start + wait + delete), timed from the shell.  Runtimes are
+# interleaved (s r c s r c ...), each has its own --root and its own copy of the bundle, and
+# each gets one untimed warm-up run.  Then peak RSS of `run` (GNU time's maxrss), then, per
+# parallel width P, P `run -d` of `sleep` at once and then P `delete -f` at once, timed.
 set -euo pipefail
 
 usage() {
-  sed -n '2,11s/^# \{0,1\}//p' "$0"
+  sed -n '2,12s/^# \{0,1\}//p' "$0"
   cat <<'EOF'
 Options:
-  -n N              samples per runtime (default 50)
+  -n N              latency samples per runtime (default 50)
+  --rss N           runs per runtime measured for peak RSS (default 10; 0: none)
+  --parallel LIST   parallel widths, e.g. "50 200" (default "50"; "" or 0: none)
   --image IMG       busybox (default) or debian (the cached Debian rootfs)
   --runtime PATH    a runtime to measure (repeatable); default: sysvisor-runc
                     (SYSVISOR_RUNC or the build dir), runc and crun
   --hybrid          keep the host's cgroup2 mount (crun 1.8 refuses hybrid
-                    hosts); by default the loop runs in a private mount
+                    hosts); by default the loops run in a private mount
                     namespace with /sys/fs/cgroup/unified unmounted
-  --raw FILE        also write every sample as "runtime ms" lines to FILE
+  --raw FILE        also write every sample to FILE
+sysvisor-runc runs with every feature on: idmap = exclusive (its own subuid/subgid files),
+shift = shiftfs, procfs = fuse-procfs (a private sysvisor-fs), storage-paths as default.
+crun runs with --cgroup-manager=disabled (see "cgroups" in bench/README.md).
 EOF
 }
 
-# ------------------------------------------------------------------ inner loop
-# Runs inside `unshare -m`: bench/start-bench.sh --inner N RAWFILE ERRDIR NAME=RT=ROOT=BUNDLE...
-if [ "${1:-}" = --inner ]; then
-  shift
-  n=$1 raw=$2 errdir=$3 umount_unified=$4; shift 4
-  if [ "$umount_unified" = 1 ] && mountpoint -q /sys/fs/cgroup/unified 2>/dev/null; then
-    umount /sys/fs/cgroup/unified
-  fi
-  names=() rts=() roots=() bundles=()
-  for spec in "$@"; do
-    IFS='|' read -r name rt root bundle <<<"$spec"
-    names+=("$name") rts+=("$rt") roots+=("$root") bundles+=("$bundle")
-  done
-  : >"$raw"
-  # one untimed warm-up each (page cache, first-exec costs)
-  for k in "${!rts[@]}"; do
-    "${rts[k]}" --root "${roots[k]}" run --bundle "${bundles[k]}" warmup >/dev/null 2>>"$errdir/${names[k]}.err" </dev/null ||
-      "${rts[k]}" --root "${roots[k]}" delete -f warmup >/dev/null 2>&1 || true
-  done
+# What each runtime's rows include of cgroup work (printed next to them).
+cgroup_work() {
+  case ${1%%#*} in
+    sysvisor-runc) echo "cgroup v1: creates <ctrl>/sysvisor/<id> in each hierarchy, delegates it to the container, removes it" ;;
+    runc) echo "cgroup v1 (cgroupfs driver): creates <ctrl>/<id> in each hierarchy, removes it" ;;
+    crun) echo "none (--cgroup-manager=disabled: no cgroup made)" ;;
+    *) echo "its default" ;;
+  esac
+}
+
+# ------------------------------------------------------------------ inner loops
+# Run inside `unshare -m`:
+#   bench/start-bench.sh --inner N RSS_N "P..." RAWFILE ERRDIR UMOUNT \
+#     NAME|RT|ROOT|BUNDLE|PARBUNDLE|ARGS|PLUGIN_DIR|LIB_DIR|PLUGINS_CONF...
+ms_since() {   # ms_since T0: milliseconds since EPOCHREALTIME value T0, "12.345"
+  local t1=$EPOCHREALTIME t0=$1 us
+  us=$(( (${t1%.*} - ${t0%.*}) * 1000000 + (10#${t1#*.} - 10#${t0#*.}) ))
+  printf '%d.%03d' $((us / 1000)) $((us % 1000))
+}
+
+# rt K ARGS...: runtime K with its --root, global flags and (sysvisor-runc) plugin settings
+rt() {
+  local k=$1; shift
+  export SYSVISOR_PLUGIN_DIR=${pdirs[k]} SYSVISOR_LIB_DIR=${libs[k]} SYSVISOR_PLUGINS_CONF=${confs[k]}
+  # shellcheck disable=SC2086
+  "${rts[k]}" --root "${roots[k]}" ${gargs[k]} "$@"
+}
+
+inner_latency() {
+  local n=$1 i k t0
   for ((i = 1; i <= n; i++)); do
     for k in "${!rts[@]}"; do
       t0=$EPOCHREALTIME
-      if "${rts[k]}" --root "${roots[k]}" run --bundle "${bundles[k]}" "id-$i" >/dev/null 2>>"$errdir/${names[k]}.err" </dev/null; then
-        t1=$EPOCHREALTIME
-        # microseconds, no fork: EPOCHREALTIME is "s.uuuuuu"
-        us=$(( (${t1%.*} - ${t0%.*}) * 1000000 + (10#${t1#*.} - 10#${t0#*.}) ))
-        printf '%s %d.%03d\n' "${names[k]}" $((us / 1000)) $((us % 1000)) >>"$raw"
+      if rt "$k" run --bundle "${bundles[k]}" "id-$i" >/dev/null 2>>"$errdir/${names[k]}.err" </dev/null; then
+        echo "lat ${names[k]} $(ms_since "$t0")" >>"$raw"
       else
-        echo "${names[k]} FAIL" >>"$raw"
-        "${rts[k]}" --root "${roots[k]}" delete -f "id-$i" >/dev/null 2>&1 || true
+        echo "lat ${names[k]} FAIL" >>"$raw"
+        rt "$k" delete -f "id-$i" >/dev/null 2>&1 || true
       fi
     done
   done
+}
+
+inner_rss() {
+  local n=$1 i k kb
+  for ((i = 1; i <= n; i++)); do
+    for k in "${!rts[@]}"; do
+      export SYSVISOR_PLUGIN_DIR=${pdirs[k]} SYSVISOR_LIB_DIR=${libs[k]} SYSVISOR_PLUGINS_CONF=${confs[k]}
+      # shellcheck disable=SC2086
+      if /usr/bin/time -f '%M' -o "$errdir/rss.kb" "${rts[k]}" --root "${roots[k]}" ${gargs[k]} \
+           run --bundle "${bundles[k]}" "rss-$i" >/dev/null 2>>"$errdir/${names[k]}.err" </dev/null; then
+        kb=$(tail -n 1 "$errdir/rss.kb")
+        echo "rss ${names[k]} $kb" >>"$raw"
+      else
+        echo "rss ${names[k]} FAIL" >>"$raw"
+        rt "$k" delete -f "rss-$i" >/dev/null 2>&1 || true
+      fi
+    done
+  done
+}
+
+# par_phase K P VERB: P runs of VERB (create | delete) at once; prints "ms fails"
+par_phase() {
+  local k=$1 p=$2 verb=$3 i t0 fails=0 ms
+  local -a pids=()
+  t0=$EPOCHREALTIME
+  for ((i = 1; i <= p; i++)); do
+    if [ "$verb" = create ]; then
+      rt "$k" run -d --bundle "${pbundles[k]}" "par-$p-$i" >/dev/null 2>>"$errdir/${names[k]}.err" </dev/null &
+    else
+      rt "$k" delete -f "par-$p-$i" >/dev/null 2>>"$errdir/${names[k]}.err" </dev/null &
+    fi
+    pids+=($!)
+  done
+  for i in "${pids[@]}"; do wait "$i" || fails=$((fails + 1)); done
+  ms=$(ms_since "$t0")
+  echo "$ms $fails"
+}
+
+inner_parallel() {
+  local p k c d
+  for p in "$@"; do
+    for k in "${!rts[@]}"; do
+      read -r c cf <<<"$(par_phase "$k" "$p" create)"
+      read -r d df <<<"$(par_phase "$k" "$p" delete)"
+      echo "par ${names[k]} $p $c $cf $d $df" >>"$raw"
+      # whatever a failed delete left: not timed
+      for ((i = 1; i <= p; i++)); do rt "$k" delete -f "par-$p-$i" >/dev/null 2>&1 || true; done
+    done
+  done
+}
+
+# leftover cgroup directories named after the bench's containers (in this mount namespace:
+# the host's v1 hierarchies, and the tmpfs under the unmounted cgroup2)
+inner_leftovers() {
+  find /sys/fs/cgroup -maxdepth 4 -type d \( -name 'id-*' -o -name 'rss-*' -o -name 'par-*' \
+    -o -name warmup \) 2>/dev/null | sed 's/^/leftover /' >>"$raw" || true
+}
+
+if [ "${1:-}" = --inner ]; then
+  shift
+  n=$1 rss_n=$2 widths=$3 raw=$4 errdir=$5 umount_unified=$6; shift 6
+  if [ "$umount_unified" = 1 ] && mountpoint -q /sys/fs/cgroup/unified 2>/dev/null; then
+    umount /sys/fs/cgroup/unified
+  fi
+  names=() rts=() roots=() bundles=() pbundles=() gargs=() pdirs=() libs=() confs=()
+  for spec in "$@"; do
+    IFS='|' read -r name r root bundle pbundle args pdir lib conf <<<"$spec"
+    names+=("$name") rts+=("$r") roots+=("$root") bundles+=("$bundle") pbundles+=("$pbundle")
+    gargs+=("$args") pdirs+=("$pdir") libs+=("$lib") confs+=("$conf")
+  done
+  : >"$raw"
+  # one untimed warm-up each (page cache, first-exec costs, the probe's first verdict)
+  for k in "${!rts[@]}"; do
+    rt "$k" run --bundle "${bundles[k]}" warmup >/dev/null 2>>"$errdir/${names[k]}.err" </dev/null ||
+      rt "$k" delete -f warmup >/dev/null 2>&1 || true
+  done
+  inner_latency "$n"
+  inner_rss "$rss_n"
+  # shellcheck disable=SC2086
+  inner_parallel $widths
+  inner_leftovers
   exit 0
 fi
 
 # ------------------------------------------------------------------ outer
 HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=$(cd "$HERE/.." && pwd)
-N=50 IMAGE=busybox HYBRID=0 RAW_OUT=""
+N=50 RSS_N=10 WIDTHS=50 IMAGE=busybox HYBRID=0 RAW_OUT=""
 user_rts=()
 while [ $# -gt 0 ]; do
   case $1 in
     -n) N=$2; shift 2 ;;
     -n*) N=${1#-n}; shift ;;
+    --rss) RSS_N=$2; shift 2 ;;
+    --parallel) WIDTHS=$2; shift 2 ;;
+    --parallel=*) WIDTHS=${1#*=}; shift ;;
     --image) IMAGE=$2; shift 2 ;;
     --image=*) IMAGE=${1#*=}; shift ;;
     --runtime) user_rts+=("$2"); shift 2 ;;
@@ -82,25 +180,91 @@ while [ $# -gt 0 ]; do
   esac
 done
 [[ $N =~ ^[1-9][0-9]*$ ]] || { echo "start-bench: -n wants a positive number" >&2; exit 2; }
+[[ $RSS_N =~ ^[0-9]+$ ]] || { echo "start-bench: --rss wants a number" >&2; exit 2; }
+[ "$WIDTHS" = 0 ] && WIDTHS=""
+for w in $WIDTHS; do
+  [[ $w =~ ^[1-9][0-9]*$ ]] && [ "$w" -le 1000 ] ||
+    { echo "start-bench: --parallel wants widths from 1 to 1000, e.g. \"50 200\"" >&2; exit 2; }
+done
 case $IMAGE in busybox|debian) ;; *) echo "start-bench: --image busybox|debian" >&2; exit 2 ;; esac
 [ "$(id -u)" = 0 ] || { echo "start-bench: must run as root" >&2; exit 1; }
+[ "$RSS_N" = 0 ] || [ -x /usr/bin/time ] ||
+  { echo "start-bench: --rss needs GNU time (/usr/bin/time; apt-get install time), or --rss 0" >&2; exit 1; }
 
 export SV_TEST_NAME=start-bench
 # shellcheck source=../tests/lib/common.sh
 . "$SRC/tests/lib/common.sh"
 . "$SRC/tests/lib/busybox-rootfs.sh"
 [ "$IMAGE" = debian ] && . "$SRC/tests/lib/debian-rootfs.sh"
+work=$SV_TEST_TMP
 
-# The runtimes: "label|path" ("" path = not found)
+# ---- sysvisor-runc with every feature on
+SV_FS_MNT=$work/sysvisorfs
+export SYSVISOR_FS_RUN_DIR=$work/sv-fs-run
+fs_started=0
+
+# sv_start_fs RUNC: a private sysvisor-fs (the one built next to RUNC), stopped on exit
+sv_start_fs() {
+  local build fs
+  build=$(cd "$(dirname "$1")/.." && pwd)
+  fs=${SYSVISOR_FS:-$build/plugins/fuse-procfs/sysvisor-fs}
+  [ -x "$fs" ] || { echo "start-bench: sysvisor-fs not built ($fs; set SYSVISOR_FS)" >&2; exit 1; }
+  mkdir -p "$SYSVISOR_FS_RUN_DIR" "$SV_FS_MNT"
+  sv_on_exit "bench_stop_fs '$SV_FS_MNT'"
+  "$fs" --mountpoint "$SV_FS_MNT" --log "$work/sysvisor-fs.log" --log-level warning ||
+    { echo "start-bench: sysvisor-fs did not start: $(tail -n 3 "$work/sysvisor-fs.log")" >&2; exit 1; }
+  sv_wait_until 5 grep -q " $SV_FS_MNT .* - fuse.sysvisor-fs " /proc/self/mountinfo ||
+    { echo "start-bench: sysvisor-fs is not mounted on $SV_FS_MNT" >&2; exit 1; }
+  fs_started=1
+}
+
+# sv_features_on RUNC N: prints "PLUGIN_DIR|LIB_DIR|PLUGINS_CONF" for the Nth sysvisor-runc:
+# its build's plugins, its own lib dir and 1024 ranges of 65536 ids of its own
+sv_features_on() {
+  local build d=$work/sv-$2
+  build=$(cd "$(dirname "$1")/.." && pwd)
+  mkdir -p "$d/lib"
+  printf 'sysvisor:%d:%d\n' $((2147483648 + $2 * 1024 * 65536)) $((1024 * 65536)) >"$d/subuid"
+  cp "$d/subuid" "$d/subgid"
+  cat >"$d/plugins.conf" <<EOF
+[sysvisor]
+idmap = exclusive
+shift = shiftfs
+procfs = fuse-procfs
+
+[idmap-exclusive]
+subuid-file = $d/subuid
+subgid-file = $d/subgid
+
+[fuse-procfs]
+mountpoint = $SV_FS_MNT
+EOF
+  echo "$build/plugins/idmap-exclusive:$build/plugins/shiftfs:$build/plugins/fuse-procfs|$d/lib|$d/plugins.conf"
+}
+
+bench_stop_fs() {
+  local mnt=$1 pid i
+  pid=$(sed -n 's/^pid=//p' "$SYSVISOR_FS_RUN_DIR"/*.lock 2>/dev/null | head -n 1)
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null
+    for ((i = 0; i < 50; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  if grep -q " $mnt " /proc/self/mountinfo; then
+    fusermount3 -u "$mnt" 2>/dev/null || umount -l "$mnt" 2>/dev/null || true
+  fi
+}
+
+# The runtimes: "label|path|global args" ("" path = not found)
 entries=()
 if [ ${#user_rts[@]} -eq 0 ]; then
   sv=""
   for c in "${SYSVISOR_RUNC:-}" "$SV_RUNC"; do
     [ -n "$c" ] && [ -x "$c" ] && { sv=$c; break; }
   done
-  entries+=("sysvisor-runc|$sv")
-  entries+=("runc|$(command -v runc || true)")
-  entries+=("crun|$(command -v crun || true)")
+  entries+=("sysvisor-runc|$sv|")
+  entries+=("runc|$(command -v runc || true)|")
+  entries+=("crun|$(command -v crun || true)|--cgroup-manager=disabled")
 else
   for p in "${user_rts[@]}"; do
     label=$(basename "$p")
@@ -109,58 +273,76 @@ else
     done
     rp=$p
     case $p in */*) [ -x "$p" ] || rp="" ;; *) rp=$(command -v "$p" || true) ;; esac
-    entries+=("$label|$rp")
+    args=""
+    [ "$(basename "$p")" = crun ] && args=--cgroup-manager=disabled
+    entries+=("$label|$rp|$args")
   done
 fi
 
-work=$SV_TEST_TMP
-specs=() missing=()
+specs=() missing=() features=0
 for e in "${entries[@]}"; do
-  label=${e%%|*} path=${e#*|}
+  IFS='|' read -r label path args <<<"$e"
   if [ -z "$path" ]; then
     missing+=("$label")
     continue
   fi
-  b=$work/bundle-${label//[^A-Za-z0-9_.-]/_}
-  root=$work/root-${label//[^A-Za-z0-9_.-]/_}
+  safe=${label//[^A-Za-z0-9_.-]/_}
+  b=$work/bundle-$safe pb=$work/pbundle-$safe root=$work/root-$safe
   mkdir -p "$root"
   if [ "$IMAGE" = debian ]; then
     sv_debian_bundle "$b" true >/dev/null
+    [ -z "$WIDTHS" ] || sv_debian_bundle "$pb" sleep 600 >/dev/null
   else
     sv_busybox_bundle "$b" true >/dev/null
+    [ -z "$WIDTHS" ] || sv_busybox_bundle "$pb" sleep 600 >/dev/null
   fi
-  sv_on_exit "sv_rt_cleanup '$path' '$root'"
-  specs+=("$label|$path|$root|$b")
+  env="||"
+  if [ "$("$path" --version 2>/dev/null | head -1 | awk '{print $1}')" = sysvisor-runc ]; then
+    [ "$fs_started" = 1 ] || sv_start_fs "$path"
+    env=$(sv_features_on "$path" "$features")
+    features=$((features + 1))
+    IFS='|' read -r pdir lib conf <<<"$env"
+    sv_on_exit "SYSVISOR_PLUGIN_DIR='$pdir' SYSVISOR_LIB_DIR='$lib' SYSVISOR_PLUGINS_CONF='$conf' sv_rt_cleanup '$path' '$root'"
+  else
+    sv_on_exit "sv_rt_cleanup '$path' '$root'"
+  fi
+  specs+=("$label|$path|$root|$b|$pb|$args|$env")
 done
 [ ${#specs[@]} -gt 0 ] || { echo "start-bench: no runtime found" >&2; exit 1; }
 
-echo "start-bench: image $IMAGE, $N runs each, interleaved; kernel $(uname -r)"
+echo "start-bench: image $IMAGE, $N runs each, interleaved; kernel $(uname -r), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
 if [ "$HYBRID" = 1 ]; then
   echo "cgroups: host layout (hybrid: v1 + cgroup2 at /sys/fs/cgroup/unified)"
 else
   echo "cgroups: v1 only (private mount namespace, /sys/fs/cgroup/unified unmounted)"
 fi
 for s in "${specs[@]}"; do
-  IFS='|' read -r label path _ _ <<<"$s"
-  printf '  %-16s %s (%s)\n' "$label" "$path" "$("$path" --version 2>/dev/null | head -1)"
+  IFS="|" read -r label path _ _ _ args _ <<<"$s"
+  printf '  %-16s %s %s(%s)\n' "$label" "$path" "${args:+$args }" "$("$path" --version 2>/dev/null | head -1)"
+  printf '  %-16s cgroup work: %s\n' "" "$(cgroup_work "$label")"
 done
+[ "$features" = 0 ] || echo "  sysvisor-runc features: idmap-exclusive, shiftfs, fuse-procfs (sysvisor-fs), storage-paths"
 
 raw=$work/samples.txt
 errdir=$work/errors
 mkdir -p "$errdir"
 umount_unified=$((1 - HYBRID))
 if [ "$HYBRID" = 1 ]; then
-  bash "$0" --inner "$N" "$raw" "$errdir" 0 "${specs[@]}"
+  bash "$0" --inner "$N" "$RSS_N" "$WIDTHS" "$raw" "$errdir" 0 "${specs[@]}"
 else
-  unshare -m --propagation private bash "$0" --inner "$N" "$raw" "$errdir" "$umount_unified" "${specs[@]}"
+  unshare -m --propagation private bash "$0" --inner "$N" "$RSS_N" "$WIDTHS" "$raw" "$errdir" \
+    "$umount_unified" "${specs[@]}"
 fi
+# the host's own cgroup2 (hidden from the inner loops when unmounted there)
+find /sys/fs/cgroup/unified -maxdepth 3 -type d \( -name 'id-*' -o -name 'rss-*' -o -name 'par-*' \
+  -o -name warmup \) 2>/dev/null | sed 's/^/leftover /' >>"$raw" || true
 [ -n "$RAW_OUT" ] && cp "$raw" "$RAW_OUT"
 
 # ------------------------------------------------------------------ report
-# stats LABEL -> "runs fails median p90 min max" (ms), or nothing
+# stats KIND LABEL [COL] -> "runs fails median p90 min max", or nothing
 stats() {
-  awk -v l="$1" '$1 == l && $2 != "FAIL" { print $2 }' "$raw" | sort -n |
-    awk -v fails="$(awk -v l="$1" '$1 == l && $2 == "FAIL"' "$raw" | wc -l)" '
+  awk -v k="$1" -v l="$2" '$1 == k && $2 == l && $3 != "FAIL" { print $3 }' "$raw" | sort -n |
+    awk -v fails="$(awk -v k="$1" -v l="$2" '$1 == k && $2 == l && $3 == "FAIL"' "$raw" | wc -l)" '
       { v[NR] = $1 }
       END {
         n = NR
@@ -170,36 +352,84 @@ stats() {
         printf "%d %d %.2f %.2f %.2f %.2f\n", n, fails, med, v[r], v[1], v[n]
       }'
 }
+div() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.2f", a / b }'; }
 
+bench_fail=0
 echo
+echo "run of true (ms)"
 printf '%-16s %5s %5s %10s %10s %10s %10s\n' runtime runs fail median_ms p90_ms min_ms max_ms
-declare -A MED P90
+declare -A MED P90 RSS PC PD PF
+labels=()
 for s in "${specs[@]}"; do
   label=${s%%|*}
-  read -r runs fails med p90 min max <<<"$(stats "$label")"
+  labels+=("$label")
+  read -r runs fails med p90 min max <<<"$(stats lat "$label")"
   printf '%-16s %5s %5s %10s %10s %10s %10s\n' "$label" "$runs" "$fails" "$med" "$p90" "$min" "$max"
   MED[$label]=$med P90[$label]=$p90
-  if [ "$fails" != 0 ] && [ -s "$errdir/$label.err" ]; then
-    echo "    $label failed $fails time(s); last error:" >&2
-    tail -n 1 "$errdir/$label.err" | sed 's/^/      /' >&2
-  fi
+  [ "$fails" = 0 ] || bench_fail=1
 done
 for m in "${missing[@]}"; do
   echo "$m: not found"
 done
 
-ratio() {   # ratio A B: A/B of median and p90, when both measured
-  local a=$1 b=$2
-  [ -n "${MED[$a]:-}" ] && [ -n "${MED[$b]:-}" ] && [ "${MED[$a]}" != - ] && [ "${MED[$b]}" != - ] || return 0
-  awk -v a="$a" -v b="$b" -v ma="${MED[$a]}" -v mb="${MED[$b]}" -v pa="${P90[$a]}" -v pb="${P90[$b]}" \
-    'BEGIN { printf "ratio %s/%s: median %.2f  p90 %.2f\n", a, b, ma / mb, pa / pb }'
+if [ "$RSS_N" != 0 ]; then
+  echo
+  echo "peak RSS of run (KB, GNU time maxrss: the runtime and the processes it waited for)"
+  printf '%-16s %5s %5s %10s %10s\n' runtime runs fail median_kb max_kb
+  for label in "${labels[@]}"; do
+    read -r runs fails med _ _ max <<<"$(stats rss "$label")"
+    printf '%-16s %5s %5s %10s %10s\n' "$label" "$runs" "$fails" "${med%.00}" "${max%.00}"
+    RSS[$label]=$med
+    [ "$fails" = 0 ] || bench_fail=1
+  done
+fi
+
+if [ -n "$WIDTHS" ]; then
+  echo
+  echo "parallel: P \`run -d\` (sleep) at once, then P \`delete -f\` at once (ms, failures)"
+  printf '%-16s %5s %10s %6s %10s %6s\n' runtime P create_ms fail delete_ms fail
+  while read -r _ label p c cf d df; do
+    printf '%-16s %5s %10s %6s %10s %6s\n' "$label" "$p" "$c" "$cf" "$d" "$df"
+    PC[$label/$p]=$c PD[$label/$p]=$d PF[$label/$p]=$((cf + df))
+    [ $((cf + df)) = 0 ] || bench_fail=1
+  done < <(awk '$1 == "par"' "$raw")
+fi
+
+# ratios A B: every figure of A over B's, all measured in this run
+ratios() {
+  local a=$1 b=$2 p
+  [ -n "${MED[$a]:-}" ] && [ -n "${MED[$b]:-}" ] || return 0
+  printf 'ratio %s/%s: run median %s  p90 %s' "$a" "$b" "$(div "${MED[$a]}" "${MED[$b]}")" \
+    "$(div "${P90[$a]}" "${P90[$b]}")"
+  [ "$RSS_N" = 0 ] || printf '  peak RSS %s' "$(div "${RSS[$a]:--}" "${RSS[$b]:--}")"
+  for p in $WIDTHS; do
+    printf '  %s-parallel create %s delete %s' "$p" "$(div "${PC[$a/$p]:--}" "${PC[$b/$p]:--}")" \
+      "$(div "${PD[$a/$p]:--}" "${PD[$b/$p]:--}")"
+  done
+  echo
 }
 echo
 if [ ${#user_rts[@]} -eq 0 ]; then
-  ratio sysvisor-runc crun
-  ratio sysvisor-runc runc
-  ratio runc crun
+  ratios sysvisor-runc crun
+  ratios sysvisor-runc runc
+  ratios runc crun
 else
-  first=${specs[0]%%|*}
-  for s in "${specs[@]:1}"; do ratio "$first" "${s%%|*}"; done
+  for ((a = 0; a < ${#labels[@]}; a++)); do
+    for ((b = a + 1; b < ${#labels[@]}; b++)); do ratios "${labels[a]}" "${labels[b]}"; done
+  done
 fi
+
+for label in "${labels[@]}"; do
+  if [ -s "$errdir/$label.err" ]; then
+    echo "$label wrote errors; last:" >&2
+    tail -n 1 "$errdir/$label.err" | sed 's/^/  /' >&2
+  fi
+done
+if grep -q '^leftover ' "$raw"; then
+  echo "LEFT BEHIND (cgroup directories of the bench's containers):" >&2
+  grep '^leftover ' "$raw" | sed 's/^leftover /  /' >&2
+  bench_fail=1
+else
+  echo "left behind: nothing (no cgroup directory of the bench's containers in any hierarchy)"
+fi
+[ "$bench_fail" = 0 ] || { echo "start-bench: a row failed or left something behind: a bench bug" >&2; exit 1; }

@@ -184,9 +184,13 @@ gboolean
 sv_host_container_alive (SvHost *host, const char *state_root, const char *id)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (SvState) st = sv_state_load (state_root, id, &error);
+  g_autoptr (SvState) st = NULL;
   g_autoptr (SvState) again = NULL;
 
+  /* Committed: state.json names the init until the directory goes (the answer below too). */
+  if (sv_state_committed (state_root, id))
+    return TRUE;
+  st = sv_state_load (state_root, id, &error);
   if (st == NULL)
     return alive_unless_missing (state_root, id, error);
   if (st->pid > 0 || !process_gone (st->creator_pid, st->creator_starttime))
@@ -198,6 +202,13 @@ sv_host_container_alive (SvHost *host, const char *state_root, const char *id)
    * was deleted and created again in between) is left to the next look. */
   return again->pid > 0 || again->creator_pid != st->creator_pid
          || again->creator_starttime != st->creator_starttime;
+}
+
+void
+sv_host_probe_depends_on (SvHost *host, const char *path)
+{
+  if (host != NULL && host->probe_deps != NULL && path != NULL && g_path_is_absolute (path))
+    g_ptr_array_add (host->probe_deps, g_canonicalize_filename (path, "/"));
 }
 
 /* ---- the container ---- */

@@ -13,6 +13,7 @@ struct _SvHost
   const char *section;     /* the calling plugin's section, set around each hook */
   char *lib_dir;
   char *state_root;
+  GPtrArray *probe_deps;   /* paths a running probe declared (probe-cache.h); NULL otherwise */
 };
 
 typedef struct

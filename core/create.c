@@ -759,7 +759,10 @@ create_commit (Create *x, GError **error)
   x->state->pid = x->child;
   x->state->starttime = sv_proc_starttime (x->child);
   x->state->supervisor = g_strdup (x->c->supervisor);
-  if (!sv_state_save (x->opts->root, x->state, error) || !release_child (x, error))
+  if (!sv_state_save (x->opts->root, x->state, error))
+    return FALSE;
+  sv_state_mark_committed (x->opts->root, x->opts->id);
+  if (!release_child (x, error))
     return FALSE;
   if (x->opts->pid_file != NULL)
     {

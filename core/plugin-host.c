@@ -1,5 +1,6 @@
 /* plugin-host.c: loading backends (GModule) and calling their hooks. */
 #include "plugin-host.h"
+#include "probe-cache.h"
 
 #include "sv-config.h"
 #include "utils.h"
@@ -326,6 +327,35 @@ sv_plugin_host_probe (SvPluginHost *h, SvRole role, GError **error)
   return ok;
 }
 
+/* sv_plugin_host_probe, skipped while the verdict kept by an earlier create still holds
+ * (probe-cache.h).  `check` and `plugins` always probe. */
+static gboolean
+probe_for_create (SvPluginHost *h, SvRole role, GError **error)
+{
+  SvLoadedPlugin *p = h->role[role];
+  g_autofree char *conf = NULL;
+  g_autofree char *base = NULL;
+  gboolean ok;
+
+  if (p == NULL || p->desc->probe == NULL || h->host.state_root == NULL)
+    return sv_plugin_host_probe (h, role, error);
+  conf = g_key_file_to_data (h->host.keyfile, NULL, NULL);
+  base = sv_probe_cache_base (p->path, conf, h->host.lib_dir);
+  if (sv_probe_cache_hit (h->host.state_root, p->desc->name, base))
+    {
+      g_debug ("%s: probe passed before, nothing it depends on changed", p->desc->name);
+      return TRUE;
+    }
+  h->host.probe_deps = g_ptr_array_new_with_free_func (g_free);
+  ok = sv_plugin_host_probe (h, role, error);
+  if (ok)
+    sv_probe_cache_store (h->host.state_root, p->desc->name, base, h->host.probe_deps);
+  else
+    sv_probe_cache_forget (h->host.state_root, p->desc->name);
+  g_clear_pointer (&h->host.probe_deps, g_ptr_array_unref);
+  return ok;
+}
+
 typedef enum
 {
   HOOK_PREPARE,
@@ -356,7 +386,7 @@ run_hook (SvPluginHost *h, SvContainer *c, HookKind kind, GError **error)
 
       if (p == NULL)
         continue;
-      if (kind == HOOK_PREPARE && !sv_plugin_host_probe (h, (SvRole) r, error))
+      if (kind == HOOK_PREPARE && !probe_for_create (h, (SvRole) r, error))
         return FALSE;
       hook = kind == HOOK_PREPARE ? p->desc->prepare : p->desc->attach;
       if (hook == NULL)

@@ -44,6 +44,13 @@ char *sv_state_dir (const char *root, const char *id);
 /* mkdir <root>/<id>; fails clearly if the container exists already. */
 gboolean sv_state_create_dir (const char *root, const char *id, GError **error);
 gboolean sv_state_save (const char *root, const SvState *st, GError **error);
+/* Mark <root>/<id> as committed: its state.json names the init (pid > 0) from now until the
+ * directory is removed.  Best effort: without the mark, sv_state_committed is only slower. */
+void sv_state_mark_committed (const char *root, const char *id);
+/* Whether <root>/<id> carries that mark: a container that exists for the runtime, found with
+ * one access(2) instead of a read and parse of state.json (the reclaim scans of every create
+ * ask this of every container). */
+gboolean sv_state_committed (const char *root, const char *id);
 /* G_IO_ERROR_NOT_FOUND: "container ID does not exist". */
 SvState *sv_state_load (const char *root, const char *id, GError **error);
 /* Remove the state directory and everything in it. */

@@ -152,6 +152,50 @@ remove_asides (const char *top, GPtrArray *asides)
     remove_aside (top, g_ptr_array_index (asides, i));
 }
 
+/* Whether the tree at @parent/@name holds at most *@budget entries (each counted, the budget
+ * spent); a tree beyond it, or one that cannot be read, is "large". */
+static gboolean
+tree_within (int parent, const char *name, guint *budget)
+{
+  int fd = openat (parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  DIR *d = fd >= 0 ? fdopendir (fd) : NULL;
+  struct dirent *e;
+  gboolean ok = d != NULL;
+
+  if (d == NULL && fd >= 0)
+    close (fd);
+  while (ok && (e = readdir (d)) != NULL)
+    {
+      if (strcmp (e->d_name, ".") == 0 || strcmp (e->d_name, "..") == 0)
+        continue;
+      if (*budget == 0)
+        ok = FALSE;
+      else
+        (*budget)--;
+      if (ok && e->d_type != DT_REG)
+        ok = e->d_type == DT_DIR && tree_within (dirfd (d), e->d_name, budget);
+    }
+  if (d != NULL)
+    closedir (d);
+  return ok;
+}
+
+/* Small trees (a container whose inner runtimes stored little: the empty storage paths) are
+ * removed at once: two forks cost more than that. */
+static gboolean
+asides_small (const char *top, GPtrArray *asides)
+{
+  sv_autofd topfd = open (top, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  guint budget = 64;
+
+  if (topfd < 0)
+    return FALSE;
+  for (guint i = 0; i < asides->len; i++)
+    if (!tree_within (topfd, strrchr (g_ptr_array_index (asides, i), '/') + 1, &budget))
+      return FALSE;
+  return TRUE;
+}
+
 /* The same in a detached process: a tree of inner images can take long to remove, and neither
  * create nor delete waits for it.  The process keeps none of our fds (the caller's pipes, the
  * locks of other modules): Docker's shim waits for the runtime's stdout to close. */
@@ -162,6 +206,11 @@ remove_asides_detached (const char *top, GPtrArray *asides)
 
   if (asides->len == 0)
     return;
+  if (asides_small (top, asides))
+    {
+      remove_asides (top, asides);
+      return;
+    }
   pid = fork ();
   if (pid < 0)
     {
@@ -211,11 +260,16 @@ write_record (const char *dir, const char *state_root, const char *owner, GError
   g_autoptr (GKeyFile) kf = g_key_file_new ();
   g_autofree char *path = g_build_filename (dir, RECORD, NULL);
   g_autofree char *text = NULL;
+  g_autofree char *old = NULL;
 
   g_key_file_set_string (kf, RECORD_GROUP, "state-root", state_root);
   if (owner != NULL)
     g_key_file_set_string (kf, RECORD_GROUP, "owner", owner);
   text = g_key_file_to_data (kf, NULL, NULL);
+  /* A container created again under its id (Docker's restart) finds its record unchanged:
+   * no write, no fsync. */
+  if (g_file_get_contents (path, &old, NULL, NULL) && g_strcmp0 (old, text) == 0)
+    return TRUE;
   return sv_write_file_atomic (path, text, -1, 0600, error);
 }
 

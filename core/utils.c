@@ -60,8 +60,9 @@ sv_read_all (int fd, void *buf, gsize len)
   return (gssize) got;
 }
 
-gboolean
-sv_write_file_atomic (const char *path, const char *data, gssize len, mode_t mode, GError **error)
+static gboolean
+write_file_replace (const char *path, const char *data, gssize len, mode_t mode, gboolean sync,
+                    GError **error)
 {
   g_autofree char *tmp = g_strdup_printf ("%s.tmp-%d", path, (int) getpid ());
   sv_autofd fd = -1;
@@ -74,7 +75,7 @@ sv_write_file_atomic (const char *path, const char *data, gssize len, mode_t mod
       sv_set_error_errno (error, errno, "create %s", tmp);
       return FALSE;
     }
-  if (!sv_write_all (fd, data, (gsize) len) || fsync (fd) < 0)
+  if (!sv_write_all (fd, data, (gsize) len) || (sync && fsync (fd) < 0))
     {
       sv_set_error_errno (error, errno, "write %s", tmp);
       unlink (tmp);
@@ -87,6 +88,19 @@ sv_write_file_atomic (const char *path, const char *data, gssize len, mode_t mod
       return FALSE;
     }
   return TRUE;
+}
+
+gboolean
+sv_write_file_atomic (const char *path, const char *data, gssize len, mode_t mode, GError **error)
+{
+  return write_file_replace (path, data, len, mode, TRUE, error);
+}
+
+gboolean
+sv_write_file_replace (const char *path, const char *data, gssize len, mode_t mode,
+                       GError **error)
+{
+  return write_file_replace (path, data, len, mode, FALSE, error);
 }
 
 gboolean

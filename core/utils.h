@@ -27,6 +27,11 @@ void sv_set_error_errno (GError **error, int errsv, const char *fmt, ...) G_GNUC
 /* Write @len bytes of @data to @path through a temp file, fsync and rename. */
 gboolean sv_write_file_atomic (const char *path, const char *data, gssize len, mode_t mode,
                                GError **error);
+/* The same without the fsync: readers never see a partial file, but after a power loss the
+ * file may be the old one, or empty (or zeros) where the kernel had not written it yet.  Only
+ * for files whose every reader takes an empty file as "never written" (state.json). */
+gboolean sv_write_file_replace (const char *path, const char *data, gssize len, mode_t mode,
+                                GError **error);
 /* Open an existing file O_WRONLY (no create, no truncate semantics beyond O_TRUNC) and write. */
 gboolean sv_write_existing_file (const char *path, const char *data, GError **error);
 gboolean sv_mkdir_p (const char *path, mode_t mode, GError **error);

@@ -102,7 +102,6 @@ static gboolean
 config_read (SettingFunc get, gpointer obj, Config *cfg, GError **error)
 {
   const char *v;
-  struct passwd *pw;
 
   v = get (obj, "user");
   cfg->user = v != NULL && v[0] != '\0' ? v : DEFAULT_USER;
@@ -110,18 +109,46 @@ config_read (SettingFunc get, gpointer obj, Config *cfg, GError **error)
   cfg->subuid_file = v != NULL && v[0] != '\0' ? v : DEFAULT_SUBUID_FILE;
   v = get (obj, "subgid-file");
   cfg->subgid_file = v != NULL && v[0] != '\0' ? v : DEFAULT_SUBGID_FILE;
+  return parse_range_size (get (obj, "range-size"), &cfg->range_size, error);
+}
+
+/* Whether an entry of @path names its owner by number (then the user's uid is needed). */
+static gboolean
+names_by_number (const char *path)
+{
+  g_autofree char *text = NULL;
+  g_auto (GStrv) lines = NULL;
+
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return FALSE;
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (g_ascii_isdigit (g_strstrip (lines[i])[0]))
+      return TRUE;
+  return FALSE;
+}
+
+/* The user's uid as text, looked up only when an entry may name it so: the name service
+ * (nss_systemd and the like) costs more than the rest of the allocation. */
+static void
+config_resolve_uid (Config *cfg)
+{
+  struct passwd *pw;
+
+  if (!names_by_number (cfg->subuid_file) && !names_by_number (cfg->subgid_file))
+    return;
   pw = getpwnam (cfg->user);
   cfg->user_uid = pw != NULL ? g_strdup_printf ("%u", (guint) pw->pw_uid) : NULL;
-  return parse_range_size (get (obj, "range-size"), &cfg->range_size, error);
 }
 
 /* The user's subordinate ids, checked (see sv_subid_user_pools). */
 static GArray *
-config_pools (const Config *cfg, GError **error)
+config_pools (Config *cfg, GError **error)
 {
   g_autoptr (SvSubidFile) uids = NULL;
   g_autoptr (SvSubidFile) gids = NULL;
 
+  config_resolve_uid (cfg);
   uids = sv_subid_file_read (cfg->subuid_file, cfg->user, cfg->user_uid, error);
   if (uids == NULL)
     return NULL;

@@ -111,12 +111,15 @@ nearest_existing (const char *path)
 }
 
 static gboolean
-probe_path (int userns, const char *what, const char *path, GError **error)
+probe_path (SvHost *host, int userns, const char *what, const char *path, GError **error)
 {
   g_autofree char *dir = nearest_existing (path);
   sv_shiftfs_autofd tree = open_tree (AT_FDCWD, dir, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
   int err = tree >= 0 ? sv_shiftfs_idmap_tree (tree, userns, FALSE) : errno;
   g_autofree char *fstype = NULL;
+
+  sv_host_probe_depends_on (host, path);
+  sv_host_probe_depends_on (host, dir);
 
   if (err == 0)
     return TRUE;
@@ -139,6 +142,21 @@ probe_path (int userns, const char *what, const char *path, GError **error)
   return FALSE;
 }
 
+/* The probe's verdict holds while the file naming Docker's data root is unchanged (the
+ * settings themselves are plugins.conf's, which the core watches). */
+static void
+declare_docker_settings (SvHost *host)
+{
+  const char *root = sv_host_setting (host, "docker-data-root");
+  const char *json = sv_host_setting (host, "docker-daemon-json");
+
+  if (root != NULL && root[0] != '\0')
+    return;
+  sv_host_probe_depends_on (host, json != NULL && json[0] != '\0'
+                                      ? json
+                                      : SV_SHIFTFS_DOCKER_DAEMON_JSON);
+}
+
 static gboolean
 shiftfs_probe (SvHost *host, GError **error)
 {
@@ -151,8 +169,9 @@ shiftfs_probe (SvHost *host, GError **error)
       g_prefix_error (error, "ID-mapped mounts need user namespaces: ");
       return FALSE;
     }
-  if (!probe_path (userns, "the lib dir", sv_host_lib_dir (host), error))
+  if (!probe_path (host, userns, "the lib dir", sv_host_lib_dir (host), error))
     return FALSE;
+  declare_docker_settings (host);
   /* (a daemon.json that cannot be read is prepare's error, about the container) */
   docker = docker_root (NULL, host, &local);
   if (docker == NULL)
@@ -160,8 +179,9 @@ shiftfs_probe (SvHost *host, GError **error)
       g_debug ("probe: Docker's data root not probed: %s", local->message);
       return TRUE;
     }
+  sv_host_probe_depends_on (host, docker); /* probed again once it appears */
   return !g_file_test (docker, G_FILE_TEST_IS_DIR)
-         || probe_path (userns, "Docker's data root", docker, error);
+         || probe_path (host, userns, "Docker's data root", docker, error);
 }
 
 /* ---- prepare: the bind-mount rules ---- */

@@ -17,7 +17,7 @@
 G_BEGIN_DECLS
 
 #define SV_PLUGIN_ABI_MAJOR 1
-#define SV_PLUGIN_ABI_MINOR 1
+#define SV_PLUGIN_ABI_MINOR 2
 #define SV_PLUGIN_ENTRY_SYMBOL "sv_plugin_entry"
 
 /* The slot a plugin fills.  One plugin per role per container. */
@@ -118,6 +118,13 @@ const char *sv_container_state_root (SvContainer *c);
  * root is on tmpfs), or when its create crashed.  For reclaiming resources of dead containers.
  * Fail-safe: a state that exists but cannot be read counts as alive. */
 gboolean sv_host_container_alive (SvHost *host, const char *state_root, const char *id);
+/* From probe (ABI minor 2): the probe's verdict depends on the mount and filesystem at
+ * absolute @path (a regular file: also its contents; or on @path being absent), besides the
+ * kernel, the plugin file, plugins.conf and the lib dir.  A probe that declares every path it
+ * looks at and passes is not run again by create until one of these changes (the verdict is
+ * kept in a root-only file of the state root); a probe that declares nothing runs on every
+ * create.  `sysvisor-runc check` and `plugins` always run it. */
+void sv_host_probe_depends_on (SvHost *host, const char *path);
 /* NULL when the spec has no such annotation. */
 const char *sv_container_annotation (SvContainer *c, const char *key);
 
