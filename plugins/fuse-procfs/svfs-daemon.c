@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #define SVFS_WORKERS 4
+#define SVFS_WORKER_STACK (256 * 1024)
 #define SVFS_WAKE_SIGNAL SIGUSR1
 
 typedef struct
@@ -49,15 +50,39 @@ on_wake (int sig)
 {
 }
 
-/* A worker reads requests until told to stop; a request it has read is always answered,
- * and it is woken from read() by SVFS_WAKE_SIGNAL (no SA_RESTART). */
+/* One worker at a time listens on the FUSE fd (holds listen_lock) and answers what it reads
+ * itself: waking another thread costs more than most answers (an open, a cached text), and
+ * the kernel would wake the worker idle longest, not the one that just answered.  A worker
+ * about to render a file (svfs_fuse_set_yield: reading cgroup and /proc files, or a loadavg
+ * scan) first hands listening to the next worker, so a slow render never holds up the
+ * other readers.  A request that was read is always answered; a worker is woken from read()
+ * by SVFS_WAKE_SIGNAL (no SA_RESTART). */
+static GMutex listen_lock;
+static __thread gboolean listening;
+
+static void
+yield_listening (void)
+{
+  if (!listening)
+    return;
+  listening = FALSE;
+  g_mutex_unlock (&listen_lock);
+}
+
 static void *
 worker_main (void *data)
 {
   Worker *w = data;
   struct fuse_buf buf = { 0 };
-  while (!g_atomic_int_get (&workers_stopping))
+  for (;;)
     {
+      if (!listening)
+        {
+          g_mutex_lock (&listen_lock);
+          listening = TRUE;
+        }
+      if (g_atomic_int_get (&workers_stopping))
+        break;
       int res = fuse_session_receive_buf (w->se, &buf);
       if (res == -EINTR || res == -EAGAIN)
         continue;
@@ -73,6 +98,7 @@ worker_main (void *data)
       svfs_takeover_capture (&buf);
       fuse_session_process_buf (w->se, &buf);
     }
+  yield_listening ();
   free (buf.mem);
   g_atomic_int_set (&w->done, 1);
   return NULL;
@@ -81,18 +107,24 @@ worker_main (void *data)
 static gboolean
 workers_start (Daemon *d, GError **error)
 {
+  pthread_attr_t attr;
   g_atomic_int_set (&workers_stopping, 0);
+  svfs_fuse_set_yield (yield_listening);
+  pthread_attr_init (&attr);
+  pthread_attr_setstacksize (&attr, SVFS_WORKER_STACK);
   for (guint i = 0; i < SVFS_WORKERS; i++)
     {
       d->workers[i] = (Worker){ .se = d->se };
-      int err = pthread_create (&d->workers[i].thread, NULL, worker_main, &d->workers[i]);
+      int err = pthread_create (&d->workers[i].thread, &attr, worker_main, &d->workers[i]);
       if (err)
         {
           g_set_error (error, G_IO_ERROR, g_io_error_from_errno (err), "start worker: %s",
                        g_strerror (err));
+          pthread_attr_destroy (&attr);
           return FALSE;
         }
     }
+  pthread_attr_destroy (&attr);
   return TRUE;
 }
 
@@ -100,15 +132,19 @@ static void
 workers_stop (Daemon *d)
 {
   g_atomic_int_set (&workers_stopping, 1);
-  for (guint i = 0; i < SVFS_WORKERS; i++)
+  /* Only the listening worker is in read(); which one that is changes as they stop. */
+  for (gboolean all_done = FALSE; !all_done; g_usleep (all_done ? 0 : 2000))
     {
-      while (!g_atomic_int_get (&d->workers[i].done))
-        {
-          pthread_kill (d->workers[i].thread, SVFS_WAKE_SIGNAL);
-          g_usleep (2000);
-        }
-      pthread_join (d->workers[i].thread, NULL);
+      all_done = TRUE;
+      for (guint i = 0; i < SVFS_WORKERS; i++)
+        if (!g_atomic_int_get (&d->workers[i].done))
+          {
+            all_done = FALSE;
+            pthread_kill (d->workers[i].thread, SVFS_WAKE_SIGNAL);
+          }
     }
+  for (guint i = 0; i < SVFS_WORKERS; i++)
+    pthread_join (d->workers[i].thread, NULL);
 }
 
 static void
