@@ -5,8 +5,8 @@
  * all alike.  Prints one line per FILE: "reads/s max_us" (max_us: the slowest single
  * open+read+close, in microseconds).
  *
- * With -t SECONDS instead: read the first FILE in a loop for that long and print
- * "reads max_us" (the load test's reader). */
+ * With -t SECONDS instead: read the FILEs in turn (no COUNT) for that long and print
+ * "reads max_us slow" (slow: reads that took more than 10 ms; the load test's reader). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -61,17 +61,22 @@ read_many (const char *path, long count, double *secs, double *max)
 }
 
 static int
-timed (const char *path, double seconds)
+timed (char **files, int nfiles, double seconds)
 {
-  double end = now () + seconds, max = 0, secs = 0;
-  long reads = 0;
+  double end = now () + seconds, max = 0;
+  long reads = 0, slow = 0;
   while (now () < end)
-    {
-      if (read_many (path, 10, &secs, &max) < 0)
-        return 1;
-      reads += 10;
-    }
-  printf ("%ld %.0f\n", reads, max * 1e6);
+    for (int i = 0; i < nfiles; i++)
+      {
+        double secs = 0, one = 0;
+        if (read_many (files[i], 1, &secs, &one) < 0)
+          return 1;
+        reads++;
+        slow += one > 0.010;
+        if (one > max)
+          max = one;
+      }
+  printf ("%ld %.0f %ld\n", reads, max * 1e6, slow);
   return 0;
 }
 
@@ -89,7 +94,7 @@ main (int argc, char **argv)
     else
       goto usage;
   if (seconds > 0 && optind < argc)
-    return timed (argv[optind], seconds);
+    return timed (argv + optind, argc - optind, seconds);
   if (argc - optind < 2 || rounds < 1)
     goto usage;
   long count = strtol (argv[optind + 1], NULL, 10);
@@ -108,6 +113,6 @@ main (int argc, char **argv)
   return 0;
 usage:
   fprintf (stderr, "usage: procfs-read-loop [-r ROUNDS] FILE COUNT [FILE...]\n"
-                   "       procfs-read-loop -t SECONDS FILE\n");
+                   "       procfs-read-loop -t SECONDS FILE...\n");
   return 2;
 }
