@@ -175,19 +175,23 @@ for i in $(seq "$NCONT"); do make_cgroups "$CG-$i" || exit 1; done
 # load MOUNT PID: every container reads all files in turn for LOAD_SECS; prints
 # "reads/s cpu% cpu_us/read max_ms slow peak_rss_kb".
 load() {
-  local mnt=$1 pid=$2 i paths="" peak=0 r
+  local mnt=$1 pid=$2 i paths="" peak=0 r readers=() p
   for f in $FILES; do paths="$paths $mnt/$f"; done
   local c0 t0 c1 t1
+  rm -f "$TMP"/load-*.out
   c0=$(cpu_ticks "$pid") t0=$(date +%s.%N)
   for i in $(seq "$NCONT"); do
     # shellcheck disable=SC2086
     in_container "$CG-$i" "$LOOP" -t "$LOAD_SECS" $paths > "$TMP/load-$i.out" 2>&1 &
+    readers+=($!)
   done
-  while [ -n "$(jobs -r)" ]; do
+  for _ in $(seq $((LOAD_SECS * 2 + 60))); do
     r=$(rss_kb "$pid"); [ "$r" -gt "$peak" ] && peak=$r
     sleep 0.5
+    for p in "${readers[@]}"; do kill -0 "$p" 2>/dev/null && continue 2; done
+    break
   done
-  wait
+  for p in "${readers[@]}"; do wait "$p"; done
   c1=$(cpu_ticks "$pid") t1=$(date +%s.%N)
   cat "$TMP"/load-*.out | awk -v c=$((c1 - c0)) -v t=$TICK_US -v secs="$(echo "$t1 - $t0" | bc)" \
     -v n="$NCONT" -v peak="$peak" '

@@ -28,10 +28,10 @@ GBytes *svfs_cache_get (const SvfsCacheKey *key, guint ttl_ms, SvfsCacheMake mak
 /* Who a calling pid is, remembered for SVFS_CALLER_TTL_MS so that a reader in a loop costs
  * no /proc lookups: its pid namespace, whether that is the host's, and its /proc/PID/cgroup
  * text (NULL for the host).  A pid cannot be handed to another process within that time: the
- * kernel allocates pids cyclically, so reuse needs pid_max allocations first (≥ 32768, which
- * takes seconds); svfs_cache_callers_setup turns this cache off on a host with a smaller
+ * kernel allocates pids cyclically, so reuse needs pid_max allocations first (≥ 32768: more
+ * than 1.5 s of forks on a fast machine); svfs_cache_callers_setup turns this cache off on a host with a smaller
  * pid_max.  A process moved to another cgroup is seen in the new one within that time. */
-#define SVFS_CALLER_TTL_MS 50
+#define SVFS_CALLER_TTL_MS 250
 void svfs_cache_callers_setup (guint pid_max);
 gboolean svfs_cache_caller_get (pid_t pid, guint64 *pidns, gboolean *is_host, gchar **cgroup);
 void svfs_cache_caller_put (pid_t pid, guint64 pidns, gboolean is_host, const char *cgroup);

@@ -50,39 +50,18 @@ on_wake (int sig)
 {
 }
 
-/* One worker at a time listens on the FUSE fd (holds listen_lock) and answers what it reads
- * itself: waking another thread costs more than most answers (an open, a cached text), and
- * the kernel would wake the worker idle longest, not the one that just answered.  A worker
- * about to render a file (svfs_fuse_set_yield: reading cgroup and /proc files, or a loadavg
- * scan) first hands listening to the next worker, so a slow render never holds up the
- * other readers.  A request that was read is always answered; a worker is woken from read()
- * by SVFS_WAKE_SIGNAL (no SA_RESTART). */
-static GMutex listen_lock;
-static __thread gboolean listening;
-
-static void
-yield_listening (void)
-{
-  if (!listening)
-    return;
-  listening = FALSE;
-  g_mutex_unlock (&listen_lock);
-}
-
+/* A worker reads requests until told to stop; a request it has read is always answered,
+ * and it is woken from read() by SVFS_WAKE_SIGNAL (no SA_RESTART).  (One listening worker
+ * that answered cheap requests itself and handed listening over before a render was tried:
+ * under 50 containers nearly every read renders, and the hand-over's two extra thread
+ * switches per read cost more than they saved.) */
 static void *
 worker_main (void *data)
 {
   Worker *w = data;
   struct fuse_buf buf = { 0 };
-  for (;;)
+  while (!g_atomic_int_get (&workers_stopping))
     {
-      if (!listening)
-        {
-          g_mutex_lock (&listen_lock);
-          listening = TRUE;
-        }
-      if (g_atomic_int_get (&workers_stopping))
-        break;
       int res = fuse_session_receive_buf (w->se, &buf);
       if (res == -EINTR || res == -EAGAIN)
         continue;
@@ -98,7 +77,6 @@ worker_main (void *data)
       svfs_takeover_capture (&buf);
       fuse_session_process_buf (w->se, &buf);
     }
-  yield_listening ();
   free (buf.mem);
   g_atomic_int_set (&w->done, 1);
   return NULL;
@@ -109,7 +87,6 @@ workers_start (Daemon *d, GError **error)
 {
   pthread_attr_t attr;
   g_atomic_int_set (&workers_stopping, 0);
-  svfs_fuse_set_yield (yield_listening);
   pthread_attr_init (&attr);
   pthread_attr_setstacksize (&attr, SVFS_WORKER_STACK);
   for (guint i = 0; i < SVFS_WORKERS; i++)
@@ -132,7 +109,8 @@ static void
 workers_stop (Daemon *d)
 {
   g_atomic_int_set (&workers_stopping, 1);
-  /* Only the listening worker is in read(); which one that is changes as they stop. */
+  /* Signal every worker still running each time: a worker that was busy answering when
+   * signalled may have entered read() since. */
   for (gboolean all_done = FALSE; !all_done; g_usleep (all_done ? 0 : 2000))
     {
       all_done = TRUE;

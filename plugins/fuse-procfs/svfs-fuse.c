@@ -3,6 +3,7 @@
 #include "svfs-fuse.h"
 
 #include "svfs-cache.h"
+#include "svfs-cgroup.h"
 #include "svfs-container.h"
 #include "svfs-tree.h"
 #include "svfs-util.h"
@@ -161,20 +162,10 @@ typedef struct
   GError **error;
 } Render;
 
-static SvfsYieldFunc yield_hook;
-
-void
-svfs_fuse_set_yield (SvfsYieldFunc fn)
-{
-  yield_hook = fn;
-}
-
 static gchar *
 render_text (gpointer data, gsize *len)
 {
   Render *r = data;
-  if (yield_hook)
-    yield_hook ();
   gchar *out = r->n->render (r->c, r->error);
   if (out)
     *len = strlen (out);
@@ -187,7 +178,10 @@ rendered (const SvfsNode *n, SvfsCaller *c, const char *cgroup, GError **error)
 {
   SvfsCacheKey key = { c->pidns, n->ino, cgroup };
   Render r = { n, c, error };
-  return svfs_cache_get (&key, n->ttl_ms, render_text, &r);
+  svfs_cgroup_hint (c->pid, cgroup);
+  GBytes *out = svfs_cache_get (&key, n->ttl_ms, render_text, &r);
+  svfs_cgroup_hint (0, NULL);
+  return out;
 }
 
 /* svfs_caller_identify plus the caller's cgroup text, remembered briefly (svfs-cache.h). */

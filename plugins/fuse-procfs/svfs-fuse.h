@@ -11,10 +11,6 @@ G_BEGIN_DECLS
 /* The store of per-container /proc/sys values the operations read and write. */
 void svfs_fuse_setup (SvfsSysctlStore *store);
 const struct fuse_lowlevel_ops *svfs_fuse_ops (void);
-/* Called by a worker before it renders a file (slow: many reads of cgroup and /proc files),
- * so that another worker takes over reading requests meanwhile. */
-typedef void (*SvfsYieldFunc) (void);
-void svfs_fuse_set_yield (SvfsYieldFunc fn);
 /* TRUE once the session processed FUSE INIT. */
 gboolean svfs_fuse_initialized (void);
 /* File handles are numbered; a restarted daemon continues the numbering so that a handle
