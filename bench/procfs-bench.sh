@@ -41,7 +41,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 BUILD=$(readlink -f "$BUILD")
-SVFS=$BUILD/plugins/fuse-procfs/sysvisor-fs
+SVFS=${SYSVISOR_FS:-$BUILD/plugins/fuse-procfs/sysvisor-fs} # SYSVISOR_FS: another build of it, to compare
 LOOP=$BUILD/plugins/fuse-procfs/procfs-read-loop
 RUNC=$BUILD/core/sysvisor-runc
 for f in "$SVFS" "$LOOP" "$RUNC" "$BUILD/plugins/fuse-procfs/fuse-procfs.so" \
