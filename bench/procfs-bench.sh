@@ -11,8 +11,9 @@
 #    /proc/PID/stat over the run, divided by the reads it served).
 # 2. Load: CONTAINERS (default 50) such containers, each in its own memory and cpuset cgroups,
 #    each reading all emulated files in turn in a tight loop for SECONDS (default 10), first
-#    on sysvisor-fs, then on lxcfs: the daemon's CPU (share of one CPU, and per read), reads/s
-#    and the slowest single open+read+close any reader saw.
+#    on sysvisor-fs, then on lxcfs, then on the host's own files (the kernel: how long a
+#    reader waits for a CPU anyway): the daemon's CPU (share of one CPU, and per read),
+#    reads/s and the slowest single open+read+close any reader saw.
 # 3. Resident memory (VmRSS, and its anonymous part) of both daemons: idle, after 1, during
 #    and after the load of 2.
 # 4. Unless --no-runc: VmRSS of sysvisor-fs serving real sysvisor-runc containers: 1, then 50
@@ -179,6 +180,7 @@ load() {
   for f in $FILES; do paths="$paths $mnt/$f"; done
   local c0 t0 c1 t1
   rm -f "$TMP"/load-*.out
+  [ "$pid" = - ] && pid=$$ # the host's own files: no daemon, the shell's CPU (~0) stands in
   c0=$(cpu_ticks "$pid") t0=$(date +%s.%N)
   for i in $(seq "$NCONT"); do
     # shellcheck disable=SC2086
@@ -212,8 +214,12 @@ ls=$(load "$SV_MNT" "$SP") || exit 1
 RSS_LOAD_S=$(rss_of "$SP")
 ll=$(load "$LX_MNT" "$LXCFS_PID") || exit 1
 RSS_LOAD_L=$(rss_of "$LXCFS_PID")
+# The same readers on the host's own /proc and /sys: how long a reader waits for a CPU on
+# this machine with this many readers, whatever serves the file.
+lh=$(load "" -) || exit 1
 set -- $ls; printf '%-12s %10d %7s %12s %12s %10s %12s\n' sysvisor-fs "$@"
 set -- $ll; printf '%-12s %10d %7s %12s %12s %10s %12s\n' lxcfs "$@"
+set -- $lh; printf '%-12s %10d %7s %12s %12s %10s %12s\n' host-kernel "$1" - - "$4" "$5" -
 awk -v a="$ls" -v b="$ll" 'BEGIN { split(a, x); split(b, y)
   printf "ratio sysvisor-fs/lxcfs: reads/s %.2f, cpu %.2f, cpu per read %.2f\n", x[1] / y[1], x[2] / y[2], x[3] / y[3] }'
 
