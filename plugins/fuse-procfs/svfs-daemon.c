@@ -133,6 +133,14 @@ prune_sysctls (void)
     g_debug ("forgot /proc/sys values of %u stopped container(s)", n);
 }
 
+/* Every 5 s (the loadavg sampler's tick): forget what stopped containers left behind. */
+static void
+on_tick (void)
+{
+  prune_sysctls ();
+  svfs_read_cache_expire (10 * G_USEC_PER_SEC);
+}
+
 static void
 signals_setup (sigset_t *waited)
 {
@@ -334,7 +342,7 @@ restart (Daemon *d)
   /* Only reached when exec failed: serve on. */
   g_warning ("restart failed, still serving: %s", error->message);
   g_clear_error (&error);
-  svfs_loadavg_start (prune_sysctls);
+  svfs_loadavg_start (on_tick);
   if (!svfs_supervisor_start (d->cfg->mountpoint, NULL, &error) || !workers_start (d, &error))
     {
       g_critical ("%s", error->message);
@@ -390,7 +398,7 @@ svfs_daemon_run (const SvfsDaemonConfig *cfg, GError **error)
       teardown (&d, takeover);
       return FALSE;
     }
-  svfs_loadavg_start (prune_sysctls);
+  svfs_loadavg_start (on_tick);
   if (!svfs_supervisor_start (cfg->mountpoint, cfg->takeover_supervisor, error)
       || !workers_start (&d, error))
     {

@@ -69,6 +69,7 @@ typedef struct
 {
   int fd;
   guint refs;   /* readers using fd now; the table holds one */
+  gint64 used;  /* monotonic us of the last read */
 } CachedFd;
 
 static GMutex fd_lock;
@@ -130,11 +131,29 @@ cached_fd_get (const char *path)
       if (g_hash_table_size (fds) >= SVFS_FD_CACHE_MAX)
         g_hash_table_remove_all (fds);
       c = g_new (CachedFd, 1);
-      *c = (CachedFd){ fd, 1 };
+      *c = (CachedFd){ fd, 1, 0 };
       g_hash_table_insert (fds, g_strdup (path), c);
     }
   c->refs++;
+  c->used = g_get_monotonic_time ();
   return c;
+}
+
+static gboolean
+unused_since (gpointer key, gpointer value, gpointer since)
+{
+  return ((const CachedFd *) value)->used < *(const gint64 *) since;
+}
+
+/* An open cgroup file pins its cgroup after the container is gone (a removed memory cgroup
+ * stays in the kernel while a file of it is open): close what no render read lately. */
+void
+svfs_read_cache_expire (gint64 unused_us)
+{
+  gint64 since = g_get_monotonic_time () - unused_us;
+  G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&fd_lock);
+  if (fds)
+    g_hash_table_foreach_remove (fds, unused_since, &since);
 }
 
 static void
