@@ -209,7 +209,7 @@ echo
 echo "# load: $NCONT containers (own pid namespace, memory and cpuset cgroups), each reading the"
 echo "# $(echo $FILES | wc -w) files in turn in a tight loop for ${LOAD_SECS} s; one daemon at a time"
 printf '%-12s %10s %7s %12s %12s %10s %12s\n' daemon reads/s cpu% cpu_us/read max_wait_ms \
-  reads>10ms peak_rss_kB
+  'reads>10ms' peak_rss_kB
 ls=$(load "$SV_MNT" "$SP") || exit 1
 RSS_LOAD_S=$(rss_of "$SP")
 ll=$(load "$LX_MNT" "$LXCFS_PID") || exit 1
