@@ -1,27 +1,48 @@
 #!/bin/bash
-# procfs-bench.sh [BUILD_DIR] [READS]
+# procfs-bench.sh [BUILD_DIR] [-r ROUNDS] [-n READS] [-c CONTAINERS] [-t SECONDS] [--no-runc]
 #
-# 1. Reads per second of each emulated file, measured in one run from inside a "container" (a
-#    pid namespace in a 1G memory cgroup and a cpuset of cpu 0, so both FUSE daemons do their
-#    per-container work): sysvisor-fs vs lxcfs (Debian's binary, -l for loadavg) vs the host's
-#    own /proc.
-# 2. The resident memory (VmRSS) of sysvisor-fs serving real sysvisor-runc containers: 1, then
-#    50 busybox containers (plugins.conf: idmap none, shift shiftfs, procfs fuse-procfs on this
+# sysvisor-fs against lxcfs (Debian's binary, -l for loadavg), both serving the same files from
+# a private mount point, in one run:
+# 1. Reads per second of each emulated file from inside a "container" (a pid namespace in a 1G
+#    memory cgroup and a cpuset of cpu 0, so both daemons do their per-container work): one
+#    reader opens, reads to EOF and closes the file READS times on sysvisor-fs, then on lxcfs,
+#    then on the host's /proc, ROUNDS times over (default 30 x 100), so that the machine's
+#    load hits all three alike.  Also the daemons' CPU time per read (utime+stime of
+#    /proc/PID/stat over the run, divided by the reads it served).
+# 2. Load: CONTAINERS (default 50) such containers, each in its own memory and cpuset cgroups,
+#    each reading all emulated files in turn in a tight loop for SECONDS (default 10), first
+#    on sysvisor-fs, then on lxcfs, then on the host's own files (the kernel: how long a
+#    reader waits for a CPU anyway): the daemon's CPU (share of one CPU, and per read),
+#    reads/s and the slowest single open+read+close any reader saw.
+# 3. Resident memory (VmRSS, and its anonymous part) of both daemons: idle, after 1, during
+#    and after the load of 2.
+# 4. Unless --no-runc: VmRSS of sysvisor-fs serving real sysvisor-runc containers: 1, then 50
+#    busybox containers (plugins.conf: idmap none, shift shiftfs, procfs fuse-procfs on this
 #    run's own sysvisor-fs; memory limit 256 MiB, cpus "0"), each reading every emulated file
 #    once through the fuse-procfs bind mounts, writing kernel/panic, then running `sleep`.
-#    Printed after the 1st, after the 50th, and after one loadavg sampling pass over all 50.
 #
 # BUILD_DIR (default build) must hold core/sysvisor-runc, plugins/shiftfs/shiftfs.so,
 # plugins/fuse-procfs/{sysvisor-fs,fuse-procfs.so,procfs-read-loop}.  Needs root, /dev/fuse,
-# lxcfs, runc (for the bundle's spec) and cgroup v1 memory+cpuset hierarchies.  Cleans up after
-# itself, even on failure or Ctrl-C: containers deleted, daemons stopped and unmounted, cgroups
-# removed.
+# lxcfs, runc (for the bundle's spec) and cgroup v1 memory+cpuset hierarchies.  Any failed
+# read fails the run (exit 1).  Cleans up after itself, even on failure or Ctrl-C: containers
+# deleted, daemons stopped and unmounted, cgroups removed.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=$(cd "$HERE/.." && pwd)
-BUILD=$(readlink -f "${1:-build}")
-READS=${2:-20000}
-SVFS=$BUILD/plugins/fuse-procfs/sysvisor-fs
+BUILD=build ROUNDS=30 READS=100 NCONT=50 LOAD_SECS=10 RUNC_PART=1
+while [ $# -gt 0 ]; do
+  case $1 in
+    -r) ROUNDS=$2; shift 2 ;;
+    -n) READS=$2; shift 2 ;;
+    -c) NCONT=$2; shift 2 ;;
+    -t) LOAD_SECS=$2; shift 2 ;;
+    --no-runc) RUNC_PART=0; shift ;;
+    -*) echo "procfs-bench: unknown option $1; see the head of $0" >&2; exit 2 ;;
+    *) BUILD=$1; shift ;;
+  esac
+done
+BUILD=$(readlink -f "$BUILD")
+SVFS=${SYSVISOR_FS:-$BUILD/plugins/fuse-procfs/sysvisor-fs} # SYSVISOR_FS: another build of it, to compare
 LOOP=$BUILD/plugins/fuse-procfs/procfs-read-loop
 RUNC=$BUILD/core/sysvisor-runc
 for f in "$SVFS" "$LOOP" "$RUNC" "$BUILD/plugins/fuse-procfs/fuse-procfs.so" \
@@ -44,8 +65,7 @@ SV_MNT=$TMP/sysvisorfs
 LX_MNT=$TMP/lxcfs
 export SYSVISOR_FS_RUN_DIR=$TMP/run
 CG=procfs-bench-$$
-CGDIRS=(/sys/fs/cgroup/memory/$CG /sys/fs/cgroup/cpuset/$CG)
-NSPIDS=()
+CGDIRS=()
 LXCFS_PID=
 
 svfs_pid() { sed -n 's/^pid=//p' "$SYSVISOR_FS_RUN_DIR"/*.lock 2>/dev/null | head -n 1; }
@@ -66,9 +86,13 @@ stop_daemons() {
   return 0
 }
 
-stop_ns_readers() {
-  for p in "${NSPIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
-  for p in "${NSPIDS[@]}"; do wait "$p" 2>/dev/null; done
+# Readers are killed by their cgroup: every process in a bench cgroup is ours.
+remove_cgroups() {
+  local d p
+  for d in "${CGDIRS[@]}"; do
+    [ -d "$d" ] || continue
+    for p in $(cat "$d/cgroup.procs" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+  done
   for d in "${CGDIRS[@]}"; do
     [ -d "$d" ] || continue
     for _ in $(seq 30); do rmdir "$d" 2>/dev/null && break; sleep 0.1; done
@@ -76,52 +100,142 @@ stop_ns_readers() {
   return 0
 }
 
-# Run in reverse: containers first, then the pid-namespace readers and their cgroups, then
-# the daemons; common.sh removes $TMP last.
+# Run in reverse: containers first, then the readers and their cgroups, then the daemons;
+# common.sh removes $TMP last.
 sv_on_exit stop_daemons
-sv_on_exit stop_ns_readers
+sv_on_exit remove_cgroups
 sv_on_exit "sv_rt_cleanup '$RUNC' '$SV_ROOT'"
 
-mkdir -p "$SV_MNT" "$LX_MNT" "${CGDIRS[@]}"
-echo 1G > "/sys/fs/cgroup/memory/$CG/memory.limit_in_bytes"
-echo 0 > "/sys/fs/cgroup/cpuset/$CG/cpuset.cpus"
-cat /sys/fs/cgroup/cpuset/cpuset.mems > "/sys/fs/cgroup/cpuset/$CG/cpuset.mems"
+# make_cgroups NAME: memory (1G) and cpuset (cpu 0) cgroups; prints their cgroup.procs files.
+make_cgroups() {
+  local m=/sys/fs/cgroup/memory/$1 c=/sys/fs/cgroup/cpuset/$1
+  mkdir "$m" "$c" || return 1
+  CGDIRS+=("$m" "$c")
+  echo 1G > "$m/memory.limit_in_bytes"
+  echo 0 > "$c/cpuset.cpus"
+  cat /sys/fs/cgroup/cpuset/cpuset.mems > "$c/cpuset.mems"
+}
+
+# in_container NAME CMD...: CMD as a child of pid 1 of a new pid namespace in NAME's cgroups.
+in_container() {
+  local name=$1; shift
+  sh -c 'for d in memory cpuset; do echo $$ > /sys/fs/cgroup/$d/'"$name"'/cgroup.procs; done
+         exec unshare -p -f --mount-proc "$@"' sh "$@"
+}
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+rss_of() { awk '/^VmRSS:/ {r=$2} /^RssAnon:/ {a=$2} END {printf "%d kB (anon %d)", r, a}' "/proc/$1/status"; }
+rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+
+mkdir -p "$SV_MNT" "$LX_MNT"
+make_cgroups "$CG" || exit 1
 "$SVFS" --mountpoint "$SV_MNT" --log "$TMP/sysvisor-fs.log" --log-level info || exit 1
 lxcfs -f -l -p "$TMP/lxcfs.pid" "$LX_MNT" > "$TMP/lxcfs.log" 2>&1 &
 LXCFS_PID=$!
 for _ in $(seq 50); do grep -q " $LX_MNT " /proc/self/mountinfo && break; sleep 0.1; done
+SP=$(svfs_pid)
+RSS_IDLE_S=$(rss_of "$SP") RSS_IDLE_L=$(rss_of "$LXCFS_PID")
 
 FILES="proc/meminfo proc/cpuinfo proc/stat proc/uptime proc/loadavg proc/swaps proc/diskstats sys/devices/system/cpu/online"
+TICK_US=$((1000000 / $(getconf CLK_TCK)))
 
 # ------------------------------------------------------------------ 1. reads per second
 
-# in_container SCRIPT: sh -c SCRIPT as a child of pid 1 of a new pid namespace in the cgroups.
-in_container() {
-  sh -c 'for d in '"${CGDIRS[*]}"'; do echo $$ > $d/cgroup.procs; done
-         exec unshare -p -f --mount-proc sh -c "$0"' "$1"
+echo "# reads/s from inside a container (pid namespace, memory 1G, cpuset 0): $ROUNDS rounds of $READS reads"
+echo "# per file, sysvisor-fs, lxcfs and the host's /proc taking turns; cpu_us: daemon CPU per read"
+printf '%-30s %10s %10s %10s %8s %8s %8s %9s\n' file host-/proc sysvisor-fs lxcfs svfs/lx \
+  svfs_cpu lx_cpu cpu_ratio
+ratios=
+for f in $FILES; do
+  host=/$f
+  [ -e "$host" ] || host=$SV_MNT/$f # (never: every served file exists on the host)
+  s0=$(cpu_ticks "$SP") l0=$(cpu_ticks "$LXCFS_PID")
+  out=$(in_container "$CG" "$LOOP" -r "$ROUNDS" "$SV_MNT/$f" "$READS" "$LX_MNT/$f" "$host") \
+    || { echo "procfs-bench: reading $f failed: $out" >&2; exit 1; }
+  s1=$(cpu_ticks "$SP") l1=$(cpu_ticks "$LXCFS_PID")
+  row=$(echo "$out" | awk -v f="$f" -v n=$((ROUNDS * READS)) -v t=$TICK_US \
+    -v sc=$((s1 - s0)) -v lc=$((l1 - l0)) '
+    { r[NR] = $1 }
+    END {
+      if (NR != 3 || r[1] <= 0 || r[2] <= 0) exit 1
+      scpu = sc * t / n; lcpu = lc * t / n
+      printf "%-30s %10d %10d %10d %8.2f %8.1f %8.1f %9s\n", f, r[3], r[1], r[2], r[1] / r[2],
+        scpu, lcpu, (lcpu > 0 ? sprintf("%.2f", scpu / lcpu) : "-")
+    }') || { echo "procfs-bench: bad output for $f: $out" >&2; exit 1; }
+  echo "$row"
+  ratios="$ratios $(echo "$row" | awk '{print $5}')"
+done
+echo "$ratios" | tr ' ' '\n' | sed '/^$/d' | sort -g | awk '
+  { v[NR] = $1 } END { printf "svfs/lxcfs reads/s: median %.2f, min %.2f, max %.2f\n", v[int((NR + 1) / 2)], v[1], v[NR] }'
+RSS_ONE_S=$(rss_of "$SP") RSS_ONE_L=$(rss_of "$LXCFS_PID")
+
+# ------------------------------------------------------------------ 2. load
+
+for i in $(seq "$NCONT"); do make_cgroups "$CG-$i" || exit 1; done
+
+# load MOUNT PID: every container reads all files in turn for LOAD_SECS; prints
+# "reads/s cpu% cpu_us/read max_ms slow peak_rss_kb".
+load() {
+  local mnt=$1 pid=$2 i paths="" peak=0 r readers=() p
+  for f in $FILES; do paths="$paths $mnt/$f"; done
+  local c0 t0 c1 t1
+  rm -f "$TMP"/load-*.out
+  [ "$pid" = - ] && pid=$$ # the host's own files: no daemon, the shell's CPU (~0) stands in
+  c0=$(cpu_ticks "$pid") t0=$(date +%s.%N)
+  for i in $(seq "$NCONT"); do
+    # shellcheck disable=SC2086
+    in_container "$CG-$i" "$LOOP" -t "$LOAD_SECS" $paths > "$TMP/load-$i.out" 2>&1 &
+    readers+=($!)
+  done
+  for _ in $(seq $((LOAD_SECS * 2 + 60))); do
+    r=$(rss_kb "$pid"); [ "$r" -gt "$peak" ] && peak=$r
+    sleep 0.5
+    for p in "${readers[@]}"; do kill -0 "$p" 2>/dev/null && continue 2; done
+    break
+  done
+  for p in "${readers[@]}"; do wait "$p"; done
+  c1=$(cpu_ticks "$pid") t1=$(date +%s.%N)
+  cat "$TMP"/load-*.out | awk -v c=$((c1 - c0)) -v t=$TICK_US -v secs="$(echo "$t1 - $t0" | bc)" \
+    -v n="$NCONT" -v peak="$peak" '
+    NF == 3 && $1 > 0 { reads += $1; if ($2 > max) max = $2; slow += $3; ok++ }
+    END {
+      if (ok != n) exit 1
+      printf "%d %.0f %.1f %.1f %d %d\n", reads / secs, c * t / secs / 1e4, c * t / reads,
+        max / 1000, slow, peak
+    }' || { echo "procfs-bench: a load reader failed:" >&2; grep -vh '^[0-9]* [0-9]* [0-9]*$' "$TMP"/load-*.out >&2; exit 1; }
 }
 
-bench_script='
-for f in '"$FILES"'; do
-  host=/$f; [ -e "$host" ] || host=-
-  h=$( [ "$host" = - ] && echo 0 || '"$LOOP"' "$host" $(( '"$READS"' * 5 )) )
-  s=$('"$LOOP"' '"$SV_MNT"'/$f '"$READS"')
-  l=$( [ -e '"$LX_MNT"'/$f ] && '"$LOOP"' '"$LX_MNT"'/$f '"$READS"' || echo 0)
-  echo "$f $h $s $l"
-done'
-echo "# reads/s from inside a container (pid namespace, memory 1G, cpuset 0), $READS reads per file"
-printf '%-30s %12s %12s %12s %10s %10s\n' file host-/proc sysvisor-fs lxcfs svfs/lxcfs svfs/host
-in_container "$bench_script" | while read -r f h s l; do
-  awk -v f="$f" -v h="$h" -v s="$s" -v l="$l" 'BEGIN {
-    printf "%-30s %12d %12d %12d %10s %10s\n", f, h, s, l,
-      (l > 0 ? sprintf("%.2f", s / l) : "-"), (h > 0 ? sprintf("%.3f", s / h) : "-") }'
-done
+echo
+echo "# load: $NCONT containers (own pid namespace, memory and cpuset cgroups), each reading the"
+echo "# $(echo $FILES | wc -w) files in turn in a tight loop for ${LOAD_SECS} s; one daemon at a time"
+printf '%-12s %10s %7s %12s %12s %10s %12s\n' daemon reads/s cpu% cpu_us/read max_wait_ms \
+  'reads>10ms' peak_rss_kB
+ls=$(load "$SV_MNT" "$SP") || exit 1
+RSS_LOAD_S=$(rss_of "$SP")
+ll=$(load "$LX_MNT" "$LXCFS_PID") || exit 1
+RSS_LOAD_L=$(rss_of "$LXCFS_PID")
+# The same readers on the host's own /proc and /sys: how long a reader waits for a CPU on
+# this machine with this many readers, whatever serves the file.
+lh=$(load "" -) || exit 1
+set -- $ls; printf '%-12s %10d %7s %12s %12s %10s %12s\n' sysvisor-fs "$@"
+set -- $ll; printf '%-12s %10d %7s %12s %12s %10s %12s\n' lxcfs "$@"
+set -- $lh; printf '%-12s %10d %7s %12s %12s %10s %12s\n' host-kernel "$1" - - "$4" "$5" -
+awk -v a="$ls" -v b="$ll" 'BEGIN { split(a, x); split(b, y)
+  printf "ratio sysvisor-fs/lxcfs: reads/s %.2f, cpu %.2f, cpu per read %.2f\n", x[1] / y[1], x[2] / y[2], x[3] / y[3] }'
+
+echo
+echo "# resident memory (VmRSS)        sysvisor-fs              lxcfs"
+printf '%-30s %-24s %s\n' "idle" "$RSS_IDLE_S" "$RSS_IDLE_L"
+printf '%-30s %-24s %s\n' "after 1 container (part 1)" "$RSS_ONE_S" "$RSS_ONE_L"
+printf '%-30s %-24s %s\n' "after $NCONT containers (part 2)" "$RSS_LOAD_S" "$RSS_LOAD_L"
+
 # lxcfs is not needed any more: stop it, so that only sysvisor-fs serves what follows.
 kill -TERM "$LXCFS_PID" 2>/dev/null
 wait "$LXCFS_PID" 2>/dev/null
 LXCFS_PID=
+[ "$RUNC_PART" = 1 ] || exit 0
 
-# ------------------------------------------------------------------ 2. RSS with real containers
+# ------------------------------------------------------------------ 4. RSS with real containers
 
 rss() { awk '/^VmRSS:/ {print $2}' "/proc/$(svfs_pid)/status"; }
 

@@ -1,4 +1,12 @@
-/* procfs-read-loop FILE N: open, read to EOF and close FILE N times; print "reads/s". */
+/* procfs-read-loop [-r ROUNDS] [-t SECONDS] FILE COUNT [FILE...]
+ *
+ * Open, read to EOF and close each FILE COUNT times per round, for ROUNDS rounds (default 1),
+ * the files taking turns within each round, so that a change in the machine's load hits them
+ * all alike.  Prints one line per FILE: "reads/s max_us" (max_us: the slowest single
+ * open+read+close, in microseconds).
+ *
+ * With -t SECONDS instead: read the FILEs in turn (no COUNT) for that long and print
+ * "reads max_us slow" (slow: reads that took more than 10 ms; the load test's reader). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -7,14 +15,24 @@
 #include <time.h>
 #include <unistd.h>
 
+static char buf[1 << 16];
+
+static double
+now (void)
+{
+  struct timespec t;
+  clock_gettime (CLOCK_MONOTONIC, &t);
+  return t.tv_sec + t.tv_nsec / 1e9;
+}
+
 static int
-read_once (const char *path, char *buf, size_t size)
+read_once (const char *path)
 {
   int fd = open (path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return -1;
   ssize_t n;
-  while ((n = read (fd, buf, size)) > 0)
+  while ((n = read (fd, buf, sizeof buf)) > 0)
     ;
   int saved = errno;
   close (fd);
@@ -22,26 +40,79 @@ read_once (const char *path, char *buf, size_t size)
   return n < 0 ? -1 : 0;
 }
 
+/* Read PATH COUNT times; add the time taken to *secs, keep the slowest read in *max. */
+static int
+read_many (const char *path, long count, double *secs, double *max)
+{
+  for (long i = 0; i < count; i++)
+    {
+      double a = now ();
+      if (read_once (path) < 0)
+        {
+          fprintf (stderr, "procfs-read-loop: %s: %s\n", path, strerror (errno));
+          return -1;
+        }
+      double d = now () - a;
+      *secs += d;
+      if (d > *max)
+        *max = d;
+    }
+  return 0;
+}
+
+static int
+timed (char **files, int nfiles, double seconds)
+{
+  double end = now () + seconds, max = 0;
+  long reads = 0, slow = 0;
+  while (now () < end)
+    for (int i = 0; i < nfiles; i++)
+      {
+        double secs = 0, one = 0;
+        if (read_many (files[i], 1, &secs, &one) < 0)
+          return 1;
+        reads++;
+        slow += one > 0.010;
+        if (one > max)
+          max = one;
+      }
+  printf ("%ld %.0f %ld\n", reads, max * 1e6, slow);
+  return 0;
+}
+
 int
 main (int argc, char **argv)
 {
-  if (argc != 3)
-    {
-      fprintf (stderr, "usage: procfs-read-loop FILE COUNT\n");
-      return 2;
-    }
-  long count = strtol (argv[2], NULL, 10);
-  static char buf[1 << 16];
-  struct timespec a, b;
-  clock_gettime (CLOCK_MONOTONIC, &a);
-  for (long i = 0; i < count; i++)
-    if (read_once (argv[1], buf, sizeof buf) < 0)
-      {
-        fprintf (stderr, "procfs-read-loop: %s: %s\n", argv[1], strerror (errno));
+  long rounds = 1;
+  double seconds = 0;
+  int opt;
+  while ((opt = getopt (argc, argv, "r:t:")) != -1)
+    if (opt == 'r')
+      rounds = strtol (optarg, NULL, 10);
+    else if (opt == 't')
+      seconds = strtod (optarg, NULL);
+    else
+      goto usage;
+  if (seconds > 0 && optind < argc)
+    return timed (argv + optind, argc - optind, seconds);
+  if (argc - optind < 2 || rounds < 1)
+    goto usage;
+  long count = strtol (argv[optind + 1], NULL, 10);
+  int nfiles = argc - optind - 1;
+  const char **files = calloc (nfiles, sizeof *files);
+  double *secs = calloc (nfiles, sizeof *secs), *max = calloc (nfiles, sizeof *max);
+  files[0] = argv[optind];
+  for (int i = 1; i < nfiles; i++)
+    files[i] = argv[optind + 1 + i];
+  for (long r = 0; r < rounds; r++)
+    for (int i = 0; i < nfiles; i++)
+      if (read_many (files[i], count, &secs[i], &max[i]) < 0)
         return 1;
-      }
-  clock_gettime (CLOCK_MONOTONIC, &b);
-  double secs = (b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) / 1e9;
-  printf ("%.0f\n", count / (secs > 0 ? secs : 1e-9));
+  for (int i = 0; i < nfiles; i++)
+    printf ("%.0f %.0f\n", count * rounds / (secs[i] > 0 ? secs[i] : 1e-9), max[i] * 1e6);
   return 0;
+usage:
+  fprintf (stderr, "usage: procfs-read-loop [-r ROUNDS] FILE COUNT [FILE...]\n"
+                   "       procfs-read-loop -t SECONDS FILE...\n");
+  return 2;
 }

@@ -146,9 +146,21 @@ svfs_cgroup_from_text (const char *text, GError **error)
   return g_steal_pointer (&cg);
 }
 
+static __thread pid_t hint_pid;
+static __thread const char *hint_text;
+
+void
+svfs_cgroup_hint (pid_t pid, const char *text)
+{
+  hint_pid = pid;
+  hint_text = text;
+}
+
 SvfsCgroup *
 svfs_cgroup_for_pid (pid_t pid, GError **error)
 {
+  if (hint_text && pid == hint_pid)
+    return svfs_cgroup_from_text (hint_text, error);
   g_autofree gchar *path = g_strdup_printf ("%s/%d/cgroup", svfs_proc_root (), (int) pid);
   g_autofree gchar *text = svfs_read_file (path, NULL, error);
   if (!text)

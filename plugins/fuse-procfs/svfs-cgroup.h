@@ -31,6 +31,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SvfsCgroup, svfs_cgroup_free)
 /* From the text of /proc/PID/cgroup, against the hierarchies under svfs_cgroup_root(). */
 SvfsCgroup *svfs_cgroup_from_text (const char *proc_pid_cgroup, GError **error);
 SvfsCgroup *svfs_cgroup_for_pid (pid_t pid, GError **error);
+/* This thread already read PID's /proc/PID/cgroup as TEXT: svfs_cgroup_for_pid (PID) uses it
+ * until the hint is cleared with (0, NULL).  TEXT must outlive the hint. */
+void svfs_cgroup_hint (pid_t pid, const char *text);
 
 gboolean svfs_cgroup_memory (const SvfsCgroup *cg, SvfsMemory *m, GError **error);
 /* Visible CPUs: the cpuset (or the host's online CPUs), the set sched_getaffinity and so

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #define SVFS_WORKERS 4
+#define SVFS_WORKER_STACK (256 * 1024)
 #define SVFS_WAKE_SIGNAL SIGUSR1
 
 typedef struct
@@ -51,7 +52,10 @@ on_wake (int sig)
 }
 
 /* A worker reads requests until told to stop; a request it has read is always answered,
- * and it is woken from read() by SVFS_WAKE_SIGNAL (no SA_RESTART). */
+ * and it is woken from read() by SVFS_WAKE_SIGNAL (no SA_RESTART).  (One listening worker
+ * that answered cheap requests itself and handed listening over before a render was tried:
+ * under 50 containers nearly every read renders, and the hand-over's two extra thread
+ * switches per read cost more than they saved.) */
 static void *
 worker_main (void *data)
 {
@@ -82,18 +86,23 @@ worker_main (void *data)
 static gboolean
 workers_start (Daemon *d, GError **error)
 {
+  pthread_attr_t attr;
   g_atomic_int_set (&workers_stopping, 0);
+  pthread_attr_init (&attr);
+  pthread_attr_setstacksize (&attr, SVFS_WORKER_STACK);
   for (guint i = 0; i < SVFS_WORKERS; i++)
     {
       d->workers[i] = (Worker){ .se = d->se };
-      int err = pthread_create (&d->workers[i].thread, NULL, worker_main, &d->workers[i]);
+      int err = pthread_create (&d->workers[i].thread, &attr, worker_main, &d->workers[i]);
       if (err)
         {
           g_set_error (error, G_IO_ERROR, g_io_error_from_errno (err), "start worker: %s",
                        g_strerror (err));
+          pthread_attr_destroy (&attr);
           return FALSE;
         }
     }
+  pthread_attr_destroy (&attr);
   return TRUE;
 }
 
@@ -101,15 +110,20 @@ static void
 workers_stop (Daemon *d)
 {
   g_atomic_int_set (&workers_stopping, 1);
-  for (guint i = 0; i < SVFS_WORKERS; i++)
+  /* Signal every worker still running each time: a worker that was busy answering when
+   * signalled may have entered read() since. */
+  for (gboolean all_done = FALSE; !all_done; g_usleep (all_done ? 0 : 2000))
     {
-      while (!g_atomic_int_get (&d->workers[i].done))
-        {
-          pthread_kill (d->workers[i].thread, SVFS_WAKE_SIGNAL);
-          g_usleep (2000);
-        }
-      pthread_join (d->workers[i].thread, NULL);
+      all_done = TRUE;
+      for (guint i = 0; i < SVFS_WORKERS; i++)
+        if (!g_atomic_int_get (&d->workers[i].done))
+          {
+            all_done = FALSE;
+            pthread_kill (d->workers[i].thread, SVFS_WAKE_SIGNAL);
+          }
     }
+  for (guint i = 0; i < SVFS_WORKERS; i++)
+    pthread_join (d->workers[i].thread, NULL);
 }
 
 static void
@@ -118,6 +132,14 @@ prune_sysctls (void)
   guint n = svfs_sysctl_store_prune (prune_store, svfs_pid_alive_since);
   if (n)
     g_debug ("forgot /proc/sys values of %u stopped container(s)", n);
+}
+
+/* Every 5 s (the loadavg sampler's tick): forget what stopped containers left behind. */
+static void
+on_tick (void)
+{
+  prune_sysctls ();
+  svfs_read_cache_expire (10 * G_USEC_PER_SEC);
 }
 
 static void
@@ -324,7 +346,7 @@ restart (Daemon *d)
   /* Only reached when exec failed: serve on. */
   g_warning ("restart failed, still serving: %s", error->message);
   g_clear_error (&error);
-  svfs_loadavg_start (prune_sysctls);
+  svfs_loadavg_start (on_tick);
   if (!svfs_supervisor_start (d->cfg->mountpoint, NULL, &error) || !workers_start (d, &error))
     {
       g_critical ("%s", error->message);
@@ -393,7 +415,7 @@ svfs_daemon_run (const SvfsDaemonConfig *cfg, GError **error)
       teardown (&d, takeover);
       return FALSE;
     }
-  svfs_loadavg_start (prune_sysctls);
+  svfs_loadavg_start (on_tick);
   svfs_keeper_configure (cfg->exe, cfg->mountpoint, cfg->log, cfg->log_level,
                          takeover ? cfg->takeover_keeper : NULL);
   {

@@ -2,6 +2,8 @@
  * container (see svfs-files.h); the host and any failure get the host's file. */
 #include "svfs-fuse.h"
 
+#include "svfs-cache.h"
+#include "svfs-cgroup.h"
 #include "svfs-container.h"
 #include "svfs-tree.h"
 #include "svfs-util.h"
@@ -42,6 +44,10 @@ svfs_fuse_setup (SvfsSysctlStore *store)
 {
   sysctl_store = store;
   started = time (NULL);
+  g_autofree gchar *pid_max = g_build_filename (svfs_proc_root (), "sys/kernel/pid_max", NULL);
+  guint64 max = 0;
+  gboolean unlimited;
+  svfs_cache_callers_setup (svfs_read_u64 (pid_max, &max, &unlimited, NULL) ? (guint) max : 0);
   g_mutex_lock (&handles_lock);
   if (!handles)
     handles = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, handle_free);
@@ -149,22 +155,79 @@ host_content (const SvfsNode *n, gsize *len)
   return out;
 }
 
+typedef struct
+{
+  const SvfsNode *n;
+  SvfsCaller *c;
+  GError **error;
+} Render;
+
 static gchar *
-node_content (const SvfsNode *n, pid_t pid, gsize *len)
+render_text (gpointer data, gsize *len)
+{
+  Render *r = data;
+  gchar *out = r->n->render (r->c, r->error);
+  if (out)
+    *len = strlen (out);
+  return out;
+}
+
+/* An emulated file's text for the caller's view, rendered at most once per time to live. */
+static GBytes *
+rendered (const SvfsNode *n, SvfsCaller *c, const char *cgroup, GError **error)
+{
+  SvfsCacheKey key = { c->pidns, n->ino, cgroup };
+  Render r = { n, c, error };
+  svfs_cgroup_hint (c->pid, cgroup);
+  GBytes *out = svfs_cache_get (&key, n->ttl_ms, render_text, &r);
+  svfs_cgroup_hint (0, NULL);
+  return out;
+}
+
+/* svfs_caller_identify plus the caller's cgroup text, remembered briefly (svfs-cache.h). */
+static gboolean
+identify (pid_t pid, SvfsCaller *c, gchar **cgroup, GError **error)
+{
+  memset (c, 0, sizeof *c);
+  c->pid = pid;
+  if (pid > 0 && svfs_cache_caller_get (pid, &c->pidns, &c->is_host, cgroup))
+    return TRUE;
+  if (!svfs_caller_identify (pid, c, error))
+    return FALSE;
+  if (!c->is_host)
+    {
+      g_autofree gchar *path = g_strdup_printf ("%s/%d/cgroup", svfs_proc_root (), (int) pid);
+      *cgroup = svfs_read_file (path, NULL, error);
+      if (!*cgroup)
+        return FALSE;
+    }
+  svfs_cache_caller_put (pid, c->pidns, c->is_host, *cgroup);
+  return TRUE;
+}
+
+static GBytes *
+bytes_take (gchar *text)
+{
+  return text ? g_bytes_new_take (text, strlen (text)) : NULL;
+}
+
+static GBytes *
+node_content (const SvfsNode *n, pid_t pid)
 {
   SvfsCaller c;
   g_autoptr (GError) error = NULL;
-  gchar *out = NULL;
-  if (svfs_caller_identify (pid, &c, &error) && !c.is_host)
-    out = n->kind == SVFS_NODE_SYSCTL ? sysctl_value (n, &c, &error) : n->render (&c, &error);
+  g_autofree gchar *cgroup = NULL;
+  GBytes *out = NULL;
+  if (identify (pid, &c, &cgroup, &error) && !c.is_host)
+    out = n->kind == SVFS_NODE_SYSCTL ? bytes_take (sysctl_value (n, &c, &error))
+                                      : rendered (n, &c, cgroup, &error);
   if (out)
-    {
-      *len = strlen (out);
-      return out;
-    }
+    return out;
   if (error)
     g_debug ("%s for pid %d: %s; serving the host's file", n->path, (int) pid, error->message);
-  return host_content (n, len);
+  gsize len = 0;
+  gchar *host = host_content (n, &len);
+  return host ? g_bytes_new_take (host, len) : NULL;
 }
 
 /* Writes to /proc/sys entries: container root only, never the host (it has /proc/sys). */
@@ -326,14 +389,12 @@ op_read (fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_fil
   g_mutex_unlock (&handles_lock);
   if (!data)
     {
-      gsize len = 0;
-      gchar *made = node_content (n, fuse_req_ctx (req)->pid, &len);
-      if (!made)
+      data = node_content (n, fuse_req_ctx (req)->pid);
+      if (!data)
         {
           fuse_reply_err (req, EIO);
           return;
         }
-      data = g_bytes_new_take (made, len);
       h = g_new0 (Handle, 1);
       *h = (Handle){ n->ino, g_bytes_ref (data) };
       g_mutex_lock (&handles_lock);

@@ -152,7 +152,7 @@ new_count_table (void)
 }
 
 static void
-sample_all (void)
+sample_all (gboolean decay)
 {
   g_autoptr (GHashTable) wanted = new_count_table ();
   GHashTableIter it;
@@ -171,7 +171,7 @@ sample_all (void)
       Tracked *t = value;
       Count *cnt = g_hash_table_lookup (wanted, key);
       if (cnt && cnt->total > 0)
-        apply_count (t, cnt, TRUE);
+        apply_count (t, cnt, decay);
       else if (cnt && !svfs_pid_alive_since (t->init_pid, t->init_start))
         g_hash_table_iter_remove (&it);
     }
@@ -190,7 +190,7 @@ sampler_main (gpointer data)
       if (stopping)
         break;
       g_mutex_unlock (&lock);
-      sample_all ();
+      sample_all (TRUE);
       if (tick_func)
         tick_func ();
       g_mutex_lock (&lock);
@@ -222,6 +222,30 @@ svfs_loadavg_stop (void)
     g_thread_join (g_steal_pointer (&thread));
 }
 
+/* "running/total lastpid" of every tracked container, anew (no decay), when a reader finds
+ * its own older than 1 s: one pass over /proc serves them all, and at most one pass a
+ * second runs whatever the number of containers reading (50 containers reading loadavg in a
+ * loop each made a pass per read before).  A container's first read scans for it alone. */
+static void
+refresh_counts (void)
+{
+  static gint64 refreshed_at;
+  static gboolean refreshing;
+  gint64 now = g_get_monotonic_time ();
+  g_mutex_lock (&lock);
+  gboolean mine = !refreshing && now - refreshed_at > G_USEC_PER_SEC;
+  if (mine)
+    refreshing = TRUE;
+  g_mutex_unlock (&lock);
+  if (!mine)
+    return;
+  sample_all (FALSE);
+  g_mutex_lock (&lock);
+  refreshing = FALSE;
+  refreshed_at = g_get_monotonic_time ();
+  g_mutex_unlock (&lock);
+}
+
 /* The tracked entry of the caller's container, created on first read. */
 static Tracked *
 tracked_for_locked (const SvfsCaller *c)
@@ -244,8 +268,11 @@ svfs_loadavg_render (const SvfsCaller *c, GError **error)
   g_mutex_lock (&lock);
   Tracked *t = tracked_for_locked (c);
   gboolean stale = g_get_monotonic_time () - t->sampled_at > G_USEC_PER_SEC;
+  gboolean first = t->sampled_at == 0;
   g_mutex_unlock (&lock);
-  if (stale)
+  if (stale && !first)
+    refresh_counts ();
+  else if (stale)
     {
       g_autoptr (GHashTable) wanted = new_count_table ();
       g_hash_table_insert (wanted, g_memdup2 (&c->pidns, sizeof c->pidns), g_new0 (Count, 1));

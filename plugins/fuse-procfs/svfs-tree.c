@@ -10,15 +10,20 @@ static const struct
 {
   const char *path;
   SvfsRenderFn render;
+  guint ttl_ms;
 } files[] = {
-  { "proc/meminfo", svfs_proc_meminfo },
-  { "proc/cpuinfo", svfs_proc_cpuinfo },
-  { "proc/stat", svfs_proc_stat },
-  { "proc/uptime", svfs_proc_uptime },
-  { "proc/loadavg", svfs_proc_loadavg },
-  { "proc/swaps", svfs_proc_swaps },
-  { "proc/diskstats", svfs_proc_diskstats },
-  { "sys/devices/system/cpu/online", svfs_sys_cpu_online },
+  /* How long a rendered text may be served again to the same view (svfs-cache.h).  uptime
+   * and stat: 10 ms, their own resolution (1/100 s, USER_HZ ticks), so they still advance at
+   * the kernel's pace.  The others: 100 ms, for a limit or usage that changed (a `docker
+   * update`, memory freed) to show; no tool polls them faster than that. */
+  { "proc/meminfo", svfs_proc_meminfo, 100 },
+  { "proc/cpuinfo", svfs_proc_cpuinfo, 100 },
+  { "proc/stat", svfs_proc_stat, 10 },
+  { "proc/uptime", svfs_proc_uptime, 10 },
+  { "proc/loadavg", svfs_proc_loadavg, 100 },
+  { "proc/swaps", svfs_proc_swaps, 100 },
+  { "proc/diskstats", svfs_proc_diskstats, 100 },
+  { "sys/devices/system/cpu/online", svfs_sys_cpu_online, 100 },
 };
 
 static GPtrArray *nodes;   /* SvfsNode, in creation order */
@@ -128,6 +133,7 @@ svfs_tree_build (GError **error)
       if (!n)
         return FALSE;
       n->render = files[i].render;
+      n->ttl_ms = files[i].ttl_ms;
     }
   guint count;
   const SvfsSysctl *table = svfs_sysctl_table (&count);

@@ -26,6 +26,7 @@ typedef struct
   SvfsNodeKind kind;
   guint64 ino, parent;
   SvfsRenderFn render;      /* SVFS_NODE_FILE */
+  guint ttl_ms;             /* SVFS_NODE_FILE: how long a render may be served again */
   const SvfsSysctl *sysctl; /* SVFS_NODE_SYSCTL */
   gchar *host_path;         /* the host's file, served to the host and on fallback */
 } SvfsNode;

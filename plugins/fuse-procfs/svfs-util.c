@@ -6,7 +6,9 @@
 #include <gio/gio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 static gchar *proc_root;
@@ -57,9 +59,150 @@ svfs_cgroup_root (void)
   return cgroup_root ? cgroup_root : "/sys/fs/cgroup";
 }
 
+/* Host and cgroup files are re-read on every render: keep them open and pread them from
+ * offset 0, which makes procfs, sysfs and cgroupfs (seq_file) files show anew, saving the
+ * open and close of each read.  /proc/PID files are never kept (pids come and go).  A cgroup
+ * removed under an open file reads ENODEV: it is dropped and opened again by path. */
+#define SVFS_FD_CACHE_MAX 256
+
+typedef struct
+{
+  int fd;
+  guint refs;   /* readers using fd now; the table holds one */
+  gint64 used;  /* monotonic us of the last read */
+} CachedFd;
+
+static GMutex fd_lock;
+static GHashTable *fds; /* path -> CachedFd */
+
+static void
+cached_fd_unref_locked (CachedFd *c)
+{
+  if (--c->refs > 0)
+    return;
+  close (c->fd);
+  g_free (c);
+}
+
+static void
+cached_fd_drop (gpointer p)
+{
+  cached_fd_unref_locked (p);
+}
+
+static gboolean
+keep_open (const char *path)
+{
+  const char *roots[] = { svfs_cgroup_root (), svfs_sys_root (), svfs_proc_root () };
+  for (guint i = 0; i < G_N_ELEMENTS (roots); i++)
+    {
+      gsize n = strlen (roots[i]);
+      if (strncmp (path, roots[i], n) != 0 || path[n] != '/')
+        continue;
+      const char *rest = path + n + 1;
+      if (i < 2)
+        return TRUE;
+      return !g_ascii_isdigit (*rest) && !g_str_has_prefix (rest, "self")
+             && !g_str_has_prefix (rest, "thread-self");
+    }
+  return FALSE;
+}
+
+static CachedFd *
+cached_fd_get (const char *path)
+{
+  G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&fd_lock);
+  if (!fds)
+    fds = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, cached_fd_drop);
+  CachedFd *c = g_hash_table_lookup (fds, path);
+  if (!c)
+    {
+      int fd = open (path, O_RDONLY | O_CLOEXEC);
+      struct statfs fs;
+      /* Only kernel files show anew at offset 0; a test's fake root of plain files is
+       * replaced by rename, which an open fd would not see. */
+      if (fd >= 0
+          && (fstatfs (fd, &fs) < 0
+              || (fs.f_type != PROC_SUPER_MAGIC && fs.f_type != SYSFS_MAGIC
+                  && fs.f_type != CGROUP_SUPER_MAGIC && fs.f_type != CGROUP2_SUPER_MAGIC)))
+        svfs_close_fd (&fd);
+      if (fd < 0)
+        return NULL;
+      if (g_hash_table_size (fds) >= SVFS_FD_CACHE_MAX)
+        g_hash_table_remove_all (fds);
+      c = g_new (CachedFd, 1);
+      *c = (CachedFd){ fd, 1, 0 };
+      g_hash_table_insert (fds, g_strdup (path), c);
+    }
+  c->refs++;
+  c->used = g_get_monotonic_time ();
+  return c;
+}
+
+static gboolean
+unused_since (gpointer key, gpointer value, gpointer since)
+{
+  return ((const CachedFd *) value)->used < *(const gint64 *) since;
+}
+
+/* An open cgroup file pins its cgroup after the container is gone (a removed memory cgroup
+ * stays in the kernel while a file of it is open): close what no render read lately. */
+void
+svfs_read_cache_expire (gint64 unused_us)
+{
+  gint64 since = g_get_monotonic_time () - unused_us;
+  G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&fd_lock);
+  if (fds)
+    g_hash_table_foreach_remove (fds, unused_since, &since);
+}
+
+static void
+cached_fd_put (const char *path, CachedFd *c, gboolean stale)
+{
+  G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&fd_lock);
+  if (stale && g_hash_table_lookup (fds, path) == c)
+    g_hash_table_remove (fds, path);
+  cached_fd_unref_locked (c);
+}
+
+/* The whole file in one pread (a short read is the end of a seq_file), or NULL: then the
+ * caller reads it by path, which also reports any error. */
+static gchar *
+read_kept_open (const char *path, gsize *len)
+{
+  CachedFd *c = cached_fd_get (path);
+  if (!c)
+    return NULL;
+  gchar *buf = NULL;
+  gssize n = -1;
+  for (gsize cap = 16384; cap <= 1024 * 1024; cap *= 4)
+    {
+      buf = g_realloc (buf, cap);
+      do
+        n = pread (c->fd, buf, cap - 1, 0);
+      while (n < 0 && errno == EINTR);
+      if (n < 0 || (gsize) n < cap - 1)
+        break;
+      n = -1;
+    }
+  cached_fd_put (path, c, n < 0);
+  if (n < 0)
+    {
+      g_free (buf);
+      return NULL;
+    }
+  buf[n] = '\0';
+  if (len)
+    *len = n;
+  return g_realloc (buf, n + 1);
+}
+
 gchar *
 svfs_read_file (const char *path, gsize *len, GError **error)
 {
+  gchar *kept = keep_open (path) ? read_kept_open (path, len) : NULL;
+  if (kept)
+    return kept;
   sv_autofd fd = open (path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     {

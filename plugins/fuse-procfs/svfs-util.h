@@ -20,6 +20,8 @@ const char *svfs_cgroup_root (void);
 
 /* Whole content of a (pseudo) file, NUL-terminated; works for /proc files of size 0. */
 gchar *svfs_read_file (const char *path, gsize *len, GError **error);
+/* svfs_read_file keeps host and cgroup files open; close those unused for unused_us. */
+void svfs_read_cache_expire (gint64 unused_us);
 /* First line of a file as an unsigned integer; "max" (cgroup v2) and values above
  * G_MAXINT64 set *unlimited. */
 gboolean svfs_read_u64 (const char *path, guint64 *value, gboolean *unlimited, GError **error);

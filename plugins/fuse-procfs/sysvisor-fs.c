@@ -12,6 +12,7 @@
 #include "svfs-log.h"
 #include "svfs-util.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -143,6 +144,9 @@ run (char **orig_argv, GLogLevelFlags level)
 int
 main (int argc, char **argv)
 {
+  /* A few small allocations per request, from a handful of threads: one malloc arena per
+   * thread would only add resident memory. */
+  mallopt (M_ARENA_MAX, 2);
   g_auto (GStrv) orig_argv = g_strdupv (argv);
   g_autoptr (GOptionContext) ctx = g_option_context_new ("- per-container /proc and /sys files");
   g_autoptr (GError) error = NULL;
