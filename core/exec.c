@@ -9,6 +9,7 @@
 
 #include "cgroups.h"
 #include "init.h"
+#include "log.h"
 #include "process-limits.h"
 #include "state.h"
 #include "supervisor.h"
@@ -283,6 +284,10 @@ helper_main (Exec *x)
 
   close (x->sync_fd);
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  {
+    int keep[] = { x->child_sync_fd, x->pidfd, x->console_fd, sv_log_fd () };
+    sv_close_fds_except (x->opts->preserve_fds, keep, G_N_ELEMENTS (keep));
+  }
   if (!wait_for (x->child_sync_fd, SV_SYNC_GO))
     _exit (1);
   if (x->ns_flags != 0 && setns (x->pidfd, x->ns_flags) < 0)

@@ -6,6 +6,7 @@
 #include "init.h"
 
 #include "hooks.h"
+#include "log.h"
 #include "pod.h"
 #include "supervisor.h"
 #include "sync.h"
@@ -16,6 +17,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 
@@ -168,6 +170,44 @@ setup_filesystem (SvInitConfig *cfg, SvInitTrees *t, GError **error)
          && sv_mounts_extra (cfg, t, error) && sv_mounts_finish (cfg, error);
 }
 
+/* First thing in the init: every fd the runtime or its caller had, but those the init needs
+ * and those --preserve-fds names, is closed (the caller's files, the runtime's O_PATH fds of
+ * the bundle, the rootfs and /, its sockets). */
+static void
+close_inherited_fds (SvInitConfig *cfg)
+{
+  int keep[] = { cfg->sync_fd, cfg->fifo_fd, cfg->console_fd, cfg->host_proc_fd, sv_log_fd () };
+
+  sv_close_fds_except (cfg->preserve_fds, keep, G_N_ELEMENTS (keep));
+  cfg->rootfs_dir_fd = -1; /* (the parent's: it cloned us with it as our cwd) */
+}
+
+/* The mount trees are attached: their fds name host paths, none may stay open. */
+static void
+release_trees (SvInitTrees *t)
+{
+  /* (the rootfs tree, the first, was closed by setup_filesystem) */
+  for (guint i = 1; i < t->n_fds; i++)
+    if (t->fds[i] >= 0)
+      close (t->fds[i]);
+  t->n_fds = 0;
+  g_clear_pointer (&t->fds, g_free);
+}
+
+/* The exec fifo is reopened through /proc/self/fd at `start`: the container's own /proc when it
+ * has one (the host's /proc fd is then closed), else the host's, opened before pivot_root. */
+static void
+choose_proc_for_fifo (SvInitConfig *cfg)
+{
+  g_autofree char *link = g_strdup_printf ("/proc/self/fd/%d", cfg->fifo_fd);
+  char target[16];
+
+  if (cfg->fifo_fd < 0 || cfg->host_proc_fd < 0 || readlink (link, target, sizeof target) < 0)
+    return;
+  close (cfg->host_proc_fd);
+  cfg->host_proc_fd = -1;
+}
+
 /* Until the runtime has recorded our pid in state.json, a dying runtime must take us with
  * it (nothing could ever find and delete us); once it has, we must outlive it. */
 static pid_t
@@ -230,13 +270,14 @@ wait_for_start (SvInitConfig *cfg)
 
   if (cfg->fifo_fd < 0)
     return;
-  rel = g_strdup_printf ("self/fd/%d", cfg->fifo_fd);
-  fd = openat (cfg->host_proc_fd, rel, O_WRONLY | O_CLOEXEC);
+  rel = g_strdup_printf ("%sself/fd/%d", cfg->host_proc_fd >= 0 ? "" : "/proc/", cfg->fifo_fd);
+  fd = openat (cfg->host_proc_fd >= 0 ? cfg->host_proc_fd : AT_FDCWD, rel, O_WRONLY | O_CLOEXEC);
   if (fd < 0 || !sv_write_all (fd, "0", 1))
     _exit (1);
   close (fd);
   close (cfg->fifo_fd);
-  close (cfg->host_proc_fd);
+  if (cfg->host_proc_fd >= 0)
+    close (cfg->host_proc_fd);
 }
 
 void
@@ -250,9 +291,11 @@ sv_init_run (SvInitConfig *cfg)
   int listener = -1;
 
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  close_inherited_fds (cfg);
   if (!receive_trees (cfg, &trees, &error) || !become_root (cfg, &error)
       || !set_names (cfg->spec, &error) || !setup_filesystem (cfg, &trees, &error))
     fail (cfg, error);
+  release_trees (&trees);
   /* As runc: a missing cwd is created (by container root) before switching users. */
   if (chdir (cfg->process->cwd) < 0 && errno == ENOENT
       && g_mkdir_with_parents (cfg->process->cwd, 0755) < 0)
@@ -288,6 +331,8 @@ sv_init_run (SvInitConfig *cfg)
   exec_path = sv_process_find_exec (cfg->process, cfg->envp, &error);
   if (exec_path == NULL)
     fail (cfg, error);
+  choose_proc_for_fifo (cfg);
+  sv_log_detach ();
   ready.n_fds = listener >= 0 ? 1 : 0;
   if (!sv_sync_send (cfg->sync_fd, &ready, &listener, ready.n_fds))
     _exit (1);

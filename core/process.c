@@ -10,10 +10,37 @@
 #include <linux/close_range.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+
+static int
+compare_ints (gconstpointer a, gconstpointer b)
+{
+  return *(const int *) a - *(const int *) b;
+}
+
+void
+sv_close_fds_except (guint preserve_fds, const int *keep, guint n_keep)
+{
+  int sorted[16];
+  guint n = 0;
+  unsigned int next = 3 + preserve_fds;
+
+  for (guint i = 0; i < n_keep && n < G_N_ELEMENTS (sorted); i++)
+    if (keep[i] >= (int) next)
+      sorted[n++] = keep[i];
+  qsort (sorted, n, sizeof (int), compare_ints);
+  for (guint i = 0; i < n; i++)
+    {
+      if ((unsigned int) sorted[i] > next)
+        syscall (SYS_close_range, next, (unsigned int) sorted[i] - 1, 0);
+      next = MAX (next, (unsigned int) sorted[i] + 1);
+    }
+  syscall (SYS_close_range, next, ~0U, 0);
+}
 
 static gboolean
 drop_bounding (guint64 keep, GError **error)
