@@ -238,6 +238,10 @@ process_main (Exec *x)
 
   if (!wait_for (cfg.sync_fd, SV_SYNC_CONTINUE))
     _exit (1);
+  /* Root of the container's user namespace, as the init is, before anything is made for the
+   * process (its pty would be owned by host root, unmapped: nobody). */
+  if ((x->ns_flags & CLONE_NEWUSER) && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
+    g_debug ("exec: container root is not mapped: %s", g_strerror (errno));
   if (p->terminal && !sv_terminal_setup_child (&cfg, &error))
     child_fail (cfg.sync_fd, error);
   /* As the init's: before the client's filter and the capability drop. */

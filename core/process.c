@@ -113,9 +113,35 @@ set_ids (SvProcess *p, GError **error)
   return TRUE;
 }
 
+/* As runc: the process's stdio (its pty, or pipes) is chowned to its uid, the group kept, so
+ * that a non-root user can use its terminal; /dev/null, and what the user namespace cannot
+ * chown (a host pipe: EPERM, an unmapped gid: EINVAL, a read-only /dev: EROFS), are left. */
+static gboolean
+fix_stdio_owner (guint32 uid, GError **error)
+{
+  struct stat null, st;
+
+  if (stat ("/dev/null", &null) < 0)
+    null.st_rdev = (dev_t) -1;
+  for (int fd = 0; fd < 3; fd++)
+    {
+      if (fstat (fd, &st) < 0 || st.st_uid == uid
+          || (S_ISCHR (st.st_mode) && st.st_rdev == null.st_rdev))
+        continue;
+      if (fchown (fd, uid, st.st_gid) < 0 && errno != EINVAL && errno != EPERM && errno != EROFS)
+        {
+          sv_set_error_errno (error, errno, "chown stdio fd %d to uid %u", fd, uid);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 gboolean
 sv_process_set_user_caps (SvProcess *p, GError **error)
 {
+  if (!fix_stdio_owner (p->uid, error))
+    return FALSE;
   if (p->has_caps && !drop_bounding (p->caps[SV_CAP_BOUNDING], error))
     return FALSE;
   if (prctl (PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
