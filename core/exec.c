@@ -235,6 +235,7 @@ process_main (Exec *x)
                        .sync_fd = x->child_sync_fd };
   SvSyncMsg ready = { .type = SV_SYNC_READY };
   int listener = -1;
+  gboolean cwd_done = FALSE;
 
   if (!wait_for (cfg.sync_fd, SV_SYNC_CONTINUE))
     _exit (1);
@@ -262,9 +263,8 @@ process_main (Exec *x)
         }
       cfg.seccomp = NULL;
     }
-  if (!sv_process_set_user_caps (p, &error))
-    child_fail (cfg.sync_fd, error);
-  if (!sv_process_chdir (p, &error))
+  if (!sv_process_chdir_privileged (p, &cwd_done, &error) || !sv_process_set_user_caps (p, &error)
+      || (!cwd_done && !sv_process_chdir (p, &error)))
     child_fail (cfg.sync_fd, error);
   path = sv_process_find_exec (p, p->env, &error);
   if (path == NULL)

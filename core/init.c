@@ -153,6 +153,19 @@ write_sysctls (SvSpec *spec, GError **error)
   return TRUE;
 }
 
+/* As runc: a missing cwd is created by container root once the mounts are in place, before the
+ * rootfs, masked and read-only paths become read-only. */
+static gboolean
+create_cwd (SvProcess *p, GError **error)
+{
+  struct stat st;
+
+  if (stat (p->cwd, &st) == 0 || errno != ENOENT || g_mkdir_with_parents (p->cwd, 0755) == 0)
+    return TRUE;
+  sv_set_error_errno (error, errno, "create process.cwd %s", p->cwd);
+  return FALSE;
+}
+
 static gboolean
 setup_filesystem (SvInitConfig *cfg, SvInitTrees *t, GError **error)
 {
@@ -166,8 +179,9 @@ setup_filesystem (SvInitConfig *cfg, SvInitTrees *t, GError **error)
     return FALSE;
   /* Plugin mounts (emulated /proc files) come after masked and read-only paths: they keep
    * their own flags (a writable emulated sysctl under a read-only /proc/sys). */
-  return write_sysctls (cfg->spec, error) && sv_mounts_masked_readonly (cfg, error)
-         && sv_mounts_extra (cfg, t, error) && sv_mounts_finish (cfg, error);
+  return write_sysctls (cfg->spec, error) && create_cwd (cfg->process, error)
+         && sv_mounts_masked_readonly (cfg, error) && sv_mounts_extra (cfg, t, error)
+         && sv_mounts_finish (cfg, error);
 }
 
 /* First thing in the init: every fd the runtime or its caller had, but those the init needs
@@ -289,6 +303,7 @@ sv_init_run (SvInitConfig *cfg)
   SvSyncMsg ready = { .type = SV_SYNC_READY };
   pid_t host_pid;
   int listener = -1;
+  gboolean cwd_done = FALSE;
 
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   close_inherited_fds (cfg);
@@ -296,13 +311,6 @@ sv_init_run (SvInitConfig *cfg)
       || !set_names (cfg->spec, &error) || !setup_filesystem (cfg, &trees, &error))
     fail (cfg, error);
   release_trees (&trees);
-  /* As runc: a missing cwd is created (by container root) before switching users. */
-  if (chdir (cfg->process->cwd) < 0 && errno == ENOENT
-      && g_mkdir_with_parents (cfg->process->cwd, 0755) < 0)
-    {
-      sv_set_error_errno (&error, errno, "create process.cwd %s", cfg->process->cwd);
-      fail (cfg, error);
-    }
   /* The supervisor's filter first (root still holds CAP_SYS_ADMIN here), so that the
    * client's filter cannot refuse seccomp(2) to it; the client's errno rules still win. */
   /* EBUSY: a filter of this process has a listener already (a runtime nested in a
@@ -324,9 +332,11 @@ sv_init_run (SvInitConfig *cfg)
         }
       cfg->seccomp = NULL;
     }
-  if (!sv_process_set_user_caps (cfg->process, &error))
-    fail (cfg, error);
-  if (!sv_process_chdir (cfg->process, &error))
+  /* As runc: cwd entered while still container root (after the client's filter when that is
+   * loaded early), again as the user when root was refused. */
+  if (!sv_process_chdir_privileged (cfg->process, &cwd_done, &error)
+      || !sv_process_set_user_caps (cfg->process, &error)
+      || (!cwd_done && !sv_process_chdir (cfg->process, &error)))
     fail (cfg, error);
   exec_path = sv_process_find_exec (cfg->process, cfg->envp, &error);
   if (exec_path == NULL)

@@ -268,17 +268,13 @@ env_with_home (char **envp, guint32 uid)
   return (char **) g_ptr_array_free (env, FALSE);
 }
 
-gboolean
-sv_process_chdir (SvProcess *p, GError **error)
+/* The directory we are in must be the one the container's root names. */
+static gboolean
+check_cwd_inside (SvProcess *p, GError **error)
 {
   char buf[PATH_MAX];
   struct statx here, there;
 
-  if (chdir (p->cwd) < 0)
-    {
-      sv_set_error_errno (error, errno, "process.cwd %s (as uid %u)", p->cwd, p->uid);
-      return FALSE;
-    }
   /* Outside the root, getcwd fails (ENOENT); a directory reached through another mount of
    * the rootfs (the runtime's fd of it) has the root's path but not its mount. */
   if (getcwd (buf, sizeof buf) == NULL || buf[0] != '/'
@@ -295,6 +291,32 @@ sv_process_chdir (SvProcess *p, GError **error)
       return FALSE;
     }
   return TRUE;
+}
+
+gboolean
+sv_process_chdir_privileged (SvProcess *p, gboolean *done, GError **error)
+{
+  *done = FALSE;
+  if (chdir (p->cwd) < 0)
+    {
+      if (errno == EACCES || errno == EPERM)
+        return TRUE;
+      sv_set_error_errno (error, errno, "process.cwd %s", p->cwd);
+      return FALSE;
+    }
+  *done = TRUE;
+  return check_cwd_inside (p, error);
+}
+
+gboolean
+sv_process_chdir (SvProcess *p, GError **error)
+{
+  if (chdir (p->cwd) < 0)
+    {
+      sv_set_error_errno (error, errno, "process.cwd %s (as uid %u)", p->cwd, p->uid);
+      return FALSE;
+    }
+  return check_cwd_inside (p, error);
 }
 
 void
