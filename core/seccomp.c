@@ -25,6 +25,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <stdarg.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -639,7 +640,23 @@ typedef struct
 {
   scmp_filter_ctx ctx;
   guint32 default_action;
+  int max_known;  /* the highest native number the client's rules name, -1: none */
+  GArray *named;  /* every native number a rule names (int) */
 } SvSeccompBuild;
+
+static void
+sv_seccomp_note_name (SvSeccompBuild *b, JsonObject *entry, int nr)
+{
+  const char *comment = json_object_has_member (entry, "comment")
+                            ? json_node_get_string (json_object_get_member (entry, "comment"))
+                            : NULL;
+
+  if (nr < 0)
+    return;
+  g_array_append_val (b->named, nr);
+  if (g_strcmp0 (comment, SV_SECCOMP_POLICY_COMMENT) != 0)
+    b->max_known = MAX (b->max_known, nr);
+}
 
 static gboolean
 sv_seccomp_add_entry (SvSeccompBuild *b, JsonObject *entry, const char *path, GError **error)
@@ -672,6 +689,8 @@ sv_seccomp_add_entry (SvSeccompBuild *b, JsonObject *entry, const char *path, GE
 
       if (name == NULL || !sv_seccomp_resolve (name, p, &nr, error))
         return FALSE;
+      if (nr != __NR_SCMP_ERROR)
+        sv_seccomp_note_name (b, entry, nr);
       if (nr == __NR_SCMP_ERROR || same_as_default)
         continue;
       if (!sv_seccomp_add_rules (b->ctx, action, nr, cmps, repeated, name, p, error))
@@ -759,6 +778,55 @@ sv_seccomp_export (scmp_filter_ctx ctx, SvSeccompProgram *prog, const char *path
   return sv_seccomp_read_program (fd, prog, path, error);
 }
 
+/* ---- ENOSYS for syscalls newer than the profile ------------------------------------------ */
+
+#define SV_X32_SYSCALL_BIT 0x40000000u
+#define SV_STUB_MAX_NAMED 200
+
+/* Prepended to the exported program: on the native architecture (not x32), a number above
+ * b->max_known that no rule names returns ENOSYS; anything else goes on to libseccomp's
+ * program.  BPF jumps are relative, so the program after it is unchanged. */
+static gboolean
+sv_seccomp_add_enosys_stub (SvSeccompBuild *b, SvSeccompProgram *prog, const char *path,
+                            GError **error)
+{
+  g_autoptr (GArray) above = g_array_new (FALSE, FALSE, sizeof (int));
+  g_autoptr (GArray) stub = g_array_new (FALSE, FALSE, sizeof (struct sock_filter));
+  struct sock_filter *all;
+  guint n_head, k;
+
+  if (b->max_known < 0 || b->default_action == SCMP_ACT_ALLOW || b->default_action == SCMP_ACT_LOG)
+    return TRUE;
+  for (guint i = 0; i < b->named->len; i++)
+    if (g_array_index (b->named, int, i) > b->max_known)
+      g_array_append_val (above, g_array_index (b->named, int, i));
+  if (above->len > SV_STUB_MAX_NAMED)
+    return TRUE;
+  k = above->len;
+  n_head = 5 + k; /* instructions before the ENOSYS return; the program starts at n_head + 1 */
+#define SV_INSN(code, jt, jf, val) g_array_append_val (stub, ((struct sock_filter){ code, jt, jf, val }))
+  SV_INSN (BPF_LD | BPF_W | BPF_ABS, 0, 0, 4);                                   /* arch */
+  SV_INSN (BPF_JMP | BPF_JEQ | BPF_K, 0, (guint8) (n_head - 1), seccomp_arch_native ());
+  SV_INSN (BPF_LD | BPF_W | BPF_ABS, 0, 0, 0);                                   /* nr */
+  SV_INSN (BPF_JMP | BPF_JSET | BPF_K, (guint8) (n_head - 3), 0, SV_X32_SYSCALL_BIT);
+  SV_INSN (BPF_JMP | BPF_JGT | BPF_K, 0, (guint8) (n_head - 4), (guint32) b->max_known);
+  for (guint i = 0; i < k; i++)
+    SV_INSN (BPF_JMP | BPF_JEQ | BPF_K, (guint8) (k - i), 0,
+             (guint32) g_array_index (above, int, i));
+  SV_INSN (BPF_RET | BPF_K, 0, 0, SECCOMP_RET_ERRNO | ENOSYS);
+#undef SV_INSN
+  if (stub->len + prog->n_filter > BPF_MAXINSNS)
+    return sv_seccomp_fail (error, G_IO_ERROR_INVALID_ARGUMENT, path,
+                            "the filter is longer than the kernel's limit; shorten the profile");
+  all = g_new (struct sock_filter, stub->len + prog->n_filter);
+  memcpy (all, stub->data, stub->len * sizeof *all);
+  memcpy (all + stub->len, prog->filter, prog->n_filter * sizeof *all);
+  g_free (prog->filter);
+  prog->filter = all;
+  prog->n_filter += stub->len;
+  return TRUE;
+}
+
 /* ---- public API ----------------------------------------------------------------------- */
 
 SvSeccompProgram *
@@ -783,10 +851,16 @@ sv_seccomp_compile (JsonObject *seccomp, const char *json_path, GError **error)
   if (ctx == NULL
       || !sv_seccomp_each_name (seccomp, path, "architectures", sv_seccomp_add_arch, ctx, error))
     return NULL;
-  build = (SvSeccompBuild){ .ctx = ctx, .default_action = default_action };
+  build = (SvSeccompBuild){ .ctx = ctx, .default_action = default_action, .max_known = -1,
+                            .named = g_array_new (FALSE, FALSE, sizeof (int)) };
   if (!sv_seccomp_add_syscalls (&build, seccomp, path, error)
-      || !sv_seccomp_export (ctx, prog, path, error))
-    return NULL;
+      || !sv_seccomp_export (ctx, prog, path, error)
+      || !sv_seccomp_add_enosys_stub (&build, prog, path, error))
+    {
+      g_array_unref (build.named);
+      return NULL;
+    }
+  g_array_unref (build.named);
   return g_steal_pointer (&prog);
 }
 

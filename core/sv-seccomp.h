@@ -12,7 +12,14 @@ typedef struct
   unsigned int flags; /* SECCOMP_FILTER_FLAG_* from linux.seccomp.flags */
 } SvSeccompProgram;
 
-/* @json_path: "linux.seccomp" (used in error messages).  Errors name the field and the fix:
+/* The "comment" of the rules the system-container policy adds to a client's profile: their
+ * syscalls do not count as ones the profile knows (see sv_seccomp_compile). */
+#define SV_SECCOMP_POLICY_COMMENT "sysvisor: system container policy"
+
+/* As runc: unless the default action is ALLOW or LOG, a native syscall newer than every one the
+ * profile names (not counting the policy's rules) and not named by a rule gets ENOSYS, not the
+ * default action (glibc falls back from clone3, faccessat2... on ENOSYS only).
+ * @json_path: "linux.seccomp" (used in error messages).  Errors name the field and the fix:
  * unknown syscall name, unknown action, unknown architecture, SCMP_ACT_NOTIFY/listenerPath
  * (not supported). */
 SvSeccompProgram *sv_seccomp_compile (JsonObject *seccomp, const char *json_path, GError **error);

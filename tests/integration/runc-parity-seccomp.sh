@@ -1,0 +1,77 @@
+#!/bin/bash
+# runc-parity-seccomp: a syscall newer than every one a seccomp profile names gets ENOSYS, not
+# the profile's default action, as with runc 1.1.5 (issue 14, item 7): glibc falls back from
+# clone3 and faccessat2 only on ENOSYS.  An older syscall the profile does not name still gets
+# the default action (EPERM here), a named one its rule; a profile whose default is ALLOW is
+# unchanged.  Each case runs under runc and sysvisor-runc; the outputs must be the same.
+set -eu
+. "$(dirname "$0")/../lib/common.sh"
+. "$SV_LIB_DIR/busybox-rootfs.sh"
+. "$SV_LIB_DIR/runtime.sh"
+sv_require_root
+sv_require_runtime
+sv_require_probe
+sv_require_cmd jq
+[ -x "$SV_REF_RUNC" ] || sv_skip "the reference runc is not installed ($SV_REF_RUNC)"
+[ "$(uname -m)" = x86_64 ] || sv_skip "the syscall numbers below are x86_64's"
+
+sv_use_plugins none none none
+ref=$SV_TEST_TMP/ref
+sv_busybox_bundle "$ref" /sv-probe hostname >/dev/null
+mine=$SV_TEST_TMP/bundle
+sv_core_bundle "$mine" /sv-probe hostname
+REF_ROOT=$SV_TEST_TMP/ref-state
+mkdir -p "$REF_ROOT"
+sv_on_exit "sv_rt_cleanup '$SV_REF_RUNC' '$REF_ROOT'"
+
+# An allow-list with nothing newer than statx (332): what runc's Go init and the static probe
+# need.  clone3 (435), faccessat2 (439), futex_waitv (449) are newer; fanotify_init (300) and
+# acct (163) are older and not listed; sethostname (170) is refused by a rule with EACCES.
+allowed='["read","write","close","fstat","newfstatat","lseek","mmap","mprotect","munmap","brk",
+  "rt_sigaction","rt_sigprocmask","rt_sigreturn","ioctl","pread64","readv","writev","access",
+  "pipe","pipe2","sched_yield","madvise","dup","dup2","dup3","nanosleep","getpid","clone","fork",
+  "execve","exit","wait4","kill","uname","fcntl","getdents64","getcwd","chdir","fchdir","readlink",
+  "readlinkat","umask","gettimeofday","getuid","getgid","geteuid","getegid","getppid","getpgrp",
+  "setsid","sigaltstack","arch_prctl","prctl","gettid","tgkill","futex","sched_getaffinity",
+  "set_tid_address","clock_gettime","clock_nanosleep","exit_group","epoll_wait","epoll_ctl",
+  "epoll_create1","epoll_pwait","openat","mkdirat","fchownat","unlinkat","faccessat","set_robust_list",
+  "get_robust_list","prlimit64","getrandom","statx","capget","capset","setgroups","setresuid",
+  "setresgid","setuid","setgid","open","stat","lstat","poll","ppoll","select","pselect6",
+  "getrlimit","setrlimit","sysinfo","times","getpgid","getsid","socket","connect","sendmsg",
+  "recvmsg","sendto","recvfrom","socketpair","keyctl","fstatfs","statfs","signalfd4","eventfd2",
+  "seccomp"]'
+profile() { # DEFAULT-ACTION
+  jq -n --argjson a "$allowed" --arg d "$1" '{defaultAction: $d, architectures: ["SCMP_ARCH_X86_64"],
+    syscalls: [{names: $a, action: "SCMP_ACT_ALLOW"},
+               {names: ["sethostname"], action: "SCMP_ACT_ERRNO", errnoRet: 13}]}'
+}
+
+# under RUNTIME ROOT BUNDLE DEFAULT-ACTION NNP: what the probe's syscalls get.
+under() {
+  local id=$SV_ID-s$RANDOM
+  sv_spec_set "$3" '.linux.seccomp = $p | .process.noNewPrivileges = $nnp
+    | .process.args = ["/sv-probe", "try", "nr:435", "try", "nr:439", "try", "nr:449",
+                       "try", "nr:300", "try", "acct", "try", "nr:170"]' \
+    --argjson p "$(profile "$4")" --argjson nnp "$5"
+  "$1" --root "$2" run --bundle "$3" "$id" </dev/null 2>&1 | sed 's/: nr:[0-9]*:.*//; s/: acct:.*//' \
+    | tr '\n' ' '
+  "$1" --root "$2" delete --force "$id" >/dev/null 2>&1 || true
+}
+
+# same DEFAULT NNP EXPECTED
+same() {
+  local r s
+  r=$(under "$SV_REF_RUNC" "$REF_ROOT" "$ref" "$1" "$2")
+  s=$(under "$SV_RUNC" "$SV_ROOT" "$mine" "$1" "$2")
+  assert_eq "$3" "$r" "runc, default $1, noNewPrivileges $2"
+  assert_eq "$r" "$s" "/seccomp/as-runc: default $1, noNewPrivileges $2"
+}
+
+newer='error ENOSYS error ENOSYS error ENOSYS'
+same SCMP_ACT_ERRNO true "$newer error EPERM error EPERM error EACCES "
+same SCMP_ACT_ERRNO false "$newer error EPERM error EPERM error EACCES "
+# Default ALLOW: nothing changes, the kernel answers the newer syscalls itself.
+r=$(under "$SV_REF_RUNC" "$REF_ROOT" "$ref" SCMP_ACT_ALLOW true)
+s=$(under "$SV_RUNC" "$SV_ROOT" "$mine" SCMP_ACT_ALLOW true)
+assert_eq "$r" "$s" "/seccomp/as-runc: default SCMP_ACT_ALLOW"
+case "$s" in "error ENOSYS"*) sv_fail "/seccomp/allow-default-unchanged: clone3 got ENOSYS ($s)" ;; esac
