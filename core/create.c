@@ -12,6 +12,7 @@
 #include "namespaces.h"
 #include "plugin-host.h"
 #include "pod.h"
+#include "seccomp-agent.h"
 #include "sv-seccomp.h"
 #include "state.h"
 #include "storage.h"
@@ -171,6 +172,7 @@ create_compile_seccomp (Create *x, GError **error)
 
   if (x->spec->seccomp == NULL)
     return TRUE;
+  sv_seccomp_agent_wins (&x->c->supervisor, x->spec->seccomp);
   x->policy.supervised_remounts = x->c->supervisor != NULL;
   seccomp = sv_syscont_seccomp (x->spec->seccomp, &x->policy);
   x->seccomp = sv_seccomp_compile (seccomp, "linux.seccomp", error);
@@ -746,6 +748,24 @@ wait_for_init (Create *x, GError **error)
   return TRUE;
 }
 
+/* linux.seccomp.listenerPath: the init's filter listener goes to the user's agent. */
+static gboolean
+create_hand_to_agent (Create *x, const SvSyncMsg *msg, int listener, GError **error)
+{
+  sv_autofd fd = msg->n_fds == 1 ? listener : -1;
+  g_autoptr (JsonNode) st = creating_state (x);
+  SvSyncMsg go_on = { .type = SV_SYNC_CONTINUE };
+
+  if (fd < 0 || !sv_seccomp_agent_send (x->spec->seccomp, x->child, st, fd, error))
+    return FALSE;
+  if (!sv_sync_send (x->sync_fd, &go_on, NULL, 0))
+    {
+      sv_set_error_errno (error, EPIPE, "resume the container's init");
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 create_wait_ready (Create *x, GError **error)
 {
@@ -763,7 +783,7 @@ create_wait_ready (Create *x, GError **error)
         }
       if (msg.type == SV_SYNC_READY)
         return create_hand_over (x, &msg, msg.n_fds == 1 ? listener : -1, error);
-      if (msg.n_fds == 1)
+      if (msg.n_fds == 1 && msg.type != SV_SYNC_LISTENER)
         close (listener);
       if (msg.type == SV_SYNC_ERROR)
         {
@@ -771,6 +791,8 @@ create_wait_ready (Create *x, GError **error)
           return FALSE;
         }
       if (msg.type == SV_SYNC_HOOKS && !run_create_hooks (x, error))
+        return FALSE;
+      if (msg.type == SV_SYNC_LISTENER && !create_hand_to_agent (x, &msg, listener, error))
         return FALSE;
     }
 }

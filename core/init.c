@@ -222,6 +222,28 @@ choose_proc_for_fifo (SvInitConfig *cfg)
   cfg->host_proc_fd = -1;
 }
 
+/* linux.seccomp.listenerPath: the filter's listener goes to the runtime (which hands it to the
+ * agent) at once, before any call the agent might have to answer; as runc does. */
+static void
+load_notifying_filter (SvInitConfig *cfg)
+{
+  g_autoptr (GError) error = NULL;
+  SvSyncMsg msg = { .type = SV_SYNC_LISTENER, .n_fds = 1 };
+  int fd = sv_seccomp_load (cfg->seccomp);
+
+  if (fd < 0)
+    {
+      sv_set_error_errno (&error, -fd, "load the seccomp filter (linux.seccomp, with "
+                          "listenerPath)");
+      fail (cfg, error);
+    }
+  cfg->seccomp = NULL;
+  if (!sv_sync_send (cfg->sync_fd, &msg, &fd, 1) || !sv_sync_recv (cfg->sync_fd, &msg, NULL, 0)
+      || msg.type != SV_SYNC_CONTINUE)
+    _exit (1);
+  close (fd);
+}
+
 /* Until the runtime has recorded our pid in state.json, a dying runtime must take us with
  * it (nothing could ever find and delete us); once it has, we must outlive it. */
 static pid_t
@@ -322,6 +344,9 @@ sv_init_run (SvInitConfig *cfg)
     }
   /* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it before the
    * capabilities go (as runc does); with it, as late as possible (right before execve). */
+  if (cfg->seccomp != NULL && !cfg->process->no_new_privileges
+      && sv_seccomp_notifies (cfg->seccomp))
+    load_notifying_filter (cfg);
   if (cfg->seccomp != NULL && !cfg->process->no_new_privileges)
     {
       int err = sv_seccomp_load (cfg->seccomp);
@@ -341,6 +366,9 @@ sv_init_run (SvInitConfig *cfg)
   exec_path = sv_process_find_exec (cfg->process, cfg->envp, &error);
   if (exec_path == NULL)
     fail (cfg, error);
+  /* (with no_new_privs: before READY, not right before execve, to hand the listener over) */
+  if (cfg->seccomp != NULL && sv_seccomp_notifies (cfg->seccomp))
+    load_notifying_filter (cfg);
   choose_proc_for_fifo (cfg);
   sv_log_detach ();
   ready.n_fds = listener >= 0 ? 1 : 0;

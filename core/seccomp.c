@@ -3,8 +3,8 @@
  *
  * Behaviour in short:
  *  - defaultAction/action: the SCMP_ACT_* names of the OCI spec; errnoRet/defaultErrnoRet only
- *    with SCMP_ACT_ERRNO and SCMP_ACT_TRACE (default EPERM).  SCMP_ACT_NOTIFY and
- *    listenerPath are refused: sysvisor-runc has no seccomp agent.
+ *    with SCMP_ACT_ERRNO and SCMP_ACT_TRACE (default EPERM).  SCMP_ACT_NOTIFY rules need
+ *    listenerPath: the filter is then loaded with a listener (seccomp-agent.c hands it over).
  *  - a syscall name libseccomp does not know is an error naming the field, unless it is a
  *    real syscall newer than some libseccomp releases (sv_seccomp_recent_syscalls): such a
  *    name is skipped, as runc skips every unknown name.
@@ -62,6 +62,7 @@ static const SvSeccompAction sv_seccomp_actions[] = {
   { "SCMP_ACT_TRACE", SCMP_ACT_TRACE (0), TRUE },
   { "SCMP_ACT_ALLOW", SCMP_ACT_ALLOW, FALSE },
   { "SCMP_ACT_LOG", SCMP_ACT_LOG, FALSE },
+  { "SCMP_ACT_NOTIFY", SCMP_ACT_NOTIFY, FALSE },
 };
 
 typedef struct
@@ -348,10 +349,6 @@ sv_seccomp_unknown_action (const char *path, const char *name, GError **error)
 {
   g_autofree char *known = NULL;
 
-  if (g_str_equal (name, "SCMP_ACT_NOTIFY"))
-    return sv_seccomp_fail (error, G_IO_ERROR_NOT_SUPPORTED, path,
-                            "SCMP_ACT_NOTIFY: seccomp notify is not supported by sysvisor-runc; "
-                            "remove the rule or use another action (e.g. SCMP_ACT_ERRNO)");
   known = SV_SECCOMP_JOIN_NAMES (sv_seccomp_actions);
   return sv_seccomp_fail (error, G_IO_ERROR_INVALID_ARGUMENT, path,
                           "unknown action \"%s\" (known: %s)", name, known);
@@ -389,20 +386,23 @@ sv_seccomp_parse_action (JsonObject *o, const char *path, const char *action_mem
 
 /* ---- filter attributes, architectures, flags ----------------------------------------- */
 
-/* sysvisor-runc has no seccomp agent to hand a listener to. */
+/* listenerPath: the filter is loaded with a listener, handed to the agent there (as runc).
+ * SCMP_ACT_NOTIFY needs one, and cannot be the default action (as runc). */
 static gboolean
-sv_seccomp_check_no_listener (JsonObject *seccomp, const char *path, GError **error)
+sv_seccomp_check_listener (JsonObject *seccomp, const char *path, guint32 default_action,
+                           unsigned int *flags, GError **error)
 {
-  g_autofree char *p = sv_json_path (path, "listenerPath");
+  g_autofree char *p = sv_json_path (path, "defaultAction");
   const char *listener = NULL;
 
   if (!sv_seccomp_get_string (seccomp, path, "listenerPath", FALSE, &listener, error))
     return FALSE;
-  if (listener == NULL || *listener == '\0')
-    return TRUE;
-  return sv_seccomp_fail (error, G_IO_ERROR_NOT_SUPPORTED, p,
-                          "seccomp notify is not supported by sysvisor-runc; remove listenerPath "
-                          "(and listenerMetadata, and any SCMP_ACT_NOTIFY rule)");
+  if (default_action == SCMP_ACT_NOTIFY)
+    return sv_seccomp_fail (error, G_IO_ERROR_INVALID_ARGUMENT, p,
+                            "SCMP_ACT_NOTIFY cannot be the default action; use it in a rule");
+  if (listener != NULL && *listener != '\0')
+    *flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
+  return TRUE;
 }
 
 static scmp_filter_ctx
@@ -640,6 +640,7 @@ typedef struct
 {
   scmp_filter_ctx ctx;
   guint32 default_action;
+  unsigned int flags;
   int max_known;  /* the highest native number the client's rules name, -1: none */
   GArray *named;  /* every native number a rule names (int) */
 } SvSeccompBuild;
@@ -678,6 +679,10 @@ sv_seccomp_add_entry (SvSeccompBuild *b, JsonObject *entry, const char *path, GE
     return FALSE;
   /* libseccomp refuses (EACCES) a rule whose action is the default one; it would not change
    * what the filter does anyway. */
+  if (action == SCMP_ACT_NOTIFY && !(b->flags & SECCOMP_FILTER_FLAG_NEW_LISTENER))
+    return sv_seccomp_fail (error, G_IO_ERROR_INVALID_ARGUMENT, path,
+                            "SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath (the unix socket of "
+                            "the agent that answers the calls); set it or use another action");
   same_as_default = action == b->default_action;
   if (same_as_default)
     g_debug ("%s: the action is the default action; rule skipped", path);
@@ -841,17 +846,18 @@ sv_seccomp_compile (JsonObject *seccomp, const char *json_path, GError **error)
   g_return_val_if_fail (seccomp != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!sv_seccomp_check_no_listener (seccomp, path, error)
-      || !sv_seccomp_parse_action (seccomp, path, "defaultAction", "defaultErrnoRet",
-                                   &default_action, error)
+  if (!sv_seccomp_parse_action (seccomp, path, "defaultAction", "defaultErrnoRet",
+                                &default_action, error)
       || !sv_seccomp_each_name (seccomp, path, "flags", sv_seccomp_parse_flag, &prog->flags,
-                                error))
+                                error)
+      || !sv_seccomp_check_listener (seccomp, path, default_action, &prog->flags, error))
     return NULL;
   ctx = sv_seccomp_new_ctx (default_action, path, error);
   if (ctx == NULL
       || !sv_seccomp_each_name (seccomp, path, "architectures", sv_seccomp_add_arch, ctx, error))
     return NULL;
-  build = (SvSeccompBuild){ .ctx = ctx, .default_action = default_action, .max_known = -1,
+  build = (SvSeccompBuild){ .ctx = ctx, .default_action = default_action, .flags = prog->flags,
+                            .max_known = -1,
                             .named = g_array_new (FALSE, FALSE, sizeof (int)) };
   if (!sv_seccomp_add_syscalls (&build, seccomp, path, error)
       || !sv_seccomp_export (ctx, prog, path, error)
@@ -875,6 +881,8 @@ sv_seccomp_load (const SvSeccompProgram *prog)
   fprog.len = (unsigned short) prog->n_filter;
   fprog.filter = prog->filter;
   rc = syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, prog->flags, &fprog);
+  if (prog->flags & SECCOMP_FILTER_FLAG_NEW_LISTENER)
+    return rc >= 0 ? (int) rc : -errno;
   if (rc == 0)
     return 0;
   if (rc > 0) /* TSYNC: the id of a thread that could not be synchronised */

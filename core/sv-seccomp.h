@@ -26,6 +26,9 @@ SvSeccompProgram *sv_seccomp_compile (JsonObject *seccomp, const char *json_path
 /* Async-signal-safe: seccomp(SECCOMP_SET_MODE_FILTER).  Returns 0 or -errno (-EINVAL for a
  * NULL or empty program, -ESRCH when SECCOMP_FILTER_FLAG_TSYNC could not sync a thread). */
 int sv_seccomp_load (const SvSeccompProgram *prog);
+/* TRUE when the program is loaded with a listener (linux.seccomp.listenerPath): then
+ * sv_seccomp_load returns the listener fd. */
+#define sv_seccomp_notifies(prog) (((prog)->flags & (1UL << 3)) != 0) /* FLAG_NEW_LISTENER */
 void sv_seccomp_program_free (SvSeccompProgram *prog);
 /* For `sysvisor-runc features`: {"enabled":true,"actions":[...],"operators":[...],"archs":[...],
  * "knownFlags":[...],"supportedFlags":[...]} like runc's. */

@@ -75,3 +75,44 @@ r=$(under "$SV_REF_RUNC" "$REF_ROOT" "$ref" SCMP_ACT_ALLOW true)
 s=$(under "$SV_RUNC" "$SV_ROOT" "$mine" SCMP_ACT_ALLOW true)
 assert_eq "$r" "$s" "/seccomp/as-runc: default SCMP_ACT_ALLOW"
 case "$s" in "error ENOSYS"*) sv_fail "/seccomp/allow-default-unchanged: clone3 got ENOSYS ($s)" ;; esac
+
+# ---------------------------------------------------------------- listenerPath (seccomp agent)
+# SCMP_ACT_NOTIFY rules go to the agent at listenerPath, which gets runc's container process
+# state with the listener; here it answers every notified call with ELOOP.
+agent=$SV_TEST_TMP/agent.sock
+python3 "$SV_SRC_ROOT/tests/helpers/seccomp-agent.py" "$agent" "$SV_TEST_TMP/agent.out" 40 &
+agent_pid=$!
+sv_on_exit "kill $agent_pid 2>/dev/null"
+sv_wait_until 10 test -S "$agent" || sv_fail "the seccomp agent did not start"
+notify() { # NNP
+  jq -n --arg l "$agent" --argjson nnp "$1" '{defaultAction: "SCMP_ACT_ALLOW",
+    listenerPath: $l, listenerMetadata: "sv-meta",
+    syscalls: [{names: ["acct"], action: "SCMP_ACT_NOTIFY"}]}'
+}
+# agent_run RUNTIME ROOT BUNDLE NNP ID: the probe's view of acct and uname under the agent.
+agent_run() {
+  sv_spec_set "$3" '.linux.seccomp = $p | .process.noNewPrivileges = $nnp
+    | .process.args = ["/sv-probe", "try", "acct", "hostname"]' \
+    --argjson p "$(notify "$4")" --argjson nnp "$4"
+  "$1" --root "$2" run --bundle "$3" "$5" </dev/null 2>&1 | sed 's/: acct:.*//' | tr '\n' ' '
+  "$1" --root "$2" delete --force "$5" >/dev/null 2>&1 || true
+}
+for nnp in true false; do
+  r=$(agent_run "$SV_REF_RUNC" "$REF_ROOT" "$ref" $nnp "$SV_ID-ar$nnp")
+  s=$(agent_run "$SV_RUNC" "$SV_ROOT" "$mine" $nnp "$SV_ID-as$nnp")
+  assert_eq "error ELOOP runc " "$r" "runc, agent, noNewPrivileges $nnp"
+  assert_eq "$r" "$s" "/seccomp/agent-answers-as-runc: noNewPrivileges $nnp"
+done
+# What the agent got from each runtime: the same shape.
+shape='[.ociVersion != null, .fds, (.pid > 0), .metadata, .state.id, .state.status, (.state.bundle | length > 0)] | tostring'
+assert_eq 4 "$(wc -l <"$SV_TEST_TMP/agent.out")" "/seccomp/agent-got-one-message-per-container"
+r=$(grep "\"$SV_ID-artrue\"" "$SV_TEST_TMP/agent.out" | jq -r "$shape")
+s=$(grep "\"$SV_ID-astrue\"" "$SV_TEST_TMP/agent.out" | jq -r "$shape" | sed "s/$SV_ID-astrue/$SV_ID-artrue/")
+assert_eq "[true,[\"seccompFd\"],true,\"sv-meta\",\"$SV_ID-artrue\",\"creating\",true]" "$r" "runc's agent message"
+assert_eq "$r" "$s" "/seccomp/agent-message-as-runc"
+
+# SCMP_ACT_NOTIFY without listenerPath: refused, by runc too.
+sv_spec_set "$mine" '.linux.seccomp |= del(.listenerPath)'
+assert_fail sv_rt run --bundle "$mine" "$SV_ID-nl"
+assert_match "SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath" "$SV_OUT" "/seccomp/notify-needs-listenerPath"
+sv_assert_nothing_left "$SV_ID-nl" "$mine"
