@@ -111,6 +111,20 @@ s=$(grep "\"$SV_ID-astrue\"" "$SV_TEST_TMP/agent.out" | jq -r "$shape" | sed "s/
 assert_eq "[true,[\"seccompFd\"],true,\"sv-meta\",\"$SV_ID-artrue\",\"creating\",true]" "$r" "runc's agent message"
 assert_eq "$r" "$s" "/seccomp/agent-message-as-runc"
 
+# exec: the exec'd process's own listener goes to the agent too.
+for b in "$ref" "$mine"; do
+  sv_spec_set "$b" '.linux.seccomp = $p | .process.args = ["sleep", "1000"]' --argjson p "$(notify true)"
+done
+"$SV_REF_RUNC" --root "$REF_ROOT" run -d --bundle "$ref" "$SV_ID-ax" </dev/null >/dev/null 2>&1 \
+  || sv_fail "runc run -d failed"
+sv_rt_bg run -d --bundle "$mine" "$SV_ID-ax"
+r=$("$SV_REF_RUNC" --root "$REF_ROOT" exec "$SV_ID-ax" /sv-probe try acct 2>&1 | sed 's/: acct:.*//')
+s=$(sv_rt exec "$SV_ID-ax" /sv-probe try acct 2>&1 | sed 's/: acct:.*//')
+assert_eq "error ELOOP" "$r" "runc, agent, exec"
+assert_eq "$r" "$s" "/seccomp/agent-answers-exec-as-runc"
+assert_eq 8 "$(wc -l <"$SV_TEST_TMP/agent.out")" "/seccomp/agent-got-the-exec-listeners"
+assert_ok sv_rt delete --force "$SV_ID-ax"
+
 # SCMP_ACT_NOTIFY without listenerPath: refused, by runc too.
 sv_spec_set "$mine" '.linux.seccomp |= del(.listenerPath)'
 assert_fail sv_rt run --bundle "$mine" "$SV_ID-nl"
