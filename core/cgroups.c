@@ -1427,6 +1427,44 @@ sv_cgroup_is_frozen (SvCgroup *cg)
   return sv_cgroup_v1_is_frozen (cg);
 }
 
+/* Frozen, or on its way there (v1 FREEZING, v2 cgroup.freeze 1 before cgroup.events says so):
+ * a task moved in would stop at once. */
+static gboolean
+freezing (SvCgroup *cg, const char **file_out)
+{
+  SvCgroupMount *m = cg->mode == SV_CGROUP_V2 ? cg->mounts->pdata[0]
+                                               : sv_cgroup_find_mount (cg, "freezer");
+  g_autofree char *state = NULL;
+
+  if (m == NULL)
+    m = sv_cgroup_find_unified (cg);
+  if (m == NULL)
+    return FALSE;
+  *file_out = m->dir;
+  if (!sv_cgroup_mount_is_v2 (m))
+    {
+      state = sv_cgroup_read (m->dir, "freezer.state", NULL);
+      return state != NULL && !g_str_equal (state, "THAWED");
+    }
+  state = sv_cgroup_read (m->dir, "cgroup.freeze", NULL);
+  return (state != NULL && g_str_equal (state, "1")) || sv_cgroup_v2_is_frozen_at (m->dir);
+}
+
+gboolean
+sv_cgroup_refuse_frozen (SvCgroup *cg, GError **error)
+{
+  const char *dir = NULL;
+
+  if (!freezing (cg, &dir))
+    return TRUE;
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY,
+               "container's cgroup is frozen (%s): its processes, and any new one, are stopped; "
+               "thaw it (`sysvisor-runc resume ID`, or write THAWED to freezer.state, 0 to "
+               "cgroup.freeze) or choose another linux.cgroupsPath",
+               dir);
+  return FALSE;
+}
+
 static int
 compare_pids (gconstpointer a, gconstpointer b)
 {

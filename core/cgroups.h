@@ -48,6 +48,9 @@ gboolean sv_cgroup_apply_resources (SvCgroup *cg, JsonObject *resources, const c
 gboolean sv_cgroup_enter (SvCgroup *cg, pid_t pid, GError **error);
 gboolean sv_cgroup_set_frozen (SvCgroup *cg, gboolean frozen, GError **error);
 gboolean sv_cgroup_is_frozen (SvCgroup *cg);
+/* Fails with "container's cgroup is frozen" (and how to thaw it) when the cgroup is frozen or
+ * freezing: a process put in it would hang (runc refuses the same way). */
+gboolean sv_cgroup_refuse_frozen (SvCgroup *cg, GError **error);
 /* Pids of every process in the cgroup and its descendants. */
 GArray *sv_cgroup_pids (SvCgroup *cg, GError **error);
 /* Signal every process in the cgroup (kill --all, delete --force). */

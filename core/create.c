@@ -12,6 +12,7 @@
 #include "namespaces.h"
 #include "plugin-host.h"
 #include "pod.h"
+#include "seccomp-agent.h"
 #include "sv-seccomp.h"
 #include "state.h"
 #include "storage.h"
@@ -22,7 +23,9 @@
 #include "utils.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
+#include <string.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -68,6 +71,10 @@ create_rollback (Create *x)
   if (x->child > 0)
     {
       kill (x->child, SIGKILL);
+      /* (frozen during create: a frozen task dies only once thawed) */
+      if (x->cgroup_created && sv_cgroup_is_frozen (x->cgroup)
+          && !sv_cgroup_set_frozen (x->cgroup, FALSE, &local))
+        g_clear_error (&local);
       while (waitpid (x->child, NULL, 0) < 0 && errno == EINTR)
         ;
     }
@@ -165,6 +172,7 @@ create_compile_seccomp (Create *x, GError **error)
 
   if (x->spec->seccomp == NULL)
     return TRUE;
+  sv_seccomp_agent_wins (&x->c->supervisor, x->spec->seccomp);
   x->policy.supervised_remounts = x->c->supervisor != NULL;
   seccomp = sv_syscont_seccomp (x->spec->seccomp, &x->policy);
   x->seccomp = sv_seccomp_compile (seccomp, "linux.seccomp", error);
@@ -326,10 +334,14 @@ create_cgroup (Create *x, GError **error)
 {
   g_autoptr (JsonObject) resources = NULL;
 
-  if (!sv_cgroup_create (x->cgroup, (uid_t) sv_container_root_uid (x->c),
+  /* A frozen cgroup that exists already is refused before it is touched (nor removed). */
+  if (!sv_cgroup_refuse_frozen (x->cgroup, error)
+      || !sv_cgroup_create (x->cgroup, (uid_t) sv_container_root_uid (x->c),
                          (gid_t) sv_container_root_gid (x->c), error))
     return FALSE;
   x->cgroup_created = TRUE;
+  if (!sv_cgroup_refuse_frozen (x->cgroup, error))
+    return FALSE;
   resources = resources_with_devices (x->spec);
   if (!sv_cgroup_apply_resources (x->cgroup, resources, "linux.resources", error))
     return FALSE;
@@ -710,6 +722,50 @@ create_hand_over (Create *x, const SvSyncMsg *msg, int listener, GError **error)
   return sv_supervisor_hand_over (x->c->supervisor, fd, x->opts->id, x->child, error);
 }
 
+/* Wait until the init speaks, but give up when the cgroup gets frozen under it or when `run`
+ * (which blocks signals) is asked to stop: never an endless wait with signals blocked. */
+static gboolean
+wait_for_init (Create *x, GError **error)
+{
+  struct pollfd p = { .fd = x->sync_fd, .events = POLLIN };
+  sigset_t pending;
+  static const int stop[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+
+  while (poll (&p, 1, 200) == 0 || (p.revents == 0 && errno == EINTR))
+    {
+      sigpending (&pending);
+      for (guint i = 0; i < G_N_ELEMENTS (stop); i++)
+        if (sigismember (&pending, stop[i]))
+          {
+            g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                         "interrupted by %s while the container was created; nothing was left",
+                         sigabbrev_np (stop[i]));
+            return FALSE;
+          }
+      if (!sv_cgroup_refuse_frozen (x->cgroup, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* linux.seccomp.listenerPath: the init's filter listener goes to the user's agent. */
+static gboolean
+create_hand_to_agent (Create *x, const SvSyncMsg *msg, int listener, GError **error)
+{
+  sv_autofd fd = msg->n_fds == 1 ? listener : -1;
+  g_autoptr (JsonNode) st = creating_state (x);
+  SvSyncMsg go_on = { .type = SV_SYNC_CONTINUE };
+
+  if (fd < 0 || !sv_seccomp_agent_send (x->spec->seccomp, x->child, st, fd, error))
+    return FALSE;
+  if (!sv_sync_send (x->sync_fd, &go_on, NULL, 0))
+    {
+      sv_set_error_errno (error, EPIPE, "resume the container's init");
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 create_wait_ready (Create *x, GError **error)
 {
@@ -717,6 +773,8 @@ create_wait_ready (Create *x, GError **error)
     {
       SvSyncMsg msg = { 0 };
       int listener = -1;
+      if (!wait_for_init (x, error))
+        return FALSE;
       if (!sv_sync_recv (x->sync_fd, &msg, &listener, 1))
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
@@ -725,7 +783,7 @@ create_wait_ready (Create *x, GError **error)
         }
       if (msg.type == SV_SYNC_READY)
         return create_hand_over (x, &msg, msg.n_fds == 1 ? listener : -1, error);
-      if (msg.n_fds == 1)
+      if (msg.n_fds == 1 && msg.type != SV_SYNC_LISTENER)
         close (listener);
       if (msg.type == SV_SYNC_ERROR)
         {
@@ -733,6 +791,8 @@ create_wait_ready (Create *x, GError **error)
           return FALSE;
         }
       if (msg.type == SV_SYNC_HOOKS && !run_create_hooks (x, error))
+        return FALSE;
+      if (msg.type == SV_SYNC_LISTENER && !create_hand_to_agent (x, &msg, listener, error))
         return FALSE;
     }
 }
@@ -743,8 +803,9 @@ release_child (Create *x, GError **error)
 {
   SvSyncMsg msg = { .type = SV_SYNC_COMMITTED, .errnum = x->child };
 
-  if (!sv_sync_send (x->sync_fd, &msg, NULL, 0) || !sv_sync_recv (x->sync_fd, &msg, NULL, 0)
-      || msg.type != SV_SYNC_ACK)
+  if (!sv_sync_send (x->sync_fd, &msg, NULL, 0) || !wait_for_init (x, error))
+    return FALSE;
+  if (!sv_sync_recv (x->sync_fd, &msg, NULL, 0) || msg.type != SV_SYNC_ACK)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
                    "the container's init exited before it was ready");

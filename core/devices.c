@@ -93,6 +93,10 @@ sv_devices_setup (SvInitConfig *cfg, int rootfd, GError **error)
       g_autofree char *host = NULL;
       if (spec_mounts_dev (spec) && is_default_device (d->path))
         continue;
+      /* As runc: /dev/ptmx is always the link to the container's own devpts (a bound host
+       * node would open the host's ptys). */
+      if (spec_mounts_dev (spec) && g_strcmp0 (d->path, "/dev/ptmx") == 0)
+        continue;
       host = host_node_for (d);
       if (host == NULL)
         {

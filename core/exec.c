@@ -9,7 +9,9 @@
 
 #include "cgroups.h"
 #include "init.h"
+#include "log.h"
 #include "process-limits.h"
+#include "seccomp-agent.h"
 #include "state.h"
 #include "supervisor.h"
 #include "sv-seccomp.h"
@@ -33,6 +35,7 @@ typedef struct
   SvState *state;
   SvCgroup *cgroup;
   SvSeccompProgram *seccomp;
+  JsonObject *agent_seccomp; /* linux.seccomp when it names a listenerPath, else NULL */
   int pidfd;
   int ns_flags;
   int sync_fd;
@@ -53,6 +56,7 @@ exec_clear (Exec *x)
   g_clear_pointer (&x->state, sv_state_free);
   g_clear_pointer (&x->cgroup, sv_cgroup_free);
   g_clear_pointer (&x->seccomp, sv_seccomp_program_free);
+  g_clear_pointer (&x->agent_seccomp, json_object_unref);
 }
 
 SvSpec *
@@ -122,6 +126,8 @@ exec_apply_policy (Exec *x, GError **error)
   if (spec == NULL || spec->seccomp == NULL)
     return TRUE;
   policy.supervised_remounts = x->state->supervisor != NULL;
+  if (sv_seccomp_agent_path (spec->seccomp) != NULL)
+    x->agent_seccomp = json_object_ref (spec->seccomp);
   seccomp = sv_syscont_seccomp (spec->seccomp, &policy);
   x->seccomp = sv_seccomp_compile (seccomp, "linux.seccomp", error);
   if (x->seccomp == NULL)
@@ -222,6 +228,27 @@ wait_for (int sync_fd, SvSyncType type)
   return sv_sync_recv (sync_fd, &msg, NULL, 0) && msg.type == type;
 }
 
+/* As the init's (init.c): the listener of a filter with listenerPath goes to the runtime, which
+ * hands it to the agent, before the process makes any call the agent might answer. */
+static void
+load_notifying_filter (SvInitConfig *cfg)
+{
+  g_autoptr (GError) error = NULL;
+  SvSyncMsg msg = { .type = SV_SYNC_LISTENER, .n_fds = 1 };
+  int fd = sv_seccomp_load (cfg->seccomp);
+
+  if (fd < 0)
+    {
+      sv_set_error_errno (&error, -fd, "load the seccomp filter (linux.seccomp, with "
+                          "listenerPath)");
+      child_fail (cfg->sync_fd, error);
+    }
+  cfg->seccomp = NULL;
+  if (!sv_sync_send (cfg->sync_fd, &msg, &fd, 1) || !wait_for (cfg->sync_fd, SV_SYNC_CONTINUE))
+    _exit (1);
+  close (fd);
+}
+
 /* The process itself, inside every namespace of the container. */
 G_GNUC_NORETURN static void
 process_main (Exec *x)
@@ -234,9 +261,14 @@ process_main (Exec *x)
                        .sync_fd = x->child_sync_fd };
   SvSyncMsg ready = { .type = SV_SYNC_READY };
   int listener = -1;
+  gboolean cwd_done = FALSE;
 
   if (!wait_for (cfg.sync_fd, SV_SYNC_CONTINUE))
     _exit (1);
+  /* Root of the container's user namespace, as the init is, before anything is made for the
+   * process (its pty would be owned by host root, unmapped: nobody). */
+  if ((x->ns_flags & CLONE_NEWUSER) && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
+    g_debug ("exec: container root is not mapped: %s", g_strerror (errno));
   if (p->terminal && !sv_terminal_setup_child (&cfg, &error))
     child_fail (cfg.sync_fd, error);
   /* As the init's: before the client's filter and the capability drop. */
@@ -247,6 +279,8 @@ process_main (Exec *x)
       sv_set_error_errno (&error, -listener, "load the syscall supervisor's seccomp filter");
       child_fail (cfg.sync_fd, error);
     }
+  if (cfg.seccomp != NULL && !p->no_new_privileges && sv_seccomp_notifies (cfg.seccomp))
+    load_notifying_filter (&cfg);
   if (cfg.seccomp != NULL && !p->no_new_privileges)
     {
       int err = sv_seccomp_load (cfg.seccomp);
@@ -257,13 +291,14 @@ process_main (Exec *x)
         }
       cfg.seccomp = NULL;
     }
-  if (!sv_process_set_user_caps (p, &error))
-    child_fail (cfg.sync_fd, error);
-  if (!sv_process_chdir (p, &error))
+  if (!sv_process_chdir_privileged (p, &cwd_done, &error) || !sv_process_set_user_caps (p, &error)
+      || (!cwd_done && !sv_process_chdir (p, &error)))
     child_fail (cfg.sync_fd, error);
   path = sv_process_find_exec (p, p->env, &error);
   if (path == NULL)
     child_fail (cfg.sync_fd, error);
+  if (cfg.seccomp != NULL && sv_seccomp_notifies (cfg.seccomp))
+    load_notifying_filter (&cfg);
   ready.n_fds = listener >= 0 ? 1 : 0;
   if (!sv_sync_send (cfg.sync_fd, &ready, &listener, ready.n_fds))
     _exit (1);
@@ -283,6 +318,10 @@ helper_main (Exec *x)
 
   close (x->sync_fd);
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  {
+    int keep[] = { x->child_sync_fd, x->pidfd, x->console_fd, sv_log_fd () };
+    sv_close_fds_except (x->opts->preserve_fds, keep, G_N_ELEMENTS (keep));
+  }
   if (!wait_for (x->child_sync_fd, SV_SYNC_GO))
     _exit (1);
   if (x->ns_flags != 0 && setns (x->pidfd, x->ns_flags) < 0)
@@ -330,6 +369,37 @@ exec_spawn (Exec *x, GError **error)
   return TRUE;
 }
 
+/* The next message of the process; a listener it sends on the way goes to the agent. */
+static gboolean
+exec_recv_past_listener (Exec *x, SvSyncMsg *msg, int *listener, GError **error)
+{
+  for (;;)
+    {
+      g_autoptr (JsonNode) st = NULL;
+      SvSyncMsg go_on = { .type = SV_SYNC_CONTINUE };
+      sv_autofd fd = -1;
+
+      if (!sv_sync_recv (x->sync_fd, msg, listener, 1))
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                       "the process exited before it was ready");
+          return FALSE;
+        }
+      if (msg->type != SV_SYNC_LISTENER)
+        return TRUE;
+      fd = msg->n_fds == 1 ? *listener : -1;
+      st = sv_state_to_oci (x->state);
+      if (fd < 0 || x->agent_seccomp == NULL
+          || !sv_seccomp_agent_send (x->agent_seccomp, x->process, st, fd, error)
+          || !sv_sync_send (x->sync_fd, &go_on, NULL, 0))
+        {
+          if (error != NULL && *error == NULL)
+            g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "hand the seccomp listener over");
+          return FALSE;
+        }
+    }
+}
+
 static gboolean
 exec_wait_ready (Exec *x, GError **error)
 {
@@ -339,12 +409,8 @@ exec_wait_ready (Exec *x, GError **error)
 
   if (!sv_process_apply_limits (x->opts->process, x->process, error) || !sv_sync_send (x->sync_fd, &msg, NULL, 0))
     return FALSE;
-  if (!sv_sync_recv (x->sync_fd, &msg, &listener, 1))
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                   "the process exited before it was ready");
-      return FALSE;
-    }
+  if (!exec_recv_past_listener (x, &msg, &listener, error))
+    return FALSE;
   if (msg.n_fds == 1)
     fd = listener;
   if (msg.type != SV_SYNC_READY)

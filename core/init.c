@@ -6,6 +6,7 @@
 #include "init.h"
 
 #include "hooks.h"
+#include "log.h"
 #include "pod.h"
 #include "supervisor.h"
 #include "sync.h"
@@ -16,6 +17,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 
@@ -151,6 +153,19 @@ write_sysctls (SvSpec *spec, GError **error)
   return TRUE;
 }
 
+/* As runc: a missing cwd is created by container root once the mounts are in place, before the
+ * rootfs, masked and read-only paths become read-only. */
+static gboolean
+create_cwd (SvProcess *p, GError **error)
+{
+  struct stat st;
+
+  if (stat (p->cwd, &st) == 0 || errno != ENOENT || g_mkdir_with_parents (p->cwd, 0755) == 0)
+    return TRUE;
+  sv_set_error_errno (error, errno, "create process.cwd %s", p->cwd);
+  return FALSE;
+}
+
 static gboolean
 setup_filesystem (SvInitConfig *cfg, SvInitTrees *t, GError **error)
 {
@@ -164,8 +179,69 @@ setup_filesystem (SvInitConfig *cfg, SvInitTrees *t, GError **error)
     return FALSE;
   /* Plugin mounts (emulated /proc files) come after masked and read-only paths: they keep
    * their own flags (a writable emulated sysctl under a read-only /proc/sys). */
-  return write_sysctls (cfg->spec, error) && sv_mounts_masked_readonly (cfg, error)
-         && sv_mounts_extra (cfg, t, error) && sv_mounts_finish (cfg, error);
+  return write_sysctls (cfg->spec, error) && create_cwd (cfg->process, error)
+         && sv_mounts_masked_readonly (cfg, error) && sv_mounts_extra (cfg, t, error)
+         && sv_mounts_finish (cfg, error);
+}
+
+/* First thing in the init: every fd the runtime or its caller had, but those the init needs
+ * and those --preserve-fds names, is closed (the caller's files, the runtime's O_PATH fds of
+ * the bundle, the rootfs and /, its sockets). */
+static void
+close_inherited_fds (SvInitConfig *cfg)
+{
+  int keep[] = { cfg->sync_fd, cfg->fifo_fd, cfg->console_fd, cfg->host_proc_fd, sv_log_fd () };
+
+  sv_close_fds_except (cfg->preserve_fds, keep, G_N_ELEMENTS (keep));
+  cfg->rootfs_dir_fd = -1; /* (the parent's: it cloned us with it as our cwd) */
+}
+
+/* The mount trees are attached: their fds name host paths, none may stay open. */
+static void
+release_trees (SvInitTrees *t)
+{
+  /* (the rootfs tree, the first, was closed by setup_filesystem) */
+  for (guint i = 1; i < t->n_fds; i++)
+    if (t->fds[i] >= 0)
+      close (t->fds[i]);
+  t->n_fds = 0;
+  g_clear_pointer (&t->fds, g_free);
+}
+
+/* The exec fifo is reopened through /proc/self/fd at `start`: the container's own /proc when it
+ * has one (the host's /proc fd is then closed), else the host's, opened before pivot_root. */
+static void
+choose_proc_for_fifo (SvInitConfig *cfg)
+{
+  g_autofree char *link = g_strdup_printf ("/proc/self/fd/%d", cfg->fifo_fd);
+  char target[16];
+
+  if (cfg->fifo_fd < 0 || cfg->host_proc_fd < 0 || readlink (link, target, sizeof target) < 0)
+    return;
+  close (cfg->host_proc_fd);
+  cfg->host_proc_fd = -1;
+}
+
+/* linux.seccomp.listenerPath: the filter's listener goes to the runtime (which hands it to the
+ * agent) at once, before any call the agent might have to answer; as runc does. */
+static void
+load_notifying_filter (SvInitConfig *cfg)
+{
+  g_autoptr (GError) error = NULL;
+  SvSyncMsg msg = { .type = SV_SYNC_LISTENER, .n_fds = 1 };
+  int fd = sv_seccomp_load (cfg->seccomp);
+
+  if (fd < 0)
+    {
+      sv_set_error_errno (&error, -fd, "load the seccomp filter (linux.seccomp, with "
+                          "listenerPath)");
+      fail (cfg, error);
+    }
+  cfg->seccomp = NULL;
+  if (!sv_sync_send (cfg->sync_fd, &msg, &fd, 1) || !sv_sync_recv (cfg->sync_fd, &msg, NULL, 0)
+      || msg.type != SV_SYNC_CONTINUE)
+    _exit (1);
+  close (fd);
 }
 
 /* Until the runtime has recorded our pid in state.json, a dying runtime must take us with
@@ -230,13 +306,14 @@ wait_for_start (SvInitConfig *cfg)
 
   if (cfg->fifo_fd < 0)
     return;
-  rel = g_strdup_printf ("self/fd/%d", cfg->fifo_fd);
-  fd = openat (cfg->host_proc_fd, rel, O_WRONLY | O_CLOEXEC);
+  rel = g_strdup_printf ("%sself/fd/%d", cfg->host_proc_fd >= 0 ? "" : "/proc/", cfg->fifo_fd);
+  fd = openat (cfg->host_proc_fd >= 0 ? cfg->host_proc_fd : AT_FDCWD, rel, O_WRONLY | O_CLOEXEC);
   if (fd < 0 || !sv_write_all (fd, "0", 1))
     _exit (1);
   close (fd);
   close (cfg->fifo_fd);
-  close (cfg->host_proc_fd);
+  if (cfg->host_proc_fd >= 0)
+    close (cfg->host_proc_fd);
 }
 
 void
@@ -248,18 +325,14 @@ sv_init_run (SvInitConfig *cfg)
   SvSyncMsg ready = { .type = SV_SYNC_READY };
   pid_t host_pid;
   int listener = -1;
+  gboolean cwd_done = FALSE;
 
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  close_inherited_fds (cfg);
   if (!receive_trees (cfg, &trees, &error) || !become_root (cfg, &error)
       || !set_names (cfg->spec, &error) || !setup_filesystem (cfg, &trees, &error))
     fail (cfg, error);
-  /* As runc: a missing cwd is created (by container root) before switching users. */
-  if (chdir (cfg->process->cwd) < 0 && errno == ENOENT
-      && g_mkdir_with_parents (cfg->process->cwd, 0755) < 0)
-    {
-      sv_set_error_errno (&error, errno, "create process.cwd %s", cfg->process->cwd);
-      fail (cfg, error);
-    }
+  release_trees (&trees);
   /* The supervisor's filter first (root still holds CAP_SYS_ADMIN here), so that the
    * client's filter cannot refuse seccomp(2) to it; the client's errno rules still win. */
   /* EBUSY: a filter of this process has a listener already (a runtime nested in a
@@ -271,6 +344,9 @@ sv_init_run (SvInitConfig *cfg)
     }
   /* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it before the
    * capabilities go (as runc does); with it, as late as possible (right before execve). */
+  if (cfg->seccomp != NULL && !cfg->process->no_new_privileges
+      && sv_seccomp_notifies (cfg->seccomp))
+    load_notifying_filter (cfg);
   if (cfg->seccomp != NULL && !cfg->process->no_new_privileges)
     {
       int err = sv_seccomp_load (cfg->seccomp);
@@ -281,13 +357,20 @@ sv_init_run (SvInitConfig *cfg)
         }
       cfg->seccomp = NULL;
     }
-  if (!sv_process_set_user_caps (cfg->process, &error))
-    fail (cfg, error);
-  if (!sv_process_chdir (cfg->process, &error))
+  /* As runc: cwd entered while still container root (after the client's filter when that is
+   * loaded early), again as the user when root was refused. */
+  if (!sv_process_chdir_privileged (cfg->process, &cwd_done, &error)
+      || !sv_process_set_user_caps (cfg->process, &error)
+      || (!cwd_done && !sv_process_chdir (cfg->process, &error)))
     fail (cfg, error);
   exec_path = sv_process_find_exec (cfg->process, cfg->envp, &error);
   if (exec_path == NULL)
     fail (cfg, error);
+  /* (with no_new_privs: before READY, not right before execve, to hand the listener over) */
+  if (cfg->seccomp != NULL && sv_seccomp_notifies (cfg->seccomp))
+    load_notifying_filter (cfg);
+  choose_proc_for_fifo (cfg);
+  sv_log_detach ();
   ready.n_fds = listener >= 0 ? 1 : 0;
   if (!sv_sync_send (cfg->sync_fd, &ready, &listener, ready.n_fds))
     _exit (1);

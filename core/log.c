@@ -14,7 +14,8 @@ static struct
   int fd; /* -1: stderr */
   SvLogFormat format;
   gboolean debug;
-} sv_log = { -1, SV_LOG_TEXT, FALSE };
+  gboolean detached;
+} sv_log = { -1, SV_LOG_TEXT, FALSE, FALSE };
 
 gboolean
 sv_log_parse_format (const char *name, SvLogFormat *out, GError **error)
@@ -89,6 +90,8 @@ write_record (const char *level, const char *domain, const char *msg)
 static void
 log_handler (const char *domain, GLogLevelFlags level, const char *msg, gpointer data)
 {
+  if (sv_log.detached)
+    return;
   if ((level & G_LOG_LEVEL_DEBUG) && !sv_log.debug)
     return;
   if ((level & G_LOG_LEVEL_INFO) && !sv_log.debug && sv_log.fd < 0)
@@ -102,7 +105,7 @@ sv_log_override (const char *fmt, ...)
   g_autofree char *msg = NULL;
   va_list ap;
 
-  if (sv_log.fd < 0 && !sv_log.debug)
+  if ((sv_log.fd < 0 && !sv_log.debug) || sv_log.detached)
     return;
   va_start (ap, fmt);
   msg = g_strdup_vprintf (fmt, ap);
@@ -138,4 +141,19 @@ sv_log_report_error (const GError *error)
   if (sv_log.fd >= 0)
     write_record ("error", NULL, error->message);
   sv_write_all (STDERR_FILENO, line, strlen (line));
+}
+
+int
+sv_log_fd (void)
+{
+  return sv_log.fd;
+}
+
+void
+sv_log_detach (void)
+{
+  if (sv_log.fd >= 0)
+    close (sv_log.fd);
+  sv_log.fd = -1;
+  sv_log.detached = TRUE;
 }

@@ -21,3 +21,8 @@ void sv_log_report_error (const GError *error);
  * mount made writable): a "warning" record in the --log file, on stderr only with --debug,
  * so that a container's own stderr is not sprinkled with it on every run. */
 void sv_log_override (const char *fmt, ...) G_GNUC_PRINTF (1, 2);
+/* The --log file's fd (-1: none), for a process that closes every fd it does not need. */
+int sv_log_fd (void);
+/* In the container's init before it waits for `start`: close the --log file and drop further
+ * records (nothing of the host stays open in a container; its stdio is the container's). */
+void sv_log_detach (void);

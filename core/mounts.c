@@ -306,6 +306,22 @@ mount_cgroups (SvInitConfig *cfg, SvMount *m, int rootfd, int target_fd, GError 
   return TRUE;
 }
 
+/* As runc: a read-only tmpfs (a read-only /dev above all) is mounted writable, filled (device
+ * nodes, /dev/pts, mount points), and made read-only by sv_mounts_finish.  Returns the flags to
+ * mount @m with. */
+static GPtrArray *readonly_at_finish;
+
+static unsigned long
+readonly_later (const SvMount *m)
+{
+  if (!(m->flags & MS_RDONLY) || g_strcmp0 (m->type, "tmpfs") != 0)
+    return m->flags;
+  if (readonly_at_finish == NULL)
+    readonly_at_finish = g_ptr_array_new ();
+  g_ptr_array_add (readonly_at_finish, m->destination);
+  return m->flags & ~(unsigned long) MS_RDONLY;
+}
+
 static gboolean
 mount_other (SvInitConfig *cfg, SvMount *m, int rootfd, GError **error)
 {
@@ -328,7 +344,7 @@ mount_other (SvInitConfig *cfg, SvMount *m, int rootfd, GError **error)
       if (!mount_mqueue (m, path, error))
         return FALSE;
     }
-  else if (!mount_plain (source, path, m->type, m->flags, m->data, m->destination, error))
+  else if (!mount_plain (source, path, m->type, readonly_later (m), m->data, m->destination, error))
     return FALSE;
   {
     /* The new mount is on top of the target: reopen it to set its options. */
@@ -516,6 +532,9 @@ sv_mounts_finish (SvInitConfig *cfg, GError **error)
 {
   SvSpec *spec = cfg->spec;
 
+  for (guint i = 0; readonly_at_finish != NULL && i < readonly_at_finish->len; i++)
+    if (!make_readonly (readonly_at_finish->pdata[i], FALSE, error))
+      return FALSE;
   if (spec->rootfs_readonly && !make_readonly ("/", FALSE, error))
     return FALSE;
   return set_propagation ("/", spec->rootfs_propagation, error);

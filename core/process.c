@@ -10,10 +10,37 @@
 #include <linux/close_range.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+
+static int
+compare_ints (gconstpointer a, gconstpointer b)
+{
+  return *(const int *) a - *(const int *) b;
+}
+
+void
+sv_close_fds_except (guint preserve_fds, const int *keep, guint n_keep)
+{
+  int sorted[16];
+  guint n = 0;
+  unsigned int next = 3 + preserve_fds;
+
+  for (guint i = 0; i < n_keep && n < G_N_ELEMENTS (sorted); i++)
+    if (keep[i] >= (int) next)
+      sorted[n++] = keep[i];
+  qsort (sorted, n, sizeof (int), compare_ints);
+  for (guint i = 0; i < n; i++)
+    {
+      if ((unsigned int) sorted[i] > next)
+        syscall (SYS_close_range, next, (unsigned int) sorted[i] - 1, 0);
+      next = MAX (next, (unsigned int) sorted[i] + 1);
+    }
+  syscall (SYS_close_range, next, ~0U, 0);
+}
 
 static gboolean
 drop_bounding (guint64 keep, GError **error)
@@ -86,9 +113,35 @@ set_ids (SvProcess *p, GError **error)
   return TRUE;
 }
 
+/* As runc: the process's stdio (its pty, or pipes) is chowned to its uid, the group kept, so
+ * that a non-root user can use its terminal; /dev/null, and what the user namespace cannot
+ * chown (a host pipe: EPERM, an unmapped gid: EINVAL, a read-only /dev: EROFS), are left. */
+static gboolean
+fix_stdio_owner (guint32 uid, GError **error)
+{
+  struct stat null, st;
+
+  if (stat ("/dev/null", &null) < 0)
+    null.st_rdev = (dev_t) -1;
+  for (int fd = 0; fd < 3; fd++)
+    {
+      if (fstat (fd, &st) < 0 || st.st_uid == uid
+          || (S_ISCHR (st.st_mode) && st.st_rdev == null.st_rdev))
+        continue;
+      if (fchown (fd, uid, st.st_gid) < 0 && errno != EINVAL && errno != EPERM && errno != EROFS)
+        {
+          sv_set_error_errno (error, errno, "chown stdio fd %d to uid %u", fd, uid);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 gboolean
 sv_process_set_user_caps (SvProcess *p, GError **error)
 {
+  if (!fix_stdio_owner (p->uid, error))
+    return FALSE;
   if (p->has_caps && !drop_bounding (p->caps[SV_CAP_BOUNDING], error))
     return FALSE;
   if (prctl (PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
@@ -215,17 +268,13 @@ env_with_home (char **envp, guint32 uid)
   return (char **) g_ptr_array_free (env, FALSE);
 }
 
-gboolean
-sv_process_chdir (SvProcess *p, GError **error)
+/* The directory we are in must be the one the container's root names. */
+static gboolean
+check_cwd_inside (SvProcess *p, GError **error)
 {
   char buf[PATH_MAX];
   struct statx here, there;
 
-  if (chdir (p->cwd) < 0)
-    {
-      sv_set_error_errno (error, errno, "process.cwd %s (as uid %u)", p->cwd, p->uid);
-      return FALSE;
-    }
   /* Outside the root, getcwd fails (ENOENT); a directory reached through another mount of
    * the rootfs (the runtime's fd of it) has the root's path but not its mount. */
   if (getcwd (buf, sizeof buf) == NULL || buf[0] != '/'
@@ -242,6 +291,32 @@ sv_process_chdir (SvProcess *p, GError **error)
       return FALSE;
     }
   return TRUE;
+}
+
+gboolean
+sv_process_chdir_privileged (SvProcess *p, gboolean *done, GError **error)
+{
+  *done = FALSE;
+  if (chdir (p->cwd) < 0)
+    {
+      if (errno == EACCES || errno == EPERM)
+        return TRUE;
+      sv_set_error_errno (error, errno, "process.cwd %s", p->cwd);
+      return FALSE;
+    }
+  *done = TRUE;
+  return check_cwd_inside (p, error);
+}
+
+gboolean
+sv_process_chdir (SvProcess *p, GError **error)
+{
+  if (chdir (p->cwd) < 0)
+    {
+      sv_set_error_errno (error, errno, "process.cwd %s (as uid %u)", p->cwd, p->uid);
+      return FALSE;
+    }
+  return check_cwd_inside (p, error);
 }
 
 void

@@ -3,8 +3,8 @@
  *
  * Behaviour in short:
  *  - defaultAction/action: the SCMP_ACT_* names of the OCI spec; errnoRet/defaultErrnoRet only
- *    with SCMP_ACT_ERRNO and SCMP_ACT_TRACE (default EPERM).  SCMP_ACT_NOTIFY and
- *    listenerPath are refused: sysvisor-runc has no seccomp agent.
+ *    with SCMP_ACT_ERRNO and SCMP_ACT_TRACE (default EPERM).  SCMP_ACT_NOTIFY rules need
+ *    listenerPath: the filter is then loaded with a listener (seccomp-agent.c hands it over).
  *  - a syscall name libseccomp does not know is an error naming the field, unless it is a
  *    real syscall newer than some libseccomp releases (sv_seccomp_recent_syscalls): such a
  *    name is skipped, as runc skips every unknown name.
@@ -25,6 +25,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <stdarg.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -61,6 +62,7 @@ static const SvSeccompAction sv_seccomp_actions[] = {
   { "SCMP_ACT_TRACE", SCMP_ACT_TRACE (0), TRUE },
   { "SCMP_ACT_ALLOW", SCMP_ACT_ALLOW, FALSE },
   { "SCMP_ACT_LOG", SCMP_ACT_LOG, FALSE },
+  { "SCMP_ACT_NOTIFY", SCMP_ACT_NOTIFY, FALSE },
 };
 
 typedef struct
@@ -347,10 +349,6 @@ sv_seccomp_unknown_action (const char *path, const char *name, GError **error)
 {
   g_autofree char *known = NULL;
 
-  if (g_str_equal (name, "SCMP_ACT_NOTIFY"))
-    return sv_seccomp_fail (error, G_IO_ERROR_NOT_SUPPORTED, path,
-                            "SCMP_ACT_NOTIFY: seccomp notify is not supported by sysvisor-runc; "
-                            "remove the rule or use another action (e.g. SCMP_ACT_ERRNO)");
   known = SV_SECCOMP_JOIN_NAMES (sv_seccomp_actions);
   return sv_seccomp_fail (error, G_IO_ERROR_INVALID_ARGUMENT, path,
                           "unknown action \"%s\" (known: %s)", name, known);
@@ -388,20 +386,23 @@ sv_seccomp_parse_action (JsonObject *o, const char *path, const char *action_mem
 
 /* ---- filter attributes, architectures, flags ----------------------------------------- */
 
-/* sysvisor-runc has no seccomp agent to hand a listener to. */
+/* listenerPath: the filter is loaded with a listener, handed to the agent there (as runc).
+ * SCMP_ACT_NOTIFY needs one, and cannot be the default action (as runc). */
 static gboolean
-sv_seccomp_check_no_listener (JsonObject *seccomp, const char *path, GError **error)
+sv_seccomp_check_listener (JsonObject *seccomp, const char *path, guint32 default_action,
+                           unsigned int *flags, GError **error)
 {
-  g_autofree char *p = sv_json_path (path, "listenerPath");
+  g_autofree char *p = sv_json_path (path, "defaultAction");
   const char *listener = NULL;
 
   if (!sv_seccomp_get_string (seccomp, path, "listenerPath", FALSE, &listener, error))
     return FALSE;
-  if (listener == NULL || *listener == '\0')
-    return TRUE;
-  return sv_seccomp_fail (error, G_IO_ERROR_NOT_SUPPORTED, p,
-                          "seccomp notify is not supported by sysvisor-runc; remove listenerPath "
-                          "(and listenerMetadata, and any SCMP_ACT_NOTIFY rule)");
+  if (default_action == SCMP_ACT_NOTIFY)
+    return sv_seccomp_fail (error, G_IO_ERROR_INVALID_ARGUMENT, p,
+                            "SCMP_ACT_NOTIFY cannot be the default action; use it in a rule");
+  if (listener != NULL && *listener != '\0')
+    *flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
+  return TRUE;
 }
 
 static scmp_filter_ctx
@@ -639,7 +640,24 @@ typedef struct
 {
   scmp_filter_ctx ctx;
   guint32 default_action;
+  unsigned int flags;
+  int max_known;  /* the highest native number the client's rules name, -1: none */
+  GArray *named;  /* every native number a rule names (int) */
 } SvSeccompBuild;
+
+static void
+sv_seccomp_note_name (SvSeccompBuild *b, JsonObject *entry, int nr)
+{
+  const char *comment = json_object_has_member (entry, "comment")
+                            ? json_node_get_string (json_object_get_member (entry, "comment"))
+                            : NULL;
+
+  if (nr < 0)
+    return;
+  g_array_append_val (b->named, nr);
+  if (g_strcmp0 (comment, SV_SECCOMP_POLICY_COMMENT) != 0)
+    b->max_known = MAX (b->max_known, nr);
+}
 
 static gboolean
 sv_seccomp_add_entry (SvSeccompBuild *b, JsonObject *entry, const char *path, GError **error)
@@ -661,6 +679,10 @@ sv_seccomp_add_entry (SvSeccompBuild *b, JsonObject *entry, const char *path, GE
     return FALSE;
   /* libseccomp refuses (EACCES) a rule whose action is the default one; it would not change
    * what the filter does anyway. */
+  if (action == SCMP_ACT_NOTIFY && !(b->flags & SECCOMP_FILTER_FLAG_NEW_LISTENER))
+    return sv_seccomp_fail (error, G_IO_ERROR_INVALID_ARGUMENT, path,
+                            "SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath (the unix socket of "
+                            "the agent that answers the calls); set it or use another action");
   same_as_default = action == b->default_action;
   if (same_as_default)
     g_debug ("%s: the action is the default action; rule skipped", path);
@@ -672,6 +694,8 @@ sv_seccomp_add_entry (SvSeccompBuild *b, JsonObject *entry, const char *path, GE
 
       if (name == NULL || !sv_seccomp_resolve (name, p, &nr, error))
         return FALSE;
+      if (nr != __NR_SCMP_ERROR)
+        sv_seccomp_note_name (b, entry, nr);
       if (nr == __NR_SCMP_ERROR || same_as_default)
         continue;
       if (!sv_seccomp_add_rules (b->ctx, action, nr, cmps, repeated, name, p, error))
@@ -759,6 +783,55 @@ sv_seccomp_export (scmp_filter_ctx ctx, SvSeccompProgram *prog, const char *path
   return sv_seccomp_read_program (fd, prog, path, error);
 }
 
+/* ---- ENOSYS for syscalls newer than the profile ------------------------------------------ */
+
+#define SV_X32_SYSCALL_BIT 0x40000000u
+#define SV_STUB_MAX_NAMED 200
+
+/* Prepended to the exported program: on the native architecture (not x32), a number above
+ * b->max_known that no rule names returns ENOSYS; anything else goes on to libseccomp's
+ * program.  BPF jumps are relative, so the program after it is unchanged. */
+static gboolean
+sv_seccomp_add_enosys_stub (SvSeccompBuild *b, SvSeccompProgram *prog, const char *path,
+                            GError **error)
+{
+  g_autoptr (GArray) above = g_array_new (FALSE, FALSE, sizeof (int));
+  g_autoptr (GArray) stub = g_array_new (FALSE, FALSE, sizeof (struct sock_filter));
+  struct sock_filter *all;
+  guint n_head, k;
+
+  if (b->max_known < 0 || b->default_action == SCMP_ACT_ALLOW || b->default_action == SCMP_ACT_LOG)
+    return TRUE;
+  for (guint i = 0; i < b->named->len; i++)
+    if (g_array_index (b->named, int, i) > b->max_known)
+      g_array_append_val (above, g_array_index (b->named, int, i));
+  if (above->len > SV_STUB_MAX_NAMED)
+    return TRUE;
+  k = above->len;
+  n_head = 5 + k; /* instructions before the ENOSYS return; the program starts at n_head + 1 */
+#define SV_INSN(code, jt, jf, val) g_array_append_val (stub, ((struct sock_filter){ code, jt, jf, val }))
+  SV_INSN (BPF_LD | BPF_W | BPF_ABS, 0, 0, 4);                                   /* arch */
+  SV_INSN (BPF_JMP | BPF_JEQ | BPF_K, 0, (guint8) (n_head - 1), seccomp_arch_native ());
+  SV_INSN (BPF_LD | BPF_W | BPF_ABS, 0, 0, 0);                                   /* nr */
+  SV_INSN (BPF_JMP | BPF_JSET | BPF_K, (guint8) (n_head - 3), 0, SV_X32_SYSCALL_BIT);
+  SV_INSN (BPF_JMP | BPF_JGT | BPF_K, 0, (guint8) (n_head - 4), (guint32) b->max_known);
+  for (guint i = 0; i < k; i++)
+    SV_INSN (BPF_JMP | BPF_JEQ | BPF_K, (guint8) (k - i), 0,
+             (guint32) g_array_index (above, int, i));
+  SV_INSN (BPF_RET | BPF_K, 0, 0, SECCOMP_RET_ERRNO | ENOSYS);
+#undef SV_INSN
+  if (stub->len + prog->n_filter > BPF_MAXINSNS)
+    return sv_seccomp_fail (error, G_IO_ERROR_INVALID_ARGUMENT, path,
+                            "the filter is longer than the kernel's limit; shorten the profile");
+  all = g_new (struct sock_filter, stub->len + prog->n_filter);
+  memcpy (all, stub->data, stub->len * sizeof *all);
+  memcpy (all + stub->len, prog->filter, prog->n_filter * sizeof *all);
+  g_free (prog->filter);
+  prog->filter = all;
+  prog->n_filter += stub->len;
+  return TRUE;
+}
+
 /* ---- public API ----------------------------------------------------------------------- */
 
 SvSeccompProgram *
@@ -773,20 +846,27 @@ sv_seccomp_compile (JsonObject *seccomp, const char *json_path, GError **error)
   g_return_val_if_fail (seccomp != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!sv_seccomp_check_no_listener (seccomp, path, error)
-      || !sv_seccomp_parse_action (seccomp, path, "defaultAction", "defaultErrnoRet",
-                                   &default_action, error)
+  if (!sv_seccomp_parse_action (seccomp, path, "defaultAction", "defaultErrnoRet",
+                                &default_action, error)
       || !sv_seccomp_each_name (seccomp, path, "flags", sv_seccomp_parse_flag, &prog->flags,
-                                error))
+                                error)
+      || !sv_seccomp_check_listener (seccomp, path, default_action, &prog->flags, error))
     return NULL;
   ctx = sv_seccomp_new_ctx (default_action, path, error);
   if (ctx == NULL
       || !sv_seccomp_each_name (seccomp, path, "architectures", sv_seccomp_add_arch, ctx, error))
     return NULL;
-  build = (SvSeccompBuild){ .ctx = ctx, .default_action = default_action };
+  build = (SvSeccompBuild){ .ctx = ctx, .default_action = default_action, .flags = prog->flags,
+                            .max_known = -1,
+                            .named = g_array_new (FALSE, FALSE, sizeof (int)) };
   if (!sv_seccomp_add_syscalls (&build, seccomp, path, error)
-      || !sv_seccomp_export (ctx, prog, path, error))
-    return NULL;
+      || !sv_seccomp_export (ctx, prog, path, error)
+      || !sv_seccomp_add_enosys_stub (&build, prog, path, error))
+    {
+      g_array_unref (build.named);
+      return NULL;
+    }
+  g_array_unref (build.named);
   return g_steal_pointer (&prog);
 }
 
@@ -801,6 +881,8 @@ sv_seccomp_load (const SvSeccompProgram *prog)
   fprog.len = (unsigned short) prog->n_filter;
   fprog.filter = prog->filter;
   rc = syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, prog->flags, &fprog);
+  if (prog->flags & SECCOMP_FILTER_FLAG_NEW_LISTENER)
+    return rc >= 0 ? (int) rc : -errno;
   if (rc == 0)
     return 0;
   if (rc > 0) /* TSYNC: the id of a thread that could not be synchronised */

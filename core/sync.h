@@ -15,6 +15,8 @@ typedef enum
   SV_SYNC_READY,           /* everything is set up; the init now waits on the exec fifo */
   SV_SYNC_ERROR,           /* text: what failed */
   SV_SYNC_ACK,             /* the init no longer dies with the runtime */
+  SV_SYNC_LISTENER,        /* carries the listener of the spec's filter (listenerPath): hand it
+                            * to the agent, then answer CONTINUE */
 } SvSyncType;
 
 #define SV_SYNC_TEXT_MAX 3072

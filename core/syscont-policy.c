@@ -14,6 +14,7 @@
  * And `kill` with SIGTERM to an init that runs systemd delivers SIGRTMIN+3 (systemd's
  * shutdown request) unless io.sysvisor.systemd-stop=false. */
 #include "syscont-policy.h"
+#include "sv-seccomp.h"
 
 #include "utils.h"
 
@@ -321,6 +322,7 @@ syscont_allow_entry (void)
     json_array_add_string_element (names, syscont_syscalls[i]);
   json_object_set_array_member (e, "names", names);
   json_object_set_string_member (e, "action", "SCMP_ACT_ALLOW");
+  json_object_set_string_member (e, "comment", SV_SECCOMP_POLICY_COMMENT);
   return e;
 }
 
@@ -338,8 +340,11 @@ add_mount_rules (JsonArray *syscalls, gboolean supervised)
   JsonArray *a = json_node_get_array (rules);
 
   for (guint i = 0; i < json_array_get_length (a); i++)
-    json_array_add_object_element (syscalls,
-                                   json_object_ref (json_array_get_object_element (a, i)));
+    {
+      JsonObject *rule = json_array_get_object_element (a, i);
+      json_object_set_string_member (rule, "comment", SV_SECCOMP_POLICY_COMMENT);
+      json_array_add_object_element (syscalls, json_object_ref (rule));
+    }
 }
 
 static JsonObject *

@@ -8,6 +8,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <termios.h>
+#include <unistd.h>
 
 static gboolean
 bind_console (int ptn, GError **error)
@@ -77,5 +78,8 @@ sv_terminal_setup_child (SvInitConfig *cfg, GError **error)
       g_prefix_error (error, "--console-socket: ");
       return FALSE;
     }
+  /* The socket's work is done: it must not stay open in the container. */
+  close (cfg->console_fd);
+  cfg->console_fd = -1;
   return make_controlling (slave, error);
 }

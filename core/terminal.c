@@ -98,6 +98,19 @@ handle_signal (int sfd, int master, pid_t pid)
   return -1;
 }
 
+/* The process is gone (SIGCHLD may come before the pty is read): copy what it wrote last. */
+static void
+drain (int master)
+{
+  char buf[8192];
+  ssize_t n;
+
+  fcntl (master, F_SETFL, fcntl (master, F_GETFL) | O_NONBLOCK);
+  while ((n = read (master, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
+    if (n > 0 && !sv_write_all (STDOUT_FILENO, buf, (gsize) n))
+      return;
+}
+
 int
 sv_terminal_proxy (int master, pid_t pid, GError **error)
 {
@@ -136,6 +149,7 @@ sv_terminal_proxy (int master, pid_t pid, GError **error)
       if (fds[2].revents & (POLLIN | POLLHUP))
         stdin_open = pump (STDIN_FILENO, master);
     }
+  drain (master);
   if (is_tty)
     tcsetattr (STDIN_FILENO, TCSANOW, &saved);
   return status;

@@ -39,5 +39,5 @@ bad '{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["getpid","fooo"],"a
   'linux.seccomp.syscalls\[0\].names\[1\]: unknown syscall "fooo"'
 bad '{"defaultAction":"SCMP_ACT_EXPLODE"}' 'linux.seccomp.defaultAction: unknown action'
 bad '{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["getpid"],"action":"SCMP_ACT_NOTIFY"}]}' \
-  'seccomp notify is not supported'
+  'SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath'
 echo "oci-seccomp: ok"
