@@ -106,7 +106,7 @@ assert_eq active "$(inside systemctl is-active sysvisor-fs.service)" "sysvisor-f
 assert_eq enabled "$(inside systemctl is-enabled sysvisor.service)"
 assert_match '^[0-9.]+ [0-9.]+$' "$(inside cat /var/lib/sysvisorfs/proc/uptime)" "sysvisor-fs serves"
 pid1=$(main_pid)
-assert_eq "$sbindir/sysvisor-fs --log /var/log/sysvisor-fs.log" "$(inside ps -o args= -p "$pid1")" "systemd tracks the daemon"
+assert_eq "$sbindir/sysvisor-fs --log /var/log/sysvisor-fs.log --pid-file /run/sysvisor-fs/sysvisor-fs.pid" "$(inside ps -o args= -p "$pid1")" "systemd tracks the daemon"
 
 # the user guide's recipe, as written
 assert_ok inside sed -i '/^ExecStart/ s/$/ --log-level debug/' "$unitdir/sysvisor-fs.service"
@@ -114,7 +114,7 @@ assert_ok inside systemctl daemon-reload
 assert_ok inside systemctl restart sysvisor
 pid2=$(main_pid)
 assert_ne "$pid1" "$pid2" "restart of sysvisor.service restarts sysvisor-fs"
-assert_eq "$sbindir/sysvisor-fs --log /var/log/sysvisor-fs.log --log-level debug" "$(inside ps -o args= -p "$pid2")" \
+assert_eq "$sbindir/sysvisor-fs --log /var/log/sysvisor-fs.log --pid-file /run/sysvisor-fs/sysvisor-fs.pid --log-level debug" "$(inside ps -o args= -p "$pid2")" \
   "the restarted daemon runs with --log-level debug"
 mounted || sv_fail "not mounted after the restart"
 inside sh -c 'echo 1 >/var/lib/sysvisorfs/proc/sys/kernel/panic' 2>/dev/null || true

@@ -146,7 +146,7 @@ sv_wait_until 5 grep -q ': debug: ' /var/log/sysvisor-fs.log || sv_fail "--log-l
 assert_ok "${reload_cmd[@]}"
 assert_eq "$pid" "$(fs_pid)" "ExecReload keeps the daemon's pid"
 [ "$(fs_gen)" -gt "$gen" ] || sv_fail "ExecReload did not restart sysvisor-fs in place"
-assert_match "^$SBIN/sysvisor-fs --log /var/log/sysvisor-fs.log --log-level debug( |$)" \
+assert_match "^$SBIN/sysvisor-fs --log /var/log/sysvisor-fs.log --pid-file /run/sysvisor-fs/sysvisor-fs.pid --log-level debug( |$)" \
   "$(ps -o args= -p "$pid")" "the restarted daemon keeps the unit's flags"
 
 # ==== the example bundle, in a terminal (its spec asks for one)
