@@ -47,8 +47,18 @@ lc_run() {
   rt run --bundle "$b_run" "$1"
 }
 
+# The counters see a container that exists (else "0 leaks" would prove nothing).
+counters_see() {
+  local seen k
+  seen=$(SOAK_QUICK=1 soak_leaks "$base")
+  for k in cgroups ranges states procs; do
+    grep -q "^$k " <<<"$seen" || sv_fail "the leak counters do not see $k of a live container: $seen"
+  done
+}
+
 lc_cycle() {
   rt create --bundle "$b_sleep" "$1"
+  [ "$i" != 1 ] || counters_see
   rt start "$1"
   rt kill "$1" KILL
   soak_wait_status "$1" stopped || sv_fail "$1 did not stop after kill"
