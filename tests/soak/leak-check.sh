@@ -110,7 +110,7 @@ for ((i = 0; i < N; i++)); do
   id_gone "$id"
   done_kind[$kind]=$(( ${done_kind[$kind]:-0} + 1 ))
   if [ -z "$rss_base" ] && [ "$i" -ge $(( N / 10 )) ]; then
-    rss_base=$(soak_svfs_field VmRSS)
+    rss_base=$(soak_svfs_field VmRSS) anon_base=$(soak_svfs_field RssAnon)
   fi
   if [ $(( (i + 1) % 50 )) = 0 ] || [ $((i + 1)) = "$N" ]; then
     soak_assert_clean "$base" "after $((i + 1)) lifecycles"
@@ -119,9 +119,9 @@ for ((i = 0; i < N; i++)); do
   fi
 done
 t1=$(date +%s)
-rss_end=$(soak_svfs_field VmRSS)
+rss_end=$(soak_svfs_field VmRSS) anon_end=$(soak_svfs_field RssAnon)
 summary=$(for k in "${kinds[@]}"; do printf '%s=%s ' "$k" "${done_kind[$k]:-0}"; done)
-result="leak-check: $N lifecycles (${summary% }) in $((t1 - t0)) s: 0 leaks (mounts, cgroups, ranges, state dirs, lib dirs, processes, sysvisor-fs fds $(soak_svfs_fds), sysvisor-fs containers $(soak_svfs_known)); sysvisor-fs RSS ${rss_base} kB after $((N / 10 + 1)) -> ${rss_end} kB after $N (every 50:${rss_series})"
+result="leak-check: $N lifecycles (${summary% }) in $((t1 - t0)) s: 0 leaks (mounts, cgroups, ranges, state dirs, lib dirs, processes, sysvisor-fs fds $(soak_svfs_fds), sysvisor-fs containers $(soak_svfs_known)); sysvisor-fs RSS ${rss_base} kB after $((N / 10 + 1)) -> ${rss_end} kB after $N (every 50:${rss_series}), of it anonymous ${anon_base} -> ${anon_end} kB"
 [ "$rss_end" -le $((rss_base + SLACK)) ] \
   || sv_fail "sysvisor-fs RSS grew from $rss_base kB to $rss_end kB (> $SLACK kB): ${result}"
 echo "$result"

@@ -36,7 +36,10 @@ soak_setup() {
   local n=${1:-64}
   shift || true
   SOAK_POOL_SIZE=$((n * SOAK_RANGE))
-  sv_use_plugins exclusive shiftfs fuse-procfs "[fuse-procfs]" "mountpoint = $PROCFS_MNT"
+  # SOAK_SUPERVISE=no: without the syscall supervisor (e.g. sysvisor-fs under valgrind,
+  # which does not know seccomp's notification calls).
+  sv_use_plugins exclusive shiftfs fuse-procfs "[fuse-procfs]" "mountpoint = $PROCFS_MNT" \
+    ${SOAK_SUPERVISE:+"supervise = $SOAK_SUPERVISE"}
   sv_use_exclusive_ids "$n"
   SOAK_TABLE=$SYSVISOR_LIB_DIR/idmap-exclusive.json
   procfs_start_daemon --log-level debug "$@"
