@@ -5,7 +5,9 @@
 # Each of ROUNDS (default 10) rounds: after a random 0.2-2 s, sysvisor-fs is killed with
 # SIGKILL.  Then no process of the containers stays in D state (sampled for 2 s), an exec of
 # a reader into every container finishes within 20 s (errors are fine, hangs are not), a
-# restarted sysvisor-fs serves a new container (MemTotal is its limit), and the readers go on.
+# restarted sysvisor-fs serves a new container (MemTotal is its limit), an exec into an old one
+# works again, and the readers go on (their /proc files stay broken: the bind mounts name the
+# dead daemon's connection; a container restarted is served again).
 # At the end every container is deleted and nothing is left (soak-lib.sh's counters).
 # Prints one result line.  Needs root.
 set -euo pipefail
@@ -67,6 +69,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
   procfs_start_daemon --log-level debug
   SOAK_SVFS_PID=$(procfs_daemon_pid)
   rt run --bundle "$b_new" "$SV_ID-new$r"
+  rt exec "$SV_ID-r$((r % C))" true   # the runtime serves the old containers again
   for ((c = 0; c < C; c++)); do
     [ "$(soak_state "$SV_ID-r$c")" = running ] || sv_fail "round $r: reader $c is $(soak_state "$SV_ID-r$c")"
   done
