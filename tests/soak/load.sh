@@ -18,7 +18,7 @@ soak_setup $((C + 4))
 files='/proc/uptime /proc/meminfo /proc/cpuinfo /proc/stat /proc/loadavg /proc/swaps /proc/diskstats /sys/devices/system/cpu/online'
 b=$SV_TEST_TMP/b
 # Waits for /go (made by the host in the shared rootfs), reads for SECS, says how it went.
-soak_bundle "$b" sh -c "while [ ! -e /go ]; do sleep 0.2; done
+soak_bundle "$b" sh -c "while [ ! -e /go ]; do sleep 1; done
   end=\$((\$(date +%s) + $SECS)) ok=0 fail=0 bad=0
   while [ \$(date +%s) -lt \$end ]; do
     if cat $files >/dev/null && free >/dev/null; then ok=\$((ok + 1)); else fail=\$((fail + 1)); fi
