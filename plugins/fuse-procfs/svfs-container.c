@@ -153,6 +153,31 @@ svfs_caller_resolve_init (SvfsCaller *c, GError **error)
   return TRUE;
 }
 
+/* Forget the inits of pid namespaces whose init has exited (one entry per container ever
+ * seen would pile up otherwise); returns how many are still known. */
+guint
+svfs_container_prune (void)
+{
+  GHashTableIter it;
+  gpointer v;
+  guint left = 0;
+
+  g_mutex_lock (&init_lock);
+  if (init_cache)
+    {
+      g_hash_table_iter_init (&it, init_cache);
+      while (g_hash_table_iter_next (&it, NULL, &v))
+        {
+          InitEntry *e = v;
+          if (!svfs_pid_alive_since (e->pid, e->start))
+            g_hash_table_iter_remove (&it);
+        }
+      left = g_hash_table_size (init_cache);
+    }
+  g_mutex_unlock (&init_lock);
+  return left;
+}
+
 SvfsContainerKey
 svfs_caller_key (const SvfsCaller *c)
 {

@@ -23,6 +23,8 @@ guint64 svfs_container_host_pidns (void);
 gboolean svfs_caller_identify (pid_t pid, SvfsCaller *c, GError **error);
 /* Find the namespace's init (cached by namespace inode, checked by start time). */
 gboolean svfs_caller_resolve_init (SvfsCaller *c, GError **error);
+/* Forget dead containers' inits; returns the number of pid namespaces still known. */
+guint svfs_container_prune (void);
 SvfsContainerKey svfs_caller_key (const SvfsCaller *c);
 /* Host root, or a uid that is root in the caller's user namespace. */
 gboolean svfs_caller_is_root (const SvfsCaller *c, uid_t uid);

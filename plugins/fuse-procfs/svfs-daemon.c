@@ -126,12 +126,20 @@ workers_stop (Daemon *d)
     pthread_join (d->workers[i].thread, NULL);
 }
 
+/* Each 5 s tick: forget what the daemon kept for containers that are gone, and say (debug,
+ * when it changed) how many it still knows (tests/soak/leak-check.sh reads that line). */
 static void
 prune_sysctls (void)
 {
+  static guint last[3] = { G_MAXUINT, G_MAXUINT, G_MAXUINT };
   guint n = svfs_sysctl_store_prune (prune_store, svfs_pid_alive_since);
+  guint now[3] = { svfs_container_prune (), svfs_sysctl_store_size (prune_store),
+                   svfs_loadavg_tracked_count () };
   if (n)
     g_debug ("forgot /proc/sys values of %u stopped container(s)", n);
+  if (memcmp (now, last, sizeof now) != 0)
+    g_debug ("known containers: inits=%u sysctls=%u loadavgs=%u", now[0], now[1], now[2]);
+  memcpy (last, now, sizeof now);
 }
 
 /* Every 5 s (the loadavg sampler's tick): forget what stopped containers left behind. */

@@ -178,6 +178,17 @@ sample_all (gboolean decay)
   g_mutex_unlock (&lock);
 }
 
+guint
+svfs_loadavg_tracked_count (void)
+{
+  guint n;
+
+  g_mutex_lock (&lock);
+  n = tracked ? g_hash_table_size (tracked) : 0;
+  g_mutex_unlock (&lock);
+  return n;
+}
+
 static gpointer
 sampler_main (gpointer data)
 {

@@ -210,6 +210,13 @@ svfs_sysctl_store_prune (SvfsSysctlStore *s, SvfsAliveFunc alive)
   return dropped;
 }
 
+guint
+svfs_sysctl_store_size (SvfsSysctlStore *s)
+{
+  G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&s->lock);
+  return g_hash_table_size (s->containers);
+}
+
 void
 svfs_sysctl_store_save (SvfsSysctlStore *s, GString *out)
 {

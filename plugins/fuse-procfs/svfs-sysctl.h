@@ -42,6 +42,7 @@ void svfs_sysctl_store_set (SvfsSysctlStore *store, const SvfsContainerKey *key,
                             const char *path, const char *value);
 /* Forget containers whose init is gone; returns how many were dropped. */
 guint svfs_sysctl_store_prune (SvfsSysctlStore *store, SvfsAliveFunc alive);
+guint svfs_sysctl_store_size (SvfsSysctlStore *store);
 /* Restart hand-over: one "sysctl ..." line per value. */
 void svfs_sysctl_store_save (SvfsSysctlStore *store, GString *out);
 gboolean svfs_sysctl_store_load_line (SvfsSysctlStore *store, const char *line, GError **error);
