@@ -66,6 +66,9 @@
  *                       CMD with the rest of the command line (a host whose
  *                       runtime is started with a session keyring: systemd
  *                       units, login sessions)
+ *   swap-until A B STOP exchange A and B (renameat2 RENAME_EXCHANGE) in a
+ *                       tight loop until the file STOP exists; prints the
+ *                       number of exchanges (a racer for mount destinations)
  *   handle PATH         name_to_handle_at of PATH, then open_by_handle_at of
  *                       that handle and read it: "ok N" (bytes read) or error
  */
@@ -538,7 +541,7 @@ usage (FILE *f)
          "  chown PATH UID GID | sysctl-get KEY | oomscore | exit N | sleep SECS | signal-wait\n"
          "  try NAME | fds | ptrace PID | handle PATH\n"
          "  key-add RING DESC DATA | key-read ID | key-describe ID | key-search DESC\n"
-         "  key-link ID | key-session | keyring-exec CMD...\n",
+         "  key-link ID | key-session | keyring-exec CMD... | swap-until A B STOP\n",
          f);
 }
 
@@ -555,6 +558,7 @@ static const struct
   { "signal-wait", 0 }, { "help", 0 }, { "try", 1 }, { "sysinfo", 0 }, { "fds", 0 }, { "ptrace", 1 },
   { "key-add", 3 }, { "key-read", 1 }, { "key-describe", 1 }, { "key-search", 1 },
   { "key-link", 1 }, { "key-session", 0 }, { "handle", 1 }, { "keyring-exec", 1 },
+  { "swap-until", 3 },
 };
 
 /* sysinfo(2) in bytes: "uptime U totalram T freeram F sharedram S bufferram B totalswap TS
@@ -666,6 +670,24 @@ do_key (const char *cmd, char **a)
     printf ("ok\n");
   else
     printf ("%ld\n", r);
+}
+
+static void
+do_swap_until (const char *a, const char *b, const char *stop)
+{
+  unsigned long n = 0;
+
+  while (access (stop, F_OK) < 0)
+    for (int i = 0; i < 1000; i++)
+      {
+        if (syscall (SYS_renameat2, AT_FDCWD, a, AT_FDCWD, b, 2 /* RENAME_EXCHANGE */) < 0)
+          {
+            fail_errno ("renameat2", errno);
+            return;
+          }
+        n++;
+      }
+  printf ("%lu\n", n);
 }
 
 /* handle PATH: the "shocker" pair on a file the caller can name. */
@@ -792,6 +814,8 @@ main (int argc, char **argv)
         do_ptrace (a[0]);
       else if (strncmp (cmd, "key-", 4) == 0)
         do_key (cmd, a);
+      else if (strcmp (cmd, "swap-until") == 0)
+        do_swap_until (a[0], a[1], a[2]);
       else if (strcmp (cmd, "handle") == 0)
         do_handle (a[0]);
       else if (strcmp (cmd, "try") == 0)
