@@ -8,7 +8,8 @@
 #           times with a tmpfs and a bind mount whose destinations go through that component.
 #           No mount and no directory ever lands outside V's rootfs: the host's target dir and
 #           / stay without the destination's name, the host's mountinfo shows none, the
-#           host's canary file is intact, and V never sees the host's canary
+#           host's canary file is intact, and V never sees the host's canary.  Then the
+#           same race in V's own rootfs, run by the bundle's author on the host (10 creates)
 #   procfs  container B (memory limit 128 MiB) asks sysvisor-fs for other views than its own:
 #           ".." and "/." after the emulated files, their /proc/self/fd/N links and the parent
 #           of an fd, /proc/1/root/..., a bind mount and an rbind of /proc, a fresh proc mount,
@@ -88,6 +89,31 @@ race_refused=0
 race_round default / 17
 race_round default "$host_dir" 17
 race_round sysadmin "../../../../../../../../..$host_dir" 16
+# The same race in the victim's own rootfs, by the bundle's author (a process on the host):
+# rootfs/rd swapped with an absolute symlink to the host's dir.
+rootfs_round() {   # rootfs_round CREATES
+  local n=$1 i out ok=0 racer
+  mkdir "$b/rootfs/rd" && ln -s "$host_dir" "$b/rootfs/rs"
+  use_spec default "$(jq -cn --arg n "$name" '["sh", "-c", "cat /rd/b-\($n)/marker /canary 2>/dev/null; true"]')" \
+    '.mounts += [{"destination": ("/rd/t-" + $n), "type": "tmpfs", "source": "tmpfs", "options": ["size=1m"]},
+                 {"destination": ("/rd/b-" + $n), "type": "bind", "source": $src, "options": ["rbind", "ro"]}]' \
+    --arg src "$src" --arg n "$name"
+  "$SV_PROBE" swap-until "$b/rootfs/rd" "$b/rootfs/rs" "$SV_TEST_TMP/stop-rootfs" >/dev/null &
+  racer=$!
+  sv_on_exit "touch '$SV_TEST_TMP/stop-rootfs'; kill $racer 2>/dev/null"
+  for ((i = 0; i < n; i++)); do
+    if out=$(sv_rt run --bundle "$b" "$SV_ID-victim" 2>&1 </dev/null); then ok=$((ok + 1)); else
+      refused=$((refused + 1)) race_refused=$((race_refused + 1)); fi
+    sv_rt delete --force "$SV_ID-victim" >/dev/null 2>&1 || true
+    [[ $out != *host* ]] || sv_fail "rootfs race: the victim read the host's canary: $out"
+    [ -z "$(landed)" ] || sv_fail "rootfs race: a mount landed outside the rootfs: $(landed) (victim: $out)"
+  done
+  touch "$SV_TEST_TMP/stop-rootfs"
+  wait "$racer" || true
+  rm -rf "${b:?}/rootfs/rd" "$b/rootfs/rs"
+  sv_log "rootfs race (-> $host_dir): $n creates: $ok ran, $((n - ok)) refused"
+}
+rootfs_round 10
 # The race is live when some creates met the symlink (refused); a run where none did proves
 # nothing, and says so.
 [ "$race_refused" -gt 0 ] || sv_log "race: no create met the swapped symlink this time (a slow racer?)"
