@@ -8,7 +8,9 @@
 #            nor the host's; A cannot reach the host's canary (its session keyring is its own,
 #            not the runtime caller's: it was inherited before, and A found and read the
 #            canary); A's keys never land in the host's keyrings; /proc/keys inside lists only
-#            the container's own keys
+#            the container's own keys.  The host's canary also from `docker run` (default
+#            capabilities, --cap-add SYS_ADMIN) and `docker exec`, dockerd started under the
+#            test's session keyring
 #   devices  device nodes shipped in the rootfs (the host's disk under /, /dev/mem, /dev/kmsg)
 #            cannot be opened (the device cgroup refuses: EPERM, while a control node of an
 #            allowed device, c 1:3, opens), mknod is refused, and root inside cannot widen its
@@ -25,6 +27,7 @@ fi
 . "$(dirname "$0")/../lib/common.sh"
 . "$SV_LIB_DIR/busybox-rootfs.sh"
 . "$SV_LIB_DIR/runtime.sh"
+. "$SV_LIB_DIR/docker.sh"
 sv_require_root
 sv_require_runtime
 sv_require_probe
@@ -106,6 +109,24 @@ sv_log "the host asks for A's keys: $(tr '\n' ';' <<<"$out")"
 count_refused "the host's keyrings" "$out"
 assert_eq hostsecret "$("$SV_PROBE" key-read "$hk")" "the host's canary key is intact"
 assert_ok sv_rt delete --force "$SV_ID-ka"
+# Through Docker: a private dockerd started under the test's session keyring (as dockerd's
+# unit runs), docker run with the default capabilities and with --cap-add SYS_ADMIN, and
+# docker exec.
+if sv_docker_start_sysvisor && sv_docker_import_busybox bb; then
+  host_attack="key-search $host_desc key-read $hk key-describe $hk key-link $hk"
+  D="sv_docker run --runtime=sysvisor-runc --network none --rm"
+  c=$(sv_docker run -d --runtime=sysvisor-runc --network none bb sleep 3600)
+  sv_on_exit "sv_docker rm -f $c >/dev/null 2>&1"
+  for how in "$D bb" "$D --cap-add SYS_ADMIN bb" "sv_docker exec $c"; do
+    # shellcheck disable=SC2086
+    out=$($how /sv-probe key-session $host_attack 2>&1) || true
+    sv_log "$how: $(tr '\n' ';' <<<"$out")"
+    [[ $out != *sv-host* && $out != *hostsecret* ]] || sv_fail "$how: the host's session keyring or key was reached: $out"
+    count_refused "$how" "$(tail -n +2 <<<"$out")"
+  done
+else
+  sv_log "dockerd cannot start here: the Docker keyring cases are not run"
+fi
 
 # ---- devices ----
 disk_mm=$(findmnt -no MAJ:MIN / | tr -d ' ')
