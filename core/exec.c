@@ -269,6 +269,8 @@ process_main (Exec *x)
    * process (its pty would be owned by host root, unmapped: nobody). */
   if ((x->ns_flags & CLONE_NEWUSER) && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
     g_debug ("exec: container root is not mapped: %s", g_strerror (errno));
+  if (!sv_process_join_session_keyring (&error))
+    child_fail (cfg.sync_fd, error);
   if (p->terminal && !sv_terminal_setup_child (&cfg, &error))
     child_fail (cfg.sync_fd, error);
   /* As the init's: before the client's filter and the capability drop. */

@@ -55,6 +55,8 @@ become_root (SvInitConfig *cfg, GError **error)
       sv_set_error_errno (error, errno, "become root in the user namespace (is id 0 mapped?)");
       return FALSE;
     }
+  if (!sv_process_join_session_keyring (error))
+    return FALSE;
   if (cfg->new_cgroupns && unshare (CLONE_NEWCGROUP) < 0)
     {
       sv_set_error_errno (error, errno, "create the cgroup namespace");

@@ -53,6 +53,7 @@ gboolean sv_devices_setup (SvInitConfig *cfg, int rootfd, GError **error);
 gboolean sv_devices_symlinks (SvInitConfig *cfg, GError **error);
 gboolean sv_terminal_setup_child (SvInitConfig *cfg, GError **error);
 gboolean sv_process_set_user_caps (SvProcess *p, GError **error);
+gboolean sv_process_join_session_keyring (GError **error);
 char *sv_process_find_exec (SvProcess *p, char **envp, GError **error);
 /* chdir to process.cwd and check that the directory is inside the container's root: a path
  * through a magic link (/proc/self/fd/N of one of the runtime's own fds) would leave the

@@ -8,6 +8,7 @@
 #include <linux/capability.h>
 #include <limits.h>
 #include <linux/close_range.h>
+#include <linux/keyctl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,6 +134,23 @@ fix_stdio_owner (guint32 uid, GError **error)
           sv_set_error_errno (error, errno, "chown stdio fd %d to uid %u", fd, uid);
           return FALSE;
         }
+    }
+  return TRUE;
+}
+
+/* A session keyring of the container's own, joined as container root: without it the process
+ * keeps the session keyring of whoever ran the runtime (a systemd unit's, a login's), and
+ * root inside could read, search and add keys of the host's (runc joins one too).  ENOSYS: a
+ * kernel without keys has nothing to inherit. */
+gboolean
+sv_process_join_session_keyring (GError **error)
+{
+  if (syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 && errno != ENOSYS)
+    {
+      sv_set_error_errno (error, errno,
+                          "join a new session keyring for the container (keyctl; EDQUOT: the "
+                          "container's uid holds too many keys, see /proc/sys/kernel/keys)");
+      return FALSE;
     }
   return TRUE;
 }

@@ -13,7 +13,8 @@ static const SvCommand commands[] = {
     "  --console-socket PATH   unix socket that receives the pty master (process.terminal)\n"
     "  --pid-file FILE         write the container's init pid to FILE\n"
     "  --preserve-fds N        pass N more fds (3, 4, ...) to the container\n"
-    "  --no-pivot, --no-new-keyring  accepted for runc compatibility (no effect)\n",
+    "  --no-pivot, --no-new-keyring  accepted for runc compatibility (no effect: a new\n"
+    "                          session keyring is always joined)\n",
     sv_cmd_create, TRUE },
   { "start", "<container-id>", "start a created container (run its process)", "", sv_cmd_start,
     TRUE },
@@ -24,7 +25,8 @@ static const SvCommand commands[] = {
     "  --keep                  do not delete the container after it exits\n"
     "  --pid-file FILE         write the container's init pid to FILE\n"
     "  --preserve-fds N        pass N more fds (3, 4, ...) to the container\n"
-    "  --no-pivot, --no-new-keyring  accepted for runc compatibility (no effect)\n",
+    "  --no-pivot, --no-new-keyring  accepted for runc compatibility (no effect: a new\n"
+    "                          session keyring is always joined)\n",
     sv_cmd_run, TRUE },
   { "exec", "[command options] <container-id> <command> [args...]",
     "run a process in a running container",

@@ -53,6 +53,24 @@
  *                       (no segments), swapon (/dev/null), settimeofday (now),
  *                       acct (off), quotactl (Q_SYNC on all), bpf
  *                       (BPF_PROG_LOAD of nothing), iopl (level 3)
+ *   key-add RING DESC DATA  add_key "user" DESC=DATA to RING (session | user |
+ *                       process | new: a fresh session keyring first); prints
+ *                       the key's serial
+ *   key-read ID         KEYCTL_READ of key ID (its data)
+ *   key-describe ID     KEYCTL_DESCRIBE of key ID ("type;uid;gid;perm;desc")
+ *   key-search DESC     request_key "user" DESC (searches the caller's
+ *                       keyrings); prints the serial
+ *   key-link ID         KEYCTL_LINK of key ID into the session keyring: "ok"
+ *   key-session         "SERIAL DESCRIPTION" of the session keyring in force
+ *   keyring-exec CMD... join a new session keyring (named sv-host), then exec
+ *                       CMD with the rest of the command line (a host whose
+ *                       runtime is started with a session keyring: systemd
+ *                       units, login sessions)
+ *   swap-until A B STOP exchange A and B (renameat2 RENAME_EXCHANGE) in a
+ *                       tight loop until the file STOP exists; prints the
+ *                       number of exchanges (a racer for mount destinations)
+ *   handle PATH         name_to_handle_at of PATH, then open_by_handle_at of
+ *                       that handle and read it: "ok N" (bytes read) or error
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -65,6 +83,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <linux/keyctl.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -520,7 +539,9 @@ usage (FILE *f)
          "  caps [Eff|Prm|Inh|Bnd|Amb] | nnp | seccomp | rlimit NAME | hostname | ids | pid\n"
          "  cwd | env NAME | umask | cgroup | mounts DEST | write PATH TEXT\n"
          "  chown PATH UID GID | sysctl-get KEY | oomscore | exit N | sleep SECS | signal-wait\n"
-         "  try NAME | fds | ptrace PID\n",
+         "  try NAME | fds | ptrace PID | handle PATH\n"
+         "  key-add RING DESC DATA | key-read ID | key-describe ID | key-search DESC\n"
+         "  key-link ID | key-session | keyring-exec CMD... | swap-until A B STOP\n",
          f);
 }
 
@@ -535,6 +556,9 @@ static const struct
   { "env", 1 },   { "umask", 0 },   { "cgroup", 0 },     { "mounts", 1 },   { "write", 2 },
   { "chown", 3 }, { "sysctl-get", 1 }, { "oomscore", 0 }, { "exit", 1 },     { "sleep", 1 },
   { "signal-wait", 0 }, { "help", 0 }, { "try", 1 }, { "sysinfo", 0 }, { "fds", 0 }, { "ptrace", 1 },
+  { "key-add", 3 }, { "key-read", 1 }, { "key-describe", 1 }, { "key-search", 1 },
+  { "key-link", 1 }, { "key-session", 0 }, { "handle", 1 }, { "keyring-exec", 1 },
+  { "swap-until", 3 },
 };
 
 /* sysinfo(2) in bytes: "uptime U totalram T freeram F sharedram S bufferram B totalswap TS
@@ -583,6 +607,117 @@ do_fds (void)
   closedir (d);
 }
 
+/* key-*: the kernel's keyrings, as keyctl(1) would use them (busybox has none). */
+static long
+key_ring (const char *ring)
+{
+  if (strcmp (ring, "user") == 0)
+    return KEY_SPEC_USER_KEYRING;
+  if (strcmp (ring, "process") == 0)
+    return KEY_SPEC_PROCESS_KEYRING;
+  if (strcmp (ring, "new") == 0 && syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, 0L) < 0)
+    return 0;
+  return KEY_SPEC_SESSION_KEYRING;
+}
+
+static void
+do_key (const char *cmd, char **a)
+{
+  char buf[4096];
+  long id = 0, r;
+
+  if (strcmp (cmd, "key-add") == 0)
+    {
+      long ring = key_ring (a[0]);
+      r = ring == 0 ? -1 : syscall (SYS_add_key, "user", a[1], a[2], strlen (a[2]), ring);
+    }
+  else if (strcmp (cmd, "key-search") == 0)
+    r = syscall (SYS_request_key, "user", a[0], NULL, 0L);
+  else if (strcmp (cmd, "key-session") == 0)
+    {
+      r = syscall (SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 0L);
+      id = r;
+      if (r >= 0)
+        r = syscall (SYS_keyctl, KEYCTL_DESCRIBE, id, buf, sizeof buf - 1);
+      if (r >= 0)
+        {
+          buf[r < (long) sizeof buf ? r : (long) sizeof buf - 1] = '\0';
+          printf ("%ld %s\n", id, buf);
+          return;
+        }
+    }
+  else if (parse_int (a[0], &id) < 0)
+    {
+      fail_msg ("key: ID must be a number");
+      return;
+    }
+  else if (strcmp (cmd, "key-link") == 0)
+    r = syscall (SYS_keyctl, KEYCTL_LINK, id, KEY_SPEC_SESSION_KEYRING);
+  else
+    {
+      r = syscall (SYS_keyctl, strcmp (cmd, "key-read") == 0 ? KEYCTL_READ : KEYCTL_DESCRIBE, id,
+                   buf, sizeof buf - 1);
+      if (r >= 0)
+        {
+          buf[r < (long) sizeof buf ? r : (long) sizeof buf - 1] = '\0';
+          printf ("%s\n", buf);
+          return;
+        }
+    }
+  if (r < 0)
+    fail_errno (cmd, errno);
+  else if (strcmp (cmd, "key-link") == 0)
+    printf ("ok\n");
+  else
+    printf ("%ld\n", r);
+}
+
+static void
+do_swap_until (const char *a, const char *b, const char *stop)
+{
+  unsigned long n = 0;
+
+  while (access (stop, F_OK) < 0)
+    for (int i = 0; i < 1000; i++)
+      {
+        if (syscall (SYS_renameat2, AT_FDCWD, a, AT_FDCWD, b, 2 /* RENAME_EXCHANGE */) < 0)
+          {
+            fail_errno ("renameat2", errno);
+            return;
+          }
+        n++;
+      }
+  printf ("%lu\n", n);
+}
+
+/* handle PATH: the "shocker" pair on a file the caller can name. */
+static void
+do_handle (const char *path)
+{
+  struct { unsigned int bytes; int type; unsigned char h[128]; } fh = { .bytes = 128 };
+  int mnt, fd;
+  char buf[4096];
+  ssize_t n;
+
+  if (syscall (SYS_name_to_handle_at, AT_FDCWD, path, &fh, &mnt, 0) < 0)
+    {
+      fail_errno ("name_to_handle_at", errno);
+      return;
+    }
+  fd = (int) syscall (SYS_open_by_handle_at, AT_FDCWD, &fh, O_RDONLY);
+  if (fd < 0)
+    {
+      fail_errno ("open_by_handle_at", errno);
+      return;
+    }
+  n = read (fd, buf, sizeof buf);
+  close (fd);
+  if (n < 0)
+    fail_errno ("read", errno);
+  else
+    printf ("ok %zd\n", n);
+}
+
 static void
 do_ptrace (const char *arg)
 {
@@ -624,6 +759,15 @@ main (int argc, char **argv)
           fprintf (stderr, "sv-probe: unknown command '%s'\n", cmd);
           usage (stderr);
           return 2;
+        }
+      if (strcmp (cmd, "keyring-exec") == 0 && i + 1 < argc)
+        {
+          if (syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, "sv-host") < 0)
+            fail_errno ("keyring-exec: join", errno);
+          else
+            execvp (argv[i + 1], argv + i + 1);
+          fail_errno (argv[i + 1], errno);
+          return 127;
         }
       if (nargs == -1) /* caps [SET] */
         nargs = (i + 1 < argc && strlen (argv[i + 1]) == 3
@@ -668,6 +812,12 @@ main (int argc, char **argv)
         do_fds ();
       else if (strcmp (cmd, "ptrace") == 0)
         do_ptrace (a[0]);
+      else if (strncmp (cmd, "key-", 4) == 0)
+        do_key (cmd, a);
+      else if (strcmp (cmd, "swap-until") == 0)
+        do_swap_until (a[0], a[1], a[2]);
+      else if (strcmp (cmd, "handle") == 0)
+        do_handle (a[0]);
       else if (strcmp (cmd, "try") == 0)
         {
           if (try_syscall (a[0]) < 0)
