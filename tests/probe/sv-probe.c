@@ -61,12 +61,15 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -520,7 +523,7 @@ usage (FILE *f)
          "  caps [Eff|Prm|Inh|Bnd|Amb] | nnp | seccomp | rlimit NAME | hostname | ids | pid\n"
          "  cwd | env NAME | umask | cgroup | mounts DEST | write PATH TEXT\n"
          "  chown PATH UID GID | sysctl-get KEY | oomscore | exit N | sleep SECS | signal-wait\n"
-         "  try NAME | fds | ptrace PID\n",
+         "  try NAME | fds | ptrace PID | notify TEXT (one datagram to $NOTIFY_SOCKET)\n",
          f);
 }
 
@@ -535,6 +538,7 @@ static const struct
   { "env", 1 },   { "umask", 0 },   { "cgroup", 0 },     { "mounts", 1 },   { "write", 2 },
   { "chown", 3 }, { "sysctl-get", 1 }, { "oomscore", 0 }, { "exit", 1 },     { "sleep", 1 },
   { "signal-wait", 0 }, { "help", 0 }, { "try", 1 }, { "sysinfo", 0 }, { "fds", 0 }, { "ptrace", 1 },
+  { "notify", 1 },
 };
 
 /* sysinfo(2) in bytes: "uptime U totalram T freeram F sharedram S bufferram B totalswap TS
@@ -581,6 +585,33 @@ do_fds (void)
     }
   printf ("\n");
   closedir (d);
+}
+
+/* sd_notify(3) without libsystemd: TEXT as one datagram to $NOTIFY_SOCKET. */
+static void
+do_notify (const char *text)
+{
+  const char *path = getenv ("NOTIFY_SOCKET");
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  int fd;
+
+  if (path == NULL || strlen (path) >= sizeof addr.sun_path)
+    {
+      fail_msg ("notify: NOTIFY_SOCKET is unset or too long");
+      return;
+    }
+  strcpy (addr.sun_path, path);
+  if (path[0] == '@')
+    addr.sun_path[0] = '\0';
+  fd = socket (AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0 || sendto (fd, text, strlen (text), 0, (struct sockaddr *) &addr,
+                        (socklen_t) (offsetof (struct sockaddr_un, sun_path) + strlen (path)))
+                    < 0)
+    fail_errno (path, errno);
+  else
+    printf ("ok\n");
+  if (fd >= 0)
+    close (fd);
 }
 
 static void
@@ -668,6 +699,8 @@ main (int argc, char **argv)
         do_fds ();
       else if (strcmp (cmd, "ptrace") == 0)
         do_ptrace (a[0]);
+      else if (strcmp (cmd, "notify") == 0)
+        do_notify (a[0]);
       else if (strcmp (cmd, "try") == 0)
         {
           if (try_syscall (a[0]) < 0)
