@@ -4,7 +4,7 @@
 #  (a) socket activation: a runtime started with LISTEN_FDS=1 and LISTEN_PID = its pid (as
 #      systemd starts one) hands fd 3 to the container's process, with LISTEN_FDS=1 and
 #      LISTEN_PID=1, before the --preserve-fds ones; with LISTEN_PID naming another process,
-#      nothing passes.
+#      nothing passes; exec passes nothing either.
 #  (b) sd_notify: with NOTIFY_SOCKET set, the process gets NOTIFY_SOCKET=/run/notify/notify.sock
 #      (a read-only bind mount of the state dir's notify/); container root can send on it, and
 #      the host's socket receives the READY=1 line, then MAINPID= the init (run -d,
@@ -82,6 +82,10 @@ for r in $runtimes; do
   out=$(cat "$bb/rootfs/tmp/fds.out")
   assert_eq "0 1 2 3:socket|1" "$(fd_list "$(sed -n 1p <<<"$out")")|$(sed -n 2p <<<"$out")" \
     "/listen-fds/$who/create+start ($out)"
+  # exec takes no activation fds (runc: neither)
+  out=$(activated "$r" exec "$SV_ID-a4" /sv-probe fds env LISTEN_FDS </dev/null 2>&1) || sv_fail "a4: $who exec failed: $out"
+  assert_eq "0 1 2|unset" "$(fd_list "$(sed -n 1p <<<"$out")")|$(sed -n 2p <<<"$out")" \
+    "/listen-fds/$who/exec: no activation fd ($out)"
   rt "$r" delete --force "$SV_ID-a4"
   rm -f "$bb/rootfs/tmp/fds.out"
 done
