@@ -13,8 +13,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-guint
-sv_listen_fds (void)
+static guint
+count_listen_fds (void)
 {
   const char *fds = g_getenv ("LISTEN_FDS"), *pid = g_getenv ("LISTEN_PID");
   guint64 n, p;
@@ -22,7 +22,32 @@ sv_listen_fds (void)
   if (fds == NULL || pid == NULL || !g_ascii_string_to_unsigned (pid, 10, 1, G_MAXINT, &p, NULL)
       || (pid_t) p != getpid () || !g_ascii_string_to_unsigned (fds, 10, 0, 4096, &n, NULL))
     return 0;
+  /* Only fds that are open: a number held for the container must not be one that the runtime
+   * opens for itself later.  (close-on-exec from here on, as runc: not for our hooks.) */
+  for (guint i = 0; i < n; i++)
+    if (fcntl (3 + (int) i, F_SETFD, FD_CLOEXEC) < 0)
+      {
+        g_warning ("LISTEN_FDS=%s, but fd %u is not open: passing %u activation fd(s)", fds,
+                   3 + i, i);
+        return i;
+      }
   return (guint) n;
+}
+
+static guint listen_fds = G_MAXUINT;
+
+void
+sv_listen_fds_init (void)
+{
+  if (listen_fds == G_MAXUINT)
+    listen_fds = count_listen_fds ();
+}
+
+guint
+sv_listen_fds (void)
+{
+  sv_listen_fds_init ();
+  return listen_fds;
 }
 
 const char *

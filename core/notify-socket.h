@@ -20,7 +20,9 @@
 #define SV_NOTIFY_DIR_IN_CONTAINER "/run/notify"
 #define SV_NOTIFY_SOCKET_IN_CONTAINER SV_NOTIFY_DIR_IN_CONTAINER "/notify.sock"
 
-/* N when LISTEN_FDS=N and LISTEN_PID is our pid, else 0. */
+/* Count the activation fds: first thing in main, before the runtime opens a fd of its own. */
+void sv_listen_fds_init (void);
+/* N when LISTEN_FDS=N and LISTEN_PID is our pid (and fds 3..3+N-1 were open), else 0. */
 guint sv_listen_fds (void);
 /* The host's NOTIFY_SOCKET, or NULL when unset or empty. */
 const char *sv_notify_host (void);

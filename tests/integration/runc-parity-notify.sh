@@ -46,6 +46,7 @@ activated() {
   shift
   local off=()
   [ "${1:-}" = --pid-offset ] && { off=("$1" "$2"); shift 2; }
+  [ "${1:-}" = --claim ] && { off+=("$1" "$2"); shift 2; }
   local root=$SV_ROOT
   [ "$r" = "$SV_REF_RUNC" ] && root=$REF_ROOT
   timeout 30 python3 "$HELPERS/socket-activate.py" "$(mktemp -u "$SV_TEST_TMP/act.XXXXXX")" "${off[@]}" \
@@ -89,6 +90,13 @@ for r in $runtimes; do
   rt "$r" delete --force "$SV_ID-a4"
   rm -f "$bb/rootfs/tmp/fds.out"
 done
+
+# Beyond runc: LISTEN_FDS=3 with only fd 3 open passes fd 3 alone (never a fd of the runtime's
+# own that took the free numbers; runc passes whatever is there).
+sv_spec_set "$b" '.process.args = ["/sv-probe", "fds", "env", "LISTEN_FDS"]'
+out=$(activated "$SV_RUNC" --claim 3 run --bundle "$b" "$SV_ID-a5" </dev/null 2>/dev/null) || sv_fail "a5: failed: $out"
+assert_eq "0 1 2 3:socket|1" "$(fd_list "$(sed -n 1p <<<"$out")")|$(sed -n 2p <<<"$out")" \
+  "/listen-fds/sysvisor/claimed-but-closed: only the open activation fd passes ($out)"
 
 # ---------------------------------------------------------------- (b) NOTIFY_SOCKET
 NS=$SV_TEST_TMP/host-notify.sock
