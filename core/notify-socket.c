@@ -204,12 +204,18 @@ sv_notify_forward (int sock, pid_t watch, guint64 starttime, pid_t mainpid, GErr
     return TRUE;
   line = g_strconcat (ready, "\n", NULL);
   pid = g_strdup_printf ("MAINPID=%d\n", (int) mainpid);
-  out = socket (AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (out < 0 || !fill_addr (&addr, &len, host) || !send_host (out, &addr, len, line)
-      || !send_host (out, &addr, len, pid))
+  if (!fill_addr (&addr, &len, host))
     {
-      sv_set_error_errno (error, errno ? errno : ENAMETOOLONG,
-                          "pass the container's %s on to NOTIFY_SOCKET %s", ready, host);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "NOTIFY_SOCKET %s: not a unix socket path (at most %zu bytes); fix the "
+                   "variable or unset it", host, sizeof addr.sun_path - 1);
+      return FALSE;
+    }
+  out = socket (AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (out < 0 || !send_host (out, &addr, len, line) || !send_host (out, &addr, len, pid))
+    {
+      sv_set_error_errno (error, errno, "pass the container's %s on to NOTIFY_SOCKET %s", ready,
+                          host);
       return FALSE;
     }
   return TRUE;
