@@ -10,6 +10,7 @@
 #include "init.h"
 #include "process-limits.h"
 #include "namespaces.h"
+#include "notify-socket.h"
 #include "plugin-host.h"
 #include "pod.h"
 #include "seccomp-agent.h"
@@ -51,6 +52,8 @@ typedef struct
   SvPod pod;
   GPtrArray *hierarchies;
   char *fifo;
+  char **envp;                 /* process.env with LISTEN_FDS/NOTIFY_SOCKET, or NULL */
+  guint listen_fds;            /* fds 3.. handed to us by socket activation */
   gboolean dir_created;
   gboolean prepared;
   gboolean cgroup_created;
@@ -110,6 +113,7 @@ create_clear (Create *x)
   g_clear_pointer (&x->conf, sv_plugins_conf_free);
   g_clear_pointer (&x->spec, sv_spec_free);
   g_free (x->fifo);
+  g_strfreev (x->envp);
 }
 
 static gboolean
@@ -383,6 +387,20 @@ create_prepare (Create *x, GError **error)
          && create_cgroup (x, error);
 }
 
+/* As runc: socket activation's fds pass (before the --preserve-fds ones), and an sd_notify
+ * socket of the container's own is forwarded to the host's (notify-socket.h). */
+static gboolean
+create_systemd_conventions (Create *x, GError **error)
+{
+  gboolean notify = sv_notify_host () != NULL;
+
+  x->listen_fds = sv_listen_fds ();
+  if (notify && !sv_notify_prepare (x->c, x->state->dir, error))
+    return FALSE;
+  x->envp = sv_notify_process_env (x->spec->process->env, x->listen_fds, notify);
+  return TRUE;
+}
+
 static gboolean
 open_fifo (Create *x, GError **error)
 {
@@ -449,14 +467,14 @@ init_config (Create *x, SvInitConfig *cfg)
     .fifo_fd = x->fifo_fd,
     .console_fd = x->console_fd,
     .host_proc_fd = x->host_proc_fd,
-    .preserve_fds = x->opts->preserve_fds,
+    .preserve_fds = x->listen_fds + x->opts->preserve_fds,
     .new_cgroupns = sv_spec_namespace (x->spec, CLONE_NEWCGROUP) != NULL,
     .supervise = x->c->supervisor != NULL,
     .loopback_up = x->pod.own_netns,
     .hook_pause = sv_hooks_has (x->spec->hooks, "prestart")
                   || sv_hooks_has (x->spec->hooks, "createRuntime")
                   || sv_hooks_has (x->spec->hooks, "createContainer"),
-    .envp = x->spec->process->env,
+    .envp = x->envp != NULL ? x->envp : x->spec->process->env,
   };
 }
 
@@ -847,6 +865,7 @@ sv_create_container (const SvCreateOptions *opts, pid_t *pid_out, GError **error
 
   ok = sv_state_validate_id (opts->id, error) && create_load (&x, error)
        && create_state_dir (&x, error) && create_prepare (&x, error)
+       && create_systemd_conventions (&x, error)
        && create_open_fds (&x, error) && create_spawn (&x, error)
        && create_configure_child (&x, error) && create_wait_ready (&x, error)
        && create_commit (&x, error);

@@ -5,6 +5,7 @@
 #include "container.h"
 #include "syscont-policy.h"
 #include "hooks.h"
+#include "notify-socket.h"
 #include "plugin-host.h"
 #include "state.h"
 #include "storage.h"
@@ -106,13 +107,36 @@ release_init (const SvState *st, GError **error)
   return TRUE;
 }
 
+/* NOTIFY_SOCKET: the container's READY= goes to the host once it comes; `start` and `run -d`
+ * wait for it (MAINPID: the init), a foreground `run` passes it on from a thread (MAINPID:
+ * the runtime, which stays).  As runc 1.1. */
+static gboolean
+forward_notify (const SvState *st, int sock, gboolean foreground, GError **error)
+{
+  if (sock < 0)
+    return TRUE;
+  if (foreground)
+    {
+      sv_notify_forward_in_background (sock);
+      return TRUE;
+    }
+  return sv_notify_forward (sock, st->pid, st->starttime, st->pid, error);
+}
+
 gboolean
 sv_lifecycle_start (const char *root, const char *id, GError **error)
+{
+  return sv_lifecycle_start_full (root, id, FALSE, error);
+}
+
+gboolean
+sv_lifecycle_start_full (const char *root, const char *id, gboolean foreground, GError **error)
 {
   g_autoptr (SvState) st = sv_state_load (root, id, error);
   g_autoptr (JsonNode) oci = NULL;
   g_autoptr (GError) hook_error = NULL;
   SvStatus status;
+  int sock;
 
   if (st == NULL)
     return FALSE;
@@ -124,14 +148,21 @@ sv_lifecycle_start (const char *root, const char *id, GError **error)
                    sv_status_name (status));
       return FALSE;
     }
-  if (!release_init (st, error))
+  /* (listening before the process runs: it may notify at once) */
+  sock = sv_notify_bind (st->dir, error);
+  if (sock < 0 && error != NULL && *error != NULL)
     return FALSE;
+  if (!release_init (st, error))
+    {
+      sv_close_fdp (&sock);
+      return FALSE;
+    }
   oci = sv_state_to_oci (st);
   /* A poststart hook failure is a warning: the container runs already (OCI). */
   if (st->hooks != NULL
       && !sv_hooks_run (json_node_get_object (st->hooks), "poststart", oci, &hook_error))
     g_warning ("%s", hook_error->message);
-  return TRUE;
+  return forward_notify (st, sock, foreground, error);
 }
 
 static SvCgroup *

@@ -5,6 +5,9 @@
 #include <glib.h>
 
 gboolean sv_lifecycle_start (const char *root, const char *id, GError **error);
+/* The same; @foreground: the runtime stays with the container (`run`), see notify-socket.h. */
+gboolean sv_lifecycle_start_full (const char *root, const char *id, gboolean foreground,
+                                  GError **error);
 /* @signo: the signal; @all: every process of the container (its cgroup). */
 gboolean sv_lifecycle_kill (const char *root, const char *id, int signo, gboolean all,
                             GError **error);

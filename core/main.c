@@ -1,6 +1,7 @@
 /* main.c: sysvisor-runc's global flags (runc-compatible) and command dispatch. */
 #include "cli/cli.h"
 #include "log.h"
+#include "notify-socket.h"
 #include "sv-config.h"
 
 #include <gio/gio.h>
@@ -148,6 +149,7 @@ main (int argc, char **argv)
   SvGlobal g = { .root = (char *) SV_DEFAULT_ROOT, .log_format = (char *) "text" };
   int status;
 
+  sv_listen_fds_init (); /* (before any fd of ours: see notify-socket.h) */
   setlocale (LC_ALL, "");
   status = parse_globals (argc, argv, &g);
   if (status >= 0)

@@ -4,6 +4,7 @@
  * made by the parent as host root, so the init never walks host paths it may not reach. */
 #include "cgroups.h"
 #include "init.h"
+#include "notify-socket.h"
 #include "log.h"
 #include "utils.h"
 
@@ -443,6 +444,11 @@ sv_mounts_extra (SvInitConfig *cfg, SvInitTrees *t, GError **error)
         }
       if (target < 0 && error != NULL && *error == NULL)
         sv_set_error_errno (error, errno, "open %s in the container", x->destination);
+      if (target < 0 && g_strcmp0 (x->destination, SV_NOTIFY_DIR_IN_CONTAINER) == 0)
+        g_prefix_error (error, "NOTIFY_SOCKET is set, so the container gets %s, but container "
+                        "root could not make it (unset NOTIFY_SOCKET, or give the container a "
+                        "rootfs or a /run it owns): ",
+                        SV_NOTIFY_SOCKET_IN_CONTAINER);
       if (target < 0 || !attach_tree (tree, target, x->destination, error)
           || !set_tree_propagation (tree, MS_PRIVATE, x->destination, error))
         return FALSE;

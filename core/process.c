@@ -345,6 +345,9 @@ sv_process_exec (SvInitConfig *cfg, const char *path)
   char msg[512];
 
   reset_signals ();
+  /* The fds that pass reach the process whatever their close-on-exec flag (as runc's). */
+  for (int fd = 3; fd < 3 + (int) cfg->preserve_fds; fd++)
+    fcntl (fd, F_SETFD, 0);
   /* Before the filter, which may not allow close_range. */
   syscall (SYS_close_range, 3 + cfg->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
   /* (without no_new_privs the init loaded it already, while it still had CAP_SYS_ADMIN) */

@@ -82,7 +82,7 @@ sv_cmd_run (SvGlobal *g, int argc, char **argv)
   else
     {
       master = sv_foreground_take_master (sp[0]);
-      if (!sv_lifecycle_start (g->root, o.create.id, &error)
+      if (!sv_lifecycle_start_full (g->root, o.create.id, !o.detach, &error)
           || (status = run_started (&o, pid, master, &set, &error)) < 0)
         {
           status = sv_cli_fail (error);

@@ -79,6 +79,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +87,8 @@
 #include <linux/keyctl.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -541,7 +544,8 @@ usage (FILE *f)
          "  chown PATH UID GID | sysctl-get KEY | oomscore | exit N | sleep SECS | signal-wait\n"
          "  try NAME | fds | ptrace PID | handle PATH\n"
          "  key-add RING DESC DATA | key-read ID | key-describe ID | key-search DESC\n"
-         "  key-link ID | key-session | keyring-exec CMD... | swap-until A B STOP\n",
+         "  key-link ID | key-session | keyring-exec CMD... | swap-until A B STOP\n"
+         "  notify TEXT (one datagram to $NOTIFY_SOCKET)\n",
          f);
 }
 
@@ -558,7 +562,7 @@ static const struct
   { "signal-wait", 0 }, { "help", 0 }, { "try", 1 }, { "sysinfo", 0 }, { "fds", 0 }, { "ptrace", 1 },
   { "key-add", 3 }, { "key-read", 1 }, { "key-describe", 1 }, { "key-search", 1 },
   { "key-link", 1 }, { "key-session", 0 }, { "handle", 1 }, { "keyring-exec", 1 },
-  { "swap-until", 3 },
+  { "swap-until", 3 }, { "notify", 1 },
 };
 
 /* sysinfo(2) in bytes: "uptime U totalram T freeram F sharedram S bufferram B totalswap TS
@@ -716,6 +720,31 @@ do_handle (const char *path)
     fail_errno ("read", errno);
   else
     printf ("ok %zd\n", n);
+/* sd_notify(3) without libsystemd: TEXT as one datagram to $NOTIFY_SOCKET. */
+static void
+do_notify (const char *text)
+{
+  const char *path = getenv ("NOTIFY_SOCKET");
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  int fd;
+
+  if (path == NULL || strlen (path) >= sizeof addr.sun_path)
+    {
+      fail_msg ("notify: NOTIFY_SOCKET is unset or too long");
+      return;
+    }
+  strcpy (addr.sun_path, path);
+  if (path[0] == '@')
+    addr.sun_path[0] = '\0';
+  fd = socket (AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0 || sendto (fd, text, strlen (text), 0, (struct sockaddr *) &addr,
+                        (socklen_t) (offsetof (struct sockaddr_un, sun_path) + strlen (path)))
+                    < 0)
+    fail_errno (path, errno);
+  else
+    printf ("ok\n");
+  if (fd >= 0)
+    close (fd);
 }
 
 static void
@@ -818,6 +847,8 @@ main (int argc, char **argv)
         do_swap_until (a[0], a[1], a[2]);
       else if (strcmp (cmd, "handle") == 0)
         do_handle (a[0]);
+      else if (strcmp (cmd, "notify") == 0)
+        do_notify (a[0]);
       else if (strcmp (cmd, "try") == 0)
         {
           if (try_syscall (a[0]) < 0)
