@@ -720,6 +720,8 @@ do_handle (const char *path)
     fail_errno ("read", errno);
   else
     printf ("ok %zd\n", n);
+}
+
 /* sd_notify(3) without libsystemd: TEXT as one datagram to $NOTIFY_SOCKET. */
 static void
 do_notify (const char *text)
