@@ -42,10 +42,11 @@ INSTALLED_FILES=$LIB_DIR/installed-files
 BUILD_PACKAGES=(meson ninja-build pkg-config gcc libglib2.0-dev libjson-glib-dev libseccomp-dev
                 libmount-dev libfuse3-dev)
 RUNTIME_PACKAGES=(fuse3 busybox-static jq)
-# clang: libFuzzer and its sanitizers for the fuzz harnesses (tests/fuzz) that .ci/run runs.
+# clang: libFuzzer and its sanitizers for the fuzz harnesses (tests/fuzz) that .ci/run runs;
+# strace: its fault injection kills sysvisor-runc at each step (tests/soak/crash-steps.sh).
 TEST_PACKAGES=(runc crun docker.io debootstrap zstd lxcfs python3 procps iproute2 util-linux
                containernetworking-plugins python3-grpcio python3-grpc-tools podman clang
-               systemd libc6-dev)
+               systemd libc6-dev strace)
 
 say() { printf 'sysvisor-install: %s\n' "$*"; }
 die() { printf 'sysvisor-install: %s\n' "$*" >&2; exit 1; }
