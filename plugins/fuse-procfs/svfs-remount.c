@@ -14,7 +14,9 @@
 #include <fcntl.h>
 #include <gio/gio.h>
 #include <linux/mount.h>
+#include <poll.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -106,13 +108,58 @@ remount_as_caller (int pidfd, int rootfd, int cwdfd, int target_fd, const char *
 static int
 run_child (int pidfd, int rootfd, int cwdfd, int target_fd, const char *path, guint64 flags)
 {
-  int status;
   pid_t child = fork ();
 
   if (child == 0)
     _exit (remount_as_caller (pidfd, rootfd, cwdfd, target_fd, path, flags));
   if (child < 0)
     return errno;
+  return svfs_wait_child (child, SVFS_CHILD_DEADLINE_MS);
+}
+
+static gpointer
+reap (gpointer data)
+{
+  while (waitpid (GPOINTER_TO_INT (data), NULL, 0) < 0 && errno == EINTR)
+    ;
+  return NULL;
+}
+
+/* A killed child that does not exit at once (stuck in an uninterruptible wait) is reaped by a
+ * thread of its own: the answer does not wait for it. */
+static void
+kill_child (pid_t child, int pidfd)
+{
+  struct pollfd p = { .fd = pidfd, .events = POLLIN };
+  GThread *t;
+
+  kill (child, SIGKILL);
+  if (poll (&p, 1, SVFS_CHILD_KILL_WAIT_MS) == 1)
+    reap (GINT_TO_POINTER (child));
+  else if ((t = g_thread_try_new ("svfs-reap", reap, GINT_TO_POINTER (child), NULL)) != NULL)
+    g_thread_unref (t);
+}
+
+int
+svfs_wait_child (pid_t child, int timeout_ms)
+{
+  struct pollfd p = { .events = POLLIN };
+  int status, n;
+
+  p.fd = (int) syscall (SYS_pidfd_open, child, 0);
+  if (p.fd >= 0)
+    {
+      do
+        n = poll (&p, 1, timeout_ms);
+      while (n < 0 && errno == EINTR);
+      if (n == 0)
+        {
+          kill_child (child, p.fd);
+          close (p.fd);
+          return ETIMEDOUT;
+        }
+      close (p.fd);
+    }
   while (waitpid (child, &status, 0) < 0)
     if (errno != EINTR)
       return ECHILD;

@@ -54,6 +54,15 @@ int svfs_remount_for (pid_t pid, guint64 path_addr, guint64 flags,
 gchar *svfs_read_caller_string (pid_t pid, guint64 addr);
 int svfs_caller_fd_of (int pidfd, const char *path);
 gboolean svfs_caller_has_sys_admin (pid_t pid);
+/* Every child the supervisor forks for a trapped call (svfs-immutable.c, svfs-remount.c,
+ * svfs-procmount.c) has a deadline: a path whose lookup hangs (a FUSE mount the container
+ * serves and does not answer) must cost its own caller only.  Past it the child is killed and
+ * the caller gets ETIMEDOUT. */
+#define SVFS_CHILD_DEADLINE_MS 10000
+#define SVFS_CHILD_KILL_WAIT_MS 1000
+/* Wait for @child: its exit status (an errno), EIO if a signal ended it, ETIMEDOUT when killed
+ * after @timeout_ms (reaped later if it does not die at once). */
+int svfs_wait_child (pid_t child, int timeout_ms);
 /* A pidfd of thread @tid (the caller of a trapped call), or -1. */
 int svfs_caller_pidfd (pid_t tid);
 
