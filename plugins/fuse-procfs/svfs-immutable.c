@@ -896,7 +896,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (Record, record_release)
 
 /* Called from the supervisor's workers, several at once. */
 gboolean
-svfs_immutable_answer (int listener, const struct seccomp_notif *req,
+svfs_immutable_answer (int listener, int fd, const struct seccomp_notif *req,
                        struct seccomp_notif_resp *resp)
 {
   g_autoptr (Record) r = record_ref (listener);
@@ -920,7 +920,7 @@ svfs_immutable_answer (int listener, const struct seccomp_notif *req,
       || (j.op == OP_REMOUNT && req->data.args[4] != 0 && j.data == NULL))
     err = EFAULT;
   else
-    err = run_as_caller (listener, req, &j);
+    err = run_as_caller (fd, req, &j);
   if (err == ETIMEDOUT)
     g_warning ("container %s: the check of %s %s took longer than %d s (its path lookup hangs?): "
                "answered ETIMEDOUT (pid %d)", r->id, j.op == OP_UMOUNT ? "unmount of" : "mount on",

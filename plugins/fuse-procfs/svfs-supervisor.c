@@ -122,13 +122,15 @@ answer_new_mount (int fd, const struct seccomp_notif *req, struct seccomp_notif_
     resp->error = -err;
 }
 
-/* The answer to @req in @resp; may fork and wait for a child (mount, umount2). */
+/* The answer to @req of @listener (@fd: it or a duplicate) in @resp; may fork and wait for a
+ * child (mount, umount2). */
 static void
-answer_call (int fd, const struct seccomp_notif *req, struct seccomp_notif_resp *resp)
+answer_call (int listener, int fd, const struct seccomp_notif *req,
+             struct seccomp_notif_resp *resp)
 {
   if (req->data.arch == AUDIT_ARCH_X86_64
       && (req->data.nr == __NR_mount || req->data.nr == __NR_umount2)
-      && svfs_immutable_answer (fd, req, resp))
+      && svfs_immutable_answer (listener, fd, req, resp))
     ; /* answered: the runtime's mounts stay as they are */
   else if (req->data.arch == AUDIT_ARCH_X86_64 && req->data.nr == __NR_sysinfo)
     answer_sysinfo (fd, req, resp);
@@ -191,7 +193,7 @@ run_job (gpointer data)
   guint n;
 
   resp->id = job->req->id;
-  answer_call (job->fd, job->req, resp);
+  answer_call (job->listener, job->fd, job->req, resp);
   send_answer (job->fd, resp);
   svfs_keeper_answered (job->slot);
   close (job->fd);
@@ -279,7 +281,7 @@ answer_one (int fd)
       && start_job (fd, &req, slot))
     return;
   resp->id = req->id;
-  answer_call (fd, req, resp);
+  answer_call (fd, fd, req, resp);
   send_answer (fd, resp);
   svfs_keeper_answered (slot);
 }

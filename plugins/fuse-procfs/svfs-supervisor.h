@@ -80,11 +80,12 @@ void svfs_immutable_load (int fd);
 void svfs_immutable_set_state_file (const char *path);
 void svfs_immutable_persist (void);
 void svfs_immutable_adopt_kept (int listener, int saved_key);
-/* A trapped mount(2) or umount2(2) on @listener: TRUE when answered in @resp (refused, or made
- * here on the caller's behalf), FALSE when the caller's call needs no check. */
+/* A trapped mount(2) or umount2(2) on @listener (its records' key; @fd: the same listener, or
+ * a duplicate of it, for the ioctls): TRUE when answered in @resp (refused, or made here on
+ * the caller's behalf), FALSE when the caller's call needs no check.  Thread-safe. */
 struct seccomp_notif;
 struct seccomp_notif_resp;
-gboolean svfs_immutable_answer (int listener, const struct seccomp_notif *req,
+gboolean svfs_immutable_answer (int listener, int fd, const struct seccomp_notif *req,
                                 struct seccomp_notif_resp *resp);
 
 G_END_DECLS
