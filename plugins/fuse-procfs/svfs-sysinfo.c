@@ -48,23 +48,24 @@ fill_memory (SvfsCaller *c, struct sysinfo *si, GError **error)
   return TRUE;
 }
 
-/* "up idle" of /proc/uptime and "l1 l5 l15 running/total last" of /proc/loadavg. */
+/* The uptime of /proc/uptime (not its idle field: sysinfo has none) and "l1 l5 l15
+ * running/total last" of /proc/loadavg. */
 static gboolean
 fill_times (SvfsCaller *c, struct sysinfo *si, GError **error)
 {
-  g_autofree gchar *up = svfs_proc_uptime (c, error);
-  g_autofree gchar *load = up != NULL ? svfs_proc_loadavg (c, error) : NULL;
+  gdouble up;
+  g_autofree gchar *load = NULL;
   double l[3];
   unsigned running, total;
 
-  if (load == NULL)
+  if (!svfs_proc_uptime_seconds (c, &up, error) || (load = svfs_proc_loadavg (c, error)) == NULL)
     return FALSE;
   if (sscanf (load, "%lf %lf %lf %u/%u", &l[0], &l[1], &l[2], &running, &total) != 5)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "loadavg \"%s\"", load);
       return FALSE;
     }
-  si->uptime = (long) g_ascii_strtod (up, NULL);
+  si->uptime = (long) up;
   for (guint i = 0; i < 3; i++)
     si->loads[i] = (unsigned long) (l[i] * (1 << SI_LOAD_SHIFT) + 0.5);
   si->procs = (unsigned short) MIN (total, G_MAXUSHORT);
