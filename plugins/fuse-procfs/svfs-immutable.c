@@ -834,7 +834,10 @@ run_child (Job *j, int pidfd, int rootfd, int cwdfd)
   pid_t child = fork ();
 
   if (child == 0)
-    _exit (child_main (j, pidfd, rootfd, cwdfd));
+    {
+      svfs_child_after_fork ();
+      _exit (child_main (j, pidfd, rootfd, cwdfd));
+    }
   if (child < 0)
     return errno;
   return svfs_wait_child (child, SVFS_CHILD_DEADLINE_MS);

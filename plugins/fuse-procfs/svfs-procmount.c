@@ -413,7 +413,10 @@ run_child (const Request *r)
   pid_t child = fork ();
 
   if (child == 0)
-    _exit (join_and_fork (r));
+    {
+      svfs_child_after_fork ();
+      _exit (join_and_fork (r));
+    }
   if (child < 0)
     return errno;
   /* A target on a FUSE mount that a container process serves must not hang the supervisor:

@@ -9,6 +9,7 @@
  * (mount_setattr), so the path cannot change between the check and the change.  The kernel
  * still checks everything against the caller's namespaces (locked flags included). */
 #include "svfs-supervisor.h"
+#include "svfs-keeper.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +21,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -111,10 +113,23 @@ run_child (int pidfd, int rootfd, int cwdfd, int target_fd, const char *path, gu
   pid_t child = fork ();
 
   if (child == 0)
-    _exit (remount_as_caller (pidfd, rootfd, cwdfd, target_fd, path, flags));
+    {
+      svfs_child_after_fork ();
+      _exit (remount_as_caller (pidfd, rootfd, cwdfd, target_fd, path, flags));
+    }
   if (child < 0)
     return errno;
   return svfs_wait_child (child, SVFS_CHILD_DEADLINE_MS);
+}
+
+void
+svfs_child_after_fork (void)
+{
+  int conn = svfs_keeper_connection ();
+
+  if (conn >= 0)
+    close (conn);
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
 }
 
 static gpointer

@@ -60,6 +60,10 @@ gboolean svfs_caller_has_sys_admin (pid_t pid);
  * the caller gets ETIMEDOUT. */
 #define SVFS_CHILD_DEADLINE_MS 10000
 #define SVFS_CHILD_KILL_WAIT_MS 1000
+/* First thing in every such child (async-signal-safe): it drops the connection to the listener
+ * keeper (else a child that hangs would keep the keeper from seeing the daemon die, and the
+ * keeper would not answer the calls in flight) and dies with the thread that forked it. */
+void svfs_child_after_fork (void);
 /* Wait for @child: its exit status (an errno), EIO if a signal ended it, ETIMEDOUT when killed
  * after @timeout_ms (reaped later if it does not die at once). */
 int svfs_wait_child (pid_t child, int timeout_ms);

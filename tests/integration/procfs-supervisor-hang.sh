@@ -4,7 +4,8 @@
 # it never serves and calls umount2() on a path in it: the supervisor's child that resolves
 # that path in A's namespaces waits for ever.  Meanwhile container B's sysinfo() and a tmpfs
 # mount() (both trapped) are answered at once, and so is A's own sysinfo; A's umount2 is
-# answered ETIMEDOUT once the child's deadline (10 s) passes, and the daemon says why.
+# answered ETIMEDOUT once the child's deadline (10 s) passes, and the daemon says why.  Then
+# sysvisor-fs is killed while such a call hangs: its listener keeper answers it (EPERM).
 set -eu
 . "$(dirname "$0")/procfs-lib.sh"
 
@@ -82,4 +83,21 @@ rm -f "$rb/out"
 touch "$rb/go"
 sv_wait_until 5 bash -c "[ -s '$rb/out' ] && [ ! -e '$rb/go' ]" || sv_fail "B: no answer afterwards"
 assert_match '^mount rc 0 ' "$(grep '^mount' "$rb/out")" "B's mount succeeds afterwards"
-sv_log "ok: a hanging trapped call delays no other call, and gets ETIMEDOUT after 10 s"
+
+# sysvisor-fs killed while a call hangs in one of its workers: the listener keeper answers that
+# call (EPERM, as every trapped mount while sysvisor-fs is down), it is never left waiting.
+echo 'mkdir -p /h2; /fuse-hang hang /h2 >/hang2.out 2>&1 &' >"$ra/cmd"
+touch "$ra/go"
+sv_wait_until 10 grep -q mounted "$ra/hang2.out" ||
+  sv_fail "A could not mount its FUSE filesystem again: $(cat "$ra/hang2.out" 2>/dev/null)"
+sleep 1
+assert_eq mounted "$(cat "$ra/hang2.out")" "A's second umount2 is in flight"
+pid=$(procfs_daemon_pid)
+kill -KILL "$pid"
+sv_wait_until 5 grep -q '^umount2' "$ra/hang2.out" ||
+  sv_fail "sysvisor-fs killed: A's umount2 in flight was left waiting; log: $(tail -n 8 "$PROCFS_LOG")"
+sv_log "A, sysvisor-fs killed: $(cat "$ra/hang2.out")"
+assert_match '^umount2 rc -1 errno 1 ' "$(grep '^umount2' "$ra/hang2.out")" \
+  "sysvisor-fs killed mid-call: the keeper answers the call in flight with EPERM"
+assert_match "answered the call sysvisor-fs died in" "$(cat "$PROCFS_LOG")" "the keeper says so"
+sv_log "ok: a hanging trapped call delays no other call, gets ETIMEDOUT after 10 s, and is answered by the keeper if sysvisor-fs dies meanwhile"
