@@ -20,10 +20,6 @@ gchar *svfs_proc_swaps (SvfsCaller *c, GError **error);
 gchar *svfs_proc_diskstats (SvfsCaller *c, GError **error);
 gchar *svfs_sys_cpu_online (SvfsCaller *c, GError **error);
 
-/* Seconds since the container's init started (sysinfo(2): /proc/uptime without its idle
- * field, which costs three cgroup reads). */
-gboolean svfs_proc_uptime_seconds (SvfsCaller *c, gdouble *uptime, GError **error);
-
 /* Shared by proc and sys files: the CPUs the caller's container may use. */
 GArray *svfs_visible_cpus (SvfsCaller *c, GError **error);
 

@@ -70,12 +70,6 @@ container_uptime (SvfsCaller *c, gdouble *uptime, GError **error)
   return TRUE;
 }
 
-gboolean
-svfs_proc_uptime_seconds (SvfsCaller *c, gdouble *uptime, GError **error)
-{
-  return container_uptime (c, uptime, error);
-}
-
 gchar *
 svfs_proc_uptime (SvfsCaller *c, GError **error)
 {
