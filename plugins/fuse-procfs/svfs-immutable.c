@@ -779,6 +779,7 @@ child_main (Job *j, int pidfd, int rootfd, int cwdfd)
   if (j->self < 0 || setns (pidfd, CLONE_NEWUSER | CLONE_NEWNS) < 0 || fchdir (rootfd) < 0
       || chroot (".") < 0 || fchdir (cwdfd) < 0)
     return errno;
+  svfs_child_joined ();
   close (rootfd);
   close (cwdfd);
   j->framed = caller_root_is_containers (j);

@@ -394,6 +394,7 @@ join_and_fork (const Request *r)
       return PROCMOUNT_NO_CLONES;
   if (prctl (PR_SET_DUMPABLE, 0) < 0 || setns (r->pidfd, r->ns_flags) < 0)
     return errno;
+  svfs_child_joined ();
   grandchild = fork ();
   if (grandchild == 0)
     _exit (mount_as_caller (r));

@@ -89,6 +89,7 @@ remount_as_caller (int pidfd, int rootfd, int cwdfd, int target_fd, const char *
   if (setns (pidfd, CLONE_NEWUSER | CLONE_NEWNS) < 0 || fchdir (rootfd) < 0 || chroot (".") < 0
       || fchdir (cwdfd) < 0)
     return errno;
+  svfs_child_joined ();
   if (fd < 0)
     fd = (int) syscall (SYS_open_tree, AT_FDCWD, path, OPEN_TREE_CLOEXEC);
   if (fd < 0)
@@ -129,6 +130,13 @@ svfs_child_after_fork (void)
 
   if (conn >= 0)
     close (conn);
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+/* Joining a user namespace changes the credentials, which clears the parent-death signal. */
+void
+svfs_child_joined (void)
+{
   prctl (PR_SET_PDEATHSIG, SIGKILL);
 }
 

@@ -64,6 +64,8 @@ gboolean svfs_caller_has_sys_admin (pid_t pid);
  * keeper (else a child that hangs would keep the keeper from seeing the daemon die, and the
  * keeper would not answer the calls in flight) and dies with the thread that forked it. */
 void svfs_child_after_fork (void);
+/* And again once it joined the caller's user namespace (that clears the parent-death signal). */
+void svfs_child_joined (void);
 /* Wait for @child: its exit status (an errno), EIO if a signal ended it, ETIMEDOUT when killed
  * after @timeout_ms (reaped later if it does not die at once). */
 int svfs_wait_child (pid_t child, int timeout_ms);
