@@ -230,6 +230,36 @@ node_content (const SvfsNode *n, pid_t pid)
   return host ? g_bytes_new_take (host, len) : NULL;
 }
 
+gchar *
+svfs_fuse_proc_text (const char *name, pid_t pid, GError **error)
+{
+  const SvfsNode *d = svfs_tree_lookup (SVFS_ROOT_INO, "proc");
+  const SvfsNode *n = d != NULL ? svfs_tree_lookup (d->ino, name) : NULL;
+  g_autofree gchar *cgroup = NULL;
+  g_autoptr (GBytes) out = NULL;
+  SvfsCaller c;
+  gsize len;
+  const char *data;
+
+  if (n == NULL || n->kind != SVFS_NODE_FILE)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no emulated /proc/%s", name);
+      return NULL;
+    }
+  if (!identify (pid, &c, &cgroup, error))
+    return NULL;
+  if (c.is_host)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "pid %d is a host process",
+                   (int) pid);
+      return NULL;
+    }
+  if ((out = rendered (n, &c, cgroup, error)) == NULL)
+    return NULL;
+  data = g_bytes_get_data (out, &len);
+  return g_strndup (data, len);
+}
+
 /* Writes to /proc/sys entries: container root only, never the host (it has /proc/sys). */
 static int
 may_write (const SvfsNode *n, const struct fuse_ctx *ctx, SvfsCaller *c)

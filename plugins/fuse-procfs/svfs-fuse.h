@@ -18,6 +18,11 @@ gboolean svfs_fuse_initialized (void);
 guint64 svfs_fuse_next_fh (void);
 void svfs_fuse_set_next_fh (guint64 fh);
 
+/* The emulated text of /proc/@name for @pid's container, through the same caches as a read of
+ * the file (sysinfo(2) answers from it: the same numbers, and a loop of calls costs what a
+ * loop of reads does).  NULL with an error for a host process or when it cannot be made. */
+gchar *svfs_fuse_proc_text (const char *name, pid_t pid, GError **error);
+
 /* Restart hand-over of the contents of open handles (see svfs-takeover.c). */
 void svfs_fuse_save_handles (GString *out);
 gboolean svfs_fuse_load_handle_line (const char *line, GError **error);

@@ -152,6 +152,10 @@ typedef struct
   GPtrArray *mounts;  /* MountEntry */
 } Record;
 
+/* The tables and the records' refs are shared by the supervisor's thread (listeners come and
+ * go) and its workers (answers): all under tables_lock, never held across a child's run (an
+ * answer holds a ref to its record instead).  Recursive: the public calls nest. */
+static GRecMutex tables_lock;
 static GHashTable *by_listener;  /* fd -> Record */
 static GHashTable *by_container; /* id -> Record (not owned) */
 
@@ -220,6 +224,7 @@ svfs_immutable_adopt (int listener, const char *what)
 
   if (g_strv_length (w) < 2 || !g_ascii_string_to_signed (w[0], 10, 1, G_MAXINT, &pid, NULL))
     return;
+  g_rec_mutex_lock (&tables_lock);
   tables_init ();
   r = g_hash_table_lookup (by_container, w[1]);
   if (r == NULL || !init_alive (r))
@@ -232,14 +237,17 @@ svfs_immutable_adopt (int listener, const char *what)
   r->refs++;
   g_hash_table_replace (by_listener, GINT_TO_POINTER (listener), r);
   svfs_immutable_persist ();
+  g_rec_mutex_unlock (&tables_lock);
 }
 
 void
 svfs_immutable_forget (int listener)
 {
+  g_rec_mutex_lock (&tables_lock);
   if (by_listener != NULL)
     g_hash_table_remove (by_listener, GINT_TO_POINTER (listener));
   svfs_immutable_persist ();
+  g_rec_mutex_unlock (&tables_lock);
 }
 
 /* ---- across a restart in place: "L FD ON PID ID" lines, each followed by its "M DEV ROOT
@@ -294,9 +302,12 @@ svfs_immutable_save (void)
   if (saved >= 0)
     close (saved); /* the last restart's, which did not happen */
   saved = -1;
-  if (by_listener == NULL || g_hash_table_size (by_listener) == 0)
+  g_rec_mutex_lock (&tables_lock);
+  if (by_listener != NULL && g_hash_table_size (by_listener) > 0)
+    s = render_records ();
+  g_rec_mutex_unlock (&tables_lock);
+  if (s == NULL)
     return -1;
-  s = render_records ();
   saved = memfd_create ("svfs-immutable", 0);
   if (saved >= 0 && write (saved, s->str, s->len) != (ssize_t) s->len)
     {
@@ -366,8 +377,10 @@ svfs_immutable_load (int fd)
   if (!g_file_get_contents (path, &text, NULL, NULL))
     g_warning ("immutable mounts: cannot read the records of the last process");
   close (fd);
+  g_rec_mutex_lock (&tables_lock);
   load_text (text, -1, -1);
   svfs_immutable_persist ();
+  g_rec_mutex_unlock (&tables_lock);
 }
 
 /* ---- for a daemon started after a kill: the records, in a root-only file beside the keeper's
@@ -388,9 +401,12 @@ svfs_immutable_persist (void)
   g_autoptr (GString) s = NULL;
   g_autoptr (GError) error = NULL;
 
-  if (state_file == NULL)
+  g_rec_mutex_lock (&tables_lock);
+  if (state_file != NULL)
+    s = render_records ();
+  g_rec_mutex_unlock (&tables_lock);
+  if (s == NULL)
     return;
-  s = render_records ();
   if (!g_file_set_contents_full (state_file, s->str, (gssize) s->len,
                                  G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error))
     g_warning ("immutable mounts: keep the records for a restart: %s", error->message);
@@ -407,7 +423,9 @@ svfs_immutable_adopt_kept (int listener, int saved_key)
                  "(fd %d): its container's mounts are unchecked until it restarts", listener);
       return;
     }
+  g_rec_mutex_lock (&tables_lock);
   load_text (text, saved_key, listener);
+  g_rec_mutex_unlock (&tables_lock);
 }
 
 /* ---- what the child decides (no allocation here: it runs after fork) ---- */
@@ -761,6 +779,7 @@ child_main (Job *j, int pidfd, int rootfd, int cwdfd)
   if (j->self < 0 || setns (pidfd, CLONE_NEWUSER | CLONE_NEWNS) < 0 || fchdir (rootfd) < 0
       || chroot (".") < 0 || fchdir (cwdfd) < 0)
     return errno;
+  svfs_child_joined ();
   close (rootfd);
   close (cwdfd);
   j->framed = caller_root_is_containers (j);
@@ -813,17 +832,16 @@ classify (const struct seccomp_notif *req, Op *op, guint64 *flags)
 static int
 run_child (Job *j, int pidfd, int rootfd, int cwdfd)
 {
-  int status;
   pid_t child = fork ();
 
   if (child == 0)
-    _exit (child_main (j, pidfd, rootfd, cwdfd));
+    {
+      svfs_child_after_fork ();
+      _exit (child_main (j, pidfd, rootfd, cwdfd));
+    }
   if (child < 0)
     return errno;
-  while (waitpid (child, &status, 0) < 0)
-    if (errno != EINTR)
-      return ECHILD;
-  return WIFEXITED (status) ? WEXITSTATUS (status) : EIO;
+  return svfs_wait_child (child, SVFS_CHILD_DEADLINE_MS);
 }
 
 /* Gather the caller's pidfd, root, cwd and fds; act only while the request is still pending
@@ -854,18 +872,43 @@ run_as_caller (int listener, const struct seccomp_notif *req, Job *j)
   return err;
 }
 
+/* @listener's record with a ref (NULL: none, or its checks are off). */
+static Record *
+record_ref (int listener)
+{
+  Record *r;
+
+  g_rec_mutex_lock (&tables_lock);
+  r = by_listener != NULL ? g_hash_table_lookup (by_listener, GINT_TO_POINTER (listener)) : NULL;
+  if (r != NULL && r->on)
+    r->refs++;
+  else
+    r = NULL;
+  g_rec_mutex_unlock (&tables_lock);
+  return r;
+}
+
+static void
+record_release (Record *r)
+{
+  g_rec_mutex_lock (&tables_lock);
+  record_unref (r);
+  g_rec_mutex_unlock (&tables_lock);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Record, record_release)
+
+/* Called from the supervisor's workers, several at once. */
 gboolean
-svfs_immutable_answer (int listener, const struct seccomp_notif *req,
+svfs_immutable_answer (int listener, int fd, const struct seccomp_notif *req,
                        struct seccomp_notif_resp *resp)
 {
-  Record *r = by_listener != NULL ? g_hash_table_lookup (by_listener, GINT_TO_POINTER (listener))
-                                  : NULL;
+  g_autoptr (Record) r = record_ref (listener);
   pid_t pid = (pid_t) req->pid;
   Job j = { .record = r, .self = -1 };
   int err;
 
-  if (r == NULL || !r->on || !classify (req, &j.op, &j.flags)
-      || !svfs_caller_has_sys_admin (pid))
+  if (r == NULL || !classify (req, &j.op, &j.flags) || !svfs_caller_has_sys_admin (pid))
     return FALSE;
   /* A new procfs or sysfs, even over /proc or /sys (unshare --mount-proc in a nested mount
    * namespace): svfs-procmount.c makes it with the emulated files over it.  It covers the
@@ -881,7 +924,11 @@ svfs_immutable_answer (int listener, const struct seccomp_notif *req,
       || (j.op == OP_REMOUNT && req->data.args[4] != 0 && j.data == NULL))
     err = EFAULT;
   else
-    err = run_as_caller (listener, req, &j);
+    err = run_as_caller (fd, req, &j);
+  if (err == ETIMEDOUT)
+    g_warning ("container %s: the check of %s %s took longer than %d s (its path lookup hangs?): "
+               "answered ETIMEDOUT (pid %d)", r->id, j.op == OP_UMOUNT ? "unmount of" : "mount on",
+               j.target != NULL ? j.target : "?", SVFS_CHILD_DEADLINE_MS / 1000, (int) pid);
   if (err == EPERM)
     g_info ("container %s: refused to %s %s: a mount the runtime made (pid %d)", r->id,
             j.op == OP_UMOUNT ? "unmount" : j.op == OP_NEW ? "mount over" : "change",

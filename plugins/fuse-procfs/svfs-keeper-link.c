@@ -30,11 +30,31 @@ static gchar **keeper_argv; /* how to start one */
 static gchar *socket_path;
 static int conn = -1;
 static int page_fd = -1;
-static SvfsKeeperPage *page;
+static SvfsKeeperPage *page; /* SVFS_KEEPER_SLOTS slots */
+static GMutex slots_lock;
+static gboolean slot_used[SVFS_KEEPER_SLOTS];
 static GArray *known; /* the supervisor's listeners (int), for a new keeper */
 static gint64 last_attempt;
 static pid_t keeper_pid; /* the connection's peer */
 static guint failures;   /* attempts in a row that found no keeper */
+
+/* The page's slots, all free; a page of an older daemon (one slot) grows to the full size. */
+static SvfsKeeperPage *
+map_slots (int fd)
+{
+  struct stat st;
+  SvfsKeeperPage *p;
+
+  if (fstat (fd, &st) < 0
+      || ((gsize) st.st_size < SVFS_KEEPER_PAGE_SIZE && ftruncate (fd, SVFS_KEEPER_PAGE_SIZE) < 0))
+    return NULL;
+  p = mmap (NULL, SVFS_KEEPER_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (p == MAP_FAILED)
+    return NULL;
+  for (guint i = 0; i < SVFS_KEEPER_SLOTS; i++)
+    __atomic_store_n (&p[i].listener, -1, __ATOMIC_RELEASE);
+  return p;
+}
 
 void
 svfs_keeper_configure (const char *exe, const char *mountpoint, const char *log,
@@ -64,9 +84,7 @@ svfs_keeper_configure (const char *exe, const char *mountpoint, const char *log,
         keeper_pid = cred.pid;
       fcntl (conn, F_SETFD, FD_CLOEXEC);
       fcntl (page_fd, F_SETFD, FD_CLOEXEC);
-      page = mmap (NULL, sizeof *page, PROT_READ | PROT_WRITE, MAP_SHARED, page_fd, 0);
-      if (page == MAP_FAILED)
-        page = NULL;
+      page = map_slots (page_fd);
     }
 }
 
@@ -232,17 +250,13 @@ ensure_page (GError **error)
   if (page != NULL)
     return TRUE;
   page_fd = memfd_create ("sysvisor-fs-keeper", MFD_CLOEXEC);
-  if (page_fd < 0 || ftruncate (page_fd, sizeof *page) < 0
-      || (page = mmap (NULL, sizeof *page, PROT_READ | PROT_WRITE, MAP_SHARED, page_fd, 0))
-             == MAP_FAILED)
+  if (page_fd < 0 || (page = map_slots (page_fd)) == NULL)
     {
       int saved = errno;
-      page = NULL;
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "keeper page: %s",
                    g_strerror (saved));
       return FALSE;
     }
-  page->listener = -1;
   return TRUE;
 }
 
@@ -349,17 +363,37 @@ svfs_keeper_lost (void)
     svfs_keeper_attach (known);
 }
 
-void
+/* The slots in use are known here only (the keeper just reads): a slot is written whole
+ * (listener last) before the keeper may read it. */
+int
 svfs_keeper_answering (int listener, guint64 id, guint32 nr)
 {
-  if (page == NULL)
+  int slot = -1;
+
+  if (__atomic_load_n (&page, __ATOMIC_ACQUIRE) == NULL)
+    return -1;
+  g_mutex_lock (&slots_lock);
+  for (int i = 0; i < SVFS_KEEPER_SLOTS && slot < 0; i++)
+    if (!slot_used[i])
+      slot_used[slot = i] = TRUE;
+  g_mutex_unlock (&slots_lock);
+  if (slot < 0)
+    return -1;
+  page[slot].id = id;
+  page[slot].nr = nr;
+  __atomic_store_n (&page[slot].listener, listener, __ATOMIC_RELEASE);
+  return slot;
+}
+
+void
+svfs_keeper_answered (int slot)
+{
+  if (slot < 0 || page == NULL)
     return;
-  __atomic_store_n (&page->listener, -1, __ATOMIC_RELEASE);
-  if (listener < 0)
-    return;
-  page->id = id;
-  page->nr = nr;
-  __atomic_store_n (&page->listener, listener, __ATOMIC_RELEASE);
+  __atomic_store_n (&page[slot].listener, -1, __ATOMIC_RELEASE);
+  g_mutex_lock (&slots_lock);
+  slot_used[slot] = FALSE;
+  g_mutex_unlock (&slots_lock);
 }
 
 gchar *

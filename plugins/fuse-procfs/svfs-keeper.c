@@ -18,6 +18,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -143,7 +144,8 @@ typedef struct
   int daemon_fd; /* its pidfd, -1: none */
   gboolean attached_once;
   GArray *held; /* Held */
-  const SvfsKeeperPage *page;
+  const SvfsKeeperPage *page; /* n_slots slots */
+  gsize n_slots;
   struct seccomp_notif_sizes sizes;
 } Keeper;
 
@@ -158,8 +160,9 @@ static void
 drop_page (Keeper *k)
 {
   if (k->page != NULL)
-    munmap ((void *) k->page, sizeof *k->page);
+    munmap ((void *) k->page, k->n_slots * sizeof *k->page);
   k->page = NULL;
+  k->n_slots = 0;
 }
 
 static void
@@ -214,6 +217,20 @@ forget_daemon (Keeper *k)
   k->conn = k->daemon_fd = -1;
 }
 
+/* A call the dead daemon was answering (@slot's listener -1: none). */
+static void
+answer_stale (Keeper *k, const SvfsKeeperPage *slot)
+{
+  gint32 key = __atomic_load_n (&slot->listener, __ATOMIC_ACQUIRE);
+  guint64 id = slot->id;
+
+  if (key < 0)
+    return;
+  for (guint i = 0; i < k->held->len; i++)
+    if (g_array_index (k->held, Held, i).key == key)
+      answer_degraded (k, g_array_index (k->held, Held, i).fd, &id, slot->nr);
+}
+
 /* The connection closed.  A daemon that still runs dropped us on purpose (it starts another
  * keeper): never answer beside it, exit (FALSE).  A dead one: answer the call it was in (if
  * any), then every call until a daemon is back. */
@@ -226,13 +243,8 @@ daemon_gone (Keeper *k, const char *why)
       return FALSE;
     }
   forget_daemon (k);
-  if (k->page != NULL && k->page->listener >= 0)
-    {
-      guint64 id = k->page->id;
-      for (guint i = 0; i < k->held->len; i++)
-        if (g_array_index (k->held, Held, i).key == k->page->listener)
-          answer_degraded (k, g_array_index (k->held, Held, i).fd, &id, k->page->nr);
-    }
+  for (gsize s = 0; s < k->n_slots; s++)
+    answer_stale (k, &k->page[s]);
   drop_page (k);
   if (k->held->len > 0)
     g_warning ("keeper: sysvisor-fs is gone (%s): %u listener(s) answered without it until it "
@@ -280,14 +292,17 @@ keep (Keeper *k, int key, int fd)
   g_array_append_val (k->held, h);
 }
 
+/* The daemon's page: as many slots as it holds (one for an older daemon). */
 static void
 map_page (Keeper *k, int fd)
 {
-  void *p = mmap (NULL, sizeof *k->page, PROT_READ, MAP_SHARED, fd, 0);
+  struct stat st;
+  gsize n = fstat (fd, &st) == 0 && st.st_size > 0 ? (gsize) st.st_size / sizeof *k->page : 0;
+  void *p = n > 0 ? mmap (NULL, n * sizeof *k->page, PROT_READ, MAP_SHARED, fd, 0) : MAP_FAILED;
 
   drop_page (k);
   if (p != MAP_FAILED)
-    k->page = p;
+    k->page = p, k->n_slots = n;
   close (fd);
 }
 

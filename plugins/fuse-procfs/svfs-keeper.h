@@ -36,8 +36,11 @@ void svfs_keeper_add (int listener);
  * keeper is gone: then svfs_keeper_lost() starts another. */
 int svfs_keeper_connection (void);
 void svfs_keeper_lost (void);
-/* The notification @id of @listener is being answered (@listener -1: none any more). */
-void svfs_keeper_answering (int listener, guint64 id, guint32 nr);
+/* The notification @id of @listener is being answered: its slot in the page (-1: no page, or
+ * every slot taken), to free with svfs_keeper_answered() once it is answered.  Thread-safe:
+ * calls answered at the same time each have their own slot. */
+int svfs_keeper_answering (int listener, guint64 id, guint32 nr);
+void svfs_keeper_answered (int slot);
 /* "--takeover-keeper=CONN,PAGE" for a restart in place (NULL without a keeper), and whether
  * those fds survive exec. */
 gchar *svfs_keeper_takeover_arg (void);
@@ -58,13 +61,17 @@ gssize svfs_keeper_recv (int sock, char *text, gsize size, int *fd);
 gboolean svfs_keeper_is_listener (int fd);
 gboolean svfs_keeper_peer_is_root (int sock);
 
-/* The page the daemon writes the notification it is answering to. */
+/* The page the daemon writes the notifications it is answering to: one slot per call in
+ * flight (the supervisor answers mounts in worker threads).  A page of an older daemon may hold
+ * one slot only: the keeper reads as many as the memfd's size holds. */
 typedef struct
 {
   gint32 listener; /* the daemon's fd number (the keeper's key), -1: none */
   guint32 nr;
   guint64 id;
 } SvfsKeeperPage;
+#define SVFS_KEEPER_SLOTS 4096
+#define SVFS_KEEPER_PAGE_SIZE (SVFS_KEEPER_SLOTS * sizeof (SvfsKeeperPage))
 
 /* ---- the keeper process ---- */
 

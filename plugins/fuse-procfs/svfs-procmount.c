@@ -27,6 +27,7 @@
  * own memory can get a plain procfs, which shows no more than the host's files it could read
  * anyway. */
 #include "svfs-procmount.h"
+#include "svfs-supervisor.h"
 
 #include "svfs-tree.h"
 
@@ -50,7 +51,6 @@
 #include <unistd.h>
 
 #define PROCMOUNT_STRING_MAX 4096
-#define PROCMOUNT_TIMEOUT_MS 10000
 #define PROCMOUNT_MAX_OPTIONS 64
 #define PROCMOUNT_NO_CLONES 255 /* the child's exit code: the served files cannot be cloned */
 #define PROCMOUNT_PIDFD_THREAD O_EXCL /* PIDFD_THREAD, Linux 6.9 */
@@ -394,6 +394,7 @@ join_and_fork (const Request *r)
       return PROCMOUNT_NO_CLONES;
   if (prctl (PR_SET_DUMPABLE, 0) < 0 || setns (r->pidfd, r->ns_flags) < 0)
     return errno;
+  svfs_child_joined ();
   grandchild = fork ();
   if (grandchild == 0)
     _exit (mount_as_caller (r));
@@ -410,29 +411,18 @@ join_and_fork (const Request *r)
 static int
 run_child (const Request *r)
 {
-  struct pollfd p = { .events = POLLIN };
-  int status, err = 0;
   pid_t child = fork ();
 
   if (child == 0)
-    _exit (join_and_fork (r));
+    {
+      svfs_child_after_fork ();
+      _exit (join_and_fork (r));
+    }
   if (child < 0)
     return errno;
-  /* A target on a FUSE mount that a container process serves must not hang the supervisor. */
-  p.fd = (int) syscall (SYS_pidfd_open, child, 0);
-  if (p.fd >= 0 && poll (&p, 1, PROCMOUNT_TIMEOUT_MS) == 0)
-    {
-      kill (child, SIGKILL);
-      err = ETIMEDOUT;
-    }
-  if (p.fd >= 0)
-    close (p.fd);
-  while (waitpid (child, &status, 0) < 0)
-    if (errno != EINTR)
-      return ECHILD;
-  if (err != 0)
-    return err;
-  return WIFEXITED (status) ? WEXITSTATUS (status) : EIO;
+  /* A target on a FUSE mount that a container process serves must not hang the supervisor:
+   * killing the child kills the grandchild too (PR_SET_PDEATHSIG). */
+  return svfs_wait_child (child, SVFS_CHILD_DEADLINE_MS);
 }
 
 /* The caller's strings and fds; 0, an errno for the caller, or -1 (let the kernel answer). */

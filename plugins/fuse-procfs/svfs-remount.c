@@ -9,15 +9,19 @@
  * (mount_setattr), so the path cannot change between the check and the change.  The kernel
  * still checks everything against the caller's namespaces (locked flags included). */
 #include "svfs-supervisor.h"
+#include "svfs-keeper.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <gio/gio.h>
 #include <linux/mount.h>
+#include <poll.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -85,6 +89,7 @@ remount_as_caller (int pidfd, int rootfd, int cwdfd, int target_fd, const char *
   if (setns (pidfd, CLONE_NEWUSER | CLONE_NEWNS) < 0 || fchdir (rootfd) < 0 || chroot (".") < 0
       || fchdir (cwdfd) < 0)
     return errno;
+  svfs_child_joined ();
   if (fd < 0)
     fd = (int) syscall (SYS_open_tree, AT_FDCWD, path, OPEN_TREE_CLOEXEC);
   if (fd < 0)
@@ -106,13 +111,78 @@ remount_as_caller (int pidfd, int rootfd, int cwdfd, int target_fd, const char *
 static int
 run_child (int pidfd, int rootfd, int cwdfd, int target_fd, const char *path, guint64 flags)
 {
-  int status;
   pid_t child = fork ();
 
   if (child == 0)
-    _exit (remount_as_caller (pidfd, rootfd, cwdfd, target_fd, path, flags));
+    {
+      svfs_child_after_fork ();
+      _exit (remount_as_caller (pidfd, rootfd, cwdfd, target_fd, path, flags));
+    }
   if (child < 0)
     return errno;
+  return svfs_wait_child (child, SVFS_CHILD_DEADLINE_MS);
+}
+
+void
+svfs_child_after_fork (void)
+{
+  int conn = svfs_keeper_connection ();
+
+  if (conn >= 0)
+    close (conn);
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+/* Joining a user namespace changes the credentials, which clears the parent-death signal. */
+void
+svfs_child_joined (void)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+static gpointer
+reap (gpointer data)
+{
+  while (waitpid (GPOINTER_TO_INT (data), NULL, 0) < 0 && errno == EINTR)
+    ;
+  return NULL;
+}
+
+/* A killed child that does not exit at once (stuck in an uninterruptible wait) is reaped by a
+ * thread of its own: the answer does not wait for it. */
+static void
+kill_child (pid_t child, int pidfd)
+{
+  struct pollfd p = { .fd = pidfd, .events = POLLIN };
+  GThread *t;
+
+  kill (child, SIGKILL);
+  if (poll (&p, 1, SVFS_CHILD_KILL_WAIT_MS) == 1)
+    reap (GINT_TO_POINTER (child));
+  else if ((t = g_thread_try_new ("svfs-reap", reap, GINT_TO_POINTER (child), NULL)) != NULL)
+    g_thread_unref (t);
+}
+
+int
+svfs_wait_child (pid_t child, int timeout_ms)
+{
+  struct pollfd p = { .events = POLLIN };
+  int status, n;
+
+  p.fd = (int) syscall (SYS_pidfd_open, child, 0);
+  if (p.fd >= 0)
+    {
+      do
+        n = poll (&p, 1, timeout_ms);
+      while (n < 0 && errno == EINTR);
+      if (n == 0)
+        {
+          kill_child (child, p.fd);
+          close (p.fd);
+          return ETIMEDOUT;
+        }
+      close (p.fd);
+    }
   while (waitpid (child, &status, 0) < 0)
     if (errno != EINTR)
       return ECHILD;

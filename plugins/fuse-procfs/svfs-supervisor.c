@@ -122,20 +122,15 @@ answer_new_mount (int fd, const struct seccomp_notif *req, struct seccomp_notif_
     resp->error = -err;
 }
 
+/* The answer to @req of @listener (@fd: it or a duplicate) in @resp; may fork and wait for a
+ * child (mount, umount2). */
 static void
-answer_one (int fd)
+answer_call (int listener, int fd, const struct seccomp_notif *req,
+             struct seccomp_notif_resp *resp)
 {
-  g_autofree struct seccomp_notif *req = g_malloc0 (MAX (sizes.seccomp_notif, sizeof *req));
-  g_autofree struct seccomp_notif_resp *resp
-      = g_malloc0 (MAX (sizes.seccomp_notif_resp, sizeof *resp));
-
-  if (ioctl (fd, SECCOMP_IOCTL_NOTIF_RECV, req) < 0)
-    return; /* the caller died, or a signal interrupted it */
-  svfs_keeper_answering (fd, req->id, (guint32) req->data.nr);
-  resp->id = req->id;
   if (req->data.arch == AUDIT_ARCH_X86_64
       && (req->data.nr == __NR_mount || req->data.nr == __NR_umount2)
-      && svfs_immutable_answer (fd, req, resp))
+      && svfs_immutable_answer (listener, fd, req, resp))
     ; /* answered: the runtime's mounts stay as they are */
   else if (req->data.arch == AUDIT_ARCH_X86_64 && req->data.nr == __NR_sysinfo)
     answer_sysinfo (fd, req, resp);
@@ -146,9 +141,149 @@ answer_one (int fd)
     answer_bind_remount (fd, req, resp);
   else
     resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+}
+
+/* ---- calls in flight ----
+ * sysinfo is answered at once on the supervisor's thread.  A mount or umount2 forks a child
+ * that joins the caller's namespaces and resolves its paths, which can take as long as the
+ * container makes it (a FUSE mount it serves and does not answer): each is answered on a
+ * thread of its own, so that no container delays another's calls.  A listener with
+ * SUPERVISOR_MAX_PER_LISTENER calls in flight is not polled until one ends (its other calls
+ * wait, nobody else's); all listeners together have at most SUPERVISOR_MAX_IN_FLIGHT (fewer
+ * than the keeper's slots: every call in flight has one, so that the keeper answers it if the
+ * daemon dies).  Each job holds a duplicate of its listener: the poll thread may close the
+ * original (the container is gone) meanwhile. */
+
+#define SUPERVISOR_MAX_PER_LISTENER 8
+#define SUPERVISOR_MAX_IN_FLIGHT 1024
+#define SUPERVISOR_BUSY_POLL_MS 50
+
+typedef struct
+{
+  int listener; /* the poll set's fd: the immutable records' and the keeper's key */
+  int fd;       /* a duplicate, for the job's ioctls */
+  int slot;     /* the keeper's */
+  struct seccomp_notif *req;
+} Job;
+
+static GMutex jobs_lock;
+static GCond jobs_done;
+static GHashTable *in_flight; /* listener fd -> count of its calls in flight */
+static guint jobs;
+
+static guint
+in_flight_of (int listener)
+{
+  return GPOINTER_TO_UINT (g_hash_table_lookup (in_flight, GINT_TO_POINTER (listener)));
+}
+
+static void
+send_answer (int fd, const struct seccomp_notif_resp *resp)
+{
   if (ioctl (fd, SECCOMP_IOCTL_NOTIF_SEND, resp) < 0 && errno != ENOENT)
-    g_debug ("answer notification %llu: %s", (unsigned long long) req->id, g_strerror (errno));
-  svfs_keeper_answering (-1, 0, 0);
+    g_debug ("answer notification %llu: %s", (unsigned long long) resp->id, g_strerror (errno));
+}
+
+static gpointer
+run_job (gpointer data)
+{
+  Job *job = data;
+  g_autofree struct seccomp_notif_resp *resp
+      = g_malloc0 (MAX (sizes.seccomp_notif_resp, sizeof *resp));
+  guint n;
+
+  resp->id = job->req->id;
+  answer_call (job->listener, job->fd, job->req, resp);
+  send_answer (job->fd, resp);
+  svfs_keeper_answered (job->slot);
+  close (job->fd);
+  g_mutex_lock (&jobs_lock);
+  n = in_flight_of (job->listener);
+  if (n <= 1)
+    g_hash_table_remove (in_flight, GINT_TO_POINTER (job->listener));
+  else
+    g_hash_table_insert (in_flight, GINT_TO_POINTER (job->listener), GUINT_TO_POINTER (n - 1));
+  jobs--;
+  g_cond_broadcast (&jobs_done);
+  g_mutex_unlock (&jobs_lock);
+  g_free (job->req);
+  g_free (job);
+  return NULL;
+}
+
+/* Answer @req on a thread of its own; FALSE if none could be started (answer it here). */
+static gboolean
+start_job (int fd, struct seccomp_notif **req, int slot)
+{
+  Job *job = g_new0 (Job, 1);
+  GThread *t;
+
+  job->listener = fd;
+  job->fd = fcntl (fd, F_DUPFD_CLOEXEC, 3);
+  job->slot = slot;
+  job->req = *req;
+  if (job->fd < 0)
+    {
+      g_free (job);
+      return FALSE;
+    }
+  g_mutex_lock (&jobs_lock);
+  g_hash_table_insert (in_flight, GINT_TO_POINTER (fd), GUINT_TO_POINTER (in_flight_of (fd) + 1));
+  jobs++;
+  g_mutex_unlock (&jobs_lock);
+  *req = NULL;
+  if ((t = g_thread_try_new ("svfs-answer", run_job, job, NULL)) != NULL)
+    {
+      g_thread_unref (t);
+      return TRUE;
+    }
+  g_warning ("syscall supervisor: no thread for a trapped call: it is answered in turn");
+  run_job (job);
+  return TRUE;
+}
+
+/* Whether @listener may be polled (FALSE: too many of its calls, or of all, in flight). */
+static gboolean
+may_take (int listener)
+{
+  gboolean ok;
+
+  g_mutex_lock (&jobs_lock);
+  ok = jobs < SUPERVISOR_MAX_IN_FLIGHT && in_flight_of (listener) < SUPERVISOR_MAX_PER_LISTENER;
+  g_mutex_unlock (&jobs_lock);
+  return ok;
+}
+
+/* Wait until no call is in flight (before a restart in place: the next process would not
+ * know them); each ends within its child's deadline. */
+static void
+drain_jobs (void)
+{
+  g_mutex_lock (&jobs_lock);
+  while (jobs > 0)
+    g_cond_wait (&jobs_done, &jobs_lock);
+  g_mutex_unlock (&jobs_lock);
+}
+
+static void
+answer_one (int fd)
+{
+  g_autofree struct seccomp_notif *req = g_malloc0 (MAX (sizes.seccomp_notif, sizeof *req));
+  g_autofree struct seccomp_notif_resp *resp
+      = g_malloc0 (MAX (sizes.seccomp_notif_resp, sizeof *resp));
+  int slot;
+
+  if (ioctl (fd, SECCOMP_IOCTL_NOTIF_RECV, req) < 0)
+    return; /* the caller died, or a signal interrupted it */
+  slot = svfs_keeper_answering (fd, req->id, (guint32) req->data.nr);
+  if (req->data.arch == AUDIT_ARCH_X86_64
+      && (req->data.nr == __NR_mount || req->data.nr == __NR_umount2)
+      && start_job (fd, &req, slot))
+    return;
+  resp->id = req->id;
+  answer_call (fd, fd, req, resp);
+  send_answer (fd, resp);
+  svfs_keeper_answered (slot);
 }
 
 /* ---- taking listeners from runtimes ---- */
@@ -233,7 +368,7 @@ accept_runtime (void)
 #define POLL_LISTENERS 3
 
 static GArray *
-poll_set (void)
+poll_set (gboolean *busy)
 {
   GArray *p = g_array_sized_new (FALSE, TRUE, sizeof (struct pollfd), listeners->len + 3);
   struct pollfd w = { .fd = wake_fds[0], .events = POLLIN };
@@ -243,9 +378,13 @@ poll_set (void)
   g_array_append_val (p, w);
   g_array_append_val (p, l);
   g_array_append_val (p, k);
+  *busy = FALSE;
   for (guint i = 0; i < listeners->len; i++)
     {
-      struct pollfd n = { .fd = g_array_index (listeners, int, i), .events = POLLIN };
+      int fd = g_array_index (listeners, int, i);
+      /* A negative fd is skipped by poll and keeps the indexes of the listeners. */
+      struct pollfd n = { .fd = may_take (fd) ? fd : -1, .events = POLLIN };
+      *busy |= n.fd < 0;
       g_array_append_val (p, n);
     }
   return p;
@@ -274,9 +413,12 @@ supervisor_main (gpointer data)
 {
   for (;;)
     {
-      g_autoptr (GArray) p = poll_set ();
-      /* Without a keeper, wake up now and then to start one. */
-      int timeout = svfs_keeper_connection () < 0 ? SUPERVISOR_KEEPER_RETRY_MS : -1;
+      gboolean busy;
+      g_autoptr (GArray) p = poll_set (&busy);
+      /* Without a keeper, wake up now and then to start one; with listeners left out (too
+       * many calls in flight), look again soon. */
+      int timeout = busy ? SUPERVISOR_BUSY_POLL_MS
+                    : svfs_keeper_connection () < 0 ? SUPERVISOR_KEEPER_RETRY_MS : -1;
       if (poll ((struct pollfd *) (gpointer) p->data, p->len, timeout) < 0)
         {
           if (errno == EINTR)
@@ -359,6 +501,8 @@ svfs_supervisor_start (const char *mountpoint, const char *takeover, GError **er
   svfs_procmount_set_mountpoint (mountpoint);
   if (listeners == NULL)
     listeners = g_array_new (FALSE, FALSE, sizeof (int));
+  if (in_flight == NULL)
+    in_flight = g_hash_table_new (NULL, NULL);
   if (listen_fd < 0 && !(takeover != NULL ? adopt (takeover, error)
                                           : (listen_fd = listen_on (mountpoint, error)) >= 0))
     return FALSE;
@@ -384,6 +528,7 @@ svfs_supervisor_stop (void)
     g_warning ("syscall supervisor: cannot wake its thread: %s", g_strerror (errno));
   g_thread_join (thread);
   thread = NULL;
+  drain_jobs ();
   if (read (wake_fds[0], &c, 1) < 0)
     g_debug ("syscall supervisor: drain wake pipe: %s", g_strerror (errno));
 }

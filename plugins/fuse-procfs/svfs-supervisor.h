@@ -54,6 +54,21 @@ int svfs_remount_for (pid_t pid, guint64 path_addr, guint64 flags,
 gchar *svfs_read_caller_string (pid_t pid, guint64 addr);
 int svfs_caller_fd_of (int pidfd, const char *path);
 gboolean svfs_caller_has_sys_admin (pid_t pid);
+/* Every child the supervisor forks for a trapped call (svfs-immutable.c, svfs-remount.c,
+ * svfs-procmount.c) has a deadline: a path whose lookup hangs (a FUSE mount the container
+ * serves and does not answer) must cost its own caller only.  Past it the child is killed and
+ * the caller gets ETIMEDOUT. */
+#define SVFS_CHILD_DEADLINE_MS 10000
+#define SVFS_CHILD_KILL_WAIT_MS 1000
+/* First thing in every such child (async-signal-safe): it drops the connection to the listener
+ * keeper (else a child that hangs would keep the keeper from seeing the daemon die, and the
+ * keeper would not answer the calls in flight) and dies with the thread that forked it. */
+void svfs_child_after_fork (void);
+/* And again once it joined the caller's user namespace (that clears the parent-death signal). */
+void svfs_child_joined (void);
+/* Wait for @child: its exit status (an errno), EIO if a signal ended it, ETIMEDOUT when killed
+ * after @timeout_ms (reaped later if it does not die at once). */
+int svfs_wait_child (pid_t child, int timeout_ms);
 /* A pidfd of thread @tid (the caller of a trapped call), or -1. */
 int svfs_caller_pidfd (pid_t tid);
 
@@ -71,11 +86,12 @@ void svfs_immutable_load (int fd);
 void svfs_immutable_set_state_file (const char *path);
 void svfs_immutable_persist (void);
 void svfs_immutable_adopt_kept (int listener, int saved_key);
-/* A trapped mount(2) or umount2(2) on @listener: TRUE when answered in @resp (refused, or made
- * here on the caller's behalf), FALSE when the caller's call needs no check. */
+/* A trapped mount(2) or umount2(2) on @listener (its records' key; @fd: the same listener, or
+ * a duplicate of it, for the ioctls): TRUE when answered in @resp (refused, or made here on
+ * the caller's behalf), FALSE when the caller's call needs no check.  Thread-safe. */
 struct seccomp_notif;
 struct seccomp_notif_resp;
-gboolean svfs_immutable_answer (int listener, const struct seccomp_notif *req,
+gboolean svfs_immutable_answer (int listener, int fd, const struct seccomp_notif *req,
                                 struct seccomp_notif_resp *resp);
 
 G_END_DECLS

@@ -1,7 +1,7 @@
 /* sysvisor-fs: sysinfo(2) for a container, from the same sources as its /proc files, so that
  * `free`, `uptime` and a program calling sysinfo() agree with /proc/meminfo, /proc/uptime and
  * /proc/loadavg inside. */
-#include "svfs-files.h"
+#include "svfs-fuse.h"
 #include "svfs-supervisor.h"
 
 #include <gio/gio.h>
@@ -26,9 +26,9 @@ meminfo_bytes (const char *text, const char *key)
 }
 
 static gboolean
-fill_memory (SvfsCaller *c, struct sysinfo *si, GError **error)
+fill_memory (pid_t pid, struct sysinfo *si, GError **error)
 {
-  g_autofree gchar *mem = svfs_proc_meminfo (c, error);
+  g_autofree gchar *mem = svfs_fuse_proc_text ("meminfo", pid, error);
 
   if (mem == NULL)
     return FALSE;
@@ -50,10 +50,10 @@ fill_memory (SvfsCaller *c, struct sysinfo *si, GError **error)
 
 /* "up idle" of /proc/uptime and "l1 l5 l15 running/total last" of /proc/loadavg. */
 static gboolean
-fill_times (SvfsCaller *c, struct sysinfo *si, GError **error)
+fill_times (pid_t pid, struct sysinfo *si, GError **error)
 {
-  g_autofree gchar *up = svfs_proc_uptime (c, error);
-  g_autofree gchar *load = up != NULL ? svfs_proc_loadavg (c, error) : NULL;
+  g_autofree gchar *up = svfs_fuse_proc_text ("uptime", pid, error);
+  g_autofree gchar *load = up != NULL ? svfs_fuse_proc_text ("loadavg", pid, error) : NULL;
   double l[3];
   unsigned running, total;
 
@@ -71,19 +71,12 @@ fill_times (SvfsCaller *c, struct sysinfo *si, GError **error)
   return TRUE;
 }
 
+/* The texts of the caller's /proc files, as a read of them would get them now (the same
+ * caches: a loop of sysinfo() calls costs what a loop of reads does, no cgroup read per
+ * call). */
 gboolean
 svfs_sysinfo_for_pid (pid_t pid, struct sysinfo *si, GError **error)
 {
-  SvfsCaller c;
-
   memset (si, 0, sizeof *si);
-  if (!svfs_caller_identify (pid, &c, error))
-    return FALSE;
-  if (c.is_host)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "pid %d is a host process",
-                   (int) pid);
-      return FALSE;
-    }
-  return fill_memory (&c, si, error) && fill_times (&c, si, error);
+  return fill_memory (pid, si, error) && fill_times (pid, si, error);
 }
