@@ -260,7 +260,7 @@ process_main (Exec *x)
                        .preserve_fds = x->opts->preserve_fds, .envp = p->env,
                        .sync_fd = x->child_sync_fd };
   SvSyncMsg ready = { .type = SV_SYNC_READY };
-  int listener = -1;
+  int listener = -1, flat;
   gboolean cwd_done = FALSE;
 
   if (!wait_for (cfg.sync_fd, SV_SYNC_CONTINUE))
@@ -279,6 +279,11 @@ process_main (Exec *x)
   if (x->state->supervisor != NULL && (listener = sv_supervisor_load_filter ()) < 0 && listener != -EBUSY)
     {
       sv_set_error_errno (&error, -listener, "load the syscall supervisor's seccomp filter");
+      child_fail (cfg.sync_fd, error);
+    }
+  if (x->state->supervisor == NULL && (flat = sv_supervisor_load_flat_filter ()) < 0)
+    {
+      sv_set_error_errno (&error, -flat, "load the seccomp rule that keeps read-only mounts read-only");
       child_fail (cfg.sync_fd, error);
     }
   if (cfg.seccomp != NULL && !p->no_new_privileges && sv_seccomp_notifies (cfg.seccomp))

@@ -326,7 +326,7 @@ sv_init_run (SvInitConfig *cfg)
   SvInitTrees trees = { 0 };
   SvSyncMsg ready = { .type = SV_SYNC_READY };
   pid_t host_pid;
-  int listener = -1;
+  int listener = -1, flat;
   gboolean cwd_done = FALSE;
 
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
@@ -342,6 +342,11 @@ sv_init_run (SvInitConfig *cfg)
   if (cfg->supervise && (listener = sv_supervisor_load_filter ()) < 0 && listener != -EBUSY)
     {
       sv_set_error_errno (&error, -listener, "load the syscall supervisor's seccomp filter");
+      fail (cfg, error);
+    }
+  if (!cfg->supervise && (flat = sv_supervisor_load_flat_filter ()) < 0)
+    {
+      sv_set_error_errno (&error, -flat, "load the seccomp rule that keeps read-only mounts read-only");
       fail (cfg, error);
     }
   /* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it before the

@@ -14,6 +14,8 @@
 /* Child side (between clone and execve; async-signal-safe): load the notifying filter.
  * Returns the listener fd (O_CLOEXEC), or -errno. */
 int sv_supervisor_load_filter (void);
+/* The rule that keeps read-only mounts read-only where no supervisor runs (0 or -errno). */
+int sv_supervisor_load_flat_filter (void);
 
 /* Parent side: give @listener (not consumed) of container @id's process @pid to the supervisor
  * at @address, and wait for it to accept it. */
