@@ -260,7 +260,7 @@ stop_daemons() {
   fi
   fs_mounted && umount -l "$FS_MOUNTPOINT"
   for f in "$FS_RUN_DIR"/sysvisor-fs-*.lock; do
-    [ -f "$f" ] && grep -qxF "mountpoint=$FS_MOUNTPOINT" "$f" && rm -f "$f"
+    [ -f "$f" ] && grep -qxF "mountpoint=$FS_MOUNTPOINT" "$f" && rm -f "$f" "${f%.lock}.keeper.immutable"
   done
   rmdir "$FS_RUN_DIR" 2>/dev/null || true
 }
@@ -531,6 +531,7 @@ do_uninstall() {
     rm -rf "$LIB_DIR"
   fi
   rm -f "$FS_LOG"
+  rm -f "$STATE_ROOT"/probe@* # the kept host-probe verdicts (no container is left here)
   rmdir "$FS_MOUNTPOINT" "$STATE_ROOT" 2>/dev/null || true
   remove_user
   if systemd_running; then systemctl daemon-reload; fi

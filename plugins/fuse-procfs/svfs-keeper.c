@@ -421,8 +421,10 @@ keeper_cleanup (Keeper *k)
   /* Only if the socket there is still ours (a new keeper may have replaced it). */
   if (pid != NULL && g_ascii_strtoll (pid, NULL, 10) == getpid ())
     {
+      g_autofree gchar *records = g_strconcat (sock_path, ".immutable", NULL);
       unlink (sock_path);
       unlink (pid_path);
+      unlink (records); /* the daemon's immutable-mount records, for a daemon taking over */
     }
   while (k->held->len > 0)
     drop_held (k, k->held->len - 1);
