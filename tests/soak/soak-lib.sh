@@ -102,7 +102,7 @@ soak_snapshot() {
   echo "mounts $(soak_mounts | _soak_count)"
   echo "cgroups $(soak_cgroups | _soak_count)"
   echo "ranges $(soak_ranges | _soak_count)"
-  echo "states $(find "$SV_ROOT" -mindepth 1 -maxdepth 1 | _soak_count)"
+  echo "states $(find "$SV_ROOT" -mindepth 1 -maxdepth 1 ! -name 'probe@*' | _soak_count)"
   echo "libdirs $(soak_libdirs | _soak_count)"
   echo "procs $(soak_procs | _soak_count)"
   echo "svfs_fds $(soak_svfs_fds)"
@@ -111,13 +111,17 @@ soak_snapshot() {
   echo "svfs_threads $(soak_svfs_field Threads)"
 }
 
-# soak_leaks BASE-FILE: the counters that differ from BASE's, "key base->now" (empty: none).
+# soak_leaks BASE-FILE: the counters that differ from BASE's, "key base->now" (empty: none);
+# sysvisor-fs's fds only when they grew (it may hold a short-lived fd when the base is taken:
+# a keeper connection being replaced, a cgroup file kept open for 10 s after its last read).
+# The state root's probe@* files are the kept host-probe verdicts, not containers.
 # SOAK_QUICK=1: svfs_known is not compared (the daemon forgets dead containers at its next
 # 5 s tick; checks after every step compare the rest, and all of it at the end).
 soak_leaks() {
   local skip='^svfs_(rss_kb|threads)$'
   [ -z "${SOAK_QUICK:-}" ] || skip='^svfs_(rss_kb|threads|known)$'
   soak_snapshot | awk -v skip="$skip" 'NR == FNR { b[$1] = $2; next }
+    $1 == "svfs_fds" { if ($2 + 0 > b[$1] + 0) printf "%s %s->%s\n", $1, b[$1], $2; next }
     $1 !~ skip && b[$1] != $2 { printf "%s %s->%s\n", $1, b[$1], $2 }' "$1" -
 }
 
