@@ -120,6 +120,9 @@ soak_snapshot() {
 soak_leaks() {
   local skip='^svfs_(rss_kb|threads)$'
   [ -z "${SOAK_QUICK:-}" ] || skip='^svfs_(rss_kb|threads|known)$'
+  # SOAK_LIBDIRS_LATER=1: a storage removal that a kill cut short is set aside under the lib dir
+  # and finished by the next create (or `sysvisor-runc gc`): not counted until then.
+  [ -z "${SOAK_LIBDIRS_LATER:-}" ] || skip="${skip%\$}|^libdirs\$"
   soak_snapshot | awk -v skip="$skip" 'NR == FNR { b[$1] = $2; next }
     $1 == "svfs_fds" { if ($2 + 0 > b[$1] + 0) printf "%s %s->%s\n", $1, b[$1], $2; next }
     $1 !~ skip && b[$1] != $2 { printf "%s %s->%s\n", $1, b[$1], $2 }' "$1" -
