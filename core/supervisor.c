@@ -74,25 +74,24 @@ sv_supervisor_load_filter (void)
 }
 
 /* Without a supervisor (procfs = none, supervise = no, a seccomp agent of the user's): a bind
- * remount that does not ask for read-only gets EPERM, mount_setattr ENOSYS, whatever the
- * client's profile (even none): the kernel does not lock the read-only flag of a mount the
- * runtime made in the container's own mount namespace, so nothing else would keep a `:ro`
- * volume, a read-only path or a read-only rootfs read-only.  x86_64 only, as the supervisor. */
+ * remount that does not ask for read-only gets EPERM whatever the client's profile (even none):
+ * the kernel does not lock the read-only flag of a mount the runtime made in the container's
+ * own mount namespace.  mount_setattr stays as the client's profile has it (a runtime nested
+ * inside needs it to ID-map; its attr_clr cannot be seen by a filter): with no profile it can
+ * still clear read-only (README, Security).  x86_64 only, as the supervisor. */
 int
 sv_supervisor_load_flat_filter (void)
 {
   struct sock_filter code[] = {
     /* 0 */ BPF_STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, arch)),
-    /* 1 */ BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, 6),
+    /* 1 */ BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, 5),
     /* 2 */ BPF_STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, nr)),
-    /* 3 */ BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, __NR_mount_setattr, 6, 0),
-    /* 4 */ BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, __NR_mount, 0, 3),
-    /* 5 */ BPF_STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, args[3])),
-    /* 6 */ BPF_STMT (BPF_ALU | BPF_AND | BPF_K, MS_REMOUNT | MS_BIND | MS_RDONLY),
-    /* 7 */ BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, MS_REMOUNT | MS_BIND, 1, 0),
-    /* 8 */ BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-    /* 9 */ BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA)),
-    /* 10 */ BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (ENOSYS & SECCOMP_RET_DATA)),
+    /* 3 */ BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, __NR_mount, 0, 3),
+    /* 4 */ BPF_STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, args[3])),
+    /* 5 */ BPF_STMT (BPF_ALU | BPF_AND | BPF_K, MS_REMOUNT | MS_BIND | MS_RDONLY),
+    /* 6 */ BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, MS_REMOUNT | MS_BIND, 1, 0),
+    /* 7 */ BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    /* 8 */ BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA)),
   };
   struct sock_fprog prog = { .len = G_N_ELEMENTS (code), .filter = code };
 

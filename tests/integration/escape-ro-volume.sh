@@ -8,11 +8,13 @@
 # whatever the profile and refuses it on a read-only mount.
 #
 # With procfs = none (no supervisor) and seccomp=unconfined, the runtime's own flat rule (a bind
-# remount without read-only: EPERM; mount_setattr: ENOSYS), loaded in every container process
+# remount without read-only: EPERM), loaded in every container process
 # that has no supervisor whatever the client's profile, refuses it.  (The kernel locks a
 # mount's read-only flag only when the mount is copied into a mount namespace of a less
 # privileged user namespace; the runtime makes the volume's bind mount inside the container's
 # own mount namespace, so the flag is not locked by the kernel.)  Also through `exec`.
+# KNOWN OPEN there: mount_setattr(2) clearing MOUNT_ATTR_RDONLY (its attributes are behind a
+# pointer no filter can read, and a runtime nested inside needs mount_setattr to ID-map).
 set -eu
 . "$(dirname "$0")/procfs-lib.sh"
 . "$SV_LIB_DIR/runtime.sh"
