@@ -24,7 +24,8 @@
 #define SYSTEMD_BUS_NAME "org.freedesktop.systemd1"
 #define SYSTEMD_PATH "/org/freedesktop/systemd1"
 #define SYSTEMD_MANAGER "org.freedesktop.systemd1.Manager"
-#define SYSTEMD_PRIVATE_BUS "unix:path=/run/systemd/private"
+#define SYSTEMD_PRIVATE_SOCKET "/run/systemd/private"
+#define SYSTEMD_PRIVATE_BUS "unix:path=" SYSTEMD_PRIVATE_SOCKET
 #define JOB_TIMEOUT_MS 30000
 #define USEC_PER_SEC G_GUINT64_CONSTANT (1000000)
 
@@ -125,7 +126,7 @@ connect_systemd (GError **error)
   g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
                "systemd does not answer on D-Bus (system bus: %s; %s: %s): start dbus.service "
                "(`systemctl start dbus`), or run without --systemd-cgroup",
-               bus_error->message, SYSTEMD_PRIVATE_BUS + strlen ("unix:path="),
+               bus_error->message, SYSTEMD_PRIVATE_SOCKET,
                private_error->message);
   return NULL;
 }
