@@ -1,37 +1,33 @@
 #!/bin/bash
 # A second sysvisor-fs on the same mountpoint is refused with a clear message; --restart
-# without a daemon fails clearly; SIGTERM unmounts.
+# without a daemon fails clearly; SIGTERM unmounts; a new daemon replaces the dead mount a
+# SIGKILLed one leaves.
+set -euo pipefail
 . "$(dirname "$0")/sysvisor-fs-lib.sh"
-start_daemon || { fail "sysvisor-fs starts"; exit 1; }
-err=$("$SVFS_BIN" --mountpoint "$MNT" --foreground 2>&1); rc=$?
-log "second instance: rc=$rc: $err"
-if [ "$rc" != 0 ]; then pass "second instance exits non-zero"; else fail "second instance exited 0"; fi
-case "$err" in
-  "sysvisor-fs: $MNT is already served by sysvisor-fs (pid "*) pass "second instance names the running daemon" ;;
-  *) fail "second instance message: $err" ;;
-esac
-check "second instance prints one line" "1" "$(printf '%s\n' "$err" | wc -l)"
-check "only one mount" "1" "$(grep -c " $MNT " /proc/self/mountinfo)"
-pid=$(sed -n 's/^pid=//p' "$SYSVISOR_FS_RUN_DIR"/*.lock)
+svfs_start || sv_fail "sysvisor-fs does not mount $MNT"
+rc=0
+err=$("$SVFS_BIN" --mountpoint "$MNT" --foreground 2>&1) || rc=$?
+sv_log "second instance: rc=$rc: $err"
+assert_ne 0 "$rc" "a second instance exits non-zero"
+assert_match "^sysvisor-fs: $MNT is already served by sysvisor-fs \(pid " "$err" \
+  "the second instance names the running daemon"
+assert_eq 1 "$(printf '%s\n' "$err" | wc -l)" "the second instance prints one line"
+assert_eq 1 "$(grep -c " $MNT " /proc/self/mountinfo)" "only one mount"
+pid=$(svfs_pid)
 kill -TERM "$pid"
-for _ in $(seq 50); do grep -q " $MNT " /proc/self/mountinfo || break; sleep 0.1; done
-if grep -q " $MNT " /proc/self/mountinfo; then fail "SIGTERM unmounts"; else pass "SIGTERM unmounts"; fi
-for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-if kill -0 "$pid" 2>/dev/null; then fail "daemon exits on SIGTERM"; else pass "daemon exits on SIGTERM"; fi
-err=$("$SVFS_BIN" --restart --mountpoint "$MNT" 2>&1); rc=$?
-check "--restart without a daemon exits 1" "1" "$rc"
-case "$err" in "sysvisor-fs: no sysvisor-fs runs on $MNT; "*) pass "--restart without a daemon says so" ;;
-  *) fail "--restart message: $err" ;; esac
+sv_wait_until 5 eval '! svfs_mounted' || sv_fail "SIGTERM does not unmount"
+sv_wait_until 5 eval "! kill -0 $pid" || sv_fail "the daemon does not exit on SIGTERM"
+rc=0
+err=$("$SVFS_BIN" --restart --mountpoint "$MNT" 2>&1) || rc=$?
+assert_eq 1 "$rc" "--restart without a daemon exits 1"
+assert_match "^sysvisor-fs: no sysvisor-fs runs on $MNT; " "$err" "--restart without a daemon says so"
 
 # A daemon killed with SIGKILL leaves a dead mount (ENOTCONN); the next start detaches it.
-start_daemon || fail "sysvisor-fs starts again"
-pid=$(sed -n 's/^pid=//p' "$SYSVISOR_FS_RUN_DIR"/*.lock)
+svfs_start || sv_fail "sysvisor-fs does not start again"
+pid=$(svfs_pid)
 kill -9 "$pid"
-for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-if stat "$MNT/proc/uptime" >/dev/null 2>&1; then fail "SIGKILL leaves a dead mount"; else pass "SIGKILL leaves a dead mount"; fi
-start_daemon || fail "sysvisor-fs starts over a dead mount"
-if grep -q "detaching the stale sysvisor-fs mount" "$LOG" && head -c1 "$MNT/proc/uptime" >/dev/null; then
-  pass "a new daemon replaces a dead mount"
-else
-  fail "a new daemon replaces a dead mount"
-fi
+sv_wait_until 5 eval "! kill -0 $pid" || true
+if stat "$MNT/proc/uptime" >/dev/null 2>&1; then sv_fail "SIGKILL leaves no dead mount"; fi
+svfs_start || sv_fail "sysvisor-fs does not start over a dead mount"
+grep -q "detaching the stale sysvisor-fs mount" "$LOG" || sv_fail "the new daemon does not say it detached the dead mount"
+head -c1 "$MNT/proc/uptime" >/dev/null || sv_fail "the new daemon does not serve $MNT"

@@ -62,6 +62,7 @@ sv_skip() {
 # (e.g. dir=$(sv_tmpdir)) is not lost.  The EXIT trap of the top-level shell
 # runs them in reverse order with errexit off; a failing cleanup command is
 # reported but does not stop the others nor change the test's exit status.
+# SV_EXIT_STATUS holds that status while they run (e.g. to show a log only on failure).
 
 _SV_TOP_PID=$$
 _SV_EXIT_FILE=$(mktemp "/tmp/sv-exit.$$.XXXXXX")
@@ -78,6 +79,7 @@ _sv_run_exit() {
   if [ "${BASHPID:-$$}" != "$_SV_TOP_PID" ]; then
     return "$rc"
   fi
+  SV_EXIT_STATUS=$rc
   if [ -f "$_SV_EXIT_FILE" ]; then
     local -a cmds=()
     mapfile -d '' -t cmds <"$_SV_EXIT_FILE"
