@@ -1,4 +1,4 @@
-/* create.c: the flow of `create` (see DESIGN.md, "The flow of one create").
+/* create.c: the flow of one `create`:
  *
  *   load spec and plugins -> state dir -> plugins' prepare (ids) -> cgroup -> clone the init
  *   -> id maps, cgroup, limits -> plugins' attach (mount trees) -> GO -> [hooks] -> READY

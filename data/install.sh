@@ -290,7 +290,7 @@ dockerd_pids() {
 
 # The unix socket a dockerd listens on (its -H/--host flags, else the default).
 dockerd_socket() {
-  local arg prev= sock=
+  local arg prev='' sock=''
   while IFS= read -r -d '' arg; do
     case $prev in -H|--host) [[ $arg == unix://* ]] && sock=${arg#unix://} ;; esac
     case $arg in -H=unix://*|--host=unix://*) sock=${arg#*=unix://} ;; esac

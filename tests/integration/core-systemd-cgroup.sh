@@ -153,7 +153,7 @@ assert_match "sysvisor container $SV_ID" "$status" "systemctl status names the c
 
 pid=$(inside $svr state "$SV_ID" | jq -r .pid)
 assert_match '^[0-9]+$' "$pid" "the init's pid (inside systemd's pid namespace)"
-assert_match "[[:space:]]$pid[[:space:]]" " $(inside cat "$cgfs/systemd/${scg#/}/$unit/cgroup.procs" 2>/dev/null \
+assert_match "[[:space:]]${pid}[[:space:]]" " $(inside cat "$cgfs/systemd/${scg#/}/$unit/cgroup.procs" 2>/dev/null \
   || inside cat "$cgfs/${scg#/}/$unit/cgroup.procs") " "the init is in the scope"
 assert_eq "" "$(inside cat /proc/"$pid"/cgroup | grep -v ":/${scg#/}/$unit\$" || true)" \
   "the init is in the scope in every hierarchy (those systemd does not manage too)"

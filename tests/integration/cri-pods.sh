@@ -15,14 +15,15 @@
 set -euo pipefail
 . "$(dirname "$0")/procfs-lib.sh"
 . "$(dirname "$0")/containerd-lib.sh"
+# shellcheck source=tests/lib/pods.sh
+. "$SV_LIB_DIR/pods.sh"
 sv_require_cmd containerd ctr containerd-shim-runc-v2 gcc ip nsenter
 PY=/usr/bin/python3
 CNI_BIN=/usr/lib/cni
 CRI_DIR=$SV_SRC_ROOT/tests/integration/cri
 [ -x "$CNI_BIN/loopback" ] || sv_skip "no loopback CNI plugin in $CNI_BIN (apt install containernetworking-plugins)"
 "$PY" -c 'import grpc, grpc_tools' 2>/dev/null || sv_skip "python3-grpcio or python3-grpc-tools is missing"
-[ -e /usr/lib/x86_64-linux-gnu/libc.a ] || [ -n "$(gcc -print-file-name=libc.a | grep /)" ] ||
-  sv_skip "no static libc for the pause binary (libc6-dev)"
+pods_require_static_libc
 
 # ---- the CRI client: runtime-v1.proto compiled here
 GEN=$SV_TEST_TMP/cri-gen
@@ -35,23 +36,10 @@ cp "$CRI_DIR/runtime-v1.proto" "$GEN/api.proto"
 cri() { "$PY" "$CRI_DIR/cri-call.py" "$GEN" "$SV_CTR_SOCK" "$@"; }
 
 # ---- Sysvisor: exclusive ranges, shifting, a private sysvisor-fs
-procfs_start_daemon
-sv_use_plugins auto auto fuse-procfs "[fuse-procfs]" "mountpoint = $PROCFS_MNT" "" \
-  "[idmap-exclusive]" "subuid-file = $SV_TEST_TMP/subuid" "subgid-file = $SV_TEST_TMP/subgid"
-printf 'sysvisor:2147483648:%s\n' $((16 * 65536)) >"$SV_TEST_TMP/subuid"
-cp "$SV_TEST_TMP/subuid" "$SV_TEST_TMP/subgid"
-table=$SYSVISOR_LIB_DIR/idmap-exclusive.json
 # the shim runs sysvisor-runc through a wrapper that carries the test's settings
 wrapper=$SV_TEST_TMP/sysvisor-runc
-cat >"$wrapper" <<EOF
-#!/bin/sh
-export SYSVISOR_PLUGINS_CONF='$SYSVISOR_PLUGINS_CONF'
-export SYSVISOR_PLUGIN_DIR='${SYSVISOR_PLUGIN_DIR:-}'
-export SYSVISOR_LIB_DIR='$SYSVISOR_LIB_DIR'
-export SYSVISOR_FS_RUN_DIR='$SYSVISOR_FS_RUN_DIR'
-exec '$SV_RUNC' "\$@"
-EOF
-chmod 755 "$wrapper"
+pods_use_sysvisor "$wrapper"
+table=$SYSVISOR_LIB_DIR/idmap-exclusive.json
 
 # ---- containerd: docs/kubernetes.md's runtime block (BinaryName -> the wrapper, and a runc
 # root under the private state dir), CRI with our pause image, loopback CNI, netns files
@@ -138,10 +126,7 @@ cri_cleanup() {
 sv_on_exit cri_cleanup
 
 # ---- images: the pause binary (static C) and busybox, imported into CRI's namespace
-mkdir -p "$SV_TEST_TMP/pause-layer"
-gcc -static -O2 -o "$SV_TEST_TMP/pause-layer/pause" "$CRI_DIR/pause.c" || sv_fail "cannot build the pause binary"
-tar -C "$SV_TEST_TMP/pause-layer" --owner=0 --group=0 -cf "$SV_TEST_TMP/pause-layer.tar" pause
-sv_oci_archive "$SV_TEST_TMP/pause.tar" "$PAUSE_IMAGE" "$SV_TEST_TMP/pause-layer.tar" '{Entrypoint: ["/pause"]}'
+pods_pause_image "$SV_TEST_TMP/pause.tar" "$PAUSE_IMAGE"
 sv_oci_archive_busybox "$SV_TEST_TMP/busybox.tar"
 kctr images import "$SV_TEST_TMP/pause.tar" >/dev/null
 kctr images import "$SV_TEST_TMP/busybox.tar" >/dev/null
@@ -216,13 +201,7 @@ assert_eq 1 "$(jq '.ranges | length' "$table")" "the pod holds one range"
 assert_eq "$POD_ID" "$(jq -r '.ranges[0].id' "$table")" "the sandbox holds it"
 assert_eq "$(jq -cn --arg a "$c1" --arg b "$c2b" '[$a, $b] | sort')" "$(jq -c '.ranges[0].members | sort' "$table")" \
   "c1 and the running c2 are its members (the removed attempt let go)"
-for p in "$p1" "$p2"; do
-  assert_eq "$(cat "/proc/$sbpid/uid_map")" "$(cat "/proc/$p/uid_map")" "container $p has the pod's range"
-  for ns in user net ipc uts; do
-    assert_eq "$(readlink "/proc/$sbpid/ns/$ns")" "$(readlink "/proc/$p/ns/$ns")" "container $p shares the pod's $ns namespace"
-  done
-  assert_ne "$(readlink "/proc/$sbpid/ns/mnt")" "$(readlink "/proc/$p/ns/mnt")" "container $p has its own mount namespace"
-done
+pods_assert_members_share "$sbpid" "$p1" "$p2"
 netns_file=$(find "$SV_CTR_STATE" -path '*netns*' -type f -name 'cni-*' | head -n 1)
 [ -n "$netns_file" ] || sv_fail "no CRI netns file under $SV_CTR_STATE"
 assert_eq "$(stat -c %u:%g "$emptydir/c1")" "$(stat -c %u:%g "$emptydir/c2-saw")" \

@@ -164,9 +164,9 @@ idmap_assert_nothing_left() {
 idmap_rm_leaked_cgroups() {
   local d
   sv_rt_cleanup "$SV_RUNTIME" "$SV_ROOT"
-  for d in $(find /sys/fs/cgroup -maxdepth 4 -depth -type d -name "$1-*" 2>/dev/null); do
+  while IFS= read -r d; do
     rmdir "$d" 2>/dev/null || echo "idmap_rm_leaked_cgroups: cannot remove $d" >&2
-  done
+  done < <(find /sys/fs/cgroup -maxdepth 4 -depth -type d -name "$1-*" 2>/dev/null)
 }
 
 idmap_no_pool_processes() {

@@ -64,6 +64,7 @@ assert_file_exists "$PREFIX/lib/sysvisor/plugins/idmap-exclusive.so" "Sysvisor's
 
 # ---- the installed runtime loads it from its own plugin directory
 unset SYSVISOR_PLUGIN_DIR
+# shellcheck disable=SC2034 # the runtime sv_rt drives (common.sh)
 SV_RUNTIME=$PREFIX/sbin/sysvisor-runc
 sv_use_plugins idmap-fixed none none "[idmap-fixed]" "host-id = $HOST_ID" "size = 65536"
 assert_ok sv_rt plugins --format json

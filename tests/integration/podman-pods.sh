@@ -12,8 +12,10 @@
 set -euo pipefail
 . "$(dirname "$0")/procfs-lib.sh"
 . "$(dirname "$0")/containerd-lib.sh"
+# shellcheck source=tests/lib/pods.sh
+. "$SV_LIB_DIR/pods.sh"
 sv_require_cmd podman conmon gcc nsenter
-[ -n "$(gcc -print-file-name=libc.a | grep /)" ] || sv_skip "no static libc for the pause binary (libc6-dev)"
+pods_require_static_libc
 
 PD=$SV_TEST_TMP/podman
 mkdir -p "$PD"
@@ -25,22 +27,9 @@ existed_containers=$([ -e /var/lib/containers ] && echo yes || echo no)
 existed_parent=$([ -e /sys/fs/cgroup/memory/libpod_parent ] && echo yes || echo no)
 
 # ---- Sysvisor: exclusive ranges, shifting, a private sysvisor-fs
-procfs_start_daemon
-sv_use_plugins auto auto fuse-procfs "[fuse-procfs]" "mountpoint = $PROCFS_MNT" "" \
-  "[idmap-exclusive]" "subuid-file = $SV_TEST_TMP/subuid" "subgid-file = $SV_TEST_TMP/subgid"
-printf 'sysvisor:2147483648:%s\n' $((16 * 65536)) >"$SV_TEST_TMP/subuid"
-cp "$SV_TEST_TMP/subuid" "$SV_TEST_TMP/subgid"
-table=$SYSVISOR_LIB_DIR/idmap-exclusive.json
 wrapper=$PD/sysvisor-runc
-cat >"$wrapper" <<EOF
-#!/bin/sh
-export SYSVISOR_PLUGINS_CONF='$SYSVISOR_PLUGINS_CONF'
-export SYSVISOR_PLUGIN_DIR='${SYSVISOR_PLUGIN_DIR:-}'
-export SYSVISOR_LIB_DIR='$SYSVISOR_LIB_DIR'
-export SYSVISOR_FS_RUN_DIR='$SYSVISOR_FS_RUN_DIR'
-exec '$SV_RUNC' --root '$PD/rtroot' "\$@"
-EOF
-chmod 755 "$wrapper"
+pods_use_sysvisor "$wrapper" "$PD/rtroot"
+table=$SYSVISOR_LIB_DIR/idmap-exclusive.json
 rt() { "$SV_RUNC" --root "$PD/rtroot" "$@"; }
 pm() {
   podman --root "$PD/storage" --runroot "$PD/run" --tmpdir "$PD/tmp" --cgroup-manager cgroupfs \
@@ -70,10 +59,7 @@ podman_cleanup() {
 sv_on_exit podman_cleanup
 
 # ---- images: the pause binary (static C) and busybox
-mkdir -p "$SV_TEST_TMP/pause-layer"
-gcc -static -O2 -o "$SV_TEST_TMP/pause-layer/pause" "$SV_SRC_ROOT/tests/integration/cri/pause.c"
-tar -C "$SV_TEST_TMP/pause-layer" --owner=0 --group=0 -cf "$SV_TEST_TMP/pause-layer.tar" pause
-sv_oci_archive "$SV_TEST_TMP/pause.tar" localhost/sv-pause:latest "$SV_TEST_TMP/pause-layer.tar" '{Entrypoint: ["/pause"]}'
+pods_pause_image "$SV_TEST_TMP/pause.tar" localhost/sv-pause:latest
 SV_CTR_IMAGE=localhost/sv-busybox:latest sv_oci_archive_busybox "$SV_TEST_TMP/busybox.tar"
 assert_ok pm load -i "$SV_TEST_TMP/pause.tar"
 assert_ok pm load -i "$SV_TEST_TMP/busybox.tar"
@@ -95,13 +81,7 @@ assert_eq 1 "$(jq '.ranges | length' "$table")" "the pod holds one range"
 assert_eq "$infra" "$(jq -r '.ranges[0].id' "$table")" "the infra container holds it"
 assert_eq "$(jq -cn --arg a "$a" --arg b "$b" '[$a, $b] | sort')" "$(jq -c '.ranges[0].members | sort' "$table")" \
   "the two containers are its members"
-for p in "$pa" "$pb"; do
-  assert_eq "$(cat "/proc/$pi/uid_map")" "$(cat "/proc/$p/uid_map")" "container $p has the pod's range"
-  for ns in user net ipc uts; do
-    assert_eq "$(readlink "/proc/$pi/ns/$ns")" "$(readlink "/proc/$p/ns/$ns")" "container $p shares the pod's $ns namespace"
-  done
-  assert_ne "$(readlink "/proc/$pi/ns/mnt")" "$(readlink "/proc/$p/ns/mnt")" "container $p has its own mount namespace"
-done
+pods_assert_members_share "$pi" "$pa" "$pb"
 
 # root in a container owns the pod's network namespace
 assert_ok pm exec "$POD-a" sh -c 'ip link set lo down && ip link set lo up && ip -o link show lo'

@@ -8,15 +8,10 @@
 # What stays different on purpose is refused with one clear line: exec --cgroup, checkpoint,
 # restore (item 10).
 set -eu
-. "$(dirname "$0")/../lib/common.sh"
-. "$SV_LIB_DIR/busybox-rootfs.sh"
-. "$SV_LIB_DIR/runtime.sh"
-sv_require_root
-sv_require_runtime
+# shellcheck source=tests/lib/runc-parity.sh
+. "$(dirname "$0")/../lib/runc-parity.sh"
 sv_require_cmd jq ps
-[ -x "$SV_REF_RUNC" ] || sv_skip "the reference runc is not installed ($SV_REF_RUNC)"
-
-sv_use_plugins none none none
+parity_require_runc
 
 # expect_status N CMD...: CMD exits with status N; its output is left in OUT.
 expect_status() {

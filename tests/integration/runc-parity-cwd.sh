@@ -6,23 +6,13 @@
 # created before the rootfs becomes read-only.  Each case runs under runc and sysvisor-runc;
 # the outputs (or the failure) must be the same.  exec --cwd too.
 set -eu
-. "$(dirname "$0")/../lib/common.sh"
-. "$SV_LIB_DIR/busybox-rootfs.sh"
-. "$SV_LIB_DIR/runtime.sh"
-sv_require_root
-sv_require_runtime
+# shellcheck source=tests/lib/runc-parity.sh
+. "$(dirname "$0")/../lib/runc-parity.sh"
 sv_require_cmd jq
-[ -x "$SV_REF_RUNC" ] || sv_skip "the reference runc is not installed ($SV_REF_RUNC)"
+parity_require_runc
 
-sv_use_plugins none none none
-ref=$SV_TEST_TMP/ref
-sv_busybox_bundle "$ref" sh >/dev/null
-mine=$SV_TEST_TMP/bundle
-sv_core_bundle "$mine" sh
+parity_bundles sh
 chmod 700 "$ref/rootfs/root" "$mine/rootfs/root"
-REF_ROOT=$SV_TEST_TMP/ref-state
-mkdir -p "$REF_ROOT"
-sv_on_exit "sv_rt_cleanup '$SV_REF_RUNC' '$REF_ROOT'"
 
 # under RUNTIME ROOT BUNDLE FILTER: what `pwd; id -u` shows, or "failed".
 under() {

@@ -6,20 +6,13 @@
 # init holds only its stdio and the exec fifo (as runc 1.1.5): no caller fd, no O_PATH fd of a
 # host path (/, the bundle, the rootfs, /proc), no log file.  runc is run on the same cases.
 set -eu
-. "$(dirname "$0")/../lib/common.sh"
-. "$SV_LIB_DIR/busybox-rootfs.sh"
-. "$SV_LIB_DIR/runtime.sh"
-sv_require_root
-sv_require_runtime
+# shellcheck source=tests/lib/runc-parity.sh
+. "$(dirname "$0")/../lib/runc-parity.sh"
 sv_require_probe
 sv_require_cmd jq python3
 
-sv_use_plugins none none none
 b=$SV_TEST_TMP/bundle
 sv_core_bundle "$b" /sv-probe fds
-REF_ROOT=$SV_TEST_TMP/ref-state
-mkdir -p "$REF_ROOT"
-sv_on_exit "sv_rt_cleanup '$SV_REF_RUNC' '$REF_ROOT'"
 have_runc=false
 if [ -x "$SV_REF_RUNC" ]; then
   have_runc=true

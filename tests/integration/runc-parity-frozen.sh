@@ -5,11 +5,8 @@
 # thaw it, leave no state, and leave the user's cgroup as it was (still there, still frozen).
 # A new cgroup below a frozen one is refused too, and removed.
 set -eu
-. "$(dirname "$0")/../lib/common.sh"
-. "$SV_LIB_DIR/busybox-rootfs.sh"
-. "$SV_LIB_DIR/runtime.sh"
-sv_require_root
-sv_require_runtime
+# shellcheck source=tests/lib/runc-parity.sh
+. "$(dirname "$0")/../lib/runc-parity.sh"
 sv_require_cmd jq timeout
 
 # The freezer the runtime uses: the v1 freezer hierarchy, else the cgroup2 tree.
@@ -32,7 +29,6 @@ sv_on_exit "thaw '$fdir/$cg' 2>/dev/null; rmdir '$fdir/$cg/child' '$fdir/$cg' 2>
 freeze "$fdir/$cg"
 frozen_state=$(state "$fdir/$cg")
 
-sv_use_plugins none none none
 b=$SV_TEST_TMP/bundle
 sv_core_bundle "$b" sleep 1000
 sv_spec_set "$b" '.linux.cgroupsPath = $p' --arg p "/$cg"

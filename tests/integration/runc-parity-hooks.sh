@@ -5,15 +5,10 @@
 # signal fails the create with an error that names the signal.  Each check runs first against
 # runc itself (plain bundle), then against sysvisor-runc on the same spec.
 set -eu
-. "$(dirname "$0")/../lib/common.sh"
-. "$SV_LIB_DIR/busybox-rootfs.sh"
-. "$SV_LIB_DIR/runtime.sh"
-sv_require_root
-sv_require_runtime
+# shellcheck source=tests/lib/runc-parity.sh
+. "$(dirname "$0")/../lib/runc-parity.sh"
 sv_require_cmd jq
-[ -x "$SV_REF_RUNC" ] || sv_skip "the reference runc is not installed ($SV_REF_RUNC)"
-
-sv_use_plugins none none none
+parity_require_runc
 
 # The hook records its environment and working directory under $OUT_DIR/KIND.
 hook=$SV_TEST_TMP/record-hook

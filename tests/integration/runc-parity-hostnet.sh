@@ -5,15 +5,11 @@
 # without "ro" in the spec); the container's own cgroup mount still sits on top of it.  Checked
 # on a bundle and through Docker --network host.
 set -eu
-. "$(dirname "$0")/../lib/common.sh"
-. "$SV_LIB_DIR/busybox-rootfs.sh"
-. "$SV_LIB_DIR/runtime.sh"
+# shellcheck source=tests/lib/runc-parity.sh
+. "$(dirname "$0")/../lib/runc-parity.sh"
 . "$SV_LIB_DIR/docker.sh"
-sv_require_root
-sv_require_runtime
 sv_require_cmd jq
 
-sv_use_plugins none none none
 b=$SV_TEST_TMP/bundle
 sv_core_bundle "$b" sleep 1000
 sv_spec_set "$b" '.linux.namespaces |= map(select(.type != "network"))'

@@ -7,14 +7,10 @@
 # is made writable, and the runtime says so (a warning in the --log file; stderr stays
 # quiet).
 set -eu
-. "$(dirname "$0")/../lib/common.sh"
-. "$SV_LIB_DIR/busybox-rootfs.sh"
-. "$SV_LIB_DIR/runtime.sh"
-sv_require_root
-sv_require_runtime
+# shellcheck source=tests/lib/runc-parity.sh
+. "$(dirname "$0")/../lib/runc-parity.sh"
 sv_require_cmd jq
 
-sv_use_plugins none none none
 b=$SV_TEST_TMP/bundle
 sv_core_bundle "$b" sleep 1000
 cp "$b/config.json" "$SV_TEST_TMP/config.orig"

@@ -11,21 +11,14 @@
 #      create+start) or the runtime (foreground run); `start` waits for READY.  Nothing is left
 #      after delete.
 set -eu
-. "$(dirname "$0")/../lib/common.sh"
-. "$SV_LIB_DIR/busybox-rootfs.sh"
-. "$SV_LIB_DIR/runtime.sh"
-sv_require_root
-sv_require_runtime
+# shellcheck source=tests/lib/runc-parity.sh
+. "$(dirname "$0")/../lib/runc-parity.sh"
 sv_require_probe
 sv_require_cmd jq python3
 
-sv_use_plugins none none none
 HELPERS=$SV_SRC_ROOT/tests/helpers
 b=$SV_TEST_TMP/bundle
 sv_core_bundle "$b" /sv-probe fds
-REF_ROOT=$SV_TEST_TMP/ref-state
-mkdir -p "$REF_ROOT"
-sv_on_exit "sv_rt_cleanup '$SV_REF_RUNC' '$REF_ROOT'"
 runtimes=$SV_RUNC
 if [ -x "$SV_REF_RUNC" ]; then
   runtimes+=" $SV_REF_RUNC"

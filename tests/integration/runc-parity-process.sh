@@ -5,22 +5,12 @@
 # process.user.additionalGids (the primary gid is not added).  The same for `exec -u`.  Each
 # case runs under runc (plain bundle) and under sysvisor-runc; the outputs must be equal.
 set -eu
-. "$(dirname "$0")/../lib/common.sh"
-. "$SV_LIB_DIR/busybox-rootfs.sh"
-. "$SV_LIB_DIR/runtime.sh"
-sv_require_root
-sv_require_runtime
+# shellcheck source=tests/lib/runc-parity.sh
+. "$(dirname "$0")/../lib/runc-parity.sh"
 sv_require_cmd jq
-[ -x "$SV_REF_RUNC" ] || sv_skip "the reference runc is not installed ($SV_REF_RUNC)"
+parity_require_runc
 
-sv_use_plugins none none none
-ref=$SV_TEST_TMP/ref
-sv_busybox_bundle "$ref" sleep 1000 >/dev/null
-mine=$SV_TEST_TMP/bundle
-sv_core_bundle "$mine" sleep 1000
-REF_ROOT=$SV_TEST_TMP/ref-state
-mkdir -p "$REF_ROOT"
-sv_on_exit "sv_rt_cleanup '$SV_REF_RUNC' '$REF_ROOT'"
+parity_bundles sleep 1000
 
 show='echo $(grep Groups /proc/self/status) HOME=$HOME'
 

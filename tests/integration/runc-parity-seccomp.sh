@@ -5,24 +5,14 @@
 # the default action (EPERM here), a named one its rule; a profile whose default is ALLOW is
 # unchanged.  Each case runs under runc and sysvisor-runc; the outputs must be the same.
 set -eu
-. "$(dirname "$0")/../lib/common.sh"
-. "$SV_LIB_DIR/busybox-rootfs.sh"
-. "$SV_LIB_DIR/runtime.sh"
-sv_require_root
-sv_require_runtime
+# shellcheck source=tests/lib/runc-parity.sh
+. "$(dirname "$0")/../lib/runc-parity.sh"
 sv_require_probe
 sv_require_cmd jq
-[ -x "$SV_REF_RUNC" ] || sv_skip "the reference runc is not installed ($SV_REF_RUNC)"
+parity_require_runc
 [ "$(uname -m)" = x86_64 ] || sv_skip "the syscall numbers below are x86_64's"
 
-sv_use_plugins none none none
-ref=$SV_TEST_TMP/ref
-sv_busybox_bundle "$ref" /sv-probe hostname >/dev/null
-mine=$SV_TEST_TMP/bundle
-sv_core_bundle "$mine" /sv-probe hostname
-REF_ROOT=$SV_TEST_TMP/ref-state
-mkdir -p "$REF_ROOT"
-sv_on_exit "sv_rt_cleanup '$SV_REF_RUNC' '$REF_ROOT'"
+parity_bundles /sv-probe hostname
 
 # An allow-list with nothing newer than statx (332): what runc's Go init and the static probe
 # need.  clone3 (435), faccessat2 (439), futex_waitv (449) are newer; fanotify_init (300) and

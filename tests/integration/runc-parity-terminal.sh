@@ -5,22 +5,12 @@
 # container's own devpts); a read-only /dev tmpfs gets its /dev/pts and ends read-only.  Each
 # case runs under runc and under sysvisor-runc, inside script(1) for a real terminal.
 set -eu
-. "$(dirname "$0")/../lib/common.sh"
-. "$SV_LIB_DIR/busybox-rootfs.sh"
-. "$SV_LIB_DIR/runtime.sh"
-sv_require_root
-sv_require_runtime
+# shellcheck source=tests/lib/runc-parity.sh
+. "$(dirname "$0")/../lib/runc-parity.sh"
 sv_require_cmd jq script
-[ -x "$SV_REF_RUNC" ] || sv_skip "the reference runc is not installed ($SV_REF_RUNC)"
+parity_require_runc
 
-sv_use_plugins none none none
-ref=$SV_TEST_TMP/ref
-sv_busybox_bundle "$ref" sh >/dev/null
-mine=$SV_TEST_TMP/bundle
-sv_core_bundle "$mine" sh
-REF_ROOT=$SV_TEST_TMP/ref-state
-mkdir -p "$REF_ROOT"
-sv_on_exit "sv_rt_cleanup '$SV_REF_RUNC' '$REF_ROOT'"
+parity_bundles sh
 
 # What the process shows (/show in both rootfs): its terminal's owner uid and gid, the
 # terminal's directory, whether /dev is mounted read-only.

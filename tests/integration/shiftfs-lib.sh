@@ -47,6 +47,7 @@ _shiftfs_have_plugin() {
 }
 
 # shiftfs_setup [LINES...]: lines go to the [shiftfs] section.
+# shellcheck disable=SC2120 # the tests pass the lines
 shiftfs_setup() {
   local idmap=none
   local -a extra=()

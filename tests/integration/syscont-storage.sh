@@ -88,7 +88,7 @@ assert_eq "freed $store/$id-o (container $id-o)" "$SV_OUT"
 assert_file_absent "$store/.freeing-$id-k.1" "a half-done removal, finished by gc"
 assert_file_exists /etc/passwd "gc follows no symlink"
 assert_file_absent "$store/$id-o" "storage after gc"
-left() { ls -A "$store" | grep -v '^\.lock$' || true; }
+left() { find "$store" -mindepth 1 -maxdepth 1 ! -name .lock -printf '%f\n' | sort; }
 # (delete removes the files in the background: wait for it)
 nothing_left() { [ -z "$(left)" ]; }
 sv_wait_until 10 nothing_left || true

@@ -100,8 +100,8 @@ svfs_make_container() {
   echo "$mem" >"$m/memory.limit_in_bytes"
   echo "$cpus" >"$c/cpuset.cpus"
   cat /sys/fs/cgroup/cpuset/cpuset.mems >"$c/cpuset.mems"
-  PROCS="$m/cgroup.procs $c/cgroup.procs"
-  MEMCG=$m
+  # shellcheck disable=SC2034 # for the tests
+  PROCS="$m/cgroup.procs $c/cgroup.procs" MEMCG=$m
 }
 
 svfs_in_container() {

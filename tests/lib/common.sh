@@ -79,6 +79,7 @@ _sv_run_exit() {
   if [ "${BASHPID:-$$}" != "$_SV_TOP_PID" ]; then
     return "$rc"
   fi
+  # shellcheck disable=SC2034 # read by the cleanup commands
   SV_EXIT_STATUS=$rc
   if [ -f "$_SV_EXIT_FILE" ]; then
     local -a cmds=()
@@ -204,6 +205,7 @@ SV_ROOT=$SV_TEST_TMP/state
 # A token unique to this test run, for container ids: runc-style runtimes
 # derive the cgroup path from the id when the spec has no cgroupsPath, so two
 # tests running "c1" at the same time would share a cgroup.  Use "$SV_ID-c1".
+# shellcheck disable=SC2034 # for the tests
 SV_ID=sv${SV_TEST_TMP##*.}
 mkdir -p "$SV_ROOT"
 chmod 700 "$SV_ROOT"
@@ -294,6 +296,7 @@ assert_fail() {
     printf 'FAIL: expected failure, but succeeded: %s\n%s\n' "$*" "$SV_OUT" >&2
     exit 1
   fi
+  # shellcheck disable=SC2034 # for the tests
   SV_RC=$rc
   return 0
 }

@@ -101,6 +101,7 @@ sv_docker_start() {
       + (if $drv != "" then {"storage-driver": $drv} else {} end)' >"$cfg" || return 1
 
   SV_DOCKER_SOCK=$sock SV_DOCKER_DATA=$data SV_DOCKER_EXEC=$exec_root
+  # shellcheck disable=SC2034 # for the tests
   SV_DOCKER_PIDFILE=$pidfile SV_DOCKER_LOG=$log SV_DOCKER_CONFIG=$cfg
   export DOCKER_HOST=unix://$sock
   export SV_DOCKER_SOCK SV_DOCKER_DATA SV_DOCKER_EXEC SV_DOCKER_CLI

@@ -47,6 +47,7 @@ _sv_sandbox_setup() {
     mount --bind "$scratch/disk/$d" "/var/lib/$d"
   done
   mount -t tmpfs -o mode=0755,nosuid,nodev sv-sandbox-run /run
+  # shellcheck disable=SC2174 # /run is the tmpfs just mounted: lock is the only new directory
   mkdir -p -m 1777 /run/lock
 }
 
