@@ -227,8 +227,8 @@ test_wrong_type_names_member (Fixture *f, gconstpointer data)
   g_autofree char *file = g_build_filename (f->root, "typed", "state.json", NULL);
 
   g_assert_true (sv_state_create_dir (f->root, "typed", NULL));
-  write_file (f->root, "typed", "state.json", "{\"id\": \"typed\", \"bundle\": \"/b\", \"pid\": \"12\"}",
-              -1);
+  write_file (f->root, "typed", "state.json",
+              "{\"id\": \"typed\", \"bundle\": \"/b\", \"pid\": \"12\"}", -1);
   g_assert_null (sv_state_load (f->root, "typed", &error));
   g_assert_nonnull (error);
   g_assert_true (g_str_has_prefix (error->message, file));
@@ -335,7 +335,8 @@ test_only_temp_is_crashed_create (Fixture *f, gconstpointer data)
   g_autoptr (GError) error = NULL;
 
   g_assert_true (sv_state_create_dir (f->root, "early", NULL));
-  write_file (f->root, "early", "state.json.tmp-1", "{\"id\": \"early\", \"bundle\": \"/b\"}", -1);
+  write_file (f->root, "early", "state.json.tmp-1", "{\"id\": \"early\", \"bundle\": \"/b\"}",
+              -1);
   g_assert_null (sv_state_load (f->root, "early", &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT);
   g_assert_nonnull (strstr (error->message, "no state file"));
