@@ -3,7 +3,7 @@
  * NUL: both files the same. */
 #include "fuzz-util.h"
 
-#include "subid.h"
+#include "sv-subid.h"
 
 #include <string.h>
 
