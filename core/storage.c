@@ -59,7 +59,7 @@ storage_lock (const char *top, GError **error)
         sv_set_error_errno (error, errno, "chmod 0700 %s", top);
       return -1;
     }
-  return sv_lock_file (path, TRUE, error);
+  return sv_lock_file (path, FALSE, error);
 }
 
 /* ---- removing a tree that root inside wrote: never follow a link, never leave the fs ---- */

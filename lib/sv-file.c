@@ -99,13 +99,13 @@ sv_write_file_replace (const char *path, const char *data, gssize len, mode_t mo
 }
 
 int
-sv_lock_file (const char *path, gboolean create, GError **error)
+sv_lock_file (const char *path, gboolean missing_dir_ok, GError **error)
 {
-  sv_autofd fd = open (path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT : 0), 0600);
+  sv_autofd fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 
   if (fd < 0)
     {
-      if (!create && errno == ENOENT)
+      if (missing_dir_ok && errno == ENOENT)
         return -1;
       sv_set_error_errno (error, errno, "open lock file %s", path);
       return -1;

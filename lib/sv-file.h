@@ -35,6 +35,6 @@ gboolean sv_write_file_replace (const char *path, const char *data, gssize len, 
 
 /* Open (creating it 0600, never through a symlink) and flock(LOCK_EX) the lock file @path,
  * waiting for the lock.  Returns the fd that holds the lock, or -1 with @error set:
- * "open lock file PATH: ..." or "lock PATH: ...".  With @create FALSE a missing file is -1
- * without an error. */
-int sv_lock_file (const char *path, gboolean create, GError **error);
+ * "open lock file PATH: ..." or "lock PATH: ...".  With @missing_dir_ok a missing directory
+ * is -1 without an error (nothing was ever locked there). */
+int sv_lock_file (const char *path, gboolean missing_dir_ok, GError **error);
