@@ -33,19 +33,41 @@ sv_daemon_json_get_string (JsonObject *o, const char *key, char **out)
 }
 
 /* ---- what json-glib 1.6 lets through: deep nesting (its parser recurses: a stack
- * overflow) and escapes JSON does not have ("\q") ---- */
+ * overflow), escapes JSON does not have ("\q") and halves of surrogate pairs ---- */
 
-static gboolean
-valid_escape (const char *p)
+static gint
+hex4 (const char *p)
 {
-  if (strchr ("\"\\/bfnrt", p[0]) != NULL && p[0] != '\0')
-    return TRUE;
-  if (p[0] != 'u')
-    return FALSE;
-  for (int i = 1; i <= 4; i++)
-    if (!g_ascii_isxdigit (p[i]))
-      return FALSE;
-  return TRUE;
+  gint v = 0;
+
+  for (int i = 0; i < 4; i++)
+    {
+      int d = g_ascii_xdigit_value (p[i]);
+      if (d < 0)
+        return -1;
+      v = v * 16 + d;
+    }
+  return v;
+}
+
+/* The length of the escape at @p (just past its backslash), or 0 when JSON has no such escape
+ * or it is half a surrogate pair (json-glib would make a string that is not UTF-8). */
+static gsize
+escape_length (const char *p)
+{
+  gint c, lo;
+
+  if (p[0] != '\0' && strchr ("\"\\/bfnrt", p[0]) != NULL)
+    return 1;
+  if (p[0] != 'u' || (c = hex4 (p + 1)) < 0)
+    return 0;
+  if (c >= 0xDC00 && c <= 0xDFFF)
+    return 0;
+  if (c < 0xD800 || c > 0xDBFF)
+    return 5;
+  if (p[5] != '\\' || p[6] != 'u' || (lo = hex4 (p + 7)) < 0xDC00 || lo > 0xDFFF)
+    return 0;
+  return 11;
 }
 
 static gboolean
@@ -57,15 +79,17 @@ check_structure (const char *text, gsize len, GError **error)
   for (gsize i = 0; i < len; i++)
     {
       char c = text[i];
+      gsize n;
+
       if (in_string && c == '\\')
         {
-          if (i + 1 >= len || !valid_escape (text + i + 1))
+          if (i + 1 >= len || (n = escape_length (text + i + 1)) == 0 || i + n >= len)
             {
               g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                            "invalid escape in a string (byte %" G_GSIZE_FORMAT ")", i);
               return FALSE;
             }
-          i++;
+          i += n;
         }
       else if (c == '"')
         in_string = !in_string;

@@ -15,10 +15,10 @@
 /* Deeper nesting is refused before json-glib (whose parser recurses) sees the text. */
 #define SV_DAEMON_JSON_MAX_DEPTH 64
 
-/* The root node of daemon.json text @text (@len bytes, or -1: a string), of any type; NULL with
- * @error (G_IO_ERROR_INVALID_DATA) holding only the reason ("empty file", json-glib's message,
- * "nested deeper than 64 levels (byte N)", "invalid escape (byte N)"): the caller names the
- * file and the fix. */
+/* The root node of daemon.json text @text (NUL-terminated; @len bytes of it, or -1: all), of
+ * any type; NULL with @error (G_IO_ERROR_INVALID_DATA) holding only the reason ("empty file",
+ * json-glib's message, "nested deeper than 64 levels (byte N)", "invalid escape in a string
+ * (byte N)", which includes half a surrogate pair): the caller names the file and the fix. */
 JsonNode *sv_daemon_json_parse (const char *text, gssize len, GError **error);
 
 /* Member @key of @o as a string in *@out (NULL when absent or null); FALSE when it has

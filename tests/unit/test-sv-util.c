@@ -156,7 +156,8 @@ static void
 test_daemon_json_malformed_names_file (Fixture *f, gconstpointer data)
 {
   static const char *const bad[] = { "", "{", "{\"data-root\": }", "{\"a\": 1} x",
-                                     "{\"a\": \"\\q\"}", "{\"a\": [1, 2}" };
+                                     "{\"a\": \"\\q\"}", "{\"a\": [1, 2}",
+                                     "{\"a\": \"\\ud800x\"}", "{\"a\": \"\\udc00\"}" };
 
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
