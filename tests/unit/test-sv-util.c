@@ -356,7 +356,8 @@ main (int argc, char **argv)
   ADD ("/sv-util/daemon-json/malformed-names-file", test_daemon_json_malformed_names_file);
   ADD ("/sv-util/daemon-json/wrong-type-names-field", test_daemon_json_wrong_type);
   g_test_add_func ("/sv-util/daemon-json/deep-nesting-refused", test_daemon_json_deep_nesting);
-  g_test_add_func ("/sv-util/daemon-json/brackets-in-strings", test_daemon_json_brackets_in_strings);
+  g_test_add_func ("/sv-util/daemon-json/brackets-in-strings",
+                   test_daemon_json_brackets_in_strings);
   ADD ("/sv-util/file/atomic-write-replaces", test_atomic_write_replaces);
   ADD ("/sv-util/file/atomic-write-failure-keeps-old", test_atomic_write_failure_keeps_old);
   ADD ("/sv-util/file/lock-file", test_lock_file);
