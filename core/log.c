@@ -1,6 +1,7 @@
 /* log.c: runc-compatible logging. */
 #include "log.h"
 
+#include "sv-log.h"
 #include "utils.h"
 
 #include <fcntl.h>
@@ -31,18 +32,6 @@ sv_log_parse_format (const char *name, SvLogFormat *out, GError **error)
       return FALSE;
     }
   return TRUE;
-}
-
-static const char *
-level_name (GLogLevelFlags level)
-{
-  if (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL))
-    return "error";
-  if (level & G_LOG_LEVEL_WARNING)
-    return "warning";
-  if (level & (G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO))
-    return "info";
-  return "debug";
 }
 
 static char *
@@ -96,7 +85,7 @@ log_handler (const char *domain, GLogLevelFlags level, const char *msg, gpointer
     return;
   if ((level & G_LOG_LEVEL_INFO) && !sv_log.debug && sv_log.fd < 0)
     return;
-  write_record (level_name (level), domain, msg);
+  write_record (sv_log_level_name (level), domain, msg);
 }
 
 void

@@ -19,6 +19,7 @@
 #include "sv-seccomp.h"
 
 #include "json-util.h"
+#include "sv-fd.h"
 
 #include <errno.h>
 #include <gio/gio.h>
@@ -725,13 +726,6 @@ sv_seccomp_add_syscalls (SvSeccompBuild *b, JsonObject *seccomp, const char *pat
 
 /* ---- export ---------------------------------------------------------------------------- */
 
-static void
-sv_seccomp_close_fd (int *fd)
-{
-  if (*fd >= 0)
-    close (*fd);
-}
-
 static gboolean
 sv_seccomp_read_program (int fd, SvSeccompProgram *prog, const char *path, GError **error)
 {
@@ -769,7 +763,7 @@ sv_seccomp_read_program (int fd, SvSeccompProgram *prog, const char *path, GErro
 static gboolean
 sv_seccomp_export (scmp_filter_ctx ctx, SvSeccompProgram *prog, const char *path, GError **error)
 {
-  __attribute__ ((cleanup (sv_seccomp_close_fd))) int fd = -1;
+  sv_autofd fd = -1;
   int rc;
 
   fd = memfd_create ("sysvisor-seccomp", MFD_CLOEXEC);

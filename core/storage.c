@@ -51,7 +51,6 @@ static int
 storage_lock (const char *top, GError **error)
 {
   g_autofree char *path = g_build_filename (top, ".lock", NULL);
-  int fd;
 
   /* (0700 even if something made it before: root inside writes setuid files below) */
   if (!sv_mkdir_p (top, 0700, error) || chmod (top, 0700) < 0)
@@ -60,13 +59,7 @@ storage_lock (const char *top, GError **error)
         sv_set_error_errno (error, errno, "chmod 0700 %s", top);
       return -1;
     }
-  fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0 || flock (fd, LOCK_EX) < 0)
-    {
-      sv_set_error_errno (error, errno, "lock %s", path);
-      sv_close_fdp (&fd);
-    }
-  return fd;
+  return sv_lock_file (path, FALSE, error);
 }
 
 /* ---- removing a tree that root inside wrote: never follow a link, never leave the fs ---- */

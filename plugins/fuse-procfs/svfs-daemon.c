@@ -1,5 +1,6 @@
 /* sysvisor-fs: the daemon's life: lock, mount, workers, signals, restart, unmount. */
 #include "svfs-daemon.h"
+#include "sv-error.h"
 
 #include "svfs-container.h"
 #include "svfs-fuse.h"
@@ -96,8 +97,7 @@ workers_start (Daemon *d, GError **error)
       int err = pthread_create (&d->workers[i].thread, &attr, worker_main, &d->workers[i]);
       if (err)
         {
-          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (err), "start worker: %s",
-                       g_strerror (err));
+          sv_set_error_errno (error, err, "start worker");
           pthread_attr_destroy (&attr);
           return FALSE;
         }
@@ -223,8 +223,7 @@ mount_fresh (Daemon *d, GError **error)
   if (g_mkdir_with_parents (mp, 0755) < 0)
     {
       int saved = errno;
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "create mountpoint %s: %s",
-                   mp, g_strerror (saved));
+      sv_set_error_errno (error, saved, "create mountpoint %s", mp);
       return FALSE;
     }
   d->se = session_new (error);
@@ -330,8 +329,7 @@ exec_new_process (Daemon *d, GError **error)
   execv (d->cfg->exe, argv);
   svfs_supervisor_set_inheritable (FALSE);
   int saved = errno;
-  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "exec %s: %s", d->cfg->exe,
-               g_strerror (saved));
+  sv_set_error_errno (error, saved, "exec %s", d->cfg->exe);
   for (guint i = 0; i < G_N_ELEMENTS (fds); i++)
     set_cloexec (fds[i], TRUE);
   close (state_fd);
@@ -463,8 +461,7 @@ svfs_daemon_request_restart (const char *mountpoint, GError **error)
   if (kill (pid, SIGUSR2) < 0)
     {
       int saved = errno;
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "signal pid %d: %s",
-                   (int) pid, g_strerror (saved));
+      sv_set_error_errno (error, saved, "signal pid %d", (int) pid);
       return FALSE;
     }
   for (guint i = 0; i < 400; i++)

@@ -446,6 +446,7 @@ typedef struct
   guint64 flags;
   gchar *target, *source, *data;
   int target_fd, source_fd; /* the caller's own fds, for "/proc/self/fd/N" paths; else -1 */
+  const SvfsCallerCtx *caller;  /* its pidfd, root and cwd, while it is run for */
   const Record *record;
   GPtrArray *mounts; /* the caller's mount table */
   gboolean framed;   /* child: the caller's root is the container's root mount */
@@ -773,15 +774,18 @@ caller_root_is_containers (Job *j)
 }
 
 static int
-child_main (Job *j, int pidfd, int rootfd, int cwdfd)
+child_main (gpointer data)
 {
+  Job *j = data;
+  int err;
+
   j->self = open ("/proc/self", O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (j->self < 0 || setns (pidfd, CLONE_NEWUSER | CLONE_NEWNS) < 0 || fchdir (rootfd) < 0
-      || chroot (".") < 0 || fchdir (cwdfd) < 0)
+  if (j->self < 0)
     return errno;
-  svfs_child_joined ();
-  close (rootfd);
-  close (cwdfd);
+  if ((err = svfs_caller_ctx_enter (j->caller)) != 0)
+    return err;
+  close (j->caller->rootfd);
+  close (j->caller->cwdfd);
   j->framed = caller_root_is_containers (j);
   switch (j->op)
     {
@@ -829,45 +833,33 @@ classify (const struct seccomp_notif *req, Op *op, guint64 *flags)
   return TRUE;
 }
 
-static int
-run_child (Job *j, int pidfd, int rootfd, int cwdfd)
-{
-  pid_t child = fork ();
-
-  if (child == 0)
-    {
-      svfs_child_after_fork ();
-      _exit (child_main (j, pidfd, rootfd, cwdfd));
-    }
-  if (child < 0)
-    return errno;
-  return svfs_wait_child (child, SVFS_CHILD_DEADLINE_MS);
-}
-
 /* Gather the caller's pidfd, root, cwd and fds; act only while the request is still pending
  * (the pid is still the caller's). */
 static int
 run_as_caller (int listener, const struct seccomp_notif *req, Job *j)
 {
   pid_t pid = (pid_t) req->pid;
-  g_autofree gchar *root = g_strdup_printf ("/proc/%d/root", (int) pid);
-  g_autofree gchar *cwd = g_strdup_printf ("/proc/%d/cwd", (int) pid);
-  int pidfd = svfs_caller_pidfd (pid);
-  int rootfd = open (root, O_PATH | O_CLOEXEC), cwdfd = open (cwd, O_PATH | O_CLOEXEC), err;
+  SvfsCallerCtx caller = SVFS_CALLER_CTX_INIT;
+  int err = svfs_caller_ctx_open (&caller, pid);
 
-  j->target_fd = pidfd >= 0 && j->target != NULL ? svfs_caller_fd_of (pidfd, j->target) : -1;
-  j->source_fd = pidfd >= 0 && j->source != NULL ? svfs_caller_fd_of (pidfd, j->source) : -1;
+  j->caller = &caller;
+  j->target_fd = caller.pidfd >= 0 && j->target != NULL
+                     ? svfs_caller_fd_of (caller.pidfd, j->target) : -1;
+  j->source_fd = caller.pidfd >= 0 && j->source != NULL
+                     ? svfs_caller_fd_of (caller.pidfd, j->source) : -1;
   j->mounts = read_mounts (pid);
-  if (pidfd < 0 || rootfd < 0 || cwdfd < 0 || j->mounts == NULL
+  if (err != 0 || j->mounts == NULL
       || ioctl (listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &req->id) < 0)
     err = ESRCH;
   else if (j->target_fd == -2 || j->source_fd == -2)
     err = EBADF;
   else
-    err = run_child (j, pidfd, rootfd, cwdfd);
-  for (int *fd = (int[]){ pidfd, rootfd, cwdfd, j->target_fd, j->source_fd }, i = 0; i < 5; i++)
+    err = svfs_run_child (child_main, j);
+  for (int *fd = (int[]){ j->target_fd, j->source_fd }, i = 0; i < 2; i++)
     if (fd[i] >= 0)
       close (fd[i]);
+  svfs_caller_ctx_close (&caller);
+  j->caller = NULL;
   g_clear_pointer (&j->mounts, g_ptr_array_unref);
   return err;
 }
@@ -915,11 +907,12 @@ svfs_immutable_answer (int listener, int fd, const struct seccomp_notif *req,
    * runtime's mount, never uncovers anything the kernel would not show a fresh procfs. */
   if (j.op == OP_NEW && svfs_procmount_fstype (pid, req->data.args[2]) != NULL)
     return FALSE;
-  j.target = svfs_read_caller_string (pid, req->data.args[j.op == OP_UMOUNT ? 0 : 1]);
+  j.target = svfs_read_caller_string (pid, req->data.args[j.op == OP_UMOUNT ? 0 : 1],
+                                      SVFS_CALLER_STRING_MAX);
   if (j.op == OP_BIND || j.op == OP_MOVE)
-    j.source = svfs_read_caller_string (pid, req->data.args[0]);
+    j.source = svfs_read_caller_string (pid, req->data.args[0], SVFS_CALLER_STRING_MAX);
   if (j.op == OP_REMOUNT && req->data.args[4] != 0)
-    j.data = svfs_read_caller_string (pid, req->data.args[4]);
+    j.data = svfs_read_caller_string (pid, req->data.args[4], SVFS_CALLER_STRING_MAX);
   if (j.target == NULL || ((j.op == OP_BIND || j.op == OP_MOVE) && j.source == NULL)
       || (j.op == OP_REMOUNT && req->data.args[4] != 0 && j.data == NULL))
     err = EFAULT;

@@ -1,6 +1,7 @@
 /* sysvisor-fs: the daemon's side of the listener keeper (see svfs-keeper.h): start it, attach
  * to it, give it every listener, tell it which notification is being answered. */
 #include "svfs-keeper.h"
+#include "sv-error.h"
 #include "svfs-supervisor.h"
 
 #include "svfs-util.h"
@@ -108,8 +109,7 @@ bind_keeper_socket (GError **error)
       || chmod (socket_path, 0600) < 0 || listen (fd, 8) < 0)
     {
       int saved = errno;
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "listen on %s: %s",
-                   socket_path, g_strerror (saved));
+      sv_set_error_errno (error, saved, "listen on %s", socket_path);
       return -1;
     }
   return g_steal_fd (&fd);
@@ -152,8 +152,7 @@ spawn_keeper (GError **error)
   if (pid < 0)
     {
       int saved = errno;
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "fork: %s",
-                   g_strerror (saved));
+      sv_set_error_errno (error, saved, "fork");
       return FALSE;
     }
   return TRUE;
@@ -253,8 +252,7 @@ ensure_page (GError **error)
   if (page_fd < 0 || (page = map_slots (page_fd)) == NULL)
     {
       int saved = errno;
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "keeper page: %s",
-                   g_strerror (saved));
+      sv_set_error_errno (error, saved, "keeper page");
       return FALSE;
     }
   return TRUE;
@@ -277,8 +275,7 @@ give_all (GArray *listeners, GError **error)
   else if (ok)
     return FALSE;
   if (!ok)
-    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "give the keeper listeners: %s",
-                 g_strerror (errno));
+    sv_set_error_errno (error, errno, "give the keeper listeners");
   return ok;
 }
 

@@ -1,5 +1,6 @@
 /* sysvisor-fs: the per-mountpoint lock and pid file. */
 #include "svfs-lock.h"
+#include "sv-error.h"
 
 #include "svfs-util.h"
 
@@ -40,8 +41,7 @@ svfs_lock_acquire (const char *mountpoint, GError **error)
   if (g_mkdir_with_parents (dir, 0755) < 0)
     {
       int saved = errno;
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "create %s: %s", dir,
-                   g_strerror (saved));
+      sv_set_error_errno (error, saved, "create %s", dir);
       return -1;
     }
   sv_autofd fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
@@ -72,8 +72,7 @@ svfs_lock_write (int fd, const char *mountpoint, pid_t pid, guint generation, GE
   if (ftruncate (fd, 0) < 0 || pwrite (fd, text, strlen (text), 0) != (gssize) strlen (text))
     {
       int saved = errno;
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "write lock file: %s",
-                   g_strerror (saved));
+      sv_set_error_errno (error, saved, "write lock file");
       return FALSE;
     }
   return TRUE;

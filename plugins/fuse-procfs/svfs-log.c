@@ -1,6 +1,9 @@
 /* sysvisor-fs: log writer: "TIME sysvisor-fs[PID]: LEVEL: message" lines. */
 #include "svfs-log.h"
 
+#include "sv-error.h"
+#include "sv-log.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <gio/gio.h>
@@ -11,40 +14,6 @@ static GMutex log_lock;
 static gchar *log_path;
 static int log_fd = STDERR_FILENO;
 static GLogLevelFlags log_threshold = G_LOG_LEVEL_WARNING;
-
-gboolean
-svfs_log_parse_level (const char *name, GLogLevelFlags *level)
-{
-  static const struct
-  {
-    const char *name;
-    GLogLevelFlags level;
-  } levels[] = {
-    { "error", G_LOG_LEVEL_CRITICAL },
-    { "warning", G_LOG_LEVEL_WARNING },
-    { "info", G_LOG_LEVEL_INFO },
-    { "debug", G_LOG_LEVEL_DEBUG },
-  };
-  for (guint i = 0; i < G_N_ELEMENTS (levels); i++)
-    if (g_str_equal (name, levels[i].name))
-      {
-        *level = levels[i].level;
-        return TRUE;
-      }
-  return FALSE;
-}
-
-static const char *
-level_name (GLogLevelFlags level)
-{
-  if (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL))
-    return "error";
-  if (level & G_LOG_LEVEL_WARNING)
-    return "warning";
-  if (level & (G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO))
-    return "info";
-  return "debug";
-}
 
 /* GLib's levels grow more verbose with the bit value. */
 static GLogLevelFlags
@@ -66,7 +35,7 @@ writer (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer 
   g_autofree gchar *stamp = g_date_time_format (now, "%Y-%m-%dT%H:%M:%S");
   g_autofree gchar *line = g_strdup_printf ("%s.%06dZ sysvisor-fs[%d]: %s: %s\n", stamp,
                                             g_date_time_get_microsecond (now), (int) getpid (),
-                                            level_name (level), message);
+                                            sv_log_level_name (level), message);
   g_mutex_lock (&log_lock);
   gssize unused = write (log_fd, line, strlen (line));
   (void) unused;
@@ -83,8 +52,7 @@ open_log_locked (GError **error)
   if (fd < 0)
     {
       int saved = errno;
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "open log %s: %s",
-                   log_path, g_strerror (saved));
+      sv_set_error_errno (error, saved, "open log %s", log_path);
       return FALSE;
     }
   if (log_fd != STDERR_FILENO)

@@ -5,7 +5,6 @@
 
 G_BEGIN_DECLS
 
-gboolean svfs_log_parse_level (const char *name, GLogLevelFlags *level);
 gboolean svfs_log_setup (const char *file, GLogLevelFlags level, GError **error);
 /* SIGHUP: reopen the log file (after logrotate moved it). */
 void svfs_log_reopen (void);

@@ -30,6 +30,7 @@
 #include "svfs-supervisor.h"
 
 #include "svfs-tree.h"
+#include "svfs-util.h"
 
 #include <errno.h>
 #include <grp.h>
@@ -50,10 +51,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define PROCMOUNT_STRING_MAX 4096
 #define PROCMOUNT_MAX_OPTIONS 64
 #define PROCMOUNT_NO_CLONES 255 /* the child's exit code: the served files cannot be cloned */
-#define PROCMOUNT_PIDFD_THREAD O_EXCL /* PIDFD_THREAD, Linux 6.9 */
 
 static gchar *fs_mountpoint;
 
@@ -78,30 +77,6 @@ svfs_procmount_is_new_mount (guint64 flags)
 
 /* ---- what the caller asked for ---- */
 
-/* The NUL-terminated string at @addr in @pid's memory (page by page: a string near the end of
- * a mapping must not fail as a whole); NULL if unreadable or longer than @max. */
-static gchar *
-read_string (pid_t pid, guint64 addr, gsize max)
-{
-  g_autofree gchar *buf = g_malloc0 (max + 1);
-  gsize got = 0;
-
-  while (got < max)
-    {
-      gsize chunk = 4096 - ((addr + got) & 4095);
-      struct iovec local = { .iov_base = buf + got, .iov_len = MIN (chunk, max - got) };
-      struct iovec remote = { .iov_base = (void *) (uintptr_t) (addr + got),
-                              .iov_len = local.iov_len };
-      ssize_t n = process_vm_readv (pid, &local, 1, &remote, 1, 0);
-      if (n <= 0)
-        return NULL;
-      if (memchr (buf + got, '\0', n) != NULL)
-        return g_steal_pointer (&buf);
-      got += n;
-    }
-  return NULL;
-}
-
 typedef struct
 {
   const char *fstype;  /* "proc" or "sysfs" */
@@ -114,7 +89,8 @@ typedef struct
   int ns_flags;        /* CLONE_NEW* to join */
   uid_t uid;           /* the caller's effective ids, in its user namespace */
   gid_t gid;
-  int pidfd, rootfd, cwdfd, target_fd;
+  SvfsCallerCtx caller;    /* its thread's pidfd, root and cwd */
+  int target_fd;
   GPtrArray *clone_src; /* each served file of the daemon's mount */
   GPtrArray *clone_at;  /* where each goes, relative to the new mount's root */
   GArray *clone_fds;    /* int: its detached clone (made in the child; -1 in the daemon) */
@@ -123,8 +99,6 @@ typedef struct
 static void
 request_free (Request *r)
 {
-  int fds[] = { r->pidfd, r->rootfd, r->cwdfd, r->target_fd };
-
   g_free (r->source);
   g_free (r->target);
   g_clear_pointer (&r->keys, g_ptr_array_unref);
@@ -134,9 +108,9 @@ request_free (Request *r)
   g_clear_pointer (&r->clone_fds, g_array_unref);
   g_clear_pointer (&r->clone_at, g_ptr_array_unref);
   g_clear_pointer (&r->clone_src, g_ptr_array_unref);
-  for (guint i = 0; i < G_N_ELEMENTS (fds); i++)
-    if (fds[i] >= 0)
-      close (fds[i]);
+  svfs_caller_ctx_close (&r->caller);
+  if (r->target_fd >= 0)
+    close (r->target_fd);
   g_free (r);
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Request, request_free)
@@ -162,30 +136,6 @@ split_options (Request *r, const char *data)
     }
   g_ptr_array_add (r->keys, NULL);
   return TRUE;
-}
-
-static guint64
-attr_of (guint64 flags)
-{
-  guint64 a = 0;
-
-  if (flags & MS_RDONLY)
-    a |= MOUNT_ATTR_RDONLY;
-  if (flags & MS_NOSUID)
-    a |= MOUNT_ATTR_NOSUID;
-  if (flags & MS_NODEV)
-    a |= MOUNT_ATTR_NODEV;
-  if (flags & MS_NOEXEC)
-    a |= MOUNT_ATTR_NOEXEC;
-  if (flags & MS_NOATIME)
-    a |= MOUNT_ATTR_NOATIME;
-  else if (flags & MS_STRICTATIME)
-    a |= MOUNT_ATTR_STRICTATIME;
-  if (flags & MS_NODIRATIME)
-    a |= MOUNT_ATTR_NODIRATIME;
-  if (flags & MS_NOSYMFOLLOW)
-    a |= MOUNT_ATTR_NOSYMFOLLOW;
-  return a;
 }
 
 /* The caller's namespace of @kind differs from the daemon's (joining one's own network
@@ -234,26 +184,6 @@ caller_id (pid_t pid, const char *key, const char *map, guint32 *out)
         }
     }
   return FALSE;
-}
-
-/* "/proc/self/fd/N" (runc mounts through its fds): the caller's fd N (pidfd_getfd); -1 for any
- * other path, -2 for such a path whose fd cannot be taken, -3 for a path below such an fd. */
-static int
-caller_fd_of (int pidfd, const char *path)
-{
-  const char *rest = NULL;
-  gint64 n;
-
-  if (g_str_has_prefix (path, "/proc/self/fd/"))
-    rest = path + strlen ("/proc/self/fd/");
-  else if (g_str_has_prefix (path, "/proc/thread-self/fd/"))
-    rest = path + strlen ("/proc/thread-self/fd/");
-  if (rest == NULL)
-    return -1;
-  if (!g_ascii_string_to_signed (rest, 10, 0, G_MAXINT, &n, NULL))
-    return -3; /* below one of its fds: the caller's /proc/self is not ours */
-  n = syscall (SYS_pidfd_getfd, pidfd, (int) n, 0);
-  return n < 0 ? -2 : (int) n;
 }
 
 /* ---- the served files, cloned from the daemon's own mount ---- */
@@ -362,7 +292,7 @@ mount_as_caller (const Request *r)
   if (setresgid (r->gid, r->gid, r->gid) < 0 || setresuid (r->uid, r->uid, r->uid) < 0)
     return errno;
   prctl (PR_SET_DUMPABLE, 0);
-  if (fchdir (r->rootfd) < 0 || chroot (".") < 0 || fchdir (r->cwdfd) < 0)
+  if (fchdir (r->caller.rootfd) < 0 || chroot (".") < 0 || fchdir (r->caller.cwdfd) < 0)
     return errno;
   if ((err = create_mount (r, &mnt)) != 0)
     return err;
@@ -378,8 +308,9 @@ mount_as_caller (const Request *r)
 /* The child: non-dumpable (container root must not ptrace a process holding the daemon's
  * fds), into the caller's namespaces, then a grandchild inside its pid namespace. */
 static int
-join_and_fork (const Request *r)
+join_and_fork (gpointer data)
 {
+  const Request *r = data;
   int status;
   pid_t grandchild;
 
@@ -392,7 +323,7 @@ join_and_fork (const Request *r)
                           OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC))
         < 0)
       return PROCMOUNT_NO_CLONES;
-  if (prctl (PR_SET_DUMPABLE, 0) < 0 || setns (r->pidfd, r->ns_flags) < 0)
+  if (prctl (PR_SET_DUMPABLE, 0) < 0 || setns (r->caller.pidfd, r->ns_flags) < 0)
     return errno;
   svfs_child_joined ();
   grandchild = fork ();
@@ -408,39 +339,22 @@ join_and_fork (const Request *r)
 
 /* ---- in the daemon ---- */
 
-static int
-run_child (const Request *r)
-{
-  pid_t child = fork ();
-
-  if (child == 0)
-    {
-      svfs_child_after_fork ();
-      _exit (join_and_fork (r));
-    }
-  if (child < 0)
-    return errno;
-  /* A target on a FUSE mount that a container process serves must not hang the supervisor:
-   * killing the child kills the grandchild too (PR_SET_PDEATHSIG). */
-  return svfs_wait_child (child, SVFS_CHILD_DEADLINE_MS);
-}
-
 /* The caller's strings and fds; 0, an errno for the caller, or -1 (let the kernel answer). */
 static int
 read_request (pid_t pid, const unsigned long long *args, Request *r)
 {
   g_autofree gchar *data = NULL;
-  g_autofree gchar *root = g_strdup_printf ("/proc/%d/root", (int) pid);
-  g_autofree gchar *cwd = g_strdup_printf ("/proc/%d/cwd", (int) pid);
 
-  if ((args[0] != 0 && (r->source = read_string (pid, args[0], PROCMOUNT_STRING_MAX)) == NULL)
-      || (r->target = read_string (pid, args[1], PROCMOUNT_STRING_MAX)) == NULL
-      || (args[4] != 0 && (data = read_string (pid, args[4], PROCMOUNT_STRING_MAX - 1)) == NULL))
+  if ((args[0] != 0
+       && (r->source = svfs_read_caller_string (pid, args[0], SVFS_CALLER_STRING_MAX)) == NULL)
+      || (r->target = svfs_read_caller_string (pid, args[1], SVFS_CALLER_STRING_MAX)) == NULL
+      || (args[4] != 0
+          && (data = svfs_read_caller_string (pid, args[4], SVFS_CALLER_STRING_MAX - 1)) == NULL))
     return -1; /* the kernel reports the bad pointer itself */
   if (!split_options (r, data))
     return EINVAL;
   r->flags = args[3];
-  r->attr = attr_of (r->flags);
+  r->attr = svfs_mount_attr_of (r->flags, 0);
   if (ns_differs (pid, "user"))
     r->ns_flags |= CLONE_NEWUSER;
   if (ns_differs (pid, "mnt"))
@@ -453,14 +367,9 @@ read_request (pid_t pid, const unsigned long long *args, Request *r)
     return -1; /* not a process of a user-namespaced container */
   /* The trapped thread's own namespaces and fds (a Go program's mount may come from any
    * thread); kernels before 6.9 name only thread-group leaders. */
-  r->pidfd = (int) syscall (SYS_pidfd_open, pid, PROCMOUNT_PIDFD_THREAD);
-  if (r->pidfd < 0 && errno == EINVAL)
-    r->pidfd = (int) syscall (SYS_pidfd_open, pid, 0);
-  r->rootfd = open (root, O_PATH | O_CLOEXEC);
-  r->cwdfd = open (cwd, O_PATH | O_CLOEXEC);
-  if (r->pidfd < 0 || r->rootfd < 0 || r->cwdfd < 0)
+  if (svfs_caller_ctx_open (&r->caller, pid) != 0)
     return ESRCH;
-  r->target_fd = caller_fd_of (r->pidfd, r->target);
+  r->target_fd = svfs_caller_fd_of (r->caller.pidfd, r->target);
   if (r->target_fd == -3)
     return -1; /* the kernel makes a plain mount there */
   return r->target_fd == -2 ? EBADF : 0;
@@ -469,7 +378,7 @@ read_request (pid_t pid, const unsigned long long *args, Request *r)
 const char *
 svfs_procmount_fstype (pid_t pid, guint64 addr)
 {
-  g_autofree gchar *fstype = addr != 0 ? read_string (pid, addr, 64) : NULL;
+  g_autofree gchar *fstype = addr != 0 ? svfs_read_caller_string (pid, addr, 64) : NULL;
 
   if (g_strcmp0 (fstype, "proc") == 0)
     return "proc";
@@ -485,7 +394,8 @@ svfs_procmount_for (pid_t pid, const char *fstype, const unsigned long long *arg
   g_autoptr (Request) r = g_new0 (Request, 1);
   int err;
 
-  r->pidfd = r->rootfd = r->cwdfd = r->target_fd = -1;
+  r->caller = (SvfsCallerCtx) SVFS_CALLER_CTX_INIT;
+  r->target_fd = -1;
   r->fstype = fstype;
   if (fs_mountpoint == NULL)
     return -1;
@@ -495,7 +405,9 @@ svfs_procmount_for (pid_t pid, const char *fstype, const unsigned long long *arg
   if (!still_valid (data))
     return ESRCH;
   plan_clones (r);
-  err = run_child (r);
+  /* A target on a FUSE mount that a container process serves must not hang the supervisor:
+   * killing the child kills the grandchild too (PR_SET_PDEATHSIG). */
+  err = svfs_run_child (join_and_fork, r);
   if (err == PROCMOUNT_NO_CLONES)
     {
       g_warning ("a %s mounted by pid %d gets no emulated files: %s cannot be cloned (is "

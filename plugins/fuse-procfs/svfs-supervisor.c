@@ -1,6 +1,7 @@
 /* sysvisor-fs: the syscall supervisor (see svfs-supervisor.h).  One thread polls the socket
  * runtimes hand listeners to and every listener; each notification is answered at once. */
 #include "svfs-supervisor.h"
+#include "sv-error.h"
 
 #include "svfs-procmount.h"
 #include "svfs-keeper.h"
@@ -453,8 +454,7 @@ listen_on (const char *mountpoint, GError **error)
       || listen (fd, 64) < 0)
     {
       int saved = errno;
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                   "syscall supervisor: listen on %s: %s", address, g_strerror (saved));
+      sv_set_error_errno (error, saved, "syscall supervisor: listen on %s", address);
       if (fd >= 0)
         close (fd);
       return -1;
@@ -508,8 +508,7 @@ svfs_supervisor_start (const char *mountpoint, const char *takeover, GError **er
     return FALSE;
   if (wake_fds[0] < 0 && pipe2 (wake_fds, O_CLOEXEC) < 0)
     {
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "pipe: %s",
-                   g_strerror (errno));
+      sv_set_error_errno (error, errno, "pipe");
       return FALSE;
     }
   svfs_keeper_attach (listeners);

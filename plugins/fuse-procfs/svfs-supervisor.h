@@ -9,6 +9,8 @@
  * answers while the daemon is dead (svfs-keeper.h). */
 #pragma once
 
+#include "svfs-caller.h"
+
 #include <glib.h>
 #include <sys/sysinfo.h>
 #include <sys/types.h>
@@ -48,29 +50,8 @@ gboolean svfs_sysinfo_for_pid (pid_t pid, struct sysinfo *si, GError **error);
 int svfs_remount_for (pid_t pid, guint64 path_addr, guint64 flags,
                       gboolean (*still_valid) (gpointer), gpointer data);
 
-/* Helpers of the mount answers (svfs-remount.c, svfs-supervisor.c): the string at @addr in
- * @pid's memory (NULL if unreadable or longer than a page); the caller's fd N for a path
- * "/proc/self/fd/N" (-1: another path, -2: no such fd); CAP_SYS_ADMIN in its effective set. */
-gchar *svfs_read_caller_string (pid_t pid, guint64 addr);
-int svfs_caller_fd_of (int pidfd, const char *path);
+/* CAP_SYS_ADMIN in the effective set of @pid (a mount answer's caller). */
 gboolean svfs_caller_has_sys_admin (pid_t pid);
-/* Every child the supervisor forks for a trapped call (svfs-immutable.c, svfs-remount.c,
- * svfs-procmount.c) has a deadline: a path whose lookup hangs (a FUSE mount the container
- * serves and does not answer) must cost its own caller only.  Past it the child is killed and
- * the caller gets ETIMEDOUT. */
-#define SVFS_CHILD_DEADLINE_MS 10000
-#define SVFS_CHILD_KILL_WAIT_MS 1000
-/* First thing in every such child (async-signal-safe): it drops the connection to the listener
- * keeper (else a child that hangs would keep the keeper from seeing the daemon die, and the
- * keeper would not answer the calls in flight) and dies with the thread that forked it. */
-void svfs_child_after_fork (void);
-/* And again once it joined the caller's user namespace (that clears the parent-death signal). */
-void svfs_child_joined (void);
-/* Wait for @child: its exit status (an errno), EIO if a signal ended it, ETIMEDOUT when killed
- * after @timeout_ms (reaped later if it does not die at once). */
-int svfs_wait_child (pid_t child, int timeout_ms);
-/* A pidfd of thread @tid (the caller of a trapped call), or -1. */
-int svfs_caller_pidfd (pid_t tid);
 
 /* Immutable initial mounts (svfs-immutable.c).  @listener came with "PID ID[ OPTIONS]": the
  * mounts of PID (the container's init, before its program runs) are the runtime's, kept for

@@ -1,5 +1,6 @@
 /* sysvisor-fs: state hand-over between the old and the new process of a restart. */
 #include "svfs-takeover.h"
+#include "sv-error.h"
 
 #include "svfs-fuse.h"
 #include "svfs-loadavg.h"
@@ -41,8 +42,7 @@ write_all (int fd, const char *data, gsize len, GError **error)
       if (n < 0)
         {
           int saved = errno;
-          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "write state: %s",
-                       g_strerror (saved));
+          sv_set_error_errno (error, saved, "write state");
           return FALSE;
         }
       data += n, len -= n;
@@ -72,8 +72,7 @@ svfs_takeover_save (SvfsSysctlStore *store, guint generation, GError **error)
   if (fd < 0)
     {
       int saved = errno;
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "memfd_create: %s",
-                   g_strerror (saved));
+      sv_set_error_errno (error, saved, "memfd_create");
       return -1;
     }
   if (!write_all (fd, out->str, out->len, error))

@@ -1,5 +1,6 @@
 /* sysvisor-fs: small helpers shared by every module. */
 #include "svfs-util.h"
+#include "sv-error.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -7,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/magic.h>
+#include <linux/mount.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
@@ -14,14 +17,6 @@
 static gchar *proc_root;
 static gchar *sys_root;
 static gchar *cgroup_root;
-
-void
-svfs_close_fd (int *fd)
-{
-  if (*fd >= 0)
-    close (*fd);
-  *fd = -1;
-}
 
 void
 svfs_roots_configure (const char *proc, const char *sys, const char *cgroup)
@@ -125,7 +120,7 @@ cached_fd_get (const char *path)
           && (fstatfs (fd, &fs) < 0
               || (fs.f_type != PROC_SUPER_MAGIC && fs.f_type != SYSFS_MAGIC
                   && fs.f_type != CGROUP_SUPER_MAGIC && fs.f_type != CGROUP2_SUPER_MAGIC)))
-        svfs_close_fd (&fd);
+        sv_close_fdp (&fd);
       if (fd < 0)
         return NULL;
       if (g_hash_table_size (fds) >= SVFS_FD_CACHE_MAX)
@@ -207,8 +202,7 @@ svfs_read_file (const char *path, gsize *len, GError **error)
   if (fd < 0)
     {
       int saved = errno;
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "open %s: %s", path,
-                   g_strerror (saved));
+      sv_set_error_errno (error, saved, "open %s", path);
       return NULL;
     }
   g_autoptr (GString) out = g_string_sized_new (4096);
@@ -221,8 +215,7 @@ svfs_read_file (const char *path, gsize *len, GError **error)
       if (n < 0)
         {
           int saved = errno;
-          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "read %s: %s", path,
-                       g_strerror (saved));
+          sv_set_error_errno (error, saved, "read %s", path);
           return NULL;
         }
       if (n == 0)
@@ -313,8 +306,7 @@ svfs_pid_ns_inode (pid_t pid, guint64 *inode, GError **error)
   if (stat (path, &st) < 0)
     {
       int saved = errno;
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "stat %s: %s", path,
-                   g_strerror (saved));
+      sv_set_error_errno (error, saved, "stat %s", path);
       return FALSE;
     }
   *inode = st.st_ino;
@@ -336,4 +328,29 @@ svfs_find_key (const char *text, const char *key)
         }
     }
   return NULL;
+}
+
+guint64
+svfs_mount_attr_of (guint64 ms_flags, guint64 default_atime)
+{
+  static const struct
+  {
+    guint64 ms, attr;
+  } flags[] = {
+    { MS_RDONLY, MOUNT_ATTR_RDONLY },         { MS_NOSUID, MOUNT_ATTR_NOSUID },
+    { MS_NODEV, MOUNT_ATTR_NODEV },           { MS_NOEXEC, MOUNT_ATTR_NOEXEC },
+    { MS_NODIRATIME, MOUNT_ATTR_NODIRATIME }, { MS_NOSYMFOLLOW, MOUNT_ATTR_NOSYMFOLLOW },
+  };
+  guint64 a = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (flags); i++)
+    if (ms_flags & flags[i].ms)
+      a |= flags[i].attr;
+  if (ms_flags & MS_NOATIME)
+    a |= MOUNT_ATTR_NOATIME;
+  else if (ms_flags & MS_STRICTATIME)
+    a |= MOUNT_ATTR_STRICTATIME;
+  else
+    a |= default_atime;
+  return a;
 }

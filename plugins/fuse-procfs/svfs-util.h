@@ -6,8 +6,8 @@
 
 G_BEGIN_DECLS
 
-void svfs_close_fd (int *fd);
-#define sv_autofd __attribute__ ((cleanup (svfs_close_fd))) int
+/* sv_autofd, sv_close_fdp: the utility library (lib/sv-fd.h). */
+#include "sv-fd.h"
 
 /* Where the host's /proc, /sys and cgroup trees live.  Tests point them at fake trees
  * through the hidden environment variables SYSVISOR_FS_PROC_ROOT, SYSVISOR_FS_SYS_ROOT and
@@ -32,6 +32,11 @@ gboolean svfs_read_i64 (const char *path, gint64 *value, GError **error);
 gboolean svfs_pid_start_time (pid_t pid, guint64 *start, GError **error);
 /* Inode of /proc/PID/ns/pid (pid == 0: the daemon itself). */
 gboolean svfs_pid_ns_inode (pid_t pid, guint64 *inode, GError **error);
+
+/* The MOUNT_ATTR_* flags (mount_setattr, fsmount) of mount(2) flags @ms_flags: rdonly, nosuid,
+ * nodev, noexec, noatime / strictatime (else @default_atime: MOUNT_ATTR_RELATIME as a remount
+ * would, or 0 to leave the kernel's default), nodiratime, nosymfollow. */
+guint64 svfs_mount_attr_of (guint64 ms_flags, guint64 default_atime);
 
 /* Value of "Key:" in a "Key: value" text such as /proc/PID/status or /proc/meminfo. */
 const char *svfs_find_key (const char *text, const char *key);

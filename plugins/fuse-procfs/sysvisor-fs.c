@@ -11,6 +11,7 @@
 #include "svfs-keeper.h"
 #include "svfs-log.h"
 #include "svfs-util.h"
+#include "sv-log.h"
 
 #include <malloc.h>
 #include <stdio.h>
@@ -165,7 +166,7 @@ main (int argc, char **argv)
       return 0;
     }
   GLogLevelFlags level = G_LOG_LEVEL_WARNING;
-  if (opt_log_level && !svfs_log_parse_level (opt_log_level, &level))
+  if (opt_log_level && !sv_log_level_parse (opt_log_level, &level))
     {
       g_autofree gchar *what = g_strdup_printf ("unknown --log-level '%s'", opt_log_level);
       return usage_error (what, "use error, warning, info or debug");

@@ -21,10 +21,10 @@
  */
 #include <sysvisor/plugin.h>
 
-#include "docker-daemon.h"
+#include "sv-daemon-json.h"
 #include "docker-root.h"
 #include "remap-rules.h"
-#include "subid.h"
+#include "sv-subid.h"
 
 #include <gio/gio.h>
 #include <grp.h>

@@ -1,6 +1,8 @@
 /* remap-rules.c: id mapping and bind-mount checks of idmap-dockerremap (see remap-rules.h). */
 #include "remap-rules.h"
 
+#include "sv-path.h"
+
 #include <errno.h>
 #include <gio/gio.h>
 #include <stdlib.h>
@@ -141,30 +143,13 @@ sv_remap_mappings_mismatch (const SvIdMapping *maps, guint n, GPtrArray *entries
                           have, want);
 }
 
-/* @path resolved when it exists, else only made canonical. */
-static char *
-resolve (const char *path)
-{
-  char *real = realpath (path, NULL);
-  char *out;
-
-  if (real == NULL)
-    return g_canonicalize_filename (path, "/");
-  out = g_strdup (real);
-  free (real);
-  return out;
-}
-
 gboolean
 sv_remap_path_under (const char *path, const char *dir)
 {
-  g_autofree char *p = resolve (path);
-  g_autofree char *d = resolve (dir);
-  gsize dl = strlen (d);
+  g_autofree char *p = sv_path_canonical (path);
+  g_autofree char *d = sv_path_canonical (dir);
 
-  if (strcmp (d, "/") == 0)
-    return TRUE;
-  return strncmp (p, d, dl) == 0 && (p[dl] == '\0' || p[dl] == '/');
+  return sv_path_is_under (p, d);
 }
 
 gboolean

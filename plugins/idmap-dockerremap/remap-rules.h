@@ -3,7 +3,7 @@
  * values (the plugin glue in idmap-dockerremap.c feeds it from the SvContainer accessors). */
 #pragma once
 
-#include "subid.h"
+#include "sv-subid.h"
 
 #include <glib.h>
 #include <sysvisor/plugin.h>

@@ -26,7 +26,7 @@
 #include <sysvisor/plugin.h>
 
 #include "idmap-table.h"
-#include "subid.h"
+#include "sv-subid.h"
 
 #include <gio/gio.h>
 #include <pwd.h>

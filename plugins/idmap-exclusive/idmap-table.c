@@ -1,6 +1,10 @@
 /* idmap-table.c: the allocation table of idmap-exclusive (see idmap-table.h). */
 #include "idmap-table.h"
 
+#include "sv-error.h"
+#include "sv-fd.h"
+#include "sv-file.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <gio/gio.h>
@@ -10,22 +14,6 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static void
-close_fdp (int *fd)
-{
-  if (*fd >= 0)
-    close (*fd);
-  *fd = -1;
-}
-#define table_autofd __attribute__ ((cleanup (close_fdp))) int
-
-static void
-set_errno_error (GError **error, int err, const char *what, const char *path)
-{
-  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (err), "%s %s: %s", what, path,
-               g_strerror (err));
-}
 
 static void
 range_free (SvIdmapRange *r)
@@ -335,51 +323,16 @@ sv_idmap_table_to_data (SvIdmapTable *t)
   return g_strconcat (text, "\n", NULL);
 }
 
-static gboolean
-write_all (int fd, const char *data, gsize len)
-{
-  while (len > 0)
-    {
-      ssize_t n = write (fd, data, len);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        return FALSE;
-      data += n;
-      len -= (gsize) n;
-    }
-  return TRUE;
-}
-
 gboolean
 sv_idmap_table_save (SvIdmapTable *t, GError **error)
 {
   g_autofree char *data = sv_idmap_table_to_data (t);
-  g_autofree char *tmp = g_strconcat (t->path, ".tmp", NULL);
-  table_autofd fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 
-  if (fd < 0)
-    {
-      set_errno_error (error, errno, "create", tmp);
-      return FALSE;
-    }
-  if (!write_all (fd, data, strlen (data)) || fsync (fd) < 0)
-    {
-      set_errno_error (error, errno ? errno : EIO, "write", tmp);
-      unlink (tmp);
-      return FALSE;
-    }
-  close_fdp (&fd);
-  if (rename (tmp, t->path) < 0)
-    {
-      set_errno_error (error, errno, "replace", t->path);
-      unlink (tmp);
-      return FALSE;
-    }
-  /* The temp file was synced, so after a power loss the table is the old one or the new one,
+  /* The temp file is synced, so after a power loss the table is the old one or the new one,
    * never a torn one.  The directory is not synced: losing the last change is harmless, as
    * a power loss ends every container the change could concern (bench/README.md, "fsyncs"). */
-  return TRUE;
+  return sv_file_replace (t->path, data, -1, 0600, ".tmp", SV_WRITE_SYNC | SV_WRITE_NOFOLLOW,
+                          error);
 }
 
 /* ---- the table's logic ---- */
@@ -587,28 +540,13 @@ static int
 lock_table (const char *lib_dir, gboolean create, GError **error)
 {
   g_autofree char *path = g_build_filename (lib_dir, SV_IDMAP_LOCK_FILE, NULL);
-  table_autofd fd = -1;
 
   if (create && g_mkdir_with_parents (lib_dir, 0700) < 0)
     {
-      set_errno_error (error, errno, "create directory", lib_dir);
+      sv_set_error_errno (error, errno, "create directory %s", lib_dir);
       return -1;
     }
-  fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0)
-    {
-      if (!create && errno == ENOENT)
-        return -1;
-      set_errno_error (error, errno, "open lock file", path);
-      return -1;
-    }
-  while (flock (fd, LOCK_EX) < 0)
-    if (errno != EINTR)
-      {
-        set_errno_error (error, errno, "lock", path);
-        return -1;
-      }
-  return g_steal_fd (&fd);
+  return sv_lock_file (path, !create, error);
 }
 
 gboolean
@@ -618,7 +556,7 @@ sv_idmap_reserve (const SvIdmapRequest *req, guint32 *start_out, guint32 *size_o
   g_autofree char *path = sv_idmap_table_path (req->lib_dir);
   g_autoptr (SvIdmapTable) t = NULL;
   const SvIdmapRange *r;
-  table_autofd lock = lock_table (req->lib_dir, TRUE, error);
+  sv_autofd lock = lock_table (req->lib_dir, TRUE, error);
   guint dropped = 0;
 
   if (!g_utf8_validate (req->state_root, -1, NULL) || !g_utf8_validate (req->id, -1, NULL))
@@ -664,7 +602,7 @@ sv_idmap_release (const char *lib_dir, const char *state_root, const char *id, G
   g_autofree char *path = sv_idmap_table_path (lib_dir);
   g_autoptr (SvIdmapTable) t = NULL;
   g_autoptr (GError) local = NULL;
-  table_autofd lock = lock_table (lib_dir, FALSE, &local);
+  sv_autofd lock = lock_table (lib_dir, FALSE, &local);
 
   if (lock < 0)
     {

@@ -16,7 +16,7 @@
  * no plugin.h. */
 #pragma once
 
-#include "subid.h"
+#include "sv-subid.h"
 
 #include <glib.h>
 

@@ -4,7 +4,8 @@
  */
 #include "shiftfs-idmap.h"
 
-#include "shiftfs-util.h"
+#include "sv-error.h"
+#include "sv-fd.h"
 
 #include <fcntl.h>
 #include <linux/capability.h>
@@ -23,7 +24,7 @@ sv_shiftfs_clone_tree (int dirfd, const char *path, gboolean recursive, GError *
                           | (path[0] == '\0' ? AT_EMPTY_PATH : 0));
 
   if (fd < 0)
-    sv_shiftfs_set_error_errno (error, errno, "clone the mount tree of %s", path);
+    sv_set_file_error_errno (error, errno, "clone the mount tree of %s", path);
   return fd;
 }
 
@@ -94,13 +95,13 @@ sv_shiftfs_scratch_userns (GError **error)
                CLONE_NEWUSER | CLONE_VM | CLONE_FILES | CLONE_VFORK | SIGCHLD, &r);
   if (pid < 0)
     {
-      sv_shiftfs_set_error_errno (error, errno, "create a user namespace (clone CLONE_NEWUSER)");
+      sv_set_file_error_errno (error, errno, "create a user namespace (clone CLONE_NEWUSER)");
       return -1;
     }
   while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
     ;
   if (r.fd < 0)
-    sv_shiftfs_set_error_errno (error, r.err != 0 ? r.err : EPIPE,
+    sv_set_file_error_errno (error, r.err != 0 ? r.err : EPIPE,
                                 "set up a throwaway user namespace");
   return r.fd;
 }
@@ -141,7 +142,7 @@ become_creator (uid_t uid, gid_t gid, SavedCreds *saved, GError **error)
 
   if (caps_call (SYS_capget, saved->caps) < 0)
     {
-      sv_shiftfs_set_error_errno (error, errno, "capget");
+      sv_set_file_error_errno (error, errno, "capget");
       return FALSE;
     }
   saved->fsgid = (gid_t) setfsgid (gid);
@@ -154,7 +155,7 @@ become_creator (uid_t uid, gid_t gid, SavedCreds *saved, GError **error)
     {
       int errsv = errno;
       restore_creds (saved);
-      sv_shiftfs_set_error_errno (error, errsv ? errsv : EPERM,
+      sv_set_file_error_errno (error, errsv ? errsv : EPERM,
                                   "take the credentials %u:%u to create the overlay", uid, gid);
       return FALSE;
     }
@@ -172,7 +173,7 @@ set_layer (int fsfd, const char *key, int fd, GError **error)
   path = g_strdup_printf ("/proc/self/fd/%d", fd);
   if (fsconfig (fsfd, FSCONFIG_SET_STRING, key, path, 0) == 0)
     return TRUE;
-  sv_shiftfs_set_error_errno (error, errno, "overlay: set %s", key);
+  sv_set_file_error_errno (error, errno, "overlay: set %s", key);
   return FALSE;
 }
 
@@ -188,7 +189,7 @@ set_options (int fsfd, GPtrArray *options, GError **error)
                          : fsconfig (fsfd, FSCONFIG_SET_FLAG, key, NULL, 0);
       if (r < 0)
         {
-          sv_shiftfs_set_error_errno (error, errno, "overlay: option %s", opt);
+          sv_set_file_error_errno (error, errno, "overlay: option %s", opt);
           return FALSE;
         }
     }
@@ -234,19 +235,19 @@ create_as_creator (int fsfd, uid_t uid, gid_t gid, GError **error)
     g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errsv),
                  "overlay: create: %s (kernel: %s)", g_strerror (errsv), why);
   else
-    sv_shiftfs_set_error_errno (error, errsv, "overlay: create");
+    sv_set_file_error_errno (error, errsv, "overlay: create");
   return FALSE;
 }
 
 int
 sv_shiftfs_mount_overlay (const SvShiftfsOverlayMount *m, GError **error)
 {
-  sv_shiftfs_autofd fsfd = fsopen ("overlay", FSOPEN_CLOEXEC);
+  sv_autofd fsfd = fsopen ("overlay", FSOPEN_CLOEXEC);
   int mfd;
 
   if (fsfd < 0)
     {
-      sv_shiftfs_set_error_errno (error, errno, "overlay: fsopen");
+      sv_set_file_error_errno (error, errno, "overlay: fsopen");
       return -1;
     }
   for (guint i = 0; i < m->n_lower; i++)
@@ -264,6 +265,6 @@ sv_shiftfs_mount_overlay (const SvShiftfsOverlayMount *m, GError **error)
     return -1;
   mfd = fsmount (fsfd, FSMOUNT_CLOEXEC, 0);
   if (mfd < 0)
-    sv_shiftfs_set_error_errno (error, errno, "overlay: fsmount");
+    sv_set_file_error_errno (error, errno, "overlay: fsmount");
   return mfd;
 }

@@ -4,254 +4,34 @@
  */
 #include "shiftfs-rules.h"
 
-#include "shiftfs-util.h"
+#include "sv-daemon-json.h"
+#include "sv-path.h"
 
-#include <stdarg.h>
+#include <errno.h>
 #include <string.h>
-
-void
-sv_shiftfs_set_error_errno (GError **error, int errsv, const char *fmt, ...)
-{
-  va_list ap;
-  g_autofree char *what = NULL;
-
-  va_start (ap, fmt);
-  what = g_strdup_vprintf (fmt, ap);
-  va_end (ap);
-  g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errsv), "%s: %s", what,
-               g_strerror (errsv));
-}
-
-/* ---- a minimal JSON reader: one top-level string member of daemon.json ---- */
-
-#define JSON_MAX_DEPTH 64
-
-typedef struct
-{
-  const char *p;
-} JsonScan;
-
-static void
-json_ws (JsonScan *s)
-{
-  while (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r')
-    s->p++;
-}
-
-/* Consume @c if it comes next (never steps over the terminating NUL). */
-static gboolean
-json_expect (JsonScan *s, char c)
-{
-  if (*s->p != c)
-    return FALSE;
-  s->p++;
-  return TRUE;
-}
-
-static gboolean
-json_hex4 (const char *p, gunichar *out)
-{
-  gunichar v = 0;
-
-  for (int i = 0; i < 4; i++)
-    {
-      int d = g_ascii_xdigit_value (p[i]);
-      if (d < 0)
-        return FALSE;
-      v = v * 16 + (gunichar) d;
-    }
-  *out = v;
-  return TRUE;
-}
-
-/* \uXXXX, possibly a surrogate pair; s->p is just past the 'u'. */
-static gboolean
-json_unicode_escape (JsonScan *s, GString *out)
-{
-  gunichar c, lo;
-
-  if (!json_hex4 (s->p, &c))
-    return FALSE;
-  s->p += 4;
-  if (c >= 0xD800 && c <= 0xDBFF)
-    {
-      if (s->p[0] != '\\' || s->p[1] != 'u' || !json_hex4 (s->p + 2, &lo) || lo < 0xDC00
-          || lo > 0xDFFF)
-        return FALSE;
-      s->p += 6;
-      c = 0x10000 + ((c - 0xD800) << 10) + (lo - 0xDC00);
-    }
-  else if (c >= 0xDC00 && c <= 0xDFFF)
-    return FALSE;
-  if (c == 0)
-    return FALSE; /* a NUL cannot be part of a path */
-  g_string_append_unichar (out, c);
-  return TRUE;
-}
-
-/* A string; s->p at the opening quote.  @out may be NULL (skip). */
-static gboolean
-json_string (JsonScan *s, GString *out)
-{
-  static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
-  g_autoptr (GString) scratch = out == NULL ? g_string_new (NULL) : NULL;
-  GString *sink = out != NULL ? out : scratch;
-
-  if (*s->p != '"')
-    return FALSE;
-  s->p++;
-  while (*s->p != '"')
-    {
-      const char *e;
-      if ((guchar) *s->p < 0x20)
-        return FALSE;
-      if (*s->p != '\\')
-        {
-          g_string_append_c (sink, *s->p++);
-          continue;
-        }
-      if (s->p[1] == '\0')
-        return FALSE;
-      e = strchr (from, s->p[1]);
-      s->p += 2;
-      if (e != NULL)
-        g_string_append_c (sink, to[e - from]);
-      else if (s->p[-1] != 'u' || !json_unicode_escape (s, sink))
-        return FALSE;
-    }
-  s->p++;
-  return TRUE;
-}
-
-static gboolean json_value (JsonScan *s, int depth);
-
-static gboolean
-json_container (JsonScan *s, int depth, char close, gboolean members)
-{
-  s->p++;
-  json_ws (s);
-  if (*s->p == close)
-    {
-      s->p++;
-      return TRUE;
-    }
-  for (;;)
-    {
-      json_ws (s);
-      if (members)
-        {
-          if (!json_string (s, NULL))
-            return FALSE;
-          json_ws (s);
-          if (!json_expect (s, ':'))
-            return FALSE;
-        }
-      if (!json_value (s, depth + 1))
-        return FALSE;
-      json_ws (s);
-      if (*s->p == close)
-        {
-          s->p++;
-          return TRUE;
-        }
-      if (!json_expect (s, ','))
-        return FALSE;
-    }
-}
-
-static gboolean
-json_literal (JsonScan *s)
-{
-  const char *start = s->p;
-
-  if (g_str_has_prefix (s->p, "true") || g_str_has_prefix (s->p, "null"))
-    s->p += 4;
-  else if (g_str_has_prefix (s->p, "false"))
-    s->p += 5;
-  else
-    {
-      while (*s->p != '\0' && strchr ("+-.eE0123456789", *s->p) != NULL)
-        s->p++;
-    }
-  return s->p != start;
-}
-
-static gboolean
-json_value (JsonScan *s, int depth)
-{
-  if (depth > JSON_MAX_DEPTH)
-    return FALSE;
-  json_ws (s);
-  switch (*s->p)
-    {
-    case '{':
-      return json_container (s, depth, '}', TRUE);
-    case '[':
-      return json_container (s, depth, ']', FALSE);
-    case '"':
-      return json_string (s, NULL);
-    default:
-      return json_literal (s);
-    }
-}
-
-static gboolean
-json_find_member (JsonScan *s, const char *key, char **value_out)
-{
-  s->p++;
-  json_ws (s);
-  if (json_expect (s, '}'))
-    return TRUE;
-  for (;;)
-    {
-      g_autoptr (GString) name = g_string_new (NULL);
-      json_ws (s);
-      if (!json_string (s, name))
-        return FALSE;
-      json_ws (s);
-      if (!json_expect (s, ':'))
-        return FALSE;
-      json_ws (s);
-      if (strcmp (name->str, key) == 0 && *s->p == '"')
-        {
-          g_autoptr (GString) v = g_string_new (NULL);
-          if (!json_string (s, v))
-            return FALSE;
-          g_free (*value_out);
-          *value_out = g_string_free (g_steal_pointer (&v), FALSE);
-        }
-      else if (!json_value (s, 1))
-        return FALSE;
-      json_ws (s);
-      if (json_expect (s, '}'))
-        return TRUE;
-      if (!json_expect (s, ','))
-        return FALSE;
-    }
-}
 
 char *
 sv_shiftfs_daemon_json_data_root (const char *json, GError **error)
 {
-  JsonScan s = { json };
-  g_autofree char *value = NULL;
+  g_autoptr (JsonNode) root = NULL;
+  g_autoptr (GError) local = NULL;
+  char *value = NULL;
 
-  json_ws (&s);
-  if (*s.p != '{' || !json_find_member (&s, "data-root", &value))
+  root = sv_daemon_json_parse (json, -1, &local);
+  if (root == NULL)
     {
-      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-                   "not a JSON object (near byte %" G_GSIZE_FORMAT ")", (gsize) (s.p - json));
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s", local->message);
       return NULL;
     }
-  json_ws (&s);
-  if (*s.p != '\0')
+  if (!JSON_NODE_HOLDS_OBJECT (root))
     {
-      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-                   "trailing data after the JSON object (byte %" G_GSIZE_FORMAT ")",
-                   (gsize) (s.p - json));
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "not a JSON object");
       return NULL;
     }
-  return g_steal_pointer (&value);
+  /* (a "data-root" that is not a string is left to dockerd: the default here) */
+  if (!sv_daemon_json_get_string (json_node_get_object (root), "data-root", &value))
+    return NULL;
+  return value;
 }
 
 char *
@@ -297,16 +77,7 @@ sv_shiftfs_docker_data_root (const char *data_root_setting,
 gboolean
 sv_shiftfs_path_is_under (const char *path, const char *dir)
 {
-  gsize n;
-
-  if (dir == NULL || dir[0] == '\0')
-    return FALSE;
-  if (strcmp (dir, "/") == 0)
-    return path[0] == '/';
-  n = strlen (dir);
-  while (n > 1 && dir[n - 1] == '/')
-    n--;
-  return strncmp (path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
+  return sv_path_is_under (path, dir);
 }
 
 /* Is some directory on @source's path (itself included) root-owned with mode 0700? */

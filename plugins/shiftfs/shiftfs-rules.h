@@ -8,11 +8,13 @@
  */
 #pragma once
 
+#include "sv-daemon-json.h"
+
 #include <glib.h>
 #include <sys/stat.h>
 
-#define SV_SHIFTFS_DOCKER_DAEMON_JSON "/etc/docker/daemon.json"
-#define SV_SHIFTFS_DOCKER_DATA_ROOT "/var/lib/docker"
+#define SV_SHIFTFS_DOCKER_DAEMON_JSON SV_DOCKER_DAEMON_JSON
+#define SV_SHIFTFS_DOCKER_DATA_ROOT SV_DOCKER_DEFAULT_DATA_ROOT
 
 /* stat(2)-like: 0 and @st filled, or -1 with errno set. */
 typedef int (*SvShiftfsStatFunc) (const char *path, struct stat *st, gpointer user_data);

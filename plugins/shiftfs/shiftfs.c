@@ -27,7 +27,9 @@
 #include "shiftfs-idmap.h"
 #include "shiftfs-mountinfo.h"
 #include "shiftfs-rules.h"
-#include "shiftfs-util.h"
+#include "sv-error.h"
+#include "sv-fd.h"
+#include "sv-path.h"
 
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -45,20 +47,6 @@ static const char fs_hint[] = "put it on a filesystem that supports ID-mapped mo
                               "chown the rootfs to the container's id range";
 
 /* ---- paths ---- */
-
-/* realpath(3), or the lexically canonical path when it does not exist (yet). */
-static char *
-canonical_path (const char *path)
-{
-  char *real = realpath (path, NULL);
-  char *out;
-
-  if (real == NULL)
-    return g_canonicalize_filename (path, "/");
-  out = g_strdup (real);
-  free (real);
-  return out;
-}
 
 static char *
 fstype_of (const char *path)
@@ -79,7 +67,7 @@ docker_root (SvContainer *c, SvHost *host, GError **error)
 
   if (c != NULL && (root_setting == NULL || root_setting[0] == '\0')
       && (root = sv_docker_root_of_container (c)) != NULL)
-    return canonical_path (root);
+    return sv_path_canonical (root);
   root = sv_shiftfs_docker_data_root (root_setting, json_setting, error);
   if (root == NULL)
     return NULL;
@@ -91,7 +79,7 @@ docker_root (SvContainer *c, SvHost *host, GError **error)
                    root, json_setting != NULL ? json_setting : SV_SHIFTFS_DOCKER_DAEMON_JSON);
       return NULL;
     }
-  return canonical_path (root);
+  return sv_path_canonical (root);
 }
 
 /* ---- probe ---- */
@@ -99,7 +87,7 @@ docker_root (SvContainer *c, SvHost *host, GError **error)
 static char *
 nearest_existing (const char *path)
 {
-  g_autofree char *p = canonical_path (path);
+  g_autofree char *p = sv_path_canonical (path);
 
   while (!g_file_test (p, G_FILE_TEST_EXISTS) && strcmp (p, "/") != 0)
     {
@@ -114,7 +102,7 @@ static gboolean
 probe_path (SvHost *host, int userns, const char *what, const char *path, GError **error)
 {
   g_autofree char *dir = nearest_existing (path);
-  sv_shiftfs_autofd tree = open_tree (AT_FDCWD, dir, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+  sv_autofd tree = open_tree (AT_FDCWD, dir, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
   int err = tree >= 0 ? sv_shiftfs_idmap_tree (tree, userns, FALSE) : errno;
   g_autofree char *fstype = NULL;
 
@@ -138,7 +126,7 @@ probe_path (SvHost *host, int userns, const char *what, const char *path, GError
                  "(mount_setattr MOUNT_ATTR_IDMAP: %s); %s",
                  what, dir, fstype, g_strerror (err), fs_hint);
   else
-    sv_shiftfs_set_error_errno (error, err, "ID-map %s %s (%s)", what, dir, fstype);
+    sv_set_file_error_errno (error, err, "ID-map %s %s (%s)", what, dir, fstype);
   return FALSE;
 }
 
@@ -160,7 +148,7 @@ declare_docker_settings (SvHost *host)
 static gboolean
 shiftfs_probe (SvHost *host, GError **error)
 {
-  sv_shiftfs_autofd userns = sv_shiftfs_scratch_userns (error);
+  sv_autofd userns = sv_shiftfs_scratch_userns (error);
   g_autofree char *docker = NULL;
   g_autoptr (GError) local = NULL;
 
@@ -234,7 +222,7 @@ shiftfs_prepare (SvContainer *c, GError **error)
 static int
 idmapped_tree (const char *path, int userns, gboolean recursive, int *err_out, GError **error)
 {
-  sv_shiftfs_autofd fd = sv_shiftfs_clone_tree (AT_FDCWD, path, recursive, error);
+  sv_autofd fd = sv_shiftfs_clone_tree (AT_FDCWD, path, recursive, error);
   int err;
 
   *err_out = 0;
@@ -249,7 +237,7 @@ idmapped_tree (const char *path, int userns, gboolean recursive, int *err_out, G
     }
   *err_out = err;
   if (err != EINVAL)
-    sv_shiftfs_set_error_errno (error, err, "ID-map %s", path);
+    sv_set_file_error_errno (error, err, "ID-map %s", path);
   return -1;
 }
 
@@ -262,7 +250,7 @@ unmappable_mount (const char *root, int userns)
   for (guint i = 0; i <= (below != NULL ? below->len : 0); i++)
     {
       const char *p = i == 0 ? root : below->pdata[i - 1];
-      sv_shiftfs_autofd fd = open_tree (AT_FDCWD, p, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+      sv_autofd fd = open_tree (AT_FDCWD, p, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
       if (fd >= 0 && sv_shiftfs_idmap_tree (fd, userns, FALSE) == EINVAL)
         {
           g_autofree char *fstype = fstype_of (p);
@@ -329,7 +317,7 @@ attach_binds (SvContainer *c, int userns, GError **error)
 static void
 close_fd_element (gpointer p)
 {
-  sv_shiftfs_close_fdp (p);
+  sv_close_fdp (p);
 }
 
 static GArray *
@@ -372,7 +360,7 @@ canonicalize_layer (char **path, const char *target, GError **error)
 
   if (real == NULL)
     {
-      sv_shiftfs_set_error_errno (error, errno, "overlay rootfs at %s: layer %s", target, *path);
+      sv_set_file_error_errno (error, errno, "overlay rootfs at %s: layer %s", target, *path);
       return FALSE;
     }
   g_free (*path);
@@ -427,7 +415,7 @@ open_in_tree (int tree, const char *base, const char *path, GError **error)
   fd = (int) syscall (SYS_openat2, tree, rel[0] != '\0' ? rel : ".", &how, sizeof how);
   if (fd < 0)
     {
-      sv_shiftfs_set_error_errno (error, errno, "open %s in the ID-mapped tree of %s", path, base);
+      sv_set_file_error_errno (error, errno, "open %s in the ID-mapped tree of %s", path, base);
       return -1;
     }
   if (stat (path, &want) < 0 || fstat (fd, &got) < 0 || want.st_dev != got.st_dev
@@ -451,7 +439,7 @@ own_workdir (const char *work, GError **error)
 
   if (mkdir (dir, 0700) < 0 && errno != EEXIST)
     {
-      sv_shiftfs_set_error_errno (error, errno, "create the overlay work directory %s", dir);
+      sv_set_file_error_errno (error, errno, "create the overlay work directory %s", dir);
       return NULL;
     }
   return g_steal_pointer (&dir);
@@ -501,7 +489,7 @@ attach_overlay_rootfs (SvContainer *c, SvShiftfsMount *m, int userns, GError **e
   g_autoptr (GArray) lower = fd_array_new ();
   g_autoptr (GArray) data = fd_array_new ();
   g_autoptr (GPtrArray) options = NULL;
-  sv_shiftfs_autofd upper_tree = -1, upper = -1, work = -1;
+  sv_autofd upper_tree = -1, upper = -1, work = -1;
   SvShiftfsOverlayMount om = { 0 };
   int tree;
 
@@ -535,7 +523,7 @@ attach_overlay_rootfs (SvContainer *c, SvShiftfsMount *m, int userns, GError **e
 static gboolean
 attach_rootfs (SvContainer *c, int userns, GError **error)
 {
-  g_autofree char *rootfs = canonical_path (sv_container_rootfs (c));
+  g_autofree char *rootfs = sv_path_canonical (sv_container_rootfs (c));
   g_autoptr (SvShiftfsMount) at = NULL;
   g_autoptr (SvShiftfsMount) holder = NULL;
 

@@ -1,9 +1,9 @@
 /* fuzz-daemon-json: Docker's daemon.json as idmap-dockerremap reads it
- * (plugins/idmap-dockerremap/docker-daemon.c) and as `sysvisor-runc check` reads it
+ * (lib/sv-daemon-json.c) and as `sysvisor-runc check` reads it
  * (core/host-check.c: the runtime registration and userns-remap checks). */
 #include "fuzz-util.h"
 
-#include "docker-daemon.h"
+#include "sv-daemon-json.h"
 #include "host-check.h"
 
 #include <stdlib.h>

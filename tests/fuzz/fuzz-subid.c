@@ -1,9 +1,9 @@
-/* fuzz-subid: /etc/subuid and /etc/subgid (plugins/idmap-exclusive/subid.c) as idmap-exclusive
+/* fuzz-subid: /etc/subuid and /etc/subgid (lib/sv-subid.c) as idmap-exclusive
  * and `check` read them.  Input: the subuid file, then (after a NUL byte) the subgid file; no
  * NUL: both files the same. */
 #include "fuzz-util.h"
 
-#include "subid.h"
+#include "sv-subid.h"
 
 #include <string.h>
 

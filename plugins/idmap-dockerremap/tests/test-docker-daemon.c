@@ -1,5 +1,5 @@
 /* test-docker-daemon.c: what idmap-dockerremap reads from Docker's daemon.json. */
-#include "docker-daemon.h"
+#include "sv-daemon-json.h"
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>

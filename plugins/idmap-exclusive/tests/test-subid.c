@@ -1,6 +1,6 @@
 /* test-subid.c: /etc/subuid and /etc/subgid parsing and the checks on the sysvisor user's
  * entries (idmap-exclusive). */
-#include "subid.h"
+#include "sv-subid.h"
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>

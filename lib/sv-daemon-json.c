@@ -1,5 +1,5 @@
-/* docker-daemon.c: the parts of Docker's daemon.json that idmap-dockerremap reads. */
-#include "docker-daemon.h"
+/* sv-daemon-json.c: Docker's daemon.json, read with json-glib (sv-daemon-json.h). */
+#include "sv-daemon-json.h"
 
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
@@ -18,9 +18,8 @@ sv_docker_daemon_free (SvDockerDaemon *d)
   g_free (d);
 }
 
-/* Member @key of @o as a string: NULL when absent; FALSE when not a string. */
-static gboolean
-get_string (JsonObject *o, const char *key, char **out)
+gboolean
+sv_daemon_json_get_string (JsonObject *o, const char *key, char **out)
 {
   JsonNode *n = json_object_get_member (o, key);
 
@@ -31,6 +30,99 @@ get_string (JsonObject *o, const char *key, char **out)
     return FALSE;
   *out = g_strdup (json_node_get_string (n));
   return TRUE;
+}
+
+/* ---- what json-glib 1.6 lets through: deep nesting (its parser recurses: a stack
+ * overflow), escapes JSON does not have ("\q") and halves of surrogate pairs ---- */
+
+static gint
+hex4 (const char *p)
+{
+  gint v = 0;
+
+  for (int i = 0; i < 4; i++)
+    {
+      int d = g_ascii_xdigit_value (p[i]);
+      if (d < 0)
+        return -1;
+      v = v * 16 + d;
+    }
+  return v;
+}
+
+/* The length of the escape at @p (just past its backslash), or 0 when JSON has no such escape
+ * or it is half a surrogate pair (json-glib would make a string that is not UTF-8). */
+static gsize
+escape_length (const char *p)
+{
+  gint c, lo;
+
+  if (p[0] != '\0' && strchr ("\"\\/bfnrt", p[0]) != NULL)
+    return 1;
+  if (p[0] != 'u' || (c = hex4 (p + 1)) < 0)
+    return 0;
+  if (c >= 0xDC00 && c <= 0xDFFF)
+    return 0;
+  if (c < 0xD800 || c > 0xDBFF)
+    return 5;
+  if (p[5] != '\\' || p[6] != 'u' || (lo = hex4 (p + 7)) < 0xDC00 || lo > 0xDFFF)
+    return 0;
+  return 11;
+}
+
+static gboolean
+check_structure (const char *text, gsize len, GError **error)
+{
+  gboolean in_string = FALSE;
+  guint depth = 0;
+
+  for (gsize i = 0; i < len; i++)
+    {
+      char c = text[i];
+      gsize n;
+
+      if (in_string && c == '\\')
+        {
+          if (i + 1 >= len || (n = escape_length (text + i + 1)) == 0 || i + n >= len)
+            {
+              g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                           "invalid escape in a string (byte %" G_GSIZE_FORMAT ")", i);
+              return FALSE;
+            }
+          i += n;
+        }
+      else if (c == '"')
+        in_string = !in_string;
+      else if (!in_string && (c == '[' || c == '{') && ++depth > SV_DAEMON_JSON_MAX_DEPTH)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                       "nested deeper than %d levels (byte %" G_GSIZE_FORMAT ")",
+                       SV_DAEMON_JSON_MAX_DEPTH, i);
+          return FALSE;
+        }
+      else if (!in_string && (c == ']' || c == '}') && depth > 0)
+        depth--;
+    }
+  return TRUE;
+}
+
+JsonNode *
+sv_daemon_json_parse (const char *text, gssize len, GError **error)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) local = NULL;
+  gsize n = len < 0 ? strlen (text) : (gsize) len;
+
+  if (!check_structure (text, n, error))
+    return NULL;
+  if (!json_parser_load_from_data (parser, text, (gssize) n, &local)
+      || json_parser_get_root (parser) == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%s",
+                   local != NULL ? local->message : "empty file");
+      return NULL;
+    }
+  return json_node_copy (json_parser_get_root (parser));
 }
 
 /* As dockerd's parseRemappedRoot: "default" is dockremap:dockremap; a lone user (name or uid)
@@ -61,11 +153,11 @@ read_fields (SvDockerDaemon *d, JsonNode *root, GError **error)
 
   if (o == NULL)
     bad = "the top level";
-  else if (!get_string (o, "userns-remap", &d->remap))
+  else if (!sv_daemon_json_get_string (o, "userns-remap", &d->remap))
     bad = "\"userns-remap\"";
-  else if (!get_string (o, "data-root", &d->data_root))
+  else if (!sv_daemon_json_get_string (o, "data-root", &d->data_root))
     bad = "\"data-root\"";
-  else if (!get_string (o, "graph", &graph))
+  else if (!sv_daemon_json_get_string (o, "graph", &graph))
     bad = "\"graph\"";
   if (bad != NULL)
     {
@@ -92,7 +184,7 @@ SvDockerDaemon *
 sv_docker_daemon_read (const char *path, GError **error)
 {
   g_autoptr (SvDockerDaemon) d = g_new0 (SvDockerDaemon, 1);
-  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (JsonNode) root = NULL;
   g_autoptr (GError) local = NULL;
   g_autofree char *text = NULL;
   gsize len;
@@ -110,15 +202,15 @@ sv_docker_daemon_read (const char *path, GError **error)
   else
     {
       d->exists = TRUE;
-      if (!json_parser_load_from_data (parser, text, (gssize) len, &local)
-          || json_parser_get_root (parser) == NULL)
+      root = sv_daemon_json_parse (text, (gssize) len, &local);
+      if (root == NULL)
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                        "%s is not valid JSON (%s); fix it (dockerd would not start with it)",
-                       path, local != NULL ? local->message : "empty file");
+                       path, local->message);
           return NULL;
         }
-      if (!read_fields (d, json_parser_get_root (parser), error))
+      if (!read_fields (d, root, error))
         return NULL;
     }
   if (d->data_root == NULL || d->data_root[0] == '\0')

@@ -1,5 +1,6 @@
-/* subid.h: /etc/subuid and /etc/subgid ("name:start:count" per line) and the pool of ids a
- * user's entries give the idmap-exclusive plugin.  Pure file parsing: no core, no plugin.h. */
+/* sv-subid.h (libsv-util): /etc/subuid and /etc/subgid ("name:start:count" per line) and the
+ * pool of ids a user's entries give the idmap-exclusive plugin.  Pure file parsing: no core,
+ * no plugin.h.  The one parser of these files (idmap-exclusive, idmap-dockerremap). */
 #pragma once
 
 #include <glib.h>

@@ -1,5 +1,5 @@
-/* subid.c: /etc/subuid and /etc/subgid, and the checked pool of ids of one user. */
-#include "subid.h"
+/* sv-subid.c: /etc/subuid and /etc/subgid, the checked pool of ids of one user (sv-subid.h). */
+#include "sv-subid.h"
 
 #include <gio/gio.h>
 #include <string.h>

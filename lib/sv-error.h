@@ -1,0 +1,15 @@
+/* sv-error.h: errno values turned into GErrors (libsv-util).
+ *
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#pragma once
+
+#include <gio/gio.h>
+#include <glib.h>
+
+/* Fill @error (G_IO_ERROR, code from @errsv) with "<@fmt...>: <strerror (@errsv)>". */
+void sv_set_error_errno (GError **error, int errsv, const char *fmt, ...) G_GNUC_PRINTF (3, 4);
+
+/* The same in the G_FILE_ERROR domain (code from g_file_error_from_errno). */
+void sv_set_file_error_errno (GError **error, int errsv, const char *fmt, ...)
+    G_GNUC_PRINTF (3, 4);

@@ -1,0 +1,120 @@
+/* sv-file.c: whole writes, files replaced atomically, lock files (sv-file.h). */
+#include "sv-file.h"
+
+#include "sv-error.h"
+#include "sv-fd.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+gboolean
+sv_write_all (int fd, const void *buf, gsize len)
+{
+  const char *p = buf;
+
+  while (len > 0)
+    {
+      ssize_t n = write (fd, p, len);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        return FALSE;
+      p += n;
+      len -= (gsize) n;
+    }
+  return TRUE;
+}
+
+gssize
+sv_read_all (int fd, void *buf, gsize len)
+{
+  char *p = buf;
+  gsize got = 0;
+
+  while (got < len)
+    {
+      ssize_t n = read (fd, p + got, len - got);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        return -1;
+      if (n == 0)
+        break;
+      got += (gsize) n;
+    }
+  return (gssize) got;
+}
+
+gboolean
+sv_file_replace (const char *path, const char *data, gssize len, mode_t mode,
+                 const char *tmp_suffix, SvWriteFlags flags, GError **error)
+{
+  g_autofree char *tmp = tmp_suffix != NULL ? g_strconcat (path, tmp_suffix, NULL)
+                                            : g_strdup_printf ("%s.tmp-%d", path, (int) getpid ());
+  int oflags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC;
+  sv_autofd fd = -1;
+
+  if (len < 0)
+    len = (gssize) strlen (data);
+  if (flags & SV_WRITE_NOFOLLOW)
+    oflags |= O_NOFOLLOW;
+  fd = open (tmp, oflags, mode);
+  if (fd < 0)
+    {
+      sv_set_error_errno (error, errno, "create %s", tmp);
+      return FALSE;
+    }
+  errno = 0;
+  if (!sv_write_all (fd, data, (gsize) len) || ((flags & SV_WRITE_SYNC) && fsync (fd) < 0))
+    {
+      sv_set_error_errno (error, errno != 0 ? errno : EIO, "write %s", tmp);
+      unlink (tmp);
+      return FALSE;
+    }
+  sv_close_fdp (&fd);
+  if (rename (tmp, path) < 0)
+    {
+      sv_set_error_errno (error, errno, "rename %s to %s", tmp, path);
+      unlink (tmp);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+sv_write_file_atomic (const char *path, const char *data, gssize len, mode_t mode, GError **error)
+{
+  return sv_file_replace (path, data, len, mode, NULL, SV_WRITE_SYNC, error);
+}
+
+gboolean
+sv_write_file_replace (const char *path, const char *data, gssize len, mode_t mode,
+                       GError **error)
+{
+  return sv_file_replace (path, data, len, mode, NULL, 0, error);
+}
+
+int
+sv_lock_file (const char *path, gboolean missing_dir_ok, GError **error)
+{
+  sv_autofd fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+  if (fd < 0)
+    {
+      if (missing_dir_ok && errno == ENOENT)
+        return -1;
+      sv_set_error_errno (error, errno, "open lock file %s", path);
+      return -1;
+    }
+  while (flock (fd, LOCK_EX) < 0)
+    if (errno != EINTR)
+      {
+        sv_set_error_errno (error, errno, "lock %s", path);
+        return -1;
+      }
+  return g_steal_fd (&fd);
+}

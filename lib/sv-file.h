@@ -1,0 +1,40 @@
+/* sv-file.h: whole writes, files replaced atomically, lock files (libsv-util).
+ *
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#pragma once
+
+#include <glib.h>
+#include <sys/types.h>
+
+/* Full-length write/read on a fd, retrying EINTR; async-signal-safe. */
+gboolean sv_write_all (int fd, const void *buf, gsize len);
+gssize sv_read_all (int fd, void *buf, gsize len);
+
+typedef enum
+{
+  SV_WRITE_SYNC = 1 << 0,      /* fsync the temp file before the rename */
+  SV_WRITE_NOFOLLOW = 1 << 1,  /* refuse a symlink where the temp file goes */
+} SvWriteFlags;
+
+/* Replace @path with @len bytes of @data (@len < 0: a string) through a temp file beside it
+ * (@tmp_suffix appended to @path; NULL: ".tmp-<pid>") and a rename, so that a reader sees the
+ * old file or the new one, never a part.  With SV_WRITE_SYNC the new data is on disk before
+ * the rename.  Errors: "create TMP: ...", "write TMP: ...", "rename TMP to PATH: ...". */
+gboolean sv_file_replace (const char *path, const char *data, gssize len, mode_t mode,
+                          const char *tmp_suffix, SvWriteFlags flags, GError **error);
+
+/* Write @len bytes of @data to @path through a temp file, fsync and rename. */
+gboolean sv_write_file_atomic (const char *path, const char *data, gssize len, mode_t mode,
+                               GError **error);
+/* The same without the fsync: readers never see a partial file, but after a power loss the
+ * file may be the old one, or empty (or zeros) where the kernel had not written it yet.  Only
+ * for files whose every reader takes an empty file as "never written" (state.json). */
+gboolean sv_write_file_replace (const char *path, const char *data, gssize len, mode_t mode,
+                                GError **error);
+
+/* Open (creating it 0600, never through a symlink) and flock(LOCK_EX) the lock file @path,
+ * waiting for the lock.  Returns the fd that holds the lock, or -1 with @error set:
+ * "open lock file PATH: ..." or "lock PATH: ...".  With @missing_dir_ok a missing directory
+ * is -1 without an error (nothing was ever locked there). */
+int sv_lock_file (const char *path, gboolean missing_dir_ok, GError **error);

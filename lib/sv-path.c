@@ -1,0 +1,33 @@
+/* sv-path.c: canonical paths and "is below" (sv-path.h). */
+#include "sv-path.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+char *
+sv_path_canonical (const char *path)
+{
+  char *real = realpath (path, NULL);
+  char *out;
+
+  if (real == NULL)
+    return g_canonicalize_filename (path, "/");
+  out = g_strdup (real);
+  free (real);
+  return out;
+}
+
+gboolean
+sv_path_is_under (const char *path, const char *dir)
+{
+  gsize n;
+
+  if (dir == NULL || dir[0] == '\0')
+    return FALSE;
+  if (strcmp (dir, "/") == 0)
+    return path[0] == '/';
+  n = strlen (dir);
+  while (n > 1 && dir[n - 1] == '/')
+    n--;
+  return strncmp (path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}

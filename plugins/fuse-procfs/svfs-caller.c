@@ -1,0 +1,184 @@
+/* sysvisor-fs: acting for the caller of a trapped syscall (svfs-caller.h). */
+#include "svfs-caller.h"
+
+#include "svfs-keeper.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define SVFS_PIDFD_THREAD O_EXCL /* PIDFD_THREAD, Linux 6.9 */
+
+gchar *
+svfs_read_caller_string (pid_t pid, guint64 addr, gsize max)
+{
+  g_autofree gchar *buf = g_malloc0 (max + 1);
+  gsize got = 0;
+
+  while (got < max)
+    {
+      gsize chunk = 4096 - ((addr + got) & 4095);
+      struct iovec local = { .iov_base = buf + got, .iov_len = MIN (chunk, max - got) };
+      struct iovec remote = { .iov_base = (void *) (uintptr_t) (addr + got),
+                              .iov_len = local.iov_len };
+      ssize_t n = process_vm_readv (pid, &local, 1, &remote, 1, 0);
+      if (n <= 0)
+        return NULL;
+      if (memchr (buf + got, '\0', n) != NULL)
+        return g_steal_pointer (&buf);
+      got += n;
+    }
+  return NULL;
+}
+
+int
+svfs_caller_fd_of (int pidfd, const char *path)
+{
+  const char *rest = NULL;
+  gint64 n;
+
+  if (g_str_has_prefix (path, "/proc/self/fd/"))
+    rest = path + strlen ("/proc/self/fd/");
+  else if (g_str_has_prefix (path, "/proc/thread-self/fd/"))
+    rest = path + strlen ("/proc/thread-self/fd/");
+  if (rest == NULL)
+    return -1;
+  if (!g_ascii_string_to_signed (rest, 10, 0, G_MAXINT, &n, NULL))
+    return -3;
+  n = syscall (SYS_pidfd_getfd, pidfd, (int) n, 0);
+  return n < 0 ? -2 : (int) n;
+}
+
+/* A Go runtime calls mount from any thread, and a thread may have its own mount namespace:
+ * PIDFD_THREAD (Linux 6.9), else the thread must lead. */
+int
+svfs_caller_pidfd (pid_t tid)
+{
+  int fd = (int) syscall (SYS_pidfd_open, tid, SVFS_PIDFD_THREAD);
+
+  return fd >= 0 || errno != EINVAL ? fd : (int) syscall (SYS_pidfd_open, tid, 0);
+}
+
+int
+svfs_caller_ctx_open (SvfsCallerCtx *c, pid_t pid)
+{
+  g_autofree gchar *root = g_strdup_printf ("/proc/%d/root", (int) pid);
+  g_autofree gchar *cwd = g_strdup_printf ("/proc/%d/cwd", (int) pid);
+
+  c->pidfd = svfs_caller_pidfd (pid);
+  c->rootfd = open (root, O_PATH | O_CLOEXEC);
+  c->cwdfd = open (cwd, O_PATH | O_CLOEXEC);
+  return c->pidfd < 0 || c->rootfd < 0 || c->cwdfd < 0 ? ESRCH : 0;
+}
+
+void
+svfs_caller_ctx_close (SvfsCallerCtx *c)
+{
+  int *fds[] = { &c->pidfd, &c->rootfd, &c->cwdfd };
+
+  for (guint i = 0; i < G_N_ELEMENTS (fds); i++)
+    if (*fds[i] >= 0)
+      {
+        close (*fds[i]);
+        *fds[i] = -1;
+      }
+}
+
+int
+svfs_caller_ctx_enter (const SvfsCallerCtx *c)
+{
+  if (setns (c->pidfd, CLONE_NEWUSER | CLONE_NEWNS) < 0 || fchdir (c->rootfd) < 0
+      || chroot (".") < 0 || fchdir (c->cwdfd) < 0)
+    return errno;
+  svfs_child_joined ();
+  return 0;
+}
+
+void
+svfs_child_after_fork (void)
+{
+  int conn = svfs_keeper_connection ();
+
+  if (conn >= 0)
+    close (conn);
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+void
+svfs_child_joined (void)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+static gpointer
+reap (gpointer data)
+{
+  while (waitpid (GPOINTER_TO_INT (data), NULL, 0) < 0 && errno == EINTR)
+    ;
+  return NULL;
+}
+
+/* A killed child that does not exit at once (stuck in an uninterruptible wait) is reaped by a
+ * thread of its own: the answer does not wait for it. */
+static void
+kill_child (pid_t child, int pidfd)
+{
+  struct pollfd p = { .fd = pidfd, .events = POLLIN };
+  GThread *t;
+
+  kill (child, SIGKILL);
+  if (poll (&p, 1, SVFS_CHILD_KILL_WAIT_MS) == 1)
+    reap (GINT_TO_POINTER (child));
+  else if ((t = g_thread_try_new ("svfs-reap", reap, GINT_TO_POINTER (child), NULL)) != NULL)
+    g_thread_unref (t);
+}
+
+int
+svfs_wait_child (pid_t child, int timeout_ms)
+{
+  struct pollfd p = { .events = POLLIN };
+  int status, n;
+
+  p.fd = (int) syscall (SYS_pidfd_open, child, 0);
+  if (p.fd >= 0)
+    {
+      do
+        n = poll (&p, 1, timeout_ms);
+      while (n < 0 && errno == EINTR);
+      if (n == 0)
+        {
+          kill_child (child, p.fd);
+          close (p.fd);
+          return ETIMEDOUT;
+        }
+      close (p.fd);
+    }
+  while (waitpid (child, &status, 0) < 0)
+    if (errno != EINTR)
+      return ECHILD;
+  return WIFEXITED (status) ? WEXITSTATUS (status) : EIO;
+}
+
+int
+svfs_run_child (int (*fn) (gpointer data), gpointer data)
+{
+  pid_t child = fork ();
+
+  if (child == 0)
+    {
+      svfs_child_after_fork ();
+      _exit (fn (data));
+    }
+  if (child < 0)
+    return errno;
+  return svfs_wait_child (child, SVFS_CHILD_DEADLINE_MS);
+}
