@@ -167,6 +167,9 @@ dockerremap_prepare (SvContainer *c, GError **error)
                             error);
 }
 
-SV_PLUGIN_DEFINE ("idmap-dockerremap", SV_ROLE_IDMAP,
-                  "the uid/gid mappings of config.json, as Docker's userns-remap writes them",
-                  NULL, dockerremap_prepare, NULL, NULL)
+SV_PLUGIN_DEFINE_FIELDS (.name = "idmap-dockerremap",
+                         .role = SV_ROLE_IDMAP,
+                         .description = "the uid/gid mappings of config.json, as Docker's "
+                                        "userns-remap writes them",
+                         .version = SV_PLUGIN_VERSION,
+                         .prepare = dockerremap_prepare)

@@ -298,6 +298,48 @@ test_misnamed (Fixture *f, gconstpointer data)
   expect_load_error (f, "misnamed", "calls itself \"someone-else\"", "(someone-else.so)", NULL);
 }
 
+static void
+test_reserved_slot_set (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = NULL;
+
+  if (!need_root ())
+    return;
+  path = install_plugin (f, "reserved-set", NULL);
+  expect_load_error (f, "reserved-set", path, "reserved descriptor slot 2 of plugin ABI",
+                     "is not zero", "build the plugin with SV_PLUGIN_DEFINE", NULL);
+}
+
+/* Bound eagerly: an accessor the core does not export fails the load, not a later hook. */
+static void
+test_missing_symbol (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = NULL;
+
+  if (!need_root ())
+    return;
+  path = install_plugin (f, "missing-symbol", NULL);
+  expect_load_error (f, "missing-symbol", path, "cannot load", "sv_container_from_the_future",
+                     "rebuild the plugin against this version's sysvisor-plugin.pc", NULL);
+}
+
+/* The ABI 1.3 fields of a plugin built with SV_PLUGIN_DEFINE: none (it predates them). */
+static void
+test_define_has_no_check (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SvLoadedPlugin) p = NULL;
+
+  if (!need_root ())
+    return;
+  g_free (install_plugin (f, "idmap-fixed", NULL));
+  p = sv_plugin_load (f->dir, "idmap-fixed", &error);
+  g_assert_no_error (error);
+  g_assert_null (p->check);
+  g_assert_null (p->version);
+  g_assert_cmpuint (p->desc->abi_minor, ==, SV_PLUGIN_ABI_MINOR);
+}
+
 /* ---- not a plugin ---- */
 
 static void
@@ -446,6 +488,47 @@ test_auto_resolves_by_spec (Fixture *f, gconstpointer data)
   g_assert_cmpstr (sv_plugin_host_backend (hf, SV_ROLE_SHIFT, TRUE), ==, "shiftfs");
 }
 
+/* `auto` is data: plugins.conf's auto-ROLE keys let any plugin take part, and the other
+ * roles follow the idmap plugin that honours spec mappings (auto-ROLE-mapped). */
+static void
+test_auto_is_data (Fixture *f, gconstpointer data)
+{
+  g_autoptr (SvPluginsConf) conf = load_conf (
+      f, "[sysvisor]\nprocfs = none\nauto-idmap = idmap-fixed\nauto-shift = shiftfs\n"
+         "auto-idmap-mapped = idmap-fixed\nauto-shift-mapped = none\n");
+  g_autoptr (SvPluginHost) h = sv_plugin_host_new (conf, f->dir);
+  g_autoptr (GError) error = NULL;
+
+  g_assert_cmpstr (sv_plugin_host_backend (h, SV_ROLE_IDMAP, FALSE), ==, "idmap-fixed");
+  g_assert_cmpstr (sv_plugin_host_backend (h, SV_ROLE_IDMAP, TRUE), ==, "idmap-fixed");
+  /* idmap-fixed is the plugin for specs with mappings: shift follows auto-shift-mapped */
+  g_assert_cmpstr (sv_plugin_host_backend (h, SV_ROLE_SHIFT, FALSE), ==, "none");
+  if (!need_root ())
+    return;
+  g_free (install_plugin (f, "idmap-fixed", NULL));
+  g_assert_true (sv_plugin_host_select (h, FALSE, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (h->role[SV_ROLE_IDMAP]->desc->name, ==, "idmap-fixed");
+  g_assert_null (h->role[SV_ROLE_SHIFT]);
+}
+
+static void
+test_auto_keys_refused (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SvPluginsConf) conf = NULL;
+
+  g_assert_true (g_file_set_contents (f->conf_path, "[sysvisor]\nauto-shift = auto\n", -1, NULL));
+  conf = sv_plugins_conf_load (f->conf_path, &error);
+  g_assert_null (conf);
+  g_assert_nonnull (strstr (error->message, ":2: auto-shift = auto: name the plugin"));
+  g_clear_error (&error);
+  g_assert_true (g_file_set_contents (f->conf_path, "[sysvisor]\nauto-idmap = shiftfs\n", -1, NULL));
+  conf = sv_plugins_conf_load (f->conf_path, &error);
+  g_assert_null (conf);
+  g_assert_nonnull (strstr (error->message, "\"shiftfs\" is a backend of the shift role"));
+}
+
 /* The first directory of the search path that holds the plugin wins. */
 static void
 test_search_path (Fixture *f, gconstpointer data)
@@ -489,6 +572,11 @@ main (int argc, char **argv)
   ADD ("/plugin-loader/wrong-role-names-conf-line-and-both-roles", test_wrong_role);
   ADD ("/plugin-loader/load-error-names-conf-line", test_load_error_names_conf_line);
   ADD ("/plugin-loader/auto-resolves-by-spec", test_auto_resolves_by_spec);
+  ADD ("/plugin-loader/auto-is-plugins-conf-data", test_auto_is_data);
+  ADD ("/plugin-loader/auto-keys-refuse-auto-and-wrong-role", test_auto_keys_refused);
+  ADD ("/plugin-loader/reserved-slot-set-refused", test_reserved_slot_set);
+  ADD ("/plugin-loader/missing-symbol-refused-at-load", test_missing_symbol);
+  ADD ("/plugin-loader/abi-1.0-define-has-no-check-or-version", test_define_has_no_check);
   ADD ("/plugin-loader/search-path-first-directory-wins", test_search_path);
   return g_test_run ();
 }
