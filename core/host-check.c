@@ -515,9 +515,12 @@ check_plugin (Ctx *x, SvLoadedPlugin *p)
 
   if (p->check != NULL)
     {
+      guint before = x->results->len;
       x->host->host.section = p->desc->name;
       p->check (&x->host->host, &report);
       x->host->host.section = NULL;
+      if (x->results->len == before)
+        add (x, p->desc->name, SV_CHECK_OK, g_strdup ("its check reports nothing to say"), NULL);
       return;
     }
   x->host->role[r] = p;

@@ -231,6 +231,7 @@ sv_state_file_update (const char *path, SvStateUpdateFunc update, gpointer user_
       g_propagate_error (error, g_steal_pointer (&local));
       return FALSE;
     }
+  g_clear_error (&local); /* no file yet: update gets NULL */
   data = update (old, old_len, &len, user_data, &local);
   if (local != NULL)
     {
