@@ -128,6 +128,7 @@ void sv_check_report_add (SvCheckReport *report,
                           const char *fix,
                           const char *detail_format,
                           ...) G_GNUC_PRINTF (5, 6);
+
 /* ---- Settings: the plugin's own section of plugins.conf ([name] key = value) ---- */
 
 /* NULL when the key is absent.  The string belongs to the core. */
