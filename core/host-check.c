@@ -98,7 +98,6 @@ add (Ctx *x, const char *name, SvCheckStatus status, char *detail, char *fix)
 struct _SvCheckReport
 {
   GPtrArray *results;
-  const char *plugin;
 };
 
 void
@@ -509,34 +508,27 @@ report_loaded (Ctx *x, GPtrArray *loaded, GString *bad)
 static void
 check_plugin (Ctx *x, SvLoadedPlugin *p)
 {
-  SvCheckReport report = { .results = x->results, .plugin = p->desc->name };
-  SvRole r = p->desc->role;
+  SvCheckReport report = { .results = x->results };
+  const char *role = sv_role_name (p->desc->role);
+  guint before = x->results->len;
   g_autoptr (GError) error = NULL;
 
-  if (p->check != NULL)
+  if (sv_plugin_host_check (x->host, p, &report))
     {
-      guint before = x->results->len;
-      x->host->host.section = p->desc->name;
-      p->check (&x->host->host, &report);
-      x->host->host.section = NULL;
       if (x->results->len == before)
         add (x, p->desc->name, SV_CHECK_OK, g_strdup ("its check reports nothing to say"), NULL);
       return;
     }
-  x->host->role[r] = p;
-  if (sv_plugin_host_probe (x->host, r, &error))
+  if (sv_plugin_host_probe_plugin (x->host, p, &error))
     add (x, p->desc->name, SV_CHECK_OK,
          g_strdup_printf ("%s (%s)",
                           p->desc->probe != NULL ? "its probe passes"
                                                  : "it has no host requirement to check",
-                          p->desc->description != NULL ? p->desc->description
-                                                       : sv_role_name (r)),
+                          p->desc->description != NULL ? p->desc->description : role),
          NULL);
   else
     add (x, p->desc->name, SV_CHECK_FAIL, g_strdup (error->message),
-         g_strdup_printf ("as said, or name another %s plugin in plugins.conf",
-                          sv_role_name (r)));
-  x->host->role[r] = NULL;
+         g_strdup_printf ("as said, or name another %s plugin in plugins.conf", role));
 }
 
 static void

@@ -355,9 +355,8 @@ sv_plugin_host_load_names (SvPluginHost *h, char *const names[SV_N_ROLES])
 }
 
 gboolean
-sv_plugin_host_probe (SvPluginHost *h, SvRole role, GError **error)
+sv_plugin_host_probe_plugin (SvPluginHost *h, SvLoadedPlugin *p, GError **error)
 {
-  SvLoadedPlugin *p = h->role[role];
   gboolean ok;
 
   if (p == NULL || p->desc->probe == NULL)
@@ -372,6 +371,23 @@ sv_plugin_host_probe (SvPluginHost *h, SvRole role, GError **error)
       g_prefix_error (error, "plugin %s cannot run on this host: ", p->desc->name);
     }
   return ok;
+}
+
+gboolean
+sv_plugin_host_probe (SvPluginHost *h, SvRole role, GError **error)
+{
+  return sv_plugin_host_probe_plugin (h, h->role[role], error);
+}
+
+gboolean
+sv_plugin_host_check (SvPluginHost *h, SvLoadedPlugin *p, SvCheckReport *report)
+{
+  if (p->check == NULL)
+    return FALSE;
+  h->host.section = p->desc->name;
+  p->check (&h->host, report);
+  h->host.section = NULL;
+  return TRUE;
 }
 
 /* sv_plugin_host_probe, skipped while the verdict kept by an earlier create still holds

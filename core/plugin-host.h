@@ -49,6 +49,10 @@ void sv_plugin_host_load_names (SvPluginHost *h, char *const names[SV_N_ROLES]);
 const char *sv_plugin_host_backend (SvPluginHost *h, SvRole role, gboolean spec_has_mappings);
 
 gboolean sv_plugin_host_probe (SvPluginHost *h, SvRole role, GError **error);
+/* The probe of @p, a plugin loaded outside the roles (`check`): its settings are its own. */
+gboolean sv_plugin_host_probe_plugin (SvPluginHost *h, SvLoadedPlugin *p, GError **error);
+/* Run @p's check hook (ABI 1.3) with its settings; FALSE when it has none. */
+gboolean sv_plugin_host_check (SvPluginHost *h, SvLoadedPlugin *p, SvCheckReport *report);
 /* Run the hook of every loaded plugin, in role order (prepare runs each plugin's probe
  * first).  On failure, the caller rolls back with sv_plugin_host_release (every plugin). */
 gboolean sv_plugin_host_prepare (SvPluginHost *h, SvContainer *c, GError **error);
