@@ -6,6 +6,7 @@
  * The fd, errno and atomic-write code here is the SDK's own copy, kept in this one file so
  * that it can be folded into the internal utility library without touching the plugins. */
 #include "container.h"
+#include "docker-root.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -241,4 +242,24 @@ sv_state_file_update (const char *path, SvStateUpdateFunc update, gpointer user_
   if (data == NULL)
     return unlink (path) == 0 || errno == ENOENT || sdk_errno (error, errno, "remove", path);
   return replace_file (path, data, len, error);
+}
+
+/* ---- Docker ---- */
+
+char *
+sv_container_docker_data_root (SvContainer *c)
+{
+  g_autoptr (GPtrArray) sources = g_ptr_array_new ();
+  g_autofree char *root = NULL;
+
+  for (guint i = 0; i < sv_container_n_mounts (c); i++)
+    if (sv_container_mount_is_bind (c, i))
+      g_ptr_array_add (sources, (gpointer) sv_container_mount_source (c, i));
+  g_ptr_array_add (sources, NULL);
+  root = sv_docker_root_from_paths (sv_container_id (c), sv_container_rootfs (c),
+                                    (const char *const *) sources->pdata);
+  if (root == NULL || !sv_docker_root_trusted (root))
+    return NULL;
+  g_debug ("container %s: made by the dockerd whose data root is %s", sv_container_id (c), root);
+  return g_steal_pointer (&root);
 }

@@ -22,7 +22,6 @@
 #include <sysvisor/plugin.h>
 
 #include "docker-daemon.h"
-#include "docker-root.h"
 #include "remap-rules.h"
 #include "subid.h"
 
@@ -159,7 +158,7 @@ dockerremap_prepare (SvContainer *c, GError **error)
     return FALSE;
   compare_with_docker (c, &cfg, daemon);
   if (cfg.data_root == NULL)
-    maker_root = sv_docker_root_of_container (c);
+    maker_root = sv_container_docker_data_root (c);
   return check_bind_mounts (c,
                             cfg.data_root != NULL ? cfg.data_root
                             : maker_root != NULL  ? maker_root

@@ -25,7 +25,6 @@
  */
 #include <sysvisor/plugin.h>
 
-#include "docker-root.h"
 #include "shiftfs-idmap.h"
 #include "shiftfs-mountinfo.h"
 #include "shiftfs-rules.h"
@@ -83,7 +82,7 @@ docker_root (SvContainer *c, SvHost *host, GError **error)
     json_setting = sv_host_docker_daemon_json (c != NULL ? sv_container_host (c) : host);
 
   if (c != NULL && (root_setting == NULL || root_setting[0] == '\0')
-      && (root = sv_docker_root_of_container (c)) != NULL)
+      && (root = sv_container_docker_data_root (c)) != NULL)
     return canonical_path (root);
   root = sv_shiftfs_docker_data_root (root_setting, json_setting, error);
   if (root == NULL)

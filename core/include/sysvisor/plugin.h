@@ -199,6 +199,11 @@ void sv_host_probe_depends_on (SvHost *host, const char *path);
 /* Docker's daemon.json as the core reads it ($SYSVISOR_DOCKER_DAEMON_JSON, else
  * /etc/docker/daemon.json): the default for a plugin that reads it (ABI 1.3). */
 const char *sv_host_docker_daemon_json (SvHost *host);
+/* The data root of the dockerd that made @c, told by the paths Docker put in config.json
+ * (DATA/containers/ID/hostname and the rootfs below DATA/DRIVER/; with userns-remap
+ * DATA = ROOT/UID.GID), when that directory is owned by root and writable by root only; NULL
+ * when @c was not made by a dockerd (ABI 1.3).  Free it with g_free. */
+char *sv_container_docker_data_root (SvContainer *c);
 /* NULL when the spec has no such annotation. */
 const char *sv_container_annotation (SvContainer *c, const char *key);
 
