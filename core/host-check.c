@@ -1,7 +1,8 @@
-/* host-check.c: the checks of `sysvisor-runc check` (see host-check.h).  Each check is one
- * function that adds one result; the probes that do the real thing (a user namespace, an
- * ID-mapped mount, an overlay over ID-mapped layers) are in host-probe.c, and the plugins are
- * reached only through the plugin host. */
+/* host-check.c: the checks of `sysvisor-runc check` (see host-check.h).  Each check of the
+ * core is one function that adds one result; the probes that do the real thing (a user
+ * namespace, an ID-mapped mount, an overlay over ID-mapped layers) are in host-probe.c.  What
+ * is particular to a plugin (its settings, its files, its daemon) the plugin reports itself,
+ * through its check hook (sysvisor/plugin.h): the core only gathers those lines. */
 #include "host-check.h"
 
 #include "host-probe.h"
@@ -13,7 +14,7 @@
 
 #include <fcntl.h>
 #include <linux/magic.h>
-#include <pwd.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -22,12 +23,6 @@
 #include <sys/utsname.h>
 
 #define DEFAULT_DAEMON_JSON "/etc/docker/daemon.json"
-#define DEFAULT_DOCKER_ROOT "/var/lib/docker"
-#define SUBID_USER_DEFAULT "sysvisor"
-#define RANGE_SIZE_DEFAULT 65536u
-#define INSTALLER_SUBID_COUNT 268435456u
-#define IDMAP_TABLE_FILE "idmap-exclusive.json"
-#define FS_LOG "/var/log/sysvisor-fs.log"
 
 typedef struct
 {
@@ -59,11 +54,19 @@ sv_host_check_daemon_json_path (void)
   return env != NULL && env[0] != '\0' ? env : DEFAULT_DAEMON_JSON;
 }
 
+/* The accessor of sysvisor/plugin.h: the same file for every plugin. */
+const char *
+sv_host_docker_daemon_json (SvHost *host)
+{
+  return sv_host_check_daemon_json_path ();
+}
+
 static void
 result_free (gpointer p)
 {
   SvCheckResult *r = p;
 
+  g_free (r->name);
   g_free (r->detail);
   g_free (r->fix);
   g_free (r);
@@ -71,41 +74,54 @@ result_free (gpointer p)
 
 /* Takes @detail and @fix. */
 static void
-add (Ctx *x, const char *name, SvCheckStatus status, char *detail, char *fix)
+add_result (GPtrArray *results, const char *name, SvCheckStatus status, char *detail, char *fix)
 {
   SvCheckResult *r = g_new0 (SvCheckResult, 1);
 
-  r->name = name;
+  r->name = g_strdup (name);
   r->status = status;
   r->detail = detail;
   if (status == SV_CHECK_OK)
     g_free (fix);
   else
     r->fix = fix;
-  g_ptr_array_add (x->results, r);
+  g_ptr_array_add (results, r);
 }
 
-/* A plugin setting ([group] key = value) or NULL when absent or empty. */
-static char *
-setting (Ctx *x, const char *group, const char *key)
+static void
+add (Ctx *x, const char *name, SvCheckStatus status, char *detail, char *fix)
 {
-  char *v = g_key_file_get_string (x->conf->keyfile, group, key, NULL);
+  add_result (x->results, name, status, detail, fix);
+}
 
-  if (v != NULL && g_strstrip (v)[0] == '\0')
-    g_clear_pointer (&v, g_free);
-  return v;
+/* What a plugin's check hook writes to (sysvisor/plugin.h). */
+struct _SvCheckReport
+{
+  GPtrArray *results;
+};
+
+void
+sv_check_report_add (SvCheckReport *report, SvCheckStatus status, const char *name,
+                     const char *fix, const char *detail_format, ...)
+{
+  va_list ap;
+  char *detail;
+
+  g_return_if_fail (report != NULL && name != NULL && detail_format != NULL);
+  va_start (ap, detail_format);
+  detail = g_strdup_vprintf (detail_format, ap);
+  va_end (ap);
+  if ((int) status < SV_CHECK_OK || status > SV_CHECK_FAIL)
+    status = SV_CHECK_FAIL;
+  if (status != SV_CHECK_OK && (fix == NULL || fix[0] == '\0'))
+    fix = "the plugin gave no fix; see its documentation";
+  add_result (report->results, name, status, detail, g_strdup (fix));
 }
 
 static gboolean
 role_is_none (Ctx *x, SvRole role)
 {
   return g_strcmp0 (x->conf->backend[role], "none") == 0;
-}
-
-static gboolean
-systemd_running (void)
-{
-  return g_file_test ("/run/systemd/system", G_FILE_TEST_IS_DIR);
 }
 
 static JsonObject *
@@ -239,28 +255,13 @@ check_idmap_path (Ctx *x, const char *name, const char *what, const char *path,
     add (x, name, SV_CHECK_OK, g_strdup_printf ("%s%s can be ID-mapped", where, comma), NULL);
 }
 
-static char *
-docker_data_root (Ctx *x)
-{
-  char *root = setting (x, "shiftfs", "docker-data-root");
-
-  const char *json_root = member_string (x->docker, "data-root");
-
-  if (root != NULL)
-    return root;
-  return g_strdup (json_root != NULL && json_root[0] != '\0' ? json_root : DEFAULT_DOCKER_ROOT);
-}
-
 static void
 check_idmap_mounts (Ctx *x)
 {
   SvCheckStatus shift_bad = role_is_none (x, SV_ROLE_SHIFT) ? SV_CHECK_WARN : SV_CHECK_FAIL;
-  g_autofree char *docker = docker_data_root (x);
 
   check_idmap_path (x, "id-mapped mounts: sysvisor", "the lib dir", x->host->host.lib_dir,
                     shift_bad);
-  check_idmap_path (x, "id-mapped mounts: docker", "Docker's data root", docker,
-                    x->docker_installed ? shift_bad : SV_CHECK_WARN);
 }
 
 static void
@@ -356,80 +357,6 @@ check_fuse (Ctx *x)
          NULL);
 }
 
-/* The pid in the lock file of the sysvisor-fs that serves @mountpoint (NULL if none). */
-static char *
-fs_daemon_pid (const char *mountpoint)
-{
-  const char *env = g_getenv ("SYSVISOR_FS_RUN_DIR");
-  const char *dir = env != NULL && env[0] != '\0' ? env : "/run/sysvisor-fs";
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  g_autofree char *want = g_strdup_printf ("mountpoint=%s", mountpoint);
-  const char *name;
-
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-      g_autofree char *text = NULL;
-      g_auto (GStrv) lines = NULL;
-      gboolean match = FALSE;
-      const char *pid = NULL;
-
-      if (!g_str_has_suffix (name, ".lock") || !g_file_get_contents (path, &text, NULL, NULL))
-        continue;
-      lines = g_strsplit (text, "\n", -1);
-      for (guint i = 0; lines[i] != NULL; i++)
-        {
-          match = match || strcmp (lines[i], want) == 0;
-          if (g_str_has_prefix (lines[i], "pid="))
-            pid = lines[i] + 4;
-        }
-      if (match && pid != NULL)
-        return g_strdup (pid);
-    }
-  return NULL;
-}
-
-static void
-check_sysvisor_fs (Ctx *x)
-{
-  const char *backend = x->conf->backend[SV_ROLE_PROCFS];
-  g_autofree char *plugin = sv_plugins_conf_plugin_name (SV_ROLE_PROCFS, backend);
-  g_autofree char *mnt = NULL;
-  g_autofree char *pid = NULL;
-  g_autoptr (GError) error = NULL;
-
-  if (role_is_none (x, SV_ROLE_PROCFS) || g_strcmp0 (backend, "auto") == 0)
-    {
-      add (x, "sysvisor-fs", SV_CHECK_OK,
-           g_strdup_printf ("procfs = %s in plugins.conf: containers see the kernel's own /proc "
-                            "and /sys files",
-                            backend),
-           NULL);
-      return;
-    }
-  mnt = setting (x, plugin, "mountpoint");
-  if (mnt == NULL)
-    mnt = g_strdup (SV_FS_MOUNTPOINT);
-  x->host->role[SV_ROLE_PROCFS] = sv_plugin_load (x->host->dir, plugin, &error);
-  if (x->host->role[SV_ROLE_PROCFS] == NULL
-      || !sv_plugin_host_probe (x->host, SV_ROLE_PROCFS, &error))
-    {
-      add (x, "sysvisor-fs", SV_CHECK_FAIL, g_strdup (error->message),
-           systemd_running ()
-               ? g_strdup ("systemctl start sysvisor")
-               : g_strdup_printf ("start it: sysvisor-fs --mountpoint %s --log " FS_LOG
-                                  " (./data/install.sh does)",
-                                  mnt));
-      return;
-    }
-  pid = fs_daemon_pid (mnt);
-  add (x, "sysvisor-fs", SV_CHECK_OK,
-       g_strdup_printf ("%s: fuse.sysvisor-fs is mounted on %s%s%s%s", plugin, mnt,
-                        pid != NULL ? " (daemon pid " : "", pid != NULL ? pid : "",
-                        pid != NULL ? ")" : ""),
-       NULL);
-}
-
 /* ---- cgroups ---- */
 
 static gint
@@ -507,15 +434,33 @@ str_in (GPtrArray *a, const char *s)
   return g_ptr_array_find_with_equal_func (a, s, g_str_equal, NULL);
 }
 
-/* Every plugin plugins.conf may choose (auto: for specs with and without uid mappings) loads:
- * installed, trusted, of a compatible ABI, filling the role it is named for. */
+/* What a role left empty means, for its line (the role's own words, not a plugin's). */
+static const char *const role_none_detail[SV_N_ROLES] = {
+  "no plugin chooses uid/gid mappings: containers keep those of their config.json",
+  "the rootfs and bind mounts are not shifted: chown each rootfs to its container's id range",
+  "containers see the kernel's own /proc and /sys files",
+};
+
+/* A role that no spec gives a plugin: one line saying so. */
 static void
-check_plugins (Ctx *x)
+check_role_none (Ctx *x, SvRole role)
 {
+  if (g_strcmp0 (sv_plugin_host_backend (x->host, role, FALSE), "none") != 0
+      || g_strcmp0 (sv_plugin_host_backend (x->host, role, TRUE), "none") != 0)
+    return;
+  add (x, sv_role_name (role), SV_CHECK_OK,
+       g_strdup_printf ("%s = %s in plugins.conf: %s", sv_role_name (role),
+                        x->conf->backend[role], role_none_detail[role]),
+       NULL);
+}
+
+/* Every plugin plugins.conf may choose (auto: for specs with and without uid mappings), loaded
+ * as create loads it (installed, trusted, of a compatible ABI, filling its role). */
+static GPtrArray *
+load_candidates (Ctx *x, GString *bad)
+{
+  GPtrArray *loaded = g_ptr_array_new_with_free_func ((GDestroyNotify) sv_loaded_plugin_free);
   g_autoptr (GPtrArray) tried = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr (GPtrArray) ok = g_ptr_array_new ();
-  g_autoptr (GString) bad = g_string_new (NULL);
-  g_autofree char *names = NULL;
 
   for (guint i = 0; i < 2 * SV_N_ROLES; i++)
     {
@@ -523,216 +468,80 @@ check_plugins (Ctx *x)
       const char *backend = sv_plugin_host_backend (x->host, r, i >= SV_N_ROLES);
       g_autofree char *name = sv_plugins_conf_plugin_name (r, backend);
       g_autoptr (GError) error = NULL;
-      g_autoptr (SvLoadedPlugin) p = NULL;
+      SvLoadedPlugin *p;
 
       if (g_strcmp0 (backend, "none") == 0 || str_in (tried, name))
         continue;
-      g_ptr_array_add (tried, g_strdup (name));
-      p = sv_plugin_load (x->host->dir, name, &error);
-      if (p != NULL && p->desc->role != r)
-        g_set_error (&error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                     "plugin \"%s\" fills the %s role, not %s", name,
-                     sv_role_name (p->desc->role), sv_role_name (r));
-      if (error != NULL)
+      g_ptr_array_add (tried, g_steal_pointer (&name));
+      p = sv_plugin_load_for_role (x->host->dir, r, backend, &error);
+      if (p == NULL)
         g_string_append_printf (bad, "%s%s", bad->len > 0 ? "; " : "", error->message);
       else
-        g_ptr_array_add (ok, tried->pdata[tried->len - 1]);
+        g_ptr_array_add (loaded, p);
     }
-  g_ptr_array_add (ok, NULL);
-  names = g_strjoinv (", ", (char **) ok->pdata);
+  return loaded;
+}
+
+static void
+report_loaded (Ctx *x, GPtrArray *loaded, GString *bad)
+{
+  g_autoptr (GString) names = g_string_new (NULL);
+
+  for (guint i = 0; i < loaded->len; i++)
+    {
+      SvLoadedPlugin *p = loaded->pdata[i];
+      g_string_append_printf (names, "%s%s", i > 0 ? ", " : "", p->desc->name);
+      if (p->version != NULL)
+        g_string_append_printf (names, " %s", p->version);
+    }
   if (bad->len > 0)
     add (x, "plugins", SV_CHECK_FAIL, g_strdup (bad->str),
          g_strdup ("reinstall Sysvisor (./data/install.sh), or name installed plugins in "
                    "plugins.conf"));
   else
     add (x, "plugins", SV_CHECK_OK,
-         g_strdup_printf ("%s load from %s", names[0] != '\0' ? names : "none", x->host->dir),
+         g_strdup_printf ("%s load from %s", names->len > 0 ? names->str : "none", x->host->dir),
          NULL);
 }
 
-/* ---- the sysvisor user's subordinate ids (idmap-exclusive) ---- */
-
-typedef struct
-{
-  guint n;       /* entries of the user */
-  guint64 ids;   /* ids in them */
-  guint64 slots; /* ranges of range-size ids that fit in them */
-  guint64 first; /* lowest start */
-  guint64 end;   /* past every entry, of every user */
-} SubidSum;
-
-static gboolean
-sum_subids (const char *path, const char *user, const char *uid, guint64 range, SubidSum *s,
-            GError **error)
-{
-  g_autofree char *text = NULL;
-  g_auto (GStrv) lines = NULL;
-
-  *s = (SubidSum){ .first = G_MAXUINT64 };
-  if (!g_file_get_contents (path, &text, NULL, error))
-    return FALSE;
-  lines = g_strsplit (text, "\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++)
-    {
-      g_auto (GStrv) f = g_strsplit (lines[i], ":", -1);
-      guint64 start, count;
-
-      if (g_strv_length (f) != 3
-          || !g_ascii_string_to_unsigned (f[1], 10, 0, G_MAXUINT32, &start, NULL)
-          || !g_ascii_string_to_unsigned (f[2], 10, 1, G_MAXUINT32, &count, NULL))
-        continue;
-      s->end = MAX (s->end, start + count);
-      if (strcmp (f[0], user) != 0 && g_strcmp0 (f[0], uid) != 0)
-        continue;
-      s->n++;
-      s->ids += count;
-      s->slots += count / range;
-      s->first = MIN (s->first, start);
-    }
-  return TRUE;
-}
-
-/* Ranges held in the allocation table (0 when there is no table yet), -1 on error. */
-static gint64
-held_ranges (const char *path, GError **error)
-{
-  g_autoptr (JsonNode) root = NULL;
-  JsonArray *ranges = NULL;
-
-  if (!g_file_test (path, G_FILE_TEST_EXISTS))
-    return 0;
-  root = sv_json_parse_file (path, error);
-  if (root == NULL
-      || !sv_json_get_array (json_node_get_object (root), path, "ranges", TRUE, &ranges, error))
-    return -1;
-  return json_array_get_length (ranges);
-}
-
-typedef struct
-{
-  char *user;
-  char *uid; /* the user's uid as text, NULL when there is no such user */
-  char *uid_file;
-  char *gid_file;
-  guint64 range;
-} SubidConfig;
-
+/* The plugin's own lines: its check hook, or else one line with its probe's verdict. */
 static void
-subid_config_clear (SubidConfig *c)
+check_plugin (Ctx *x, SvLoadedPlugin *p)
 {
-  g_free (c->user);
-  g_free (c->uid);
-  g_free (c->uid_file);
-  g_free (c->gid_file);
-}
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SubidConfig, subid_config_clear)
-
-static void
-subid_config_read (Ctx *x, SubidConfig *c)
-{
-  g_autofree char *range = setting (x, "idmap-exclusive", "range-size");
-  struct passwd *pw;
-
-  c->user = setting (x, "idmap-exclusive", "user");
-  if (c->user == NULL)
-    c->user = g_strdup (SUBID_USER_DEFAULT);
-  c->uid_file = setting (x, "idmap-exclusive", "subuid-file");
-  if (c->uid_file == NULL)
-    c->uid_file = g_strdup ("/etc/subuid");
-  c->gid_file = setting (x, "idmap-exclusive", "subgid-file");
-  if (c->gid_file == NULL)
-    c->gid_file = g_strdup ("/etc/subgid");
-  if (range == NULL
-      || !g_ascii_string_to_unsigned (range, 10, 1, 2147483648u, &c->range, NULL))
-    c->range = RANGE_SIZE_DEFAULT; /* a bad value is the plugin's probe's error */
-  pw = getpwnam (c->user);
-  c->uid = pw != NULL ? g_strdup_printf ("%u", (guint) pw->pw_uid) : NULL;
-}
-
-/* The installer's kind of line for @c->user, past every existing range. */
-static char *
-subid_line_fix (SubidConfig *c, const SubidSum *su, const SubidSum *sg)
-{
-  guint64 start = MAX (MAX (su->end, sg->end), 100000);
-
-  start = (start + 65535) / 65536 * 65536;
-  return g_strdup_printf ("run ./data/install.sh (it adds them), or add the line %s:%" G_GUINT64_FORMAT
-                          ":%u to both %s and %s",
-                          c->user, start, INSTALLER_SUBID_COUNT, c->uid_file, c->gid_file);
-}
-
-/* The exclusive plugin's own validation: entries equal in both files, no overlap, no id 0, a
- * readable allocation table. */
-static gboolean
-probe_exclusive (Ctx *x, GError **error)
-{
-  x->host->role[SV_ROLE_IDMAP] = sv_plugin_load (x->host->dir, "idmap-exclusive", error);
-  return x->host->role[SV_ROLE_IDMAP] != NULL
-         && sv_plugin_host_probe (x->host, SV_ROLE_IDMAP, error);
-}
-
-static void
-report_capacity (Ctx *x, SubidConfig *c, const SubidSum *su, const SubidSum *sg)
-{
-  g_autofree char *table = g_build_filename (x->host->host.lib_dir, IDMAP_TABLE_FILE, NULL);
-  g_autofree char *where = NULL;
+  SvCheckReport report = { .results = x->results };
+  const char *role = sv_role_name (p->desc->role);
+  guint before = x->results->len;
   g_autoptr (GError) error = NULL;
-  guint64 cap = MIN (su->slots, sg->slots), free_slots;
-  gint64 held = held_ranges (table, &error);
 
-  if (held < 0)
+  if (sv_plugin_host_check (x->host, p, &report))
     {
-      add (x, "subordinate ids", SV_CHECK_FAIL, g_strdup (error->message),
-           g_strdup_printf ("move %s aside once no container runs", table));
+      if (x->results->len == before)
+        add (x, p->desc->name, SV_CHECK_OK, g_strdup ("its check reports nothing to say"), NULL);
       return;
     }
-  free_slots = cap > (guint64) held ? cap - (guint64) held : 0;
-  where = su->n == 1 ? g_strdup_printf ("%" G_GUINT64_FORMAT " ids from %" G_GUINT64_FORMAT,
-                                        su->ids, su->first)
-                     : g_strdup_printf ("%" G_GUINT64_FORMAT " ids in %u entries", su->ids,
-                                        su->n);
-  add (x, "subordinate ids", free_slots > 0 ? SV_CHECK_OK : SV_CHECK_FAIL,
-       g_strdup_printf ("user %s: %s in %s and %s: room for %" G_GUINT64_FORMAT
-                        " containers of %" G_GUINT64_FORMAT " ids; %" G_GINT64_FORMAT
-                        " held (%s), %" G_GUINT64_FORMAT " free",
-                        c->user, where, c->uid_file, c->gid_file, cap, c->range, held, table,
-                        free_slots),
-       g_strdup_printf ("delete containers, or grow the range of %s in %s and %s (the same "
-                        "line in both)",
-                        c->user, c->uid_file, c->gid_file));
-}
-
-static void
-check_subids (Ctx *x)
-{
-  const char *idmap = x->conf->backend[SV_ROLE_IDMAP];
-  g_auto (SubidConfig) c = { 0 };
-  g_autoptr (GError) error = NULL;
-  SubidSum su, sg;
-
-  if (g_strcmp0 (idmap, "auto") != 0 && g_strcmp0 (idmap, "exclusive") != 0)
-    {
-      add (x, "subordinate ids", SV_CHECK_OK,
-           g_strdup_printf ("idmap = %s in plugins.conf: no exclusive ranges are used", idmap),
-           NULL);
-      return;
-    }
-  subid_config_read (x, &c);
-  if (!sum_subids (c.uid_file, c.user, c.uid, c.range, &su, &error)
-      || !sum_subids (c.gid_file, c.user, c.uid, c.range, &sg, &error))
-    add (x, "subordinate ids", SV_CHECK_FAIL, g_strdup (error->message),
-         g_strdup ("run ./data/install.sh (it writes /etc/subuid and /etc/subgid)"));
-  else if (su.n == 0 || sg.n == 0)
-    add (x, "subordinate ids", SV_CHECK_FAIL,
-         g_strdup_printf ("user %s has no entry in %s: containers get no exclusive range",
-                          c.user, su.n == 0 ? c.uid_file : c.gid_file),
-         subid_line_fix (&c, &su, &sg));
-  else if (!probe_exclusive (x, &error))
-    add (x, "subordinate ids", SV_CHECK_FAIL, g_strdup (error->message),
-         g_strdup_printf ("correct the entries of %s in %s and %s as said", c.user, c.uid_file,
-                          c.gid_file));
+  if (sv_plugin_host_probe_plugin (x->host, p, &error))
+    add (x, p->desc->name, SV_CHECK_OK,
+         g_strdup_printf ("%s (%s)",
+                          p->desc->probe != NULL ? "its probe passes"
+                                                 : "it has no host requirement to check",
+                          p->desc->description != NULL ? p->desc->description : role),
+         NULL);
   else
-    report_capacity (x, &c, &su, &sg);
+    add (x, p->desc->name, SV_CHECK_FAIL, g_strdup (error->message),
+         g_strdup_printf ("as said, or name another %s plugin in plugins.conf", role));
+}
+
+static void
+check_plugins (Ctx *x)
+{
+  g_autoptr (GString) bad = g_string_new (NULL);
+  g_autoptr (GPtrArray) loaded = load_candidates (x, bad);
+
+  report_loaded (x, loaded, bad);
+  for (int r = 0; r < SV_N_ROLES; r++)
+    check_role_none (x, (SvRole) r);
+  for (guint i = 0; i < loaded->len; i++)
+    check_plugin (x, loaded->pdata[i]);
 }
 
 /* ---- Docker ---- */
@@ -843,6 +652,20 @@ picked (Ctx *x, SvRole role, gboolean mappings)
   return sv_plugins_conf_plugin_name (role, sv_plugin_host_backend (x->host, role, mappings));
 }
 
+/* The idmap plugin for specs with Docker's mappings is the one `auto` gives specs without
+ * any (plugins.conf names it explicitly): it replaces Docker's mappings with its own. */
+static gboolean
+replaces_docker_mappings (Ctx *x, const char *idmap)
+{
+  g_autofree char *unmapped = sv_plugins_conf_plugin_name (
+      SV_ROLE_IDMAP, x->conf->auto_backend[SV_ROLE_IDMAP][0]);
+  g_autofree char *mapped = sv_plugins_conf_plugin_name (
+      SV_ROLE_IDMAP, x->conf->auto_backend[SV_ROLE_IDMAP][1]);
+
+  return g_strcmp0 (x->conf->backend[SV_ROLE_IDMAP], "auto") != 0
+         && strcmp (idmap, unmapped) == 0 && strcmp (idmap, mapped) != 0;
+}
+
 static void
 check_docker_remap (Ctx *x)
 {
@@ -863,20 +686,21 @@ check_docker_remap (Ctx *x)
   else if (!on)
     add (x, name, SV_CHECK_OK,
          g_strdup_printf ("disabled in %s: Docker's specs carry no uid mappings, so each "
-                          "container gets %s (an exclusive uid/gid range) and %s (shifting)",
+                          "container gets %s (idmap) and %s (shift)",
                           x->daemon_json, idmap, shift),
          NULL);
-  else if (strcmp (idmap, "idmap-exclusive") == 0)
+  else if (replaces_docker_mappings (x, idmap))
     add (x, name, SV_CHECK_WARN,
          g_strdup_printf ("enabled (\"%s\") in %s, but idmap = %s in plugins.conf replaces "
-                          "Docker's mappings with an exclusive range",
-                          remap, x->daemon_json, x->conf->backend[SV_ROLE_IDMAP]),
-         g_strdup ("set idmap = auto (or dockerremap) in plugins.conf to honour Docker's "
-                   "mappings"));
+                          "Docker's mappings with its own (%s)",
+                          remap, x->daemon_json, x->conf->backend[SV_ROLE_IDMAP], idmap),
+         g_strdup_printf ("set idmap = auto (or %s) in plugins.conf to honour Docker's "
+                          "mappings",
+                          x->conf->auto_backend[SV_ROLE_IDMAP][1]));
   else
     add (x, name, SV_CHECK_OK,
          g_strdup_printf ("enabled (\"%s\") in %s: Docker's specs carry its mappings, so "
-                          "containers get %s (Docker's range, shared) and %s",
+                          "containers get %s (idmap) and %s",
                           remap, x->daemon_json, idmap,
                           strcmp (shift, "none") == 0 ? "no shifting" : shift),
          NULL);
@@ -924,10 +748,8 @@ sv_host_check_run (const char *plugins_conf_path)
   check_overlay (&x);
   check_storage (&x);
   check_fuse (&x);
-  check_sysvisor_fs (&x);
   check_cgroups (&x);
   check_plugins (&x);
-  check_subids (&x);
   check_docker_runtime (&x);
   check_docker_remap (&x);
   return ctx_finish (&x);
@@ -937,10 +759,8 @@ GPtrArray *
 sv_host_check_docker (const char *plugins_conf_path)
 {
   Ctx x = { 0 };
-  g_autofree char *data_root = NULL;
 
   ctx_init (&x, plugins_conf_path, NULL);
-  data_root = docker_data_root (&x); /* as check_idmap_mounts reads it */
   check_docker_runtime (&x);
   check_docker_remap (&x);
   return ctx_finish (&x);

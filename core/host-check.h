@@ -1,23 +1,18 @@
 /* host-check.h: `sysvisor-runc check`: can this host run system containers, and how is it set
  * up?  One result per check: the kernel, user namespaces, ID-mapped mounts and overlays on the
- * filesystems that hold container files, FUSE and sysvisor-fs, cgroups, the plugins,
- * the sysvisor user's subordinate ids, Docker's runtime registration and userns-remap. */
+ * lib dir, FUSE, cgroups, the plugins (loading, then each plugin's own lines from its check
+ * hook: subordinate ids, Docker's data root, sysvisor-fs, ...), Docker's runtime registration
+ * and userns-remap. */
 #pragma once
 
 #include "plugins-conf.h"
 
 #include <glib.h>
 
-typedef enum
-{
-  SV_CHECK_OK,
-  SV_CHECK_WARN, /* works, but something is missing or not recommended */
-  SV_CHECK_FAIL, /* system containers will not run (or not as configured) */
-} SvCheckStatus;
-
+/* SvCheckStatus is sysvisor/plugin.h's: plugins report lines of their own (their check hook). */
 typedef struct
 {
-  const char *name; /* "kernel", "user namespaces", ... (static) */
+  char *name;       /* "kernel", "user namespaces", ... */
   SvCheckStatus status;
   char *detail;     /* what was found */
   char *fix;        /* what to do about it (NULL when ok) */

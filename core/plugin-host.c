@@ -10,7 +10,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define MIN_DESCRIPTOR_SIZE (offsetof (SvPlugin, reserved))
+/* Major 1's hooks: the fields up to the first slot reserved by ABI 1.0. */
+#define MIN_DESCRIPTOR_SIZE (offsetof (SvPlugin, check))
+#define ABI_MINOR_CHECK 3 /* the minor that added check and version */
 
 const char *
 sv_plugin_dir (void)
@@ -98,6 +100,32 @@ is_elf (const char *path)
   return fd >= 0 && read (fd, magic, 4) == 4 && memcmp (magic, "\177ELF", 4) == 0;
 }
 
+/* The slots the plugin's ABI minor reserves (those its struct_size covers) must be zero, as
+ * SV_PLUGIN_DEFINE leaves them: a plugin that sets one means something this core cannot know. */
+static gboolean
+check_reserved (const SvPlugin *d, const char *name, const char *path, GError **error)
+{
+  gsize first = d->abi_minor >= ABI_MINOR_CHECK ? offsetof (SvPlugin, reserved)
+                                                 : offsetof (SvPlugin, check);
+  gsize end = MIN (d->struct_size, sizeof (SvPlugin));
+
+  for (gsize off = first; off + sizeof (gpointer) <= end; off += sizeof (gpointer))
+    {
+      gpointer v;
+
+      memcpy (&v, (const char *) d + off, sizeof v);
+      if (v == NULL)
+        continue;
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   "plugin \"%s\" (%s): reserved descriptor slot %" G_GSIZE_FORMAT
+                   " of plugin ABI %u.%u is not zero; build the plugin with SV_PLUGIN_DEFINE "
+                   "against this version's sysvisor-plugin.pc (reserved slots stay zero)",
+                   name, path, (off - first) / sizeof (gpointer), d->abi_major, d->abi_minor);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 check_descriptor (const SvPlugin *d, const char *name, const char *path, GError **error)
 {
@@ -126,6 +154,8 @@ check_descriptor (const SvPlugin *d, const char *name, const char *path, GError 
                    name, path, d->struct_size, (int) d->role);
       return FALSE;
     }
+  if (!check_reserved (d, name, path, error))
+    return FALSE;
   if (strcmp (d->name, name) != 0)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
@@ -168,11 +198,16 @@ sv_plugin_load (const char *dir, const char *name, GError **error)
                    "plugin \"%s\": %s is not an ELF shared object; reinstall it", name, p->path);
       return NULL;
     }
-  p->module = g_module_open (p->path, G_MODULE_BIND_LOCAL | G_MODULE_BIND_LAZY);
+  /* Bound eagerly: a symbol this sysvisor-runc does not export (a plugin built for a newer
+   * core) is a load error here, not a crash in the middle of a create. */
+  p->module = g_module_open (p->path, G_MODULE_BIND_LOCAL);
   if (p->module == NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   "plugin \"%s\": cannot load %s: %s", name, p->path, g_module_error ());
+                   "plugin \"%s\": cannot load %s: %s; rebuild the plugin against this "
+                   "version's sysvisor-plugin.pc (it may call what this sysvisor-runc does not "
+                   "provide)",
+                   name, p->path, g_module_error ());
       return NULL;
     }
   g_module_make_resident (p->module);
@@ -187,6 +222,33 @@ sv_plugin_load (const char *dir, const char *name, GError **error)
   p->desc = entry ();
   if (!check_descriptor (p->desc, name, p->path, error))
     return NULL;
+  if (p->desc->abi_minor >= ABI_MINOR_CHECK
+      && p->desc->struct_size >= offsetof (SvPlugin, version) + sizeof (const char *))
+    {
+      p->check = p->desc->check;
+      p->version = p->desc->version;
+    }
+  return g_steal_pointer (&p);
+}
+
+SvLoadedPlugin *
+sv_plugin_load_for_role (const char *dir, SvRole role, const char *backend, GError **error)
+{
+  g_autofree char *name = sv_plugins_conf_plugin_name (role, backend);
+  g_autoptr (SvLoadedPlugin) p = sv_plugin_load (dir, name, error);
+
+  if (p == NULL)
+    return NULL;
+  if (p->desc->role != role)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "plugin \"%s\" (%s) fills the %s role, not %s; use it as %s = %s and name "
+                   "a plugin of the %s role for %s",
+                   p->desc->name, p->path, sv_role_name (p->desc->role), sv_role_name (role),
+                   sv_role_name (p->desc->role), backend, sv_role_name (role),
+                   sv_role_name (role));
+      return NULL;
+    }
   return g_steal_pointer (&p);
 }
 
@@ -221,17 +283,17 @@ const char *
 sv_plugin_host_backend (SvPluginHost *h, SvRole role, gboolean spec_has_mappings)
 {
   const char *v = h->conf->backend[role];
+  g_autofree char *idmap = NULL;
+  g_autofree char *honouring = NULL;
 
   if (g_strcmp0 (v, "auto") != 0)
     return v;
   if (role == SV_ROLE_IDMAP)
-    return spec_has_mappings ? "dockerremap" : "exclusive";
-  if (role == SV_ROLE_SHIFT)
-    {
-      const char *idmap = sv_plugin_host_backend (h, SV_ROLE_IDMAP, spec_has_mappings);
-      return g_strcmp0 (idmap, "dockerremap") == 0 ? "none" : "shiftfs";
-    }
-  return "none";
+    return h->conf->auto_backend[role][spec_has_mappings ? 1 : 0];
+  idmap = sv_plugins_conf_plugin_name (
+      SV_ROLE_IDMAP, sv_plugin_host_backend (h, SV_ROLE_IDMAP, spec_has_mappings));
+  honouring = sv_plugins_conf_plugin_name (SV_ROLE_IDMAP, h->conf->auto_backend[SV_ROLE_IDMAP][1]);
+  return h->conf->auto_backend[role][g_strcmp0 (idmap, honouring) == 0 ? 1 : 0];
 }
 
 /* "FILE:LINE" of the line that chose @role's backend, or what chose it by default. */
@@ -248,27 +310,12 @@ conf_location (const SvPluginsConf *conf, SvRole role)
 static gboolean
 load_role (SvPluginHost *h, SvRole role, const char *backend, GError **error)
 {
-  g_autofree char *name = sv_plugins_conf_plugin_name (role, backend);
-  SvLoadedPlugin *p;
+  SvLoadedPlugin *p = sv_plugin_load_for_role (h->dir, role, backend, error);
 
-  p = sv_plugin_load (h->dir, name, error);
   if (p == NULL)
     {
       g_autofree char *where = conf_location (h->conf, role);
       g_prefix_error (error, "%s: %s = %s: ", where, sv_role_name (role), backend);
-      return FALSE;
-    }
-  if (p->desc->role != role)
-    {
-      g_autofree char *where = conf_location (h->conf, role);
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   "%s: %s = %s: plugin \"%s\" (%s) fills the %s role, not %s; use it as "
-                   "%s = %s and name a plugin of the %s role for %s",
-                   where, sv_role_name (role), backend, p->desc->name, p->path,
-                   sv_role_name (p->desc->role), sv_role_name (role),
-                   sv_role_name (p->desc->role), backend, sv_role_name (role),
-                   sv_role_name (role));
-      sv_loaded_plugin_free (p);
       return FALSE;
     }
   g_debug ("%s: using plugin %s (%s)", sv_role_name (role), p->desc->name, p->path);
@@ -308,9 +355,8 @@ sv_plugin_host_load_names (SvPluginHost *h, char *const names[SV_N_ROLES])
 }
 
 gboolean
-sv_plugin_host_probe (SvPluginHost *h, SvRole role, GError **error)
+sv_plugin_host_probe_plugin (SvPluginHost *h, SvLoadedPlugin *p, GError **error)
 {
-  SvLoadedPlugin *p = h->role[role];
   gboolean ok;
 
   if (p == NULL || p->desc->probe == NULL)
@@ -325,6 +371,23 @@ sv_plugin_host_probe (SvPluginHost *h, SvRole role, GError **error)
       g_prefix_error (error, "plugin %s cannot run on this host: ", p->desc->name);
     }
   return ok;
+}
+
+gboolean
+sv_plugin_host_probe (SvPluginHost *h, SvRole role, GError **error)
+{
+  return sv_plugin_host_probe_plugin (h, h->role[role], error);
+}
+
+gboolean
+sv_plugin_host_check (SvPluginHost *h, SvLoadedPlugin *p, SvCheckReport *report)
+{
+  if (p->check == NULL)
+    return FALSE;
+  h->host.section = p->desc->name;
+  p->check (&h->host, report);
+  h->host.section = NULL;
+  return TRUE;
 }
 
 /* sv_plugin_host_probe, skipped while the verdict kept by an earlier create still holds

@@ -7,6 +7,10 @@
  *   honour-capabilities = false  # true: never widen process.capabilities for root
  *   honour-seccomp = false       # true: never widen linux.seccomp
  *   storage-paths = /var/lib/docker /var/lib/containerd ...   # or none (core/storage.c)
+ *   auto-idmap = exclusive            # what idmap = auto picks for a spec without uid mappings
+ *   auto-idmap-mapped = dockerremap   # ... for a spec with uid mappings (Docker userns-remap)
+ *   auto-shift = shiftfs              # what shift = auto picks (and auto-procfs: procfs)
+ *   auto-shift-mapped = none          # ... when the idmap plugin is auto-idmap-mapped's
  *
  *   [idmap-exclusive]     # a plugin's own settings, passed to it
  *   range-size = 65536
@@ -21,6 +25,12 @@
 
 static const char *const role_names[SV_N_ROLES] = { "idmap", "shift", "procfs" };
 static const char *const role_defaults[SV_N_ROLES] = { "auto", "auto", "fuse-procfs" };
+/* What `auto` picks by default, per role: {spec without uid mappings, with them}. */
+static const char *const auto_defaults[SV_N_ROLES][2] = {
+  { "exclusive", "dockerremap" },
+  { "shiftfs", "none" },
+  { "none", "none" },
+};
 /* [sysvisor] keys that are settings, not roles (booleans). */
 static const char *const setting_names[] = { "honour-capabilities", "honour-seccomp" };
 
@@ -132,6 +142,20 @@ find_bad_syntax_line (const char *text)
   return g_strv_length (lines);
 }
 
+/* "auto-shift" or "auto-shift-mapped" -> SV_ROLE_SHIFT; -1 for any other key. */
+static int
+auto_key_role (const char *key)
+{
+  for (int r = 0; r < SV_N_ROLES; r++)
+    for (int m = 0; m < 2; m++)
+      {
+        g_autofree char *want = g_strdup_printf ("auto-%s%s", role_names[r], m ? "-mapped" : "");
+        if (g_strcmp0 (key, want) == 0)
+          return r;
+      }
+  return -1;
+}
+
 static gboolean
 check_main_group (SvPluginsConf *conf, const char *text, GError **error)
 {
@@ -144,14 +168,15 @@ check_main_group (SvPluginsConf *conf, const char *text, GError **error)
     {
       gboolean known = g_strcmp0 (keys[i], SV_CONF_STORAGE_PATHS) == 0;
       for (int r = 0; r < SV_N_ROLES; r++)
-        known |= g_strcmp0 (keys[i], role_names[r]) == 0;
+        known |= g_strcmp0 (keys[i], role_names[r]) == 0 || auto_key_role (keys[i]) >= 0;
       for (guint n = 0; n < G_N_ELEMENTS (setting_names); n++)
         known |= g_strcmp0 (keys[i], setting_names[n]) == 0;
       if (!known)
         {
           g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_KEY_NOT_FOUND,
                        "%s:%u: unknown role \"%s\" in [%s]; the roles are idmap, shift and "
-                       "procfs, the settings honour-capabilities, honour-seccomp and storage-paths",
+                       "procfs, the settings honour-capabilities, honour-seccomp, storage-paths "
+                       "and auto-ROLE / auto-ROLE-mapped",
                        conf->path, find_line (text, SV_CONF_GROUP, keys[i]), keys[i],
                        SV_CONF_GROUP);
           return FALSE;
@@ -241,6 +266,35 @@ read_backends (SvPluginsConf *conf, const char *text, GError **error)
       conf->backend[r] = g_steal_pointer (&v);
       conf->line[r] = line;
     }
+  return TRUE;
+}
+
+/* auto-ROLE and auto-ROLE-mapped: a backend name or none (not auto). */
+static gboolean
+read_auto_backends (SvPluginsConf *conf, const char *text, GError **error)
+{
+  for (int r = 0; r < SV_N_ROLES; r++)
+    for (int m = 0; m < 2; m++)
+      {
+        g_autofree char *key = g_strdup_printf ("auto-%s%s", role_names[r], m ? "-mapped" : "");
+        g_autofree char *v = g_key_file_get_value (conf->keyfile, SV_CONF_GROUP, key, NULL);
+        guint line = find_line (text, SV_CONF_GROUP, key);
+
+        if (v == NULL)
+          continue;
+        g_strstrip (v);
+        if (g_strcmp0 (v, "auto") == 0)
+          {
+            g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                         "%s:%u: %s = auto: name the plugin auto picks (or none)", conf->path,
+                         line, key);
+            return FALSE;
+          }
+        if (!check_backend (conf, (SvRole) r, v, line, error))
+          return FALSE;
+        g_free (conf->auto_backend[r][m]);
+        conf->auto_backend[r][m] = g_steal_pointer (&v);
+      }
   return TRUE;
 }
 
@@ -350,7 +404,8 @@ parse_text (SvPluginsConf *conf, const char *text, GError **error)
       return FALSE;
     }
   return check_duplicates (conf->path, text, error) && check_main_group (conf, text, error)
-         && read_backends (conf, text, error) && read_settings (conf, text, error)
+         && read_backends (conf, text, error) && read_auto_backends (conf, text, error)
+         && read_settings (conf, text, error)
          && read_storage_paths (conf, text, error);
 }
 
@@ -402,7 +457,11 @@ sv_plugins_conf_load (const char *path, GError **error)
 
   conf->keyfile = g_key_file_new ();
   for (int r = 0; r < SV_N_ROLES; r++)
-    conf->backend[r] = g_strdup (role_defaults[r]);
+    {
+      conf->backend[r] = g_strdup (role_defaults[r]);
+      for (int m = 0; m < 2; m++)
+        conf->auto_backend[r][m] = g_strdup (auto_defaults[r][m]);
+    }
   conf->storage_paths = g_strsplit (SV_STORAGE_PATHS_DEFAULT, " ", -1);
   text = read_conf_text (path, &local);
   if (local != NULL)
@@ -426,7 +485,11 @@ sv_plugins_conf_free (SvPluginsConf *conf)
   g_free (conf->path);
   g_clear_pointer (&conf->keyfile, g_key_file_unref);
   for (int r = 0; r < SV_N_ROLES; r++)
-    g_free (conf->backend[r]);
+    {
+      g_free (conf->backend[r]);
+      g_free (conf->auto_backend[r][0]);
+      g_free (conf->auto_backend[r][1]);
+    }
   g_strfreev (conf->storage_paths);
   g_free (conf);
 }

@@ -13,6 +13,10 @@ typedef struct
   GKeyFile *keyfile;       /* never NULL (empty when the file is missing) */
   char *backend[SV_N_ROLES]; /* "auto", "none", or a backend name */
   guint line[SV_N_ROLES];    /* the line of path that sets each role (0: the default) */
+  /* What `auto` picks for each role: [0] for a spec without uid mappings, [1] for one whose
+   * mappings the idmap plugin honours ([sysvisor] auto-ROLE and auto-ROLE-mapped; data, so
+   * that any installed plugin can take part).  Backend names, or "none". */
+  char *auto_backend[SV_N_ROLES][2];
   /* [sysvisor] settings of what root inside may do (syscont-policy.c): always honour the
    * spec's capabilities / seccomp profile, never widen them (default FALSE). */
   gboolean honour_capabilities;
@@ -28,7 +32,8 @@ const char *sv_plugins_conf_path (const char *cli_value);
   "/var/lib/docker /var/lib/containerd /var/lib/buildkit /var/lib/kubelet /var/lib/rancher/k3s"
 
 /* A missing file gives the defaults (idmap = auto, shift = auto, procfs = fuse-procfs,
- * storage-paths as above).
+ * auto-idmap = exclusive, auto-idmap-mapped = dockerremap, auto-shift = shiftfs,
+ * auto-shift-mapped = none, auto-procfs(-mapped) = none, storage-paths as above).
  * Errors name the file, the line and the fix. */
 SvPluginsConf *sv_plugins_conf_load (const char *path, GError **error);
 const char *sv_role_name (SvRole role);

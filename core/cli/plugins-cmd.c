@@ -1,5 +1,5 @@
 /* plugins-cmd.c: `sysvisor-runc plugins`: each role, its backend, where it was loaded from,
- * and whether its probe passes on this host. */
+ * the plugin's version, and whether its probe passes on this host. */
 #include "cli.h"
 
 #include "json-util.h"
@@ -19,7 +19,8 @@ typedef struct
   const char *configured;
   char *backend;
   char *path;
-  char *probe; /* "ok" or the failure */
+  char *version; /* the plugin's own ("-": none given, or no plugin) */
+  char *probe;   /* "ok" or the failure */
 } RoleReport;
 
 static void
@@ -30,6 +31,7 @@ report_role (SvPluginsConf *conf, SvRole r, gboolean with_mappings, RoleReport *
   const char *backend = sv_plugin_host_backend (h, r, with_mappings);
   g_autofree char *name = sv_plugins_conf_plugin_name (r, backend);
 
+  out->version = g_strdup ("-");
   out->role = sv_role_name (r);
   out->configured = conf->backend[r];
   out->backend = g_strdup (backend);
@@ -39,13 +41,14 @@ report_role (SvPluginsConf *conf, SvRole r, gboolean with_mappings, RoleReport *
       out->probe = g_strdup ("ok");
       return;
     }
-  h->role[r] = sv_plugin_load (h->dir, name, &error);
+  h->role[r] = sv_plugin_load_for_role (h->dir, r, backend, &error);
   out->path = sv_plugin_find_file (h->dir, name);
-  if (h->role[r] != NULL && h->role[r]->desc->role != r)
-    g_set_error (&error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                 "plugin \"%s\" fills the %s role, not %s", h->role[r]->desc->name,
-                 sv_role_name (h->role[r]->desc->role), sv_role_name (r));
-  else if (h->role[r] != NULL)
+  if (h->role[r] != NULL && h->role[r]->version != NULL)
+    {
+      g_free (out->version);
+      out->version = g_strdup (h->role[r]->version);
+    }
+  if (h->role[r] != NULL)
     sv_plugin_host_probe (h, r, &error);
   out->probe = error != NULL ? g_strdup (error->message) : g_strdup ("ok");
 }
@@ -71,6 +74,11 @@ print_json (RoleReport *reports, guint n)
       json_builder_add_string_value (b, reports[i].backend);
       json_builder_set_member_name (b, "path");
       json_builder_add_string_value (b, reports[i].path);
+      json_builder_set_member_name (b, "version");
+      if (g_strcmp0 (reports[i].version, "-") != 0)
+        json_builder_add_string_value (b, reports[i].version);
+      else
+        json_builder_add_null_value (b);
       json_builder_set_member_name (b, "probe");
       json_builder_add_string_value (b, reports[i].probe);
       json_builder_end_object (b);
@@ -87,12 +95,12 @@ print_table (SvPluginsConf *conf, RoleReport *reports, guint n)
   printf ("plugins.conf: %s\nplugin directory: %s\n\n", conf->path != NULL ? conf->path
                                                                           : "(none: defaults)",
           sv_plugin_dir ());
-  printf ("%-7s %-12s %-26s %-13s %-48s %s\n", "ROLE", "CONFIGURED", "WHEN", "BACKEND", "PLUGIN",
-          "PROBE");
+  printf ("%-7s %-12s %-26s %-13s %-48s %-9s %s\n", "ROLE", "CONFIGURED", "WHEN", "BACKEND",
+          "PLUGIN", "VERSION", "PROBE");
   for (guint i = 0; i < n; i++)
-    printf ("%-7s %-12s %-26s %-13s %-48s %s\n", reports[i].role, reports[i].configured,
+    printf ("%-7s %-12s %-26s %-13s %-48s %-9s %s\n", reports[i].role, reports[i].configured,
             i < SV_N_ROLES ? "spec without uid mappings" : "spec with uid mappings",
-            reports[i].backend, reports[i].path, reports[i].probe);
+            reports[i].backend, reports[i].path, reports[i].version, reports[i].probe);
 }
 
 int
@@ -127,6 +135,7 @@ sv_cmd_plugins (SvGlobal *g, int argc, char **argv)
     {
       g_free (reports[i].backend);
       g_free (reports[i].path);
+      g_free (reports[i].version);
       g_free (reports[i].probe);
     }
   return 0;

@@ -168,6 +168,73 @@ fuse_procfs_prepare (SvContainer *c, GError **error)
   return !proc || add_sysctl_files (c, mnt, "proc/sys", error);
 }
 
-SV_PLUGIN_DEFINE ("fuse-procfs", SV_ROLE_PROCFS,
-                  "per-container /proc and /sys files served by sysvisor-fs", fuse_procfs_probe,
-                  fuse_procfs_prepare, NULL, NULL)
+/* ---- check: the "sysvisor-fs" line of `sysvisor-runc check` ---- */
+
+#define FS_LOG "/var/log/sysvisor-fs.log"
+
+/* The pid in the lock file of the sysvisor-fs that serves @mnt (svfs-lock.c writes
+ * "pid=N\ngeneration=N\nmountpoint=DIR\n"), or NULL. */
+static char *
+daemon_pid (const char *mnt)
+{
+  const char *env = g_getenv ("SYSVISOR_FS_RUN_DIR");
+  const char *dir = env != NULL && env[0] != '\0' ? env : "/run/sysvisor-fs";
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  g_autofree char *want = g_strdup_printf ("mountpoint=%s", mnt);
+  const char *name;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_autofree char *text = NULL;
+      g_auto (GStrv) lines = NULL;
+      gboolean match = FALSE;
+      const char *pid = NULL;
+
+      if (!g_str_has_suffix (name, ".lock") || !g_file_get_contents (path, &text, NULL, NULL))
+        continue;
+      lines = g_strsplit (text, "\n", -1);
+      for (guint i = 0; lines[i] != NULL; i++)
+        {
+          match = match || strcmp (lines[i], want) == 0;
+          if (g_str_has_prefix (lines[i], "pid="))
+            pid = lines[i] + 4;
+        }
+      if (match && pid != NULL)
+        return g_strdup (pid);
+    }
+  return NULL;
+}
+
+static void
+fuse_procfs_check (SvHost *host, SvCheckReport *report)
+{
+  const char *mnt = mountpoint_of (sv_host_setting (host, "mountpoint"));
+  g_autoptr (GError) error = NULL;
+  g_autofree char *fix = NULL;
+  g_autofree char *pid = NULL;
+
+  if (!check_daemon (mnt, &error))
+    {
+      fix = g_file_test ("/run/systemd/system", G_FILE_TEST_IS_DIR)
+                ? g_strdup ("systemctl start sysvisor")
+                : g_strdup_printf ("start it: sysvisor-fs --mountpoint %s --log " FS_LOG
+                                   " (./data/install.sh does)",
+                                   mnt);
+      sv_check_report_add (report, SV_CHECK_FAIL, "sysvisor-fs", fix, "%s", error->message);
+      return;
+    }
+  pid = daemon_pid (mnt);
+  sv_check_report_add (report, SV_CHECK_OK, "sysvisor-fs", NULL,
+                       "fuse-procfs: fuse.sysvisor-fs is mounted on %s%s%s%s", mnt,
+                       pid != NULL ? " (daemon pid " : "", pid != NULL ? pid : "",
+                       pid != NULL ? ")" : "");
+}
+
+SV_PLUGIN_DEFINE_FIELDS (.name = "fuse-procfs",
+                         .role = SV_ROLE_PROCFS,
+                         .description = "per-container /proc and /sys files served by sysvisor-fs",
+                         .version = SV_VERSION,
+                         .probe = fuse_procfs_probe,
+                         .prepare = fuse_procfs_prepare,
+                         .check = fuse_procfs_check)

@@ -22,7 +22,6 @@
 #include <sysvisor/plugin.h>
 
 #include "sv-daemon-json.h"
-#include "docker-root.h"
 #include "remap-rules.h"
 #include "sv-subid.h"
 
@@ -159,7 +158,7 @@ dockerremap_prepare (SvContainer *c, GError **error)
     return FALSE;
   compare_with_docker (c, &cfg, daemon);
   if (cfg.data_root == NULL)
-    maker_root = sv_docker_root_of_container (c);
+    maker_root = sv_container_docker_data_root (c);
   return check_bind_mounts (c,
                             cfg.data_root != NULL ? cfg.data_root
                             : maker_root != NULL  ? maker_root
@@ -167,6 +166,9 @@ dockerremap_prepare (SvContainer *c, GError **error)
                             error);
 }
 
-SV_PLUGIN_DEFINE ("idmap-dockerremap", SV_ROLE_IDMAP,
-                  "the uid/gid mappings of config.json, as Docker's userns-remap writes them",
-                  NULL, dockerremap_prepare, NULL, NULL)
+SV_PLUGIN_DEFINE_FIELDS (.name = "idmap-dockerremap",
+                         .role = SV_ROLE_IDMAP,
+                         .description = "the uid/gid mappings of config.json, as Docker's "
+                                        "userns-remap writes them",
+                         .version = SV_PLUGIN_VERSION,
+                         .prepare = dockerremap_prepare)

@@ -37,7 +37,6 @@
 #define DEFAULT_RANGE_SIZE 65536u
 #define MAX_RANGE_SIZE 2147483648u
 
-typedef const char *(*SettingFunc) (gpointer obj, const char *key);
 
 typedef struct
 {
@@ -63,53 +62,23 @@ static SvHost *probed_host;
  * range and must not touch the table again (it may be what failed). */
 static gboolean nothing_reserved;
 
-static const char *
-host_setting (gpointer host, const char *key)
-{
-  return sv_host_setting (host, key);
-}
-
-static const char *
-container_setting (gpointer c, const char *key)
-{
-  return sv_container_setting (c, key);
-}
-
+/* The settings of [idmap-exclusive] (from a container hook: its host), checked with the SDK's
+ * typed getters: one wording for every bad value. */
 static gboolean
-parse_range_size (const char *text, guint32 *out, GError **error)
-{
-  guint64 v;
-
-  if (text == NULL)
-    {
-      *out = DEFAULT_RANGE_SIZE;
-      return TRUE;
-    }
-  if (!g_ascii_isdigit (text[0])
-      || !g_ascii_string_to_unsigned (text, 10, 1, MAX_RANGE_SIZE, &v, NULL))
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   "plugins.conf [idmap-exclusive] range-size = \"%s\": not a number of ids "
-                   "between 1 and %u; the default is %u",
-                   text, MAX_RANGE_SIZE, DEFAULT_RANGE_SIZE);
-      return FALSE;
-    }
-  *out = (guint32) v;
-  return TRUE;
-}
-
-static gboolean
-config_read (SettingFunc get, gpointer obj, Config *cfg, GError **error)
+config_read (SvHost *host, Config *cfg, GError **error)
 {
   const char *v;
+  guint64 range;
 
-  v = get (obj, "user");
+  v = sv_host_setting (host, "user");
   cfg->user = v != NULL && v[0] != '\0' ? v : DEFAULT_USER;
-  v = get (obj, "subuid-file");
-  cfg->subuid_file = v != NULL && v[0] != '\0' ? v : DEFAULT_SUBUID_FILE;
-  v = get (obj, "subgid-file");
-  cfg->subgid_file = v != NULL && v[0] != '\0' ? v : DEFAULT_SUBGID_FILE;
-  return parse_range_size (get (obj, "range-size"), &cfg->range_size, error);
+  if (!sv_host_setting_path (host, "subuid-file", DEFAULT_SUBUID_FILE, &cfg->subuid_file, error)
+      || !sv_host_setting_path (host, "subgid-file", DEFAULT_SUBGID_FILE, &cfg->subgid_file, error)
+      || !sv_host_setting_uint (host, "range-size", 1, MAX_RANGE_SIZE, DEFAULT_RANGE_SIZE, &range,
+                                error))
+    return FALSE;
+  cfg->range_size = (guint32) range;
+  return TRUE;
 }
 
 /* Whether an entry of @path names its owner by number (then the user's uid is needed). */
@@ -141,6 +110,18 @@ config_resolve_uid (Config *cfg)
   cfg->user_uid = pw != NULL ? g_strdup_printf ("%u", (guint) pw->pw_uid) : NULL;
 }
 
+/* Both subordinate id files, read (a missing file reads as empty). */
+static gboolean
+config_read_files (Config *cfg, SvSubidFile **uids, SvSubidFile **gids, GError **error)
+{
+  config_resolve_uid (cfg);
+  *uids = sv_subid_file_read (cfg->subuid_file, cfg->user, cfg->user_uid, error);
+  if (*uids == NULL)
+    return FALSE;
+  *gids = sv_subid_file_read (cfg->subgid_file, cfg->user, cfg->user_uid, error);
+  return *gids != NULL;
+}
+
 /* The user's subordinate ids, checked (see sv_subid_user_pools). */
 static GArray *
 config_pools (Config *cfg, GError **error)
@@ -148,12 +129,7 @@ config_pools (Config *cfg, GError **error)
   g_autoptr (SvSubidFile) uids = NULL;
   g_autoptr (SvSubidFile) gids = NULL;
 
-  config_resolve_uid (cfg);
-  uids = sv_subid_file_read (cfg->subuid_file, cfg->user, cfg->user_uid, error);
-  if (uids == NULL)
-    return NULL;
-  gids = sv_subid_file_read (cfg->subgid_file, cfg->user, cfg->user_uid, error);
-  if (gids == NULL)
+  if (!config_read_files (cfg, &uids, &gids, error))
     return NULL;
   return sv_subid_user_pools (uids, gids, cfg->user, cfg->user_uid, cfg->range_size, error);
 }
@@ -181,7 +157,7 @@ exclusive_probe (SvHost *host, GError **error)
 
   probed_host = host;
   nothing_reserved = TRUE;
-  if (!config_read (host_setting, host, &cfg, error))
+  if (!config_read (host, &cfg, error))
     return FALSE;
   pools = config_pools (&cfg, error);
   if (pools == NULL)
@@ -232,7 +208,7 @@ exclusive_prepare (SvContainer *c, GError **error)
   SvIdmapRequest req = { 0 };
   SvIdMapping m = { 0 };
 
-  if (!config_read (container_setting, c, &cfg, error) || (pools = config_pools (&cfg, error)) == NULL)
+  if (!config_read (sv_container_host (c), &cfg, error) || (pools = config_pools (&cfg, error)) == NULL)
     return FALSE;
   if (sv_container_spec_has_mappings (c))
     g_info ("container %s: idmap = exclusive replaces the linux.uidMappings/gidMappings of "
@@ -274,6 +250,117 @@ exclusive_release (SvContainer *c)
                error->message);
 }
 
-SV_PLUGIN_DEFINE ("idmap-exclusive", SV_ROLE_IDMAP,
-                  "an exclusive uid/gid range per container, from the subordinate ids of a user",
-                  exclusive_probe, exclusive_prepare, NULL, exclusive_release)
+/* ---- check: the "subordinate ids" line of `sysvisor-runc check` ---- */
+
+#define CHECK_NAME "subordinate ids"
+
+/* The user has an entry in both files; else a line with the installer's kind of entry. */
+static gboolean
+check_has_entries (Config *cfg, SvCheckReport *report, GError **error)
+{
+  g_autoptr (SvSubidFile) uids = NULL;
+  g_autoptr (SvSubidFile) gids = NULL;
+  g_autoptr (GPtrArray) uid_entries = NULL;
+  g_autoptr (GPtrArray) gid_entries = NULL;
+  g_autofree char *fix = NULL;
+
+  if (!config_read_files (cfg, &uids, &gids, error))
+    {
+      sv_check_report_add (report, SV_CHECK_FAIL, CHECK_NAME,
+                           "run ./data/install.sh (it writes /etc/subuid and /etc/subgid)", "%s",
+                           (*error)->message);
+      return FALSE;
+    }
+  uid_entries = sv_subid_entries_of (uids, cfg->user, cfg->user_uid);
+  gid_entries = sv_subid_entries_of (gids, cfg->user, cfg->user_uid);
+  if (uid_entries->len > 0 && gid_entries->len > 0)
+    return TRUE;
+  fix = g_strdup_printf ("run ./data/install.sh (it adds them), or add the line %s:%u:%u to both "
+                         "%s and %s",
+                         cfg->user, sv_subid_suggest_start (uids, gids), SV_SUBID_INSTALLER_COUNT,
+                         cfg->subuid_file, cfg->subgid_file);
+  sv_check_report_add (report, SV_CHECK_FAIL, CHECK_NAME, fix,
+                       "user %s has no entry in %s: containers get no exclusive range",
+                       cfg->user, uid_entries->len == 0 ? cfg->subuid_file : cfg->subgid_file);
+  return FALSE;
+}
+
+/* How many ranges the pools hold, and how many the allocation table has handed out. */
+static void
+check_capacity (Config *cfg, GArray *pools, SvIdmapTable *table, SvCheckReport *report)
+{
+  guint64 ids = 0, slots = 0, first = G_MAXUINT64, held = table->ranges->len, free_slots;
+  g_autofree char *where = NULL;
+  g_autofree char *fix = NULL;
+
+  for (guint i = 0; i < pools->len; i++)
+    {
+      SvIdPool *p = &g_array_index (pools, SvIdPool, i);
+      ids += p->count;
+      slots += p->count / cfg->range_size;
+      first = MIN (first, p->start);
+    }
+  free_slots = slots > held ? slots - held : 0;
+  where = pools->len == 1
+              ? g_strdup_printf ("%" G_GUINT64_FORMAT " ids from %" G_GUINT64_FORMAT, ids, first)
+              : g_strdup_printf ("%" G_GUINT64_FORMAT " ids in %u entries", ids, pools->len);
+  fix = g_strdup_printf ("delete containers, or grow the range of %s in %s and %s (the same line "
+                         "in both)",
+                         cfg->user, cfg->subuid_file, cfg->subgid_file);
+  sv_check_report_add (report, free_slots > 0 ? SV_CHECK_OK : SV_CHECK_FAIL, CHECK_NAME, fix,
+                       "user %s: %s in %s and %s: room for %" G_GUINT64_FORMAT
+                       " containers of %u ids; %" G_GUINT64_FORMAT " held (%s), %" G_GUINT64_FORMAT
+                       " free",
+                       cfg->user, where, cfg->subuid_file, cfg->subgid_file, slots,
+                       cfg->range_size, held, table->path, free_slots);
+}
+
+/* The settings, the user's entries (equal in both files, no overlap, no id 0), the allocation
+ * table, and how many containers still fit. */
+static void
+exclusive_check (SvHost *host, SvCheckReport *report)
+{
+  g_auto (Config) cfg = { 0 };
+  g_autoptr (GArray) pools = NULL;
+  g_autoptr (SvIdmapTable) table = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *fix = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (!config_read (host, &cfg, &error))
+    {
+      sv_check_report_add (report, SV_CHECK_FAIL, CHECK_NAME,
+                           "correct the [idmap-exclusive] section of plugins.conf as said", "%s",
+                           error->message);
+      return;
+    }
+  if (!check_has_entries (&cfg, report, &error))
+    return;
+  pools = config_pools (&cfg, &error);
+  if (pools == NULL)
+    {
+      fix = g_strdup_printf ("correct the entries of %s in %s and %s as said", cfg.user,
+                             cfg.subuid_file, cfg.subgid_file);
+      sv_check_report_add (report, SV_CHECK_FAIL, CHECK_NAME, fix, "%s", error->message);
+      return;
+    }
+  path = sv_idmap_table_path (sv_host_lib_dir (host));
+  table = sv_idmap_table_load (path, &error);
+  if (table == NULL)
+    {
+      fix = g_strdup_printf ("move %s aside once no container runs", path);
+      sv_check_report_add (report, SV_CHECK_FAIL, CHECK_NAME, fix, "%s", error->message);
+      return;
+    }
+  check_capacity (&cfg, pools, table, report);
+}
+
+SV_PLUGIN_DEFINE_FIELDS (.name = "idmap-exclusive",
+                         .role = SV_ROLE_IDMAP,
+                         .description = "an exclusive uid/gid range per container, from the "
+                                        "subordinate ids of a user",
+                         .version = SV_PLUGIN_VERSION,
+                         .probe = exclusive_probe,
+                         .prepare = exclusive_prepare,
+                         .release = exclusive_release,
+                         .check = exclusive_check)

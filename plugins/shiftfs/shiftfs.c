@@ -3,6 +3,8 @@
  * the image.
  *
  *   probe    ID-mapped mounts work on the lib dir's and Docker's data root's filesystems
+ *   check    `sysvisor-runc check`: the "id-mapped mounts: docker" line (Docker's data root;
+ *            the lib dir is the core's own line)
  *   prepare  the user guide's bind-mount rules (remap disabled), before anything is mounted
  *   attach   rootfs: a plain directory -> an ID-mapped clone of it; an overlay (Docker's,
  *            mounted by containerd at the rootfs path) -> a new overlay over ID-mapped
@@ -23,7 +25,6 @@
  */
 #include <sysvisor/plugin.h>
 
-#include "docker-root.h"
 #include "shiftfs-idmap.h"
 #include "shiftfs-mountinfo.h"
 #include "shiftfs-rules.h"
@@ -65,8 +66,11 @@ docker_root (SvContainer *c, SvHost *host, GError **error)
                                        : sv_host_setting (host, "docker-daemon-json");
   g_autofree char *root = NULL;
 
+  if (json_setting == NULL || json_setting[0] == '\0')
+    json_setting = sv_host_docker_daemon_json (c != NULL ? sv_container_host (c) : host);
+
   if (c != NULL && (root_setting == NULL || root_setting[0] == '\0')
-      && (root = sv_docker_root_of_container (c)) != NULL)
+      && (root = sv_container_docker_data_root (c)) != NULL)
     return sv_path_canonical (root);
   root = sv_shiftfs_docker_data_root (root_setting, json_setting, error);
   if (root == NULL)
@@ -142,7 +146,7 @@ declare_docker_settings (SvHost *host)
     return;
   sv_host_probe_depends_on (host, json != NULL && json[0] != '\0'
                                       ? json
-                                      : SV_SHIFTFS_DOCKER_DAEMON_JSON);
+                                      : sv_host_docker_daemon_json (host));
 }
 
 static gboolean
@@ -556,11 +560,89 @@ shiftfs_attach (SvContainer *c, GError **error)
   return attach_rootfs (c, userns, error) && attach_binds (c, userns, error);
 }
 
-SV_PLUGIN_DEFINE ("shiftfs",
-                  SV_ROLE_SHIFT,
-                  "image and bind mounts appear owned by container root through ID-mapped "
-                  "mounts (no chown)",
-                  shiftfs_probe,
-                  shiftfs_prepare,
-                  shiftfs_attach,
-                  NULL)
+/* ---- check: can Docker's data root be ID-mapped ---- */
+
+#define CHECK_DOCKER "id-mapped mounts: docker"
+
+static gboolean
+docker_installed (SvHost *host)
+{
+  g_autofree char *dockerd = g_find_program_in_path ("dockerd");
+  const char *json = sv_host_setting (host, "docker-daemon-json");
+
+  return dockerd != NULL || g_file_test ("/usr/bin/dockerd", G_FILE_TEST_IS_EXECUTABLE)
+         || g_file_test ("/usr/sbin/dockerd", G_FILE_TEST_IS_EXECUTABLE)
+         || g_file_test (json != NULL && json[0] != '\0' ? json : sv_host_docker_daemon_json (host),
+                         G_FILE_TEST_EXISTS);
+}
+
+static char *
+idmap_fix (int err, const char *dir)
+{
+  if (err == ENOSYS)
+    return g_strdup ("upgrade to Linux 5.19 or later (ID-mapped mounts need 5.12)");
+  return g_strdup_printf ("keep %s on a filesystem that supports ID-mapped mounts (ext4, xfs, "
+                          "btrfs, tmpfs), or set shift = none in plugins.conf and chown each "
+                          "rootfs to its container's id range",
+                          dir);
+}
+
+/* "Docker's data root DIR (FS)", or where it will be once made. */
+static char *
+docker_where (const char *root, const char *dir)
+{
+  g_autofree char *fstype = fstype_of (dir);
+
+  if (strcmp (root, dir) == 0)
+    return g_strdup_printf ("Docker's data root %s (%s)", dir, fstype);
+  return g_strdup_printf ("Docker's data root %s does not exist yet; %s (%s), which will hold "
+                          "it,",
+                          root, dir, fstype);
+}
+
+static void
+shiftfs_check (SvHost *host, SvCheckReport *report)
+{
+  SvCheckStatus bad = docker_installed (host) ? SV_CHECK_FAIL : SV_CHECK_WARN;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *root = docker_root (NULL, host, &error);
+  g_autofree char *dir = NULL;
+  g_autofree char *where = NULL;
+  g_autofree char *fix = NULL;
+  sv_autofd userns = -1;
+  sv_autofd tree = -1;
+  int err;
+
+  if (root == NULL) /* daemon.json's own faults are the core's "docker runtime" line */
+    root = g_strdup (SV_SHIFTFS_DOCKER_DATA_ROOT);
+  dir = nearest_existing (root);
+  where = docker_where (root, dir);
+  g_clear_error (&error);
+  userns = sv_shiftfs_scratch_userns (&error);
+  if (userns < 0)
+    {
+      sv_check_report_add (report, bad, CHECK_DOCKER, "make user namespaces work (see above)",
+                           "%s not probed (no user namespace: %s)", where, error->message);
+      return;
+    }
+  tree = open_tree (AT_FDCWD, dir, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+  err = tree >= 0 ? sv_shiftfs_idmap_tree (tree, userns, FALSE) : errno;
+  if (err == 0)
+    {
+      sv_check_report_add (report, SV_CHECK_OK, CHECK_DOCKER, NULL, "%s can be ID-mapped", where);
+      return;
+    }
+  fix = idmap_fix (err, root);
+  sv_check_report_add (report, bad, CHECK_DOCKER, fix, "%s cannot be ID-mapped: %s", where,
+                       g_strerror (err));
+}
+
+SV_PLUGIN_DEFINE_FIELDS (.name = "shiftfs",
+                         .role = SV_ROLE_SHIFT,
+                         .description = "image and bind mounts appear owned by container root "
+                                        "through ID-mapped mounts (no chown)",
+                         .version = SV_PLUGIN_VERSION,
+                         .probe = shiftfs_probe,
+                         .prepare = shiftfs_prepare,
+                         .attach = shiftfs_attach,
+                         .check = shiftfs_check)

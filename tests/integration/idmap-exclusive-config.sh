@@ -59,7 +59,7 @@ rm -f "$IDMAP_TABLE"
 # a bad range-size
 idmap_setup exclusive 4
 sed -i 's/^range-size = 65536$/range-size = lots/' "$SYSVISOR_PLUGINS_CONF"
-refused "$SV_ID-size" 'plugins.conf \[idmap-exclusive\] range-size = "lots": not a number' \
+refused "$SV_ID-size" 'plugins.conf \[idmap-exclusive\] range-size = "lots": give a whole number from 1 to 2147483648 \(the default is 65536\)' \
   "bad range-size"
 
 # idmap = exclusive set explicitly replaces the spec's own mappings

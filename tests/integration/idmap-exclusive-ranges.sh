@@ -11,7 +11,7 @@ idmap_bundle "$SV_TEST_TMP/b"
 a=$SV_ID-a b=$SV_ID-b c=$SV_ID-c
 
 assert_ok sv_rt plugins
-assert_match 'idmap +exclusive .*idmap-exclusive\.so +ok' "$SV_OUT" "plugins: the probe passes"
+assert_match 'idmap +exclusive .*idmap-exclusive\.so +[0-9][^ ]* +ok' "$SV_OUT" "plugins: the probe passes (after the plugin's version)"
 
 idmap_must_create "$SV_TEST_TMP/b" "$a"
 idmap_must_create "$SV_TEST_TMP/b" "$b"

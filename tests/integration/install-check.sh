@@ -3,6 +3,8 @@
 # pointed at through SYSVISOR_PLUGINS_CONF, SYSVISOR_LIB_DIR and SYSVISOR_DOCKER_DAEMON_JSON,
 # and reports each case right: one `ok|warn|fail  NAME: DETAIL[; fix: FIX]` line per check,
 # the same as a JSON array of {name,status,detail,fix}, exit 1 only when a check fails.
+# The plugins' own lines (subordinate ids, Docker's data root, sysvisor-fs) come from their
+# check hooks; a role set to none has one line of the core.
 # Cases: a good setup, Docker registration missing / pointing nowhere / unreadable, userns-remap
 # on (and idmap = exclusive against it), the subordinate id capacity (ranges held, full, no
 # entry), sysvisor-fs not running, a bad plugins.conf, a lib dir that cannot be ID-mapped,
@@ -26,6 +28,7 @@ chmod 755 "$fake_runtime"
 conf() {
   {
     printf '[sysvisor]\nidmap = %s\nshift = auto\nprocfs = %s\n' "${IDMAP:-auto}" "${PROCFS:-none}"
+    [ -z "${MAIN:-}" ] || printf '%s\n' "$MAIN"   # more [sysvisor] lines
     printf '[idmap-exclusive]\nsubuid-file = %s\nsubgid-file = %s\n' "$T/subuid" "$T/subgid"
     local l
     for l in "$@"; do printf '%s\n' "$l"; done
@@ -70,8 +73,8 @@ n=$(grep -cE '^(ok|warn|fail)  [^ :][^:]*: .+' <<<"$SV_OUT")
 assert_eq "$(wc -l <<<"$SV_OUT")" "$n" "every line is 'STATUS  NAME: DETAIL'"
 assert_eq 0 "$(grep -cvE '^ok  ' <<<"$SV_OUT" || true)" "all ok: $SV_OUT"
 for name in root plugins.conf kernel "user namespaces" "id-mapped mounts: sysvisor" \
-            "id-mapped mounts: docker" "overlay on id-mapped layers" fuse sysvisor-fs cgroups \
-            plugins "subordinate ids" "docker runtime" "docker userns-remap"; do
+            "id-mapped mounts: docker" "overlay on id-mapped layers" fuse procfs cgroups \
+            plugins "subordinate ids" idmap-dockerremap "docker runtime" "docker userns-remap"; do
   [ -n "$(line "$name")" ] || sv_fail "no '$name' line: $SV_OUT"
 done
 expect ok "subordinate ids" "room for 3 containers of 65536 ids; 1 held .*, 2 free"
@@ -144,7 +147,24 @@ assert_eq 1 "$SV_RC" "unequal subuid and subgid entries fail"
 subids sysvisor:2147483648:196608
 IDMAP=dockerremap conf
 check
-expect ok "subordinate ids" "idmap = dockerremap in plugins.conf: no exclusive ranges are used"
+# the lines of a plugin come from the plugin (its check hook): idmap-exclusive is not in use
+assert_eq "" "$(line "subordinate ids")" "no idmap-exclusive line without idmap-exclusive: $SV_OUT"
+expect ok idmap-dockerremap "it has no host requirement to check"
+
+# ---- a third-party plugin chosen by auto (plugins.conf's auto-idmap): its line is its own
+BUILD=${SV_BUILD_ROOT:-$(cd "$(dirname "$SV_RUNC")/.." && pwd)}
+MAIN="auto-idmap = idmap-fixed" conf "[idmap-fixed]" "host-id = 300000"
+SYSVISOR_PLUGIN_DIR=$SYSVISOR_PLUGIN_DIR:$BUILD/tests/plugins check
+assert_eq 0 "$SV_RC" "a third-party plugin in auto: $SV_OUT"
+expect ok plugins "idmap-fixed, .*idmap-dockerremap [0-9.]+"
+expect ok idmap-fixed "its probe passes \(one fixed uid/gid range"
+expect ok "docker userns-remap" "disabled .*idmap-fixed \(idmap\) and shiftfs"
+assert_eq "" "$(line "subordinate ids")" "idmap-exclusive is not chosen: no line of it"
+MAIN="auto-idmap = idmap-fixed" conf "[idmap-fixed]" "host-id = 0"
+SYSVISOR_PLUGIN_DIR=$SYSVISOR_PLUGIN_DIR:$BUILD/tests/plugins check
+expect fail idmap-fixed 'host-id = "0": give a number from 1 to .*; fix: as said, or name another idmap plugin'
+assert_eq 1 "$SV_RC" "its failing probe fails check"
+conf
 
 # ---- sysvisor-fs not running at the configured mountpoint
 PROCFS=fuse-procfs conf '[fuse-procfs]' "mountpoint = $T/no-fs"

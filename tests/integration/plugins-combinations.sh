@@ -233,14 +233,15 @@ check_combination auto shiftfs none yes
 # ---------------------------------------------------------------- sysvisor-runc plugins
 
 write_conf auto auto fuse-procfs
+SV_VERSION_RE='[0-9]+\.[0-9]+\.[0-9]+'
 assert_ok "$SV_RUNC" plugins
 table=$SV_OUT
 assert_match "plugins.conf: $CONF" "$table" "plugins names the file"
 assert_match "plugin directory: $BUILD_PLUGINS" "$table" "plugins names the plugin path"
-assert_match "idmap +auto +spec without uid mappings +exclusive +[^ ]*/idmap-exclusive\.so +ok" \
-  "$table" "plugins: idmap without mappings"
-assert_match "shift +auto +spec with uid mappings +none +- +ok" "$table" "plugins: shift with mappings"
-assert_match "procfs +fuse-procfs +spec without uid mappings +fuse-procfs +[^ ]*/fuse-procfs\.so +ok" \
+assert_match "idmap +auto +spec without uid mappings +exclusive +[^ ]*/idmap-exclusive\.so +$SV_VERSION_RE +ok" \
+  "$table" "plugins: idmap without mappings (and the plugin's version)"
+assert_match "shift +auto +spec with uid mappings +none +- +- +ok" "$table" "plugins: shift with mappings"
+assert_match "procfs +fuse-procfs +spec without uid mappings +fuse-procfs +[^ ]*/fuse-procfs\.so +$SV_VERSION_RE +ok" \
   "$table" "plugins: procfs"
 
 assert_ok "$SV_RUNC" plugins --format json
@@ -256,6 +257,9 @@ assert_eq "ok" "$(jq -r '[.[].probe] | unique | join(",")' <<<"$json")" "json: e
 assert_eq "$BUILD/plugins/idmap-exclusive/idmap-exclusive.so" "$(jq -r '.[0].path' <<<"$json")" \
   "json: the path of the plugin loaded"
 assert_eq "-" "$(jq -r '.[4].path' <<<"$json")" "json: no path for none"
+assert_eq "true" "$(jq '[.[0,1,2,3,5].version | test("^[0-9]+\\.[0-9]+")] | all' <<<"$json")" \
+  "json: the version of each plugin loaded"
+assert_eq "null" "$(jq '.[4].version' <<<"$json")" "json: no version for none"
 
 # a probe that fails, and a plugin that cannot be loaded, show in the probe column
 write_conf exclusive none fuse-procfs "$T/no-daemon-here"
@@ -264,12 +268,13 @@ assert_match "^plugin fuse-procfs cannot run on this host: sysvisor-fs is not ru
   "$(jq -r '.[2].probe' <<<"$SV_OUT")" "json: a failed probe, with the fix"
 write_conf nope none none
 assert_ok "$SV_RUNC" plugins
-assert_match "idmap +nope +spec without uid mappings +nope +[^ ]*/nope\.so +plugin \"nope\" is not installed" \
+assert_match "idmap +nope +spec without uid mappings +nope +[^ ]*/nope\.so +- +plugin \"nope\" is not installed" \
   "$SV_OUT" "table: a plugin that is not installed"
 write_conf wrong-role none none
 assert_ok env SYSVISOR_PLUGIN_DIR="$BUILD/tests/plugins" "$SV_RUNC" plugins --format json
-assert_eq 'plugin "wrong-role" fills the procfs role, not idmap' "$(jq -r '.[0].probe' <<<"$SV_OUT")" \
-  "json: a plugin of another role is reported, not probed"
+assert_match '^plugin "wrong-role" \(.*/wrong-role\.so\) fills the procfs role, not idmap; use it as procfs = wrong-role' \
+  "$(jq -r '.[0].probe' <<<"$SV_OUT")" \
+  "json: a plugin of another role is reported (in the loader's words), not probed"
 # the shipped default plugins.conf is understood
 assert_ok "$SV_RUNC" --plugins-conf "$SV_SRC_ROOT/data/plugins.conf" plugins --format json
 assert_eq "auto auto fuse-procfs" "$(jq -r '[.[:3][].configured] | join(" ")' <<<"$SV_OUT")" \
@@ -281,7 +286,7 @@ BAD=$T/bad-plugins
 mkdir -p "$BAD" "$T/untrusted"
 chmod 755 "$BAD" "$T/untrusted"
 printf 'not a shared object\n' >"$BAD/not-elf.so"
-for p in abi-major-next abi-minor-next wrong-role; do
+for p in abi-major-next abi-minor-next wrong-role reserved-set missing-symbol; do
   install -m 0644 "$BUILD/tests/plugins/$p.so" "$BAD/$p.so"
 done
 install -m 0664 "$BUILD/tests/plugins/idmap-fixed.so" "$T/untrusted/idmap-fixed.so"
@@ -318,6 +323,12 @@ refused "ABI minor newer than the core's" \
 refused "a procfs plugin named for idmap" \
   "$CONF:2: idmap = wrong-role: plugin \"wrong-role\" \($BAD/wrong-role\.so\) fills the procfs role, not idmap" \
   wrong-role none none
+refused "a reserved descriptor slot that is not zero" \
+  "$CONF:2: idmap = reserved-set: plugin \"reserved-set\" \($BAD/reserved-set\.so\): reserved descriptor slot 2 of plugin ABI 1\.$MINOR is not zero; build the plugin with SV_PLUGIN_DEFINE" \
+  reserved-set none none
+refused "a plugin that calls an accessor sysvisor-runc does not export (bound at load)" \
+  "$CONF:2: idmap = missing-symbol: plugin \"missing-symbol\": cannot load $BAD/missing-symbol\.so: .*sv_container_from_the_future.*; rebuild the plugin" \
+  missing-symbol none none
 refused "group-writable plugin" \
   "$CONF:2: idmap = idmap-fixed: plugin \"idmap-fixed\": refusing to load $T/untrusted/idmap-fixed\.so: it must be a regular file owned by root and not writable by group or others" \
   idmap-fixed none none "$T/untrusted:$BUILD/tests/plugins"
@@ -360,7 +371,7 @@ assert_eq "" "$(ldd "$runc_bin" | grep -E 'idmap-|shiftfs|fuse-procfs|/plugins/'
 assert_eq "" "$(readelf -d "$runc_bin" | grep NEEDED | grep -E 'idmap|shiftfs|procfs|sysvisor' || true)" \
   "no plugin in sysvisor-runc's NEEDED"
 # What sysvisor-runc exports to plugins is exactly the accessors of sysvisor/plugin.h.
-assert_eq "$(grep -oE '\bsv_(host|container)_[a-z_]+ \(' "$SV_SRC_ROOT/core/include/sysvisor/plugin.h" \
+assert_eq "$(grep -oE '\bsv_(host|container|check_report|state_file)_[a-z_]+ \(' "$SV_SRC_ROOT/core/include/sysvisor/plugin.h" \
                | sed 's/ ($//' | sort -u)" \
   "$(nm -D --defined-only "$runc_bin" | awk '$2 == "T" { print $3 }' | sort -u)" \
   "sysvisor-runc exports the plugin API and nothing else"

@@ -298,6 +298,48 @@ test_misnamed (Fixture *f, gconstpointer data)
   expect_load_error (f, "misnamed", "calls itself \"someone-else\"", "(someone-else.so)", NULL);
 }
 
+static void
+test_reserved_slot_set (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = NULL;
+
+  if (!need_root ())
+    return;
+  path = install_plugin (f, "reserved-set", NULL);
+  expect_load_error (f, "reserved-set", path, "reserved descriptor slot 2 of plugin ABI",
+                     "is not zero", "build the plugin with SV_PLUGIN_DEFINE", NULL);
+}
+
+/* Bound eagerly: an accessor the core does not export fails the load, not a later hook. */
+static void
+test_missing_symbol (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = NULL;
+
+  if (!need_root ())
+    return;
+  path = install_plugin (f, "missing-symbol", NULL);
+  expect_load_error (f, "missing-symbol", path, "cannot load", "sv_container_from_the_future",
+                     "rebuild the plugin against this version's sysvisor-plugin.pc", NULL);
+}
+
+/* The ABI 1.3 fields of a plugin built with SV_PLUGIN_DEFINE: none (it predates them). */
+static void
+test_define_has_no_check (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SvLoadedPlugin) p = NULL;
+
+  if (!need_root ())
+    return;
+  g_free (install_plugin (f, "idmap-fixed", NULL));
+  p = sv_plugin_load (f->dir, "idmap-fixed", &error);
+  g_assert_no_error (error);
+  g_assert_null (p->check);
+  g_assert_null (p->version);
+  g_assert_cmpuint (p->desc->abi_minor, ==, SV_PLUGIN_ABI_MINOR);
+}
+
 /* ---- not a plugin ---- */
 
 static void
@@ -446,6 +488,136 @@ test_auto_resolves_by_spec (Fixture *f, gconstpointer data)
   g_assert_cmpstr (sv_plugin_host_backend (hf, SV_ROLE_SHIFT, TRUE), ==, "shiftfs");
 }
 
+/* `auto` is data: plugins.conf's auto-ROLE keys let any plugin take part, and the other
+ * roles follow the idmap plugin that honours spec mappings (auto-ROLE-mapped). */
+static void
+test_auto_is_data (Fixture *f, gconstpointer data)
+{
+  g_autoptr (SvPluginsConf) conf = load_conf (
+      f, "[sysvisor]\nprocfs = none\nauto-idmap = idmap-fixed\nauto-shift = shiftfs\n"
+         "auto-idmap-mapped = idmap-fixed\nauto-shift-mapped = none\n");
+  g_autoptr (SvPluginHost) h = sv_plugin_host_new (conf, f->dir);
+  g_autoptr (GError) error = NULL;
+
+  g_assert_cmpstr (sv_plugin_host_backend (h, SV_ROLE_IDMAP, FALSE), ==, "idmap-fixed");
+  g_assert_cmpstr (sv_plugin_host_backend (h, SV_ROLE_IDMAP, TRUE), ==, "idmap-fixed");
+  /* idmap-fixed is the plugin for specs with mappings: shift follows auto-shift-mapped */
+  g_assert_cmpstr (sv_plugin_host_backend (h, SV_ROLE_SHIFT, FALSE), ==, "none");
+  if (!need_root ())
+    return;
+  g_free (install_plugin (f, "idmap-fixed", NULL));
+  g_assert_true (sv_plugin_host_select (h, FALSE, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (h->role[SV_ROLE_IDMAP]->desc->name, ==, "idmap-fixed");
+  g_assert_null (h->role[SV_ROLE_SHIFT]);
+}
+
+static void
+test_auto_keys_refused (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SvPluginsConf) conf = NULL;
+
+  g_assert_true (g_file_set_contents (f->conf_path, "[sysvisor]\nauto-shift = auto\n", -1, NULL));
+  conf = sv_plugins_conf_load (f->conf_path, &error);
+  g_assert_null (conf);
+  g_assert_nonnull (strstr (error->message, ":2: auto-shift = auto: name the plugin"));
+  g_clear_error (&error);
+  g_assert_true (g_file_set_contents (f->conf_path, "[sysvisor]\nauto-idmap = shiftfs\n", -1, NULL));
+  conf = sv_plugins_conf_load (f->conf_path, &error);
+  g_assert_null (conf);
+  g_assert_nonnull (strstr (error->message, "\"shiftfs\" is a backend of the shift role"));
+}
+
+/* ---- the SDK's helpers (plugin-sdk.c) ---- */
+
+/* Typed settings: values, defaults, and one wording for a bad value. */
+static void
+test_sdk_typed_settings (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GKeyFile) kf = g_key_file_new ();
+  SvHost host = { .keyfile = kf, .section = "demo" };
+  g_autoptr (GError) error = NULL;
+  guint64 n = 0;
+  gboolean b = FALSE;
+  const char *path = NULL;
+
+  g_assert_true (g_key_file_load_from_data (
+      kf, "[demo]\nsize = 16M\ncount = 7\non = Yes\ndir = /var/x\nbad = lots\nrel = x/y\n", -1,
+      G_KEY_FILE_NONE, NULL));
+  g_assert_true (sv_host_setting_size (&host, "size", 1, G_MAXUINT64, 1, &n, &error));
+  g_assert_cmpuint (n, ==, 16u << 20);
+  g_assert_true (sv_host_setting_uint (&host, "count", 1, 10, 3, &n, &error));
+  g_assert_cmpuint (n, ==, 7);
+  g_assert_true (sv_host_setting_uint (&host, "absent", 1, 10, 3, &n, &error));
+  g_assert_cmpuint (n, ==, 3);
+  g_assert_true (sv_host_setting_boolean (&host, "on", FALSE, &b, &error));
+  g_assert_true (b);
+  g_assert_true (sv_host_setting_path (&host, "dir", NULL, &path, &error));
+  g_assert_cmpstr (path, ==, "/var/x");
+  g_assert_no_error (error);
+
+  g_assert_false (sv_host_setting_uint (&host, "bad", 1, 10, 3, &n, &error));
+  g_assert_cmpstr (error->message, ==,
+                   "plugins.conf [demo] bad = \"lots\": give a whole number from 1 to 10 (the "
+                   "default is 3)");
+  g_clear_error (&error);
+  g_assert_false (sv_host_setting_uint (&host, "count", 1, 5, 3, &n, &error));
+  g_clear_error (&error);
+  g_assert_false (sv_host_setting_size (&host, "bad", 1, 100, 1, &n, &error));
+  g_assert_nonnull (strstr (error->message, "plugins.conf [demo] bad = \"lots\": give a size"));
+  g_clear_error (&error);
+  g_assert_false (sv_host_setting_boolean (&host, "bad", TRUE, &b, &error));
+  g_assert_cmpstr (error->message, ==,
+                   "plugins.conf [demo] bad = \"lots\": give yes or no (the default is yes)");
+  g_clear_error (&error);
+  g_assert_false (sv_host_setting_path (&host, "rel", "/d", &path, &error));
+  g_assert_cmpstr (error->message, ==,
+                   "plugins.conf [demo] rel = \"x/y\": give an absolute path (the default is /d)");
+}
+
+static char *
+append_line (const char *contents, gsize len, gsize *new_len, gpointer user_data, GError **error)
+{
+  const char *line = user_data;
+  char *out;
+
+  if (line == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "refused");
+      return NULL;
+    }
+  if (*line == '\0')
+    return NULL; /* remove the file */
+  out = g_strdup_printf ("%.*s%s\n", (int) len, contents != NULL ? contents : "", line);
+  *new_len = strlen (out);
+  return out;
+}
+
+/* Read-modify-write under the lock: made when missing, updated, left as it was when the update
+ * fails, removed when it returns NULL. */
+static void
+test_sdk_state_file (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = g_build_filename (f->dir, "sub", "state", NULL);
+  g_autofree char *text = NULL;
+  g_autoptr (GError) error = NULL;
+
+  sv_state_file_update (path, append_line, (gpointer) "one", &error);
+  g_assert_no_error (error);
+  g_assert_true (sv_state_file_update (path, append_line, (gpointer) "two", &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  g_assert_cmpstr (text, ==, "one\ntwo\n");
+  g_assert_false (sv_state_file_update (path, append_line, NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_FAILED);
+  g_clear_pointer (&text, g_free);
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  g_assert_cmpstr (text, ==, "one\ntwo\n");
+  g_assert_true (sv_state_file_update (path, append_line, (gpointer) "", NULL));
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+}
+
 /* The first directory of the search path that holds the plugin wins. */
 static void
 test_search_path (Fixture *f, gconstpointer data)
@@ -489,6 +661,13 @@ main (int argc, char **argv)
   ADD ("/plugin-loader/wrong-role-names-conf-line-and-both-roles", test_wrong_role);
   ADD ("/plugin-loader/load-error-names-conf-line", test_load_error_names_conf_line);
   ADD ("/plugin-loader/auto-resolves-by-spec", test_auto_resolves_by_spec);
+  ADD ("/plugin-loader/auto-is-plugins-conf-data", test_auto_is_data);
+  ADD ("/plugin-sdk/typed-settings-one-wording", test_sdk_typed_settings);
+  ADD ("/plugin-sdk/state-file-locked-atomic-update", test_sdk_state_file);
+  ADD ("/plugin-loader/auto-keys-refuse-auto-and-wrong-role", test_auto_keys_refused);
+  ADD ("/plugin-loader/reserved-slot-set-refused", test_reserved_slot_set);
+  ADD ("/plugin-loader/missing-symbol-refused-at-load", test_missing_symbol);
+  ADD ("/plugin-loader/abi-1.0-define-has-no-check-or-version", test_define_has_no_check);
   ADD ("/plugin-loader/search-path-first-directory-wins", test_search_path);
   return g_test_run ();
 }

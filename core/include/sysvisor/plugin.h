@@ -17,7 +17,7 @@
 G_BEGIN_DECLS
 
 #define SV_PLUGIN_ABI_MAJOR 1
-#define SV_PLUGIN_ABI_MINOR 2
+#define SV_PLUGIN_ABI_MINOR 3
 #define SV_PLUGIN_ENTRY_SYMBOL "sv_plugin_entry"
 
 /* The slot a plugin fills.  One plugin per role per container. */
@@ -41,6 +41,18 @@ typedef struct
 
 typedef struct _SvPlugin SvPlugin;
 
+/* ---- `sysvisor-runc check` (ABI 1.3) ---- */
+
+typedef enum
+{
+  SV_CHECK_OK,
+  SV_CHECK_WARN, /* works, but something is missing or not recommended */
+  SV_CHECK_FAIL, /* system containers will not run (or not as configured) */
+} SvCheckStatus;
+
+/* Where a check hook writes its lines (owned by the core). */
+typedef struct _SvCheckReport SvCheckReport;
+
 /* Every hook is optional (NULL = nothing to do); all of them run as host root, in the
  * host's namespaces, never in the container's child process.
  *
@@ -53,6 +65,9 @@ typedef struct _SvPlugin SvPlugin;
  *           the rootfs and the bind mounts (shift).
  *  release  delete, or roll back of a failed create.  Must be idempotent and must not
  *           fail: it may run for a container whose prepare never ran or ran half-way.
+ *  check    (ABI 1.3) `sysvisor-runc check`: report how this host is set up for the plugin,
+ *           one line per thing checked (sv_check_report_add), each not-ok line with its fix.
+ *           It covers what probe checks; a plugin without it is reported by its probe.
  *
  * A hook that fails sets @error; the core rolls back every step taken so far (calling
  * release of every plugin whose prepare ran) and reports the error as one line. */
@@ -68,30 +83,51 @@ struct _SvPlugin
   gboolean (*prepare) (SvContainer *c, GError **error);
   gboolean (*attach) (SvContainer *c, GError **error);
   void (*release) (SvContainer *c);
-  gpointer reserved[8];
+  /* ABI 1.3 (taken from reserved; read only when abi_minor >= 3): */
+  void (*check) (SvHost *host, SvCheckReport *report);
+  const char *version; /* the plugin's own version, shown by `sysvisor-runc plugins` */
+  gpointer reserved[6]; /* zero (the core refuses a plugin that sets them) */
 };
 
-/* The one exported symbol.  Use SV_PLUGIN_DEFINE rather than writing it by hand. */
+/* The one exported symbol.  Use SV_PLUGIN_DEFINE (or SV_PLUGIN_DEFINE_FIELDS) rather than
+ * writing it by hand. */
 typedef const SvPlugin *(*SvPluginEntryFunc) (void);
 
-#define SV_PLUGIN_DEFINE(name_, role_, description_, probe_, prepare_, attach_, release_) \
-  G_MODULE_EXPORT const SvPlugin *sv_plugin_entry (void);                               \
-  G_MODULE_EXPORT const SvPlugin *sv_plugin_entry (void)                                \
-  {                                                                                     \
-    static const SvPlugin descriptor = {                                                \
-      .abi_major = SV_PLUGIN_ABI_MAJOR,                                                 \
-      .abi_minor = SV_PLUGIN_ABI_MINOR,                                                 \
-      .struct_size = sizeof (SvPlugin),                                                 \
-      .name = (name_),                                                                  \
-      .role = (role_),                                                                  \
-      .description = (description_),                                                    \
-      .probe = (probe_),                                                                \
-      .prepare = (prepare_),                                                            \
-      .attach = (attach_),                                                              \
-      .release = (release_),                                                            \
-    };                                                                                  \
-    return &descriptor;                                                                 \
+/* The descriptor from designated initialisers of its fields (.name, .role, .description,
+ * .version, .probe, .prepare, .attach, .release, .check); the ABI fields are filled in. */
+#define SV_PLUGIN_DEFINE_FIELDS(...)                                \
+  G_MODULE_EXPORT const SvPlugin *sv_plugin_entry (void);           \
+  G_MODULE_EXPORT const SvPlugin *sv_plugin_entry (void)            \
+  {                                                                 \
+    static const SvPlugin descriptor = {                            \
+      .abi_major = SV_PLUGIN_ABI_MAJOR,                             \
+      .abi_minor = SV_PLUGIN_ABI_MINOR,                             \
+      .struct_size = sizeof (SvPlugin),                             \
+      __VA_ARGS__                                                   \
+    };                                                              \
+    return &descriptor;                                             \
   }
+
+/* The ABI 1.0 form: no check hook, no version. */
+#define SV_PLUGIN_DEFINE(name_, role_, description_, probe_, prepare_, attach_, release_) \
+  SV_PLUGIN_DEFINE_FIELDS (.name = (name_),                                               \
+                           .role = (role_),                                               \
+                           .description = (description_),                                 \
+                           .probe = (probe_),                                             \
+                           .prepare = (prepare_),                                         \
+                           .attach = (attach_),                                           \
+                           .release = (release_))
+
+/* ---- Check lines (from a check hook, ABI 1.3) ----
+ * One line of `sysvisor-runc check`: "STATUS  NAME: DETAIL; fix: FIX".  @name names what was
+ * checked ("subordinate ids"); @fix says what to do (ignored when @status is SV_CHECK_OK, may
+ * be NULL then).  The core copies every string. */
+void sv_check_report_add (SvCheckReport *report,
+                          SvCheckStatus status,
+                          const char *name,
+                          const char *fix,
+                          const char *detail_format,
+                          ...) G_GNUC_PRINTF (5, 6);
 
 /* ---- Settings: the plugin's own section of plugins.conf ([name] key = value) ---- */
 
@@ -101,6 +137,41 @@ const char *sv_container_setting (SvContainer *c, const char *key);
 /* The directory for persistent runtime state (default /var/lib/sysvisor). */
 const char *sv_host_lib_dir (SvHost *host);
 const char *sv_container_lib_dir (SvContainer *c);
+
+/* ---- Typed settings (ABI 1.3) ----
+ * A value of the plugin's own section, checked.  Absent or empty: @fallback.  Invalid: FALSE
+ * and one error line in the same words for every plugin:
+ *   plugins.conf [SECTION] KEY = "VALUE": give a whole number from MIN to MAX (the default is D)
+ * From a container hook, pass sv_container_host (c). */
+gboolean sv_host_setting_uint (SvHost *host, const char *key, guint64 min, guint64 max,
+                               guint64 fallback, guint64 *out, GError **error);
+/* A size in bytes: "4096", "64K", "16M", "1G", "2T" (powers of 1024; a trailing B is allowed). */
+gboolean sv_host_setting_size (SvHost *host, const char *key, guint64 min, guint64 max,
+                               guint64 fallback, guint64 *out, GError **error);
+/* yes/no, true/false, on/off, 1/0 (any case). */
+gboolean sv_host_setting_boolean (SvHost *host, const char *key, gboolean fallback,
+                                  gboolean *out, GError **error);
+/* An absolute path (the string belongs to the core); @fallback may be NULL. */
+gboolean sv_host_setting_path (SvHost *host, const char *key, const char *fallback,
+                               const char **out, GError **error);
+
+/* ---- State files (ABI 1.3) ----
+ * What release needs, prepare keeps in a file of its own under sv_container_lib_dir (); many
+ * creates run at once.  sv_state_file_update reads @path, calls @update with its contents
+ * (NULL and 0 when it does not exist) and replaces the file with what @update returns
+ * (g_malloc'ed, *new_len bytes; NULL: remove the file), all under an exclusive lock
+ * (flock of PATH.lock, kept), written atomically (a temporary file, fsync, rename, fsync of
+ * the directory).  The directory is made (0700) when missing.  @update fails by setting
+ * @error: then the file is left as it was. */
+typedef char *(*SvStateUpdateFunc) (const char *contents,
+                                    gsize len,
+                                    gsize *new_len,
+                                    gpointer user_data,
+                                    GError **error);
+gboolean sv_state_file_update (const char *path,
+                               SvStateUpdateFunc update,
+                               gpointer user_data,
+                               GError **error);
 
 /* ---- The container ---- */
 
@@ -125,6 +196,14 @@ gboolean sv_host_container_alive (SvHost *host, const char *state_root, const ch
  * kept in a root-only file of the state root); a probe that declares nothing runs on every
  * create.  `sysvisor-runc check` and `plugins` always run it. */
 void sv_host_probe_depends_on (SvHost *host, const char *path);
+/* Docker's daemon.json as the core reads it ($SYSVISOR_DOCKER_DAEMON_JSON, else
+ * /etc/docker/daemon.json): the default for a plugin that reads it (ABI 1.3). */
+const char *sv_host_docker_daemon_json (SvHost *host);
+/* The data root of the dockerd that made @c, told by the paths Docker put in config.json
+ * (DATA/containers/ID/hostname and the rootfs below DATA/DRIVER/; with userns-remap
+ * DATA = ROOT/UID.GID), when that directory is owned by root and writable by root only; NULL
+ * when @c was not made by a dockerd (ABI 1.3).  Free it with g_free. */
+char *sv_container_docker_data_root (SvContainer *c);
 /* NULL when the spec has no such annotation. */
 const char *sv_container_annotation (SvContainer *c, const char *key);
 

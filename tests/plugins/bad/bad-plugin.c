@@ -6,6 +6,8 @@
  *   BAD_NO_ENTRY               export a misspelt entry symbol instead of sv_plugin_entry
  *   BAD_NULL_DESCRIPTOR        sv_plugin_entry () returns NULL
  *   BAD_SILENT_PROBE           a probe that fails without saying why
+ *   BAD_RESERVED               a reserved descriptor slot that is not zero
+ *   BAD_MISSING_SYMBOL         calls an accessor no sysvisor-runc exports (bound at load)
  *
  * SPDX-License-Identifier: Apache-2.0
  */
@@ -27,10 +29,19 @@
 #define BAD_ROLE SV_ROLE_IDMAP
 #endif
 
+#ifdef BAD_MISSING_SYMBOL
+/* An accessor of some future plugin.h: no sysvisor-runc of this ABI exports it. */
+gboolean sv_container_from_the_future (SvContainer *c);
+#endif
+
 /* Were the loader to accept the plugin, a create would fail here, visibly. */
 static gboolean
 bad_prepare (SvContainer *c, GError **error)
 {
+#ifdef BAD_MISSING_SYMBOL
+  if (sv_container_from_the_future (c))
+    return TRUE;
+#endif
   g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
                "the loader accepted the bad plugin \"%s\"", BAD_NAME);
   return FALSE;
@@ -55,6 +66,9 @@ G_GNUC_UNUSED static const SvPlugin descriptor = {
   .description = "a plugin the loader must refuse",
   .probe = bad_probe,
   .prepare = bad_prepare,
+#ifdef BAD_RESERVED
+  .reserved = { NULL, NULL, (gpointer) "set" },
+#endif
 };
 
 #ifdef BAD_NO_ENTRY

@@ -1,6 +1,7 @@
 /* docker-root.h: the data root of the dockerd that made a container, told by the paths Docker
  * put in its config.json (a dockerd started with --data-root, whatever daemon.json says).
- * Shared by idmap-dockerremap and shiftfs; plain paths and stat, no plugin API. */
+ * Plain paths and stat; plugins reach it through the SDK's sv_container_docker_data_root
+ * (plugin-sdk.c), which idmap-dockerremap and shiftfs both use. */
 #pragma once
 
 #include <glib.h>
@@ -15,10 +16,3 @@ char *sv_docker_root_from_paths (const char *id, const char *rootfs,
 /* Is @dir a directory owned by host root that only root may write (as dockerd makes its data
  * root)?  A path that only looks like Docker's must not widen an exemption. */
 gboolean sv_docker_root_trusted (const char *dir);
-
-#ifdef SV_PLUGIN_ABI_MAJOR
-/* The data root of the dockerd that made @c, from its rootfs and bind sources, when that
- * directory is trusted; NULL otherwise (not a dockerd's container).  docker-root-container.c,
- * compiled into each plugin that uses it (it calls the plugin API). */
-char *sv_docker_root_of_container (SvContainer *c);
-#endif
