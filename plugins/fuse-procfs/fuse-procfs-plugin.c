@@ -14,6 +14,7 @@
  * as the kernel allows it).  See svfs-immutable.c. */
 #include "sv-config.h"
 #include "svfs-supervisor.h"
+#include "svfs-sysctl.h"
 
 #include <errno.h>
 #include <gio/gio.h>
@@ -82,7 +83,26 @@ spec_mounts (SvContainer *c, const char *type)
   return FALSE;
 }
 
-/* Every file the daemon serves under proc/sys goes over the same /proc/sys file. */
+/* Every file the daemon serves under proc/sys goes over the same /proc/sys file: a daemon of
+ * this version or newer (one with per-container copies) serves every entry of the table this
+ * plugin is built with, so no walk of its tree is needed (each directory read was four FUSE
+ * requests on every create); an older daemon's tree is walked. */
+static gboolean
+add_sysctl_table (SvContainer *c, const char *mnt, GError **error)
+{
+  guint count;
+  const SvfsSysctl *table = svfs_sysctl_table (&count);
+
+  for (guint i = 0; i < count; i++)
+    {
+      g_autofree char *src = g_build_filename (mnt, "proc/sys", table[i].path, NULL);
+      g_autofree char *dst = g_build_filename ("/proc/sys", table[i].path, NULL);
+      if (!sv_container_add_bind_mount (c, src, dst, FALSE, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 add_sysctl_files (SvContainer *c, const char *mnt, const char *rel, GError **error)
 {
@@ -137,6 +157,21 @@ want_immutable (SvContainer *c, gboolean *on, GError **error)
   return FALSE;
 }
 
+/* The container's own copies of the emulated files: <mnt>/ct/<name>/ (see svfs-tree.h), so
+ * that the kernel may cache their text for this container alone.  The name is the container
+ * id (a hash of it when too long for a file name). */
+static gchar *
+container_view_name (SvContainer *c)
+{
+  const char *id = sv_container_id (c);
+  g_autofree gchar *sum = NULL;
+
+  if (strlen (id) <= 64 && strchr (id, '/') == NULL && id[0] != '.')
+    return g_strdup (id);
+  sum = g_compute_checksum_for_string (G_CHECKSUM_SHA256, id, -1);
+  return g_strconcat ("sha256-", sum, NULL);
+}
+
 static gboolean
 fuse_procfs_prepare (SvContainer *c, GError **error)
 {
@@ -154,18 +189,26 @@ fuse_procfs_prepare (SvContainer *c, GError **error)
       sv_container_set_syscall_supervisor (c, with_options);
     }
   /* The core ran the probe (check_daemon) right before this hook. */
+  g_autofree char *views = g_build_filename (mnt, "ct", NULL);
+  g_autofree char *view = NULL;
+  g_autofree gchar *name = container_view_name (c);
+  if (g_file_test (views, G_FILE_TEST_IS_DIR))
+    view = g_build_filename (views, name, NULL);
   for (guint i = 0; i < G_N_ELEMENTS (served_files); i++)
     {
-      g_autofree char *src = g_build_filename (mnt, served_files[i], NULL);
+      g_autofree char *src = g_build_filename (view ? view : mnt, served_files[i], NULL);
       g_autofree char *dst = g_build_filename ("/", served_files[i], NULL);
       if (!(g_str_has_prefix (served_files[i], "proc/") ? proc : sys)
-          || !g_file_test (src, G_FILE_TEST_EXISTS))
+          || (view == NULL && !g_file_test (src, G_FILE_TEST_EXISTS)))
         continue;
       if (!sv_container_add_bind_mount (c, src, dst, FALSE, error))
         return FALSE;
     }
-  g_debug ("fuse-procfs: files of %s bound into container %s", mnt, sv_container_id (c));
-  return !proc || add_sysctl_files (c, mnt, "proc/sys", error);
+  g_debug ("fuse-procfs: files of %s bound into container %s", view ? view : mnt,
+           sv_container_id (c));
+  if (!proc)
+    return TRUE;
+  return view ? add_sysctl_table (c, mnt, error) : add_sysctl_files (c, mnt, "proc/sys", error);
 }
 
 SV_PLUGIN_DEFINE ("fuse-procfs", SV_ROLE_PROCFS,
