@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <gio/gio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sysvisor/plugin.h>
 
@@ -74,6 +75,17 @@ fuse_procfs_probe (SvHost *host, GError **error)
   return check_daemon (mountpoint_of (sv_host_setting (host, "mountpoint")), error);
 }
 
+/* Whether the daemon's mount has @path.  stat, not access(2) (g_file_test): the kernel answers
+ * stat from the attributes it keeps, while every access(2) is a FUSE request (the daemon
+ * decides who may write, so it implements ACCESS). */
+static gboolean
+served (const char *path)
+{
+  struct stat st;
+
+  return stat (path, &st) == 0;
+}
+
 static gboolean
 spec_mounts (SvContainer *c, const char *type)
 {
@@ -83,12 +95,13 @@ spec_mounts (SvContainer *c, const char *type)
   return FALSE;
 }
 
-/* Every file the daemon serves under proc/sys goes over the same /proc/sys file: a daemon of
- * this version or newer (one with per-container copies) serves every entry of the table this
- * plugin is built with, so no walk of its tree is needed (each directory read was four FUSE
- * requests on every create); an older daemon's tree is walked. */
+/* Every file the daemon serves under proc/sys goes over the same /proc/sys file.  The list is
+ * the daemon's table (svfs-sysctl.c, built into this plugin too), each entry bound when the
+ * daemon's mount has it (an older daemon may serve fewer): a stat of a file whose entry and
+ * attributes the kernel keeps (sysvisor-fs gives its fixed tree a day's timeout) costs no
+ * FUSE request, where reading the tree's 8 directories cost about 32 on every create. */
 static gboolean
-add_sysctl_table (SvContainer *c, const char *mnt, GError **error)
+add_sysctl_files (SvContainer *c, const char *mnt, GError **error)
 {
   guint count;
   const SvfsSysctl *table = svfs_sysctl_table (&count);
@@ -97,28 +110,7 @@ add_sysctl_table (SvContainer *c, const char *mnt, GError **error)
     {
       g_autofree char *src = g_build_filename (mnt, "proc/sys", table[i].path, NULL);
       g_autofree char *dst = g_build_filename ("/proc/sys", table[i].path, NULL);
-      if (!sv_container_add_bind_mount (c, src, dst, FALSE, error))
-        return FALSE;
-    }
-  return TRUE;
-}
-
-static gboolean
-add_sysctl_files (SvContainer *c, const char *mnt, const char *rel, GError **error)
-{
-  g_autofree char *dir = g_build_filename (mnt, rel, NULL);
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *sub = g_build_filename (rel, name, NULL);
-      g_autofree char *src = g_build_filename (mnt, sub, NULL);
-      g_autofree char *dst = g_build_filename ("/", sub, NULL);
-      gboolean ok = g_file_test (src, G_FILE_TEST_IS_DIR)
-                        ? add_sysctl_files (c, mnt, sub, error)
-                        : sv_container_add_bind_mount (c, src, dst, FALSE, error);
-      if (!ok)
+      if (served (src) && !sv_container_add_bind_mount (c, src, dst, FALSE, error))
         return FALSE;
     }
   return TRUE;
@@ -157,21 +149,6 @@ want_immutable (SvContainer *c, gboolean *on, GError **error)
   return FALSE;
 }
 
-/* The container's own copies of the emulated files: <mnt>/ct/<name>/ (see svfs-tree.h), so
- * that the kernel may cache their text for this container alone.  The name is the container
- * id (a hash of it when too long for a file name). */
-static gchar *
-container_view_name (SvContainer *c)
-{
-  const char *id = sv_container_id (c);
-  g_autofree gchar *sum = NULL;
-
-  if (strlen (id) <= 64 && strchr (id, '/') == NULL && id[0] != '.')
-    return g_strdup (id);
-  sum = g_compute_checksum_for_string (G_CHECKSUM_SHA256, id, -1);
-  return g_strconcat ("sha256-", sum, NULL);
-}
-
 static gboolean
 fuse_procfs_prepare (SvContainer *c, GError **error)
 {
@@ -189,26 +166,18 @@ fuse_procfs_prepare (SvContainer *c, GError **error)
       sv_container_set_syscall_supervisor (c, with_options);
     }
   /* The core ran the probe (check_daemon) right before this hook. */
-  g_autofree char *views = g_build_filename (mnt, "ct", NULL);
-  g_autofree char *view = NULL;
-  g_autofree gchar *name = container_view_name (c);
-  if (g_file_test (views, G_FILE_TEST_IS_DIR))
-    view = g_build_filename (views, name, NULL);
   for (guint i = 0; i < G_N_ELEMENTS (served_files); i++)
     {
-      g_autofree char *src = g_build_filename (view ? view : mnt, served_files[i], NULL);
+      g_autofree char *src = g_build_filename (mnt, served_files[i], NULL);
       g_autofree char *dst = g_build_filename ("/", served_files[i], NULL);
       if (!(g_str_has_prefix (served_files[i], "proc/") ? proc : sys)
-          || (view == NULL && !g_file_test (src, G_FILE_TEST_EXISTS)))
+          || !served (src))
         continue;
       if (!sv_container_add_bind_mount (c, src, dst, FALSE, error))
         return FALSE;
     }
-  g_debug ("fuse-procfs: files of %s bound into container %s", view ? view : mnt,
-           sv_container_id (c));
-  if (!proc)
-    return TRUE;
-  return view ? add_sysctl_table (c, mnt, error) : add_sysctl_files (c, mnt, "proc/sys", error);
+  g_debug ("fuse-procfs: files of %s bound into container %s", mnt, sv_container_id (c));
+  return !proc || add_sysctl_files (c, mnt, error);
 }
 
 SV_PLUGIN_DEFINE ("fuse-procfs", SV_ROLE_PROCFS,

@@ -16,38 +16,17 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SVFS_TIMEOUT 60.0
-#define SVFS_NSEC_PER_SEC G_GUINT64_CONSTANT (1000000000)
+/* How long the kernel may keep a name and its attributes.  The tree is fixed for the life of
+ * the mount (a restart in place keeps every inode number; nodes are only ever added), and the
+ * attributes never change, so a day: the fuse-procfs plugin's stats of the served files on each
+ * create, and the core's open_tree of them, then cost no request. */
+#define SVFS_TIMEOUT 86400.0
 
 typedef struct
 {
   guint64 ino;
   GBytes *data;
 } Handle;
-
-/* A per-container copy of an emulated file (ct/<name>/..., svfs-tree.h): its text belongs to
- * one view, the owner: the pid namespace and cgroup of the first container process that opened
- * it (while that container lives).  The owner's opens keep the kernel's page cache; the text
- * there is replaced when the attributes, valid for half the file's time to live, are asked
- * again: a new text has a new size and mtime, and the kernel (FUSE_CAP_AUTO_INVAL_DATA) drops
- * the cached pages.  So an owner's read of a text still cached costs one request (OPEN) and a
- * value is never older than the time to live.  Anyone else (another cgroup of the container, a
- * nested pid namespace, the host) reads it like the shared files: direct I/O, its own view. */
-typedef struct
-{
-  guint64 pidns;
-  gchar *cgroup;
-  pid_t init_pid;
-  guint64 init_start;
-  GBytes *text; /* what the kernel may hold in its page cache; NULL: nothing yet */
-  guint64 gen;  /* changes with text: the mtime the kernel compares */
-} ViewFile;
-
-#define OWNER_FH (G_GUINT64_CONSTANT (1) << 63) /* an owner's open: reads go to ViewFile.text */
-
-static GMutex views_lock;
-static GHashTable *views; /* guint64 ino -> ViewFile */
-static guint64 views_gen;
 
 static SvfsSysctlStore *sysctl_store;
 static GMutex handles_lock;
@@ -64,16 +43,6 @@ handle_free (gpointer p)
   g_free (h);
 }
 
-static void
-view_file_free (gpointer p)
-{
-  ViewFile *v = p;
-  g_free (v->cgroup);
-  if (v->text)
-    g_bytes_unref (v->text);
-  g_free (v);
-}
-
 void
 svfs_fuse_setup (SvfsSysctlStore *store)
 {
@@ -87,10 +56,6 @@ svfs_fuse_setup (SvfsSysctlStore *store)
   if (!handles)
     handles = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, handle_free);
   g_mutex_unlock (&handles_lock);
-  g_mutex_lock (&views_lock);
-  if (!views)
-    views = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, view_file_free);
-  g_mutex_unlock (&views_lock);
 }
 
 guint64
@@ -153,20 +118,11 @@ svfs_fuse_load_handle_line (const char *line, GError **error)
   return TRUE;
 }
 
-/* A static node, or the node a per-container copy mirrors (*view set). */
-static const SvfsNode *
-node_of (fuse_ino_t ino, gboolean *view)
-{
-  const SvfsNode *n = svfs_tree_get (ino);
-  *view = n == NULL && (n = svfs_tree_view_node (ino)) != NULL;
-  return n;
-}
-
 static void
-fill_attr (const SvfsNode *n, guint64 ino, struct stat *st)
+fill_attr (const SvfsNode *n, struct stat *st)
 {
   memset (st, 0, sizeof *st);
-  st->st_ino = ino;
+  st->st_ino = n->ino;
   st->st_mode = n->kind == SVFS_NODE_DIR      ? S_IFDIR | 0555
                 : n->kind == SVFS_NODE_SYSCTL ? S_IFREG | 0644
                                               : S_IFREG | 0444;
@@ -308,161 +264,6 @@ svfs_fuse_proc_text (const char *name, pid_t pid, GError **error)
   return g_strndup (data, len);
 }
 
-/* ---- per-container copies (see ViewFile) ---- */
-
-static gboolean
-view_owned_by (const ViewFile *v, const SvfsCaller *c, const char *cgroup)
-{
-  return v != NULL && v->pidns == c->pidns && g_strcmp0 (v->cgroup, cgroup) == 0;
-}
-
-/* Whether the caller reads @ino as its owner; the first container process to open it owns it,
- * and so does the next one once the owner's container is gone (*claimed: the kernel must drop
- * what it cached). */
-static gboolean
-view_open (fuse_ino_t ino, pid_t pid, gboolean *claimed)
-{
-  SvfsCaller c;
-  g_autoptr (GError) error = NULL;
-  g_autofree gchar *cgroup = NULL;
-  ViewFile *v;
-
-  *claimed = FALSE;
-  if (!identify (pid, &c, &cgroup, &error) || c.is_host)
-    return FALSE;
-  g_mutex_lock (&views_lock);
-  v = g_hash_table_lookup (views, &ino);
-  gboolean owner = view_owned_by (v, &c, cgroup);
-  pid_t init = v ? v->init_pid : 0;
-  guint64 start = v ? v->init_start : 0;
-  g_mutex_unlock (&views_lock);
-  if (owner)
-    return TRUE;
-  if ((init > 0 && svfs_pid_alive_since (init, start)) || !svfs_caller_resolve_init (&c, &error))
-    return FALSE;
-  guint64 key = ino;
-  v = g_new0 (ViewFile, 1);
-  *v = (ViewFile){ c.pidns, g_steal_pointer (&cgroup), c.init_pid, c.init_start, NULL, 0 };
-  g_mutex_lock (&views_lock);
-  ViewFile *now = g_hash_table_lookup (views, &key);
-  if (now != NULL && now->init_pid != init) /* another opener claimed it meanwhile */
-    {
-      owner = view_owned_by (now, &c, v->cgroup);
-      view_file_free (v);
-    }
-  else
-    {
-      g_hash_table_replace (views, g_memdup2 (&key, sizeof key), v);
-      owner = *claimed = TRUE;
-    }
-  g_mutex_unlock (&views_lock);
-  return owner;
-}
-
-/* The owner's current text of @ino, made again when older than half the file's time to live
- * (the other half is how long the kernel may keep the attributes that say which text it
- * holds).  NULL when @pid is not the owner or the text cannot be made. */
-static GBytes *
-view_text (fuse_ino_t ino, const SvfsNode *n, pid_t pid, guint64 *gen)
-{
-  SvfsCaller c;
-  g_autoptr (GError) error = NULL;
-  g_autofree gchar *cgroup = NULL;
-  GBytes *text = NULL;
-
-  if (!identify (pid, &c, &cgroup, &error) || c.is_host)
-    return NULL;
-  g_mutex_lock (&views_lock);
-  gboolean owner = view_owned_by (g_hash_table_lookup (views, &ino), &c, cgroup);
-  g_mutex_unlock (&views_lock);
-  if (!owner)
-    return NULL;
-  SvfsCacheKey key = { c.pidns, n->ino | SVFS_VIEW_BIT, cgroup };
-  Render r = { n, &c, &error };
-  svfs_cgroup_hint (c.pid, cgroup);
-  g_autoptr (GBytes) made = svfs_cache_get (&key, MAX (n->ttl_ms / 2, 1), render_text, &r);
-  svfs_cgroup_hint (0, NULL);
-  if (made == NULL)
-    {
-      g_debug ("%s for pid %d: %s; serving the host's file", n->path, (int) pid,
-               error ? error->message : "no text");
-      gsize len = 0;
-      gchar *host = host_content (n, &len);
-      made = host ? g_bytes_new_take (host, len) : NULL;
-    }
-  g_mutex_lock (&views_lock);
-  ViewFile *v = g_hash_table_lookup (views, &ino);
-  if (v != NULL && made != NULL && view_owned_by (v, &c, cgroup))
-    {
-      if (v->text == NULL || !g_bytes_equal (v->text, made))
-        {
-          if (v->text)
-            g_bytes_unref (v->text);
-          v->text = g_bytes_ref (made);
-          v->gen = ++views_gen;
-        }
-      text = g_bytes_ref (v->text);
-      *gen = v->gen;
-    }
-  g_mutex_unlock (&views_lock);
-  return text;
-}
-
-/* Attributes of a copy: for its owner, those of a fresh text (valid for half the time to
- * live); for anyone else, those of the text the kernel may hold, valid for no time. */
-static double
-view_attr (fuse_ino_t ino, const SvfsNode *n, pid_t pid, struct stat *st)
-{
-  guint64 gen = 0;
-  double timeout = 0;
-  g_autoptr (GBytes) text = NULL;
-
-  fill_attr (n, ino, st);
-  if (n->kind == SVFS_NODE_DIR)
-    return SVFS_TIMEOUT;
-  if ((text = view_text (ino, n, pid, &gen)) != NULL)
-    timeout = n->ttl_ms / 2000.0;
-  else
-    {
-      g_mutex_lock (&views_lock);
-      ViewFile *v = g_hash_table_lookup (views, &ino);
-      if (v != NULL && v->text != NULL)
-        {
-          text = g_bytes_ref (v->text);
-          gen = v->gen;
-        }
-      g_mutex_unlock (&views_lock);
-    }
-  if (text != NULL)
-    {
-      st->st_size = (off_t) g_bytes_get_size (text);
-      st->st_mtim.tv_sec = started + (time_t) (gen / SVFS_NSEC_PER_SEC);
-      st->st_mtim.tv_nsec = (long) (gen % SVFS_NSEC_PER_SEC);
-    }
-  return timeout;
-}
-
-/* A page the kernel asked for: from the text whose size it was told. */
-static GBytes *
-view_read (fuse_ino_t ino, const SvfsNode *n, pid_t pid)
-{
-  GBytes *text = NULL;
-  guint64 gen;
-
-  g_mutex_lock (&views_lock);
-  ViewFile *v = g_hash_table_lookup (views, &ino);
-  if (v != NULL && v->text != NULL)
-    text = g_bytes_ref (v->text);
-  g_mutex_unlock (&views_lock);
-  if (text == NULL) /* opened before a restart, or read before any attributes were asked */
-    {
-      gboolean claimed;
-      if (view_open (ino, pid, &claimed))
-        text = view_text (ino, n, pid, &gen);
-    }
-  return text != NULL ? text : node_content (n, pid);
-}
-
 /* Writes to /proc/sys entries: container root only, never the host (it has /proc/sys). */
 static int
 may_write (const SvfsNode *n, const struct fuse_ctx *ctx, SvfsCaller *c)
@@ -490,9 +291,6 @@ op_init (void *userdata, struct fuse_conn_info *conn)
 {
   /* Requests are read into memory buffers only: a restart replays INIT from its bytes. */
   conn->want &= ~(FUSE_CAP_SPLICE_READ | FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_MOVE);
-  /* Per-container copies: new attributes (size, mtime) drop the cached pages. */
-  if (conn->capable & FUSE_CAP_AUTO_INVAL_DATA)
-    conn->want |= FUSE_CAP_AUTO_INVAL_DATA;
   g_info ("FUSE protocol %u.%u", conn->proto_major, conn->proto_minor);
   g_atomic_int_set (&initialized, 1);
 }
@@ -501,41 +299,28 @@ static void
 op_lookup (fuse_req_t req, fuse_ino_t parent, const char *name)
 {
   const SvfsNode *n = svfs_tree_lookup (parent, name);
-  struct fuse_entry_param e = { .attr_timeout = SVFS_TIMEOUT, .entry_timeout = SVFS_TIMEOUT };
-  guint64 ino = n ? n->ino : svfs_tree_view_lookup (parent, name);
-  gboolean view;
-
-  if (ino == 0 || (n = node_of (ino, &view)) == NULL)
+  if (!n)
     {
       fuse_reply_err (req, ENOENT);
       return;
     }
-  e.ino = ino;
-  if (view)
-    e.attr_timeout = view_attr (ino, n, fuse_req_ctx (req)->pid, &e.attr);
-  else
-    fill_attr (n, ino, &e.attr);
+  struct fuse_entry_param e = { .ino = n->ino, .attr_timeout = SVFS_TIMEOUT,
+                                .entry_timeout = SVFS_TIMEOUT };
+  fill_attr (n, &e.attr);
   fuse_reply_entry (req, &e);
 }
 
 static void
 op_getattr (fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-  gboolean view;
-  const SvfsNode *n = node_of (ino, &view);
+  const SvfsNode *n = svfs_tree_get (ino);
   struct stat st;
   if (!n)
     {
       fuse_reply_err (req, ENOENT);
       return;
     }
-  if (view)
-    {
-      double timeout = view_attr (ino, n, fuse_req_ctx (req)->pid, &st);
-      fuse_reply_attr (req, &st, timeout);
-      return;
-    }
-  fill_attr (n, ino, &st);
+  fill_attr (n, &st);
   fuse_reply_attr (req, &st, SVFS_TIMEOUT);
 }
 
@@ -544,8 +329,7 @@ static void
 op_setattr (fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
             struct fuse_file_info *fi)
 {
-  gboolean view;
-  const SvfsNode *n = node_of (ino, &view);
+  const SvfsNode *n = svfs_tree_get (ino);
   SvfsCaller c;
   struct stat st;
   if (!n)
@@ -565,32 +349,27 @@ op_setattr (fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
       fuse_reply_err (req, err);
       return;
     }
-  fill_attr (n, ino, &st);
-  fuse_reply_attr (req, &st, view ? 0 : SVFS_TIMEOUT);
+  fill_attr (n, &st);
+  fuse_reply_attr (req, &st, SVFS_TIMEOUT);
 }
 
 static void
 op_readdir (fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
 {
-  gboolean view;
-  const SvfsNode *dir = node_of (ino, &view);
+  const SvfsNode *dir = svfs_tree_get (ino);
   if (!dir || dir->kind != SVFS_NODE_DIR)
     {
       fuse_reply_err (req, dir ? ENOTDIR : ENOENT);
       return;
     }
-  g_autoptr (GPtrArray) children = svfs_tree_children (dir->ino);
-  if (view)
-    for (guint i = children->len; i-- > 0;)
-      if (!((const SvfsNode *) g_ptr_array_index (children, i))->in_views)
-        g_ptr_array_remove_index (children, i);
+  g_autoptr (GPtrArray) children = svfs_tree_children (ino);
   g_autofree char *buf = g_malloc0 (size);
   size_t used = 0;
   for (guint i = (guint) off; i < children->len + 2; i++)
     {
       const SvfsNode *n = i < 2 ? dir : g_ptr_array_index (children, i - 2);
       struct stat st;
-      fill_attr (n, i == 0 ? ino : view && i > 1 ? svfs_tree_view_ino (ino, n) : n->ino, &st);
+      fill_attr (n, &st);
       size_t need = fuse_add_direntry (req, buf + used, size - used,
                                        i == 0 ? "." : i == 1 ? ".." : n->name, &st, i + 1);
       if (need > size - used)
@@ -603,8 +382,7 @@ op_readdir (fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_
 static void
 op_open (fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-  gboolean view, claimed = FALSE;
-  const SvfsNode *n = node_of (ino, &view);
+  const SvfsNode *n = svfs_tree_get (ino);
   SvfsCaller c;
   if (!n || n->kind == SVFS_NODE_DIR)
     {
@@ -617,11 +395,10 @@ op_open (fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
       fuse_reply_err (req, err);
       return;
     }
-  gboolean owner = view && view_open (ino, fuse_req_ctx (req)->pid, &claimed);
-  fi->direct_io = !owner;
-  fi->keep_cache = owner && !claimed;
+  fi->direct_io = 1;
+  fi->keep_cache = 0;
   g_mutex_lock (&handles_lock);
-  fi->fh = next_fh++ | (owner ? OWNER_FH : 0);
+  fi->fh = next_fh++;
   g_mutex_unlock (&handles_lock);
   fuse_reply_open (req, fi);
 }
@@ -631,8 +408,7 @@ op_open (fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 static void
 op_read (fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
 {
-  gboolean view;
-  const SvfsNode *n = node_of (ino, &view);
+  const SvfsNode *n = svfs_tree_get (ino);
   if (!n || n->kind == SVFS_NODE_DIR)
     {
       fuse_reply_err (req, n ? EISDIR : ENOENT);
@@ -640,11 +416,9 @@ op_read (fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_fil
     }
   guint64 fh = fi->fh;
   g_autoptr (GBytes) data = NULL;
-  if (view && (fh & OWNER_FH))
-    data = view_read (ino, n, fuse_req_ctx (req)->pid);
   g_mutex_lock (&handles_lock);
-  Handle *h = data ? NULL : g_hash_table_lookup (handles, &fh);
-  if (h && off > 0 && h->ino == ino)
+  Handle *h = g_hash_table_lookup (handles, &fh);
+  if (h && off > 0 && h->ino == n->ino)
     data = g_bytes_ref (h->data);
   g_mutex_unlock (&handles_lock);
   if (!data)
@@ -656,7 +430,7 @@ op_read (fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_fil
           return;
         }
       h = g_new0 (Handle, 1);
-      *h = (Handle){ ino, g_bytes_ref (data) };
+      *h = (Handle){ n->ino, g_bytes_ref (data) };
       g_mutex_lock (&handles_lock);
       g_hash_table_replace (handles, g_memdup2 (&fh, sizeof fh), h);
       g_mutex_unlock (&handles_lock);
@@ -671,8 +445,7 @@ static void
 op_write (fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
           struct fuse_file_info *fi)
 {
-  gboolean view;
-  const SvfsNode *n = node_of (ino, &view);
+  const SvfsNode *n = svfs_tree_get (ino);
   SvfsCaller c;
   g_autoptr (GError) error = NULL;
   int err = n ? may_write (n, fuse_req_ctx (req), &c) : ENOENT;
@@ -711,8 +484,7 @@ op_release (fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 static void
 op_access (fuse_req_t req, fuse_ino_t ino, int mask)
 {
-  gboolean view;
-  const SvfsNode *n = node_of (ino, &view);
+  const SvfsNode *n = svfs_tree_get (ino);
   SvfsCaller c;
   if (!n)
     fuse_reply_err (req, ENOENT);

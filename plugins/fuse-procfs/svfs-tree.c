@@ -90,7 +90,6 @@ add_node (const char *path, SvfsNodeKind kind, GError **error)
   n->ino = ino;
   n->parent = parent;
   n->host_path = host_path_of (path);
-  n->index = nodes->len;
   g_ptr_array_add (nodes, n);
   g_hash_table_insert (by_ino, &n->ino, n);
   return n;
@@ -135,9 +134,6 @@ svfs_tree_build (GError **error)
         return FALSE;
       n->render = files[i].render;
       n->ttl_ms = files[i].ttl_ms;
-      for (SvfsNode *up = n; up != NULL; up = up->ino == SVFS_ROOT_INO ? NULL
-                                                : g_hash_table_lookup (by_ino, &up->parent))
-        up->in_views = TRUE;
     }
   guint count;
   const SvfsSysctl *table = svfs_sysctl_table (&count);
@@ -149,8 +145,7 @@ svfs_tree_build (GError **error)
         return FALSE;
       n->sysctl = &table[i];
     }
-  /* Last, so that no node before it changes index (inode numbers of copies depend on it). */
-  return add_node (SVFS_VIEWS_DIR, SVFS_NODE_DIR, error) != NULL && nodes->len < 1024;
+  return TRUE;
 }
 
 const SvfsNode *
@@ -182,39 +177,4 @@ svfs_tree_children (guint64 dir)
         g_ptr_array_add (out, n);
     }
   return out;
-}
-
-#define VIEW_INDEX_BITS 10
-#define VIEW_HASH_MASK ((G_GUINT64_CONSTANT (1) << 50) - 1)
-
-const SvfsNode *
-svfs_tree_view_node (guint64 ino)
-{
-  guint index = (guint) (ino & ((1u << VIEW_INDEX_BITS) - 1));
-  if (!(ino & SVFS_VIEW_BIT) || (ino >> 62) != 1 || !nodes || index >= nodes->len)
-    return NULL;
-  const SvfsNode *n = g_ptr_array_index (nodes, index);
-  return n->in_views ? n : NULL;
-}
-
-guint64
-svfs_tree_view_ino (guint64 sibling, const SvfsNode *n)
-{
-  return (sibling & ~(guint64) ((1u << VIEW_INDEX_BITS) - 1)) | n->index;
-}
-
-guint64
-svfs_tree_view_lookup (guint64 parent, const char *name)
-{
-  const SvfsNode *views = svfs_tree_lookup (SVFS_ROOT_INO, SVFS_VIEWS_DIR);
-  if (views != NULL && parent == views->ino)
-    {
-      guint64 h = path_ino (name) & VIEW_HASH_MASK;
-      return SVFS_VIEW_BIT | (h << VIEW_INDEX_BITS); /* index 0: the root node */
-    }
-  const SvfsNode *dir = svfs_tree_view_node (parent);
-  const SvfsNode *n = dir != NULL ? svfs_tree_lookup (dir->ino, name) : NULL;
-  if (n == NULL || !n->in_views)
-    return 0;
-  return svfs_tree_view_ino (parent, n);
 }
