@@ -14,10 +14,12 @@
  * as the kernel allows it).  See svfs-immutable.c. */
 #include "sv-config.h"
 #include "svfs-supervisor.h"
+#include "svfs-sysctl.h"
 
 #include <errno.h>
 #include <gio/gio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sysvisor/plugin.h>
 
@@ -73,6 +75,17 @@ fuse_procfs_probe (SvHost *host, GError **error)
   return check_daemon (mountpoint_of (sv_host_setting (host, "mountpoint")), error);
 }
 
+/* Whether the daemon's mount has @path.  stat, not access(2) (g_file_test): the kernel answers
+ * stat from the attributes it keeps, while every access(2) is a FUSE request (the daemon
+ * decides who may write, so it implements ACCESS). */
+static gboolean
+served (const char *path)
+{
+  struct stat st;
+
+  return stat (path, &st) == 0;
+}
+
 static gboolean
 spec_mounts (SvContainer *c, const char *type)
 {
@@ -82,23 +95,22 @@ spec_mounts (SvContainer *c, const char *type)
   return FALSE;
 }
 
-/* Every file the daemon serves under proc/sys goes over the same /proc/sys file. */
+/* Every file the daemon serves under proc/sys goes over the same /proc/sys file.  The list is
+ * the daemon's table (svfs-sysctl.c, built into this plugin too), each entry bound when the
+ * daemon's mount has it (an older daemon may serve fewer): a stat of a file whose entry and
+ * attributes the kernel keeps (sysvisor-fs gives its fixed tree a day's timeout) costs no
+ * FUSE request, where reading the tree's 8 directories cost about 32 on every create. */
 static gboolean
-add_sysctl_files (SvContainer *c, const char *mnt, const char *rel, GError **error)
+add_sysctl_files (SvContainer *c, const char *mnt, GError **error)
 {
-  g_autofree char *dir = g_build_filename (mnt, rel, NULL);
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
+  guint count;
+  const SvfsSysctl *table = svfs_sysctl_table (&count);
 
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+  for (guint i = 0; i < count; i++)
     {
-      g_autofree char *sub = g_build_filename (rel, name, NULL);
-      g_autofree char *src = g_build_filename (mnt, sub, NULL);
-      g_autofree char *dst = g_build_filename ("/", sub, NULL);
-      gboolean ok = g_file_test (src, G_FILE_TEST_IS_DIR)
-                        ? add_sysctl_files (c, mnt, sub, error)
-                        : sv_container_add_bind_mount (c, src, dst, FALSE, error);
-      if (!ok)
+      g_autofree char *src = g_build_filename (mnt, "proc/sys", table[i].path, NULL);
+      g_autofree char *dst = g_build_filename ("/proc/sys", table[i].path, NULL);
+      if (served (src) && !sv_container_add_bind_mount (c, src, dst, FALSE, error))
         return FALSE;
     }
   return TRUE;
@@ -159,13 +171,13 @@ fuse_procfs_prepare (SvContainer *c, GError **error)
       g_autofree char *src = g_build_filename (mnt, served_files[i], NULL);
       g_autofree char *dst = g_build_filename ("/", served_files[i], NULL);
       if (!(g_str_has_prefix (served_files[i], "proc/") ? proc : sys)
-          || !g_file_test (src, G_FILE_TEST_EXISTS))
+          || !served (src))
         continue;
       if (!sv_container_add_bind_mount (c, src, dst, FALSE, error))
         return FALSE;
     }
   g_debug ("fuse-procfs: files of %s bound into container %s", mnt, sv_container_id (c));
-  return !proc || add_sysctl_files (c, mnt, "proc/sys", error);
+  return !proc || add_sysctl_files (c, mnt, error);
 }
 
 /* ---- check: the "sysvisor-fs" line of `sysvisor-runc check` ---- */

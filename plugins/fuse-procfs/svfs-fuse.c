@@ -16,7 +16,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SVFS_TIMEOUT 60.0
+/* How long the kernel may keep a name and its attributes.  The tree is fixed for the life of
+ * the mount (a restart in place keeps every inode number; nodes are only ever added), and the
+ * attributes never change, so a day: the fuse-procfs plugin's stats of the served files on each
+ * create, and the core's open_tree of them, then cost no request. */
+#define SVFS_TIMEOUT 86400.0
 
 typedef struct
 {
