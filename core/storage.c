@@ -358,6 +358,9 @@ sv_storage_prepare (SvContainer *c, SvSpec *spec, char **paths, const char *stat
       g_prefix_error (error, "storage of inner runtimes: ");
       return FALSE;
     }
+  /* Recorded: from here a look for orphans finds the directory in use (the container's
+   * state directory exists and its creator runs), so its paths are made unlocked. */
+  sv_close_fdp (&lock);
   for (guint i = 0; paths[i] != NULL; i++)
     {
       g_autofree char *data = g_build_filename (dir, paths[i], NULL);
@@ -418,9 +421,12 @@ orphan_free (gpointer p)
   g_free (o);
 }
 
-/* Under the lock: the orphans of @top (and, freeing, set them aside into @asides). */
+/* The orphans of @top, looked for without the lock (and the set-aside trees, interrupted or
+ * being removed, into @asides when not NULL).  Whether a directory's container still exists is
+ * the slow part (a container being created has its state.json read): under the lock, every
+ * create asking it of every directory serialised many creates at once. */
 static GPtrArray *
-find_orphans (const char *top, gboolean free_them, GPtrArray *asides, GError **error)
+find_orphans (const char *top, GPtrArray *asides, GError **error)
 {
   g_autoptr (GPtrArray) found = g_ptr_array_new_with_free_func (orphan_free);
   g_autoptr (GDir) d = g_dir_open (top, 0, error);
@@ -434,7 +440,7 @@ find_orphans (const char *top, gboolean free_them, GPtrArray *asides, GError **e
       g_autofree char *owner = NULL;
       SvStorageOrphan *o;
       /* (a removal that was interrupted, or is running: remove_aside tells) */
-      if (g_str_has_prefix (name, FREEING_PREFIX) && free_them)
+      if (g_str_has_prefix (name, FREEING_PREFIX) && asides != NULL)
         g_ptr_array_add (asides, g_strdup (path));
       if (name[0] == '.' || !g_file_test (path, G_FILE_TEST_IS_DIR)
           || in_use (path, name, TRUE, &owner))
@@ -444,14 +450,27 @@ find_orphans (const char *top, gboolean free_them, GPtrArray *asides, GError **e
       o->path = g_steal_pointer (&path);
       o->owner = g_steal_pointer (&owner);
       g_ptr_array_add (found, o);
-      if (free_them)
-        {
-          char *aside = set_aside (top, name);
-          if (aside != NULL)
-            g_ptr_array_add (asides, aside);
-        }
     }
   return g_steal_pointer (&found);
+}
+
+/* Under the lock: set aside the orphans that are orphans still (a container of that id may
+ * have been created since the look); the others leave @found. */
+static void
+set_aside_orphans (const char *top, GPtrArray *found, GPtrArray *asides)
+{
+  for (guint i = found->len; i > 0; i--)
+    {
+      SvStorageOrphan *o = g_ptr_array_index (found, i - 1);
+      g_autofree char *owner = NULL;
+      char *aside;
+      if (in_use (o->path, o->id, TRUE, &owner) || (aside = set_aside (top, o->id)) == NULL)
+        {
+          g_ptr_array_remove_index (found, i - 1);
+          continue;
+        }
+      g_ptr_array_add (asides, aside);
+    }
 }
 
 GPtrArray *
@@ -465,10 +484,16 @@ sv_storage_orphans (const char *lib_dir, SvStorageGc mode, GError **error)
 
   if (!g_file_test (top, G_FILE_TEST_IS_DIR))
     return g_ptr_array_new_with_free_func (orphan_free);
-  if (free_them && (lock = storage_lock (top, error)) < 0)
-    return NULL;
-  found = find_orphans (top, free_them, asides, error);
-  sv_close_fdp (&lock);
+  found = find_orphans (top, free_them ? asides : NULL, error);
+  if (found == NULL || !free_them)
+    return g_steal_pointer (&found);
+  if (found->len > 0)
+    {
+      if ((lock = storage_lock (top, error)) < 0)
+        return NULL;
+      set_aside_orphans (top, found, asides);
+      sv_close_fdp (&lock);
+    }
   if (mode == SV_STORAGE_FREE)
     remove_asides (top, asides);
   else
