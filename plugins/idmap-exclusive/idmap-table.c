@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -648,6 +649,37 @@ lock_table (const char *lib_dir, gboolean create, GError **error)
   return g_steal_fd (&fd);
 }
 
+/* The lock's holder runs at a higher priority (nice -10 at most) until it lets go.  On a
+ * loaded machine a holder preempted by the processes that are not waiting keeps all the
+ * waiting creates waiting: with 200 `run -d` at once a critical section of ~2 ms of CPU took
+ * a median 210 ms.  Root may raise it; where it may not (a runtime nested in a container),
+ * nothing changes. */
+typedef struct
+{
+  int fd;
+  int nice;
+  gboolean boosted;
+} TableLock;
+
+static void
+table_unlock (TableLock *l)
+{
+  close_fdp (&l->fd);
+  if (l->boosted)
+    (void) setpriority (PRIO_PROCESS, 0, l->nice);
+  l->boosted = FALSE;
+}
+#define table_autolock __attribute__ ((cleanup (table_unlock))) TableLock
+
+static void
+boost_holder (TableLock *l)
+{
+  errno = 0;
+  l->nice = getpriority (PRIO_PROCESS, 0);
+  if (errno == 0 && l->nice > -10)
+    l->boosted = setpriority (PRIO_PROCESS, 0, -10) == 0;
+}
+
 /* Under the lock: an fd on the table that the save will replace, closed after the lock.  The
  * rename over the table drops its last link; while this fd is open the old file is freed at
  * the close, after the unlock, not in the rename under the lock (freeing blocks waits for the
@@ -756,7 +788,7 @@ sv_idmap_reserve (const SvIdmapRequest *req, guint32 *start_out, guint32 *size_o
   gboolean judged;
   const SvIdmapRange *r;
   table_autofd old = -1; /* declared before the lock: closed after it */
-  table_autofd lock = -1;
+  table_autolock lock = { -1, 0, FALSE };
   guint dropped = 0;
 
   if (!g_utf8_validate (req->state_root, -1, NULL) || !g_utf8_validate (req->id, -1, NULL))
@@ -768,10 +800,13 @@ sv_idmap_reserve (const SvIdmapRequest *req, guint32 *start_out, guint32 *size_o
       return FALSE;
     }
   judged = req->alive != NULL && prejudge (&p, path, req->state_root, req->id);
-  lock = lock_table (req->lib_dir, TRUE, error);
-  if (lock >= 0)
-    old = hold_old_table (path);
-  if (lock < 0 || (t = sv_idmap_table_load (path, error)) == NULL)
+  lock.fd = lock_table (req->lib_dir, TRUE, error);
+  if (lock.fd >= 0)
+    {
+      boost_holder (&lock);
+      old = hold_old_table (path);
+    }
+  if (lock.fd < 0 || (t = sv_idmap_table_load (path, error)) == NULL)
     return FALSE;
   r = sv_idmap_table_find (t, req->state_root, req->id);
   if (r == NULL && req->pod_id != NULL)
@@ -804,15 +839,16 @@ sv_idmap_release (const char *lib_dir, const char *state_root, const char *id, G
   g_autoptr (SvIdmapTable) t = NULL;
   g_autoptr (GError) local = NULL;
   table_autofd old = -1; /* declared before the lock: closed after it */
-  table_autofd lock = lock_table (lib_dir, FALSE, &local);
+  table_autolock lock = { lock_table (lib_dir, FALSE, &local), 0, FALSE };
 
-  if (lock < 0)
+  if (lock.fd < 0)
     {
       if (local == NULL)
         return TRUE; /* no lib dir: nothing was ever allocated there */
       g_propagate_error (error, g_steal_pointer (&local));
       return FALSE;
     }
+  boost_holder (&lock);
   old = hold_old_table (path);
   t = sv_idmap_table_load (path, error);
   if (t == NULL)
