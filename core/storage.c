@@ -33,12 +33,14 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define STORAGE_DIR "storage"
 #define RECORD ".sysvisor-storage"
 #define RECORD_GROUP "storage"
 #define FREEING_PREFIX ".freeing-"
+#define RECORD_TEMP_PREFIX ".record-"
 
 static char *
 storage_top (const char *lib_dir)
@@ -247,8 +249,29 @@ docker_owner (SvSpec *spec, const char *id)
   return NULL;
 }
 
+/* A record to put in place: written and synced before the storage lock (every create takes
+ * that lock; an fsync under it made them all wait for the disk), as <top>/.record-<id>.<pid>
+ * (a dot name: the orphan scan does not take it for a directory), flocked by its writer until
+ * it is renamed into the container's directory under the lock.  One left by a crashed create
+ * is not flocked: the next orphan scan removes it. */
+typedef struct
+{
+  char *tmp; /* NULL: the record in place is already this one (Docker's restart): no write */
+  int fd;
+} PendingRecord;
+
+static void
+pending_record_clear (PendingRecord *r)
+{
+  if (r->tmp != NULL)
+    unlink (r->tmp); /* (renamed: nothing there any more) */
+  g_clear_pointer (&r->tmp, g_free);
+  sv_close_fdp (&r->fd);
+}
+
 static gboolean
-write_record (const char *dir, const char *state_root, const char *owner, GError **error)
+record_write_pending (const char *top, const char *dir, const char *id, const char *state_root,
+                      const char *owner, PendingRecord *r, GError **error)
 {
   g_autoptr (GKeyFile) kf = g_key_file_new ();
   g_autofree char *path = g_build_filename (dir, RECORD, NULL);
@@ -259,11 +282,51 @@ write_record (const char *dir, const char *state_root, const char *owner, GError
   if (owner != NULL)
     g_key_file_set_string (kf, RECORD_GROUP, "owner", owner);
   text = g_key_file_to_data (kf, NULL, NULL);
-  /* A container created again under its id (Docker's restart) finds its record unchanged:
-   * no write, no fsync. */
+  /* A container created again under its id finds its record unchanged: no write, no fsync.
+   * (Only a create of this id writes it, and only one such create runs at a time.) */
   if (g_file_get_contents (path, &old, NULL, NULL) && g_strcmp0 (old, text) == 0)
     return TRUE;
-  return sv_write_file_atomic (path, text, -1, 0600, error);
+  if (!sv_mkdir_p (top, 0700, error))
+    return FALSE;
+  r->tmp = g_strdup_printf ("%s/" RECORD_TEMP_PREFIX "%s.%d", top, id, (int) getpid ());
+  r->fd = open (r->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (r->fd < 0 || flock (r->fd, LOCK_EX) < 0 || !sv_write_all (r->fd, text, strlen (text))
+      || fsync (r->fd) < 0)
+    {
+      sv_set_error_errno (error, errno, "write %s", r->tmp);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Under the lock. */
+static gboolean
+record_put_in_place (PendingRecord *r, const char *dir, GError **error)
+{
+  g_autofree char *path = g_build_filename (dir, RECORD, NULL);
+
+  if (r->tmp == NULL)
+    return TRUE;
+  if (rename (r->tmp, path) < 0)
+    {
+      sv_set_error_errno (error, errno, "rename %s to %s", r->tmp, path);
+      return FALSE;
+    }
+  g_clear_pointer (&r->tmp, g_free);
+  return TRUE;
+}
+
+/* A pending record that no create holds (its create crashed) is removed; a minute's age
+ * covers a create between making the file and flocking it. */
+static void
+remove_stale_record (const char *path)
+{
+  sv_autofd fd = open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  struct stat st;
+
+  if (fd >= 0 && fstat (fd, &st) == 0 && st.st_mtime + 60 < time (NULL)
+      && flock (fd, LOCK_EX | LOCK_NB) == 0)
+    unlink (path);
 }
 
 /* Whether the container of directory @dir (id @id) still exists for the runtime or its
@@ -333,6 +396,7 @@ sv_storage_prepare (SvContainer *c, SvSpec *spec, char **paths, const char *stat
   g_autofree char *owner = NULL;
   g_autoptr (GPtrArray) freed = NULL;
   g_autoptr (GError) local = NULL;
+  __attribute__ ((cleanup (pending_record_clear))) PendingRecord record = { NULL, -1 };
   sv_autofd lock = -1;
   guint n = 0;
 
@@ -344,13 +408,16 @@ sv_storage_prepare (SvContainer *c, SvSpec *spec, char **paths, const char *stat
   if (freed == NULL)
     g_warning ("storage: looking for orphans: %s", local->message);
   owner = docker_owner (spec, c->id);
-  lock = storage_lock (top, error);
-  if (lock < 0 || !sv_mkdir_p (dir, 0700, error)
-      || !write_record (dir, state_root, owner, error))
+  if (!record_write_pending (top, dir, c->id, state_root, owner, &record, error)
+      || (lock = storage_lock (top, error)) < 0 || !sv_mkdir_p (dir, 0700, error)
+      || !record_put_in_place (&record, dir, error))
     {
       g_prefix_error (error, "storage of inner runtimes: ");
       return FALSE;
     }
+  /* Recorded: from here a look for orphans finds the directory in use (the container's
+   * state directory exists and its creator runs), so its paths are made unlocked. */
+  sv_close_fdp (&lock);
   for (guint i = 0; paths[i] != NULL; i++)
     {
       g_autofree char *data = g_build_filename (dir, paths[i], NULL);
@@ -411,9 +478,12 @@ orphan_free (gpointer p)
   g_free (o);
 }
 
-/* Under the lock: the orphans of @top (and, freeing, set them aside into @asides). */
+/* The orphans of @top, looked for without the lock (and the set-aside trees, interrupted or
+ * being removed, into @asides when not NULL).  Whether a directory's container still exists is
+ * the slow part (a container being created has its state.json read): under the lock, every
+ * create asking it of every directory serialised many creates at once. */
 static GPtrArray *
-find_orphans (const char *top, gboolean free_them, GPtrArray *asides, GError **error)
+find_orphans (const char *top, GPtrArray *asides, GError **error)
 {
   g_autoptr (GPtrArray) found = g_ptr_array_new_with_free_func (orphan_free);
   g_autoptr (GDir) d = g_dir_open (top, 0, error);
@@ -427,8 +497,10 @@ find_orphans (const char *top, gboolean free_them, GPtrArray *asides, GError **e
       g_autofree char *owner = NULL;
       SvStorageOrphan *o;
       /* (a removal that was interrupted, or is running: remove_aside tells) */
-      if (g_str_has_prefix (name, FREEING_PREFIX) && free_them)
+      if (g_str_has_prefix (name, FREEING_PREFIX) && asides != NULL)
         g_ptr_array_add (asides, g_strdup (path));
+      if (g_str_has_prefix (name, RECORD_TEMP_PREFIX) && asides != NULL)
+        remove_stale_record (path);
       if (name[0] == '.' || !g_file_test (path, G_FILE_TEST_IS_DIR)
           || in_use (path, name, TRUE, &owner))
         continue;
@@ -437,14 +509,27 @@ find_orphans (const char *top, gboolean free_them, GPtrArray *asides, GError **e
       o->path = g_steal_pointer (&path);
       o->owner = g_steal_pointer (&owner);
       g_ptr_array_add (found, o);
-      if (free_them)
-        {
-          char *aside = set_aside (top, name);
-          if (aside != NULL)
-            g_ptr_array_add (asides, aside);
-        }
     }
   return g_steal_pointer (&found);
+}
+
+/* Under the lock: set aside the orphans that are orphans still (a container of that id may
+ * have been created since the look); the others leave @found. */
+static void
+set_aside_orphans (const char *top, GPtrArray *found, GPtrArray *asides)
+{
+  for (guint i = found->len; i > 0; i--)
+    {
+      SvStorageOrphan *o = g_ptr_array_index (found, i - 1);
+      g_autofree char *owner = NULL;
+      char *aside;
+      if (in_use (o->path, o->id, TRUE, &owner) || (aside = set_aside (top, o->id)) == NULL)
+        {
+          g_ptr_array_remove_index (found, i - 1);
+          continue;
+        }
+      g_ptr_array_add (asides, aside);
+    }
 }
 
 GPtrArray *
@@ -458,10 +543,16 @@ sv_storage_orphans (const char *lib_dir, SvStorageGc mode, GError **error)
 
   if (!g_file_test (top, G_FILE_TEST_IS_DIR))
     return g_ptr_array_new_with_free_func (orphan_free);
-  if (free_them && (lock = storage_lock (top, error)) < 0)
-    return NULL;
-  found = find_orphans (top, free_them, asides, error);
-  sv_close_fdp (&lock);
+  found = find_orphans (top, free_them ? asides : NULL, error);
+  if (found == NULL || !free_them)
+    return g_steal_pointer (&found);
+  if (found->len > 0)
+    {
+      if ((lock = storage_lock (top, error)) < 0)
+        return NULL;
+      set_aside_orphans (top, found, asides);
+      sv_close_fdp (&lock);
+    }
   if (mode == SV_STORAGE_FREE)
     remove_asides (top, asides);
   else

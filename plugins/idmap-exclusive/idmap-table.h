@@ -1,6 +1,6 @@
 /* idmap-table.h: the allocation table of idmap-exclusive: which host id range each container
  * holds.  One JSON file under the lib dir, changed only under an exclusive flock on a lock
- * file beside it and replaced atomically (temp file, fsync, rename, fsync of the directory),
+ * file beside it and replaced atomically (temp file, rename; no fsync: see sv_idmap_table_load),
  * so that creates running in many processes never hand one range to two containers and a
  * crash at any point leaves either the old or the new table.
  *
@@ -47,10 +47,13 @@ typedef gboolean (*SvIdmapAliveFunc) (const char *state_root, const char *id, gp
 char *sv_idmap_table_path (const char *lib_dir);
 
 SvIdmapTable *sv_idmap_table_new (const char *path);
-/* A missing file is an empty table.  Anything but a valid table is an error that names the
- * file, what is wrong with it and the fix (the table is never "repaired" by guessing). */
+/* A missing file is an empty table, and so is one that a power loss tore (empty, zeroed or cut
+ * short, and last written before this boot: its containers all ended with that boot).
+ * Anything else but a valid table is an error that names the file, what is wrong with it and
+ * the fix (the table is never "repaired" by guessing). */
 SvIdmapTable *sv_idmap_table_load (const char *path, GError **error);
-/* Replace the file atomically (temp + fsync + rename + fsync of the directory). */
+/* Replace the file atomically (temp + rename; no fsync: a power loss may tear it, which the
+ * next boot's load starts empty, as every container that held a range ended with it). */
 gboolean sv_idmap_table_save (SvIdmapTable *t, GError **error);
 char *sv_idmap_table_to_data (SvIdmapTable *t);
 void sv_idmap_table_free (SvIdmapTable *t);

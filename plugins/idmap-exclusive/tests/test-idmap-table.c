@@ -6,7 +6,10 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <signal.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -222,6 +225,48 @@ test_corrupt_table_names_file_and_fix (Fixture *f, gconstpointer data)
                   "holds two ranges");
   assert_corrupt (f, "{\"version\": 1, \"ranges\": []} trailing", "is corrupt");
   assert_corrupt (f, "{\"version\": 7, \"ranges\": []}", "another Sysvisor release");
+}
+
+/* Saved without fsync, the table may be torn by a power loss: one last written before this
+ * boot starts empty (every container holding a range ended with that boot); one of this boot
+ * is still an error. */
+static void
+test_torn_before_boot_starts_empty (Fixture *f, gconstpointer data)
+{
+  static const char *const torn[] = { "", "\0\0\0\0", "{\"version\": 1, \"ranges\": [{\"st" };
+  struct timespec up;
+
+  g_assert_cmpint (clock_gettime (CLOCK_BOOTTIME, &up), ==, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (torn); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (SvIdmapTable) t = NULL;
+      struct timespec before_boot[2] = { { time (NULL) - up.tv_sec - 60, 0 },
+                                         { time (NULL) - up.tv_sec - 60, 0 } };
+      g_assert_true (g_file_set_contents (f->path, torn[i], i == 1 ? 4 : -1, NULL));
+      g_assert_cmpint (utimensat (AT_FDCWD, f->path, before_boot, 0), ==, 0);
+      g_test_expect_message (G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "*damaged before this boot*");
+      t = sv_idmap_table_load (f->path, &error);
+      g_test_assert_expected_messages ();
+      g_assert_no_error (error);
+      g_assert_cmpuint (t->ranges->len, ==, 0);
+      /* the same file written in this boot: not a power loss */
+      g_assert_cmpint (utimensat (AT_FDCWD, f->path, NULL, 0), ==, 0);
+      g_clear_pointer (&t, sv_idmap_table_free);
+      t = sv_idmap_table_load (f->path, &error);
+      g_assert_null (t);
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+    }
+  /* a table that parses but is wrong is never a power loss's doing, even an old one */
+  {
+    g_autoptr (GError) error = NULL;
+    struct timespec before_boot[2] = { { time (NULL) - up.tv_sec - 60, 0 },
+                                       { time (NULL) - up.tv_sec - 60, 0 } };
+    g_assert_true (g_file_set_contents (f->path, "[]", -1, NULL));
+    g_assert_cmpint (utimensat (AT_FDCWD, f->path, before_boot, 0), ==, 0);
+    g_assert_null (sv_idmap_table_load (f->path, &error));
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+  }
 }
 
 static SvIdmapRequest
@@ -524,6 +569,7 @@ main (int argc, char **argv)
   ADD ("/idmap-table/missing-file-is-empty", test_missing_file_is_empty);
   ADD ("/idmap-table/save-load-roundtrip-atomic", test_save_load_roundtrip);
   ADD ("/idmap-table/corrupt-table-names-file-and-fix", test_corrupt_table_names_file_and_fix);
+  ADD ("/idmap-table/torn-before-boot-starts-empty", test_torn_before_boot_starts_empty);
   ADD ("/idmap-table/reserve-idempotent-and-keyed-by-root",
        test_reserve_idempotent_and_keyed_by_root);
   ADD ("/idmap-table/reserve-reclaims-dead-containers", test_reserve_reclaims_dead);
