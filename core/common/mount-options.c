@@ -1,6 +1,6 @@
 /* mount-options.c: OCI mount options ("ro", "nosuid", "rbind", "rprivate", "rro", ...) to
  * mount(2) flags, propagation, recursive mount attributes and filesystem data. */
-#include "spec.h"
+#include "mount-options.h"
 
 #include <string.h>
 #include <sys/mount.h>

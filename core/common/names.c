@@ -1,5 +1,5 @@
 /* names.c: the names the OCI spec uses for capabilities, rlimits and namespaces. */
-#include "spec.h"
+#include "names.h"
 
 #include <sched.h>
 #include <string.h>

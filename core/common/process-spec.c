@@ -1,5 +1,7 @@
 /* process-spec.c: the "process" object of config.json (also `exec --process` files). */
-#include "spec.h"
+#include "process-spec.h"
+
+#include "names.h"
 
 #include <string.h>
 

@@ -4,6 +4,7 @@
  * tmpfs on /run, and every namespace.  No uid mappings: the idmap plugin chooses them. */
 #include "spec-default.h"
 
+#include "names.h"
 #include "spec.h"
 
 static void

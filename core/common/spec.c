@@ -1,6 +1,10 @@
 /* spec.c: config.json read into an SvSpec, validated, with the system-container overrides. */
 #include "spec.h"
 
+#include "mount-options.h"
+#include "names.h"
+#include "process-spec.h"
+
 #include <sched.h>
 #include <string.h>
 #include <sys/mount.h>

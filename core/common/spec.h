@@ -120,27 +120,13 @@ typedef struct
 SvSpec *sv_spec_load (const char *bundle, GError **error);
 /* Same from an already parsed document (unit tests); @bundle is used for relative paths. */
 SvSpec *sv_spec_from_json (JsonNode *root, const char *bundle, GError **error);
-/* process.json of `exec --process`, or process of config.json.  @path: "process". */
-SvProcess *sv_process_from_json (JsonObject *o, const char *path, GError **error);
 
 /* The system-container rule: every container gets new user, mount, pid, ipc, uts and cgroup
  * namespaces (paths for pid/ipc/uts/net are kept); net stays as the spec says. */
 const SvNamespace *sv_spec_namespace (SvSpec *spec, int nstype);
 const char *sv_spec_annotation (SvSpec *spec, const char *key);
 
-/* Parse one mount option list into @m's flags/data (used by the spec and by plugins'
- * mounts).  Unknown options go to data. */
-void sv_mount_parse_options (SvMount *m);
-
-/* The capability named @name (with or without "CAP_"), or -1. */
-int sv_cap_from_name (const char *name);
-const char *sv_cap_name (int cap);
-/* Highest capability this kernel knows (/proc/sys/kernel/cap_last_cap). */
-int sv_cap_last_cap (void);
-/* The rlimit named "RLIMIT_NOFILE" etc., or -1. */
-int sv_rlimit_from_name (const char *name);
-const char *sv_namespace_name (int nstype);
-
+/* The types' destructors (sv_process_free is in process-spec.c). */
 void sv_spec_free (SvSpec *spec);
 void sv_process_free (SvProcess *p);
 void sv_mount_free (SvMount *m);

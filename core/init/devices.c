@@ -1,6 +1,7 @@
 /* devices.c: device nodes in the container's /dev.  A user namespace cannot mknod, so every
  * node is a bind mount of the host's node with the same type and number, as in rootless runc. */
-#include "init.h"
+#include "devices.h"
+#include "mounts.h"
 #include "utils.h"
 
 #include <fcntl.h>

@@ -4,6 +4,10 @@
  *   -> cgroup namespace -> hostname -> rootfs and mounts -> [hooks] -> pivot_root -> masked and
  *   read-only paths -> terminal -> user and capabilities -> READY -> exec fifo -> execve. */
 #include "init.h"
+#include "devices.h"
+#include "mounts.h"
+#include "process.h"
+#include "terminal-child.h"
 
 #include "hooks.h"
 #include "log.h"

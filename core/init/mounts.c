@@ -3,7 +3,7 @@
  * pivot_root, then masked and read-only paths.  Bind sources always arrive as detached trees
  * made by the parent as host root, so the init never walks host paths it may not reach. */
 #include "cgroups.h"
-#include "init.h"
+#include "mounts.h"
 #include "notify-socket.h"
 #include "log.h"
 #include "utils.h"

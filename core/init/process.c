@@ -1,6 +1,8 @@
 /* process.c: the container process's identity (user, groups, capabilities, no_new_privs) and
  * its execve.  Runs in the container's init (or an exec'd process) after the mounts. */
-#include "init.h"
+#include "process.h"
+
+#include "names.h"
 #include "utils.h"
 
 #include <fcntl.h>

@@ -1,6 +1,6 @@
 /* terminal-child.c: the container side of process.terminal: a pty from the container's own
  * devpts, whose master goes to the --console-socket and whose slave becomes stdio. */
-#include "init.h"
+#include "terminal-child.h"
 #include "utils.h"
 
 #include <fcntl.h>

@@ -9,6 +9,8 @@
 
 #include "cgroups.h"
 #include "init.h"
+#include "process.h"
+#include "terminal-child.h"
 #include "log.h"
 #include "process-limits.h"
 #include "seccomp-agent.h"

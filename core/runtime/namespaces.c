@@ -1,6 +1,7 @@
 /* namespaces.c: the parent's side of namespaces. */
 #include "namespaces.h"
 
+#include "names.h"
 #include "utils.h"
 
 #include <fcntl.h>

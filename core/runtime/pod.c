@@ -2,6 +2,7 @@
 #include "pod.h"
 
 #include "container.h"
+#include "names.h"
 #include "namespaces.h"
 #include "state.h"
 #include "utils.h"

@@ -14,6 +14,7 @@
  * And `kill` with SIGTERM to an init that runs systemd delivers SIGRTMIN+3 (systemd's
  * shutdown request) unless io.sysvisor.systemd-stop=false. */
 #include "syscont-policy.h"
+#include "names.h"
 #include "sv-seccomp.h"
 
 #include "utils.h"
