@@ -138,7 +138,7 @@ procfs_wait_file() {
 
 # meson test rebuilds only what a test depends on (sysvisor-runc and the probe): say so when
 # the daemon or the plugin is older than its sources.
-for _procfs_src in "$SV_SRC_ROOT"/plugins/fuse-procfs/*.[ch]; do
+for _procfs_src in "$SV_SRC_ROOT"/plugins/fuse-procfs/*.[ch] "$SV_SRC_ROOT"/plugins/fuse-procfs/sysvisor-fs/*.[ch]; do
   if [ "$_procfs_src" -nt "$PROCFS_DAEMON" ]; then
     sv_log "warning: $PROCFS_DAEMON is older than $_procfs_src; run meson compile first"
     break

@@ -1,6 +1,6 @@
 /* sysvisor-fs: pure functions that turn the host's files plus a container's limits into the
  * container's view.  No I/O here: everything is unit-tested with fake inputs
- * (plugins/fuse-procfs/tests/test-procfs-render.c). */
+ * (plugins/fuse-procfs/sysvisor-fs/tests/test-procfs-render.c). */
 #pragma once
 
 #include <glib.h>
