@@ -242,7 +242,7 @@ check_idmap_path (Ctx *x, const char *name, const char *what, const char *path,
 static char *
 docker_data_root (Ctx *x)
 {
-  char *root = setting (x, "shiftfs", "docker-data-root");
+  char *root = setting (x, SV_SHIFT_PLUGIN, "docker-data-root");
 
   const char *json_root = member_string (x->docker, "data-root");
 

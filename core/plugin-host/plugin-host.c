@@ -229,7 +229,7 @@ sv_plugin_host_backend (SvPluginHost *h, SvRole role, gboolean spec_has_mappings
   if (role == SV_ROLE_SHIFT)
     {
       const char *idmap = sv_plugin_host_backend (h, SV_ROLE_IDMAP, spec_has_mappings);
-      return g_strcmp0 (idmap, "dockerremap") == 0 ? "none" : "shiftfs";
+      return g_strcmp0 (idmap, "dockerremap") == 0 ? "none" : SV_SHIFT_PLUGIN;
     }
   return "none";
 }
@@ -299,9 +299,12 @@ sv_plugin_host_load_names (SvPluginHost *h, char *const names[SV_N_ROLES])
   for (int r = 0; r < SV_N_ROLES; r++)
     {
       g_autoptr (GError) local = NULL;
+      g_autofree char *name = NULL;
       if (names[r] == NULL)
         continue;
-      h->role[r] = sv_plugin_load (h->dir, names[r], &local);
+      /* a container made before a plugin's rename names it by its old name (shiftfs) */
+      name = sv_plugins_conf_plugin_name ((SvRole) r, names[r]);
+      h->role[r] = sv_plugin_load (h->dir, name, &local);
       if (h->role[r] == NULL)
         g_warning ("cannot run release of plugin %s: %s", names[r], local->message);
     }

@@ -2,7 +2,7 @@
  *
  *   [sysvisor]
  *   idmap = auto          # auto | exclusive | dockerremap | none | <name of an installed plugin>
- *   shift = auto          # auto | shiftfs | none | <name>
+ *   shift = auto          # auto | idmapped-mounts (alias: shiftfs) | none | <name>
  *   procfs = fuse-procfs  # fuse-procfs | none | <name>
  *   honour-capabilities = false  # true: never widen process.capabilities for root
  *   honour-seccomp = false       # true: never widen linux.seccomp
@@ -48,6 +48,8 @@ sv_plugins_conf_plugin_name (SvRole role, const char *backend)
   if (role == SV_ROLE_IDMAP && (g_strcmp0 (backend, "exclusive") == 0
                                 || g_strcmp0 (backend, "dockerremap") == 0))
     return g_strconcat ("idmap-", backend, NULL);
+  if (role == SV_ROLE_SHIFT && g_strcmp0 (backend, SV_SHIFT_ALIAS) == 0)
+    return g_strdup (SV_SHIFT_PLUGIN);
   return g_strdup (backend);
 }
 
@@ -163,7 +165,7 @@ check_main_group (SvPluginsConf *conf, const char *text, GError **error)
 /* What each role takes besides the name of an installed plugin (for the fix in errors). */
 static const char *const role_choices[SV_N_ROLES] = {
   "auto, exclusive, dockerremap, none",
-  "auto, shiftfs, none",
+  "auto, idmapped-mounts (alias: shiftfs), none",
   "fuse-procfs, none",
 };
 
@@ -175,7 +177,8 @@ static const struct
 } shipped_backends[] = {
   { "exclusive", SV_ROLE_IDMAP },       { "dockerremap", SV_ROLE_IDMAP },
   { "idmap-exclusive", SV_ROLE_IDMAP }, { "idmap-dockerremap", SV_ROLE_IDMAP },
-  { "shiftfs", SV_ROLE_SHIFT },         { "fuse-procfs", SV_ROLE_PROCFS },
+  { "shiftfs", SV_ROLE_SHIFT },         { "idmapped-mounts", SV_ROLE_SHIFT },
+  { "fuse-procfs", SV_ROLE_PROCFS },
 };
 
 /* A backend value becomes a file name (NAME.so in the plugin directory). */
@@ -334,6 +337,33 @@ read_storage_paths (SvPluginsConf *conf, const char *text, GError **error)
   return TRUE;
 }
 
+/* [shiftfs], the section of idmapped-mounts under its old name (the user's guide says shiftfs),
+ * is read as [idmapped-mounts]; a key set in both is set twice. */
+static gboolean
+read_section_alias (SvPluginsConf *conf, const char *text, GError **error)
+{
+  g_auto (GStrv) keys = g_key_file_get_keys (conf->keyfile, SV_SHIFT_ALIAS, NULL, NULL);
+
+  for (guint i = 0; keys != NULL && keys[i] != NULL; i++)
+    {
+      g_autofree char *v = NULL;
+
+      if (g_key_file_has_key (conf->keyfile, SV_SHIFT_PLUGIN, keys[i], NULL))
+        {
+          g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                       "%s:%u: \"%s\" is set in [%s] and in [%s], which is the same plugin's "
+                       "section under its new name; keep one of the two lines",
+                       conf->path, find_line (text, SV_SHIFT_ALIAS, keys[i]), keys[i],
+                       SV_SHIFT_ALIAS, SV_SHIFT_PLUGIN);
+          return FALSE;
+        }
+      v = g_key_file_get_value (conf->keyfile, SV_SHIFT_ALIAS, keys[i], NULL);
+      g_key_file_set_value (conf->keyfile, SV_SHIFT_PLUGIN, keys[i], v);
+    }
+  g_key_file_remove_group (conf->keyfile, SV_SHIFT_ALIAS, NULL);
+  return TRUE;
+}
+
 static gboolean
 parse_text (SvPluginsConf *conf, const char *text, GError **error)
 {
@@ -351,7 +381,7 @@ parse_text (SvPluginsConf *conf, const char *text, GError **error)
     }
   return check_duplicates (conf->path, text, error) && check_main_group (conf, text, error)
          && read_backends (conf, text, error) && read_settings (conf, text, error)
-         && read_storage_paths (conf, text, error);
+         && read_storage_paths (conf, text, error) && read_section_alias (conf, text, error);
 }
 
 static void

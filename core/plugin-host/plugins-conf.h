@@ -6,6 +6,9 @@
 
 #define SV_CONF_GROUP "sysvisor"
 #define SV_CONF_STORAGE_PATHS "storage-paths"
+/* The shift plugin Sysvisor ships, and its old name (accepted as shift = and as a section). */
+#define SV_SHIFT_PLUGIN "idmapped-mounts"
+#define SV_SHIFT_ALIAS "shiftfs"
 
 typedef struct
 {
@@ -32,7 +35,8 @@ const char *sv_plugins_conf_path (const char *cli_value);
  * Errors name the file, the line and the fix. */
 SvPluginsConf *sv_plugins_conf_load (const char *path, GError **error);
 const char *sv_role_name (SvRole role);
-/* Plugin file name stems a backend value may name for a role ("exclusive" -> idmap-exclusive). */
+/* Plugin file name stems a backend value may name for a role ("exclusive" -> idmap-exclusive,
+ * "shiftfs" -> idmapped-mounts). */
 char *sv_plugins_conf_plugin_name (SvRole role, const char *backend);
 void sv_plugins_conf_free (SvPluginsConf *conf);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SvPluginsConf, sv_plugins_conf_free)

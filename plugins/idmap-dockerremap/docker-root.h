@@ -1,6 +1,6 @@
 /* docker-root.h: the data root of the dockerd that made a container, told by the paths Docker
  * put in its config.json (a dockerd started with --data-root, whatever daemon.json says).
- * Shared by idmap-dockerremap and shiftfs; plain paths and stat, no plugin API. */
+ * Shared by idmap-dockerremap and idmapped-mounts; plain paths and stat, no plugin API. */
 #pragma once
 
 #include <glib.h>

@@ -33,7 +33,7 @@ _procfs_build=${SV_BUILD_ROOT:-$(cd "$(dirname "$SV_RUNC")/.." && pwd)}
 PROCFS_DAEMON=${SYSVISOR_FS:-$_procfs_build/plugins/fuse-procfs/sysvisor-fs}
 [ -x "$PROCFS_DAEMON" ] || sv_skip "sysvisor-fs not built ($PROCFS_DAEMON; set SYSVISOR_FS)"
 if [ -z "${SYSVISOR_PLUGIN_DIR:-}" ]; then
-  SYSVISOR_PLUGIN_DIR=$_procfs_build/plugins/shiftfs:$_procfs_build/plugins/fuse-procfs
+  SYSVISOR_PLUGIN_DIR=$_procfs_build/plugins/idmapped-mounts:$_procfs_build/plugins/fuse-procfs
 fi
 export SYSVISOR_PLUGIN_DIR
 

@@ -1,4 +1,4 @@
-/* shiftfs-idmap.h: ID-mapped mount trees, a throwaway user namespace for probing, and the
+/* idmapped-mounts-idmap.h: ID-mapped mount trees, a throwaway user namespace for probing, and the
  * shifted overlay.
  *
  * SPDX-License-Identifier: Apache-2.0

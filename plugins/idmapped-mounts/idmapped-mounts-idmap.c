@@ -1,10 +1,10 @@
-/* shiftfs-idmap.c: ID-mapped trees and the shifted overlay (see shiftfs-idmap.h).
+/* idmapped-mounts-idmap.c: ID-mapped trees and the shifted overlay (see idmapped-mounts-idmap.h).
  *
  * SPDX-License-Identifier: Apache-2.0
  */
-#include "shiftfs-idmap.h"
+#include "idmapped-mounts-idmap.h"
 
-#include "shiftfs-util.h"
+#include "idmapped-mounts-util.h"
 
 #include <fcntl.h>
 #include <linux/capability.h>

@@ -1,12 +1,12 @@
 #!/bin/bash
-# shiftfs-overlay: an overlay rootfs mounted at bundle/rootfs before `create`, as containerd
+# idmapped-mounts-overlay: an overlay rootfs mounted at bundle/rootfs before `create`, as containerd
 # does, without Docker.  The container writes files, chowns one to 5:5, deletes a lower file
 # and a lower directory, recreates a directory; on the host the upper directory shows the new
 # file owned 0:0, the chowned one 5:5, whiteouts, and an opaque directory (made before, by a
 # host overlay) that stays opaque.  Then the same with Docker's overlay2 layout mounted with
 # relative layer paths (l/ABC symlinks, <id>/diff), as dockerd does when the options are long.
 set -euo pipefail
-. "$(dirname "$0")/shiftfs-lib.sh"
+. "$(dirname "$0")/idmapped-mounts-lib.sh"
 
 shiftfs_setup
 d=$SV_TEST_TMP/ovl

@@ -1,4 +1,4 @@
-/* shiftfs.c: the shift plugin on ID-mapped mounts.  The image and the bind mounts appear
+/* idmapped-mounts.c: the shift plugin on ID-mapped mounts.  The image and the bind mounts appear
  * owned by container root without a single chown, so the cost of shifting does not grow with
  * the image.
  *
@@ -24,10 +24,10 @@
 #include <sysvisor/plugin.h>
 
 #include "docker-root.h"
-#include "shiftfs-idmap.h"
-#include "shiftfs-mountinfo.h"
-#include "shiftfs-rules.h"
-#include "shiftfs-util.h"
+#include "idmapped-mounts-idmap.h"
+#include "idmapped-mounts-mountinfo.h"
+#include "idmapped-mounts-rules.h"
+#include "idmapped-mounts-util.h"
 
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -87,7 +87,7 @@ docker_root (SvContainer *c, SvHost *host, GError **error)
     {
       g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
                    "Docker's data root \"%s\" is not an absolute path; fix data-root in %s or "
-                   "docker-data-root in the [shiftfs] section of plugins.conf",
+                   "docker-data-root in the [idmapped-mounts] section of plugins.conf",
                    root, json_setting != NULL ? json_setting : SV_SHIFTFS_DOCKER_DAEMON_JSON);
       return NULL;
     }
@@ -568,7 +568,7 @@ shiftfs_attach (SvContainer *c, GError **error)
   return attach_rootfs (c, userns, error) && attach_binds (c, userns, error);
 }
 
-SV_PLUGIN_DEFINE ("shiftfs",
+SV_PLUGIN_DEFINE ("idmapped-mounts",
                   SV_ROLE_SHIFT,
                   "image and bind mounts appear owned by container root through ID-mapped "
                   "mounts (no chown)",

@@ -2,7 +2,7 @@
  *
  * SPDX-License-Identifier: Apache-2.0
  */
-#include "shiftfs-mountinfo.h"
+#include "idmapped-mounts-mountinfo.h"
 
 #include <glib/gstdio.h>
 #include <string.h>

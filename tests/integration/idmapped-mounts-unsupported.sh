@@ -1,10 +1,10 @@
 #!/bin/bash
-# shiftfs-unsupported: filesystems that cannot be ID-mapped.  The probe fails clearly, naming
+# idmapped-mounts-unsupported: filesystems that cannot be ID-mapped.  The probe fails clearly, naming
 # the filesystem, when the lib dir or Docker's data root is on one; a rootfs on one is an
 # error naming its type (ramfs here), with nothing left behind; `shift = none` runs a rootfs
 # chowned beforehand, as the core does without a shift plugin.
 set -euo pipefail
-. "$(dirname "$0")/shiftfs-lib.sh"
+. "$(dirname "$0")/idmapped-mounts-lib.sh"
 
 b=$SV_TEST_TMP/b
 shiftfs_bundle "$b" /sv-probe owner /
@@ -13,7 +13,7 @@ shiftfs_bundle "$b" /sv-probe owner /
 SHIFTFS_IDMAP=none shiftfs_setup
 SYSVISOR_LIB_DIR=/sys/kernel/sysvisor-test-lib shiftfs_run_out "$SV_ID-probe1" "$b"
 assert_ne 0 "$SV_RC" "probe must fail for a lib dir on sysfs"
-assert_match "^sysvisor-runc: plugin shiftfs cannot run on this host: the lib dir /sys/kernel is on a sysfs filesystem, which this kernel cannot ID-map .*; put it on a filesystem that supports ID-mapped mounts" \
+assert_match "^sysvisor-runc: plugin idmapped-mounts cannot run on this host: the lib dir /sys/kernel is on a sysfs filesystem, which this kernel cannot ID-map .*; put it on a filesystem that supports ID-mapped mounts" \
   "$SV_OUT" "the probe names the filesystem and the fix"
 sv_assert_nothing_left "$SV_ID-probe1" "$b"
 

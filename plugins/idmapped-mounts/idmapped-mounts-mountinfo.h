@@ -1,4 +1,4 @@
-/* shiftfs-mountinfo.h: finding the mount under a path and reading an overlay's layers from
+/* idmapped-mounts-mountinfo.h: finding the mount under a path and reading an overlay's layers from
  * /proc/self/mountinfo.
  *
  * The layers come from the raw (still octal-escaped) super-block options: once unescaped a

@@ -1,9 +1,9 @@
 #!/bin/bash
-# tests/integration/shiftfs-lib.sh - helpers of the shiftfs-*.sh tests and, run as a test
+# tests/integration/idmapped-mounts-lib.sh - helpers of the idmapped-mounts-*.sh tests and, run as a test
 # itself, a smoke test of them: a busybox rootfs owned by host root appears owned by container
 # root, with no chown.
 #
-#   . "$(dirname "$0")/shiftfs-lib.sh"
+#   . "$(dirname "$0")/idmapped-mounts-lib.sh"
 #   shiftfs_setup [SHIFTFS-SECTION-LINES...]   # plugins.conf: shift = shiftfs, procfs = none,
 #                                              # idmap = exclusive (own subuid files) if that
 #                                              # plugin is built (and SHIFTFS_IDMAP is not
@@ -29,7 +29,7 @@ sv_require_probe
 
 if [ -z "${SYSVISOR_PLUGIN_DIR:-}" ]; then
   _shiftfs_build=$(cd "$(dirname "$SV_RUNC")/.." && pwd)
-  SYSVISOR_PLUGIN_DIR=$_shiftfs_build/plugins/shiftfs:$_shiftfs_build/plugins/idmap-exclusive
+  SYSVISOR_PLUGIN_DIR=$_shiftfs_build/plugins/idmapped-mounts:$_shiftfs_build/plugins/idmap-exclusive
 fi
 export SYSVISOR_PLUGIN_DIR
 

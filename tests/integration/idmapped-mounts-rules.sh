@@ -1,11 +1,11 @@
 #!/bin/bash
-# shiftfs-rules: the user guide's bind-mount rules with Docker's userns-remap disabled.  Each
+# idmapped-mounts-rules: the user guide's bind-mount rules with Docker's userns-remap disabled.  Each
 # violation is refused before anything is mounted, with one line naming the path, the rule and
 # the fix, and leaves no state, mount or container; sources under Docker's data root (from
 # the docker-data-root setting, or data-root of the daemon.json that docker-daemon-json
 # names) and tmpfs mounts are not restricted.
 set -euo pipefail
-. "$(dirname "$0")/shiftfs-lib.sh"
+. "$(dirname "$0")/idmapped-mounts-lib.sh"
 
 b=$SV_TEST_TMP/b
 shiftfs_bundle "$b" /sv-probe owner /v
@@ -40,7 +40,7 @@ mkdir -p "$b1"
 ln -s "$b/rootfs" "$b1/rootfs"
 cp "$SV_TEST_TMP/c1.json" "$b1/config.json"
 refused "$SV_ID-owner" "$b1" "$mine" \
-  "^sysvisor-runc: bind mount -v $mine:/v refused: $mine is owned by 1000:1000, .*must be owned by root:root; fix: chown root:root $mine \(or use a Docker volume\) \(mounts\[[0-9]+\]\) \[plugin shiftfs\]\$" \
+  "^sysvisor-runc: bind mount -v $mine:/v refused: $mine is owned by 1000:1000, .*must be owned by root:root; fix: chown root:root $mine \(or use a Docker volume\) \(mounts\[[0-9]+\]\) \[plugin idmapped-mounts\]\$" \
   "source not owned by root"
 
 # 2. Root-owned, but no 0700 root-owned directory on its path (all of /tmp/... is 0755/1777).
@@ -53,7 +53,7 @@ ln -s "$b/rootfs" "$b2/rootfs"
 jq '.mounts += [{"destination": "/v", "type": "bind", "source": $s, "options": ["rbind"]}]' \
   --arg s "$open" "$b/config.json" >"$b2/config.json"
 refused "$SV_ID-open" "$b2" "$open" \
-  "^sysvisor-runc: bind mount -v $open:/v refused: no directory on the path to $open is owned by root with mode 0700.*; fix: move it below such a directory \(e\.g\. /root\) or chmod 0700 .* \(mounts\[[0-9]+\]\) \[plugin shiftfs\]\$" \
+  "^sysvisor-runc: bind mount -v $open:/v refused: no directory on the path to $open is owned by root with mode 0700.*; fix: move it below such a directory \(e\.g\. /root\) or chmod 0700 .* \(mounts\[[0-9]+\]\) \[plugin idmapped-mounts\]\$" \
   "no 0700 root-owned component"
 
 # 3. Allowed: the same kind of directory below a 0700 root-owned one.

@@ -1,12 +1,12 @@
 #!/bin/bash
-# shiftfs-rootfs: a plain-directory rootfs and bind mounts under shift = shiftfs.  The image
+# idmapped-mounts-rootfs: a plain-directory rootfs and bind mounts under shift = shiftfs.  The image
 # (owned by host root, never chowned) appears owned by container root; root inside creates,
 # chowns and deletes files in the rootfs and in an allowed bind mount, and they land on disk
 # as host root (a chown to 5:5 as 5:5); a file of an unmapped host uid stays untouchable; an
 # rbind shifts its submounts too; a bind of a filesystem that cannot be ID-mapped (proc) is
 # mounted unshifted; the container's processes run as the range's uid on the host.
 set -euo pipefail
-. "$(dirname "$0")/shiftfs-lib.sh"
+. "$(dirname "$0")/idmapped-mounts-lib.sh"
 
 shiftfs_setup
 b=$SV_TEST_TMP/b

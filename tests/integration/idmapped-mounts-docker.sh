@@ -1,11 +1,11 @@
 #!/bin/bash
-# shiftfs-docker: `docker run --runtime=sysvisor-runc` of a Debian image under shift = shiftfs.
+# idmapped-mounts-docker: `docker run --runtime=sysvisor-runc` of a Debian image under shift = shiftfs.
 # Root inside sees the image as its own: it adds a user with useradd and chowns files to it;
 # the changes land in Docker's overlay2 upper directory with plain on-disk ids, so `docker
 # diff` lists them, `docker cp` copies them out, and `docker commit` makes an image that runc
 # (no user namespace) sees with the same owners.
 set -euo pipefail
-. "$(dirname "$0")/shiftfs-lib.sh"
+. "$(dirname "$0")/idmapped-mounts-lib.sh"
 . "$SV_LIB_DIR/docker.sh"
 . "$SV_LIB_DIR/debian-rootfs.sh"
 

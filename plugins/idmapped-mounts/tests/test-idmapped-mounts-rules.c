@@ -2,7 +2,7 @@
  *
  * SPDX-License-Identifier: Apache-2.0
  */
-#include "shiftfs-rules.h"
+#include "idmapped-mounts-rules.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>

@@ -1,10 +1,10 @@
-/* shiftfs-mountinfo.c: mounts from mountinfo (libmount) and an overlay's layers.
+/* idmapped-mounts-mountinfo.c: mounts from mountinfo (libmount) and an overlay's layers.
  *
  * SPDX-License-Identifier: Apache-2.0
  */
-#include "shiftfs-mountinfo.h"
+#include "idmapped-mounts-mountinfo.h"
 
-#include "shiftfs-rules.h"
+#include "idmapped-mounts-rules.h"
 
 #include <libmount.h>
 #include <stdio.h>

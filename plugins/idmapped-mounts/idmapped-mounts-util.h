@@ -1,4 +1,4 @@
-/* shiftfs-util.h: small helpers private to the shiftfs plugin (a plugin includes no core
+/* idmapped-mounts-util.h: small helpers private to the shiftfs plugin (a plugin includes no core
  * header, so it keeps its own fd cleanup and errno-to-GError helper).
  *
  * SPDX-License-Identifier: Apache-2.0

@@ -1,10 +1,10 @@
-/* shiftfs-rules.c: bind-mount rules (remap disabled) and Docker's data root.
+/* idmapped-mounts-rules.c: bind-mount rules (remap disabled) and Docker's data root.
  *
  * SPDX-License-Identifier: Apache-2.0
  */
-#include "shiftfs-rules.h"
+#include "idmapped-mounts-rules.h"
 
-#include "shiftfs-util.h"
+#include "idmapped-mounts-util.h"
 
 #include <stdarg.h>
 #include <string.h>
@@ -274,7 +274,7 @@ sv_shiftfs_docker_data_root (const char *data_root_setting,
         return g_strdup (SV_SHIFTFS_DOCKER_DATA_ROOT);
       g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
                    "cannot read Docker's data root from %s: %s; fix the file, or set "
-                   "docker-data-root in the [shiftfs] section of plugins.conf",
+                   "docker-data-root in the [idmapped-mounts] section of plugins.conf",
                    path, local->message);
       return NULL;
     }
@@ -283,7 +283,7 @@ sv_shiftfs_docker_data_root (const char *data_root_setting,
     {
       g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
                    "cannot read Docker's data root from %s: %s; fix the file, or set "
-                   "docker-data-root in the [shiftfs] section of plugins.conf",
+                   "docker-data-root in the [idmapped-mounts] section of plugins.conf",
                    path, local->message);
       return NULL;
     }

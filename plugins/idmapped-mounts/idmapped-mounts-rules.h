@@ -1,4 +1,4 @@
-/* shiftfs-rules.h: the user guide's bind-mount rules when Docker's userns-remap is disabled,
+/* idmapped-mounts-rules.h: the user guide's bind-mount rules when Docker's userns-remap is disabled,
  * and where Docker keeps its data (whose files are exempt from the rules).
  *
  * Pure functions over paths and a stat callback, so that unit tests need neither root nor
