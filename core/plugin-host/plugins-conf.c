@@ -6,7 +6,7 @@
  *   procfs = fuse-procfs  # fuse-procfs | none | <name>
  *   honour-capabilities = false  # true: never widen process.capabilities for root
  *   honour-seccomp = false       # true: never widen linux.seccomp
- *   storage-paths = /var/lib/docker /var/lib/containerd ...   # or none (core/storage.c)
+ *   storage-paths = /var/lib/docker /var/lib/containerd ...   # or none (core/runtime/storage.c)
  *
  *   [idmap-exclusive]     # a plugin's own settings, passed to it
  *   range-size = 65536

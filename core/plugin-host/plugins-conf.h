@@ -21,7 +21,7 @@ typedef struct
   gboolean honour_capabilities;
   gboolean honour_seccomp;
   char **storage_paths;      /* [sysvisor] storage-paths: the container paths backed by host
-                              * directories (core/storage.c); empty for "none" */
+                              * directories (core/runtime/storage.c); empty for "none" */
 } SvPluginsConf;
 
 /* Where plugins.conf is: --plugins-conf, else $SYSVISOR_PLUGINS_CONF, else the built-in. */
