@@ -35,7 +35,7 @@ SV_TEST_NAME=dind-bench
 
 if [ -z "${SYSVISOR_PLUGIN_DIR:-}" ]; then   # the build's plugins, beside its sysvisor-runc
   b=$(cd "$(dirname "$SV_RUNC")/.." && pwd)
-  export SYSVISOR_PLUGIN_DIR=$b/plugins/idmap-exclusive:$b/plugins/shiftfs
+  export SYSVISOR_PLUGIN_DIR=$b/plugins/idmap-exclusive:$b/plugins/idmapped-mounts
 fi
 sv_use_plugins auto auto none
 sv_use_exclusive_ids

@@ -28,7 +28,7 @@ RUNC=$(command -v runc) || { echo "docker-bench: runc not found" >&2; exit 1; }
 
 # sysvisor-runc with every feature on: exclusive ids, shiftfs, a private sysvisor-fs
 build=$(cd "$(dirname "$SV_RUNC")/.." && pwd)
-export SYSVISOR_PLUGIN_DIR=$build/plugins/idmap-exclusive:$build/plugins/idmap-dockerremap:$build/plugins/shiftfs:$build/plugins/fuse-procfs
+export SYSVISOR_PLUGIN_DIR=$build/plugins/idmap-exclusive:$build/plugins/idmap-dockerremap:$build/plugins/idmapped-mounts:$build/plugins/fuse-procfs
 export SYSVISOR_FS_RUN_DIR=$SV_TEST_TMP/fs-run
 mnt=$SV_TEST_TMP/sysvisorfs
 mkdir -p "$mnt" "$SYSVISOR_FS_RUN_DIR"

@@ -21,7 +21,7 @@
 #    run's own sysvisor-fs; memory limit 256 MiB, cpus "0"), each reading every emulated file
 #    once through the fuse-procfs bind mounts, writing kernel/panic, then running `sleep`.
 #
-# BUILD_DIR (default build) must hold core/sysvisor-runc, plugins/shiftfs/shiftfs.so,
+# BUILD_DIR (default build) must hold core/sysvisor-runc, plugins/idmapped-mounts/idmapped-mounts.so,
 # plugins/fuse-procfs/{sysvisor-fs,fuse-procfs.so,procfs-read-loop}.  Needs root, /dev/fuse,
 # lxcfs, runc (for the bundle's spec) and cgroup v1 memory+cpuset hierarchies.  Any failed
 # read fails the run (exit 1).  Cleans up after itself, even on failure or Ctrl-C: containers
@@ -46,7 +46,7 @@ SVFS=${SYSVISOR_FS:-$BUILD/plugins/fuse-procfs/sysvisor-fs} # SYSVISOR_FS: anoth
 LOOP=$BUILD/plugins/fuse-procfs/procfs-read-loop
 RUNC=$BUILD/core/sysvisor-runc
 for f in "$SVFS" "$LOOP" "$RUNC" "$BUILD/plugins/fuse-procfs/fuse-procfs.so" \
-         "$BUILD/plugins/shiftfs/shiftfs.so"; do
+         "$BUILD/plugins/idmapped-mounts/idmapped-mounts.so"; do
   [ -e "$f" ] || { echo "procfs-bench: $f missing; build first (meson compile -C $BUILD)" >&2; exit 2; }
 done
 command -v lxcfs >/dev/null || { echo "procfs-bench: lxcfs missing; apt-get install lxcfs" >&2; exit 2; }
@@ -58,7 +58,7 @@ SV_RUNC=$RUNC SV_RUNTIME=$RUNC
 . "$SRC/tests/lib/common.sh"
 . "$SRC/tests/lib/busybox-rootfs.sh"
 . "$SRC/tests/lib/runtime.sh"
-export SYSVISOR_PLUGIN_DIR=$BUILD/plugins/shiftfs:$BUILD/plugins/fuse-procfs
+export SYSVISOR_PLUGIN_DIR=$BUILD/plugins/idmapped-mounts:$BUILD/plugins/fuse-procfs
 
 TMP=$SV_TEST_TMP
 SV_MNT=$TMP/sysvisorfs

@@ -37,7 +37,7 @@ SV_TEST_NAME=shift-bench
 RUNC=${SYSVISOR_RUNC:-$SV_RUNC}
 [ -x "$RUNC" ] || { echo "shift-bench: sysvisor-runc not built ($RUNC); set SYSVISOR_RUNC" >&2; exit 1; }
 BUILD=$(cd "$(dirname "$RUNC")/.." && pwd)
-export SYSVISOR_PLUGIN_DIR=${SYSVISOR_PLUGIN_DIR:-$BUILD/plugins/shiftfs}
+export SYSVISOR_PLUGIN_DIR=${SYSVISOR_PLUGIN_DIR:-$BUILD/plugins/idmapped-mounts}
 export SYSVISOR_LIB_DIR=$SV_TEST_TMP/lib
 RANGE=165536
 PAD_TO_MB=300

@@ -239,7 +239,7 @@ subgid-file = $d/subgid
 [fuse-procfs]
 mountpoint = $SV_FS_MNT
 EOF
-  echo "$build/plugins/idmap-exclusive:$build/plugins/shiftfs:$build/plugins/fuse-procfs|$d/lib|$d/plugins.conf"
+  echo "$build/plugins/idmap-exclusive:$build/plugins/idmapped-mounts:$build/plugins/fuse-procfs|$d/lib|$d/plugins.conf"
 }
 
 bench_stop_fs() {

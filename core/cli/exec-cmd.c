@@ -4,6 +4,8 @@
 #include "exec.h"
 #include "foreground.h"
 #include "json-util.h"
+#include "names.h"
+#include "process-spec.h"
 #include "utils.h"
 
 #include <stdlib.h>

@@ -7,6 +7,8 @@
 
 #include "hooks.h"
 #include "json-util.h"
+#include "mount-options.h"
+#include "names.h"
 #include "spec.h"
 #include "sv-config.h"
 #include "sv-seccomp.h"

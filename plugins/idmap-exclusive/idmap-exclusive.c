@@ -18,7 +18,7 @@
  * other containers (container-type = container, io.kubernetes.cri.sandbox-id = the sandbox;
  * CRI-O's io.kubernetes.cri-o.ContainerType and SandboxID alike) join it, and it is
  * freed when the last of them is released (the core has checked that the sandbox is a live
- * Sysvisor container of the same state root, see core/pod.c).
+ * Sysvisor container of the same state root, see core/runtime/pod.c).
  *
  * With `idmap = exclusive` set explicitly, a config.json that carries linux.uidMappings /
  * gidMappings (as Docker's userns-remap writes) has them REPLACED by the container's

@@ -1,6 +1,6 @@
 /* fuzz-daemon-json: Docker's daemon.json as idmap-dockerremap reads it
  * (lib/sv-daemon-json.c) and as `sysvisor-runc check` reads it
- * (core/host-check.c: the runtime registration and userns-remap checks). */
+ * (core/check/host-check.c: the runtime registration and userns-remap checks). */
 #include "fuzz-util.h"
 
 #include "sv-daemon-json.h"

@@ -1,9 +1,9 @@
 /* fuzz-mountinfo: /proc/self/mountinfo and overlay options as the shiftfs plugin reads them
- * (plugins/shiftfs/shiftfs-mountinfo.c).  Input: a path on the first line, the mountinfo text
+ * (plugins/idmapped-mounts/idmapped-mounts-mountinfo.c).  Input: a path on the first line, the mountinfo text
  * after it. */
 #include "fuzz-util.h"
 
-#include "shiftfs-mountinfo.h"
+#include "idmapped-mounts-mountinfo.h"
 
 #include <string.h>
 

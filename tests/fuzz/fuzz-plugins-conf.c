@@ -1,4 +1,4 @@
-/* fuzz-plugins-conf: /etc/sysvisor/plugins.conf (core/plugins-conf.c) and the settings read from
+/* fuzz-plugins-conf: /etc/sysvisor/plugins.conf (core/plugin-host/plugins-conf.c) and the settings read from
  * it (the backend of each role, the [sysvisor] policy). */
 #include "fuzz-util.h"
 

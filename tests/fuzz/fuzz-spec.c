@@ -1,4 +1,4 @@
-/* fuzz-spec: config.json (core/spec.c) as create reads it: parse, apply the system-container
+/* fuzz-spec: config.json (core/common/spec.c) as create reads it: parse, apply the system-container
  * policy (capabilities widened, Docker's profile widened) and compile the seccomp profile. */
 #include "fuzz-util.h"
 

@@ -1,4 +1,4 @@
-/* fuzz-state: a container's state.json (core/state.c): load it as every command does, report
+/* fuzz-state: a container's state.json (core/common/state.c): load it as every command does, report
  * it as `state` does, and check that what loads saves and loads again. */
 #include "fuzz-util.h"
 

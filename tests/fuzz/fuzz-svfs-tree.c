@@ -1,4 +1,4 @@
-/* fuzz-svfs-tree: sysvisor-fs's path -> file lookup (plugins/fuse-procfs/svfs-tree.c), as the
+/* fuzz-svfs-tree: sysvisor-fs's path -> file lookup (plugins/fuse-procfs/sysvisor-fs/svfs-tree.c), as the
  * FUSE lookup, getattr and readdir requests walk it: each '/'-separated name of the input looked
  * up from the root, and the node numbers the input spells asked for directly. */
 #include "fuzz-util.h"

@@ -1,5 +1,5 @@
 /* fuzz-sysctl: a write to one of sysvisor-fs's /proc/sys files
- * (plugins/fuse-procfs/svfs-sysctl.c): validated against the entry and the host's value, kept
+ * (plugins/fuse-procfs/sysvisor-fs/svfs-sysctl.c): validated against the entry and the host's value, kept
  * per container and handed over to the next daemon on restart.  Input: one byte choosing the
  * entry, the host's value, a NUL, the written value. */
 #include "fuzz-util.h"

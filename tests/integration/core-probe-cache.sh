@@ -5,13 +5,13 @@
 # mounted over Docker's data root, plugins.conf, the daemon.json that names the data root.
 # A cache file that is not root's alone is ignored.
 set -euo pipefail
-. "$(dirname "$0")/shiftfs-lib.sh"
+. "$(dirname "$0")/idmapped-mounts-lib.sh"
 
 b=$SV_TEST_TMP/b
 shiftfs_bundle "$b" true
 data=$SV_TEST_TMP/docker-root
 mkdir -p "$data"
-cache=$SV_ROOT/probe@shiftfs
+cache=$SV_ROOT/probe@idmapped-mounts
 log=$SV_TEST_TMP/debug.log
 
 # run_dbg ID: run the bundle with a debug log; SV_OUT and SV_RC as shiftfs_run_out leaves them.
@@ -20,7 +20,7 @@ run_dbg() {
   SV_RC=0
   SV_OUT=$(sv_rt --debug --log "$log" run --bundle "$b" "$1" </dev/null 2>&1) || SV_RC=$?
 }
-probe_skipped() { grep -q 'shiftfs: probe passed before' "$log"; }
+probe_skipped() { grep -q 'idmapped-mounts: probe passed before' "$log"; }
 
 SHIFTFS_IDMAP=none shiftfs_setup "docker-data-root = $data"
 run_dbg "$SV_ID-1"
@@ -36,7 +36,7 @@ mount -t ramfs ramfs "$data"
 sv_on_exit "umount -l '$data' 2>/dev/null || true"
 run_dbg "$SV_ID-3"
 assert_ne 0 "$SV_RC" "a data root on ramfs must fail the probe"
-assert_match "^sysvisor-runc: plugin shiftfs cannot run on this host: Docker's data root $data is on a ramfs filesystem" \
+assert_match "^sysvisor-runc: plugin idmapped-mounts cannot run on this host: Docker's data root $data is on a ramfs filesystem" \
   "$SV_OUT" "the probe ran again and names the new filesystem"
 sv_assert_nothing_left "$SV_ID-3" "$b"
 umount "$data"

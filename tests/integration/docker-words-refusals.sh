@@ -9,7 +9,7 @@
 #  - Docker's own bind mounts (hosts, hostname, resolv.conf under that data root) and a named
 #    volume owned by 1000 pass, as files under the data root of the dockerd that made them.
 set -euo pipefail
-. "$(dirname "$0")/shiftfs-lib.sh"
+. "$(dirname "$0")/idmapped-mounts-lib.sh"
 . "$SV_LIB_DIR/docker.sh"
 
 shiftfs_setup    # no docker-data-root, no docker-daemon-json
@@ -40,9 +40,9 @@ assert_ne 0 "$rc" "docker run with a bind source owned by 1000:1000 fails"
 assert_eq 1 "$(grep -vc '^time=.* msg="error waiting for container' <<<"$out")" "docker prints one line"
 out=$(grep '^docker:' <<<"$out")
 esc=$(sed 's/[][\.*^$/]/\\&/g' <<<"$src")
-assert_match "^docker: Error response from daemon: .*OCI runtime create failed: bind mount -v $esc:/b refused: $esc is owned by 1000:1000, but with Docker userns-remap disabled a bind source must be owned by root:root; fix: chown root:root $esc \(or use a Docker volume\) \(mounts\[[0-9]+\]\) \[plugin shiftfs\]: unknown\.\$" \
+assert_match "^docker: Error response from daemon: .*OCI runtime create failed: bind mount -v $esc:/b refused: $esc is owned by 1000:1000, but with Docker userns-remap disabled a bind source must be owned by root:root; fix: chown root:root $esc \(or use a Docker volume\) \(mounts\[[0-9]+\]\) \[plugin idmapped-mounts\]: unknown\.\$" \
   "$out" "the refusal names -v SRC:DST first, then the rule and the fix, the OCI index last"
-if grep -qE "failed: (shiftfs|idmap-[a-z]+|fuse-procfs|mounts\[)" <<<"$out"; then
+if grep -qE "failed: (shiftfs|idmapped-mounts|idmap-[a-z]+|fuse-procfs|mounts\[)" <<<"$out"; then
   sv_fail "a plugin name comes first: $out"
 fi
 assert_eq "" "$(sv_docker ps -aq)" "no container is left"

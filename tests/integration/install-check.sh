@@ -79,7 +79,7 @@ for name in root plugins.conf kernel "user namespaces" "id-mapped mounts: sysvis
 done
 expect ok "subordinate ids" "room for 3 containers of 65536 ids; 1 held .*, 2 free"
 expect ok "docker runtime" "runtimes.sysvisor-runc = $fake_runtime"
-expect ok "docker userns-remap" "disabled .*idmap-exclusive .*shiftfs"
+expect ok "docker userns-remap" "disabled .*idmap-exclusive .*idmapped-mounts"
 expect ok "overlay on id-mapped layers" "mounts and shows their files with shifted owners"
 assert_eq "" "$(find "$SYSVISOR_LIB_DIR" -mindepth 1 -maxdepth 1 ! -name idmap-exclusive.json -printf '%f\n' | sort)" \
   "the overlay probe leaves nothing in the lib dir"

@@ -177,7 +177,7 @@ sv_docker_start || sv_skip "dockerd cannot start here"
 sv_docker_import_busybox bb || sv_fail "cannot import the busybox image"
 # Docker's own files (hosts, resolv.conf) live under its data root, as /var/lib/docker for the
 # system's Docker: name it (the system's Docker needs no such line)
-sed -i "/^\[shiftfs\]/a docker-data-root = $SV_DOCKER_DATA" "$CONF"
+sed -i "/^\[idmapped-mounts\]/a docker-data-root = $SV_DOCKER_DATA" "$CONF"
 sed -i "/^\[idmap-dockerremap\]/a docker-daemon-json = $SV_DOCKER_CONFIG\ndocker-data-root = $SV_DOCKER_DATA" "$CONF"
 runtimes() { sv_docker info --format '{{json .Runtimes}}' | jq -r 'keys | join(" ")'; }
 default_runtime() { sv_docker info --format '{{.DefaultRuntime}}'; }

@@ -4,8 +4,8 @@
 # ran) and by what the container sees:
 #
 #   idmap  auto | exclusive | dockerremap     uid_map: the exclusive range or the spec's
-#   shift  auto | shiftfs | none              / owned by container root (ID-mapped, or a
-#                                             rootfs chowned beforehand for none)
+#   shift  auto | idmapped-mounts | none      / owned by container root (ID-mapped, or a
+#          (or shiftfs, its old name)         rootfs chowned beforehand for none)
 #   procfs none | fuse-procfs                 /proc/meminfo: sysvisor-fs's, with the memory
 #                                             limit, or the kernel's
 #
@@ -28,7 +28,7 @@ SVFS=$BUILD/plugins/fuse-procfs/sysvisor-fs
 [ -x "$SVFS" ] || sv_skip "sysvisor-fs not built ($SVFS)"
 if [ -z "${SYSVISOR_PLUGIN_DIR:-}" ]; then
   SYSVISOR_PLUGIN_DIR=
-  for p in idmap-exclusive idmap-dockerremap shiftfs fuse-procfs; do
+  for p in idmap-exclusive idmap-dockerremap idmapped-mounts fuse-procfs; do
     SYSVISOR_PLUGIN_DIR=$SYSVISOR_PLUGIN_DIR${SYSVISOR_PLUGIN_DIR:+:}$BUILD/plugins/$p
   done
 fi
@@ -92,7 +92,7 @@ subuid-file = $T/subuid
 subgid-file = $T/subgid
 docker-daemon-json = $T/daemon.json
 
-[shiftfs]
+[idmapped-mounts]
 docker-daemon-json = $T/daemon.json
 docker-data-root = $T/docker
 
@@ -102,7 +102,7 @@ EOF
 }
 
 # make_bundle DIR OWNER MAPPINGS: a busybox bundle whose rootfs belongs to host uid OWNER
-# (0 for shiftfs; the container's root for shift = none); MAPPINGS yes = Docker's userns-remap
+# (0 for idmapped-mounts; the container's root for shift = none); MAPPINGS yes = Docker's userns-remap
 # mappings in config.json.  The process prints its uid_map, the owner of /, the mount on
 # /proc/meminfo and the first line of /proc/meminfo.
 make_bundle() {
@@ -125,7 +125,8 @@ make_bundle "$T/b-remap" "$REMAP" yes
 resolve() {
   local idmap=$1 shift=$2
   [ "$idmap" = auto ] && { [ "$3" = yes ] && idmap=dockerremap || idmap=exclusive; }
-  [ "$shift" = auto ] && { [ "$idmap" = dockerremap ] && shift=none || shift=shiftfs; }
+  [ "$shift" = auto ] && { [ "$idmap" = dockerremap ] && shift=none || shift=idmapped-mounts; }
+  [ "$shift" = shiftfs ] && shift=idmapped-mounts # its old name
   echo "$idmap $shift"
 }
 
@@ -134,8 +135,8 @@ bundle_for() {
   local maps=$3
   [ "$1" = dockerremap ] && maps=yes
   case $2,$maps in
-    shiftfs,no) echo "$T/b-root" ;;
-    shiftfs,yes) echo "$T/b-root-maps" ;;
+    idmapped-mounts,no) echo "$T/b-root" ;;
+    idmapped-mounts,yes) echo "$T/b-root-maps" ;;
     none,no) echo "$T/b-pool" ;;
     none,yes) echo "$T/b-remap" ;;
   esac
@@ -192,14 +193,14 @@ check_combination() {
   fi
 
   # shift: which plugin, and / owned by container root either way
-  if [ "$r_shift" = shiftfs ]; then
-    assert_record "$log" "^shift: using plugin shiftfs \(.*/shiftfs\.so\)$" "$what"
-    assert_record "$log" "^shiftfs: prepare done$" "$what"
-    assert_record "$log" "^shiftfs: attach done$" "$what"
+  if [ "$r_shift" = idmapped-mounts ]; then
+    assert_record "$log" "^shift: using plugin idmapped-mounts \(.*/idmapped-mounts\.so\)$" "$what"
+    assert_record "$log" "^idmapped-mounts: prepare done$" "$what"
+    assert_record "$log" "^idmapped-mounts: attach done$" "$what"
     assert_eq "0:0" "$(stat -c %u:%g "$bundle/rootfs")" "$what: the rootfs stays owned by host root"
   else
     assert_record "$log" "^shift: no plugin \(none\)$" "$what"
-    assert_no_record "$log" "shiftfs" "$what"
+    assert_no_record "$log" "idmapped-mounts" "$what"
   fi
   assert_eq "0:0" "$(sed -n 2p <<<"$out")" "$what: / is owned by container root"
 
@@ -220,7 +221,7 @@ check_combination() {
 }
 
 for idmap in auto exclusive dockerremap; do
-  for shift in auto shiftfs none; do
+  for shift in auto idmapped-mounts none; do
     for procfs in none fuse-procfs; do
       check_combination "$idmap" "$shift" "$procfs"
     done
@@ -228,7 +229,7 @@ for idmap in auto exclusive dockerremap; do
 done
 # idmap = auto with Docker's mappings in the spec picks dockerremap (and shift = auto: none)
 check_combination auto auto fuse-procfs yes
-check_combination auto shiftfs none yes
+check_combination auto shiftfs none yes # shiftfs: the old name of idmapped-mounts
 
 # ---------------------------------------------------------------- sysvisor-runc plugins
 
@@ -247,7 +248,7 @@ assert_match "procfs +fuse-procfs +spec without uid mappings +fuse-procfs +[^ ]*
 assert_ok "$SV_RUNC" plugins --format json
 json=$SV_OUT
 assert_eq 6 "$(jq length <<<"$json")" "plugins --format json: each role, without and with mappings"
-assert_eq "exclusive shiftfs fuse-procfs dockerremap none fuse-procfs" \
+assert_eq "exclusive idmapped-mounts fuse-procfs dockerremap none fuse-procfs" \
   "$(jq -r '[.[].backend] | join(" ")' <<<"$json")" "json: backends"
 assert_eq "false false false true true true" "$(jq -r '[.[].specMappings] | join(" ")' <<<"$json")" \
   "json: specMappings"
@@ -366,7 +367,7 @@ plugin_syms=$(for o in "$BUILD"/plugins/*/*.so.p/*.o "$BUILD"/plugins/*/lib*.a.p
 core_syms=$(nm --defined-only "$runc_bin" | awk '{ print $3 }' | sort -u)
 assert_eq "" "$(comm -12 <(echo "$plugin_syms") <(echo "$core_syms") | tr '\n' ' ')" \
   "symbols of plugins/* defined in sysvisor-runc"
-assert_eq "" "$(ldd "$runc_bin" | grep -E 'idmap-|shiftfs|fuse-procfs|/plugins/' || true)" \
+assert_eq "" "$(ldd "$runc_bin" | grep -E 'idmap-|idmapped-mounts|fuse-procfs|/plugins/' || true)" \
   "sysvisor-runc loads no plugin .so at startup (ldd)"
 assert_eq "" "$(readelf -d "$runc_bin" | grep NEEDED | grep -E 'idmap|shiftfs|procfs|sysvisor' || true)" \
   "no plugin in sysvisor-runc's NEEDED"

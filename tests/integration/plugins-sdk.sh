@@ -1,7 +1,7 @@
 #!/bin/bash
 # plugins-sdk: a plugin builds out of tree against an installed Sysvisor, knowing it only
 # through pkg-config.  Sysvisor is built and installed into a private prefix (meson setup
-# --prefix, meson install); tests/plugins/example (idmap-fixed) is built with its Makefile,
+# --prefix, meson install); examples/idmap-fixed is built with its Makefile,
 # which uses only `pkg-config --cflags --libs sysvisor-plugin`, and installed into
 # `pkg-config --variable=pluginsdir sysvisor-plugin`; the installed sysvisor-runc then finds it
 # in its own plugin directory and runs a container with it as the idmap backend.  The example
@@ -23,8 +23,8 @@ HOST_ID=300000
 doc_example=$(awk '/^<!-- example: idmap-fixed.c -->$/ { getline; inside = 1; next }
                    inside && /^```$/ { exit } inside' "$SRC/docs/PLUGINS.md")
 [ -n "$doc_example" ] || sv_fail "docs/PLUGINS.md has no idmap-fixed.c block"
-assert_eq "$(cat "$SRC/tests/plugins/example/idmap-fixed.c")" "$doc_example" \
-  "docs/PLUGINS.md shows tests/plugins/example/idmap-fixed.c as it is"
+assert_eq "$(cat "$SRC/examples/idmap-fixed/idmap-fixed.c")" "$doc_example" \
+  "docs/PLUGINS.md shows examples/idmap-fixed/idmap-fixed.c as it is"
 
 # ---- install Sysvisor into a private prefix
 sv_log "building and installing Sysvisor into $PREFIX"
@@ -50,7 +50,7 @@ assert_match "glib-2\.0" "$(pkg-config --cflags sysvisor-plugin)" "cflags: GLib"
 assert_match "-lgmodule-2\.0" "$(pkg-config --libs sysvisor-plugin)" "libs: GModule"
 
 # ---- build the example out of tree, with nothing but its Makefile and pkg-config
-cp -r "$SRC/tests/plugins/example" "$T/example"
+cp -r "$SRC/examples/idmap-fixed" "$T/example"
 rm -f "$T/example"/*.so
 assert_ok make -C "$T/example"
 assert_match "pkg-config|-I$PREFIX/include" "$SV_OUT" "make used the installed SDK"

@@ -33,7 +33,7 @@ _procfs_build=${SV_BUILD_ROOT:-$(cd "$(dirname "$SV_RUNC")/.." && pwd)}
 PROCFS_DAEMON=${SYSVISOR_FS:-$_procfs_build/plugins/fuse-procfs/sysvisor-fs}
 [ -x "$PROCFS_DAEMON" ] || sv_skip "sysvisor-fs not built ($PROCFS_DAEMON; set SYSVISOR_FS)"
 if [ -z "${SYSVISOR_PLUGIN_DIR:-}" ]; then
-  SYSVISOR_PLUGIN_DIR=$_procfs_build/plugins/shiftfs:$_procfs_build/plugins/fuse-procfs
+  SYSVISOR_PLUGIN_DIR=$_procfs_build/plugins/idmapped-mounts:$_procfs_build/plugins/fuse-procfs
 fi
 export SYSVISOR_PLUGIN_DIR
 
@@ -138,7 +138,7 @@ procfs_wait_file() {
 
 # meson test rebuilds only what a test depends on (sysvisor-runc and the probe): say so when
 # the daemon or the plugin is older than its sources.
-for _procfs_src in "$SV_SRC_ROOT"/plugins/fuse-procfs/*.[ch]; do
+for _procfs_src in "$SV_SRC_ROOT"/plugins/fuse-procfs/*.[ch] "$SV_SRC_ROOT"/plugins/fuse-procfs/sysvisor-fs/*.[ch]; do
   if [ "$_procfs_src" -nt "$PROCFS_DAEMON" ]; then
     sv_log "warning: $PROCFS_DAEMON is older than $_procfs_src; run meson compile first"
     break

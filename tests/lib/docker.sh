@@ -139,13 +139,13 @@ sv_docker_start() {
 # sv_docker_start_sysvisor [sv_docker_start options]: a private dockerd with this test's
 # sysvisor-runc registered as runtime "sysvisor-runc" (a wrapper carrying the test's
 # plugins.conf, plugin dir and lib dir: sv_runtime_wrapper of tests/lib/runtime.sh, which the
-# caller sources), and the daemon's data root named in plugins.conf's [shiftfs] (its hosts and
+# caller sources), and the daemon's data root named in plugins.conf's [idmapped-mounts] (its hosts and
 # resolv.conf files are exempt from the bind-mount rule, as /var/lib/docker is for the
 # system's dockerd).  Sets SV_DOCKER_RUNTIME_WRAPPER.  Call it in the test's own shell.
 sv_docker_start_sysvisor() {
   SV_DOCKER_RUNTIME_WRAPPER=$(sv_runtime_wrapper)
   sv_docker_start --runtime-name "sysvisor-runc=$SV_DOCKER_RUNTIME_WRAPPER" "$@" || return 1
-  printf '\n[shiftfs]\ndocker-data-root = %s\n' "$SV_DOCKER_DATA" >>"$SYSVISOR_PLUGINS_CONF"
+  printf '\n[idmapped-mounts]\ndocker-data-root = %s\n' "$SV_DOCKER_DATA" >>"$SYSVISOR_PLUGINS_CONF"
 }
 
 # _sv_pids_using DIR...: pids (not ours) whose cmdline names DIR, or whose

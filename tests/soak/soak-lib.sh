@@ -23,7 +23,7 @@
 if [ -z "${SYSVISOR_PLUGIN_DIR:-}" ]; then
   _soak_runc=${SYSVISOR_RUNC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/core/sysvisor-runc}
   _soak_build=$(cd "$(dirname "$_soak_runc")/.." && pwd)
-  SYSVISOR_PLUGIN_DIR=$_soak_build/plugins/idmap-exclusive:$_soak_build/plugins/shiftfs:$_soak_build/plugins/fuse-procfs
+  SYSVISOR_PLUGIN_DIR=$_soak_build/plugins/idmap-exclusive:$_soak_build/plugins/idmapped-mounts:$_soak_build/plugins/fuse-procfs
   export SYSVISOR_PLUGIN_DIR
 fi
 . "$(dirname "${BASH_SOURCE[0]}")/../integration/procfs-lib.sh"

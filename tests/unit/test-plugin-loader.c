@@ -479,13 +479,13 @@ test_auto_resolves_by_spec (Fixture *f, gconstpointer data)
   g_autoptr (SvPluginHost) hf = sv_plugin_host_new (fixed, f->dir);
 
   g_assert_cmpstr (sv_plugin_host_backend (h, SV_ROLE_IDMAP, FALSE), ==, "exclusive");
-  g_assert_cmpstr (sv_plugin_host_backend (h, SV_ROLE_SHIFT, FALSE), ==, "shiftfs");
+  g_assert_cmpstr (sv_plugin_host_backend (h, SV_ROLE_SHIFT, FALSE), ==, "idmapped-mounts");
   g_assert_cmpstr (sv_plugin_host_backend (h, SV_ROLE_IDMAP, TRUE), ==, "dockerremap");
   g_assert_cmpstr (sv_plugin_host_backend (h, SV_ROLE_SHIFT, TRUE), ==, "none");
   g_assert_cmpstr (sv_plugin_host_backend (h, SV_ROLE_PROCFS, TRUE), ==, "fuse-procfs");
   /* shift = auto follows the idmap backend actually chosen */
   g_assert_cmpstr (sv_plugin_host_backend (hf, SV_ROLE_IDMAP, TRUE), ==, "exclusive");
-  g_assert_cmpstr (sv_plugin_host_backend (hf, SV_ROLE_SHIFT, TRUE), ==, "shiftfs");
+  g_assert_cmpstr (sv_plugin_host_backend (hf, SV_ROLE_SHIFT, TRUE), ==, "idmapped-mounts");
 }
 
 /* `auto` is data: plugins.conf's auto-ROLE keys let any plugin take part, and the other

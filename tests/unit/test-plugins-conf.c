@@ -128,7 +128,8 @@ test_invalid_backend_value (Fixture *f, gconstpointer data)
 {
   expect_error_at (f, "[sysvisor]\nshift = ../../tmp/evil\n", 2,
                    "\"../../tmp/evil\" is not a backend name for shift",
-                   "use auto, shiftfs, none or the name of a plugin", NULL);
+                   "use auto, idmapped-mounts (alias: shiftfs), none or the name of a plugin",
+                   NULL);
   expect_error_at (f, "[sysvisor]\nidmap = auto\nprocfs =\n", 3,
                    "\"\" is not a backend name for procfs", "use fuse-procfs, none", NULL);
   expect_error_at (f, "[sysvisor]\nidmap = \"exclusive\"\n", 2,
@@ -143,9 +144,12 @@ test_backend_of_another_role (Fixture *f, gconstpointer data)
 {
   expect_error_at (f, "[sysvisor]\nidmap = auto\nshift = exclusive\n", 3,
                    "\"exclusive\" is a backend of the idmap role, not of shift",
-                   "use idmap = exclusive, or shift = auto, shiftfs, none", NULL);
+                   "use idmap = exclusive, or shift = auto, idmapped-mounts (alias: shiftfs), none",
+                   NULL);
   expect_error_at (f, "[sysvisor]\nidmap = shiftfs\n", 2,
                    "\"shiftfs\" is a backend of the shift role, not of idmap", NULL);
+  expect_error_at (f, "[sysvisor]\nidmap = idmapped-mounts\n", 2,
+                   "\"idmapped-mounts\" is a backend of the shift role, not of idmap", NULL);
   expect_error_at (f, "[sysvisor]\nprocfs = idmap-dockerremap\n", 2,
                    "\"idmap-dockerremap\" is a backend of the idmap role, not of procfs",
                    "procfs = fuse-procfs, none", NULL);
@@ -231,7 +235,8 @@ test_plugin_names (Fixture *f, gconstpointer data)
     { SV_ROLE_IDMAP, "dockerremap", "idmap-dockerremap" },
     { SV_ROLE_IDMAP, "idmap-exclusive", "idmap-exclusive" },
     { SV_ROLE_IDMAP, "idmap-fixed", "idmap-fixed" },
-    { SV_ROLE_SHIFT, "shiftfs", "shiftfs" },
+    { SV_ROLE_SHIFT, "shiftfs", "idmapped-mounts" }, /* its old name */
+    { SV_ROLE_SHIFT, "idmapped-mounts", "idmapped-mounts" },
     { SV_ROLE_PROCFS, "fuse-procfs", "fuse-procfs" },
   };
 
@@ -276,6 +281,29 @@ test_storage_paths_errors (Fixture *f, gconstpointer data)
                    "/var/lib/docker and /var/lib overlap; keep the outer one", NULL);
 }
 
+/* shiftfs is idmapped-mounts' old name: [shiftfs] is read as its section (with [idmapped-mounts]
+ * too: a key set in both is an error). */
+static void
+test_shiftfs_section_alias (Fixture *f, gconstpointer data)
+{
+  g_autoptr (SvPluginsConf) old = load_text (f, "[sysvisor]\nshift = shiftfs\n[shiftfs]\n"
+                                                "docker-data-root = /srv/docker\n", NULL);
+  g_autoptr (SvPluginsConf) both = NULL;
+  g_autofree char *root = NULL;
+
+  g_assert_nonnull (old);
+  g_assert_cmpstr (old->backend[SV_ROLE_SHIFT], ==, "shiftfs");
+  root = g_key_file_get_string (old->keyfile, "idmapped-mounts", "docker-data-root", NULL);
+  g_assert_cmpstr (root, ==, "/srv/docker");
+  g_assert_false (g_key_file_has_group (old->keyfile, "shiftfs"));
+  both = load_text (f, "[sysvisor]\n[idmapped-mounts]\na = 1\n[shiftfs]\nb = 2\n", NULL);
+  g_assert_nonnull (both);
+  g_assert_cmpint (g_key_file_get_integer (both->keyfile, "idmapped-mounts", "a", NULL), ==, 1);
+  g_assert_cmpint (g_key_file_get_integer (both->keyfile, "idmapped-mounts", "b", NULL), ==, 2);
+  expect_error_at (f, "[sysvisor]\n[idmapped-mounts]\na = 1\n[shiftfs]\na = 2\n", 5,
+                   "\"a\" is set in [shiftfs] and in [idmapped-mounts]", "keep one", NULL);
+}
+
 #define ADD(name, fn) g_test_add (name, Fixture, NULL, fixture_setup, fn, fixture_teardown)
 
 int
@@ -293,6 +321,7 @@ main (int argc, char **argv)
   ADD ("/plugins-conf/key-before-group-names-file-line-fix", test_key_before_any_group);
   ADD ("/plugins-conf/unreadable-file-names-file-and-fix", test_unreadable_file);
   ADD ("/plugins-conf/path-precedence", test_path_precedence);
+  ADD ("/plugins-conf/shiftfs-section-is-idmapped-mounts", test_shiftfs_section_alias);
   ADD ("/plugins-conf/plugin-names", test_plugin_names);
   ADD ("/plugins-conf/storage-paths-default-list-none", test_storage_paths);
   ADD ("/plugins-conf/storage-paths-errors-name-file-line-fix", test_storage_paths_errors);

@@ -1,5 +1,6 @@
 /* test-syscont.c: the system-container policy (syscont-policy.c): which capability sets and
  * seccomp profiles are widened, which are honoured, and what a widened profile lets through. */
+#include "names.h"
 #include "syscont-policy.h"
 #include "sv-seccomp.h"
 
