@@ -8,6 +8,7 @@
 #include "container.h"
 #include "sv-seccomp.h"
 #include "spec.h"
+#include "sync.h"
 
 typedef struct
 {
@@ -37,9 +38,8 @@ void sv_init_run (SvInitConfig *cfg) G_GNUC_NORETURN;
 /* Pieces used by init.c, in the order they run. */
 typedef struct
 {
-  int *fds;       /* received from the parent; owned */
-  guint n_fds;
-  guint next;     /* next fd to consume: the rootfs, the spec's bind mounts, plugin mounts */
+  SvSyncMsg msg;             /* SV_SYNC_GO: msg.n_fds and the tag of each fd */
+  int fds[SV_SYNC_MAX_FDS];  /* received from the parent; owned; -1 once taken */
 } SvInitTrees;
 
 gboolean sv_mounts_attach_rootfs (SvInitConfig *cfg, SvInitTrees *t, int *rootfd_out,
