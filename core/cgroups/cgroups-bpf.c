@@ -12,7 +12,10 @@
  */
 #define G_LOG_DOMAIN "sysvisor"
 
-#include "cgroups-internal.h"
+#include "cgroups-bpf.h"
+
+#include "cgroups-files.h"
+#include "cgroups-resources.h"
 
 #include <fcntl.h>
 #include <gio/gio.h>

@@ -2,7 +2,7 @@
  * whose init is systemd, cgroup v2 or v1/hybrid), as runc's systemd driver does.
  *
  * A scope cannot exist empty, so nothing is made before the container's init exists:
- * sv_cgroup_create() only notes the owner, sv_cgroup_apply_resources() keeps the limits, and
+ * sv_cgroup_create() only notes the owner, sv_cgroup_apply() keeps the limits, and
  * the first sv_cgroup_enter() calls StartTransientUnit over D-Bus (GDBus, from glib's gio)
  * with PIDs=[init], Delegate=yes and the limits systemd has properties for (MemoryMax,
  * CPUQuota, CPUWeight/CPUShares, TasksMax), waits for the job, then makes what systemd does
@@ -16,7 +16,10 @@
  */
 #define G_LOG_DOMAIN "sysvisor"
 
-#include "cgroups-internal.h"
+#include "cgroups-systemd.h"
+
+#include "cgroups-driver.h"
+#include "cgroups-v2.h"
 
 #include <gio/gio.h>
 #include <string.h>
@@ -323,14 +326,12 @@ finish_unit (SvCgroup *cg, pid_t pid, GError **error)
   if (cg->mode == SV_CGROUP_V2)
     ok = sv_cgroup_v2_delegate (m->dir, cg->owner_uid, cg->owner_gid, error);
   else
-    ok = sv_cgroup_v1_create (cg, cg->owner_uid, cg->owner_gid, error);
+    ok = sv_cgroup_v1_driver.create (cg, cg->owner_uid, cg->owner_gid, error);
   if (!ok || !sv_cgroup_enter_dirs (cg, pid, error))
     return FALSE;
   if (cg->pending == NULL)
     return TRUE;
-  if (cg->mode == SV_CGROUP_V2)
-    return sv_cgroup_v2_apply (cg, cg->pending, error);
-  return sv_cgroup_v1_apply (cg, cg->pending, error);
+  return sv_cgroup_driver (cg)->apply (cg, cg->pending, error);
 }
 
 gboolean
@@ -342,7 +343,7 @@ sv_cgroup_systemd_join (SvCgroup *cg, pid_t pid, GError **error)
   cg->unit_started = TRUE;
   if (!finish_unit (cg, pid, error))
     return FALSE;
-  g_clear_pointer (&cg->pending, sv_cgroup_resources_free);
+  g_clear_pointer (&cg->pending, sv_cgroup_resources_unref);
   cg->deferred = FALSE;
   return TRUE;
 }

@@ -5,7 +5,10 @@
  */
 #define G_LOG_DOMAIN "sysvisor"
 
-#include "cgroups-internal.h"
+#include "cgroups-driver.h"
+#include "cgroups-files.h"
+#include "cgroups-stats.h"
+#include "cgroups-v2.h"
 
 #include <gio/gio.h>
 #include <stdio.h>
@@ -62,8 +65,8 @@ cpuset_init_path (const SvCgroupMount *m, const char *path, GError **error)
 
 /* mkdir -p in every hierarchy (an existing directory is reused: Docker may have made it),
  * cpuset filled in, then the container's directories handed to its root. */
-gboolean
-sv_cgroup_v1_create (SvCgroup *cg, uid_t uid, gid_t gid, GError **error)
+static gboolean
+v1_create (SvCgroup *cg, uid_t uid, gid_t gid, GError **error)
 {
   for (guint i = 0; i < cg->mounts->len; i++)
     {
@@ -592,8 +595,8 @@ refuse_unified (const SvCgroupResources *res, GError **error)
   return FALSE;
 }
 
-gboolean
-sv_cgroup_v1_apply (SvCgroup *cg, const SvCgroupResources *res, GError **error)
+static gboolean
+v1_apply (SvCgroup *cg, const SvCgroupResources *res, GError **error)
 {
   return refuse_unified (res, error) && apply_cpuset (cg, res, error)
          && apply_devices (cg, res, error) && apply_memory (cg, res, error)
@@ -639,8 +642,8 @@ freezer_set (const char *dir, gboolean frozen, GError **error)
 }
 
 /* The v1 freezer; on a hybrid host without it, the cgroup2 tree's cgroup.freeze. */
-gboolean
-sv_cgroup_v1_set_frozen (SvCgroup *cg, gboolean frozen, GError **error)
+static gboolean
+v1_set_frozen (SvCgroup *cg, gboolean frozen, GError **error)
 {
   SvCgroupMount *m = sv_cgroup_find_mount (cg, "freezer");
   SvCgroupMount *unified = sv_cgroup_find_unified (cg);
@@ -655,8 +658,8 @@ sv_cgroup_v1_set_frozen (SvCgroup *cg, gboolean frozen, GError **error)
   return FALSE;
 }
 
-gboolean
-sv_cgroup_v1_is_frozen (SvCgroup *cg)
+static gboolean
+v1_is_frozen (SvCgroup *cg)
 {
   SvCgroupMount *m = sv_cgroup_find_mount (cg, "freezer");
   SvCgroupMount *unified = sv_cgroup_find_unified (cg);
@@ -855,8 +858,8 @@ pids_stats (const char *dir)
   return o;
 }
 
-JsonObject *
-sv_cgroup_v1_stats (SvCgroup *cg)
+static JsonObject *
+v1_stats (SvCgroup *cg)
 {
   JsonObject *o = json_object_new ();
   SvCgroupMount *mem = sv_cgroup_find_mount (cg, "memory");
@@ -872,3 +875,32 @@ sv_cgroup_v1_stats (SvCgroup *cg)
                                  blkio != NULL ? blkio_stats (blkio->dir) : json_object_new ());
   return o;
 }
+
+/* The freezer's state; on a hybrid host without it, the cgroup2 tree's. */
+static gboolean
+v1_freezing (SvCgroup *cg, const char **dir_out)
+{
+  SvCgroupMount *m = sv_cgroup_find_mount (cg, "freezer");
+  g_autofree char *state = NULL;
+
+  if (m == NULL)
+    {
+      m = sv_cgroup_find_unified (cg);
+      if (m == NULL)
+        return FALSE;
+      *dir_out = m->dir;
+      return sv_cgroup_v2_freezing_at (m->dir);
+    }
+  *dir_out = m->dir;
+  state = sv_cgroup_read (m->dir, "freezer.state", NULL);
+  return state != NULL && !g_str_equal (state, "THAWED");
+}
+
+const SvCgroupDriver sv_cgroup_v1_driver = {
+  .create = v1_create,
+  .apply = v1_apply,
+  .set_frozen = v1_set_frozen,
+  .is_frozen = v1_is_frozen,
+  .freezing = v1_freezing,
+  .stats = v1_stats,
+};

@@ -5,7 +5,12 @@
  */
 #define G_LOG_DOMAIN "sysvisor"
 
-#include "cgroups-internal.h"
+#include "cgroups-v2.h"
+
+#include "cgroups-bpf.h"
+#include "cgroups-driver.h"
+#include "cgroups-files.h"
+#include "cgroups-stats.h"
 
 #include <gio/gio.h>
 #include <stdio.h>
@@ -52,8 +57,8 @@ enable_controllers (const char *dir)
 /* mkdir -p, then from the root down to the container's parent enable the controllers so
  * that its limits have files to go to.  The container's own subtree_control is left to the
  * container (systemd inside enables what it needs). */
-gboolean
-sv_cgroup_v2_create (SvCgroup *cg, uid_t uid, gid_t gid, GError **error)
+static gboolean
+v2_create (SvCgroup *cg, uid_t uid, gid_t gid, GError **error)
 {
   SvCgroupMount *m = cg->mounts->pdata[0];
   g_auto (GStrv) parts = g_strsplit (cg->path, "/", -1);
@@ -357,8 +362,8 @@ sv_cgroup_v2_apply_at (const char *dir, const SvCgroupResources *res, GError **e
   return TRUE;
 }
 
-gboolean
-sv_cgroup_v2_apply (SvCgroup *cg, const SvCgroupResources *res, GError **error)
+static gboolean
+v2_apply (SvCgroup *cg, const SvCgroupResources *res, GError **error)
 {
   return sv_cgroup_v2_apply_at (((SvCgroupMount *) cg->mounts->pdata[0])->dir, res, error);
 }
@@ -557,8 +562,8 @@ hugetlb_stats (const char *dir)
   return o;
 }
 
-JsonObject *
-sv_cgroup_v2_stats (SvCgroup *cg)
+static JsonObject *
+v2_stats (SvCgroup *cg)
 {
   const char *dir = ((SvCgroupMount *) cg->mounts->pdata[0])->dir;
   JsonObject *o = json_object_new ();
@@ -575,3 +580,39 @@ sv_cgroup_v2_stats (SvCgroup *cg)
   json_object_set_object_member (o, "hugetlb", hugetlb_stats (dir));
   return o;
 }
+
+static gboolean
+v2_set_frozen (SvCgroup *cg, gboolean frozen, GError **error)
+{
+  return sv_cgroup_v2_set_frozen_at (((SvCgroupMount *) cg->mounts->pdata[0])->dir, frozen, error);
+}
+
+static gboolean
+v2_is_frozen (SvCgroup *cg)
+{
+  return sv_cgroup_v2_is_frozen_at (((SvCgroupMount *) cg->mounts->pdata[0])->dir);
+}
+
+gboolean
+sv_cgroup_v2_freezing_at (const char *dir)
+{
+  g_autofree char *state = sv_cgroup_read (dir, "cgroup.freeze", NULL);
+
+  return (state != NULL && g_str_equal (state, "1")) || sv_cgroup_v2_is_frozen_at (dir);
+}
+
+static gboolean
+v2_freezing (SvCgroup *cg, const char **dir_out)
+{
+  *dir_out = ((SvCgroupMount *) cg->mounts->pdata[0])->dir;
+  return sv_cgroup_v2_freezing_at (*dir_out);
+}
+
+const SvCgroupDriver sv_cgroup_v2_driver = {
+  .create = v2_create,
+  .apply = v2_apply,
+  .set_frozen = v2_set_frozen,
+  .is_frozen = v2_is_frozen,
+  .freezing = v2_freezing,
+  .stats = v2_stats,
+};

@@ -13,6 +13,8 @@ typedef enum
 } SvCgroupMode;
 
 typedef struct _SvCgroup SvCgroup;
+/* linux.resources, parsed and checked (cgroups-resources.h). */
+typedef struct _SvCgroupResources SvCgroupResources;
 
 /* One cgroup filesystem as the container should see it at /sys/fs/cgroup/<name>. */
 typedef struct
@@ -36,15 +38,14 @@ SvCgroup *sv_cgroup_new (const char *id, const char *cgroups_path, gboolean syst
 gboolean sv_cgroup_create (SvCgroup *cg, uid_t owner_uid, gid_t owner_gid, GError **error);
 /* sv_cgroup_create() then sv_cgroup_enter(@pid), undone on failure.  With the systemd driver
  * on a host whose init is systemd, sv_cgroup_create() makes nothing and keeps what
- * sv_cgroup_apply_resources() is given: the first sv_cgroup_enter() asks systemd for a
+ * sv_cgroup_apply() is given: the first sv_cgroup_enter() asks systemd for a
  * transient scope (StartTransientUnit over D-Bus, Delegate=yes, the limits as properties)
  * with @pid in it from birth, since a scope cannot be created empty (cgroups-systemd.c). */
 gboolean sv_cgroup_create_for_pid (SvCgroup *cg, pid_t pid, uid_t owner_uid, gid_t owner_gid,
                                    GError **error);
-/* Apply an OCI linux.resources object.  @json_path is the path of @resources used in errors
- * ("linux.resources" or "resources file"). */
-gboolean sv_cgroup_apply_resources (SvCgroup *cg, JsonObject *resources, const char *json_path,
-                                    GError **error);
+/* Apply limits parsed by sv_cgroup_resources_parse() (errors name their JSON path).  The
+ * deferred systemd cgroup keeps a reference to @res until its unit exists. */
+gboolean sv_cgroup_apply (SvCgroup *cg, SvCgroupResources *res, GError **error);
 gboolean sv_cgroup_enter (SvCgroup *cg, pid_t pid, GError **error);
 gboolean sv_cgroup_set_frozen (SvCgroup *cg, gboolean frozen, GError **error);
 gboolean sv_cgroup_is_frozen (SvCgroup *cg);

@@ -1,8 +1,10 @@
 /* update-cmd.c: `sysvisor-runc update`: change a container's cgroup limits.  --resources reads
- * an OCI linux.resources object (what containerd sends for `docker update`); the flags build
- * the same object.  Nothing is saved: the cgroup itself holds the new limits. */
+ * an OCI linux.resources object (what containerd sends for `docker update`); the flags fill
+ * the same members.  Either is parsed once into the typed limits the cgroup drivers apply.
+ * Nothing is saved: the cgroup itself holds the new limits. */
 #include "cli.h"
 
+#include "cgroups-resources.h"
 #include "container-cgroup.h"
 #include "json-util.h"
 #include "utils.h"
@@ -190,8 +192,8 @@ read_stdin (GError **error)
   return data;
 }
 
-/* The --resources object: from @path, or from stdin for "-". */
-static JsonNode *
+/* The --resources object, from @path or from stdin for "-", parsed into typed limits. */
+static SvCgroupResources *
 read_resources (const char *path, GError **error)
 {
   g_autoptr (GString) data = NULL;
@@ -211,7 +213,7 @@ read_resources (const char *path, GError **error)
                    path);
       return NULL;
     }
-  return g_steal_pointer (&node);
+  return sv_cgroup_resources_parse (json_node_get_object (node), "resources", error);
 }
 
 int
@@ -220,7 +222,7 @@ sv_cmd_update (SvGlobal *g, int argc, char **argv)
   const SvCommand *cmd = sv_cli_find ("update");
   GError *error = NULL;
   g_autoptr (JsonObject) flags = json_object_new ();
-  g_autoptr (JsonNode) file_res = NULL;
+  g_autoptr (SvCgroupResources) res = NULL;
   g_autoptr (SvCgroup) cg = NULL;
   const char *resources = NULL, *first_flag = NULL;
   sv_autofd lock = -1;
@@ -251,7 +253,9 @@ sv_cmd_update (SvGlobal *g, int argc, char **argv)
   if (resources == NULL && first_flag == NULL)
     return sv_cli_usage ("update", "nothing to update: give --resources FILE|- or a flag "
                                    "such as --memory");
-  if (resources != NULL && (file_res = read_resources (resources, &error)) == NULL)
+  res = resources != NULL ? read_resources (resources, &error)
+                          : sv_cgroup_resources_parse (flags, "resources", &error);
+  if (res == NULL)
     return sv_cli_fail (error);
   lock = sv_cli_lock_container (g->root, argv[optind], &error);
   if (lock < 0)
@@ -262,8 +266,7 @@ sv_cmd_update (SvGlobal *g, int argc, char **argv)
                                     | SV_STATUS_BIT (SV_STATUS_PAUSED),
                                 NULL, NULL, &error);
   if (cg == NULL
-      || !sv_cgroup_apply_resources (cg, file_res != NULL ? json_node_get_object (file_res) : flags,
-                                     "resources", &error))
+      || !sv_cgroup_apply (cg, res, &error))
     {
       if (cg != NULL)
         g_prefix_error (&error, "cannot update container \"%s\": ", argv[optind]);

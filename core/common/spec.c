@@ -1,9 +1,11 @@
 /* spec.c: config.json read into an SvSpec, validated, with the system-container overrides. */
 #include "spec.h"
 
+#include "cgroups-resources.h"
 #include "mount-options.h"
 #include "names.h"
 #include "process-spec.h"
+#include "sync.h"
 
 #include <sched.h>
 #include <string.h>
@@ -53,6 +55,7 @@ sv_spec_free (SvSpec *spec)
   if (spec == NULL)
     return;
   g_clear_pointer (&spec->root, json_node_unref);
+  g_clear_pointer (&spec->resources, sv_cgroup_resources_unref);
   g_free (spec->bundle);
   g_free (spec->oci_version);
   g_free (spec->rootfs);
@@ -140,6 +143,24 @@ parse_mount (SvSpec *spec, JsonObject *o, const char *ipath, GError **error)
   return TRUE;
 }
 
+/* Each bind mount is a mount tree handed to the init in one message (sync.h): the one limit on
+ * them, checked here so that a spec over it is refused before anything is made. */
+static gboolean
+check_mount_trees (SvSpec *spec, GError **error)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < spec->mounts->len; i++)
+    n += ((SvMount *) g_ptr_array_index (spec->mounts, i))->bind ? 1 : 0;
+  if (n <= SV_SPEC_MAX_BIND_MOUNTS)
+    return TRUE;
+  g_set_error (error, SV_SPEC_ERROR, SV_SPEC_ERROR_INVALID,
+               "mounts: %u bind mounts, at most %d are supported; bind a common parent "
+               "directory instead of its entries",
+               n, SV_SPEC_MAX_BIND_MOUNTS);
+  return FALSE;
+}
+
 static gboolean
 parse_mounts (SvSpec *spec, JsonObject *doc, GError **error)
 {
@@ -154,7 +175,7 @@ parse_mounts (SvSpec *spec, JsonObject *doc, GError **error)
       if (o == NULL || !parse_mount (spec, o, ipath, error))
         return FALSE;
     }
-  return TRUE;
+  return check_mount_trees (spec, error);
 }
 
 static gboolean
@@ -169,7 +190,7 @@ parse_idmaps (GArray *out, JsonObject *linux_o, const char *member, GError **err
     {
       g_autofree char *ipath = sv_json_path_index (path, i);
       JsonObject *o = sv_json_array_object (a, path, i, error);
-      SvIdMap m = { 0 };
+      SvIdMapping m = { 0 };
       if (o == NULL || !sv_json_get_uint32 (o, ipath, "containerID", TRUE, &m.container_id, error)
           || !sv_json_get_uint32 (o, ipath, "hostID", TRUE, &m.host_id, error)
           || !sv_json_get_uint32 (o, ipath, "size", TRUE, &m.size, error))
@@ -371,6 +392,19 @@ drop_readonly_proc_sys (SvSpec *spec)
     spec->readonly_paths[j] = NULL;
 }
 
+/* linux.resources, parsed once here into the typed form create hands to the cgroup drivers. */
+static gboolean
+parse_resources (SvSpec *spec, JsonObject *linux_o, GError **error)
+{
+  JsonObject *resources = NULL;
+
+  if (linux_o != NULL
+      && !sv_json_get_object (linux_o, "linux", "resources", FALSE, &resources, error))
+    return FALSE;
+  spec->resources = sv_cgroup_resources_parse (resources, "linux.resources", error);
+  return spec->resources != NULL;
+}
+
 static gboolean
 parse_linux (SvSpec *spec, JsonObject *doc, GError **error)
 {
@@ -386,7 +420,7 @@ parse_linux (SvSpec *spec, JsonObject *doc, GError **error)
       || !sv_json_get_strv (linux_o, "linux", "readonlyPaths", FALSE, &spec->readonly_paths,
                             error)
       || !sv_json_get_string (linux_o, "linux", "cgroupsPath", FALSE, &spec->cgroups_path, error)
-      || !sv_json_get_object (linux_o, "linux", "resources", FALSE, &spec->resources, error)
+      || !parse_resources (spec, linux_o, error)
       || !sv_json_get_object (linux_o, "linux", "seccomp", FALSE, &spec->seccomp, error))
     return FALSE;
   if ((spec->uid_mappings->len == 0) != (spec->gid_mappings->len == 0))
@@ -439,8 +473,8 @@ sv_spec_from_json (JsonNode *root, const char *bundle, GError **error)
   spec->root = json_node_ref (root);
   spec->bundle = g_canonicalize_filename (bundle, NULL);
   spec->mounts = g_ptr_array_new_with_free_func ((GDestroyNotify) sv_mount_free);
-  spec->uid_mappings = g_array_new (FALSE, FALSE, sizeof (SvIdMap));
-  spec->gid_mappings = g_array_new (FALSE, FALSE, sizeof (SvIdMap));
+  spec->uid_mappings = g_array_new (FALSE, FALSE, sizeof (SvIdMapping));
+  spec->gid_mappings = g_array_new (FALSE, FALSE, sizeof (SvIdMapping));
   spec->namespaces = g_array_new (FALSE, FALSE, sizeof (SvNamespace));
   g_array_set_clear_func (spec->namespaces, (GDestroyNotify) namespace_clear);
   spec->devices = g_ptr_array_new_with_free_func ((GDestroyNotify) device_free);

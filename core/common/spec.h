@@ -1,20 +1,21 @@
 /* spec.h: config.json (OCI runtime spec) read into typed structures. */
 #pragma once
 
+#include "cgroups.h"
 #include "json-util.h"
 
 #include <glib.h>
 #include <json-glib/json-glib.h>
+#include <sysvisor/plugin.h>
 #include <sys/types.h>
 
 #define SV_OCI_VERSION "1.0.2"
 
-typedef struct
-{
-  guint32 container_id;
-  guint32 host_id;
-  guint32 size;
-} SvIdMap;
+/* One id-map type from config.json to the kernel: the plugin ABI's SvIdMapping
+ * (sysvisor/plugin.h: container_id, host_id, size).  The spec, the container a plugin sees, the
+ * state file and the pod all hold arrays of it.  SvIdMap is its former name, kept as an alias
+ * until state.c, pod.c and namespaces.c spell SvIdMapping. */
+typedef SvIdMapping SvIdMap;
 
 typedef struct
 {
@@ -99,7 +100,7 @@ typedef struct
   char *domainname;
   SvProcess *process;        /* NULL when absent */
   GPtrArray *mounts;         /* SvMount */
-  GArray *uid_mappings;      /* SvIdMap */
+  GArray *uid_mappings;      /* SvIdMapping */
   GArray *gid_mappings;
   gboolean spec_has_mappings;
   GArray *namespaces;        /* SvNamespace, after the system-container overrides */
@@ -110,7 +111,7 @@ typedef struct
   GPtrArray *sysctl_values;
   char *cgroups_path;
   unsigned long rootfs_propagation; /* 0 = default (rslave) */
-  JsonObject *resources;     /* borrowed from root; NULL when absent */
+  SvCgroupResources *resources; /* linux.resources, parsed and checked; nothing set when absent */
   JsonObject *seccomp;
   JsonObject *hooks;
   JsonObject *annotations;

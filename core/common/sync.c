@@ -5,7 +5,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#define MAX_FDS 250
+#define MAX_FDS SV_SYNC_MAX_FDS
 
 gboolean
 sv_sync_send (int fd, const SvSyncMsg *msg, const int *fds, guint n_fds)
@@ -69,4 +69,29 @@ sv_sync_recv (int fd, SvSyncMsg *msg, int *fds, guint max_fds)
     return FALSE;
   memcpy (fds, CMSG_DATA (c), sizeof (int) * msg->n_fds);
   return TRUE;
+}
+
+gboolean
+sv_sync_add_fd (SvSyncMsg *msg, int *fds, int fd, SvSyncFdKind kind, guint index)
+{
+  if (msg->n_fds >= SV_SYNC_MAX_FDS)
+    return FALSE;
+  msg->tags[msg->n_fds].kind = kind;
+  msg->tags[msg->n_fds].index = index;
+  fds[msg->n_fds++] = fd;
+  return TRUE;
+}
+
+int
+sv_sync_take_fd (const SvSyncMsg *msg, int *fds, SvSyncFdKind kind, guint index)
+{
+  for (guint i = 0; i < msg->n_fds && i < SV_SYNC_MAX_FDS; i++)
+    if (msg->tags[i].kind == kind && msg->tags[i].index == index && fds[i] >= 0)
+      {
+        int fd = fds[i];
+
+        fds[i] = -1;
+        return fd;
+      }
+  return -1;
 }

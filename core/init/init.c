@@ -30,7 +30,7 @@ fail (SvInitConfig *cfg, GError *error)
 {
   SvSyncMsg msg = { .type = SV_SYNC_ERROR };
 
-  msg.errnum = error->domain == G_IO_ERROR ? error->code : 0;
+  msg.error_code = error->domain == G_IO_ERROR ? error->code : 0;
   g_strlcpy (msg.text, error->message, sizeof msg.text);
   sv_sync_send (cfg->sync_fd, &msg, NULL, 0);
   _exit (1);
@@ -39,15 +39,12 @@ fail (SvInitConfig *cfg, GError *error)
 static gboolean
 receive_trees (SvInitConfig *cfg, SvInitTrees *t, GError **error)
 {
-  SvSyncMsg msg = { 0 };
-
-  t->fds = g_new0 (int, 256);
-  if (!sv_sync_recv (cfg->sync_fd, &msg, t->fds, 256) || msg.type != SV_SYNC_GO)
+  if (!sv_sync_recv (cfg->sync_fd, &t->msg, t->fds, SV_SYNC_MAX_FDS)
+      || t->msg.type != SV_SYNC_GO)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE, "the runtime went away");
       return FALSE;
     }
-  t->n_fds = msg.n_fds;
   return TRUE;
 }
 
@@ -206,12 +203,11 @@ close_inherited_fds (SvInitConfig *cfg)
 static void
 release_trees (SvInitTrees *t)
 {
-  /* (the rootfs tree, the first, was closed by setup_filesystem) */
-  for (guint i = 1; i < t->n_fds; i++)
+  /* (those taken, the rootfs and every tree attached, were closed by their users) */
+  for (guint i = 0; i < t->msg.n_fds; i++)
     if (t->fds[i] >= 0)
       close (t->fds[i]);
-  t->n_fds = 0;
-  g_clear_pointer (&t->fds, g_free);
+  t->msg.n_fds = 0;
 }
 
 /* The exec fifo is reopened through /proc/self/fd at `start`: the container's own /proc when it
@@ -234,8 +230,8 @@ static void
 load_notifying_filter (SvInitConfig *cfg)
 {
   g_autoptr (GError) error = NULL;
-  SvSyncMsg msg = { .type = SV_SYNC_LISTENER, .n_fds = 1 };
-  int fd = sv_seccomp_load (cfg->seccomp);
+  SvSyncMsg msg = { .type = SV_SYNC_LISTENER };
+  int fd = sv_seccomp_load (cfg->seccomp), fds[1];
 
   if (fd < 0)
     {
@@ -244,7 +240,8 @@ load_notifying_filter (SvInitConfig *cfg)
       fail (cfg, error);
     }
   cfg->seccomp = NULL;
-  if (!sv_sync_send (cfg->sync_fd, &msg, &fd, 1) || !sv_sync_recv (cfg->sync_fd, &msg, NULL, 0)
+  sv_sync_add_fd (&msg, fds, fd, SV_SYNC_FD_LISTENER, 0);
+  if (!sv_sync_send (cfg->sync_fd, &msg, fds, msg.n_fds) || !sv_sync_recv (cfg->sync_fd, &msg, NULL, 0)
       || msg.type != SV_SYNC_CONTINUE)
     _exit (1);
   close (fd);
@@ -260,7 +257,7 @@ outlive_runtime (SvInitConfig *cfg)
 
   if (!sv_sync_recv (cfg->sync_fd, &msg, NULL, 0) || msg.type != SV_SYNC_COMMITTED)
     _exit (1);
-  host_pid = (pid_t) msg.errnum;
+  host_pid = (pid_t) msg.pid;
   prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
   msg.type = SV_SYNC_ACK;
   if (!sv_sync_send (cfg->sync_fd, &msg, NULL, 0))
@@ -330,7 +327,7 @@ sv_init_run (SvInitConfig *cfg)
   SvInitTrees trees = { 0 };
   SvSyncMsg ready = { .type = SV_SYNC_READY };
   pid_t host_pid;
-  int listener = -1, flat;
+  int listener = -1, flat, fds[1];
   gboolean cwd_done = FALSE;
 
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
@@ -382,8 +379,9 @@ sv_init_run (SvInitConfig *cfg)
     load_notifying_filter (cfg);
   choose_proc_for_fifo (cfg);
   sv_log_detach ();
-  ready.n_fds = listener >= 0 ? 1 : 0;
-  if (!sv_sync_send (cfg->sync_fd, &ready, &listener, ready.n_fds))
+  if (listener >= 0)
+    sv_sync_add_fd (&ready, fds, listener, SV_SYNC_FD_LISTENER, 0);
+  if (!sv_sync_send (cfg->sync_fd, &ready, fds, ready.n_fds))
     _exit (1);
   if (listener >= 0)
     close (listener);

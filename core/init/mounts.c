@@ -132,7 +132,7 @@ sv_mounts_attach_rootfs (SvInitConfig *cfg, SvInitTrees *t, int *rootfd_out, GEr
       sv_set_error_errno (error, errno, "make / a slave mount");
       return FALSE;
     }
-  tree = t->n_fds > 0 ? t->fds[t->next++] : -1;
+  tree = sv_sync_take_fd (&t->msg, t->fds, SV_SYNC_FD_ROOTFS, 0);
   if (tree < 0)
     {
       if (error != NULL && *error == NULL)
@@ -179,10 +179,11 @@ set_rec_attrs (int fd, const SvMount *m, GError **error)
   return TRUE;
 }
 
+/* @i: the index of @m in the spec's mounts, the tag of its tree. */
 static gboolean
-mount_bind (SvMount *m, int rootfd, SvInitTrees *t, GError **error)
+mount_bind (SvMount *m, guint i, int rootfd, SvInitTrees *t, GError **error)
 {
-  int tree = t->next < t->n_fds ? t->fds[t->next++] : -1;
+  sv_autofd tree = sv_sync_take_fd (&t->msg, t->fds, SV_SYNC_FD_BIND_MOUNT, i);
   struct stat st;
   sv_autofd target = -1;
   g_autofree char *tree_path = NULL;
@@ -383,7 +384,7 @@ sv_mounts_spec (SvInitConfig *cfg, int rootfd, SvInitTrees *t, GError **error)
   for (guint i = 0; i < cfg->spec->mounts->len; i++)
     {
       SvMount *m = g_ptr_array_index (cfg->spec->mounts, i);
-      gboolean ok = m->bind ? mount_bind (m, rootfd, t, error) : mount_other (cfg, m, rootfd, error);
+      gboolean ok = m->bind ? mount_bind (m, i, rootfd, t, error) : mount_other (cfg, m, rootfd, error);
       if (!ok)
         {
           name_mount_in_error (error, m, i);
@@ -410,7 +411,7 @@ sv_mounts_extra (SvInitConfig *cfg, SvInitTrees *t, GError **error)
   for (guint i = 0; cfg->extra_mounts != NULL && i < cfg->extra_mounts->len; i++)
     {
       SvExtraMount *x = g_ptr_array_index (cfg->extra_mounts, i);
-      int tree = t->next < t->n_fds ? t->fds[t->next++] : -1;
+      sv_autofd tree = sv_sync_take_fd (&t->msg, t->fds, SV_SYNC_FD_EXTRA_MOUNT, i);
       struct stat st;
       sv_autofd target = -1;
 

@@ -3,13 +3,13 @@
 #pragma once
 
 #include "init.h"
+#include "sync.h"
 
-/* The detached mount trees the parent handed over, consumed in order. */
+/* The detached mount trees the parent handed over, each found by its tag. */
 typedef struct
 {
-  int *fds;       /* received from the parent; owned */
-  guint n_fds;
-  guint next;     /* next fd to consume: the rootfs, the spec's bind mounts, plugin mounts */
+  SvSyncMsg msg;             /* SV_SYNC_GO: msg.n_fds and the tag of each fd */
+  int fds[SV_SYNC_MAX_FDS];  /* received from the parent; owned; -1 once taken */
 } SvInitTrees;
 
 gboolean sv_mounts_attach_rootfs (SvInitConfig *cfg, SvInitTrees *t, int *rootfd_out,

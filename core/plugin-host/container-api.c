@@ -17,31 +17,14 @@ extra_mount_free (SvExtraMount *m)
   g_free (m);
 }
 
+/* The spec, the state and the container hold the same SvIdMapping: a copy, no conversion. */
 static GArray *
-maps_from_spec (GArray *spec_maps)
+maps_copy (GArray *maps)
 {
   GArray *out = g_array_new (FALSE, FALSE, sizeof (SvIdMapping));
 
-  for (guint i = 0; spec_maps != NULL && i < spec_maps->len; i++)
-    {
-      SvIdMap *m = &g_array_index (spec_maps, SvIdMap, i);
-      SvIdMapping x = { m->container_id, m->host_id, m->size };
-      g_array_append_val (out, x);
-    }
-  return out;
-}
-
-GArray *
-sv_container_mappings_as_spec (GArray *maps)
-{
-  GArray *out = g_array_new (FALSE, FALSE, sizeof (SvIdMap));
-
-  for (guint i = 0; i < maps->len; i++)
-    {
-      SvIdMapping *m = &g_array_index (maps, SvIdMapping, i);
-      SvIdMap x = { m->container_id, m->host_id, m->size };
-      g_array_append_val (out, x);
-    }
+  if (maps != NULL)
+    g_array_append_vals (out, maps->data, maps->len);
   return out;
 }
 
@@ -66,8 +49,8 @@ sv_container_new (SvHost *host, const char *id, SvSpec *spec)
   c->spec = spec;
   c->bundle = g_strdup (spec->bundle);
   c->rootfs = g_strdup (spec->rootfs);
-  c->uid_mappings = maps_from_spec (spec->uid_mappings);
-  c->gid_mappings = maps_from_spec (spec->gid_mappings);
+  c->uid_mappings = maps_copy (spec->uid_mappings);
+  c->gid_mappings = maps_copy (spec->gid_mappings);
   c->mount_tree_fds = g_new (int, spec->mounts->len + 1);
   for (guint i = 0; i < spec->mounts->len; i++)
     c->mount_tree_fds[i] = -1;
@@ -83,8 +66,8 @@ sv_container_new_from_state (SvHost *host, const char *id, const char *bundle,
 
   c->bundle = g_strdup (bundle);
   c->rootfs = g_strdup (rootfs);
-  c->uid_mappings = maps_from_spec (uid_maps);
-  c->gid_mappings = maps_from_spec (gid_maps);
+  c->uid_mappings = maps_copy (uid_maps);
+  c->gid_mappings = maps_copy (gid_maps);
   c->annotations = annotations != NULL ? json_node_copy (annotations) : NULL;
   return c;
 }

@@ -52,4 +52,3 @@ void sv_container_free (SvContainer *c);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SvContainer, sv_container_free)
 
 /* Core-side conversions. */
-GArray *sv_container_mappings_as_spec (GArray *maps); /* SvIdMapping -> SvIdMap */

@@ -5,6 +5,7 @@
  *   -> state.json.  Any failure undoes every step already taken. */
 #include "create.h"
 
+#include "cgroups-resources.h"
 #include "cgroups.h"
 #include "hooks.h"
 #include "init.h"
@@ -229,8 +230,8 @@ fill_state (Create *x)
   for (int r = 0; r < SV_N_ROLES; r++)
     if (x->plugins->role[r] != NULL)
       st->plugins[r] = g_strdup (x->plugins->role[r]->name);
-  st->uid_mappings = g_array_new (FALSE, FALSE, sizeof (SvIdMap));
-  st->gid_mappings = g_array_new (FALSE, FALSE, sizeof (SvIdMap));
+  st->uid_mappings = g_array_new (FALSE, FALSE, sizeof (SvIdMapping));
+  st->gid_mappings = g_array_new (FALSE, FALSE, sizeof (SvIdMapping));
   x->state = st;
 }
 
@@ -271,73 +272,40 @@ choose_mappings (Create *x, GError **error)
     }
   g_array_unref (x->state->uid_mappings);
   g_array_unref (x->state->gid_mappings);
-  x->state->uid_mappings = sv_container_mappings_as_spec (c->uid_mappings);
-  x->state->gid_mappings = sv_container_mappings_as_spec (c->gid_mappings);
+  x->state->uid_mappings = g_array_copy (c->uid_mappings);
+  x->state->gid_mappings = g_array_copy (c->gid_mappings);
   return TRUE;
 }
 
+/* linux.resources (parsed with the spec) plus the device rules every container gets, as runc
+ * does: the spec's rules (or deny-all), then the standard devices (null, zero, full, random,
+ * urandom, tty, ptmx, pts, tun, mknod of any), then the spec's linux.devices. */
 static void
-add_device_rule (JsonArray *rules, gboolean allow, const char *type, gint64 major, gint64 minor,
-                 const char *access)
+add_standard_devices (SvSpec *spec, SvCgroupResources *res)
 {
-  JsonObject *r = json_object_new ();
-
-  json_object_set_boolean_member (r, "allow", allow);
-  json_object_set_string_member (r, "type", type);
-  if (major >= 0)
-    json_object_set_int_member (r, "major", major);
-  if (minor >= 0)
-    json_object_set_int_member (r, "minor", minor);
-  json_object_set_string_member (r, "access", access);
-  json_array_add_object_element (rules, r);
-}
-
-/* linux.resources with the device rules every container gets, as runc does: the spec's rules
- * (or deny-all), then the standard devices (null, zero, full, random, urandom, tty, ptmx, pts,
- * tun, mknod of any), then the spec's linux.devices. */
-static JsonObject *
-resources_with_devices (SvSpec *spec)
-{
-  JsonObject *res = json_object_new ();
-  JsonArray *rules = json_array_new ();
-  JsonArray *given = NULL;
   static const gint64 std[][2] = { { 1, 3 }, { 1, 5 }, { 1, 7 }, { 1, 8 }, { 1, 9 },
                                    { 5, 0 }, { 5, 1 }, { 5, 2 }, { 10, 200 } };
 
-  if (spec->resources != NULL)
-    {
-      g_autoptr (GList) members = json_object_get_members (spec->resources);
-      for (GList *l = members; l != NULL; l = l->next)
-        json_object_set_member (res, l->data,
-                                json_node_copy (json_object_get_member (spec->resources, l->data)));
-      if (json_object_has_member (spec->resources, "devices"))
-        given = json_object_get_array_member (spec->resources, "devices");
-    }
-  for (guint i = 0; given != NULL && i < json_array_get_length (given); i++)
-    json_array_add_element (rules, json_node_copy (json_array_get_element (given, i)));
-  if (given == NULL)
-    add_device_rule (rules, FALSE, "a", -1, -1, "rwm");
-  add_device_rule (rules, TRUE, "c", -1, -1, "m");
-  add_device_rule (rules, TRUE, "b", -1, -1, "m");
+  if (res->devices == NULL)
+    sv_cgroup_resources_add_device (res, FALSE, 'a', -1, -1, SV_CGROUP_ACC_ALL);
+  sv_cgroup_resources_add_device (res, TRUE, 'c', -1, -1, SV_CGROUP_ACC_MKNOD);
+  sv_cgroup_resources_add_device (res, TRUE, 'b', -1, -1, SV_CGROUP_ACC_MKNOD);
   for (guint i = 0; i < G_N_ELEMENTS (std); i++)
-    add_device_rule (rules, TRUE, "c", std[i][0], std[i][1], "rwm");
-  add_device_rule (rules, TRUE, "c", 136, -1, "rwm");
+    sv_cgroup_resources_add_device (res, TRUE, 'c', std[i][0], std[i][1], SV_CGROUP_ACC_ALL);
+  sv_cgroup_resources_add_device (res, TRUE, 'c', 136, -1, SV_CGROUP_ACC_ALL);
   for (guint i = 0; i < spec->devices->len; i++)
     {
       SvDevice *d = g_ptr_array_index (spec->devices, i);
-      char type[2] = { d->type, '\0' };
+
       if (d->type != 'p')
-        add_device_rule (rules, TRUE, type, d->major, d->minor, "rwm");
+        sv_cgroup_resources_add_device (res, TRUE, d->type, d->major, d->minor,
+                                        SV_CGROUP_ACC_ALL);
     }
-  json_object_set_array_member (res, "devices", rules);
-  return res;
 }
 
 static gboolean
 create_cgroup (Create *x, GError **error)
 {
-  g_autoptr (JsonObject) resources = NULL;
-
   /* A frozen cgroup that exists already is refused before it is touched (nor removed). */
   if (!sv_cgroup_refuse_frozen (x->cgroup, error)
       || !sv_cgroup_create (x->cgroup, (uid_t) sv_container_root_uid (x->c),
@@ -346,8 +314,8 @@ create_cgroup (Create *x, GError **error)
   x->cgroup_created = TRUE;
   if (!sv_cgroup_refuse_frozen (x->cgroup, error))
     return FALSE;
-  resources = resources_with_devices (x->spec);
-  if (!sv_cgroup_apply_resources (x->cgroup, resources, "linux.resources", error))
+  add_standard_devices (x->spec, x->spec->resources);
+  if (!sv_cgroup_apply (x->cgroup, x->spec->resources, error))
     return FALSE;
   x->hierarchies = sv_cgroup_hierarchies (x->cgroup);
   return TRUE;
@@ -363,10 +331,9 @@ pod_mappings (Create *x, GError **error)
   if (pod->role != SV_POD_MEMBER || pod->uid_mappings->len == 0
       || x->c->uid_mappings->len > 0)
     return TRUE;
-  /* SvIdMap (state) and SvIdMapping (plugin API) have the same three fields. */
-  return sv_container_set_mappings (x->c, (const SvIdMapping *) (gpointer) pod->uid_mappings->data,
+  return sv_container_set_mappings (x->c, (const SvIdMapping *) pod->uid_mappings->data,
                                     pod->uid_mappings->len,
-                                    (const SvIdMapping *) (gpointer) pod->gid_mappings->data,
+                                    (const SvIdMapping *) pod->gid_mappings->data,
                                     pod->gid_mappings->len, error);
 }
 
@@ -648,17 +615,29 @@ static gboolean
 send_go (Create *x, GError **error)
 {
   SvContainer *c = x->c;
-  g_autoptr (GArray) fds = g_array_new (FALSE, FALSE, sizeof (int));
-  SvSyncMsg msg = { .type = SV_SYNC_GO };
+  g_autofree SvSyncMsg *msg = g_new0 (SvSyncMsg, 1);
+  int fds[SV_SYNC_MAX_FDS];
+  gboolean room;
 
-  g_array_append_val (fds, c->rootfs_tree_fd);
-  for (guint i = 0; i < x->spec->mounts->len; i++)
+  msg->type = SV_SYNC_GO;
+  room = sv_sync_add_fd (msg, fds, c->rootfs_tree_fd, SV_SYNC_FD_ROOTFS, 0);
+  for (guint i = 0; room && i < x->spec->mounts->len; i++)
     if (((SvMount *) g_ptr_array_index (x->spec->mounts, i))->bind)
-      g_array_append_val (fds, c->mount_tree_fds[i]);
-  for (guint i = 0; i < c->extra_mounts->len; i++)
-    g_array_append_val (fds, ((SvExtraMount *) g_ptr_array_index (c->extra_mounts, i))->tree_fd);
-  msg.n_fds = fds->len;
-  if (!sv_sync_send (x->sync_fd, &msg, (int *) (gpointer) fds->data, fds->len))
+      room = sv_sync_add_fd (msg, fds, c->mount_tree_fds[i], SV_SYNC_FD_BIND_MOUNT, i);
+  for (guint i = 0; room && i < c->extra_mounts->len; i++)
+    room = sv_sync_add_fd (msg, fds,
+                           ((SvExtraMount *) g_ptr_array_index (c->extra_mounts, i))->tree_fd,
+                           SV_SYNC_FD_EXTRA_MOUNT, i);
+  if (!room)
+    {
+      /* The spec's share is checked when it is loaded: the plugins asked for too many. */
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   "the plugins add %u mounts, at most %d fit beside the spec's bind mounts; "
+                   "turn off some of their mounts in plugins.conf",
+                   c->extra_mounts->len, SV_SYNC_MAX_PLUGIN_TREES);
+      return FALSE;
+    }
+  if (!sv_sync_send (x->sync_fd, msg, fds, msg->n_fds))
     {
       sv_set_error_errno (error, errno ? errno : EPIPE, "hand the mount trees to the init");
       return FALSE;
@@ -725,13 +704,13 @@ run_create_hooks (Create *x, GError **error)
 
 /* READY carries the listener of the supervisor's filter when a plugin asked for one. */
 static gboolean
-create_hand_over (Create *x, const SvSyncMsg *msg, int listener, GError **error)
+create_hand_over (Create *x, int listener, GError **error)
 {
   sv_autofd fd = listener;
 
   if (x->c->supervisor == NULL)
     return TRUE;
-  if (msg->n_fds != 1)
+  if (fd < 0)
     {
       g_warning ("the container's init inherits another seccomp listener (nested in a "
                  "supervised container?): the outer supervisor answers its syscalls");
@@ -768,9 +747,9 @@ wait_for_init (Create *x, GError **error)
 
 /* linux.seccomp.listenerPath: the init's filter listener goes to the user's agent. */
 static gboolean
-create_hand_to_agent (Create *x, const SvSyncMsg *msg, int listener, GError **error)
+create_hand_to_agent (Create *x, int listener, GError **error)
 {
-  sv_autofd fd = msg->n_fds == 1 ? listener : -1;
+  sv_autofd fd = listener;
   g_autoptr (JsonNode) st = creating_state (x);
   SvSyncMsg go_on = { .type = SV_SYNC_CONTINUE };
 
@@ -790,27 +769,30 @@ create_wait_ready (Create *x, GError **error)
   for (;;)
     {
       SvSyncMsg msg = { 0 };
-      int listener = -1;
+      int fds[1] = { -1 };
+      sv_autofd listener = -1;
+
       if (!wait_for_init (x, error))
         return FALSE;
-      if (!sv_sync_recv (x->sync_fd, &msg, &listener, 1))
+      if (!sv_sync_recv (x->sync_fd, &msg, fds, G_N_ELEMENTS (fds)))
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
                        "the container's init exited before it was ready");
           return FALSE;
         }
+      listener = sv_sync_take_fd (&msg, fds, SV_SYNC_FD_LISTENER, 0);
+      if (msg.n_fds == 1 && fds[0] >= 0)
+        close (fds[0]); /* an fd with another tag: not for us */
       if (msg.type == SV_SYNC_READY)
-        return create_hand_over (x, &msg, msg.n_fds == 1 ? listener : -1, error);
-      if (msg.n_fds == 1 && msg.type != SV_SYNC_LISTENER)
-        close (listener);
+        return create_hand_over (x, g_steal_fd (&listener), error);
       if (msg.type == SV_SYNC_ERROR)
         {
-          g_set_error_literal (error, G_IO_ERROR, msg.errnum, msg.text);
+          g_set_error_literal (error, G_IO_ERROR, msg.error_code, msg.text);
           return FALSE;
         }
       if (msg.type == SV_SYNC_HOOKS && !run_create_hooks (x, error))
         return FALSE;
-      if (msg.type == SV_SYNC_LISTENER && !create_hand_to_agent (x, &msg, listener, error))
+      if (msg.type == SV_SYNC_LISTENER && !create_hand_to_agent (x, g_steal_fd (&listener), error))
         return FALSE;
     }
 }
@@ -819,7 +801,7 @@ create_wait_ready (Create *x, GError **error)
 static gboolean
 release_child (Create *x, GError **error)
 {
-  SvSyncMsg msg = { .type = SV_SYNC_COMMITTED, .errnum = x->child };
+  SvSyncMsg msg = { .type = SV_SYNC_COMMITTED, .pid = x->child };
 
   if (!sv_sync_send (x->sync_fd, &msg, NULL, 0) || !wait_for_init (x, error))
     return FALSE;

@@ -346,7 +346,7 @@ helper_main (Exec *x)
       sv_set_error_errno (&error, errno, "fork in the container");
       child_fail (x->child_sync_fd, error);
     }
-  msg.errnum = pid;
+  msg.pid = pid;
   sv_sync_send (x->child_sync_fd, &msg, NULL, 0);
   _exit (0);
 }
@@ -374,7 +374,7 @@ exec_spawn (Exec *x, GError **error)
                    msg.type == SV_SYNC_ERROR ? msg.text : "the exec helper died");
       return FALSE;
     }
-  x->process = (pid_t) msg.errnum;
+  x->process = (pid_t) msg.pid;
   return TRUE;
 }
 

@@ -14,6 +14,7 @@
  * And `kill` with SIGTERM to an init that runs systemd delivers SIGRTMIN+3 (systemd's
  * shutdown request) unless io.sysvisor.systemd-stop=false. */
 #include "syscont-policy.h"
+#include "mount-rules.h"
 #include "names.h"
 #include "sv-seccomp.h"
 
@@ -34,7 +35,7 @@
  * they reach nothing of the host's. */
 static const char *const syscont_syscalls[] = {
   /* mounts in the container's own mount namespaces (mount and mount_setattr: see
-   * syscont_mount_rules) */
+   * the mount rules of mount-rules.c) */
   "umount", "umount2", "pivot_root", "chroot",
   "fsopen", "fsconfig", "fsmount", "fspick", "move_mount", "open_tree", "open_tree_attr",
   "statmount", "listmount",
@@ -52,21 +53,6 @@ static const char *const syscont_syscalls[] = {
    * namespace's init with SIGINT, status 130) */
   NULL,
 };
-
-/* Mounts the runtime made read-only (a `:ro` volume, readonlyPaths, a read-only rootfs) are
- * not locked by the kernel (they were made inside the container's own user namespace), so
- * root with CAP_SYS_ADMIN could make them writable: mount(MS_REMOUNT|MS_BIND) without
- * MS_RDONLY is refused (EPERM), and mount_setattr, which could clear MOUNT_ATTR_RDONLY,
- * answers ENOSYS so that mount tools fall back on mount(2).  Every other mount(2) passes; a
- * superblock remount (no MS_BIND) is checked by the kernel against the filesystem's owner. */
-static const char syscont_mount_rules[] =
-  "[{\"names\":[\"mount\"],\"action\":\"SCMP_ACT_ALLOW\","
-  "\"args\":[{\"index\":3,\"value\":32,\"valueTwo\":0,\"op\":\"SCMP_CMP_MASKED_EQ\"}]},"
-  "{\"names\":[\"mount\"],\"action\":\"SCMP_ACT_ALLOW\","
-  "\"args\":[{\"index\":3,\"value\":4096,\"valueTwo\":0,\"op\":\"SCMP_CMP_MASKED_EQ\"}]},"
-  "{\"names\":[\"mount\"],\"action\":\"SCMP_ACT_ALLOW\","
-  "\"args\":[{\"index\":3,\"value\":1,\"valueTwo\":1,\"op\":\"SCMP_CMP_MASKED_EQ\"}]},"
-  "{\"names\":[\"mount_setattr\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":38}]";
 
 /* ---- policy ---------------------------------------------------------------------------- */
 
@@ -168,11 +154,23 @@ sv_syscont_seccomp_added (void)
   return syscont_syscalls;
 }
 
+/* mount and mount_setattr: the syscalls whose rules the profile takes from mount-rules.c. */
+static gboolean
+is_mount_rule_syscall (const char *name)
+{
+  guint n;
+  const SvMountRule *rules = sv_mount_rules (&n);
+
+  for (guint i = 0; i < n; i++)
+    if ((rules[i].where & SV_MOUNT_IN_PROFILE) && g_str_equal (rules[i].name, name))
+      return TRUE;
+  return FALSE;
+}
+
 static gboolean
 is_syscont_syscall (const char *name)
 {
-  return g_strv_contains (syscont_syscalls, name) || g_str_equal (name, "mount")
-         || g_str_equal (name, "mount_setattr");
+  return g_strv_contains (syscont_syscalls, name) || is_mount_rule_syscall (name);
 }
 
 static const char *
@@ -275,13 +273,13 @@ sv_syscont_seccomp_is_client_default (JsonObject *seccomp)
  * and mount_setattr); NULL when none is left.  Deny rules (Docker's ENOSYS for clone3) and
  * argument-filtered allows (Docker's clone without CLONE_NEW* flags) would shadow the
  * unconditional allow added after them. */
-/* mount and mount_setattr follow syscont_mount_rules only: stripped from every rule, even a
+/* mount and mount_setattr follow the mount rules only: stripped from every rule, even a
  * plain allow (Docker's profile with --cap-add SYS_ADMIN). */
 static gboolean
 strip_name (const char *name, gboolean plain_allow)
 {
   if (plain_allow)
-    return g_str_equal (name, "mount") || g_str_equal (name, "mount_setattr");
+    return is_mount_rule_syscall (name);
   return is_syscont_syscall (name);
 }
 
@@ -327,18 +325,13 @@ syscont_allow_entry (void)
   return e;
 }
 
-/* With a syscall supervisor, its own filter traps mount(MS_REMOUNT|MS_BIND) without MS_RDONLY
- * and refuses it only on a read-only mount, so inner runtimes may remount their binds. */
-static const char syscont_mount_rules_supervised[] =
-  "[{\"names\":[\"mount\"],\"action\":\"SCMP_ACT_ALLOW\"},"
-  "{\"names\":[\"mount_setattr\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":38}]";
-
+/* The profile's share of the mount rules (mount-rules.c): without a supervisor a bind remount
+ * that does not ask for read-only is refused, and mount_setattr answers ENOSYS; with one, its
+ * own filter traps mount and refuses the remount only on a read-only mount. */
 static void
 add_mount_rules (JsonArray *syscalls, gboolean supervised)
 {
-  g_autoptr (JsonNode) rules
-      = json_from_string (supervised ? syscont_mount_rules_supervised : syscont_mount_rules, NULL);
-  JsonArray *a = json_node_get_array (rules);
+  g_autoptr (JsonArray) a = sv_mount_rules_profile (supervised);
 
   for (guint i = 0; i < json_array_get_length (a); i++)
     {

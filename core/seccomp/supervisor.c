@@ -1,6 +1,7 @@
 /* supervisor.c: the notifying seccomp filter and the hand-over of its listener. */
 #include "supervisor.h"
 
+#include "mount-rules.h"
 #include "utils.h"
 
 #include <errno.h>
@@ -18,83 +19,31 @@
 
 #define SV_SUPERVISOR_TIMEOUT_S 10
 
-#ifndef __NR_open_tree_attr
-#define __NR_open_tree_attr 467
-#endif
-#ifndef OPEN_TREE_CLONE
-#define OPEN_TREE_CLONE 1
-#endif
 
+/* The notifying filter: sysinfo and the supervised column of the mount rules (mount-rules.c:
+ * every mount and umount2 trapped, the new mount API answering ENOSYS). */
 int
 sv_supervisor_load_filter (void)
 {
-  /* x86_64 only: other architectures (and the x32/i386 ABIs) run their calls unsupervised.
-   * Trapped: sysinfo, every mount and umount2 (the supervisor keeps the runtime's mounts
-   * immutable and makes the allowed ones itself, on fds, so that no path can be swapped under
-   * its check; it lets the kernel run what needs no check; a new procfs or sysfs it makes for the
-   * caller with the emulated files over it).  The new mount API (move_mount,
-   * open_tree with OPEN_TREE_CLONE, fsopen, fsmount, fspick, mount_setattr) answers ENOSYS,
-   * so that mount tools fall back on mount(2): none of it can get around those checks. */
-  enum
-  {
-    L_ALLOW = 13,
-    L_OPEN_TREE,
-    L_ENOSYS = 17,
-    L_NOTIF,
-  };
-#define SV_JEQ_TO(nr, label, at) BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, (nr), (label) - (at) - 1, 0)
-  struct sock_filter code[] = {
-    /* 0 */ BPF_STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, arch)),
-    /* 1 */ BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, L_ALLOW - 2),
-    /* 2 */ BPF_STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, nr)),
-    /* 3 */ SV_JEQ_TO (__NR_sysinfo, L_NOTIF, 3),
-    /* 4 */ SV_JEQ_TO (__NR_mount, L_NOTIF, 4),
-    /* 5 */ SV_JEQ_TO (__NR_umount2, L_NOTIF, 5),
-    /* 6 */ SV_JEQ_TO (__NR_open_tree, L_OPEN_TREE, 6),
-    /* 7 */ SV_JEQ_TO (__NR_move_mount, L_ENOSYS, 7),
-    /* 8 */ SV_JEQ_TO (__NR_fsopen, L_ENOSYS, 8),
-    /* 9 */ SV_JEQ_TO (__NR_fsmount, L_ENOSYS, 9),
-    /* 10 */ SV_JEQ_TO (__NR_fspick, L_ENOSYS, 10),
-    /* 11 */ SV_JEQ_TO (__NR_mount_setattr, L_ENOSYS, 11),
-    /* 12 */ SV_JEQ_TO (__NR_open_tree_attr, L_ENOSYS, 12),
-    /* 13 L_ALLOW */ BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-    /* 14 L_OPEN_TREE */ BPF_STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, args[2])),
-    /* 15 */ BPF_JUMP (BPF_JMP | BPF_JSET | BPF_K, OPEN_TREE_CLONE, L_ENOSYS - 16, 0),
-    /* 16 */ BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-    /* 17 L_ENOSYS */ BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (ENOSYS & SECCOMP_RET_DATA)),
-    /* 18 L_NOTIF */ BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
-  };
-#undef SV_JEQ_TO
-  struct sock_fprog prog = { .len = G_N_ELEMENTS (code), .filter = code };
+  struct sock_filter code[SV_MOUNT_FILTER_MAX];
+  struct sock_fprog prog = { .filter = code };
   long fd;
 
-  G_STATIC_ASSERT (G_N_ELEMENTS (code) == L_NOTIF + 1);
+  prog.len = (unsigned short) sv_mount_rules_filter (SV_MOUNT_FILTER_SUPERVISOR, code);
   fd = syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
   return fd < 0 ? -errno : (int) fd;
 }
 
-/* Without a supervisor (procfs = none, supervise = no, a seccomp agent of the user's): a bind
- * remount that does not ask for read-only gets EPERM whatever the client's profile (even none):
- * the kernel does not lock the read-only flag of a mount the runtime made in the container's
- * own mount namespace.  mount_setattr stays as the client's profile has it (a runtime nested
- * inside needs it to ID-map; its attr_clr cannot be seen by a filter): with no profile it can
- * still clear read-only (README, Security).  x86_64 only, as the supervisor. */
+/* Without a supervisor (procfs = none, supervise = no, a seccomp agent of the user's): the
+ * rules marked SV_MOUNT_IN_FLAT (a bind remount that does not ask for read-only gets EPERM),
+ * whatever the client's profile (even none); mount_setattr stays as that profile has it. */
 int
 sv_supervisor_load_flat_filter (void)
 {
-  struct sock_filter code[] = {
-    /* 0 */ BPF_STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, arch)),
-    /* 1 */ BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, 5),
-    /* 2 */ BPF_STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, nr)),
-    /* 3 */ BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, __NR_mount, 0, 3),
-    /* 4 */ BPF_STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, args[3])),
-    /* 5 */ BPF_STMT (BPF_ALU | BPF_AND | BPF_K, MS_REMOUNT | MS_BIND | MS_RDONLY),
-    /* 6 */ BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, MS_REMOUNT | MS_BIND, 1, 0),
-    /* 7 */ BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-    /* 8 */ BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA)),
-  };
-  struct sock_fprog prog = { .len = G_N_ELEMENTS (code), .filter = code };
+  struct sock_filter code[SV_MOUNT_FILTER_MAX];
+  struct sock_fprog prog = { .filter = code };
 
+  prog.len = (unsigned short) sv_mount_rules_filter (SV_MOUNT_FILTER_FLAT, code);
   return syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0 ? -errno : 0;
 }
 

@@ -7,6 +7,7 @@
  */
 #include "cgroups-internal.h"
 #include "json-util.h"
+#include "spec.h"
 
 #include <fcntl.h>
 #include <ftw.h>
@@ -520,6 +521,15 @@ test_json_bad_state_names_field (Fixture *f, gconstpointer data)
     }
 }
 
+/* linux.resources parsed once, then applied: what create and update do. */
+static gboolean
+apply_parsed (SvCgroup *cg, JsonObject *o, GError **error)
+{
+  g_autoptr (SvCgroupResources) res = sv_cgroup_resources_parse (o, "linux.resources", error);
+
+  return res != NULL && sv_cgroup_apply (cg, res, error);
+}
+
 /* ---- resources: parsing ---- */
 
 static void
@@ -543,6 +553,80 @@ static void
 expect_resources_error (const char *json, const char *json_path, const char *prefix)
 {
   expect_resources_error_in (json, json_path, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, prefix);
+}
+
+/* More bad values: each refused with one error naming the field and what it expects. */
+static void
+test_resources_bad_values_name_field (Fixture *f, gconstpointer data)
+{
+  expect_resources_error ("{\"pids\":{\"limit\":\"many\"}}", "linux.resources",
+                          "linux.resources.pids.limit: expected an integer");
+  expect_resources_error ("{\"cpu\":{\"quota\":true}}", "linux.resources",
+                          "linux.resources.cpu.quota: expected an integer");
+  expect_resources_error_in ("{\"memory\":{\"disableOOMKiller\":1}}", "linux.resources",
+                             SV_SPEC_ERROR, SV_SPEC_ERROR_INVALID,
+                             "linux.resources.memory.disableOOMKiller: expected true or false");
+  expect_resources_error ("{\"hugepageLimits\":[{\"pageSize\":\"../2MB\",\"limit\":1}]}",
+                          "linux.resources", "linux.resources.hugepageLimits[0].pageSize");
+  expect_resources_error ("{\"hugepageLimits\":[{\"pageSize\":\"2MB\"}]}", "linux.resources",
+                          "linux.resources.hugepageLimits[0].limit: required");
+  expect_resources_error ("{\"network\":{\"classID\":-1}}", "linux.resources",
+                          "linux.resources.network.classID: -1 is out of range");
+  /* `update` names its own input. */
+  expect_resources_error ("{\"memory\":{\"reservation\":1.5}}", "resources",
+                          "resources.memory.reservation: expected an integer");
+}
+
+/* config.json's linux.resources is parsed (once) when the spec is loaded: a bad value is
+ * refused there, naming the field; a good one is there in typed form. */
+static void
+test_resources_parsed_with_spec (Fixture *f, gconstpointer data)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SvSpec) bad = NULL;
+  g_autoptr (SvSpec) good = NULL;
+  const char *fmt = "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"rootfs\"},"
+                    "\"linux\":{\"resources\":%s}}";
+  g_autofree char *bad_json = g_strdup_printf (fmt, "{\"memory\":{\"limit\":\"lots\"}}");
+  g_autofree char *good_json = g_strdup_printf (fmt, "{\"memory\":{\"limit\":1048576}}");
+  g_autofree char *bundle = g_dir_make_tmp ("sv-test-resources-XXXXXX", NULL);
+  g_autofree char *rootfs = g_build_filename (bundle, "rootfs", NULL);
+
+  g_assert_cmpint (mkdir (rootfs, 0755), ==, 0);
+  g_assert_true (json_parser_load_from_data (parser, bad_json, -1, NULL));
+  bad = sv_spec_from_json (json_parser_get_root (parser), bundle, &error);
+  g_assert_null (bad);
+  if (strstr (error->message, "linux.resources.memory.limit: expected an integer") == NULL)
+    g_error ("got \"%s\"", error->message);
+  g_clear_error (&error);
+  g_assert_true (json_parser_load_from_data (parser, good_json, -1, NULL));
+  good = sv_spec_from_json (json_parser_get_root (parser), bundle, &error);
+  rmdir (rootfs);
+  rmdir (bundle);
+  g_assert_no_error (error);
+  g_assert_true (good->resources->mem_limit.set);
+  g_assert_cmpint (good->resources->mem_limit.value, ==, 1048576);
+  g_assert_null (good->resources->devices);
+}
+
+/* The device rules create adds go into the typed list in order; an absent list is made. */
+static void
+test_resources_add_device (Fixture *f, gconstpointer data)
+{
+  g_autoptr (SvCgroupResources) res = sv_cgroup_resources_new (NULL);
+  SvCgroupDevice *d;
+
+  g_assert_cmpstr (res->json_path, ==, "linux.resources");
+  sv_cgroup_resources_add_device (res, FALSE, 'a', -1, -1, SV_CGROUP_ACC_ALL);
+  sv_cgroup_resources_add_device (res, TRUE, 'c', 1, 3, SV_CGROUP_ACC_READ);
+  g_assert_cmpuint (res->devices->len, ==, 2);
+  d = &g_array_index (res->devices, SvCgroupDevice, 1);
+  g_assert_true (d->allow);
+  g_assert_cmpint (d->type, ==, 'c');
+  g_assert_cmpint (d->major, ==, 1);
+  g_assert_cmpint (d->minor, ==, 3);
+  g_assert_cmpuint (d->access, ==, SV_CGROUP_ACC_READ);
 }
 
 static void
@@ -718,7 +802,7 @@ test_v1_unified_map_refused (Fixture *f, gconstpointer data)
   use_fake_v1_root (f);
   cg = sv_cgroup_new ("c1", NULL, FALSE, &error);
   g_assert_no_error (error);
-  g_assert_false (sv_cgroup_apply_resources (cg, o, "linux.resources", &error));
+  g_assert_false (apply_parsed (cg, o, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
   g_assert_true (g_str_has_prefix (error->message, "linux.resources.unified[\"memory.high\"]: "));
 }
@@ -779,7 +863,7 @@ devices_from (const char *json)
 
   g_assert_no_error (error);
   devs = g_array_ref (res->devices);
-  sv_cgroup_resources_free (res);
+  sv_cgroup_resources_unref (res);
   return devs;
 }
 
@@ -920,7 +1004,7 @@ apply_json (SvCgroup *cg, const char *json)
   g_autoptr (JsonObject) o = parse_object (json);
   g_autoptr (GError) error = NULL;
 
-  g_assert_true (sv_cgroup_apply_resources (cg, o, "linux.resources", &error));
+  g_assert_true (apply_parsed (cg, o, &error));
   g_assert_no_error (error);
 }
 
@@ -980,7 +1064,7 @@ test_v1_other_resources (Fixture *f)
       g_assert_cmpuint (read_u64 (cpu->dir, "cpu.shares"), ==, 512);
       g_assert_cmpuint (read_u64 (cpu->dir, "cpu.cfs_quota_us"), ==, 20000);
       g_assert_cmpuint (read_u64 (cpu->dir, "cpu.cfs_period_us"), ==, 50000);
-      g_assert_false (sv_cgroup_apply_resources (cg, bad_shares, "linux.resources", &error));
+      g_assert_false (apply_parsed (cg, bad_shares, &error));
       g_assert_true (g_str_has_prefix (error->message, "linux.resources.cpu.shares: "));
     }
   if (pids != NULL)
@@ -1196,6 +1280,9 @@ main (int argc, char **argv)
   ADD ("/cgroups/json-roundtrip", test_json_roundtrip);
   ADD ("/cgroups/json-bad-state-names-field", test_json_bad_state_names_field);
   ADD ("/cgroups/resources-bad-type-names-field", test_resources_bad_type_names_field);
+  ADD ("/cgroups/resources-bad-values-name-field", test_resources_bad_values_name_field);
+  ADD ("/cgroups/resources-parsed-with-spec", test_resources_parsed_with_spec);
+  ADD ("/cgroups/resources-add-device", test_resources_add_device);
   ADD ("/cgroups/resources-partial-object", test_resources_partial_object);
   ADD ("/cgroups/v2-resources-to-files", test_v2_resources_to_files);
   ADD ("/cgroups/v2-period-alone-keeps-quota", test_v2_period_alone_keeps_quota);

@@ -1,6 +1,7 @@
 /* test-spec.c: config.json parsing: good specs, and bad ones that must name the field. */
 #include "spec-default.h"
 #include "spec.h"
+#include "sync.h"
 
 #include <glib/gstdio.h>
 #include <sched.h>
@@ -272,6 +273,58 @@ test_load_reports_file (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (error->message, "sysvisor-runc spec"));
 }
 
+/* The one limit on mount trees: a spec with more bind mounts than fit in the hand-off to the
+ * init is refused when it is loaded, naming the limit; one at the limit loads. */
+static JsonNode *
+with_bind_mounts (guint n)
+{
+  g_autoptr (GString) mounts = g_string_new ("[");
+
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf (mounts, "%s{\"destination\":\"/m%u\",\"type\":\"bind\","
+                            "\"source\":\"/tmp\",\"options\":[\"rbind\"]}",
+                            i > 0 ? "," : "", i);
+  g_string_append (mounts, "]");
+  return default_with ("mounts", mounts->str);
+}
+
+static void
+test_mount_tree_limit (Fixture *f, gconstpointer data)
+{
+  g_autoptr (JsonNode) over = with_bind_mounts (SV_SPEC_MAX_BIND_MOUNTS + 1);
+  g_autoptr (JsonNode) at = with_bind_mounts (SV_SPEC_MAX_BIND_MOUNTS);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SvSpec) bad = sv_spec_from_json (over, f->bundle, &error);
+  g_autoptr (SvSpec) good = NULL;
+
+  g_assert_null (bad);
+  g_assert_nonnull (strstr (error->message, "bind mounts, at most"));
+  g_clear_error (&error);
+  good = sv_spec_from_json (at, f->bundle, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (good->mounts->len, ==, SV_SPEC_MAX_BIND_MOUNTS);
+}
+
+/* The fds handed from the runtime to the init are found by tag, whatever their order. */
+static void
+test_sync_fds_tagged (Fixture *f, gconstpointer data)
+{
+  g_autofree SvSyncMsg *msg = g_new0 (SvSyncMsg, 1);
+  int fds[SV_SYNC_MAX_FDS];
+
+  g_assert_true (sv_sync_add_fd (msg, fds, 10, SV_SYNC_FD_BIND_MOUNT, 3));
+  g_assert_true (sv_sync_add_fd (msg, fds, 11, SV_SYNC_FD_ROOTFS, 0));
+  g_assert_true (sv_sync_add_fd (msg, fds, 12, SV_SYNC_FD_EXTRA_MOUNT, 3));
+  g_assert_cmpint (sv_sync_take_fd (msg, fds, SV_SYNC_FD_ROOTFS, 0), ==, 11);
+  g_assert_cmpint (sv_sync_take_fd (msg, fds, SV_SYNC_FD_ROOTFS, 0), ==, -1); /* taken */
+  g_assert_cmpint (sv_sync_take_fd (msg, fds, SV_SYNC_FD_EXTRA_MOUNT, 3), ==, 12);
+  g_assert_cmpint (sv_sync_take_fd (msg, fds, SV_SYNC_FD_BIND_MOUNT, 2), ==, -1);
+  g_assert_cmpint (sv_sync_take_fd (msg, fds, SV_SYNC_FD_BIND_MOUNT, 3), ==, 10);
+  for (guint i = msg->n_fds; i < SV_SYNC_MAX_FDS; i++)
+    g_assert_true (sv_sync_add_fd (msg, fds, 20, SV_SYNC_FD_BIND_MOUNT, i));
+  g_assert_false (sv_sync_add_fd (msg, fds, 21, SV_SYNC_FD_BIND_MOUNT, 0)); /* full */
+}
+
 #define ADD(name, fn) g_test_add (name, Fixture, NULL, fixture_setup, fn, fixture_teardown)
 
 int
@@ -295,5 +348,7 @@ main (int argc, char **argv)
   ADD ("/spec/bad-version-and-types-name-field", test_bad_version_and_types);
   ADD ("/spec/gid-without-uid-mappings", test_gid_without_uid_mappings);
   ADD ("/spec/load-reports-file", test_load_reports_file);
+  ADD ("/spec/mount-tree-limit-names-limit", test_mount_tree_limit);
+  ADD ("/spec/sync-fds-found-by-tag", test_sync_fds_tagged);
   return g_test_run ();
 }

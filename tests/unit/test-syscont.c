@@ -1,5 +1,6 @@
 /* test-syscont.c: the system-container policy (syscont-policy.c): which capability sets and
  * seccomp profiles are widened, which are honoured, and what a widened profile lets through. */
+#include "mount-rules.h"
 #include "names.h"
 #include "syscont-policy.h"
 #include "sv-seccomp.h"
@@ -7,6 +8,11 @@
 #include <seccomp.h>
 
 #include <errno.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <string.h>
 #include <gio/gio.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -238,6 +244,138 @@ test_seccomp_mount_rules (void)
   g_assert_cmpint (WEXITSTATUS (status), ==, 0);
 }
 
+/* ---- the mount rules' filters: the table-built programs answer as the hand-written ones
+ * they replaced (kept here as the reference) for every mount-related call and flag mix ---- */
+
+static guint32
+run_bpf (const struct sock_filter *code, guint len, const struct seccomp_data *d)
+{
+  guint32 acc = 0;
+
+  for (guint pc = 0; pc < len; pc++)
+    {
+      const struct sock_filter *s = &code[pc];
+
+      switch (s->code)
+        {
+        case BPF_LD | BPF_W | BPF_ABS:
+          memcpy (&acc, (const char *) d + s->k, sizeof acc);
+          break;
+        case BPF_ALU | BPF_AND | BPF_K:
+          acc &= s->k;
+          break;
+        case BPF_JMP | BPF_JEQ | BPF_K:
+          pc += acc == s->k ? s->jt : s->jf;
+          break;
+        case BPF_JMP | BPF_JSET | BPF_K:
+          pc += (acc & s->k) ? s->jt : s->jf;
+          break;
+        case BPF_RET | BPF_K:
+          return s->k;
+        default:
+          g_error ("unexpected BPF opcode %#x at %u", s->code, pc);
+        }
+    }
+  g_error ("the program ran off its end");
+}
+
+#define REF_JEQ_TO(nr, label, at) BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, (nr), (label) - (at) - 1, 0)
+static const struct sock_filter ref_supervisor[] = {
+  BPF_STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, arch)),
+  BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, 13 - 2),
+  BPF_STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, nr)),
+  REF_JEQ_TO (__NR_sysinfo, 18, 3),
+  REF_JEQ_TO (__NR_mount, 18, 4),
+  REF_JEQ_TO (__NR_umount2, 18, 5),
+  REF_JEQ_TO (__NR_open_tree, 14, 6),
+  REF_JEQ_TO (__NR_move_mount, 17, 7),
+  REF_JEQ_TO (__NR_fsopen, 17, 8),
+  REF_JEQ_TO (__NR_fsmount, 17, 9),
+  REF_JEQ_TO (__NR_fspick, 17, 10),
+  REF_JEQ_TO (__NR_mount_setattr, 17, 11),
+  REF_JEQ_TO (467 /* open_tree_attr */, 17, 12),
+  BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  BPF_STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, args[2])),
+  BPF_JUMP (BPF_JMP | BPF_JSET | BPF_K, 1 /* OPEN_TREE_CLONE */, 17 - 16, 0),
+  BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (ENOSYS & SECCOMP_RET_DATA)),
+  BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+};
+#undef REF_JEQ_TO
+
+static const struct sock_filter ref_flat[] = {
+  BPF_STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, arch)),
+  BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, 5),
+  BPF_STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, nr)),
+  BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, __NR_mount, 0, 3),
+  BPF_STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, args[3])),
+  BPF_STMT (BPF_ALU | BPF_AND | BPF_K, MS_REMOUNT | MS_BIND | MS_RDONLY),
+  BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, MS_REMOUNT | MS_BIND, 1, 0),
+  BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA)),
+};
+
+static void
+compare_filters (SvMountFilter which, const struct sock_filter *ref, guint ref_len)
+{
+  static const int nrs[] = { __NR_sysinfo, __NR_mount, __NR_umount2, __NR_open_tree,
+                             __NR_move_mount, __NR_fsopen, __NR_fsmount, __NR_fspick,
+                             __NR_mount_setattr, 467, __NR_read, __NR_unshare };
+  static const guint64 flags[] = { 0, MS_BIND, MS_REMOUNT, MS_REMOUNT | MS_BIND,
+                                   MS_REMOUNT | MS_BIND | MS_RDONLY, MS_RDONLY | MS_NOSUID,
+                                   MS_REMOUNT | MS_BIND | MS_NOSUID, 1 /* OPEN_TREE_CLONE */,
+                                   (guint64) -1 };
+  static const guint32 arches[] = { AUDIT_ARCH_X86_64, AUDIT_ARCH_I386 };
+  struct sock_filter code[SV_MOUNT_FILTER_MAX];
+  guint len = sv_mount_rules_filter (which, code);
+
+  g_assert_cmpuint (len, <=, SV_MOUNT_FILTER_MAX);
+  for (guint a = 0; a < G_N_ELEMENTS (arches); a++)
+    for (guint i = 0; i < G_N_ELEMENTS (nrs); i++)
+      for (guint f = 0; f < G_N_ELEMENTS (flags); f++)
+        {
+          struct seccomp_data d = { .nr = nrs[i], .arch = arches[a] };
+
+          for (guint k = 0; k < 6; k++)
+            d.args[k] = flags[f];
+          g_assert_cmphex (run_bpf (code, len, &d), ==, run_bpf (ref, ref_len, &d));
+        }
+}
+
+static void
+test_mount_rules_filters_unchanged (void)
+{
+  compare_filters (SV_MOUNT_FILTER_SUPERVISOR, ref_supervisor, G_N_ELEMENTS (ref_supervisor));
+  compare_filters (SV_MOUNT_FILTER_FLAT, ref_flat, G_N_ELEMENTS (ref_flat));
+}
+
+/* The profile's mount rules, from the same table: without a supervisor, three allows whose
+ * complement (a bind remount without read-only) falls to the profile's default, and
+ * mount_setattr ENOSYS; with one, mount allowed (the supervisor traps it). */
+static void
+test_mount_rules_profile (void)
+{
+  g_autoptr (JsonArray) plain = sv_mount_rules_profile (FALSE);
+  g_autoptr (JsonArray) supervised = sv_mount_rules_profile (TRUE);
+  g_autoptr (JsonNode) pn = json_node_init_array (json_node_alloc (), plain);
+  g_autoptr (JsonNode) sn = json_node_init_array (json_node_alloc (), supervised);
+  g_autofree char *p = json_to_string (pn, FALSE);
+  g_autofree char *s = json_to_string (sn, FALSE);
+
+  g_assert_cmpstr (
+      p, ==,
+      "[{\"names\":[\"mount\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":[{\"index\":3,\"value\":1,"
+      "\"valueTwo\":1,\"op\":\"SCMP_CMP_MASKED_EQ\"}]},"
+      "{\"names\":[\"mount\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":[{\"index\":3,\"value\":32,"
+      "\"valueTwo\":0,\"op\":\"SCMP_CMP_MASKED_EQ\"}]},"
+      "{\"names\":[\"mount\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":[{\"index\":3,\"value\":4096,"
+      "\"valueTwo\":0,\"op\":\"SCMP_CMP_MASKED_EQ\"}]},"
+      "{\"names\":[\"mount_setattr\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":38}]");
+  g_assert_cmpstr (s, ==,
+                   "[{\"names\":[\"mount\"],\"action\":\"SCMP_ACT_ALLOW\"},"
+                   "{\"names\":[\"mount_setattr\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":38}]");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -249,5 +387,7 @@ main (int argc, char **argv)
   g_test_add_func ("/syscont/seccomp/client-default-detected-and-widened",
                    test_seccomp_detect_and_widen);
   g_test_add_func ("/syscont/seccomp/readonly-mounts-stay-readonly", test_seccomp_mount_rules);
+  g_test_add_func ("/syscont/mount-rules/filters-as-before", test_mount_rules_filters_unchanged);
+  g_test_add_func ("/syscont/mount-rules/profile-entries", test_mount_rules_profile);
   return g_test_run ();
 }

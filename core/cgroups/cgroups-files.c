@@ -1,0 +1,289 @@
+/* cgroups-files.c: reading and writing cgroup interface files, making and removing
+ * cgroup directories (the file layer every cgroup module stands on).
+ *
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#define G_LOG_DOMAIN "sysvisor"
+
+#include "cgroups-files.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <gio/gio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#define SV_CGROUP_RMDIR_TIMEOUT_MS 1000
+
+
+/* ------------------------------------------------------------------------------------------
+ * File helpers
+ * ---------------------------------------------------------------------------------------- */
+
+static gboolean set_errno_error (GError **error, int errsv, const char *fmt, ...)
+    G_GNUC_PRINTF (3, 4);
+
+static gboolean
+set_errno_error (GError **error, int errsv, const char *fmt, ...)
+{
+  g_autofree char *what = NULL;
+  va_list ap;
+
+  va_start (ap, fmt);
+  what = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv), "%s: %s", what,
+               g_strerror (errsv));
+  return FALSE;
+}
+
+gboolean
+sv_cgroup_write (const char *dir, const char *file, const char *value, GError **error)
+{
+  g_autofree char *path = g_build_filename (dir, file, NULL);
+  sv_cgroup_autofd int fd = -1;
+  gsize len = strlen (value);
+  gssize n;
+
+  fd = open (path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+  if (fd < 0)
+    return set_errno_error (error, errno, "writing \"%s\" to %s", value, path);
+  do
+    n = write (fd, value, len);
+  while (n < 0 && errno == EINTR);
+  if (n < 0)
+    return set_errno_error (error, errno, "writing \"%s\" to %s", value, path);
+  if ((gsize) n != len)
+    return set_errno_error (error, EIO, "writing \"%s\" to %s (short write)", value, path);
+  return TRUE;
+}
+
+char *
+sv_cgroup_read (const char *dir, const char *file, GError **error)
+{
+  g_autofree char *path = g_build_filename (dir, file, NULL);
+  g_autofree char *contents = NULL;
+  gsize len = 0;
+
+  if (!g_file_get_contents (path, &contents, &len, error))
+    return NULL;
+  while (len > 0 && (contents[len - 1] == '\n' || contents[len - 1] == ' '))
+    contents[--len] = '\0';
+  return g_steal_pointer (&contents);
+}
+
+gboolean
+sv_cgroup_read_u64 (const char *dir, const char *file, guint64 *out, GError **error)
+{
+  g_autofree char *text = sv_cgroup_read (dir, file, error);
+  g_autoptr (GError) local = NULL;
+
+  if (text == NULL)
+    return FALSE;
+  if (g_str_equal (text, "max"))
+    {
+      *out = G_MAXUINT64;
+      return TRUE;
+    }
+  if (!g_ascii_string_to_unsigned (text, 10, 0, G_MAXUINT64, out, &local))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%s/%s: \"%s\" is not a number", dir,
+                   file, text);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+sv_cgroup_has_file (const char *dir, const char *file)
+{
+  g_autofree char *path = g_build_filename (dir, file, NULL);
+
+  return access (path, F_OK) == 0;
+}
+
+gboolean
+sv_cgroup_mkdir_below (const char *base, const char *rel, GPtrArray *created, GError **error)
+{
+  g_auto (GStrv) parts = g_strsplit (rel, "/", -1);
+  g_autofree char *cur = g_strdup (base);
+
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      char *next;
+
+      if (*parts[i] == '\0')
+        continue;
+      next = g_build_filename (cur, parts[i], NULL);
+      g_free (cur);
+      cur = next;
+      if (mkdir (cur, 0755) == 0)
+        {
+          g_ptr_array_add (created, g_strdup (cur));
+          continue;
+        }
+      if (errno != EEXIST)
+        return set_errno_error (error, errno, "creating cgroup %s", cur);
+      if (!g_file_test (cur, G_FILE_TEST_IS_DIR))
+        return set_errno_error (error, ENOTDIR, "creating cgroup %s", cur);
+    }
+  return TRUE;
+}
+
+gboolean
+sv_cgroup_chown_delegated (const char *dir, const char *const *files, uid_t uid, gid_t gid,
+                           GError **error)
+{
+  sv_cgroup_autofd int dfd = -1;
+
+  if (uid == (uid_t) -1 && gid == (gid_t) -1)
+    return TRUE;
+  dfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0)
+    return set_errno_error (error, errno, "delegating cgroup %s", dir);
+  if (fchown (dfd, uid, gid) < 0)
+    return set_errno_error (error, errno, "delegating cgroup %s: chown to %d:%d", dir, (int) uid,
+                            (int) gid);
+  for (guint i = 0; files[i] != NULL; i++)
+    {
+      if (fchownat (dfd, files[i], uid, gid, AT_SYMLINK_NOFOLLOW) == 0 || errno == ENOENT)
+        continue;
+      return set_errno_error (error, errno, "delegating cgroup %s: chown %s to %d:%d", dir,
+                              files[i], (int) uid, (int) gid);
+    }
+  return TRUE;
+}
+
+/* The names of @dir's subdirectories (the sub-cgroups). */
+GPtrArray *
+sv_cgroup_list_subdirs (const char *dir, GError **error)
+{
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  DIR *d = opendir (dir);
+  struct dirent *de;
+
+  if (d == NULL)
+    {
+      set_errno_error (error, errno, "reading cgroup %s", dir);
+      return NULL;
+    }
+  while ((de = readdir (d)) != NULL)
+    {
+      if (de->d_type != DT_DIR || g_str_equal (de->d_name, ".") || g_str_equal (de->d_name, ".."))
+        continue;
+      g_ptr_array_add (names, g_strdup (de->d_name));
+    }
+  closedir (d);
+  return g_steal_pointer (&names);
+}
+
+gboolean
+sv_cgroup_collect_pids (const char *dir, GHashTable *seen, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  g_autofree char *procs = sv_cgroup_read (dir, "cgroup.procs", &local);
+  g_autoptr (GPtrArray) subdirs = NULL;
+  g_auto (GStrv) lines = NULL;
+
+  if (procs == NULL)
+    {
+      /* Gone meanwhile, or a threaded v2 sub-cgroup (its cgroup.procs is not readable). */
+      if (g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT)
+          || g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_FAILED))
+        return TRUE;
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  lines = g_strsplit (procs, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      guint64 pid;
+
+      if (g_ascii_string_to_unsigned (lines[i], 10, 1, G_MAXINT, &pid, NULL))
+        g_hash_table_add (seen, GINT_TO_POINTER ((int) pid));
+    }
+  subdirs = sv_cgroup_list_subdirs (dir, error);
+  if (subdirs == NULL)
+    return FALSE;
+  for (guint i = 0; i < subdirs->len; i++)
+    {
+      g_autofree char *sub = g_build_filename (dir, subdirs->pdata[i], NULL);
+
+      if (!sv_cgroup_collect_pids (sub, seen, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* One depth-first pass; *busy tells whether some rmdir met EBUSY (worth retrying). */
+static gboolean
+remove_tree_once (const char *dir, gboolean *busy, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  g_autoptr (GPtrArray) subdirs = sv_cgroup_list_subdirs (dir, &local);
+
+  if (subdirs == NULL)
+    {
+      if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+        return TRUE;
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  for (guint i = 0; i < subdirs->len; i++)
+    {
+      g_autofree char *sub = g_build_filename (dir, subdirs->pdata[i], NULL);
+
+      if (!remove_tree_once (sub, busy, error))
+        return FALSE;
+    }
+  if (rmdir (dir) == 0 || errno == ENOENT)
+    return TRUE;
+  if (errno == EBUSY)
+    {
+      *busy = TRUE;
+      return set_errno_error (error, EBUSY, "removing cgroup %s (processes still in it?)", dir);
+    }
+  return set_errno_error (error, errno, "removing cgroup %s", dir);
+}
+
+gboolean
+sv_cgroup_remove_tree (const char *dir, GError **error)
+{
+  gint64 deadline = g_get_monotonic_time () + SV_CGROUP_RMDIR_TIMEOUT_MS * 1000;
+  gulong delay_us = 5000;
+
+  for (;;)
+    {
+      g_autoptr (GError) local = NULL;
+      gboolean busy = FALSE;
+
+      if (remove_tree_once (dir, &busy, &local))
+        return TRUE;
+      if (!busy || g_get_monotonic_time () >= deadline)
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      g_usleep (delay_us);
+      delay_us = MIN (delay_us * 2, 100000);
+    }
+}
+
+gboolean
+sv_cgroup_wait_until (gboolean (*check) (const char *dir, gpointer data), const char *dir,
+                      gpointer data, guint timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  gulong delay_us = 1000;
+
+  for (;;)
+    {
+      if (check (dir, data))
+        return TRUE;
+      if (g_get_monotonic_time () >= deadline)
+        return FALSE;
+      g_usleep (delay_us);
+      delay_us = MIN (delay_us * 2, 50000);
+    }
+}

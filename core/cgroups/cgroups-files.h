@@ -1,0 +1,44 @@
+/* cgroups-files.h: the file layer under every cgroup module (cgroups-files.c): one write(2) per
+ * value, reads, mkdir below a hierarchy, delegation chown, pids, removal.  Not for other modules. */
+#pragma once
+
+#include <errno.h>
+#include <glib.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+static inline void
+sv_cgroup_close_fdp (int *fd)
+{
+  if (*fd >= 0)
+    {
+      int saved = errno;
+      close (*fd);
+      errno = saved;
+    }
+}
+#define sv_cgroup_autofd __attribute__ ((cleanup (sv_cgroup_close_fdp)))
+
+/* One write(2) of @value to @dir/@file (cgroup files want the whole value at once). */
+gboolean sv_cgroup_write (const char *dir, const char *file, const char *value, GError **error);
+/* Contents without the trailing newline. */
+char *sv_cgroup_read (const char *dir, const char *file, GError **error);
+/* A single number; "max" reads as G_MAXUINT64. */
+gboolean sv_cgroup_read_u64 (const char *dir, const char *file, guint64 *out, GError **error);
+gboolean sv_cgroup_has_file (const char *dir, const char *file);
+/* mkdir -p below @base (which must exist); appends each directory it made to @created. */
+gboolean sv_cgroup_mkdir_below (const char *base, const char *rel, GPtrArray *created,
+                                GError **error);
+/* chown @dir and those of @files that exist (delegation); uid -1 means "leave alone". */
+gboolean sv_cgroup_chown_delegated (const char *dir, const char *const *files, uid_t uid, gid_t gid,
+                                    GError **error);
+/* The names of @dir's subdirectories (the sub-cgroups). */
+GPtrArray *sv_cgroup_list_subdirs (const char *dir, GError **error);
+/* Every pid in @dir/cgroup.procs and below, added to @seen (a set of GINT_TO_POINTER). */
+gboolean sv_cgroup_collect_pids (const char *dir, GHashTable *seen, GError **error);
+/* Remove @dir and its sub-cgroups depth-first, retrying EBUSY for about a second.
+ * A missing @dir is success. */
+gboolean sv_cgroup_remove_tree (const char *dir, GError **error);
+/* Poll until @check (@dir) returns TRUE or @timeout_ms passes. */
+gboolean sv_cgroup_wait_until (gboolean (*check) (const char *dir, gpointer data), const char *dir,
+                               gpointer data, guint timeout_ms);

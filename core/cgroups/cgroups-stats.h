@@ -1,0 +1,14 @@
+/* cgroups-stats.h: helpers for runc's "events --stats" objects (cgroups-stats.c), shared by
+ * the v1 and v2 drivers. */
+#pragma once
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+/* "key value" lines (memory.stat, cpu.stat) as {"key": value}; NULL when unreadable. */
+JsonObject *sv_cgroup_read_keyed (const char *dir, const char *file);
+/* JSON has no unsigned 64-bit integers here: values above G_MAXINT64 ("max") are clamped. */
+void sv_cgroup_json_set_u64 (JsonObject *o, const char *member, guint64 value);
+/* Copy @key of @from (sv_cgroup_read_keyed) to @member of @to, times @scale, when present. */
+void sv_cgroup_json_copy_key (JsonObject *to, const char *member, JsonObject *from, const char *key,
+                              guint64 scale);
