@@ -265,7 +265,7 @@ attach_program (int cgfd, int progfd, guint32 flags, const char *dir, GError **e
 static void
 detach_program_id (int cgfd, guint32 id)
 {
-  sv_cgroup_autofd int progfd = -1;
+  sv_autofd progfd = -1;
   union bpf_attr attr;
 
   memset (&attr, 0, sizeof attr);
@@ -287,8 +287,8 @@ gboolean
 sv_cgroup_bpf_apply_devices (const char *dir, GArray *devices, GError **error)
 {
   g_autoptr (GArray) prog = sv_cgroup_bpf_build_devices (devices, error);
-  sv_cgroup_autofd int progfd = -1;
-  sv_cgroup_autofd int cgfd = -1;
+  sv_autofd progfd = -1;
+  sv_autofd cgfd = -1;
   guint32 ids[MAX_OLD_PROGS], flags = 0;
   guint n_old;
 

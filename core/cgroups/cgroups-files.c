@@ -7,6 +7,8 @@
 
 #include "cgroups-files.h"
 
+#include "sv-error.h"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <gio/gio.h>
@@ -21,28 +23,15 @@
  * File helpers
  * ---------------------------------------------------------------------------------------- */
 
-static gboolean set_errno_error (GError **error, int errsv, const char *fmt, ...)
-    G_GNUC_PRINTF (3, 4);
-
-static gboolean
-set_errno_error (GError **error, int errsv, const char *fmt, ...)
-{
-  g_autofree char *what = NULL;
-  va_list ap;
-
-  va_start (ap, fmt);
-  what = g_strdup_vprintf (fmt, ap);
-  va_end (ap);
-  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv), "%s: %s", what,
-               g_strerror (errsv));
-  return FALSE;
-}
+/* Fill @error from @errsv (sv_set_error_errno) and return FALSE. */
+#define set_errno_error(error, errsv, ...)                                                          \
+  (sv_set_error_errno ((error), (errsv), __VA_ARGS__), FALSE)
 
 gboolean
 sv_cgroup_write (const char *dir, const char *file, const char *value, GError **error)
 {
   g_autofree char *path = g_build_filename (dir, file, NULL);
-  sv_cgroup_autofd int fd = -1;
+  sv_autofd fd = -1;
   gsize len = strlen (value);
   gssize n;
 
@@ -135,7 +124,7 @@ gboolean
 sv_cgroup_chown_delegated (const char *dir, const char *const *files, uid_t uid, gid_t gid,
                            GError **error)
 {
-  sv_cgroup_autofd int dfd = -1;
+  sv_autofd dfd = -1;
 
   if (uid == (uid_t) -1 && gid == (gid_t) -1)
     return TRUE;
@@ -165,7 +154,7 @@ sv_cgroup_list_subdirs (const char *dir, GError **error)
 
   if (d == NULL)
     {
-      set_errno_error (error, errno, "reading cgroup %s", dir);
+      sv_set_error_errno (error, errno, "reading cgroup %s", dir);
       return NULL;
     }
   while ((de = readdir (d)) != NULL)

@@ -7,17 +7,8 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-static inline void
-sv_cgroup_close_fdp (int *fd)
-{
-  if (*fd >= 0)
-    {
-      int saved = errno;
-      close (*fd);
-      errno = saved;
-    }
-}
-#define sv_cgroup_autofd __attribute__ ((cleanup (sv_cgroup_close_fdp)))
+#include "sv-fd.h"
+
 
 /* One write(2) of @value to @dir/@file (cgroup files want the whole value at once). */
 gboolean sv_cgroup_write (const char *dir, const char *file, const char *value, GError **error);
