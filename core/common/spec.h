@@ -13,9 +13,7 @@
 
 /* One id-map type from config.json to the kernel: the plugin ABI's SvIdMapping
  * (sysvisor/plugin.h: container_id, host_id, size).  The spec, the container a plugin sees, the
- * state file and the pod all hold arrays of it.  SvIdMap is its former name, kept as an alias
- * until state.c, pod.c and namespaces.c spell SvIdMapping. */
-typedef SvIdMapping SvIdMap;
+ * state file and the pod all hold arrays of it. */
 
 typedef struct
 {

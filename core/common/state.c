@@ -71,7 +71,7 @@ add_mappings (JsonBuilder *b, const char *name, GArray *maps)
   json_builder_begin_array (b);
   for (guint i = 0; maps != NULL && i < maps->len; i++)
     {
-      SvIdMap *m = &g_array_index (maps, SvIdMap, i);
+      SvIdMapping *m = &g_array_index (maps, SvIdMapping, i);
       json_builder_begin_object (b);
       json_builder_set_member_name (b, "containerID");
       json_builder_add_int_value (b, m->container_id);
@@ -194,7 +194,7 @@ load_mappings (JsonObject *o, const char *member, GArray *out, GError **error)
   for (guint i = 0; a != NULL && i < json_array_get_length (a); i++)
     {
       JsonObject *e = sv_json_array_object (a, member, i, error);
-      SvIdMap m = { 0 };
+      SvIdMapping m = { 0 };
       if (e == NULL || !sv_json_get_uint32 (e, member, "containerID", TRUE, &m.container_id, error)
           || !sv_json_get_uint32 (e, member, "hostID", TRUE, &m.host_id, error)
           || !sv_json_get_uint32 (e, member, "size", TRUE, &m.size, error))
@@ -296,8 +296,8 @@ sv_state_load (const char *root, const char *id, GError **error)
     return NULL;
   st = g_new0 (SvState, 1);
   st->dir = sv_state_dir (root, id);
-  st->uid_mappings = g_array_new (FALSE, FALSE, sizeof (SvIdMap));
-  st->gid_mappings = g_array_new (FALSE, FALSE, sizeof (SvIdMap));
+  st->uid_mappings = g_array_new (FALSE, FALSE, sizeof (SvIdMapping));
+  st->gid_mappings = g_array_new (FALSE, FALSE, sizeof (SvIdMapping));
   if (!state_from_json (st, json_node_get_object (node), error))
     {
       g_prefix_error (error, "%s: ", file);

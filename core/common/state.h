@@ -32,7 +32,7 @@ typedef struct
   JsonNode *cgroup;       /* sv_cgroup_to_json, or NULL */
   JsonNode *hooks;        /* the spec's hooks object (poststop runs at delete) */
   char *plugins[3];       /* plugin name per SvRole, NULL = none */
-  GArray *uid_mappings;   /* SvIdMap */
+  GArray *uid_mappings;   /* SvIdMapping */
   GArray *gid_mappings;
   char *owner;
   char *supervisor;       /* address of the syscall supervisor, or NULL (exec loads its filter) */

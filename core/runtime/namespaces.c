@@ -128,7 +128,7 @@ write_map (pid_t pid, const char *file, GArray *maps, GError **error)
 
   for (guint i = 0; i < maps->len; i++)
     {
-      SvIdMap *m = &g_array_index (maps, SvIdMap, i);
+      SvIdMapping *m = &g_array_index (maps, SvIdMapping, i);
       g_string_append_printf (text, "%u %u %u\n", m->container_id, m->host_id, m->size);
     }
   if (!sv_write_existing_file (path, text->str, error))

@@ -284,7 +284,7 @@ maps_equal (GArray *plugin_maps, GArray *pod_maps)
   for (guint i = 0; i < plugin_maps->len; i++)
     {
       SvIdMapping *a = &g_array_index (plugin_maps, SvIdMapping, i);
-      SvIdMap *b = &g_array_index (pod_maps, SvIdMap, i);
+      SvIdMapping *b = &g_array_index (pod_maps, SvIdMapping, i);
       if (a->container_id != b->container_id || a->host_id != b->host_id || a->size != b->size)
         return FALSE;
     }

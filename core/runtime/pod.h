@@ -27,7 +27,7 @@ typedef struct
   char *sandbox_id;     /* member: the sandbox's container id */
   pid_t sandbox_pid;    /* member: the sandbox's init */
   int userns_fd;        /* member: the sandbox's user namespace, or -1 */
-  GArray *uid_mappings; /* member: the sandbox's mappings (SvIdMap), from its state */
+  GArray *uid_mappings; /* member: the sandbox's mappings (SvIdMapping), from its state */
   GArray *gid_mappings;
   gboolean own_netns;   /* sandbox: a new network namespace owned by its user namespace */
 } SvPod;

@@ -118,8 +118,8 @@ test_mappings_read (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   g_assert_true (spec->spec_has_mappings);
   g_assert_cmpuint (spec->uid_mappings->len, ==, 1);
-  g_assert_cmpuint (g_array_index (spec->uid_mappings, SvIdMap, 0).host_id, ==, 100000);
-  g_assert_cmpuint (g_array_index (spec->uid_mappings, SvIdMap, 0).size, ==, 65536);
+  g_assert_cmpuint (g_array_index (spec->uid_mappings, SvIdMapping, 0).host_id, ==, 100000);
+  g_assert_cmpuint (g_array_index (spec->uid_mappings, SvIdMapping, 0).size, ==, 65536);
 }
 
 static void

@@ -56,7 +56,7 @@ json (const char *text)
 static void
 add_map (GArray *maps, guint32 container_id, guint32 host_id, guint32 size)
 {
-  SvIdMap m = { 0 };
+  SvIdMapping m = { 0 };
 
   m.container_id = container_id;
   m.host_id = host_id;
@@ -86,8 +86,8 @@ full_state (const char *id)
   st->hooks = json ("{\"poststop\": [{\"path\": \"/bin/true\"}]}");
   st->plugins[0] = g_strdup ("idmap-exclusive");
   st->plugins[2] = g_strdup ("fuse-procfs");
-  st->uid_mappings = g_array_new (FALSE, FALSE, sizeof (SvIdMap));
-  st->gid_mappings = g_array_new (FALSE, FALSE, sizeof (SvIdMap));
+  st->uid_mappings = g_array_new (FALSE, FALSE, sizeof (SvIdMapping));
+  st->gid_mappings = g_array_new (FALSE, FALSE, sizeof (SvIdMapping));
   add_map (st->uid_mappings, 0, 2147483648u, 65536);
   add_map (st->gid_mappings, 0, 2147483648u, 1000);
   add_map (st->gid_mappings, 1000, 2147484648u, 64536);
@@ -100,7 +100,7 @@ assert_maps_equal (GArray *a, GArray *b)
   g_assert_cmpuint (a->len, ==, b->len);
   for (guint i = 0; i < a->len; i++)
     {
-      SvIdMap *x = &g_array_index (a, SvIdMap, i), *y = &g_array_index (b, SvIdMap, i);
+      SvIdMapping *x = &g_array_index (a, SvIdMapping, i), *y = &g_array_index (b, SvIdMapping, i);
       g_assert_cmpuint (x->container_id, ==, y->container_id);
       g_assert_cmpuint (x->host_id, ==, y->host_id);
       g_assert_cmpuint (x->size, ==, y->size);
