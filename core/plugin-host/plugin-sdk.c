@@ -3,37 +3,25 @@
  * every plugin, and a state file read-modified-written under a lock and replaced atomically,
  * as docs/PLUGINS.md requires of a plugin's own state.
  *
- * The fd, errno and atomic-write code here is the SDK's own copy, kept in this one file so
- * that it can be folded into the internal utility library without touching the plugins. */
+ * The fd, errno, atomic-write and lock code comes from the internal utility library (lib/). */
 #include "container.h"
 #include "docker-root.h"
+#include "sv-error.h"
+#include "sv-fd.h"
+#include "sv-file.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <gio/gio.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static void
-sdk_close_fdp (int *fdp)
-{
-  if (*fdp >= 0)
-    {
-      int errsv = errno;
-      close (*fdp);
-      errno = errsv;
-    }
-}
-#define sdk_autofd __attribute__ ((cleanup (sdk_close_fdp))) int
 
 static gboolean
 sdk_errno (GError **error, int errsv, const char *what, const char *path)
 {
-  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv), "%s %s: %s", what, path,
-               g_strerror (errsv));
+  sv_set_error_errno (error, errsv, "%s %s", what, path);
   return FALSE;
 }
 
@@ -169,37 +157,19 @@ sv_host_setting_path (SvHost *host, const char *key, const char *fallback, const
 
 /* ---- state files ---- */
 
-/* Write @data to a temporary file beside @path, fsync it, rename it over @path, fsync the
- * directory: a reader sees the old file or the new one, never a part. */
+/* Replace @path with @data through a temporary file beside it, fsynced and renamed
+ * (sv_file_replace), then fsync the directory: a reader sees the old file or the new one,
+ * never a part. */
 static gboolean
 replace_file (const char *path, const char *data, gsize len, GError **error)
 {
   g_autofree char *dir = g_path_get_dirname (path);
-  g_autofree char *tmp = g_strdup_printf ("%s.tmp.%d", path, (int) getpid ());
-  sdk_autofd fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-  sdk_autofd dfd = -1;
+  g_autofree char *suffix = g_strdup_printf (".tmp.%d", (int) getpid ());
+  sv_autofd dfd = -1;
 
-  if (fd < 0)
-    return sdk_errno (error, errno, "create", tmp);
-  for (gsize done = 0; done < len;)
-    {
-      gssize n = write (fd, data + done, len - done);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        {
-          int errsv = errno;
-          unlink (tmp);
-          return sdk_errno (error, errsv, "write", tmp);
-        }
-      done += (gsize) n;
-    }
-  if (fsync (fd) < 0 || rename (tmp, path) < 0)
-    {
-      int errsv = errno;
-      unlink (tmp);
-      return sdk_errno (error, errsv, "replace", path);
-    }
+  if (!sv_file_replace (path, data, (gssize) len, 0600, suffix,
+                        SV_WRITE_SYNC | SV_WRITE_NOFOLLOW, error))
+    return FALSE;
   dfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd < 0 || fsync (dfd) < 0)
     return sdk_errno (error, errno, "sync the directory of", path);
@@ -216,16 +186,13 @@ sv_state_file_update (const char *path, SvStateUpdateFunc update, gpointer user_
   g_autofree char *data = NULL;
   g_autoptr (GError) local = NULL;
   gsize old_len = 0, len = 0;
-  sdk_autofd lfd = -1;
+  sv_autofd lfd = -1;
 
   if (g_mkdir_with_parents (dir, 0700) < 0)
     return sdk_errno (error, errno, "create", dir);
-  lfd = open (lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  lfd = sv_lock_file (lock, FALSE, error);
   if (lfd < 0)
-    return sdk_errno (error, errno, "open", lock);
-  while (flock (lfd, LOCK_EX) < 0)
-    if (errno != EINTR)
-      return sdk_errno (error, errno, "lock", lock);
+    return FALSE;
   if (!g_file_get_contents (path, &old, &old_len, &local)
       && !g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
     {
