@@ -12,7 +12,6 @@
  * immutable-mounts = yes|no (default yes: the supervisor refuses unmounting, moving,
  * remounting to lift flags, or mounting over the mounts the runtime made; no: root inside may,
  * as the kernel allows it).  See svfs-immutable.c. */
-#include "sv-config.h"
 #include "svfs-supervisor.h"
 #include "svfs-sysctl.h"
 
@@ -246,7 +245,7 @@ fuse_procfs_check (SvHost *host, SvCheckReport *report)
 SV_PLUGIN_DEFINE_FIELDS (.name = "fuse-procfs",
                          .role = SV_ROLE_PROCFS,
                          .description = "per-container /proc and /sys files served by sysvisor-fs",
-                         .version = SV_VERSION,
+                         .version = SV_PLUGIN_VERSION,
                          .probe = fuse_procfs_probe,
                          .prepare = fuse_procfs_prepare,
                          .check = fuse_procfs_check)
