@@ -17,7 +17,7 @@
 #include <sys/wait.h>
 
 int
-sv_shiftfs_clone_tree (int dirfd, const char *path, gboolean recursive, GError **error)
+sv_idmapped_clone_tree (int dirfd, const char *path, gboolean recursive, GError **error)
 {
   int fd = open_tree (dirfd, path,
                       OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0)
@@ -29,7 +29,7 @@ sv_shiftfs_clone_tree (int dirfd, const char *path, gboolean recursive, GError *
 }
 
 int
-sv_shiftfs_idmap_tree (int fd, int userns_fd, gboolean recursive)
+sv_idmapped_idmap_tree (int fd, int userns_fd, gboolean recursive)
 {
   struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (guint64) userns_fd };
 
@@ -85,7 +85,7 @@ scratch_child (void *arg)
 }
 
 int
-sv_shiftfs_scratch_userns (GError **error)
+sv_idmapped_scratch_userns (GError **error)
 {
   g_autofree char *stack = g_malloc (SCRATCH_STACK_SIZE);
   ScratchResult r = { .fd = -1, .err = EPIPE };
@@ -240,7 +240,7 @@ create_as_creator (int fsfd, uid_t uid, gid_t gid, GError **error)
 }
 
 int
-sv_shiftfs_mount_overlay (const SvShiftfsOverlayMount *m, GError **error)
+sv_idmapped_mount_overlay (const SvIdmappedOverlayMount *m, GError **error)
 {
   sv_autofd fsfd = fsopen ("overlay", FSOPEN_CLOEXEC);
   int mfd;

@@ -10,14 +10,14 @@
 
 /* A detached copy of the mount at @path (open_tree (OPEN_TREE_CLONE), AT_RECURSIVE when
  * @recursive), relative to @dirfd; -1 and @error on failure. */
-int sv_shiftfs_clone_tree (int dirfd, const char *path, gboolean recursive, GError **error);
+int sv_idmapped_clone_tree (int dirfd, const char *path, gboolean recursive, GError **error);
 
 /* ID-map detached tree @fd to @userns_fd (mount_setattr (MOUNT_ATTR_IDMAP)): 0 or the errno
  * value (EINVAL: a filesystem of the tree cannot be ID-mapped). */
-int sv_shiftfs_idmap_tree (int fd, int userns_fd, gboolean recursive);
+int sv_idmapped_idmap_tree (int fd, int userns_fd, gboolean recursive);
 
 /* A user namespace that no process lives in, mapping its 0 to host 0, for probing: its fd. */
-int sv_shiftfs_scratch_userns (GError **error);
+int sv_idmapped_scratch_userns (GError **error);
 
 typedef struct
 {
@@ -30,7 +30,7 @@ typedef struct
   GPtrArray *options; /* "key" or "key=value" */
   uid_t creator_uid;  /* the fsuid/fsgid the overlay works on its layers as */
   gid_t creator_gid;
-} SvShiftfsOverlayMount;
+} SvIdmappedOverlayMount;
 
 /* Create a detached overlay mount over layer trees given as fds.  It is set up by host root
  * with fsuid/fsgid @creator_uid/@creator_gid and every capability: overlayfs does its work on
@@ -38,4 +38,4 @@ typedef struct
  * and copy-ups land on disk as root (container root's host id, mapped back), and trusted.*
  * xattrs (Docker's opaque directories, redirects) are read and written as Docker's own
  * overlay does. */
-int sv_shiftfs_mount_overlay (const SvShiftfsOverlayMount *m, GError **error);
+int sv_idmapped_mount_overlay (const SvIdmappedOverlayMount *m, GError **error);

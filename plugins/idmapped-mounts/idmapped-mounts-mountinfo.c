@@ -13,7 +13,7 @@
 #define PROC_MOUNTINFO "/proc/self/mountinfo"
 
 void
-sv_shiftfs_mount_free (SvShiftfsMount *m)
+sv_idmapped_mount_free (SvIdmappedMount *m)
 {
   if (m == NULL)
     return;
@@ -24,7 +24,7 @@ sv_shiftfs_mount_free (SvShiftfsMount *m)
 }
 
 void
-sv_shiftfs_overlay_free (SvShiftfsOverlay *o)
+sv_idmapped_overlay_free (SvIdmappedOverlay *o)
 {
   if (o == NULL)
     return;
@@ -45,7 +45,7 @@ is_octal (char c)
 }
 
 char *
-sv_shiftfs_unmangle (const char *s)
+sv_idmapped_unmangle (const char *s)
 {
   GString *out = g_string_sized_new (strlen (s));
 
@@ -64,7 +64,7 @@ sv_shiftfs_unmangle (const char *s)
 }
 
 char *
-sv_shiftfs_ovl_unescape (const char *s)
+sv_idmapped_ovl_unescape (const char *s)
 {
   GString *out = g_string_sized_new (strlen (s));
 
@@ -145,10 +145,10 @@ raw_options_of (const char *text, int id)
   return NULL;
 }
 
-static SvShiftfsMount *
+static SvIdmappedMount *
 mount_from_fs (MountTable *t, struct libmnt_fs *fs)
 {
-  SvShiftfsMount *m = g_new0 (SvShiftfsMount, 1);
+  SvIdmappedMount *m = g_new0 (SvIdmappedMount, 1);
 
   m->id = mnt_fs_get_id (fs);
   m->target = g_strdup (mnt_fs_get_target (fs));
@@ -180,10 +180,10 @@ holder_of (MountTable *t, const char *path)
 }
 
 gboolean
-sv_shiftfs_find_mounts (const char *mountinfo,
+sv_idmapped_find_mounts (const char *mountinfo,
                         const char *path,
-                        SvShiftfsMount **at,
-                        SvShiftfsMount **holder,
+                        SvIdmappedMount **at,
+                        SvIdmappedMount **holder,
                         GError **error)
 {
   g_auto (MountTable) t = { 0 };
@@ -205,28 +205,28 @@ sv_shiftfs_find_mounts (const char *mountinfo,
   return TRUE;
 }
 
-SvShiftfsMount *
-sv_shiftfs_find_mount_at (const char *mountinfo, const char *path, GError **error)
+SvIdmappedMount *
+sv_idmapped_find_mount_at (const char *mountinfo, const char *path, GError **error)
 {
-  SvShiftfsMount *at = NULL;
-  g_autoptr (SvShiftfsMount) holder = NULL;
+  SvIdmappedMount *at = NULL;
+  g_autoptr (SvIdmappedMount) holder = NULL;
 
-  sv_shiftfs_find_mounts (mountinfo, path, &at, &holder, error);
+  sv_idmapped_find_mounts (mountinfo, path, &at, &holder, error);
   return at;
 }
 
-SvShiftfsMount *
-sv_shiftfs_find_mount_holding (const char *mountinfo, const char *path, GError **error)
+SvIdmappedMount *
+sv_idmapped_find_mount_holding (const char *mountinfo, const char *path, GError **error)
 {
-  g_autoptr (SvShiftfsMount) at = NULL;
-  SvShiftfsMount *holder = NULL;
+  g_autoptr (SvIdmappedMount) at = NULL;
+  SvIdmappedMount *holder = NULL;
 
-  sv_shiftfs_find_mounts (mountinfo, path, &at, &holder, error);
+  sv_idmapped_find_mounts (mountinfo, path, &at, &holder, error);
   return holder;
 }
 
 GPtrArray *
-sv_shiftfs_mounts_below (const char *mountinfo, const char *path, GError **error)
+sv_idmapped_mounts_below (const char *mountinfo, const char *path, GError **error)
 {
   g_auto (MountTable) t = { 0 };
   g_autoptr (GPtrArray) out = g_ptr_array_new_with_free_func (g_free);
@@ -239,7 +239,8 @@ sv_shiftfs_mounts_below (const char *mountinfo, const char *path, GError **error
   while (mnt_table_next_fs (t.table, it, &fs) == 0)
     {
       const char *target = mnt_fs_get_target (fs);
-      if (target != NULL && strcmp (target, path) != 0 && sv_shiftfs_path_is_under (target, path))
+      if (target != NULL && strcmp (target, path) != 0
+          && sv_idmapped_path_is_under (target, path))
         g_ptr_array_add (out, g_strdup (target));
     }
   mnt_free_iter (it);
@@ -249,7 +250,7 @@ sv_shiftfs_mounts_below (const char *mountinfo, const char *path, GError **error
 /* ---- overlay options ---- */
 
 gboolean
-sv_shiftfs_split_lowerdir (const char *value, GPtrArray *lower, GPtrArray *data, GError **error)
+sv_idmapped_split_lowerdir (const char *value, GPtrArray *lower, GPtrArray *data, GError **error)
 {
   g_autoptr (GString) cur = g_string_new (NULL);
   gboolean in_data = FALSE;
@@ -280,7 +281,7 @@ sv_shiftfs_split_lowerdir (const char *value, GPtrArray *lower, GPtrArray *data,
                        "overlay lowerdir \"%s\": empty layer", value);
           return FALSE;
         }
-      g_ptr_array_add (in_data ? data : lower, sv_shiftfs_ovl_unescape (cur->str));
+      g_ptr_array_add (in_data ? data : lower, sv_idmapped_ovl_unescape (cur->str));
       g_string_truncate (cur, 0);
       if (*s == '\0')
         return TRUE;
@@ -301,12 +302,12 @@ set_once (char **slot, char *value, const char *key, GError **error)
 }
 
 static gboolean
-parse_option (SvShiftfsOverlay *o, const char *raw, GError **error)
+parse_option (SvIdmappedOverlay *o, const char *raw, GError **error)
 {
   const char *eq = strchr (raw, '=');
   g_autofree char *raw_key = eq != NULL ? g_strndup (raw, (gsize) (eq - raw)) : g_strdup (raw);
-  g_autofree char *key = sv_shiftfs_unmangle (raw_key);
-  g_autofree char *value = eq != NULL ? sv_shiftfs_unmangle (eq + 1) : NULL;
+  g_autofree char *key = sv_idmapped_unmangle (raw_key);
+  g_autofree char *value = eq != NULL ? sv_idmapped_unmangle (eq + 1) : NULL;
 
   if (value == NULL)
     {
@@ -315,24 +316,24 @@ parse_option (SvShiftfsOverlay *o, const char *raw, GError **error)
       return TRUE;
     }
   if (strcmp (key, "lowerdir") == 0)
-    return sv_shiftfs_split_lowerdir (value, o->lower, o->data, error);
+    return sv_idmapped_split_lowerdir (value, o->lower, o->data, error);
   if (strcmp (key, "lowerdir+") == 0)
     g_ptr_array_add (o->lower, g_steal_pointer (&value));
   else if (strcmp (key, "datadir+") == 0)
     g_ptr_array_add (o->data, g_steal_pointer (&value));
   else if (strcmp (key, "upperdir") == 0)
-    return set_once (&o->upper, sv_shiftfs_ovl_unescape (value), key, error);
+    return set_once (&o->upper, sv_idmapped_ovl_unescape (value), key, error);
   else if (strcmp (key, "workdir") == 0)
-    return set_once (&o->work, sv_shiftfs_ovl_unescape (value), key, error);
+    return set_once (&o->work, sv_idmapped_ovl_unescape (value), key, error);
   else
     g_ptr_array_add (o->extra, g_strdup_printf ("%s=%s", key, value));
   return TRUE;
 }
 
-SvShiftfsOverlay *
-sv_shiftfs_overlay_parse (const char *raw_options, GError **error)
+SvIdmappedOverlay *
+sv_idmapped_overlay_parse (const char *raw_options, GError **error)
 {
-  g_autoptr (SvShiftfsOverlay) o = g_new0 (SvShiftfsOverlay, 1);
+  g_autoptr (SvIdmappedOverlay) o = g_new0 (SvIdmappedOverlay, 1);
   g_auto (GStrv) opts = g_strsplit (raw_options, ",", -1);
 
   o->lower = g_ptr_array_new_with_free_func (g_free);
@@ -402,7 +403,7 @@ resolve_one (char **path, const char *home, const char *target, GError **error)
 }
 
 gboolean
-sv_shiftfs_overlay_resolve (SvShiftfsOverlay *o, const char *target, GError **error)
+sv_idmapped_overlay_resolve (SvIdmappedOverlay *o, const char *target, GError **error)
 {
   g_autofree char *home = docker_home_from (o->upper, "diff");
 
@@ -419,7 +420,7 @@ sv_shiftfs_overlay_resolve (SvShiftfsOverlay *o, const char *target, GError **er
 }
 
 GPtrArray *
-sv_shiftfs_overlay_carried_options (SvShiftfsOverlay *o)
+sv_idmapped_overlay_carried_options (SvIdmappedOverlay *o)
 {
   static const char *const carried[]
       = { "redirect_dir", "metacopy", "xino", "uuid", "userxattr", "volatile", "verity", NULL };

@@ -21,31 +21,32 @@ typedef struct
   char *target; /* mount point, unescaped */
   char *fstype;
   char *options; /* super-block options, raw (octal escapes kept) */
-} SvShiftfsMount;
+} SvIdmappedMount;
 
-void sv_shiftfs_mount_free (SvShiftfsMount *m);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (SvShiftfsMount, sv_shiftfs_mount_free)
+void sv_idmapped_mount_free (SvIdmappedMount *m);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SvIdmappedMount, sv_idmapped_mount_free)
 
 /* The topmost mount whose mount point is exactly @path (canonical), from the mountinfo file
  * @mountinfo (NULL: /proc/self/mountinfo).  NULL with no error when @path is no mount point. */
-SvShiftfsMount *sv_shiftfs_find_mount_at (const char *mountinfo, const char *path, GError **error);
+SvIdmappedMount *sv_idmapped_find_mount_at (const char *mountinfo, const char *path,
+                                            GError **error);
 /* The topmost mount holding @path: its mount point is @path or the nearest ancestor. */
-SvShiftfsMount *
-sv_shiftfs_find_mount_holding (const char *mountinfo, const char *path, GError **error);
+SvIdmappedMount *
+sv_idmapped_find_mount_holding (const char *mountinfo, const char *path, GError **error);
 /* Both of the above from one read of the mountinfo file: *@at (NULL when @path is no mount
  * point) and *@holder. */
-gboolean sv_shiftfs_find_mounts (const char *mountinfo,
+gboolean sv_idmapped_find_mounts (const char *mountinfo,
                                  const char *path,
-                                 SvShiftfsMount **at,
-                                 SvShiftfsMount **holder,
+                                 SvIdmappedMount **at,
+                                 SvIdmappedMount **holder,
                                  GError **error);
 /* Canonical mount points of every mount strictly below @path, in mountinfo order. */
-GPtrArray *sv_shiftfs_mounts_below (const char *mountinfo, const char *path, GError **error);
+GPtrArray *sv_idmapped_mounts_below (const char *mountinfo, const char *path, GError **error);
 
 /* mountinfo's octal escapes (\040 \011 \012 \134 \054 ...) undone. */
-char *sv_shiftfs_unmangle (const char *s);
+char *sv_idmapped_unmangle (const char *s);
 /* Overlay's backslash escapes undone: "\x" -> "x". */
-char *sv_shiftfs_ovl_unescape (const char *s);
+char *sv_idmapped_ovl_unescape (const char *s);
 
 typedef struct
 {
@@ -54,26 +55,26 @@ typedef struct
   char *upper;      /* NULL: a read-only overlay */
   char *work;
   GPtrArray *extra; /* further options, unescaped, "key" or "key=value" */
-} SvShiftfsOverlay;
+} SvIdmappedOverlay;
 
-void sv_shiftfs_overlay_free (SvShiftfsOverlay *o);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (SvShiftfsOverlay, sv_shiftfs_overlay_free)
+void sv_idmapped_overlay_free (SvIdmappedOverlay *o);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SvIdmappedOverlay, sv_idmapped_overlay_free)
 
 /* Split a "lowerdir=" value at unescaped ':' ("::" starts the data-only layers) and unescape
  * each path.  FALSE on an empty layer or a data layer without a lower one. */
 gboolean
-sv_shiftfs_split_lowerdir (const char *value, GPtrArray *lower, GPtrArray *data, GError **error);
+sv_idmapped_split_lowerdir (const char *value, GPtrArray *lower, GPtrArray *data, GError **error);
 
 /* Parse the raw super-block options of an overlay mount. */
-SvShiftfsOverlay *sv_shiftfs_overlay_parse (const char *raw_options, GError **error);
+SvIdmappedOverlay *sv_idmapped_overlay_parse (const char *raw_options, GError **error);
 
 /* Make relative layer paths absolute.  Docker's overlay2 layout anchors them: the absolute
  * upperdir ".../overlay2/<id>/diff", or else the mount point ".../overlay2/<id>/merged",
  * gives the directory ".../overlay2" they are relative to. */
-gboolean sv_shiftfs_overlay_resolve (SvShiftfsOverlay *o, const char *target, GError **error);
+gboolean sv_idmapped_overlay_resolve (SvIdmappedOverlay *o, const char *target, GError **error);
 
 /* The options the shifted overlay is mounted with: the original's that matter for reading its
  * layers the same way (redirect_dir, metacopy, xino, uuid, userxattr, volatile, verity), plus
  * index=off (the upper directory stays in use by the original mount, which an index forbids).
  * Each element "key" or "key=value". */
-GPtrArray *sv_shiftfs_overlay_carried_options (SvShiftfsOverlay *o);
+GPtrArray *sv_idmapped_overlay_carried_options (SvIdmappedOverlay *o);

@@ -11,7 +11,7 @@
 #include <string.h>
 
 char *
-sv_shiftfs_daemon_json_data_root (const char *json, GError **error)
+sv_idmapped_daemon_json_data_root (const char *json, GError **error)
 {
   g_autoptr (JsonNode) root = NULL;
   g_autoptr (GError) local = NULL;
@@ -35,13 +35,12 @@ sv_shiftfs_daemon_json_data_root (const char *json, GError **error)
 }
 
 char *
-sv_shiftfs_docker_data_root (const char *data_root_setting,
-                             const char *daemon_json_setting,
-                             GError **error)
+sv_idmapped_docker_data_root (const char *data_root_setting, const char *daemon_json_setting,
+                              GError **error)
 {
   const char *path = daemon_json_setting != NULL && daemon_json_setting[0] != '\0'
                          ? daemon_json_setting
-                         : SV_SHIFTFS_DOCKER_DAEMON_JSON;
+                         : SV_IDMAPPED_DOCKER_DAEMON_JSON;
   g_autofree char *text = NULL;
   g_autofree char *root = NULL;
   g_autoptr (GError) local = NULL;
@@ -51,14 +50,14 @@ sv_shiftfs_docker_data_root (const char *data_root_setting,
   if (!g_file_get_contents (path, &text, NULL, &local))
     {
       if (g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-        return g_strdup (SV_SHIFTFS_DOCKER_DATA_ROOT);
+        return g_strdup (SV_IDMAPPED_DOCKER_DATA_ROOT);
       g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
                    "cannot read Docker's data root from %s: %s; fix the file, or set "
                    "docker-data-root in the [idmapped-mounts] section of plugins.conf",
                    path, local->message);
       return NULL;
     }
-  root = sv_shiftfs_daemon_json_data_root (text, &local);
+  root = sv_idmapped_daemon_json_data_root (text, &local);
   if (local != NULL)
     {
       g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
@@ -68,21 +67,21 @@ sv_shiftfs_docker_data_root (const char *data_root_setting,
       return NULL;
     }
   if (root == NULL || root[0] == '\0')
-    return g_strdup (SV_SHIFTFS_DOCKER_DATA_ROOT);
+    return g_strdup (SV_IDMAPPED_DOCKER_DATA_ROOT);
   return g_steal_pointer (&root);
 }
 
 /* ---- the rules ---- */
 
 gboolean
-sv_shiftfs_path_is_under (const char *path, const char *dir)
+sv_idmapped_path_is_under (const char *path, const char *dir)
 {
   return sv_path_is_under (path, dir);
 }
 
 /* Is some directory on @source's path (itself included) root-owned with mode 0700? */
 static gboolean
-has_private_component (const char *source, SvShiftfsStatFunc stat_func, gpointer user_data)
+has_private_component (const char *source, SvIdmappedStatFunc stat_func, gpointer user_data)
 {
   g_autoptr (GString) prefix = g_string_new ("/");
   g_auto (GStrv) parts = g_strsplit (source, "/", -1);
@@ -104,17 +103,17 @@ has_private_component (const char *source, SvShiftfsStatFunc stat_func, gpointer
 }
 
 gboolean
-sv_shiftfs_check_bind_source (guint index,
+sv_idmapped_check_bind_source (guint index,
                               const char *source,
                               const char *destination,
                               const char *docker_root,
-                              SvShiftfsStatFunc stat_func,
+                              SvIdmappedStatFunc stat_func,
                               gpointer user_data,
                               GError **error)
 {
   struct stat st;
 
-  if (sv_shiftfs_path_is_under (source, docker_root))
+  if (sv_idmapped_path_is_under (source, docker_root))
     return TRUE;
   if (stat_func (source, &st, user_data) < 0)
     {

@@ -41,7 +41,7 @@
 #include <sys/syscall.h>
 
 /* The overlay's own work directory, inside the original's (see attach_overlay_upper). */
-#define SHIFTFS_WORKDIR "sysvisor"
+#define IDMAPPED_WORKDIR "sysvisor"
 
 static const char fs_hint[] = "put it on a filesystem that supports ID-mapped mounts (ext4, "
                               "xfs, btrfs, tmpfs), or set shift = none in plugins.conf and "
@@ -52,7 +52,7 @@ static const char fs_hint[] = "put it on a filesystem that supports ID-mapped mo
 static char *
 fstype_of (const char *path)
 {
-  g_autoptr (SvShiftfsMount) m = sv_shiftfs_find_mount_holding (NULL, path, NULL);
+  g_autoptr (SvIdmappedMount) m = sv_idmapped_find_mount_holding (NULL, path, NULL);
 
   return g_strdup (m != NULL && m->fstype != NULL ? m->fstype : "unknown");
 }
@@ -72,7 +72,7 @@ docker_root (SvContainer *c, SvHost *host, GError **error)
   if (c != NULL && (root_setting == NULL || root_setting[0] == '\0')
       && (root = sv_container_docker_data_root (c)) != NULL)
     return sv_path_canonical (root);
-  root = sv_shiftfs_docker_data_root (root_setting, json_setting, error);
+  root = sv_idmapped_docker_data_root (root_setting, json_setting, error);
   if (root == NULL)
     return NULL;
   if (!g_path_is_absolute (root))
@@ -80,7 +80,7 @@ docker_root (SvContainer *c, SvHost *host, GError **error)
       g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
                    "Docker's data root \"%s\" is not an absolute path; fix data-root in %s or "
                    "docker-data-root in the [idmapped-mounts] section of plugins.conf",
-                   root, json_setting != NULL ? json_setting : SV_SHIFTFS_DOCKER_DAEMON_JSON);
+                   root, json_setting != NULL ? json_setting : SV_IDMAPPED_DOCKER_DAEMON_JSON);
       return NULL;
     }
   return sv_path_canonical (root);
@@ -107,7 +107,7 @@ probe_path (SvHost *host, int userns, const char *what, const char *path, GError
 {
   g_autofree char *dir = nearest_existing (path);
   sv_autofd tree = open_tree (AT_FDCWD, dir, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-  int err = tree >= 0 ? sv_shiftfs_idmap_tree (tree, userns, FALSE) : errno;
+  int err = tree >= 0 ? sv_idmapped_idmap_tree (tree, userns, FALSE) : errno;
   g_autofree char *fstype = NULL;
 
   sv_host_probe_depends_on (host, path);
@@ -150,9 +150,9 @@ declare_docker_settings (SvHost *host)
 }
 
 static gboolean
-shiftfs_probe (SvHost *host, GError **error)
+idmapped_probe (SvHost *host, GError **error)
 {
-  sv_autofd userns = sv_shiftfs_scratch_userns (error);
+  sv_autofd userns = sv_idmapped_scratch_userns (error);
   g_autofree char *docker = NULL;
   g_autoptr (GError) local = NULL;
 
@@ -185,7 +185,7 @@ stat_host (const char *path, struct stat *st, gpointer user_data)
 }
 
 static gboolean
-shiftfs_prepare (SvContainer *c, GError **error)
+idmapped_prepare (SvContainer *c, GError **error)
 {
   g_autofree char *docker = docker_root (c, NULL, error);
 
@@ -208,8 +208,8 @@ shiftfs_prepare (SvContainer *c, GError **error)
                        g_strerror (errsv), i);
           return FALSE;
         }
-      if (!sv_shiftfs_check_bind_source (i, real, sv_container_mount_destination (c, i), docker,
-                                         stat_host, NULL, error))
+      if (!sv_idmapped_check_bind_source (i, real, sv_container_mount_destination (c, i), docker,
+                                          stat_host, NULL, error))
         {
           free (g_steal_pointer (&real));
           return FALSE;
@@ -226,13 +226,13 @@ shiftfs_prepare (SvContainer *c, GError **error)
 static int
 idmapped_tree (const char *path, int userns, gboolean recursive, int *err_out, GError **error)
 {
-  sv_autofd fd = sv_shiftfs_clone_tree (AT_FDCWD, path, recursive, error);
+  sv_autofd fd = sv_idmapped_clone_tree (AT_FDCWD, path, recursive, error);
   int err;
 
   *err_out = 0;
   if (fd < 0)
     return -1;
-  err = sv_shiftfs_idmap_tree (fd, userns, recursive);
+  err = sv_idmapped_idmap_tree (fd, userns, recursive);
   if (err == 0)
     {
       int out = fd;
@@ -249,13 +249,13 @@ idmapped_tree (const char *path, int userns, gboolean recursive, int *err_out, G
 static char *
 unmappable_mount (const char *root, int userns)
 {
-  g_autoptr (GPtrArray) below = sv_shiftfs_mounts_below (NULL, root, NULL);
+  g_autoptr (GPtrArray) below = sv_idmapped_mounts_below (NULL, root, NULL);
 
   for (guint i = 0; i <= (below != NULL ? below->len : 0); i++)
     {
       const char *p = i == 0 ? root : below->pdata[i - 1];
       sv_autofd fd = open_tree (AT_FDCWD, p, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-      if (fd >= 0 && sv_shiftfs_idmap_tree (fd, userns, FALSE) == EINVAL)
+      if (fd >= 0 && sv_idmapped_idmap_tree (fd, userns, FALSE) == EINVAL)
         {
           g_autofree char *fstype = fstype_of (p);
           return g_strdup_printf ("the %s filesystem at %s", fstype, p);
@@ -374,7 +374,7 @@ canonicalize_layer (char **path, const char *target, GError **error)
 }
 
 static gboolean
-canonicalize_layers (SvShiftfsOverlay *o, const char *target, GError **error)
+canonicalize_layers (SvIdmappedOverlay *o, const char *target, GError **error)
 {
   for (guint i = 0; i < o->lower->len; i++)
     if (!canonicalize_layer ((char **) &o->lower->pdata[i], target, error))
@@ -439,7 +439,7 @@ open_in_tree (int tree, const char *base, const char *path, GError **error)
 static char *
 own_workdir (const char *work, GError **error)
 {
-  g_autofree char *dir = g_build_filename (work, SHIFTFS_WORKDIR, NULL);
+  g_autofree char *dir = g_build_filename (work, IDMAPPED_WORKDIR, NULL);
 
   if (mkdir (dir, 0700) < 0 && errno != EEXIST)
     {
@@ -453,12 +453,8 @@ own_workdir (const char *work, GError **error)
  * caller keeps @tree_out open until the overlay is created: closing it dissolves the detached
  * tree, and the upper and work fds would then name an unmounted mount. */
 static gboolean
-attach_overlay_upper (SvShiftfsOverlay *o,
-                      int userns,
-                      int *tree_out,
-                      int *upper_fd,
-                      int *work_fd,
-                      GError **error)
+attach_overlay_upper (SvIdmappedOverlay *o, int userns, int *tree_out, int *upper_fd,
+                      int *work_fd, GError **error)
 {
   g_autofree char *work = own_workdir (o->work, error);
   g_autofree char *base = NULL;
@@ -487,33 +483,33 @@ attach_overlay_upper (SvShiftfsOverlay *o,
 }
 
 static gboolean
-attach_overlay_rootfs (SvContainer *c, SvShiftfsMount *m, int userns, GError **error)
+attach_overlay_rootfs (SvContainer *c, SvIdmappedMount *m, int userns, GError **error)
 {
-  g_autoptr (SvShiftfsOverlay) o = sv_shiftfs_overlay_parse (m->options, error);
+  g_autoptr (SvIdmappedOverlay) o = sv_idmapped_overlay_parse (m->options, error);
   g_autoptr (GArray) lower = fd_array_new ();
   g_autoptr (GArray) data = fd_array_new ();
   g_autoptr (GPtrArray) options = NULL;
   sv_autofd upper_tree = -1, upper = -1, work = -1;
-  SvShiftfsOverlayMount om = { 0 };
+  SvIdmappedOverlayMount om = { 0 };
   int tree;
 
-  if (o == NULL || !sv_shiftfs_overlay_resolve (o, m->target, error)
+  if (o == NULL || !sv_idmapped_overlay_resolve (o, m->target, error)
       || !canonicalize_layers (o, m->target, error)
       || !idmap_layers (o->lower, lower, m->target, userns, error)
       || !idmap_layers (o->data, data, m->target, userns, error)
       || (o->upper != NULL && !attach_overlay_upper (o, userns, &upper_tree, &upper, &work, error)))
     return FALSE;
-  options = sv_shiftfs_overlay_carried_options (o);
-  om = (SvShiftfsOverlayMount){ .lower = (int *) (gpointer) lower->data,
-                                .n_lower = lower->len,
-                                .data = (int *) (gpointer) data->data,
-                                .n_data = data->len,
-                                .upper = upper,
-                                .work = work,
-                                .options = options,
-                                .creator_uid = (uid_t) sv_container_root_uid (c),
-                                .creator_gid = (gid_t) sv_container_root_gid (c) };
-  tree = sv_shiftfs_mount_overlay (&om, error);
+  options = sv_idmapped_overlay_carried_options (o);
+  om = (SvIdmappedOverlayMount){ .lower = (int *) (gpointer) lower->data,
+                                 .n_lower = lower->len,
+                                 .data = (int *) (gpointer) data->data,
+                                 .n_data = data->len,
+                                 .upper = upper,
+                                 .work = work,
+                                 .options = options,
+                                 .creator_uid = (uid_t) sv_container_root_uid (c),
+                                 .creator_gid = (gid_t) sv_container_root_gid (c) };
+  tree = sv_idmapped_mount_overlay (&om, error);
   if (tree < 0)
     {
       g_prefix_error (error, "overlay rootfs at %s: ", m->target);
@@ -528,10 +524,10 @@ static gboolean
 attach_rootfs (SvContainer *c, int userns, GError **error)
 {
   g_autofree char *rootfs = sv_path_canonical (sv_container_rootfs (c));
-  g_autoptr (SvShiftfsMount) at = NULL;
-  g_autoptr (SvShiftfsMount) holder = NULL;
+  g_autoptr (SvIdmappedMount) at = NULL;
+  g_autoptr (SvIdmappedMount) holder = NULL;
 
-  if (!sv_shiftfs_find_mounts (NULL, rootfs, &at, &holder, error))
+  if (!sv_idmapped_find_mounts (NULL, rootfs, &at, &holder, error))
     return FALSE;
   if (at != NULL && g_strcmp0 (at->fstype, "overlay") == 0)
     return attach_overlay_rootfs (c, at, userns, error);
@@ -547,7 +543,7 @@ attach_rootfs (SvContainer *c, int userns, GError **error)
 }
 
 static gboolean
-shiftfs_attach (SvContainer *c, GError **error)
+idmapped_attach (SvContainer *c, GError **error)
 {
   int userns = sv_container_userns_fd (c);
 
@@ -601,7 +597,7 @@ docker_where (const char *root, const char *dir)
 }
 
 static void
-shiftfs_check (SvHost *host, SvCheckReport *report)
+idmapped_check (SvHost *host, SvCheckReport *report)
 {
   SvCheckStatus bad = docker_installed (host) ? SV_CHECK_FAIL : SV_CHECK_WARN;
   g_autoptr (GError) error = NULL;
@@ -614,11 +610,11 @@ shiftfs_check (SvHost *host, SvCheckReport *report)
   int err;
 
   if (root == NULL) /* daemon.json's own faults are the core's "docker runtime" line */
-    root = g_strdup (SV_SHIFTFS_DOCKER_DATA_ROOT);
+    root = g_strdup (SV_IDMAPPED_DOCKER_DATA_ROOT);
   dir = nearest_existing (root);
   where = docker_where (root, dir);
   g_clear_error (&error);
-  userns = sv_shiftfs_scratch_userns (&error);
+  userns = sv_idmapped_scratch_userns (&error);
   if (userns < 0)
     {
       sv_check_report_add (report, bad, CHECK_DOCKER, "make user namespaces work (see above)",
@@ -626,7 +622,7 @@ shiftfs_check (SvHost *host, SvCheckReport *report)
       return;
     }
   tree = open_tree (AT_FDCWD, dir, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-  err = tree >= 0 ? sv_shiftfs_idmap_tree (tree, userns, FALSE) : errno;
+  err = tree >= 0 ? sv_idmapped_idmap_tree (tree, userns, FALSE) : errno;
   if (err == 0)
     {
       sv_check_report_add (report, SV_CHECK_OK, CHECK_DOCKER, NULL, "%s can be ID-mapped", where);
@@ -642,7 +638,7 @@ SV_PLUGIN_DEFINE_FIELDS (.name = "idmapped-mounts",
                          .description = "image and bind mounts appear owned by container root "
                                         "through ID-mapped mounts (no chown)",
                          .version = SV_PLUGIN_VERSION,
-                         .probe = shiftfs_probe,
-                         .prepare = shiftfs_prepare,
-                         .attach = shiftfs_attach,
-                         .check = shiftfs_check)
+                         .probe = idmapped_probe,
+                         .prepare = idmapped_prepare,
+                         .attach = idmapped_attach,
+                         .check = idmapped_check)

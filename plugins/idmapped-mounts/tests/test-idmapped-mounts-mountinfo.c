@@ -10,8 +10,8 @@
 static void
 test_unmangle (void)
 {
-  g_autofree char *a = sv_shiftfs_unmangle ("/a\\040b\\011c\\012d\\134e\\054f");
-  g_autofree char *b = sv_shiftfs_unmangle ("/plain\\9x\\04");
+  g_autofree char *a = sv_idmapped_unmangle ("/a\\040b\\011c\\012d\\134e\\054f");
+  g_autofree char *b = sv_idmapped_unmangle ("/plain\\9x\\04");
 
   g_assert_cmpstr (a, ==, "/a b\tc\nd\\e,f");
   g_assert_cmpstr (b, ==, "/plain\\9x\\04");
@@ -20,8 +20,8 @@ test_unmangle (void)
 static void
 test_ovl_unescape (void)
 {
-  g_autofree char *a = sv_shiftfs_ovl_unescape ("/a\\,b\\:c\\\\d");
-  g_autofree char *b = sv_shiftfs_ovl_unescape ("/x\\");
+  g_autofree char *a = sv_idmapped_ovl_unescape ("/a\\,b\\:c\\\\d");
+  g_autofree char *b = sv_idmapped_ovl_unescape ("/x\\");
 
   g_assert_cmpstr (a, ==, "/a,b:c\\d");
   g_assert_cmpstr (b, ==, "/x");
@@ -51,7 +51,7 @@ test_split_lowerdir (void)
   static const char *const want_data[] = { "/d1", "/d,2", NULL };
 
   g_assert_true (
-      sv_shiftfs_split_lowerdir ("/l/A:/l/b\\:c:/l/d\\\\e::/d1:/d\\,2", lower, data, &error));
+      sv_idmapped_split_lowerdir ("/l/A:/l/b\\:c:/l/d\\\\e::/d1:/d\\,2", lower, data, &error));
   g_assert_no_error (error);
   assert_layers (lower, want_lower);
   assert_layers (data, want_data);
@@ -67,7 +67,7 @@ test_split_lowerdir_bad (void)
       g_autoptr (GPtrArray) lower = strv_array ();
       g_autoptr (GPtrArray) data = strv_array ();
       g_autoptr (GError) error = NULL;
-      if (sv_shiftfs_split_lowerdir (bad[i], lower, data, &error))
+      if (sv_idmapped_split_lowerdir (bad[i], lower, data, &error))
         g_error ("\"%s\" accepted", bad[i]);
       g_assert_nonnull (error);
     }
@@ -77,7 +77,7 @@ static void
 test_parse_docker_absolute (void)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (SvShiftfsOverlay) o = sv_shiftfs_overlay_parse (
+  g_autoptr (SvIdmappedOverlay) o = sv_idmapped_overlay_parse (
       "rw,lowerdir=/var/lib/docker/overlay2/l/AAA:/var/lib/docker/overlay2/l/BBB,"
       "upperdir=/var/lib/docker/overlay2/abc/diff,workdir=/var/lib/docker/overlay2/abc/work,"
       "index=off,nfs_export=off,redirect_dir=on,uuid=on",
@@ -92,9 +92,9 @@ test_parse_docker_absolute (void)
   g_assert_cmpuint (o->data->len, ==, 0);
   g_assert_cmpstr (o->upper, ==, "/var/lib/docker/overlay2/abc/diff");
   g_assert_cmpstr (o->work, ==, "/var/lib/docker/overlay2/abc/work");
-  g_assert_true (sv_shiftfs_overlay_resolve (o, "/var/lib/docker/overlay2/abc/merged", &error));
+  g_assert_true (sv_idmapped_overlay_resolve (o, "/var/lib/docker/overlay2/abc/merged", &error));
   assert_layers (o->lower, want);
-  opts = sv_shiftfs_overlay_carried_options (o);
+  opts = sv_idmapped_overlay_carried_options (o);
   assert_layers (opts, carried);
 }
 
@@ -102,9 +102,9 @@ static void
 test_parse_docker_relative (void)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (SvShiftfsOverlay) o = sv_shiftfs_overlay_parse (
+  g_autoptr (SvIdmappedOverlay) o = sv_idmapped_overlay_parse (
       "rw,lowerdir=l/AAA:l/BBB,upperdir=abc/diff,workdir=abc/work", &error);
-  g_autoptr (SvShiftfsOverlay) o2 = sv_shiftfs_overlay_parse (
+  g_autoptr (SvIdmappedOverlay) o2 = sv_idmapped_overlay_parse (
       "rw,lowerdir=l/AAA:l/BBB,upperdir=/data/dock\\134\\054er/overlay2/abc/diff,"
       "workdir=/data/dock\\134\\054er/overlay2/abc/work",
       &error);
@@ -115,13 +115,13 @@ test_parse_docker_relative (void)
 
   g_assert_no_error (error);
   /* all relative: the mount point <home>/<id>/merged anchors them */
-  g_assert_true (sv_shiftfs_overlay_resolve (o, "/data/docker/overlay2/abc/merged", &error));
+  g_assert_true (sv_idmapped_overlay_resolve (o, "/data/docker/overlay2/abc/merged", &error));
   g_assert_no_error (error);
   assert_layers (o->lower, want);
   g_assert_cmpstr (o->upper, ==, "/data/docker/overlay2/abc/diff");
   g_assert_cmpstr (o->work, ==, "/data/docker/overlay2/abc/work");
   /* absolute upperdir <home>/<id>/diff anchors them, whatever the mount point */
-  g_assert_true (sv_shiftfs_overlay_resolve (o2, "/run/bundle/rootfs", &error));
+  g_assert_true (sv_idmapped_overlay_resolve (o2, "/run/bundle/rootfs", &error));
   g_assert_no_error (error);
   assert_layers (o2->lower, want2);
 }
@@ -130,11 +130,11 @@ static void
 test_parse_relative_unanchored (void)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (SvShiftfsOverlay) o
-      = sv_shiftfs_overlay_parse ("rw,lowerdir=lower,upperdir=/x/upper,workdir=/x/work", &error);
+  g_autoptr (SvIdmappedOverlay) o
+      = sv_idmapped_overlay_parse ("rw,lowerdir=lower,upperdir=/x/upper,workdir=/x/work", &error);
 
   g_assert_no_error (error);
-  g_assert_false (sv_shiftfs_overlay_resolve (o, "/bundle/rootfs", &error));
+  g_assert_false (sv_idmapped_overlay_resolve (o, "/bundle/rootfs", &error));
   g_assert_nonnull (error);
   g_assert_nonnull (strstr (error->message, "lower"));
   g_assert_nonnull (strstr (error->message, "/bundle/rootfs"));
@@ -145,7 +145,7 @@ test_parse_new_api (void)
 {
   g_autoptr (GError) error = NULL;
   /* lowerdir+ and datadir+ are shown verbatim: a comma is \054, a backslash \134 */
-  g_autoptr (SvShiftfsOverlay) o = sv_shiftfs_overlay_parse (
+  g_autoptr (SvIdmappedOverlay) o = sv_idmapped_overlay_parse (
       "rw,lowerdir+=/a\\040b\\0541,lowerdir+=/l:2,lowerdir+=/l\\1343,datadir+=/d,"
       "upperdir=/u\\134\\054p,workdir=/w,userxattr,metacopy=on,index=on,volatile",
       &error);
@@ -159,7 +159,7 @@ test_parse_new_api (void)
   assert_layers (o->lower, want);
   assert_layers (o->data, want_data);
   g_assert_cmpstr (o->upper, ==, "/u,p");
-  opts = sv_shiftfs_overlay_carried_options (o);
+  opts = sv_idmapped_overlay_carried_options (o);
   assert_layers (opts, carried);
 }
 
@@ -167,12 +167,12 @@ static void
 test_parse_readonly_overlay (void)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (SvShiftfsOverlay) o = sv_shiftfs_overlay_parse ("ro,lowerdir=/a:/b", &error);
+  g_autoptr (SvIdmappedOverlay) o = sv_idmapped_overlay_parse ("ro,lowerdir=/a:/b", &error);
   g_autoptr (GPtrArray) opts = NULL;
 
   g_assert_no_error (error);
   g_assert_null (o->upper);
-  opts = sv_shiftfs_overlay_carried_options (o);
+  opts = sv_idmapped_overlay_carried_options (o);
   g_assert_cmpuint (opts->len, ==, 0);
 }
 
@@ -190,7 +190,7 @@ test_parse_bad (void)
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
       g_autoptr (GError) error = NULL;
-      g_autoptr (SvShiftfsOverlay) o = sv_shiftfs_overlay_parse (bad[i], &error);
+      g_autoptr (SvIdmappedOverlay) o = sv_idmapped_overlay_parse (bad[i], &error);
       if (o != NULL)
         g_error ("\"%s\" accepted", bad[i]);
       g_assert_nonnull (error);
@@ -228,11 +228,11 @@ test_find_mount_at (void)
 {
   g_autofree char *mi = write_fixture ();
   g_autoptr (GError) error = NULL;
-  g_autoptr (SvShiftfsMount) docker = NULL;
-  g_autoptr (SvShiftfsMount) top = NULL;
-  g_autoptr (SvShiftfsMount) none = NULL;
+  g_autoptr (SvIdmappedMount) docker = NULL;
+  g_autoptr (SvIdmappedMount) top = NULL;
+  g_autoptr (SvIdmappedMount) none = NULL;
 
-  docker = sv_shiftfs_find_mount_at (mi, "/var/lib/docker/overlay2/abc/merged", &error);
+  docker = sv_idmapped_find_mount_at (mi, "/var/lib/docker/overlay2/abc/merged", &error);
   g_assert_no_error (error);
   g_assert_nonnull (docker);
   g_assert_cmpint (docker->id, ==, 40);
@@ -240,12 +240,12 @@ test_find_mount_at (void)
   g_assert_cmpstr (docker->options, ==,
                    "rw,lowerdir=l/AAA:l/BBB,upperdir=abc/diff,workdir=abc/work,index=off");
   /* the topmost of two mounts at one place, its target unescaped, its options raw */
-  top = sv_shiftfs_find_mount_at (mi, "/srv/bund le/rootfs", &error);
+  top = sv_idmapped_find_mount_at (mi, "/srv/bund le/rootfs", &error);
   g_assert_no_error (error);
   g_assert_cmpint (top->id, ==, 42);
   g_assert_cmpstr (top->target, ==, "/srv/bund le/rootfs");
   g_assert_cmpstr (top->options, ==, "rw,lowerdir+=/x\\0541,upperdir=/u/up,workdir=/u/wk");
-  none = sv_shiftfs_find_mount_at (mi, "/srv", &error);
+  none = sv_idmapped_find_mount_at (mi, "/srv", &error);
   g_assert_no_error (error);
   g_assert_null (none);
   g_unlink (mi);
@@ -256,18 +256,18 @@ test_find_mount_holding_and_below (void)
 {
   g_autofree char *mi = write_fixture ();
   g_autoptr (GError) error = NULL;
-  g_autoptr (SvShiftfsMount) in_overlay = NULL;
-  g_autoptr (SvShiftfsMount) in_root = NULL;
+  g_autoptr (SvIdmappedMount) in_overlay = NULL;
+  g_autoptr (SvIdmappedMount) in_root = NULL;
   g_autoptr (GPtrArray) below = NULL;
 
   in_overlay
-      = sv_shiftfs_find_mount_holding (mi, "/var/lib/docker/overlay2/abc/merged/sub", &error);
+      = sv_idmapped_find_mount_holding (mi, "/var/lib/docker/overlay2/abc/merged/sub", &error);
   g_assert_no_error (error);
   g_assert_cmpint (in_overlay->id, ==, 40);
-  in_root = sv_shiftfs_find_mount_holding (mi, "/srv/other", &error);
+  in_root = sv_idmapped_find_mount_holding (mi, "/srv/other", &error);
   g_assert_no_error (error);
   g_assert_cmpstr (in_root->fstype, ==, "ext4");
-  below = sv_shiftfs_mounts_below (mi, "/srv/bund le/rootfs", &error);
+  below = sv_idmapped_mounts_below (mi, "/srv/bund le/rootfs", &error);
   g_assert_no_error (error);
   g_assert_cmpuint (below->len, ==, 1);
   g_assert_cmpstr (below->pdata[0], ==, "/srv/bund le/rootfs/proc");
@@ -279,7 +279,7 @@ test_missing_mountinfo (void)
 {
   g_autoptr (GError) error = NULL;
 
-  g_assert_null (sv_shiftfs_find_mount_at ("/nonexistent/mountinfo", "/", &error));
+  g_assert_null (sv_idmapped_find_mount_at ("/nonexistent/mountinfo", "/", &error));
   g_assert_nonnull (error);
 }
 

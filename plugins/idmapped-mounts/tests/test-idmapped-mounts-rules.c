@@ -16,7 +16,7 @@ test_json_data_root (void)
   g_autoptr (GError) error = NULL;
   g_autofree char *v = NULL;
 
-  v = sv_shiftfs_daemon_json_data_root ("{\"data-root\": \"/srv/docker\"}", &error);
+  v = sv_idmapped_daemon_json_data_root ("{\"data-root\": \"/srv/docker\"}", &error);
   g_assert_no_error (error);
   g_assert_cmpstr (v, ==, "/srv/docker");
 }
@@ -33,7 +33,7 @@ test_json_nested_and_escapes (void)
                      "  \"data-root\": \"\\/var\\/lib\\/d\\u00e9\\ud83d\\ude00 \\\"q\\\"\"\n"
                      "}\n";
 
-  v = sv_shiftfs_daemon_json_data_root (json, &error);
+  v = sv_idmapped_daemon_json_data_root (json, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (v, ==, "/var/lib/d\xc3\xa9\xf0\x9f\x98\x80 \"q\"");
 }
@@ -44,10 +44,10 @@ test_json_absent_and_non_string (void)
   g_autoptr (GError) error = NULL;
   char *v;
 
-  v = sv_shiftfs_daemon_json_data_root ("{}", &error);
+  v = sv_idmapped_daemon_json_data_root ("{}", &error);
   g_assert_no_error (error);
   g_assert_null (v);
-  v = sv_shiftfs_daemon_json_data_root ("{\"data-root\": 5, \"debug\": true}", &error);
+  v = sv_idmapped_daemon_json_data_root ("{\"data-root\": 5, \"debug\": true}", &error);
   g_assert_no_error (error);
   g_assert_null (v);
 }
@@ -75,7 +75,7 @@ test_json_malformed (void)
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
       g_autoptr (GError) error = NULL;
-      char *v = sv_shiftfs_daemon_json_data_root (bad[i], &error);
+      char *v = sv_idmapped_daemon_json_data_root (bad[i], &error);
       g_assert_null (v);
       g_assert_nonnull (error);
     }
@@ -89,7 +89,7 @@ test_json_deep_nesting_refused (void)
 
   for (int i = 0; i < 100000; i++)
     g_string_append_c (s, '[');
-  g_assert_null (sv_shiftfs_daemon_json_data_root (s->str, &error));
+  g_assert_null (sv_idmapped_daemon_json_data_root (s->str, &error));
   g_assert_nonnull (error);
 }
 
@@ -104,28 +104,28 @@ test_data_root_sources (void)
 
   g_assert_no_error (error);
   /* the setting wins */
-  v = sv_shiftfs_docker_data_root ("/direct", json, &error);
+  v = sv_idmapped_docker_data_root ("/direct", json, &error);
   g_assert_cmpstr (v, ==, "/direct");
   g_free (v);
   /* no daemon.json: the default */
-  v = sv_shiftfs_docker_data_root (NULL, missing, &error);
+  v = sv_idmapped_docker_data_root (NULL, missing, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (v, ==, "/var/lib/docker");
   g_free (v);
   /* daemon.json without data-root: the default */
   g_assert_true (g_file_set_contents (json, "{\"debug\": true}", -1, NULL));
-  v = sv_shiftfs_docker_data_root (NULL, json, &error);
+  v = sv_idmapped_docker_data_root (NULL, json, &error);
   g_assert_cmpstr (v, ==, "/var/lib/docker");
   g_free (v);
   /* daemon.json with it */
   g_assert_true (g_file_set_contents (json, "{\"data-root\": \"/data/docker\"}", -1, NULL));
-  v = sv_shiftfs_docker_data_root ("", json, &error);
+  v = sv_idmapped_docker_data_root ("", json, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (v, ==, "/data/docker");
   g_free (v);
   /* a broken daemon.json is an error naming the file and the fix */
   g_assert_true (g_file_set_contents (json, "{\"data-root\": ", -1, NULL));
-  v = sv_shiftfs_docker_data_root (NULL, json, &error);
+  v = sv_idmapped_docker_data_root (NULL, json, &error);
   g_assert_null (v);
   g_assert_nonnull (error);
   g_assert_nonnull (strstr (error->message, json));
@@ -137,14 +137,15 @@ test_data_root_sources (void)
 static void
 test_path_is_under (void)
 {
-  g_assert_true (sv_shiftfs_path_is_under ("/var/lib/docker", "/var/lib/docker"));
-  g_assert_true (sv_shiftfs_path_is_under ("/var/lib/docker/volumes/v/_data", "/var/lib/docker"));
-  g_assert_true (sv_shiftfs_path_is_under ("/var/lib/docker/x", "/var/lib/docker/"));
-  g_assert_false (sv_shiftfs_path_is_under ("/var/lib/docker2/x", "/var/lib/docker"));
-  g_assert_false (sv_shiftfs_path_is_under ("/var/lib", "/var/lib/docker"));
-  g_assert_true (sv_shiftfs_path_is_under ("/x", "/"));
-  g_assert_false (sv_shiftfs_path_is_under ("/x", NULL));
-  g_assert_false (sv_shiftfs_path_is_under ("/x", ""));
+  g_assert_true (sv_idmapped_path_is_under ("/var/lib/docker", "/var/lib/docker"));
+  g_assert_true (
+      sv_idmapped_path_is_under ("/var/lib/docker/volumes/v/_data", "/var/lib/docker"));
+  g_assert_true (sv_idmapped_path_is_under ("/var/lib/docker/x", "/var/lib/docker/"));
+  g_assert_false (sv_idmapped_path_is_under ("/var/lib/docker2/x", "/var/lib/docker"));
+  g_assert_false (sv_idmapped_path_is_under ("/var/lib", "/var/lib/docker"));
+  g_assert_true (sv_idmapped_path_is_under ("/x", "/"));
+  g_assert_false (sv_idmapped_path_is_under ("/x", NULL));
+  g_assert_false (sv_idmapped_path_is_under ("/x", ""));
 }
 
 /* ---- the rules, over a fake file system ---- */
@@ -204,8 +205,8 @@ fake_stat (const char *path, struct stat *st, gpointer user_data)
 static gboolean
 check (const char *source, GError **error)
 {
-  return sv_shiftfs_check_bind_source (3, source, "/b", "/var/lib/docker", fake_stat, NULL,
-                                       error);
+  return sv_idmapped_check_bind_source (3, source, "/b", "/var/lib/docker", fake_stat, NULL,
+                                        error);
 }
 
 static void
@@ -279,16 +280,16 @@ test_bind_docker_exempt (void)
   g_autoptr (GError) error = NULL;
   guint calls = 0;
 
-  g_assert_true (sv_shiftfs_check_bind_source (0, "/var/lib/docker/volumes/v1/_data", "/v",
-                                               "/var/lib/docker", fake_stat, &calls, &error));
-  g_assert_true (sv_shiftfs_check_bind_source (0, "/var/lib/docker/containers/abc/hostname",
-                                               "/etc/hostname", "/var/lib/docker", fake_stat,
-                                               &calls, &error));
+  g_assert_true (sv_idmapped_check_bind_source (0, "/var/lib/docker/volumes/v1/_data", "/v",
+                                                "/var/lib/docker", fake_stat, &calls, &error));
+  g_assert_true (sv_idmapped_check_bind_source (0, "/var/lib/docker/containers/abc/hostname",
+                                                "/etc/hostname", "/var/lib/docker", fake_stat,
+                                                &calls, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (calls, ==, 0);
   /* without a Docker root, the volume is just a directory owned by 1000 */
-  g_assert_false (sv_shiftfs_check_bind_source (0, "/var/lib/docker/volumes/v1/_data", "/v",
-                                                NULL, fake_stat, NULL, &error));
+  g_assert_false (sv_idmapped_check_bind_source (0, "/var/lib/docker/volumes/v1/_data", "/v",
+                                                 NULL, fake_stat, NULL, &error));
 }
 
 int
