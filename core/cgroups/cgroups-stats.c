@@ -20,6 +20,16 @@ sv_cgroup_json_set_u64 (JsonObject *o, const char *member, guint64 value)
   json_object_set_int_member (o, member, (gint64) MIN (value, (guint64) G_MAXINT64));
 }
 
+void
+sv_cgroup_json_set_u64_from_file (JsonObject *o, const char *member, const char *dir,
+                                  const char *file)
+{
+  guint64 v;
+
+  if (sv_cgroup_read_u64 (dir, file, &v, NULL))
+    sv_cgroup_json_set_u64 (o, member, v);
+}
+
 JsonObject *
 sv_cgroup_read_keyed (const char *dir, const char *file)
 {

@@ -697,15 +697,6 @@ read_u64_list (const char *dir, const char *file)
 }
 
 static void
-set_u64_from_file (JsonObject *o, const char *member, const char *dir, const char *file)
-{
-  guint64 v;
-
-  if (sv_cgroup_read_u64 (dir, file, &v, NULL))
-    sv_cgroup_json_set_u64 (o, member, v);
-}
-
-static void
 set_list_from_file (JsonObject *o, const char *member, const char *dir, const char *file)
 {
   JsonArray *arr = read_u64_list (dir, file);
@@ -721,14 +712,14 @@ cpu_usage (const char *acct)
   g_autoptr (JsonObject) stat = NULL;
   guint64 ns_per_tick = 1000000000ull / (guint64) MAX (sysconf (_SC_CLK_TCK), 1);
 
-  set_u64_from_file (usage, "total", acct, "cpuacct.usage");
+  sv_cgroup_json_set_u64_from_file (usage, "total", acct, "cpuacct.usage");
   set_list_from_file (usage, "percpu", acct, "cpuacct.usage_percpu");
   set_list_from_file (usage, "percpu_kernel", acct, "cpuacct.usage_percpu_sys");
   set_list_from_file (usage, "percpu_user", acct, "cpuacct.usage_percpu_user");
   if (sv_cgroup_has_file (acct, "cpuacct.usage_sys"))
     {
-      set_u64_from_file (usage, "kernel", acct, "cpuacct.usage_sys");
-      set_u64_from_file (usage, "user", acct, "cpuacct.usage_user");
+      sv_cgroup_json_set_u64_from_file (usage, "kernel", acct, "cpuacct.usage_sys");
+      sv_cgroup_json_set_u64_from_file (usage, "user", acct, "cpuacct.usage_user");
       return usage;
     }
   stat = sv_cgroup_read_keyed (acct, "cpuacct.stat"); /* in clock ticks */
@@ -768,10 +759,10 @@ memory_entry (const char *dir, const char *prefix)
   if (!sv_cgroup_has_file (dir, usage))
     return NULL;
   o = json_object_new ();
-  set_u64_from_file (o, "limit", dir, limit);
-  set_u64_from_file (o, "usage", dir, usage);
-  set_u64_from_file (o, "max", dir, max);
-  set_u64_from_file (o, "failcnt", dir, failcnt);
+  sv_cgroup_json_set_u64_from_file (o, "limit", dir, limit);
+  sv_cgroup_json_set_u64_from_file (o, "usage", dir, usage);
+  sv_cgroup_json_set_u64_from_file (o, "max", dir, max);
+  sv_cgroup_json_set_u64_from_file (o, "failcnt", dir, failcnt);
   return o;
 }
 
@@ -852,7 +843,7 @@ pids_stats (const char *dir)
   JsonObject *o = json_object_new ();
   guint64 limit;
 
-  set_u64_from_file (o, "current", dir, "pids.current");
+  sv_cgroup_json_set_u64_from_file (o, "current", dir, "pids.current");
   if (sv_cgroup_read_u64 (dir, "pids.max", &limit, NULL) && limit != G_MAXUINT64)
     sv_cgroup_json_set_u64 (o, "limit", limit);
   return o;

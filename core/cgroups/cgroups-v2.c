@@ -426,15 +426,6 @@ cpu_stats (const char *dir)
   return o;
 }
 
-static void
-set_u64_from_file (JsonObject *o, const char *member, const char *dir, const char *file)
-{
-  guint64 v;
-
-  if (sv_cgroup_read_u64 (dir, file, &v, NULL))
-    sv_cgroup_json_set_u64 (o, member, v);
-}
-
 static JsonObject *
 memory_entry (const char *dir, const char *prefix, const char *events_key)
 {
@@ -448,9 +439,9 @@ memory_entry (const char *dir, const char *prefix, const char *events_key)
   if (!sv_cgroup_has_file (dir, current))
     return NULL;
   o = json_object_new ();
-  set_u64_from_file (o, "usage", dir, current);
-  set_u64_from_file (o, "limit", dir, max);
-  set_u64_from_file (o, "max", dir, peak);
+  sv_cgroup_json_set_u64_from_file (o, "usage", dir, current);
+  sv_cgroup_json_set_u64_from_file (o, "limit", dir, max);
+  sv_cgroup_json_set_u64_from_file (o, "max", dir, peak);
   sv_cgroup_json_copy_key (o, "failcnt", events, events_key, 1);
   return o;
 }
@@ -553,7 +544,7 @@ hugetlb_stats (const char *dir)
       events = g_strdup_printf ("hugetlb.%s.events", size);
       ev = sv_cgroup_read_keyed (dir, events);
       e = json_object_new ();
-      set_u64_from_file (e, "usage", dir, name);
+      sv_cgroup_json_set_u64_from_file (e, "usage", dir, name);
       sv_cgroup_json_copy_key (e, "failcnt", ev, "max", 1);
       json_object_set_object_member (o, size, e);
     }
@@ -570,7 +561,7 @@ v2_stats (SvCgroup *cg)
   JsonObject *pids = json_object_new ();
   guint64 limit;
 
-  set_u64_from_file (pids, "current", dir, "pids.current");
+  sv_cgroup_json_set_u64_from_file (pids, "current", dir, "pids.current");
   if (sv_cgroup_read_u64 (dir, "pids.max", &limit, NULL) && limit != G_MAXUINT64)
     sv_cgroup_json_set_u64 (pids, "limit", limit);
   json_object_set_object_member (o, "cpu", cpu_stats (dir));
