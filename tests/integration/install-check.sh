@@ -158,7 +158,7 @@ SYSVISOR_PLUGIN_DIR=$SYSVISOR_PLUGIN_DIR:$BUILD/tests/plugins check
 assert_eq 0 "$SV_RC" "a third-party plugin in auto: $SV_OUT"
 expect ok plugins "idmap-fixed, .*idmap-dockerremap [0-9.]+"
 expect ok idmap-fixed "its probe passes \(one fixed uid/gid range"
-expect ok "docker userns-remap" "disabled .*idmap-fixed \(idmap\) and shiftfs"
+expect ok "docker userns-remap" "disabled .*idmap-fixed \(idmap\) and idmapped-mounts"
 assert_eq "" "$(line "subordinate ids")" "idmap-exclusive is not chosen: no line of it"
 MAIN="auto-idmap = idmap-fixed" conf "[idmap-fixed]" "host-id = 0"
 SYSVISOR_PLUGIN_DIR=$SYSVISOR_PLUGIN_DIR:$BUILD/tests/plugins check
