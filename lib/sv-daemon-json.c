@@ -139,8 +139,8 @@ split_remap (SvDockerDaemon *d)
       return;
     }
   colon = strchr (d->remap, ':');
-  d->remap_user = colon != NULL ? g_strndup (d->remap, (gsize) (colon - d->remap))
-                                : g_strdup (d->remap);
+  d->remap_user =
+      colon != NULL ? g_strndup (d->remap, (gsize) (colon - d->remap)) : g_strdup (d->remap);
   d->remap_group = g_strdup (colon != NULL && colon[1] != '\0' ? colon + 1 : d->remap_user);
 }
 

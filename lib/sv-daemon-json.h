@@ -29,10 +29,10 @@ typedef struct
 {
   char *path;
   gboolean exists;
-  char *remap;        /* "userns-remap" as written, NULL when absent or empty */
-  char *remap_user;   /* "default" -> dockremap; "user[:group]", "uid[:gid]" */
-  char *remap_group;  /* the group part, else the user part (as dockerd does) */
-  char *data_root;    /* "data-root" (or the older "graph"), else /var/lib/docker */
+  char *remap;       /* "userns-remap" as written, NULL when absent or empty */
+  char *remap_user;  /* "default" -> dockremap; "user[:group]", "uid[:gid]" */
+  char *remap_group; /* the group part, else the user part (as dockerd does) */
+  char *data_root;   /* "data-root" (or the older "graph"), else /var/lib/docker */
 } SvDockerDaemon;
 
 /* A missing file gives Docker's defaults (->exists FALSE).  Invalid JSON or fields of the wrong

@@ -53,8 +53,9 @@ gboolean
 sv_file_replace (const char *path, const char *data, gssize len, mode_t mode,
                  const char *tmp_suffix, SvWriteFlags flags, GError **error)
 {
-  g_autofree char *tmp = tmp_suffix != NULL ? g_strconcat (path, tmp_suffix, NULL)
-                                            : g_strdup_printf ("%s.tmp-%d", path, (int) getpid ());
+  g_autofree char *tmp = tmp_suffix != NULL
+                             ? g_strconcat (path, tmp_suffix, NULL)
+                             : g_strdup_printf ("%s.tmp-%d", path, (int) getpid ());
   int oflags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC;
   sv_autofd fd = -1;
 

@@ -13,8 +13,8 @@ gssize sv_read_all (int fd, void *buf, gsize len);
 
 typedef enum
 {
-  SV_WRITE_SYNC = 1 << 0,      /* fsync the temp file before the rename */
-  SV_WRITE_NOFOLLOW = 1 << 1,  /* refuse a symlink where the temp file goes */
+  SV_WRITE_SYNC = 1 << 0,     /* fsync the temp file before the rename */
+  SV_WRITE_NOFOLLOW = 1 << 1, /* refuse a symlink where the temp file goes */
 } SvWriteFlags;
 
 /* Replace @path with @len bytes of @data (@len < 0: a string) through a temp file beside it

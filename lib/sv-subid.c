@@ -27,7 +27,8 @@ sv_subid_file_free (SvSubidFile *f)
 gboolean
 sv_subid_entry_is (const SvSubidEntry *e, const char *user, const char *user_uid)
 {
-  return g_strcmp0 (e->name, user) == 0 || (user_uid != NULL && g_strcmp0 (e->name, user_uid) == 0);
+  return g_strcmp0 (e->name, user) == 0
+         || (user_uid != NULL && g_strcmp0 (e->name, user_uid) == 0);
 }
 
 static gboolean
@@ -248,8 +249,7 @@ check_exclusive (SvSubidFile *f, GPtrArray *mine, const char *user, const char *
 }
 
 static gboolean
-check_fits (SvSubidFile *f, GPtrArray *mine, const char *user, guint32 range_size,
-            GError **error)
+check_fits (SvSubidFile *f, GPtrArray *mine, const char *user, guint32 range_size, GError **error)
 {
   SvSubidEntry *first = g_ptr_array_index (mine, 0);
 

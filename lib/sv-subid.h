@@ -10,10 +10,10 @@
 
 typedef struct
 {
-  char *name;   /* user name or numeric uid, as written */
+  char *name; /* user name or numeric uid, as written */
   guint32 start;
   guint32 count;
-  guint line;   /* 1-based */
+  guint line; /* 1-based */
 } SvSubidEntry;
 
 typedef struct

@@ -18,13 +18,12 @@
 
 #define SV_CGROUP_RMDIR_TIMEOUT_MS 1000
 
-
 /* ------------------------------------------------------------------------------------------
  * File helpers
  * ---------------------------------------------------------------------------------------- */
 
 /* Fill @error from @errsv (sv_set_error_errno) and return FALSE. */
-#define set_errno_error(error, errsv, ...)                                                          \
+#define set_errno_error(error, errsv, ...)                                                       \
   (sv_set_error_errno ((error), (errsv), __VA_ARGS__), FALSE)
 
 gboolean
@@ -77,8 +76,8 @@ sv_cgroup_read_u64 (const char *dir, const char *file, guint64 *out, GError **er
     }
   if (!g_ascii_string_to_unsigned (text, 10, 0, G_MAXUINT64, out, &local))
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%s/%s: \"%s\" is not a number", dir,
-                   file, text);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%s/%s: \"%s\" is not a number",
+                   dir, file, text);
       return FALSE;
     }
   return TRUE;

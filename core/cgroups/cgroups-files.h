@@ -9,7 +9,6 @@
 
 #include "sv-fd.h"
 
-
 /* One write(2) of @value to @dir/@file (cgroup files want the whole value at once). */
 gboolean sv_cgroup_write (const char *dir, const char *file, const char *value, GError **error);
 /* Contents without the trailing newline. */
@@ -21,8 +20,8 @@ gboolean sv_cgroup_has_file (const char *dir, const char *file);
 gboolean sv_cgroup_mkdir_below (const char *base, const char *rel, GPtrArray *created,
                                 GError **error);
 /* chown @dir and those of @files that exist (delegation); uid -1 means "leave alone". */
-gboolean sv_cgroup_chown_delegated (const char *dir, const char *const *files, uid_t uid, gid_t gid,
-                                    GError **error);
+gboolean sv_cgroup_chown_delegated (const char *dir, const char *const *files, uid_t uid,
+                                    gid_t gid, GError **error);
 /* The names of @dir's subdirectories (the sub-cgroups). */
 GPtrArray *sv_cgroup_list_subdirs (const char *dir, GError **error);
 /* Every pid in @dir/cgroup.procs and below, added to @seen (a set of GINT_TO_POINTER). */
@@ -31,5 +30,5 @@ gboolean sv_cgroup_collect_pids (const char *dir, GHashTable *seen, GError **err
  * A missing @dir is success. */
 gboolean sv_cgroup_remove_tree (const char *dir, GError **error);
 /* Poll until @check (@dir) returns TRUE or @timeout_ms passes. */
-gboolean sv_cgroup_wait_until (gboolean (*check) (const char *dir, gpointer data), const char *dir,
-                               gpointer data, guint timeout_ms);
+gboolean sv_cgroup_wait_until (gboolean (*check) (const char *dir, gpointer data),
+                               const char *dir, gpointer data, guint timeout_ms);

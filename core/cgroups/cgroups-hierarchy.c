@@ -16,7 +16,6 @@
 
 #define SV_CGROUP_MOUNT_BASE "/sys/fs/cgroup"
 
-
 /* ------------------------------------------------------------------------------------------
  * Root override
  * ---------------------------------------------------------------------------------------- */
@@ -200,8 +199,8 @@ mount_from_line (const char *line, gboolean v2_root)
 GPtrArray *
 sv_cgroup_mounts_from_mountinfo (const char *text, gboolean v2_root)
 {
-  g_autoptr (GPtrArray) mounts
-      = g_ptr_array_new_with_free_func ((GDestroyNotify) sv_cgroup_mount_free);
+  g_autoptr (GPtrArray) mounts =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) sv_cgroup_mount_free);
   g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
 
   for (guint i = 0; lines[i] != NULL; i++)
@@ -226,8 +225,8 @@ compare_names (gconstpointer a, gconstpointer b)
 static GPtrArray *
 mounts_from_override (const char *root, SvCgroupMode mode)
 {
-  g_autoptr (GPtrArray) mounts
-      = g_ptr_array_new_with_free_func ((GDestroyNotify) sv_cgroup_mount_free);
+  g_autoptr (GPtrArray) mounts =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) sv_cgroup_mount_free);
   g_autoptr (GPtrArray) names = NULL;
 
   if (mode == SV_CGROUP_V2)

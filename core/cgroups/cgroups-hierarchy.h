@@ -48,8 +48,8 @@ struct _SvCgroup
   uid_t owner_uid;       /* deferred: container root, for the delegation */
   gid_t owner_gid;
   SvCgroupResources *pending; /* deferred: limits for the unit's properties and files */
-  GPtrArray *mounts;     /* SvCgroupMount: every v1 hierarchy (+ "unified"), or the v2 root */
-  GPtrArray *created;    /* directories sv_cgroup_create() made, for rollback */
+  GPtrArray *mounts;  /* SvCgroupMount: every v1 hierarchy (+ "unified"), or the v2 root */
+  GPtrArray *created; /* directories sv_cgroup_create() made, for rollback */
 };
 
 /* The v1 mount carrying @controller, or NULL.  On v2, the single mount. */

@@ -15,7 +15,6 @@
 
 #define SV_CGROUP_DEFAULT_PARENT "/sysvisor"
 
-
 /* ------------------------------------------------------------------------------------------
  * Where the container's cgroup lives: linux.cgroupsPath
  * ---------------------------------------------------------------------------------------- */
@@ -23,8 +22,8 @@
 static gboolean
 invalid_path (GError **error, const char *path, const char *why)
 {
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "linux.cgroupsPath: \"%s\" %s", path,
-               why);
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "linux.cgroupsPath: \"%s\" %s",
+               path, why);
   return FALSE;
 }
 
@@ -189,8 +188,9 @@ sv_cgroup_new (const char *id, const char *cgroups_path, gboolean systemd, GErro
     {
       g_autofree char *dflt = g_strdup_printf (SV_CGROUP_DEFAULT_PARENT "/%s", id);
 
-      cg->path = normalize_path (
-          cgroups_path != NULL && *cgroups_path != '\0' ? cgroups_path : dflt, error);
+      cg->path =
+          normalize_path (cgroups_path != NULL && *cgroups_path != '\0' ? cgroups_path : dflt,
+                          error);
       if (cg->path == NULL)
         return NULL;
     }

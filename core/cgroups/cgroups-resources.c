@@ -13,7 +13,6 @@
 #include <gio/gio.h>
 #include <string.h>
 
-
 /* ------------------------------------------------------------------------------------------
  * linux.resources -> SvCgroupResources: every value checked, with its JSON path, before
  * anything is written
@@ -83,7 +82,7 @@ sv_cgroup_node_is (JsonNode *node, GType type)
  * integer in the JSON: sv_json_get_int64 would also take 1e3 or 5.0. */
 gboolean
 sv_cgroup_get_int (JsonObject *obj, const char *path, const char *member, gint64 min, gint64 max,
-         gboolean zero_unset, SvCgroupInt *out, GError **error)
+                   gboolean zero_unset, SvCgroupInt *out, GError **error)
 {
   JsonNode *node;
   gint64 v;
@@ -97,9 +96,10 @@ sv_cgroup_get_int (JsonObject *obj, const char *path, const char *member, gint64
   v = json_node_get_int (node);
   if (v < min || v > max)
     return sv_cgroup_invalid_field (error,
-                          "%s.%s: %" G_GINT64_FORMAT " is out of range (%" G_GINT64_FORMAT
-                          "..%" G_GINT64_FORMAT ")",
-                          path, member, v, min, max);
+                                    "%s.%s: %" G_GINT64_FORMAT
+                                    " is out of range (%" G_GINT64_FORMAT "..%" G_GINT64_FORMAT
+                                    ")",
+                                    path, member, v, min, max);
   if (zero_unset && v == 0)
     return TRUE;
   out->set = TRUE;
@@ -137,8 +137,8 @@ get_string (JsonObject *obj, const char *path, const char *member, char **out, G
 /* A member that must be an array of objects (or absent: *out NULL); every element is checked
  * before any is parsed. */
 gboolean
-sv_cgroup_get_object_array (JsonObject *obj, const char *path, const char *member, JsonArray **out,
-                  GError **error)
+sv_cgroup_get_object_array (JsonObject *obj, const char *path, const char *member,
+                            JsonArray **out, GError **error)
 {
   g_autofree char *p = NULL;
 
@@ -157,10 +157,12 @@ static gboolean
 parse_memory (JsonObject *mem, const char *path, SvCgroupResources *r, GError **error)
 {
   if (!sv_cgroup_get_int (mem, path, "limit", -1, G_MAXINT64, TRUE, &r->mem_limit, error)
-      || !sv_cgroup_get_int (mem, path, "reservation", -1, G_MAXINT64, TRUE, &r->mem_reservation, error)
+      || !sv_cgroup_get_int (mem, path, "reservation", -1, G_MAXINT64, TRUE, &r->mem_reservation,
+                             error)
       || !sv_cgroup_get_int (mem, path, "swap", -1, G_MAXINT64, TRUE, &r->mem_swap, error)
       || !sv_cgroup_get_int (mem, path, "kernel", -1, G_MAXINT64, TRUE, &r->mem_kernel, error)
-      || !sv_cgroup_get_int (mem, path, "kernelTCP", -1, G_MAXINT64, TRUE, &r->mem_kernel_tcp, error)
+      || !sv_cgroup_get_int (mem, path, "kernelTCP", -1, G_MAXINT64, TRUE, &r->mem_kernel_tcp,
+                             error)
       || !sv_cgroup_get_int (mem, path, "swappiness", -1, 100, FALSE, &r->mem_swappiness, error)
       || !get_bool (mem, path, "disableOOMKiller", &r->mem_disable_oom, error)
       || !get_bool (mem, path, "checkBeforeUpdate", &r->mem_check_before_update, error))
@@ -177,8 +179,10 @@ parse_cpu (JsonObject *cpu, const char *path, SvCgroupResources *r, GError **err
          && sv_cgroup_get_int (cpu, path, "quota", -1, G_MAXINT64, TRUE, &r->cpu_quota, error)
          && sv_cgroup_get_int (cpu, path, "period", 0, G_MAXINT64, TRUE, &r->cpu_period, error)
          && sv_cgroup_get_int (cpu, path, "burst", 0, G_MAXINT64, FALSE, &r->cpu_burst, error)
-         && sv_cgroup_get_int (cpu, path, "realtimeRuntime", -1, G_MAXINT64, TRUE, &r->cpu_rt_runtime, error)
-         && sv_cgroup_get_int (cpu, path, "realtimePeriod", 0, G_MAXINT64, TRUE, &r->cpu_rt_period, error)
+         && sv_cgroup_get_int (cpu, path, "realtimeRuntime", -1, G_MAXINT64, TRUE,
+                               &r->cpu_rt_runtime, error)
+         && sv_cgroup_get_int (cpu, path, "realtimePeriod", 0, G_MAXINT64, TRUE,
+                               &r->cpu_rt_period, error)
          && sv_cgroup_get_int (cpu, path, "idle", 0, 1, FALSE, &r->cpu_idle, error)
          && get_string (cpu, path, "cpus", &r->cpus, error)
          && get_string (cpu, path, "mems", &r->mems, error);
@@ -187,7 +191,8 @@ parse_cpu (JsonObject *cpu, const char *path, SvCgroupResources *r, GError **err
 static gboolean
 parse_pids (JsonObject *pids, const char *path, SvCgroupResources *r, GError **error)
 {
-  if (!sv_cgroup_get_int (pids, path, "limit", G_MININT64, G_MAXINT64, TRUE, &r->pids_limit, error))
+  if (!sv_cgroup_get_int (pids, path, "limit", G_MININT64, G_MAXINT64, TRUE, &r->pids_limit,
+                          error))
     return FALSE;
   if (r->pids_limit.set && r->pids_limit.value < 0)
     r->pids_limit.value = -1; /* any negative value: unlimited */
@@ -201,7 +206,8 @@ get_major_minor (JsonObject *item, const char *path, gboolean required, gint64 *
   SvCgroupInt ma = { FALSE, -1 }, mi = { FALSE, -1 };
 
   if (!sv_cgroup_get_int (item, path, "major", required ? 0 : -1, G_MAXINT32, FALSE, &ma, error)
-      || !sv_cgroup_get_int (item, path, "minor", required ? 0 : -1, G_MAXINT32, FALSE, &mi, error))
+      || !sv_cgroup_get_int (item, path, "minor", required ? 0 : -1, G_MAXINT32, FALSE, &mi,
+                             error))
     return FALSE;
   if (required && (!ma.set || !mi.set))
     return sv_cgroup_invalid_field (error, "%s: \"major\" and \"minor\" are required", path);
@@ -222,7 +228,8 @@ parse_weight_devices (JsonArray *arr, const char *path, SvCgroupResources *r, GE
 
       if (!get_major_minor (item, ipath, TRUE, &wd.major, &wd.minor, error)
           || !sv_cgroup_get_int (item, ipath, "weight", 10, 1000, FALSE, &wd.weight, error)
-          || !sv_cgroup_get_int (item, ipath, "leafWeight", 10, 1000, FALSE, &wd.leaf_weight, error))
+          || !sv_cgroup_get_int (item, ipath, "leafWeight", 10, 1000, FALSE, &wd.leaf_weight,
+                                 error))
         return FALSE;
       g_array_append_val (r->weight_devices, wd);
     }
@@ -271,14 +278,18 @@ parse_block_io (JsonObject *bio, const char *path, SvCgroupResources *r, GError 
   JsonArray *wd;
 
   if (!sv_cgroup_get_int (bio, path, "weight", 0, 1000, TRUE, &r->blkio_weight, error)
-      || !sv_cgroup_get_int (bio, path, "leafWeight", 0, 1000, TRUE, &r->blkio_leaf_weight, error))
+      || !sv_cgroup_get_int (bio, path, "leafWeight", 0, 1000, TRUE, &r->blkio_leaf_weight,
+                             error))
     return FALSE;
   if (r->blkio_weight.set && r->blkio_weight.value < 10)
-    return sv_cgroup_invalid_field (error, "%s.weight: %" G_GINT64_FORMAT " is out of range (10..1000)", path,
-                          r->blkio_weight.value);
+    return sv_cgroup_invalid_field (error,
+                                    "%s.weight: %" G_GINT64_FORMAT " is out of range (10..1000)",
+                                    path, r->blkio_weight.value);
   if (r->blkio_leaf_weight.set && r->blkio_leaf_weight.value < 10)
-    return sv_cgroup_invalid_field (error, "%s.leafWeight: %" G_GINT64_FORMAT " is out of range (10..1000)",
-                          path, r->blkio_leaf_weight.value);
+    return sv_cgroup_invalid_field (error,
+                                    "%s.leafWeight: %" G_GINT64_FORMAT
+                                    " is out of range (10..1000)",
+                                    path, r->blkio_leaf_weight.value);
   if (!sv_cgroup_get_object_array (bio, path, "weightDevice", &wd, error))
     return FALSE;
   if (wd != NULL && !parse_weight_devices (wd, path, r, error))
@@ -317,8 +328,9 @@ parse_hugepages (JsonArray *arr, const char *path, SvCgroupResources *r, GError 
           || !sv_cgroup_get_int (item, ipath, "limit", 0, G_MAXINT64, FALSE, &limit, error))
         return FALSE;
       if (size == NULL || !page_size_is_valid (size))
-        return sv_cgroup_invalid_field (error, "%s.pageSize: expected a size such as \"2MB\" or \"1GB\"",
-                              ipath);
+        return sv_cgroup_invalid_field (error,
+                                        "%s.pageSize: expected a size such as \"2MB\" or \"1GB\"",
+                                        ipath);
       if (!limit.set)
         return sv_cgroup_invalid_field (error, "%s.limit: required", ipath);
       hp.page_size = g_steal_pointer (&size);
@@ -346,8 +358,9 @@ parse_access (const char *access, const char *ipath, guint *out, GError **error)
       else if (*p == 'm')
         *out |= SV_CGROUP_ACC_MKNOD;
       else
-        return sv_cgroup_invalid_field (error, "%s.access: \"%s\" is not made of 'r', 'w' and 'm'", ipath,
-                              access);
+        return sv_cgroup_invalid_field (error,
+                                        "%s.access: \"%s\" is not made of 'r', 'w' and 'm'",
+                                        ipath, access);
     }
   return TRUE;
 }
@@ -377,8 +390,8 @@ parse_device (JsonObject *item, const char *ipath, SvCgroupDevice *dev, GError *
   else if (g_str_equal (type, "p"))
     dev->type = 'p'; /* fifos are not device-controlled: dropped when applied */
   else
-    return sv_cgroup_invalid_field (error, "%s.type: \"%s\" is not one of \"a\", \"b\", \"c\", \"u\", \"p\"",
-                          ipath, type);
+    return sv_cgroup_invalid_field (
+        error, "%s.type: \"%s\" is not one of \"a\", \"b\", \"c\", \"u\", \"p\"", ipath, type);
   return TRUE;
 }
 
@@ -449,8 +462,9 @@ parse_unified (JsonObject *unified, const char *path, SvCgroupResources *r, GErr
 
       if (*key == '\0' || strchr (key, '/') != NULL || g_str_equal (key, ".")
           || g_str_equal (key, ".."))
-        return sv_cgroup_invalid_field (error, "%s[\"%s\"]: not an interface file name of a cgroup", path,
-                              key);
+        return sv_cgroup_invalid_field (error,
+                                        "%s[\"%s\"]: not an interface file name of a cgroup",
+                                        path, key);
       if (!sv_cgroup_node_is (node, G_TYPE_STRING))
         return sv_cgroup_invalid_field (error, "%s[\"%s\"]: expected a string", path, key);
       g_ptr_array_add (r->unified, g_strdup (key));
@@ -559,7 +573,8 @@ sv_cgroup_check_memory_usage (const SvCgroupResources *res, const char *dir,
     return TRUE;
   g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                "%s.memory.limit: %" G_GINT64_FORMAT
-               " is below the memory in use (%" G_GUINT64_FORMAT "), and checkBeforeUpdate is set",
+               " is below the memory in use (%" G_GUINT64_FORMAT
+               "), and checkBeforeUpdate is set",
                res->json_path, res->mem_limit.value, usage);
   return FALSE;
 }

@@ -70,7 +70,8 @@ struct _SvCgroupResources
   SvCgroupInt mem_limit, mem_reservation, mem_swap, mem_kernel, mem_kernel_tcp, mem_swappiness;
   SvCgroupInt mem_disable_oom, mem_check_before_update; /* booleans as 0/1 */
 
-  SvCgroupInt cpu_shares, cpu_quota, cpu_period, cpu_burst, cpu_rt_runtime, cpu_rt_period, cpu_idle;
+  SvCgroupInt cpu_shares, cpu_quota, cpu_period, cpu_burst, cpu_rt_runtime, cpu_rt_period,
+      cpu_idle;
   char *cpus, *mems;
 
   SvCgroupInt pids_limit;
@@ -117,7 +118,6 @@ gboolean sv_cgroup_write_field (const SvCgroupResources *res, const char *field,
  * (1..10000): the linear conversions used by runc, crun and the kernel docs. */
 guint64 sv_cgroup_shares_to_weight (guint64 shares);
 guint64 sv_cgroup_blkio_to_io_weight (guint64 weight);
-
 
 /* Checked readers of JSON the cgroup modules share (linux.resources and the state form):
  * errors read "<path>.<member>: expected ...". */

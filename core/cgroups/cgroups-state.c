@@ -14,7 +14,6 @@
 
 #define SV_CGROUP_STATE_VERSION 1
 
-
 /* ------------------------------------------------------------------------------------------
  * State file form: {"version":1,"mode":"v1","id":..,"path":..,"systemd":..,"hierarchies":[..]}
  * The hierarchies are stored so that later commands find the same directories even if the
@@ -63,15 +62,15 @@ sv_cgroup_to_json (SvCgroup *cg)
 
 /* A required non-empty-or-empty string member; errors read "cgroup.<path>.<member>: ...". */
 static gboolean
-state_string (JsonObject *o, const char *path, const char *member, gboolean allow_empty, char **out,
-              GError **error)
+state_string (JsonObject *o, const char *path, const char *member, gboolean allow_empty,
+              char **out, GError **error)
 {
   JsonNode *node = json_object_get_member (o, member);
 
   if (node == NULL || !sv_cgroup_node_is (node, G_TYPE_STRING)
       || (!allow_empty && *json_node_get_string (node) == '\0'))
     return sv_cgroup_invalid_field (error, "%s.%s: expected a%s string", path, member,
-                          allow_empty ? "" : " non-empty");
+                                    allow_empty ? "" : " non-empty");
   *out = g_strdup (json_node_get_string (node));
   return TRUE;
 }
@@ -99,7 +98,8 @@ state_mounts (JsonObject *o, SvCgroup *cg, GError **error)
           || !state_string (item, ipath, "path", FALSE, &m->dir, error))
         return FALSE;
       if (!g_str_equal (m->fstype, "cgroup") && !g_str_equal (m->fstype, "cgroup2"))
-        return sv_cgroup_invalid_field (error, "%s.fstype: expected \"cgroup\" or \"cgroup2\"", ipath);
+        return sv_cgroup_invalid_field (error, "%s.fstype: expected \"cgroup\" or \"cgroup2\"",
+                                        ipath);
       g_ptr_array_add (cg->mounts, g_steal_pointer (&m));
     }
   return TRUE;
@@ -111,7 +111,8 @@ state_header (JsonObject *o, SvCgroup *cg, GError **error)
   SvCgroupInt version = { FALSE, 0 };
   g_autofree char *mode = NULL;
 
-  if (!sv_cgroup_get_int (o, "cgroup", "version", 1, SV_CGROUP_STATE_VERSION, FALSE, &version, error)
+  if (!sv_cgroup_get_int (o, "cgroup", "version", 1, SV_CGROUP_STATE_VERSION, FALSE, &version,
+                          error)
       || !state_string (o, "cgroup", "mode", FALSE, &mode, error)
       || !state_string (o, "cgroup", "path", FALSE, &cg->path, error)
       || !sv_json_get_bool (o, "cgroup", "systemd", &cg->systemd, error))
@@ -121,7 +122,8 @@ state_header (JsonObject *o, SvCgroup *cg, GError **error)
   else if (g_str_equal (mode, "v2"))
     cg->mode = SV_CGROUP_V2;
   else
-    return sv_cgroup_invalid_field (error, "cgroup.mode: expected \"v1\" or \"v2\", not \"%s\"", mode);
+    return sv_cgroup_invalid_field (error, "cgroup.mode: expected \"v1\" or \"v2\", not \"%s\"",
+                                    mode);
   if (!cg->systemd)
     return TRUE;
   return state_string (o, "cgroup", "slice", FALSE, &cg->slice, error)

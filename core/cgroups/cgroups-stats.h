@@ -13,5 +13,5 @@ void sv_cgroup_json_set_u64 (JsonObject *o, const char *member, guint64 value);
 void sv_cgroup_json_set_u64_from_file (JsonObject *o, const char *member, const char *dir,
                                        const char *file);
 /* Copy @key of @from (sv_cgroup_read_keyed) to @member of @to, times @scale, when present. */
-void sv_cgroup_json_copy_key (JsonObject *to, const char *member, JsonObject *from, const char *key,
-                              guint64 scale);
+void sv_cgroup_json_copy_key (JsonObject *to, const char *member, JsonObject *from,
+                              const char *key, guint64 scale);

@@ -69,7 +69,8 @@ on_timeout (gpointer data)
 
 /* Wait in @ctx until systemd reports @job removed; its result must be "done". */
 static gboolean
-wait_for_job (GMainContext *ctx, JobWatch *watch, const char *job, const char *unit, GError **error)
+wait_for_job (GMainContext *ctx, JobWatch *watch, const char *job, const char *unit,
+              GError **error)
 {
   GSource *timeout = g_timeout_source_new (JOB_TIMEOUT_MS);
   const char *result;
@@ -129,8 +130,7 @@ connect_systemd (GError **error)
   g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
                "systemd does not answer on D-Bus (system bus: %s; %s: %s): start dbus.service "
                "(`systemctl start dbus`), or run without --systemd-cgroup",
-               bus_error->message, SYSTEMD_PRIVATE_SOCKET,
-               private_error->message);
+               bus_error->message, SYSTEMD_PRIVATE_SOCKET, private_error->message);
   return NULL;
 }
 
@@ -141,7 +141,8 @@ run_job (const char *method, GVariant *params, const char *unit, GError **error)
   g_autoptr (GMainContext) ctx = g_main_context_new ();
   g_autoptr (GDBusConnection) bus = NULL;
   g_autoptr (GVariant) reply = NULL;
-  g_autoptr (GHashTable) removed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr (GHashTable) removed =
+      g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   JobWatch watch = { removed, FALSE };
   const char *job;
   gboolean ok = FALSE;
@@ -152,9 +153,9 @@ run_job (const char *method, GVariant *params, const char *unit, GError **error)
   bus = connect_systemd (error);
   if (bus != NULL)
     {
-      sub = g_dbus_connection_signal_subscribe (
-          bus, NULL, SYSTEMD_MANAGER, "JobRemoved", SYSTEMD_PATH, NULL,
-          G_DBUS_SIGNAL_FLAGS_NONE, on_job_removed, &watch, NULL);
+      sub = g_dbus_connection_signal_subscribe (bus, NULL, SYSTEMD_MANAGER, "JobRemoved",
+                                                SYSTEMD_PATH, NULL, G_DBUS_SIGNAL_FLAGS_NONE,
+                                                on_job_removed, &watch, NULL);
       subscribe (bus);
       reply = g_dbus_connection_call_sync (bus, SYSTEMD_BUS_NAME, SYSTEMD_PATH, SYSTEMD_MANAGER,
                                            method, params, G_VARIANT_TYPE ("(o)"),
@@ -207,8 +208,9 @@ add_resource_props (GVariantBuilder *props, SvCgroup *cg, const SvCgroupResource
     add_u64 (props, "TasksMax", limit_u64 (res->pids_limit.value));
   if (res->cpu_shares.set)
     add_u64 (props, cg->mode == SV_CGROUP_V2 ? "CPUWeight" : "CPUShares",
-             cg->mode == SV_CGROUP_V2 ? sv_cgroup_shares_to_weight ((guint64) res->cpu_shares.value)
-                                      : (guint64) res->cpu_shares.value);
+             cg->mode == SV_CGROUP_V2
+                 ? sv_cgroup_shares_to_weight ((guint64) res->cpu_shares.value)
+                 : (guint64) res->cpu_shares.value);
   if (res->cpu_period.set && res->cpu_period.value > 0)
     add_u64 (props, "CPUQuotaPeriodUSec", (guint64) res->cpu_period.value);
   if (res->cpu_quota.set && res->cpu_quota.value > 0)
@@ -235,13 +237,13 @@ start_params (SvCgroup *cg, pid_t pid, const SvCgroupResources *res)
   if (!g_str_equal (cg->slice, "-.slice"))
     g_variant_builder_add (&props, "(sv)", "Slice", g_variant_new_string (cg->slice));
   if (!g_str_has_suffix (cg->unit, ".slice"))
-    g_variant_builder_add (
-        &props, "(sv)", "PIDs",
-        g_variant_new_fixed_array (G_VARIANT_TYPE_UINT32, &pid32, 1, sizeof pid32));
+    g_variant_builder_add (&props, "(sv)", "PIDs",
+                           g_variant_new_fixed_array (G_VARIANT_TYPE_UINT32, &pid32, 1,
+                                                      sizeof pid32));
   g_variant_builder_add (&props, "(sv)", "Delegate", g_variant_new_boolean (TRUE));
   g_variant_builder_add (&props, "(sv)", "DefaultDependencies", g_variant_new_boolean (FALSE));
-  for (const char *const *a = (const char *const[]){ "MemoryAccounting", "CPUAccounting",
-                                                     "TasksAccounting", NULL };
+  for (const char *const *a =
+           (const char *const[]){ "MemoryAccounting", "CPUAccounting", "TasksAccounting", NULL };
        *a != NULL; a++)
     g_variant_builder_add (&props, "(sv)", *a, g_variant_new_boolean (TRUE));
   if (res != NULL)

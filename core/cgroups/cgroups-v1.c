@@ -16,8 +16,8 @@
 
 #define FREEZE_TIMEOUT_MS 5000
 
-static const char *const v1_delegated_files[]
-    = { "cgroup.procs", "tasks", "cgroup.clone_children", NULL };
+static const char *const v1_delegated_files[] = { "cgroup.procs", "tasks",
+                                                  "cgroup.clone_children", NULL };
 
 /* ------------------------------------------------------------------------------------------
  * Create
@@ -138,7 +138,8 @@ write_int_pair (const SvCgroupResources *res, const char *dir, const char *field
 }
 
 static gboolean
-check_swap_value (const SvCgroupResources *res, SvCgroupInt limit, SvCgroupInt swap, GError **error)
+check_swap_value (const SvCgroupResources *res, SvCgroupInt limit, SvCgroupInt swap,
+                  GError **error)
 {
   if (!swap.set || swap.value == -1 || !limit.set)
     return TRUE;
@@ -182,8 +183,8 @@ apply_memory_limits (const SvCgroupResources *res, const char *dir, GError **err
       swap.set = FALSE;
     }
   if (!swap.set || !limit.set)
-    return write_int_pair (res, dir, "memory.limit", "memory.limit_in_bytes", limit, "memory.swap",
-                           "memory.memsw.limit_in_bytes", swap, error);
+    return write_int_pair (res, dir, "memory.limit", "memory.limit_in_bytes", limit,
+                           "memory.swap", "memory.memsw.limit_in_bytes", swap, error);
   if (!sv_cgroup_read_u64 (dir, "memory.limit_in_bytes", &cur_limit, error))
     return FALSE;
   if (swap.value == -1 || (guint64) swap.value >= cur_limit)
@@ -212,8 +213,8 @@ apply_memory_extras (const SvCgroupResources *res, const char *dir, GError **err
         g_debug ("%s.memory.kernelTCP: not supported by this kernel, ignored", res->json_path);
     }
   if (res->mem_swappiness.set
-      && !write_int (res, "memory.swappiness", dir, "memory.swappiness", res->mem_swappiness.value,
-                     error))
+      && !write_int (res, "memory.swappiness", dir, "memory.swappiness",
+                     res->mem_swappiness.value, error))
     return FALSE;
   return !res->mem_disable_oom.set
          || write_int (res, "memory.disableOOMKiller", dir, "memory.oom_control",
@@ -248,7 +249,8 @@ apply_cpu_shares (const SvCgroupResources *res, const char *dir, GError **error)
   if (got == (guint64) res->cpu_shares.value)
     return TRUE;
   g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-               "%s.cpu.shares: %" G_GINT64_FORMAT " is outside what the kernel accepts (2..262144; "
+               "%s.cpu.shares: %" G_GINT64_FORMAT
+               " is outside what the kernel accepts (2..262144; "
                "it set %" G_GUINT64_FORMAT ")",
                res->json_path, res->cpu_shares.value, got);
   return FALSE;
@@ -316,8 +318,9 @@ apply_pids (SvCgroup *cg, const SvCgroupResources *res, GError **error)
   dir = controller_dir (cg, res, "pids", "pids", error);
   if (dir == NULL)
     return FALSE;
-  value = res->pids_limit.value < 0 ? g_strdup ("max")
-                                    : g_strdup_printf ("%" G_GINT64_FORMAT, res->pids_limit.value);
+  value = res->pids_limit.value < 0
+              ? g_strdup ("max")
+              : g_strdup_printf ("%" G_GINT64_FORMAT, res->pids_limit.value);
   return sv_cgroup_write_field (res, "pids.limit", dir, "pids.max", value, error);
 }
 
@@ -350,8 +353,8 @@ apply_blkio_weight_devices (const SvCgroupResources *res, const char *dir, GErro
 {
   for (guint i = 0; res->weight_devices != NULL && i < res->weight_devices->len; i++)
     {
-      const SvCgroupWeightDevice *wd
-          = &g_array_index (res->weight_devices, SvCgroupWeightDevice, i);
+      const SvCgroupWeightDevice *wd =
+          &g_array_index (res->weight_devices, SvCgroupWeightDevice, i);
       g_autofree char *field = g_strdup_printf ("blockIO.weightDevice[%u]", i);
       g_autofree char *value = NULL;
       const char *file = blkio_weight_file (dir, TRUE);
@@ -392,9 +395,9 @@ apply_blkio_throttles (const SvCgroupResources *res, const char *dir, GError **e
       {
         const SvCgroupThrottle *t = &g_array_index (res->throttles[k], SvCgroupThrottle, i);
         g_autofree char *field = g_strdup_printf ("%s[%u]", throttle_fields[k], i);
-        g_autofree char *value
-            = g_strdup_printf ("%" G_GINT64_FORMAT ":%" G_GINT64_FORMAT " %" G_GUINT64_FORMAT,
-                               t->major, t->minor, t->rate);
+        g_autofree char *value =
+            g_strdup_printf ("%" G_GINT64_FORMAT ":%" G_GINT64_FORMAT " %" G_GUINT64_FORMAT,
+                             t->major, t->minor, t->rate);
 
         if (!sv_cgroup_write_field (res, field, dir, v1_throttle_files[k], value, error))
           return FALSE;

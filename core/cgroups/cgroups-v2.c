@@ -18,8 +18,8 @@
 
 #define FREEZE_TIMEOUT_MS 5000
 
-static const char *const v2_delegated_files[]
-    = { "cgroup.procs", "cgroup.subtree_control", "cgroup.threads", NULL };
+static const char *const v2_delegated_files[] = { "cgroup.procs", "cgroup.subtree_control",
+                                                  "cgroup.threads", NULL };
 
 /* ------------------------------------------------------------------------------------------
  * Create
@@ -50,7 +50,8 @@ enable_controllers (const char *dir)
       if (*ctrls[i] == '\0' || g_strv_contains ((const char *const *) have, ctrls[i]))
         continue;
       if (!sv_cgroup_write (dir, "cgroup.subtree_control", plus, &local))
-        g_debug ("cgroup v2: controller %s stays off below %s: %s", ctrls[i], dir, local->message);
+        g_debug ("cgroup v2: controller %s stays off below %s: %s", ctrls[i], dir,
+                 local->message);
     }
 }
 
@@ -150,7 +151,8 @@ plan_memory (GArray *plan, const SvCgroupResources *res, GError **error)
     g_warning ("%s.memory.disableOOMKiller: cgroup v2 cannot disable the OOM killer; ignored",
                res->json_path);
   if (res->mem_reservation.set)
-    plan_add (plan, "memory.reservation", "memory.low", limit_string (res->mem_reservation.value));
+    plan_add (plan, "memory.reservation", "memory.low",
+              limit_string (res->mem_reservation.value));
   /* swap first: lowering memory.max never conflicts with it, unlike v1's memsw */
   if (!plan_swap (plan, res, error))
     return FALSE;
@@ -230,17 +232,17 @@ plan_io_weights (GArray *plan, const SvCgroupResources *res, const char *dir)
     {
       guint64 w = (guint64) res->blkio_weight.value;
 
-      plan_add (
-          plan, "blockIO.weight", file,
-          bfq ? g_strdup_printf ("%" G_GUINT64_FORMAT, w)
-              : g_strdup_printf ("default %" G_GUINT64_FORMAT, sv_cgroup_blkio_to_io_weight (w)));
+      plan_add (plan, "blockIO.weight", file,
+                bfq ? g_strdup_printf ("%" G_GUINT64_FORMAT, w)
+                    : g_strdup_printf ("default %" G_GUINT64_FORMAT,
+                                       sv_cgroup_blkio_to_io_weight (w)));
     }
   if (res->blkio_leaf_weight.set)
     g_debug ("%s.blockIO.leafWeight: no such weight on cgroup v2, ignored", res->json_path);
   for (guint i = 0; res->weight_devices != NULL && i < res->weight_devices->len; i++)
     {
-      const SvCgroupWeightDevice *wd
-          = &g_array_index (res->weight_devices, SvCgroupWeightDevice, i);
+      const SvCgroupWeightDevice *wd =
+          &g_array_index (res->weight_devices, SvCgroupWeightDevice, i);
       g_autofree char *field = g_strdup_printf ("blockIO.weightDevice[%u]", i);
       guint64 w;
 
@@ -254,7 +256,8 @@ plan_io_weights (GArray *plan, const SvCgroupResources *res, const char *dir)
     }
 }
 
-static const char *const io_max_keys[SV_CGROUP_N_THROTTLES] = { "rbps", "wbps", "riops", "wiops" };
+static const char *const io_max_keys[SV_CGROUP_N_THROTTLES] = { "rbps", "wbps", "riops",
+                                                                "wiops" };
 static const char *const throttle_fields[SV_CGROUP_N_THROTTLES] = {
   "blockIO.throttleReadBpsDevice",
   "blockIO.throttleWriteBpsDevice",
@@ -271,8 +274,8 @@ plan_io_max (GArray *plan, const SvCgroupResources *res)
       {
         const SvCgroupThrottle *t = &g_array_index (res->throttles[k], SvCgroupThrottle, i);
         g_autofree char *field = g_strdup_printf ("%s[%u]", throttle_fields[k], i);
-        g_autofree char *rate
-            = t->rate == 0 ? g_strdup ("max") : g_strdup_printf ("%" G_GUINT64_FORMAT, t->rate);
+        g_autofree char *rate =
+            t->rate == 0 ? g_strdup ("max") : g_strdup_printf ("%" G_GUINT64_FORMAT, t->rate);
 
         plan_add (plan, field, "io.max",
                   g_strdup_printf ("%" G_GINT64_FORMAT ":%" G_GINT64_FORMAT " %s=%s", t->major,
@@ -298,7 +301,8 @@ plan_misc (GArray *plan, const SvCgroupResources *res)
   /* Last, so that a raw value overrides the mapped one, as runc does. */
   for (guint i = 0; res->unified != NULL && i + 1 < res->unified->len; i += 2)
     {
-      g_autofree char *field = g_strdup_printf ("unified[\"%s\"]", (char *) res->unified->pdata[i]);
+      g_autofree char *field =
+          g_strdup_printf ("unified[\"%s\"]", (char *) res->unified->pdata[i]);
 
       plan_add (plan, field, res->unified->pdata[i], g_strdup (res->unified->pdata[i + 1]));
     }
@@ -320,7 +324,8 @@ sv_cgroup_v2_plan (const SvCgroupResources *res, const char *dir, GError **error
 
 /* A missing interface file means its controller is off for this cgroup. */
 static gboolean
-apply_write (const SvCgroupResources *res, const char *dir, const SvCgroupWrite *w, GError **error)
+apply_write (const SvCgroupResources *res, const char *dir, const SvCgroupWrite *w,
+             GError **error)
 {
   g_autofree char *ctrl = NULL;
 
@@ -575,7 +580,8 @@ v2_stats (SvCgroup *cg)
 static gboolean
 v2_set_frozen (SvCgroup *cg, gboolean frozen, GError **error)
 {
-  return sv_cgroup_v2_set_frozen_at (((SvCgroupMount *) cg->mounts->pdata[0])->dir, frozen, error);
+  return sv_cgroup_v2_set_frozen_at (((SvCgroupMount *) cg->mounts->pdata[0])->dir, frozen,
+                                     error);
 }
 
 static gboolean

@@ -18,7 +18,6 @@
 #include <signal.h>
 #include <string.h>
 
-
 /* ------------------------------------------------------------------------------------------
  * Lifecycle: dispatch to cgroups-v1.c / cgroups-v2.c
  * ---------------------------------------------------------------------------------------- */
@@ -55,7 +54,8 @@ sv_cgroup_create (SvCgroup *cg, uid_t owner_uid, gid_t owner_gid, GError **error
 }
 
 gboolean
-sv_cgroup_create_for_pid (SvCgroup *cg, pid_t pid, uid_t owner_uid, gid_t owner_gid, GError **error)
+sv_cgroup_create_for_pid (SvCgroup *cg, pid_t pid, uid_t owner_uid, gid_t owner_gid,
+                          GError **error)
 {
   if (!sv_cgroup_create (cg, owner_uid, owner_gid, error))
     return FALSE;
@@ -166,7 +166,8 @@ is_populated (const char *dir)
 static const char *
 kill_file_dir (SvCgroup *cg)
 {
-  SvCgroupMount *m = cg->mode == SV_CGROUP_V2 ? cg->mounts->pdata[0] : sv_cgroup_find_unified (cg);
+  SvCgroupMount *m =
+      cg->mode == SV_CGROUP_V2 ? cg->mounts->pdata[0] : sv_cgroup_find_unified (cg);
 
   if (m == NULL || !sv_cgroup_has_file (m->dir, "cgroup.kill"))
     return NULL;

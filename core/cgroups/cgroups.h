@@ -19,10 +19,10 @@ typedef struct _SvCgroupResources SvCgroupResources;
 /* One cgroup filesystem as the container should see it at /sys/fs/cgroup/<name>. */
 typedef struct
 {
-  char *name;        /* "memory", "cpu,cpuacct", "systemd", "unified"; "" on pure v2 */
-  char *fstype;      /* "cgroup" or "cgroup2" */
-  char *options;     /* mount data: "memory", "none,name=systemd", "" for cgroup2 */
-  char *host_path;   /* the container's cgroup directory in this hierarchy on the host */
+  char *name;      /* "memory", "cpu,cpuacct", "systemd", "unified"; "" on pure v2 */
+  char *fstype;    /* "cgroup" or "cgroup2" */
+  char *options;   /* mount data: "memory", "none,name=systemd", "" for cgroup2 */
+  char *host_path; /* the container's cgroup directory in this hierarchy on the host */
 } SvCgroupHierarchy;
 
 SvCgroupMode sv_cgroup_detect_mode (void);
@@ -31,7 +31,8 @@ SvCgroupMode sv_cgroup_detect_mode (void);
  * then "/sysvisor/<id>"); with @systemd it has the form "slice:prefix:name".  Creates nothing.
  * (Relative paths are taken from each hierarchy's root, like absolute ones; with @systemd a NULL
  * path means "system.slice:sysvisor:<id>", i.e. "/system.slice/sysvisor-<id>.scope".) */
-SvCgroup *sv_cgroup_new (const char *id, const char *cgroups_path, gboolean systemd, GError **error);
+SvCgroup *sv_cgroup_new (const char *id, const char *cgroups_path, gboolean systemd,
+                         GError **error);
 /* Create the directories in every hierarchy.  Delegation: chown the container's cgroup
  * directories (and cgroup.procs, tasks, cgroup.subtree_control, cgroup.threads) to
  * @owner_uid:@owner_gid (container root on the host) so that root inside can make sub-cgroups. */

@@ -29,7 +29,7 @@ typedef struct
   GPtrArray *results;
   SvPluginsConf *conf;
   SvPluginHost *host;
-  int userns;                /* scratch user namespace, -1 when none could be made */
+  int userns; /* scratch user namespace, -1 when none could be made */
   guint kernel_major, kernel_minor;
   const char *daemon_json;   /* Docker's daemon.json */
   JsonNode *docker_node;     /* its content, NULL when missing or unreadable */
@@ -138,7 +138,7 @@ member_string (JsonObject *o, const char *name)
   JsonNode *n = o != NULL ? json_object_get_member (o, name) : NULL;
 
   return n != NULL && json_node_get_value_type (n) == G_TYPE_STRING ? json_node_get_string (n)
-                                                                     : NULL;
+                                                                    : NULL;
 }
 
 /* ---- root, kernel, user namespaces ---- */
@@ -242,8 +242,8 @@ check_idmap_path (Ctx *x, const char *name, const char *what, const char *path,
   if (exists)
     where = g_strdup_printf ("%s %s (%s)", what, dir, fstype);
   else
-    where = g_strdup_printf ("%s %s does not exist yet; %s (%s), which will hold it", what,
-                             canon, dir, fstype);
+    where = g_strdup_printf ("%s %s does not exist yet; %s (%s), which will hold it", what, canon,
+                             dir, fstype);
   if (x->userns < 0)
     add (x, name, if_bad, g_strdup_printf ("%s: not probed (no user namespace)", where),
          g_strdup ("make user namespaces work (see above)"));
@@ -613,7 +613,8 @@ check_docker_runtime (Ctx *x)
          g_strdup_printf ("%s does not exist: Docker does not know sysvisor-runc",
                           x->daemon_json),
          g_steal_pointer (&fix));
-  else if (entry == NULL && runtimes != NULL && json_object_has_member (runtimes, "sysvisor-runc"))
+  else if (entry == NULL && runtimes != NULL
+           && json_object_has_member (runtimes, "sysvisor-runc"))
     add (x, name, SV_CHECK_FAIL,
          g_strdup_printf ("runtimes.sysvisor-runc in %s is not an object with a \"path\"",
                           x->daemon_json),
@@ -657,13 +658,13 @@ picked (Ctx *x, SvRole role, gboolean mappings)
 static gboolean
 replaces_docker_mappings (Ctx *x, const char *idmap)
 {
-  g_autofree char *unmapped = sv_plugins_conf_plugin_name (
-      SV_ROLE_IDMAP, x->conf->auto_backend[SV_ROLE_IDMAP][0]);
-  g_autofree char *mapped = sv_plugins_conf_plugin_name (
-      SV_ROLE_IDMAP, x->conf->auto_backend[SV_ROLE_IDMAP][1]);
+  g_autofree char *unmapped =
+      sv_plugins_conf_plugin_name (SV_ROLE_IDMAP, x->conf->auto_backend[SV_ROLE_IDMAP][0]);
+  g_autofree char *mapped =
+      sv_plugins_conf_plugin_name (SV_ROLE_IDMAP, x->conf->auto_backend[SV_ROLE_IDMAP][1]);
 
-  return g_strcmp0 (x->conf->backend[SV_ROLE_IDMAP], "auto") != 0
-         && strcmp (idmap, unmapped) == 0 && strcmp (idmap, mapped) != 0;
+  return g_strcmp0 (x->conf->backend[SV_ROLE_IDMAP], "auto") != 0 && strcmp (idmap, unmapped) == 0
+         && strcmp (idmap, mapped) != 0;
 }
 
 static void
@@ -681,7 +682,8 @@ check_docker_remap (Ctx *x)
                           idmap, shift),
          NULL);
   else if (x->docker_error != NULL)
-    add (x, name, SV_CHECK_WARN, g_strdup_printf ("%s cannot be read (see above)", x->daemon_json),
+    add (x, name, SV_CHECK_WARN,
+         g_strdup_printf ("%s cannot be read (see above)", x->daemon_json),
          g_strdup_printf ("correct %s", x->daemon_json));
   else if (!on)
     add (x, name, SV_CHECK_OK,

@@ -12,10 +12,10 @@
 /* SvCheckStatus is sysvisor/plugin.h's: plugins report lines of their own (their check hook). */
 typedef struct
 {
-  char *name;       /* "kernel", "user namespaces", ... */
+  char *name; /* "kernel", "user namespaces", ... */
   SvCheckStatus status;
-  char *detail;     /* what was found */
-  char *fix;        /* what to do about it (NULL when ok) */
+  char *detail; /* what was found */
+  char *fix;    /* what to do about it (NULL when ok) */
 } SvCheckResult;
 
 /* Docker's daemon.json: $SYSVISOR_DOCKER_DAEMON_JSON, else /etc/docker/daemon.json. */

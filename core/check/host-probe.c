@@ -250,8 +250,8 @@ run_overlay_child (const char *dir, int userns_fd, GError **error)
     return TRUE;
   if (r.step == STEP_OWNER)
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                 "%s: a file owned by 0 shows as owned by %u, not %u", step_names[r.step],
-                 r.uid, SV_PROBE_MAPPED_ID);
+                 "%s: a file owned by 0 shows as owned by %u, not %u", step_names[r.step], r.uid,
+                 SV_PROBE_MAPPED_ID);
   else
     sv_set_error_errno (error, r.err, "%s", step_names[r.step]);
   return FALSE;

@@ -6,10 +6,10 @@
 
 typedef struct
 {
-  char *root;            /* --root */
-  char *log;             /* --log */
-  char *log_format;      /* --log-format */
-  char *plugins_conf;    /* --plugins-conf */
+  char *root;         /* --root */
+  char *log;          /* --log */
+  char *log_format;   /* --log-format */
+  char *plugins_conf; /* --plugins-conf */
   gboolean debug;
   gboolean systemd_cgroup;
 } SvGlobal;
@@ -19,9 +19,9 @@ typedef int (*SvCommandFunc) (SvGlobal *g, int argc, char **argv);
 typedef struct
 {
   const char *name;
-  const char *usage;    /* "[command options] <container-id>" */
+  const char *usage; /* "[command options] <container-id>" */
   const char *summary;
-  const char *help;     /* the options, one per line */
+  const char *help; /* the options, one per line */
   SvCommandFunc func;
   gboolean needs_root;
 } SvCommand;

@@ -70,8 +70,8 @@ static const SvCommand commands[] = {
     "                          after the id, default -ef) that are the container's processes;\n"
     "                          json: an array of their host pids\n",
     sv_cmd_ps, TRUE },
-  { "pause", "<container-id>", "freeze every process of a running container", "",
-    sv_cmd_pause, TRUE },
+  { "pause", "<container-id>", "freeze every process of a running container", "", sv_cmd_pause,
+    TRUE },
   { "resume", "<container-id>", "thaw a paused container", "", sv_cmd_resume, TRUE },
   { "update", "[command options] <container-id>", "change the cgroup limits of a container",
     "  --resources, -r FILE|-  an OCI linux.resources JSON object, from FILE or stdin; every\n"
@@ -94,8 +94,8 @@ static const SvCommand commands[] = {
     "  --interval DURATION     time between stats records (default 5s; 500ms, 1m, ...);\n"
     "                          runs until the container stops\n",
     sv_cmd_events, TRUE },
-  { "features", "", "print what this runtime supports (OCI features JSON)", "",
-    sv_cmd_features, FALSE },
+  { "features", "", "print what this runtime supports (OCI features JSON)", "", sv_cmd_features,
+    FALSE },
   { "check", "[command options]",
     "check that this host can run system containers, and how it is set up",
     "  --format, -f text|json  one line per check (default), or a JSON array of\n"
@@ -103,8 +103,7 @@ static const SvCommand commands[] = {
     sv_cmd_check, FALSE },
   { "gc", "[command options]",
     "free the storage directories of removed containers (/var/lib/docker inside, ...)",
-    "  --dry-run, -n           only list what would be freed\n",
-    sv_cmd_gc, TRUE },
+    "  --dry-run, -n           only list what would be freed\n", sv_cmd_gc, TRUE },
   { "checkpoint", "<container-id>", "not supported for system containers (refused, with why)", "",
     sv_cmd_checkpoint, FALSE },
   { "restore", "<container-id>", "not supported for system containers (refused, with why)", "",
@@ -145,9 +144,10 @@ sv_cli_usage (const char *cmd, const char *fmt, ...)
   va_start (ap, fmt);
   msg = g_strdup_vprintf (fmt, ap);
   va_end (ap);
-  error = g_error_new (G_OPTION_ERROR, G_OPTION_ERROR_FAILED, "%s%s%s; see 'sysvisor-runc %s%s--help'",
-                       cmd != NULL ? cmd : "", cmd != NULL ? ": " : "", msg,
-                       cmd != NULL ? cmd : "", cmd != NULL ? " " : "");
+  error =
+      g_error_new (G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+                   "%s%s%s; see 'sysvisor-runc %s%s--help'", cmd != NULL ? cmd : "",
+                   cmd != NULL ? ": " : "", msg, cmd != NULL ? cmd : "", cmd != NULL ? " " : "");
   return sv_cli_fail (error);
 }
 
@@ -201,8 +201,8 @@ sv_cli_need_args (const SvCommand *cmd, int argc, char **argv, int min, int max)
 
   if (n < min)
     {
-      sv_cli_usage (cmd->name, "%s", min == 1 ? "the container id is missing"
-                                              : "arguments are missing");
+      sv_cli_usage (cmd->name, "%s",
+                    min == 1 ? "the container id is missing" : "arguments are missing");
       return FALSE;
     }
   if (n > max)

@@ -18,9 +18,9 @@ sv_cli_container_cgroup (const char *root, const char *id, const char *verb, gui
   status = sv_state_status (st);
   if ((allowed & SV_STATUS_BIT (status)) == 0)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot %s container \"%s\": it is %s%s%s",
-                   verb, id, sv_status_name (status), expected != NULL ? ", not " : "",
-                   expected != NULL ? expected : "");
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                   "cannot %s container \"%s\": it is %s%s%s", verb, id, sv_status_name (status),
+                   expected != NULL ? ", not " : "", expected != NULL ? expected : "");
       return NULL;
     }
   if (st->cgroup == NULL)

@@ -62,8 +62,11 @@ int
 sv_cmd_create (SvGlobal *g, int argc, char **argv)
 {
   const SvCommand *cmd = sv_cli_find ("create");
-  SvCreateOptions o = { .root = g->root, .bundle = ".", .plugins_conf = g->plugins_conf,
-                        .systemd_cgroup = g->systemd_cgroup, .console_sock_fd = -1 };
+  SvCreateOptions o = { .root = g->root,
+                        .bundle = ".",
+                        .plugins_conf = g->plugins_conf,
+                        .systemd_cgroup = g->systemd_cgroup,
+                        .console_sock_fd = -1 };
   GError *error = NULL;
   int status = -1;
   pid_t pid;

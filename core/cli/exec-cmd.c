@@ -90,22 +90,50 @@ parse_exec (const SvCommand *cmd, int argc, char **argv, ExecArgs *a, int *statu
   while ((c = sv_cli_getopt (cmd, argc, argv, exec_options, "+p:tde:u:g:c:", status)) != -1)
     switch (c)
       {
-      case 'p': a->process_file = optarg; break;
-      case 't': a->tty = TRUE; break;
-      case 'd': a->detach = TRUE; break;
-      case OPT_CONSOLE: a->console_socket = optarg; break;
-      case OPT_PID_FILE: a->pid_file = optarg; break;
-      case OPT_CWD: a->cwd = optarg; break;
-      case 'e': g_ptr_array_add (a->env, g_strdup (optarg)); break;
-      case 'u': a->user = optarg; break;
-      case 'g': g_ptr_array_add (a->gids, g_strdup (optarg)); break;
-      case 'c': g_ptr_array_add (a->caps, g_strdup (optarg)); break;
-      case OPT_NNP: a->nnp = TRUE; break;
-      case OPT_APPARMOR: a->apparmor = optarg; break;
-      case OPT_IGNORE_PAUSED: a->ignore_paused = TRUE; break;
-      case OPT_IGNORED_ARG: break;
+      case 'p':
+        a->process_file = optarg;
+        break;
+      case 't':
+        a->tty = TRUE;
+        break;
+      case 'd':
+        a->detach = TRUE;
+        break;
+      case OPT_CONSOLE:
+        a->console_socket = optarg;
+        break;
+      case OPT_PID_FILE:
+        a->pid_file = optarg;
+        break;
+      case OPT_CWD:
+        a->cwd = optarg;
+        break;
+      case 'e':
+        g_ptr_array_add (a->env, g_strdup (optarg));
+        break;
+      case 'u':
+        a->user = optarg;
+        break;
+      case 'g':
+        g_ptr_array_add (a->gids, g_strdup (optarg));
+        break;
+      case 'c':
+        g_ptr_array_add (a->caps, g_strdup (optarg));
+        break;
+      case OPT_NNP:
+        a->nnp = TRUE;
+        break;
+      case OPT_APPARMOR:
+        a->apparmor = optarg;
+        break;
+      case OPT_IGNORE_PAUSED:
+        a->ignore_paused = TRUE;
+        break;
+      case OPT_IGNORED_ARG:
+        break;
       case OPT_CGROUP:
-        *status = sv_cli_usage (cmd->name, "--cgroup \"%s\" is not supported: the process always "
+        *status = sv_cli_usage (cmd->name,
+                                "--cgroup \"%s\" is not supported: the process always "
                                 "joins the container's own cgroup; leave the option out",
                                 optarg);
         return FALSE;
@@ -268,10 +296,15 @@ exec_fail (GError *error)
 static int
 run_exec (SvGlobal *g, ExecArgs *a, SvProcess *p, const char *id)
 {
-  SvExecOptions o = { .root = g->root, .id = id, .plugins_conf = g->plugins_conf,
-                      .process = p, .console_socket = a->console_socket,
-                      .console_sock_fd = -1, .pid_file = a->pid_file,
-                      .preserve_fds = a->preserve_fds, .ignore_paused = a->ignore_paused };
+  SvExecOptions o = { .root = g->root,
+                      .id = id,
+                      .plugins_conf = g->plugins_conf,
+                      .process = p,
+                      .console_socket = a->console_socket,
+                      .console_sock_fd = -1,
+                      .pid_file = a->pid_file,
+                      .preserve_fds = a->preserve_fds,
+                      .ignore_paused = a->ignore_paused };
   GError *error = NULL;
   int sp[2] = { -1, -1 }, status;
   sv_autofd master = -1;

@@ -131,10 +131,11 @@ dispatch (SvGlobal *g, int argc, char **argv)
   cmd = sv_cli_find (argv[optind]);
   if (cmd == NULL)
     return sv_cli_usage (NULL, "unknown command \"%s\"", argv[optind]);
-  if (cmd->needs_root && geteuid () != 0 && !(argc > optind + 1 && (!strcmp (argv[optind + 1], "--help") || !strcmp (argv[optind + 1], "-h"))))
+  if (cmd->needs_root && geteuid () != 0
+      && !(argc > optind + 1
+           && (!strcmp (argv[optind + 1], "--help") || !strcmp (argv[optind + 1], "-h"))))
     return sv_cli_fail (g_error_new (G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
-                                     "%s: sysvisor-runc must run as root (try sudo)",
-                                     cmd->name));
+                                     "%s: sysvisor-runc must run as root (try sudo)", cmd->name));
   argv += optind;
   argc -= optind;
   /* 0, not 1: glibc then starts getopt afresh, forgetting the "+" (stop at the first

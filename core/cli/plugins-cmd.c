@@ -92,9 +92,8 @@ print_json (RoleReport *reports, guint n)
 static void
 print_table (SvPluginsConf *conf, RoleReport *reports, guint n)
 {
-  printf ("plugins.conf: %s\nplugin directory: %s\n\n", conf->path != NULL ? conf->path
-                                                                          : "(none: defaults)",
-          sv_plugin_dir ());
+  printf ("plugins.conf: %s\nplugin directory: %s\n\n",
+          conf->path != NULL ? conf->path : "(none: defaults)", sv_plugin_dir ());
   printf ("%-7s %-12s %-26s %-13s %-48s %-9s %s\n", "ROLE", "CONFIGURED", "WHEN", "BACKEND",
           "PLUGIN", "VERSION", "PROBE");
   for (guint i = 0; i < n; i++)

@@ -83,8 +83,8 @@ run_ps (char **args, int n_args, GArray *pids, GError **error)
     }
   g_ptr_array_add (argv, NULL);
   shown = g_strjoinv (" ", (char **) argv->pdata);
-  if (!g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err,
-                     &wait_status, error))
+  if (!g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out,
+                     &err, &wait_status, error))
     {
       g_prefix_error (error, "running \"%s\": ", shown);
       return NULL;
@@ -132,7 +132,8 @@ line_pid (const char *line, int col)
         continue;
       if (n++ < col)
         continue;
-      return g_ascii_string_to_unsigned (fields[i], 10, 1, G_MAXINT, &pid, NULL) ? (pid_t) pid : -1;
+      return g_ascii_string_to_unsigned (fields[i], 10, 1, G_MAXINT, &pid, NULL) ? (pid_t) pid
+                                                                                 : -1;
     }
   return -1;
 }
@@ -180,7 +181,8 @@ container_pids (const char *root, const char *id, GError **error)
   if (sv_state_status (st) == SV_STATUS_STOPPED)
     return g_array_new (FALSE, FALSE, sizeof (pid_t));
   cg = sv_cli_container_cgroup (root, id, "list the processes of",
-                                SV_STATUS_BIT (SV_STATUS_CREATED) | SV_STATUS_BIT (SV_STATUS_RUNNING)
+                                SV_STATUS_BIT (SV_STATUS_CREATED)
+                                    | SV_STATUS_BIT (SV_STATUS_RUNNING)
                                     | SV_STATUS_BIT (SV_STATUS_PAUSED),
                                 NULL, NULL, error);
   return cg != NULL ? sv_cgroup_pids (cg, error) : NULL;

@@ -60,8 +60,11 @@ int
 sv_cmd_run (SvGlobal *g, int argc, char **argv)
 {
   const SvCommand *cmd = sv_cli_find ("run");
-  RunOptions o = { .create = { .root = g->root, .bundle = ".", .plugins_conf = g->plugins_conf,
-                               .systemd_cgroup = g->systemd_cgroup, .console_sock_fd = -1 } };
+  RunOptions o = { .create = { .root = g->root,
+                               .bundle = ".",
+                               .plugins_conf = g->plugins_conf,
+                               .systemd_cgroup = g->systemd_cgroup,
+                               .console_sock_fd = -1 } };
   GError *error = NULL;
   int status = -1, sp[2] = { -1, -1 };
   sv_autofd master = -1;
@@ -90,8 +93,8 @@ sv_cmd_run (SvGlobal *g, int argc, char **argv)
           o.keep = FALSE;
           o.detach = FALSE;
         }
-      if (!o.detach && !o.keep && !sv_lifecycle_delete (g->root, o.create.id, TRUE,
-                                                        g->plugins_conf, &error))
+      if (!o.detach && !o.keep
+          && !sv_lifecycle_delete (g->root, o.create.id, TRUE, g->plugins_conf, &error))
         sv_cli_fail (error);
     }
   sv_close_fdp (&sp[0]);

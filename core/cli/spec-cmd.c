@@ -37,8 +37,8 @@ sv_cmd_spec (SvGlobal *g, int argc, char **argv)
     return 1;
   file = g_build_filename (bundle, "config.json", NULL);
   if (g_file_test (file, G_FILE_TEST_EXISTS))
-    return sv_cli_fail (g_error_new (G_IO_ERROR, G_IO_ERROR_EXISTS,
-                                     "%s exists already; remove it first", file));
+    return sv_cli_fail (
+        g_error_new (G_IO_ERROR, G_IO_ERROR_EXISTS, "%s exists already; remove it first", file));
   spec = sv_spec_default ();
   text = sv_json_to_string (spec, TRUE);
   if (!sv_write_file_atomic (file, text, -1, 0644, &error))

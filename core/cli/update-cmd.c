@@ -148,8 +148,8 @@ add_flag (JsonObject *res, int opt, const char *flag, const char *value, GError 
         json_object_set_int_member (section, flag_fields[i].member, n);
       else
         {
-          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--%s \"%s\": expected %s",
-                       flag, value,
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                       "--%s \"%s\": expected %s", flag, value,
                        flag_fields[i].kind == VALUE_BYTES
                            ? "a number of bytes (e.g. 536870912, 512m, 1g) or -1"
                            : "an integer");
@@ -265,8 +265,7 @@ sv_cmd_update (SvGlobal *g, int argc, char **argv)
                                     | SV_STATUS_BIT (SV_STATUS_RUNNING)
                                     | SV_STATUS_BIT (SV_STATUS_PAUSED),
                                 NULL, NULL, &error);
-  if (cg == NULL
-      || !sv_cgroup_apply (cg, res, &error))
+  if (cg == NULL || !sv_cgroup_apply (cg, res, &error))
     {
       if (cg != NULL)
         g_prefix_error (&error, "cannot update container \"%s\": ", argv[optind]);

@@ -3,7 +3,7 @@
 
 #include <math.h>
 
-G_DEFINE_QUARK (sv-spec-error-quark, sv_spec_error)
+G_DEFINE_QUARK (sv - spec - error - quark, sv_spec_error)
 
 char *
 sv_json_path (const char *parent, const char *member)
@@ -218,8 +218,8 @@ sv_json_get_strv (JsonObject *o, const char *path, const char *member, gboolean 
         {
           g_autofree char *p = sv_json_path (path, member);
           g_autofree char *pi = sv_json_path_index (p, i);
-          g_set_error (error, SV_SPEC_ERROR, SV_SPEC_ERROR_INVALID, "%s: expected a string, got %s",
-                       pi, node_kind (e));
+          g_set_error (error, SV_SPEC_ERROR, SV_SPEC_ERROR_INVALID,
+                       "%s: expected a string, got %s", pi, node_kind (e));
           return FALSE;
         }
       g_ptr_array_add (v, g_strdup (json_node_get_string (e)));

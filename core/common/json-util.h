@@ -32,10 +32,10 @@ gboolean sv_json_get_int64 (JsonObject *o, const char *path, const char *member,
                             gboolean required, gint64 *out, GError **error);
 gboolean sv_json_get_uint32 (JsonObject *o, const char *path, const char *member,
                              gboolean required, guint32 *out, GError **error);
-gboolean sv_json_get_uint64 (JsonObject *o, const char *path, const char *member,
-                             guint64 *out, GError **error);
-gboolean sv_json_get_strv (JsonObject *o, const char *path, const char *member,
-                           gboolean required, char ***out, GError **error);
+gboolean sv_json_get_uint64 (JsonObject *o, const char *path, const char *member, guint64 *out,
+                             GError **error);
+gboolean sv_json_get_strv (JsonObject *o, const char *path, const char *member, gboolean required,
+                           char ***out, GError **error);
 /* Borrowed pointers into @o; NULL when absent. */
 gboolean sv_json_get_object (JsonObject *o, const char *path, const char *member,
                              gboolean required, JsonObject **out, GError **error);

@@ -14,7 +14,7 @@ typedef enum
   OPT_REC_CLEAR,   /* recursive MOUNT_ATTR_* clear */
   OPT_BIND,
   OPT_RBIND,
-  OPT_IGNORE,      /* accepted, handled elsewhere or meaningless here */
+  OPT_IGNORE, /* accepted, handled elsewhere or meaningless here */
 } OptKind;
 
 static const struct

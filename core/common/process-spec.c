@@ -50,8 +50,8 @@ parse_user (SvProcess *p, JsonObject *o, const char *path, GError **error)
 }
 
 static gboolean
-parse_cap_set (SvProcess *p, JsonObject *caps, const char *path, const char *member,
-               SvCapSet set, GError **error)
+parse_cap_set (SvProcess *p, JsonObject *caps, const char *path, const char *member, SvCapSet set,
+               GError **error)
 {
   g_auto (GStrv) names = NULL;
   g_autofree char *spath = sv_json_path (path, member);

@@ -40,8 +40,10 @@ add_process (JsonBuilder *b)
 {
   static const char *const args[] = { "sh", NULL };
   static const char *const env[] = {
-    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm",
-    "container=sysvisor", NULL,
+    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    "TERM=xterm",
+    "container=sysvisor",
+    NULL,
   };
 
   json_builder_set_member_name (b, "process");
@@ -96,10 +98,11 @@ add_mounts (JsonBuilder *b)
 {
   static const char *const proc[] = { "nosuid", "noexec", "nodev", NULL };
   static const char *const dev[] = { "nosuid", "strictatime", "mode=755", "size=65536k", NULL };
-  static const char *const pts[] = { "nosuid", "noexec", "newinstance", "ptmxmode=0666",
-                                     "mode=0620", "gid=5", NULL };
-  static const char *const shm[] = { "nosuid", "noexec", "nodev", "mode=1777", "size=65536k",
-                                     NULL };
+  static const char *const pts[] = { "nosuid",    "noexec", "newinstance", "ptmxmode=0666",
+                                     "mode=0620", "gid=5",  NULL };
+  static const char *const shm[] = {
+    "nosuid", "noexec", "nodev", "mode=1777", "size=65536k", NULL
+  };
   static const char *const mq[] = { "nosuid", "noexec", "nodev", NULL };
   static const char *const sys[] = { "nosuid", "noexec", "nodev", "ro", NULL };
   static const char *const cg[] = { "nosuid", "noexec", "nodev", "relatime", NULL };
@@ -121,12 +124,20 @@ add_mounts (JsonBuilder *b)
 static void
 add_linux (JsonBuilder *b)
 {
-  static const char *const ns[] = { "pid", "network", "ipc", "uts", "mount", "cgroup", "user",
-                                    NULL };
+  static const char *const ns[] = { "pid",   "network", "ipc",  "uts",
+                                    "mount", "cgroup",  "user", NULL };
   static const char *const masked[] = {
-    "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
-    "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware",
-    "/proc/scsi", NULL,
+    "/proc/acpi",
+    "/proc/asound",
+    "/proc/kcore",
+    "/proc/keys",
+    "/proc/latency_stats",
+    "/proc/timer_list",
+    "/proc/timer_stats",
+    "/proc/sched_debug",
+    "/sys/firmware",
+    "/proc/scsi",
+    NULL,
   };
   static const char *const readonly[] = { "/proc/bus", "/proc/fs", "/proc/irq",
                                           "/proc/sysrq-trigger", NULL };

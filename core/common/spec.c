@@ -424,7 +424,8 @@ parse_linux (SvSpec *spec, JsonObject *doc, GError **error)
       || !sv_json_get_object (linux_o, "linux", "seccomp", FALSE, &spec->seccomp, error))
     return FALSE;
   if ((spec->uid_mappings->len == 0) != (spec->gid_mappings->len == 0))
-    return invalid (error, spec->uid_mappings->len == 0 ? "linux.uidMappings" : "linux.gidMappings",
+    return invalid (error,
+                    spec->uid_mappings->len == 0 ? "linux.uidMappings" : "linux.gidMappings",
                     "is missing while the other mapping is given; give both or neither%s", "");
   spec->spec_has_mappings = spec->uid_mappings->len > 0;
   drop_readonly_proc_sys (spec);

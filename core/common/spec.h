@@ -19,13 +19,13 @@ typedef struct
 {
   char *destination;
   char *type;
-  char *source;           /* made absolute for bind mounts (relative = to the bundle) */
+  char *source; /* made absolute for bind mounts (relative = to the bundle) */
   char **options;
-  unsigned long flags;    /* MS_* to set */
+  unsigned long flags;       /* MS_* to set */
   unsigned long propagation; /* MS_SHARED|MS_SLAVE|MS_PRIVATE|MS_UNBINDABLE (+MS_REC), 0 none */
-  guint64 rec_attr_set;   /* MOUNT_ATTR_* applied recursively (rro, rnosuid, ...) */
+  guint64 rec_attr_set;      /* MOUNT_ATTR_* applied recursively (rro, rnosuid, ...) */
   guint64 rec_attr_clr;
-  char *data;             /* options that are not flags, comma-joined */
+  char *data; /* options that are not flags, comma-joined */
   gboolean bind;
   gboolean rbind;
 } SvMount;
@@ -39,14 +39,14 @@ typedef struct
 
 typedef struct
 {
-  int nstype;  /* CLONE_NEW* */
-  char *path;  /* NULL: create a new one */
+  int nstype; /* CLONE_NEW* */
+  char *path; /* NULL: create a new one */
 } SvNamespace;
 
 typedef struct
 {
   char *path;
-  char type;   /* 'c', 'b', 'p' ('u' is read as 'c') */
+  char type; /* 'c', 'b', 'p' ('u' is read as 'c') */
   gint64 major;
   gint64 minor;
   guint32 mode;
@@ -77,9 +77,9 @@ typedef struct
   char **args;
   char **env;
   char *cwd;
-  gboolean has_caps;       /* process.capabilities present */
+  gboolean has_caps; /* process.capabilities present */
   guint64 caps[SV_CAP_N_SETS];
-  GArray *rlimits;         /* SvRlimit */
+  GArray *rlimits; /* SvRlimit */
   gboolean no_new_privileges;
   gboolean has_oom_score_adj;
   int oom_score_adj;
@@ -89,23 +89,23 @@ typedef struct
 
 typedef struct
 {
-  JsonNode *root;            /* the whole document, owned */
-  char *bundle;              /* absolute */
+  JsonNode *root; /* the whole document, owned */
+  char *bundle;   /* absolute */
   char *oci_version;
-  char *rootfs;              /* absolute host path */
+  char *rootfs; /* absolute host path */
   gboolean rootfs_readonly;
   char *hostname;
   char *domainname;
-  SvProcess *process;        /* NULL when absent */
-  GPtrArray *mounts;         /* SvMount */
-  GArray *uid_mappings;      /* SvIdMapping */
+  SvProcess *process;   /* NULL when absent */
+  GPtrArray *mounts;    /* SvMount */
+  GArray *uid_mappings; /* SvIdMapping */
   GArray *gid_mappings;
   gboolean spec_has_mappings;
-  GArray *namespaces;        /* SvNamespace, after the system-container overrides */
-  GPtrArray *devices;        /* SvDevice */
+  GArray *namespaces; /* SvNamespace, after the system-container overrides */
+  GPtrArray *devices; /* SvDevice */
   char **masked_paths;
   char **readonly_paths;
-  GPtrArray *sysctl_keys;    /* char*, in document order */
+  GPtrArray *sysctl_keys; /* char*, in document order */
   GPtrArray *sysctl_values;
   char *cgroups_path;
   unsigned long rootfs_propagation; /* 0 = default (rslave) */

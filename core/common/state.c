@@ -195,7 +195,8 @@ load_mappings (JsonObject *o, const char *member, GArray *out, GError **error)
     {
       JsonObject *e = sv_json_array_object (a, member, i, error);
       SvIdMapping m = { 0 };
-      if (e == NULL || !sv_json_get_uint32 (e, member, "containerID", TRUE, &m.container_id, error)
+      if (e == NULL
+          || !sv_json_get_uint32 (e, member, "containerID", TRUE, &m.container_id, error)
           || !sv_json_get_uint32 (e, member, "hostID", TRUE, &m.host_id, error)
           || !sv_json_get_uint32 (e, member, "size", TRUE, &m.size, error))
         return FALSE;

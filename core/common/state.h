@@ -19,23 +19,23 @@ typedef enum
 typedef struct
 {
   char *id;
-  char *dir;              /* <root>/<id>; not saved */
+  char *dir; /* <root>/<id>; not saved */
   char *bundle;
   char *rootfs;
-  char *created;          /* RFC 3339 */
-  pid_t pid;              /* 0 while creating */
-  guint64 starttime;      /* field 22 of /proc/PID/stat */
-  pid_t creator_pid;      /* the create process, with its start time: a live creator */
+  char *created;             /* RFC 3339 */
+  pid_t pid;                 /* 0 while creating */
+  guint64 starttime;         /* field 22 of /proc/PID/stat */
+  pid_t creator_pid;         /* the create process, with its start time: a live creator */
   guint64 creator_starttime; /* means "creating", a dead one means "crashed" */
   gboolean systemd_cgroup;
-  JsonNode *annotations;  /* object or NULL */
-  JsonNode *cgroup;       /* sv_cgroup_to_json, or NULL */
-  JsonNode *hooks;        /* the spec's hooks object (poststop runs at delete) */
-  char *plugins[3];       /* plugin name per SvRole, NULL = none */
-  GArray *uid_mappings;   /* SvIdMapping */
+  JsonNode *annotations; /* object or NULL */
+  JsonNode *cgroup;      /* sv_cgroup_to_json, or NULL */
+  JsonNode *hooks;       /* the spec's hooks object (poststop runs at delete) */
+  char *plugins[3];      /* plugin name per SvRole, NULL = none */
+  GArray *uid_mappings;  /* SvIdMapping */
   GArray *gid_mappings;
   char *owner;
-  char *supervisor;       /* address of the syscall supervisor, or NULL (exec loads its filter) */
+  char *supervisor; /* address of the syscall supervisor, or NULL (exec loads its filter) */
 } SvState;
 
 /* Container ids: letters, digits, '_', '+', '-', '.'; not "." or "..". */

@@ -7,15 +7,15 @@
 typedef enum
 {
   /* parent -> child */
-  SV_SYNC_GO = 1,          /* id maps written, cgroup joined; carries the mount tree fds */
-  SV_SYNC_CONTINUE,        /* hooks ran; go on */
-  SV_SYNC_COMMITTED,       /* state.json names the init: it may now outlive the runtime */
+  SV_SYNC_GO = 1,    /* id maps written, cgroup joined; carries the mount tree fds */
+  SV_SYNC_CONTINUE,  /* hooks ran; go on */
+  SV_SYNC_COMMITTED, /* state.json names the init: it may now outlive the runtime */
   /* child -> parent */
-  SV_SYNC_HOOKS,           /* mounts are done, before pivot_root: run createRuntime hooks */
-  SV_SYNC_READY,           /* everything is set up; the init now waits on the exec fifo */
-  SV_SYNC_ERROR,           /* text: what failed */
-  SV_SYNC_ACK,             /* the init no longer dies with the runtime */
-  SV_SYNC_LISTENER,        /* carries the listener of the spec's filter (listenerPath): hand it
+  SV_SYNC_HOOKS,    /* mounts are done, before pivot_root: run createRuntime hooks */
+  SV_SYNC_READY,    /* everything is set up; the init now waits on the exec fifo */
+  SV_SYNC_ERROR,    /* text: what failed */
+  SV_SYNC_ACK,      /* the init no longer dies with the runtime */
+  SV_SYNC_LISTENER, /* carries the listener of the spec's filter (listenerPath): hand it
                             * to the agent, then answer CONTINUE */
 } SvSyncType;
 
@@ -49,9 +49,9 @@ typedef struct
 typedef struct
 {
   guint32 type;
-  gint32 error_code;         /* SV_SYNC_ERROR: the GIOErrorEnum code of the failure, or 0 */
-  gint32 pid;                /* SV_SYNC_COMMITTED and exec's ACK: a pid on the host */
-  guint32 n_fds;             /* fds that come with the message, tagged in tags[] */
+  gint32 error_code; /* SV_SYNC_ERROR: the GIOErrorEnum code of the failure, or 0 */
+  gint32 pid;        /* SV_SYNC_COMMITTED and exec's ACK: a pid on the host */
+  guint32 n_fds;     /* fds that come with the message, tagged in tags[] */
   SvSyncFdTag tags[SV_SYNC_MAX_FDS];
   char text[SV_SYNC_TEXT_MAX]; /* SV_SYNC_ERROR: the message */
 } SvSyncMsg;

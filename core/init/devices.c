@@ -52,7 +52,8 @@ same_device (const char *path, const SvDevice *d)
   if (stat (path, &st) < 0 || (st.st_mode & S_IFMT) != want)
     return FALSE;
   return d->type == 'p'
-         || (major (st.st_rdev) == (unsigned) d->major && minor (st.st_rdev) == (unsigned) d->minor);
+         || (major (st.st_rdev) == (unsigned) d->major
+             && minor (st.st_rdev) == (unsigned) d->minor);
 }
 
 /* The host node for @d: the same path, or udev's /dev/char|block/MAJ:MIN link. */
@@ -122,7 +123,7 @@ sv_devices_symlinks (SvInitConfig *cfg, GError **error)
     const char *target;
     const char *link;
   } links[] = {
-    { "/proc/self/fd", "/dev/fd" },      { "/proc/self/fd/0", "/dev/stdin" },
+    { "/proc/self/fd", "/dev/fd" },       { "/proc/self/fd/0", "/dev/stdin" },
     { "/proc/self/fd/1", "/dev/stdout" }, { "/proc/self/fd/2", "/dev/stderr" },
     { "pts/ptmx", "/dev/ptmx" },
   };

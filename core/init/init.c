@@ -39,8 +39,7 @@ fail (SvInitConfig *cfg, GError *error)
 static gboolean
 receive_trees (SvInitConfig *cfg, SvInitTrees *t, GError **error)
 {
-  if (!sv_sync_recv (cfg->sync_fd, &t->msg, t->fds, SV_SYNC_MAX_FDS)
-      || t->msg.type != SV_SYNC_GO)
+  if (!sv_sync_recv (cfg->sync_fd, &t->msg, t->fds, SV_SYNC_MAX_FDS) || t->msg.type != SV_SYNC_GO)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE, "the runtime went away");
       return FALSE;
@@ -92,8 +91,8 @@ pause_for_hooks (SvInitConfig *cfg, GError **error)
 
   if (!cfg->hook_pause)
     return TRUE;
-  if (!sv_sync_send (cfg->sync_fd, &msg, NULL, 0)
-      || !sv_sync_recv (cfg->sync_fd, &msg, NULL, 0) || msg.type != SV_SYNC_CONTINUE)
+  if (!sv_sync_send (cfg->sync_fd, &msg, NULL, 0) || !sv_sync_recv (cfg->sync_fd, &msg, NULL, 0)
+      || msg.type != SV_SYNC_CONTINUE)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE, "the runtime went away");
       return FALSE;
@@ -116,7 +115,9 @@ max_mapped_gid (void)
     {
       guint64 inside, outside, count;
       if (sscanf (lines[i], "%" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT,
-                  &inside, &outside, &count) == 3 && count > 0)
+                  &inside, &outside, &count)
+              == 3
+          && count > 0)
         max = MAX (max, inside + count - 1);
     }
   return max;
@@ -148,8 +149,10 @@ write_sysctls (SvSpec *spec, GError **error)
       g_autofree char *value = sysctl_value (key, spec->sysctl_values->pdata[i]);
       if (!sv_write_existing_file (path, value, error))
         {
-          g_prefix_error (error, "linux.sysctl \"%s\" (is it namespaced? only sysctls of the "
-                          "container's own namespaces can be set): ", key);
+          g_prefix_error (error,
+                          "linux.sysctl \"%s\" (is it namespaced? only sysctls of the "
+                          "container's own namespaces can be set): ",
+                          key);
           return FALSE;
         }
     }
@@ -235,14 +238,15 @@ load_notifying_filter (SvInitConfig *cfg)
 
   if (fd < 0)
     {
-      sv_set_error_errno (&error, -fd, "load the seccomp filter (linux.seccomp, with "
+      sv_set_error_errno (&error, -fd,
+                          "load the seccomp filter (linux.seccomp, with "
                           "listenerPath)");
       fail (cfg, error);
     }
   cfg->seccomp = NULL;
   sv_sync_add_fd (&msg, fds, fd, SV_SYNC_FD_LISTENER, 0);
-  if (!sv_sync_send (cfg->sync_fd, &msg, fds, msg.n_fds) || !sv_sync_recv (cfg->sync_fd, &msg, NULL, 0)
-      || msg.type != SV_SYNC_CONTINUE)
+  if (!sv_sync_send (cfg->sync_fd, &msg, fds, msg.n_fds)
+      || !sv_sync_recv (cfg->sync_fd, &msg, NULL, 0) || msg.type != SV_SYNC_CONTINUE)
     _exit (1);
   close (fd);
 }
@@ -347,7 +351,8 @@ sv_init_run (SvInitConfig *cfg)
     }
   if (!cfg->supervise && (flat = sv_supervisor_load_flat_filter ()) < 0)
     {
-      sv_set_error_errno (&error, -flat, "load the seccomp rule that keeps read-only mounts read-only");
+      sv_set_error_errno (&error, -flat,
+                          "load the seccomp rule that keeps read-only mounts read-only");
       fail (cfg, error);
     }
   /* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it before the

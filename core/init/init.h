@@ -13,21 +13,21 @@ typedef struct
 {
   SvSpec *spec;
   SvProcess *process;
-  GPtrArray *extra_mounts;    /* SvExtraMount (destinations) */
+  GPtrArray *extra_mounts;       /* SvExtraMount (destinations) */
   GPtrArray *cgroup_hierarchies; /* SvCgroupHierarchy, may be NULL */
-  SvSeccompProgram *seccomp;  /* NULL = none */
-  const char *id;             /* for the state given to startContainer hooks */
-  JsonObject *hooks;          /* the spec's hooks, or NULL */
+  SvSeccompProgram *seccomp;     /* NULL = none */
+  const char *id;                /* for the state given to startContainer hooks */
+  JsonObject *hooks;             /* the spec's hooks, or NULL */
   int sync_fd;
-  int rootfs_dir_fd;          /* O_PATH of the rootfs directory: where the rootfs is attached */
-  int fifo_fd;                /* O_PATH of exec.fifo; -1: exec right away */
-  int console_fd;             /* connected --console-socket, or -1 */
-  int host_proc_fd;           /* O_PATH of the host's /proc */
-  guint preserve_fds;         /* fds 3..3+N-1 stay open across exec */
+  int rootfs_dir_fd;  /* O_PATH of the rootfs directory: where the rootfs is attached */
+  int fifo_fd;        /* O_PATH of exec.fifo; -1: exec right away */
+  int console_fd;     /* connected --console-socket, or -1 */
+  int host_proc_fd;   /* O_PATH of the host's /proc */
+  guint preserve_fds; /* fds 3..3+N-1 stay open across exec */
   gboolean new_cgroupns;
-  gboolean supervise;         /* load the notifying filter; its listener goes with READY */
-  gboolean loopback_up;       /* a pod sandbox's own network namespace: bring up lo */
-  gboolean hook_pause;        /* stop before pivot_root for createRuntime/createContainer hooks */
+  gboolean supervise;   /* load the notifying filter; its listener goes with READY */
+  gboolean loopback_up; /* a pod sandbox's own network namespace: bring up lo */
+  gboolean hook_pause;  /* stop before pivot_root for createRuntime/createContainer hooks */
   char **envp;
 } SvInitConfig;
 

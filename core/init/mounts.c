@@ -222,8 +222,8 @@ mount_plain (const char *source, const char *target, const char *type, unsigned 
 static gboolean
 mount_sysfs (SvMount *m, const char *target, int target_fd, GError **error)
 {
-  struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID
-                                       | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC };
+  struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV
+                                       | MOUNT_ATTR_NOEXEC };
   sv_autofd tree = -1;
 
   if (mount ("sysfs", target, "sysfs", m->flags, m->data) == 0)
@@ -236,8 +236,10 @@ mount_sysfs (SvMount *m, const char *target, int target_fd, GError **error)
   tree = open_tree (AT_FDCWD, "/sys", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
   if (tree < 0)
     {
-      sv_set_error_errno (error, errno, "%s: copy the host's /sys (no network namespace of "
-                          "the container's own, so no sysfs of its own)", m->destination);
+      sv_set_error_errno (error, errno,
+                          "%s: copy the host's /sys (no network namespace of "
+                          "the container's own, so no sysfs of its own)",
+                          m->destination);
       return FALSE;
     }
   if (mount_setattr (tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &ro, sizeof ro) < 0)
@@ -281,7 +283,8 @@ mount_one_cgroup (SvCgroupHierarchy *h, int dirfd, const char *dest, unsigned lo
 static gboolean
 mount_cgroups (SvInitConfig *cfg, SvMount *m, int rootfd, int target_fd, GError **error)
 {
-  unsigned long flags = (m->flags | MS_NOSUID | MS_NODEV | MS_NOEXEC) & ~(unsigned long) MS_RDONLY;
+  unsigned long flags =
+      (m->flags | MS_NOSUID | MS_NODEV | MS_NOEXEC) & ~(unsigned long) MS_RDONLY;
   g_autofree char *target = fd_path (target_fd);
   GPtrArray *hs = cfg->cgroup_hierarchies;
 
@@ -346,7 +349,8 @@ mount_other (SvInitConfig *cfg, SvMount *m, int rootfd, GError **error)
       if (!mount_mqueue (m, path, error))
         return FALSE;
     }
-  else if (!mount_plain (source, path, m->type, readonly_later (m), m->data, m->destination, error))
+  else if (!mount_plain (source, path, m->type, readonly_later (m), m->data, m->destination,
+                         error))
     return FALSE;
   {
     /* The new mount is on top of the target: reopen it to set its options. */
@@ -384,7 +388,8 @@ sv_mounts_spec (SvInitConfig *cfg, int rootfd, SvInitTrees *t, GError **error)
   for (guint i = 0; i < cfg->spec->mounts->len; i++)
     {
       SvMount *m = g_ptr_array_index (cfg->spec->mounts, i);
-      gboolean ok = m->bind ? mount_bind (m, i, rootfd, t, error) : mount_other (cfg, m, rootfd, error);
+      gboolean ok =
+          m->bind ? mount_bind (m, i, rootfd, t, error) : mount_other (cfg, m, rootfd, error);
       if (!ok)
         {
           name_mount_in_error (error, m, i);
@@ -423,7 +428,8 @@ sv_mounts_extra (SvInitConfig *cfg, SvInitTrees *t, GError **error)
         }
       /* Nothing can be created in proc or sysfs: a file this kernel or namespace lacks
        * (e.g. a sysctl of an absent module) is skipped. */
-      if (g_str_has_prefix (x->destination, "/proc/") || g_str_has_prefix (x->destination, "/sys/"))
+      if (g_str_has_prefix (x->destination, "/proc/")
+          || g_str_has_prefix (x->destination, "/sys/"))
         {
           target = open_in_root (rootfd, x->destination, O_PATH);
           if (target < 0 && errno == ENOENT)
@@ -446,7 +452,8 @@ sv_mounts_extra (SvInitConfig *cfg, SvInitTrees *t, GError **error)
       if (target < 0 && error != NULL && *error == NULL)
         sv_set_error_errno (error, errno, "open %s in the container", x->destination);
       if (target < 0 && g_strcmp0 (x->destination, SV_NOTIFY_DIR_IN_CONTAINER) == 0)
-        g_prefix_error (error, "NOTIFY_SOCKET is set, so the container gets %s, but container "
+        g_prefix_error (error,
+                        "NOTIFY_SOCKET is set, so the container gets %s, but container "
                         "root could not make it (unset NOTIFY_SOCKET, or give the container a "
                         "rootfs or a /run it owns): ",
                         SV_NOTIFY_SOCKET_IN_CONTAINER);

@@ -8,8 +8,8 @@
 /* The detached mount trees the parent handed over, each found by its tag. */
 typedef struct
 {
-  SvSyncMsg msg;             /* SV_SYNC_GO: msg.n_fds and the tag of each fd */
-  int fds[SV_SYNC_MAX_FDS];  /* received from the parent; owned; -1 once taken */
+  SvSyncMsg msg;            /* SV_SYNC_GO: msg.n_fds and the tag of each fd */
+  int fds[SV_SYNC_MAX_FDS]; /* received from the parent; owned; -1 once taken */
 } SvInitTrees;
 
 gboolean sv_mounts_attach_rootfs (SvInitConfig *cfg, SvInitTrees *t, int *rootfd_out,

@@ -218,8 +218,9 @@ sv_process_find_exec (SvProcess *p, char **envp, GError **error)
                           "exec: \"%s\" (process.args[0])", cmd);
       return NULL;
     }
-  dirs = g_strsplit (path_env != NULL ? path_env
-                                      : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+  dirs = g_strsplit (path_env != NULL
+                         ? path_env
+                         : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
                      ":", -1);
   for (guint i = 0; dirs[i] != NULL; i++)
     {
@@ -260,8 +261,9 @@ passwd_home (guint32 uid)
       g_auto (GStrv) f = g_strsplit (lines[i], ":", 7);
       guint64 id;
 
-      if (g_strv_length (f) >= 6 && g_ascii_string_to_unsigned (f[2], 10, 0, G_MAXUINT32, &id, NULL)
-          && id == uid && f[5][0] != '\0')
+      if (g_strv_length (f) >= 6
+          && g_ascii_string_to_unsigned (f[2], 10, 0, G_MAXUINT32, &id, NULL) && id == uid
+          && f[5][0] != '\0')
         return g_strdup (f[5]);
     }
   return g_strdup ("/");
@@ -355,8 +357,8 @@ sv_process_exec (SvInitConfig *cfg, const char *path)
   /* (without no_new_privs the init loaded it already, while it still had CAP_SYS_ADMIN) */
   if (cfg->seccomp != NULL && (err = sv_seccomp_load (cfg->seccomp)) < 0)
     {
-      int n = snprintf (msg, sizeof msg, "sysvisor-runc: load seccomp filter: %s\n",
-                        strerror (-err));
+      int n =
+          snprintf (msg, sizeof msg, "sysvisor-runc: load seccomp filter: %s\n", strerror (-err));
       sv_write_all (STDERR_FILENO, msg, (gsize) MAX (n, 0));
       _exit (127);
     }

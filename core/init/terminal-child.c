@@ -55,7 +55,8 @@ sv_terminal_setup_child (SvInitConfig *cfg, GError **error)
   master = open ("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (master < 0 || ioctl (master, TIOCSPTLCK, &unlock) < 0 || ioctl (master, TIOCGPTN, &ptn) < 0)
     {
-      sv_set_error_errno (error, errno, "open a pty in the container (/dev/ptmx; is devpts "
+      sv_set_error_errno (error, errno,
+                          "open a pty in the container (/dev/ptmx; is devpts "
                           "mounted on /dev/pts?)");
       return FALSE;
     }

@@ -58,9 +58,8 @@ sv_container_new (SvHost *host, const char *id, SvSpec *spec)
 }
 
 SvContainer *
-sv_container_new_from_state (SvHost *host, const char *id, const char *bundle,
-                             const char *rootfs, GArray *uid_maps, GArray *gid_maps,
-                             JsonNode *annotations)
+sv_container_new_from_state (SvHost *host, const char *id, const char *bundle, const char *rootfs,
+                             GArray *uid_maps, GArray *gid_maps, JsonNode *annotations)
 {
   SvContainer *c = container_alloc (host, id);
 
@@ -296,7 +295,8 @@ gboolean
 sv_container_set_mappings (SvContainer *c, const SvIdMapping *uid, guint n_uid,
                            const SvIdMapping *gid, guint n_gid, GError **error)
 {
-  if (!validate_mappings ("uid", uid, n_uid, error) || !validate_mappings ("gid", gid, n_gid, error))
+  if (!validate_mappings ("uid", uid, n_uid, error)
+      || !validate_mappings ("gid", gid, n_gid, error))
     return FALSE;
   g_array_set_size (c->uid_mappings, 0);
   g_array_append_vals (c->uid_mappings, uid, n_uid);
@@ -374,8 +374,8 @@ gboolean
 sv_container_mount_has_option (SvContainer *c, guint i, const char *option)
 {
   SvMount *m = mount_at (c, i);
-  return m != NULL && m->options != NULL && g_strv_contains ((const char *const *) m->options,
-                                                             option);
+  return m != NULL && m->options != NULL
+         && g_strv_contains ((const char *const *) m->options, option);
 }
 
 gboolean

@@ -9,31 +9,31 @@
 
 struct _SvHost
 {
-  GKeyFile *keyfile;       /* plugins.conf (borrowed) */
-  const char *section;     /* the calling plugin's section, set around each hook */
+  GKeyFile *keyfile;   /* plugins.conf (borrowed) */
+  const char *section; /* the calling plugin's section, set around each hook */
   char *lib_dir;
   char *state_root;
-  GPtrArray *probe_deps;   /* paths a running probe declared (probe-cache.h); NULL otherwise */
+  GPtrArray *probe_deps; /* paths a running probe declared (probe-cache.h); NULL otherwise */
 };
 
 typedef struct
 {
-  char *source;            /* host path */
-  char *destination;       /* inside the container */
+  char *source;      /* host path */
+  char *destination; /* inside the container */
   gboolean readonly;
-  gboolean idmapped;       /* ID-mapped to the container's user namespace (storage.c) */
-  gboolean optional;       /* skipped where the mount point cannot be made (storage.c) */
-  int tree_fd;             /* made by the core after attach; -1 before */
+  gboolean idmapped; /* ID-mapped to the container's user namespace (storage.c) */
+  gboolean optional; /* skipped where the mount point cannot be made (storage.c) */
+  int tree_fd;       /* made by the core after attach; -1 before */
 } SvExtraMount;
 
 struct _SvContainer
 {
   SvHost *host;
   char *id;
-  SvSpec *spec;            /* borrowed (NULL for delete: then the fields below come from state) */
+  SvSpec *spec; /* borrowed (NULL for delete: then the fields below come from state) */
   char *bundle;
   char *rootfs;
-  GArray *uid_mappings;    /* SvIdMapping */
+  GArray *uid_mappings; /* SvIdMapping */
   GArray *gid_mappings;
   int userns_fd;           /* valid during attach */
   int rootfs_tree_fd;      /* -1 = the core clones the rootfs directory itself */
@@ -46,8 +46,8 @@ struct _SvContainer
 SvContainer *sv_container_new (SvHost *host, const char *id, SvSpec *spec);
 /* For delete: rebuild what release() needs from the saved state. */
 SvContainer *sv_container_new_from_state (SvHost *host, const char *id, const char *bundle,
-                                          const char *rootfs, GArray *uid_maps,
-                                          GArray *gid_maps, JsonNode *annotations);
+                                          const char *rootfs, GArray *uid_maps, GArray *gid_maps,
+                                          JsonNode *annotations);
 void sv_container_free (SvContainer *c);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SvContainer, sv_container_free)
 

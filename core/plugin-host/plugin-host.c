@@ -106,7 +106,7 @@ static gboolean
 check_reserved (const SvPlugin *d, const char *name, const char *path, GError **error)
 {
   gsize first = d->abi_minor >= ABI_MINOR_CHECK ? offsetof (SvPlugin, reserved)
-                                                 : offsetof (SvPlugin, check);
+                                                : offsetof (SvPlugin, check);
   gsize end = MIN (d->struct_size, sizeof (SvPlugin));
 
   for (gsize off = first; off + sizeof (gpointer) <= end; off += sizeof (gpointer))
@@ -290,9 +290,10 @@ sv_plugin_host_backend (SvPluginHost *h, SvRole role, gboolean spec_has_mappings
     return v;
   if (role == SV_ROLE_IDMAP)
     return h->conf->auto_backend[role][spec_has_mappings ? 1 : 0];
-  idmap = sv_plugins_conf_plugin_name (
-      SV_ROLE_IDMAP, sv_plugin_host_backend (h, SV_ROLE_IDMAP, spec_has_mappings));
-  honouring = sv_plugins_conf_plugin_name (SV_ROLE_IDMAP, h->conf->auto_backend[SV_ROLE_IDMAP][1]);
+  idmap = sv_plugins_conf_plugin_name (SV_ROLE_IDMAP, sv_plugin_host_backend (h, SV_ROLE_IDMAP,
+                                                                              spec_has_mappings));
+  honouring =
+      sv_plugins_conf_plugin_name (SV_ROLE_IDMAP, h->conf->auto_backend[SV_ROLE_IDMAP][1]);
   return h->conf->auto_backend[role][g_strcmp0 (idmap, honouring) == 0 ? 1 : 0];
 }
 

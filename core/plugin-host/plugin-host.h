@@ -6,7 +6,7 @@
 
 typedef struct
 {
-  char *name;       /* file stem: "idmap-exclusive" */
+  char *name; /* file stem: "idmap-exclusive" */
   char *path;
   GModule *module;
   const SvPlugin *desc;

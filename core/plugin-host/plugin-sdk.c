@@ -33,9 +33,10 @@ setting_error (SvHost *host, const char *key, const char *value, const char *fal
                GError **error, const char *expected)
 {
   g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
-               "plugins.conf [%s] %s = \"%s\": %s%s%s%s", host->section != NULL ? host->section : "?",
-               key, value, expected, fallback != NULL ? " (the default is " : "",
-               fallback != NULL ? fallback : "", fallback != NULL ? ")" : "");
+               "plugins.conf [%s] %s = \"%s\": %s%s%s%s",
+               host->section != NULL ? host->section : "?", key, value, expected,
+               fallback != NULL ? " (the default is " : "", fallback != NULL ? fallback : "",
+               fallback != NULL ? ")" : "");
   return FALSE;
 }
 
@@ -63,8 +64,9 @@ sv_host_setting_uint (SvHost *host, const char *key, guint64 min, guint64 max, g
     }
   if (g_ascii_isdigit (v[0]) && g_ascii_string_to_unsigned (v, 10, min, max, out, NULL))
     return TRUE;
-  expected = g_strdup_printf ("give a whole number from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT,
-                              min, max);
+  expected =
+      g_strdup_printf ("give a whole number from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT,
+                       min, max);
   return setting_error (host, key, v, def, error, expected);
 }
 
@@ -167,8 +169,8 @@ replace_file (const char *path, const char *data, gsize len, GError **error)
   g_autofree char *suffix = g_strdup_printf (".tmp.%d", (int) getpid ());
   sv_autofd dfd = -1;
 
-  if (!sv_file_replace (path, data, (gssize) len, 0600, suffix,
-                        SV_WRITE_SYNC | SV_WRITE_NOFOLLOW, error))
+  if (!sv_file_replace (path, data, (gssize) len, 0600, suffix, SV_WRITE_SYNC | SV_WRITE_NOFOLLOW,
+                        error))
     return FALSE;
   dfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd < 0 || fsync (dfd) < 0)

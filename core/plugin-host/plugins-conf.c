@@ -55,8 +55,8 @@ sv_plugins_conf_path (const char *cli_value)
 char *
 sv_plugins_conf_plugin_name (SvRole role, const char *backend)
 {
-  if (role == SV_ROLE_IDMAP && (g_strcmp0 (backend, "exclusive") == 0
-                                || g_strcmp0 (backend, "dockerremap") == 0))
+  if (role == SV_ROLE_IDMAP
+      && (g_strcmp0 (backend, "exclusive") == 0 || g_strcmp0 (backend, "dockerremap") == 0))
     return g_strconcat ("idmap-", backend, NULL);
   if (role == SV_ROLE_SHIFT && g_strcmp0 (backend, SV_SHIFT_ALIAS) == 0)
     return g_strdup (SV_SHIFT_PLUGIN);
@@ -118,8 +118,8 @@ check_duplicates (const char *path, const char *text, GError **error)
       if (!g_hash_table_add (seen, g_strconcat (group, l, NULL)))
         {
           g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
-                       "%s:%u: \"%s\" is set twice in %s; keep one of the two lines", path,
-                       i + 1, l, group);
+                       "%s:%u: \"%s\" is set twice in %s; keep one of the two lines", path, i + 1,
+                       l, group);
           return FALSE;
         }
     }
@@ -368,8 +368,8 @@ check_storage_path (const SvPluginsConf *conf, char **paths, guint i, guint line
 static gboolean
 read_storage_paths (SvPluginsConf *conf, const char *text, GError **error)
 {
-  g_autofree char *v = g_key_file_get_value (conf->keyfile, SV_CONF_GROUP, SV_CONF_STORAGE_PATHS,
-                                             NULL);
+  g_autofree char *v =
+      g_key_file_get_value (conf->keyfile, SV_CONF_GROUP, SV_CONF_STORAGE_PATHS, NULL);
   guint line = find_line (text, SV_CONF_GROUP, SV_CONF_STORAGE_PATHS);
   g_auto (GStrv) paths = NULL;
 
@@ -426,17 +426,18 @@ parse_text (SvPluginsConf *conf, const char *text, GError **error)
   if (!g_key_file_load_from_data (conf->keyfile, text, (gsize) -1, G_KEY_FILE_NONE, &local))
     {
       guint line = find_bad_syntax_line (text);
-      const char *fix = g_error_matches (local, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_GROUP_NOT_FOUND)
-                            ? "put the roles under a [sysvisor] line"
-                            : "write \"[group]\", \"key = value\" or a # comment";
+      const char *fix =
+          g_error_matches (local, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_GROUP_NOT_FOUND)
+              ? "put the roles under a [sysvisor] line"
+              : "write \"[group]\", \"key = value\" or a # comment";
       g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_PARSE, "%s:%u: %s; %s", conf->path,
                    line, local->message, fix);
       return FALSE;
     }
   return check_duplicates (conf->path, text, error) && check_main_group (conf, text, error)
          && read_backends (conf, text, error) && read_auto_backends (conf, text, error)
-         && read_settings (conf, text, error)
-         && read_storage_paths (conf, text, error) && read_section_alias (conf, text, error);
+         && read_settings (conf, text, error) && read_storage_paths (conf, text, error)
+         && read_section_alias (conf, text, error);
 }
 
 static void

@@ -12,8 +12,8 @@
 
 typedef struct
 {
-  char *path;              /* the file read, or NULL when the defaults apply */
-  GKeyFile *keyfile;       /* never NULL (empty when the file is missing) */
+  char *path;                /* the file read, or NULL when the defaults apply */
+  GKeyFile *keyfile;         /* never NULL (empty when the file is missing) */
   char *backend[SV_N_ROLES]; /* "auto", "none", or a backend name */
   guint line[SV_N_ROLES];    /* the line of path that sets each role (0: the default) */
   /* What `auto` picks for each role: [0] for a spec without uid mappings, [1] for one whose
@@ -24,14 +24,14 @@ typedef struct
    * spec's capabilities / seccomp profile, never widen them (default FALSE). */
   gboolean honour_capabilities;
   gboolean honour_seccomp;
-  char **storage_paths;      /* [sysvisor] storage-paths: the container paths backed by host
+  char **storage_paths; /* [sysvisor] storage-paths: the container paths backed by host
                               * directories (core/runtime/storage.c); empty for "none" */
 } SvPluginsConf;
 
 /* Where plugins.conf is: --plugins-conf, else $SYSVISOR_PLUGINS_CONF, else the built-in. */
 const char *sv_plugins_conf_path (const char *cli_value);
 /* The paths backed by default (storage-paths in [sysvisor]). */
-#define SV_STORAGE_PATHS_DEFAULT \
+#define SV_STORAGE_PATHS_DEFAULT                                                                 \
   "/var/lib/docker /var/lib/containerd /var/lib/buildkit /var/lib/kubelet /var/lib/rancher/k3s"
 
 /* A missing file gives the defaults (idmap = auto, shift = auto, procfs = fuse-procfs,

@@ -37,8 +37,8 @@ sv_probe_cache_base (const char *plugin_path, const char *conf_text, const char 
     return NULL;
   return g_strdup_printf ("boot=%s kernel=%s %s userns=%s plugin=%s:%lu:%lu:%lld:%lld.%09ld "
                           "conf=%s lib=%s",
-                          boot, u.release, u.version, userns, plugin_path,
-                          (gulong) st.st_dev, (gulong) st.st_ino, (long long) st.st_size,
+                          boot, u.release, u.version, userns, plugin_path, (gulong) st.st_dev,
+                          (gulong) st.st_ino, (long long) st.st_size,
                           (long long) st.st_mtim.tv_sec, st.st_mtim.tv_nsec, conf_sum, lib_dir);
 }
 
@@ -48,8 +48,8 @@ static char *
 path_identity (const char *path)
 {
   struct statx stx;
-  guint mask = STATX_TYPE | STATX_INO | STATX_SIZE | STATX_MTIME | STATX_CTIME
-               | STATX_MNT_ID_UNIQUE;
+  guint mask =
+      STATX_TYPE | STATX_INO | STATX_SIZE | STATX_MTIME | STATX_CTIME | STATX_MNT_ID_UNIQUE;
 
   if (statx (AT_FDCWD, path, 0, mask, &stx) < 0)
     return errno == ENOENT || errno == ENOTDIR ? g_strdup ("absent") : NULL;
@@ -142,8 +142,7 @@ sv_probe_cache_store (const char *state_root, const char *plugin, const char *ba
       g_ptr_array_add (ids, id);
     }
   g_key_file_set_string (kf, GROUP, "base", base);
-  g_key_file_set_string_list (kf, GROUP, "paths", (const char *const *) paths->pdata,
-                              paths->len);
+  g_key_file_set_string_list (kf, GROUP, "paths", (const char *const *) paths->pdata, paths->len);
   g_key_file_set_string_list (kf, GROUP, "ids", (const char *const *) ids->pdata, ids->len);
   text = g_key_file_to_data (kf, NULL, NULL);
   /* No fsync: a cache that a power loss empties is only a miss. */

@@ -53,8 +53,8 @@ typedef struct
   SvPod pod;
   GPtrArray *hierarchies;
   char *fifo;
-  char **envp;                 /* process.env with LISTEN_FDS/NOTIFY_SOCKET, or NULL */
-  guint listen_fds;            /* fds 3.. handed to us by socket activation */
+  char **envp;      /* process.env with LISTEN_FDS/NOTIFY_SOCKET, or NULL */
+  guint listen_fds; /* fds 3.. handed to us by socket activation */
   gboolean dir_created;
   gboolean prepared;
   gboolean cgroup_created;
@@ -225,8 +225,8 @@ fill_state (Create *x)
   st->annotations = x->spec->annotations != NULL
                         ? json_node_init_object (json_node_alloc (), x->spec->annotations)
                         : NULL;
-  st->hooks = x->spec->hooks != NULL ? json_node_init_object (json_node_alloc (), x->spec->hooks)
-                                     : NULL;
+  st->hooks =
+      x->spec->hooks != NULL ? json_node_init_object (json_node_alloc (), x->spec->hooks) : NULL;
   for (int r = 0; r < SV_N_ROLES; r++)
     if (x->plugins->role[r] != NULL)
       st->plugins[r] = g_strdup (x->plugins->role[r]->name);
@@ -283,7 +283,7 @@ choose_mappings (Create *x, GError **error)
 static void
 add_standard_devices (SvSpec *spec, SvCgroupResources *res)
 {
-  static const gint64 std[][2] = { { 1, 3 }, { 1, 5 }, { 1, 7 }, { 1, 8 }, { 1, 9 },
+  static const gint64 std[][2] = { { 1, 3 }, { 1, 5 }, { 1, 7 }, { 1, 8 },   { 1, 9 },
                                    { 5, 0 }, { 5, 1 }, { 5, 2 }, { 10, 200 } };
 
   if (res->devices == NULL)
@@ -309,7 +309,7 @@ create_cgroup (Create *x, GError **error)
   /* A frozen cgroup that exists already is refused before it is touched (nor removed). */
   if (!sv_cgroup_refuse_frozen (x->cgroup, error)
       || !sv_cgroup_create (x->cgroup, (uid_t) sv_container_root_uid (x->c),
-                         (gid_t) sv_container_root_gid (x->c), error))
+                            (gid_t) sv_container_root_gid (x->c), error))
     return FALSE;
   x->cgroup_created = TRUE;
   if (!sv_cgroup_refuse_frozen (x->cgroup, error))
@@ -328,8 +328,7 @@ pod_mappings (Create *x, GError **error)
 {
   SvPod *pod = &x->pod;
 
-  if (pod->role != SV_POD_MEMBER || pod->uid_mappings->len == 0
-      || x->c->uid_mappings->len > 0)
+  if (pod->role != SV_POD_MEMBER || pod->uid_mappings->len == 0 || x->c->uid_mappings->len > 0)
     return TRUE;
   return sv_container_set_mappings (x->c, (const SvIdMapping *) pod->uid_mappings->data,
                                     pod->uid_mappings->len,
@@ -397,7 +396,8 @@ create_open_fds (Create *x, GError **error)
   x->host_proc_fd = open ("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (x->rootfs_dir_fd < 0 || x->host_proc_fd < 0)
     {
-      sv_set_error_errno (error, errno, "open %s", x->rootfs_dir_fd < 0 ? x->spec->rootfs : "/proc");
+      sv_set_error_errno (error, errno, "open %s",
+                          x->rootfs_dir_fd < 0 ? x->spec->rootfs : "/proc");
       return FALSE;
     }
   if (x->opts->console_sock_fd >= 0)
@@ -469,8 +469,8 @@ clone_init (Create *x, SvInitConfig *cfg, GError **error)
   long pid;
 
   if (x->pod.role == SV_POD_MEMBER)
-    return sv_pod_clone_member (&x->pod, x->spec, sv_ns_clone_flags (x->spec), start_init,
-                                &start, error);
+    return sv_pod_clone_member (&x->pod, x->spec, sv_ns_clone_flags (x->spec), start_init, &start,
+                                error);
   pid = syscall (SYS_clone, (unsigned long) (sv_ns_clone_flags (x->spec) | SIGCHLD), NULL, NULL,
                  NULL, NULL);
   if (pid == 0)
@@ -592,8 +592,8 @@ make_default_trees (Create *x, GError **error)
                        m->source, m->destination, m->source, i);
           return FALSE;
         }
-      if (c->mount_tree_fds[i] < 0 && (c->mount_tree_fds[i] = clone_tree (m->source, m->rbind,
-                                                                          error)) < 0)
+      if (c->mount_tree_fds[i] < 0
+          && (c->mount_tree_fds[i] = clone_tree (m->source, m->rbind, error)) < 0)
         return FALSE;
       if (!set_tree_flags (c->mount_tree_fds[i], m->flags, m->destination, error))
         return FALSE;
@@ -792,7 +792,8 @@ create_wait_ready (Create *x, GError **error)
         }
       if (msg.type == SV_SYNC_HOOKS && !run_create_hooks (x, error))
         return FALSE;
-      if (msg.type == SV_SYNC_LISTENER && !create_hand_to_agent (x, g_steal_fd (&listener), error))
+      if (msg.type == SV_SYNC_LISTENER
+          && !create_hand_to_agent (x, g_steal_fd (&listener), error))
         return FALSE;
     }
 }
@@ -841,16 +842,21 @@ create_commit (Create *x, GError **error)
 gboolean
 sv_create_container (const SvCreateOptions *opts, pid_t *pid_out, GError **error)
 {
-  Create x = { .opts = opts, .pod = SV_POD_INIT, .sync_fd = -1, .child_sync_fd = -1,
-               .rootfs_dir_fd = -1, .fifo_fd = -1, .console_fd = -1, .host_proc_fd = -1 };
+  Create x = { .opts = opts,
+               .pod = SV_POD_INIT,
+               .sync_fd = -1,
+               .child_sync_fd = -1,
+               .rootfs_dir_fd = -1,
+               .fifo_fd = -1,
+               .console_fd = -1,
+               .host_proc_fd = -1 };
   gboolean ok;
 
   ok = sv_state_validate_id (opts->id, error) && create_load (&x, error)
        && create_state_dir (&x, error) && create_prepare (&x, error)
-       && create_systemd_conventions (&x, error)
-       && create_open_fds (&x, error) && create_spawn (&x, error)
-       && create_configure_child (&x, error) && create_wait_ready (&x, error)
-       && create_commit (&x, error);
+       && create_systemd_conventions (&x, error) && create_open_fds (&x, error)
+       && create_spawn (&x, error) && create_configure_child (&x, error)
+       && create_wait_ready (&x, error) && create_commit (&x, error);
   if (!ok)
     create_rollback (&x);
   else

@@ -6,15 +6,15 @@
 
 typedef struct
 {
-  const char *root;            /* --root */
+  const char *root; /* --root */
   const char *id;
   const char *bundle;
-  const char *pid_file;        /* NULL = none */
-  const char *console_socket;  /* NULL = none */
-  const char *plugins_conf;    /* --plugins-conf, NULL = default */
+  const char *pid_file;       /* NULL = none */
+  const char *console_socket; /* NULL = none */
+  const char *plugins_conf;   /* --plugins-conf, NULL = default */
   gboolean systemd_cgroup;
   guint preserve_fds;
-  int console_sock_fd;         /* run: our own end instead of console_socket, or -1 */
+  int console_sock_fd; /* run: our own end instead of console_socket, or -1 */
 } SvCreateOptions;
 
 /* Create the container; on success its init waits for `start`, and *pid_out is its pid.

@@ -156,8 +156,8 @@ exec_open_namespaces (Exec *x, GError **error)
     const char *name;
     int flag;
   } kinds[] = {
-    { "user", CLONE_NEWUSER }, { "mnt", CLONE_NEWNS },   { "pid", CLONE_NEWPID },
-    { "ipc", CLONE_NEWIPC },   { "uts", CLONE_NEWUTS },  { "net", CLONE_NEWNET },
+    { "user", CLONE_NEWUSER },     { "mnt", CLONE_NEWNS },  { "pid", CLONE_NEWPID },
+    { "ipc", CLONE_NEWIPC },       { "uts", CLONE_NEWUTS }, { "net", CLONE_NEWNET },
     { "cgroup", CLONE_NEWCGROUP },
   };
   g_autofree char *pid = g_strdup_printf ("%d", (int) x->state->pid);
@@ -241,7 +241,8 @@ load_notifying_filter (SvInitConfig *cfg)
 
   if (fd < 0)
     {
-      sv_set_error_errno (&error, -fd, "load the seccomp filter (linux.seccomp, with "
+      sv_set_error_errno (&error, -fd,
+                          "load the seccomp filter (linux.seccomp, with "
                           "listenerPath)");
       child_fail (cfg->sync_fd, error);
     }
@@ -258,8 +259,11 @@ process_main (Exec *x)
   g_autoptr (GError) error = NULL;
   g_autofree char *path = NULL;
   SvProcess *p = x->opts->process;
-  SvInitConfig cfg = { .process = p, .seccomp = x->seccomp, .console_fd = x->console_fd,
-                       .preserve_fds = x->opts->preserve_fds, .envp = p->env,
+  SvInitConfig cfg = { .process = p,
+                       .seccomp = x->seccomp,
+                       .console_fd = x->console_fd,
+                       .preserve_fds = x->opts->preserve_fds,
+                       .envp = p->env,
                        .sync_fd = x->child_sync_fd };
   SvSyncMsg ready = { .type = SV_SYNC_READY };
   int listener = -1, flat;
@@ -278,14 +282,16 @@ process_main (Exec *x)
   /* As the init's: before the client's filter and the capability drop. */
   /* EBUSY: a filter of this process has a listener already (a runtime nested in a
    * supervised container): that filter's supervisor answers the calls. */
-  if (x->state->supervisor != NULL && (listener = sv_supervisor_load_filter ()) < 0 && listener != -EBUSY)
+  if (x->state->supervisor != NULL && (listener = sv_supervisor_load_filter ()) < 0
+      && listener != -EBUSY)
     {
       sv_set_error_errno (&error, -listener, "load the syscall supervisor's seccomp filter");
       child_fail (cfg.sync_fd, error);
     }
   if (x->state->supervisor == NULL && (flat = sv_supervisor_load_flat_filter ()) < 0)
     {
-      sv_set_error_errno (&error, -flat, "load the seccomp rule that keeps read-only mounts read-only");
+      sv_set_error_errno (&error, -flat,
+                          "load the seccomp rule that keeps read-only mounts read-only");
       child_fail (cfg.sync_fd, error);
     }
   if (cfg.seccomp != NULL && !p->no_new_privileges && sv_seccomp_notifies (cfg.seccomp))
@@ -416,7 +422,8 @@ exec_wait_ready (Exec *x, GError **error)
   sv_autofd fd = -1;
   int listener = -1;
 
-  if (!sv_process_apply_limits (x->opts->process, x->process, error) || !sv_sync_send (x->sync_fd, &msg, NULL, 0))
+  if (!sv_process_apply_limits (x->opts->process, x->process, error)
+      || !sv_sync_send (x->sync_fd, &msg, NULL, 0))
     return FALSE;
   if (!exec_recv_past_listener (x, &msg, &listener, error))
     return FALSE;

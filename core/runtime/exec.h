@@ -10,10 +10,10 @@ typedef struct
 {
   const char *root;
   const char *id;
-  const char *plugins_conf;     /* --plugins-conf, or NULL */
-  SvProcess *process;          /* what to run (owned by the caller) */
-  const char *console_socket;  /* NULL = none */
-  int console_sock_fd;         /* our own end for a terminal without --console-socket, or -1 */
+  const char *plugins_conf;   /* --plugins-conf, or NULL */
+  SvProcess *process;         /* what to run (owned by the caller) */
+  const char *console_socket; /* NULL = none */
+  int console_sock_fd;        /* our own end for a terminal without --console-socket, or -1 */
   const char *pid_file;
   guint preserve_fds;
   gboolean ignore_paused;

@@ -11,7 +11,7 @@
 void
 sv_foreground_block_signals (sigset_t *set)
 {
-  static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1,
+  static const int forwarded[] = { SIGINT,  SIGTERM,  SIGHUP,  SIGQUIT, SIGUSR1,
                                    SIGUSR2, SIGWINCH, SIGCHLD, SIGCONT };
 
   sigemptyset (set);

@@ -97,7 +97,8 @@ sv_hooks_has (JsonObject *hooks, const char *kind)
 {
   JsonNode *n = hooks != NULL ? json_object_get_member (hooks, kind) : NULL;
 
-  return n != NULL && JSON_NODE_HOLDS_ARRAY (n) && json_array_get_length (json_node_get_array (n)) > 0;
+  return n != NULL && JSON_NODE_HOLDS_ARRAY (n)
+         && json_array_get_length (json_node_get_array (n)) > 0;
 }
 
 static pid_t
@@ -229,7 +230,8 @@ sv_hooks_run_in (JsonObject *hooks, const char *kind, JsonNode *state, const cha
   for (guint i = 0; i < json_array_get_length (a); i++)
     {
       Hook h = { 0 };
-      gboolean ok = hook_read (a, path, i, &h, error) && run_one (&h, kind, i, state_text, cwd, error);
+      gboolean ok =
+          hook_read (a, path, i, &h, error) && run_one (&h, kind, i, state_text, cwd, error);
       hook_clear (&h);
       if (!ok)
         return FALSE;

@@ -21,14 +21,14 @@ static const struct
   const char *name;
   int signo;
 } signal_names[] = {
-  { "HUP", SIGHUP },       { "INT", SIGINT },     { "QUIT", SIGQUIT },   { "ILL", SIGILL },
-  { "TRAP", SIGTRAP },     { "ABRT", SIGABRT },   { "IOT", SIGIOT },     { "BUS", SIGBUS },
-  { "FPE", SIGFPE },       { "KILL", SIGKILL },   { "USR1", SIGUSR1 },   { "SEGV", SIGSEGV },
-  { "USR2", SIGUSR2 },     { "PIPE", SIGPIPE },   { "ALRM", SIGALRM },   { "TERM", SIGTERM },
-  { "STKFLT", SIGSTKFLT }, { "CHLD", SIGCHLD },   { "CONT", SIGCONT },   { "STOP", SIGSTOP },
-  { "TSTP", SIGTSTP },     { "TTIN", SIGTTIN },   { "TTOU", SIGTTOU },   { "URG", SIGURG },
-  { "XCPU", SIGXCPU },     { "XFSZ", SIGXFSZ },   { "VTALRM", SIGVTALRM }, { "PROF", SIGPROF },
-  { "WINCH", SIGWINCH },   { "IO", SIGIO },       { "POLL", SIGPOLL },   { "PWR", SIGPWR },
+  { "HUP", SIGHUP },       { "INT", SIGINT },   { "QUIT", SIGQUIT },     { "ILL", SIGILL },
+  { "TRAP", SIGTRAP },     { "ABRT", SIGABRT }, { "IOT", SIGIOT },       { "BUS", SIGBUS },
+  { "FPE", SIGFPE },       { "KILL", SIGKILL }, { "USR1", SIGUSR1 },     { "SEGV", SIGSEGV },
+  { "USR2", SIGUSR2 },     { "PIPE", SIGPIPE }, { "ALRM", SIGALRM },     { "TERM", SIGTERM },
+  { "STKFLT", SIGSTKFLT }, { "CHLD", SIGCHLD }, { "CONT", SIGCONT },     { "STOP", SIGSTOP },
+  { "TSTP", SIGTSTP },     { "TTIN", SIGTTIN }, { "TTOU", SIGTTOU },     { "URG", SIGURG },
+  { "XCPU", SIGXCPU },     { "XFSZ", SIGXFSZ }, { "VTALRM", SIGVTALRM }, { "PROF", SIGPROF },
+  { "WINCH", SIGWINCH },   { "IO", SIGIO },     { "POLL", SIGPOLL },     { "PWR", SIGPWR },
   { "SYS", SIGSYS },
 };
 
@@ -210,10 +210,11 @@ sv_lifecycle_kill (const char *root, const char *id, int signo, gboolean all, GE
                    sv_status_name (status));
       return FALSE;
     }
-  signo = sv_syscont_stop_signal (st->pid, signo,
-                                  st->annotations != NULL && JSON_NODE_HOLDS_OBJECT (st->annotations)
-                                      ? json_node_get_object (st->annotations)
-                                      : NULL);
+  signo =
+      sv_syscont_stop_signal (st->pid, signo,
+                              st->annotations != NULL && JSON_NODE_HOLDS_OBJECT (st->annotations)
+                                  ? json_node_get_object (st->annotations)
+                                  : NULL);
   if (kill (st->pid, signo) < 0)
     {
       sv_set_error_errno (error, errno, "kill container \"%s\" (pid %d)", id, (int) st->pid);
@@ -271,8 +272,8 @@ static void
 release_plugins (const SvState *st, const char *root, const char *plugins_conf)
 {
   g_autoptr (GError) local = NULL;
-  g_autoptr (SvPluginsConf) conf = sv_plugins_conf_load (sv_plugins_conf_path (plugins_conf),
-                                                         &local);
+  g_autoptr (SvPluginsConf) conf =
+      sv_plugins_conf_load (sv_plugins_conf_path (plugins_conf), &local);
   g_autoptr (SvPluginHost) host = NULL;
   g_autoptr (SvContainer) c = NULL;
 

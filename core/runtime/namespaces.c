@@ -47,11 +47,12 @@ check_not_host_owned (SvSpec *spec, const SvNamespace *ns, int target, GError **
     return TRUE; /* cannot tell: let the kernel decide */
   if (own.st_dev != theirs.st_dev || own.st_ino != theirs.st_ino)
     return TRUE;
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-               "linux.namespaces: the %s namespace %s belongs to the host's user namespace, where "
-               "the container's root is not root and cannot %s; remove \"path\" to give the "
-               "container a %s namespace of its own",
-               sv_namespace_name (ns->nstype), ns->path, what, sv_namespace_name (ns->nstype));
+  g_set_error (
+      error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+      "linux.namespaces: the %s namespace %s belongs to the host's user namespace, where "
+      "the container's root is not root and cannot %s; remove \"path\" to give the "
+      "container a %s namespace of its own",
+      sv_namespace_name (ns->nstype), ns->path, what, sv_namespace_name (ns->nstype));
   return FALSE;
 }
 
@@ -68,10 +69,10 @@ sv_ns_join_paths (SvSpec *spec, SvNsJoin *join, GError **error)
 
       if (ns->path == NULL)
         continue;
-      own = g_strdup_printf ("/proc/self/ns/%s",
-                             ns->nstype == CLONE_NEWPID ? "pid_for_children"
-                             : ns->nstype == CLONE_NEWNET ? "net"
-                                                          : sv_namespace_name (ns->nstype));
+      own = g_strdup_printf ("/proc/self/ns/%s", ns->nstype == CLONE_NEWPID ? "pid_for_children"
+                                                 : ns->nstype == CLONE_NEWNET
+                                                     ? "net"
+                                                     : sv_namespace_name (ns->nstype));
       target = open (ns->path, O_RDONLY | O_CLOEXEC);
       if (target >= 0 && !check_not_host_owned (spec, ns, target, error))
         {
@@ -133,8 +134,8 @@ write_map (pid_t pid, const char *file, GArray *maps, GError **error)
     }
   if (!sv_write_existing_file (path, text->str, error))
     {
-      g_prefix_error (error, "write the container's %s (overlapping or invalid mappings?): ",
-                      file);
+      g_prefix_error (error,
+                      "write the container's %s (overlapping or invalid mappings?): ", file);
       return FALSE;
     }
   return TRUE;
@@ -143,5 +144,6 @@ write_map (pid_t pid, const char *file, GArray *maps, GError **error)
 gboolean
 sv_ns_write_maps (pid_t pid, GArray *uid_maps, GArray *gid_maps, GError **error)
 {
-  return write_map (pid, "uid_map", uid_maps, error) && write_map (pid, "gid_map", gid_maps, error);
+  return write_map (pid, "uid_map", uid_maps, error)
+         && write_map (pid, "gid_map", gid_maps, error);
 }

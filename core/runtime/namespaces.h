@@ -8,7 +8,7 @@
 
 typedef struct
 {
-  int saved[8];   /* our own namespaces, to return to */
+  int saved[8]; /* our own namespaces, to return to */
   int nstype[8];
   guint n;
 } SvNsJoin;

@@ -135,7 +135,8 @@ sv_notify_bind (const char *state_dir, GError **error)
   path = g_strdup_printf ("/proc/self/fd/%d/notify.sock", dfd);
   unlinkat (dfd, "notify.sock", 0);
   sock = socket (AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (sock < 0 || !fill_addr (&addr, &len, path) || bind (sock, (struct sockaddr *) &addr, len) < 0
+  if (sock < 0 || !fill_addr (&addr, &len, path)
+      || bind (sock, (struct sockaddr *) &addr, len) < 0
       || fchmodat (dfd, "notify.sock", 0777, 0) < 0)
     {
       sv_set_error_errno (error, errno, "listen on %s/notify.sock (NOTIFY_SOCKET)", dir);
@@ -208,7 +209,8 @@ sv_notify_forward (int sock, pid_t watch, guint64 starttime, pid_t mainpid, GErr
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                    "NOTIFY_SOCKET %s: not a unix socket path (at most %zu bytes); fix the "
-                   "variable or unset it", host, sizeof addr.sun_path - 1);
+                   "variable or unset it",
+                   host, sizeof addr.sun_path - 1);
       return FALSE;
     }
   out = socket (AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);

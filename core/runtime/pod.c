@@ -60,8 +60,7 @@ state_pod_type (SvState *st)
   for (guint i = 0; o != NULL && i < G_N_ELEMENTS (pod_keys); i++)
     {
       JsonNode *n = json_object_get_member (o, pod_keys[i].type);
-      if (n != NULL && JSON_NODE_HOLDS_VALUE (n)
-          && json_node_get_value_type (n) == G_TYPE_STRING)
+      if (n != NULL && JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_STRING)
         return json_node_get_string (n);
     }
   return NULL;
@@ -371,8 +370,8 @@ member_helper (SvPod *pod, SvSpec *spec, int flags, void (*child) (gpointer), gp
 }
 
 pid_t
-sv_pod_clone_member (SvPod *pod, SvSpec *spec, int flags, void (*child) (gpointer),
-                     gpointer data, GError **error)
+sv_pod_clone_member (SvPod *pod, SvSpec *spec, int flags, void (*child) (gpointer), gpointer data,
+                     GError **error)
 {
   HelperReport r = { .pid = -1 };
   int p[2];

@@ -29,10 +29,13 @@ typedef struct
   int userns_fd;        /* member: the sandbox's user namespace, or -1 */
   GArray *uid_mappings; /* member: the sandbox's mappings (SvIdMapping), from its state */
   GArray *gid_mappings;
-  gboolean own_netns;   /* sandbox: a new network namespace owned by its user namespace */
+  gboolean own_netns; /* sandbox: a new network namespace owned by its user namespace */
 } SvPod;
 
-#define SV_POD_INIT { .role = SV_POD_NONE, .userns_fd = -1 }
+#define SV_POD_INIT                                                                              \
+  {                                                                                              \
+    .role = SV_POD_NONE, .userns_fd = -1                                                         \
+  }
 
 /* Read the CRI annotations of @spec.  A sandbox whose network namespace (made by the CRI
  * plugin, owned by the host's user namespace) holds nothing but the loopback gets its own

@@ -114,8 +114,8 @@ static char *
 set_aside (const char *top, const char *name)
 {
   g_autofree char *from = g_build_filename (top, name, NULL);
-  g_autofree char *aside = g_strdup_printf ("%s/" FREEING_PREFIX "%s.%d", top, name,
-                                            (int) getpid ());
+  g_autofree char *aside =
+      g_strdup_printf ("%s/" FREEING_PREFIX "%s.%d", top, name, (int) getpid ());
 
   if (rename (from, aside) < 0)
     {
@@ -347,8 +347,7 @@ in_use (const char *dir, const char *id, gboolean check_runtime, char **owner_ou
   if (*owner_out != NULL && g_file_test (*owner_out, G_FILE_TEST_EXISTS))
     return TRUE;
   state_root = g_key_file_get_string (kf, RECORD_GROUP, "state-root", NULL);
-  return check_runtime && state_root != NULL
-         && sv_host_container_alive (NULL, state_root, id);
+  return check_runtime && state_root != NULL && sv_host_container_alive (NULL, state_root, id);
 }
 
 /* ---- the three entry points ---- */

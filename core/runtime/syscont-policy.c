@@ -36,15 +36,31 @@
 static const char *const syscont_syscalls[] = {
   /* mounts in the container's own mount namespaces (mount and mount_setattr: see
    * the mount rules of mount-rules.c) */
-  "umount", "umount2", "pivot_root", "chroot",
-  "fsopen", "fsconfig", "fsmount", "fspick", "move_mount", "open_tree", "open_tree_attr",
-  "statmount", "listmount",
+  "umount",
+  "umount2",
+  "pivot_root",
+  "chroot",
+  "fsopen",
+  "fsconfig",
+  "fsmount",
+  "fspick",
+  "move_mount",
+  "open_tree",
+  "open_tree_attr",
+  "statmount",
+  "listmount",
   /* nested namespaces and containers (any CLONE_NEW* flag) */
-  "unshare", "setns", "clone", "clone3",
+  "unshare",
+  "setns",
+  "clone",
+  "clone3",
   /* keyrings: accounted to the container's own (exclusive) host uids */
-  "keyctl", "add_key", "request_key",
+  "keyctl",
+  "add_key",
+  "request_key",
   /* its own uts namespace */
-  "sethostname", "setdomainname",
+  "sethostname",
+  "setdomainname",
   /* systemd, udev, mount tools: a handle of a file it can already see; open_by_handle_at,
    * which turns a handle back into a file outside any mount, stays denied */
   "name_to_handle_at",
@@ -81,9 +97,8 @@ gboolean
 sv_syscont_policy_init (SvSyscontPolicy *policy, JsonObject *annotations,
                         const SvPluginsConf *conf, GError **error)
 {
-  JsonNode *manager = annotations != NULL
-                          ? json_object_get_member (annotations, "io.container.manager")
-                          : NULL;
+  JsonNode *manager =
+      annotations != NULL ? json_object_get_member (annotations, "io.container.manager") : NULL;
 
   policy->honour_capabilities = conf != NULL && conf->honour_capabilities;
   policy->honour_seccomp = conf != NULL && conf->honour_seccomp;
@@ -96,8 +111,8 @@ sv_syscont_policy_init (SvSyscontPolicy *policy, JsonObject *annotations,
     policy->client_caps &= ~(CAP_BIT (13) | CAP_BIT (27) | CAP_BIT (29));
   return annotation_bool (annotations, SV_ANNOTATION_HONOUR_CAPS, &policy->honour_capabilities,
                           error)
-         && annotation_bool (annotations, SV_ANNOTATION_HONOUR_SECCOMP,
-                             &policy->honour_seccomp, error);
+         && annotation_bool (annotations, SV_ANNOTATION_HONOUR_SECCOMP, &policy->honour_seccomp,
+                             error);
 }
 
 /* ---- capabilities ---------------------------------------------------------------------- */
@@ -123,8 +138,8 @@ all_caps (void)
 gboolean
 sv_syscont_widen_caps (SvProcess *p, const SvSyscontPolicy *policy)
 {
-  guint64 client = policy->client_caps != 0 ? policy->client_caps
-                                            : sv_syscont_client_default_caps ();
+  guint64 client =
+      policy->client_caps != 0 ? policy->client_caps : sv_syscont_client_default_caps ();
   guint64 all = all_caps ();
 
   if (p == NULL || !p->has_caps || p->uid != 0 || policy->honour_capabilities)
@@ -202,9 +217,9 @@ has_args (JsonObject *entry)
 static gboolean
 is_allow_list (JsonObject *seccomp)
 {
-  static const char *const denying[] = { "SCMP_ACT_ERRNO", "SCMP_ACT_KILL",
+  static const char *const denying[] = { "SCMP_ACT_ERRNO",        "SCMP_ACT_KILL",
                                          "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD",
-                                         "SCMP_ACT_TRAP", NULL };
+                                         "SCMP_ACT_TRAP",         NULL };
   const char *def = member_string (seccomp, "defaultAction");
 
   return def != NULL && g_strv_contains (denying, def);
@@ -356,8 +371,8 @@ widen_profile (JsonObject *seccomp, gboolean supervised)
   for (guint i = 0; i < json_array_get_length (old); i++)
     {
       JsonObject *e = json_array_get_object_element (old, i);
-      gboolean plain_allow = g_strcmp0 (member_string (e, "action"), "SCMP_ACT_ALLOW") == 0
-                             && !has_args (e);
+      gboolean plain_allow =
+          g_strcmp0 (member_string (e, "action"), "SCMP_ACT_ALLOW") == 0 && !has_args (e);
       JsonObject *kept = entry_without_syscont (e, plain_allow);
 
       if (kept != NULL)

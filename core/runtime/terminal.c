@@ -137,7 +137,8 @@ sv_terminal_proxy (int master, pid_t pid, GError **error)
     }
   while (status < 0)
     {
-      struct pollfd fds[3] = { { sfd, POLLIN, 0 }, { master, POLLIN, 0 },
+      struct pollfd fds[3] = { { sfd, POLLIN, 0 },
+                               { master, POLLIN, 0 },
                                { stdin_open ? STDIN_FILENO : -1, POLLIN, 0 } };
       if (poll (fds, 3, -1) < 0 && errno != EINTR)
         break;

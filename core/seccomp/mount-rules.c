@@ -87,9 +87,10 @@ static guint
 emit_rule (struct sock_filter *code, guint n, int nr, guint arg, guint32 mask, guint32 value,
            guint32 ret)
 {
-  struct sock_filter ld_nr = BPF_STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, nr));
-  struct sock_filter ld_arg
-      = BPF_STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, args[arg]));
+  struct sock_filter ld_nr =
+      BPF_STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, nr));
+  struct sock_filter ld_arg =
+      BPF_STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, args[arg]));
   struct sock_filter and = BPF_STMT (BPF_ALU | BPF_AND | BPF_K, mask);
   struct sock_filter is_value = BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, value, 0, 1);
   struct sock_filter is_nr = BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, (guint32) nr, 0, mask ? 4 : 1);
@@ -110,8 +111,8 @@ emit_rule (struct sock_filter *code, guint n, int nr, guint arg, guint32 mask, g
 guint
 sv_mount_rules_filter (SvMountFilter which, struct sock_filter *code)
 {
-  struct sock_filter ld_arch
-      = BPF_STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, arch));
+  struct sock_filter ld_arch =
+      BPF_STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, arch));
   struct sock_filter allow = BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
   guint n = 0, arch_jump;
 
@@ -188,7 +189,8 @@ sv_mount_rules_profile (gboolean supervised)
 
   for (guint i = 0; i < G_N_ELEMENTS (rules); i++)
     {
-      const SvMountRule *r = &rules[i], *next = i + 1 < G_N_ELEMENTS (rules) ? &rules[i + 1] : NULL;
+      const SvMountRule *r = &rules[i],
+                        *next = i + 1 < G_N_ELEMENTS (rules) ? &rules[i + 1] : NULL;
       SvMountAction act = supervised ? r->supervised : r->unsupervised;
       gboolean pair = next != NULL && g_str_equal (next->name, r->name);
       SvMountAction next_act = pair ? (supervised ? next->supervised : next->unsupervised) : act;

@@ -12,9 +12,9 @@ typedef enum
 {
   SV_MOUNT_AS_PROFILE = 0, /* not this table's business: the (widened) client's profile decides */
   SV_MOUNT_ALLOW,
-  SV_MOUNT_EPERM,          /* refused */
-  SV_MOUNT_ENOSYS,         /* "not implemented": mount tools fall back on mount(2) */
-  SV_MOUNT_NOTIFY,         /* the supervisor answers (SECCOMP_RET_USER_NOTIF) */
+  SV_MOUNT_EPERM,  /* refused */
+  SV_MOUNT_ENOSYS, /* "not implemented": mount tools fall back on mount(2) */
+  SV_MOUNT_NOTIFY, /* the supervisor answers (SECCOMP_RET_USER_NOTIF) */
 } SvMountAction;
 
 /* Which consumers carry a rule's action without a supervisor. */

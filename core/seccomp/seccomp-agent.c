@@ -59,8 +59,9 @@ send_with_fd (int sock, const char *text, int fd, GError **error)
     char buf[CMSG_SPACE (sizeof (int))];
     struct cmsghdr align;
   } u;
-  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-                        .msg_controllen = sizeof u.buf };
+  struct msghdr msg = {
+    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf
+  };
   struct cmsghdr *cmsg = CMSG_FIRSTHDR (&msg);
 
   memset (&u, 0, sizeof u);
@@ -95,8 +96,10 @@ sv_seccomp_agent_send (JsonObject *seccomp, pid_t pid, JsonNode *state, int fd, 
   sock = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (sock < 0 || connect (sock, (struct sockaddr *) &addr, sizeof addr) < 0)
     {
-      sv_set_error_errno (error, errno, "linux.seccomp.listenerPath: connect to the seccomp "
-                          "agent at %s (is it listening?)", path);
+      sv_set_error_errno (error, errno,
+                          "linux.seccomp.listenerPath: connect to the seccomp "
+                          "agent at %s (is it listening?)",
+                          path);
       return FALSE;
     }
   text = agent_message (seccomp, pid, state);

@@ -265,8 +265,8 @@ sv_seccomp_get_uint (JsonObject *o, const char *path, const char *member, gboole
   v = json_node_get_int (node);
   if (max != G_MAXUINT64 && (v < 0 || (guint64) v > max))
     return sv_seccomp_fail (error, G_IO_ERROR_INVALID_ARGUMENT, p,
-                            "%" G_GINT64_FORMAT " is out of range (0 to %" G_GUINT64_FORMAT ")", v,
-                            max);
+                            "%" G_GINT64_FORMAT " is out of range (0 to %" G_GUINT64_FORMAT ")",
+                            v, max);
   *out = (guint64) v;
   return TRUE;
 }
@@ -326,12 +326,12 @@ sv_seccomp_each_name (JsonObject *o, const char *path, const char *member, SvSec
 }
 
 /* "A, B, C": the names of a table, for the "known: ..." part of an error. */
-#define SV_SECCOMP_JOIN_NAMES(table)                                                               \
-  ({                                                                                               \
-    GString *s_ = g_string_new (NULL);                                                             \
-    for (gsize i_ = 0; i_ < G_N_ELEMENTS (table); i_++)                                            \
-      g_string_append_printf (s_, "%s%s", i_ > 0 ? ", " : "", (table)[i_].name);                   \
-    g_string_free (s_, FALSE);                                                                     \
+#define SV_SECCOMP_JOIN_NAMES(table)                                                             \
+  ({                                                                                             \
+    GString *s_ = g_string_new (NULL);                                                           \
+    for (gsize i_ = 0; i_ < G_N_ELEMENTS (table); i_++)                                          \
+      g_string_append_printf (s_, "%s%s", i_ > 0 ? ", " : "", (table)[i_].name);                 \
+    g_string_free (s_, FALSE);                                                                   \
   })
 
 /* ---- actions ------------------------------------------------------------------------ */
@@ -377,10 +377,11 @@ sv_seccomp_parse_action (JsonObject *o, const char *path, const char *action_mem
   if (!sv_seccomp_get_uint (o, path, ret_member, FALSE, SV_SECCOMP_MAX_RET, &ret, error))
     return FALSE;
   if (!action->takes_errno && ret_node != NULL)
-    return sv_seccomp_fail (error, G_IO_ERROR_INVALID_ARGUMENT, ret_path,
-                            "%s takes no return code (only SCMP_ACT_ERRNO and SCMP_ACT_TRACE do); "
-                            "remove %s",
-                            name, ret_member);
+    return sv_seccomp_fail (
+        error, G_IO_ERROR_INVALID_ARGUMENT, ret_path,
+        "%s takes no return code (only SCMP_ACT_ERRNO and SCMP_ACT_TRACE do); "
+        "remove %s",
+        name, ret_member);
   *out = action->takes_errno ? action->action | (guint32) ret : action->action;
   return TRUE;
 }
@@ -609,8 +610,8 @@ sv_seccomp_resolve (const char *name, const char *path, int *nr, GError **error)
   recent = sv_seccomp_lookup_recent (name);
   if (recent != NULL)
     {
-      g_debug ("%s: skipping syscall \"%s\" (Linux %s): libseccomp %u.%u.%u does not know it", path,
-               name, recent->since, v->major, v->minor, v->micro);
+      g_debug ("%s: skipping syscall \"%s\" (Linux %s): libseccomp %u.%u.%u does not know it",
+               path, name, recent->since, v->major, v->minor, v->micro);
       return TRUE;
     }
   return sv_seccomp_fail (error, G_IO_ERROR_INVALID_ARGUMENT, path,
@@ -620,8 +621,8 @@ sv_seccomp_resolve (const char *name, const char *path, int *nr, GError **error)
 }
 
 static gboolean
-sv_seccomp_add_rules (scmp_filter_ctx ctx, guint32 action, int nr, GArray *cmps, gboolean repeated,
-                      const char *name, const char *path, GError **error)
+sv_seccomp_add_rules (scmp_filter_ctx ctx, guint32 action, int nr, GArray *cmps,
+                      gboolean repeated, const char *name, const char *path, GError **error)
 {
   struct scmp_arg_cmp *cmp = (struct scmp_arg_cmp *) (void *) cmps->data;
   int rc = 0;
@@ -642,8 +643,8 @@ typedef struct
   scmp_filter_ctx ctx;
   guint32 default_action;
   unsigned int flags;
-  int max_known;  /* the highest native number the client's rules name, -1: none */
-  GArray *named;  /* every native number a rule names (int) */
+  int max_known; /* the highest native number the client's rules name, -1: none */
+  GArray *named; /* every native number a rule names (int) */
 } SvSeccompBuild;
 
 static void
@@ -681,9 +682,10 @@ sv_seccomp_add_entry (SvSeccompBuild *b, JsonObject *entry, const char *path, GE
   /* libseccomp refuses (EACCES) a rule whose action is the default one; it would not change
    * what the filter does anyway. */
   if (action == SCMP_ACT_NOTIFY && !(b->flags & SECCOMP_FILTER_FLAG_NEW_LISTENER))
-    return sv_seccomp_fail (error, G_IO_ERROR_INVALID_ARGUMENT, path,
-                            "SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath (the unix socket of "
-                            "the agent that answers the calls); set it or use another action");
+    return sv_seccomp_fail (
+        error, G_IO_ERROR_INVALID_ARGUMENT, path,
+        "SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath (the unix socket of "
+        "the agent that answers the calls); set it or use another action");
   same_as_default = action == b->default_action;
   if (same_as_default)
     g_debug ("%s: the action is the default action; rule skipped", path);
@@ -736,7 +738,8 @@ sv_seccomp_read_program (int fd, SvSeccompProgram *prog, const char *path, GErro
 
   if (size <= 0 || (gsize) size % sizeof (struct sock_filter) != 0)
     return sv_seccomp_fail (error, G_IO_ERROR_FAILED, path,
-                            "libseccomp exported a malformed filter (%jd bytes)", (intmax_t) size);
+                            "libseccomp exported a malformed filter (%jd bytes)",
+                            (intmax_t) size);
   if (n > BPF_MAXINSNS)
     return sv_seccomp_fail (error, G_IO_ERROR_INVALID_ARGUMENT, path,
                             "the filter has %" G_GSIZE_FORMAT " instructions, more than the "
@@ -794,7 +797,8 @@ sv_seccomp_add_enosys_stub (SvSeccompBuild *b, SvSeccompProgram *prog, const cha
   struct sock_filter *all;
   guint n_head, k;
 
-  if (b->max_known < 0 || b->default_action == SCMP_ACT_ALLOW || b->default_action == SCMP_ACT_LOG)
+  if (b->max_known < 0 || b->default_action == SCMP_ACT_ALLOW
+      || b->default_action == SCMP_ACT_LOG)
     return TRUE;
   for (guint i = 0; i < b->named->len; i++)
     if (g_array_index (b->named, int, i) > b->max_known)
@@ -803,10 +807,11 @@ sv_seccomp_add_enosys_stub (SvSeccompBuild *b, SvSeccompProgram *prog, const cha
     return TRUE;
   k = above->len;
   n_head = 5 + k; /* instructions before the ENOSYS return; the program starts at n_head + 1 */
-#define SV_INSN(code, jt, jf, val) g_array_append_val (stub, ((struct sock_filter){ code, jt, jf, val }))
-  SV_INSN (BPF_LD | BPF_W | BPF_ABS, 0, 0, 4);                                   /* arch */
+#define SV_INSN(code, jt, jf, val)                                                               \
+  g_array_append_val (stub, ((struct sock_filter){ code, jt, jf, val }))
+  SV_INSN (BPF_LD | BPF_W | BPF_ABS, 0, 0, 4); /* arch */
   SV_INSN (BPF_JMP | BPF_JEQ | BPF_K, 0, (guint8) (n_head - 1), seccomp_arch_native ());
-  SV_INSN (BPF_LD | BPF_W | BPF_ABS, 0, 0, 0);                                   /* nr */
+  SV_INSN (BPF_LD | BPF_W | BPF_ABS, 0, 0, 0); /* nr */
   SV_INSN (BPF_JMP | BPF_JSET | BPF_K, (guint8) (n_head - 3), 0, SV_X32_SYSCALL_BIT);
   SV_INSN (BPF_JMP | BPF_JGT | BPF_K, 0, (guint8) (n_head - 4), (guint32) b->max_known);
   for (guint i = 0; i < k; i++)
@@ -850,7 +855,9 @@ sv_seccomp_compile (JsonObject *seccomp, const char *json_path, GError **error)
   if (ctx == NULL
       || !sv_seccomp_each_name (seccomp, path, "architectures", sv_seccomp_add_arch, ctx, error))
     return NULL;
-  build = (SvSeccompBuild){ .ctx = ctx, .default_action = default_action, .flags = prog->flags,
+  build = (SvSeccompBuild){ .ctx = ctx,
+                            .default_action = default_action,
+                            .flags = prog->flags,
                             .max_known = -1,
                             .named = g_array_new (FALSE, FALSE, sizeof (int)) };
   if (!sv_seccomp_add_syscalls (&build, seccomp, path, error)
@@ -870,7 +877,8 @@ sv_seccomp_load (const SvSeccompProgram *prog)
   struct sock_fprog fprog;
   long rc;
 
-  if (prog == NULL || prog->filter == NULL || prog->n_filter == 0 || prog->n_filter > BPF_MAXINSNS)
+  if (prog == NULL || prog->filter == NULL || prog->n_filter == 0
+      || prog->n_filter > BPF_MAXINSNS)
     return -EINVAL;
   fprog.len = (unsigned short) prog->n_filter;
   fprog.filter = prog->filter;

@@ -19,7 +19,6 @@
 
 #define SV_SUPERVISOR_TIMEOUT_S 10
 
-
 /* The notifying filter: sysinfo and the supervised column of the mount rules (mount-rules.c:
  * every mount and umount2 trapped, the new mount API answering ENOSYS). */
 int
@@ -69,13 +68,14 @@ static gboolean
 send_listener (int sock, int listener, const char *id, pid_t pid, const char *options,
                GError **error)
 {
-  g_autofree char *text = g_strdup_printf ("v1 %d %s%s%s", (int) pid, id,
-                                           options != NULL ? " " : "",
-                                           options != NULL ? options : "");
+  g_autofree char *text =
+      g_strdup_printf ("v1 %d %s%s%s", (int) pid, id, options != NULL ? " " : "",
+                       options != NULL ? options : "");
   char control[CMSG_SPACE (sizeof (int))] = { 0 };
   struct iovec iov = { .iov_base = text, .iov_len = strlen (text) };
-  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
-                        .msg_controllen = sizeof control };
+  struct msghdr msg = {
+    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof control
+  };
   struct cmsghdr *cmsg = CMSG_FIRSTHDR (&msg);
 
   cmsg->cmsg_level = SOL_SOCKET;
@@ -117,8 +117,8 @@ sv_supervisor_hand_over (const char *address, int listener, const char *id, pid_
 {
   struct sockaddr_un sun;
   const char *space = strchr (address, ' ');
-  g_autofree char *socket_address = g_strndup (address, space != NULL ? (gsize) (space - address)
-                                                                      : strlen (address));
+  g_autofree char *socket_address =
+      g_strndup (address, space != NULL ? (gsize) (space - address) : strlen (address));
   socklen_t len = fill_address (&sun, socket_address);
   struct timeval tv = { .tv_sec = SV_SUPERVISOR_TIMEOUT_S };
   sv_autofd sock = socket (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);

@@ -7,8 +7,8 @@
 
 typedef struct
 {
-  void *filter;     /* struct sock_filter[] */
-  gsize n_filter;   /* number of instructions */
+  void *filter;       /* struct sock_filter[] */
+  gsize n_filter;     /* number of instructions */
   unsigned int flags; /* SECCOMP_FILTER_FLAG_* from linux.seccomp.flags */
 } SvSeccompProgram;
 

@@ -102,7 +102,8 @@ fixed_prepare (SvContainer *c, GError **error)
   if (!read_range (container_setting, c, &m, error))
     return FALSE;
   if (sv_container_spec_has_mappings (c))
-    g_info ("container %s: idmap-fixed replaces the mappings of config.json", sv_container_id (c));
+    g_info ("container %s: idmap-fixed replaces the mappings of config.json",
+            sv_container_id (c));
   g_debug ("container %s: host ids %u-%u", sv_container_id (c), m.host_id,
            m.host_id + (m.size - 1));
   return sv_container_set_mappings (c, &m, 1, &m, 1, error);

@@ -160,8 +160,8 @@ fuse_procfs_prepare (SvContainer *c, GError **error)
     {
       g_autofree gchar *canon = g_canonicalize_filename (mnt, "/");
       g_autofree gchar *address = svfs_supervisor_address (canon);
-      g_autofree gchar *with_options
-          = g_strconcat (address, immutable ? NULL : " immutable=no", NULL);
+      g_autofree gchar *with_options =
+          g_strconcat (address, immutable ? NULL : " immutable=no", NULL);
       sv_container_set_syscall_supervisor (c, with_options);
     }
   /* The core ran the probe (check_daemon) right before this hook. */
@@ -169,8 +169,7 @@ fuse_procfs_prepare (SvContainer *c, GError **error)
     {
       g_autofree char *src = g_build_filename (mnt, served_files[i], NULL);
       g_autofree char *dst = g_build_filename ("/", served_files[i], NULL);
-      if (!(g_str_has_prefix (served_files[i], "proc/") ? proc : sys)
-          || !served (src))
+      if (!(g_str_has_prefix (served_files[i], "proc/") ? proc : sys) || !served (src))
         continue;
       if (!sv_container_add_bind_mount (c, src, dst, FALSE, error))
         return FALSE;
@@ -242,10 +241,8 @@ fuse_procfs_check (SvHost *host, SvCheckReport *report)
                        pid != NULL ? ")" : "");
 }
 
-SV_PLUGIN_DEFINE_FIELDS (.name = "fuse-procfs",
-                         .role = SV_ROLE_PROCFS,
-                         .description = "per-container /proc and /sys files served by sysvisor-fs",
-                         .version = SV_PLUGIN_VERSION,
-                         .probe = fuse_procfs_probe,
-                         .prepare = fuse_procfs_prepare,
-                         .check = fuse_procfs_check)
+SV_PLUGIN_DEFINE_FIELDS (.name = "fuse-procfs", .role = SV_ROLE_PROCFS,
+                         .description =
+                             "per-container /proc and /sys files served by sysvisor-fs",
+                         .version = SV_PLUGIN_VERSION, .probe = fuse_procfs_probe,
+                         .prepare = fuse_procfs_prepare, .check = fuse_procfs_check)

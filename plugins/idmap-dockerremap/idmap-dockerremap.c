@@ -111,8 +111,8 @@ compare_with_docker (SvContainer *c, const Config *cfg, SvDockerDaemon *d)
 
   if (d->remap == NULL)
     {
-      g_debug ("%s%s names no userns-remap: not comparing the spec's mappings with it",
-               d->path, d->exists ? "" : " (missing)");
+      g_debug ("%s%s names no userns-remap: not comparing the spec's mappings with it", d->path,
+               d->exists ? "" : " (missing)");
       return;
     }
   pw = getpwnam (d->remap_user);
@@ -136,8 +136,8 @@ check_bind_mounts (SvContainer *c, const char *data_root, GError **error)
       if (!sv_container_mount_is_bind (c, i))
         continue;
       if (!sv_remap_check_bind_source (i, sv_container_mount_source (c, i),
-                                       sv_container_mount_destination (c, i), data_root, uid,
-                                       gid, error))
+                                       sv_container_mount_destination (c, i), data_root, uid, gid,
+                                       error))
         return FALSE;
     }
   return TRUE;
@@ -166,9 +166,7 @@ dockerremap_prepare (SvContainer *c, GError **error)
                             error);
 }
 
-SV_PLUGIN_DEFINE_FIELDS (.name = "idmap-dockerremap",
-                         .role = SV_ROLE_IDMAP,
+SV_PLUGIN_DEFINE_FIELDS (.name = "idmap-dockerremap", .role = SV_ROLE_IDMAP,
                          .description = "the uid/gid mappings of config.json, as Docker's "
                                         "userns-remap writes them",
-                         .version = SV_PLUGIN_VERSION,
-                         .prepare = dockerremap_prepare)
+                         .version = SV_PLUGIN_VERSION, .prepare = dockerremap_prepare)

@@ -82,12 +82,13 @@ sv_remap_check_mappings (const char *field, const SvIdMapping *maps, guint n, GE
                      "0..N-1 (as dockerd --userns-remap does)",
                      field, m->container_id, field, order[k]);
       else
-        g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                     "%s: %s[%u] maps container ids from %u but the ids below end at %" G_GUINT64_FORMAT
-                     " (%s): the mapped container ids must start at 0 and be contiguous; map "
-                     "container ids 0..N-1 (as dockerd --userns-remap does)",
-                     field, field, order[k], m->container_id, next - 1,
-                     m->container_id > next ? "a gap" : "an overlap");
+        g_set_error (
+            error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+            "%s: %s[%u] maps container ids from %u but the ids below end at %" G_GUINT64_FORMAT
+            " (%s): the mapped container ids must start at 0 and be contiguous; map "
+            "container ids 0..N-1 (as dockerd --userns-remap does)",
+            field, field, order[k], m->container_id, next - 1,
+            m->container_id > next ? "a gap" : "an overlap");
       return FALSE;
     }
   return TRUE;

@@ -37,7 +37,6 @@
 #define DEFAULT_RANGE_SIZE 65536u
 #define MAX_RANGE_SIZE 2147483648u
 
-
 typedef struct
 {
   const char *user;
@@ -73,7 +72,8 @@ config_read (SvHost *host, Config *cfg, GError **error)
   v = sv_host_setting (host, "user");
   cfg->user = v != NULL && v[0] != '\0' ? v : DEFAULT_USER;
   if (!sv_host_setting_path (host, "subuid-file", DEFAULT_SUBUID_FILE, &cfg->subuid_file, error)
-      || !sv_host_setting_path (host, "subgid-file", DEFAULT_SUBGID_FILE, &cfg->subgid_file, error)
+      || !sv_host_setting_path (host, "subgid-file", DEFAULT_SUBGID_FILE, &cfg->subgid_file,
+                                error)
       || !sv_host_setting_uint (host, "range-size", 1, MAX_RANGE_SIZE, DEFAULT_RANGE_SIZE, &range,
                                 error))
     return FALSE;
@@ -208,7 +208,8 @@ exclusive_prepare (SvContainer *c, GError **error)
   SvIdmapRequest req = { 0 };
   SvIdMapping m = { 0 };
 
-  if (!config_read (sv_container_host (c), &cfg, error) || (pools = config_pools (&cfg, error)) == NULL)
+  if (!config_read (sv_container_host (c), &cfg, error)
+      || (pools = config_pools (&cfg, error)) == NULL)
     return FALSE;
   if (sv_container_spec_has_mappings (c))
     g_info ("container %s: idmap = exclusive replaces the linux.uidMappings/gidMappings of "
@@ -280,8 +281,8 @@ check_has_entries (Config *cfg, SvCheckReport *report, GError **error)
                          cfg->user, sv_subid_suggest_start (uids, gids), SV_SUBID_INSTALLER_COUNT,
                          cfg->subuid_file, cfg->subgid_file);
   sv_check_report_add (report, SV_CHECK_FAIL, CHECK_NAME, fix,
-                       "user %s has no entry in %s: containers get no exclusive range",
-                       cfg->user, uid_entries->len == 0 ? cfg->subuid_file : cfg->subgid_file);
+                       "user %s has no entry in %s: containers get no exclusive range", cfg->user,
+                       uid_entries->len == 0 ? cfg->subuid_file : cfg->subgid_file);
   return FALSE;
 }
 
@@ -309,8 +310,8 @@ check_capacity (Config *cfg, GArray *pools, SvIdmapTable *table, SvCheckReport *
                          cfg->user, cfg->subuid_file, cfg->subgid_file);
   sv_check_report_add (report, free_slots > 0 ? SV_CHECK_OK : SV_CHECK_FAIL, CHECK_NAME, fix,
                        "user %s: %s in %s and %s: room for %" G_GUINT64_FORMAT
-                       " containers of %u ids; %" G_GUINT64_FORMAT " held (%s), %" G_GUINT64_FORMAT
-                       " free",
+                       " containers of %u ids; %" G_GUINT64_FORMAT
+                       " held (%s), %" G_GUINT64_FORMAT " free",
                        cfg->user, where, cfg->subuid_file, cfg->subgid_file, slots,
                        cfg->range_size, held, table->path, free_slots);
 }
@@ -355,12 +356,9 @@ exclusive_check (SvHost *host, SvCheckReport *report)
   check_capacity (&cfg, pools, table, report);
 }
 
-SV_PLUGIN_DEFINE_FIELDS (.name = "idmap-exclusive",
-                         .role = SV_ROLE_IDMAP,
+SV_PLUGIN_DEFINE_FIELDS (.name = "idmap-exclusive", .role = SV_ROLE_IDMAP,
                          .description = "an exclusive uid/gid range per container, from the "
                                         "subordinate ids of a user",
-                         .version = SV_PLUGIN_VERSION,
-                         .probe = exclusive_probe,
-                         .prepare = exclusive_prepare,
-                         .release = exclusive_release,
+                         .version = SV_PLUGIN_VERSION, .probe = exclusive_probe,
+                         .prepare = exclusive_prepare, .release = exclusive_release,
                          .check = exclusive_check)

@@ -664,7 +664,7 @@ prejudge_holder (Prejudged *p, const char *state_root, const char *id)
     }
   g_hash_table_insert (p->seen, key,
                        GINT_TO_POINTER (p->alive (state_root, id, p->data) ? SEEN_ALIVE
-                                                                          : SEEN_GONE));
+                                                                           : SEEN_GONE));
 }
 
 /* FALSE (nothing judged) when the table cannot be read: then the lock's holder asks all. */
@@ -754,8 +754,8 @@ sv_idmap_reserve (const SvIdmapRequest *req, guint32 *start_out, guint32 *size_o
   else if (r == NULL)
     {
       dropped = reclaim_prejudged (t, req, &p, judged);
-      r = sv_idmap_table_allocate (t, req->pools, req->n_pools, req->range_size,
-                                   req->state_root, req->id, req->exhausted_hint, error);
+      r = sv_idmap_table_allocate (t, req->pools, req->n_pools, req->range_size, req->state_root,
+                                   req->id, req->exhausted_hint, error);
       /* Save what was reclaimed even when nothing is free. */
       if ((r != NULL || dropped > 0) && !sv_idmap_table_save (t, r != NULL ? error : NULL))
         return FALSE;

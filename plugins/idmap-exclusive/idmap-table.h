@@ -26,11 +26,11 @@
 
 typedef struct
 {
-  guint32 start;    /* first host id (uid and gid alike) */
+  guint32 start; /* first host id (uid and gid alike) */
   guint32 size;
   char *state_root;
   char *id;
-  char *created;    /* ISO 8601, for people reading the file */
+  char *created;           /* ISO 8601, for people reading the file */
   GPtrArray *members;      /* char*: the pod's other containers that hold it too; may be NULL */
   gboolean owner_released; /* the owner (@id) is deleted; the members still hold the range */
 } SvIdmapRange;
@@ -60,8 +60,7 @@ void sv_idmap_table_free (SvIdmapTable *t);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SvIdmapTable, sv_idmap_table_free)
 
 /* The range container @id holds, as its owner (not released) or as a pod member. */
-const SvIdmapRange *sv_idmap_table_find (SvIdmapTable *t, const char *state_root,
-                                         const char *id);
+const SvIdmapRange *sv_idmap_table_find (SvIdmapTable *t, const char *state_root, const char *id);
 /* Drop the holders (owners, pod members) that @alive says are gone, and the ranges nobody
  * holds any more (never a range @keep_root/@keep_id holds; @keep_id may be NULL).  Returns
  * how many ranges were dropped. */
@@ -86,16 +85,16 @@ gboolean sv_idmap_table_remove (SvIdmapTable *t, const char *state_root, const c
 
 typedef struct
 {
-  const char *lib_dir;          /* created (0700) when missing */
+  const char *lib_dir; /* created (0700) when missing */
   const SvIdPool *pools;
   guint n_pools;
   guint32 range_size;
   const char *state_root;
   const char *id;
-  const char *pod_id;           /* non-NULL: join the range of this pod sandbox instead */
-  SvIdmapAliveFunc alive;       /* for reclaiming before allocating; NULL: no reclaim */
+  const char *pod_id;     /* non-NULL: join the range of this pod sandbox instead */
+  SvIdmapAliveFunc alive; /* for reclaiming before allocating; NULL: no reclaim */
   gpointer alive_data;
-  const char *exhausted_hint;   /* the fix, appended to the exhaustion error */
+  const char *exhausted_hint; /* the fix, appended to the exhaustion error */
 } SvIdmapRequest;
 
 /* Lock, load, reclaim, allocate or join the pod's (or find the range the container holds

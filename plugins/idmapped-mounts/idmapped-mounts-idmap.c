@@ -102,7 +102,7 @@ sv_idmapped_scratch_userns (GError **error)
     ;
   if (r.fd < 0)
     sv_set_file_error_errno (error, r.err != 0 ? r.err : EPIPE,
-                                "set up a throwaway user namespace");
+                             "set up a throwaway user namespace");
   return r.fd;
 }
 
@@ -156,7 +156,7 @@ become_creator (uid_t uid, gid_t gid, SavedCreds *saved, GError **error)
       int errsv = errno;
       restore_creds (saved);
       sv_set_file_error_errno (error, errsv ? errsv : EPERM,
-                                  "take the credentials %u:%u to create the overlay", uid, gid);
+                               "take the credentials %u:%u to create the overlay", uid, gid);
       return FALSE;
     }
   return TRUE;

@@ -180,11 +180,8 @@ holder_of (MountTable *t, const char *path)
 }
 
 gboolean
-sv_idmapped_find_mounts (const char *mountinfo,
-                        const char *path,
-                        SvIdmappedMount **at,
-                        SvIdmappedMount **holder,
-                        GError **error)
+sv_idmapped_find_mounts (const char *mountinfo, const char *path, SvIdmappedMount **at,
+                         SvIdmappedMount **holder, GError **error)
 {
   g_auto (MountTable) t = { 0 };
   struct libmnt_fs *fs;
@@ -422,8 +419,8 @@ sv_idmapped_overlay_resolve (SvIdmappedOverlay *o, const char *target, GError **
 GPtrArray *
 sv_idmapped_overlay_carried_options (SvIdmappedOverlay *o)
 {
-  static const char *const carried[]
-      = { "redirect_dir", "metacopy", "xino", "uuid", "userxattr", "volatile", "verity", NULL };
+  static const char *const carried[] = { "redirect_dir", "metacopy", "xino",   "uuid",
+                                         "userxattr",    "volatile", "verity", NULL };
   GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
 
   for (guint i = 0; i < o->extra->len; i++)

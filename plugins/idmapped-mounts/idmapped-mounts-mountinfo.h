@@ -31,15 +31,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SvIdmappedMount, sv_idmapped_mount_free)
 SvIdmappedMount *sv_idmapped_find_mount_at (const char *mountinfo, const char *path,
                                             GError **error);
 /* The topmost mount holding @path: its mount point is @path or the nearest ancestor. */
-SvIdmappedMount *
-sv_idmapped_find_mount_holding (const char *mountinfo, const char *path, GError **error);
+SvIdmappedMount *sv_idmapped_find_mount_holding (const char *mountinfo, const char *path,
+                                                 GError **error);
 /* Both of the above from one read of the mountinfo file: *@at (NULL when @path is no mount
  * point) and *@holder. */
-gboolean sv_idmapped_find_mounts (const char *mountinfo,
-                                 const char *path,
-                                 SvIdmappedMount **at,
-                                 SvIdmappedMount **holder,
-                                 GError **error);
+gboolean sv_idmapped_find_mounts (const char *mountinfo, const char *path, SvIdmappedMount **at,
+                                  SvIdmappedMount **holder, GError **error);
 /* Canonical mount points of every mount strictly below @path, in mountinfo order. */
 GPtrArray *sv_idmapped_mounts_below (const char *mountinfo, const char *path, GError **error);
 
@@ -62,8 +59,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SvIdmappedOverlay, sv_idmapped_overlay_free)
 
 /* Split a "lowerdir=" value at unescaped ':' ("::" starts the data-only layers) and unescape
  * each path.  FALSE on an empty layer or a data layer without a lower one. */
-gboolean
-sv_idmapped_split_lowerdir (const char *value, GPtrArray *lower, GPtrArray *data, GError **error);
+gboolean sv_idmapped_split_lowerdir (const char *value, GPtrArray *lower, GPtrArray *data,
+                                     GError **error);
 
 /* Parse the raw super-block options of an overlay mount. */
 SvIdmappedOverlay *sv_idmapped_overlay_parse (const char *raw_options, GError **error);

@@ -103,13 +103,9 @@ has_private_component (const char *source, SvIdmappedStatFunc stat_func, gpointe
 }
 
 gboolean
-sv_idmapped_check_bind_source (guint index,
-                              const char *source,
-                              const char *destination,
-                              const char *docker_root,
-                              SvIdmappedStatFunc stat_func,
-                              gpointer user_data,
-                              GError **error)
+sv_idmapped_check_bind_source (guint index, const char *source, const char *destination,
+                               const char *docker_root, SvIdmappedStatFunc stat_func,
+                               gpointer user_data, GError **error)
 {
   struct stat st;
 

@@ -37,10 +37,6 @@ gboolean sv_idmapped_path_is_under (const char *path, const char *dir);
  * source itself included) owned by root with mode 0700.  Sources at or below @docker_root
  * (canonical, may be NULL) are exempt.  The error is one line, in the words of `docker run`:
  * the mount as -v SOURCE:DESTINATION, the rule, the fix, then the OCI index. */
-gboolean sv_idmapped_check_bind_source (guint index,
-                                       const char *source,
-                                       const char *destination,
-                                       const char *docker_root,
-                                       SvIdmappedStatFunc stat_func,
-                                       gpointer user_data,
-                                       GError **error);
+gboolean sv_idmapped_check_bind_source (guint index, const char *source, const char *destination,
+                                        const char *docker_root, SvIdmappedStatFunc stat_func,
+                                        gpointer user_data, GError **error);

@@ -204,8 +204,8 @@ idmapped_prepare (SvContainer *c, GError **error)
           g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errsv),
                        "bind mount -v %s:%s refused: %s: %s; create it or fix the path "
                        "(mounts[%u])",
-                       source, sv_container_mount_destination (c, i), source,
-                       g_strerror (errsv), i);
+                       source, sv_container_mount_destination (c, i), source, g_strerror (errsv),
+                       i);
           return FALSE;
         }
       if (!sv_idmapped_check_bind_source (i, real, sv_container_mount_destination (c, i), docker,
@@ -280,8 +280,8 @@ attach_plain_rootfs (SvContainer *c, const char *rootfs, int userns, GError **er
     }
   culprit = unmappable_mount (rootfs, userns);
   g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOSYS,
-               "rootfs %s: %s cannot be ID-mapped (mount_setattr MOUNT_ATTR_IDMAP: %s); %s", rootfs,
-               culprit, g_strerror (EINVAL), fs_hint);
+               "rootfs %s: %s cannot be ID-mapped (mount_setattr MOUNT_ATTR_IDMAP: %s); %s",
+               rootfs, culprit, g_strerror (EINVAL), fs_hint);
   return FALSE;
 }
 
@@ -497,7 +497,8 @@ attach_overlay_rootfs (SvContainer *c, SvIdmappedMount *m, int userns, GError **
       || !canonicalize_layers (o, m->target, error)
       || !idmap_layers (o->lower, lower, m->target, userns, error)
       || !idmap_layers (o->data, data, m->target, userns, error)
-      || (o->upper != NULL && !attach_overlay_upper (o, userns, &upper_tree, &upper, &work, error)))
+      || (o->upper != NULL
+          && !attach_overlay_upper (o, userns, &upper_tree, &upper, &work, error)))
     return FALSE;
   options = sv_idmapped_overlay_carried_options (o);
   om = (SvIdmappedOverlayMount){ .lower = (int *) (gpointer) lower->data,
@@ -568,7 +569,8 @@ docker_installed (SvHost *host)
 
   return dockerd != NULL || g_file_test ("/usr/bin/dockerd", G_FILE_TEST_IS_EXECUTABLE)
          || g_file_test ("/usr/sbin/dockerd", G_FILE_TEST_IS_EXECUTABLE)
-         || g_file_test (json != NULL && json[0] != '\0' ? json : sv_host_docker_daemon_json (host),
+         || g_file_test (json != NULL && json[0] != '\0' ? json
+                                                         : sv_host_docker_daemon_json (host),
                          G_FILE_TEST_EXISTS);
 }
 
@@ -633,12 +635,9 @@ idmapped_check (SvHost *host, SvCheckReport *report)
                        g_strerror (err));
 }
 
-SV_PLUGIN_DEFINE_FIELDS (.name = "idmapped-mounts",
-                         .role = SV_ROLE_SHIFT,
+SV_PLUGIN_DEFINE_FIELDS (.name = "idmapped-mounts", .role = SV_ROLE_SHIFT,
                          .description = "image and bind mounts appear owned by container root "
                                         "through ID-mapped mounts (no chown)",
-                         .version = SV_PLUGIN_VERSION,
-                         .probe = idmapped_probe,
-                         .prepare = idmapped_prepare,
-                         .attach = idmapped_attach,
+                         .version = SV_PLUGIN_VERSION, .probe = idmapped_probe,
+                         .prepare = idmapped_prepare, .attach = idmapped_attach,
                          .check = idmapped_check)

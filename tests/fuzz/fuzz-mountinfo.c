@@ -38,8 +38,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   size_t plen = nl != NULL ? (size_t) (nl - data) : size;
   g_autofree char *path = fuzz_strndup (data, plen);
   g_autofree char *text = fuzz_strndup (data, size);
-  const char *file = fuzz_write ("mountinfo", nl != NULL ? nl + 1 : data,
-                                 nl != NULL ? size - plen - 1 : 0);
+  const char *file =
+      fuzz_write ("mountinfo", nl != NULL ? nl + 1 : data, nl != NULL ? size - plen - 1 : 0);
   g_autoptr (SvIdmappedMount) at = NULL;
   g_autoptr (SvIdmappedMount) holder = NULL;
   GPtrArray *below;

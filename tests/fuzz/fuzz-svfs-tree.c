@@ -32,7 +32,8 @@ walk (const char *path)
         return;
       g_assert (svfs_tree_get (n->ino) == n && n->parent == dir);
       g_assert (strcmp (n->name, names[i]) == 0 && strchr (n->name, '/') == NULL);
-      g_assert (n->kind == SVFS_NODE_DIR || names[i + 1] == NULL || svfs_tree_lookup (n->ino, names[i + 1]) == NULL);
+      g_assert (n->kind == SVFS_NODE_DIR || names[i + 1] == NULL
+                || svfs_tree_lookup (n->ino, names[i + 1]) == NULL);
       dir = n->ino;
     }
   g_ptr_array_unref (svfs_tree_children (dir));

@@ -121,7 +121,12 @@ try_syscall (const char *name)
     return syscall (SYS_init_module, "", 0UL, "");
   if (strcmp (name, "open_by_handle_at") == 0)
     {
-      struct { unsigned int bytes; int type; unsigned char h[128]; } fh = { .bytes = 128 };
+      struct
+      {
+        unsigned int bytes;
+        int type;
+        unsigned char h[128];
+      } fh = { .bytes = 128 };
       int mnt;
       /* A forged handle (inode 2, as the classic escape uses) where / gives none. */
       if (syscall (SYS_name_to_handle_at, AT_FDCWD, "/", &fh, &mnt, 0) < 0)
@@ -320,11 +325,21 @@ static const struct
   const char *name;
   int resource;
 } rlimits[] = {
-  { "AS", RLIMIT_AS },         { "CORE", RLIMIT_CORE },       { "CPU", RLIMIT_CPU },
-  { "DATA", RLIMIT_DATA },     { "FSIZE", RLIMIT_FSIZE },     { "LOCKS", RLIMIT_LOCKS },
-  { "MEMLOCK", RLIMIT_MEMLOCK }, { "MSGQUEUE", RLIMIT_MSGQUEUE }, { "NICE", RLIMIT_NICE },
-  { "NOFILE", RLIMIT_NOFILE }, { "NPROC", RLIMIT_NPROC },     { "RSS", RLIMIT_RSS },
-  { "RTPRIO", RLIMIT_RTPRIO }, { "RTTIME", RLIMIT_RTTIME },   { "SIGPENDING", RLIMIT_SIGPENDING },
+  { "AS", RLIMIT_AS },
+  { "CORE", RLIMIT_CORE },
+  { "CPU", RLIMIT_CPU },
+  { "DATA", RLIMIT_DATA },
+  { "FSIZE", RLIMIT_FSIZE },
+  { "LOCKS", RLIMIT_LOCKS },
+  { "MEMLOCK", RLIMIT_MEMLOCK },
+  { "MSGQUEUE", RLIMIT_MSGQUEUE },
+  { "NICE", RLIMIT_NICE },
+  { "NOFILE", RLIMIT_NOFILE },
+  { "NPROC", RLIMIT_NPROC },
+  { "RSS", RLIMIT_RSS },
+  { "RTPRIO", RLIMIT_RTPRIO },
+  { "RTTIME", RLIMIT_RTTIME },
+  { "SIGPENDING", RLIMIT_SIGPENDING },
   { "STACK", RLIMIT_STACK },
 };
 
@@ -554,15 +569,17 @@ static const struct
   const char *name;
   int nargs;
 } commands[] = {
-  { "owner", 1 }, { "mode", 1 },    { "isatty", 1 },     { "cat", 1 },      { "uidmap", 0 },
-  { "gidmap", 0 }, { "setgroups", 0 }, { "caps", -1 },    { "nnp", 0 },      { "seccomp", 0 },
-  { "rlimit", 1 }, { "hostname", 0 }, { "ids", 0 },       { "pid", 0 },      { "cwd", 0 },
-  { "env", 1 },   { "umask", 0 },   { "cgroup", 0 },     { "mounts", 1 },   { "write", 2 },
-  { "chown", 3 }, { "sysctl-get", 1 }, { "oomscore", 0 }, { "exit", 1 },     { "sleep", 1 },
-  { "signal-wait", 0 }, { "help", 0 }, { "try", 1 }, { "sysinfo", 0 }, { "fds", 0 }, { "ptrace", 1 },
-  { "key-add", 3 }, { "key-read", 1 }, { "key-describe", 1 }, { "key-search", 1 },
-  { "key-link", 1 }, { "key-session", 0 }, { "handle", 1 }, { "keyring-exec", 1 },
-  { "swap-until", 3 }, { "notify", 1 },
+  { "owner", 1 },       { "mode", 1 },         { "isatty", 1 },       { "cat", 1 },
+  { "uidmap", 0 },      { "gidmap", 0 },       { "setgroups", 0 },    { "caps", -1 },
+  { "nnp", 0 },         { "seccomp", 0 },      { "rlimit", 1 },       { "hostname", 0 },
+  { "ids", 0 },         { "pid", 0 },          { "cwd", 0 },          { "env", 1 },
+  { "umask", 0 },       { "cgroup", 0 },       { "mounts", 1 },       { "write", 2 },
+  { "chown", 3 },       { "sysctl-get", 1 },   { "oomscore", 0 },     { "exit", 1 },
+  { "sleep", 1 },       { "signal-wait", 0 },  { "help", 0 },         { "try", 1 },
+  { "sysinfo", 0 },     { "fds", 0 },          { "ptrace", 1 },       { "key-add", 3 },
+  { "key-read", 1 },    { "key-describe", 1 }, { "key-search", 1 },   { "key-link", 1 },
+  { "key-session", 0 }, { "handle", 1 },       { "keyring-exec", 1 }, { "swap-until", 3 },
+  { "notify", 1 },
 };
 
 /* sysinfo(2) in bytes: "uptime U totalram T freeram F sharedram S bufferram B totalswap TS
@@ -698,7 +715,12 @@ do_swap_until (const char *a, const char *b, const char *stop)
 static void
 do_handle (const char *path)
 {
-  struct { unsigned int bytes; int type; unsigned char h[128]; } fh = { .bytes = 128 };
+  struct
+  {
+    unsigned int bytes;
+    int type;
+    unsigned char h[128];
+  } fh = { .bytes = 128 };
   int mnt, fd;
   char buf[4096];
   ssize_t n;
@@ -739,9 +761,10 @@ do_notify (const char *text)
   if (path[0] == '@')
     addr.sun_path[0] = '\0';
   fd = socket (AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0 || sendto (fd, text, strlen (text), 0, (struct sockaddr *) &addr,
-                        (socklen_t) (offsetof (struct sockaddr_un, sun_path) + strlen (path)))
-                    < 0)
+  if (fd < 0
+      || sendto (fd, text, strlen (text), 0, (struct sockaddr *) &addr,
+                 (socklen_t) (offsetof (struct sockaddr_un, sun_path) + strlen (path)))
+             < 0)
     fail_errno (path, errno);
   else
     printf ("ok\n");

@@ -234,7 +234,8 @@ skip_unless_real (SvCgroupMode mode)
     }
   if (sv_cgroup_detect_mode () != mode)
     {
-      g_test_skip (mode == SV_CGROUP_V1 ? "host is not cgroup v1/hybrid" : "host is not cgroup v2");
+      g_test_skip (mode == SV_CGROUP_V1 ? "host is not cgroup v1/hybrid"
+                                        : "host is not cgroup v2");
       return TRUE;
     }
   return FALSE;
@@ -340,9 +341,9 @@ test_systemd_path_expands_slices (Fixture *f, gconstpointer data)
 static void
 test_systemd_path_malformed_names_field (Fixture *f, gconstpointer data)
 {
-  const char *bad[]
-      = { "system.slice:docker", "a:b:c:d",         "notaslice:p:n",     "a--b.slice:p:n",
-          "-a.slice:p:n",        "system.slice:p:", "system.slice:p:a/b" };
+  const char *bad[] = { "system.slice:docker", "a:b:c:d",      "notaslice:p:n",
+                        "a--b.slice:p:n",      "-a.slice:p:n", "system.slice:p:",
+                        "system.slice:p:a/b" };
 
   use_fake_v2_root (f);
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
@@ -402,13 +403,13 @@ test_plain_paths (Fixture *f, gconstpointer data)
 static void
 test_mountinfo_parsing (Fixture *f, gconstpointer data)
 {
-  const char *text
-      = "30 22 0:27 / /sys/fs/cgroup rw - tmpfs tmpfs rw,mode=755\n"
-        "31 30 0:28 / /sys/fs/cgroup/cpu,cpuacct rw - cgroup cgroup rw,nosuid,cpu,cpuacct\n"
-        "33 30 0:30 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n"
-        "39 30 0:36 / /sys/fs/cgroup/systemd rw - cgroup cgroup rw,xattr,name=systemd\n"
-        "40 30 0:37 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw,nsdelegate\n"
-        "41 30 0:30 / /mnt/mem\\040copy rw - cgroup cgroup rw,memory\n";
+  const char *text =
+      "30 22 0:27 / /sys/fs/cgroup rw - tmpfs tmpfs rw,mode=755\n"
+      "31 30 0:28 / /sys/fs/cgroup/cpu,cpuacct rw - cgroup cgroup rw,nosuid,cpu,cpuacct\n"
+      "33 30 0:30 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n"
+      "39 30 0:36 / /sys/fs/cgroup/systemd rw - cgroup cgroup rw,xattr,name=systemd\n"
+      "40 30 0:37 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw,nsdelegate\n"
+      "41 30 0:30 / /mnt/mem\\040copy rw - cgroup cgroup rw,memory\n";
   g_autoptr (GPtrArray) v1 = sv_cgroup_mounts_from_mountinfo (text, FALSE);
   g_autoptr (GPtrArray) v2 = sv_cgroup_mounts_from_mountinfo (
       "25 1 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw,nsdelegate\n"
@@ -639,7 +640,8 @@ test_resources_bad_type_names_field (Fixture *f, gconstpointer data)
   expect_resources_error ("{\"cpu\":{\"shares\":1.5}}", "resources file",
                           "resources file.cpu.shares: expected an integer");
   expect_resources_error_in ("{\"cpu\":{\"cpus\":3}}", "linux.resources", SV_SPEC_ERROR,
-                             SV_SPEC_ERROR_INVALID, "linux.resources.cpu.cpus: expected a string");
+                             SV_SPEC_ERROR_INVALID,
+                             "linux.resources.cpu.cpus: expected a string");
   expect_resources_error ("{\"memory\":{\"swappiness\":101}}", "linux.resources",
                           "linux.resources.memory.swappiness: 101 is out of range");
   expect_resources_error ("{\"blockIO\":{\"weight\":5}}", "linux.resources",
@@ -665,9 +667,9 @@ test_resources_bad_type_names_field (Fixture *f, gconstpointer data)
 static void
 test_resources_partial_object (Fixture *f, gconstpointer data)
 {
-  g_autoptr (JsonObject) o
-      = parse_object ("{\"pids\":{\"limit\":-5},\"cpu\":{\"shares\":0,\"cpus\":\"\"},"
-                      "\"memory\":{\"limit\":null,\"swappiness\":-1}}");
+  g_autoptr (JsonObject) o =
+      parse_object ("{\"pids\":{\"limit\":-5},\"cpu\":{\"shares\":0,\"cpus\":\"\"},"
+                    "\"memory\":{\"limit\":null,\"swappiness\":-1}}");
   g_autoptr (GError) error = NULL;
   g_autoptr (SvCgroupResources) res = sv_cgroup_resources_parse (o, NULL, &error);
 
@@ -687,10 +689,10 @@ test_resources_partial_object (Fixture *f, gconstpointer data)
 static char *
 fake_v2_cgroup (Fixture *f)
 {
-  const char *files[]
-      = { "memory.max",  "memory.low",      "memory.swap.max", "cpu.weight", "cpu.max",
-          "cpuset.cpus", "cpuset.mems",     "pids.max",        "io.weight",  "io.max",
-          "memory.high", "hugetlb.2MB.max", "cpu.max.burst" };
+  const char *files[] = { "memory.max",   "memory.low",  "memory.swap.max", "cpu.weight",
+                          "cpu.max",      "cpuset.cpus", "cpuset.mems",     "pids.max",
+                          "io.weight",    "io.max",      "memory.high",     "hugetlb.2MB.max",
+                          "cpu.max.burst" };
   char *dir = mkpath (tmp_dir (f), "sysvisor/c1");
 
   for (guint i = 0; i < G_N_ELEMENTS (files); i++)
@@ -867,18 +869,18 @@ devices_from (const char *json)
   return devs;
 }
 
-static const char docker_devices[]
-    = "{\"devices\":[{\"allow\":false,\"access\":\"rwm\"},"
-      "{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":5,\"access\":\"rwm\"},"
-      "{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":3,\"access\":\"rwm\"},"
-      "{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":9,\"access\":\"rwm\"},"
-      "{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":8,\"access\":\"rwm\"},"
-      "{\"allow\":true,\"type\":\"c\",\"major\":5,\"minor\":0,\"access\":\"rwm\"},"
-      "{\"allow\":true,\"type\":\"c\",\"major\":5,\"minor\":1,\"access\":\"rwm\"},"
-      "{\"allow\":false,\"type\":\"c\",\"major\":10,\"minor\":229,\"access\":\"rwm\"},"
-      "{\"allow\":true,\"type\":\"c\",\"major\":136,\"access\":\"rwm\"},"
-      "{\"allow\":true,\"type\":\"c\",\"major\":5,\"minor\":2,\"access\":\"rwm\"},"
-      "{\"allow\":true,\"type\":\"c\",\"major\":10,\"minor\":200,\"access\":\"rwm\"}]}";
+static const char docker_devices[] =
+    "{\"devices\":[{\"allow\":false,\"access\":\"rwm\"},"
+    "{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":5,\"access\":\"rwm\"},"
+    "{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":3,\"access\":\"rwm\"},"
+    "{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":9,\"access\":\"rwm\"},"
+    "{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":8,\"access\":\"rwm\"},"
+    "{\"allow\":true,\"type\":\"c\",\"major\":5,\"minor\":0,\"access\":\"rwm\"},"
+    "{\"allow\":true,\"type\":\"c\",\"major\":5,\"minor\":1,\"access\":\"rwm\"},"
+    "{\"allow\":false,\"type\":\"c\",\"major\":10,\"minor\":229,\"access\":\"rwm\"},"
+    "{\"allow\":true,\"type\":\"c\",\"major\":136,\"access\":\"rwm\"},"
+    "{\"allow\":true,\"type\":\"c\",\"major\":5,\"minor\":2,\"access\":\"rwm\"},"
+    "{\"allow\":true,\"type\":\"c\",\"major\":10,\"minor\":200,\"access\":\"rwm\"}]}";
 
 static void
 test_bpf_program_shape (Fixture *f, gconstpointer data)
@@ -1271,7 +1273,8 @@ main (int argc, char **argv)
   static const RealTest v2_bpf = { TRUE, test_v2_bpf_devices_enforced };
 
 #define ADD(name, fn) g_test_add (name, Fixture, NULL, fixture_setup, fn, fixture_teardown)
-#define ADD_REAL(name, t) g_test_add (name, Fixture, &t, fixture_setup, run_real, fixture_teardown)
+#define ADD_REAL(name, t)                                                                        \
+  g_test_add (name, Fixture, &t, fixture_setup, run_real, fixture_teardown)
   ADD ("/cgroups/systemd-path-expands-slices", test_systemd_path_expands_slices);
   ADD ("/cgroups/systemd-path-malformed-names-field", test_systemd_path_malformed_names_field);
   ADD ("/cgroups/plain-paths", test_plain_paths);

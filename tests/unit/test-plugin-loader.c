@@ -493,9 +493,9 @@ test_auto_resolves_by_spec (Fixture *f, gconstpointer data)
 static void
 test_auto_is_data (Fixture *f, gconstpointer data)
 {
-  g_autoptr (SvPluginsConf) conf = load_conf (
-      f, "[sysvisor]\nprocfs = none\nauto-idmap = idmap-fixed\nauto-shift = shiftfs\n"
-         "auto-idmap-mapped = idmap-fixed\nauto-shift-mapped = none\n");
+  g_autoptr (SvPluginsConf) conf =
+      load_conf (f, "[sysvisor]\nprocfs = none\nauto-idmap = idmap-fixed\nauto-shift = shiftfs\n"
+                    "auto-idmap-mapped = idmap-fixed\nauto-shift-mapped = none\n");
   g_autoptr (SvPluginHost) h = sv_plugin_host_new (conf, f->dir);
   g_autoptr (GError) error = NULL;
 
@@ -523,7 +523,8 @@ test_auto_keys_refused (Fixture *f, gconstpointer data)
   g_assert_null (conf);
   g_assert_nonnull (strstr (error->message, ":2: auto-shift = auto: name the plugin"));
   g_clear_error (&error);
-  g_assert_true (g_file_set_contents (f->conf_path, "[sysvisor]\nauto-idmap = shiftfs\n", -1, NULL));
+  g_assert_true (
+      g_file_set_contents (f->conf_path, "[sysvisor]\nauto-idmap = shiftfs\n", -1, NULL));
   conf = sv_plugins_conf_load (f->conf_path, &error);
   g_assert_null (conf);
   g_assert_nonnull (strstr (error->message, "\"shiftfs\" is a backend of the shift role"));
@@ -572,8 +573,9 @@ test_sdk_typed_settings (Fixture *f, gconstpointer data)
                    "plugins.conf [demo] bad = \"lots\": give yes or no (the default is yes)");
   g_clear_error (&error);
   g_assert_false (sv_host_setting_path (&host, "rel", "/d", &path, &error));
-  g_assert_cmpstr (error->message, ==,
-                   "plugins.conf [demo] rel = \"x/y\": give an absolute path (the default is /d)");
+  g_assert_cmpstr (
+      error->message, ==,
+      "plugins.conf [demo] rel = \"x/y\": give an absolute path (the default is /d)");
 }
 
 static char *

@@ -142,10 +142,10 @@ test_invalid_backend_value (Fixture *f, gconstpointer data)
 static void
 test_backend_of_another_role (Fixture *f, gconstpointer data)
 {
-  expect_error_at (f, "[sysvisor]\nidmap = auto\nshift = exclusive\n", 3,
-                   "\"exclusive\" is a backend of the idmap role, not of shift",
-                   "use idmap = exclusive, or shift = auto, idmapped-mounts (alias: shiftfs), none",
-                   NULL);
+  expect_error_at (
+      f, "[sysvisor]\nidmap = auto\nshift = exclusive\n", 3,
+      "\"exclusive\" is a backend of the idmap role, not of shift",
+      "use idmap = exclusive, or shift = auto, idmapped-mounts (alias: shiftfs), none", NULL);
   expect_error_at (f, "[sysvisor]\nidmap = shiftfs\n", 2,
                    "\"shiftfs\" is a backend of the shift role, not of idmap", NULL);
   expect_error_at (f, "[sysvisor]\nidmap = idmapped-mounts\n", 2,
@@ -286,8 +286,10 @@ test_storage_paths_errors (Fixture *f, gconstpointer data)
 static void
 test_shiftfs_section_alias (Fixture *f, gconstpointer data)
 {
-  g_autoptr (SvPluginsConf) old = load_text (f, "[sysvisor]\nshift = shiftfs\n[shiftfs]\n"
-                                                "docker-data-root = /srv/docker\n", NULL);
+  g_autoptr (SvPluginsConf) old = load_text (f,
+                                             "[sysvisor]\nshift = shiftfs\n[shiftfs]\n"
+                                             "docker-data-root = /srv/docker\n",
+                                             NULL);
   g_autoptr (SvPluginsConf) both = NULL;
   g_autofree char *root = NULL;
 

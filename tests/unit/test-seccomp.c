@@ -205,10 +205,10 @@ test_errno_ret_defaults_to_eperm (void)
 static void
 test_default_errno_ret_applies (void)
 {
-  g_autoptr (SvSeccompProgram) prog = compile_ok (
-      "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":42,"
-      "\"syscalls\":[{\"names\":[\"exit\",\"exit_group\",\"statx\"],"
-      "\"action\":\"SCMP_ACT_ALLOW\"}]}");
+  g_autoptr (SvSeccompProgram) prog =
+      compile_ok ("{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":42,"
+                  "\"syscalls\":[{\"names\":[\"exit\",\"exit_group\",\"statx\"],"
+                  "\"action\":\"SCMP_ACT_ALLOW\"}]}");
   Scratch s;
 
   scratch_init (&s);
@@ -238,9 +238,9 @@ test_newer_syscall_gets_enosys (void)
 static void
 test_allowed_syscall_works (void)
 {
-  g_autoptr (SvSeccompProgram) prog
-      = compile_ok ("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"rmdir\"],"
-                    "\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":42}]}");
+  g_autoptr (SvSeccompProgram) prog =
+      compile_ok ("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"rmdir\"],"
+                  "\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":42}]}");
   Scratch s;
 
   scratch_init (&s);
@@ -441,8 +441,8 @@ test_listener_path_loads_with_listener (void)
                                                 "\"syscalls\":[{\"names\":[\"mount\"],"
                                                 "\"action\":\"SCMP_ACT_NOTIFY\"}]}",
                                                 NULL);
-  g_autoptr (SvSeccompProgram) prog
-      = sv_seccomp_compile (json_node_get_object (node), "linux.seccomp", &error);
+  g_autoptr (SvSeccompProgram) prog =
+      sv_seccomp_compile (json_node_get_object (node), "linux.seccomp", &error);
 
   g_assert_no_error (error);
   g_assert_true (sv_seccomp_notifies (prog));
@@ -567,7 +567,8 @@ test_args_different_indexes_and (void)
       "{\"index\":0,\"value\":0,\"op\":\"SCMP_CMP_EQ\"},"
       "{\"index\":1,\"value\":0,\"op\":\"SCMP_CMP_EQ\"}]}]}");
   const PriorityCall self = { PRIO_PROCESS, 0 },
-                     by_pid = { PRIO_PROCESS, (unsigned long) getpid () }, group = { PRIO_PGRP, 0 };
+                     by_pid = { PRIO_PROCESS, (unsigned long) getpid () },
+                     group = { PRIO_PGRP, 0 };
 
   g_assert_cmpint (run_confined (prog, probe_getpriority, &self), ==, 42);
   g_assert_cmpint (run_confined (prog, probe_getpriority, &by_pid), ==, 0);
@@ -601,16 +602,18 @@ test_bad_args_name_field (void)
                         "\"op\":\"SCMP_CMP_EQ\"}]}]}",
                         G_IO_ERROR_INVALID_ARGUMENT,
                         "linux.seccomp.syscalls[0].args[1].index: 6 is out of range (0 to 5)");
-  assert_compile_fails ("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":["
-                        "\"personality\"],\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":0,"
-                        "\"value\":1,\"op\":\"SCMP_CMP_FOO\"}]}]}",
-                        G_IO_ERROR_INVALID_ARGUMENT,
-                        "linux.seccomp.syscalls[0].args[0].op: unknown operator \"SCMP_CMP_FOO\"");
-  assert_compile_fails_in ("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":["
-                           "\"personality\"],\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":0,"
-                           "\"op\":\"SCMP_CMP_EQ\"}]}]}",
-                           SV_SPEC_ERROR, SV_SPEC_ERROR_MISSING,
-                           "linux.seccomp.syscalls[0].args[0].value: required field is missing");
+  assert_compile_fails (
+      "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":["
+      "\"personality\"],\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":0,"
+      "\"value\":1,\"op\":\"SCMP_CMP_FOO\"}]}]}",
+      G_IO_ERROR_INVALID_ARGUMENT,
+      "linux.seccomp.syscalls[0].args[0].op: unknown operator \"SCMP_CMP_FOO\"");
+  assert_compile_fails_in (
+      "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":["
+      "\"personality\"],\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":0,"
+      "\"op\":\"SCMP_CMP_EQ\"}]}]}",
+      SV_SPEC_ERROR, SV_SPEC_ERROR_MISSING,
+      "linux.seccomp.syscalls[0].args[0].value: required field is missing");
   assert_compile_fails ("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":["
                         "\"personality\"],\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":0,"
                         "\"value\":\"8\",\"op\":\"SCMP_CMP_EQ\"}]}]}",
@@ -633,106 +636,106 @@ test_bad_args_name_field (void)
  * architectures and some newer than libseccomp 2.5.4, clone3 answered with ENOSYS, argument
  * filters on clone, personality and socket, and Docker's own keys (comment, includes,
  * excludes) that an OCI runtime does not read. */
-static const char docker_shaped_profile[]
-    = "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":1,"
-      "\"architectures\":[" NATIVE_ARCHS "],"
-      "\"syscalls\":["
-      "{\"names\":[\"accept\",\"accept4\",\"access\",\"adjtimex\",\"alarm\",\"bind\",\"brk\","
-      "\"capget\",\"capset\",\"chdir\",\"chmod\",\"chown\",\"chown32\",\"clock_adjtime\","
-      "\"clock_adjtime64\",\"clock_getres\",\"clock_getres_time64\",\"clock_gettime\","
-      "\"clock_gettime64\",\"clock_nanosleep\",\"clock_nanosleep_time64\",\"close\","
-      "\"close_range\",\"connect\",\"copy_file_range\",\"creat\",\"dup\",\"dup2\",\"dup3\","
-      "\"epoll_create\",\"epoll_create1\",\"epoll_ctl\",\"epoll_ctl_old\",\"epoll_pwait\","
-      "\"epoll_pwait2\",\"epoll_wait\",\"epoll_wait_old\",\"eventfd\",\"eventfd2\",\"execve\","
-      "\"execveat\",\"exit\",\"exit_group\",\"faccessat\",\"faccessat2\",\"fadvise64\","
-      "\"fadvise64_64\",\"fallocate\",\"fanotify_mark\",\"fchdir\",\"fchmod\",\"fchmodat\","
-      "\"fchmodat2\",\"fchown\",\"fchown32\",\"fchownat\",\"fcntl\",\"fcntl64\",\"fdatasync\","
-      "\"fgetxattr\",\"flistxattr\",\"flock\",\"fork\",\"fremovexattr\",\"fsetxattr\",\"fstat\","
-      "\"fstat64\",\"fstatat64\",\"fstatfs\",\"fstatfs64\",\"fsync\",\"ftruncate\","
-      "\"ftruncate64\",\"futex\",\"futex_requeue\",\"futex_time64\",\"futex_wait\","
-      "\"futex_waitv\",\"futex_wake\",\"futimesat\",\"getcpu\",\"getcwd\",\"getdents\","
-      "\"getdents64\",\"getegid\",\"getegid32\",\"geteuid\",\"geteuid32\",\"getgid\","
-      "\"getgid32\",\"getgroups\",\"getgroups32\",\"getitimer\",\"getpeername\",\"getpgid\","
-      "\"getpgrp\",\"getpid\",\"getppid\",\"getpriority\",\"getrandom\",\"getresgid\","
-      "\"getresgid32\",\"getresuid\",\"getresuid32\",\"getrlimit\",\"get_robust_list\","
-      "\"getrusage\",\"getsid\",\"getsockname\",\"getsockopt\",\"get_thread_area\",\"gettid\","
-      "\"gettimeofday\",\"getuid\",\"getuid32\",\"getxattr\",\"inotify_add_watch\","
-      "\"inotify_init\",\"inotify_init1\",\"inotify_rm_watch\",\"io_cancel\",\"ioctl\","
-      "\"io_destroy\",\"io_getevents\",\"io_pgetevents\",\"io_pgetevents_time64\",\"ioprio_get\","
-      "\"ioprio_set\",\"io_setup\",\"io_submit\",\"ipc\",\"kill\",\"landlock_add_rule\","
-      "\"landlock_create_ruleset\",\"landlock_restrict_self\",\"lchown\",\"lchown32\","
-      "\"lgetxattr\",\"link\",\"linkat\",\"listen\",\"listxattr\",\"llistxattr\",\"_llseek\","
-      "\"lremovexattr\",\"lseek\",\"lsetxattr\",\"lstat\",\"lstat64\",\"madvise\",\"membarrier\","
-      "\"memfd_create\",\"memfd_secret\",\"mincore\",\"mkdir\",\"mkdirat\",\"mknod\",\"mknodat\","
-      "\"mlock\",\"mlock2\",\"mlockall\",\"mmap\",\"mmap2\",\"mprotect\",\"mq_getsetattr\","
-      "\"mq_notify\",\"mq_open\",\"mq_timedreceive\",\"mq_timedreceive_time64\","
-      "\"mq_timedsend\",\"mq_timedsend_time64\",\"mq_unlink\",\"mremap\",\"msgctl\",\"msgget\","
-      "\"msgrcv\",\"msgsnd\",\"msync\",\"munlock\",\"munlockall\",\"munmap\","
-      "\"name_to_handle_at\",\"nanosleep\",\"newfstatat\",\"_newselect\",\"open\",\"openat\","
-      "\"openat2\",\"pause\",\"pidfd_open\",\"pidfd_send_signal\",\"pipe\",\"pipe2\","
-      "\"pkey_alloc\",\"pkey_free\",\"pkey_mprotect\",\"poll\",\"ppoll\",\"ppoll_time64\","
-      "\"prctl\",\"pread64\",\"preadv\",\"preadv2\",\"prlimit64\",\"process_mrelease\","
-      "\"pselect6\",\"pselect6_time64\",\"pwrite64\",\"pwritev\",\"pwritev2\",\"read\","
-      "\"readahead\",\"readlink\",\"readlinkat\",\"readv\",\"recv\",\"recvfrom\",\"recvmmsg\","
-      "\"recvmmsg_time64\",\"recvmsg\",\"remap_file_pages\",\"removexattr\",\"rename\","
-      "\"renameat\",\"renameat2\",\"restart_syscall\",\"rmdir\",\"rseq\",\"rt_sigaction\","
-      "\"rt_sigpending\",\"rt_sigprocmask\",\"rt_sigqueueinfo\",\"rt_sigreturn\","
-      "\"rt_sigsuspend\",\"rt_sigtimedwait\",\"rt_sigtimedwait_time64\",\"rt_tgsigqueueinfo\","
-      "\"sched_getaffinity\",\"sched_getattr\",\"sched_getparam\",\"sched_get_priority_max\","
-      "\"sched_get_priority_min\",\"sched_getscheduler\",\"sched_rr_get_interval\","
-      "\"sched_rr_get_interval_time64\",\"sched_setaffinity\",\"sched_setattr\","
-      "\"sched_setparam\",\"sched_setscheduler\",\"sched_yield\",\"seccomp\",\"select\","
-      "\"semctl\",\"semget\",\"semop\",\"semtimedop\",\"semtimedop_time64\",\"send\","
-      "\"sendfile\",\"sendfile64\",\"sendmmsg\",\"sendmsg\",\"sendto\",\"setfsgid\","
-      "\"setfsgid32\",\"setfsuid\",\"setfsuid32\",\"setgid\",\"setgid32\",\"setgroups\","
-      "\"setgroups32\",\"setitimer\",\"setpgid\",\"setpriority\",\"setregid\",\"setregid32\","
-      "\"setresgid\",\"setresgid32\",\"setresuid\",\"setresuid32\",\"setreuid\",\"setreuid32\","
-      "\"setrlimit\",\"set_robust_list\",\"setsid\",\"setsockopt\",\"set_thread_area\","
-      "\"set_tid_address\",\"setuid\",\"setuid32\",\"setxattr\",\"shmat\",\"shmctl\",\"shmdt\","
-      "\"shmget\",\"shutdown\",\"sigaltstack\",\"signalfd\",\"signalfd4\",\"sigprocmask\","
-      "\"sigreturn\",\"socketcall\",\"socketpair\",\"splice\",\"stat\",\"stat64\",\"statfs\","
-      "\"statfs64\",\"statx\",\"symlink\",\"symlinkat\",\"sync\",\"sync_file_range\",\"syncfs\","
-      "\"sysinfo\",\"tee\",\"tgkill\",\"time\",\"timer_create\",\"timer_delete\","
-      "\"timer_getoverrun\",\"timer_gettime\",\"timer_gettime64\",\"timer_settime\","
-      "\"timer_settime64\",\"timerfd_create\",\"timerfd_gettime\",\"timerfd_gettime64\","
-      "\"timerfd_settime\",\"timerfd_settime64\",\"times\",\"tkill\",\"truncate\","
-      "\"truncate64\",\"ugetrlimit\",\"umask\",\"uname\",\"unlink\",\"unlinkat\",\"utime\","
-      "\"utimensat\",\"utimensat_time64\",\"utimes\",\"vfork\",\"vmsplice\",\"wait4\","
-      "\"waitid\",\"waitpid\",\"write\",\"writev\"],"
-      "\"action\":\"SCMP_ACT_ALLOW\"},"
-      /* newer than libseccomp 2.5.4 */
-      "{\"names\":[\"statmount\",\"listmount\",\"mseal\",\"lsm_get_self_attr\","
-      "\"lsm_list_modules\",\"uretprobe\",\"file_getattr\",\"file_setattr\",\"listns\"],"
-      "\"action\":\"SCMP_ACT_ALLOW\",\"comment\":\"recent syscalls\"},"
-      /* personality: a few personas, one comparison of argument 0 each */
-      "{\"names\":[\"personality\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":["
-      "{\"index\":0,\"value\":0,\"op\":\"SCMP_CMP_EQ\"},"
-      "{\"index\":0,\"value\":8,\"op\":\"SCMP_CMP_EQ\"},"
-      "{\"index\":0,\"value\":131072,\"op\":\"SCMP_CMP_EQ\"},"
-      "{\"index\":0,\"value\":131080,\"op\":\"SCMP_CMP_EQ\"},"
-      "{\"index\":0,\"value\":4294967295,\"op\":\"SCMP_CMP_EQ\"}]},"
-      /* socket: anything but AF_VSOCK */
-      "{\"names\":[\"socket\"],\"action\":\"SCMP_ACT_ALLOW\","
-      "\"args\":[{\"index\":0,\"value\":40,\"op\":\"SCMP_CMP_NE\"}]},"
-      "{\"names\":[\"arch_prctl\",\"modify_ldt\"],\"action\":\"SCMP_ACT_ALLOW\","
-      "\"includes\":{\"arches\":[\"amd64\",\"x32\",\"x86\"]}},"
-      "{\"names\":[\"arm_fadvise64_64\",\"arm_sync_file_range\",\"sync_file_range2\","
-      "\"breakpoint\",\"cacheflush\",\"set_tls\"],\"action\":\"SCMP_ACT_ALLOW\","
-      "\"includes\":{\"arches\":[\"arm\",\"arm64\"]}},"
-      "{\"names\":[\"s390_pci_mmio_read\",\"s390_pci_mmio_write\",\"s390_runtime_instr\"],"
-      "\"action\":\"SCMP_ACT_ALLOW\",\"includes\":{\"arches\":[\"s390\",\"s390x\"]}},"
-      /* clone: no new namespaces (mask of the CLONE_NEW* flags) without CAP_SYS_ADMIN */
-      "{\"names\":[\"clone\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":[{\"index\":0,"
-      "\"value\":2114060288,\"valueTwo\":0,\"op\":\"SCMP_CMP_MASKED_EQ\"}],"
-      "\"excludes\":{\"caps\":[\"CAP_SYS_ADMIN\"],\"arches\":[\"s390\",\"s390x\"]},"
-      "\"comment\":\"s390 swaps the first two clone arguments\"},"
-      /* clone3 cannot be filtered on its flags: ENOSYS makes libc fall back to clone */
-      "{\"names\":[\"clone3\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":38,"
-      "\"excludes\":{\"caps\":[\"CAP_SYS_ADMIN\"]}},"
-      "{\"names\":[\"ptrace\"],\"action\":\"SCMP_ACT_ALLOW\",\"includes\":{\"minKernel\":\"4.8\"}},"
-      "{\"names\":[\"bpf\",\"mount\",\"umount2\",\"unshare\",\"setns\",\"pivot_root\"],"
-      "\"action\":\"SCMP_ACT_ALLOW\",\"includes\":{\"caps\":[\"CAP_SYS_ADMIN\"]}}"
-      "]}";
+static const char docker_shaped_profile[] =
+    "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":1,"
+    "\"architectures\":[" NATIVE_ARCHS "],"
+    "\"syscalls\":["
+    "{\"names\":[\"accept\",\"accept4\",\"access\",\"adjtimex\",\"alarm\",\"bind\",\"brk\","
+    "\"capget\",\"capset\",\"chdir\",\"chmod\",\"chown\",\"chown32\",\"clock_adjtime\","
+    "\"clock_adjtime64\",\"clock_getres\",\"clock_getres_time64\",\"clock_gettime\","
+    "\"clock_gettime64\",\"clock_nanosleep\",\"clock_nanosleep_time64\",\"close\","
+    "\"close_range\",\"connect\",\"copy_file_range\",\"creat\",\"dup\",\"dup2\",\"dup3\","
+    "\"epoll_create\",\"epoll_create1\",\"epoll_ctl\",\"epoll_ctl_old\",\"epoll_pwait\","
+    "\"epoll_pwait2\",\"epoll_wait\",\"epoll_wait_old\",\"eventfd\",\"eventfd2\",\"execve\","
+    "\"execveat\",\"exit\",\"exit_group\",\"faccessat\",\"faccessat2\",\"fadvise64\","
+    "\"fadvise64_64\",\"fallocate\",\"fanotify_mark\",\"fchdir\",\"fchmod\",\"fchmodat\","
+    "\"fchmodat2\",\"fchown\",\"fchown32\",\"fchownat\",\"fcntl\",\"fcntl64\",\"fdatasync\","
+    "\"fgetxattr\",\"flistxattr\",\"flock\",\"fork\",\"fremovexattr\",\"fsetxattr\",\"fstat\","
+    "\"fstat64\",\"fstatat64\",\"fstatfs\",\"fstatfs64\",\"fsync\",\"ftruncate\","
+    "\"ftruncate64\",\"futex\",\"futex_requeue\",\"futex_time64\",\"futex_wait\","
+    "\"futex_waitv\",\"futex_wake\",\"futimesat\",\"getcpu\",\"getcwd\",\"getdents\","
+    "\"getdents64\",\"getegid\",\"getegid32\",\"geteuid\",\"geteuid32\",\"getgid\","
+    "\"getgid32\",\"getgroups\",\"getgroups32\",\"getitimer\",\"getpeername\",\"getpgid\","
+    "\"getpgrp\",\"getpid\",\"getppid\",\"getpriority\",\"getrandom\",\"getresgid\","
+    "\"getresgid32\",\"getresuid\",\"getresuid32\",\"getrlimit\",\"get_robust_list\","
+    "\"getrusage\",\"getsid\",\"getsockname\",\"getsockopt\",\"get_thread_area\",\"gettid\","
+    "\"gettimeofday\",\"getuid\",\"getuid32\",\"getxattr\",\"inotify_add_watch\","
+    "\"inotify_init\",\"inotify_init1\",\"inotify_rm_watch\",\"io_cancel\",\"ioctl\","
+    "\"io_destroy\",\"io_getevents\",\"io_pgetevents\",\"io_pgetevents_time64\",\"ioprio_get\","
+    "\"ioprio_set\",\"io_setup\",\"io_submit\",\"ipc\",\"kill\",\"landlock_add_rule\","
+    "\"landlock_create_ruleset\",\"landlock_restrict_self\",\"lchown\",\"lchown32\","
+    "\"lgetxattr\",\"link\",\"linkat\",\"listen\",\"listxattr\",\"llistxattr\",\"_llseek\","
+    "\"lremovexattr\",\"lseek\",\"lsetxattr\",\"lstat\",\"lstat64\",\"madvise\",\"membarrier\","
+    "\"memfd_create\",\"memfd_secret\",\"mincore\",\"mkdir\",\"mkdirat\",\"mknod\",\"mknodat\","
+    "\"mlock\",\"mlock2\",\"mlockall\",\"mmap\",\"mmap2\",\"mprotect\",\"mq_getsetattr\","
+    "\"mq_notify\",\"mq_open\",\"mq_timedreceive\",\"mq_timedreceive_time64\","
+    "\"mq_timedsend\",\"mq_timedsend_time64\",\"mq_unlink\",\"mremap\",\"msgctl\",\"msgget\","
+    "\"msgrcv\",\"msgsnd\",\"msync\",\"munlock\",\"munlockall\",\"munmap\","
+    "\"name_to_handle_at\",\"nanosleep\",\"newfstatat\",\"_newselect\",\"open\",\"openat\","
+    "\"openat2\",\"pause\",\"pidfd_open\",\"pidfd_send_signal\",\"pipe\",\"pipe2\","
+    "\"pkey_alloc\",\"pkey_free\",\"pkey_mprotect\",\"poll\",\"ppoll\",\"ppoll_time64\","
+    "\"prctl\",\"pread64\",\"preadv\",\"preadv2\",\"prlimit64\",\"process_mrelease\","
+    "\"pselect6\",\"pselect6_time64\",\"pwrite64\",\"pwritev\",\"pwritev2\",\"read\","
+    "\"readahead\",\"readlink\",\"readlinkat\",\"readv\",\"recv\",\"recvfrom\",\"recvmmsg\","
+    "\"recvmmsg_time64\",\"recvmsg\",\"remap_file_pages\",\"removexattr\",\"rename\","
+    "\"renameat\",\"renameat2\",\"restart_syscall\",\"rmdir\",\"rseq\",\"rt_sigaction\","
+    "\"rt_sigpending\",\"rt_sigprocmask\",\"rt_sigqueueinfo\",\"rt_sigreturn\","
+    "\"rt_sigsuspend\",\"rt_sigtimedwait\",\"rt_sigtimedwait_time64\",\"rt_tgsigqueueinfo\","
+    "\"sched_getaffinity\",\"sched_getattr\",\"sched_getparam\",\"sched_get_priority_max\","
+    "\"sched_get_priority_min\",\"sched_getscheduler\",\"sched_rr_get_interval\","
+    "\"sched_rr_get_interval_time64\",\"sched_setaffinity\",\"sched_setattr\","
+    "\"sched_setparam\",\"sched_setscheduler\",\"sched_yield\",\"seccomp\",\"select\","
+    "\"semctl\",\"semget\",\"semop\",\"semtimedop\",\"semtimedop_time64\",\"send\","
+    "\"sendfile\",\"sendfile64\",\"sendmmsg\",\"sendmsg\",\"sendto\",\"setfsgid\","
+    "\"setfsgid32\",\"setfsuid\",\"setfsuid32\",\"setgid\",\"setgid32\",\"setgroups\","
+    "\"setgroups32\",\"setitimer\",\"setpgid\",\"setpriority\",\"setregid\",\"setregid32\","
+    "\"setresgid\",\"setresgid32\",\"setresuid\",\"setresuid32\",\"setreuid\",\"setreuid32\","
+    "\"setrlimit\",\"set_robust_list\",\"setsid\",\"setsockopt\",\"set_thread_area\","
+    "\"set_tid_address\",\"setuid\",\"setuid32\",\"setxattr\",\"shmat\",\"shmctl\",\"shmdt\","
+    "\"shmget\",\"shutdown\",\"sigaltstack\",\"signalfd\",\"signalfd4\",\"sigprocmask\","
+    "\"sigreturn\",\"socketcall\",\"socketpair\",\"splice\",\"stat\",\"stat64\",\"statfs\","
+    "\"statfs64\",\"statx\",\"symlink\",\"symlinkat\",\"sync\",\"sync_file_range\",\"syncfs\","
+    "\"sysinfo\",\"tee\",\"tgkill\",\"time\",\"timer_create\",\"timer_delete\","
+    "\"timer_getoverrun\",\"timer_gettime\",\"timer_gettime64\",\"timer_settime\","
+    "\"timer_settime64\",\"timerfd_create\",\"timerfd_gettime\",\"timerfd_gettime64\","
+    "\"timerfd_settime\",\"timerfd_settime64\",\"times\",\"tkill\",\"truncate\","
+    "\"truncate64\",\"ugetrlimit\",\"umask\",\"uname\",\"unlink\",\"unlinkat\",\"utime\","
+    "\"utimensat\",\"utimensat_time64\",\"utimes\",\"vfork\",\"vmsplice\",\"wait4\","
+    "\"waitid\",\"waitpid\",\"write\",\"writev\"],"
+    "\"action\":\"SCMP_ACT_ALLOW\"},"
+    /* newer than libseccomp 2.5.4 */
+    "{\"names\":[\"statmount\",\"listmount\",\"mseal\",\"lsm_get_self_attr\","
+    "\"lsm_list_modules\",\"uretprobe\",\"file_getattr\",\"file_setattr\",\"listns\"],"
+    "\"action\":\"SCMP_ACT_ALLOW\",\"comment\":\"recent syscalls\"},"
+    /* personality: a few personas, one comparison of argument 0 each */
+    "{\"names\":[\"personality\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":["
+    "{\"index\":0,\"value\":0,\"op\":\"SCMP_CMP_EQ\"},"
+    "{\"index\":0,\"value\":8,\"op\":\"SCMP_CMP_EQ\"},"
+    "{\"index\":0,\"value\":131072,\"op\":\"SCMP_CMP_EQ\"},"
+    "{\"index\":0,\"value\":131080,\"op\":\"SCMP_CMP_EQ\"},"
+    "{\"index\":0,\"value\":4294967295,\"op\":\"SCMP_CMP_EQ\"}]},"
+    /* socket: anything but AF_VSOCK */
+    "{\"names\":[\"socket\"],\"action\":\"SCMP_ACT_ALLOW\","
+    "\"args\":[{\"index\":0,\"value\":40,\"op\":\"SCMP_CMP_NE\"}]},"
+    "{\"names\":[\"arch_prctl\",\"modify_ldt\"],\"action\":\"SCMP_ACT_ALLOW\","
+    "\"includes\":{\"arches\":[\"amd64\",\"x32\",\"x86\"]}},"
+    "{\"names\":[\"arm_fadvise64_64\",\"arm_sync_file_range\",\"sync_file_range2\","
+    "\"breakpoint\",\"cacheflush\",\"set_tls\"],\"action\":\"SCMP_ACT_ALLOW\","
+    "\"includes\":{\"arches\":[\"arm\",\"arm64\"]}},"
+    "{\"names\":[\"s390_pci_mmio_read\",\"s390_pci_mmio_write\",\"s390_runtime_instr\"],"
+    "\"action\":\"SCMP_ACT_ALLOW\",\"includes\":{\"arches\":[\"s390\",\"s390x\"]}},"
+    /* clone: no new namespaces (mask of the CLONE_NEW* flags) without CAP_SYS_ADMIN */
+    "{\"names\":[\"clone\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":[{\"index\":0,"
+    "\"value\":2114060288,\"valueTwo\":0,\"op\":\"SCMP_CMP_MASKED_EQ\"}],"
+    "\"excludes\":{\"caps\":[\"CAP_SYS_ADMIN\"],\"arches\":[\"s390\",\"s390x\"]},"
+    "\"comment\":\"s390 swaps the first two clone arguments\"},"
+    /* clone3 cannot be filtered on its flags: ENOSYS makes libc fall back to clone */
+    "{\"names\":[\"clone3\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":38,"
+    "\"excludes\":{\"caps\":[\"CAP_SYS_ADMIN\"]}},"
+    "{\"names\":[\"ptrace\"],\"action\":\"SCMP_ACT_ALLOW\",\"includes\":{\"minKernel\":\"4.8\"}},"
+    "{\"names\":[\"bpf\",\"mount\",\"umount2\",\"unshare\",\"setns\",\"pivot_root\"],"
+    "\"action\":\"SCMP_ACT_ALLOW\",\"includes\":{\"caps\":[\"CAP_SYS_ADMIN\"]}}"
+    "]}";
 
 static int
 probe_docker_shaped (gconstpointer data)
@@ -901,7 +904,8 @@ main (int argc, char **argv)
   g_test_add_func ("/seccomp/bad-args-name-field", test_bad_args_name_field);
   g_test_add_func ("/seccomp/docker-default-profile-compiles",
                    test_docker_default_profile_compiles);
-  g_test_add_func ("/seccomp/docker-bundle-profile-compiles", test_docker_bundle_profile_compiles);
+  g_test_add_func ("/seccomp/docker-bundle-profile-compiles",
+                   test_docker_bundle_profile_compiles);
   g_test_add_func ("/seccomp/features", test_features);
   g_test_add_func ("/seccomp/load-rejects-empty-program", test_load_rejects_empty);
 

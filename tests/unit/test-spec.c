@@ -105,15 +105,15 @@ test_user_namespace_forced (Fixture *f, gconstpointer data)
 static void
 test_mappings_read (Fixture *f, gconstpointer data)
 {
-  g_autoptr (JsonNode) root = default_with (
-      "linux.uidMappings", "[{\"containerID\":0,\"hostID\":100000,\"size\":65536}]");
+  g_autoptr (JsonNode) root =
+      default_with ("linux.uidMappings",
+                    "[{\"containerID\":0,\"hostID\":100000,\"size\":65536}]");
   g_autoptr (GError) error = NULL;
   g_autoptr (SvSpec) spec = NULL;
 
-  json_object_set_member (json_object_get_object_member (json_node_get_object (root), "linux"),
-                          "gidMappings",
-                          json_from_string ("[{\"containerID\":0,\"hostID\":100000,\"size\":65536}]",
-                                            NULL));
+  json_object_set_member (
+      json_object_get_object_member (json_node_get_object (root), "linux"), "gidMappings",
+      json_from_string ("[{\"containerID\":0,\"hostID\":100000,\"size\":65536}]", NULL));
   spec = sv_spec_from_json (root, f->bundle, &error);
   g_assert_no_error (error);
   g_assert_true (spec->spec_has_mappings);
@@ -126,9 +126,10 @@ static void
 test_mount_options (Fixture *f, gconstpointer data)
 {
   g_autoptr (JsonNode) root = default_with (
-      "mounts", "[{\"destination\":\"/data\",\"type\":\"bind\",\"source\":\"d\","
-                "\"options\":[\"rbind\",\"ro\",\"nosuid\",\"rprivate\",\"rnodev\"]},"
-                "{\"destination\":\"/t\",\"type\":\"tmpfs\",\"options\":[\"size=1m\",\"mode=755\"]}]");
+      "mounts",
+      "[{\"destination\":\"/data\",\"type\":\"bind\",\"source\":\"d\","
+      "\"options\":[\"rbind\",\"ro\",\"nosuid\",\"rprivate\",\"rnodev\"]},"
+      "{\"destination\":\"/t\",\"type\":\"tmpfs\",\"options\":[\"size=1m\",\"mode=755\"]}]");
   g_autoptr (GError) error = NULL;
   g_autoptr (SvSpec) spec = sv_spec_from_json (root, f->bundle, &error);
   SvMount *m;
@@ -149,8 +150,8 @@ test_mount_options (Fixture *f, gconstpointer data)
 static void
 test_rlimits_caps_oom (Fixture *f, gconstpointer data)
 {
-  g_autoptr (JsonNode) root = default_with (
-      "process.rlimits", "[{\"type\":\"RLIMIT_NPROC\",\"soft\":10,\"hard\":20}]");
+  g_autoptr (JsonNode) root =
+      default_with ("process.rlimits", "[{\"type\":\"RLIMIT_NPROC\",\"soft\":10,\"hard\":20}]");
   g_autoptr (GError) error = NULL;
   g_autoptr (SvSpec) spec = NULL;
   JsonObject *process = json_object_get_object_member (json_node_get_object (root), "process");
@@ -159,7 +160,8 @@ test_rlimits_caps_oom (Fixture *f, gconstpointer data)
   spec = sv_spec_from_json (root, f->bundle, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (spec->process->rlimits->len, ==, 1);
-  g_assert_cmpint (g_array_index (spec->process->rlimits, SvRlimit, 0).resource, ==, RLIMIT_NPROC);
+  g_assert_cmpint (g_array_index (spec->process->rlimits, SvRlimit, 0).resource, ==,
+                   RLIMIT_NPROC);
   g_assert_true (spec->process->has_oom_score_adj);
   g_assert_cmpint (spec->process->oom_score_adj, ==, 500);
 }
@@ -213,8 +215,7 @@ test_bad_namespace_names_field (Fixture *f, gconstpointer data)
                 "linux.namespaces[1].type: unknown namespace \"space\"");
   expect_error (f, "linux.namespaces", "[{\"type\":\"user\",\"path\":\"/proc/1/ns/user\"}]",
                 "linux.namespaces[0].path");
-  expect_error (f, "linux.namespaces", "[{\"type\":\"pid\"},{\"type\":\"pid\"}]",
-                "listed twice");
+  expect_error (f, "linux.namespaces", "[{\"type\":\"pid\"},{\"type\":\"pid\"}]", "listed twice");
 }
 
 static void
@@ -281,7 +282,8 @@ with_bind_mounts (guint n)
   g_autoptr (GString) mounts = g_string_new ("[");
 
   for (guint i = 0; i < n; i++)
-    g_string_append_printf (mounts, "%s{\"destination\":\"/m%u\",\"type\":\"bind\","
+    g_string_append_printf (mounts,
+                            "%s{\"destination\":\"/m%u\",\"type\":\"bind\","
                             "\"source\":\"/tmp\",\"options\":[\"rbind\"]}",
                             i > 0 ? "," : "", i);
   g_string_append (mounts, "]");

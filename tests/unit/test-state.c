@@ -100,7 +100,8 @@ assert_maps_equal (GArray *a, GArray *b)
   g_assert_cmpuint (a->len, ==, b->len);
   for (guint i = 0; i < a->len; i++)
     {
-      SvIdMapping *x = &g_array_index (a, SvIdMapping, i), *y = &g_array_index (b, SvIdMapping, i);
+      SvIdMapping *x = &g_array_index (a, SvIdMapping, i),
+                  *y = &g_array_index (b, SvIdMapping, i);
       g_assert_cmpuint (x->container_id, ==, y->container_id);
       g_assert_cmpuint (x->host_id, ==, y->host_id);
       g_assert_cmpuint (x->size, ==, y->size);

@@ -126,8 +126,9 @@ test_subid_missing_file (Fixture *f, gconstpointer data)
 static void
 test_daemon_json_fields (Fixture *f, gconstpointer data)
 {
-  g_autofree char *path = write_file (
-      f, "daemon.json", "{\"userns-remap\": \"alice:staff\", \"data-root\": \"/srv/docker\"}");
+  g_autofree char *path =
+      write_file (f, "daemon.json",
+                  "{\"userns-remap\": \"alice:staff\", \"data-root\": \"/srv/docker\"}");
   g_autoptr (GError) error = NULL;
   g_autoptr (SvDockerDaemon) d = sv_docker_daemon_read (path, &error);
 
@@ -155,9 +156,14 @@ test_daemon_json_missing_is_defaults (Fixture *f, gconstpointer data)
 static void
 test_daemon_json_malformed_names_file (Fixture *f, gconstpointer data)
 {
-  static const char *const bad[] = { "", "{", "{\"data-root\": }", "{\"a\": 1} x",
-                                     "{\"a\": \"\\q\"}", "{\"a\": [1, 2}",
-                                     "{\"a\": \"\\ud800x\"}", "{\"a\": \"\\udc00\"}" };
+  static const char *const bad[] = { "",
+                                     "{",
+                                     "{\"data-root\": }",
+                                     "{\"a\": 1} x",
+                                     "{\"a\": \"\\q\"}",
+                                     "{\"a\": [1, 2}",
+                                     "{\"a\": \"\\ud800x\"}",
+                                     "{\"a\": \"\\udc00\"}" };
 
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
@@ -170,7 +176,8 @@ test_daemon_json_malformed_names_file (Fixture *f, gconstpointer data)
       g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
       g_test_message ("%s", error->message);
       g_assert_true (g_str_has_prefix (error->message, head));
-      g_assert_true (g_str_has_suffix (error->message, "fix it (dockerd would not start with it)"));
+      g_assert_true (
+          g_str_has_suffix (error->message, "fix it (dockerd would not start with it)"));
       g_assert_null (strchr (error->message, '\n'));
     }
 }
@@ -254,8 +261,8 @@ test_atomic_write_failure_keeps_old (Fixture *f, gconstpointer data)
 
   /* a symlink where the temp file goes is refused with SV_WRITE_NOFOLLOW */
   g_assert_cmpint (symlink (elsewhere, tmp), ==, 0);
-  g_assert_false (sv_file_replace (path, "new", -1, 0600, ".tmp",
-                                   SV_WRITE_SYNC | SV_WRITE_NOFOLLOW, &error));
+  g_assert_false (
+      sv_file_replace (path, "new", -1, 0600, ".tmp", SV_WRITE_SYNC | SV_WRITE_NOFOLLOW, &error));
   g_assert_nonnull (error);
   g_assert_true (g_str_has_prefix (error->message, "create "));
   g_assert_nonnull (strstr (error->message, tmp));

@@ -115,9 +115,10 @@ test_policy_annotations (void)
 static JsonObject *
 docker_like_profile (gboolean with_personality, gboolean every)
 {
-  static const char *const gated[] = { "mount", "umount2", "unshare", "setns", "clone", "clone3",
-                                       "mount_setattr", "open_by_handle_at", "finit_module",
-                                       "personality", NULL };
+  static const char *const gated[] = {
+    "mount",         "umount2",           "unshare",      "setns",       "clone", "clone3",
+    "mount_setattr", "open_by_handle_at", "finit_module", "personality", NULL
+  };
   g_autoptr (GString) names = g_string_new ("\"exit\"");
   g_autofree char *json = NULL;
   JsonNode *root;
@@ -176,7 +177,7 @@ test_seccomp_detect_and_widen (void)
   g_autoptr (JsonObject) custom = docker_like_profile (FALSE, FALSE);
   g_autoptr (JsonObject) wide = NULL;
   g_autoptr (JsonObject) same = NULL;
-  const SvSyscontPolicy honour = { FALSE, TRUE,  FALSE, 0 };
+  const SvSyscontPolicy honour = { FALSE, TRUE, FALSE, 0 };
 
   g_assert_true (sv_syscont_seccomp_is_client_default (docker));
   g_assert_false (sv_syscont_seccomp_is_client_default (custom));
@@ -190,7 +191,7 @@ test_seccomp_detect_and_widen (void)
   g_assert_true (wide != docker);
   g_assert_true (has_rule (wide, "unshare", "SCMP_ACT_ALLOW", FALSE));
   g_assert_true (has_rule (wide, "clone", "SCMP_ACT_ALLOW", FALSE));
-  g_assert_false (has_rule (wide, "clone", "SCMP_ACT_ALLOW", TRUE));   /* the flag filter is gone */
+  g_assert_false (has_rule (wide, "clone", "SCMP_ACT_ALLOW", TRUE)); /* the flag filter is gone */
   g_assert_false (has_rule (wide, "clone3", "SCMP_ACT_ERRNO", FALSE)); /* ENOSYS rule gone */
   g_assert_true (has_rule (wide, "mount", "SCMP_ACT_ALLOW", TRUE));
   g_assert_true (has_rule (wide, "mount_setattr", "SCMP_ACT_ERRNO", FALSE));
@@ -228,7 +229,8 @@ test_seccomp_mount_rules (void)
       prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
       if (sv_seccomp_load (prog) < 0)
         _exit (100);
-      if (mount ("none", "/nonexistent-sv", NULL, MS_REMOUNT | MS_BIND, NULL) == 0 || errno != EPERM)
+      if (mount ("none", "/nonexistent-sv", NULL, MS_REMOUNT | MS_BIND, NULL) == 0
+          || errno != EPERM)
         r |= 1;
       if (syscall (442 /* mount_setattr */, -1, "", 0, NULL, 0) == 0 || errno != ENOSYS)
         r |= 2;
@@ -279,7 +281,7 @@ run_bpf (const struct sock_filter *code, guint len, const struct seccomp_data *d
   g_error ("the program ran off its end");
 }
 
-#define REF_JEQ_TO(nr, label, at) BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, (nr), (label) - (at) - 1, 0)
+#define REF_JEQ_TO(nr, label, at) BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, (nr), (label) - (at) -1, 0)
 static const struct sock_filter ref_supervisor[] = {
   BPF_STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, arch)),
   BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, 13 - 2),
@@ -318,12 +320,17 @@ static const struct sock_filter ref_flat[] = {
 static void
 compare_filters (SvMountFilter which, const struct sock_filter *ref, guint ref_len)
 {
-  static const int nrs[] = { __NR_sysinfo, __NR_mount, __NR_umount2, __NR_open_tree,
-                             __NR_move_mount, __NR_fsopen, __NR_fsmount, __NR_fspick,
-                             __NR_mount_setattr, 467, __NR_read, __NR_unshare };
-  static const guint64 flags[] = { 0, MS_BIND, MS_REMOUNT, MS_REMOUNT | MS_BIND,
-                                   MS_REMOUNT | MS_BIND | MS_RDONLY, MS_RDONLY | MS_NOSUID,
-                                   MS_REMOUNT | MS_BIND | MS_NOSUID, 1 /* OPEN_TREE_CLONE */,
+  static const int nrs[] = { __NR_sysinfo,       __NR_mount,  __NR_umount2, __NR_open_tree,
+                             __NR_move_mount,    __NR_fsopen, __NR_fsmount, __NR_fspick,
+                             __NR_mount_setattr, 467,         __NR_read,    __NR_unshare };
+  static const guint64 flags[] = { 0,
+                                   MS_BIND,
+                                   MS_REMOUNT,
+                                   MS_REMOUNT | MS_BIND,
+                                   MS_REMOUNT | MS_BIND | MS_RDONLY,
+                                   MS_RDONLY | MS_NOSUID,
+                                   MS_REMOUNT | MS_BIND | MS_NOSUID,
+                                   1 /* OPEN_TREE_CLONE */,
                                    (guint64) -1 };
   static const guint32 arches[] = { AUDIT_ARCH_X86_64, AUDIT_ARCH_I386 };
   struct sock_filter code[SV_MOUNT_FILTER_MAX];
@@ -368,12 +375,14 @@ test_mount_rules_profile (void)
       "\"valueTwo\":1,\"op\":\"SCMP_CMP_MASKED_EQ\"}]},"
       "{\"names\":[\"mount\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":[{\"index\":3,\"value\":32,"
       "\"valueTwo\":0,\"op\":\"SCMP_CMP_MASKED_EQ\"}]},"
-      "{\"names\":[\"mount\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":[{\"index\":3,\"value\":4096,"
+      "{\"names\":[\"mount\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":[{\"index\":3,\"value\":"
+      "4096,"
       "\"valueTwo\":0,\"op\":\"SCMP_CMP_MASKED_EQ\"}]},"
       "{\"names\":[\"mount_setattr\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":38}]");
-  g_assert_cmpstr (s, ==,
-                   "[{\"names\":[\"mount\"],\"action\":\"SCMP_ACT_ALLOW\"},"
-                   "{\"names\":[\"mount_setattr\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":38}]");
+  g_assert_cmpstr (
+      s, ==,
+      "[{\"names\":[\"mount\"],\"action\":\"SCMP_ACT_ALLOW\"},"
+      "{\"names\":[\"mount_setattr\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":38}]");
 }
 
 int
@@ -381,7 +390,8 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/syscont/caps/root-widened-to-full-set", test_caps_root_widened);
-  g_test_add_func ("/syscont/caps/dropped-nonroot-or-chosen-honoured", test_caps_dropped_honoured);
+  g_test_add_func ("/syscont/caps/dropped-nonroot-or-chosen-honoured",
+                   test_caps_dropped_honoured);
   g_test_add_func ("/syscont/policy/annotations-read-and-checked", test_policy_annotations);
   g_test_add_func ("/syscont/caps/podman-default-widened", test_caps_podman_default_widened);
   g_test_add_func ("/syscont/seccomp/client-default-detected-and-widened",

@@ -73,10 +73,10 @@ typedef struct _SvCheckReport SvCheckReport;
  * release of every plugin whose prepare ran) and reports the error as one line. */
 struct _SvPlugin
 {
-  guint32 abi_major;  /* SV_PLUGIN_ABI_MAJOR as the plugin was built */
-  guint32 abi_minor;  /* SV_PLUGIN_ABI_MINOR as the plugin was built */
-  gsize struct_size;  /* sizeof (SvPlugin) as the plugin was built */
-  const char *name;   /* e.g. "idmap-exclusive"; also the section name in plugins.conf */
+  guint32 abi_major; /* SV_PLUGIN_ABI_MAJOR as the plugin was built */
+  guint32 abi_minor; /* SV_PLUGIN_ABI_MINOR as the plugin was built */
+  gsize struct_size; /* sizeof (SvPlugin) as the plugin was built */
+  const char *name;  /* e.g. "idmap-exclusive"; also the section name in plugins.conf */
   SvRole role;
   const char *description;
   gboolean (*probe) (SvHost *host, GError **error);
@@ -85,7 +85,7 @@ struct _SvPlugin
   void (*release) (SvContainer *c);
   /* ABI 1.3 (taken from reserved; read only when abi_minor >= 3): */
   void (*check) (SvHost *host, SvCheckReport *report);
-  const char *version; /* the plugin's own version, shown by `sysvisor-runc plugins` */
+  const char *version;  /* the plugin's own version, shown by `sysvisor-runc plugins` */
   gpointer reserved[6]; /* zero (the core refuses a plugin that sets them) */
 };
 
@@ -95,39 +95,29 @@ typedef const SvPlugin *(*SvPluginEntryFunc) (void);
 
 /* The descriptor from designated initialisers of its fields (.name, .role, .description,
  * .version, .probe, .prepare, .attach, .release, .check); the ABI fields are filled in. */
-#define SV_PLUGIN_DEFINE_FIELDS(...)                                \
-  G_MODULE_EXPORT const SvPlugin *sv_plugin_entry (void);           \
-  G_MODULE_EXPORT const SvPlugin *sv_plugin_entry (void)            \
-  {                                                                 \
-    static const SvPlugin descriptor = {                            \
-      .abi_major = SV_PLUGIN_ABI_MAJOR,                             \
-      .abi_minor = SV_PLUGIN_ABI_MINOR,                             \
-      .struct_size = sizeof (SvPlugin),                             \
-      __VA_ARGS__                                                   \
-    };                                                              \
-    return &descriptor;                                             \
+#define SV_PLUGIN_DEFINE_FIELDS(...)                                                             \
+  G_MODULE_EXPORT const SvPlugin *sv_plugin_entry (void);                                        \
+  G_MODULE_EXPORT const SvPlugin *sv_plugin_entry (void)                                         \
+  {                                                                                              \
+    static const SvPlugin descriptor = { .abi_major = SV_PLUGIN_ABI_MAJOR,                       \
+                                         .abi_minor = SV_PLUGIN_ABI_MINOR,                       \
+                                         .struct_size = sizeof (SvPlugin),                       \
+                                         __VA_ARGS__ };                                          \
+    return &descriptor;                                                                          \
   }
 
 /* The ABI 1.0 form: no check hook, no version. */
-#define SV_PLUGIN_DEFINE(name_, role_, description_, probe_, prepare_, attach_, release_) \
-  SV_PLUGIN_DEFINE_FIELDS (.name = (name_),                                               \
-                           .role = (role_),                                               \
-                           .description = (description_),                                 \
-                           .probe = (probe_),                                             \
-                           .prepare = (prepare_),                                         \
-                           .attach = (attach_),                                           \
+#define SV_PLUGIN_DEFINE(name_, role_, description_, probe_, prepare_, attach_, release_)        \
+  SV_PLUGIN_DEFINE_FIELDS (.name = (name_), .role = (role_), .description = (description_),      \
+                           .probe = (probe_), .prepare = (prepare_), .attach = (attach_),        \
                            .release = (release_))
 
 /* ---- Check lines (from a check hook, ABI 1.3) ----
  * One line of `sysvisor-runc check`: "STATUS  NAME: DETAIL; fix: FIX".  @name names what was
  * checked ("subordinate ids"); @fix says what to do (ignored when @status is SV_CHECK_OK, may
  * be NULL then).  The core copies every string. */
-void sv_check_report_add (SvCheckReport *report,
-                          SvCheckStatus status,
-                          const char *name,
-                          const char *fix,
-                          const char *detail_format,
-                          ...) G_GNUC_PRINTF (5, 6);
+void sv_check_report_add (SvCheckReport *report, SvCheckStatus status, const char *name,
+                          const char *fix, const char *detail_format, ...) G_GNUC_PRINTF (5, 6);
 
 /* ---- Settings: the plugin's own section of plugins.conf ([name] key = value) ---- */
 
@@ -149,8 +139,8 @@ gboolean sv_host_setting_uint (SvHost *host, const char *key, guint64 min, guint
 gboolean sv_host_setting_size (SvHost *host, const char *key, guint64 min, guint64 max,
                                guint64 fallback, guint64 *out, GError **error);
 /* yes/no, true/false, on/off, 1/0 (any case). */
-gboolean sv_host_setting_boolean (SvHost *host, const char *key, gboolean fallback,
-                                  gboolean *out, GError **error);
+gboolean sv_host_setting_boolean (SvHost *host, const char *key, gboolean fallback, gboolean *out,
+                                  GError **error);
 /* An absolute path (the string belongs to the core); @fallback may be NULL. */
 gboolean sv_host_setting_path (SvHost *host, const char *key, const char *fallback,
                                const char **out, GError **error);
@@ -163,14 +153,9 @@ gboolean sv_host_setting_path (SvHost *host, const char *key, const char *fallba
  * (flock of PATH.lock, kept), written atomically (a temporary file, fsync, rename, fsync of
  * the directory).  The directory is made (0700) when missing.  @update fails by setting
  * @error: then the file is left as it was. */
-typedef char *(*SvStateUpdateFunc) (const char *contents,
-                                    gsize len,
-                                    gsize *new_len,
-                                    gpointer user_data,
-                                    GError **error);
-gboolean sv_state_file_update (const char *path,
-                               SvStateUpdateFunc update,
-                               gpointer user_data,
+typedef char *(*SvStateUpdateFunc) (const char *contents, gsize len, gsize *new_len,
+                                    gpointer user_data, GError **error);
+gboolean sv_state_file_update (const char *path, SvStateUpdateFunc update, gpointer user_data,
                                GError **error);
 
 /* ---- The container ---- */
@@ -215,12 +200,8 @@ gboolean sv_container_spec_has_mappings (SvContainer *c);
 const SvIdMapping *sv_container_uid_mappings (SvContainer *c, guint *n_out);
 const SvIdMapping *sv_container_gid_mappings (SvContainer *c, guint *n_out);
 /* Replace the mappings (idmap role, in prepare). */
-gboolean sv_container_set_mappings (SvContainer *c,
-                                    const SvIdMapping *uid,
-                                    guint n_uid,
-                                    const SvIdMapping *gid,
-                                    guint n_gid,
-                                    GError **error);
+gboolean sv_container_set_mappings (SvContainer *c, const SvIdMapping *uid, guint n_uid,
+                                    const SvIdMapping *gid, guint n_gid, GError **error);
 /* The host uid/gid that container root maps to (-1 if unmapped). */
 gint64 sv_container_root_uid (SvContainer *c);
 gint64 sv_container_root_gid (SvContainer *c);
@@ -236,11 +217,8 @@ gboolean sv_container_mount_has_option (SvContainer *c, guint i, const char *opt
 
 /* Add a bind mount of host path @source onto @destination inside the container, made after
  * the spec's mounts (so it can cover files in /proc and /sys).  procfs role, in prepare. */
-gboolean sv_container_add_bind_mount (SvContainer *c,
-                                      const char *source,
-                                      const char *destination,
-                                      gboolean readonly,
-                                      GError **error);
+gboolean sv_container_add_bind_mount (SvContainer *c, const char *source, const char *destination,
+                                      gboolean readonly, GError **error);
 
 /* ---- Syscall supervision (procfs role, in prepare; ABI 1.1) ----
  * Ask that the container's processes trap the calls a supervisor answers for the container

@@ -23,8 +23,7 @@ typedef struct
 /* Make the text when the key has none younger than ttl_ms; NULL (and nothing kept) when
  * make fails. */
 typedef gchar *(*SvfsCacheMake) (gpointer data, gsize *len);
-GBytes *svfs_cache_get (const SvfsCacheKey *key, guint ttl_ms, SvfsCacheMake make,
-                        gpointer data);
+GBytes *svfs_cache_get (const SvfsCacheKey *key, guint ttl_ms, SvfsCacheMake make, gpointer data);
 /* Who a calling pid is, remembered for SVFS_CALLER_TTL_MS so that a reader in a loop costs
  * no /proc lookups: its pid namespace, whether that is the host's, and its /proc/PID/cgroup
  * text (NULL for the host).  A pid cannot be handed to another process within that time: the

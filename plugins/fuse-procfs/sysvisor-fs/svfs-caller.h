@@ -29,7 +29,10 @@ typedef struct
 {
   int pidfd, rootfd, cwdfd;
 } SvfsCallerCtx;
-#define SVFS_CALLER_CTX_INIT { -1, -1, -1 }
+#define SVFS_CALLER_CTX_INIT                                                                     \
+  {                                                                                              \
+    -1, -1, -1                                                                                   \
+  }
 
 /* Open @pid's fds into @c: 0, or ESRCH when one cannot be had (@c holds those that could). */
 int svfs_caller_ctx_open (SvfsCallerCtx *c, pid_t pid);

@@ -304,8 +304,8 @@ svfs_cgroup_cpus (const SvfsCgroup *cg, GError **error)
     }
   if (!list || *g_strstrip (list) == '\0')
     {
-      g_autofree gchar *online = g_build_filename (svfs_sys_root (), "devices/system/cpu/online",
-                                                   NULL);
+      g_autofree gchar *online =
+          g_build_filename (svfs_sys_root (), "devices/system/cpu/online", NULL);
       g_free (list);
       list = svfs_read_file (online, NULL, error);
       if (!list)

@@ -10,10 +10,10 @@ G_BEGIN_DECLS
 
 typedef struct
 {
-  pid_t pid;         /* caller, in the daemon's (host) pid namespace */
-  guint64 pidns;     /* inode of the caller's pid namespace */
-  gboolean is_host;  /* same pid namespace as the daemon: serve the host's files */
-  pid_t init_pid;    /* init of that namespace (host pid), 0 until resolved */
+  pid_t pid;          /* caller, in the daemon's (host) pid namespace */
+  guint64 pidns;      /* inode of the caller's pid namespace */
+  gboolean is_host;   /* same pid namespace as the daemon: serve the host's files */
+  pid_t init_pid;     /* init of that namespace (host pid), 0 until resolved */
   guint64 init_start; /* its start time, clock ticks after boot */
 } SvfsCaller;
 

@@ -71,7 +71,8 @@ worker_main (void *data)
         {
           if (!g_atomic_int_get (&workers_stopping))
             {
-              g_warning ("FUSE connection closed (%s); exiting", res ? g_strerror (-res) : "unmounted");
+              g_warning ("FUSE connection closed (%s); exiting",
+                         res ? g_strerror (-res) : "unmounted");
               kill (getpid (), SIGTERM);
             }
           break;
@@ -203,8 +204,8 @@ session_new (GError **error)
   char *args[] = { "sysvisor-fs", "-o", "allow_other,fsname=sysvisor-fs,subtype=sysvisor-fs",
                    NULL };
   struct fuse_args fargs = FUSE_ARGS_INIT (3, args);
-  struct fuse_session *se = fuse_session_new (&fargs, svfs_fuse_ops (),
-                                              sizeof (struct fuse_lowlevel_ops), NULL);
+  struct fuse_session *se =
+      fuse_session_new (&fargs, svfs_fuse_ops (), sizeof (struct fuse_lowlevel_ops), NULL);
   fuse_opt_free_args (&fargs);
   if (!se)
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "fuse_session_new failed");

@@ -9,8 +9,8 @@ typedef struct
 {
   gchar *mountpoint; /* absolute */
   gboolean foreground;
-  gchar **argv;      /* as started, for the re-exec */
-  gchar *exe;        /* binary re-executed on restart (the installed path, not /proc/self/exe) */
+  gchar **argv; /* as started, for the re-exec */
+  gchar *exe;   /* binary re-executed on restart (the installed path, not /proc/self/exe) */
   int takeover_fuse_fd, takeover_state_fd, takeover_lock_fd; /* -1 unless re-executed */
   gchar *takeover_supervisor; /* --takeover-supervisor: the supervisor's fds, or NULL */
   gchar *takeover_keeper;     /* --takeover-keeper: the listener keeper's fds, or NULL */

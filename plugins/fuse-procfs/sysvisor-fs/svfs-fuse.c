@@ -304,7 +304,8 @@ op_lookup (fuse_req_t req, fuse_ino_t parent, const char *name)
       fuse_reply_err (req, ENOENT);
       return;
     }
-  struct fuse_entry_param e = { .ino = n->ino, .attr_timeout = SVFS_TIMEOUT,
+  struct fuse_entry_param e = { .ino = n->ino,
+                                .attr_timeout = SVFS_TIMEOUT,
                                 .entry_timeout = SVFS_TIMEOUT };
   fill_attr (n, &e.attr);
   fuse_reply_entry (req, &e);
@@ -337,8 +338,9 @@ op_setattr (fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
       fuse_reply_err (req, ENOENT);
       return;
     }
-  if (to_set & ~(FUSE_SET_ATTR_SIZE | FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME
-                 | FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW | FUSE_SET_ATTR_CTIME))
+  if (to_set
+      & ~(FUSE_SET_ATTR_SIZE | FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_ATIME_NOW
+          | FUSE_SET_ATTR_MTIME_NOW | FUSE_SET_ATTR_CTIME))
     {
       fuse_reply_err (req, EPERM);
       return;
@@ -371,7 +373,10 @@ op_readdir (fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_
       struct stat st;
       fill_attr (n, &st);
       size_t need = fuse_add_direntry (req, buf + used, size - used,
-                                       i == 0 ? "." : i == 1 ? ".." : n->name, &st, i + 1);
+                                       i == 0   ? "."
+                                       : i == 1 ? ".."
+                                                : n->name,
+                                       &st, i + 1);
       if (need > size - used)
         break;
       used += need;

@@ -147,9 +147,9 @@ typedef struct
   gint refs;
   gchar *id;
   gboolean on;
-  pid_t init_pid;     /* the init whose mounts these are: a new init of the same ID re-records */
+  pid_t init_pid; /* the init whose mounts these are: a new init of the same ID re-records */
   int init_pidfd;
-  GPtrArray *mounts;  /* MountEntry */
+  GPtrArray *mounts; /* MountEntry */
 } Record;
 
 /* The tables and the records' refs are shared by the supervisor's thread (listeners come and
@@ -200,7 +200,8 @@ record_new (pid_t pid, const char *id, char **options)
   if (r->mounts == NULL)
     {
       g_warning ("container %s: cannot read the mounts of its init (pid %d): its mounts are "
-                 "not kept immutable", id, (int) pid);
+                 "not kept immutable",
+                 id, (int) pid);
       r->on = FALSE;
     }
   return r;
@@ -351,8 +352,8 @@ load_text (const char *text, int only_key, int new_key)
               continue;
             }
           r = load_record (f);
-          g_hash_table_replace (by_listener, GINT_TO_POINTER (only_key >= 0 ? new_key : atoi (f[1])),
-                                r);
+          g_hash_table_replace (by_listener,
+                                GINT_TO_POINTER (only_key >= 0 ? new_key : atoi (f[1])), r);
           r->refs = 1;
           if (g_hash_table_lookup (by_container, r->id) == NULL)
             g_hash_table_insert (by_container, r->id, r);
@@ -420,7 +421,8 @@ svfs_immutable_adopt_kept (int listener, int saved_key)
   if (state_file == NULL || !g_file_get_contents (state_file, &text, NULL, NULL))
     {
       g_warning ("immutable mounts: no records for a listener taken back from the keeper "
-                 "(fd %d): its container's mounts are unchecked until it restarts", listener);
+                 "(fd %d): its container's mounts are unchecked until it restarts",
+                 listener);
       return;
     }
   g_rec_mutex_lock (&tables_lock);
@@ -445,8 +447,8 @@ typedef struct
   Op op;
   guint64 flags;
   gchar *target, *source, *data;
-  int target_fd, source_fd; /* the caller's own fds, for "/proc/self/fd/N" paths; else -1 */
-  const SvfsCallerCtx *caller;  /* its pidfd, root and cwd, while it is run for */
+  int target_fd, source_fd;    /* the caller's own fds, for "/proc/self/fd/N" paths; else -1 */
+  const SvfsCallerCtx *caller; /* its pidfd, root and cwd, while it is run for */
   const Record *record;
   GPtrArray *mounts; /* the caller's mount table */
   gboolean framed;   /* child: the caller's root is the container's root mount */
@@ -629,7 +631,8 @@ op_umount (Job *j)
   if (dir < 0 || fchdir (dir) < 0)
     return errno;
   close (dir);
-  return umount2 (name, (int) (j->flags & ~UMOUNT_NOFOLLOW) | (name[0] == '.' ? 0 : UMOUNT_NOFOLLOW))
+  return umount2 (name,
+                  (int) (j->flags & ~UMOUNT_NOFOLLOW) | (name[0] == '.' ? 0 : UMOUNT_NOFOLLOW))
                  < 0
              ? errno
              : 0;
@@ -843,10 +846,10 @@ run_as_caller (int listener, const struct seccomp_notif *req, Job *j)
   int err = svfs_caller_ctx_open (&caller, pid);
 
   j->caller = &caller;
-  j->target_fd = caller.pidfd >= 0 && j->target != NULL
-                     ? svfs_caller_fd_of (caller.pidfd, j->target) : -1;
-  j->source_fd = caller.pidfd >= 0 && j->source != NULL
-                     ? svfs_caller_fd_of (caller.pidfd, j->source) : -1;
+  j->target_fd =
+      caller.pidfd >= 0 && j->target != NULL ? svfs_caller_fd_of (caller.pidfd, j->target) : -1;
+  j->source_fd =
+      caller.pidfd >= 0 && j->source != NULL ? svfs_caller_fd_of (caller.pidfd, j->source) : -1;
   j->mounts = read_mounts (pid);
   if (err != 0 || j->mounts == NULL
       || ioctl (listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &req->id) < 0)
@@ -920,11 +923,14 @@ svfs_immutable_answer (int listener, int fd, const struct seccomp_notif *req,
     err = run_as_caller (fd, req, &j);
   if (err == ETIMEDOUT)
     g_warning ("container %s: the check of %s %s took longer than %d s (its path lookup hangs?): "
-               "answered ETIMEDOUT (pid %d)", r->id, j.op == OP_UMOUNT ? "unmount of" : "mount on",
+               "answered ETIMEDOUT (pid %d)",
+               r->id, j.op == OP_UMOUNT ? "unmount of" : "mount on",
                j.target != NULL ? j.target : "?", SVFS_CHILD_DEADLINE_MS / 1000, (int) pid);
   if (err == EPERM)
     g_info ("container %s: refused to %s %s: a mount the runtime made (pid %d)", r->id,
-            j.op == OP_UMOUNT ? "unmount" : j.op == OP_NEW ? "mount over" : "change",
+            j.op == OP_UMOUNT ? "unmount"
+            : j.op == OP_NEW  ? "mount over"
+                              : "change",
             j.target != NULL ? j.target : "?", (int) pid);
   g_free (j.target);
   g_free (j.source);

@@ -47,7 +47,8 @@ map_slots (int fd)
   SvfsKeeperPage *p;
 
   if (fstat (fd, &st) < 0
-      || ((gsize) st.st_size < SVFS_KEEPER_PAGE_SIZE && ftruncate (fd, SVFS_KEEPER_PAGE_SIZE) < 0))
+      || ((gsize) st.st_size < SVFS_KEEPER_PAGE_SIZE
+          && ftruncate (fd, SVFS_KEEPER_PAGE_SIZE) < 0))
     return NULL;
   p = mmap (NULL, SVFS_KEEPER_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   if (p == MAP_FAILED)

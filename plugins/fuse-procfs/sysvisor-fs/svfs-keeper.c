@@ -81,8 +81,9 @@ svfs_keeper_recv (int sock, char *text, gsize size, int *fd)
 {
   char control[CMSG_SPACE (sizeof (int))];
   struct iovec iov = { .iov_base = text, .iov_len = size - 1 };
-  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
-                        .msg_controllen = sizeof control };
+  struct msghdr msg = {
+    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof control
+  };
   struct cmsghdr *cmsg;
   ssize_t n;
 
@@ -143,7 +144,7 @@ typedef struct
   int conn;      /* the attached daemon, -1: none */
   int daemon_fd; /* its pidfd, -1: none */
   gboolean attached_once;
-  GArray *held; /* Held */
+  GArray *held;               /* Held */
   const SvfsKeeperPage *page; /* n_slots slots */
   gsize n_slots;
   struct seccomp_notif_sizes sizes;
@@ -169,8 +170,8 @@ static void
 answer_degraded (Keeper *k, int fd, const guint64 *stale_id, guint32 stale_nr)
 {
   g_autofree struct seccomp_notif *req = g_malloc0 (MAX (k->sizes.seccomp_notif, sizeof *req));
-  g_autofree struct seccomp_notif_resp *resp
-      = g_malloc0 (MAX (k->sizes.seccomp_notif_resp, sizeof *resp));
+  g_autofree struct seccomp_notif_resp *resp =
+      g_malloc0 (MAX (k->sizes.seccomp_notif_resp, sizeof *resp));
 
   if (stale_id != NULL)
     {
@@ -435,7 +436,10 @@ keeper_cleanup (Keeper *k)
 int
 svfs_keeper_main (int listen_fd, const char *mountpoint)
 {
-  Keeper k = { .mountpoint = mountpoint, .listen_fd = listen_fd, .conn = -1, .daemon_fd = -1,
+  Keeper k = { .mountpoint = mountpoint,
+               .listen_fd = listen_fd,
+               .conn = -1,
+               .daemon_fd = -1,
                .held = g_array_new (FALSE, FALSE, sizeof (Held)) };
 
   keeper_setup (&k);

@@ -137,7 +137,8 @@ apply_count (Tracked *t, const Count *cnt, gboolean decay)
   static const guint64 exps[3] = { SVFS_EXP_1, SVFS_EXP_5, SVFS_EXP_15 };
   if (decay)
     for (guint i = 0; i < 3; i++)
-      t->avenrun[i] = svfs_loadavg_decay (t->avenrun[i], exps[i], (guint64) cnt->active * SVFS_FIXED_1);
+      t->avenrun[i] =
+          svfs_loadavg_decay (t->avenrun[i], exps[i], (guint64) cnt->active * SVFS_FIXED_1);
   t->running = cnt->running;
   t->active = cnt->active;
   t->total = cnt->total;
@@ -316,8 +317,8 @@ svfs_loadavg_save (GString *out)
                               "loadavg %" G_GUINT64_FORMAT " %d %" G_GUINT64_FORMAT
                               " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT
                               "\n",
-                              t->pidns, t->init_pid, t->init_start, t->avenrun[0],
-                              t->avenrun[1], t->avenrun[2]);
+                              t->pidns, t->init_pid, t->init_start, t->avenrun[0], t->avenrun[1],
+                              t->avenrun[2]);
     }
 }
 
@@ -325,8 +326,9 @@ gboolean
 svfs_loadavg_load_line (const char *line, GError **error)
 {
   Tracked *t = g_new0 (Tracked, 1);
-  if (sscanf (line, "loadavg %" G_GUINT64_FORMAT " %d %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT
-                    " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT,
+  if (sscanf (line,
+              "loadavg %" G_GUINT64_FORMAT " %d %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT
+              " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT,
               &t->pidns, &t->init_pid, &t->init_start, &t->avenrun[0], &t->avenrun[1],
               &t->avenrun[2])
       != 6)

@@ -66,8 +66,8 @@ svfs_procmount_set_mountpoint (const char *mountpoint)
 gboolean
 svfs_procmount_is_new_mount (guint64 flags)
 {
-  guint64 not_new = MS_BIND | MS_REMOUNT | MS_MOVE | MS_SHARED | MS_PRIVATE | MS_SLAVE
-                    | MS_UNBINDABLE;
+  guint64 not_new =
+      MS_BIND | MS_REMOUNT | MS_MOVE | MS_SHARED | MS_PRIVATE | MS_SLAVE | MS_UNBINDABLE;
 
   flags &= 0xffffffffu;
   if ((flags & 0xffff0000u) == MS_MGC_VAL)
@@ -79,17 +79,17 @@ svfs_procmount_is_new_mount (guint64 flags)
 
 typedef struct
 {
-  const char *fstype;  /* "proc" or "sysfs" */
-  gchar *source;       /* NULL: none given */
+  const char *fstype; /* "proc" or "sysfs" */
+  gchar *source;      /* NULL: none given */
   gchar *target;
   guint64 flags;
-  GPtrArray *keys;     /* data options: key, and value (NULL for a flag) */
+  GPtrArray *keys; /* data options: key, and value (NULL for a flag) */
   GPtrArray *values;
-  guint64 attr;        /* MOUNT_ATTR_* of @flags */
-  int ns_flags;        /* CLONE_NEW* to join */
-  uid_t uid;           /* the caller's effective ids, in its user namespace */
+  guint64 attr; /* MOUNT_ATTR_* of @flags */
+  int ns_flags; /* CLONE_NEW* to join */
+  uid_t uid;    /* the caller's effective ids, in its user namespace */
   gid_t gid;
-  SvfsCallerCtx caller;    /* its thread's pidfd, root and cwd */
+  SvfsCallerCtx caller; /* its thread's pidfd, root and cwd */
   int target_fd;
   GPtrArray *clone_src; /* each served file of the daemon's mount */
   GPtrArray *clone_at;  /* where each goes, relative to the new mount's root */
@@ -176,7 +176,8 @@ caller_id (pid_t pid, const char *key, const char *map, guint32 *out)
     {
       guint64 inside, outside, count;
       if (sscanf (lines[i], "%" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT,
-                  &inside, &outside, &count) == 3
+                  &inside, &outside, &count)
+              == 3
           && id >= outside && id - outside < count)
         {
           *out = (guint32) (inside + (id - outside));
@@ -231,8 +232,14 @@ static int
 create_mount (const Request *r, int *mnt)
 {
   int fs = (int) syscall (SYS_fsopen, r->fstype, FSOPEN_CLOEXEC);
-  static const struct { guint64 flag; const char *name; } sb_flags[] = {
-    { MS_RDONLY, "ro" }, { MS_SYNCHRONOUS, "sync" }, { MS_DIRSYNC, "dirsync" },
+  static const struct
+  {
+    guint64 flag;
+    const char *name;
+  } sb_flags[] = {
+    { MS_RDONLY, "ro" },
+    { MS_SYNCHRONOUS, "sync" },
+    { MS_DIRSYNC, "dirsync" },
     { MS_LAZYTIME, "lazytime" },
   };
 
@@ -245,7 +252,8 @@ create_mount (const Request *r, int *mnt)
     {
       const char *value = r->values->pdata[i];
       if (syscall (SYS_fsconfig, fs, value != NULL ? FSCONFIG_SET_STRING : FSCONFIG_SET_FLAG,
-                   r->keys->pdata[i], value, 0) < 0)
+                   r->keys->pdata[i], value, 0)
+          < 0)
         return errno;
     }
   for (guint i = 0; i < G_N_ELEMENTS (sb_flags); i++)
@@ -318,9 +326,9 @@ join_and_fork (gpointer data)
   /* Cloned here, not in the daemon's thread: a FUSE lookup that never returns (the daemon
    * restarting) must only cost this child, which the daemon kills after a timeout. */
   for (guint i = 0; i < r->clone_fds->len; i++)
-    if ((g_array_index (r->clone_fds, int, i)
-         = (int) syscall (SYS_open_tree, AT_FDCWD, r->clone_src->pdata[i],
-                          OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC))
+    if ((g_array_index (r->clone_fds, int, i) =
+             (int) syscall (SYS_open_tree, AT_FDCWD, r->clone_src->pdata[i],
+                            OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC))
         < 0)
       return PROCMOUNT_NO_CLONES;
   if (prctl (PR_SET_DUMPABLE, 0) < 0 || setns (r->caller.pidfd, r->ns_flags) < 0)

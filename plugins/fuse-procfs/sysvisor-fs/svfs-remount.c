@@ -54,8 +54,8 @@ remount_as_caller (gpointer data)
   attr.attr_set = svfs_mount_attr_of (r->flags & ~(guint64) MS_NOSYMFOLLOW, MOUNT_ATTR_RELATIME);
   attr.attr_clr = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC
                   | MOUNT_ATTR__ATIME | MOUNT_ATTR_NODIRATIME;
-  if (syscall (SYS_mount_setattr, fd, "", AT_EMPTY_PATH | ((r->flags & MS_REC) ? AT_RECURSIVE : 0),
-               &attr, sizeof attr)
+  if (syscall (SYS_mount_setattr, fd, "",
+               AT_EMPTY_PATH | ((r->flags & MS_REC) ? AT_RECURSIVE : 0), &attr, sizeof attr)
       < 0)
     return errno;
   return 0;

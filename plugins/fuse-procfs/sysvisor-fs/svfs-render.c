@@ -229,8 +229,9 @@ svfs_render_swaps (const char *host_meminfo, const SvfsMemory *m)
   svfs_memory_swap_kb (m, meminfo_kb (host_meminfo, "SwapTotal"), &total, &used);
   gboolean limited = m->swap_limit != SVFS_UNKNOWN && m->swap_limit > 0;
   if (total > 0 && (limited || used > 0))
-    g_string_append_printf (out, "%-40s%s\t\t%" G_GUINT64_FORMAT "\t\t%" G_GUINT64_FORMAT
-                            "\t\t%d\n", "none", "virtual", total, used, -1);
+    g_string_append_printf (out,
+                            "%-40s%s\t\t%" G_GUINT64_FORMAT "\t\t%" G_GUINT64_FORMAT "\t\t%d\n",
+                            "none", "virtual", total, used, -1);
   return g_string_free (out, FALSE);
 }
 
@@ -453,8 +454,8 @@ spread (guint64 total, const GArray *cpus, const GArray *w, guint64 *out)
   guint64 given = 0;
   for (guint i = 0; i < cpus->len; i++)
     {
-      gdouble share = sum > 0 ? weight_of (w, g_array_index (cpus, guint, i)) / sum
-                              : 1.0 / cpus->len;
+      gdouble share =
+          sum > 0 ? weight_of (w, g_array_index (cpus, guint, i)) / sum : 1.0 / cpus->len;
       out[i] = i + 1 == cpus->len ? total - MIN (given, total) : (guint64) (total * share);
       given += out[i];
     }
@@ -588,7 +589,7 @@ svfs_parse_io_stat_v2 (const char *text, GArray *devs)
       g_auto (GStrv) kv = g_strsplit (rest, " ", 0);
       for (guint k = 0; kv[k]; k++)
         {
-          guint64 *field = g_str_has_prefix (kv[k], "rbytes=") ? &d->rbytes
+          guint64 *field = g_str_has_prefix (kv[k], "rbytes=")   ? &d->rbytes
                            : g_str_has_prefix (kv[k], "wbytes=") ? &d->wbytes
                            : g_str_has_prefix (kv[k], "rios=")   ? &d->rios
                            : g_str_has_prefix (kv[k], "wios=")   ? &d->wios

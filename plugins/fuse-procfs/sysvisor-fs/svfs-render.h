@@ -64,8 +64,7 @@ gchar *svfs_render_uptime (gdouble uptime, gdouble idle);
 #define SVFS_EXP_5 2014
 #define SVFS_EXP_15 2037
 guint64 svfs_loadavg_decay (guint64 load, guint64 exp, guint64 active);
-gchar *svfs_render_loadavg (const guint64 avenrun[3], guint running, guint total,
-                            guint lastpid);
+gchar *svfs_render_loadavg (const guint64 avenrun[3], guint running, guint total, guint lastpid);
 
 typedef struct
 {

@@ -135,8 +135,8 @@ answer_call (int listener, int fd, const struct seccomp_notif *req,
     ; /* answered: the runtime's mounts stay as they are */
   else if (req->data.arch == AUDIT_ARCH_X86_64 && req->data.nr == __NR_sysinfo)
     answer_sysinfo (fd, req, resp);
-  else if (req->data.arch == AUDIT_ARCH_X86_64
-           && req->data.nr == __NR_mount && svfs_procmount_is_new_mount (req->data.args[3]))
+  else if (req->data.arch == AUDIT_ARCH_X86_64 && req->data.nr == __NR_mount
+           && svfs_procmount_is_new_mount (req->data.args[3]))
     answer_new_mount (fd, req, resp);
   else if (req->data.arch == AUDIT_ARCH_X86_64 && req->data.nr == __NR_mount)
     answer_bind_remount (fd, req, resp);
@@ -189,8 +189,8 @@ static gpointer
 run_job (gpointer data)
 {
   Job *job = data;
-  g_autofree struct seccomp_notif_resp *resp
-      = g_malloc0 (MAX (sizes.seccomp_notif_resp, sizeof *resp));
+  g_autofree struct seccomp_notif_resp *resp =
+      g_malloc0 (MAX (sizes.seccomp_notif_resp, sizeof *resp));
   guint n;
 
   resp->id = job->req->id;
@@ -270,8 +270,8 @@ static void
 answer_one (int fd)
 {
   g_autofree struct seccomp_notif *req = g_malloc0 (MAX (sizes.seccomp_notif, sizeof *req));
-  g_autofree struct seccomp_notif_resp *resp
-      = g_malloc0 (MAX (sizes.seccomp_notif_resp, sizeof *resp));
+  g_autofree struct seccomp_notif_resp *resp =
+      g_malloc0 (MAX (sizes.seccomp_notif_resp, sizeof *resp));
   int slot;
 
   if (ioctl (fd, SECCOMP_IOCTL_NOTIF_RECV, req) < 0)
@@ -304,8 +304,9 @@ receive_listener (int sock, gchar **what)
 {
   char text[256], control[CMSG_SPACE (sizeof (int))];
   struct iovec iov = { .iov_base = text, .iov_len = sizeof text - 1 };
-  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
-                        .msg_controllen = sizeof control };
+  struct msghdr msg = {
+    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof control
+  };
   struct cmsghdr *cmsg;
   ssize_t n = recvmsg (sock, &msg, MSG_CMSG_CLOEXEC);
   g_autofree gchar *link = NULL, *path = NULL;
@@ -418,8 +419,9 @@ supervisor_main (gpointer data)
       g_autoptr (GArray) p = poll_set (&busy);
       /* Without a keeper, wake up now and then to start one; with listeners left out (too
        * many calls in flight), look again soon. */
-      int timeout = busy ? SUPERVISOR_BUSY_POLL_MS
-                    : svfs_keeper_connection () < 0 ? SUPERVISOR_KEEPER_RETRY_MS : -1;
+      int timeout = busy                            ? SUPERVISOR_BUSY_POLL_MS
+                    : svfs_keeper_connection () < 0 ? SUPERVISOR_KEEPER_RETRY_MS
+                                                    : -1;
       if (poll ((struct pollfd *) (gpointer) p->data, p->len, timeout) < 0)
         {
           if (errno == EINTR)
@@ -450,7 +452,8 @@ listen_on (const char *mountpoint, GError **error)
 
   memcpy (sun.sun_path, address, n);
   sun.sun_path[0] = '\0'; /* abstract */
-  if (fd < 0 || bind (fd, (struct sockaddr *) &sun, offsetof (struct sockaddr_un, sun_path) + n) < 0
+  if (fd < 0
+      || bind (fd, (struct sockaddr *) &sun, offsetof (struct sockaddr_un, sun_path) + n) < 0
       || listen (fd, 64) < 0)
     {
       int saved = errno;
@@ -503,8 +506,9 @@ svfs_supervisor_start (const char *mountpoint, const char *takeover, GError **er
     listeners = g_array_new (FALSE, FALSE, sizeof (int));
   if (in_flight == NULL)
     in_flight = g_hash_table_new (NULL, NULL);
-  if (listen_fd < 0 && !(takeover != NULL ? adopt (takeover, error)
-                                          : (listen_fd = listen_on (mountpoint, error)) >= 0))
+  if (listen_fd < 0
+      && !(takeover != NULL ? adopt (takeover, error)
+                            : (listen_fd = listen_on (mountpoint, error)) >= 0))
     return FALSE;
   if (wake_fds[0] < 0 && pipe2 (wake_fds, O_CLOEXEC) < 0)
     {

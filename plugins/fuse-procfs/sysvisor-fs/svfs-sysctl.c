@@ -64,23 +64,24 @@ parse_field (const SvfsSysctl *e, const char *s, gint64 *v, GError **error)
   *v = g_ascii_strtoll (s, &end, 10);
   if (errno != 0 || end == s || *end != '\0')
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   "%s: '%s' is not an integer", e->path, s);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "%s: '%s' is not an integer",
+                   e->path, s);
       return FALSE;
     }
   if (*v < e->min || *v > e->max)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                    "%s: %" G_GINT64_FORMAT " is out of range %" G_GINT64_FORMAT
-                   "..%" G_GINT64_FORMAT, e->path, *v, e->min, e->max);
+                   "..%" G_GINT64_FORMAT,
+                   e->path, *v, e->min, e->max);
       return FALSE;
     }
   return TRUE;
 }
 
 gchar *
-svfs_sysctl_normalize (const SvfsSysctl *e, const char *host_value, const char *input,
-                       gsize len, GError **error)
+svfs_sysctl_normalize (const SvfsSysctl *e, const char *host_value, const char *input, gsize len,
+                       GError **error)
 {
   g_autofree gchar *text = g_strndup (input, len);
   guint want = host_value ? count_fields (host_value) : e->nfields;
@@ -97,8 +98,8 @@ svfs_sysctl_normalize (const SvfsSysctl *e, const char *host_value, const char *
       if (n == want || !parse_field (e, f[i], &v, error))
         {
           if (n == want)
-            g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                         "%s takes %u integer(s)", e->path, want);
+            g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "%s takes %u integer(s)",
+                         e->path, want);
           g_string_free (out, TRUE);
           return NULL;
         }

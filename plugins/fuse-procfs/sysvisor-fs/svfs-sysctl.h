@@ -8,9 +8,9 @@ G_BEGIN_DECLS
 
 typedef struct
 {
-  const char *path; /* below proc/sys, e.g. "kernel/panic" */
-  guint nfields;    /* integers on the line */
-  gint64 min, max;  /* accepted range of each integer */
+  const char *path;     /* below proc/sys, e.g. "kernel/panic" */
+  guint nfields;        /* integers on the line */
+  gint64 min, max;      /* accepted range of each integer */
   const char *fallback; /* served when the host has no such file (module not loaded) */
 } SvfsSysctl;
 

@@ -120,8 +120,7 @@ svfs_takeover_load (int fd, SvfsSysctlStore *store, guint *generation, GError **
     return FALSE;
   if (!g_str_has_prefix (text, "sysvisor-fs state 1\n"))
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "state fd %d: unknown format",
-                   fd);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "state fd %d: unknown format", fd);
       return FALSE;
     }
   g_auto (GStrv) lines = g_strsplit (text, "\n", 0);

@@ -63,8 +63,8 @@ svfs_cgroup_root (void)
 typedef struct
 {
   int fd;
-  guint refs;   /* readers using fd now; the table holds one */
-  gint64 used;  /* monotonic us of the last read */
+  guint refs;  /* readers using fd now; the table holds one */
+  gint64 used; /* monotonic us of the last read */
 } CachedFd;
 
 static GMutex fd_lock;
@@ -317,7 +317,8 @@ const char *
 svfs_find_key (const char *text, const char *key)
 {
   gsize klen = strlen (key);
-  for (const char *line = text; line && *line; line = strchr (line, '\n'), line = line ? line + 1 : NULL)
+  for (const char *line = text; line && *line;
+       line = strchr (line, '\n'), line = line ? line + 1 : NULL)
     {
       if (strncmp (line, key, klen) == 0 && line[klen] == ':')
         {

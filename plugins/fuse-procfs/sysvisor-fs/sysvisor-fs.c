@@ -42,15 +42,16 @@ static const GOptionEntry entries[] = {
     "error, warning (default), info or debug", "LEVEL" },
   { "cpu-view", 0, 0, G_OPTION_ARG_STRING, &opt_cpu_view,
     "CPUs a container sees: cpuset (default: its cpuset, as nproc counts) or quota (also cut "
-    "to ceil(quota/period))", "VIEW" },
+    "to ceil(quota/period))",
+    "VIEW" },
   { "foreground", 'f', 0, G_OPTION_ARG_NONE, &opt_foreground,
     "Do not daemonize (for systemd Type=simple)", NULL },
   { "restart", 0, 0, G_OPTION_ARG_NONE, &opt_restart,
     "Make the running daemon re-execute its (upgraded) binary without unmounting", NULL },
   { "version", 'V', 0, G_OPTION_ARG_NONE, &opt_version, "Print the version and exit", NULL },
   { "takeover", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &opt_takeover, NULL, NULL },
-  { "takeover-supervisor", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING,
-    &opt_takeover_supervisor, NULL, NULL },
+  { "takeover-supervisor", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &opt_takeover_supervisor,
+    NULL, NULL },
   { "takeover-keeper", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &opt_takeover_keeper, NULL,
     NULL },
   { "keeper", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &opt_keeper, NULL, NULL },
@@ -109,20 +110,25 @@ static int
 run (char **orig_argv, GLogLevelFlags level)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree gchar *mountpoint = g_canonicalize_filename (
-      opt_mountpoint ? opt_mountpoint : SV_FS_MOUNTPOINT, NULL);
+  g_autofree gchar *mountpoint =
+      g_canonicalize_filename (opt_mountpoint ? opt_mountpoint : SV_FS_MOUNTPOINT, NULL);
   g_autofree gchar *log = opt_log ? g_canonicalize_filename (opt_log, NULL) : NULL;
   g_autofree gchar *pid_file = opt_pid_file ? g_canonicalize_filename (opt_pid_file, NULL) : NULL;
-  SvfsDaemonConfig cfg = { .mountpoint = mountpoint, .foreground = opt_foreground || opt_takeover,
-                           .argv = orig_argv, .exe = own_binary (orig_argv[0]),
+  SvfsDaemonConfig cfg = { .mountpoint = mountpoint,
+                           .foreground = opt_foreground || opt_takeover,
+                           .argv = orig_argv,
+                           .exe = own_binary (orig_argv[0]),
                            .takeover_supervisor = opt_takeover ? opt_takeover_supervisor : NULL,
-                           .takeover_keeper = opt_takeover_keeper, .log = log,
-                           .log_level = opt_log_level, .pid_file = pid_file };
+                           .takeover_keeper = opt_takeover_keeper,
+                           .log = log,
+                           .log_level = opt_log_level,
+                           .pid_file = pid_file };
   if (!parse_takeover (opt_takeover, &cfg))
     return usage_error ("bad --takeover value", "it is internal to --restart");
   if (geteuid () != 0)
     {
-      fprintf (stderr, "sysvisor-fs: must run as root; start it from sysvisor.service or with sudo\n");
+      fprintf (stderr,
+               "sysvisor-fs: must run as root; start it from sysvisor.service or with sudo\n");
       return 1;
     }
   svfs_roots_from_env ();
@@ -171,7 +177,8 @@ main (int argc, char **argv)
       g_autofree gchar *what = g_strdup_printf ("unknown --log-level '%s'", opt_log_level);
       return usage_error (what, "use error, warning, info or debug");
     }
-  if (opt_cpu_view && !g_str_equal (opt_cpu_view, "cpuset") && !g_str_equal (opt_cpu_view, "quota"))
+  if (opt_cpu_view && !g_str_equal (opt_cpu_view, "cpuset")
+      && !g_str_equal (opt_cpu_view, "quota"))
     {
       g_autofree gchar *what = g_strdup_printf ("unknown --cpu-view '%s'", opt_cpu_view);
       return usage_error (what, "use cpuset or quota");

@@ -149,8 +149,8 @@ test_bind_owned_by_remap_accepted (Fixture *f, gconstpointer data)
   g_autofree char *src = make_dir (f, "src");
   g_autofree char *data_root = make_dir (f, "docker");
 
-  g_assert_true (sv_remap_check_bind_source (0, src, "/data", data_root, getuid (), getgid (),
-                                             &error));
+  g_assert_true (
+      sv_remap_check_bind_source (0, src, "/data", data_root, getuid (), getgid (), &error));
   g_assert_no_error (error);
 }
 
@@ -162,11 +162,11 @@ test_bind_wrong_owner_refused (Fixture *f, gconstpointer data)
   g_autofree char *data_root = make_dir (f, "docker");
   g_autofree char *fix = g_strdup_printf ("fix: chown 100000:100000 %s (mounts[2])", src);
   g_autofree char *start = g_strdup_printf ("bind mount -v %s:/data refused: ", src);
-  g_autofree char *owned = g_strdup_printf ("%s is owned by %u:%u", src, (guint) getuid (),
-                                            (guint) getgid ());
+  g_autofree char *owned =
+      g_strdup_printf ("%s is owned by %u:%u", src, (guint) getuid (), (guint) getgid ());
 
-  g_assert_false (sv_remap_check_bind_source (2, src, "/data", data_root, 100000, 100000,
-                                              &error));
+  g_assert_false (
+      sv_remap_check_bind_source (2, src, "/data", data_root, 100000, 100000, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED);
   g_test_message ("%s", error->message);
   g_assert_true (g_str_has_prefix (error->message, start));
@@ -183,8 +183,8 @@ test_bind_under_data_root_exempt (Fixture *f, gconstpointer data)
   g_autofree char *hosts = g_build_filename (data_root, "hosts", NULL);
 
   g_assert_true (g_file_set_contents (hosts, "127.0.0.1 localhost\n", -1, NULL));
-  g_assert_true (sv_remap_check_bind_source (0, hosts, "/etc/hosts", data_root, 100000, 100000,
-                                             &error));
+  g_assert_true (
+      sv_remap_check_bind_source (0, hosts, "/etc/hosts", data_root, 100000, 100000, &error));
   g_assert_no_error (error);
 }
 
@@ -194,8 +194,8 @@ test_bind_missing_source_left_to_core (Fixture *f, gconstpointer data)
   g_autoptr (GError) error = NULL;
   g_autofree char *missing = g_build_filename (f->dir, "nope", NULL);
 
-  g_assert_true (sv_remap_check_bind_source (0, missing, "/x", "/var/lib/docker", 100000,
-                                             100000, &error));
+  g_assert_true (
+      sv_remap_check_bind_source (0, missing, "/x", "/var/lib/docker", 100000, 100000, &error));
   g_assert_no_error (error);
 }
 

@@ -209,19 +209,23 @@ test_corrupt_table_names_file_and_fix (Fixture *f, gconstpointer data)
   assert_corrupt (f, "", "is corrupt (empty file)");
   assert_corrupt (f, "{\"version\": 1, \"ranges\": [", "is corrupt");
   assert_corrupt (f, "[]", "not an object with \"version\"");
-  assert_corrupt (f, "{\"version\": 1, \"ranges\": [{\"start\": \"1\", \"size\": 1, "
-                     "\"stateRoot\": \"/r\", \"id\": \"a\"}]}",
+  assert_corrupt (f,
+                  "{\"version\": 1, \"ranges\": [{\"start\": \"1\", \"size\": 1, "
+                  "\"stateRoot\": \"/r\", \"id\": \"a\"}]}",
                   "ranges[0] is not an object");
-  assert_corrupt (f, "{\"version\": 1, \"ranges\": [{\"start\": 0, \"size\": 1, "
-                     "\"stateRoot\": \"/r\", \"id\": \"a\"}]}",
+  assert_corrupt (f,
+                  "{\"version\": 1, \"ranges\": [{\"start\": 0, \"size\": 1, "
+                  "\"stateRoot\": \"/r\", \"id\": \"a\"}]}",
                   "outside host ids");
-  assert_corrupt (f, "{\"version\": 1, \"ranges\": ["
-                     "{\"start\": 100, \"size\": 10, \"stateRoot\": \"/r\", \"id\": \"a\"},"
-                     "{\"start\": 105, \"size\": 10, \"stateRoot\": \"/r\", \"id\": \"b\"}]}",
+  assert_corrupt (f,
+                  "{\"version\": 1, \"ranges\": ["
+                  "{\"start\": 100, \"size\": 10, \"stateRoot\": \"/r\", \"id\": \"a\"},"
+                  "{\"start\": 105, \"size\": 10, \"stateRoot\": \"/r\", \"id\": \"b\"}]}",
                   "the ranges of containers a and b overlap");
-  assert_corrupt (f, "{\"version\": 1, \"ranges\": ["
-                     "{\"start\": 100, \"size\": 10, \"stateRoot\": \"/r\", \"id\": \"a\"},"
-                     "{\"start\": 200, \"size\": 10, \"stateRoot\": \"/r\", \"id\": \"a\"}]}",
+  assert_corrupt (f,
+                  "{\"version\": 1, \"ranges\": ["
+                  "{\"start\": 100, \"size\": 10, \"stateRoot\": \"/r\", \"id\": \"a\"},"
+                  "{\"start\": 200, \"size\": 10, \"stateRoot\": \"/r\", \"id\": \"a\"}]}",
                   "holds two ranges");
   assert_corrupt (f, "{\"version\": 1, \"ranges\": []} trailing", "is corrupt");
   assert_corrupt (f, "{\"version\": 7, \"ranges\": []}", "another Sysvisor release");
@@ -272,9 +276,14 @@ test_torn_before_boot_starts_empty (Fixture *f, gconstpointer data)
 static SvIdmapRequest
 request (Fixture *f, const char *root, const char *id)
 {
-  return (SvIdmapRequest){ .lib_dir = f->dir, .pools = pool_10, .n_pools = 1,
-                           .range_size = SIZE, .state_root = root, .id = id,
-                           .alive = alive_unless_dead, .exhausted_hint = "grow it" };
+  return (SvIdmapRequest){ .lib_dir = f->dir,
+                           .pools = pool_10,
+                           .n_pools = 1,
+                           .range_size = SIZE,
+                           .state_root = root,
+                           .id = id,
+                           .alive = alive_unless_dead,
+                           .exhausted_hint = "grow it" };
 }
 
 static guint32
@@ -578,8 +587,10 @@ main (int argc, char **argv)
   ADD ("/idmap-table/release-of-corrupt-table-fails", test_release_of_corrupt_table_fails);
   ADD ("/idmap-table/concurrent-reserve-from-processes", test_concurrent_reserve_from_processes);
   ADD ("/idmap-table/kill-at-random-keeps-table-valid", test_kill_at_random_keeps_table_valid);
-  ADD ("/idmap-table/pod-members-share-range-until-last", test_pod_members_share_range_until_last);
-  ADD ("/idmap-table/pod-reclaim-waits-for-every-member", test_pod_reclaim_waits_for_every_member);
+  ADD ("/idmap-table/pod-members-share-range-until-last",
+       test_pod_members_share_range_until_last);
+  ADD ("/idmap-table/pod-reclaim-waits-for-every-member",
+       test_pod_reclaim_waits_for_every_member);
   ADD ("/idmap-table/pod-corrupt-members-name-the-file", test_pod_corrupt_members);
   ADD ("/idmap-table/pod-reserve-joins-sandbox-range", test_pod_reserve_joins);
 #undef ADD

@@ -155,8 +155,7 @@ test_overlap_with_other_user_names_both_lines (Fixture *f, gconstpointer data)
   g_autoptr (GError) error = NULL;
   g_autoptr (GArray) pools = NULL;
 
-  write_files (f, "dockremap:100000:65536\nsysvisor:131072:655360\n",
-               "sysvisor:131072:655360\n");
+  write_files (f, "dockremap:100000:65536\nsysvisor:131072:655360\n", "sysvisor:131072:655360\n");
   pools = pools_of (f, 65536, &error);
   g_assert_null (pools);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
@@ -171,8 +170,7 @@ test_overlap_in_subgid_refused (Fixture *f, gconstpointer data)
   g_autoptr (GError) error = NULL;
   g_autoptr (GArray) pools = NULL;
 
-  write_files (f, "sysvisor:196608:655360\n",
-               "sysvisor:196608:655360\nother:200000:1\n");
+  write_files (f, "sysvisor:196608:655360\n", "sysvisor:196608:655360\nother:200000:1\n");
   pools = pools_of (f, 65536, &error);
   g_assert_null (pools);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
@@ -243,7 +241,8 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 #define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
-  ADD ("/subid/parse-skips-comments-and-malformed-lines", test_parse_skips_comments_and_bad_lines);
+  ADD ("/subid/parse-skips-comments-and-malformed-lines",
+       test_parse_skips_comments_and_bad_lines);
   ADD ("/subid/malformed-line-of-user-names-line", test_malformed_line_of_user_names_line);
   ADD ("/subid/missing-file-says-how-to-add-entry", test_missing_file_says_how_to_add_entry);
   ADD ("/subid/no-entry-suggests-free-start", test_no_entry_suggests_free_start);

@@ -82,8 +82,8 @@ test_parse_docker_absolute (void)
       "upperdir=/var/lib/docker/overlay2/abc/diff,workdir=/var/lib/docker/overlay2/abc/work,"
       "index=off,nfs_export=off,redirect_dir=on,uuid=on",
       &error);
-  static const char *const want[]
-      = { "/var/lib/docker/overlay2/l/AAA", "/var/lib/docker/overlay2/l/BBB", NULL };
+  static const char *const want[] = { "/var/lib/docker/overlay2/l/AAA",
+                                      "/var/lib/docker/overlay2/l/BBB", NULL };
   static const char *const carried[] = { "redirect_dir=on", "uuid=on", "index=off", NULL };
   g_autoptr (GPtrArray) opts = NULL;
 
@@ -102,16 +102,17 @@ static void
 test_parse_docker_relative (void)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (SvIdmappedOverlay) o = sv_idmapped_overlay_parse (
-      "rw,lowerdir=l/AAA:l/BBB,upperdir=abc/diff,workdir=abc/work", &error);
+  g_autoptr (SvIdmappedOverlay) o =
+      sv_idmapped_overlay_parse ("rw,lowerdir=l/AAA:l/BBB,upperdir=abc/diff,workdir=abc/work",
+                                 &error);
   g_autoptr (SvIdmappedOverlay) o2 = sv_idmapped_overlay_parse (
       "rw,lowerdir=l/AAA:l/BBB,upperdir=/data/dock\\134\\054er/overlay2/abc/diff,"
       "workdir=/data/dock\\134\\054er/overlay2/abc/work",
       &error);
-  static const char *const want[]
-      = { "/data/docker/overlay2/l/AAA", "/data/docker/overlay2/l/BBB", NULL };
-  static const char *const want2[]
-      = { "/data/dock,er/overlay2/l/AAA", "/data/dock,er/overlay2/l/BBB", NULL };
+  static const char *const want[] = { "/data/docker/overlay2/l/AAA",
+                                      "/data/docker/overlay2/l/BBB", NULL };
+  static const char *const want2[] = { "/data/dock,er/overlay2/l/AAA",
+                                       "/data/dock,er/overlay2/l/BBB", NULL };
 
   g_assert_no_error (error);
   /* all relative: the mount point <home>/<id>/merged anchors them */
@@ -130,8 +131,8 @@ static void
 test_parse_relative_unanchored (void)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (SvIdmappedOverlay) o
-      = sv_idmapped_overlay_parse ("rw,lowerdir=lower,upperdir=/x/upper,workdir=/x/work", &error);
+  g_autoptr (SvIdmappedOverlay) o =
+      sv_idmapped_overlay_parse ("rw,lowerdir=lower,upperdir=/x/upper,workdir=/x/work", &error);
 
   g_assert_no_error (error);
   g_assert_false (sv_idmapped_overlay_resolve (o, "/bundle/rootfs", &error));
@@ -151,8 +152,8 @@ test_parse_new_api (void)
       &error);
   static const char *const want[] = { "/a b,1", "/l:2", "/l\\3", NULL };
   static const char *const want_data[] = { "/d", NULL };
-  static const char *const carried[]
-      = { "userxattr", "metacopy=on", "volatile", "index=off", NULL };
+  static const char *const carried[] = { "userxattr", "metacopy=on", "volatile", "index=off",
+                                         NULL };
   g_autoptr (GPtrArray) opts = NULL;
 
   g_assert_no_error (error);
@@ -199,16 +200,16 @@ test_parse_bad (void)
 
 /* ---- lookups in a mountinfo file ---- */
 
-static const char fixture[]
-    = "21 26 0:20 / /proc rw,relatime - proc proc rw\n"
-      "26 1 254:0 / / rw,relatime - ext4 /dev/vda rw,discard\n"
-      "40 26 0:40 / /var/lib/docker/overlay2/abc/merged rw,relatime - overlay overlay "
-      "rw,lowerdir=l/AAA:l/BBB,upperdir=abc/diff,workdir=abc/work,index=off\n"
-      "41 26 0:41 / /srv/bund\\040le/rootfs rw,relatime - tmpfs tmpfs rw,size=10k\n"
-      "42 41 0:42 / /srv/bund\\040le/rootfs rw,relatime - overlay overlay "
-      "rw,lowerdir+=/x\\0541,upperdir=/u/up,workdir=/u/wk\n"
-      "43 42 0:43 / /srv/bund\\040le/rootfs/proc rw,relatime - proc proc rw\n"
-      "44 26 0:44 / /srv/bund\\040le/rootfs2 rw,relatime - tmpfs tmpfs rw\n";
+static const char fixture[] =
+    "21 26 0:20 / /proc rw,relatime - proc proc rw\n"
+    "26 1 254:0 / / rw,relatime - ext4 /dev/vda rw,discard\n"
+    "40 26 0:40 / /var/lib/docker/overlay2/abc/merged rw,relatime - overlay overlay "
+    "rw,lowerdir=l/AAA:l/BBB,upperdir=abc/diff,workdir=abc/work,index=off\n"
+    "41 26 0:41 / /srv/bund\\040le/rootfs rw,relatime - tmpfs tmpfs rw,size=10k\n"
+    "42 41 0:42 / /srv/bund\\040le/rootfs rw,relatime - overlay overlay "
+    "rw,lowerdir+=/x\\0541,upperdir=/u/up,workdir=/u/wk\n"
+    "43 42 0:43 / /srv/bund\\040le/rootfs/proc rw,relatime - proc proc rw\n"
+    "44 26 0:44 / /srv/bund\\040le/rootfs2 rw,relatime - tmpfs tmpfs rw\n";
 
 static char *
 write_fixture (void)
@@ -260,8 +261,8 @@ test_find_mount_holding_and_below (void)
   g_autoptr (SvIdmappedMount) in_root = NULL;
   g_autoptr (GPtrArray) below = NULL;
 
-  in_overlay
-      = sv_idmapped_find_mount_holding (mi, "/var/lib/docker/overlay2/abc/merged/sub", &error);
+  in_overlay =
+      sv_idmapped_find_mount_holding (mi, "/var/lib/docker/overlay2/abc/merged/sub", &error);
   g_assert_no_error (error);
   g_assert_cmpint (in_overlay->id, ==, 40);
   in_root = sv_idmapped_find_mount_holding (mi, "/srv/other", &error);
@@ -289,10 +290,13 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/shiftfs/mountinfo/unmangle-octal-escapes", test_unmangle);
   g_test_add_func ("/shiftfs/mountinfo/overlay-unescape", test_ovl_unescape);
-  g_test_add_func ("/shiftfs/overlay/split-lowerdir-escapes-and-data-layers", test_split_lowerdir);
-  g_test_add_func ("/shiftfs/overlay/split-lowerdir-empty-layers-refused", test_split_lowerdir_bad);
+  g_test_add_func ("/shiftfs/overlay/split-lowerdir-escapes-and-data-layers",
+                   test_split_lowerdir);
+  g_test_add_func ("/shiftfs/overlay/split-lowerdir-empty-layers-refused",
+                   test_split_lowerdir_bad);
   g_test_add_func ("/shiftfs/overlay/docker-absolute-layers", test_parse_docker_absolute);
-  g_test_add_func ("/shiftfs/overlay/docker-relative-layers-resolved", test_parse_docker_relative);
+  g_test_add_func ("/shiftfs/overlay/docker-relative-layers-resolved",
+                   test_parse_docker_relative);
   g_test_add_func ("/shiftfs/overlay/relative-without-anchor-refused",
                    test_parse_relative_unanchored);
   g_test_add_func ("/shiftfs/overlay/new-api-options-verbatim", test_parse_new_api);

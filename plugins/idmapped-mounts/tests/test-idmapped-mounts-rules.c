@@ -221,8 +221,7 @@ assert_refused (const char *source, const char *const *words)
   if (!g_str_has_prefix (error->message, "bind mount -v ")
       || strstr (error->message, source) != error->message + strlen ("bind mount -v ")
       || !g_str_has_suffix (error->message, " (mounts[3])"))
-    g_error ("not \"bind mount -v %s:/b refused: ... (mounts[3])\": %s", source,
-             error->message);
+    g_error ("not \"bind mount -v %s:/b refused: ... (mounts[3])\": %s", source, error->message);
   g_assert_nonnull (strstr (error->message, ":/b refused: "));
   for (guint i = 0; words[i] != NULL; i++)
     if (strstr (error->message, words[i]) == NULL)
@@ -232,8 +231,8 @@ assert_refused (const char *source, const char *const *words)
 static void
 test_bind_allowed (void)
 {
-  static const char *const ok[]
-      = { "/root/data", "/root/file", "/root", "/srv/private", "/srv/private/x", "/srv/group/x" };
+  static const char *const ok[] = { "/root/data",   "/root/file",     "/root",
+                                    "/srv/private", "/srv/private/x", "/srv/group/x" };
 
   for (guint i = 0; i < G_N_ELEMENTS (ok); i++)
     {
@@ -246,7 +245,8 @@ test_bind_allowed (void)
 static void
 test_bind_not_root_owned (void)
 {
-  static const char *const words[] = { "owned by 1000:1000", "root:root", "chown root:root", NULL };
+  static const char *const words[] = { "owned by 1000:1000", "root:root", "chown root:root",
+                                       NULL };
   static const char *const words_uid[] = { "owned by 1000:0", "chown", NULL };
 
   assert_refused ("/root/users", words);
@@ -297,7 +297,8 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/shiftfs/daemon-json/data-root", test_json_data_root);
-  g_test_add_func ("/shiftfs/daemon-json/nested-values-and-escapes", test_json_nested_and_escapes);
+  g_test_add_func ("/shiftfs/daemon-json/nested-values-and-escapes",
+                   test_json_nested_and_escapes);
   g_test_add_func ("/shiftfs/daemon-json/absent-or-not-a-string-is-no-value",
                    test_json_absent_and_non_string);
   g_test_add_func ("/shiftfs/daemon-json/malformed-is-an-error", test_json_malformed);

@@ -9,18 +9,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char host_meminfo[] =
-    "MemTotal:       16000000 kB\n"
-    "MemFree:        10000000 kB\n"
-    "MemAvailable:   12000000 kB\n"
-    "Buffers:          100000 kB\n"
-    "Cached:          2000000 kB\n"
-    "SwapCached:            0 kB\n"
-    "Active:          3000000 kB\n"
-    "SwapTotal:       1048572 kB\n"
-    "SwapFree:        1048572 kB\n"
-    "HugePages_Total:       0\n"
-    "Hugepagesize:       2048 kB\n";
+static const char host_meminfo[] = "MemTotal:       16000000 kB\n"
+                                   "MemFree:        10000000 kB\n"
+                                   "MemAvailable:   12000000 kB\n"
+                                   "Buffers:          100000 kB\n"
+                                   "Cached:          2000000 kB\n"
+                                   "SwapCached:            0 kB\n"
+                                   "Active:          3000000 kB\n"
+                                   "SwapTotal:       1048572 kB\n"
+                                   "SwapFree:        1048572 kB\n"
+                                   "HugePages_Total:       0\n"
+                                   "Hugepagesize:       2048 kB\n";
 
 static void
 test_meminfo_limit (void)
@@ -452,7 +451,8 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/procfs/meminfo/limit-sets-total-and-free", test_meminfo_limit);
-  g_test_add_func ("/procfs/meminfo/unlimited-uses-host-total", test_meminfo_unlimited_uses_host_total);
+  g_test_add_func ("/procfs/meminfo/unlimited-uses-host-total",
+                   test_meminfo_unlimited_uses_host_total);
   g_test_add_func ("/procfs/meminfo/swap-limit", test_meminfo_swap_limit);
   g_test_add_func ("/procfs/meminfo/cache-is-not-free", test_meminfo_cache_is_not_free);
   g_test_add_func ("/procfs/meminfo/hides-host-slab", test_meminfo_hides_host_slab);
@@ -466,7 +466,8 @@ main (int argc, char **argv)
   g_test_add_func ("/procfs/uptime-and-loadavg", test_uptime_and_loadavg);
   g_test_add_func ("/procfs/diskstats", test_diskstats);
   g_test_add_func ("/procfs/sysctl/validation", test_sysctl_validation);
-  g_test_add_func ("/procfs/sysctl/store-isolation-and-handover", test_sysctl_store_isolation_and_handover);
+  g_test_add_func ("/procfs/sysctl/store-isolation-and-handover",
+                   test_sysctl_store_isolation_and_handover);
   g_test_add_func ("/procfs/cgroup/v2-fake-tree", test_cgroup_v2_fake_tree);
   g_test_add_func ("/procfs/cgroup/v1-hierarchy-min-limit", test_cgroup_v1_hierarchy_min_limit);
   return g_test_run ();

@@ -59,8 +59,8 @@ test_rendered_anew_after_ttl (void)
 static void
 test_keys_never_share (void)
 {
-  SvfsCacheKey k1 = { 103, 7, "0::/c1\n" }, k2 = { 103, 7, "0::/c2\n" }, k3 = { 104, 7, "0::/c1\n" },
-               k4 = { 103, 8, "0::/c1\n" };
+  SvfsCacheKey k1 = { 103, 7, "0::/c1\n" }, k2 = { 103, 7, "0::/c2\n" },
+               k3 = { 104, 7, "0::/c1\n" }, k4 = { 103, 8, "0::/c1\n" };
   renders = 0;
   g_autofree gchar *a = text_of (svfs_cache_get (&k1, 1000, make_counter, "x"));
   g_autofree gchar *b = text_of (svfs_cache_get (&k2, 1000, make_counter, "x"));
