@@ -1,4 +1,4 @@
-/* pod.h: Kubernetes pods of system containers (DESIGN.md, "Pods").
+/* pod.h: Kubernetes pods of system containers (README.md, "Using it").
  *
  * A pod is a sandbox (CRI annotation io.kubernetes.cri.container-type = sandbox) plus
  * containers (container-type = container, io.kubernetes.cri.sandbox-id = the sandbox) that

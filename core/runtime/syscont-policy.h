@@ -1,7 +1,7 @@
-/* syscont-policy.h: what root inside a system container may do (DESIGN.md, "What root inside
- * may do"): the client's capability set and allow-list seccomp profile widened for a system
- * container, the user's deliberate choices honoured, SIGTERM turned into systemd's shutdown
- * request. */
+/* syscont-policy.h: what root inside a system container may do (README.md, "What a system
+ * container overrides in config.json"): the client's capability set and allow-list seccomp
+ * profile widened for a system container, the user's deliberate choices honoured, SIGTERM
+ * turned into systemd's shutdown request. */
 #pragma once
 
 #include "plugins-conf.h"
