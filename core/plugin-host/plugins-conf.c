@@ -364,6 +364,20 @@ check_storage_path (const SvPluginsConf *conf, char **paths, guint i, guint line
   return TRUE;
 }
 
+/* The whitespace-separated words of @v (never NULL). */
+static char **
+split_words (const char *v)
+{
+  g_auto (GStrv) parts = g_strsplit_set (v, " \t\r\n\v\f", -1);
+  GPtrArray *words = g_ptr_array_new ();
+
+  for (guint i = 0; parts[i] != NULL; i++)
+    if (parts[i][0] != '\0')
+      g_ptr_array_add (words, g_strdup (parts[i]));
+  g_ptr_array_add (words, NULL);
+  return (char **) g_ptr_array_free (words, FALSE);
+}
+
 /* storage-paths = PATH... (whitespace-separated) or none. */
 static gboolean
 read_storage_paths (SvPluginsConf *conf, const char *text, GError **error)
@@ -383,7 +397,8 @@ read_storage_paths (SvPluginsConf *conf, const char *text, GError **error)
       conf->storage_paths = g_new0 (char *, 1);
       return TRUE;
     }
-  paths = g_regex_split_simple ("\\s+", v, 0, 0);
+  /* A plain split (GRegex returns NULL on text that is not UTF-8): empty tokens dropped. */
+  paths = split_words (v);
   for (guint i = 0; paths[i] != NULL; i++)
     if (!check_storage_path (conf, paths, i, line, error))
       return FALSE;
