@@ -710,13 +710,8 @@ create_hand_over (Create *x, int listener, GError **error)
 
   if (x->c->supervisor == NULL)
     return TRUE;
-  if (fd < 0)
-    {
-      g_warning ("the container's init inherits another seccomp listener (nested in a "
-                 "supervised container?): the outer supervisor answers its syscalls");
-      return TRUE;
-    }
-  return sv_supervisor_hand_over (x->c->supervisor, fd, x->opts->id, x->child, error);
+  return sv_supervisor_hand_over (x->c->supervisor, fd, "the container's init", x->opts->id,
+                                  x->child, error);
 }
 
 /* Wait until the init speaks, but give up when the cgroup gets frozen under it or when `run`

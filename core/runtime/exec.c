@@ -436,13 +436,8 @@ exec_wait_ready (Exec *x, GError **error)
     }
   if (x->state->supervisor == NULL)
     return TRUE;
-  if (fd < 0)
-    {
-      g_warning ("the process inherits another seccomp listener (nested in a supervised "
-                 "container?): the outer supervisor answers its syscalls");
-      return TRUE;
-    }
-  return sv_supervisor_hand_over (x->state->supervisor, fd, x->state->id, x->process, error);
+  return sv_supervisor_hand_over (x->state->supervisor, fd, "the process", x->state->id,
+                                  x->process, error);
 }
 
 static gboolean

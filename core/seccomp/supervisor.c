@@ -112,8 +112,8 @@ read_answer (int sock, GError **error)
 }
 
 gboolean
-sv_supervisor_hand_over (const char *address, int listener, const char *id, pid_t pid,
-                         GError **error)
+sv_supervisor_hand_over (const char *address, int listener, const char *who, const char *id,
+                         pid_t pid, GError **error)
 {
   struct sockaddr_un sun;
   const char *space = strchr (address, ' ');
@@ -123,6 +123,13 @@ sv_supervisor_hand_over (const char *address, int listener, const char *id, pid_
   struct timeval tv = { .tv_sec = SV_SUPERVISOR_TIMEOUT_S };
   sv_autofd sock = socket (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 
+  if (listener < 0)
+    {
+      g_warning ("%s inherits another seccomp listener (nested in a supervised container?): "
+                 "the outer supervisor answers its syscalls",
+                 who);
+      return TRUE;
+    }
   if (len == 0)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,

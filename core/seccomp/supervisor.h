@@ -18,6 +18,7 @@ int sv_supervisor_load_filter (void);
 int sv_supervisor_load_flat_filter (void);
 
 /* Parent side: give @listener (not consumed) of container @id's process @pid to the supervisor
- * at @address, and wait for it to accept it. */
-gboolean sv_supervisor_hand_over (const char *address, int listener, const char *id, pid_t pid,
-                                  GError **error);
+ * at @address, and wait for it to accept it.  @listener < 0: @who (e.g. "the process")
+ * inherited another supervisor's filter, which answers its syscalls: a warning, TRUE. */
+gboolean sv_supervisor_hand_over (const char *address, int listener, const char *who,
+                                  const char *id, pid_t pid, GError **error);
