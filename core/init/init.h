@@ -5,6 +5,7 @@
  * parent over the sync socket as one message and exits. */
 #pragma once
 
+#include "cgroups-entry.h"
 #include "container.h"
 #include "sv-seccomp.h"
 #include "spec.h"
@@ -23,6 +24,7 @@ typedef struct
   int fifo_fd;        /* O_PATH of exec.fifo; -1: exec right away */
   int console_fd;     /* connected --console-socket, or -1 */
   int host_proc_fd;   /* O_PATH of the host's /proc */
+  SvCgroupEntry *cgroup_entry; /* v1 `tasks` fds the init writes itself into, or NULL */
   guint preserve_fds; /* fds 3..3+N-1 stay open across exec */
   gboolean new_cgroupns;
   gboolean supervise;   /* load the notifying filter; its listener goes with READY */

@@ -28,7 +28,7 @@ compare_ints (gconstpointer a, gconstpointer b)
 void
 sv_close_fds_except (guint preserve_fds, const int *keep, guint n_keep)
 {
-  int sorted[16];
+  int sorted[32];
   guint n = 0;
   unsigned int next = 3 + preserve_fds;
 

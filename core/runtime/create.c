@@ -5,6 +5,7 @@
  *   -> state.json.  Any failure undoes every step already taken. */
 #include "create.h"
 
+#include "cgroups-entry.h"
 #include "cgroups-resources.h"
 #include "cgroups.h"
 #include "hooks.h"
@@ -47,6 +48,7 @@ typedef struct
   SvPluginHost *plugins;
   SvContainer *c;
   SvCgroup *cgroup;
+  SvCgroupEntry cgroup_entry; /* the init's way into its cgroup (cgroups-entry.h) */
   SvState *state;
   SvSeccompProgram *seccomp;
   SvSyscontPolicy policy;
@@ -104,6 +106,7 @@ create_clear (Create *x)
   if (x->opts->console_sock_fd < 0)
     sv_close_fdp (&x->console_fd);
   sv_close_fdp (&x->host_proc_fd);
+  sv_cgroup_entry_clear (&x->cgroup_entry);
   g_clear_pointer (&x->hierarchies, g_ptr_array_unref);
   g_clear_pointer (&x->seccomp, sv_seccomp_program_free);
   sv_pod_clear (&x->pod);
@@ -434,6 +437,7 @@ init_config (Create *x, SvInitConfig *cfg)
     .fifo_fd = x->fifo_fd,
     .console_fd = x->console_fd,
     .host_proc_fd = x->host_proc_fd,
+    .cgroup_entry = &x->cgroup_entry,
     .preserve_fds = x->listen_fds + x->opts->preserve_fds,
     .new_cgroupns = sv_spec_namespace (x->spec, CLONE_NEWCGROUP) != NULL,
     .supervise = x->c->supervisor != NULL,
@@ -471,8 +475,7 @@ clone_init (Create *x, SvInitConfig *cfg, GError **error)
   if (x->pod.role == SV_POD_MEMBER)
     return sv_pod_clone_member (&x->pod, x->spec, sv_ns_clone_flags (x->spec), start_init, &start,
                                 error);
-  pid = syscall (SYS_clone, (unsigned long) (sv_ns_clone_flags (x->spec) | SIGCHLD), NULL, NULL,
-                 NULL, NULL);
+  pid = sv_cgroup_entry_clone (&x->cgroup_entry, (unsigned long) sv_ns_clone_flags (x->spec));
   if (pid == 0)
     start_init (&start);
   if (pid < 0)
@@ -488,8 +491,12 @@ create_spawn (Create *x, GError **error)
   sv_autofd saved_cwd = -1;
   long pid;
 
+  /* A container of a pod joins them in the helper that clones its init (pod.c), and the
+   * runtime moves that init into its cgroup. */
+  if (x->pod.role != SV_POD_MEMBER
+      && !sv_cgroup_entry_open (x->cgroup, &x->cgroup_entry, error))
+    return FALSE;
   init_config (x, &cfg);
-  /* A container of a pod joins them in the helper that clones its init (pod.c). */
   if (x->pod.role != SV_POD_MEMBER && !sv_ns_join_paths (x->spec, &join, error))
     return FALSE;
   /* The init attaches the rootfs on its working directory (see mounts.c). */
@@ -655,7 +662,7 @@ create_configure_child (Create *x, GError **error)
   /* A container of a pod is in its sandbox's user namespace, mapped already. */
   if ((x->pod.role != SV_POD_MEMBER
        && !sv_ns_write_maps (x->child, x->state->uid_mappings, x->state->gid_mappings, error))
-      || !sv_cgroup_enter (x->cgroup, x->child, error)
+      || !sv_cgroup_entry_finish (x->cgroup, &x->cgroup_entry, x->child, error)
       || !sv_process_apply_limits (x->spec->process, x->child, error))
     return FALSE;
   userns_fd = open (userns, O_RDONLY | O_CLOEXEC);
@@ -839,6 +846,7 @@ sv_create_container (const SvCreateOptions *opts, pid_t *pid_out, GError **error
 {
   Create x = { .opts = opts,
                .pod = SV_POD_INIT,
+               .cgroup_entry = { .v2_dir_fd = -1 },
                .sync_fd = -1,
                .child_sync_fd = -1,
                .rootfs_dir_fd = -1,

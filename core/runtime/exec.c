@@ -1,12 +1,13 @@
 /* exec.c: running another process in an existing container.
  *
- *   runtime --fork--> helper: joins the container's cgroup (written by the runtime), then all
- *   its namespaces at once (setns on a pidfd, user namespace first by the kernel's rules)
+ *   runtime --fork--> helper: joins the container's cgroup (born in its cgroup2 directory,
+ *   writes itself into the v1 hierarchies: cgroups-entry.h), then all its namespaces at once (setns on a pidfd, user namespace first by the kernel's rules)
  *   --fork--> the process, inside the pid namespace: limits (by the runtime), terminal,
  *   user and capabilities, cwd, READY, seccomp, execve.  The helper exits at once, so the
  *   process is re-parented to the runtime when it is a child subreaper. */
 #include "exec.h"
 
+#include "cgroups-entry.h"
 #include "cgroups.h"
 #include "init.h"
 #include "process.h"
@@ -36,6 +37,7 @@ typedef struct
   const SvExecOptions *opts;
   SvState *state;
   SvCgroup *cgroup;
+  SvCgroupEntry cgroup_entry; /* the helper's way into the cgroup */
   SvSeccompProgram *seccomp;
   JsonObject *agent_seccomp; /* linux.seccomp when it names a listenerPath, else NULL */
   int pidfd;
@@ -56,6 +58,7 @@ exec_clear (Exec *x)
   if (x->opts->console_sock_fd < 0)
     sv_close_fdp (&x->console_fd);
   g_clear_pointer (&x->state, sv_state_free);
+  sv_cgroup_entry_clear (&x->cgroup_entry);
   g_clear_pointer (&x->cgroup, sv_cgroup_free);
   g_clear_pointer (&x->seccomp, sv_seccomp_program_free);
   g_clear_pointer (&x->agent_seccomp, json_object_unref);
@@ -334,11 +337,17 @@ helper_main (Exec *x)
   close (x->sync_fd);
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   {
-    int keep[] = { x->child_sync_fd, x->pidfd, x->console_fd, sv_log_fd () };
-    sv_close_fds_except (x->opts->preserve_fds, keep, G_N_ELEMENTS (keep));
+    int keep[4 + SV_CGROUP_ENTRY_MAX] = { x->child_sync_fd, x->pidfd, x->console_fd,
+                                          sv_log_fd () };
+    guint n = 4;
+    for (guint i = 0; i < x->cgroup_entry.n_tasks; i++)
+      keep[n++] = x->cgroup_entry.tasks_fds[i];
+    sv_close_fds_except (x->opts->preserve_fds, keep, n);
   }
   if (!wait_for (x->child_sync_fd, SV_SYNC_GO))
     _exit (1);
+  if (!sv_cgroup_entry_join_self (&x->cgroup_entry, &error))
+    child_fail (x->child_sync_fd, error);
   if (x->ns_flags != 0 && setns (x->pidfd, x->ns_flags) < 0)
     {
       sv_set_error_errno (&error, errno, "join the container's namespaces");
@@ -362,7 +371,9 @@ exec_spawn (Exec *x, GError **error)
 {
   SvSyncMsg msg = { .type = SV_SYNC_GO };
 
-  x->helper = fork ();
+  if (x->cgroup != NULL && !sv_cgroup_entry_open (x->cgroup, &x->cgroup_entry, error))
+    return FALSE;
+  x->helper = (pid_t) sv_cgroup_entry_clone (&x->cgroup_entry, 0);
   if (x->helper == 0)
     helper_main (x);
   if (x->helper < 0)
@@ -371,7 +382,8 @@ exec_spawn (Exec *x, GError **error)
       return FALSE;
     }
   sv_close_fdp (&x->child_sync_fd);
-  if ((x->cgroup != NULL && !sv_cgroup_enter (x->cgroup, x->helper, error))
+  if ((x->cgroup != NULL
+       && !sv_cgroup_entry_finish (x->cgroup, &x->cgroup_entry, x->helper, error))
       || !sv_sync_send (x->sync_fd, &msg, NULL, 0))
     return FALSE;
   if (!sv_sync_recv (x->sync_fd, &msg, NULL, 0) || msg.type != SV_SYNC_ACK)
@@ -455,7 +467,12 @@ write_pid_file (const char *file, pid_t pid, GError **error)
 gboolean
 sv_exec_start (const SvExecOptions *opts, pid_t *pid_out, GError **error)
 {
-  Exec x = { .opts = opts, .pidfd = -1, .sync_fd = -1, .child_sync_fd = -1, .console_fd = -1 };
+  Exec x = { .opts = opts,
+             .cgroup_entry = { .v2_dir_fd = -1 },
+             .pidfd = -1,
+             .sync_fd = -1,
+             .child_sync_fd = -1,
+             .console_fd = -1 };
   gboolean ok;
 
   ok = exec_check_state (&x, error) && exec_apply_policy (&x, error)

@@ -28,6 +28,15 @@ if [ "$(stat -f -c %T $cg)" = tmpfs ]; then
   assert_eq 0 "$(cat $cg/cpuset/sysvisor/$id/cpuset.cpus)" "cpuset"
   pid=$(sv_state_field "$id" pid)
   assert_match "memory:/sysvisor/$id" "$(cat /proc/$pid/cgroup)" "the init is in the cgroup"
+  # In every hierarchy (the init writes itself into v1 `tasks`, is born in cgroup2 by clone3
+  # CLONE_INTO_CGROUP: core/cgroups/cgroups-entry.h), also where clone3 is refused.
+  assert_eq "" "$(grep -v ":/sysvisor/$id\$" /proc/$pid/cgroup)" "the init is in every hierarchy"
+  "$SV_PROBE" no-clone3-exec "$SV_RUNC" --root "$SV_ROOT" run -d --bundle "$b" "$id-n" \
+    </dev/null >"$SV_TEST_TMP/bg.out" 2>&1 || sv_fail "run -d without clone3: $(cat "$SV_TEST_TMP/bg.out")"
+  pid=$(sv_state_field "$id-n" pid)
+  assert_eq "" "$(grep -v ":/sysvisor/$id-n\$" /proc/$pid/cgroup)" "clone3 refused: still in every hierarchy"
+  assert_ok sv_rt delete --force "$id-n"
+  sv_assert_nothing_left "$id-n" "$b"
   # Inside: a cgroup namespace rooted at the container's cgroup, delegated to its root.
   out=$(sv_rt exec "$id" sh -c 'cat /proc/self/cgroup | grep memory; cat /sys/fs/cgroup/memory/memory.limit_in_bytes;
         mkdir /sys/fs/cgroup/pids/sub && echo $$ > /sys/fs/cgroup/pids/sub/cgroup.procs && echo delegated')

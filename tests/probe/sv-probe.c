@@ -66,6 +66,9 @@
  *                       CMD with the rest of the command line (a host whose
  *                       runtime is started with a session keyring: systemd
  *                       units, login sessions)
+ *   no-clone3-exec CMD... exec CMD with clone3(2) failing with ENOSYS (a seccomp
+ *                       filter under no_new_privs: what Docker's default profile
+ *                       and kernels before 5.3 give a runtime)
  *   swap-until A B STOP exchange A and B (renameat2 RENAME_EXCHANGE) in a
  *                       tight loop until the file STOP exists; prints the
  *                       number of exchanges (a racer for mount destinations)
@@ -84,7 +87,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <linux/filter.h>
 #include <linux/keyctl.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -549,6 +555,23 @@ parse_int (const char *s, long *out)
   return 0;
 }
 
+/* clone3 fails with ENOSYS from here on (x86_64 and aarch64 share its number, 435). */
+static int
+deny_clone3 (void)
+{
+  struct sock_filter code[] = {
+    BPF_STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, nr)),
+    BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, SYS_clone3, 0, 1),
+    BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+    BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+  struct sock_fprog prog = { .len = sizeof code / sizeof code[0], .filter = code };
+
+  if (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    return -1;
+  return prctl (PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+}
+
 static void
 usage (FILE *f)
 {
@@ -560,6 +583,7 @@ usage (FILE *f)
          "  try NAME | fds | ptrace PID | handle PATH\n"
          "  key-add RING DESC DATA | key-read ID | key-describe ID | key-search DESC\n"
          "  key-link ID | key-session | keyring-exec CMD... | swap-until A B STOP\n"
+         "  no-clone3-exec CMD...\n"
          "  notify TEXT (one datagram to $NOTIFY_SOCKET)\n",
          f);
 }
@@ -579,7 +603,7 @@ static const struct
   { "sysinfo", 0 },     { "fds", 0 },          { "ptrace", 1 },       { "key-add", 3 },
   { "key-read", 1 },    { "key-describe", 1 }, { "key-search", 1 },   { "key-link", 1 },
   { "key-session", 0 }, { "handle", 1 },       { "keyring-exec", 1 }, { "swap-until", 3 },
-  { "notify", 1 },
+  { "notify", 1 },      { "no-clone3-exec", 1 },
 };
 
 /* sysinfo(2) in bytes: "uptime U totalram T freeram F sharedram S bufferram B totalswap TS
@@ -818,6 +842,15 @@ main (int argc, char **argv)
         {
           if (syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, "sv-host") < 0)
             fail_errno ("keyring-exec: join", errno);
+          else
+            execvp (argv[i + 1], argv + i + 1);
+          fail_errno (argv[i + 1], errno);
+          return 127;
+        }
+      if (strcmp (cmd, "no-clone3-exec") == 0 && i + 1 < argc)
+        {
+          if (deny_clone3 () < 0)
+            fail_errno ("no-clone3-exec: seccomp", errno);
           else
             execvp (argv[i + 1], argv + i + 1);
           fail_errno (argv[i + 1], errno);
