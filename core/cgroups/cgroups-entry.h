@@ -20,9 +20,9 @@
 
 typedef struct
 {
-  gboolean active;    /* FALSE: use sv_cgroup_enter() (systemd driver) */
-  int v2_dir_fd;      /* O_PATH of the cgroup2 directory, or -1 (no cgroup2 hierarchy) */
-  gboolean v2_born;   /* the init was cloned into v2_dir_fd */
+  gboolean active;  /* FALSE: use sv_cgroup_enter() (systemd driver) */
+  int v2_dir_fd;    /* O_PATH of the cgroup2 directory, or -1 (no cgroup2 hierarchy) */
+  gboolean v2_born; /* the init was cloned into v2_dir_fd */
   int tasks_fds[SV_CGROUP_ENTRY_MAX]; /* each v1 hierarchy's `tasks`, opened by the runtime */
   char *tasks_paths[SV_CGROUP_ENTRY_MAX];
   guint n_tasks;

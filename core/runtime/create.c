@@ -493,8 +493,7 @@ create_spawn (Create *x, GError **error)
 
   /* A container of a pod joins them in the helper that clones its init (pod.c), and the
    * runtime moves that init into its cgroup. */
-  if (x->pod.role != SV_POD_MEMBER
-      && !sv_cgroup_entry_open (x->cgroup, &x->cgroup_entry, error))
+  if (x->pod.role != SV_POD_MEMBER && !sv_cgroup_entry_open (x->cgroup, &x->cgroup_entry, error))
     return FALSE;
   init_config (x, &cfg);
   if (x->pod.role != SV_POD_MEMBER && !sv_ns_join_paths (x->spec, &join, error))

@@ -593,17 +593,20 @@ static const struct
   const char *name;
   int nargs;
 } commands[] = {
-  { "owner", 1 },       { "mode", 1 },         { "isatty", 1 },       { "cat", 1 },
-  { "uidmap", 0 },      { "gidmap", 0 },       { "setgroups", 0 },    { "caps", -1 },
-  { "nnp", 0 },         { "seccomp", 0 },      { "rlimit", 1 },       { "hostname", 0 },
-  { "ids", 0 },         { "pid", 0 },          { "cwd", 0 },          { "env", 1 },
-  { "umask", 0 },       { "cgroup", 0 },       { "mounts", 1 },       { "write", 2 },
-  { "chown", 3 },       { "sysctl-get", 1 },   { "oomscore", 0 },     { "exit", 1 },
-  { "sleep", 1 },       { "signal-wait", 0 },  { "help", 0 },         { "try", 1 },
-  { "sysinfo", 0 },     { "fds", 0 },          { "ptrace", 1 },       { "key-add", 3 },
-  { "key-read", 1 },    { "key-describe", 1 }, { "key-search", 1 },   { "key-link", 1 },
-  { "key-session", 0 }, { "handle", 1 },       { "keyring-exec", 1 }, { "swap-until", 3 },
-  { "notify", 1 },      { "no-clone3-exec", 1 },
+  { "owner", 1 },        { "mode", 1 },        { "isatty", 1 },
+  { "cat", 1 },          { "uidmap", 0 },      { "gidmap", 0 },
+  { "setgroups", 0 },    { "caps", -1 },       { "nnp", 0 },
+  { "seccomp", 0 },      { "rlimit", 1 },      { "hostname", 0 },
+  { "ids", 0 },          { "pid", 0 },         { "cwd", 0 },
+  { "env", 1 },          { "umask", 0 },       { "cgroup", 0 },
+  { "mounts", 1 },       { "write", 2 },       { "chown", 3 },
+  { "sysctl-get", 1 },   { "oomscore", 0 },    { "exit", 1 },
+  { "sleep", 1 },        { "signal-wait", 0 }, { "help", 0 },
+  { "try", 1 },          { "sysinfo", 0 },     { "fds", 0 },
+  { "ptrace", 1 },       { "key-add", 3 },     { "key-read", 1 },
+  { "key-describe", 1 }, { "key-search", 1 },  { "key-link", 1 },
+  { "key-session", 0 },  { "handle", 1 },      { "keyring-exec", 1 },
+  { "swap-until", 3 },   { "notify", 1 },      { "no-clone3-exec", 1 },
 };
 
 /* sysinfo(2) in bytes: "uptime U totalram T freeram F sharedram S bufferram B totalswap TS
