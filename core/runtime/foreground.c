@@ -4,6 +4,7 @@
 #include "terminal.h"
 #include "utils.h"
 
+#include <fcntl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -27,15 +28,20 @@ sv_foreground_console_pair (int sv[2])
     sv[0] = sv[1] = -1;
 }
 
+/* The init sent the terminal's master before READY, so it is queued by now, or there is none
+ * (process.terminal false): never wait for it.  (A receive timeout, even of 1 µs, is rounded
+ * up to a scheduler tick: it cost every `run` without a terminal 4-8 ms.) */
 int
 sv_foreground_take_master (int sock)
 {
   g_autoptr (GError) ignored = NULL;
-  struct timeval none = { 0, 1 };
+  int flags;
 
   if (sock < 0)
     return -1;
-  setsockopt (sock, SOL_SOCKET, SO_RCVTIMEO, &none, sizeof none);
+  flags = fcntl (sock, F_GETFL);
+  if (flags < 0 || fcntl (sock, F_SETFL, flags | O_NONBLOCK) < 0)
+    return -1;
   return sv_terminal_recv_master (sock, &ignored);
 }
 
