@@ -67,6 +67,7 @@ typedef struct
   int fifo_fd;
   int console_fd;
   int host_proc_fd;
+  int supervisor_sock; /* the hand-over whose answer create_commit() awaits, or -1 */
 } Create;
 
 static void
@@ -106,6 +107,7 @@ create_clear (Create *x)
   if (x->opts->console_sock_fd < 0)
     sv_close_fdp (&x->console_fd);
   sv_close_fdp (&x->host_proc_fd);
+  sv_close_fdp (&x->supervisor_sock);
   sv_cgroup_entry_clear (&x->cgroup_entry);
   g_clear_pointer (&x->hierarchies, g_ptr_array_unref);
   g_clear_pointer (&x->seccomp, sv_seccomp_program_free);
@@ -708,7 +710,8 @@ run_create_hooks (Create *x, GError **error)
   return TRUE;
 }
 
-/* READY carries the listener of the supervisor's filter when a plugin asked for one. */
+/* READY carries the listener of the supervisor's filter when a plugin asked for one.  It is
+ * sent here; its answer is awaited in create_commit(), after the state is saved meanwhile. */
 static gboolean
 create_hand_over (Create *x, int listener, GError **error)
 {
@@ -716,8 +719,19 @@ create_hand_over (Create *x, int listener, GError **error)
 
   if (x->c->supervisor == NULL)
     return TRUE;
-  return sv_supervisor_hand_over (x->c->supervisor, fd, "the container's init", x->opts->id,
-                                  x->child, error);
+  x->supervisor_sock = sv_supervisor_send (x->c->supervisor, fd, "the container's init",
+                                           x->opts->id, x->child, error);
+  return x->supervisor_sock != -1;
+}
+
+/* The supervisor holds the listener before the init may go on to run the process. */
+static gboolean
+create_await_supervisor (Create *x, GError **error)
+{
+  int sock = x->supervisor_sock;
+
+  x->supervisor_sock = -1;
+  return x->c->supervisor == NULL || sv_supervisor_await (x->c->supervisor, sock, error);
 }
 
 /* Wait until the init speaks, but give up when the cgroup gets frozen under it or when `run`
@@ -785,7 +799,8 @@ create_wait_ready (Create *x, GError **error)
       if (msg.n_fds == 1 && fds[0] >= 0)
         close (fds[0]); /* an fd with another tag: not for us */
       if (msg.type == SV_SYNC_READY)
-        return create_hand_over (x, g_steal_fd (&listener), error);
+        if (msg.type == SV_SYNC_READY)
+          return create_hand_over (x, g_steal_fd (&listener), error);
       if (msg.type == SV_SYNC_ERROR)
         {
           g_set_error_literal (error, G_IO_ERROR, msg.error_code, msg.text);
@@ -825,6 +840,8 @@ create_commit (Create *x, GError **error)
   if (!sv_state_save (x->opts->root, x->state, error))
     return FALSE;
   sv_state_mark_committed (x->opts->root, x->opts->id);
+  if (!create_await_supervisor (x, error))
+    return FALSE;
   if (!release_child (x, error))
     return FALSE;
   if (x->opts->pid_file != NULL)
@@ -851,7 +868,8 @@ sv_create_container (const SvCreateOptions *opts, pid_t *pid_out, GError **error
                .rootfs_dir_fd = -1,
                .fifo_fd = -1,
                .console_fd = -1,
-               .host_proc_fd = -1 };
+               .host_proc_fd = -1,
+               .supervisor_sock = -1 };
   gboolean ok;
 
   ok = sv_state_validate_id (opts->id, error) && create_load (&x, error)

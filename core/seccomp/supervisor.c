@@ -111,9 +111,9 @@ read_answer (int sock, GError **error)
   return TRUE;
 }
 
-gboolean
-sv_supervisor_hand_over (const char *address, int listener, const char *who, const char *id,
-                         pid_t pid, GError **error)
+int
+sv_supervisor_send (const char *address, int listener, const char *who, const char *id, pid_t pid,
+                    GError **error)
 {
   struct sockaddr_un sun;
   const char *space = strchr (address, ' ');
@@ -128,20 +128,20 @@ sv_supervisor_hand_over (const char *address, int listener, const char *who, con
       g_warning ("%s inherits another seccomp listener (nested in a supervised container?): "
                  "the outer supervisor answers its syscalls",
                  who);
-      return TRUE;
+      return -2;
     }
   if (len == 0)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                    "syscall supervisor address \"%s\" is not a valid unix socket address",
                    socket_address);
-      return FALSE;
+      return -1;
     }
   if (sock < 0 || setsockopt (sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0
       || setsockopt (sock, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) < 0)
     {
       sv_set_error_errno (error, errno, "socket");
-      return FALSE;
+      return -1;
     }
   if (connect (sock, (struct sockaddr *) &sun, len) < 0)
     {
@@ -151,13 +151,40 @@ sv_supervisor_hand_over (const char *address, int listener, const char *who, con
                    "sysvisor-fs (systemctl start sysvisor), or set supervise = no in "
                    "plugins.conf [fuse-procfs]",
                    socket_address, g_strerror (errsv));
-      return FALSE;
+      return -1;
     }
-  if (!send_listener (sock, listener, id, pid, space != NULL ? space + 1 : NULL, error)
-      || !read_answer (sock, error))
+  if (!send_listener (sock, listener, id, pid, space != NULL ? space + 1 : NULL, error))
     {
       g_prefix_error (error, "syscall supervisor %s: ", socket_address);
+      return -1;
+    }
+  return g_steal_fd (&sock);
+}
+
+gboolean
+sv_supervisor_await (const char *address, int sock, GError **error)
+{
+  sv_autofd fd = sock;
+  const char *space = strchr (address, ' ');
+
+  if (sock == -2)
+    return TRUE;
+  if (sock < 0 || !read_answer (fd, error))
+    {
+      if (sock >= 0)
+        g_prefix_error (error, "syscall supervisor %.*s: ",
+                        (int) (space != NULL ? space - address : (gssize) strlen (address)),
+                        address);
       return FALSE;
     }
   return TRUE;
+}
+
+gboolean
+sv_supervisor_hand_over (const char *address, int listener, const char *who, const char *id,
+                         pid_t pid, GError **error)
+{
+  int sock = sv_supervisor_send (address, listener, who, id, pid, error);
+
+  return sock != -1 && sv_supervisor_await (address, sock, error);
 }

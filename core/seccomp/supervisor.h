@@ -22,3 +22,9 @@ int sv_supervisor_load_flat_filter (void);
  * inherited another supervisor's filter, which answers its syscalls: a warning, TRUE. */
 gboolean sv_supervisor_hand_over (const char *address, int listener, const char *who,
                                   const char *id, pid_t pid, GError **error);
+/* The same in two steps, so that the caller works while the supervisor takes the listener:
+ * send it (returns the connection, -1 on error, or -2 when @listener < 0 as above: nothing to
+ * wait for), then sv_supervisor_await() its answer (closes @sock; -2: TRUE at once). */
+int sv_supervisor_send (const char *address, int listener, const char *who, const char *id,
+                        pid_t pid, GError **error);
+gboolean sv_supervisor_await (const char *address, int sock, GError **error);

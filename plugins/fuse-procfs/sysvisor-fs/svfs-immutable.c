@@ -33,6 +33,7 @@
  * another mount namespace of the container during an unmount. */
 #include "svfs-procmount.h"
 #include "svfs-supervisor.h"
+#include "sv-file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -408,8 +409,10 @@ svfs_immutable_persist (void)
   g_rec_mutex_unlock (&tables_lock);
   if (s == NULL)
     return;
-  if (!g_file_set_contents_full (state_file, s->str, (gssize) s->len,
-                                 G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error))
+  /* Replaced whole (a restart in place reads the old records or the new ones), never synced:
+   * only a restart of this boot reads them (a power loss ends every container they describe),
+   * and an fsync here delayed every create's hand-over by a disk flush. */
+  if (!sv_write_file_replace (state_file, s->str, (gssize) s->len, 0600, &error))
     g_warning ("immutable mounts: keep the records for a restart: %s", error->message);
 }
 
