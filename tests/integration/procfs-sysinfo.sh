@@ -54,7 +54,7 @@ priv=$SV_TEST_TMP/private
 mkdir -p "$priv/rosrc" && chmod 700 "$priv" && echo host >"$priv/rosrc/f"
 procfs_bundle "$b" sh -c 'mount -t tmpfs t /mnt && mkdir /mnt/a /mnt/b && mount --bind /mnt/a /mnt/b
 while :; do
-  if [ -e /go-loop ]; then /syscall-loop remount 400 /mnt/b >/lout 2>&1; rm /go-loop; fi
+  if [ -e /go-loop ]; then : >/loop-started; /syscall-loop remount 20000 /mnt/b >/lout 2>&1; rm /go-loop; fi
   if [ -e /go ]; then /sv-probe sysinfo >/out 2>&1; echo "rc=$?" >>/out; rm /go; fi
   if [ -e /go-remount ]; then
     mount -o remount,bind,rw /ro >/rout 2>&1; echo "rc=$?" >>/rout
@@ -153,16 +153,18 @@ assert_eq "$host_total" "$(si totalram "$(from_init)")" "the new keeper answers 
 procfs_start_daemon
 assert_eq 268435456 "$(si totalram "$(from_init)")" "... and hands the listeners back again"
 
-# Killed in the middle of trapped calls (400 bind remounts in a row, each made by the daemon):
-# the call it was answering is answered by the keeper (the daemon's page says which), the rest
-# are refused; the loop ends instead of hanging.
+# Killed in the middle of trapped calls (bind remounts in a row, each made by the daemon): the
+# call it was answering is answered by the keeper (the daemon's page says which), the rest are
+# refused; the loop ends instead of hanging.  20000 calls take 20 s or more (about 1 ms each on
+# an idle machine, 30 ms loaded), so the kill 0.3 s after the loop started is in their middle.
 touch "$b/rootfs/go-loop"
-sleep 1
+sv_wait_until 10 test -e "$b/rootfs/loop-started" || sv_fail "the remount loop did not start"
+sleep 0.3
 pid=$(procfs_daemon_pid)
 kill -KILL "$pid"
 sv_wait_until 30 bash -c "[ ! -e '$b/rootfs/go-loop' ]" ||
   sv_fail "a trapped mount hung: sysvisor-fs was killed in the middle of it ($(cat "$b/rootfs/lout" 2>/dev/null))"
-sv_log "400 bind remounts, sysvisor-fs killed meanwhile: $(tr '\n' ' ' <"$b/rootfs/lout")"
+sv_log "bind remounts, sysvisor-fs killed meanwhile: $(tr '\n' ' ' <"$b/rootfs/lout")"
 sv_log "keeper: $(grep -c 'answered the call sysvisor-fs died in' "$PROCFS_LOG") call(s) answered for the killed daemon"
 assert_match 'remount ns_per_call [0-9]+ failures [1-9]' "$(cat "$b/rootfs/lout")" \
   "the loop ended; the calls after the kill were refused"
