@@ -3,7 +3,7 @@
 
 #include "svfs-util.h"
 
-#include <gio/gio.h>
+#include <glib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -139,7 +139,7 @@ svfs_cgroup_from_text (const char *text, GError **error)
   g_mutex_unlock (&layout_lock);
   if (!any)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+      g_set_error (error, SVFS_ERROR, SVFS_ERROR_NOT_FOUND,
                    "no memory, cpu, cpuset or blkio cgroup found under %s", svfs_cgroup_root ());
       return NULL;
     }
@@ -231,7 +231,7 @@ svfs_cgroup_memory (const SvfsCgroup *cg, SvfsMemory *m, GError **error)
   svfs_memory_init (m);
   if (!cg->dir[c])
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no memory cgroup");
+      g_set_error (error, SVFS_ERROR, SVFS_ERROR_NOT_FOUND, "no memory cgroup");
       return FALSE;
     }
   gboolean v2 = cg->v2[c];
@@ -325,7 +325,7 @@ svfs_cgroup_cpu_usage (const SvfsCgroup *cg, SvfsCpuUsage *u, GError **error)
   u->weights = NULL;
   if (!cg->dir[c])
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no cpuacct cgroup");
+      g_set_error (error, SVFS_ERROR, SVFS_ERROR_NOT_FOUND, "no cpuacct cgroup");
       return FALSE;
     }
   g_autofree gchar *text = cg_read (cg, c, cg->v2[c] ? "cpu.stat" : "cpuacct.stat", error);
@@ -335,7 +335,7 @@ svfs_cgroup_cpu_usage (const SvfsCgroup *cg, SvfsCpuUsage *u, GError **error)
                           : svfs_parse_cpuacct_stat (text, &u->user, &u->system);
   if (!ok)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%s: unexpected cpu usage format",
+      g_set_error (error, SVFS_ERROR, SVFS_ERROR_INVALID_DATA, "%s: unexpected cpu usage format",
                    cg->dir[c]);
       return FALSE;
     }
@@ -353,7 +353,7 @@ svfs_cgroup_io (const SvfsCgroup *cg, GError **error)
   const SvfsController c = SVFS_CG_BLKIO;
   if (!cg->dir[c])
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no blkio/io cgroup");
+      g_set_error (error, SVFS_ERROR, SVFS_ERROR_NOT_FOUND, "no blkio/io cgroup");
       return NULL;
     }
   g_autoptr (GArray) devs = g_array_new (FALSE, TRUE, sizeof (SvfsIoDev));

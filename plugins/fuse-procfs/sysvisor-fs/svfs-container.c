@@ -4,7 +4,7 @@
 #include "svfs-util.h"
 
 #include <dirent.h>
-#include <gio/gio.h>
+#include <glib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -44,7 +44,7 @@ svfs_caller_identify (pid_t pid, SvfsCaller *c, GError **error)
   c->pid = pid;
   if (pid <= 0)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "no caller pid");
+      g_set_error (error, SVFS_ERROR, SVFS_ERROR_INVALID_ARGUMENT, "no caller pid");
       return FALSE;
     }
   if (!svfs_pid_ns_inode (pid, &c->pidns, error))
@@ -65,7 +65,7 @@ read_status (pid_t pid, pid_t *ppid, pid_t *inner, GError **error)
   const char *ns = svfs_find_key (text, "NSpid");
   if (!pp || !ns)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%s: no PPid/NSpid", path);
+      g_set_error (error, SVFS_ERROR, SVFS_ERROR_INVALID_DATA, "%s: no PPid/NSpid", path);
       return FALSE;
     }
   *ppid = (pid_t) g_ascii_strtoll (pp, NULL, 10);
@@ -136,7 +136,7 @@ svfs_caller_resolve_init (SvfsCaller *c, GError **error)
   if (init == 0 || !svfs_pid_start_time (init, &start, error))
     {
       if (init == 0)
-        g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+        g_set_error (error, SVFS_ERROR, SVFS_ERROR_NOT_FOUND,
                      "no init found for pid namespace %" G_GUINT64_FORMAT, c->pidns);
       return FALSE;
     }

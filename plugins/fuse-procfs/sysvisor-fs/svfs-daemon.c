@@ -15,7 +15,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <gio/gio.h>
+#include <glib.h>
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
@@ -98,7 +98,7 @@ workers_start (Daemon *d, GError **error)
       int err = pthread_create (&d->workers[i].thread, &attr, worker_main, &d->workers[i]);
       if (err)
         {
-          sv_set_error_errno (error, err, "start worker");
+          sv_set_file_error_errno (error, err, "start worker");
           pthread_attr_destroy (&attr);
           return FALSE;
         }
@@ -188,7 +188,7 @@ check_existing_mount (const char *mountpoint, GError **error)
         continue;
       if (stat (mountpoint, &st) == 0)
         {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY,
+          g_set_error (error, SVFS_ERROR, SVFS_ERROR_BUSY,
                        "%s is already served by another sysvisor-fs; stop it first", mountpoint);
           return FALSE;
         }
@@ -208,7 +208,7 @@ session_new (GError **error)
       fuse_session_new (&fargs, svfs_fuse_ops (), sizeof (struct fuse_lowlevel_ops), NULL);
   fuse_opt_free_args (&fargs);
   if (!se)
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "fuse_session_new failed");
+    g_set_error (error, SVFS_ERROR, SVFS_ERROR_FAILED, "fuse_session_new failed");
   return se;
 }
 
@@ -224,7 +224,7 @@ mount_fresh (Daemon *d, GError **error)
   if (g_mkdir_with_parents (mp, 0755) < 0)
     {
       int saved = errno;
-      sv_set_error_errno (error, saved, "create mountpoint %s", mp);
+      sv_set_file_error_errno (error, saved, "create mountpoint %s", mp);
       return FALSE;
     }
   d->se = session_new (error);
@@ -232,13 +232,13 @@ mount_fresh (Daemon *d, GError **error)
     return FALSE;
   if (fuse_session_mount (d->se, mp) != 0)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+      g_set_error (error, SVFS_ERROR, SVFS_ERROR_FAILED,
                    "mount FUSE on %s failed; is /dev/fuse there and are we root?", mp);
       return FALSE;
     }
   if (fuse_daemonize (d->cfg->foreground) != 0)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "daemonize failed");
+      g_set_error (error, SVFS_ERROR, SVFS_ERROR_FAILED, "daemonize failed");
       return FALSE;
     }
   d->generation = 1;
@@ -262,7 +262,7 @@ take_over (Daemon *d, GError **error)
   g_autofree gchar *devfd = g_strdup_printf ("/dev/fd/%d", d->cfg->takeover_fuse_fd);
   if (fuse_session_mount (d->se, devfd) != 0)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "adopt FUSE fd %d failed",
+      g_set_error (error, SVFS_ERROR, SVFS_ERROR_FAILED, "adopt FUSE fd %d failed",
                    d->cfg->takeover_fuse_fd);
       return FALSE;
     }
@@ -286,7 +286,7 @@ preflight (const char *exe, GError **error)
     }
   if (!g_str_has_prefix (out, "sysvisor-fs "))
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s is not sysvisor-fs", exe);
+      g_set_error (error, SVFS_ERROR, SVFS_ERROR_FAILED, "%s is not sysvisor-fs", exe);
       return FALSE;
     }
   return TRUE;
@@ -330,7 +330,7 @@ exec_new_process (Daemon *d, GError **error)
   execv (d->cfg->exe, argv);
   svfs_supervisor_set_inheritable (FALSE);
   int saved = errno;
-  sv_set_error_errno (error, saved, "exec %s", d->cfg->exe);
+  sv_set_file_error_errno (error, saved, "exec %s", d->cfg->exe);
   for (guint i = 0; i < G_N_ELEMENTS (fds); i++)
     set_cloexec (fds[i], TRUE);
   close (state_fd);
@@ -462,7 +462,7 @@ svfs_daemon_request_restart (const char *mountpoint, GError **error)
   if (kill (pid, SIGUSR2) < 0)
     {
       int saved = errno;
-      sv_set_error_errno (error, saved, "signal pid %d", (int) pid);
+      sv_set_file_error_errno (error, saved, "signal pid %d", (int) pid);
       return FALSE;
     }
   for (guint i = 0; i < 400; i++)
@@ -471,7 +471,7 @@ svfs_daemon_request_restart (const char *mountpoint, GError **error)
       if (svfs_lock_read (mountpoint, &now_pid, &now_gen, NULL) && now_gen > gen)
         return TRUE;
     }
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+  g_set_error (error, SVFS_ERROR, SVFS_ERROR_TIMED_OUT,
                "sysvisor-fs (pid %d) did not restart within 20 s; it keeps serving with the old "
                "code, see its --log for why",
                (int) pid);

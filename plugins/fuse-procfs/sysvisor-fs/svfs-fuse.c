@@ -10,7 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <gio/gio.h>
+#include <glib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -104,7 +104,7 @@ svfs_fuse_load_handle_line (const char *line, GError **error)
       || !g_ascii_string_to_unsigned (f[1], 10, 1, G_MAXUINT64, &fh, NULL)
       || !g_ascii_string_to_unsigned (f[2], 10, 1, G_MAXUINT64, &ino, NULL))
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "bad state line: %.60s", line);
+      g_set_error (error, SVFS_ERROR, SVFS_ERROR_INVALID_DATA, "bad state line: %.60s", line);
       return FALSE;
     }
   gsize len;
@@ -247,14 +247,14 @@ svfs_fuse_proc_text (const char *name, pid_t pid, GError **error)
 
   if (n == NULL || n->kind != SVFS_NODE_FILE)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no emulated /proc/%s", name);
+      g_set_error (error, SVFS_ERROR, SVFS_ERROR_NOT_FOUND, "no emulated /proc/%s", name);
       return NULL;
     }
   if (!identify (pid, &c, &cgroup, error))
     return NULL;
   if (c.is_host)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "pid %d is a host process",
+      g_set_error (error, SVFS_ERROR, SVFS_ERROR_NOT_SUPPORTED, "pid %d is a host process",
                    (int) pid);
       return NULL;
     }

@@ -32,12 +32,12 @@
  * network namespaces.  Residual races (README): that CONTINUE, and a mount point renamed from
  * another mount namespace of the container during an unmount. */
 #include "svfs-procmount.h"
+#include "svfs-util.h"
 #include "svfs-supervisor.h"
-#include "sv-file.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <gio/gio.h>
+#include <glib.h>
 #include <limits.h>
 #include <linux/mount.h>
 #include <linux/seccomp.h>
@@ -412,7 +412,7 @@ svfs_immutable_persist (void)
   /* Replaced whole (a restart in place reads the old records or the new ones), never synced:
    * only a restart of this boot reads them (a power loss ends every container they describe),
    * and an fsync here delayed every create's hand-over by a disk flush. */
-  if (!sv_write_file_replace (state_file, s->str, (gssize) s->len, 0600, &error))
+  if (!svfs_write_replace (state_file, s->str, s->len, &error))
     g_warning ("immutable mounts: keep the records for a restart: %s", error->message);
 }
 

@@ -8,7 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <gio/gio.h>
+#include <glib.h>
 #include <linux/kcmp.h>
 #include <signal.h>
 #include <stddef.h>
@@ -100,7 +100,7 @@ bind_keeper_socket (GError **error)
 
   if (strlen (socket_path) >= sizeof sun.sun_path)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FILENAME_TOO_LONG, "%s: path too long",
+      g_set_error (error, SVFS_ERROR, SVFS_ERROR_FILENAME_TOO_LONG, "%s: path too long",
                    socket_path);
       return -1;
     }
@@ -110,7 +110,7 @@ bind_keeper_socket (GError **error)
       || chmod (socket_path, 0600) < 0 || listen (fd, 8) < 0)
     {
       int saved = errno;
-      sv_set_error_errno (error, saved, "listen on %s", socket_path);
+      sv_set_file_error_errno (error, saved, "listen on %s", socket_path);
       return -1;
     }
   return g_steal_fd (&fd);
@@ -153,7 +153,7 @@ spawn_keeper (GError **error)
   if (pid < 0)
     {
       int saved = errno;
-      sv_set_error_errno (error, saved, "fork");
+      sv_set_file_error_errno (error, saved, "fork");
       return FALSE;
     }
   return TRUE;
@@ -239,7 +239,7 @@ take_back (GArray *listeners, GError **error)
                listeners->len - before);
   return TRUE;
 failed:
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "take the listeners back: %s",
+  g_set_error (error, SVFS_ERROR, SVFS_ERROR_FAILED, "take the listeners back: %s",
                errno ? g_strerror (errno) : "the keeper closed the connection");
   return FALSE;
 }
@@ -253,7 +253,7 @@ ensure_page (GError **error)
   if (page_fd < 0 || (page = map_slots (page_fd)) == NULL)
     {
       int saved = errno;
-      sv_set_error_errno (error, saved, "keeper page");
+      sv_set_file_error_errno (error, saved, "keeper page");
       return FALSE;
     }
   return TRUE;
@@ -276,7 +276,7 @@ give_all (GArray *listeners, GError **error)
   else if (ok)
     return FALSE;
   if (!ok)
-    sv_set_error_errno (error, errno, "give the keeper listeners");
+    sv_set_file_error_errno (error, errno, "give the keeper listeners");
   return ok;
 }
 

@@ -14,7 +14,7 @@
 #include "svfs-util.h"
 
 #include <fcntl.h>
-#include <gio/gio.h>
+#include <glib.h>
 #include <linux/nsfs.h>
 #include <stdio.h>
 #include <string.h>
@@ -334,7 +334,7 @@ svfs_loadavg_load_line (const char *line, GError **error)
       != 6)
     {
       g_free (t);
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "bad loadavg state line '%s'",
+      g_set_error (error, SVFS_ERROR, SVFS_ERROR_INVALID_DATA, "bad loadavg state line '%s'",
                    line);
       return FALSE;
     }

@@ -6,7 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <gio/gio.h>
+#include <glib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
@@ -41,7 +41,7 @@ svfs_lock_acquire (const char *mountpoint, GError **error)
   if (g_mkdir_with_parents (dir, 0755) < 0)
     {
       int saved = errno;
-      sv_set_error_errno (error, saved, "create %s", dir);
+      sv_set_file_error_errno (error, saved, "create %s", dir);
       return -1;
     }
   sv_autofd fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
@@ -52,12 +52,12 @@ svfs_lock_acquire (const char *mountpoint, GError **error)
       pid_t pid;
       guint gen;
       if (saved == EWOULDBLOCK && parse_lock (text, &pid, &gen))
-        g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY,
+        g_set_error (error, SVFS_ERROR, SVFS_ERROR_BUSY,
                      "%s is already served by sysvisor-fs (pid %d); stop it first, or upgrade "
                      "it in place with 'sysvisor-fs --restart --mountpoint %s'",
                      mountpoint, (int) pid, mountpoint);
       else
-        g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "lock %s: %s", path,
+        g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), "lock %s: %s", path,
                      saved == EWOULDBLOCK ? "held by another sysvisor-fs" : g_strerror (saved));
       return -1;
     }
@@ -72,7 +72,7 @@ svfs_lock_write (int fd, const char *mountpoint, pid_t pid, guint generation, GE
   if (ftruncate (fd, 0) < 0 || pwrite (fd, text, strlen (text), 0) != (gssize) strlen (text))
     {
       int saved = errno;
-      sv_set_error_errno (error, saved, "write lock file");
+      sv_set_file_error_errno (error, saved, "write lock file");
       return FALSE;
     }
   return TRUE;
@@ -89,7 +89,7 @@ svfs_lock_read (const char *mountpoint, pid_t *pid, guint *generation, GError **
       if (parse_lock (text, pid, generation))
         return TRUE;
     }
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+  g_set_error (error, SVFS_ERROR, SVFS_ERROR_NOT_FOUND,
                "no sysvisor-fs runs on %s; start it with 'sysvisor-fs --mountpoint %s'",
                mountpoint, mountpoint);
   return FALSE;

@@ -6,7 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <gio/gio.h>
+#include <glib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -52,7 +52,7 @@ open_log_locked (GError **error)
   if (fd < 0)
     {
       int saved = errno;
-      sv_set_error_errno (error, saved, "open log %s", log_path);
+      sv_set_file_error_errno (error, saved, "open log %s", log_path);
       return FALSE;
     }
   if (log_fd != STDERR_FILENO)

@@ -6,7 +6,7 @@
 #include "svfs-render.h"
 #include "svfs-util.h"
 
-#include <gio/gio.h>
+#include <glib.h>
 #include <unistd.h>
 
 static gchar *

@@ -36,7 +36,7 @@
 #include <grp.h>
 #include <stdio.h>
 #include <fcntl.h>
-#include <gio/gio.h>
+#include <glib.h>
 #include <linux/mount.h>
 #include <poll.h>
 #include <sched.h>

@@ -14,7 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <gio/gio.h>
+#include <glib.h>
 #include <linux/mount.h>
 #include <string.h>
 #include <sys/mount.h>

@@ -1,8 +1,9 @@
 /* sysvisor-fs: pure rendering of the container's view of /proc and /sys files. */
 #include "svfs-render.h"
+#include "svfs-error.h"
 
 #include <errno.h>
-#include <gio/gio.h>
+#include <glib.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -193,7 +194,7 @@ svfs_render_meminfo (const char *host, const SvfsMemory *m, GError **error)
 {
   if (meminfo_kb (host, "MemTotal") == SVFS_UNKNOWN)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "host meminfo has no MemTotal");
+      g_set_error (error, SVFS_ERROR, SVFS_ERROR_INVALID_DATA, "host meminfo has no MemTotal");
       return NULL;
     }
   MemOverride ov[32];
@@ -279,7 +280,7 @@ svfs_parse_cpu_list (const char *list, GError **error)
         continue;
       if (!parse_cpu_range (items[i], &lo, &hi))
         {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "bad cpu list '%s'", copy);
+          g_set_error (error, SVFS_ERROR, SVFS_ERROR_INVALID_DATA, "bad cpu list '%s'", copy);
           return NULL;
         }
       for (guint c = lo; c <= hi; c++)
@@ -287,7 +288,7 @@ svfs_parse_cpu_list (const char *list, GError **error)
     }
   if (cpus->len == 0)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "empty cpu list");
+      g_set_error (error, SVFS_ERROR, SVFS_ERROR_INVALID_DATA, "empty cpu list");
       return NULL;
     }
   g_array_sort (cpus, cmp_uint);

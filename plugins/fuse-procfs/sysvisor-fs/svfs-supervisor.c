@@ -8,7 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <gio/gio.h>
+#include <glib.h>
 #include <linux/audit.h>
 #include <linux/seccomp.h>
 #include <poll.h>
@@ -457,7 +457,7 @@ listen_on (const char *mountpoint, GError **error)
       || listen (fd, 64) < 0)
     {
       int saved = errno;
-      sv_set_error_errno (error, saved, "syscall supervisor: listen on %s", address);
+      sv_set_file_error_errno (error, saved, "syscall supervisor: listen on %s", address);
       if (fd >= 0)
         close (fd);
       return -1;
@@ -512,7 +512,7 @@ svfs_supervisor_start (const char *mountpoint, const char *takeover, GError **er
     return FALSE;
   if (wake_fds[0] < 0 && pipe2 (wake_fds, O_CLOEXEC) < 0)
     {
-      sv_set_error_errno (error, errno, "pipe");
+      sv_set_file_error_errno (error, errno, "pipe");
       return FALSE;
     }
   svfs_keeper_attach (listeners);

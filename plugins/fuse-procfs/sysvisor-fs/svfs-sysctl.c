@@ -1,8 +1,9 @@
 /* sysvisor-fs: emulated /proc/sys entries: table, validation, per-container store. */
 #include "svfs-sysctl.h"
+#include "svfs-error.h"
 
 #include <errno.h>
-#include <gio/gio.h>
+#include <glib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -64,13 +65,13 @@ parse_field (const SvfsSysctl *e, const char *s, gint64 *v, GError **error)
   *v = g_ascii_strtoll (s, &end, 10);
   if (errno != 0 || end == s || *end != '\0')
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "%s: '%s' is not an integer",
+      g_set_error (error, SVFS_ERROR, SVFS_ERROR_INVALID_ARGUMENT, "%s: '%s' is not an integer",
                    e->path, s);
       return FALSE;
     }
   if (*v < e->min || *v > e->max)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+      g_set_error (error, SVFS_ERROR, SVFS_ERROR_INVALID_ARGUMENT,
                    "%s: %" G_GINT64_FORMAT " is out of range %" G_GINT64_FORMAT
                    "..%" G_GINT64_FORMAT,
                    e->path, *v, e->min, e->max);
@@ -98,7 +99,7 @@ svfs_sysctl_normalize (const SvfsSysctl *e, const char *host_value, const char *
       if (n == want || !parse_field (e, f[i], &v, error))
         {
           if (n == want)
-            g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "%s takes %u integer(s)",
+            g_set_error (error, SVFS_ERROR, SVFS_ERROR_INVALID_ARGUMENT, "%s takes %u integer(s)",
                          e->path, want);
           g_string_free (out, TRUE);
           return NULL;
@@ -108,7 +109,7 @@ svfs_sysctl_normalize (const SvfsSysctl *e, const char *host_value, const char *
     }
   if (n != want)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "%s takes %u integer(s)",
+      g_set_error (error, SVFS_ERROR, SVFS_ERROR_INVALID_ARGUMENT, "%s takes %u integer(s)",
                    e->path, want);
       g_string_free (out, TRUE);
       return NULL;
@@ -247,7 +248,7 @@ svfs_sysctl_store_load_line (SvfsSysctlStore *s, const char *line, GError **erro
       || sscanf (f[1], "%" G_GUINT64_FORMAT ":%" G_GUINT64_FORMAT, &key.pidns, &key.init_start)
              != 2)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "bad sysctl state line '%s'",
+      g_set_error (error, SVFS_ERROR, SVFS_ERROR_INVALID_DATA, "bad sysctl state line '%s'",
                    line);
       return FALSE;
     }

@@ -3,8 +3,9 @@
  * /proc/loadavg inside. */
 #include "svfs-fuse.h"
 #include "svfs-supervisor.h"
+#include "svfs-error.h"
 
-#include <gio/gio.h>
+#include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +43,7 @@ fill_memory (pid_t pid, struct sysinfo *si, GError **error)
   si->mem_unit = 1;
   if (si->totalram == 0)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "no MemTotal in meminfo");
+      g_set_error (error, SVFS_ERROR, SVFS_ERROR_INVALID_DATA, "no MemTotal in meminfo");
       return FALSE;
     }
   return TRUE;
@@ -61,7 +62,7 @@ fill_times (pid_t pid, struct sysinfo *si, GError **error)
     return FALSE;
   if (sscanf (load, "%lf %lf %lf %u/%u", &l[0], &l[1], &l[2], &running, &total) != 5)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "loadavg \"%s\"", load);
+      g_set_error (error, SVFS_ERROR, SVFS_ERROR_INVALID_DATA, "loadavg \"%s\"", load);
       return FALSE;
     }
   si->uptime = (long) g_ascii_strtod (up, NULL);

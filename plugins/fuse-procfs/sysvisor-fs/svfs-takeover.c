@@ -7,7 +7,7 @@
 #include "svfs-util.h"
 
 #include <errno.h>
-#include <gio/gio.h>
+#include <glib.h>
 #include <linux/fuse.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -42,7 +42,7 @@ write_all (int fd, const char *data, gsize len, GError **error)
       if (n < 0)
         {
           int saved = errno;
-          sv_set_error_errno (error, saved, "write state");
+          sv_set_file_error_errno (error, saved, "write state");
           return FALSE;
         }
       data += n, len -= n;
@@ -72,7 +72,7 @@ svfs_takeover_save (SvfsSysctlStore *store, guint generation, GError **error)
   if (fd < 0)
     {
       int saved = errno;
-      sv_set_error_errno (error, saved, "memfd_create");
+      sv_set_file_error_errno (error, saved, "memfd_create");
       return -1;
     }
   if (!write_all (fd, out->str, out->len, error))
@@ -120,7 +120,7 @@ svfs_takeover_load (int fd, SvfsSysctlStore *store, guint *generation, GError **
     return FALSE;
   if (!g_str_has_prefix (text, "sysvisor-fs state 1\n"))
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "state fd %d: unknown format", fd);
+      g_set_error (error, SVFS_ERROR, SVFS_ERROR_INVALID_DATA, "state fd %d: unknown format", fd);
       return FALSE;
     }
   g_auto (GStrv) lines = g_strsplit (text, "\n", 0);
@@ -138,7 +138,7 @@ svfs_takeover_replay_init (struct fuse_session *se, GError **error)
   g_mutex_unlock (&init_lock);
   if (!init)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+      g_set_error (error, SVFS_ERROR, SVFS_ERROR_NOT_FOUND,
                    "the previous process handed over no FUSE INIT request");
       return FALSE;
     }
@@ -152,7 +152,7 @@ svfs_takeover_replay_init (struct fuse_session *se, GError **error)
   g_bytes_unref (init);
   if (!svfs_fuse_initialized ())
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "replaying FUSE INIT failed");
+      g_set_error (error, SVFS_ERROR, SVFS_ERROR_FAILED, "replaying FUSE INIT failed");
       return FALSE;
     }
   return TRUE;

@@ -3,7 +3,7 @@
 
 #include "svfs-util.h"
 
-#include <gio/gio.h>
+#include <glib.h>
 #include <string.h>
 
 static const struct
@@ -69,7 +69,7 @@ add_node (const char *path, SvfsNodeKind kind, GError **error)
   if (n)
     {
       if (!g_str_equal (n->path, path))
-        g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS, "inode clash: %s and %s", n->path,
+        g_set_error (error, SVFS_ERROR, SVFS_ERROR_EXISTS, "inode clash: %s and %s", n->path,
                      path);
       return g_str_equal (n->path, path) ? n : NULL;
     }

@@ -4,7 +4,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <gio/gio.h>
+#include <glib.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <linux/magic.h>
@@ -202,7 +203,7 @@ svfs_read_file (const char *path, gsize *len, GError **error)
   if (fd < 0)
     {
       int saved = errno;
-      sv_set_error_errno (error, saved, "open %s", path);
+      sv_set_file_error_errno (error, saved, "open %s", path);
       return NULL;
     }
   g_autoptr (GString) out = g_string_sized_new (4096);
@@ -215,7 +216,7 @@ svfs_read_file (const char *path, gsize *len, GError **error)
       if (n < 0)
         {
           int saved = errno;
-          sv_set_error_errno (error, saved, "read %s", path);
+          sv_set_file_error_errno (error, saved, "read %s", path);
           return NULL;
         }
       if (n == 0)
@@ -246,7 +247,7 @@ svfs_read_u64 (const char *path, guint64 *value, gboolean *unlimited, GError **e
   guint64 v = g_ascii_strtoull (text, &end, 10);
   if (errno != 0 || end == text || (*end != '\0' && !g_ascii_isspace (*end)))
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%s: not a number: '%s'", path,
+      g_set_error (error, SVFS_ERROR, SVFS_ERROR_INVALID_DATA, "%s: not a number: '%s'", path,
                    text);
       return FALSE;
     }
@@ -269,7 +270,7 @@ svfs_read_i64 (const char *path, gint64 *value, GError **error)
   *value = g_ascii_strtoll (text, &end, 10);
   if (errno != 0 || end == text)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%s: not a number: '%s'", path,
+      g_set_error (error, SVFS_ERROR, SVFS_ERROR_INVALID_DATA, "%s: not a number: '%s'", path,
                    text);
       return FALSE;
     }
@@ -289,7 +290,7 @@ svfs_pid_start_time (pid_t pid, guint64 *start, GError **error)
   /* fields[0] is field 3 (state), so field 22 is fields[19]. */
   if (!fields || g_strv_length (fields) < 20)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%s: unexpected format", path);
+      g_set_error (error, SVFS_ERROR, SVFS_ERROR_INVALID_DATA, "%s: unexpected format", path);
       return FALSE;
     }
   *start = g_ascii_strtoull (fields[19], NULL, 10);
@@ -306,7 +307,7 @@ svfs_pid_ns_inode (pid_t pid, guint64 *inode, GError **error)
   if (stat (path, &st) < 0)
     {
       int saved = errno;
-      sv_set_error_errno (error, saved, "stat %s", path);
+      sv_set_file_error_errno (error, saved, "stat %s", path);
       return FALSE;
     }
   *inode = st.st_ino;
@@ -354,4 +355,38 @@ svfs_mount_attr_of (guint64 ms_flags, guint64 default_atime)
   else
     a |= default_atime;
   return a;
+}
+
+gboolean
+svfs_write_replace (const char *path, const char *data, gsize len, GError **error)
+{
+  g_autofree gchar *tmp = g_strdup_printf ("%s.tmp-%d", path, (int) getpid ());
+  sv_autofd fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+  if (fd < 0)
+    {
+      sv_set_file_error_errno (error, errno, "create %s", tmp);
+      return FALSE;
+    }
+  while (len > 0)
+    {
+      ssize_t n = write (fd, data, len);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        {
+          sv_set_file_error_errno (error, n < 0 ? errno : EIO, "write %s", tmp);
+          unlink (tmp);
+          return FALSE;
+        }
+      data += n;
+      len -= (gsize) n;
+    }
+  if (rename (tmp, path) < 0)
+    {
+      sv_set_file_error_errno (error, errno, "rename %s to %s", tmp, path);
+      unlink (tmp);
+      return FALSE;
+    }
+  return TRUE;
 }

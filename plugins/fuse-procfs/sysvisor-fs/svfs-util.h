@@ -9,6 +9,12 @@ G_BEGIN_DECLS
 /* sv_autofd, sv_close_fdp: the utility library (lib/sv-fd.h). */
 #include "sv-fd.h"
 
+#include "svfs-error.h"
+
+/* Replace @path (0600) with @len bytes of @data through a temp file beside it and a rename:
+ * a reader sees the old file or the new one.  No fsync (for files only this boot reads). */
+gboolean svfs_write_replace (const char *path, const char *data, gsize len, GError **error);
+
 /* Where the host's /proc, /sys and cgroup trees live.  Tests point them at fake trees
  * through the hidden environment variables SYSVISOR_FS_PROC_ROOT, SYSVISOR_FS_SYS_ROOT and
  * SYSVISOR_FS_CGROUP_ROOT; svfs_roots_configure() must run before any thread starts. */

@@ -181,7 +181,7 @@ test_cpu_list_parse (void)
     g_assert_cmpuint (g_array_index (cpus, guint, i), ==, want[i]);
   g_autoptr (GError) error = NULL;
   g_assert_null (svfs_parse_cpu_list ("3-1", &error));
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+  g_assert_error (error, SVFS_ERROR, SVFS_ERROR_INVALID_DATA);
   g_assert_null (svfs_parse_cpu_list ("", NULL));
 }
 
@@ -300,13 +300,13 @@ test_sysctl_validation (void)
   g_assert_cmpstr (b, ==, "-1\n");
   g_autoptr (GError) error = NULL;
   g_assert_null (svfs_sysctl_normalize (panic, "0\n", "abc\n", 4, &error));
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_assert_error (error, SVFS_ERROR, SVFS_ERROR_INVALID_ARGUMENT);
   g_clear_error (&error);
   g_assert_null (svfs_sysctl_normalize (oc, "0\n", "3", 1, &error));
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_assert_error (error, SVFS_ERROR, SVFS_ERROR_INVALID_ARGUMENT);
   g_clear_error (&error);
   g_assert_null (svfs_sysctl_normalize (panic, "0\n", "1 2\n", 4, &error));
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_assert_error (error, SVFS_ERROR, SVFS_ERROR_INVALID_ARGUMENT);
   g_autofree gchar *c = svfs_sysctl_normalize (printk, "4\t4\t1\t7\n", "3 4 1 7\n", 8, NULL);
   g_assert_cmpstr (c, ==, "3\t4\t1\t7\n");
   g_assert_null (svfs_sysctl_normalize (printk, "4\t4\t1\t7\n", "3\n", 2, NULL));
