@@ -151,7 +151,11 @@ main (int argc, char **argv)
   int status;
 
   sv_listen_fds_init (); /* (before any fd of ours: see notify-socket.h) */
-  setlocale (LC_ALL, "");
+  /* The character set only (UTF-8 messages on a UTF-8 terminal), as runc ignores the locale
+   * for everything else: numbers and dates in the output stay machine-readable, and loading
+   * every category (C.UTF-8 is looked up as C.UTF-8, then as C.utf8: 26 opens) cost each
+   * invocation ~0.7 ms. */
+  setlocale (LC_CTYPE, "");
   status = parse_globals (argc, argv, &g);
   if (status >= 0)
     return status;
