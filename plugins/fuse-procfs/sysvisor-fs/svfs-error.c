@@ -1,4 +1,4 @@
 /* sysvisor-fs: its error domain (svfs-error.h). */
 #include "svfs-error.h"
 
-G_DEFINE_QUARK (svfs-error-quark, svfs_error)
+G_DEFINE_QUARK (svfs - error - quark, svfs_error)

@@ -13,7 +13,7 @@ GQuark svfs_error_quark (void);
 typedef enum
 {
   SVFS_ERROR_FAILED,
-  SVFS_ERROR_INVALID_DATA,     /* a text read (cgroup or /proc file, records) that does not parse */
+  SVFS_ERROR_INVALID_DATA, /* a text read (cgroup or /proc file, records) that does not parse */
   SVFS_ERROR_INVALID_ARGUMENT, /* a value or an option given to the daemon */
   SVFS_ERROR_NOT_FOUND,
   SVFS_ERROR_EXISTS,
