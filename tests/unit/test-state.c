@@ -2,10 +2,12 @@
  * state file that is not valid says which file and what is wrong, and a temp file left by a
  * write cut short is never read as the state. */
 #include "state.h"
+#include "utils.h"
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 typedef struct
@@ -387,6 +389,41 @@ test_remove_everything (Fixture *f, gconstpointer data)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
 }
 
+/* The state root and the storage paths are made with sv_mkdir_p: missing parents too, an
+ * existing directory is fine, anything else in the way is an error naming the path. */
+static void
+test_mkdir_p (Fixture *f, gconstpointer data)
+{
+  g_autofree char *deep = g_build_filename (f->root, "a", "b", "c", NULL);
+  g_autofree char *file = g_build_filename (f->root, "file", NULL);
+  g_autofree char *under_file = g_build_filename (file, "x", NULL);
+  g_autoptr (GError) error = NULL;
+  struct stat st;
+
+  g_assert_true (sv_mkdir_p (deep, 0750, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (stat (deep, &st), ==, 0);
+  g_assert_true (S_ISDIR (st.st_mode));
+  g_assert_cmpint (st.st_mode & 0700, ==, 0700);
+  g_assert_true (sv_mkdir_p (deep, 0750, &error)); /* exists: fine */
+  g_assert_true (g_file_set_contents (file, "", 0, NULL));
+  g_assert_false (sv_mkdir_p (file, 0755, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS);
+  g_assert_nonnull (strstr (error->message, file));
+  g_clear_error (&error);
+  g_assert_false (sv_mkdir_p (under_file, 0755, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_DIRECTORY);
+  g_clear_error (&error);
+  g_assert_false (sv_mkdir_p ("", 0755, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_assert_cmpint (g_unlink (file), ==, 0);
+  for (int i = 0; i < 3; i++)
+    {
+      g_assert_cmpint (g_rmdir (deep), ==, 0);
+      *strrchr (deep, '/') = '\0';
+    }
+}
+
 #define ADD(name, fn) g_test_add (name, Fixture, NULL, fixture_setup, fn, fixture_teardown)
 
 int
@@ -406,5 +443,6 @@ main (int argc, char **argv)
   ADD ("/state/only-temp-file-is-crashed-create", test_only_temp_is_crashed_create);
   ADD ("/state/list-sorted-valid-dirs", test_list_sorted_valid_dirs);
   ADD ("/state/remove-everything", test_remove_everything);
+  ADD ("/state/mkdir-p", test_mkdir_p);
   return g_test_run ();
 }
