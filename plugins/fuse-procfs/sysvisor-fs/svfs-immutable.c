@@ -217,6 +217,9 @@ tables_init (void)
   by_container = g_hash_table_new (g_str_hash, g_str_equal);
 }
 
+static void persist_record (int listener, const Record *r);
+static void drop_record_file (int listener);
+
 void
 svfs_immutable_adopt (int listener, const char *what)
 {
@@ -238,7 +241,7 @@ svfs_immutable_adopt (int listener, const char *what)
     }
   r->refs++;
   g_hash_table_replace (by_listener, GINT_TO_POINTER (listener), r);
-  svfs_immutable_persist ();
+  persist_record (listener, r);
   g_rec_mutex_unlock (&tables_lock);
 }
 
@@ -248,7 +251,7 @@ svfs_immutable_forget (int listener)
   g_rec_mutex_lock (&tables_lock);
   if (by_listener != NULL)
     g_hash_table_remove (by_listener, GINT_TO_POINTER (listener));
-  svfs_immutable_persist ();
+  drop_record_file (listener);
   g_rec_mutex_unlock (&tables_lock);
 }
 
@@ -266,6 +269,23 @@ append_escaped (GString *s, const char *text)
       g_string_append_c (s, *p);
 }
 
+static void
+render_record (GString *s, int key, const Record *r)
+{
+  g_string_append_printf (s, "L %d %d %d", key, r->on, (int) r->init_pid);
+  append_escaped (s, r->id);
+  g_string_append_c (s, '\n');
+  for (guint i = 0; r->mounts != NULL && i < r->mounts->len; i++)
+    {
+      MountEntry *e = g_ptr_array_index (r->mounts, i);
+      g_string_append (s, "M");
+      append_escaped (s, e->dev);
+      append_escaped (s, e->root);
+      append_escaped (s, e->mountpoint);
+      g_string_append_c (s, '\n');
+    }
+}
+
 static GString *
 render_records (void)
 {
@@ -277,21 +297,7 @@ render_records (void)
     return s;
   g_hash_table_iter_init (&it, by_listener);
   while (g_hash_table_iter_next (&it, &key, &value))
-    {
-      Record *r = value;
-      g_string_append_printf (s, "L %d %d %d", GPOINTER_TO_INT (key), r->on, (int) r->init_pid);
-      append_escaped (s, r->id);
-      g_string_append_c (s, '\n');
-      for (guint i = 0; r->mounts != NULL && i < r->mounts->len; i++)
-        {
-          MountEntry *e = g_ptr_array_index (r->mounts, i);
-          g_string_append (s, "M");
-          append_escaped (s, e->dev);
-          append_escaped (s, e->root);
-          append_escaped (s, e->mountpoint);
-          g_string_append_c (s, '\n');
-        }
-    }
+    render_record (s, GPOINTER_TO_INT (key), value);
   return s;
 }
 
@@ -385,43 +391,106 @@ svfs_immutable_load (int fd)
   g_rec_mutex_unlock (&tables_lock);
 }
 
-/* ---- for a daemon started after a kill: the records, in a root-only file beside the keeper's
- * socket, rewritten whenever a listener comes or goes ---- */
+/* ---- for a daemon started after a kill: the records in root-only files beside the keeper's
+ * socket, one per listener (<keeper>.immutable.d/<fd>), written when its listener comes and
+ * removed when it goes: O(1) per container (one file of all of them, rewritten on every
+ * change, was 550 kB with 200 containers, written before each hand-over was answered) ----
+ *
+ * Replaced whole through a rename (a reader sees the old record or the new one), never
+ * synced: only a restart of this boot reads them (a power loss ends every container they
+ * describe).  The single file of older daemons (<keeper>.immutable) is still read. */
 
-static gchar *state_file;
+static gchar *state_file; /* the older daemons' single file */
+static gchar *records_dir;
 
 void
 svfs_immutable_set_state_file (const char *path)
 {
   g_free (state_file);
+  g_free (records_dir);
   state_file = g_strdup (path);
+  records_dir = g_strconcat (path, ".d", NULL);
 }
 
+static gchar *
+record_path (int listener)
+{
+  return g_strdup_printf ("%s/%d", records_dir, listener);
+}
+
+/* Under tables_lock. */
+static void
+persist_record (int listener, const Record *r)
+{
+  g_autoptr (GString) s = g_string_new (NULL);
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *path = NULL;
+
+  if (records_dir == NULL)
+    return;
+  if (mkdir (records_dir, 0700) < 0 && errno != EEXIST)
+    {
+      g_warning ("immutable mounts: keep the records for a restart: create %s: %s", records_dir,
+                 g_strerror (errno));
+      return;
+    }
+  path = record_path (listener);
+  render_record (s, listener, r);
+  if (!svfs_write_replace (path, s->str, s->len, &error))
+    g_warning ("immutable mounts: keep the records for a restart: %s", error->message);
+}
+
+static void
+drop_record_file (int listener)
+{
+  g_autofree gchar *path = NULL;
+
+  if (records_dir == NULL)
+    return;
+  path = record_path (listener);
+  if (unlink (path) < 0 && errno != ENOENT)
+    g_debug ("immutable mounts: remove %s: %s", path, g_strerror (errno));
+}
+
+/* Every record, under the current fd numbers, and no file of a listener gone (after a restart
+ * in place or listeners taken back from the keeper, which renumber them). */
 void
 svfs_immutable_persist (void)
 {
-  g_autoptr (GString) s = NULL;
-  g_autoptr (GError) error = NULL;
+  g_autoptr (GDir) d = NULL;
+  GHashTableIter it;
+  gpointer key, value;
+  const char *name;
 
   g_rec_mutex_lock (&tables_lock);
+  if (records_dir != NULL && (d = g_dir_open (records_dir, 0, NULL)) != NULL)
+    while ((name = g_dir_read_name (d)) != NULL)
+      {
+        gint64 n;
+        if (g_ascii_string_to_signed (name, 10, 0, G_MAXINT, &n, NULL)
+            && (by_listener == NULL
+                || !g_hash_table_contains (by_listener, GINT_TO_POINTER ((int) n))))
+          drop_record_file ((int) n);
+      }
+  if (by_listener != NULL)
+    {
+      g_hash_table_iter_init (&it, by_listener);
+      while (g_hash_table_iter_next (&it, &key, &value))
+        persist_record (GPOINTER_TO_INT (key), value);
+    }
   if (state_file != NULL)
-    s = render_records ();
+    unlink (state_file);
   g_rec_mutex_unlock (&tables_lock);
-  if (s == NULL)
-    return;
-  /* Replaced whole (a restart in place reads the old records or the new ones), never synced:
-   * only a restart of this boot reads them (a power loss ends every container they describe),
-   * and an fsync here delayed every create's hand-over by a disk flush. */
-  if (!svfs_write_replace (state_file, s->str, s->len, &error))
-    g_warning ("immutable mounts: keep the records for a restart: %s", error->message);
 }
 
 void
 svfs_immutable_adopt_kept (int listener, int saved_key)
 {
+  g_autofree gchar *path = records_dir != NULL ? record_path (saved_key) : NULL;
   g_autofree gchar *text = NULL;
 
-  if (state_file == NULL || !g_file_get_contents (state_file, &text, NULL, NULL))
+  if ((path == NULL || !g_file_get_contents (path, &text, NULL, NULL))
+      && (state_file == NULL || !g_file_get_contents (state_file, &text, NULL, NULL)))
     {
       g_warning ("immutable mounts: no records for a listener taken back from the keeper "
                  "(fd %d): its container's mounts are unchecked until it restarts",
