@@ -273,23 +273,14 @@ torn_by_power_loss (const char *path, gboolean parsed)
   return TRUE;
 }
 
-SvIdmapTable *
-sv_idmap_table_load (const char *path, GError **error)
+/* The table of @text (@len bytes) read from @path. */
+static SvIdmapTable *
+table_from_text (const char *path, const char *text, gsize len, GError **error)
 {
   g_autoptr (SvIdmapTable) t = sv_idmap_table_new (path);
   g_autoptr (JsonParser) parser = json_parser_new ();
   g_autoptr (GError) local = NULL;
-  g_autofree char *text = NULL;
-  gsize len = 0;
 
-  if (!g_file_get_contents (path, &text, &len, &local))
-    {
-      if (g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-        return g_steal_pointer (&t);
-      g_set_error (error, G_IO_ERROR, g_io_error_from_file_error (local->code), "%s",
-                   local->message);
-      return NULL;
-    }
   if (len == 0 || !json_parser_load_from_data (parser, text, (gssize) len, &local)
       || json_parser_get_root (parser) == NULL)
     {
@@ -301,6 +292,55 @@ sv_idmap_table_load (const char *path, GError **error)
   if (!table_from_json (t, json_parser_get_root (parser), error))
     return NULL;
   return g_steal_pointer (&t);
+}
+
+SvIdmapTable *
+sv_idmap_table_load (const char *path, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  g_autofree char *text = NULL;
+  gsize len = 0;
+
+  if (!g_file_get_contents (path, &text, &len, &local))
+    {
+      if (g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        return sv_idmap_table_new (path);
+      g_set_error (error, G_IO_ERROR, g_io_error_from_file_error (local->code), "%s",
+                   local->message);
+      return NULL;
+    }
+  return table_from_text (path, text, len, error);
+}
+
+SvIdmapTable *
+sv_idmap_table_load_held (const char *path, int *fd_out, GError **error)
+{
+  sv_autofd fd = open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  g_autoptr (GString) text = g_string_new (NULL);
+  SvIdmapTable *t;
+  char buf[16384];
+  gssize n;
+
+  *fd_out = -1;
+  if (fd < 0 && errno == ENOENT)
+    return sv_idmap_table_new (path);
+  if (fd < 0)
+    {
+      sv_set_error_errno (error, errno, "open %s", path);
+      return NULL;
+    }
+  while ((n = read (fd, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
+    if (n > 0)
+      g_string_append_len (text, buf, n);
+  if (n < 0)
+    {
+      sv_set_error_errno (error, errno, "read %s", path);
+      return NULL;
+    }
+  t = table_from_text (path, text->str, text->len, error);
+  if (t != NULL)
+    *fd_out = g_steal_fd (&fd);
+  return t;
 }
 
 /* ---- writing ---- */
@@ -667,12 +707,11 @@ prejudge_holder (Prejudged *p, const char *state_root, const char *id)
                                                                            : SEEN_GONE));
 }
 
-/* FALSE (nothing judged) when the table cannot be read: then the lock's holder asks all. */
+/* FALSE (nothing judged) when the table @t (read without the lock) is NULL: then the lock's
+ * holder asks all. */
 static gboolean
-prejudge (Prejudged *p, const char *path, const char *keep_root, const char *keep_id)
+prejudge (Prejudged *p, const SvIdmapTable *t, const char *keep_root, const char *keep_id)
 {
-  g_autoptr (SvIdmapTable) t = sv_idmap_table_load (path, NULL);
-
   if (t == NULL)
     return FALSE;
   for (guint i = 0; i < t->ranges->len; i++)
@@ -686,6 +725,18 @@ prejudge (Prejudged *p, const char *path, const char *keep_root, const char *kee
         prejudge_holder (p, r->state_root, r->id);
     }
   return TRUE;
+}
+
+/* Under the lock: whether the table file now (@old, opened under the lock) is the one a table
+ * was read from without it (@held, open since: its inode cannot have gone to another file,
+ * and the table is only ever replaced by a rename, never written in place). */
+static gboolean
+same_file (int held, int old)
+{
+  struct stat a, b;
+
+  return held >= 0 && old >= 0 && fstat (held, &a) == 0 && fstat (old, &b) == 0
+         && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
 /* Under the lock.  Seen alive: alive (one that died since is reclaimed by a later create;
@@ -717,12 +768,15 @@ sv_idmap_reserve (const SvIdmapRequest *req, guint32 *start_out, guint32 *size_o
                   GError **error)
 {
   g_autofree char *path = sv_idmap_table_path (req->lib_dir);
-  g_autoptr (SvIdmapTable) t = NULL;
+  g_autoptr (SvIdmapTable) own = NULL;      /* read under the lock */
+  g_autoptr (SvIdmapTable) unlocked = NULL; /* read here without it (no req->unlocked) */
   g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   Prejudged p = { seen, req->alive, req->alive_data };
+  SvIdmapTable *before, *t;
   gboolean judged;
   const SvIdmapRange *r;
-  sv_autofd old = -1; /* declared before the lock: closed after it */
+  sv_autofd held = -1; /* declared before the lock: closed after it */
+  sv_autofd old = -1;
   table_autolock lock = { -1, 0, FALSE };
   guint dropped = 0;
 
@@ -734,14 +788,21 @@ sv_idmap_reserve (const SvIdmapRequest *req, guint32 *start_out, guint32 *size_o
                    req->state_root, req->id, path);
       return FALSE;
     }
-  judged = req->alive != NULL && prejudge (&p, path, req->state_root, req->id);
+  /* The table without the lock: the probe's when given, else read now. */
+  if (req->unlocked == NULL)
+    unlocked = sv_idmap_table_load_held (path, &held, NULL);
+  before = req->unlocked != NULL ? req->unlocked : unlocked;
+  judged = req->alive != NULL && prejudge (&p, before, req->state_root, req->id);
   lock.fd = lock_table (req->lib_dir, TRUE, error);
-  if (lock.fd >= 0)
-    {
-      boost_holder (&lock);
-      old = hold_old_table (path);
-    }
-  if (lock.fd < 0 || (t = sv_idmap_table_load (path, error)) == NULL)
+  if (lock.fd < 0)
+    return FALSE;
+  boost_holder (&lock);
+  old = hold_old_table (path);
+  if (before != NULL && same_file (req->unlocked != NULL ? req->unlocked_fd : held, old))
+    t = before;
+  else
+    t = own = sv_idmap_table_load (path, error);
+  if (t == NULL)
     return FALSE;
   r = sv_idmap_table_find (t, req->state_root, req->id);
   if (r == NULL && req->pod_id != NULL)

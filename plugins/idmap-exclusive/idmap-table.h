@@ -52,6 +52,9 @@ SvIdmapTable *sv_idmap_table_new (const char *path);
  * Anything else but a valid table is an error that names the file, what is wrong with it and
  * the fix (the table is never "repaired" by guessing). */
 SvIdmapTable *sv_idmap_table_load (const char *path, GError **error);
+/* The same, also giving the fd it was read from (kept open: -1 when there is no file), by
+ * which a later look under the lock tells whether the file is still this one. */
+SvIdmapTable *sv_idmap_table_load_held (const char *path, int *fd_out, GError **error);
 /* Replace the file atomically (temp + rename; no fsync: a power loss may tear it, which the
  * next boot's load starts empty, as every container that held a range ended with it). */
 gboolean sv_idmap_table_save (SvIdmapTable *t, GError **error);
@@ -95,6 +98,12 @@ typedef struct
   SvIdmapAliveFunc alive; /* for reclaiming before allocating; NULL: no reclaim */
   gpointer alive_data;
   const char *exhausted_hint; /* the fix, appended to the exhaustion error */
+  /* Optional: the table read without the lock a moment ago (the probe's), with the fd it was
+   * read from (sv_idmap_table_load_held).  Used instead of reading it again, and under the
+   * lock when the file is still that one (it is only ever replaced by a rename, and the open
+   * fd keeps its inode from being reused).  Changed by the reserve; the caller frees both. */
+  SvIdmapTable *unlocked;
+  int unlocked_fd;
 } SvIdmapRequest;
 
 /* Lock, load, reclaim, allocate or join the pod's (or find the range the container holds

@@ -316,6 +316,48 @@ test_reserve_idempotent_and_keyed_by_root (Fixture *f, gconstpointer data)
   g_assert_nonnull (sv_idmap_table_find (t, "/run/two", "web"));
 }
 
+/* A table read before the lock (the probe's) is used under it only while the file is still the
+ * one it was read from: a create that replaced the table meanwhile is seen, and its range is
+ * never handed out twice. */
+static void
+test_reserve_from_unlocked_read (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SvIdmapTable) seen = NULL;
+  g_autoptr (SvIdmapTable) t = NULL;
+  SvIdmapRequest req = request (f, "/run/u", "second");
+  guint32 first = reserve (f, "/run/u", "first"), other, start = 0, size = 0;
+  int fd = -1;
+
+  /* unchanged since the read: used as it is (the result is right either way) */
+  seen = sv_idmap_table_load_held (f->path, &fd, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (fd, >=, 0);
+  req.unlocked = seen;
+  req.unlocked_fd = fd;
+  g_assert_true (sv_idmap_reserve (&req, &start, &size, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (start, !=, first);
+  close (fd);
+  g_clear_pointer (&seen, sv_idmap_table_free);
+
+  /* replaced after the read by another create: that create's range is not handed out again */
+  seen = sv_idmap_table_load_held (f->path, &fd, &error);
+  other = reserve (f, "/run/u", "meanwhile");
+  req = request (f, "/run/u", "third");
+  req.unlocked = seen;
+  req.unlocked_fd = fd;
+  g_assert_true (sv_idmap_reserve (&req, &start, &size, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (start, !=, other);
+  g_assert_cmpuint (start, !=, first);
+  close (fd);
+  t = sv_idmap_table_load (f->path, &error);
+  g_assert_cmpuint (t->ranges->len, ==, 4);
+  g_assert_nonnull (sv_idmap_table_find (t, "/run/u", "meanwhile"));
+  g_assert_nonnull (sv_idmap_table_find (t, "/run/u", "third"));
+}
+
 static void
 test_reserve_reclaims_dead (Fixture *f, gconstpointer data)
 {
@@ -582,6 +624,7 @@ main (int argc, char **argv)
   ADD ("/idmap-table/reserve-idempotent-and-keyed-by-root",
        test_reserve_idempotent_and_keyed_by_root);
   ADD ("/idmap-table/reserve-reclaims-dead-containers", test_reserve_reclaims_dead);
+  ADD ("/idmap-table/reserve-from-unlocked-read", test_reserve_from_unlocked_read);
   ADD ("/idmap-table/exhaustion-still-saves-reclaimed", test_exhaustion_saves_reclaimed);
   ADD ("/idmap-table/release-without-lib-dir-is-noop", test_release_without_lib_dir);
   ADD ("/idmap-table/release-of-corrupt-table-fails", test_release_of_corrupt_table_fails);
