@@ -33,8 +33,8 @@ sv_cmd_gc (SvGlobal *g, int argc, char **argv)
   if (!sv_cli_need_args (cmd, argc, argv, 0, 0))
     return 1;
   host = sv_plugin_host_new (conf, g->root);
-  orphans = sv_storage_orphans (host->host.lib_dir, dry_run ? SV_STORAGE_LIST : SV_STORAGE_FREE,
-                                &error);
+  orphans = sv_storage_orphans (host->host.lib_dir, NULL,
+                                dry_run ? SV_STORAGE_LIST : SV_STORAGE_FREE, &error);
   if (orphans == NULL)
     return sv_cli_fail (error);
   for (guint i = 0; i < orphans->len; i++)

@@ -24,6 +24,7 @@
  * `sysvisor-runc check` reports them. */
 #include "storage.h"
 
+#include "state.h"
 #include "utils.h"
 
 #include <dirent.h>
@@ -403,7 +404,7 @@ sv_storage_prepare (SvContainer *c, SvSpec *spec, char **paths, const char *stat
     n += !user_mounts (spec, paths[i]);
   if (n == 0)
     return TRUE;
-  freed = sv_storage_orphans (c->host->lib_dir, SV_STORAGE_FREE_DETACHED, &local);
+  freed = sv_storage_orphans (c->host->lib_dir, state_root, SV_STORAGE_FREE_DETACHED, &local);
   if (freed == NULL)
     g_warning ("storage: looking for orphans: %s", local->message);
   owner = docker_owner (spec, c->id);
@@ -482,7 +483,7 @@ orphan_free (gpointer p)
  * the slow part (a container being created has its state.json read): under the lock, every
  * create asking it of every directory serialised many creates at once. */
 static GPtrArray *
-find_orphans (const char *top, GPtrArray *asides, GError **error)
+find_orphans (const char *top, const char *live_root, GPtrArray *asides, GError **error)
 {
   g_autoptr (GPtrArray) found = g_ptr_array_new_with_free_func (orphan_free);
   g_autoptr (GDir) d = g_dir_open (top, 0, error);
@@ -500,8 +501,11 @@ find_orphans (const char *top, GPtrArray *asides, GError **error)
         g_ptr_array_add (asides, g_strdup (path));
       if (g_str_has_prefix (name, RECORD_TEMP_PREFIX) && asides != NULL)
         remove_stale_record (path);
-      if (name[0] == '.' || !g_file_test (path, G_FILE_TEST_IS_DIR)
-          || in_use (path, name, TRUE, &owner))
+      /* A committed container of @live_root: in use, known with one access(2) (the record's
+       * read and parse, for each of 200 containers, cost a create ~1.5 ms).  In use is the
+       * safe answer: it only keeps a directory. */
+      if (name[0] == '.' || (live_root != NULL && sv_state_committed (live_root, name))
+          || !g_file_test (path, G_FILE_TEST_IS_DIR) || in_use (path, name, TRUE, &owner))
         continue;
       o = g_new0 (SvStorageOrphan, 1);
       o->id = g_strdup (name);
@@ -532,7 +536,7 @@ set_aside_orphans (const char *top, GPtrArray *found, GPtrArray *asides)
 }
 
 GPtrArray *
-sv_storage_orphans (const char *lib_dir, SvStorageGc mode, GError **error)
+sv_storage_orphans (const char *lib_dir, const char *live_root, SvStorageGc mode, GError **error)
 {
   gboolean free_them = mode != SV_STORAGE_LIST;
   g_autofree char *top = storage_top (lib_dir);
@@ -542,7 +546,7 @@ sv_storage_orphans (const char *lib_dir, SvStorageGc mode, GError **error)
 
   if (!g_file_test (top, G_FILE_TEST_IS_DIR))
     return g_ptr_array_new_with_free_func (orphan_free);
-  found = find_orphans (top, free_them ? asides : NULL, error);
+  found = find_orphans (top, live_root, free_them ? asides : NULL, error);
   if (found == NULL || !free_them)
     return g_steal_pointer (&found);
   if (found->len > 0)

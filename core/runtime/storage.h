@@ -30,5 +30,8 @@ typedef enum
 
 /* The directories whose container is gone for both the runtime and its client, and
  * according to @mode, free them (with any removal a killed process left half done).  A
- * missing storage directory means none. */
-GPtrArray *sv_storage_orphans (const char *lib_dir, SvStorageGc mode, GError **error);
+ * missing storage directory means none.  @live_root (may be NULL): a state root whose
+ * committed containers are taken as in use at once, without reading their records (a
+ * create's own root: its look is then one access(2) per container of that root). */
+GPtrArray *sv_storage_orphans (const char *lib_dir, const char *live_root, SvStorageGc mode,
+                               GError **error);
