@@ -260,7 +260,7 @@ stop_daemons() {
   fi
   fs_mounted && umount -l "$FS_MOUNTPOINT"
   for f in "$FS_RUN_DIR"/sysvisor-fs-*.lock; do
-    [ -f "$f" ] && grep -qxF "mountpoint=$FS_MOUNTPOINT" "$f" && rm -f "$f" "${f%.lock}.keeper.immutable"
+    [ -f "$f" ] && grep -qxF "mountpoint=$FS_MOUNTPOINT" "$f" && rm -rf "$f" "${f%.lock}.keeper.immutable" "${f%.lock}.keeper.immutable.d"
   done
   rmdir "$FS_RUN_DIR" 2>/dev/null || true
 }

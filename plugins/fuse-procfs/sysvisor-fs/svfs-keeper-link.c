@@ -39,21 +39,24 @@ static gint64 last_attempt;
 static pid_t keeper_pid; /* the connection's peer */
 static guint failures;   /* attempts in a row that found no keeper */
 
-/* The page's slots, all free; a page of an older daemon (one slot) grows to the full size. */
+/* The page's slots, all free; a page of an older daemon grows to the full size (one slot) or
+ * keeps its own (4096 slots: those past ours are freed too, the keeper reads them all). */
 static SvfsKeeperPage *
 map_slots (int fd)
 {
   struct stat st;
   SvfsKeeperPage *p;
+  gsize size;
 
   if (fstat (fd, &st) < 0
       || ((gsize) st.st_size < SVFS_KEEPER_PAGE_SIZE
           && ftruncate (fd, SVFS_KEEPER_PAGE_SIZE) < 0))
     return NULL;
-  p = mmap (NULL, SVFS_KEEPER_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  size = MAX ((gsize) st.st_size, SVFS_KEEPER_PAGE_SIZE);
+  p = mmap (NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   if (p == MAP_FAILED)
     return NULL;
-  for (guint i = 0; i < SVFS_KEEPER_SLOTS; i++)
+  for (gsize i = 0; i < size / sizeof *p; i++)
     __atomic_store_n (&p[i].listener, -1, __ATOMIC_RELEASE);
   return p;
 }

@@ -411,6 +411,24 @@ keeper_setup (Keeper *k)
   syscall (SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &k->sizes);
 }
 
+/* The daemon's records, one file per listener (svfs-immutable.c), and their directory. */
+static void
+remove_records (const char *sock_path)
+{
+  g_autofree gchar *file = g_strconcat (sock_path, ".immutable", NULL);
+  g_autofree gchar *dir = g_strconcat (sock_path, ".immutable.d", NULL);
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  unlink (file); /* (an older daemon's single file) */
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree gchar *path = g_build_filename (dir, name, NULL);
+      unlink (path);
+    }
+  rmdir (dir);
+}
+
 static void
 keeper_cleanup (Keeper *k)
 {
@@ -422,10 +440,9 @@ keeper_cleanup (Keeper *k)
   /* Only if the socket there is still ours (a new keeper may have replaced it). */
   if (pid != NULL && g_ascii_strtoll (pid, NULL, 10) == getpid ())
     {
-      g_autofree gchar *records = g_strconcat (sock_path, ".immutable", NULL);
       unlink (sock_path);
       unlink (pid_path);
-      unlink (records); /* the daemon's immutable-mount records, for a daemon taking over */
+      remove_records (sock_path); /* the daemon's immutable-mount records, for a takeover */
     }
   while (k->held->len > 0)
     drop_held (k, k->held->len - 1);

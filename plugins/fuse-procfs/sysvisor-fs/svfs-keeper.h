@@ -70,7 +70,10 @@ typedef struct
   guint32 nr;
   guint64 id;
 } SvfsKeeperPage;
-#define SVFS_KEEPER_SLOTS 4096
+/* More than the calls the supervisor lets be in flight (SUPERVISOR_MAX_IN_FLIGHT, 1024): 20
+ * kB, every page of it written at start (free slots hold -1) and resident in the daemon and
+ * the keeper.  (It was 4096 slots, 64 kB: the daemon's idle memory is a goal of issue 16.) */
+#define SVFS_KEEPER_SLOTS 1280
 #define SVFS_KEEPER_PAGE_SIZE (SVFS_KEEPER_SLOTS * sizeof (SvfsKeeperPage))
 
 /* ---- the keeper process ---- */
