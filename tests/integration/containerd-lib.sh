@@ -92,6 +92,7 @@ sv_containerd_stop() {
     sv_umount_under "$d"
     rm -rf --one-file-system "$d" || echo "sv_containerd_stop: could not remove $d" >&2
   done
+  rmdir /run/sysvisor-tests /var/lib/sysvisor-tests 2>/dev/null || true   # (if no one else's)
   # the runc shim puts containers in /NAMESPACE/ID: the runtime removes ID, not NAMESPACE
   for d in /sys/fs/cgroup/*/"$ns" /sys/fs/cgroup/"$ns"; do
     [ -d "$d" ] || continue

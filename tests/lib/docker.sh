@@ -215,6 +215,8 @@ sv_docker_stop() {
       return 1
     fi
   done
+  # the parents made for it, once no other test's daemon uses them
+  rmdir /run/sysvisor-tests /var/lib/sysvisor-tests 2>/dev/null || true
 }
 
 # sv_docker_image_exists NAME
