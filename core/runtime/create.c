@@ -67,7 +67,8 @@ typedef struct
   int fifo_fd;
   int console_fd;
   int host_proc_fd;
-  int supervisor_sock; /* the hand-over whose answer create_commit() awaits, or -1 */
+  int supervisor_sock;   /* the hand-over whose answer create_commit() awaits, or -1 */
+  int storage_record_fd; /* a storage record on its way to disk (storage.h), or -1 */
 } Create;
 
 static void
@@ -108,6 +109,7 @@ create_clear (Create *x)
     sv_close_fdp (&x->console_fd);
   sv_close_fdp (&x->host_proc_fd);
   sv_close_fdp (&x->supervisor_sock);
+  sv_close_fdp (&x->storage_record_fd);
   sv_cgroup_entry_clear (&x->cgroup_entry);
   g_clear_pointer (&x->hierarchies, g_ptr_array_unref);
   g_clear_pointer (&x->seccomp, sv_seccomp_program_free);
@@ -354,7 +356,8 @@ create_prepare (Create *x, GError **error)
   idmap = x->plugins->role[SV_ROLE_IDMAP];
   return sv_pod_check_mappings (&x->pod, idmap != NULL ? idmap->desc->name : NULL,
                                 x->c->uid_mappings, x->c->gid_mappings, error)
-         && sv_storage_prepare (x->c, x->spec, x->conf->storage_paths, x->opts->root, error)
+         && sv_storage_prepare (x->c, x->spec, x->conf->storage_paths, x->opts->root,
+                                &x->storage_record_fd, error)
          && create_cgroup (x, error);
 }
 
@@ -675,7 +678,8 @@ create_configure_child (Create *x, GError **error)
   x->c->userns_fd = userns_fd;
   ok = sv_plugin_host_attach (x->plugins, x->c, error) && make_default_trees (x, error);
   x->c->userns_fd = -1;
-  return ok && send_go (x, error);
+  /* (the storage record's disk write is waited for while the init mounts) */
+  return ok && send_go (x, error) && sv_storage_record_sync (&x->storage_record_fd, error);
 }
 
 /* The state given to create's hooks: the init's pid, status "creating" (OCI). */
@@ -799,8 +803,7 @@ create_wait_ready (Create *x, GError **error)
       if (msg.n_fds == 1 && fds[0] >= 0)
         close (fds[0]); /* an fd with another tag: not for us */
       if (msg.type == SV_SYNC_READY)
-        if (msg.type == SV_SYNC_READY)
-          return create_hand_over (x, g_steal_fd (&listener), error);
+        return create_hand_over (x, g_steal_fd (&listener), error);
       if (msg.type == SV_SYNC_ERROR)
         {
           g_set_error_literal (error, G_IO_ERROR, msg.error_code, msg.text);
@@ -869,7 +872,8 @@ sv_create_container (const SvCreateOptions *opts, pid_t *pid_out, GError **error
                .fifo_fd = -1,
                .console_fd = -1,
                .host_proc_fd = -1,
-               .supervisor_sock = -1 };
+               .supervisor_sock = -1,
+               .storage_record_fd = -1 };
   gboolean ok;
 
   ok = sv_state_validate_id (opts->id, error) && create_load (&x, error)

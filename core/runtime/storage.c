@@ -67,47 +67,58 @@ storage_lock (const char *top, GError **error)
 
 /* ---- removing a tree that root inside wrote: never follow a link, never leave the fs ---- */
 
-static void remove_tree_at (int dirfd, const char *name, dev_t dev);
+/* Each removes at most *@budget entries (NULL: no limit), spending it: when it runs out, the
+ * removal stops and returns FALSE, leaving the rest in place. */
+static gboolean remove_tree_at (int dirfd, const char *name, dev_t dev, guint *budget);
 
-static void
-remove_entries (int fd, dev_t dev)
+static gboolean
+remove_entries (int fd, dev_t dev, guint *budget)
 {
   DIR *d = fdopendir (fd);
   struct dirent *e;
+  gboolean done = TRUE;
 
   if (d == NULL)
     {
       close (fd);
-      return;
+      return TRUE;
     }
-  while ((e = readdir (d)) != NULL)
+  while (done && (e = readdir (d)) != NULL)
     {
       struct stat st;
       if (strcmp (e->d_name, ".") == 0 || strcmp (e->d_name, "..") == 0)
         continue;
-      if (e->d_type == DT_DIR
-          || (e->d_type == DT_UNKNOWN
-              && fstatat (dirfd (d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0
-              && S_ISDIR (st.st_mode)))
-        remove_tree_at (dirfd (d), e->d_name, dev);
+      if (budget != NULL && (*budget)-- == 0)
+        {
+          *budget = 0;
+          done = FALSE;
+        }
+      else if (e->d_type == DT_DIR
+               || (e->d_type == DT_UNKNOWN
+                   && fstatat (dirfd (d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0
+                   && S_ISDIR (st.st_mode)))
+        done = remove_tree_at (dirfd (d), e->d_name, dev, budget);
       else if (unlinkat (dirfd (d), e->d_name, 0) < 0 && errno != ENOENT)
         g_warning ("storage: remove %s: %s", e->d_name, g_strerror (errno));
     }
   closedir (d);
+  return done;
 }
 
-static void
-remove_tree_at (int dirfd, const char *name, dev_t dev)
+static gboolean
+remove_tree_at (int dirfd, const char *name, dev_t dev, guint *budget)
 {
   int fd = openat (dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   struct stat st;
+  gboolean done = TRUE;
 
   if (fd >= 0 && fstat (fd, &st) == 0 && st.st_dev == dev)
-    remove_entries (fd, dev);
+    done = remove_entries (fd, dev, budget);
   else if (fd >= 0)
     close (fd); /* something is mounted there: leave it (rmdir fails, and says so) */
-  if (unlinkat (dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+  if (done && unlinkat (dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
     g_warning ("storage: remove directory %s: %s", name, g_strerror (errno));
+  return done;
 }
 
 /* Under the lock: move <top>/<name> aside (so the id is free at once); remove it unlocked. */
@@ -128,66 +139,24 @@ set_aside (const char *top, const char *name)
 }
 
 /* Remove one set-aside directory unless another process is removing it (it holds a flock on
- * the directory for as long as it does). */
-static void
-remove_aside (const char *top, const char *aside)
+ * the directory for as long as it does).  FALSE: @budget ran out first. */
+static gboolean
+remove_aside (const char *top, const char *aside, guint *budget)
 {
   sv_autofd topfd = open (top, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   sv_autofd own = open (aside, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   struct stat st;
 
   if (topfd < 0 || own < 0 || flock (own, LOCK_EX | LOCK_NB) < 0 || fstat (topfd, &st) < 0)
-    return;
-  remove_tree_at (topfd, strrchr (aside, '/') + 1, st.st_dev);
+    return TRUE;
+  return remove_tree_at (topfd, strrchr (aside, '/') + 1, st.st_dev, budget);
 }
 
-static void
-remove_asides (const char *top, GPtrArray *asides)
+static gboolean
+remove_asides (const char *top, GPtrArray *asides, guint *budget)
 {
   for (guint i = 0; i < asides->len; i++)
-    remove_aside (top, g_ptr_array_index (asides, i));
-}
-
-/* Whether the tree at @parent/@name holds at most *@budget entries (each counted, the budget
- * spent); a tree beyond it, or one that cannot be read, is "large". */
-static gboolean
-tree_within (int parent, const char *name, guint *budget)
-{
-  int fd = openat (parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  DIR *d = fd >= 0 ? fdopendir (fd) : NULL;
-  struct dirent *e;
-  gboolean ok = d != NULL;
-
-  if (d == NULL && fd >= 0)
-    close (fd);
-  while (ok && (e = readdir (d)) != NULL)
-    {
-      if (strcmp (e->d_name, ".") == 0 || strcmp (e->d_name, "..") == 0)
-        continue;
-      if (*budget == 0)
-        ok = FALSE;
-      else
-        (*budget)--;
-      if (ok && e->d_type != DT_REG)
-        ok = e->d_type == DT_DIR && tree_within (dirfd (d), e->d_name, budget);
-    }
-  if (d != NULL)
-    closedir (d);
-  return ok;
-}
-
-/* Small trees (a container whose inner runtimes stored little: the empty storage paths) are
- * removed at once: two forks cost more than that. */
-static gboolean
-asides_small (const char *top, GPtrArray *asides)
-{
-  sv_autofd topfd = open (top, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  guint budget = 64;
-
-  if (topfd < 0)
-    return FALSE;
-  for (guint i = 0; i < asides->len; i++)
-    if (!tree_within (topfd, strrchr (g_ptr_array_index (asides, i), '/') + 1, &budget))
+    if (!remove_aside (top, g_ptr_array_index (asides, i), budget))
       return FALSE;
   return TRUE;
 }
@@ -198,19 +167,19 @@ asides_small (const char *top, GPtrArray *asides)
 static void
 remove_asides_detached (const char *top, GPtrArray *asides)
 {
+  guint budget = 32;
   pid_t pid;
 
-  if (asides->len == 0)
+  /* Small trees (a container whose inner runtimes stored little: the empty storage paths)
+   * are removed at once: two forks cost more than that.  A larger one is left to the
+   * detached process from where the removal of the first 32 entries stopped (the
+   * skeleton of the default storage-paths is 10). */
+  if (remove_asides (top, asides, &budget))
     return;
-  if (asides_small (top, asides))
-    {
-      remove_asides (top, asides);
-      return;
-    }
   pid = fork ();
   if (pid < 0)
     {
-      remove_asides (top, asides);
+      remove_asides (top, asides, NULL);
       return;
     }
   if (pid == 0)
@@ -224,7 +193,7 @@ remove_asides_detached (const char *top, GPtrArray *asides)
           (void) !dup (0);
           (void) !dup (0);
         }
-      remove_asides (top, asides);
+      remove_asides (top, asides, NULL);
       _exit (0);
     }
   while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
@@ -257,8 +226,9 @@ docker_owner (SvSpec *spec, const char *id)
  * is not flocked: the next orphan scan removes it. */
 typedef struct
 {
-  char *tmp; /* NULL: the record in place is already this one (Docker's restart): no write */
+  char *tmp;      /* NULL: the record in place is already this one (Docker's restart): no write */
   int fd;
+  gboolean synced; /* written to disk already (it replaces an older record) */
 } PendingRecord;
 
 static void
@@ -291,8 +261,21 @@ record_write_pending (const char *top, const char *dir, const char *id, const ch
     return FALSE;
   r->tmp = g_strdup_printf ("%s/" RECORD_TEMP_PREFIX "%s.%d", top, id, (int) getpid ());
   r->fd = open (r->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (r->fd < 0 || flock (r->fd, LOCK_EX) < 0 || !sv_write_all (r->fd, text, strlen (text))
-      || fsync (r->fd) < 0)
+  if (r->fd < 0 || flock (r->fd, LOCK_EX) < 0 || !sv_write_all (r->fd, text, strlen (text)))
+    {
+      sv_set_error_errno (error, errno, "write %s", r->tmp);
+      return FALSE;
+    }
+  /* A record that replaces another (its container's owner changed) is on disk before it
+   * does: a power loss must not leave that directory without an owner.  A new directory's
+   * record only starts its write here; the create waits for it (sv_storage_record_sync)
+   * while the init mounts, and before it reports the container created.  Until then, a
+   * power loss leaves a directory without a record: an orphan, which is right, as its
+   * create did not succeed. */
+  r->synced = old != NULL;
+  if (!r->synced)
+    (void) sync_file_range (r->fd, 0, 0, SYNC_FILE_RANGE_WRITE); /* (a head start only) */
+  else if (fsync (r->fd) < 0)
     {
       sv_set_error_errno (error, errno, "write %s", r->tmp);
       return FALSE;
@@ -389,14 +372,14 @@ add_mount (SvContainer *c, const char *source, const char *destination)
 
 gboolean
 sv_storage_prepare (SvContainer *c, SvSpec *spec, char **paths, const char *state_root,
-                    GError **error)
+                    int *record_fd, GError **error)
 {
   g_autofree char *top = storage_top (c->host->lib_dir);
   g_autofree char *dir = g_build_filename (top, c->id, NULL);
   g_autofree char *owner = NULL;
   g_autoptr (GPtrArray) freed = NULL;
   g_autoptr (GError) local = NULL;
-  __attribute__ ((cleanup (pending_record_clear))) PendingRecord record = { NULL, -1 };
+  __attribute__ ((cleanup (pending_record_clear))) PendingRecord record = { NULL, -1, FALSE };
   sv_autofd lock = -1;
   guint n = 0;
 
@@ -418,6 +401,8 @@ sv_storage_prepare (SvContainer *c, SvSpec *spec, char **paths, const char *stat
   /* Recorded: from here a look for orphans finds the directory in use (the container's
    * state directory exists and its creator runs), so its paths are made unlocked. */
   sv_close_fdp (&lock);
+  if (!record.synced)
+    *record_fd = g_steal_fd (&record.fd);
   for (guint i = 0; paths[i] != NULL; i++)
     {
       g_autofree char *data = g_build_filename (dir, paths[i], NULL);
@@ -432,6 +417,19 @@ sv_storage_prepare (SvContainer *c, SvSpec *spec, char **paths, const char *stat
           return FALSE;
         }
       add_mount (c, data, paths[i]);
+    }
+  return TRUE;
+}
+
+gboolean
+sv_storage_record_sync (int *record_fd, GError **error)
+{
+  sv_autofd fd = g_steal_fd (record_fd);
+
+  if (fd >= 0 && fsync (fd) < 0)
+    {
+      sv_set_error_errno (error, errno, "storage of inner runtimes: write its owner record");
+      return FALSE;
     }
   return TRUE;
 }
@@ -557,7 +555,7 @@ sv_storage_orphans (const char *lib_dir, const char *live_root, SvStorageGc mode
       sv_close_fdp (&lock);
     }
   if (mode == SV_STORAGE_FREE)
-    remove_asides (top, asides);
+    remove_asides (top, asides, NULL);
   else
     remove_asides_detached (top, asides);
   return g_steal_pointer (&found);
