@@ -13,7 +13,9 @@
 #    each reading all emulated files in turn in a tight loop for SECONDS (default 10), first
 #    on sysvisor-fs, then on lxcfs, then on the host's own files (the kernel: how long a
 #    reader waits for a CPU anyway): the daemon's CPU (share of one CPU, and per read),
-#    reads/s and the slowest single open+read+close any reader saw.
+#    reads/s and the slowest single open+read+close any reader saw.  Then the same load for
+#    both: each container paced to the same reads/s (half of what the slower daemon served),
+#    so that the two daemons' CPU compares for the same work.
 # 3. Resident memory (VmRSS, and its anonymous part) of both daemons: idle, after 1, during
 #    and after the load of 2.
 # 4. Unless --no-runc: VmRSS of sysvisor-fs serving real sysvisor-runc containers: 1, then 50
@@ -173,10 +175,10 @@ RSS_ONE_S=$(rss_of "$SP") RSS_ONE_L=$(rss_of "$LXCFS_PID")
 
 for i in $(seq "$NCONT"); do make_cgroups "$CG-$i" || exit 1; done
 
-# load MOUNT PID: every container reads all files in turn for LOAD_SECS; prints
-# "reads/s cpu% cpu_us/read max_ms slow peak_rss_kb".
+# load MOUNT PID [RATE]: every container reads all files in turn for LOAD_SECS, in a tight
+# loop or RATE reads/s each; prints "reads/s cpu% cpu_us/read max_ms slow peak_rss_kb".
 load() {
-  local mnt=$1 pid=$2 i paths="" peak=0 r readers=() p
+  local mnt=$1 pid=$2 pacing=${3:+-R $3} i paths="" peak=0 r readers=() p
   for f in $FILES; do paths="$paths $mnt/$f"; done
   local c0 t0 c1 t1
   rm -f "$TMP"/load-*.out
@@ -184,7 +186,7 @@ load() {
   c0=$(cpu_ticks "$pid") t0=$(date +%s.%N)
   for i in $(seq "$NCONT"); do
     # shellcheck disable=SC2086
-    in_container "$CG-$i" "$LOOP" -t "$LOAD_SECS" $paths > "$TMP/load-$i.out" 2>&1 &
+    in_container "$CG-$i" "$LOOP" -t "$LOAD_SECS" $pacing $paths > "$TMP/load-$i.out" 2>&1 &
     readers+=($!)
   done
   for _ in $(seq $((LOAD_SECS * 2 + 60))); do
@@ -222,6 +224,23 @@ set -- $ll; printf '%-12s %10d %7s %12s %12s %10s %12s\n' lxcfs "$@"
 set -- $lh; printf '%-12s %10d %7s %12s %12s %10s %12s\n' host-kernel "$1" - - "$4" "$5" -
 awk -v a="$ls" -v b="$ll" 'BEGIN { split(a, x); split(b, y)
   printf "ratio sysvisor-fs/lxcfs: reads/s %.2f, cpu %.2f, cpu per read %.2f\n", x[1] / y[1], x[2] / y[2], x[3] / y[3] }'
+
+# The same load for both: in tight loops the faster daemon is asked for more reads (and
+# spends more CPU on them); paced at half of what the slower one served, both serve the
+# same reads/s, and their CPU compares directly.
+rate=$(awk -v a="$ls" -v b="$ll" -v n="$NCONT" 'BEGIN { split(a, x); split(b, y)
+  m = x[1] < y[1] ? x[1] : y[1]; r = int(m / 2 / n); print (r < 1 ? 1 : r) }')
+echo
+echo "# same load: the $NCONT containers each read $rate files/s (half of what the slower daemon"
+echo "# served in tight loops) for ${LOAD_SECS} s; one daemon at a time"
+printf '%-12s %10s %7s %12s %12s %10s %12s\n' daemon reads/s cpu% cpu_us/read max_wait_ms \
+  'reads>10ms' peak_rss_kB
+ps_=$(load "$SV_MNT" "$SP" "$rate") || exit 1
+pl=$(load "$LX_MNT" "$LXCFS_PID" "$rate") || exit 1
+set -- $ps_; printf '%-12s %10d %7s %12s %12s %10s %12s\n' sysvisor-fs "$@"
+set -- $pl; printf '%-12s %10d %7s %12s %12s %10s %12s\n' lxcfs "$@"
+awk -v a="$ps_" -v b="$pl" 'BEGIN { split(a, x); split(b, y)
+  printf "ratio sysvisor-fs/lxcfs at the same load: reads/s %.2f, cpu %.2f, cpu per read %.2f\n", x[1] / y[1], x[2] / (y[2] > 0 ? y[2] : 1), x[3] / (y[3] > 0 ? y[3] : 1) }'
 
 echo
 echo "# resident memory (VmRSS)        sysvisor-fs              lxcfs"

@@ -6,7 +6,10 @@
  * open+read+close, in microseconds).
  *
  * With -t SECONDS instead: read the FILEs in turn (no COUNT) for that long and print
- * "reads max_us slow" (slow: reads that took more than 10 ms; the load test's reader). */
+ * "reads max_us slow" (slow: reads that took more than 10 ms; the load test's reader).
+ * -R RATE paces that reader to RATE reads per second (a read starts at each 1/RATE s tick;
+ * a reader that falls behind reads at once, without bursts to catch up): the load test's
+ * "same load" for two daemons. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -60,15 +63,33 @@ read_many (const char *path, long count, double *secs, double *max)
   return 0;
 }
 
-static int
-timed (char **files, int nfiles, double seconds)
+/* Sleep until @next (CLOCK_MONOTONIC seconds) unless it has passed; the tick after it. */
+static double
+pace (double next, double period)
 {
-  double end = now () + seconds, max = 0;
+  double t = now ();
+  if (next > t)
+    {
+      struct timespec ts = { (time_t) next, (long) ((next - (time_t) next) * 1e9) };
+      while (clock_nanosleep (CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+        ;
+      return next + period;
+    }
+  return t + period;
+}
+
+static int
+timed (char **files, int nfiles, double seconds, double rate)
+{
+  double start = now (), end = start + seconds, max = 0;
+  double period = rate > 0 ? 1.0 / rate : 0, next = start;
   long reads = 0, slow = 0;
   while (now () < end)
     for (int i = 0; i < nfiles; i++)
       {
         double secs = 0, one = 0;
+        if (period > 0)
+          next = pace (next, period);
         if (read_many (files[i], 1, &secs, &one) < 0)
           return 1;
         reads++;
@@ -84,17 +105,19 @@ int
 main (int argc, char **argv)
 {
   long rounds = 1;
-  double seconds = 0;
+  double seconds = 0, rate = 0;
   int opt;
-  while ((opt = getopt (argc, argv, "r:t:")) != -1)
+  while ((opt = getopt (argc, argv, "r:t:R:")) != -1)
     if (opt == 'r')
       rounds = strtol (optarg, NULL, 10);
     else if (opt == 't')
       seconds = strtod (optarg, NULL);
+    else if (opt == 'R')
+      rate = strtod (optarg, NULL);
     else
       goto usage;
   if (seconds > 0 && optind < argc)
-    return timed (argv + optind, argc - optind, seconds);
+    return timed (argv + optind, argc - optind, seconds, rate);
   if (argc - optind < 2 || rounds < 1)
     goto usage;
   long count = strtol (argv[optind + 1], NULL, 10);
@@ -119,6 +142,6 @@ main (int argc, char **argv)
   return 0;
 usage:
   fprintf (stderr, "usage: procfs-read-loop [-r ROUNDS] FILE COUNT [FILE...]\n"
-                   "       procfs-read-loop -t SECONDS FILE...\n");
+                   "       procfs-read-loop -t SECONDS [-R RATE] FILE...\n");
   return 2;
 }
