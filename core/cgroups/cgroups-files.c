@@ -204,13 +204,18 @@ sv_cgroup_collect_pids (const char *dir, GHashTable *seen, GError **error)
   return TRUE;
 }
 
-/* One depth-first pass; *busy tells whether some rmdir met EBUSY (worth retrying). */
+/* One depth-first pass; *busy tells whether some rmdir met EBUSY (worth retrying).  A cgroup
+ * without sub-cgroups (the common case: the container made none) goes with its rmdir alone;
+ * its directory is read only when that rmdir says busy. */
 static gboolean
 remove_tree_once (const char *dir, gboolean *busy, GError **error)
 {
   g_autoptr (GError) local = NULL;
-  g_autoptr (GPtrArray) subdirs = sv_cgroup_list_subdirs (dir, &local);
+  g_autoptr (GPtrArray) subdirs = NULL;
 
+  if (rmdir (dir) == 0 || errno == ENOENT)
+    return TRUE;
+  subdirs = sv_cgroup_list_subdirs (dir, &local);
   if (subdirs == NULL)
     {
       if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
