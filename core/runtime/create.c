@@ -67,8 +67,7 @@ typedef struct
   int fifo_fd;
   int console_fd;
   int host_proc_fd;
-  int supervisor_sock;   /* the hand-over whose answer create_commit() awaits, or -1 */
-  int storage_record_fd; /* a storage record on its way to disk (storage.h), or -1 */
+  int supervisor_sock; /* the hand-over whose answer create_commit() awaits, or -1 */
 } Create;
 
 static void
@@ -109,7 +108,6 @@ create_clear (Create *x)
     sv_close_fdp (&x->console_fd);
   sv_close_fdp (&x->host_proc_fd);
   sv_close_fdp (&x->supervisor_sock);
-  sv_close_fdp (&x->storage_record_fd);
   sv_cgroup_entry_clear (&x->cgroup_entry);
   g_clear_pointer (&x->hierarchies, g_ptr_array_unref);
   g_clear_pointer (&x->seccomp, sv_seccomp_program_free);
@@ -356,8 +354,7 @@ create_prepare (Create *x, GError **error)
   idmap = x->plugins->role[SV_ROLE_IDMAP];
   return sv_pod_check_mappings (&x->pod, idmap != NULL ? idmap->desc->name : NULL,
                                 x->c->uid_mappings, x->c->gid_mappings, error)
-         && sv_storage_prepare (x->c, x->spec, x->conf->storage_paths, x->opts->root,
-                                &x->storage_record_fd, error)
+         && sv_storage_prepare (x->c, x->spec, x->conf->storage_paths, x->opts->root, error)
          && create_cgroup (x, error);
 }
 
@@ -678,8 +675,7 @@ create_configure_child (Create *x, GError **error)
   x->c->userns_fd = userns_fd;
   ok = sv_plugin_host_attach (x->plugins, x->c, error) && make_default_trees (x, error);
   x->c->userns_fd = -1;
-  /* (the storage record's disk write is waited for while the init mounts) */
-  return ok && send_go (x, error) && sv_storage_record_sync (&x->storage_record_fd, error);
+  return ok && send_go (x, error);
 }
 
 /* The state given to create's hooks: the init's pid, status "creating" (OCI). */
@@ -872,8 +868,7 @@ sv_create_container (const SvCreateOptions *opts, pid_t *pid_out, GError **error
                .fifo_fd = -1,
                .console_fd = -1,
                .host_proc_fd = -1,
-               .supervisor_sock = -1,
-               .storage_record_fd = -1 };
+               .supervisor_sock = -1 };
   gboolean ok;
 
   ok = sv_state_validate_id (opts->id, error) && create_load (&x, error)

@@ -226,9 +226,8 @@ docker_owner (SvSpec *spec, const char *id)
  * is not flocked: the next orphan scan removes it. */
 typedef struct
 {
-  char *tmp;      /* NULL: the record in place is already this one (Docker's restart): no write */
+  char *tmp; /* NULL: the record in place is already this one (Docker's restart): no write */
   int fd;
-  gboolean synced; /* written to disk already (it replaces an older record) */
 } PendingRecord;
 
 static void
@@ -266,16 +265,17 @@ record_write_pending (const char *top, const char *dir, const char *id, const ch
       sv_set_error_errno (error, errno, "write %s", r->tmp);
       return FALSE;
     }
-  /* A record that replaces another (its container's owner changed) is on disk before it
-   * does: a power loss must not leave that directory without an owner.  A new directory's
-   * record only starts its write here; the create waits for it (sv_storage_record_sync)
-   * while the init mounts, and before it reports the container created.  Until then, a
-   * power loss leaves a directory without a record: an orphan, which is right, as its
-   * create did not succeed. */
-  r->synced = old != NULL;
-  if (!r->synced)
-    (void) sync_file_range (r->fd, 0, 0, SYNC_FILE_RANGE_WRITE); /* (a head start only) */
-  else if (fsync (r->fd) < 0)
+  /* Only started here (record_sync waits for it): the orphan scan runs meanwhile. */
+  (void) sync_file_range (r->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+  return TRUE;
+}
+
+/* The record is on disk before it is renamed into place: a record that a power loss tore
+ * would read as "in use" (fail-safe) and keep its directory for ever. */
+static gboolean
+record_sync (PendingRecord *r, GError **error)
+{
+  if (r->tmp != NULL && fsync (r->fd) < 0)
     {
       sv_set_error_errno (error, errno, "write %s", r->tmp);
       return FALSE;
@@ -372,14 +372,14 @@ add_mount (SvContainer *c, const char *source, const char *destination)
 
 gboolean
 sv_storage_prepare (SvContainer *c, SvSpec *spec, char **paths, const char *state_root,
-                    int *record_fd, GError **error)
+                    GError **error)
 {
   g_autofree char *top = storage_top (c->host->lib_dir);
   g_autofree char *dir = g_build_filename (top, c->id, NULL);
   g_autofree char *owner = NULL;
   g_autoptr (GPtrArray) freed = NULL;
   g_autoptr (GError) local = NULL;
-  __attribute__ ((cleanup (pending_record_clear))) PendingRecord record = { NULL, -1, FALSE };
+  __attribute__ ((cleanup (pending_record_clear))) PendingRecord record = { NULL, -1 };
   sv_autofd lock = -1;
   guint n = 0;
 
@@ -387,13 +387,18 @@ sv_storage_prepare (SvContainer *c, SvSpec *spec, char **paths, const char *stat
     n += !user_mounts (spec, paths[i]);
   if (n == 0)
     return TRUE;
+  owner = docker_owner (spec, c->id);
+  if (!record_write_pending (top, dir, c->id, state_root, owner, &record, error))
+    {
+      g_prefix_error (error, "storage of inner runtimes: ");
+      return FALSE;
+    }
+  /* (while the record is written to disk) */
   freed = sv_storage_orphans (c->host->lib_dir, state_root, SV_STORAGE_FREE_DETACHED, &local);
   if (freed == NULL)
     g_warning ("storage: looking for orphans: %s", local->message);
-  owner = docker_owner (spec, c->id);
-  if (!record_write_pending (top, dir, c->id, state_root, owner, &record, error)
-      || (lock = storage_lock (top, error)) < 0 || !sv_mkdir_p (dir, 0700, error)
-      || !record_put_in_place (&record, dir, error))
+  if (!record_sync (&record, error) || (lock = storage_lock (top, error)) < 0
+      || !sv_mkdir_p (dir, 0700, error) || !record_put_in_place (&record, dir, error))
     {
       g_prefix_error (error, "storage of inner runtimes: ");
       return FALSE;
@@ -401,8 +406,6 @@ sv_storage_prepare (SvContainer *c, SvSpec *spec, char **paths, const char *stat
   /* Recorded: from here a look for orphans finds the directory in use (the container's
    * state directory exists and its creator runs), so its paths are made unlocked. */
   sv_close_fdp (&lock);
-  if (!record.synced)
-    *record_fd = g_steal_fd (&record.fd);
   for (guint i = 0; paths[i] != NULL; i++)
     {
       g_autofree char *data = g_build_filename (dir, paths[i], NULL);
@@ -417,19 +420,6 @@ sv_storage_prepare (SvContainer *c, SvSpec *spec, char **paths, const char *stat
           return FALSE;
         }
       add_mount (c, data, paths[i]);
-    }
-  return TRUE;
-}
-
-gboolean
-sv_storage_record_sync (int *record_fd, GError **error)
-{
-  sv_autofd fd = g_steal_fd (record_fd);
-
-  if (fd >= 0 && fsync (fd) < 0)
-    {
-      sv_set_error_errno (error, errno, "storage of inner runtimes: write its owner record");
-      return FALSE;
     }
   return TRUE;
 }

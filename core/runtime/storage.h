@@ -7,13 +7,9 @@
 
 /* create, after the plugins' prepare: make (or find again) <lib>/storage/<id>/<path> for each
  * of @paths the spec does not mount itself, record who owns the container, and add each as
- * an ID-mapped extra mount.  Frees orphans of other containers first (best effort).  A new
- * record's write to disk is only started: *@record_fd (left alone when there is none) is the
- * fd that sv_storage_record_sync() waits on before the create may succeed. */
+ * an ID-mapped extra mount.  Frees orphans of other containers first (best effort). */
 gboolean sv_storage_prepare (SvContainer *c, SvSpec *spec, char **paths, const char *state_root,
-                             int *record_fd, GError **error);
-/* Wait until the record of sv_storage_prepare() is on disk; closes *@record_fd (sets -1). */
-gboolean sv_storage_record_sync (int *record_fd, GError **error);
+                             GError **error);
 /* delete, and the rollback of a create: free the container's directories unless the client
  * that owns the container still knows it (Docker's containers/<id> exists).  Never fails. */
 void sv_storage_release (const char *lib_dir, const char *id);
