@@ -287,6 +287,7 @@ mount_cgroups (SvInitConfig *cfg, SvMount *m, int rootfd, int target_fd, GError 
       (m->flags | MS_NOSUID | MS_NODEV | MS_NOEXEC) & ~(unsigned long) MS_RDONLY;
   g_autofree char *target = fd_path (target_fd);
   GPtrArray *hs = cfg->cgroup_hierarchies;
+  sv_autofd tmpfs = -1;
 
   if (hs == NULL || hs->len == 0)
     return TRUE;
@@ -300,12 +301,26 @@ mount_cgroups (SvInitConfig *cfg, SvMount *m, int rootfd, int target_fd, GError 
   if (!mount_plain ("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755",
                     m->destination, error))
     return FALSE;
+  /* The hierarchies' directories are made in that new, empty tmpfs (nothing of the rootfs can
+   * be in their way): by name under its root, not by a walk from the rootfs for each. */
+  tmpfs = open_in_root (rootfd, m->destination, O_PATH | O_DIRECTORY);
+  if (tmpfs < 0)
+    {
+      sv_set_error_errno (error, errno, "open %s after mounting", m->destination);
+      return FALSE;
+    }
   for (guint i = 0; i < hs->len; i++)
     {
       SvCgroupHierarchy *h = hs->pdata[i];
       g_autofree char *dest = g_build_filename (m->destination, h->name, NULL);
-      sv_autofd dir = sv_open_in_root_create (rootfd, dest, TRUE, error);
-      if (dir < 0 || !mount_one_cgroup (h, dir, dest, flags, error))
+      sv_autofd dir = -1;
+      if (mkdirat (tmpfs, h->name, 0755) < 0
+          || (dir = openat (tmpfs, h->name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+        {
+          sv_set_error_errno (error, errno, "make %s", dest);
+          return FALSE;
+        }
+      if (!mount_one_cgroup (h, dir, dest, flags, error))
         return FALSE;
     }
   return TRUE;
