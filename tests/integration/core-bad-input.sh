@@ -79,6 +79,11 @@ expect_refused "$SV_ID-x" "unknown global option --nope" "$SV_RUNC" --nope list
 expect_refused "$SV_ID-x" 'unknown command "launch"' sv_rt launch "$SV_ID-x"
 expect_refused "$SV_ID-x" 'the container id is missing' sv_rt create --bundle "$b"
 expect_refused "$SV_ID-x" 'invalid container id "a/b"' sv_rt create --bundle "$b" "a/b"
+# A UTF-8 name comes back as the same bytes whatever the locale (the runtime sets none).
+for loc in C.UTF-8 C POSIX; do
+  expect_refused "$SV_ID-x" 'invalid container id "nöpe/ü"' env LC_ALL=$loc "$SV_RUNC" \
+    --root "$SV_ROOT" create --bundle "$b" "nöpe/ü"
+done
 expect_refused "$SV_ID-x" 'unknown --log-format "xml"' "$SV_RUNC" --log-format xml --root "$SV_ROOT" list
 expect_refused "$SV_ID-x" "no such file; create it with \`sysvisor-runc spec" sv_rt create --bundle "$SV_TEST_TMP" "$SV_ID-x"
 expect_refused "$SV_ID-x" 'container "nothere" does not exist' sv_rt start nothere
