@@ -28,7 +28,9 @@
 #include "utils.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
@@ -300,15 +302,29 @@ record_put_in_place (PendingRecord *r, const char *dir, GError **error)
   return TRUE;
 }
 
-/* A pending record that no create holds (its create crashed) is removed; a minute's age
- * covers a create between making the file and flocking it. */
+/* Whether the create that wrote pending record @path (".record-<id>.<pid>") is gone: its pid
+ * is not running.  (A pid reused since counts as running: the age rule then decides.) */
+static gboolean
+record_writer_gone (const char *path)
+{
+  const char *dot = strrchr (path, '.');
+  guint64 pid;
+
+  return dot != NULL && g_ascii_string_to_unsigned (dot + 1, 10, 1, G_MAXINT, &pid, NULL)
+         && kill ((pid_t) pid, 0) < 0 && errno == ESRCH;
+}
+
+/* A pending record that no create holds (its create crashed) is removed: at once when its
+ * writer is gone, else once a minute old (which covers a create between making the file and
+ * flocking it). */
 static void
 remove_stale_record (const char *path)
 {
   sv_autofd fd = open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   struct stat st;
 
-  if (fd >= 0 && fstat (fd, &st) == 0 && st.st_mtime + 60 < time (NULL)
+  if (fd >= 0 && fstat (fd, &st) == 0
+      && (record_writer_gone (path) || st.st_mtime + 60 < time (NULL))
       && flock (fd, LOCK_EX | LOCK_NB) == 0)
     unlink (path);
 }

@@ -236,8 +236,18 @@ sv_assert_nothing_left "$id" "$b"
 # ---------------------------------------------------------------- signals to a paused container
 stopped() { [ "$("$SV_RUNC" --root "$SV_ROOT" state "$1" | jq -r .status)" = stopped ]; }
 sv_spec_args "$b" sh -c 'sleep 1000 & exec /sv-probe signal-wait'
+# init_waits ID: the init is sv-probe in sigwait (rt_sigtimedwait, 128 on x86_64), with TERM
+# blocked.  Until then it is sh, a pid namespace's init without a handler: a TERM sent then is
+# dropped, never acted on.
+init_waits() {
+  local pid
+  pid=$(sv_state_field "$1" pid)
+  [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = sv-probe ] \
+    && [ "$(cut -d' ' -f1 "/proc/$pid/syscall" 2>/dev/null)" = 128 ]
+}
 # kill --all TERM: the processes stay frozen (it stays paused) and get the signal once thawed.
 sv_rt_bg run -d --bundle "$b" "$id-t"
+sv_wait_until 10 init_waits "$id-t" || sv_fail "the init did not reach signal-wait"
 assert_ok sv_rt pause "$id-t"
 assert_ok sv_rt kill --all "$id-t" TERM
 sleep 0.3

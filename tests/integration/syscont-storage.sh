@@ -98,9 +98,17 @@ assert_eq "" "$(left)" "nothing else left in $store"
 # that died (its state root is gone) with a record.
 mkdir -p "$store/$id-dead/var/lib/docker"
 printf '[storage]\nstate-root=%s\n' "$SV_TEST_TMP/no-such-root" >"$store/$id-dead/.sysvisor-storage"
+# And the pending record (.record-<id>.<pid>) of a create killed before it put it in place:
+# its writer is gone, so it goes at once; one whose writer runs (this shell) stays.
+sh -c 'exit 0' & gone=$!; wait "$gone"
+printf '[storage]\n' >"$store/.record-$id-killed.$gone"
+printf '[storage]\n' >"$store/.record-$id-busy.$$"
 sv_spec_set "$b2" 'del(.mounts[] | select(.destination == "/etc/hostname"))'
 assert_ok sv_rt run --bundle "$b2" "$id-n"
 assert_file_absent "$store/$id-dead" "an orphan freed by the next create"
+assert_file_absent "$store/.record-$id-killed.$gone" "a killed create's pending record"
+assert_file_exists "$store/.record-$id-busy.$$" "the pending record of a create still running"
+rm -f "$store/.record-$id-busy.$$"
 assert_file_absent "$store/$id-n" "the new container's own storage, freed by its delete"
 
 # A read-only rootfs that root inside does not own: no mount point can be made, so nothing is
