@@ -14,7 +14,8 @@
 # pidfile and --config-file (a daemon.json written here), and starts its own
 # managed containerd, whose socket, state and root live under those two dirs:
 # several such daemons and the system's docker (/var/run/docker.sock) do not
-# meet.  Networking is off (--bridge=none --iptables=false --ip-masq=false):
+# meet.  Networking is off (--bridge=none --iptables=false --ip-masq=false, and
+# --ip-forward=false: dockerd otherwise turns the host's net.ipv4.ip_forward on):
 # run containers with --network none or --network host.
 #
 # sv_docker_start registers sv_docker_stop for exit: it removes the
@@ -112,7 +113,7 @@ sv_docker_start() {
   setsid "$SV_DOCKERD" \
     --data-root "$data" --exec-root "$exec_root" \
     -H "unix://$sock" --pidfile "$pidfile" --config-file "$cfg" \
-    --bridge=none --iptables=false --ip6tables=false --ip-masq=false \
+    --bridge=none --iptables=false --ip6tables=false --ip-masq=false --ip-forward=false \
     "${extra[@]}" </dev/null >"$log" 2>&1 &
   local pid=$! waited=0
   echo "$pid" >"$exec_root/dockerd.spawned-pid"
