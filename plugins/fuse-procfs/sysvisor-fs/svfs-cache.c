@@ -6,7 +6,7 @@
 typedef struct
 {
   guint64 pidns, ino;
-  gchar *cgroup;
+  gchar *cgroup; /* interned (GRefString): the 8 files of a container share one copy */
   guint hash;
   GBytes *text;       /* NULL until the first render succeeds */
   gint64 expires;     /* monotonic us: render start + time to live */
@@ -35,7 +35,7 @@ static void
 entry_free (gpointer p)
 {
   Entry *e = p;
-  g_free (e->cgroup);
+  g_ref_string_release (e->cgroup);
   g_clear_pointer (&e->text, g_bytes_unref);
   g_free (e);
 }
@@ -84,7 +84,7 @@ claim_locked (const SvfsCacheKey *key, GBytes **fresh)
         {
           e = g_new0 (Entry, 1);
           *e = probe;
-          e->cgroup = g_strdup (key->cgroup);
+          e->cgroup = g_ref_string_new_intern (key->cgroup);
           g_hash_table_add (entries, e);
         }
       e->rendering = TRUE;
@@ -135,7 +135,7 @@ typedef struct
 {
   guint64 pidns;
   gboolean is_host;
-  gchar *cgroup;
+  gchar *cgroup; /* interned (GRefString), NULL for the host */
   gint64 expires;
 } Caller;
 
@@ -148,7 +148,7 @@ static void
 caller_free (gpointer p)
 {
   Caller *c = p;
-  g_free (c->cgroup);
+  g_clear_pointer (&c->cgroup, g_ref_string_release);
   g_free (c);
 }
 
@@ -184,7 +184,8 @@ svfs_cache_caller_put (pid_t pid, guint64 pidns, gboolean is_host, const char *c
     return;
   gint64 now = g_get_monotonic_time ();
   Caller *c = g_new (Caller, 1);
-  *c = (Caller){ pidns, is_host, g_strdup (cgroup), now + SVFS_CALLER_TTL_MS * 1000 };
+  *c = (Caller){ pidns, is_host, cgroup ? g_ref_string_new_intern (cgroup) : NULL,
+                 now + SVFS_CALLER_TTL_MS * 1000 };
   G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&callers_lock);
   if (!callers)
     callers = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, caller_free);
@@ -194,4 +195,19 @@ svfs_cache_caller_put (pid_t pid, guint64 pidns, gboolean is_host, const char *c
       g_hash_table_foreach_remove (callers, caller_expired, &now);
     }
   g_hash_table_replace (callers, GINT_TO_POINTER (pid), c);
+}
+
+/* ---- both ------------------------------------------------------------------------- */
+
+void
+svfs_cache_sweep (void)
+{
+  gint64 now = g_get_monotonic_time ();
+  g_mutex_lock (&lock);
+  if (entries)
+    g_hash_table_foreach_remove (entries, expired, &now);
+  g_mutex_unlock (&lock);
+  G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&callers_lock);
+  if (callers)
+    g_hash_table_foreach_remove (callers, caller_expired, &now);
 }

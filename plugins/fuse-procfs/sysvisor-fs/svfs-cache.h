@@ -35,6 +35,11 @@ void svfs_cache_callers_setup (guint pid_max);
 gboolean svfs_cache_caller_get (pid_t pid, guint64 *pidns, gboolean *is_host, gchar **cgroup);
 void svfs_cache_caller_put (pid_t pid, guint64 pidns, gboolean is_host, const char *cgroup);
 
+/* Drop every expired text and caller now (readers sweep at most once a second, and only
+ * while someone reads: the daemon's tick calls this so that memory follows the containers
+ * that read now, also once all have stopped). */
+void svfs_cache_sweep (void);
+
 /* Entries held (for tests and the benchmark's memory figure). */
 guint svfs_cache_size (void);
 

@@ -2,6 +2,7 @@
 #include "svfs-daemon.h"
 #include "sv-error.h"
 
+#include "svfs-cache.h"
 #include "svfs-container.h"
 #include "svfs-fuse.h"
 #include "svfs-keeper.h"
@@ -16,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
@@ -143,12 +145,16 @@ prune_sysctls (void)
   memcpy (last, now, sizeof now);
 }
 
-/* Every 5 s (the loadavg sampler's tick): forget what stopped containers left behind. */
+/* Every 5 s (the loadavg sampler's tick): forget what stopped containers left behind, and
+ * give the freed memory back (after 50 containers stopped reading, ~0.8 MB stayed resident
+ * as free heap). */
 static void
 on_tick (void)
 {
   prune_sysctls ();
   svfs_read_cache_expire (10 * G_USEC_PER_SEC);
+  svfs_cache_sweep ();
+  malloc_trim (0);
 }
 
 static void
