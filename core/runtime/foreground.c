@@ -34,7 +34,6 @@ sv_foreground_console_pair (int sv[2])
 int
 sv_foreground_take_master (int sock)
 {
-  g_autoptr (GError) ignored = NULL;
   int flags;
 
   if (sock < 0)
@@ -42,7 +41,7 @@ sv_foreground_take_master (int sock)
   flags = fcntl (sock, F_GETFL);
   if (flags < 0 || fcntl (sock, F_SETFL, flags | O_NONBLOCK) < 0)
     return -1;
-  return sv_terminal_recv_master (sock, &ignored);
+  return sv_terminal_recv_master (sock, NULL);
 }
 
 /* Without a terminal: pass our signals on to the process and wait for it. */

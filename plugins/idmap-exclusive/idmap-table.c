@@ -301,6 +301,10 @@ sv_idmap_table_load (const char *path, GError **error)
   g_autofree char *text = NULL;
   gsize len = 0;
 
+  /* No table yet is the usual case of a lib dir's first range: no GError for it (its message
+   * would load the C library's iconv). */
+  if (access (path, F_OK) < 0 && errno == ENOENT)
+    return sv_idmap_table_new (path);
   if (!g_file_get_contents (path, &text, &len, &local))
     {
       if (g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))

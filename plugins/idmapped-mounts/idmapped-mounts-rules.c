@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 char *
 sv_idmapped_daemon_json_data_root (const char *json, GError **error)
@@ -47,6 +48,9 @@ sv_idmapped_docker_data_root (const char *data_root_setting, const char *daemon_
 
   if (data_root_setting != NULL && data_root_setting[0] != '\0')
     return g_strdup (data_root_setting);
+  /* No daemon.json (Docker's defaults) is the usual case: no GError for it. */
+  if (access (path, F_OK) < 0 && errno == ENOENT)
+    return g_strdup (SV_IDMAPPED_DOCKER_DATA_ROOT);
   if (!g_file_get_contents (path, &text, NULL, &local))
     {
       if (g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
