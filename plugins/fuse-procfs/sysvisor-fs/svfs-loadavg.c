@@ -164,6 +164,10 @@ sample_all (gboolean decay)
   while (g_hash_table_iter_next (&it, &key, NULL))
     g_hash_table_insert (wanted, g_memdup2 (key, sizeof (guint64)), g_new0 (Count, 1));
   g_mutex_unlock (&lock);
+  /* No container has read loadavg (or all that did are gone): no pass over the host's /proc
+   * every 5 s (a readlink of every process's pid namespace) for nobody. */
+  if (g_hash_table_size (wanted) == 0)
+    return;
   scan (wanted);
   g_mutex_lock (&lock);
   g_hash_table_iter_init (&it, tracked);
