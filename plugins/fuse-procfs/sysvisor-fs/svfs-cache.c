@@ -158,6 +158,16 @@ caller_expired (gpointer key, gpointer value, gpointer now)
   return ((const Caller *) value)->expires <= *(const gint64 *) now;
 }
 
+/* Expired callers dropped, at most once a second. */
+static void
+callers_sweep_locked (gint64 now)
+{
+  if (now < callers_next_sweep)
+    return;
+  callers_next_sweep = now + G_USEC_PER_SEC;
+  g_hash_table_foreach_remove (callers, caller_expired, &now);
+}
+
 void
 svfs_cache_callers_setup (guint pid_max)
 {
@@ -189,11 +199,7 @@ svfs_cache_caller_put (pid_t pid, guint64 pidns, gboolean is_host, const char *c
   G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&callers_lock);
   if (!callers)
     callers = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, caller_free);
-  if (now >= callers_next_sweep)
-    {
-      callers_next_sweep = now + G_USEC_PER_SEC;
-      g_hash_table_foreach_remove (callers, caller_expired, &now);
-    }
+  callers_sweep_locked (now);
   g_hash_table_replace (callers, GINT_TO_POINTER (pid), c);
 }
 
@@ -204,10 +210,12 @@ svfs_cache_sweep (void)
 {
   gint64 now = g_get_monotonic_time ();
   g_mutex_lock (&lock);
+  next_sweep = 0;
   if (entries)
-    g_hash_table_foreach_remove (entries, expired, &now);
+    sweep_locked (now);
   g_mutex_unlock (&lock);
   G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&callers_lock);
+  callers_next_sweep = 0;
   if (callers)
-    g_hash_table_foreach_remove (callers, caller_expired, &now);
+    callers_sweep_locked (now);
 }
