@@ -2,6 +2,7 @@
 #include "json-util.h"
 
 #include <math.h>
+#include <string.h>
 
 G_DEFINE_QUARK (sv - spec - error - quark, sv_spec_error)
 
@@ -184,7 +185,8 @@ sv_json_get_uint64 (JsonObject *o, const char *path, const char *member, guint64
     return TRUE;
   if (holds_type (node, G_TYPE_DOUBLE) && json_node_get_double (node) >= 9.2e18)
     {
-      /* json-glib reads integers above G_MAXINT64 (e.g. RLIM_INFINITY) as doubles. */
+      /* An integer above G_MAXINT64 written in exponent form (1.8e19): json-glib 1.6 reads
+       * one in plain digits (RLIM_INFINITY) as the int64 of the same bits, cast back below. */
       *out = json_node_get_double (node) >= 1.8446744073709552e19
                  ? G_MAXUINT64
                  : (guint64) json_node_get_double (node);
@@ -279,25 +281,65 @@ sv_json_array_object (JsonArray *a, const char *path, guint i, GError **error)
   return json_node_get_object (e);
 }
 
-/* The first string (member name or value) under @node that is not valid UTF-8, or NULL.
- * json-glib accepts a lone surrogate escape ("\ud800") and hands back bytes that are not
- * UTF-8; written back out, they make a file that no longer parses (a state.json that
- * `delete` cannot read). */
-static const char *
-first_bad_utf8 (JsonNode *node)
+static gboolean
+check_utf8 (const char *text, const char *what, GError **error)
+{
+  g_autofree char *shown = NULL;
+
+  if (g_utf8_validate (text, -1, NULL))
+    return TRUE;
+  shown = g_utf8_make_valid (text, -1);
+  g_set_error (error, SV_SPEC_ERROR, SV_SPEC_ERROR_INVALID,
+               "%s: the string \"%s\" is not valid UTF-8 (a \\uD800-\\uDFFF escape without "
+               "its pair?); write the character itself or a full surrogate pair",
+               what, shown);
+  return FALSE;
+}
+
+/* json-glib writes a double as "%.17g" and appends ".0" when that has no '.': infinity
+ * becomes "inf" and 1e40 "1e+40.0", neither of them JSON. */
+static gboolean
+check_double (double v, const char *what, GError **error)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (!isfinite (v))
+    {
+      g_set_error (
+          error, SV_SPEC_ERROR, SV_SPEC_ERROR_INVALID,
+          "%s: a number is beyond what a double holds (about 1.8e308); write a smaller one",
+          what);
+      return FALSE;
+    }
+  g_ascii_dtostr (buf, sizeof buf, v);
+  if (strchr (buf, 'e') != NULL && strchr (buf, '.') == NULL)
+    {
+      g_set_error (error, SV_SPEC_ERROR, SV_SPEC_ERROR_INVALID,
+                   "%s: the number %s is too large to keep (it would be written back as "
+                   "invalid JSON); the numbers of a spec and a state are 64-bit integers",
+                   what, buf);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Whether json-glib can write @node back out as JSON that parses again. It accepts a lone
+ * surrogate escape ("\ud800") and hands back bytes that are not UTF-8, and it writes some
+ * doubles in a form that is not JSON (check_double); either way the written file no longer
+ * parses (a state.json that `delete` cannot read). */
+static gboolean
+check_writable (JsonNode *node, const char *what, GError **error)
 {
   if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
-    return g_utf8_validate (json_node_get_string (node), -1, NULL) ? NULL
-                                                                   : json_node_get_string (node);
+    return check_utf8 (json_node_get_string (node), what, error);
+  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_DOUBLE)
+    return check_double (json_node_get_double (node), what, error);
   if (JSON_NODE_HOLDS_ARRAY (node))
     {
       JsonArray *a = json_node_get_array (node);
       for (guint i = 0; i < json_array_get_length (a); i++)
-        {
-          const char *bad = first_bad_utf8 (json_array_get_element (a, i));
-          if (bad != NULL)
-            return bad;
-        }
+        if (!check_writable (json_array_get_element (a, i), what, error))
+          return FALSE;
     }
   if (JSON_NODE_HOLDS_OBJECT (node))
     {
@@ -306,13 +348,65 @@ first_bad_utf8 (JsonNode *node)
       JsonNode *member;
       json_object_iter_init (&it, json_node_get_object (node));
       while (json_object_iter_next (&it, &name, &member))
-        {
-          const char *bad = g_utf8_validate (name, -1, NULL) ? first_bad_utf8 (member) : name;
-          if (bad != NULL)
-            return bad;
-        }
+        if (!check_utf8 (name, what, error) || !check_writable (member, what, error))
+          return FALSE;
     }
-  return NULL;
+  return TRUE;
+}
+
+/* Whether the digits of an integer literal (@negative: after a '-') are beyond 64 bits. */
+static gboolean
+integer_too_large (const char *digits, gsize n, gboolean negative)
+{
+  const char *limit = negative ? "9223372036854775808" : "18446744073709551615";
+  gsize limit_len = strlen (limit);
+
+  while (n > 1 && digits[0] == '0')
+    digits++, n--;
+  if (n != limit_len)
+    return n > limit_len;
+  return memcmp (digits, limit, n) > 0;
+}
+
+/* json-glib reads an integer literal beyond 64 bits modulo 2^64 without a word (a memory
+ * limit of 2^64 + 1 would read as 1): refuse any in @data, JSON that has parsed.  Up to
+ * 2^64 - 1 is kept: above G_MAXINT64 it reads as the negative of the same bits, which the
+ * unsigned reads (sv_json_get_uint64) turn back. */
+static gboolean
+check_integer_range (const char *data, gsize len, const char *what, GError **error)
+{
+  gboolean in_string = FALSE;
+
+  for (gsize i = 0; i < len; i++)
+    {
+      gsize start, end;
+      if (in_string || data[i] == '"')
+        {
+          if (data[i] == '\\')
+            i++;
+          else if (data[i] == '"')
+            in_string = !in_string;
+          continue;
+        }
+      if (data[i] != '-' && !g_ascii_isdigit (data[i]))
+        continue;
+      start = end = i + (data[i] == '-');
+      while (end < len && g_ascii_isdigit (data[end]))
+        end++;
+      if ((end == len || strchr (".eE", data[end]) == NULL)
+          && integer_too_large (data + start, end - start, data[i] == '-'))
+        {
+          g_set_error (error, SV_SPEC_ERROR, SV_SPEC_ERROR_INVALID,
+                       "%s: the integer %.*s%s does not fit in 64 bits; write one between "
+                       "-9223372036854775808 and 18446744073709551615",
+                       what, (int) MIN (end - i, 40), data + i, end - i > 40 ? "..." : "");
+          return FALSE;
+        }
+      while (end < len && strchr ("0123456789.eE+-", data[end]) != NULL && data[end] != '\0')
+        end++;
+      i = end - 1;
+    }
+  return TRUE;
 }
 
 JsonNode *
@@ -335,15 +429,9 @@ sv_json_parse_data (const char *data, gssize len, const char *what, GError **err
                    "%s: expected a JSON object at the top level", what);
       return NULL;
     }
-  if (first_bad_utf8 (root) != NULL)
-    {
-      g_autofree char *shown = g_utf8_make_valid (first_bad_utf8 (root), -1);
-      g_set_error (error, SV_SPEC_ERROR, SV_SPEC_ERROR_INVALID,
-                   "%s: the string \"%s\" is not valid UTF-8 (a \\uD800-\\uDFFF escape without "
-                   "its pair?); write the character itself or a full surrogate pair",
-                   what, shown);
-      return NULL;
-    }
+  if (!check_writable (root, what, error)
+      || !check_integer_range (data, len < 0 ? strlen (data) : (gsize) len, what, error))
+    return NULL;
   return json_node_copy (root);
 }
 

@@ -68,6 +68,18 @@ cp "$SV_TEST_TMP/good.json" "$b/config.json"
 sv_spec_set "$b" '.annotations = {"note": "LONE"}'
 sed -i 's/LONE/x\\ud800y/' "$b/config.json"
 expect_refused "$SV_ID-bad" 'the string "x.*" is not valid UTF-8' sv_rt run --bundle "$b" "$SV_ID-bad"
+# json-glib reads a number past a double's range as infinity and writes it as "inf":
+# refused where it is read, like the bad text.
+cp "$SV_TEST_TMP/good.json" "$b/config.json"
+sv_spec_set "$b" '.hooks = {"poststop": [{"path": "/bin/true", "timeout": 12345}]}'
+sed -i 's/12345/1e400/' "$b/config.json"
+expect_refused "$SV_ID-bad" "a number is beyond what a double holds" sv_rt run --bundle "$b" "$SV_ID-bad"
+# ... and reads an integer beyond 64 bits modulo 2^64 (this limit would have read as 1 byte).
+cp "$SV_TEST_TMP/good.json" "$b/config.json"
+sv_spec_set "$b" '.linux.resources.memory = {"limit": 12345}'
+sed -i 's/12345/18446744073709551617/' "$b/config.json"
+expect_refused "$SV_ID-bad" "the integer 18446744073709551617 does not fit in 64 bits" \
+  sv_rt run --bundle "$b" "$SV_ID-bad"
 cp "$SV_TEST_TMP/good.json" "$b/config.json"
 ln -s "$b" "$SV_TEST_TMP/bund"$'\xff'"le"
 expect_refused "$SV_ID-bad" "the bundle's path is not valid UTF-8" \

@@ -327,6 +327,48 @@ test_sync_fds_tagged (Fixture *f, gconstpointer data)
   g_assert_false (sv_sync_add_fd (msg, fds, 21, SV_SYNC_FD_BIND_MOUNT, 0)); /* full */
 }
 
+/* Numbers json-glib would read wrong or write back as something that is not JSON are refused
+ * with a message that names them; the largest it keeps come back exactly. */
+static void
+test_json_numbers (void)
+{
+  static const struct
+  {
+    const char *text, *message;
+  } bad[] = {
+    { "{\"a\": 1e400}", "beyond what a double holds" },
+    { "{\"a\": [-1e400]}", "beyond what a double holds" },
+    { "{\"a\": {\"b\": 1e40}}", "the number 1e+40 is too large to keep" },
+    { "{\"a\": 18446744073709551616}", "the integer 18446744073709551616 does not fit" },
+    { "{\"a\": -9223372036854775809}", "the integer -9223372036854775809 does not fit" },
+    { "{\"a\": 1, \"b\": 123456789012345678901234567890123456789012345}",
+      "the integer 1234567890123456789012345678901234567890... does not fit" },
+  };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) good = NULL;
+  guint64 u = 0;
+  gint64 i = 0;
+
+  for (guint k = 0; k < G_N_ELEMENTS (bad); k++)
+    {
+      g_autoptr (JsonNode) n = sv_json_parse_data (bad[k].text, -1, "t.json", &error);
+      g_assert_null (n);
+      g_test_message ("%s", error->message);
+      g_assert_true (g_str_has_prefix (error->message, "t.json: "));
+      g_assert_nonnull (strstr (error->message, bad[k].message));
+      g_clear_error (&error);
+    }
+  good = sv_json_parse_data ("{\"u\": 18446744073709551615, \"i\": -9223372036854775808, "
+                             "\"s\": \"99999999999999999999999\", \"f\": 1.5e300, "
+                             "\"x\": 1234567890123456789012345.5}",
+                             -1, "t.json", &error);
+  g_assert_no_error (error);
+  g_assert_true (sv_json_get_uint64 (json_node_get_object (good), "", "u", &u, &error));
+  g_assert_cmpuint (u, ==, G_MAXUINT64);
+  g_assert_true (sv_json_get_int64 (json_node_get_object (good), "", "i", FALSE, &i, &error));
+  g_assert_cmpint (i, ==, G_MININT64);
+}
+
 #define ADD(name, fn) g_test_add (name, Fixture, NULL, fixture_setup, fn, fixture_teardown)
 
 int
@@ -352,5 +394,6 @@ main (int argc, char **argv)
   ADD ("/spec/load-reports-file", test_load_reports_file);
   ADD ("/spec/mount-tree-limit-names-limit", test_mount_tree_limit);
   ADD ("/spec/sync-fds-found-by-tag", test_sync_fds_tagged);
+  g_test_add_func ("/spec/json-numbers-kept-or-refused", test_json_numbers);
   return g_test_run ();
 }
