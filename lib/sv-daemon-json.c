@@ -1,6 +1,8 @@
 /* sv-daemon-json.c: Docker's daemon.json, read with json-glib (sv-daemon-json.h). */
 #include "sv-daemon-json.h"
 
+#include "sv-file.h"
+
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
@@ -190,16 +192,9 @@ sv_docker_daemon_read (const char *path, GError **error)
   gsize len;
 
   d->path = g_strdup (path);
-  if (!g_file_get_contents (path, &text, &len, &local))
-    {
-      if (!g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-        {
-          g_set_error (error, G_IO_ERROR, g_io_error_from_file_error (local->code), "%s",
-                       local->message);
-          return NULL;
-        }
-    }
-  else
+  if (!sv_file_read_optional (path, 0, &text, &len, NULL, error))
+    return NULL;
+  if (text != NULL)
     {
       d->exists = TRUE;
       root = sv_daemon_json_parse (text, (gssize) len, &local);

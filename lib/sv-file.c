@@ -49,6 +49,57 @@ sv_read_all (int fd, void *buf, gsize len)
   return (gssize) got;
 }
 
+char *
+sv_read_fd_to_end (int fd, gsize *len)
+{
+  GString *text = g_string_new (NULL);
+  char buf[16384];
+  gssize n;
+
+  while ((n = read (fd, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
+    if (n > 0)
+      g_string_append_len (text, buf, n);
+  if (n < 0)
+    {
+      int errsv = errno;
+      g_string_free (text, TRUE);
+      errno = errsv;
+      return NULL;
+    }
+  if (len != NULL)
+    *len = text->len;
+  return g_string_free (text, FALSE);
+}
+
+gboolean
+sv_file_read_optional (const char *path, int flags, char **contents, gsize *len, int *fd_out,
+                       GError **error)
+{
+  sv_autofd fd = open (path, O_RDONLY | O_CLOEXEC | flags);
+
+  *contents = NULL;
+  if (len != NULL)
+    *len = 0;
+  if (fd_out != NULL)
+    *fd_out = -1;
+  if (fd < 0 && errno == ENOENT)
+    return TRUE;
+  if (fd < 0)
+    {
+      sv_set_error_errno (error, errno, "open %s", path);
+      return FALSE;
+    }
+  *contents = sv_read_fd_to_end (fd, len);
+  if (*contents == NULL)
+    {
+      sv_set_error_errno (error, errno, "read %s", path);
+      return FALSE;
+    }
+  if (fd_out != NULL)
+    *fd_out = g_steal_fd (&fd);
+  return TRUE;
+}
+
 gboolean
 sv_file_replace (const char *path, const char *data, gssize len, mode_t mode,
                  const char *tmp_suffix, SvWriteFlags flags, GError **error)

@@ -11,6 +11,18 @@
 gboolean sv_write_all (int fd, const void *buf, gsize len);
 gssize sv_read_all (int fd, void *buf, gsize len);
 
+/* The rest of @fd, read to its end and NUL-terminated (*@len without the NUL); NULL with
+ * errno set when a read fails. */
+char *sv_read_fd_to_end (int fd, gsize *len);
+
+/* Read the whole of @path, a file that may not exist.  Absent: TRUE with *@contents NULL,
+ * and no GError (that is the usual case of the files read this way, and formatting a
+ * strerror loads the C library's iconv).  Otherwise TRUE with the text, NUL-terminated, or
+ * FALSE with @error (G_IO_ERROR) "open PATH: ..." or "read PATH: ...".  @flags: extra
+ * open(2) flags (O_NOFOLLOW); @fd_out, when not NULL, keeps the open fd (-1 if absent). */
+gboolean sv_file_read_optional (const char *path, int flags, char **contents, gsize *len,
+                                int *fd_out, GError **error);
+
 typedef enum
 {
   SV_WRITE_SYNC = 1 << 0,     /* fsync the temp file before the rename */

@@ -1,6 +1,8 @@
 /* sv-subid.c: /etc/subuid and /etc/subgid, the checked pool of ids of one user (sv-subid.h). */
 #include "sv-subid.h"
 
+#include "sv-file.h"
+
 #include <gio/gio.h>
 #include <string.h>
 
@@ -72,21 +74,16 @@ sv_subid_file_read (const char *path, const char *user, const char *user_uid, GE
 {
   g_autoptr (SvSubidFile) f = g_new0 (SvSubidFile, 1);
   g_autofree char *text = NULL;
-  g_autoptr (GError) local = NULL;
   g_auto (GStrv) lines = NULL;
 
   f->path = g_strdup (path);
   f->entries = g_ptr_array_new_with_free_func ((GDestroyNotify) entry_free);
-  if (!g_file_get_contents (path, &text, NULL, &local))
+  if (!sv_file_read_optional (path, 0, &text, NULL, NULL, error))
+    return NULL;
+  if (text == NULL)
     {
-      if (g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-        {
-          f->missing = TRUE;
-          return g_steal_pointer (&f);
-        }
-      g_set_error (error, G_IO_ERROR, g_io_error_from_file_error (local->code), "%s",
-                   local->message);
-      return NULL;
+      f->missing = TRUE;
+      return g_steal_pointer (&f);
     }
   lines = g_strsplit (text, "\n", -1);
   for (guint i = 0; lines[i] != NULL; i++)

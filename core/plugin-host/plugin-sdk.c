@@ -195,13 +195,8 @@ sv_state_file_update (const char *path, SvStateUpdateFunc update, gpointer user_
   lfd = sv_lock_file (lock, FALSE, error);
   if (lfd < 0)
     return FALSE;
-  if (!g_file_get_contents (path, &old, &old_len, &local)
-      && !g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-    {
-      g_propagate_error (error, g_steal_pointer (&local));
-      return FALSE;
-    }
-  g_clear_error (&local); /* no file yet: update gets NULL */
+  if (!sv_file_read_optional (path, 0, &old, &old_len, NULL, error))
+    return FALSE; /* no file yet: update gets NULL */
   data = update (old, old_len, &len, user_data, &local);
   if (local != NULL)
     {

@@ -297,51 +297,28 @@ table_from_text (const char *path, const char *text, gsize len, GError **error)
 SvIdmapTable *
 sv_idmap_table_load (const char *path, GError **error)
 {
-  g_autoptr (GError) local = NULL;
   g_autofree char *text = NULL;
   gsize len = 0;
 
-  /* No table yet is the usual case of a lib dir's first range: no GError for it (its message
-   * would load the C library's iconv). */
-  if (access (path, F_OK) < 0 && errno == ENOENT)
-    return sv_idmap_table_new (path);
-  if (!g_file_get_contents (path, &text, &len, &local))
-    {
-      if (g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-        return sv_idmap_table_new (path);
-      g_set_error (error, G_IO_ERROR, g_io_error_from_file_error (local->code), "%s",
-                   local->message);
-      return NULL;
-    }
-  return table_from_text (path, text, len, error);
+  if (!sv_file_read_optional (path, 0, &text, &len, NULL, error))
+    return NULL;
+  return text == NULL ? sv_idmap_table_new (path) : table_from_text (path, text, len, error);
 }
 
 SvIdmapTable *
 sv_idmap_table_load_held (const char *path, int *fd_out, GError **error)
 {
-  sv_autofd fd = open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  g_autoptr (GString) text = g_string_new (NULL);
+  g_autofree char *text = NULL;
+  gsize len = 0;
+  sv_autofd fd = -1;
   SvIdmapTable *t;
-  char buf[16384];
-  gssize n;
 
   *fd_out = -1;
-  if (fd < 0 && errno == ENOENT)
+  if (!sv_file_read_optional (path, O_NOFOLLOW, &text, &len, &fd, error))
+    return NULL;
+  if (text == NULL)
     return sv_idmap_table_new (path);
-  if (fd < 0)
-    {
-      sv_set_error_errno (error, errno, "open %s", path);
-      return NULL;
-    }
-  while ((n = read (fd, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
-    if (n > 0)
-      g_string_append_len (text, buf, n);
-  if (n < 0)
-    {
-      sv_set_error_errno (error, errno, "read %s", path);
-      return NULL;
-    }
-  t = table_from_text (path, text->str, text->len, error);
+  t = table_from_text (path, text, len, error);
   if (t != NULL)
     *fd_out = g_steal_fd (&fd);
   return t;

@@ -5,6 +5,7 @@
 #include "idmapped-mounts-rules.h"
 
 #include "sv-daemon-json.h"
+#include "sv-file.h"
 #include "sv-path.h"
 
 #include <errno.h>
@@ -48,19 +49,16 @@ sv_idmapped_docker_data_root (const char *data_root_setting, const char *daemon_
 
   if (data_root_setting != NULL && data_root_setting[0] != '\0')
     return g_strdup (data_root_setting);
-  /* No daemon.json (Docker's defaults) is the usual case: no GError for it. */
-  if (access (path, F_OK) < 0 && errno == ENOENT)
-    return g_strdup (SV_IDMAPPED_DOCKER_DATA_ROOT);
-  if (!g_file_get_contents (path, &text, NULL, &local))
+  if (!sv_file_read_optional (path, 0, &text, NULL, NULL, &local))
     {
-      if (g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-        return g_strdup (SV_IDMAPPED_DOCKER_DATA_ROOT);
       g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
                    "cannot read Docker's data root from %s: %s; fix the file, or set "
                    "docker-data-root in the [idmapped-mounts] section of plugins.conf",
                    path, local->message);
       return NULL;
     }
+  if (text == NULL) /* no daemon.json: Docker's defaults */
+    return g_strdup (SV_IDMAPPED_DOCKER_DATA_ROOT);
   root = sv_idmapped_daemon_json_data_root (text, &local);
   if (local != NULL)
     {

@@ -350,6 +350,35 @@ test_error_errno (void)
   g_assert_cmpstr (file->message, ==, "stat /y: Permission denied");
 }
 
+/* An optional file: absent is TRUE with no text and no error; present is its whole text;
+ * one that cannot be read is an error that names it. */
+static void
+test_read_optional (Fixture *f, gconstpointer data)
+{
+  g_autofree char *absent = g_build_filename (f->dir, "absent", NULL);
+  g_autofree char *present = write_file (f, "present", "text\n");
+  g_autoptr (GError) error = NULL;
+  g_autofree char *text = NULL;
+  gsize len = 99;
+  int fd = 0;
+
+  g_assert_true (sv_file_read_optional (absent, 0, &text, &len, &fd, &error));
+  g_assert_no_error (error);
+  g_assert_null (text);
+  g_assert_cmpuint (len, ==, 0);
+  g_assert_cmpint (fd, ==, -1);
+  g_assert_true (sv_file_read_optional (present, 0, &text, &len, &fd, &error));
+  g_assert_cmpstr (text, ==, "text\n");
+  g_assert_cmpuint (len, ==, 5);
+  g_assert_cmpint (fd, >=, 0);
+  close (fd);
+  g_clear_pointer (&text, g_free);
+  g_assert_false (sv_file_read_optional (f->dir, 0, &text, NULL, NULL, &error));
+  g_assert_null (text);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_IS_DIRECTORY);
+  g_assert_true (g_str_has_prefix (error->message, "read "));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -368,6 +397,7 @@ main (int argc, char **argv)
   ADD ("/sv-util/file/atomic-write-replaces", test_atomic_write_replaces);
   ADD ("/sv-util/file/atomic-write-failure-keeps-old", test_atomic_write_failure_keeps_old);
   ADD ("/sv-util/file/lock-file", test_lock_file);
+  ADD ("/sv-util/file/read-optional", test_read_optional);
   g_test_add_func ("/sv-util/path/is-under", test_path_is_under);
   ADD ("/sv-util/path/canonical", test_path_canonical);
   g_test_add_func ("/sv-util/log/levels", test_log_levels);
