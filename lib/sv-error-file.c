@@ -3,17 +3,25 @@
 #include "sv-error.h"
 
 #include <stdarg.h>
+#include <string.h>
+
+const char *
+sv_strerror (int errsv)
+{
+  const char *text = strerrordesc_np (errsv);
+
+  return text != NULL ? text : "Unknown error";
+}
 
 void
 sv_set_error_va (GError **error, GQuark domain, int code, int errsv, const char *fmt, va_list ap)
 {
-  /* Nothing to make for a caller that ignores the error (g_strerror's first use converts the
-   * C library's messages through iconv: ~100 kB resident for an error nobody reads). */
+  /* Nothing to make for a caller that ignores the error. */
   if (error == NULL)
     return;
   g_autofree char *what = g_strdup_vprintf (fmt, ap);
 
-  g_set_error (error, domain, code, "%s: %s", what, g_strerror (errsv));
+  g_set_error (error, domain, code, "%s: %s", what, sv_strerror (errsv));
 }
 
 void

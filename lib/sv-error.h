@@ -8,6 +8,12 @@
 #include <glib.h>
 #include <stdarg.h>
 
+/* The English text of @errsv, as the C locale has it ("No such file or directory").  Not
+ * g_strerror: that converts the C library's text from the locale's charset, and the first
+ * conversion of a process reads the gconv files under /usr/lib (~100 kB resident); in a
+ * container's init, after pivot_root, those are the image's files. */
+const char *sv_strerror (int errsv);
+
 /* Fill @error (G_IO_ERROR, code from @errsv) with "<@fmt...>: <strerror (@errsv)>". */
 void sv_set_error_errno (GError **error, int errsv, const char *fmt, ...) G_GNUC_PRINTF (3, 4);
 

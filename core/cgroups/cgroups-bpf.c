@@ -16,6 +16,7 @@
 
 #include "cgroups-files.h"
 #include "cgroups-resources.h"
+#include "sv-error.h"
 
 #include <fcntl.h>
 #include <gio/gio.h>
@@ -220,7 +221,7 @@ load_program (GArray *prog, GError **error)
   if (fd >= 0)
     return fd; /* a transient failure */
   g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
-               "loading the device-access BPF program: %s%s%s%s", g_strerror (errsv),
+               "loading the device-access BPF program: %s%s%s%s", sv_strerror (errsv),
                errsv == EPERM ? " (needs CAP_BPF/CAP_SYS_ADMIN and a kernel with "
                                 "CONFIG_CGROUP_BPF)"
                               : "",
@@ -258,7 +259,7 @@ attach_program (int cgfd, int progfd, guint32 flags, const char *dir, GError **e
   if (sys_bpf (BPF_PROG_ATTACH, &attr) == 0)
     return TRUE;
   g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno),
-               "attaching the device-access BPF program to %s: %s", dir, g_strerror (errno));
+               "attaching the device-access BPF program to %s: %s", dir, sv_strerror (errno));
   return FALSE;
 }
 
@@ -278,7 +279,7 @@ detach_program_id (int cgfd, guint32 id)
   attr.attach_bpf_fd = (guint32) progfd;
   attr.attach_type = BPF_CGROUP_DEVICE;
   if (sys_bpf (BPF_PROG_DETACH, &attr) < 0)
-    g_debug ("detaching old device program %u: %s", id, g_strerror (errno));
+    g_debug ("detaching old device program %u: %s", id, sv_strerror (errno));
 }
 
 /* Attach the new program before detaching the old ones, so that there is no moment without
@@ -298,7 +299,7 @@ sv_cgroup_bpf_apply_devices (const char *dir, GArray *devices, GError **error)
   if (cgfd < 0)
     {
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "opening cgroup %s: %s", dir,
-                   g_strerror (errno));
+                   sv_strerror (errno));
       return FALSE;
     }
   progfd = load_program (prog, error);

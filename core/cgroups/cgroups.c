@@ -13,6 +13,7 @@
 #include "cgroups-resources.h"
 #include "cgroups-systemd.h"
 #include "utils.h"
+#include "sv-error.h"
 
 #include <gio/gio.h>
 #include <signal.h>
@@ -29,7 +30,7 @@ rollback_created (SvCgroup *cg)
   for (guint i = cg->created->len; i > 0; i--)
     if (rmdir (cg->created->pdata[i - 1]) < 0 && errno != ENOENT)
       g_debug ("rolling back cgroup %s: %s", (char *) cg->created->pdata[i - 1],
-               g_strerror (errno));
+               sv_strerror (errno));
   g_ptr_array_set_size (cg->created, 0);
 }
 

@@ -11,6 +11,7 @@
 #include "storage.h"
 #include "sv-config.h"
 #include "utils.h"
+#include "sv-error.h"
 
 #include <fcntl.h>
 #include <linux/magic.h>
@@ -349,7 +350,7 @@ check_fuse (Ctx *x)
     }
   fd = open ("/dev/fuse", O_RDWR | O_CLOEXEC);
   if (fd < 0)
-    add (x, "fuse", bad, g_strdup_printf ("/dev/fuse does not open: %s", g_strerror (errno)),
+    add (x, "fuse", bad, g_strdup_printf ("/dev/fuse does not open: %s", sv_strerror (errno)),
          g_strdup ("modprobe fuse, and run as root"));
   else
     add (x, "fuse", SV_CHECK_OK,

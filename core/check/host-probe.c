@@ -3,6 +3,7 @@
 #include "host-probe.h"
 
 #include "utils.h"
+#include "sv-error.h"
 
 #include <fcntl.h>
 #include <glib/gstdio.h>
@@ -213,7 +214,7 @@ remove_layers (const char *dir)
     {
       g_autofree char *p = g_build_filename (dir, paths[i], NULL);
       if (g_remove (p) < 0 && errno != ENOENT)
-        g_debug ("probe: cannot remove %s: %s", p, g_strerror (errno));
+        g_debug ("probe: cannot remove %s: %s", p, sv_strerror (errno));
     }
 }
 

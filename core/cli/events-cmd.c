@@ -6,6 +6,7 @@
 #include "container-cgroup.h"
 #include "json-util.h"
 #include "utils.h"
+#include "sv-error.h"
 
 #include <gio/gio.h>
 #include <math.h>
@@ -125,7 +126,7 @@ print_stats (SvCgroup *cg, const char *id, GError **error)
   if (!print_record ("stats", id, data))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE, "writing to stdout: %s",
-                   g_strerror (errno));
+                   sv_strerror (errno));
       return FALSE;
     }
   return TRUE;

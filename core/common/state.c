@@ -3,6 +3,7 @@
 
 #include "cgroups.h"
 #include "utils.h"
+#include "sv-error.h"
 
 #include <fcntl.h>
 #include <string.h>
@@ -160,7 +161,7 @@ sv_state_mark_committed (const char *root, const char *id)
   int fd = open (file, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 
   if (fd < 0)
-    g_debug ("cannot mark %s: %s", file, g_strerror (errno));
+    g_debug ("cannot mark %s: %s", file, sv_strerror (errno));
   else
     close (fd);
 }

@@ -7,6 +7,7 @@
 #include "notify-socket.h"
 #include "log.h"
 #include "utils.h"
+#include "sv-error.h"
 
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -273,7 +274,7 @@ mount_one_cgroup (SvCgroupHierarchy *h, int dirfd, const char *dest, unsigned lo
   if (mount ("cgroup", target, h->fstype, flags, h->options[0] != '\0' ? h->options : NULL) == 0)
     return TRUE;
   /* Not mountable here (e.g. no cgroup namespace of ours): bind the container's own cgroup. */
-  g_debug ("mount %s on %s: %s; binding %s instead", h->fstype, dest, g_strerror (errno),
+  g_debug ("mount %s on %s: %s; binding %s instead", h->fstype, dest, sv_strerror (errno),
            h->host_path);
   return mount_plain (h->host_path, target, NULL, MS_BIND | MS_REC, NULL, dest, error);
 }

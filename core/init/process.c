@@ -4,6 +4,7 @@
 
 #include "names.h"
 #include "utils.h"
+#include "sv-error.h"
 
 #include <fcntl.h>
 #include <grp.h>
@@ -85,7 +86,7 @@ set_cap_sets (SvProcess *p, GError **error)
   for (int cap = 0; cap <= sv_cap_last_cap (); cap++)
     if ((p->caps[SV_CAP_AMBIENT] & (G_GUINT64_CONSTANT (1) << cap))
         && prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
-      g_debug ("ambient %s not raised: %s", sv_cap_name (cap), g_strerror (errno));
+      g_debug ("ambient %s not raised: %s", sv_cap_name (cap), sv_strerror (errno));
   return TRUE;
 }
 
@@ -357,15 +358,15 @@ sv_process_exec (SvInitConfig *cfg, const char *path)
   /* (without no_new_privs the init loaded it already, while it still had CAP_SYS_ADMIN) */
   if (cfg->seccomp != NULL && (err = sv_seccomp_load (cfg->seccomp)) < 0)
     {
-      int n =
-          snprintf (msg, sizeof msg, "sysvisor-runc: load seccomp filter: %s\n", strerror (-err));
+      int n = snprintf (msg, sizeof msg, "sysvisor-runc: load seccomp filter: %s\n",
+                        sv_strerror (-err));
       sv_write_all (STDERR_FILENO, msg, (gsize) MAX (n, 0));
       _exit (127);
     }
   execve (path, cfg->process->args, with_home != NULL ? with_home : cfg->envp);
   err = errno;
   {
-    int n = snprintf (msg, sizeof msg, "sysvisor-runc: exec %s: %s\n", path, strerror (err));
+    int n = snprintf (msg, sizeof msg, "sysvisor-runc: exec %s: %s\n", path, sv_strerror (err));
     sv_write_all (STDERR_FILENO, msg, (gsize) MAX (n, 0));
   }
   _exit (err == ENOENT ? 127 : 126);

@@ -19,6 +19,7 @@
 
 #include "sv-config.h"
 #include "utils.h"
+#include "sv-error.h"
 
 #include <fcntl.h>
 #include <string.h>
@@ -477,7 +478,7 @@ read_conf_text (const char *path, GError **error)
     return NULL;
   if (fd < 0)
     {
-      set_unreadable_error (error, errno, path, g_strerror (errno));
+      set_unreadable_error (error, errno, path, sv_strerror (errno));
       return NULL;
     }
   while ((n = read (fd, buf, sizeof buf)) != 0)
@@ -486,7 +487,7 @@ read_conf_text (const char *path, GError **error)
         continue;
       if (n < 0)
         {
-          set_unreadable_error (error, errno, path, g_strerror (errno));
+          set_unreadable_error (error, errno, path, sv_strerror (errno));
           return NULL;
         }
       g_string_append_len (text, buf, n);

@@ -2,6 +2,7 @@
 #include "probe-cache.h"
 
 #include "utils.h"
+#include "sv-error.h"
 
 #include <fcntl.h>
 #include <string.h>
@@ -156,5 +157,5 @@ sv_probe_cache_forget (const char *state_root, const char *plugin)
   g_autofree char *file = cache_path (state_root, plugin);
 
   if (unlink (file) < 0 && errno != ENOENT)
-    g_debug ("probe cache %s: %s", file, g_strerror (errno));
+    g_debug ("probe cache %s: %s", file, sv_strerror (errno));
 }

@@ -24,6 +24,7 @@
 #include "sync.h"
 #include "terminal.h"
 #include "utils.h"
+#include "sv-error.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -511,7 +512,7 @@ create_spawn (Create *x, GError **error)
   pid = clone_init (x, &cfg, error);
   sv_ns_restore (&join);
   if (fchdir (saved_cwd) < 0)
-    g_warning ("cannot return to the working directory: %s", g_strerror (errno));
+    g_warning ("cannot return to the working directory: %s", sv_strerror (errno));
   if (pid < 0)
     return FALSE;
   x->child = (pid_t) pid;

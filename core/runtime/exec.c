@@ -22,6 +22,7 @@
 #include "syscont-policy.h"
 #include "terminal.h"
 #include "utils.h"
+#include "sv-error.h"
 
 #include <fcntl.h>
 #include <sched.h>
@@ -277,7 +278,7 @@ process_main (Exec *x)
   /* Root of the container's user namespace, as the init is, before anything is made for the
    * process (its pty would be owned by host root, unmapped: nobody). */
   if ((x->ns_flags & CLONE_NEWUSER) && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
-    g_debug ("exec: container root is not mapped: %s", g_strerror (errno));
+    g_debug ("exec: container root is not mapped: %s", sv_strerror (errno));
   if (!sv_process_join_session_keyring (&error))
     child_fail (cfg.sync_fd, error);
   if (p->terminal && !sv_terminal_setup_child (&cfg, &error))

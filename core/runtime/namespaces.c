@@ -3,6 +3,7 @@
 
 #include "names.h"
 #include "utils.h"
+#include "sv-error.h"
 
 #include <fcntl.h>
 #include <linux/nsfs.h>
@@ -102,7 +103,7 @@ sv_ns_restore (SvNsJoin *join)
       guint i = --join->n;
       if (setns (join->saved[i], join->nstype[i]) < 0)
         g_warning ("cannot return to our own %s namespace: %s",
-                   sv_namespace_name (join->nstype[i]), g_strerror (errno));
+                   sv_namespace_name (join->nstype[i]), sv_strerror (errno));
       close (join->saved[i]);
     }
 }

@@ -6,6 +6,7 @@
 #include "namespaces.h"
 #include "state.h"
 #include "utils.h"
+#include "sv-error.h"
 
 #include <fcntl.h>
 #include <linux/nsfs.h>
@@ -99,7 +100,7 @@ netns_only_loopback (const char *path, gboolean *only_lo, GError **error)
   if (ifs != NULL)
     if_freenameindex (ifs);
   if (setns (own, CLONE_NEWNET) < 0)
-    g_error ("cannot return to our own network namespace: %s", g_strerror (errno));
+    g_error ("cannot return to our own network namespace: %s", sv_strerror (errno));
   return ifs != NULL;
 }
 

@@ -26,6 +26,7 @@
 
 #include "state.h"
 #include "utils.h"
+#include "sv-error.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -101,7 +102,7 @@ remove_entries (int fd, dev_t dev, guint *budget)
                    && S_ISDIR (st.st_mode)))
         done = remove_tree_at (dirfd (d), e->d_name, dev, budget);
       else if (unlinkat (dirfd (d), e->d_name, 0) < 0 && errno != ENOENT)
-        g_warning ("storage: remove %s: %s", e->d_name, g_strerror (errno));
+        g_warning ("storage: remove %s: %s", e->d_name, sv_strerror (errno));
     }
   closedir (d);
   return done;
@@ -119,7 +120,7 @@ remove_tree_at (int dirfd, const char *name, dev_t dev, guint *budget)
   else if (fd >= 0)
     close (fd); /* something is mounted there: leave it (rmdir fails, and says so) */
   if (done && unlinkat (dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
-    g_warning ("storage: remove directory %s: %s", name, g_strerror (errno));
+    g_warning ("storage: remove directory %s: %s", name, sv_strerror (errno));
   return done;
 }
 
@@ -134,7 +135,7 @@ set_aside (const char *top, const char *name)
   if (rename (from, aside) < 0)
     {
       if (errno != ENOENT)
-        g_warning ("storage: cannot free %s: rename: %s", from, g_strerror (errno));
+        g_warning ("storage: cannot free %s: rename: %s", from, sv_strerror (errno));
       return NULL;
     }
   return g_steal_pointer (&aside);

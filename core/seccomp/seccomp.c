@@ -20,6 +20,7 @@
 
 #include "json-util.h"
 #include "sv-fd.h"
+#include "sv-error.h"
 
 #include <errno.h>
 #include <gio/gio.h>
@@ -426,13 +427,13 @@ sv_seccomp_new_ctx (guint32 default_action, const char *path, GError **error)
   if (rc < 0)
     {
       sv_seccomp_fail (error, g_io_error_from_errno (-rc), path,
-                       "clearing libseccomp's no_new_privs attribute: %s", g_strerror (-rc));
+                       "clearing libseccomp's no_new_privs attribute: %s", sv_strerror (-rc));
       return NULL;
     }
 #if SCMP_VER_MAJOR > 2 || (SCMP_VER_MAJOR == 2 && SCMP_VER_MINOR >= 5)
   rc = seccomp_attr_set (ctx, SCMP_FLTATR_API_SYSRAWRC, 1);
   if (rc < 0)
-    g_debug ("%s: libseccomp has no SCMP_FLTATR_API_SYSRAWRC: %s", path, g_strerror (-rc));
+    g_debug ("%s: libseccomp has no SCMP_FLTATR_API_SYSRAWRC: %s", path, sv_strerror (-rc));
 #endif
   return g_steal_pointer (&ctx);
 }
@@ -472,7 +473,7 @@ sv_seccomp_add_arch (const char *name, const char *path, gpointer ctx, GError **
   rc = seccomp_arch_add (ctx, token);
   if (rc < 0 && rc != -EEXIST) /* the native architecture is always there */
     return sv_seccomp_fail (error, g_io_error_from_errno (-rc), path, "adding %s: %s", name,
-                            g_strerror (-rc));
+                            sv_strerror (-rc));
   return TRUE;
 }
 
@@ -634,7 +635,7 @@ sv_seccomp_add_rules (scmp_filter_ctx ctx, guint32 action, int nr, GArray *cmps,
   if (rc < 0)
     return sv_seccomp_fail (error, g_io_error_from_errno (-rc), path,
                             "libseccomp refused the rule for syscall \"%s\": %s", name,
-                            g_strerror (-rc));
+                            sv_strerror (-rc));
   return TRUE;
 }
 
@@ -754,7 +755,7 @@ sv_seccomp_read_program (int fd, SvSeccompProgram *prog, const char *path, GErro
         continue;
       if (r <= 0)
         return sv_seccomp_fail (error, G_IO_ERROR_FAILED, path, "reading the exported filter: %s",
-                                r < 0 ? g_strerror (errno) : "unexpected end of file");
+                                r < 0 ? sv_strerror (errno) : "unexpected end of file");
       done += (gsize) r;
     }
   prog->filter = g_steal_pointer (&buf);
@@ -772,11 +773,11 @@ sv_seccomp_export (scmp_filter_ctx ctx, SvSeccompProgram *prog, const char *path
   fd = memfd_create ("sysvisor-seccomp", MFD_CLOEXEC);
   if (fd < 0)
     return sv_seccomp_fail (error, g_io_error_from_errno (errno), path, "memfd_create: %s",
-                            g_strerror (errno));
+                            sv_strerror (errno));
   rc = seccomp_export_bpf (ctx, fd);
   if (rc < 0)
     return sv_seccomp_fail (error, g_io_error_from_errno (-rc), path,
-                            "libseccomp could not generate the filter: %s", g_strerror (-rc));
+                            "libseccomp could not generate the filter: %s", sv_strerror (-rc));
   return sv_seccomp_read_program (fd, prog, path, error);
 }
 

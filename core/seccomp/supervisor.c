@@ -3,6 +3,7 @@
 
 #include "mount-rules.h"
 #include "utils.h"
+#include "sv-error.h"
 
 #include <errno.h>
 #include <gio/gio.h>
@@ -150,7 +151,7 @@ sv_supervisor_send (const char *address, int listener, const char *who, const ch
                    "the syscall supervisor %s (sysvisor-fs) does not answer: %s; start "
                    "sysvisor-fs (systemctl start sysvisor), or set supervise = no in "
                    "plugins.conf [fuse-procfs]",
-                   socket_address, g_strerror (errsv));
+                   socket_address, sv_strerror (errsv));
       return -1;
     }
   if (!send_listener (sock, listener, id, pid, space != NULL ? space + 1 : NULL, error))

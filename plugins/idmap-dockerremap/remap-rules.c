@@ -2,6 +2,7 @@
 #include "remap-rules.h"
 
 #include "sv-path.h"
+#include "sv-error.h"
 
 #include <errno.h>
 #include <gio/gio.h>
@@ -167,7 +168,7 @@ sv_remap_check_bind_source (guint index, const char *source, const char *destina
         return TRUE; /* the core reports a missing source with its own fix */
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno),
                    "bind mount -v %s:%s refused: cannot check the owner of %s: %s (mounts[%u])",
-                   source, destination, source, g_strerror (errno), index);
+                   source, destination, source, sv_strerror (errno), index);
       return FALSE;
     }
   if ((gint64) st.st_uid == uid && (gint64) st.st_gid == gid)

@@ -129,7 +129,7 @@ restore_creds (SavedCreds *saved)
   setfsuid (saved->fsuid);
   setfsgid (saved->fsgid);
   if (caps_call (SYS_capset, saved->caps) < 0)
-    g_error ("cannot restore this thread's capabilities: %s", g_strerror (errno));
+    g_error ("cannot restore this thread's capabilities: %s", sv_strerror (errno));
 }
 
 /* This thread only (fsuid and capabilities are per thread): fsuid/fsgid @uid/@gid, and the
@@ -233,7 +233,7 @@ create_as_creator (int fsfd, uid_t uid, gid_t gid, GError **error)
   why = fs_context_errors (fsfd);
   if (why != NULL)
     g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errsv),
-                 "overlay: create: %s (kernel: %s)", g_strerror (errsv), why);
+                 "overlay: create: %s (kernel: %s)", sv_strerror (errsv), why);
   else
     sv_set_file_error_errno (error, errsv, "overlay: create");
   return FALSE;

@@ -5,6 +5,7 @@
 #include "idmapped-mounts-mountinfo.h"
 
 #include "idmapped-mounts-rules.h"
+#include "sv-error.h"
 
 #include <libmount.h>
 #include <stdio.h>
@@ -118,7 +119,7 @@ mount_table_load (MountTable *t, const char *mountinfo, GError **error)
   if (rc < 0)
     {
       g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "cannot parse %s: %s", path,
-                   g_strerror (-rc));
+                   sv_strerror (-rc));
       return FALSE;
     }
   return TRUE;

@@ -7,6 +7,7 @@
 #include "sv-daemon-json.h"
 #include "sv-file.h"
 #include "sv-path.h"
+#include "sv-error.h"
 
 #include <errno.h>
 #include <string.h>
@@ -118,7 +119,7 @@ sv_idmapped_check_bind_source (guint index, const char *source, const char *dest
       int errsv = errno;
       g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errsv),
                    "bind mount -v %s:%s refused: %s: %s; create it or fix the path (mounts[%u])",
-                   source, destination, source, g_strerror (errsv), index);
+                   source, destination, source, sv_strerror (errsv), index);
       return FALSE;
     }
   if (st.st_uid != 0 || st.st_gid != 0)

@@ -120,7 +120,7 @@ probe_path (SvHost *host, int userns, const char *what, const char *path, GError
       g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOSYS,
                    "this kernel has no ID-mapped mounts (%s: %s); Linux 5.12 or later is "
                    "needed, or set shift = none in plugins.conf and chown the rootfs",
-                   tree < 0 ? "open_tree" : "mount_setattr", g_strerror (err));
+                   tree < 0 ? "open_tree" : "mount_setattr", sv_strerror (err));
       return FALSE;
     }
   fstype = fstype_of (dir);
@@ -128,7 +128,7 @@ probe_path (SvHost *host, int userns, const char *what, const char *path, GError
     g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOSYS,
                  "%s %s is on a %s filesystem, which this kernel cannot ID-map "
                  "(mount_setattr MOUNT_ATTR_IDMAP: %s); %s",
-                 what, dir, fstype, g_strerror (err), fs_hint);
+                 what, dir, fstype, sv_strerror (err), fs_hint);
   else
     sv_set_file_error_errno (error, err, "ID-map %s %s (%s)", what, dir, fstype);
   return FALSE;
@@ -204,7 +204,7 @@ idmapped_prepare (SvContainer *c, GError **error)
           g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errsv),
                        "bind mount -v %s:%s refused: %s: %s; create it or fix the path "
                        "(mounts[%u])",
-                       source, sv_container_mount_destination (c, i), source, g_strerror (errsv),
+                       source, sv_container_mount_destination (c, i), source, sv_strerror (errsv),
                        i);
           return FALSE;
         }
@@ -281,7 +281,7 @@ attach_plain_rootfs (SvContainer *c, const char *rootfs, int userns, GError **er
   culprit = unmappable_mount (rootfs, userns);
   g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOSYS,
                "rootfs %s: %s cannot be ID-mapped (mount_setattr MOUNT_ATTR_IDMAP: %s); %s",
-               rootfs, culprit, g_strerror (EINVAL), fs_hint);
+               rootfs, culprit, sv_strerror (EINVAL), fs_hint);
   return FALSE;
 }
 
@@ -632,7 +632,7 @@ idmapped_check (SvHost *host, SvCheckReport *report)
     }
   fix = idmap_fix (err, root);
   sv_check_report_add (report, bad, CHECK_DOCKER, fix, "%s cannot be ID-mapped: %s", where,
-                       g_strerror (err));
+                       sv_strerror (err));
 }
 
 SV_PLUGIN_DEFINE_FIELDS (.name = "idmapped-mounts", .role = SV_ROLE_SHIFT,

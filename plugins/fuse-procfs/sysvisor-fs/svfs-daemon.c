@@ -74,7 +74,7 @@ worker_main (void *data)
           if (!g_atomic_int_get (&workers_stopping))
             {
               g_warning ("FUSE connection closed (%s); exiting",
-                         res ? g_strerror (-res) : "unmounted");
+                         res ? sv_strerror (-res) : "unmounted");
               kill (getpid (), SIGTERM);
             }
           break;

@@ -34,6 +34,7 @@
 #include "svfs-procmount.h"
 #include "svfs-util.h"
 #include "svfs-supervisor.h"
+#include "sv-error.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -431,7 +432,7 @@ persist_record (int listener, const Record *r)
   if (mkdir (records_dir, 0700) < 0 && errno != EEXIST)
     {
       g_warning ("immutable mounts: keep the records for a restart: create %s: %s", records_dir,
-                 g_strerror (errno));
+                 sv_strerror (errno));
       return;
     }
   path = record_path (listener);
@@ -449,7 +450,7 @@ drop_record_file (int listener)
     return;
   path = record_path (listener);
   if (unlink (path) < 0 && errno != ENOENT)
-    g_debug ("immutable mounts: remove %s: %s", path, g_strerror (errno));
+    g_debug ("immutable mounts: remove %s: %s", path, sv_strerror (errno));
 }
 
 /* Every record, under the current fd numbers, and no file of a listener gone (after a restart

@@ -243,7 +243,7 @@ take_back (GArray *listeners, GError **error)
   return TRUE;
 failed:
   g_set_error (error, SVFS_ERROR, SVFS_ERROR_FAILED, "take the listeners back: %s",
-               errno ? g_strerror (errno) : "the keeper closed the connection");
+               errno ? sv_strerror (errno) : "the keeper closed the connection");
   return FALSE;
 }
 
@@ -318,7 +318,7 @@ svfs_keeper_attach (GArray *listeners)
       if (failures++ == 0)
         g_warning ("no listener keeper (%s): a killed sysvisor-fs would leave trapped syscalls "
                    "failing with ENOSYS; trying again",
-                   error != NULL ? error->message : g_strerror (errno));
+                   error != NULL ? error->message : sv_strerror (errno));
       return;
     }
   if (!take_back (listeners, &error) || !give_all (listeners, &error))
@@ -339,7 +339,7 @@ svfs_keeper_add (int listener)
   /* Never wait for a stuck keeper: drop it (it exits, seeing us alive) and start another. */
   if (conn >= 0 && !svfs_keeper_send_flags (conn, text, listener, MSG_DONTWAIT))
     {
-      g_warning ("listener keeper: %s", g_strerror (errno));
+      g_warning ("listener keeper: %s", sv_strerror (errno));
       svfs_keeper_lost ();
     }
 }

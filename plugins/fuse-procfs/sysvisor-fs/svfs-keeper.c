@@ -6,6 +6,7 @@
 
 #include "svfs-lock.h"
 #include "svfs-util.h"
+#include "sv-error.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -189,7 +190,7 @@ answer_degraded (Keeper *k, int fd, const guint64 *stale_id, guint32 stale_nr)
     }
   else if (errno != ENOENT) /* ENOENT: answered already, or the caller is gone */
     g_debug ("keeper: answer notification %llu: %s", (unsigned long long) req->id,
-             g_strerror (errno));
+             sv_strerror (errno));
 }
 
 /* Whether the attached daemon's process still runs.  A killed process closes its fds before
@@ -263,12 +264,12 @@ hand_back (Keeper *k)
       g_autofree gchar *text = g_strdup_printf ("fd %d", h->key);
       if (!svfs_keeper_send (k->conn, text, h->fd))
         {
-          g_warning ("keeper: hand listeners back: %s", g_strerror (errno));
+          g_warning ("keeper: hand listeners back: %s", sv_strerror (errno));
           return;
         }
     }
   if (!svfs_keeper_send (k->conn, "end", -1))
-    g_warning ("keeper: hand listeners back: %s", g_strerror (errno));
+    g_warning ("keeper: hand listeners back: %s", sv_strerror (errno));
   else if (k->held->len > 0)
     g_info ("keeper: sysvisor-fs is back; handed it %u listener(s)", k->held->len);
 }
@@ -316,7 +317,7 @@ serve_daemon (Keeper *k)
   gssize n = svfs_keeper_recv (k->conn, text, sizeof text, &fd);
 
   if (n <= 0)
-    return daemon_gone (k, n == 0 ? "connection closed" : g_strerror (errno));
+    return daemon_gone (k, n == 0 ? "connection closed" : sv_strerror (errno));
   if (g_str_equal (text, "attach"))
     hand_back (k);
   else if (g_str_equal (text, "reset"))
@@ -404,7 +405,7 @@ keeper_setup (Keeper *k)
   signal (SIGPIPE, SIG_IGN);
   prctl (PR_SET_NAME, "svfs-keeper");
   if (chdir ("/") < 0)
-    g_debug ("keeper: chdir /: %s", g_strerror (errno));
+    g_debug ("keeper: chdir /: %s", sv_strerror (errno));
   if (!g_file_set_contents (pid_path, pid, -1, NULL))
     g_debug ("keeper: cannot write %s", pid_path);
   fcntl (k->listen_fd, F_SETFD, FD_CLOEXEC);
@@ -468,7 +469,7 @@ svfs_keeper_main (int listen_fd, const char *mountpoint)
         {
           if (errno == EINTR)
             continue;
-          g_critical ("keeper: poll: %s", g_strerror (errno));
+          g_critical ("keeper: poll: %s", sv_strerror (errno));
           break;
         }
       /* A message may change the listeners: the poll set is stale after one. */

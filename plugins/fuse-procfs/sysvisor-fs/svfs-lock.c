@@ -58,7 +58,7 @@ svfs_lock_acquire (const char *mountpoint, GError **error)
                      mountpoint, (int) pid, mountpoint);
       else
         g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), "lock %s: %s", path,
-                     saved == EWOULDBLOCK ? "held by another sysvisor-fs" : g_strerror (saved));
+                     saved == EWOULDBLOCK ? "held by another sysvisor-fs" : sv_strerror (saved));
       return -1;
     }
   return g_steal_fd (&fd);

@@ -31,6 +31,7 @@
 
 #include "svfs-tree.h"
 #include "svfs-util.h"
+#include "sv-error.h"
 
 #include <errno.h>
 #include <grp.h>
@@ -424,6 +425,6 @@ svfs_procmount_for (pid_t pid, const char *fstype, const unsigned long long *arg
       return -1;
     }
   g_debug ("%s on %s for pid %d: %s", r->fstype, r->target, (int) pid,
-           err == 0 ? "mounted with the emulated files" : g_strerror (err));
+           err == 0 ? "mounted with the emulated files" : sv_strerror (err));
   return err;
 }

@@ -182,7 +182,7 @@ static void
 send_answer (int fd, const struct seccomp_notif_resp *resp)
 {
   if (ioctl (fd, SECCOMP_IOCTL_NOTIF_SEND, resp) < 0 && errno != ENOENT)
-    g_debug ("answer notification %llu: %s", (unsigned long long) resp->id, g_strerror (errno));
+    g_debug ("answer notification %llu: %s", (unsigned long long) resp->id, sv_strerror (errno));
 }
 
 static gpointer
@@ -426,7 +426,7 @@ supervisor_main (gpointer data)
         {
           if (errno == EINTR)
             continue;
-          g_critical ("syscall supervisor: poll: %s", g_strerror (errno));
+          g_critical ("syscall supervisor: poll: %s", sv_strerror (errno));
           return NULL;
         }
       if (g_array_index (p, struct pollfd, 0).revents)
@@ -528,12 +528,12 @@ svfs_supervisor_stop (void)
   if (thread == NULL)
     return;
   if (write (wake_fds[1], &c, 1) < 0)
-    g_warning ("syscall supervisor: cannot wake its thread: %s", g_strerror (errno));
+    g_warning ("syscall supervisor: cannot wake its thread: %s", sv_strerror (errno));
   g_thread_join (thread);
   thread = NULL;
   drain_jobs ();
   if (read (wake_fds[0], &c, 1) < 0)
-    g_debug ("syscall supervisor: drain wake pipe: %s", g_strerror (errno));
+    g_debug ("syscall supervisor: drain wake pipe: %s", sv_strerror (errno));
 }
 
 gchar *
