@@ -2,6 +2,7 @@
 #include "sv-daemon-json.h"
 
 #include "sv-file.h"
+#include "sv-json-text.h"
 
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
@@ -34,80 +35,6 @@ sv_daemon_json_get_string (JsonObject *o, const char *key, char **out)
   return TRUE;
 }
 
-/* ---- what json-glib 1.6 lets through: deep nesting (its parser recurses: a stack
- * overflow), escapes JSON does not have ("\q") and halves of surrogate pairs ---- */
-
-static gint
-hex4 (const char *p)
-{
-  gint v = 0;
-
-  for (int i = 0; i < 4; i++)
-    {
-      int d = g_ascii_xdigit_value (p[i]);
-      if (d < 0)
-        return -1;
-      v = v * 16 + d;
-    }
-  return v;
-}
-
-/* The length of the escape at @p (just past its backslash), or 0 when JSON has no such escape
- * or it is half a surrogate pair (json-glib would make a string that is not UTF-8). */
-static gsize
-escape_length (const char *p)
-{
-  gint c, lo;
-
-  if (p[0] != '\0' && strchr ("\"\\/bfnrt", p[0]) != NULL)
-    return 1;
-  if (p[0] != 'u' || (c = hex4 (p + 1)) < 0)
-    return 0;
-  if (c >= 0xDC00 && c <= 0xDFFF)
-    return 0;
-  if (c < 0xD800 || c > 0xDBFF)
-    return 5;
-  if (p[5] != '\\' || p[6] != 'u' || (lo = hex4 (p + 7)) < 0xDC00 || lo > 0xDFFF)
-    return 0;
-  return 11;
-}
-
-static gboolean
-check_structure (const char *text, gsize len, GError **error)
-{
-  gboolean in_string = FALSE;
-  guint depth = 0;
-
-  for (gsize i = 0; i < len; i++)
-    {
-      char c = text[i];
-      gsize n;
-
-      if (in_string && c == '\\')
-        {
-          if (i + 1 >= len || (n = escape_length (text + i + 1)) == 0 || i + n >= len)
-            {
-              g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                           "invalid escape in a string (byte %" G_GSIZE_FORMAT ")", i);
-              return FALSE;
-            }
-          i += n;
-        }
-      else if (c == '"')
-        in_string = !in_string;
-      else if (!in_string && (c == '[' || c == '{') && ++depth > SV_DAEMON_JSON_MAX_DEPTH)
-        {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                       "nested deeper than %d levels (byte %" G_GSIZE_FORMAT ")",
-                       SV_DAEMON_JSON_MAX_DEPTH, i);
-          return FALSE;
-        }
-      else if (!in_string && (c == ']' || c == '}') && depth > 0)
-        depth--;
-    }
-  return TRUE;
-}
-
 JsonNode *
 sv_daemon_json_parse (const char *text, gssize len, GError **error)
 {
@@ -115,7 +42,7 @@ sv_daemon_json_parse (const char *text, gssize len, GError **error)
   g_autoptr (GError) local = NULL;
   gsize n = len < 0 ? strlen (text) : (gsize) len;
 
-  if (!check_structure (text, n, error))
+  if (!sv_json_text_check (text, n, error))
     return NULL;
   if (!json_parser_load_from_data (parser, text, (gssize) n, &local)
       || json_parser_get_root (parser) == NULL)

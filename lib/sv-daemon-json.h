@@ -12,13 +12,9 @@
 #define SV_DOCKER_DAEMON_JSON "/etc/docker/daemon.json"
 #define SV_DOCKER_DEFAULT_DATA_ROOT "/var/lib/docker"
 #define SV_DOCKER_DEFAULT_REMAP_USER "dockremap"
-/* Deeper nesting is refused before json-glib (whose parser recurses) sees the text. */
-#define SV_DAEMON_JSON_MAX_DEPTH 64
-
 /* The root node of daemon.json text @text (NUL-terminated; @len bytes of it, or -1: all), of
  * any type; NULL with @error (G_IO_ERROR_INVALID_DATA) holding only the reason ("empty file",
- * json-glib's message, "nested deeper than 64 levels (byte N)", "invalid escape in a string
- * (byte N)", which includes half a surrogate pair): the caller names the file and the fix. */
+ * json-glib's message, or sv_json_text_check's): the caller names the file and the fix. */
 JsonNode *sv_daemon_json_parse (const char *text, gssize len, GError **error);
 
 /* Member @key of @o as a string in *@out (NULL when absent or null); FALSE when it has

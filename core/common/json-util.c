@@ -1,6 +1,8 @@
 /* json-util.c: typed reads of json-glib objects that name the JSON path of a bad field. */
 #include "json-util.h"
 
+#include "sv-json-text.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -354,69 +356,20 @@ check_writable (JsonNode *node, const char *what, GError **error)
   return TRUE;
 }
 
-/* Whether the digits of an integer literal (@negative: after a '-') are beyond 64 bits. */
-static gboolean
-integer_too_large (const char *digits, gsize n, gboolean negative)
-{
-  const char *limit = negative ? "9223372036854775808" : "18446744073709551615";
-  gsize limit_len = strlen (limit);
-
-  while (n > 1 && digits[0] == '0')
-    digits++, n--;
-  if (n != limit_len)
-    return n > limit_len;
-  return memcmp (digits, limit, n) > 0;
-}
-
-/* json-glib reads an integer literal beyond 64 bits modulo 2^64 without a word (a memory
- * limit of 2^64 + 1 would read as 1): refuse any in @data, JSON that has parsed.  Up to
- * 2^64 - 1 is kept: above G_MAXINT64 it reads as the negative of the same bits, which the
- * unsigned reads (sv_json_get_uint64) turn back. */
-static gboolean
-check_integer_range (const char *data, gsize len, const char *what, GError **error)
-{
-  gboolean in_string = FALSE;
-
-  for (gsize i = 0; i < len; i++)
-    {
-      gsize start, end;
-      if (in_string || data[i] == '"')
-        {
-          if (data[i] == '\\')
-            i++;
-          else if (data[i] == '"')
-            in_string = !in_string;
-          continue;
-        }
-      if (data[i] != '-' && !g_ascii_isdigit (data[i]))
-        continue;
-      start = end = i + (data[i] == '-');
-      while (end < len && g_ascii_isdigit (data[end]))
-        end++;
-      if ((end == len || strchr (".eE", data[end]) == NULL)
-          && integer_too_large (data + start, end - start, data[i] == '-'))
-        {
-          g_set_error (error, SV_SPEC_ERROR, SV_SPEC_ERROR_INVALID,
-                       "%s: the integer %.*s%s does not fit in 64 bits; write one between "
-                       "-9223372036854775808 and 18446744073709551615",
-                       what, (int) MIN (end - i, 40), data + i, end - i > 40 ? "..." : "");
-          return FALSE;
-        }
-      while (end < len && strchr ("0123456789.eE+-", data[end]) != NULL && data[end] != '\0')
-        end++;
-      i = end - 1;
-    }
-  return TRUE;
-}
-
 JsonNode *
 sv_json_parse_data (const char *data, gssize len, const char *what, GError **error)
 {
   g_autoptr (JsonParser) parser = json_parser_new ();
   g_autoptr (GError) local = NULL;
+  gsize n = len < 0 ? strlen (data) : (gsize) len;
   JsonNode *root;
 
-  if (!json_parser_load_from_data (parser, data, len, &local))
+  if (!sv_json_text_check (data, n, &local))
+    {
+      g_set_error (error, SV_SPEC_ERROR, SV_SPEC_ERROR_INVALID, "%s: %s", what, local->message);
+      return NULL;
+    }
+  if (!json_parser_load_from_data (parser, data, (gssize) n, &local))
     {
       g_set_error (error, SV_SPEC_ERROR, SV_SPEC_ERROR_INVALID, "%s: not valid JSON: %s", what,
                    local->message);
@@ -429,8 +382,7 @@ sv_json_parse_data (const char *data, gssize len, const char *what, GError **err
                    "%s: expected a JSON object at the top level", what);
       return NULL;
     }
-  if (!check_writable (root, what, error)
-      || !check_integer_range (data, len < 0 ? strlen (data) : (gsize) len, what, error))
+  if (!check_writable (root, what, error))
     return NULL;
   return json_node_copy (root);
 }

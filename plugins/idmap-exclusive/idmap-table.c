@@ -4,6 +4,7 @@
 #include "sv-error.h"
 #include "sv-fd.h"
 #include "sv-file.h"
+#include "sv-json-text.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -281,7 +282,8 @@ table_from_text (const char *path, const char *text, gsize len, GError **error)
   g_autoptr (JsonParser) parser = json_parser_new ();
   g_autoptr (GError) local = NULL;
 
-  if (len == 0 || !json_parser_load_from_data (parser, text, (gssize) len, &local)
+  if (len == 0 || !sv_json_text_check (text, len, &local)
+      || !json_parser_load_from_data (parser, text, (gssize) len, &local)
       || json_parser_get_root (parser) == NULL)
     {
       if (torn_by_power_loss (path, FALSE))

@@ -67,7 +67,12 @@ cp "$SV_TEST_TMP/good.json" "$b/config.json"
 cp "$SV_TEST_TMP/good.json" "$b/config.json"
 sv_spec_set "$b" '.annotations = {"note": "LONE"}'
 sed -i 's/LONE/x\\ud800y/' "$b/config.json"
-expect_refused "$SV_ID-bad" 'the string "x.*" is not valid UTF-8' sv_rt run --bundle "$b" "$SV_ID-bad"
+expect_refused "$SV_ID-bad" 'config.json: a \\uD800-\\uDFFF escape without its pair \(byte [0-9]+\); write the character itself' \
+  sv_rt run --bundle "$b" "$SV_ID-bad"
+# json-glib's parser recurses: nesting deep enough to overflow its stack is refused first.
+cp "$SV_TEST_TMP/good.json" "$b/config.json"
+{ printf '{"a": '; head -c 200000 /dev/zero | tr '\0' '['; } >"$b/config.json"
+expect_refused "$SV_ID-bad" 'config.json: nested deeper than 64 levels \(byte [0-9]+\)' sv_rt run --bundle "$b" "$SV_ID-bad"
 # json-glib reads a number past a double's range as infinity and writes it as "inf":
 # refused where it is read, like the bad text.
 cp "$SV_TEST_TMP/good.json" "$b/config.json"

@@ -369,6 +369,20 @@ test_json_numbers (void)
   g_assert_cmpint (i, ==, G_MININT64);
 }
 
+/* json-glib's parser recurses: 200000 levels overflowed its stack (a segfault of create). */
+static void
+test_json_deep_nesting (void)
+{
+  g_autofree char *brackets = g_strnfill (200000, '[');
+  g_autofree char *deep = g_strconcat ("{\"a\": ", brackets, NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) n = sv_json_parse_data (deep, -1, "t.json", &error);
+
+  g_assert_null (n);
+  g_assert_true (
+      g_str_has_prefix (error->message, "t.json: nested deeper than 64 levels (byte "));
+}
+
 #define ADD(name, fn) g_test_add (name, Fixture, NULL, fixture_setup, fn, fixture_teardown)
 
 int
@@ -395,5 +409,6 @@ main (int argc, char **argv)
   ADD ("/spec/mount-tree-limit-names-limit", test_mount_tree_limit);
   ADD ("/spec/sync-fds-found-by-tag", test_sync_fds_tagged);
   g_test_add_func ("/spec/json-numbers-kept-or-refused", test_json_numbers);
+  g_test_add_func ("/spec/json-deep-nesting-refused", test_json_deep_nesting);
   return g_test_run ();
 }
