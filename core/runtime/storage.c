@@ -70,12 +70,25 @@ storage_lock (const char *top, GError **error)
 
 /* ---- removing a tree that root inside wrote: never follow a link, never leave the fs ---- */
 
-/* Each removes at most *@budget entries (NULL: no limit), spending it: when it runs out, the
- * removal stops and returns FALSE, leaving the rest in place. */
-static gboolean remove_tree_at (int dirfd, const char *name, dev_t dev, guint *budget);
+/* Deeper directories are not descended into: the one at this depth is renamed to the top as a
+ * set-aside tree of its own, removed after.  Root inside can nest directories without limit
+ * (a 30000-deep tree in /var/lib/docker): one descent would hold a fd and a directory stream
+ * per level, and ran out of fds, leaving the whole tree on the host. */
+#define REMOVE_MAX_DEPTH 48
+
+typedef struct
+{
+  int topfd;         /* <lib dir>/storage */
+  const char *top;   /* its path */
+  dev_t dev;         /* its filesystem: nothing mounted on another is entered */
+  guint *budget;     /* entries left to remove (NULL: no limit); FALSE once spent */
+  GPtrArray *asides; /* the set-aside trees, which lifted subtrees join */
+} Removal;
+
+static gboolean remove_tree_at (Removal *r, int dirfd, const char *name, guint depth);
 
 static gboolean
-remove_entries (int fd, dev_t dev, guint *budget)
+remove_entries (Removal *r, int fd, guint depth)
 {
   DIR *d = fdopendir (fd);
   struct dirent *e;
@@ -91,16 +104,16 @@ remove_entries (int fd, dev_t dev, guint *budget)
       struct stat st;
       if (strcmp (e->d_name, ".") == 0 || strcmp (e->d_name, "..") == 0)
         continue;
-      if (budget != NULL && (*budget)-- == 0)
+      if (r->budget != NULL && (*r->budget)-- == 0)
         {
-          *budget = 0;
+          *r->budget = 0;
           done = FALSE;
         }
       else if (e->d_type == DT_DIR
                || (e->d_type == DT_UNKNOWN
                    && fstatat (dirfd (d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0
                    && S_ISDIR (st.st_mode)))
-        done = remove_tree_at (dirfd (d), e->d_name, dev, budget);
+        done = remove_tree_at (r, dirfd (d), e->d_name, depth + 1);
       else if (unlinkat (dirfd (d), e->d_name, 0) < 0 && errno != ENOENT)
         g_warning ("storage: remove %s: %s", e->d_name, sv_strerror (errno));
     }
@@ -108,15 +121,37 @@ remove_entries (int fd, dev_t dev, guint *budget)
   return done;
 }
 
-static gboolean
-remove_tree_at (int dirfd, const char *name, dev_t dev, guint *budget)
+/* Directory @name of @dirfd, too deep to descend: renamed to the top, to be removed in turn. */
+static void
+lift_subtree (Removal *r, int dirfd, const char *name)
 {
-  int fd = openat (dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  static guint serial;
+  g_autofree char *lifted =
+      g_strdup_printf (FREEING_PREFIX "deep.%d.%u", (int) getpid (), serial++);
+
+  if (renameat (dirfd, name, r->topfd, lifted) < 0)
+    {
+      g_warning ("storage: cannot lift %s out of a deep tree: %s", name, sv_strerror (errno));
+      return;
+    }
+  g_ptr_array_add (r->asides, g_build_filename (r->top, lifted, NULL));
+}
+
+static gboolean
+remove_tree_at (Removal *r, int dirfd, const char *name, guint depth)
+{
+  int fd;
   struct stat st;
   gboolean done = TRUE;
 
-  if (fd >= 0 && fstat (fd, &st) == 0 && st.st_dev == dev)
-    done = remove_entries (fd, dev, budget);
+  if (depth >= REMOVE_MAX_DEPTH)
+    {
+      lift_subtree (r, dirfd, name);
+      return TRUE;
+    }
+  fd = openat (dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd >= 0 && fstat (fd, &st) == 0 && st.st_dev == r->dev)
+    done = remove_entries (r, fd, depth);
   else if (fd >= 0)
     close (fd); /* something is mounted there: leave it (rmdir fails, and says so) */
   if (done && unlinkat (dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
@@ -142,24 +177,31 @@ set_aside (const char *top, const char *name)
 }
 
 /* Remove one set-aside directory unless another process is removing it (it holds a flock on
- * the directory for as long as it does).  FALSE: @budget ran out first. */
+ * the directory for as long as it does).  FALSE: the budget ran out first. */
 static gboolean
-remove_aside (const char *top, const char *aside, guint *budget)
+remove_aside (Removal *r, const char *aside)
 {
-  sv_autofd topfd = open (top, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   sv_autofd own = open (aside, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  struct stat st;
 
-  if (topfd < 0 || own < 0 || flock (own, LOCK_EX | LOCK_NB) < 0 || fstat (topfd, &st) < 0)
+  if (own < 0 || flock (own, LOCK_EX | LOCK_NB) < 0)
     return TRUE;
-  return remove_tree_at (topfd, strrchr (aside, '/') + 1, st.st_dev, budget);
+  return remove_tree_at (r, r->topfd, strrchr (aside, '/') + 1, 0);
 }
 
+/* Remove the trees of @asides (full paths under @top), and the subtrees lifted out of them
+ * (appended to @asides as they are).  FALSE: *@budget (NULL: no limit) ran out first. */
 static gboolean
 remove_asides (const char *top, GPtrArray *asides, guint *budget)
 {
+  sv_autofd topfd = open (top, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  Removal r = { topfd, top, 0, budget, asides };
+  struct stat st;
+
+  if (topfd < 0 || fstat (topfd, &st) < 0)
+    return TRUE;
+  r.dev = st.st_dev;
   for (guint i = 0; i < asides->len; i++)
-    if (!remove_aside (top, g_ptr_array_index (asides, i), budget))
+    if (!remove_aside (&r, g_ptr_array_index (asides, i)))
       return FALSE;
   return TRUE;
 }

@@ -4,7 +4,8 @@
 # inside owns them while on disk nothing is chowned; a mount of the spec at one of those paths
 # wins; `run`/`delete` of a bundle frees them; a directory whose container has an owner path
 # (Docker's containers/<id>) is kept across delete + create of the same id, and once the owner
-# is gone `check` reports it, `gc` (or the next create) frees it.
+# is gone `check` reports it, `gc` (or the next create) frees it; a tree nested deeper than
+# the fd limit is freed all the same.
 set -eu
 . "$(dirname "$0")/../lib/common.sh"
 . "$SV_LIB_DIR/busybox-rootfs.sh"
@@ -110,6 +111,19 @@ assert_file_absent "$store/.record-$id-killed.$gone" "a killed create's pending 
 assert_file_exists "$store/.record-$id-busy.$$" "the pending record of a create still running"
 rm -f "$store/.record-$id-busy.$$"
 assert_file_absent "$store/$id-n" "the new container's own storage, freed by its delete"
+
+# Root inside may nest directories without limit (moved, not made by path, no PATH_MAX): a
+# tree 3000 deep is removed all the same by a delete whose fd limit is 1024 (it held one fd
+# per level and left the whole tree once out of fds).
+sv_spec_args "$b2" sh -c 'cd /var/lib/docker && mkdir d && i=1
+  while [ $i -lt 3000 ]; do mkdir x && mv d x/d && mv x d || exit 1; i=$((i+1)); done; echo $i'
+sv_rt_bg run -d --bundle "$b2" "$id-deep"
+deep_made() { [ "$(sv_state_field "$id-deep" status 2>/dev/null)" = stopped ]; }
+sv_wait_until 120 deep_made || sv_fail "the deep tree was not made in time"
+assert_eq 3000 "$(cat "$SV_TEST_TMP/bg.out")" "the depth made inside"
+assert_ok bash -c 'ulimit -n 1024 && "$@"' _ "$SV_RUNC" --root "$SV_ROOT" delete "$id-deep"
+gone_deep() { [ ! -e "$store/$id-deep" ] && [ -z "$(find "$store" -maxdepth 1 -name '.freeing-*')" ]; }
+sv_wait_until 60 gone_deep || sv_fail "a 3000-deep tree left in $store: $(ls -a "$store")"
 
 # A read-only rootfs that root inside does not own: no mount point can be made, so nothing is
 # backed (and the container runs); a mount point the image has is backed, and writable.
