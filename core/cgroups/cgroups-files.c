@@ -8,13 +8,17 @@
 #include "cgroups-files.h"
 
 #include "sv-error.h"
+#include "sv-fd.h"
+#include "sv-file.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <gio/gio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #define SV_CGROUP_RMDIR_TIMEOUT_MS 1000
 
@@ -143,17 +147,22 @@ sv_cgroup_chown_delegated (const char *dir, const char *const *files, uid_t uid,
   return TRUE;
 }
 
-/* The names of @dir's subdirectories (the sub-cgroups). */
-GPtrArray *
-sv_cgroup_list_subdirs (const char *dir, GError **error)
+/* The names of the subdirectories (the sub-cgroups) of the directory open as @fd (kept open),
+ * or NULL with errno set. */
+static GPtrArray *
+subdirs_of_fd (int fd)
 {
   g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-  DIR *d = opendir (dir);
+  int dup_fd = fcntl (fd, F_DUPFD_CLOEXEC, 0);
+  DIR *d = dup_fd >= 0 ? fdopendir (dup_fd) : NULL;
   struct dirent *de;
 
   if (d == NULL)
     {
-      sv_set_error_errno (error, errno, "reading cgroup %s", dir);
+      int errsv = errno;
+      if (dup_fd >= 0)
+        close (dup_fd);
+      errno = errsv;
       return NULL;
     }
   while ((de = readdir (d)) != NULL)
@@ -166,24 +175,120 @@ sv_cgroup_list_subdirs (const char *dir, GError **error)
   return g_steal_pointer (&names);
 }
 
-gboolean
-sv_cgroup_collect_pids (const char *dir, GHashTable *seen, GError **error)
+GPtrArray *
+sv_cgroup_list_subdirs (const char *dir, GError **error)
 {
-  g_autoptr (GError) local = NULL;
-  g_autofree char *procs = sv_cgroup_read (dir, "cgroup.procs", &local);
-  g_autoptr (GPtrArray) subdirs = NULL;
+  sv_autofd fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  GPtrArray *names = fd >= 0 ? subdirs_of_fd (fd) : NULL;
+
+  if (names == NULL)
+    sv_set_error_errno (error, errno, "reading cgroup %s", dir);
+  return names;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Walking a tree of cgroups that root inside made: with one fd and by name, never by path.
+ * The tree may be deeper than PATH_MAX allows a path to name, and than the fd limit allows
+ * a fd per level (a container made 2000 levels: its paths were "File name too long", and
+ * its cgroups were left on the host).  A container cannot move a cgroup to another parent,
+ * so ".." leads back up.
+ * ---------------------------------------------------------------------------------------- */
+
+/* @pre sees each cgroup's fd (the top's too) before its sub-cgroups; @post sees the parent's
+ * fd and the name of each sub-cgroup after that sub-cgroup's own.  A sub-cgroup gone meanwhile
+ * is skipped.  Either returning FALSE (with @error set) ends the walk. */
+typedef struct
+{
+  gboolean (*pre) (int fd, gpointer data, GError **error);
+  gboolean (*post) (int parent_fd, const char *name, gpointer data, GError **error);
+  gpointer data;
+} CgroupWalk;
+
+typedef struct
+{
+  GPtrArray *names;
+  guint next;
+} WalkLevel;
+
+static void
+walk_level_clear (gpointer p)
+{
+  g_clear_pointer (&((WalkLevel *) p)->names, g_ptr_array_unref);
+}
+
+/* Enter sub-cgroup @name of *@fd: *@fd becomes its fd, its level is pushed. */
+static gboolean
+walk_down (const CgroupWalk *w, GArray *levels, int *fd, const char *name, GError **error)
+{
+  int sub = openat (*fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  WalkLevel level = { NULL, 0 };
+
+  if (sub < 0)
+    return errno == ENOENT || set_errno_error (error, errno, "reading sub-cgroup %s", name);
+  close (*fd);
+  *fd = sub;
+  if (w->pre != NULL && !w->pre (sub, w->data, error))
+    return FALSE;
+  level.names = subdirs_of_fd (sub);
+  if (level.names == NULL)
+    return set_errno_error (error, errno, "reading sub-cgroup %s", name);
+  g_array_append_val (levels, level);
+  return TRUE;
+}
+
+static gboolean
+walk_cgroups (const char *dir, const CgroupWalk *w, GError **error)
+{
+  g_autoptr (GArray) levels = g_array_new (FALSE, TRUE, sizeof (WalkLevel));
+  sv_autofd fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  WalkLevel top = { NULL, 0 };
+
+  g_array_set_clear_func (levels, walk_level_clear);
+  if (fd < 0)
+    return errno == ENOENT || set_errno_error (error, errno, "reading cgroup %s", dir);
+  if (w->pre != NULL && !w->pre (fd, w->data, error))
+    return FALSE;
+  if ((top.names = subdirs_of_fd (fd)) == NULL)
+    return set_errno_error (error, errno, "reading cgroup %s", dir);
+  g_array_append_val (levels, top);
+  while (levels->len > 0)
+    {
+      WalkLevel *l = &g_array_index (levels, WalkLevel, levels->len - 1);
+      g_autofree char *name = NULL;
+      int up;
+      if (l->next < l->names->len)
+        {
+          if (!walk_down (w, levels, &fd, l->names->pdata[l->next++], error))
+            return FALSE;
+          continue;
+        }
+      g_array_set_size (levels, levels->len - 1);
+      if (levels->len == 0)
+        break;
+      l = &g_array_index (levels, WalkLevel, levels->len - 1);
+      name = g_strdup (l->names->pdata[l->next - 1]);
+      if ((up = openat (fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+        return set_errno_error (error, errno, "reading cgroup %s (going back up)", dir);
+      close (fd);
+      fd = up;
+      if (w->post != NULL && !w->post (fd, name, w->data, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+collect_procs (int fd, gpointer data, GError **error)
+{
+  GHashTable *seen = data;
+  sv_autofd procs = openat (fd, "cgroup.procs", O_RDONLY | O_CLOEXEC);
+  g_autofree char *text = NULL;
   g_auto (GStrv) lines = NULL;
 
-  if (procs == NULL)
-    {
-      /* Gone meanwhile, or a threaded v2 sub-cgroup (its cgroup.procs is not readable). */
-      if (g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT)
-          || g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_FAILED))
-        return TRUE;
-      g_propagate_error (error, g_steal_pointer (&local));
-      return FALSE;
-    }
-  lines = g_strsplit (procs, "\n", -1);
+  /* Gone meanwhile, or a threaded v2 sub-cgroup (its cgroup.procs is not readable). */
+  if (procs < 0 || (text = sv_read_fd_to_end (procs, NULL)) == NULL)
+    return TRUE;
+  lines = g_strsplit (text, "\n", -1);
   for (guint i = 0; lines[i] != NULL; i++)
     {
       guint64 pid;
@@ -191,17 +296,27 @@ sv_cgroup_collect_pids (const char *dir, GHashTable *seen, GError **error)
       if (g_ascii_string_to_unsigned (lines[i], 10, 1, G_MAXINT, &pid, NULL))
         g_hash_table_add (seen, GINT_TO_POINTER ((int) pid));
     }
-  subdirs = sv_cgroup_list_subdirs (dir, error);
-  if (subdirs == NULL)
-    return FALSE;
-  for (guint i = 0; i < subdirs->len; i++)
-    {
-      g_autofree char *sub = g_build_filename (dir, subdirs->pdata[i], NULL);
-
-      if (!sv_cgroup_collect_pids (sub, seen, error))
-        return FALSE;
-    }
   return TRUE;
+}
+
+gboolean
+sv_cgroup_collect_pids (const char *dir, GHashTable *seen, GError **error)
+{
+  CgroupWalk w = { collect_procs, NULL, seen };
+
+  return walk_cgroups (dir, &w, error);
+}
+
+static gboolean
+remove_sub_cgroup (int parent_fd, const char *name, gpointer data, GError **error)
+{
+  gboolean *busy = data;
+
+  if (unlinkat (parent_fd, name, AT_REMOVEDIR) == 0 || errno == ENOENT)
+    return TRUE;
+  *busy = errno == EBUSY;
+  return set_errno_error (error, errno, "removing sub-cgroup %s%s", name,
+                          errno == EBUSY ? " (processes still in it?)" : "");
 }
 
 /* One depth-first pass; *busy tells whether some rmdir met EBUSY (worth retrying).  A cgroup
@@ -210,25 +325,16 @@ sv_cgroup_collect_pids (const char *dir, GHashTable *seen, GError **error)
 static gboolean
 remove_tree_once (const char *dir, gboolean *busy, GError **error)
 {
+  CgroupWalk w = { NULL, remove_sub_cgroup, busy };
   g_autoptr (GError) local = NULL;
-  g_autoptr (GPtrArray) subdirs = NULL;
 
   if (rmdir (dir) == 0 || errno == ENOENT)
     return TRUE;
-  subdirs = sv_cgroup_list_subdirs (dir, &local);
-  if (subdirs == NULL)
+  if (!walk_cgroups (dir, &w, &local))
     {
-      if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
-        return TRUE;
+      g_prefix_error (&local, "removing cgroup %s: ", dir);
       g_propagate_error (error, g_steal_pointer (&local));
       return FALSE;
-    }
-  for (guint i = 0; i < subdirs->len; i++)
-    {
-      g_autofree char *sub = g_build_filename (dir, subdirs->pdata[i], NULL);
-
-      if (!remove_tree_once (sub, busy, error))
-        return FALSE;
     }
   if (rmdir (dir) == 0 || errno == ENOENT)
     return TRUE;

@@ -10,6 +10,17 @@ sv_require_root
 sv_require_runtime
 sv_require_probe
 
+# remove_deep_cgroups DIR: what a failed delete left of a deep nest of "c" sub-cgroups (on
+# exit; by name with perl: the shell's cd needs a path, too long down there)
+remove_deep_cgroups() {
+  [ -d "$1" ] || return 0
+  perl -e 'my $d = shift; chdir $d or exit 1; my $n = 0;
+           while (-d "c" && chdir "c") { $n++ }
+           while ($n-- > 0) { chdir ".." or exit 1; rmdir "c" }
+           chdir "/"; rmdir $d' "$1" || true
+  rmdir "$(dirname "$1")" 2>/dev/null || true
+}
+
 sv_use_plugins none none none
 b=$SV_TEST_TMP/bundle
 sv_core_bundle "$b" /sv-probe signal-wait
@@ -41,9 +52,15 @@ if [ "$(stat -f -c %T $cg)" = tmpfs ]; then
   out=$(sv_rt exec "$id" sh -c 'cat /proc/self/cgroup | grep memory; cat /sys/fs/cgroup/memory/memory.limit_in_bytes;
         mkdir /sys/fs/cgroup/pids/sub && echo $$ > /sys/fs/cgroup/pids/sub/cgroup.procs && echo delegated')
   assert_eq $'[0-9]+:memory:/\n67108864\ndelegated' "$(sed -E '1s/^[0-9]+/[0-9]+/' <<<"$out")" "cgroup view inside"
+  # Root inside nests sub-cgroups until a path names no deeper one (~2000 levels: from the
+  # host, deeper than PATH_MAX): delete walks them by name and removes them all.
+  sv_on_exit "remove_deep_cgroups $cg/pids/sysvisor/$id/sub"
+  out=$(sv_rt exec "$id" sh -c 'cd /sys/fs/cgroup/pids/sub && i=0
+        while mkdir c 2>/dev/null && cd c 2>/dev/null; do i=$((i+1)); done; echo $i')
+  [ "$out" -gt 1500 ] || sv_fail "nested only $out sub-cgroups inside"
   assert_ok sv_rt delete --force "$id"
   sv_assert_nothing_left "$id" "$b"
-  assert_file_absent "$cg/pids/sysvisor/$id" "sub-cgroups made inside are removed too"
+  assert_file_absent "$cg/pids/sysvisor/$id" "sub-cgroups made inside are removed too, $out deep"
 fi
 
 # cgroupsPath as a path, and as systemd slice:prefix:name with --systemd-cgroup.  The parents
