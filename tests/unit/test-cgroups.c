@@ -1258,6 +1258,97 @@ run_real (Fixture *f, gconstpointer data)
     g_test_fail_printf ("%s failed in its subprocess (its stderr is above)", g_test_get_path ());
 }
 
+/* A chain of @depth sub-directories "c" below @base (each with a cgroup.procs naming its
+ * depth + 1 when @with_procs), made by name: deeper than any path may name. */
+static void
+make_chain (const char *base, guint depth, gboolean with_procs)
+{
+  int fd = open (base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+  g_assert_cmpint (fd, >=, 0);
+  for (guint i = 0; i < depth; i++)
+    {
+      int sub;
+      g_assert_cmpint (mkdirat (fd, "c", 0755), ==, 0);
+      sub = openat (fd, "c", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      g_assert_cmpint (sub, >=, 0);
+      close (fd);
+      fd = sub;
+      if (with_procs)
+        {
+          g_autofree char *pid = g_strdup_printf ("%u\n", i + 1);
+          int p = openat (fd, "cgroup.procs", O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+          g_assert_cmpint (p, >=, 0);
+          g_assert_cmpint (write (p, pid, strlen (pid)), ==, (gssize) strlen (pid));
+          close (p);
+        }
+    }
+  close (fd);
+}
+
+/* Whatever is left of a chain (a failed test): by chdir, not by path. */
+static void
+remove_chain (const char *base)
+{
+  int saved = open (".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  guint n = 0;
+
+  if (chdir (base) == 0)
+    {
+      while (chdir ("c") == 0)
+        n++;
+      for (; n > 0; n--)
+        {
+          (void) unlink ("cgroup.procs");
+          (void) !chdir ("..");
+          (void) rmdir ("c");
+        }
+      (void) unlink ("cgroup.procs");
+    }
+  (void) !fchdir (saved);
+  close (saved);
+  (void) rmdir (base);
+}
+
+/* Root inside nests sub-cgroups deeper than PATH_MAX lets a path name (2000 levels of "c"
+ * seen from the host): the pids of every level are found, and the whole tree is removed.
+ * The body runs in a subprocess: whatever a failure leaves, this process removes. */
+static void
+test_walk_deeper_than_path_max (Fixture *f, gconstpointer data)
+{
+  pid_t owner = g_test_subprocess () ? getppid () : getpid ();
+  g_autofree char *base =
+      g_strdup_printf ("%s/sv-cgroups-walk-%d", g_get_tmp_dir (), (int) owner);
+  g_autofree char *procs = g_build_filename (base, "procs", NULL);
+  g_autofree char *empty = g_build_filename (base, "empty", NULL);
+  g_autoptr (GHashTable) seen = g_hash_table_new (NULL, NULL);
+  g_autoptr (GError) error = NULL;
+  const guint depth = 3000;
+
+  if (!g_test_subprocess ())
+    {
+      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+      remove_chain (procs);
+      remove_chain (empty);
+      (void) rmdir (base);
+      g_assert_false (g_file_test (base, G_FILE_TEST_EXISTS));
+      g_test_trap_assert_passed ();
+      return;
+    }
+  g_assert_cmpint (mkdir (base, 0700), ==, 0);
+  g_assert_cmpint (mkdir (procs, 0755), ==, 0);
+  g_assert_cmpint (mkdir (empty, 0755), ==, 0);
+  make_chain (procs, depth, TRUE);
+  make_chain (empty, depth, FALSE);
+  g_assert_true (sv_cgroup_collect_pids (procs, seen, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_hash_table_size (seen), ==, depth);
+  g_assert_true (g_hash_table_contains (seen, GINT_TO_POINTER (depth)));
+  g_assert_true (sv_cgroup_remove_tree (empty, &error));
+  g_assert_no_error (error);
+  g_assert_false (g_file_test (empty, G_FILE_TEST_EXISTS));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1294,6 +1385,7 @@ main (int argc, char **argv)
   ADD ("/cgroups/create-failure-rolls-back", test_create_failure_rolls_back);
   ADD ("/cgroups/create-reuses-existing", test_create_reuses_existing);
   ADD ("/cgroups/bpf-program-shape", test_bpf_program_shape);
+  ADD ("/cgroups/walk-deeper-than-path-max", test_walk_deeper_than_path_max);
   ADD_REAL ("/cgroups/v1-create-enter-destroy", v1_create);
   ADD_REAL ("/cgroups/freeze-thaw", v1_freeze);
   ADD_REAL ("/cgroups/memory-limit-applied", v1_memory);
