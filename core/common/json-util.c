@@ -283,21 +283,6 @@ sv_json_array_object (JsonArray *a, const char *path, guint i, GError **error)
   return json_node_get_object (e);
 }
 
-static gboolean
-check_utf8 (const char *text, const char *what, GError **error)
-{
-  g_autofree char *shown = NULL;
-
-  if (g_utf8_validate (text, -1, NULL))
-    return TRUE;
-  shown = g_utf8_make_valid (text, -1);
-  g_set_error (error, SV_SPEC_ERROR, SV_SPEC_ERROR_INVALID,
-               "%s: the string \"%s\" is not valid UTF-8 (a \\uD800-\\uDFFF escape without "
-               "its pair?); write the character itself or a full surrogate pair",
-               what, shown);
-  return FALSE;
-}
-
 /* json-glib writes a double as "%.17g" and appends ".0" when that has no '.': infinity
  * becomes "inf" and 1e40 "1e+40.0", neither of them JSON. */
 static gboolean
@@ -325,22 +310,19 @@ check_double (double v, const char *what, GError **error)
   return TRUE;
 }
 
-/* Whether json-glib can write @node back out as JSON that parses again. It accepts a lone
- * surrogate escape ("\ud800") and hands back bytes that are not UTF-8, and it writes some
- * doubles in a form that is not JSON (check_double); either way the written file no longer
- * parses (a state.json that `delete` cannot read). */
+/* Whether json-glib can write the numbers under @node back out as JSON that parses again
+ * (check_double).  Its strings it can: text that is not UTF-8 it refuses to parse, and the
+ * escapes that would make such strings (half a surrogate pair) sv_json_text_check refuses. */
 static gboolean
-check_writable (JsonNode *node, const char *what, GError **error)
+check_doubles (JsonNode *node, const char *what, GError **error)
 {
-  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
-    return check_utf8 (json_node_get_string (node), what, error);
   if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_DOUBLE)
     return check_double (json_node_get_double (node), what, error);
   if (JSON_NODE_HOLDS_ARRAY (node))
     {
       JsonArray *a = json_node_get_array (node);
       for (guint i = 0; i < json_array_get_length (a); i++)
-        if (!check_writable (json_array_get_element (a, i), what, error))
+        if (!check_doubles (json_array_get_element (a, i), what, error))
           return FALSE;
     }
   if (JSON_NODE_HOLDS_OBJECT (node))
@@ -350,7 +332,7 @@ check_writable (JsonNode *node, const char *what, GError **error)
       JsonNode *member;
       json_object_iter_init (&it, json_node_get_object (node));
       while (json_object_iter_next (&it, &name, &member))
-        if (!check_utf8 (name, what, error) || !check_writable (member, what, error))
+        if (!check_doubles (member, what, error))
           return FALSE;
     }
   return TRUE;
@@ -382,7 +364,7 @@ sv_json_parse_data (const char *data, gssize len, const char *what, GError **err
                    "%s: expected a JSON object at the top level", what);
       return NULL;
     }
-  if (!check_writable (root, what, error))
+  if (!check_doubles (root, what, error))
     return NULL;
   return json_node_copy (root);
 }
