@@ -81,7 +81,7 @@ typedef struct
   int topfd;         /* <lib dir>/storage */
   const char *top;   /* its path */
   dev_t dev;         /* its filesystem: nothing mounted on another is entered */
-  guint *budget;     /* entries left to remove (NULL: no limit); FALSE once spent */
+  guint *budget;     /* entries left to remove (NULL: no limit): spent, the removal stops */
   GPtrArray *asides; /* the set-aside trees, which lifted subtrees join */
 } Removal;
 
