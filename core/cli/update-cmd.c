@@ -8,7 +8,10 @@
 #include "container-cgroup.h"
 #include "json-util.h"
 #include "utils.h"
+#include "sv-error.h"
+#include "sv-file.h"
 
+#include <errno.h>
 #include <gio/gio.h>
 #include <string.h>
 #include <unistd.h>
@@ -169,40 +172,20 @@ flag_name (int opt)
   return "?";
 }
 
-/* All of stdin. */
-static GString *
-read_stdin (GError **error)
-{
-  GString *data = g_string_new (NULL);
-  char buf[8192];
-  gssize n;
-
-  while ((n = read (STDIN_FILENO, buf, sizeof buf)) != 0)
-    {
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        {
-          sv_set_error_errno (error, errno, "reading the resources from stdin");
-          g_string_free (data, TRUE);
-          return NULL;
-        }
-      g_string_append_len (data, buf, n);
-    }
-  return data;
-}
-
 /* The --resources object, from @path or from stdin for "-", parsed into typed limits. */
 static SvCgroupResources *
 read_resources (const char *path, GError **error)
 {
-  g_autoptr (GString) data = NULL;
+  g_autofree char *data = NULL;
   g_autoptr (JsonNode) node = NULL;
+  gsize len = 0;
 
   if (strcmp (path, "-") != 0)
     node = sv_json_parse_file (path, error);
-  else if ((data = read_stdin (error)) != NULL)
-    node = sv_json_parse_data (data->str, (gssize) data->len, "the resources on stdin", error);
+  else if ((data = sv_read_fd_to_end (STDIN_FILENO, &len)) == NULL)
+    sv_set_error_errno (error, errno, "reading the resources from stdin");
+  else
+    node = sv_json_parse_data (data, (gssize) len, "the resources on stdin", error);
   if (node == NULL)
     return NULL;
   if (!JSON_NODE_HOLDS_OBJECT (node))

@@ -20,6 +20,7 @@
 #include "sv-config.h"
 #include "utils.h"
 #include "sv-error.h"
+#include "sv-file.h"
 
 #include <fcntl.h>
 #include <string.h>
@@ -470,29 +471,16 @@ static char *
 read_conf_text (const char *path, GError **error)
 {
   sv_autofd fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-  g_autoptr (GString) text = g_string_new (NULL);
-  char buf[4096];
-  gssize n;
+  char *text;
 
   if (fd < 0 && errno == ENOENT)
     return NULL;
-  if (fd < 0)
+  if (fd < 0 || (text = sv_read_fd_to_end (fd, NULL)) == NULL)
     {
       set_unreadable_error (error, errno, path, sv_strerror (errno));
       return NULL;
     }
-  while ((n = read (fd, buf, sizeof buf)) != 0)
-    {
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        {
-          set_unreadable_error (error, errno, path, sv_strerror (errno));
-          return NULL;
-        }
-      g_string_append_len (text, buf, n);
-    }
-  return g_string_free (g_steal_pointer (&text), FALSE);
+  return text;
 }
 
 SvPluginsConf *
