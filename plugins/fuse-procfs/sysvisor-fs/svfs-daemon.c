@@ -13,6 +13,7 @@
 #include "svfs-takeover.h"
 #include "svfs-tree.h"
 #include "svfs-util.h"
+#include "svfs-workers.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -26,15 +27,6 @@
 #include <unistd.h>
 
 #define SVFS_WORKERS 4
-#define SVFS_WORKER_STACK (256 * 1024)
-#define SVFS_WAKE_SIGNAL SIGUSR1
-
-typedef struct
-{
-  pthread_t thread;
-  struct fuse_session *se;
-  gint done;
-} Worker;
 
 typedef struct
 {
@@ -43,90 +35,76 @@ typedef struct
   SvfsSysctlStore *store;
   int lock_fd;
   guint generation;
-  Worker workers[SVFS_WORKERS];
+  SvfsWorkers *workers;
 } Daemon;
 
-static gint workers_stopping;
 static SvfsSysctlStore *prune_store;
 
-static void
-on_wake (int sig)
+/* A worker's FUSE side: its session and its own request buffer. */
+typedef struct
 {
+  struct fuse_session *se;
+  struct fuse_buf buf;
+} FuseWorker;
+
+static gpointer
+fuse_worker_new (gpointer se)
+{
+  FuseWorker *w = g_new0 (FuseWorker, 1);
+  w->se = se;
+  return w;
 }
 
-/* A worker reads requests until told to stop; a request it has read is always answered,
- * and it is woken from read() by SVFS_WAKE_SIGNAL (no SA_RESTART).  (One listening worker
- * that answered cheap requests itself and handed listening over before a render was tried:
- * under 50 containers nearly every read renders, and the hand-over's two extra thread
- * switches per read cost more than they saved.) */
-static void *
-worker_main (void *data)
+static void
+fuse_worker_free (gpointer data)
 {
-  Worker *w = data;
-  struct fuse_buf buf = { 0 };
-  while (!g_atomic_int_get (&workers_stopping))
-    {
-      int res = fuse_session_receive_buf (w->se, &buf);
-      if (res == -EINTR || res == -EAGAIN)
-        continue;
-      if (res <= 0)
-        {
-          if (!g_atomic_int_get (&workers_stopping))
-            {
-              g_warning ("FUSE connection closed (%s); exiting",
-                         res ? sv_strerror (-res) : "unmounted");
-              kill (getpid (), SIGTERM);
-            }
-          break;
-        }
-      svfs_takeover_capture (&buf);
-      fuse_session_process_buf (w->se, &buf);
-    }
-  free (buf.mem);
-  g_atomic_int_set (&w->done, 1);
-  return NULL;
+  FuseWorker *w = data;
+  free (w->buf.mem);
+  g_free (w);
 }
+
+static int
+fuse_worker_receive (gpointer data)
+{
+  FuseWorker *w = data;
+  return fuse_session_receive_buf (w->se, &w->buf);
+}
+
+/* A request a worker has read is always answered (a restart waits for it). */
+static void
+fuse_worker_process (gpointer data)
+{
+  FuseWorker *w = data;
+  svfs_takeover_capture (&w->buf);
+  fuse_session_process_buf (w->se, &w->buf);
+}
+
+static void
+fuse_closed (gpointer se, int res)
+{
+  g_warning ("FUSE connection closed (%s); exiting", res ? sv_strerror (-res) : "unmounted");
+  kill (getpid (), SIGTERM);
+}
+
+static const SvfsWorkersOps fuse_worker_ops = {
+  .worker_new = fuse_worker_new,
+  .worker_free = fuse_worker_free,
+  .receive = fuse_worker_receive,
+  .process = fuse_worker_process,
+  .closed = fuse_closed,
+};
 
 static gboolean
 workers_start (Daemon *d, GError **error)
 {
-  pthread_attr_t attr;
-  g_atomic_int_set (&workers_stopping, 0);
-  pthread_attr_init (&attr);
-  pthread_attr_setstacksize (&attr, SVFS_WORKER_STACK);
-  for (guint i = 0; i < SVFS_WORKERS; i++)
-    {
-      d->workers[i] = (Worker){ .se = d->se };
-      int err = pthread_create (&d->workers[i].thread, &attr, worker_main, &d->workers[i]);
-      if (err)
-        {
-          sv_set_file_error_errno (error, err, "start worker");
-          pthread_attr_destroy (&attr);
-          return FALSE;
-        }
-    }
-  pthread_attr_destroy (&attr);
-  return TRUE;
+  d->workers = svfs_workers_start (&fuse_worker_ops, d->se, SVFS_WORKERS, error);
+  return d->workers != NULL;
 }
 
 static void
 workers_stop (Daemon *d)
 {
-  g_atomic_int_set (&workers_stopping, 1);
-  /* Signal every worker still running each time: a worker that was busy answering when
-   * signalled may have entered read() since. */
-  for (gboolean all_done = FALSE; !all_done; g_usleep (all_done ? 0 : 2000))
-    {
-      all_done = TRUE;
-      for (guint i = 0; i < SVFS_WORKERS; i++)
-        if (!g_atomic_int_get (&d->workers[i].done))
-          {
-            all_done = FALSE;
-            pthread_kill (d->workers[i].thread, SVFS_WAKE_SIGNAL);
-          }
-    }
-  for (guint i = 0; i < SVFS_WORKERS; i++)
-    pthread_join (d->workers[i].thread, NULL);
+  g_clear_pointer (&d->workers, svfs_workers_stop);
 }
 
 /* Each 5 s tick: forget what the daemon kept for containers that are gone, and say (debug,
@@ -166,13 +144,6 @@ signals_setup (sigset_t *waited)
   sigaddset (waited, SIGHUP);
   sigaddset (waited, SIGUSR2);
   pthread_sigmask (SIG_BLOCK, waited, NULL);
-  struct sigaction sa = { .sa_handler = on_wake };
-  sigemptyset (&sa.sa_mask);
-  sigaction (SVFS_WAKE_SIGNAL, &sa, NULL);
-  sigset_t wake;
-  sigemptyset (&wake);
-  sigaddset (&wake, SVFS_WAKE_SIGNAL);
-  pthread_sigmask (SIG_UNBLOCK, &wake, NULL);
   signal (SIGPIPE, SIG_IGN);
 }
 
