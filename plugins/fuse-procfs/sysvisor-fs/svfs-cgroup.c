@@ -168,24 +168,68 @@ svfs_cgroup_for_pid (pid_t pid, GError **error)
   return svfs_cgroup_from_text (text, error);
 }
 
+/* The levels a limit is looked for at, nearest the hierarchy's root and nearest the caller:
+ * root inside may nest sub-cgroups without limit, and each level is a file to open for every
+ * render of every emulated file that depends on it. */
+#define LEVELS_NEAR_ROOT 32
+#define LEVELS_NEAR_CALLER 32
+
+typedef void (*LevelFunc) (const char *dir, gpointer data);
+
+/* Calls FN on the cgroup directories from the one below the hierarchy's root down to the
+ * caller's: the LEVELS_NEAR_ROOT nearest the root (the runtime's limits: sysvisor/<id>) and the
+ * LEVELS_NEAR_CALLER nearest the caller, those in between of a deeper nest skipped. */
+static void
+each_level (const SvfsCgroup *cg, SvfsController c, LevelFunc fn, gpointer data)
+{
+  const char *dir = cg->dir[c];
+  gsize rlen = cg->root[c] ? strlen (cg->root[c]) : 0;
+  gsize len = dir ? strlen (dir) : 0;
+
+  if (dir == NULL || len <= rlen || !g_str_has_prefix (dir, cg->root[c]))
+    return;
+  g_autoptr (GArray) ends = g_array_new (FALSE, FALSE, sizeof (gsize));
+  for (gsize i = rlen + 1; i <= len; i++)
+    if (i == len || dir[i] == '/')
+      g_array_append_val (ends, i);
+  g_autofree gchar *level = g_strdup (dir);
+  for (guint k = 0; k < ends->len; k++)
+    {
+      if (k >= LEVELS_NEAR_ROOT && k + LEVELS_NEAR_CALLER < ends->len)
+        k = ends->len - LEVELS_NEAR_CALLER;
+      gsize end = g_array_index (ends, gsize, k);
+      level[end] = '\0';
+      fn (level, data);
+      level[end] = dir[end];
+    }
+}
+
+typedef struct
+{
+  const char *file;
+  guint64 best;
+} MinLimit;
+
+static void
+min_limit_at (const char *dir, gpointer data)
+{
+  MinLimit *m = data;
+  g_autofree gchar *path = g_build_filename (dir, m->file, NULL);
+  guint64 v;
+  gboolean unlimited;
+
+  if (svfs_read_u64 (path, &v, &unlimited, NULL) && !unlimited)
+    m->best = MIN (m->best, v);
+}
+
 /* Smallest limit in FILE from dir up to (not including) the hierarchy's root. */
 static guint64
 walk_min (const SvfsCgroup *cg, SvfsController c, const char *file)
 {
-  guint64 best = SVFS_UNKNOWN;
-  g_autofree gchar *dir = g_strdup (cg->dir[c]);
-  while (dir && g_str_has_prefix (dir, cg->root[c]) && strlen (dir) > strlen (cg->root[c]))
-    {
-      g_autofree gchar *path = g_build_filename (dir, file, NULL);
-      guint64 v;
-      gboolean unlimited;
-      if (svfs_read_u64 (path, &v, &unlimited, NULL) && !unlimited)
-        best = MIN (best, v);
-      gchar *parent = g_path_get_dirname (dir);
-      g_free (dir);
-      dir = parent;
-    }
-  return best;
+  MinLimit m = { file, SVFS_UNKNOWN };
+
+  each_level (cg, c, min_limit_at, &m);
+  return m.best;
 }
 
 static guint64
@@ -257,37 +301,45 @@ svfs_cgroup_set_cpu_view_quota (gboolean quota)
   cpu_view_quota = quota;
 }
 
+typedef struct
+{
+  gboolean v2;
+  guint best;
+} QuotaCpus;
+
+static void
+quota_cpus_at (const char *dir, gpointer data)
+{
+  QuotaCpus *q = data;
+  gint64 quota = -1, period = 0;
+
+  if (q->v2)
+    {
+      g_autofree gchar *path = g_build_filename (dir, "cpu.max", NULL);
+      g_autofree gchar *text = svfs_read_file (path, NULL, NULL);
+      if (!text || !svfs_parse_cpu_max (text, &quota, &period))
+        quota = -1;
+    }
+  else
+    {
+      g_autofree gchar *qp = g_build_filename (dir, "cpu.cfs_quota_us", NULL);
+      g_autofree gchar *pp = g_build_filename (dir, "cpu.cfs_period_us", NULL);
+      if (!svfs_read_i64 (qp, &quota, NULL) || !svfs_read_i64 (pp, &period, NULL))
+        quota = -1;
+    }
+  guint n = svfs_cpu_count_from_quota (quota, period);
+  if (n > 0 && (q->best == 0 || n < q->best))
+    q->best = n;
+}
+
+/* The fewest CPUs a CFS quota from the caller's cgroup up allows; 0: no quota. */
 static guint
 quota_cpus (const SvfsCgroup *cg)
 {
-  const SvfsController c = SVFS_CG_CPU;
-  guint best = 0;
-  g_autofree gchar *dir = g_strdup (cg->dir[c]);
-  while (dir && g_str_has_prefix (dir, cg->root[c]) && strlen (dir) > strlen (cg->root[c]))
-    {
-      gint64 quota = -1, period = 0;
-      if (cg->v2[c])
-        {
-          g_autofree gchar *path = g_build_filename (dir, "cpu.max", NULL);
-          g_autofree gchar *text = svfs_read_file (path, NULL, NULL);
-          if (!text || !svfs_parse_cpu_max (text, &quota, &period))
-            quota = -1;
-        }
-      else
-        {
-          g_autofree gchar *qp = g_build_filename (dir, "cpu.cfs_quota_us", NULL);
-          g_autofree gchar *pp = g_build_filename (dir, "cpu.cfs_period_us", NULL);
-          if (!svfs_read_i64 (qp, &quota, NULL) || !svfs_read_i64 (pp, &period, NULL))
-            quota = -1;
-        }
-      guint n = svfs_cpu_count_from_quota (quota, period);
-      if (n > 0 && (best == 0 || n < best))
-        best = n;
-      gchar *parent = g_path_get_dirname (dir);
-      g_free (dir);
-      dir = parent;
-    }
-  return best;
+  QuotaCpus q = { cg->v2[SVFS_CG_CPU], 0 };
+
+  each_level (cg, SVFS_CG_CPU, quota_cpus_at, &q);
+  return q.best;
 }
 
 GArray *

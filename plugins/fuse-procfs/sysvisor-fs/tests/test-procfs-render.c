@@ -446,11 +446,59 @@ test_cgroup_v1_hierarchy_min_limit (void)
   g_assert_cmpint (system (cmd), ==, 0);
 }
 
+/* A nest 200 levels deep below the container's cgroup: the limits of the 32 levels nearest the
+ * hierarchy's root and of the 32 nearest the caller count, those in between are not read (a
+ * render opens at most 64 limit files, however deep root inside nests). */
+static void
+test_cgroup_deep_nest_bounded_walk (void)
+{
+  g_autofree gchar *root = g_dir_make_tmp ("svfs-cg-deep-XXXXXX", NULL);
+  g_autoptr (GString) rel = g_string_new ("memory/a");
+  g_autoptr (GString) caller = g_string_new ("5:memory:/a");
+  for (guint level = 2; level <= 200; level++)
+    {
+      g_string_append (rel, "/x");
+      g_string_append (caller, "/x");
+      g_autofree gchar *dir = g_build_filename (root, rel->str, NULL);
+      g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
+      const char *limit = level == 100 ? "33554432\n" : level == 190 ? "134217728\n" : NULL;
+      g_autofree gchar *file = g_build_filename (dir, "memory.limit_in_bytes", NULL);
+      if (limit != NULL)
+        g_assert_true (g_file_set_contents (file, limit, -1, NULL));
+    }
+  const char *files[][2] = {
+    { "memory/memory.limit_in_bytes", "9223372036854771712\n" },
+    { "memory/a/memory.limit_in_bytes", "268435456\n" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      g_autofree gchar *path = g_build_filename (root, files[i][0], NULL);
+      g_assert_true (g_file_set_contents (path, files[i][1], -1, NULL));
+    }
+  g_autofree gchar *deepest = g_build_filename (root, rel->str, NULL);
+  g_autofree gchar *usage = g_build_filename (deepest, "memory.usage_in_bytes", NULL);
+  g_autofree gchar *stat = g_build_filename (deepest, "memory.stat", NULL);
+  g_assert_true (g_file_set_contents (usage, "1048576\n", -1, NULL));
+  g_assert_true (g_file_set_contents (stat, "total_cache 0\ntotal_inactive_file 0\n", -1, NULL));
+  g_string_append (caller, "\n");
+  svfs_roots_configure (NULL, NULL, root);
+  g_autoptr (SvfsCgroup) cg = svfs_cgroup_from_text (caller->str, NULL);
+  g_assert_nonnull (cg);
+  SvfsMemory m;
+  g_assert_true (svfs_cgroup_memory (cg, &m, NULL));
+  /* 256M at level 1 and 128M at level 190 are read; 32M at level 100 is not */
+  g_assert_cmpuint (m.limit, ==, 134217728);
+  svfs_roots_configure (NULL, NULL, NULL);
+  g_autofree gchar *cmd = g_strdup_printf ("rm -rf '%s'", root);
+  g_assert_cmpint (system (cmd), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/procfs/meminfo/limit-sets-total-and-free", test_meminfo_limit);
+  g_test_add_func ("/procfs/cgroup/deep-nest-bounded-walk", test_cgroup_deep_nest_bounded_walk);
   g_test_add_func ("/procfs/meminfo/unlimited-uses-host-total",
                    test_meminfo_unlimited_uses_host_total);
   g_test_add_func ("/procfs/meminfo/swap-limit", test_meminfo_swap_limit);
