@@ -48,9 +48,9 @@ struct SvfsWorkers
   gint received;     /* requests received so far (wraps) */
   gint watchdog_idle; /* the watchdog sleeps until the next request */
   GMutex lock;
-  GCond standby;     /* waiting workers */
-  guint grants;      /* waiting workers the watchdog let listen that have not gone yet */
-  GCond watch;       /* the watchdog's waits */
+  GCond standby; /* waiting workers */
+  guint grants;  /* waiting workers the watchdog let listen that have not gone yet */
+  GCond watch;   /* the watchdog's waits */
   pthread_t watchdog;
   gboolean watchdog_started;
   guint n;
@@ -186,8 +186,7 @@ watchdog_main (void *data)
 }
 
 static gboolean
-thread_start (pthread_t *thread, gsize stack, void *(*fn) (void *), gpointer data,
-              GError **error)
+thread_start (pthread_t *thread, gsize stack, void *(*fn) (void *), gpointer data, GError **error)
 {
   pthread_attr_t attr;
 

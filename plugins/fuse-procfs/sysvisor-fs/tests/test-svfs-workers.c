@@ -18,12 +18,12 @@ typedef struct
   int fds[2];
   GMutex lock;
   GCond changed;
-  gboolean hanging;     /* a HANG request is being answered */
-  gboolean release;     /* let it go */
-  guint done;           /* requests answered */
+  gboolean hanging;        /* a HANG request is being answered */
+  gboolean release;        /* let it go */
+  guint done;              /* requests answered */
   pthread_t by[MAX_ITEMS]; /* the thread that answered request i */
   gint64 at[MAX_ITEMS];    /* when */
-  gulong busy_us;       /* what each answer takes */
+  gulong busy_us;          /* what each answer takes */
 } Harness;
 
 typedef struct
@@ -286,7 +286,8 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/svfs-workers/trickle-answered-by-one-thread",
                    test_trickle_answered_by_one_thread);
-  g_test_add_func ("/svfs-workers/stuck-request-holds-no-other", test_stuck_request_holds_no_other);
+  g_test_add_func ("/svfs-workers/stuck-request-holds-no-other",
+                   test_stuck_request_holds_no_other);
   g_test_add_func ("/svfs-workers/backlog-brings-more-workers", test_backlog_brings_more_workers);
   g_test_add_func ("/svfs-workers/idle-watchdog-sleeps", test_idle_watchdog_sleeps);
   return g_test_run ();
