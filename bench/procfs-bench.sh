@@ -15,7 +15,8 @@
 #    reader waits for a CPU anyway): the daemon's CPU (share of one CPU, and per read),
 #    reads/s and the slowest single open+read+close any reader saw.  Then the same load for
 #    both: each container paced to the same reads/s (half of what the slower daemon served),
-#    so that the two daemons' CPU compares for the same work.
+#    so that the two daemons' CPU compares for the same work; and the host's own files at that
+#    pace (the slowest read with no daemon at all).
 # 3. Resident memory (VmRSS, and its anonymous part) of both daemons: idle, after 1, during
 #    and after the load of 2.
 # 4. Unless --no-runc: VmRSS of sysvisor-fs serving real sysvisor-runc containers: 1, then 50
@@ -237,8 +238,11 @@ printf '%-12s %10s %7s %12s %12s %10s %12s\n' daemon reads/s cpu% cpu_us/read ma
   'reads>10ms' peak_rss_kB
 ps_=$(load "$SV_MNT" "$SP" "$rate") || exit 1
 pl=$(load "$LX_MNT" "$LXCFS_PID" "$rate") || exit 1
+# and the host's own files at that pace: the slowest read a reader sees with no daemon at all
+ph=$(load "" - "$rate") || exit 1
 set -- $ps_; printf '%-12s %10d %7s %12s %12s %10s %12s\n' sysvisor-fs "$@"
 set -- $pl; printf '%-12s %10d %7s %12s %12s %10s %12s\n' lxcfs "$@"
+set -- $ph; printf '%-12s %10d %7s %12s %12s %10s %12s\n' host-kernel "$1" - - "$4" "$5" -
 awk -v a="$ps_" -v b="$pl" 'BEGIN { split(a, x); split(b, y)
   printf "ratio sysvisor-fs/lxcfs at the same load: reads/s %.2f, cpu %.2f, cpu per read %.2f\n", x[1] / y[1], x[2] / (y[2] > 0 ? y[2] : 1), x[3] / (y[3] > 0 ? y[3] : 1) }'
 
