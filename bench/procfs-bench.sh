@@ -24,6 +24,8 @@
 #    run's own sysvisor-fs; memory limit 256 MiB, cpus "0"), each reading every emulated file
 #    once through the fuse-procfs bind mounts, writing kernel/panic, then running `sleep`.
 #
+# PROCFS_BENCH_FILES="proc/meminfo proc/loadavg ...": measure these files only (default: the 8).
+#
 # BUILD_DIR (default build) must hold core/sysvisor-runc, plugins/idmapped-mounts/idmapped-mounts.so,
 # plugins/fuse-procfs/{sysvisor-fs,fuse-procfs.so,procfs-read-loop}.  Needs root, /dev/fuse,
 # lxcfs, runc (for the bundle's spec) and cgroup v1 memory+cpuset hierarchies.  Any failed
@@ -139,7 +141,7 @@ for _ in $(seq 50); do grep -q " $LX_MNT " /proc/self/mountinfo && break; sleep 
 SP=$(svfs_pid)
 RSS_IDLE_S=$(rss_of "$SP") RSS_IDLE_L=$(rss_of "$LXCFS_PID")
 
-FILES="proc/meminfo proc/cpuinfo proc/stat proc/uptime proc/loadavg proc/swaps proc/diskstats sys/devices/system/cpu/online"
+FILES=${PROCFS_BENCH_FILES:-"proc/meminfo proc/cpuinfo proc/stat proc/uptime proc/loadavg proc/swaps proc/diskstats sys/devices/system/cpu/online"}
 TICK_US=$((1000000 / $(getconf CLK_TCK)))
 
 # ------------------------------------------------------------------ 1. reads per second

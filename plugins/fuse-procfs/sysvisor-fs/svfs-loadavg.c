@@ -5,9 +5,12 @@
  * (uninterruptible), exactly what the kernel folds into its averages, and applies the
  * kernel's exponential decay (EXP_1/5/15, FSHIFT 11).  Processes of nested pid namespaces
  * (docker inside) count for the container whose namespace is their ancestor.  The
- * "running/total lastpid" fields are refreshed on read when the sample is older than 1 s;
- * lastpid is the highest pid in the container's namespace (the kernel's last allocated pid
- * is not visible from outside). */
+ * "running/total lastpid" fields are refreshed when a reader finds its sample older than 1 s:
+ * the sampler thread makes a new one at once, and the reader is served the one it has (it
+ * used to wait for that pass over /proc, 5-100 ms with a few hundred processes on a
+ * paravirtualised guest: the slowest reads of procfs-bench's paced load).  lastpid is the
+ * highest pid in the container's namespace (the kernel's last allocated pid is not visible
+ * from outside). */
 #include "svfs-loadavg.h"
 
 #include "svfs-render.h"
@@ -38,6 +41,8 @@ static GCond cond;
 static GHashTable *tracked; /* guint64 pidns -> Tracked */
 static GThread *thread;
 static gboolean stopping;
+static gboolean refresh_wanted; /* a reader found its sample older than 1 s */
+static gint64 refreshed_at;     /* monotonic us of the last pass */
 static SvfsTickFunc tick_func;
 
 static void
@@ -194,22 +199,29 @@ svfs_loadavg_tracked_count (void)
   return n;
 }
 
+/* Every 5 s a pass with the decay, then the daemon's tick; between them a pass without it
+ * whenever a reader asks (refresh_soon_locked). */
 static gpointer
 sampler_main (gpointer data)
 {
   g_mutex_lock (&lock);
+  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
   while (!stopping)
     {
-      gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
-      while (!stopping && g_cond_wait_until (&cond, &lock, deadline))
+      while (!stopping && !refresh_wanted && g_cond_wait_until (&cond, &lock, deadline))
         ;
       if (stopping)
         break;
+      gboolean tick = g_get_monotonic_time () >= deadline;
+      refresh_wanted = FALSE;
       g_mutex_unlock (&lock);
-      sample_all (TRUE);
-      if (tick_func)
+      sample_all (tick);
+      if (tick && tick_func)
         tick_func ();
       g_mutex_lock (&lock);
+      refreshed_at = g_get_monotonic_time ();
+      if (tick)
+        deadline = refreshed_at + 5 * G_USEC_PER_SEC;
     }
   g_mutex_unlock (&lock);
   return NULL;
@@ -239,27 +251,16 @@ svfs_loadavg_stop (void)
 }
 
 /* "running/total lastpid" of every tracked container, anew (no decay), when a reader finds
- * its own older than 1 s: one pass over /proc serves them all, and at most one pass a
- * second runs whatever the number of containers reading (50 containers reading loadavg in a
- * loop each made a pass per read before).  A container's first read scans for it alone. */
+ * its own older than 1 s: the sampler thread makes one pass over /proc for them all, at most
+ * one a second whatever the number of containers reading (50 containers reading loadavg in a
+ * loop each made a pass per read once).  Nobody waits for it. */
 static void
-refresh_counts (void)
+refresh_soon_locked (void)
 {
-  static gint64 refreshed_at;
-  static gboolean refreshing;
-  gint64 now = g_get_monotonic_time ();
-  g_mutex_lock (&lock);
-  gboolean mine = !refreshing && now - refreshed_at > G_USEC_PER_SEC;
-  if (mine)
-    refreshing = TRUE;
-  g_mutex_unlock (&lock);
-  if (!mine)
+  if (refresh_wanted || g_get_monotonic_time () - refreshed_at <= G_USEC_PER_SEC)
     return;
-  sample_all (FALSE);
-  g_mutex_lock (&lock);
-  refreshing = FALSE;
-  refreshed_at = g_get_monotonic_time ();
-  g_mutex_unlock (&lock);
+  refresh_wanted = TRUE;
+  g_cond_signal (&cond);
 }
 
 /* The tracked entry of the caller's container, created on first read. */
@@ -285,11 +286,12 @@ svfs_loadavg_render (const SvfsCaller *c, GError **error)
   Tracked *t = tracked_for_locked (c);
   gboolean stale = g_get_monotonic_time () - t->sampled_at > G_USEC_PER_SEC;
   gboolean first = t->sampled_at == 0;
-  g_mutex_unlock (&lock);
   if (stale && !first)
-    refresh_counts ();
-  else if (stale)
+    refresh_soon_locked ();
+  g_mutex_unlock (&lock);
+  if (first)
     {
+      /* A container's first read: nothing to serve yet, a pass for it alone. */
       g_autoptr (GHashTable) wanted = new_count_table ();
       g_hash_table_insert (wanted, g_memdup2 (&c->pidns, sizeof c->pidns), g_new0 (Count, 1));
       scan (wanted);
