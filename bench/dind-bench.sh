@@ -27,7 +27,7 @@ done
 [ "$(id -u)" = 0 ] || { echo "dind-bench: must run as root" >&2; exit 1; }
 
 here=$(cd "$(dirname "$0")" && pwd)
-SV_TEST_NAME=dind-bench
+export SV_TEST_NAME=dind-bench
 . "$here/../tests/lib/common.sh"
 . "$SV_LIB_DIR/runtime.sh"
 . "$SV_LIB_DIR/docker.sh"

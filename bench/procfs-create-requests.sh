@@ -17,7 +17,7 @@ done
 BUILD=$(readlink -f "$BUILD")
 command -v strace >/dev/null || { echo "procfs-create-requests: strace missing; apt-get install strace" >&2; exit 2; }
 export SV_RUNC=$BUILD/core/sysvisor-runc SV_RUNTIME=$BUILD/core/sysvisor-runc SV_BUILD_ROOT=$BUILD
-SV_TEST_NAME=procfs-create-requests
+export SV_TEST_NAME=procfs-create-requests
 . "$HERE/../tests/integration/procfs-lib.sh"
 
 procfs_start_daemon

@@ -28,7 +28,7 @@ done
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=$(cd "$HERE/.." && pwd)
-SV_TEST_NAME=shift-bench
+export SV_TEST_NAME=shift-bench
 # shellcheck source=../tests/lib/common.sh
 . "$SRC/tests/lib/common.sh"
 . "$SV_LIB_DIR/busybox-rootfs.sh"

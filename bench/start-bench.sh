@@ -358,7 +358,7 @@ bench_fail=0
 echo
 echo "run of true (ms)"
 printf '%-16s %5s %5s %10s %10s %10s %10s\n' runtime runs fail median_ms p90_ms min_ms max_ms
-declare -A MED P90 RSS PC PD PF
+declare -A MED P90 RSS PC PD
 labels=()
 for s in "${specs[@]}"; do
   label=${s%%|*}
@@ -390,7 +390,7 @@ if [ -n "$WIDTHS" ]; then
   printf '%-16s %5s %10s %6s %10s %6s\n' runtime P create_ms fail delete_ms fail
   while read -r _ label p c cf d df; do
     printf '%-16s %5s %10s %6s %10s %6s\n' "$label" "$p" "$c" "$cf" "$d" "$df"
-    PC[$label/$p]=$c PD[$label/$p]=$d PF[$label/$p]=$((cf + df))
+    PC[$label/$p]=$c PD[$label/$p]=$d
     [ $((cf + df)) = 0 ] || bench_fail=1
   done < <(awk '$1 == "par"' "$raw")
 fi

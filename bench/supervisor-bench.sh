@@ -34,7 +34,7 @@ done
 [ "$(id -u)" = 0 ] || { echo "supervisor-bench: must run as root" >&2; exit 1; }
 
 here=$(cd "$(dirname "$0")" && pwd)
-SV_TEST_NAME=supervisor-bench
+export SV_TEST_NAME=supervisor-bench
 # The integration tests' helpers: a private sysvisor-fs, plugins.conf, bundles, cleanup.
 . "$here/../tests/integration/procfs-lib.sh"
 loop_bin=$(dirname "$PROCFS_DAEMON")/syscall-loop
@@ -82,7 +82,8 @@ done
 . "$SV_LIB_DIR/docker.sh"
 . "$SV_LIB_DIR/debian-rootfs.sh"
 sv_require_cmd dockerd
-export SYSVISOR_PLUGIN_DIR=$(dirname "$(dirname "$PROCFS_DAEMON")")/idmap-exclusive:$SYSVISOR_PLUGIN_DIR
+SYSVISOR_PLUGIN_DIR=$(dirname "$(dirname "$PROCFS_DAEMON")")/idmap-exclusive:$SYSVISOR_PLUGIN_DIR
+export SYSVISOR_PLUGIN_DIR
 sv_use_plugins auto auto fuse-procfs "[fuse-procfs]" "mountpoint = $PROCFS_MNT"
 sv_use_exclusive_ids
 sv_docker_start_sysvisor || { echo "supervisor-bench: dockerd cannot start" >&2; exit 1; }
