@@ -183,10 +183,13 @@ static void
 each_level (const SvfsCgroup *cg, SvfsController c, LevelFunc fn, gpointer data)
 {
   const char *dir = cg->dir[c];
-  gsize rlen = cg->root[c] ? strlen (cg->root[c]) : 0;
-  gsize len = dir ? strlen (dir) : 0;
 
-  if (dir == NULL || len <= rlen || !g_str_has_prefix (dir, cg->root[c]))
+  /* dir and root are set together (svfs_cgroup_from_text) */
+  if (dir == NULL)
+    return;
+  gsize rlen = strlen (cg->root[c]);
+  gsize len = strlen (dir);
+  if (len <= rlen || !g_str_has_prefix (dir, cg->root[c]))
     return;
   g_autoptr (GArray) ends = g_array_new (FALSE, FALSE, sizeof (gsize));
   for (gsize i = rlen + 1; i <= len; i++)

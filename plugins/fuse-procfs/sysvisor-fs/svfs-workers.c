@@ -12,9 +12,10 @@
  * come in, if nobody listens now and the listening post was vacant for half of the window or
  * more (the listener is stuck in a slow request, or requests come almost as fast as one thread
  * answers them), it lets one waiting worker listen too.  (Vacant for 90 %: under 50 readers
- * in tight loops one listener then served ~25 % fewer reads than four workers had.)  A worker that has answered a request listens again if
- * nobody listens, else it waits.  After a window without a request, while someone listens, the
- * watchdog sleeps until the next request: an idle daemon is not woken.  (An earlier design
+ * in tight loops one listener then served ~25 % fewer reads than four workers had.)  A worker
+ * that has answered a request listens again if nobody listens, else it waits.  After a window
+ * without a request, while someone listens, the watchdog sleeps until the next request: an
+ * idle daemon is not woken.  (An earlier design
  * handed the listening post over before every render: two thread switches per read, which
  * cost more than they saved.  Here nothing is handed over while one thread keeps up.)
  */
