@@ -179,7 +179,10 @@ RSS_ONE_S=$(rss_of "$SP") RSS_ONE_L=$(rss_of "$LXCFS_PID")
 for i in $(seq "$NCONT"); do make_cgroups "$CG-$i" || exit 1; done
 
 # load MOUNT PID [RATE]: every container reads all files in turn for LOAD_SECS, in a tight
-# loop or RATE reads/s each; prints "reads/s cpu% cpu_us/read max_ms slow peak_rss_kb".
+# loop or RATE reads/s each; prints "reads/s cpu% cpu_us/read max_ms slow blocked_ms
+# blocked_slow peak_rss_kb" (max_ms, slow: a whole open+read+close, the slowest and how many
+# took over 10 ms; blocked_ms, blocked_slow: the same for its time asleep, waiting for the
+# daemon, without the reader's own CPU and its wait for one: procfs-read-loop's head).
 load() {
   local mnt=$1 pid=$2 pacing=${3:+-R $3} i paths="" peak=0 r readers=() p
   for f in $FILES; do paths="$paths $mnt/$f"; done
@@ -202,19 +205,33 @@ load() {
   c1=$(cpu_ticks "$pid") t1=$(date +%s.%N)
   cat "$TMP"/load-*.out | awk -v c=$((c1 - c0)) -v t=$TICK_US -v secs="$(echo "$t1 - $t0" | bc)" \
     -v n="$NCONT" -v peak="$peak" '
-    NF == 3 && $1 > 0 { reads += $1; if ($2 > max) max = $2; slow += $3; ok++ }
+    NF == 5 && $1 > 0 { reads += $1; if ($2 > max) max = $2; slow += $3; ok++
+                        if ($4 > bmax) bmax = $4; bslow += $5 }
     END {
       if (ok != n) exit 1
-      printf "%d %.0f %.1f %.1f %d %d\n", reads / secs, c * t / secs / 1e4, c * t / reads,
-        max / 1000, slow, peak
-    }' || { echo "procfs-bench: a load reader failed:" >&2; grep -vh '^[0-9]* [0-9]* [0-9]*$' "$TMP"/load-*.out >&2; exit 1; }
+      printf "%d %.0f %.1f %.1f %d %.1f %d %d\n", reads / secs, c * t / secs / 1e4, c * t / reads,
+        max / 1000, slow, bmax / 1000, bslow, peak
+    }' || { echo "procfs-bench: a load reader failed:" >&2; grep -vh '^[0-9 ]*$' "$TMP"/load-*.out >&2; exit 1; }
+}
+
+# load_header, load_row NAME LOAD_OUTPUT: the table of the load figures (the host's own files
+# have no daemon: no CPU or memory of one).
+load_header() {
+  printf '%-12s %8s %5s %11s %11s %10s %14s %12s %11s\n' daemon reads/s cpu% cpu_us/read \
+    max_read_ms 'reads>10ms' max_blocked_ms 'blocked>10ms' peak_rss_kB
+}
+load_row() {
+  local name=$1
+  # shellcheck disable=SC2086
+  set -- $2
+  [ "$name" = host-kernel ] && set -- "$1" - - "$4" "$5" "$6" "$7" -
+  printf '%-12s %8d %5s %11s %11s %10s %14s %12s %11s\n' "$name" "$@"
 }
 
 echo
 echo "# load: $NCONT containers (own pid namespace, memory and cpuset cgroups), each reading the"
 echo "# $(echo $FILES | wc -w) files in turn in a tight loop for ${LOAD_SECS} s; one daemon at a time"
-printf '%-12s %10s %7s %12s %12s %10s %12s\n' daemon reads/s cpu% cpu_us/read max_wait_ms \
-  'reads>10ms' peak_rss_kB
+load_header
 ls=$(load "$SV_MNT" "$SP") || exit 1
 RSS_LOAD_S=$(rss_of "$SP")
 ll=$(load "$LX_MNT" "$LXCFS_PID") || exit 1
@@ -222,9 +239,7 @@ RSS_LOAD_L=$(rss_of "$LXCFS_PID")
 # The same readers on the host's own /proc and /sys: how long a reader waits for a CPU on
 # this machine with this many readers, whatever serves the file.
 lh=$(load "" -) || exit 1
-set -- $ls; printf '%-12s %10d %7s %12s %12s %10s %12s\n' sysvisor-fs "$@"
-set -- $ll; printf '%-12s %10d %7s %12s %12s %10s %12s\n' lxcfs "$@"
-set -- $lh; printf '%-12s %10d %7s %12s %12s %10s %12s\n' host-kernel "$1" - - "$4" "$5" -
+load_row sysvisor-fs "$ls"; load_row lxcfs "$ll"; load_row host-kernel "$lh"
 awk -v a="$ls" -v b="$ll" 'BEGIN { split(a, x); split(b, y)
   printf "ratio sysvisor-fs/lxcfs: reads/s %.2f, cpu %.2f, cpu per read %.2f\n", x[1] / y[1], x[2] / y[2], x[3] / y[3] }'
 
@@ -236,15 +251,12 @@ rate=$(awk -v a="$ls" -v b="$ll" -v n="$NCONT" 'BEGIN { split(a, x); split(b, y)
 echo
 echo "# same load: the $NCONT containers each read $rate files/s (half of what the slower daemon"
 echo "# served in tight loops) for ${LOAD_SECS} s; one daemon at a time"
-printf '%-12s %10s %7s %12s %12s %10s %12s\n' daemon reads/s cpu% cpu_us/read max_wait_ms \
-  'reads>10ms' peak_rss_kB
+load_header
 ps_=$(load "$SV_MNT" "$SP" "$rate") || exit 1
 pl=$(load "$LX_MNT" "$LXCFS_PID" "$rate") || exit 1
 # and the host's own files at that pace: the slowest read a reader sees with no daemon at all
 ph=$(load "" - "$rate") || exit 1
-set -- $ps_; printf '%-12s %10d %7s %12s %12s %10s %12s\n' sysvisor-fs "$@"
-set -- $pl; printf '%-12s %10d %7s %12s %12s %10s %12s\n' lxcfs "$@"
-set -- $ph; printf '%-12s %10d %7s %12s %12s %10s %12s\n' host-kernel "$1" - - "$4" "$5" -
+load_row sysvisor-fs "$ps_"; load_row lxcfs "$pl"; load_row host-kernel "$ph"
 awk -v a="$ps_" -v b="$pl" 'BEGIN { split(a, x); split(b, y)
   printf "ratio sysvisor-fs/lxcfs at the same load: reads/s %.2f, cpu %.2f, cpu per read %.2f\n", x[1] / y[1], x[2] / (y[2] > 0 ? y[2] : 1), x[3] / (y[3] > 0 ? y[3] : 1) }'
 

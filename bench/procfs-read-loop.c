@@ -6,7 +6,12 @@
  * open+read+close, in microseconds).
  *
  * With -t SECONDS instead: read the FILEs in turn (no COUNT) for that long and print
- * "reads max_us slow" (slow: reads that took more than 10 ms; the load test's reader).
+ * "reads max_us slow max_blocked_us blocked_slow" (slow: reads that took more than 10 ms;
+ * the load test's reader).  A read's time is the reader's own CPU, its wait for a CPU (it was
+ * runnable: run-queue time) and the rest, when it slept: for a FUSE file, its wait for the
+ * daemon's answers.  max_blocked_us and blocked_slow count that rest alone (the thread's CPU
+ * clock and /proc/thread-self/schedstat around each read), so that a reader
+ * queued behind 49 others on its CPU is not put down to the daemon.
  * -R RATE paces that reader to RATE reads per second (a read starts at each 1/RATE s tick;
  * a reader that falls behind reads at once, without bursts to catch up): the load test's
  * "same load" for two daemons. */
@@ -63,6 +68,26 @@ read_many (const char *path, long count, double *secs, double *max)
   return 0;
 }
 
+/* This thread's time on a CPU (CLOCK_THREAD_CPUTIME_ID: up to date, unlike schedstat's first
+ * field while the thread runs) and waiting for one, runnable (the second field of FD,
+ * /proc/thread-self/schedstat, in ns), in seconds. */
+static double
+cpu_and_queued (int fd)
+{
+  char text[128];
+  unsigned long long cpu, queued = 0;
+  struct timespec t;
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &t);
+  ssize_t n = fd >= 0 ? pread (fd, text, sizeof text - 1, 0) : -1;
+  if (n > 0)
+    {
+      text[n] = 0;
+      if (sscanf (text, "%llu %llu", &cpu, &queued) != 2)
+        queued = 0;
+    }
+  return t.tv_sec + t.tv_nsec / 1e9 + queued / 1e9;
+}
+
 /* Sleep until @next (CLOCK_MONOTONIC seconds) unless it has passed; the tick after it. */
 static double
 pace (double next, double period)
@@ -81,23 +106,29 @@ pace (double next, double period)
 static int
 timed (char **files, int nfiles, double seconds, double rate)
 {
-  double start = now (), end = start + seconds, max = 0;
+  double start = now (), end = start + seconds, max = 0, max_blocked = 0;
   double period = rate > 0 ? 1.0 / rate : 0, next = start;
-  long reads = 0, slow = 0;
+  long reads = 0, slow = 0, blocked_slow = 0;
+  int sched = open ("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
   while (now () < end)
     for (int i = 0; i < nfiles; i++)
       {
         double secs = 0, one = 0;
         if (period > 0)
           next = pace (next, period);
+        double ran = cpu_and_queued (sched);
         if (read_many (files[i], 1, &secs, &one) < 0)
           return 1;
+        double blocked = one - (cpu_and_queued (sched) - ran);
         reads++;
         slow += one > 0.010;
+        blocked_slow += blocked > 0.010;
         if (one > max)
           max = one;
+        if (blocked > max_blocked)
+          max_blocked = blocked;
       }
-  printf ("%ld %.0f %ld\n", reads, max * 1e6, slow);
+  printf ("%ld %.0f %ld %.0f %ld\n", reads, max * 1e6, slow, max_blocked * 1e6, blocked_slow);
   return 0;
 }
 
