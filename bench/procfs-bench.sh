@@ -13,7 +13,10 @@
 #    each reading all emulated files in turn in a tight loop for SECONDS (default 10), first
 #    on sysvisor-fs, then on lxcfs, then on the host's own files (the kernel: how long a
 #    reader waits for a CPU anyway): the daemon's CPU (share of one CPU, and per read),
-#    reads/s and the slowest single open+read+close any reader saw.  Then the same load for
+#    reads/s and the slowest single open+read+close any reader saw, whole and counting only the
+#    time the reader slept (waiting for the daemon: without its own CPU and its wait for a
+#    CPU, which 50 readers pinned to one CPU make long whatever serves the file; the host's
+#    own files show that part alone).  Then the same load for
 #    both: each container paced to the same reads/s (half of what the slower daemon served),
 #    so that the two daemons' CPU compares for the same work; and the host's own files at that
 #    pace (the slowest read with no daemon at all).

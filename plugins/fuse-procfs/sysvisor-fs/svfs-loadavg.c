@@ -8,9 +8,10 @@
  * "running/total lastpid" fields are refreshed when a reader finds its sample older than 1 s:
  * the sampler thread makes a new one at once, and the reader is served the one it has (it
  * used to wait for that pass over /proc, 5-100 ms with a few hundred processes on a
- * paravirtualised guest: the slowest reads of procfs-bench's paced load).  lastpid is the
- * highest pid in the container's namespace (the kernel's last allocated pid is not visible
- * from outside). */
+ * paravirtualised guest: the slowest reads of procfs-bench's paced load).  A container's first
+ * read has no sample yet: it counts from the container's cgroup tree (first_count).  lastpid
+ * is the highest pid in the container's namespace (the kernel's last allocated pid is not
+ * visible from outside). */
 #include "svfs-loadavg.h"
 
 #include "svfs-cgroup.h"
