@@ -10,8 +10,9 @@
  * the load test's reader).  A read's time is the reader's own CPU, its wait for a CPU (it was
  * runnable: run-queue time) and the rest, when it slept: for a FUSE file, its wait for the
  * daemon's answers.  max_blocked_us and blocked_slow count that rest alone (the thread's CPU
- * clock and /proc/thread-self/schedstat around each read), so that a reader
- * queued behind 49 others on its CPU is not put down to the daemon.
+ * clock and /proc/thread-self/schedstat around each read; a kernel without schedstat counts
+ * the run-queue time in it too), so that a reader queued behind 49 others on its CPU is not
+ * put down to the daemon.
  * -R RATE paces that reader to RATE reads per second (a read starts at each 1/RATE s tick;
  * a reader that falls behind reads at once, without bursts to catch up): the load test's
  * "same load" for two daemons. */
