@@ -174,22 +174,19 @@ count_cgroup_tree (const char *dir, GHashTable *wanted, GHashTable *memo, guint 
         *next++ = '\0';
       count_pid (line, wanted, memo);
     }
-  /* The names first, then the walk below: one directory open at a time, however deep. */
-  g_autoptr (GPtrArray) subs = g_ptr_array_new_with_free_func (g_free);
   DIR *d = opendir (dir);
   if (!d)
     return FALSE;
+  gboolean ok = TRUE;
   struct dirent *e;
-  while (subs->len <= *budget && (e = readdir (d)))
+  while (ok && (e = readdir (d)))
     if (e->d_type == DT_DIR && strcmp (e->d_name, ".") != 0 && strcmp (e->d_name, "..") != 0)
-      g_ptr_array_add (subs, g_build_filename (dir, e->d_name, NULL));
+      {
+        g_autofree gchar *sub = g_build_filename (dir, e->d_name, NULL);
+        ok = count_cgroup_tree (sub, wanted, memo, budget);
+      }
   closedir (d);
-  if (subs->len > *budget)
-    return FALSE;
-  for (guint i = 0; i < subs->len; i++)
-    if (!count_cgroup_tree (g_ptr_array_index (subs, i), wanted, memo, budget))
-      return FALSE;
-  return TRUE;
+  return ok;
 }
 
 /* The deepest cgroup holding both A and B (directories of one hierarchy), or NULL when that
