@@ -5,7 +5,9 @@
 #
 #   bench/dind-bench.sh [-n N] [--flags "DOCKER RUN FLAGS"]
 #
-# A private dockerd (tests/lib/docker.sh) runs with sysvisor-runc registered; the host side
+# A private dockerd (tests/lib/docker.sh) runs with sysvisor-runc registered (idmap-exclusive,
+# idmapped-mounts, fuse-procfs on a private sysvisor-fs: its syscall supervisor is what lets
+# inner runc remount its binds); the host side
 # is that dockerd with its default runtime (runc).  Inside, a Debian + docker.io container
 # (tests/lib/debian-rootfs.sh, cached) runs its own dockerd.  Each sample is one
 # `docker run --rm --network none bb true`, timed in the shell where the client runs (inside
@@ -28,20 +30,19 @@ done
 
 here=$(cd "$(dirname "$0")" && pwd)
 export SV_TEST_NAME=dind-bench
-. "$here/../tests/lib/common.sh"
+# The integration tests' helpers; procfs-lib.sh gives a private sysvisor-fs, whose syscall
+# supervisor lets inner runc remount its binds (without one a system container refuses them).
+. "$here/../tests/integration/procfs-lib.sh"
 . "$SV_LIB_DIR/runtime.sh"
 . "$SV_LIB_DIR/docker.sh"
 . "$SV_LIB_DIR/debian-rootfs.sh"
 
-if [ -z "${SYSVISOR_PLUGIN_DIR:-}" ]; then   # the build's plugins, beside its sysvisor-runc
-  b=$(cd "$(dirname "$SV_RUNC")/.." && pwd)
-  export SYSVISOR_PLUGIN_DIR=$b/plugins/idmap-exclusive:$b/plugins/idmapped-mounts
-fi
-sv_use_plugins auto auto none
+procfs_start_daemon
+SYSVISOR_PLUGIN_DIR=$(cd "$(dirname "$SV_RUNC")/.." && pwd)/plugins/idmap-exclusive:$SYSVISOR_PLUGIN_DIR
+export SYSVISOR_PLUGIN_DIR
+sv_use_plugins auto auto fuse-procfs "[fuse-procfs]" "mountpoint = $PROCFS_MNT"
 sv_use_exclusive_ids
-wrapper=$(sv_runtime_wrapper)
-sv_docker_start --runtime-name "sysvisor-runc=$wrapper" || { echo "dind-bench: dockerd cannot start" >&2; exit 1; }
-printf '\n[shiftfs]\ndocker-data-root = %s\n' "$SV_DOCKER_DATA" >>"$SYSVISOR_PLUGINS_CONF"
+sv_docker_start_sysvisor || { echo "dind-bench: dockerd cannot start" >&2; exit 1; }
 img=${SV_ID,,}-dind
 SV_DEBIAN_EXTRA=docker.io sv_docker_import_debian "$img"
 sv_docker_import_busybox bb
@@ -60,8 +61,9 @@ sv_docker cp "$bbtar" "$cid:/bb.tar"
 sv_docker exec "$cid" docker import --change 'CMD ["sh"]' /bb.tar bb >/dev/null
 
 # N timed runs, milliseconds one a line: the same loop on both sides.
-loop='for i in $(seq "$1"); do t0=$(date +%s%N); docker run --rm --network none bb true >/dev/null || echo FAIL;
-      t1=$(date +%s%N); echo $(( (t1 - t0) / 1000000 )); done'
+loop='for i in $(seq "$1"); do t0=$(date +%s%N);
+      if docker run --rm --network none bb true >/dev/null; then
+        t1=$(date +%s%N); echo $(( (t1 - t0) / 1000000 )); else echo FAIL; fi; done'
 host() { DOCKER_HOST=unix://$SV_DOCKER_SOCK PATH=$(dirname "$SV_DOCKER_CLI"):$PATH sh -c "$loop" sh "$1"; }
 inner() { sv_docker exec "$cid" sh -c "$loop" sh "$1"; }
 host 1 >/dev/null; inner 1 >/dev/null
@@ -70,8 +72,12 @@ for ((done_ = 0; done_ < n; done_ += 5)); do
   host 5 >>"$SV_TEST_TMP/host"
   inner 5 >>"$SV_TEST_TMP/inner"
 done
-grep -q FAIL "$SV_TEST_TMP/host" "$SV_TEST_TMP/inner" && echo "dind-bench: some runs failed" >&2
 median() { grep -v FAIL "$1" | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 h=$(median "$SV_TEST_TMP/host") i=$(median "$SV_TEST_TMP/inner")
+if grep -q FAIL "$SV_TEST_TMP/host" "$SV_TEST_TMP/inner"; then   # a failed run is no sample
+  echo "dind-bench: $(grep -c FAIL "$SV_TEST_TMP/host") host and $(grep -c FAIL "$SV_TEST_TMP/inner") inner runs failed; inner dockerd log:" >&2
+  sv_docker exec "$cid" tail -n 5 /var/log/dockerd.log >&2 || true
+  exit 1
+fi
 printf 'docker run --rm bb true, median of %d: host %s ms, inside a system container %s ms, ratio %.2f\n' \
   "$(grep -vc FAIL "$SV_TEST_TMP/inner")" "$h" "$i" "$(awk -v i="$i" -v h="$h" 'BEGIN { print i / h }')"
