@@ -6,7 +6,9 @@
 # alternating ROUNDS times (default 2) for SECONDS each (default 4): one reader in a tight
 # loop; 50 readers in tight loops; 50 readers paced to 50 reads/s each.  Readers are pinned to
 # cpu 0, as procfs-bench's containers are.  Prints reads/s and the server's CPU per read of
-# each, and the ratios io_uring/dev.  See bench/README.md.
+# each, and the ratios io_uring/dev.  Then, for each transport, a restart with a read in
+# flight: the server that took the read is killed and the next one sends FUSE_NOTIFY_RESEND;
+# "answered" or "lost" (what sysvisor-fs's no-lost-read promise needs).  See bench/README.md.
 #
 # io_uring needs kernel >= 6.14 with CONFIG_FUSE_IO_URING and the fuse module's host-wide
 # parameter enable_uring: the bench sets it to Y for its io_uring runs only and puts back the
@@ -95,6 +97,11 @@ for load in "1 0 one reader, tight" "50 0 50 readers, tight" "50 20000 50 reader
     "$(awk -v a="${reads[uring]}" -v b="${reads[dev]}" 'BEGIN { print b ? a / b : 0 }')" \
     "$(awk -v a="${cpu[uring]}" -v b="${cpu[dev]}" -v ra="${reads[uring]}" -v rb="${reads[dev]}" \
        'BEGIN { print (rb && ra && b) ? (a / ra) / (b / rb) : 0 }')"
+done
+for t in dev uring; do
+  if [ "$t" = uring ]; then echo Y >"$PARAM"; fi
+  "$BIN" resend "$MNT" "$t" || { echo "fuse-transport-bench: the resend run ($t) did not hold a read" >&2; bad=1; }
+  echo "$ORIG" >"$PARAM"
 done
 [ "$(cat "$PARAM")" = "$ORIG" ] || { echo "fuse-transport-bench: $PARAM is $(cat "$PARAM"), not $ORIG as found" >&2; bad=1; }
 [ "$bad" = 0 ] || { echo "fuse-transport-bench: a row failed: a bench bug" >&2; exit 1; }

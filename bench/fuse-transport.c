@@ -3,6 +3,7 @@
  *
  *   fuse-transport serve MOUNTPOINT dev|uring   serve one file, "f", until SIGTERM
  *   fuse-transport read FILE SECONDS [PACE_US]  open, read to EOF, close, in a loop
+ *   fuse-transport resend MOUNTPOINT dev|uring  a restart with a read in flight (below)
  *
  * serve mounts a FUSE file system with one 26-byte file (direct I/O, as sysvisor-fs serves its
  * files) and answers its requests with no library: "dev" on one thread reading /dev/fuse,
@@ -11,7 +12,10 @@
  * the /dev/fuse thread answering INIT and what the kernel still sends that way.  On SIGTERM
  * it prints "requests N ring R cpu_s S" (R: answered through the rings) and exits; unmounting
  * is the caller's.  read prints "reads N"; with PACE_US it starts a read every PACE_US
- * microseconds (one falling behind reads at once).
+ * microseconds (one falling behind reads at once).  resend mounts, lets a first server take a
+ * reader's READ and never answer it, kills that server, starts a second one that sends
+ * FUSE_NOTIFY_RESEND, and prints "resend dev|uring: answered" if the read then completes
+ * within 5 s, "lost" if not (the mount is then forced off, which ends the read).
  *
  * The io_uring protocol (kernel >= 6.14, fs/fuse/dev_uring.c): each entry registers a header
  * buffer (the request's fuse_in_header, the opcode's first argument, the entry's in/out
@@ -41,6 +45,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -76,6 +81,8 @@ struct uring_cmd_req
 static int fuse_fd;
 static const char file_text[] = "0.12 0.34 0.56 1/234 5678\n";
 static atomic_long requests, ring_requests;
+static atomic_int init_done;
+static int hang_reads; /* resend: the first server never answers a READ */
 
 static void
 fill_attr (struct fuse_attr *a, uint64_t ino)
@@ -138,6 +145,7 @@ answer (const struct fuse_in_header *in, const char *arg, char *out, int *err)
   switch (in->opcode)
     {
     case FUSE_INIT:
+      atomic_store (&init_done, 1);
       return answer_init ((const void *) arg, (void *) out);
     case FUSE_LOOKUP:
       return answer_lookup (in, arg, (void *) out, err);
@@ -157,6 +165,8 @@ answer (const struct fuse_in_header *in, const char *arg, char *out, int *err)
         return sizeof *o;
       }
     case FUSE_READ:
+      while (hang_reads)
+        pause ();
       return answer_read ((const void *) arg, out);
     case FUSE_RELEASE:
     case FUSE_DESTROY:
@@ -340,34 +350,116 @@ on_term (int sig)
 }
 
 static int
-serve (const char *mountpoint, int uring)
+mount_fuse (const char *mountpoint)
 {
   char opts[128];
-  pthread_t t;
   fuse_fd = open ("/dev/fuse", O_RDWR | O_CLOEXEC);
   if (fuse_fd < 0)
     {
       perror ("fuse-transport: /dev/fuse");
-      return 1;
+      return -1;
     }
   snprintf (opts, sizeof opts, "fd=%d,rootmode=40000,user_id=0,group_id=0,allow_other", fuse_fd);
   if (mount ("fuse-transport", mountpoint, "fuse.fuse-transport", MS_NOSUID | MS_NODEV, opts) < 0)
     {
       perror ("fuse-transport: mount");
-      return 1;
+      return -1;
     }
+  return 0;
+}
+
+/* A server's threads; the rings register once INIT is answered (by this process or an
+ * earlier one).  With resend, the server then asks the kernel for the requests an earlier
+ * server had taken (FUSE_NOTIFY_RESEND, 7 in the ABI since 7.40). */
+static void
+serve_threads (int uring, int resend)
+{
+  pthread_t t;
   signal (SIGTERM, on_term);
   pthread_create (&t, NULL, dev_thread, NULL);
   if (uring)
     {
-      struct stat st;
-      stat (mountpoint, &st); /* waits for INIT: the rings register after it */
+      for (int i = 0; i < 500 && !resend && !atomic_load (&init_done); i++)
+        usleep (10000);
       long ncpu = sysconf (_SC_NPROCESSORS_CONF);
       for (long q = 0; q < ncpu; q++)
         pthread_create (&t, NULL, ring_thread, (void *) (uintptr_t) q);
+      usleep (300000); /* registered */
     }
+  struct fuse_out_header oh = { .len = sizeof oh, .error = 7, .unique = 0 };
+  if (resend && write (fuse_fd, &oh, sizeof oh) != sizeof oh)
+    perror ("fuse-transport: FUSE_NOTIFY_RESEND");
   for (;;)
     pause ();
+}
+
+static int
+serve (const char *mountpoint, int uring)
+{
+  if (mount_fuse (mountpoint) < 0)
+    return 1;
+  serve_threads (uring, 0);
+  return 0;
+}
+
+static pid_t
+fork_server (int uring, int resend, int hang)
+{
+  pid_t pid = fork ();
+  if (pid == 0)
+    {
+      hang_reads = hang;
+      serve_threads (uring, resend);
+    }
+  return pid;
+}
+
+static int
+reader_done (pid_t reader, double seconds)
+{
+  int status;
+  for (int i = 0; i < seconds * 20; i++)
+    {
+      if (waitpid (reader, &status, WNOHANG) == reader)
+        return WIFEXITED (status) && WEXITSTATUS (status) == 0;
+      usleep (50000);
+    }
+  return -1;
+}
+
+/* A read held by a server that is then killed: does the next server, which sends
+ * FUSE_NOTIFY_RESEND, get it and answer it?  Prints "resend TRANSPORT: answered|lost". */
+static int
+resend_test (const char *mountpoint, int uring)
+{
+  char path[4096], buf[64];
+  struct stat st;
+  if (mount_fuse (mountpoint) < 0)
+    return 1;
+  snprintf (path, sizeof path, "%s/f", mountpoint);
+  pid_t first = fork_server (uring, 0, 1), reader;
+  stat (path, &st);
+  usleep (500000); /* the first server's rings registered */
+  if ((reader = fork ()) == 0)
+    {
+      int fd = open (path, O_RDONLY);
+      _exit (fd >= 0 && read (fd, buf, sizeof buf) > 0 ? 0 : 1);
+    }
+  int held = reader_done (reader, 1) < 0;
+  kill (first, SIGKILL);
+  waitpid (first, NULL, 0);
+  pid_t next = fork_server (uring, 1, 0);
+  int answered = held && reader_done (reader, 5) == 1;
+  printf ("resend %s: %s\n", uring ? "uring" : "dev",
+          !held      ? "not held (bench bug)"
+          : answered ? "answered"
+                     : "lost");
+  kill (next, SIGKILL);
+  waitpid (next, NULL, 0);
+  umount2 (mountpoint, MNT_FORCE); /* aborts the connection: a lost read ends */
+  umount2 (mountpoint, MNT_DETACH);
+  waitpid (reader, NULL, 0);
+  return held ? 0 : 1;
 }
 
 static double
@@ -410,9 +502,12 @@ main (int argc, char **argv)
   if (argc == 4 && strcmp (argv[1], "serve") == 0
       && (strcmp (argv[3], "dev") == 0 || strcmp (argv[3], "uring") == 0))
     return serve (argv[2], strcmp (argv[3], "uring") == 0);
+  if (argc == 4 && strcmp (argv[1], "resend") == 0)
+    return resend_test (argv[2], strcmp (argv[3], "uring") == 0);
   if ((argc == 4 || argc == 5) && strcmp (argv[1], "read") == 0)
     return read_loop (argv[2], atof (argv[3]), argc == 5 ? atol (argv[4]) : 0);
-  fprintf (stderr, "usage: fuse-transport serve MOUNTPOINT dev|uring | fuse-transport read FILE "
-                   "SECONDS [PACE_US]\n");
+  fprintf (stderr,
+           "usage: fuse-transport serve|resend MOUNTPOINT dev|uring | fuse-transport read "
+           "FILE SECONDS [PACE_US]\n");
   return 2;
 }
