@@ -25,9 +25,10 @@ while [ $# -gt 0 ]; do
   esac
 done
 BIN=$(readlink -f "$BUILD")/plugins/fuse-procfs/fuse-transport
+LOOP=$(readlink -f "$BUILD")/plugins/fuse-procfs/procfs-read-loop   # the readers (-t, -R)
 PARAM=/sys/module/fuse/parameters/enable_uring
 [ "$(id -u)" = 0 ] || { echo "fuse-transport-bench: must run as root" >&2; exit 2; }
-[ -x "$BIN" ] || { echo "fuse-transport-bench: $BIN missing; build first (meson compile -C $BUILD)" >&2; exit 2; }
+[ -x "$BIN" ] && [ -x "$LOOP" ] || { echo "fuse-transport-bench: $BIN missing; build first (meson compile -C $BUILD)" >&2; exit 2; }
 [ -f "$PARAM" ] || { echo "fuse-transport-bench: this kernel has no FUSE over io_uring ($PARAM missing: needs 6.14+ with CONFIG_FUSE_IO_URING)" >&2; exit 2; }
 
 TMP=$(mktemp -d /tmp/fuse-transport.XXXXXX)
@@ -43,9 +44,9 @@ cleanup() {   # (one_run runs in a subshell: the server's pid is in a file)
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# one_run TRANSPORT READERS PACE_US: prints "reads cpu_s ring_requests requests".
+# one_run TRANSPORT READERS RATE (reads/s per reader, 0: a tight loop): prints "reads cpu_s ring_requests requests".
 one_run() {
-  local transport=$1 readers=$2 pace=$3 i server pids=()
+  local transport=$1 readers=$2 rate=$3 i server pids=()
   if [ "$transport" = uring ]; then echo Y >"$PARAM"; else echo "$ORIG" >"$PARAM"; fi
   "$BIN" serve "$MNT" "$transport" >"$TMP/server" &
   server=$!
@@ -54,7 +55,7 @@ one_run() {
   cat "$MNT/f" >/dev/null   # INIT and the lookup, not timed
   sleep 0.3                 # the rings registered
   for ((i = 0; i < readers; i++)); do
-    taskset -c 0 "$BIN" read "$MNT/f" "$SECS" "$pace" >"$TMP/reader.$i" &
+    taskset -c 0 "$LOOP" -t "$SECS" -R "$rate" "$MNT/f" >"$TMP/reader.$i" &
     pids+=($!)
   done
   wait "${pids[@]}"
@@ -63,7 +64,7 @@ one_run() {
   : >"$TMP/server.pid"
   umount "$MNT"
   echo "$ORIG" >"$PARAM"
-  awk '{ r += $2 } END { printf "%d ", r }' "$TMP"/reader.*
+  awk '{ r += $1 } END { printf "%d ", r }' "$TMP"/reader.*
   awk '{ print $6, $4, $2 }' "$TMP/server"
   rm -f "$TMP"/reader.*
 }
@@ -72,12 +73,12 @@ printf '# FUSE transport: one 26-byte file, direct I/O; readers pinned to cpu 0;
   "$ROUNDS" "$SECS" "$(uname -r)" "$(nproc)"
 printf '%-28s %-6s %9s %12s %11s\n' load transport reads/s cpu_us/read via_ring
 bad=0
-for load in "1 0 one reader, tight" "50 0 50 readers, tight" "50 20000 50 readers, 50/s each"; do
-  read -r readers pace label <<<"$load"
+for load in "1 0 one reader, tight" "50 0 50 readers, tight" "50 50 50 readers, 50/s each"; do
+  read -r readers rate label <<<"$load"
   declare -A reads=() cpu=()
   for ((r = 0; r < ROUNDS; r++)); do
     for t in dev uring; do
-      read -r n c ring total <<<"$(one_run "$t" "$readers" "$pace")"
+      read -r n c ring total <<<"$(one_run "$t" "$readers" "$rate")"
       reads[$t]=$(( ${reads[$t]:-0} + n ))
       cpu[$t]=$(awk -v a="${cpu[$t]:-0}" -v b="$c" 'BEGIN { print a + b }')
       if [ "$t" = uring ] && [ "$ring" -lt $((total / 2)) ]; then

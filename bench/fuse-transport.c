@@ -2,7 +2,6 @@
  * io_uring (bench/fuse-transport-bench.sh runs it; see bench/README.md).
  *
  *   fuse-transport serve MOUNTPOINT dev|uring   serve one file, "f", until SIGTERM
- *   fuse-transport read FILE SECONDS [PACE_US]  open, read to EOF, close, in a loop
  *   fuse-transport resend MOUNTPOINT dev|uring  a restart with a read in flight (below)
  *
  * serve mounts a FUSE file system with one 26-byte file (direct I/O, as sysvisor-fs serves its
@@ -11,10 +10,9 @@
  * io_uring and one ring entry for that CPU's queue (the kernel's fuse.enable_uring must be Y),
  * the /dev/fuse thread answering INIT and what the kernel still sends that way.  On SIGTERM
  * it prints "requests N ring R cpu_s S" (R: answered through the rings) and exits; unmounting
- * is the caller's.  read prints "reads N"; with PACE_US it starts a read every PACE_US
- * microseconds (one falling behind reads at once).  resend mounts, lets a first server take a
- * reader's READ and never answer it, kills that server, starts a second one that sends
- * FUSE_NOTIFY_RESEND, and prints "resend dev|uring: answered" if the read then completes
+ * is the caller's (the readers are procfs-read-loop's -t mode).  resend mounts, lets a first
+ * server take a reader's READ and never answer it, kills that server, starts a second one that
+ * sends FUSE_NOTIFY_RESEND, and prints "resend dev|uring: answered" if the read then completes
  * within 5 s, "lost" if not (the mount is then forced off, which ends the read).
  *
  * The io_uring protocol (kernel >= 6.14, fs/fuse/dev_uring.c): each entry registers a header
@@ -462,52 +460,17 @@ resend_test (const char *mountpoint, int uring)
   return held ? 0 : 1;
 }
 
-static double
-now (void)
-{
-  struct timespec t;
-  clock_gettime (CLOCK_MONOTONIC, &t);
-  return t.tv_sec + t.tv_nsec / 1e9;
-}
-
-static int
-read_loop (const char *file, double seconds, long pace_us)
-{
-  static char buf[4096];
-  double end = now () + seconds, next = now ();
-  long n = 0;
-  while (now () < end)
-    {
-      int fd = open (file, O_RDONLY);
-      if (fd < 0)
-        {
-          perror ("fuse-transport: open");
-          return 1;
-        }
-      while (read (fd, buf, sizeof buf) > 0)
-        ;
-      close (fd);
-      n++;
-      next += pace_us / 1e6;
-      if (pace_us && next > now ())
-        usleep ((useconds_t) ((next - now ()) * 1e6));
-    }
-  printf ("reads %ld\n", n);
-  return 0;
-}
-
 int
 main (int argc, char **argv)
 {
-  if (argc == 4 && strcmp (argv[1], "serve") == 0
-      && (strcmp (argv[3], "dev") == 0 || strcmp (argv[3], "uring") == 0))
-    return serve (argv[2], strcmp (argv[3], "uring") == 0);
-  if (argc == 4 && strcmp (argv[1], "resend") == 0)
-    return resend_test (argv[2], strcmp (argv[3], "uring") == 0);
-  if ((argc == 4 || argc == 5) && strcmp (argv[1], "read") == 0)
-    return read_loop (argv[2], atof (argv[3]), argc == 5 ? atol (argv[4]) : 0);
-  fprintf (stderr,
-           "usage: fuse-transport serve|resend MOUNTPOINT dev|uring | fuse-transport read "
-           "FILE SECONDS [PACE_US]\n");
+  int uring = argc == 4 && strcmp (argv[3], "uring") == 0;
+  if (argc == 4 && (uring || strcmp (argv[3], "dev") == 0))
+    {
+      if (strcmp (argv[1], "serve") == 0)
+        return serve (argv[2], uring);
+      if (strcmp (argv[1], "resend") == 0)
+        return resend_test (argv[2], uring);
+    }
+  fprintf (stderr, "usage: fuse-transport serve|resend MOUNTPOINT dev|uring\n");
   return 2;
 }

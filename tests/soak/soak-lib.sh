@@ -45,11 +45,8 @@ soak_setup() {
   # meson sets a random MALLOC_PERTURB_, with which malloc writes every block it hands out:
   # the 1 MiB request buffer each FUSE worker takes at its first request is then resident in
   # full, and the RSS measured here would count the workers that have served so far (seen:
-  # +2 MB between the 4th and the 30th lifecycle), not a leak.  The daemon runs without it.
-  local perturb=${MALLOC_PERTURB_-}
-  unset MALLOC_PERTURB_
-  procfs_start_daemon --log-level debug "$@"
-  [ -z "$perturb" ] || export MALLOC_PERTURB_=$perturb
+  # +2 MB between the 4th and the 30th lifecycle), not a leak.  The daemon runs with it empty (0).
+  MALLOC_PERTURB_='' procfs_start_daemon --log-level debug "$@"   # empty: 0, no perturbation
   SOAK_SVFS_PID=$(procfs_daemon_pid)
   sv_wait_until 12 grep -q 'known containers:' "$PROCFS_LOG" \
     || sv_fail "sysvisor-fs logs no 'known containers:' line (built from an older source?)"
