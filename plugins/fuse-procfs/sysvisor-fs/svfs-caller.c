@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -119,36 +120,61 @@ svfs_child_joined (void)
   prctl (PR_SET_PDEATHSIG, SIGKILL);
 }
 
+/* A child's stack (see svfs_run_child): unmapped once the child is reaped, never before. */
+typedef struct
+{
+  pid_t pid;
+  gpointer stack;
+} Child;
+
+static void
+child_reaped (Child *c)
+{
+  if (c->stack != NULL)
+    munmap (c->stack, SVFS_CHILD_STACK_SIZE);
+  g_free (c);
+}
+
 static gpointer
 reap (gpointer data)
 {
-  while (waitpid (GPOINTER_TO_INT (data), NULL, 0) < 0 && errno == EINTR)
+  Child *c = data;
+
+  while (waitpid (c->pid, NULL, 0) < 0 && errno == EINTR)
     ;
+  child_reaped (c);
   return NULL;
 }
 
 /* A killed child that does not exit at once (stuck in an uninterruptible wait) is reaped by a
- * thread of its own: the answer does not wait for it. */
+ * thread of its own: the answer does not wait for it.  Such a child runs no code of its own
+ * again (SIGKILL is taken on its way back from the kernel), but its stack stays mapped until
+ * it is reaped. */
 static void
-kill_child (pid_t child, int pidfd)
+kill_child (pid_t child, int pidfd, gpointer stack)
 {
   struct pollfd p = { .fd = pidfd, .events = POLLIN };
+  Child *c = g_new (Child, 1);
   GThread *t;
 
+  *c = (Child){ .pid = child, .stack = stack };
   kill (child, SIGKILL);
   if (poll (&p, 1, SVFS_CHILD_KILL_WAIT_MS) == 1)
-    reap (GINT_TO_POINTER (child));
-  else if ((t = g_thread_try_new ("svfs-reap", reap, GINT_TO_POINTER (child), NULL)) != NULL)
+    reap (c);
+  else if ((t = g_thread_try_new ("svfs-reap", reap, c, NULL)) != NULL)
     g_thread_unref (t);
+  else
+    g_free (c); /* (its stack is left mapped: it may still be the child's) */
 }
 
-int
-svfs_wait_child (pid_t child, int timeout_ms)
+/* Wait for @child (@pidfd: its pidfd, or -1) as svfs_wait_child does; @stack (or NULL) is
+ * unmapped once it is reaped. */
+static int
+wait_child (pid_t child, int pidfd, int timeout_ms, gpointer stack)
 {
-  struct pollfd p = { .events = POLLIN };
+  struct pollfd p = { .fd = pidfd, .events = POLLIN };
   int status, n;
 
-  p.fd = (int) syscall (SYS_pidfd_open, child, 0);
   if (p.fd >= 0)
     {
       do
@@ -156,7 +182,7 @@ svfs_wait_child (pid_t child, int timeout_ms)
       while (n < 0 && errno == EINTR);
       if (n == 0)
         {
-          kill_child (child, p.fd);
+          kill_child (child, p.fd, stack);
           close (p.fd);
           return ETIMEDOUT;
         }
@@ -164,12 +190,64 @@ svfs_wait_child (pid_t child, int timeout_ms)
     }
   while (waitpid (child, &status, 0) < 0)
     if (errno != EINTR)
-      return ECHILD;
+      return ECHILD; /* (the stack is left mapped: the child may be running) */
+  if (stack != NULL)
+    munmap (stack, SVFS_CHILD_STACK_SIZE);
   return WIFEXITED (status) ? WEXITSTATUS (status) : EIO;
 }
 
 int
+svfs_wait_child (pid_t child, int timeout_ms)
+{
+  return wait_child (child, (int) syscall (SYS_pidfd_open, child, 0), timeout_ms, NULL);
+}
+
+typedef struct
+{
+  int (*fn) (gpointer data);
+  gpointer data;
+} ChildStart;
+
+static int
+child_start (void *p)
+{
+  const ChildStart *start = p;
+
+  svfs_child_after_fork ();
+  return start->fn (start->data);
+}
+
+int
 svfs_run_child (int (*fn) (gpointer data), gpointer data)
+{
+  ChildStart start = { .fn = fn, .data = data };
+  int pidfd = -1, err;
+  char *stack = mmap (NULL, SVFS_CHILD_STACK_SIZE, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+  pid_t child;
+
+  if (stack == MAP_FAILED)
+    return errno;
+  /* The lowest page is a guard: an overflow faults instead of writing the daemon's memory. */
+  if (mprotect (stack, SVFS_CHILD_GUARD_SIZE, PROT_NONE) < 0)
+    {
+      err = errno;
+      munmap (stack, SVFS_CHILD_STACK_SIZE);
+      return err;
+    }
+  child = clone (child_start, stack + SVFS_CHILD_STACK_SIZE, CLONE_VM | CLONE_PIDFD | SIGCHLD,
+                 &start, &pidfd);
+  if (child < 0)
+    {
+      err = errno;
+      munmap (stack, SVFS_CHILD_STACK_SIZE);
+      return err;
+    }
+  return wait_child (child, pidfd, SVFS_CHILD_DEADLINE_MS, stack);
+}
+
+int
+svfs_fork_child (int (*fn) (gpointer data), gpointer data)
 {
   pid_t child = fork ();
 

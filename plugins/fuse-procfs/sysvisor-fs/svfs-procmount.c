@@ -416,7 +416,7 @@ svfs_procmount_for (pid_t pid, const char *fstype, const unsigned long long *arg
   plan_clones (r);
   /* A target on a FUSE mount that a container process serves must not hang the supervisor:
    * killing the child kills the grandchild too (PR_SET_PDEATHSIG). */
-  err = svfs_run_child (join_and_fork, r);
+  err = svfs_fork_child (join_and_fork, r);
   if (err == PROCMOUNT_NO_CLONES)
     {
       g_warning ("a %s mounted by pid %d gets no emulated files: %s cannot be cloned (is "
