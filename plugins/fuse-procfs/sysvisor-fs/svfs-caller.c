@@ -220,6 +220,12 @@ child_start (void *p)
 int
 svfs_run_child (int (*fn) (gpointer data), gpointer data)
 {
+  return svfs_run_child_within (fn, data, SVFS_CHILD_DEADLINE_MS);
+}
+
+int
+svfs_run_child_within (int (*fn) (gpointer data), gpointer data, int timeout_ms)
+{
   ChildStart start = { .fn = fn, .data = data };
   int pidfd = -1, err;
   char *stack = mmap (NULL, SVFS_CHILD_STACK_SIZE, PROT_READ | PROT_WRITE,
@@ -243,7 +249,7 @@ svfs_run_child (int (*fn) (gpointer data), gpointer data)
       munmap (stack, SVFS_CHILD_STACK_SIZE);
       return err;
     }
-  return wait_child (child, pidfd, SVFS_CHILD_DEADLINE_MS, stack);
+  return wait_child (child, pidfd, timeout_ms, stack);
 }
 
 int

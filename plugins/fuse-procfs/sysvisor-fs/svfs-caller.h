@@ -58,6 +58,8 @@ int svfs_caller_ctx_enter (const SvfsCallerCtx *c);
 #define SVFS_CHILD_STACK_SIZE (256 * 1024)
 #define SVFS_CHILD_GUARD_SIZE 4096
 int svfs_run_child (int (*fn) (gpointer data), gpointer data);
+/* The same with a deadline of @timeout_ms. */
+int svfs_run_child_within (int (*fn) (gpointer data), gpointer data, int timeout_ms);
 /* The same with a forked child: a copy of the daemon's memory, which @fn may change (make it
  * non-dumpable, enter a pid namespace and fork there). */
 int svfs_fork_child (int (*fn) (gpointer data), gpointer data);
