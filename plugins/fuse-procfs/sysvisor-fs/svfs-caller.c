@@ -127,11 +127,37 @@ typedef struct
   gpointer stack;
 } Child;
 
+/* A stack for a CLONE_VM child, its lowest page a guard (an overflow faults instead of
+ * writing the daemon's memory); NULL with errno set. */
+static gpointer
+child_stack_new (void)
+{
+  char *stack = mmap (NULL, SVFS_CHILD_STACK_SIZE, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+
+  if (stack == MAP_FAILED)
+    return NULL;
+  if (mprotect (stack, SVFS_CHILD_GUARD_SIZE, PROT_NONE) < 0)
+    {
+      int err = errno;
+      munmap (stack, SVFS_CHILD_STACK_SIZE);
+      errno = err;
+      return NULL;
+    }
+  return stack;
+}
+
+static void
+child_stack_free (gpointer stack)
+{
+  if (stack != NULL)
+    munmap (stack, SVFS_CHILD_STACK_SIZE);
+}
+
 static void
 child_reaped (Child *c)
 {
-  if (c->stack != NULL)
-    munmap (c->stack, SVFS_CHILD_STACK_SIZE);
+  child_stack_free (c->stack);
   g_free (c);
 }
 
@@ -191,8 +217,7 @@ wait_child (pid_t child, int pidfd, int timeout_ms, gpointer stack)
   while (waitpid (child, &status, 0) < 0)
     if (errno != EINTR)
       return ECHILD; /* (the stack is left mapped: the child may be running) */
-  if (stack != NULL)
-    munmap (stack, SVFS_CHILD_STACK_SIZE);
+  child_stack_free (stack);
   return WIFEXITED (status) ? WEXITSTATUS (status) : EIO;
 }
 
@@ -227,26 +252,18 @@ int
 svfs_run_child_within (int (*fn) (gpointer data), gpointer data, int timeout_ms)
 {
   ChildStart start = { .fn = fn, .data = data };
+  gpointer stack = child_stack_new ();
   int pidfd = -1, err;
-  char *stack = mmap (NULL, SVFS_CHILD_STACK_SIZE, PROT_READ | PROT_WRITE,
-                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
   pid_t child;
 
-  if (stack == MAP_FAILED)
+  if (stack == NULL)
     return errno;
-  /* The lowest page is a guard: an overflow faults instead of writing the daemon's memory. */
-  if (mprotect (stack, SVFS_CHILD_GUARD_SIZE, PROT_NONE) < 0)
-    {
-      err = errno;
-      munmap (stack, SVFS_CHILD_STACK_SIZE);
-      return err;
-    }
-  child = clone (child_start, stack + SVFS_CHILD_STACK_SIZE, CLONE_VM | CLONE_PIDFD | SIGCHLD,
-                 &start, &pidfd);
+  child = clone (child_start, (char *) stack + SVFS_CHILD_STACK_SIZE,
+                 CLONE_VM | CLONE_PIDFD | SIGCHLD, &start, &pidfd);
   if (child < 0)
     {
       err = errno;
-      munmap (stack, SVFS_CHILD_STACK_SIZE);
+      child_stack_free (stack);
       return err;
     }
   return wait_child (child, pidfd, timeout_ms, stack);
