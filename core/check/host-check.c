@@ -314,7 +314,7 @@ check_storage (Ctx *x)
       add (x, name, SV_CHECK_OK, g_strdup ("storage-paths = none: no path is backed"), NULL);
       return;
     }
-  orphans = sv_storage_orphans (lib, NULL, SV_STORAGE_LIST, &error);
+  orphans = sv_storage_orphans (lib, NULL, SV_STORAGE_LIST, NULL, &error);
   if (orphans == NULL)
     add (x, name, SV_CHECK_WARN, g_strdup_printf ("cannot look for orphans: %s", error->message),
          g_strdup ("make the lib dir readable by root"));

@@ -34,7 +34,7 @@ sv_cmd_gc (SvGlobal *g, int argc, char **argv)
     return 1;
   host = sv_plugin_host_new (conf, g->root);
   orphans = sv_storage_orphans (host->host.lib_dir, NULL,
-                                dry_run ? SV_STORAGE_LIST : SV_STORAGE_FREE, &error);
+                                dry_run ? SV_STORAGE_LIST : SV_STORAGE_FREE, NULL, &error);
   if (orphans == NULL)
     return sv_cli_fail (error);
   for (guint i = 0; i < orphans->len; i++)

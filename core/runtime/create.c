@@ -90,7 +90,7 @@ create_rollback (Create *x)
     g_warning ("rollback: %s", local->message);
   if (x->prepared)
     {
-      sv_storage_release (x->c->host->lib_dir, x->opts->id);
+      sv_storage_release (x->c->host->lib_dir, x->opts->id, x->conf->storage_paths);
       sv_plugin_host_release (x->plugins, x->c);
     }
   g_clear_error (&local);

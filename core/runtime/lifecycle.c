@@ -286,7 +286,7 @@ release_plugins (const SvState *st, const char *root, const char *plugins_conf)
   sv_plugin_host_load_names (host, st->plugins);
   c = sv_container_new_from_state (&host->host, st->id, st->bundle, st->rootfs, st->uid_mappings,
                                    st->gid_mappings, st->annotations);
-  sv_storage_release (host->host.lib_dir, st->id);
+  sv_storage_release (host->host.lib_dir, st->id, conf->storage_paths);
   sv_plugin_host_release (host, c);
 }
 

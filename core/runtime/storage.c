@@ -21,7 +21,8 @@
  * `docker create` to `docker rm`.  delete frees the directory unless that owner path exists;
  * with no owner path (sysvisor-runc run, containerd, CRI) delete frees it.  A directory whose
  * container is gone for both is an orphan: every create, `sysvisor-runc gc` free those, and
- * `sysvisor-runc check` reports them. */
+ * `sysvisor-runc check` reports them.  A freed directory that is still the bare skeleton is
+ * kept as a spare for the next create of a new id ("spare trees" below). */
 #include "storage.h"
 
 #include "state.h"
@@ -34,8 +35,11 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/fs.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -45,6 +49,7 @@
 #define RECORD_GROUP "storage"
 #define FREEING_PREFIX ".freeing-"
 #define RECORD_TEMP_PREFIX ".record-"
+#define SPARE_PREFIX ".spare-"
 
 static char *
 storage_top (const char *lib_dir)
@@ -206,15 +211,240 @@ remove_asides (const char *top, GPtrArray *asides, guint *budget)
   return TRUE;
 }
 
+/* ---- spare trees: an untouched one is kept for the next create ---- */
+
+/* A container whose inner runtimes never wrote to their paths leaves its tree as create made
+ * it: a few empty directories.  Making and removing those is most of what storage costs a
+ * `run` (each a new inode, found past the recently freed ones on an ext4 without a journal;
+ * each removal a synchronous discard of its block on a filesystem mounted with `discard`), so
+ * up to SPARES_MAX such trees are kept as <top>/.spare-<n> and a create of a new id renames
+ * one into place.  Kept is only a tree that holds nothing of its container: directories
+ * alone, with the owner (0:0 on disk) and mode create gave them, the inode flags (chattr) and
+ * extended attributes (ACLs included) of the tree's top, which root inside never sees; their
+ * times are set to now.  `gc` removes the spares. */
+#define SPARES_MAX 16
+#define SPARE_MAX_ENTRIES 32
+
+typedef struct
+{
+  char **paths; /* the storage paths (/var/lib/docker, ...) */
+  dev_t dev;
+  int flags;         /* the top's inode flags (FS_IOC_GETFLAGS), what a new directory inherits */
+  gboolean flags_ok; /* (FALSE: the filesystem has none) */
+  char *xattrs;      /* the top's extended attributes, "name=value\n" each ("" for none) */
+  guint entries;
+} SpareCheck;
+
+/* The extended attributes of @fd as one text ("" for none); NULL when they cannot be read. */
+static char *
+xattrs_text (int fd)
+{
+  char names[1024];
+  ssize_t n = flistxattr (fd, names, sizeof names);
+  g_autoptr (GString) text = g_string_new (NULL);
+
+  if (n < 0)
+    return errno == ENOTSUP ? g_strdup ("") : NULL;
+  for (ssize_t i = 0; i < n; i += strlen (names + i) + 1)
+    {
+      char value[256];
+      ssize_t v = fgetxattr (fd, names + i, value, sizeof value);
+      if (v < 0)
+        return NULL;
+      g_string_append_printf (text, "%s=", names + i);
+      g_string_append_len (text, value, v);
+      g_string_append_c (text, '\n');
+    }
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+/* Whether directory @fd has what create gave it: owner, @mode, the top's flags and xattrs. */
+static gboolean
+spare_dir_as_made (SpareCheck *k, int fd, mode_t mode)
+{
+  g_autofree char *xattrs = xattrs_text (fd);
+  struct stat st;
+  int flags = 0;
+  gboolean flags_ok = ioctl (fd, FS_IOC_GETFLAGS, &flags) == 0;
+
+  return fstat (fd, &st) == 0 && S_ISDIR (st.st_mode) && (st.st_mode & 07777) == mode
+         && st.st_uid == 0 && st.st_gid == 0 && st.st_dev == k->dev && flags_ok == k->flags_ok
+         && flags == k->flags && xattrs != NULL && g_strcmp0 (xattrs, k->xattrs) == 0;
+}
+
+typedef enum
+{
+  SPARE_FOREIGN, /* nothing create makes: root inside made it */
+  SPARE_INNER,   /* a parent of a storage path (var, var/lib), which root inside never sees */
+  SPARE_LEAF,    /* a storage path: root inside sees it, so it must be empty */
+} SparePlace;
+
+/* Where @rel ("var/lib/docker", relative to the tree's top) is in the skeleton of @paths. */
+static SparePlace
+spare_place (char **paths, const char *rel)
+{
+  gsize n = strlen (rel);
+
+  for (guint i = 0; paths[i] != NULL; i++)
+    if (strncmp (paths[i] + 1, rel, n) == 0)
+      {
+        if (paths[i][n + 1] == '\0')
+          return SPARE_LEAF;
+        if (paths[i][n + 1] == '/')
+          return SPARE_INNER;
+      }
+  return SPARE_FOREIGN;
+}
+
+static gboolean spare_dir_clean (SpareCheck *k, int dirfd, const char *rel);
+
+/* Whether the entries of directory @fd (at @rel; closed here) are the skeleton's directories
+ * below it, as create made them.  @rel "" is the top, which also holds the record. */
+static gboolean
+spare_entries_clean (SpareCheck *k, int fd, const char *rel)
+{
+  DIR *d = fdopendir (fd);
+  struct dirent *e;
+  gboolean clean = TRUE;
+
+  if (d == NULL)
+    {
+      close (fd);
+      return FALSE;
+    }
+  while (clean && (e = readdir (d)) != NULL)
+    {
+      g_autofree char *sub = NULL;
+      struct stat st;
+      if (strcmp (e->d_name, ".") == 0 || strcmp (e->d_name, "..") == 0)
+        continue;
+      if (rel[0] == '\0' && strcmp (e->d_name, RECORD) == 0)
+        {
+          clean =
+              fstatat (dirfd (d), RECORD, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG (st.st_mode);
+          continue;
+        }
+      sub = rel[0] == '\0' ? g_strdup (e->d_name) : g_strconcat (rel, "/", e->d_name, NULL);
+      clean = ++k->entries <= SPARE_MAX_ENTRIES && spare_dir_clean (k, dirfd (d), sub);
+    }
+  closedir (d);
+  return clean;
+}
+
+/* Whether directory @rel of @dirfd is one the skeleton has, as create made it, and (a storage
+ * path) empty; its times are set to now on the way (a tree found otherwise is removed). */
+static gboolean
+spare_dir_clean (SpareCheck *k, int dirfd, const char *rel)
+{
+  SparePlace place = spare_place (k->paths, rel);
+  const char *name = strrchr (rel, '/') != NULL ? strrchr (rel, '/') + 1 : rel;
+  int fd = place == SPARE_FOREIGN
+               ? -1
+               : openat (dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+  if (fd < 0)
+    return FALSE;
+  if (!spare_dir_as_made (k, fd, 0755) || futimens (fd, NULL) < 0)
+    {
+      close (fd);
+      return FALSE;
+    }
+  /* (a storage path: any entry is root inside's, and spare_place finds none below it) */
+  return spare_entries_clean (k, fd, rel);
+}
+
+/* Whether set-aside tree @fd (its top: 0700, the record and the skeleton of @paths) holds
+ * nothing of its container. */
+static gboolean
+spare_tree_clean (int fd, char **paths)
+{
+  SpareCheck k = { paths, 0, 0, FALSE, NULL, 0 };
+  g_autofree char *xattrs = xattrs_text (fd);
+  struct stat st;
+  int own;
+
+  if (xattrs == NULL || fstat (fd, &st) < 0 || !S_ISDIR (st.st_mode)
+      || (st.st_mode & 07777) != 0700 || st.st_uid != 0 || st.st_gid != 0)
+    return FALSE;
+  k.dev = st.st_dev;
+  k.flags_ok = ioctl (fd, FS_IOC_GETFLAGS, &k.flags) == 0;
+  k.xattrs = xattrs;
+  own = dup (fd);
+  return own >= 0 && spare_entries_clean (&k, own, "") && futimens (fd, NULL) == 0;
+}
+
+/* Set-aside tree @aside (a full path under the top, @topfd) kept as a spare if it holds
+ * nothing of its container and a slot is free.  FALSE: it is to be removed (or another
+ * process is removing it: its flock on the tree tells). */
+static gboolean
+keep_as_spare (int topfd, const char *aside, char **paths)
+{
+  const char *name = strrchr (aside, '/') + 1;
+  sv_autofd fd = openat (topfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+  if (paths == NULL || paths[0] == NULL || fd < 0 || flock (fd, LOCK_EX | LOCK_NB) < 0
+      || !spare_tree_clean (fd, paths) || (unlinkat (fd, RECORD, 0) < 0 && errno != ENOENT))
+    return FALSE;
+  for (guint n = 0; n < SPARES_MAX; n++)
+    {
+      char spare[32];
+      g_snprintf (spare, sizeof spare, SPARE_PREFIX "%u", n);
+      if (renameat2 (topfd, name, topfd, spare, RENAME_NOREPLACE) == 0)
+        return TRUE;
+      if (errno != EEXIST)
+        return FALSE;
+    }
+  return FALSE;
+}
+
+/* Under the lock, for a new id: a spare renamed to <top>/@id.  FALSE: none (make one). */
+static gboolean
+take_spare (const char *top, const char *id)
+{
+  sv_autofd topfd = open (top, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+  if (topfd < 0 || faccessat (topfd, id, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+    return FALSE;
+  for (guint n = 0; n < SPARES_MAX; n++)
+    {
+      char spare[32];
+      g_snprintf (spare, sizeof spare, SPARE_PREFIX "%u", n);
+      if (renameat2 (topfd, spare, topfd, id, RENAME_NOREPLACE) == 0)
+        return TRUE;
+      if (errno != ENOENT)
+        return FALSE;
+    }
+  return FALSE;
+}
+
+/* Under the lock (gc): every spare set aside, to be removed with @asides. */
+static void
+set_aside_spares (const char *top, GPtrArray *asides)
+{
+  for (guint n = 0; n < SPARES_MAX; n++)
+    {
+      char spare[32];
+      char *aside;
+      g_snprintf (spare, sizeof spare, SPARE_PREFIX "%u", n);
+      if ((aside = set_aside (top, spare)) != NULL)
+        g_ptr_array_add (asides, aside);
+    }
+}
+
 /* The same in a detached process: a tree of inner images can take long to remove, and neither
  * create nor delete waits for it.  The process keeps none of our fds (the caller's pipes, the
  * locks of other modules): Docker's shim waits for the runtime's stdout to close. */
 static void
-remove_asides_detached (const char *top, GPtrArray *asides)
+remove_asides_detached (const char *top, GPtrArray *asides, char **paths)
 {
+  sv_autofd topfd = open (top, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   guint budget = 32;
   pid_t pid;
 
+  for (guint i = asides->len; topfd >= 0 && i > 0; i--)
+    if (keep_as_spare (topfd, g_ptr_array_index (asides, i - 1), paths))
+      g_ptr_array_remove_index (asides, i - 1);
+  sv_close_fdp (&topfd);
   /* Small trees (a container whose inner runtimes stored little: the empty storage paths)
    * are removed at once: two forks cost more than that.  A larger one is left to the
    * detached process from where the removal of the first 32 entries stopped (the
@@ -453,11 +683,13 @@ sv_storage_prepare (SvContainer *c, SvSpec *spec, char **paths, const char *stat
       return FALSE;
     }
   /* (while the record is written to disk) */
-  freed = sv_storage_orphans (c->host->lib_dir, state_root, SV_STORAGE_FREE_DETACHED, &local);
+  freed =
+      sv_storage_orphans (c->host->lib_dir, state_root, SV_STORAGE_FREE_DETACHED, paths, &local);
   if (freed == NULL)
     g_warning ("storage: looking for orphans: %s", local->message);
   if (!record_sync (&record, error) || (lock = storage_lock (top, error)) < 0
-      || !sv_mkdir_p (dir, 0700, error) || !record_put_in_place (&record, dir, error))
+      || !(take_spare (top, c->id) || sv_mkdir_p (dir, 0700, error))
+      || !record_put_in_place (&record, dir, error))
     {
       g_prefix_error (error, "storage of inner runtimes: ");
       return FALSE;
@@ -484,7 +716,7 @@ sv_storage_prepare (SvContainer *c, SvSpec *spec, char **paths, const char *stat
 }
 
 void
-sv_storage_release (const char *lib_dir, const char *id)
+sv_storage_release (const char *lib_dir, const char *id, char **paths)
 {
   g_autofree char *top = storage_top (lib_dir);
   g_autofree char *dir = g_build_filename (top, id, NULL);
@@ -511,7 +743,7 @@ sv_storage_release (const char *lib_dir, const char *id)
   if ((aside = set_aside (top, id)) != NULL)
     g_ptr_array_add (asides, aside);
   sv_close_fdp (&lock);
-  remove_asides_detached (top, asides);
+  remove_asides_detached (top, asides, paths);
 }
 
 static void
@@ -583,7 +815,8 @@ set_aside_orphans (const char *top, GPtrArray *found, GPtrArray *asides)
 }
 
 GPtrArray *
-sv_storage_orphans (const char *lib_dir, const char *live_root, SvStorageGc mode, GError **error)
+sv_storage_orphans (const char *lib_dir, const char *live_root, SvStorageGc mode, char **paths,
+                    GError **error)
 {
   gboolean free_them = mode != SV_STORAGE_LIST;
   g_autofree char *top = storage_top (lib_dir);
@@ -596,16 +829,18 @@ sv_storage_orphans (const char *lib_dir, const char *live_root, SvStorageGc mode
   found = find_orphans (top, live_root, free_them ? asides : NULL, error);
   if (found == NULL || !free_them)
     return g_steal_pointer (&found);
-  if (found->len > 0)
+  if (found->len > 0 || mode == SV_STORAGE_FREE)
     {
       if ((lock = storage_lock (top, error)) < 0)
         return NULL;
       set_aside_orphans (top, found, asides);
+      if (mode == SV_STORAGE_FREE)
+        set_aside_spares (top, asides);
       sv_close_fdp (&lock);
     }
   if (mode == SV_STORAGE_FREE)
     remove_asides (top, asides, NULL);
   else
-    remove_asides_detached (top, asides);
+    remove_asides_detached (top, asides, paths);
   return g_steal_pointer (&found);
 }

@@ -152,3 +152,70 @@ sv_use_plugins none none none "storage-paths = /var/lib /var/lib/docker"
 assert_fail sv_rt run --bundle "$b2" "$id-p"
 assert_match "storage-paths: /var/lib and /var/lib/docker overlap; keep the outer one" "$SV_OUT"
 sv_assert_nothing_left "$id-p" "$b2"
+
+# Spare trees.  A container that left its paths untouched leaves the bare skeleton create made;
+# delete keeps it as <store>/.spare-N (no record, times set to now) and the next create of a
+# new id renames it into place instead of making its directories again.
+spares() { find "$store" -mindepth 1 -maxdepth 1 -name '.spare-*' -printf '%f\n' | sort; }
+freeing_gone() { [ -z "$(find "$store" -maxdepth 1 -name '.freeing-*')" ]; }
+sv_use_plugins none none none
+assert_ok sv_rt gc
+assert_eq "" "$(spares)" "gc removes the spares"
+b4=$SV_TEST_TMP/bundle4
+sv_core_bundle "$b4" true
+before=$(date +%s)
+assert_ok sv_rt run --bundle "$b4" "$id-s1"
+assert_eq ".spare-0" "$(spares)" "an untouched tree kept as a spare"
+assert_eq "var" "$(ls -A "$store/.spare-0")" "a spare holds no record"
+ino=$(stat -c %i "$store/.spare-0/var/lib/docker")
+assert_eq 1 "$(($(stat -c %Y "$store/.spare-0/var/lib/docker") >= before))" "a spare's times are reset"
+SV_OUT=$(sv_rt check 2>&1) || true
+assert_eq "" "$(grep orphaned <<<"$SV_OUT" || true)" "a spare is no orphan"
+# The next container (a new id) gets it: the same directories, empty, its own, writable.
+sv_spec_args "$b4" sh -c 'touch /var/lib/docker/mine && exec /sv-probe signal-wait'
+sv_rt_bg run -d --bundle "$b4" "$id-s2"
+sv_wait_until 10 test -e "$store/$id-s2/var/lib/docker/mine" || sv_fail "the container did not write: $(cat "$SV_TEST_TMP/bg.out")"
+assert_eq "mine" "$(ls -A "$store/$id-s2/var/lib/docker")" "the reused directory: empty but for what the container wrote"
+assert_eq "" "$(spares)" "the spare was taken"
+assert_eq "$ino" "$(stat -c %i "$store/$id-s2/var/lib/docker")" "the spare's directory, reused"
+assert_file_exists "$store/$id-s2/.sysvisor-storage" "the new container's record"
+assert_ok sv_rt delete -f "$id-s2"
+assert_eq "" "$(spares)" "a tree the container wrote to is no spare"
+sv_wait_until 10 freeing_gone || true
+assert_file_absent "$store/$id-s2" "a written tree, freed"
+
+# Whatever root inside did to the skeleton keeps it from being a spare: a directory of its
+# own (even empty), a changed mode, inode flags (chattr, done here from the host); times it
+# set are not passed on.
+sv_spec_args "$b4" sh -c 'exec /sv-probe signal-wait'
+for change in 'mkdir /var/lib/docker/x' 'chmod 700 /var/lib/kubelet' 'chattr' \
+              'touch -d 2001-01-01 /var/lib/buildkit'; do
+  sv_rt_bg run -d --bundle "$b4" "$id-c"
+  if [ "$change" = chattr ]; then
+    chattr +S "$store/$id-c/var/lib/docker" 2>/dev/null || { sv_rt delete -f "$id-c" >/dev/null; assert_ok sv_rt gc; continue; }
+  else
+    assert_ok sv_rt exec "$id-c" sh -c "$change"
+  fi
+  assert_ok sv_rt delete -f "$id-c"
+  sv_wait_until 10 freeing_gone || true
+  case $change in
+    touch*)
+      assert_eq ".spare-0" "$(spares)" "times alone do not count"
+      assert_eq 1 "$(($(stat -c %Y "$store/.spare-0/var/lib/buildkit") >= before))" "the times root inside set are reset" ;;
+    *) assert_eq "" "$(spares)" "no spare after: $change"
+       assert_file_absent "$store/$id-c" "freed after: $change" ;;
+  esac
+  assert_ok sv_rt gc
+done
+
+# At most 16 spares; gc removes them; a create when there are none makes its own tree.
+sv_spec_args "$b4" sh -c 'exec /sv-probe signal-wait'
+for i in $(seq 1 17); do sv_rt_bg run -d --bundle "$b4" "$id-m$i"; done
+for i in $(seq 1 17); do assert_ok sv_rt delete -f "$id-m$i"; done
+sv_wait_until 10 freeing_gone || true
+assert_eq 16 "$(spares | wc -l)" "spares kept"
+assert_eq "" "$(find "$store" -mindepth 1 -maxdepth 1 -name "$id-m*")" "the 17th tree freed"
+assert_ok sv_rt gc
+assert_eq "" "$(spares)" "gc removes the spares"
+sv_wait_until 10 freeing_gone || true
+assert_eq "" "$(left)" "nothing else left in $store"

@@ -73,9 +73,10 @@ soak_ranges() {
   jq -r '.ranges[] | "\(.start) \(.id)"' "$SOAK_TABLE"
 }
 
+# (storage/.spare-N: a bare storage tree kept for the next create, at most 16; `gc` removes them)
 soak_libdirs() {
   find "$SYSVISOR_LIB_DIR" -mindepth 1 -maxdepth 2 ! -name 'idmap-exclusive.json*' \
-    ! -name '*.lock' ! -path "$SYSVISOR_LIB_DIR/storage" 2>/dev/null
+    ! -name '*.lock' ! -path "$SYSVISOR_LIB_DIR/storage" ! -name '.spare-*' 2>/dev/null
 }
 
 # Processes of the pool's uids (zombies waiting for a reaper do not run anything) and
