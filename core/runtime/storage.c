@@ -223,6 +223,7 @@ remove_asides (const char *top, GPtrArray *asides, guint *budget)
  * extended attributes (ACLs included) of the tree's top, which root inside never sees; their
  * times are set to now.  `gc` removes the spares. */
 #define SPARES_MAX 16
+#define SPARE_NAME_MAX sizeof (SPARE_PREFIX "4294967295")
 #define SPARE_MAX_ENTRIES 32
 
 typedef struct
@@ -373,6 +374,33 @@ spare_tree_clean (int fd, char **paths)
   return own >= 0 && spare_entries_clean (&k, own, "") && futimens (fd, NULL) == 0;
 }
 
+/* The name of spare slot @n, in @buf (SPARE_NAME_MAX bytes). */
+static const char *
+spare_name (char *buf, guint n)
+{
+  g_snprintf (buf, SPARE_NAME_MAX, SPARE_PREFIX "%u", n);
+  return buf;
+}
+
+/* Renames <@topfd>/@name into the first free spare slot (@into_slot), or the first taken slot
+ * to @name (not @into_slot); never over an existing entry.  FALSE: no slot fits, or an error. */
+static gboolean
+spare_slot_rename (int topfd, const char *name, gboolean into_slot)
+{
+  for (guint n = 0; n < SPARES_MAX; n++)
+    {
+      char spare[SPARE_NAME_MAX];
+      const char *from = into_slot ? name : spare_name (spare, n);
+      const char *to = into_slot ? spare_name (spare, n) : name;
+      if (renameat2 (topfd, from, topfd, to, RENAME_NOREPLACE) == 0)
+        return TRUE;
+      /* (the slot is taken, or empty: try the next) */
+      if (errno != (into_slot ? EEXIST : ENOENT))
+        return FALSE;
+    }
+  return FALSE;
+}
+
 /* Set-aside tree @aside (a full path under the top, @topfd) kept as a spare if it holds
  * nothing of its container and a slot is free.  FALSE: it is to be removed (or another
  * process is removing it: its flock on the tree tells). */
@@ -382,19 +410,9 @@ keep_as_spare (int topfd, const char *aside, char **paths)
   const char *name = strrchr (aside, '/') + 1;
   sv_autofd fd = openat (topfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
-  if (paths == NULL || paths[0] == NULL || fd < 0 || flock (fd, LOCK_EX | LOCK_NB) < 0
-      || !spare_tree_clean (fd, paths) || (unlinkat (fd, RECORD, 0) < 0 && errno != ENOENT))
-    return FALSE;
-  for (guint n = 0; n < SPARES_MAX; n++)
-    {
-      char spare[32];
-      g_snprintf (spare, sizeof spare, SPARE_PREFIX "%u", n);
-      if (renameat2 (topfd, name, topfd, spare, RENAME_NOREPLACE) == 0)
-        return TRUE;
-      if (errno != EEXIST)
-        return FALSE;
-    }
-  return FALSE;
+  return paths != NULL && paths[0] != NULL && fd >= 0 && flock (fd, LOCK_EX | LOCK_NB) == 0
+         && spare_tree_clean (fd, paths) && (unlinkat (fd, RECORD, 0) == 0 || errno == ENOENT)
+         && spare_slot_rename (topfd, name, TRUE);
 }
 
 /* Under the lock, for a new id: a spare renamed to <top>/@id.  FALSE: none (make one). */
@@ -403,18 +421,8 @@ take_spare (const char *top, const char *id)
 {
   sv_autofd topfd = open (top, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-  if (topfd < 0 || faccessat (topfd, id, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
-    return FALSE;
-  for (guint n = 0; n < SPARES_MAX; n++)
-    {
-      char spare[32];
-      g_snprintf (spare, sizeof spare, SPARE_PREFIX "%u", n);
-      if (renameat2 (topfd, spare, topfd, id, RENAME_NOREPLACE) == 0)
-        return TRUE;
-      if (errno != ENOENT)
-        return FALSE;
-    }
-  return FALSE;
+  return topfd >= 0 && faccessat (topfd, id, F_OK, AT_SYMLINK_NOFOLLOW) < 0
+         && spare_slot_rename (topfd, id, FALSE);
 }
 
 /* Under the lock (gc): every spare set aside, to be removed with @asides. */
@@ -423,10 +431,9 @@ set_aside_spares (const char *top, GPtrArray *asides)
 {
   for (guint n = 0; n < SPARES_MAX; n++)
     {
-      char spare[32];
+      char spare[SPARE_NAME_MAX];
       char *aside;
-      g_snprintf (spare, sizeof spare, SPARE_PREFIX "%u", n);
-      if ((aside = set_aside (top, spare)) != NULL)
+      if ((aside = set_aside (top, spare_name (spare, n))) != NULL)
         g_ptr_array_add (asides, aside);
     }
 }
