@@ -221,7 +221,10 @@ remove_asides (const char *top, GPtrArray *asides, guint *budget)
  * one into place.  Kept is only a tree that holds nothing of its container: directories
  * alone, with the owner (0:0 on disk) and mode create gave them, the inode flags (chattr) and
  * extended attributes (ACLs included) of the tree's top, which root inside never sees; their
- * times are set to now.  `gc` removes the spares. */
+ * times are set to now.  A spare keeps its record (the state root, no owner path: a tree that
+ * has one is not freed): a create whose record reads the same, as every create of that state
+ * root outside Docker's does, takes the spare with no record written, synced and renamed, and
+ * its delete unlinks none (each a discard of the record's block).  `gc` removes the spares. */
 #define SPARES_MAX 16
 #define SPARE_NAME_MAX sizeof (SPARE_PREFIX "4294967295")
 #define SPARE_MAX_ENTRIES 32
@@ -411,8 +414,7 @@ keep_as_spare (int topfd, const char *aside, char **paths)
   sv_autofd fd = openat (topfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
   return paths != NULL && paths[0] != NULL && fd >= 0 && flock (fd, LOCK_EX | LOCK_NB) == 0
-         && spare_tree_clean (fd, paths) && (unlinkat (fd, RECORD, 0) == 0 || errno == ENOENT)
-         && spare_slot_rename (topfd, name, TRUE);
+         && spare_tree_clean (fd, paths) && spare_slot_rename (topfd, name, TRUE);
 }
 
 /* Under the lock, for a new id: a spare renamed to <top>/@id.  FALSE: none (make one). */
@@ -521,23 +523,46 @@ pending_record_clear (PendingRecord *r)
   sv_close_fdp (&r->fd);
 }
 
-static gboolean
-record_write_pending (const char *top, const char *dir, const char *id, const char *state_root,
-                      const char *owner, PendingRecord *r, GError **error)
+/* The record of a container of @state_root whose client's owner path is @owner (or none). */
+static char *
+record_text (const char *state_root, const char *owner)
 {
   g_autoptr (GKeyFile) kf = g_key_file_new ();
-  g_autofree char *path = g_build_filename (dir, RECORD, NULL);
-  g_autofree char *text = NULL;
-  g_autofree char *old = NULL;
 
   g_key_file_set_string (kf, RECORD_GROUP, "state-root", state_root);
   if (owner != NULL)
     g_key_file_set_string (kf, RECORD_GROUP, "owner", owner);
-  text = g_key_file_to_data (kf, NULL, NULL);
-  /* A container created again under its id finds its record unchanged: no write, no fsync.
-   * (Only a create of this id writes it, and only one such create runs at a time.) */
-  if (g_file_get_contents (path, &old, NULL, NULL) && g_strcmp0 (old, text) == 0)
-    return TRUE;
+  return g_key_file_to_data (kf, NULL, NULL);
+}
+
+/* Whether directory @dir holds a record that reads @text. */
+static gboolean
+record_reads (const char *dir, const char *text)
+{
+  g_autofree char *path = g_build_filename (dir, RECORD, NULL);
+  g_autofree char *old = NULL;
+
+  return g_file_get_contents (path, &old, NULL, NULL) && strcmp (old, text) == 0;
+}
+
+/* Whether the spare a create would take now (the first one) holds a record that reads @text. */
+static gboolean
+first_spare_reads (const char *top, const char *text)
+{
+  for (guint n = 0; n < SPARES_MAX; n++)
+    {
+      char spare[SPARE_NAME_MAX];
+      g_autofree char *dir = g_build_filename (top, spare_name (spare, n), NULL);
+      if (g_file_test (dir, G_FILE_TEST_IS_DIR))
+        return record_reads (dir, text);
+    }
+  return FALSE;
+}
+
+static gboolean
+record_write_tmp (const char *top, const char *id, const char *text, PendingRecord *r,
+                  GError **error)
+{
   if (!sv_mkdir_p (top, 0700, error))
     return FALSE;
   r->tmp = g_strdup_printf ("%s/" RECORD_TEMP_PREFIX "%s.%d", top, id, (int) getpid ());
@@ -550,6 +575,18 @@ record_write_pending (const char *top, const char *dir, const char *id, const ch
   /* Only started here (record_sync waits for it): the orphan scan runs meanwhile. */
   (void) sync_file_range (r->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
   return TRUE;
+}
+
+/* No write when the record that will be in place reads @text already: a container created
+ * again under its id (only a create of this id writes its record, and only one such create
+ * runs at a time), or a new id that takes a spare of the same state root. */
+static gboolean
+record_write_pending (const char *top, const char *dir, const char *id, const char *text,
+                      PendingRecord *r, GError **error)
+{
+  if (record_reads (dir, text) || first_spare_reads (top, text))
+    return TRUE;
+  return record_write_tmp (top, id, text, r, error);
 }
 
 /* The record is on disk before it is renamed into place: a record that a power loss tore
@@ -565,14 +602,19 @@ record_sync (PendingRecord *r, GError **error)
   return TRUE;
 }
 
-/* Under the lock. */
+/* Under the lock, @dir made or taken.  With nothing pending, the record in place is checked:
+ * when another create took the spare that record_write_pending() looked at, the one taken
+ * may read otherwise (or there was none left), and the record is written here. */
 static gboolean
-record_put_in_place (PendingRecord *r, const char *dir, GError **error)
+record_put_in_place (PendingRecord *r, const char *top, const char *dir, const char *id,
+                     const char *text, GError **error)
 {
   g_autofree char *path = g_build_filename (dir, RECORD, NULL);
 
-  if (r->tmp == NULL)
+  if (r->tmp == NULL && record_reads (dir, text))
     return TRUE;
+  if (r->tmp == NULL && (!record_write_tmp (top, id, text, r, error) || !record_sync (r, error)))
+    return FALSE;
   if (rename (r->tmp, path) < 0)
     {
       sv_set_error_errno (error, errno, "rename %s to %s", r->tmp, path);
@@ -673,6 +715,7 @@ sv_storage_prepare (SvContainer *c, SvSpec *spec, char **paths, const char *stat
   g_autofree char *top = storage_top (c->host->lib_dir);
   g_autofree char *dir = g_build_filename (top, c->id, NULL);
   g_autofree char *owner = NULL;
+  g_autofree char *text = NULL;
   g_autoptr (GPtrArray) freed = NULL;
   g_autoptr (GError) local = NULL;
   __attribute__ ((cleanup (pending_record_clear))) PendingRecord record = { NULL, -1 };
@@ -684,7 +727,8 @@ sv_storage_prepare (SvContainer *c, SvSpec *spec, char **paths, const char *stat
   if (n == 0)
     return TRUE;
   owner = docker_owner (spec, c->id);
-  if (!record_write_pending (top, dir, c->id, state_root, owner, &record, error))
+  text = record_text (state_root, owner);
+  if (!record_write_pending (top, dir, c->id, text, &record, error))
     {
       g_prefix_error (error, "storage of inner runtimes: ");
       return FALSE;
@@ -696,7 +740,7 @@ sv_storage_prepare (SvContainer *c, SvSpec *spec, char **paths, const char *stat
     g_warning ("storage: looking for orphans: %s", local->message);
   if (!record_sync (&record, error) || (lock = storage_lock (top, error)) < 0
       || !(take_spare (top, c->id) || sv_mkdir_p (dir, 0700, error))
-      || !record_put_in_place (&record, dir, error))
+      || !record_put_in_place (&record, top, dir, c->id, text, error))
     {
       g_prefix_error (error, "storage of inner runtimes: ");
       return FALSE;

@@ -154,10 +154,12 @@ assert_match "storage-paths: /var/lib and /var/lib/docker overlap; keep the oute
 sv_assert_nothing_left "$id-p" "$b2"
 
 # Spare trees.  A container that left its paths untouched leaves the bare skeleton create made;
-# delete keeps it as <store>/.spare-N (no record, times set to now) and the next create of a
-# new id renames it into place instead of making its directories again.
+# delete keeps it as <store>/.spare-N (its record kept, times set to now) and the next create
+# of a new id renames it into place instead of making its directories again; a record that
+# reads the same (the same state root) is kept as it is, another is written over it.
 spares() { find "$store" -mindepth 1 -maxdepth 1 -name '.spare-*' -printf '%f\n' | sort; }
 freeing_gone() { [ -z "$(find "$store" -maxdepth 1 -name '.freeing-*')" ]; }
+record_root() { sed -n 's/^state-root=//p' "$1/.sysvisor-storage"; }
 sv_use_plugins none none none
 assert_ok sv_rt gc
 assert_eq "" "$(spares)" "gc removes the spares"
@@ -166,8 +168,9 @@ sv_core_bundle "$b4" true
 before=$(date +%s)
 assert_ok sv_rt run --bundle "$b4" "$id-s1"
 assert_eq ".spare-0" "$(spares)" "an untouched tree kept as a spare"
-assert_eq "var" "$(ls -A "$store/.spare-0")" "a spare holds no record"
+assert_eq $'.sysvisor-storage\nvar' "$(ls -A "$store/.spare-0")" "a spare: its record and the skeleton"
 ino=$(stat -c %i "$store/.spare-0/var/lib/docker")
+record_ino=$(stat -c %i "$store/.spare-0/.sysvisor-storage")
 assert_eq 1 "$(($(stat -c %Y "$store/.spare-0/var/lib/docker") >= before))" "a spare's times are reset"
 SV_OUT=$(sv_rt check 2>&1) || true
 assert_eq "" "$(grep orphaned <<<"$SV_OUT" || true)" "a spare is no orphan"
@@ -178,11 +181,26 @@ sv_wait_until 10 test -e "$store/$id-s2/var/lib/docker/mine" || sv_fail "the con
 assert_eq "mine" "$(ls -A "$store/$id-s2/var/lib/docker")" "the reused directory: empty but for what the container wrote"
 assert_eq "" "$(spares)" "the spare was taken"
 assert_eq "$ino" "$(stat -c %i "$store/$id-s2/var/lib/docker")" "the spare's directory, reused"
-assert_file_exists "$store/$id-s2/.sysvisor-storage" "the new container's record"
+assert_eq "$record_ino" "$(stat -c %i "$store/$id-s2/.sysvisor-storage")" "the spare's record, the same state root: kept as it is"
+assert_eq "$SV_ROOT" "$(record_root "$store/$id-s2")" "the new container's record"
 assert_ok sv_rt delete -f "$id-s2"
 assert_eq "" "$(spares)" "a tree the container wrote to is no spare"
 sv_wait_until 10 freeing_gone || true
 assert_file_absent "$store/$id-s2" "a written tree, freed"
+# A spare taken under another state root gets that root's record.
+sv_spec_args "$b4" true
+assert_ok sv_rt run --bundle "$b4" "$id-s3"
+assert_eq ".spare-0" "$(spares)" "a spare again"
+other=$SV_TEST_TMP/other-root
+sv_on_exit "sv_rt_cleanup \"\$SV_RUNTIME\" '$other'"
+sv_spec_args "$b4" sh -c 'exec /sv-probe signal-wait'
+"$SV_RUNTIME" --root "$other" run -d --bundle "$b4" "$id-s4" >"$SV_TEST_TMP/other.out" 2>&1 </dev/null ||
+  sv_fail "run under another state root: $(cat "$SV_TEST_TMP/other.out")"
+assert_eq "" "$(spares)" "the spare was taken under the other root"
+assert_eq "$other" "$(record_root "$store/$id-s4")" "the record rewritten for the other root"
+assert_ok "$SV_RUNTIME" --root "$other" delete -f "$id-s4"
+assert_eq ".spare-0" "$(spares)" "a spare again, with the other root's record"
+assert_eq "$other" "$(record_root "$store/.spare-0")" "the spare's record"
 
 # Whatever root inside did to the skeleton keeps it from being a spare: a directory of its
 # own (even empty), a changed mode, inode flags (chattr, done here from the host); times it
