@@ -221,10 +221,10 @@ remove_asides (const char *top, GPtrArray *asides, guint *budget)
  * one into place.  Kept is only a tree that holds nothing of its container: directories
  * alone, with the owner (0:0 on disk) and mode create gave them, the inode flags (chattr) and
  * extended attributes (ACLs included) of the tree's top, which root inside never sees; their
- * times are set to now.  A spare keeps its record (the state root, no owner path: a tree that
- * has one is not freed): a create whose record reads the same, as every create of that state
- * root outside Docker's does, takes the spare with no record written, synced and renamed, and
- * its delete unlinks none (each a discard of the record's block).  `gc` removes the spares. */
+ * times are set to now.  A spare keeps its record: a create whose record reads the same (the
+ * same state root and no owner path, as every create outside Docker's) takes the spare with
+ * no record written, synced and renamed, and its delete unlinks none (each a discard of the
+ * record's block); another create writes its own over it.  `gc` removes the spares. */
 #define SPARES_MAX 16
 #define SPARE_NAME_MAX sizeof (SPARE_PREFIX "4294967295")
 #define SPARE_MAX_ENTRIES 32
