@@ -62,6 +62,20 @@ assert_eq running "$(sv_state_field "$id-f" status)"
 assert_ok sv_rt delete --force "$id-f"
 sv_assert_nothing_left "$id-f" "$b"
 
+# ... and with a process that joined its cgroup from outside its pid namespace (a host process
+# written into the container's cgroup directories): it is killed too, the cgroup removed.
+sv_rt_bg run -d --bundle "$b" "$id-o"
+sleep 1000 &
+outsider=$!
+sv_on_exit "kill -9 $outsider 2>/dev/null || true"
+for d in $(sv_cgroup_dirs "$id-o"); do echo "$outsider" >"$d/cgroup.procs"; done
+assert_ok sv_rt delete --force "$id-o"
+# (a child of this shell: dead, it is a zombie here or already reaped)
+assert_match "^(Z|gone)$" "$(awk '{print $3}' "/proc/$outsider/stat" 2>/dev/null || echo gone)" \
+  "the outside process killed"
+wait "$outsider" 2>/dev/null || true
+sv_assert_nothing_left "$id-o" "$b"
+
 # kill --all and a named signal to a created container.
 sv_rt_bg create --bundle "$b" "$id-k"
 assert_ok sv_rt kill --all "$id-k" SIGKILL
