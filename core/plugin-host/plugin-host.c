@@ -182,17 +182,38 @@ sv_plugin_find_file (const char *dirs, const char *name)
   return g_build_filename (list[0] != NULL ? list[0] : ".", file, NULL);
 }
 
+/* The plugin files this process loaded.  Their modules stay resident, so a second load of one
+ * (`run`'s delete after its create) gets the code already in memory whatever the file is now:
+ * its trust and ELF checks are not repeated. */
+static GHashTable *loaded_files;
+
+static gboolean
+loaded_before (const char *path)
+{
+  return loaded_files != NULL && g_hash_table_contains (loaded_files, path);
+}
+
+static void
+remember_loaded (const char *path)
+{
+  if (loaded_files == NULL)
+    loaded_files = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_hash_table_add (loaded_files, g_strdup (path));
+}
+
 SvLoadedPlugin *
 sv_plugin_load (const char *dir, const char *name, GError **error)
 {
   g_autoptr (SvLoadedPlugin) p = g_new0 (SvLoadedPlugin, 1);
   SvPluginEntryFunc entry = NULL;
+  gboolean again;
 
   p->name = g_strdup (name);
   p->path = sv_plugin_find_file (dir, name);
-  if (!check_file_trust (dir, p->path, name, error))
+  again = loaded_before (p->path);
+  if (!again && !check_file_trust (dir, p->path, name, error))
     return NULL;
-  if (!is_elf (p->path))
+  if (!again && !is_elf (p->path))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                    "plugin \"%s\": %s is not an ELF shared object; reinstall it", name, p->path);
@@ -222,6 +243,7 @@ sv_plugin_load (const char *dir, const char *name, GError **error)
   p->desc = entry ();
   if (!check_descriptor (p->desc, name, p->path, error))
     return NULL;
+  remember_loaded (p->path);
   if (p->desc->abi_minor >= ABI_MINOR_CHECK
       && p->desc->struct_size >= offsetof (SvPlugin, version) + sizeof (const char *))
     {
@@ -274,6 +296,7 @@ sv_plugin_host_free (SvPluginHost *h)
   for (int r = 0; r < SV_N_ROLES; r++)
     sv_loaded_plugin_free (h->role[r]);
   g_free (h->dir);
+  g_free (h->probe_host_part);
   g_free (h->host.lib_dir);
   g_free (h->host.state_root);
   g_free (h);
@@ -400,14 +423,18 @@ static gboolean
 probe_for_create (SvPluginHost *h, SvRole role, GError **error)
 {
   SvLoadedPlugin *p = h->role[role];
-  g_autofree char *conf = NULL;
   g_autofree char *base = NULL;
   gboolean ok;
 
   if (p == NULL || p->desc->probe == NULL || h->host.state_root == NULL)
     return sv_plugin_host_probe (h, role, error);
-  conf = g_key_file_to_data (h->host.keyfile, NULL, NULL);
-  base = sv_probe_cache_base (p->path, conf, h->host.lib_dir);
+  /* (the same for every plugin of this create: read once) */
+  if (h->probe_host_part == NULL)
+    {
+      g_autofree char *conf = g_key_file_to_data (h->host.keyfile, NULL, NULL);
+      h->probe_host_part = sv_probe_cache_host_part (conf, h->host.lib_dir);
+    }
+  base = sv_probe_cache_base (h->probe_host_part, p->path);
   if (sv_probe_cache_hit (h->host.state_root, p->desc->name, base))
     {
       g_debug ("%s: probe passed before, nothing it depends on changed", p->desc->name);
