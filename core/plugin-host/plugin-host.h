@@ -21,6 +21,7 @@ typedef struct
   char *dir;
   SvHost host;
   SvLoadedPlugin *role[SV_N_ROLES]; /* NULL = none */
+  char *probe_host_part;            /* the probe cache's key for every plugin, once read */
 } SvPluginHost;
 
 /* The plugin directory: $SYSVISOR_PLUGIN_DIR, else the built-in. */

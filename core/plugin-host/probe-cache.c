@@ -26,21 +26,29 @@ read_line (const char *path)
 }
 
 char *
-sv_probe_cache_base (const char *plugin_path, const char *conf_text, const char *lib_dir)
+sv_probe_cache_host_part (const char *conf_text, const char *lib_dir)
 {
   g_autofree char *boot = read_line ("/proc/sys/kernel/random/boot_id");
   g_autofree char *userns = read_line ("/proc/sys/user/max_user_namespaces");
   g_autofree char *conf_sum = g_compute_checksum_for_string (G_CHECKSUM_SHA256, conf_text, -1);
   struct utsname u;
+
+  if (uname (&u) < 0)
+    return NULL;
+  return g_strdup_printf ("boot=%s kernel=%s %s userns=%s conf=%s lib=%s", boot, u.release,
+                          u.version, userns, conf_sum, lib_dir);
+}
+
+char *
+sv_probe_cache_base (const char *host_part, const char *plugin_path)
+{
   struct stat st;
 
-  if (uname (&u) < 0 || stat (plugin_path, &st) < 0)
+  if (host_part == NULL || stat (plugin_path, &st) < 0)
     return NULL;
-  return g_strdup_printf ("boot=%s kernel=%s %s userns=%s plugin=%s:%lu:%lu:%lld:%lld.%09ld "
-                          "conf=%s lib=%s",
-                          boot, u.release, u.version, userns, plugin_path, (gulong) st.st_dev,
-                          (gulong) st.st_ino, (long long) st.st_size,
-                          (long long) st.st_mtim.tv_sec, st.st_mtim.tv_nsec, conf_sum, lib_dir);
+  return g_strdup_printf ("%s plugin=%s:%lu:%lu:%lld:%lld.%09ld", host_part, plugin_path,
+                          (gulong) st.st_dev, (gulong) st.st_ino, (long long) st.st_size,
+                          (long long) st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
 }
 
 /* What a probe of @path saw: its mount, device and inode (a regular file's size and times

@@ -16,9 +16,12 @@ typedef struct
   GPtrArray *paths; /* declared by the probe (char *) */
 } SvProbeKey;
 
-/* The part of the key that does not come from the probe: @plugin_path (the .so), @conf_text
- * (plugins.conf as loaded), @lib_dir. */
-char *sv_probe_cache_base (const char *plugin_path, const char *conf_text, const char *lib_dir);
+/* The part of the key that does not come from the probe and is the same for every plugin:
+ * the kernel, @conf_text (plugins.conf as loaded), @lib_dir.  NULL when it cannot be told. */
+char *sv_probe_cache_host_part (const char *conf_text, const char *lib_dir);
+/* The part that does not come from the probe: @host_part (NULL: none) and @plugin_path (the
+ * .so). */
+char *sv_probe_cache_base (const char *host_part, const char *plugin_path);
 /* Whether @plugin's verdict stored under @state_root holds for @base. */
 gboolean sv_probe_cache_hit (const char *state_root, const char *plugin, const char *base);
 /* Keep a passed probe's verdict (best effort: a failure only means probing again). */
