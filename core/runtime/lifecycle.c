@@ -229,7 +229,6 @@ sv_lifecycle_kill (const char *root, const char *id, int signo, gboolean all, GE
   return TRUE;
 }
 
-/* Kill every process and wait (up to ~10 s) until the init is gone. */
 /* Kills the init and waits (10 s at most) until it is dead: woken by its pidfd the moment it
  * exits; /proc is polled every 10 ms only where pidfds are missing (before Linux 5.3). */
 static void
