@@ -56,6 +56,25 @@ run_started (RunOptions *o, pid_t pid, int master, sigset_t *set, GError **error
   return sv_foreground_wait (pid, master, set, error);
 }
 
+/* `start`, done from create as soon as the state is committed (SvCreateOptions.created). */
+typedef struct
+{
+  const RunOptions *o;
+  int console_end; /* our end of the console pair, or -1 */
+  int master;      /* the terminal's master taken from it, or -1 */
+  gboolean started;
+  GError *error;
+} RunStart;
+
+static void
+run_start_created (const SvState *state, gpointer data)
+{
+  RunStart *s = data;
+
+  s->master = sv_foreground_take_master (s->console_end);
+  s->started = sv_lifecycle_start_state (state, !s->o->detach, &s->error);
+}
+
 int
 sv_cmd_run (SvGlobal *g, int argc, char **argv)
 {
@@ -67,6 +86,7 @@ sv_cmd_run (SvGlobal *g, int argc, char **argv)
                                .console_sock_fd = -1 } };
   GError *error = NULL;
   int status = -1, sp[2] = { -1, -1 };
+  RunStart start = { .o = &o, .master = -1 };
   sv_autofd master = -1;
   sigset_t set;
   pid_t pid;
@@ -79,14 +99,17 @@ sv_cmd_run (SvGlobal *g, int argc, char **argv)
   if (o.create.console_socket == NULL && !o.detach)
     sv_foreground_console_pair (sp);
   o.create.console_sock_fd = sp[1];
+  start.console_end = sp[0];
+  o.create.created = run_start_created;
+  o.create.created_data = &start;
   sv_foreground_block_signals (&set);
   if (!sv_create_container (&o.create, &pid, &error))
     status = sv_cli_fail (error);
   else
     {
-      master = sv_foreground_take_master (sp[0]);
-      if (!sv_lifecycle_start_full (g->root, o.create.id, !o.detach, &error)
-          || (status = run_started (&o, pid, master, &set, &error)) < 0)
+      master = start.master;
+      error = start.error;
+      if (!start.started || (status = run_started (&o, pid, master, &set, &error)) < 0)
         {
           status = sv_cli_fail (error);
           error = NULL;

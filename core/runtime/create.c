@@ -881,6 +881,8 @@ sv_create_container (const SvCreateOptions *opts, pid_t *pid_out, GError **error
     create_rollback (&x);
   else
     *pid_out = x.child;
+  if (ok && opts->created != NULL)
+    opts->created (x.state, opts->created_data);
   create_clear (&x);
   return ok;
 }

@@ -1,6 +1,8 @@
 /* create.h: creating a container (the flow of `create`, and the first half of `run`). */
 #pragma once
 
+#include "state.h"
+
 #include <glib.h>
 #include <sys/types.h>
 
@@ -15,6 +17,10 @@ typedef struct
   gboolean systemd_cgroup;
   guint preserve_fds;
   int console_sock_fd; /* run: our own end instead of console_socket, or -1 */
+  /* Called with the committed state, before create frees what it held (NULL: none): `run`
+   * starts the container there, so that the freeing overlaps with its first steps. */
+  void (*created) (const SvState *state, gpointer data);
+  gpointer created_data;
 } SvCreateOptions;
 
 /* Create the container; on success its init waits for `start`, and *pid_out is its pid.

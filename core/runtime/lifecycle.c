@@ -136,18 +136,23 @@ gboolean
 sv_lifecycle_start_full (const char *root, const char *id, gboolean foreground, GError **error)
 {
   g_autoptr (SvState) st = sv_state_load (root, id, error);
+
+  return st != NULL && sv_lifecycle_start_state (st, foreground, error);
+}
+
+gboolean
+sv_lifecycle_start_state (const SvState *st, gboolean foreground, GError **error)
+{
   g_autoptr (JsonNode) oci = NULL;
   g_autoptr (GError) hook_error = NULL;
   SvStatus status;
   int sock;
 
-  if (st == NULL)
-    return FALSE;
   status = sv_state_status (st);
   if (status != SV_STATUS_CREATED)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                   "cannot start container \"%s\": it is %s, not created", id,
+                   "cannot start container \"%s\": it is %s, not created", st->id,
                    sv_status_name (status));
       return FALSE;
     }
