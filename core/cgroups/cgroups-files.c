@@ -347,6 +347,14 @@ remove_tree_once (const char *dir, gboolean *busy, GError **error)
 }
 
 gboolean
+sv_cgroup_remove_tree_now (const char *dir)
+{
+  gboolean busy = FALSE;
+
+  return remove_tree_once (dir, &busy, NULL);
+}
+
+gboolean
 sv_cgroup_remove_tree (const char *dir, GError **error)
 {
   gint64 deadline = g_get_monotonic_time () + SV_CGROUP_RMDIR_TIMEOUT_MS * 1000;

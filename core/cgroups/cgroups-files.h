@@ -29,6 +29,8 @@ gboolean sv_cgroup_collect_pids (const char *dir, GHashTable *seen, GError **err
 /* Remove @dir and its sub-cgroups depth-first, retrying EBUSY for about a second.
  * A missing @dir is success. */
 gboolean sv_cgroup_remove_tree (const char *dir, GError **error);
+/* The same in one pass, no retry: FALSE when something is left (a process, a busy sub-cgroup). */
+gboolean sv_cgroup_remove_tree_now (const char *dir);
 /* Poll until @check (@dir) returns TRUE or @timeout_ms passes. */
 gboolean sv_cgroup_wait_until (gboolean (*check) (const char *dir, gpointer data),
                                const char *dir, gpointer data, guint timeout_ms);

@@ -252,6 +252,18 @@ sv_cgroup_destroy (SvCgroup *cg, GError **error)
   return TRUE;
 }
 
+gboolean
+sv_cgroup_remove_if_empty (SvCgroup *cg)
+{
+  /* (a cgroup of a systemd unit goes with its unit: sv_cgroup_destroy) */
+  if (cg->unit_started || cg->systemd)
+    return FALSE;
+  for (guint i = 0; i < cg->mounts->len; i++)
+    if (!sv_cgroup_remove_tree_now (((SvCgroupMount *) cg->mounts->pdata[i])->dir))
+      return FALSE;
+  return TRUE;
+}
+
 JsonNode *
 sv_cgroup_stats (SvCgroup *cg, GError **error)
 {

@@ -59,6 +59,10 @@ GArray *sv_cgroup_pids (SvCgroup *cg, GError **error);
 gboolean sv_cgroup_kill_all (SvCgroup *cg, int signo, GError **error);
 /* Remove the cgroup directories (after its processes are gone; retries briefly on EBUSY). */
 gboolean sv_cgroup_destroy (SvCgroup *cg, GError **error);
+/* Remove them at once if they hold no process, which their rmdirs tell (one per directory,
+ * instead of reading every hierarchy's processes first); FALSE when some are left (they may
+ * be partly removed) or the cgroup is a systemd unit's. */
+gboolean sv_cgroup_remove_if_empty (SvCgroup *cg);
 /* runc-compatible "events --stats" data: {"cpu":{...},"memory":{...},"pids":{...},...}. */
 JsonNode *sv_cgroup_stats (SvCgroup *cg, GError **error);
 /* The hierarchies to expose inside the container (free with g_ptr_array_unref). */

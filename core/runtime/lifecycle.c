@@ -282,7 +282,8 @@ init_reaps_its_namespace (pid_t pid)
   return n >= 2 && strcmp (ids[n - 1], "1") == 0;
 }
 
-/* Every process of the container killed, the init last seen dead.  A cgroup v1 is frozen
+/* Every process of the container killed, the init last seen dead (and the cgroup removed
+ * when that showed it empty).  A cgroup v1 is frozen
  * around the kill (so that nothing forks past it), which costs ~5 ms; an init that is pid 1 of
  * its own namespace (the usual container) is killed first instead, which the kernel makes the
  * end of every process of the namespace, and only what the cgroup still holds after that (a
@@ -290,9 +291,14 @@ init_reaps_its_namespace (pid_t pid)
 static gboolean
 stop_all (const SvState *st, SvCgroup *cg, GError **error)
 {
-  gboolean init_first = cg != NULL && sv_proc_alive (st->pid, st->starttime)
-                        && init_reaps_its_namespace (st->pid) && !sv_cgroup_is_frozen (cg);
+  gboolean alive = sv_proc_alive (st->pid, st->starttime);
+  gboolean init_first =
+      cg != NULL && alive && init_reaps_its_namespace (st->pid) && !sv_cgroup_is_frozen (cg);
 
+  /* The init dead (run's delete, a container that exited): a cgroup left empty is removed
+   * at once, nothing to kill. */
+  if (cg != NULL && !alive && sv_cgroup_remove_if_empty (cg))
+    return TRUE;
   if (cg != NULL && !init_first && !sv_cgroup_kill_all (cg, SIGKILL, error))
     return FALSE;
   kill_init_and_wait (st);

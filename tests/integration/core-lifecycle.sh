@@ -63,19 +63,29 @@ assert_ok sv_rt delete --force "$id-f"
 sv_assert_nothing_left "$id-f" "$b"
 
 # ... and with a process that joined its cgroup from outside its pid namespace (a host process
-# written into the container's cgroup directories): it is killed too, the cgroup removed.
-sv_rt_bg run -d --bundle "$b" "$id-o"
-sleep 1000 &
-outsider=$!
-# (should delete leave it alive, the cgroup it pins is removed once it is gone)
-sv_on_exit "kill -9 $outsider 2>/dev/null; wait $outsider 2>/dev/null; for d in \$(sv_cgroup_dirs '$id-o'); do rmdir \"\$d\"; done"
-for d in $(sv_cgroup_dirs "$id-o"); do echo "$outsider" >"$d/cgroup.procs"; done
-assert_ok sv_rt delete --force "$id-o"
-# (a child of this shell: dead, it is a zombie here or already reaped)
-assert_match "^(Z|gone)$" "$(awk '{print $3}' "/proc/$outsider/stat" 2>/dev/null || echo gone)" \
-  "the outside process killed"
-wait "$outsider" 2>/dev/null || true
-sv_assert_nothing_left "$id-o" "$b"
+# written into the container's cgroup directories): it is killed too, the cgroup removed;
+# the same by delete of a container whose init is dead but whose cgroup holds such a process.
+for how in force stopped; do
+  sv_rt_bg run -d --bundle "$b" "$id-o$how"
+  sleep 1000 &
+  outsider=$!
+  # (should delete leave it alive, the cgroup it pins is removed once it is gone)
+  sv_on_exit "kill -9 $outsider 2>/dev/null; wait $outsider 2>/dev/null; for d in \$(sv_cgroup_dirs '$id-o$how'); do rmdir \"\$d\"; done"
+  for d in $(sv_cgroup_dirs "$id-o$how"); do echo "$outsider" >"$d/cgroup.procs"; done
+  if [ "$how" = force ]; then
+    assert_ok sv_rt delete --force "$id-o$how"
+  else
+    assert_ok sv_rt kill "$id-o$how" KILL
+    sv_wait_until 10 sh -c "[ \"\$($SV_RUNC --root $SV_ROOT state $id-o$how | jq -r .status)\" = stopped ]" \
+      || sv_fail "the container did not stop"
+    assert_ok sv_rt delete "$id-o$how"
+  fi
+  # (a child of this shell: dead, it is a zombie here or already reaped)
+  assert_match "^(Z|gone)$" "$(awk '{print $3}' "/proc/$outsider/stat" 2>/dev/null || echo gone)" \
+    "the outside process killed ($how)"
+  wait "$outsider" 2>/dev/null || true
+  sv_assert_nothing_left "$id-o$how" "$b"
+done
 
 # kill --all and a named signal to a created container.
 sv_rt_bg create --bundle "$b" "$id-k"
