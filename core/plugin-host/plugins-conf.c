@@ -65,34 +65,55 @@ sv_plugins_conf_plugin_name (SvRole role, const char *backend)
   return g_strdup (backend);
 }
 
-/* The 1-based line of "key =" inside [group] of @text, or 0. */
+/* Line [@s, @e) with the whitespace at both ends dropped (as g_strstrip does). */
+static void
+strip_span (const char **s, const char **e)
+{
+  while (*s < *e && g_ascii_isspace (**s))
+    (*s)++;
+  while (*e > *s && g_ascii_isspace ((*e)[-1]))
+    (*e)--;
+}
+
+/* Whether stripped line [@s, @e) is "key =..." (blanks allowed before the '='). */
+static gboolean
+span_sets_key (const char *s, const char *e, const char *key)
+{
+  gsize n = strlen (key);
+
+  if ((gsize) (e - s) < n || strncmp (s, key, n) != 0)
+    return FALSE;
+  for (s += n; s < e && (*s == ' ' || *s == '\t'); s++)
+    ;
+  return s < e && *s == '=';
+}
+
+/* The 1-based line of "key =" inside [group] of @text (of the "[group]" line itself when @key
+ * is NULL), or 0.  Read in place: every role's line is looked up on every load. */
 static guint
 find_line (const char *text, const char *group, const char *key)
 {
-  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
+  gsize group_len = strlen (group);
   gboolean in_group = FALSE;
+  const char *l = text;
 
-  for (guint i = 0; lines[i] != NULL; i++)
+  for (guint n = 1;; n++)
     {
-      g_autofree char *l = g_strstrip (g_strdup (lines[i]));
-      if (l[0] == '[')
+      const char *end = strchrnul (l, '\n'), *s = l, *e = end;
+      strip_span (&s, &e);
+      if (s < e && *s == '[')
         {
-          g_autofree char *want = g_strdup_printf ("[%s]", group);
-          in_group = g_strcmp0 (l, want) == 0;
+          in_group = (gsize) (e - s) == group_len + 2 && strncmp (s + 1, group, group_len) == 0
+                     && e[-1] == ']';
           if (key == NULL && in_group)
-            return i + 1;
-          continue;
+            return n;
         }
-      if (in_group && key != NULL && g_str_has_prefix (l, key))
-        {
-          const char *rest = l + strlen (key);
-          while (*rest == ' ' || *rest == '\t')
-            rest++;
-          if (*rest == '=')
-            return i + 1;
-        }
+      else if (in_group && key != NULL && span_sets_key (s, e, key))
+        return n;
+      if (*end == '\0')
+        return 0;
+      l = end + 1;
     }
-  return 0;
 }
 
 /* Reject duplicated keys in one group: GKeyFile would silently keep the last. */
@@ -150,13 +171,16 @@ find_bad_syntax_line (const char *text)
 static int
 auto_key_role (const char *key)
 {
+  if (!g_str_has_prefix (key, "auto-"))
+    return -1;
+  key += strlen ("auto-");
   for (int r = 0; r < SV_N_ROLES; r++)
-    for (int m = 0; m < 2; m++)
-      {
-        g_autofree char *want = g_strdup_printf ("auto-%s%s", role_names[r], m ? "-mapped" : "");
-        if (g_strcmp0 (key, want) == 0)
-          return r;
-      }
+    {
+      gsize n = strlen (role_names[r]);
+      if (strncmp (key, role_names[r], n) == 0
+          && (key[n] == '\0' || strcmp (key + n, "-mapped") == 0))
+        return r;
+    }
   return -1;
 }
 

@@ -306,6 +306,25 @@ test_shiftfs_section_alias (Fixture *f, gconstpointer data)
                    "\"a\" is set in [shiftfs] and in [idmapped-mounts]", "keep one", NULL);
 }
 
+/* The line an error names is the key's own line in its own group, whatever the blanks, the
+ * line ends (CRLF) and the same key in other groups; auto-ROLE keys are roles' keys. */
+static void
+test_lines_in_their_group (Fixture *f, gconstpointer data)
+{
+  expect_error_at (f,
+                   "[idmap-exclusive]\r\nprocfs = none\r\n  [ sysvisor ]  \r\n"
+                   "[sysvisor]\r\n\tprocfs\t= idmap-exclusive\r\n",
+                   5, "\"idmap-exclusive\" is a backend of the idmap role, not of procfs", NULL);
+  expect_error_at (f, "[sysvisor]\nidmapx = 1\nidmap = exclusive\n  idmap2 = x\n", 2,
+                   "unknown role \"idmapx\"", NULL);
+  expect_error_at (f, "[sysvisor]\nidmap = exclusive\nauto-shift-mapped = auto\n", 3,
+                   "auto-shift-mapped = auto: name the plugin", NULL);
+  expect_error_at (f, "[sysvisor]\nauto-shift-mapped = none\nauto-shiftx = none\n", 3,
+                   "unknown role \"auto-shiftx\"", NULL);
+  expect_error_at (f, "[sysvisor]\nauto-procfs = none\nauto-shift-mappedx = none\n", 3,
+                   "unknown role \"auto-shift-mappedx\"", NULL);
+}
+
 #define ADD(name, fn) g_test_add (name, Fixture, NULL, fixture_setup, fn, fixture_teardown)
 
 int
@@ -319,6 +338,7 @@ main (int argc, char **argv)
   ADD ("/plugins-conf/invalid-backend-names-file-line-fix", test_invalid_backend_value);
   ADD ("/plugins-conf/backend-of-another-role-names-file-line-fix", test_backend_of_another_role);
   ADD ("/plugins-conf/key-set-twice-names-file-line-fix", test_key_set_twice);
+  ADD ("/plugins-conf/lines-in-their-group", test_lines_in_their_group);
   ADD ("/plugins-conf/syntax-error-names-file-line-fix", test_syntax_error_line);
   ADD ("/plugins-conf/key-before-group-names-file-line-fix", test_key_before_any_group);
   ADD ("/plugins-conf/unreadable-file-names-file-and-fix", test_unreadable_file);
