@@ -29,6 +29,8 @@ typedef struct
 const SvCommand *sv_cli_commands (guint *n_out);
 const SvCommand *sv_cli_find (const char *name);
 
+/* The end of a command: stdio flushed, then _exit(@status) (no library destructors). */
+G_NORETURN void sv_cli_leave (int status);
 /* Report @error as the command's one-line failure; returns the exit status (1). */
 int sv_cli_fail (GError *error);
 /* A usage mistake: "CMD: MESSAGE; see 'sysvisor-runc CMD --help'", status 1. */

@@ -58,6 +58,15 @@ parse_create (const SvCommand *cmd, int argc, char **argv, SvCreateOptions *o, i
   return TRUE;
 }
 
+/* Committed, the init waiting for `start`: the command is done.  Out at once, without handing
+ * back what create held (the spec, the plugins, the cgroup and state structures: ~0.5 ms of
+ * a create, for a process about to exit). */
+static void
+create_committed (const SvState *state, gpointer data)
+{
+  sv_cli_leave (0);
+}
+
 int
 sv_cmd_create (SvGlobal *g, int argc, char **argv)
 {
@@ -76,6 +85,7 @@ sv_cmd_create (SvGlobal *g, int argc, char **argv)
   if (!sv_cli_need_args (cmd, argc, argv, 1, 1))
     return 1;
   o.id = argv[optind];
+  o.created = create_committed;
   if (!sv_create_container (&o, &pid, &error))
     return sv_cli_fail (error);
   return 0;

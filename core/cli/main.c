@@ -143,19 +143,6 @@ dispatch (SvGlobal *g, int argc, char **argv)
   return cmd->func (g, argc, argv);
 }
 
-/* The end of every command: stdio flushed as exit() does, then out without the libraries'
- * destructors (GLib's, GIO's, libselinux's, libmount's, the plugins'...).  None has work left
- * that a finished command needs (no atexit handler of ours, no buffered D-Bus message: the
- * systemd driver's calls are synchronous); each touched a page of its library's code for the
- * first time, which made exit() ~1 ms of a `run` on the test VM (paired runs, bench/README.md,
- * tenth round). */
-static G_NORETURN void
-leave (int status)
-{
-  fflush (NULL);
-  _exit (status);
-}
-
 int
 main (int argc, char **argv)
 {
@@ -168,6 +155,6 @@ main (int argc, char **argv)
    * locale's LC_CTYPE cost every invocation ~150 kB of RSS. */
   status = parse_globals (argc, argv, &g);
   if (status >= 0)
-    leave (status);
-  leave (dispatch (&g, argc, argv));
+    sv_cli_leave (status);
+  sv_cli_leave (dispatch (&g, argc, argv));
 }

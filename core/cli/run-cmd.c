@@ -73,6 +73,9 @@ run_start_created (const SvState *state, gpointer data)
 
   s->master = sv_foreground_take_master (s->console_end);
   s->started = sv_lifecycle_start_state (state, !s->o->detach, &s->error);
+  /* Detached and started: done (see create_committed in create-cmd.c). */
+  if (s->started && s->o->detach)
+    sv_cli_leave (0);
 }
 
 int

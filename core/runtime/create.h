@@ -18,7 +18,8 @@ typedef struct
   guint preserve_fds;
   int console_sock_fd; /* run: our own end instead of console_socket, or -1 */
   /* Called with the committed state, before create frees what it held (NULL: none): `run`
-   * starts the container there, so that the freeing overlaps with its first steps. */
+   * starts the container there, so that the freeing overlaps with its first steps; the
+   * `create` and `run -d` commands end the process there (nothing is left for them to do). */
   void (*created) (const SvState *state, gpointer data);
   gpointer created_data;
 } SvCreateOptions;
