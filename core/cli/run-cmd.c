@@ -48,14 +48,6 @@ parse_run (const SvCommand *cmd, int argc, char **argv, RunOptions *o, int *stat
   return TRUE;
 }
 
-static int
-run_started (RunOptions *o, pid_t pid, int master, sigset_t *set, GError **error)
-{
-  if (o->detach)
-    return 0;
-  return sv_foreground_wait (pid, master, set, error);
-}
-
 /* `start`, done from create as soon as the state is committed (SvCreateOptions.created). */
 typedef struct
 {
@@ -110,16 +102,16 @@ sv_cmd_run (SvGlobal *g, int argc, char **argv)
     status = sv_cli_fail (error);
   else
     {
+      /* (here detached only when start failed: run_start_created left once it started) */
       master = start.master;
       error = start.error;
-      if (!start.started || (status = run_started (&o, pid, master, &set, &error)) < 0)
+      if (!start.started || (status = sv_foreground_wait (pid, master, &set, &error)) < 0)
         {
           status = sv_cli_fail (error);
           error = NULL;
           o.keep = FALSE;
-          o.detach = FALSE;
         }
-      if (!o.detach && !o.keep
+      if (!o.keep
           && !sv_lifecycle_delete (g->root, o.create.id, TRUE, g->plugins_conf, &error))
         sv_cli_fail (error);
     }
