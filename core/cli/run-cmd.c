@@ -111,8 +111,7 @@ sv_cmd_run (SvGlobal *g, int argc, char **argv)
           error = NULL;
           o.keep = FALSE;
         }
-      if (!o.keep
-          && !sv_lifecycle_delete (g->root, o.create.id, TRUE, g->plugins_conf, &error))
+      if (!o.keep && !sv_lifecycle_delete (g->root, o.create.id, TRUE, g->plugins_conf, &error))
         sv_cli_fail (error);
     }
   sv_close_fdp (&sp[0]);
