@@ -91,7 +91,47 @@ _sv_run_exit() {
     done
     rm -f "$_SV_EXIT_FILE"
   fi
+  _sv_stop_strays
   exit "$rc"
+}
+
+# _sv_children PID: the pids whose parent is PID (from /proc, without a subshell).
+_sv_children() {
+  local f line
+  _SV_KIDS=()
+  for f in /proc/[0-9]*/stat; do
+    read -r line 2>/dev/null <"$f" || continue
+    line=${line##*) }                      # past "pid (comm) ": "state ppid ..."
+    line=${line#* }
+    [ "${line%% *}" = "$1" ] && { f=${f#/proc/}; _SV_KIDS+=("${f%/stat}"); }
+  done
+  return 0
+}
+
+# _sv_stop_strays: after the cleanups, end what the test started and left running (a
+# background job whose container the cleanups could not stop): it would hold the test's
+# output pipe open, and meson would wait for it until its timeout. Said, as a test's bug.
+_sv_stop_strays() {
+  local -a todo=("$$") strays=()
+  local p i
+  while [ ${#todo[@]} -gt 0 ]; do
+    p=${todo[0]}; todo=("${todo[@]:1}")
+    _sv_children "$p"
+    for i in "${_SV_KIDS[@]}"; do
+      strays+=("$i"); todo+=("$i")
+    done
+  done
+  [ ${#strays[@]} -gt 0 ] || return 0
+  for p in "${strays[@]}"; do
+    echo "cleanup: stopping process $p ($(cat "/proc/$p/cmdline" 2>/dev/null | tr '\0' ' ')), left running by the test" >&2
+  done
+  kill -TERM "${strays[@]}" 2>/dev/null
+  for ((i = 0; i < 20; i++)); do
+    kill -0 "${strays[@]}" 2>/dev/null || return 0
+    sleep 0.1
+  done
+  kill -KILL "${strays[@]}" 2>/dev/null
+  return 0
 }
 trap _sv_run_exit EXIT
 
@@ -217,16 +257,45 @@ sv_rt() {
   "$SV_RUNTIME" --root "$SV_ROOT" "$@"
 }
 
-# sv_rt_cleanup [RUNTIME [ROOT]]: force-delete every container the runtime
-# knows under ROOT (registered automatically for SV_ROOT; call it for others).
+# sv_rt_cleanup [RUNTIME [ROOT]]: force-delete every container under ROOT (registered
+# automatically for SV_ROOT; call it for others): those the runtime lists and those that
+# have a state directory there, so that a runtime whose `list` is broken still gets its
+# containers deleted. A container that `delete -f` leaves is removed by hand (its init
+# killed when its pid still has the recorded start time, its cgroups and state dir
+# removed) and said.
 sv_rt_cleanup() {
   local rt=${1:-$SV_RUNTIME} root=${2:-$SV_ROOT} id
   [ -x "$rt" ] && [ -d "$root" ] || return 0
-  for id in $("$rt" --root "$root" list -q 2>/dev/null); do
+  for id in $( { "$rt" --root "$root" list -q 2>/dev/null
+                 for f in "$root"/*/state.json; do [ -f "$f" ] && basename "$(dirname "$f")"; done
+               } | sort -u); do
     "$rt" --root "$root" kill "$id" KILL >/dev/null 2>&1
-    "$rt" --root "$root" delete -f "$id" >/dev/null 2>&1 \
-      || echo "sv_rt_cleanup: could not delete $id under $root" >&2
+    "$rt" --root "$root" delete -f "$id" >/dev/null 2>&1 && [ ! -e "$root/$id/state.json" ] && continue
+    echo "sv_rt_cleanup: $rt could not delete $id under $root: removing it by hand" >&2
+    _sv_rt_remove_by_hand "$root/$id"
   done
+}
+
+# _sv_rt_remove_by_hand STATEDIR: kill the init a state.json names (sysvisor-runc's pid and
+# starttime, or runc's init_process_pid and init_process_start), remove its cgroups, then
+# the state dir.
+_sv_rt_remove_by_hand() {
+  local dir=$1 pid start cg i
+  pid=$(jq -r '.pid // .init_process_pid // empty' "$dir/state.json" 2>/dev/null)
+  start=$(jq -r '.starttime // .init_process_start // empty' "$dir/state.json" 2>/dev/null)
+  if [ -n "$pid" ] && [ "$pid" -gt 1 ] && [ -n "$start" ] &&
+     [ "$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f20)" = "$start" ]; then
+    kill -KILL "$pid" 2>/dev/null
+    for ((i = 0; i < 50; i++)); do [ -e "/proc/$pid" ] || break; sleep 0.1; done
+  fi
+  while read -r cg; do
+    case $cg in /sys/fs/cgroup/?*/?*) ;; *) continue ;; esac
+    [ -d "$cg" ] && find "$cg" -depth -type d -exec rmdir {} + 2>/dev/null
+    [ -d "$cg" ] && echo "_sv_rt_remove_by_hand: cgroup $cg is left" >&2
+  done < <(jq -r '(.cgroup.hierarchies // [] | .[].path), (.cgroup_paths // {} | .[])' \
+             "$dir/state.json" 2>/dev/null | sort -u)
+  sv_umount_under "$dir"
+  rm -rf --one-file-system "$dir"
 }
 # Registered after the tmpdir's removal, so it runs before it.
 sv_on_exit "sv_rt_cleanup \"\$SV_RUNTIME\" '$SV_ROOT'"

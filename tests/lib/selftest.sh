@@ -31,6 +31,7 @@ assert_fail false
 assert_ok true
 assert_file_absent "\$d/nothing"
 case \${1:-} in
+  stray)  sleep 300 & echo \$! >'$SV_TEST_TMP/stray-pid' ;;   # left running, holding stdout
   fail)   false ;;                          # set -e exit
   assert) assert_eq x y "deliberate mismatch" ;;
   skip)   sv_skip "deliberate skip" ;;
@@ -50,6 +51,13 @@ for mode in ok fail assert skip; do
   assert_file_absent "$(cat "$SV_TEST_TMP/child-tmpdir")" "child tmpdir removed ($mode)"
   [ "$mode" = assert ] && assert_match 'deliberate mismatch' "$out" "assertion message"
 done
+# a background process the test left running is stopped after the cleanups, so the
+# test's output pipe closes (meson would otherwise wait for it until its timeout)
+sv_on_exit "kill \$(cat '$SV_TEST_TMP/stray-pid' 2>/dev/null) 2>/dev/null"
+rc=0; SV_TEST_NAME=child timeout 60 "$child" stray >"$SV_TEST_TMP/stray.out" 2>&1 || rc=$?
+assert_eq 0 "$rc" "child (stray) exit status"
+assert_match "left running by the test" "$(cat "$SV_TEST_TMP/stray.out")" "the stray process is said"
+assert_fail kill -0 "$(cat "$SV_TEST_TMP/stray-pid")"
 # a TERM signal still runs the cleanups
 SV_TEST_NAME=child "$child" ok >/dev/null 2>&1
 cat >"$SV_TEST_TMP/sig.sh" <<EOF
@@ -116,6 +124,31 @@ sv_rt run -d --bundle "$b" "$SV_ID-st-left" >/dev/null 2>&1
 assert_eq running "$(sv_rt state "$SV_ID-st-left" | jq -r .status)" "detached container runs"
 sv_rt_cleanup
 assert_eq "" "$(sv_rt list -q)" "sv_rt_cleanup removed it"
+# ... and so is one of a runtime whose `list` prints nothing, or whose `delete` fails too
+broken=$SV_TEST_TMP/broken-rt
+cat >"$broken" <<EOF
+#!/bin/bash
+for a; do case \$a in list) exit 0 ;; delete) [ -n "\${BROKEN_DELETE:-}" ] && exit 1 ;; esac; done
+exec '$SV_RUNTIME' "\$@"
+EOF
+chmod +x "$broken"
+for how in list delete; do
+  id=$SV_ID-st-no$how
+  sv_rt run -d --bundle "$b" "$id" >/dev/null 2>&1
+  pid=$(sv_rt state "$id" | jq -r .pid)
+  cgs=$(jq -r '.cgroup_paths // {} | .[]' "$SV_ROOT/$id/state.json" | sort -u)
+  assert_ok kill -0 "$pid"
+  err=$( (BROKEN_DELETE=$([ $how = delete ] && echo 1) sv_rt_cleanup "$broken" "$SV_ROOT") 2>&1)
+  assert_eq "" "$(sv_rt list -q)" "sv_rt_cleanup, $how broken: container gone"
+  assert_file_absent "$SV_ROOT/$id" "sv_rt_cleanup, $how broken: state dir gone"
+  sv_wait_until 5 sh -c "! kill -0 $pid" || sv_fail "init $pid of $id still alive"
+  for cg in $cgs; do assert_file_absent "$cg" "cgroup $cg removed"; done
+  if [ $how = delete ]; then
+    assert_match "removing it by hand" "$err" "by-hand removal said"
+  else
+    assert_eq "" "$err" "nothing to say when delete works"
+  fi
+done
 
 # ------------------------------------------------------------ private dockerd
 if [ -n "${SV_SELFTEST_NO_DOCKER:-}" ]; then
