@@ -16,7 +16,11 @@
 #include "sv-error.h"
 
 #include <gio/gio.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <string.h>
 
 /* ------------------------------------------------------------------------------------------
@@ -120,6 +124,61 @@ sv_cgroup_refuse_frozen (SvCgroup *cg, GError **error)
                "cgroup.freeze) or choose another linux.cgroupsPath",
                dir);
   return FALSE;
+}
+
+/* Reads DIR/FILE into BUF (NUL-terminated, at most SIZE - 1 bytes) with no allocation. */
+static gboolean
+read_small (const char *dir, const char *file, char *buf, gsize size)
+{
+  char path[PATH_MAX];
+  int fd, n;
+
+  if (snprintf (path, sizeof path, "%s/%s", dir, file) >= (int) sizeof path)
+    return FALSE;
+  fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return FALSE;
+  n = (int) read (fd, buf, size - 1);
+  close (fd);
+  if (n < 0)
+    return FALSE;
+  buf[n] = '\0';
+  return TRUE;
+}
+
+/* Whether a comma-separated @list holds @word. */
+static gboolean
+has_word (const char *list, const char *word)
+{
+  gsize len = strlen (word);
+
+  for (const char *p = list; p != NULL && *p != '\0'; p = strchr (p, ','), p = p ? p + 1 : NULL)
+    if (strncmp (p, word, len) == 0 && (p[len] == ',' || p[len] == '\0'))
+      return TRUE;
+  return FALSE;
+}
+
+gboolean
+sv_cgroup_freezing_no_alloc (SvCgroup *cg)
+{
+  SvCgroupMount *v2 = NULL;
+  char buf[512];
+
+  for (guint i = 0; i < cg->mounts->len; i++)
+    {
+      SvCgroupMount *m = cg->mounts->pdata[i];
+
+      if (strcmp (m->fstype, "cgroup2") == 0)
+        v2 = v2 != NULL ? v2 : m;
+      else if (has_word (m->options, "freezer"))
+        return read_small (m->dir, "freezer.state", buf, sizeof buf)
+               && strncmp (buf, "THAWED", 6) != 0;
+    }
+  if (v2 == NULL)
+    return FALSE;
+  return (read_small (v2->dir, "cgroup.freeze", buf, sizeof buf) && buf[0] == '1')
+         || (read_small (v2->dir, "cgroup.events", buf, sizeof buf)
+             && strstr (buf, "frozen 1") != NULL);
 }
 
 static int

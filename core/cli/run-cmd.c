@@ -97,6 +97,7 @@ sv_cmd_run (SvGlobal *g, int argc, char **argv)
   start.console_end = sp[0];
   o.create.created = run_start_created;
   o.create.created_data = &start;
+  o.create.starts_itself = TRUE;
   sv_foreground_block_signals (&set);
   if (!sv_create_container (&o.create, &pid, &error))
     status = sv_cli_fail (error);

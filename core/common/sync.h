@@ -49,9 +49,10 @@ typedef struct
 typedef struct
 {
   guint32 type;
-  gint32 error_code; /* SV_SYNC_ERROR: the GIOErrorEnum code of the failure, or 0 */
-  gint32 pid;        /* SV_SYNC_COMMITTED and exec's ACK: a pid on the host */
-  guint32 n_fds;     /* fds that come with the message, tagged in tags[] */
+  gint32 error_code;     /* SV_SYNC_ERROR: the GIOErrorEnum code of the failure, or 0 */
+  gint32 pid;            /* SV_SYNC_COMMITTED and exec's ACK: a pid on the host */
+  gint32 runtime_starts; /* SV_SYNC_COMMITTED: the runtime starts the init itself (`run`) */
+  guint32 n_fds;         /* fds that come with the message, tagged in tags[] */
   SvSyncFdTag tags[SV_SYNC_MAX_FDS];
   char text[SV_SYNC_TEXT_MAX]; /* SV_SYNC_ERROR: the message */
 } SvSyncMsg;

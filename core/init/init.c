@@ -195,7 +195,7 @@ setup_filesystem (SvInitConfig *cfg, SvInitTrees *t, GError **error)
 
 /* First thing in the init: every fd the runtime or its caller had, but those the init needs
  * and those --preserve-fds names, is closed (the caller's files, the runtime's O_PATH fds of
- * the bundle, the rootfs and /, its sockets). */
+ * the bundle, the rootfs and /, its sockets).  Touches no heap (see sv_init_run). */
 static void
 close_inherited_fds (SvInitConfig *cfg)
 {
@@ -271,9 +271,13 @@ outlive_runtime (SvInitConfig *cfg)
   host_pid = (pid_t) msg.pid;
   prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
   msg.type = SV_SYNC_ACK;
+  cfg->runtime_starts = msg.runtime_starts;
   if (!sv_sync_send (cfg->sync_fd, &msg, NULL, 0))
     _exit (1);
-  close (cfg->sync_fd);
+  /* Sharing the memory of a `run`: the socket stays, its close at our execve is what `run`
+   * waits for (sv_create_wait_init_exec()). */
+  if (!(cfg->shared_mm && cfg->runtime_starts))
+    close (cfg->sync_fd);
   return host_pid;
 }
 
@@ -310,17 +314,36 @@ run_start_hooks (SvInitConfig *cfg, pid_t host_pid)
   _exit (1);
 }
 
+/* Sharing the memory of a `run`: wait until it is done with it (it shuts its end of the sync
+ * socket down to wait for our execve, sv_create_wait_init_exec()).  A `create` touches no
+ * heap once it has released us (SvCreateOptions.starts_itself). */
+static void
+wait_runtime_done (SvInitConfig *cfg)
+{
+  char byte;
+  ssize_t r;
+
+  if (!(cfg->shared_mm && cfg->runtime_starts))
+    return;
+  do
+    r = read (cfg->sync_fd, &byte, 1);
+  while (r > 0 || (r < 0 && errno == EINTR));
+  /* (our end stays open: its close at our execve is what `run` waits for) */
+}
+
 /* Block until `start` opens the fifo for reading.  The fifo is reached through the host's
- * /proc, opened before pivot_root, so it works even when the container mounts no /proc. */
+ * /proc, opened before pivot_root, so it works even when the container mounts no /proc.
+ * Touches no heap until then (see wait_runtime_done). */
 static void
 wait_for_start (SvInitConfig *cfg)
 {
-  g_autofree char *rel = NULL;
+  char rel[64];
   int fd;
 
   if (cfg->fifo_fd < 0)
     return;
-  rel = g_strdup_printf ("%sself/fd/%d", cfg->host_proc_fd >= 0 ? "" : "/proc/", cfg->fifo_fd);
+  snprintf (rel, sizeof rel, "%sself/fd/%d", cfg->host_proc_fd >= 0 ? "" : "/proc/",
+            cfg->fifo_fd);
   fd = openat (cfg->host_proc_fd >= 0 ? cfg->host_proc_fd : AT_FDCWD, rel, O_WRONLY | O_CLOEXEC);
   if (fd < 0 || !sv_write_all (fd, "0", 1))
     _exit (1);
@@ -343,7 +366,13 @@ sv_init_run (SvInitConfig *cfg)
 
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   close_inherited_fds (cfg);
-  if (!receive_trees (cfg, &trees, &error) || !become_root (cfg, &error)
+  /* Sharing the runtime's memory (create.c): until GO, no heap (a failure leaves quietly: the
+   * runtime is gone or gives up). */
+  if (cfg->shared_mm
+      && (!sv_sync_recv (cfg->sync_fd, &trees.msg, trees.fds, SV_SYNC_MAX_FDS)
+          || trees.msg.type != SV_SYNC_GO))
+    _exit (1);
+  if ((!cfg->shared_mm && !receive_trees (cfg, &trees, &error)) || !become_root (cfg, &error)
       || !set_names (cfg->spec, &error) || !setup_filesystem (cfg, &trees, &error))
     fail (cfg, error);
   release_trees (&trees);
@@ -399,6 +428,7 @@ sv_init_run (SvInitConfig *cfg)
     close (listener);
   host_pid = outlive_runtime (cfg);
   wait_for_start (cfg);
+  wait_runtime_done (cfg);
   run_start_hooks (cfg, host_pid);
   sv_process_exec (cfg, exec_path);
 }

@@ -27,9 +27,11 @@ typedef struct
   SvCgroupEntry *cgroup_entry; /* v1 `tasks` fds the init writes itself into, or NULL */
   guint preserve_fds;          /* fds 3..3+N-1 stay open across exec */
   gboolean new_cgroupns;
-  gboolean supervise;   /* load the notifying filter; its listener goes with READY */
-  gboolean loopback_up; /* a pod sandbox's own network namespace: bring up lo */
-  gboolean hook_pause;  /* stop before pivot_root for createRuntime/createContainer hooks */
+  gboolean supervise;      /* load the notifying filter; its listener goes with READY */
+  gboolean loopback_up;    /* a pod sandbox's own network namespace: bring up lo */
+  gboolean shared_mm;      /* shares the runtime's memory until its execve (create.c) */
+  gboolean runtime_starts; /* told at COMMITTED: the runtime (`run`) starts us itself */
+  gboolean hook_pause;     /* stop before pivot_root for createRuntime/createContainer hooks */
   char **envp;
 } SvInitConfig;
 

@@ -29,7 +29,9 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -69,6 +71,7 @@ typedef struct
   int console_fd;
   int host_proc_fd;
   int supervisor_sock; /* the hand-over whose answer create_commit() awaits, or -1 */
+  gboolean shared_mm;  /* the init shares our memory until its execve (clone_shared_init) */
 } Create;
 
 static void
@@ -467,6 +470,65 @@ start_init (gpointer data)
   sv_init_run (s->cfg);
 }
 
+/* The init shares our memory from its clone to its execve (CLONE_VM: no page tables copied,
+ * no copy-on-write, no code faulted in again; a tenth of a `run`, bench/README.md).  glibc
+ * does not know it runs: it shares our heap, our libraries' data and our thread pointer
+ * (errno, malloc's cache).  So the two take turns: one runs only while the other is blocked
+ * in a system call on the sync socket (or, after ACK, the init on the exec fifo), and neither
+ * allocates, frees or logs between its send and its wait.  Its config and stack are ours and
+ * must outlive create's frames: they are static (one create per process). */
+static SvInitConfig shared_cfg;
+static InitStart shared_start;
+static struct
+{
+  int sync_fd; /* our end, once committed: the init's execve closes its own */
+  char *stack;
+} shared = { -1, NULL };
+
+#define SHARED_STACK_SIZE (2u << 20)
+
+static int
+start_shared_init (void *data)
+{
+  start_init (data);
+  return 0;
+}
+
+static long
+clone_shared_init (Create *x, SvInitConfig *cfg)
+{
+  shared.stack = mmap (NULL, SHARED_STACK_SIZE, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+  if (shared.stack == MAP_FAILED)
+    {
+      shared.stack = NULL;
+      return -1;
+    }
+  shared_cfg = *cfg;
+  shared_cfg.shared_mm = TRUE;
+  shared_cfg.cgroup_entry = NULL; /* (we move it into its cgroups, see create_configure_child) */
+  shared_start = (InitStart){ &shared_cfg, x->sync_fd };
+  return clone (start_shared_init, shared.stack + SHARED_STACK_SIZE,
+                CLONE_VM | sv_ns_clone_flags (x->spec) | SIGCHLD, &shared_start);
+}
+
+void
+sv_create_wait_init_exec (void)
+{
+  struct pollfd p = { .fd = shared.sync_fd, .events = POLLIN };
+  char byte;
+
+  if (shared.sync_fd < 0)
+    return;
+  /* Our end's EOF tells the init that we are done with the memory until its execve. */
+  shutdown (shared.sync_fd, SHUT_WR);
+  while (poll (&p, 1, -1) < 0 || read (shared.sync_fd, &byte, 1) > 0)
+    ;
+  shared.sync_fd = -1;
+  munmap (shared.stack, SHARED_STACK_SIZE);
+  shared.stack = NULL;
+}
+
 /* Clone the init: with a new user namespace, or, for a container of a pod, in its sandbox's
  * (through a helper process, see sv_pod_clone_member). */
 static long
@@ -478,6 +540,13 @@ clone_init (Create *x, SvInitConfig *cfg, GError **error)
   if (x->pod.role == SV_POD_MEMBER)
     return sv_pod_clone_member (&x->pod, x->spec, sv_ns_clone_flags (x->spec), start_init, &start,
                                 error);
+  if (x->shared_mm)
+    {
+      pid = clone_shared_init (x, cfg);
+      if (pid < 0)
+        sv_set_error_errno (error, errno, "clone the container's init");
+      return pid;
+    }
   pid = sv_cgroup_entry_clone (&x->cgroup_entry, (unsigned long) sv_ns_clone_flags (x->spec));
   if (pid == 0)
     start_init (&start);
@@ -496,7 +565,10 @@ create_spawn (Create *x, GError **error)
 
   /* A container of a pod joins them in the helper that clones its init (pod.c), and the
    * runtime moves that init into its cgroup. */
-  if (x->pod.role != SV_POD_MEMBER && !sv_cgroup_entry_open (x->cgroup, &x->cgroup_entry, error))
+  /* A container of a pod is cloned by a helper process (pod.c): no memory to share. */
+  x->shared_mm = x->pod.role != SV_POD_MEMBER;
+  if (x->pod.role != SV_POD_MEMBER && !x->shared_mm
+      && !sv_cgroup_entry_open (x->cgroup, &x->cgroup_entry, error))
     return FALSE;
   init_config (x, &cfg);
   if (x->pod.role != SV_POD_MEMBER && !sv_ns_join_paths (x->spec, &join, error))
@@ -624,11 +696,10 @@ static gboolean
 send_go (Create *x, GError **error)
 {
   SvContainer *c = x->c;
-  g_autofree SvSyncMsg *msg = g_new0 (SvSyncMsg, 1);
+  SvSyncMsg go = { .type = SV_SYNC_GO }, *msg = &go; /* (nothing to free after the send) */
   int fds[SV_SYNC_MAX_FDS];
   gboolean room;
 
-  msg->type = SV_SYNC_GO;
   room = sv_sync_add_fd (msg, fds, c->rootfs_tree_fd, SV_SYNC_FD_ROOTFS, 0);
   for (guint i = 0; room && i < x->spec->mounts->len; i++)
     if (((SvMount *) g_ptr_array_index (x->spec->mounts, i))->bind)
@@ -657,11 +728,12 @@ send_go (Create *x, GError **error)
 static gboolean
 create_configure_child (Create *x, GError **error)
 {
-  g_autofree char *userns = g_strdup_printf ("/proc/%d/ns/user", (int) x->child);
+  char userns[64];
   sv_autofd userns_fd = -1;
   gboolean ok;
 
   /* A container of a pod is in its sandbox's user namespace, mapped already. */
+  snprintf (userns, sizeof userns, "/proc/%d/ns/user", (int) x->child);
   if ((x->pod.role != SV_POD_MEMBER
        && !sv_ns_write_maps (x->child, x->state->uid_mappings, x->state->gid_mappings, error))
       || !sv_cgroup_entry_finish (x->cgroup, &x->cgroup_entry, x->child, error)
@@ -703,6 +775,7 @@ run_create_hooks (Create *x, GError **error)
       || !sv_hooks_run_in (x->spec->hooks, "createRuntime", st, x->spec->bundle, error)
       || !sv_hooks_run_in (x->spec->hooks, "createContainer", st, x->spec->rootfs, error))
     return FALSE;
+  g_clear_pointer (&st, json_node_unref); /* (before the init runs again) */
   if (!sv_sync_send (x->sync_fd, &msg, NULL, 0))
     {
       sv_set_error_errno (error, EPIPE, "resume the container's init after hooks");
@@ -735,28 +808,71 @@ create_await_supervisor (Create *x, GError **error)
   return x->c->supervisor == NULL || sv_supervisor_await (x->c->supervisor, sock, error);
 }
 
+/* A signal that asks `run` (which blocks signals) to stop, pending; or 0. */
+static int
+stop_signal_pending (void)
+{
+  static const int stop[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+  sigset_t pending;
+
+  sigpending (&pending);
+  for (guint i = 0; i < G_N_ELEMENTS (stop); i++)
+    if (sigismember (&pending, stop[i]))
+      return stop[i];
+  return 0;
+}
+
+/* Before we allocate while an init that shares our memory may run: kill it, and wait until
+ * it is dead or frozen (a frozen task dies only once thawed, and does not run meanwhile). */
+static void
+stop_shared_init (Create *x)
+{
+  const struct timespec ms = { 0, 1000000 };
+
+  if (!x->shared_mm || x->child <= 0)
+    return;
+  kill (x->child, SIGKILL);
+  for (;;)
+    {
+      siginfo_t si = { 0 };
+      if (waitid (P_PID, (id_t) x->child, &si, WEXITED | WNOHANG | WNOWAIT) < 0
+          || si.si_pid == x->child || sv_cgroup_freezing_no_alloc (x->cgroup))
+        return;
+      nanosleep (&ms, NULL);
+    }
+}
+
 /* Wait until the init speaks, but give up when the cgroup gets frozen under it or when `run`
- * (which blocks signals) is asked to stop: never an endless wait with signals blocked. */
+ * (which blocks signals) is asked to stop: never an endless wait with signals blocked.  The
+ * init may be running meanwhile: with shared memory, nothing here allocates until it is
+ * stopped. */
 static gboolean
 wait_for_init (Create *x, GError **error)
 {
   struct pollfd p = { .fd = x->sync_fd, .events = POLLIN };
-  sigset_t pending;
-  static const int stop[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 
   while (poll (&p, 1, 200) == 0 || (p.revents == 0 && errno == EINTR))
     {
-      sigpending (&pending);
-      for (guint i = 0; i < G_N_ELEMENTS (stop); i++)
-        if (sigismember (&pending, stop[i]))
-          {
-            g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                         "interrupted by %s while the container was created; nothing was left",
-                         sigabbrev_np (stop[i]));
-            return FALSE;
-          }
+      int sig = stop_signal_pending ();
+      if (sig == 0 && x->shared_mm && !sv_cgroup_freezing_no_alloc (x->cgroup))
+        continue;
+      stop_shared_init (x);
+      if (sig != 0)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                       "interrupted by %s while the container was created; nothing was left",
+                       sigabbrev_np (sig));
+          return FALSE;
+        }
       if (!sv_cgroup_refuse_frozen (x->cgroup, error))
         return FALSE;
+      if (x->shared_mm) /* (thawed meanwhile, but it was killed) */
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY,
+                       "container's cgroup was frozen while the container was created; "
+                       "nothing was left");
+          return FALSE;
+        }
     }
   return TRUE;
 }
@@ -771,6 +887,7 @@ create_hand_to_agent (Create *x, int listener, GError **error)
 
   if (fd < 0 || !sv_seccomp_agent_send (x->spec->seccomp, x->child, st, fd, error))
     return FALSE;
+  g_clear_pointer (&st, json_node_unref); /* (before the init runs again) */
   if (!sv_sync_send (x->sync_fd, &go_on, NULL, 0))
     {
       sv_set_error_errno (error, EPIPE, "resume the container's init");
@@ -818,7 +935,9 @@ create_wait_ready (Create *x, GError **error)
 static gboolean
 release_child (Create *x, GError **error)
 {
-  SvSyncMsg msg = { .type = SV_SYNC_COMMITTED, .pid = x->child };
+  SvSyncMsg msg = { .type = SV_SYNC_COMMITTED,
+                    .pid = x->child,
+                    .runtime_starts = x->opts->starts_itself };
 
   if (!sv_sync_send (x->sync_fd, &msg, NULL, 0) || !wait_for_init (x, error))
     return FALSE;
@@ -842,8 +961,7 @@ create_commit (Create *x, GError **error)
   sv_state_mark_committed (x->opts->root, x->opts->id);
   if (!create_await_supervisor (x, error))
     return FALSE;
-  if (!release_child (x, error))
-    return FALSE;
+  /* Before the init is released: from then on it may run (a `start`), sharing our memory. */
   if (x->opts->pid_file != NULL)
     {
       g_autofree char *text = g_strdup_printf ("%d", (int) x->child);
@@ -854,6 +972,10 @@ create_commit (Create *x, GError **error)
           return FALSE;
         }
     }
+  if (!release_child (x, error))
+    return FALSE;
+  if (x->shared_mm && x->opts->starts_itself)
+    shared.sync_fd = x->sync_fd;
   return TRUE;
 }
 

@@ -1,4 +1,5 @@
 /* lifecycle.c: start, kill and delete of an existing container. */
+#include "create.h"
 #include "lifecycle.h"
 
 #include "cgroups.h"
@@ -98,7 +99,11 @@ release_init (const SvState *st, GError **error)
       struct pollfd p = { fd, POLLIN, 0 };
       int r = poll (&p, 1, 100);
       if (r > 0 && read (fd, &byte, 1) == 1)
-        break;
+        {
+          /* (`run`: an init that shares our memory runs from here to its execve) */
+          sv_create_wait_init_exec ();
+          break;
+        }
       if (!sv_proc_alive (st->pid, st->starttime))
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
