@@ -9,14 +9,22 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static struct
 {
   int fd; /* -1: stderr */
   SvLogFormat format;
   gboolean debug;
-  gboolean detached;
-} sv_log = { -1, SV_LOG_TEXT, FALSE, FALSE };
+  pid_t detached; /* the process that logs no more (the init, before it runs the process), or 0:
+                   * a pid, not a flag, as the init may share this memory with the runtime */
+} sv_log = { -1, SV_LOG_TEXT, FALSE, 0 };
+
+static gboolean
+log_detached (void)
+{
+  return sv_log.detached != 0 && sv_log.detached == getpid ();
+}
 
 gboolean
 sv_log_parse_format (const char *name, SvLogFormat *out, GError **error)
@@ -79,7 +87,7 @@ write_record (const char *level, const char *domain, const char *msg)
 static void
 log_handler (const char *domain, GLogLevelFlags level, const char *msg, gpointer data)
 {
-  if (sv_log.detached)
+  if (log_detached ())
     return;
   if ((level & G_LOG_LEVEL_DEBUG) && !sv_log.debug)
     return;
@@ -94,7 +102,7 @@ sv_log_override (const char *fmt, ...)
   g_autofree char *msg = NULL;
   va_list ap;
 
-  if ((sv_log.fd < 0 && !sv_log.debug) || sv_log.detached)
+  if ((sv_log.fd < 0 && !sv_log.debug) || log_detached ())
     return;
   va_start (ap, fmt);
   msg = g_strdup_vprintf (fmt, ap);
@@ -141,8 +149,8 @@ sv_log_fd (void)
 void
 sv_log_detach (void)
 {
+  /* (our copy of the fd only: the runtime's stays open, and sv_log.fd its number) */
   if (sv_log.fd >= 0)
     close (sv_log.fd);
-  sv_log.fd = -1;
-  sv_log.detached = TRUE;
+  sv_log.detached = getpid ();
 }

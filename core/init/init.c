@@ -322,12 +322,15 @@ wait_runtime_done (SvInitConfig *cfg)
 {
   char byte;
   ssize_t r;
+  guint failures = 0;
 
   if (!(cfg->shared_mm && cfg->runtime_starts))
     return;
-  do
-    r = read (cfg->sync_fd, &byte, 1);
-  while (r > 0 || (r < 0 && errno == EINTR));
+  /* Until EOF.  (errno is not read: the runtime running meanwhile shares it; a socket that
+   * keeps failing ends us, which is safe, rather than letting us run beside it.) */
+  while ((r = read (cfg->sync_fd, &byte, 1)) != 0)
+    if (r < 0 && ++failures > 100)
+      _exit (1);
   /* (our end stays open: its close at our execve is what `run` waits for) */
 }
 

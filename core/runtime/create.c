@@ -522,15 +522,19 @@ sv_create_wait_init_exec (void)
     return;
   /* Our end's EOF tells the init that we are done with the memory until its execve. */
   shutdown (shared.sync_fd, SHUT_WR);
-  while (poll (&p, 1, -1) < 0 || read (shared.sync_fd, &byte, 1) > 0)
-    ;
+  /* Until the init's end closes (its execve, or its death): POLLHUP once both directions are
+   * shut, or a read of 0.  (errno is not read: the init running meanwhile shares it.) */
+  for (;;)
+    if (poll (&p, 1, -1) > 0
+        && ((p.revents & (POLLHUP | POLLERR | POLLNVAL)) || read (shared.sync_fd, &byte, 1) == 0))
+      break;
   shared.sync_fd = -1;
   munmap (shared.stack, SHARED_STACK_SIZE);
   shared.stack = NULL;
 }
 
-/* Clone the init: with a new user namespace, or, for a container of a pod, in its sandbox's
- * (through a helper process, see sv_pod_clone_member). */
+/* Clone the init: with a new user namespace, sharing our memory; or, for a container of a
+ * pod, in its sandbox's, forked by a helper process (sv_pod_clone_member). */
 static long
 clone_init (Create *x, SvInitConfig *cfg, GError **error)
 {
@@ -540,16 +544,7 @@ clone_init (Create *x, SvInitConfig *cfg, GError **error)
   if (x->pod.role == SV_POD_MEMBER)
     return sv_pod_clone_member (&x->pod, x->spec, sv_ns_clone_flags (x->spec), start_init, &start,
                                 error);
-  if (x->shared_mm)
-    {
-      pid = clone_shared_init (x, cfg);
-      if (pid < 0)
-        sv_set_error_errno (error, errno, "clone the container's init");
-      return pid;
-    }
-  pid = sv_cgroup_entry_clone (&x->cgroup_entry, (unsigned long) sv_ns_clone_flags (x->spec));
-  if (pid == 0)
-    start_init (&start);
+  pid = clone_shared_init (x, cfg);
   if (pid < 0)
     sv_set_error_errno (error, errno, "clone the container's init");
   return pid;
@@ -563,13 +558,10 @@ create_spawn (Create *x, GError **error)
   sv_autofd saved_cwd = -1;
   long pid;
 
-  /* A container of a pod joins them in the helper that clones its init (pod.c), and the
-   * runtime moves that init into its cgroup. */
-  /* A container of a pod is cloned by a helper process (pod.c): no memory to share. */
+  /* The init is moved into its cgroups by us, before GO (create_configure_child): one that
+   * shares our memory cannot use an entry we clear meanwhile, and a container of a pod joins
+   * its namespaces in the helper that clones it (pod.c). */
   x->shared_mm = x->pod.role != SV_POD_MEMBER;
-  if (x->pod.role != SV_POD_MEMBER && !x->shared_mm
-      && !sv_cgroup_entry_open (x->cgroup, &x->cgroup_entry, error))
-    return FALSE;
   init_config (x, &cfg);
   if (x->pod.role != SV_POD_MEMBER && !sv_ns_join_paths (x->spec, &join, error))
     return FALSE;
@@ -832,7 +824,9 @@ stop_shared_init (Create *x)
   if (!x->shared_mm || x->child <= 0)
     return;
   kill (x->child, SIGKILL);
-  for (;;)
+  /* (bounded: killed, it runs no code of ours once it is in the kernel, where a task stuck in
+   * an uninterruptible wait stays; a second is long past the kill's interrupt) */
+  for (guint i = 0; i < 1000; i++)
     {
       siginfo_t si = { 0 };
       if (waitid (P_PID, (id_t) x->child, &si, WEXITED | WNOHANG | WNOWAIT) < 0

@@ -7,8 +7,9 @@
 #   run      `run` of a shell that prints its pid and its uid map: "1 0 <range> 65536"
 #   race     `create` with `start` of the same id retried from another process as fast as it
 #            can, so that `start` lets the init go while `create` is still finishing
-#   hooks    `run` with createRuntime (the runtime runs it while the init waits) and
-#            startContainer hooks (the init runs it once the runtime has let go)
+#   hooks    `run --log --debug` with createRuntime (the runtime runs it while the init
+#            waits) and startContainer hooks (the init runs it once the runtime has let go);
+#            the runtime's log goes on after the init has stopped its own
 #   detach   `run -d`, then `delete --force`
 #   pidfile  `create --pid-file`, the file names the init, `start`, the process ends
 #   fail     a create whose init fails in its mounts (a mount of an unknown filesystem type):
@@ -106,11 +107,14 @@ round_race() {
 }
 
 round_hooks() {
-  local out
+  local out rtlog=$SV_TEST_TMP/rt.log
   : >"$hooklog"
-  out=$(rt_ok "hooks ($1)" run --bundle "$b_hooks" "$1")
+  : >"$rtlog"
+  out=$(rt_ok "hooks ($1)" --log "$rtlog" --debug run --bundle "$b_hooks" "$1")
   assert_eq started "$out" "hooks ($1): the startContainer hook ran in the container"
   assert_eq "createRuntime creating" "$(cat "$hooklog")" "hooks ($1): the createRuntime hook"
+  # The init stops logging before it runs the process; the runtime logs on (its delete).
+  assert_match 'idmap-exclusive: release done' "$(cat "$rtlog")" "hooks ($1): the runtime's log after the init's"
   gone "$1"
 }
 
