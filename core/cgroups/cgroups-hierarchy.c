@@ -60,12 +60,16 @@ sv_cgroup_mount_free (SvCgroupMount *m)
 gboolean
 sv_cgroup_mount_has (const SvCgroupMount *m, const char *controller)
 {
-  g_auto (GStrv) opts = NULL;
+  gsize len = strlen (controller);
 
   if (sv_cgroup_mount_is_v2 (m))
     return FALSE;
-  opts = g_strsplit (m->options, ",", -1);
-  return g_strv_contains ((const char *const *) opts, controller);
+  /* (one of the comma-separated options, read in place: no allocation, see
+   * sv_cgroup_freezing_no_alloc) */
+  for (const char *p = m->options; p != NULL; p = strchr (p, ','), p = p != NULL ? p + 1 : NULL)
+    if (strncmp (p, controller, len) == 0 && (p[len] == ',' || p[len] == '\0'))
+      return TRUE;
+  return FALSE;
 }
 
 static SvCgroupMount *

@@ -146,38 +146,25 @@ read_small (const char *dir, const char *file, char *buf, gsize size)
   return TRUE;
 }
 
-/* Whether a comma-separated @list holds @word. */
-static gboolean
-has_word (const char *list, const char *word)
-{
-  gsize len = strlen (word);
-
-  for (const char *p = list; p != NULL && *p != '\0'; p = strchr (p, ','), p = p ? p + 1 : NULL)
-    if (strncmp (p, word, len) == 0 && (p[len] == ',' || p[len] == '\0'))
-      return TRUE;
-  return FALSE;
-}
-
+/* As the drivers' freezing() (v1: the freezer's state, else the cgroup2 tree's; v2: its own),
+ * with the files read into stack buffers. */
 gboolean
 sv_cgroup_freezing_no_alloc (SvCgroup *cg)
 {
-  SvCgroupMount *v2 = NULL;
+  SvCgroupMount *m = NULL;
   char buf[512];
 
-  for (guint i = 0; i < cg->mounts->len; i++)
-    {
-      SvCgroupMount *m = cg->mounts->pdata[i];
-
-      if (strcmp (m->fstype, "cgroup2") == 0)
-        v2 = v2 != NULL ? v2 : m;
-      else if (has_word (m->options, "freezer"))
-        return read_small (m->dir, "freezer.state", buf, sizeof buf)
-               && strncmp (buf, "THAWED", 6) != 0;
-    }
-  if (v2 == NULL)
+  if (cg->mode == SV_CGROUP_V2)
+    m = cg->mounts->pdata[0];
+  else if ((m = sv_cgroup_find_mount (cg, "freezer")) != NULL)
+    return read_small (m->dir, "freezer.state", buf, sizeof buf)
+           && strncmp (buf, "THAWED", 6) != 0;
+  else
+    m = sv_cgroup_find_unified (cg);
+  if (m == NULL)
     return FALSE;
-  return (read_small (v2->dir, "cgroup.freeze", buf, sizeof buf) && buf[0] == '1')
-         || (read_small (v2->dir, "cgroup.events", buf, sizeof buf)
+  return (read_small (m->dir, "cgroup.freeze", buf, sizeof buf) && buf[0] == '1')
+         || (read_small (m->dir, "cgroup.events", buf, sizeof buf)
              && strstr (buf, "frozen 1") != NULL);
 }
 

@@ -50,9 +50,7 @@ receive_trees (SvInitConfig *cfg, SvInitTrees *t, GError **error)
 static gboolean
 become_root (SvInitConfig *cfg, GError **error)
 {
-  /* Into the cgroup first (before the cgroup namespace is made and anything runs). */
-  if (cfg->cgroup_entry != NULL && !sv_cgroup_entry_join_self (cfg->cgroup_entry, error))
-    return FALSE;
+  /* (in its cgroup already: the runtime moved it there before GO) */
   if (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0)
     {
       sv_set_error_errno (error, errno, "become root in the user namespace (is id 0 mapped?)");
@@ -199,13 +197,9 @@ setup_filesystem (SvInitConfig *cfg, SvInitTrees *t, GError **error)
 static void
 close_inherited_fds (SvInitConfig *cfg)
 {
-  int keep[5 + SV_CGROUP_ENTRY_MAX] = { cfg->sync_fd, cfg->fifo_fd, cfg->console_fd,
-                                        cfg->host_proc_fd, sv_log_fd () };
-  guint n = 5;
+  int keep[] = { cfg->sync_fd, cfg->fifo_fd, cfg->console_fd, cfg->host_proc_fd, sv_log_fd () };
 
-  for (guint i = 0; cfg->cgroup_entry != NULL && i < cfg->cgroup_entry->n_tasks; i++)
-    keep[n++] = cfg->cgroup_entry->tasks_fds[i];
-  sv_close_fds_except (cfg->preserve_fds, keep, n);
+  sv_close_fds_except (cfg->preserve_fds, keep, G_N_ELEMENTS (keep));
   cfg->rootfs_dir_fd = -1; /* (the parent's: it cloned us with it as our cwd) */
 }
 

@@ -5,7 +5,6 @@
  * parent over the sync socket as one message and exits. */
 #pragma once
 
-#include "cgroups-entry.h"
 #include "container.h"
 #include "sv-seccomp.h"
 #include "spec.h"
@@ -20,12 +19,11 @@ typedef struct
   const char *id;                /* for the state given to startContainer hooks */
   JsonObject *hooks;             /* the spec's hooks, or NULL */
   int sync_fd;
-  int rootfs_dir_fd;           /* O_PATH of the rootfs directory: where the rootfs is attached */
-  int fifo_fd;                 /* O_PATH of exec.fifo; -1: exec right away */
-  int console_fd;              /* connected --console-socket, or -1 */
-  int host_proc_fd;            /* O_PATH of the host's /proc */
-  SvCgroupEntry *cgroup_entry; /* v1 `tasks` fds the init writes itself into, or NULL */
-  guint preserve_fds;          /* fds 3..3+N-1 stay open across exec */
+  int rootfs_dir_fd;  /* O_PATH of the rootfs directory: where the rootfs is attached */
+  int fifo_fd;        /* O_PATH of exec.fifo; -1: exec right away */
+  int console_fd;     /* connected --console-socket, or -1 */
+  int host_proc_fd;   /* O_PATH of the host's /proc */
+  guint preserve_fds; /* fds 3..3+N-1 stay open across exec */
   gboolean new_cgroupns;
   gboolean supervise;      /* load the notifying filter; its listener goes with READY */
   gboolean loopback_up;    /* a pod sandbox's own network namespace: bring up lo */

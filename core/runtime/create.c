@@ -5,7 +5,6 @@
  *   -> state.json.  Any failure undoes every step already taken. */
 #include "create.h"
 
-#include "cgroups-entry.h"
 #include "cgroups-resources.h"
 #include "cgroups.h"
 #include "hooks.h"
@@ -51,7 +50,6 @@ typedef struct
   SvPluginHost *plugins;
   SvContainer *c;
   SvCgroup *cgroup;
-  SvCgroupEntry cgroup_entry; /* the init's way into its cgroup (cgroups-entry.h) */
   SvState *state;
   SvSeccompProgram *seccomp;
   SvSyscontPolicy policy;
@@ -112,7 +110,6 @@ create_clear (Create *x)
     sv_close_fdp (&x->console_fd);
   sv_close_fdp (&x->host_proc_fd);
   sv_close_fdp (&x->supervisor_sock);
-  sv_cgroup_entry_clear (&x->cgroup_entry);
   g_clear_pointer (&x->hierarchies, g_ptr_array_unref);
   g_clear_pointer (&x->seccomp, sv_seccomp_program_free);
   sv_pod_clear (&x->pod);
@@ -443,7 +440,6 @@ init_config (Create *x, SvInitConfig *cfg)
     .fifo_fd = x->fifo_fd,
     .console_fd = x->console_fd,
     .host_proc_fd = x->host_proc_fd,
-    .cgroup_entry = &x->cgroup_entry,
     .preserve_fds = x->listen_fds + x->opts->preserve_fds,
     .new_cgroupns = sv_spec_namespace (x->spec, CLONE_NEWCGROUP) != NULL,
     .supervise = x->c->supervisor != NULL,
@@ -506,7 +502,6 @@ clone_shared_init (Create *x, SvInitConfig *cfg)
     }
   shared_cfg = *cfg;
   shared_cfg.shared_mm = TRUE;
-  shared_cfg.cgroup_entry = NULL; /* (we move it into its cgroups, see create_configure_child) */
   shared_start = (InitStart){ &shared_cfg, x->sync_fd };
   return clone (start_shared_init, shared.stack + SHARED_STACK_SIZE,
                 CLONE_VM | sv_ns_clone_flags (x->spec) | SIGCHLD, &shared_start);
@@ -728,7 +723,7 @@ create_configure_child (Create *x, GError **error)
   snprintf (userns, sizeof userns, "/proc/%d/ns/user", (int) x->child);
   if ((x->pod.role != SV_POD_MEMBER
        && !sv_ns_write_maps (x->child, x->state->uid_mappings, x->state->gid_mappings, error))
-      || !sv_cgroup_entry_finish (x->cgroup, &x->cgroup_entry, x->child, error)
+      || !sv_cgroup_enter (x->cgroup, x->child, error)
       || !sv_process_apply_limits (x->spec->process, x->child, error))
     return FALSE;
   userns_fd = open (userns, O_RDONLY | O_CLOEXEC);
@@ -978,7 +973,6 @@ sv_create_container (const SvCreateOptions *opts, pid_t *pid_out, GError **error
 {
   Create x = { .opts = opts,
                .pod = SV_POD_INIT,
-               .cgroup_entry = { .v2_dir_fd = -1 },
                .sync_fd = -1,
                .child_sync_fd = -1,
                .rootfs_dir_fd = -1,

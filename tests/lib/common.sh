@@ -294,8 +294,7 @@ _sv_rt_remove_by_hand() {
     [ -d "$cg" ] && echo "_sv_rt_remove_by_hand: cgroup $cg is left" >&2
   done < <(jq -r '(.cgroup.hierarchies // [] | .[].path), (.cgroup_paths // {} | .[])' \
              "$dir/state.json" 2>/dev/null | sort -u)
-  sv_umount_under "$dir"
-  rm -rf --one-file-system "$dir"
+  sv_rm_tree "$dir"
 }
 # Registered after the tmpdir's removal, so it runs before it.
 sv_on_exit "sv_rt_cleanup \"\$SV_RUNTIME\" '$SV_ROOT'"
