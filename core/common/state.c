@@ -95,6 +95,20 @@ add_string (JsonBuilder *b, const char *name, const char *value)
     json_builder_add_null_value (b);
 }
 
+/* "pluginReleases": {"idmap": true, ...}: which roles' plugins delete must load. */
+static void
+add_releases (JsonBuilder *b, const SvState *st)
+{
+  json_builder_set_member_name (b, "pluginReleases");
+  json_builder_begin_object (b);
+  for (guint r = 0; r < G_N_ELEMENTS (role_keys); r++)
+    {
+      json_builder_set_member_name (b, role_keys[r]);
+      json_builder_add_boolean_value (b, st->releases[r]);
+    }
+  json_builder_end_object (b);
+}
+
 static void
 add_node (JsonBuilder *b, const char *name, JsonNode *node)
 {
@@ -134,6 +148,8 @@ state_to_json (const SvState *st)
   for (guint r = 0; r < G_N_ELEMENTS (role_keys); r++)
     add_string (b, role_keys[r], st->plugins[r]);
   json_builder_end_object (b);
+  if (st->releases_known)
+    add_releases (b, st);
   add_mappings (b, "uidMappings", st->uid_mappings);
   add_mappings (b, "gidMappings", st->gid_mappings);
   if (st->supervisor != NULL)
@@ -207,6 +223,20 @@ load_mappings (JsonObject *o, const char *member, GArray *out, GError **error)
 }
 
 static gboolean
+releases_from_json (SvState *st, JsonObject *o, GError **error)
+{
+  JsonObject *releases = NULL;
+
+  if (!sv_json_get_object (o, "", "pluginReleases", FALSE, &releases, error))
+    return FALSE;
+  st->releases_known = releases != NULL;
+  for (guint r = 0; releases != NULL && r < G_N_ELEMENTS (role_keys); r++)
+    if (!sv_json_get_bool (releases, "pluginReleases", role_keys[r], &st->releases[r], error))
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
 state_from_json (SvState *st, JsonObject *o, GError **error)
 {
   gint64 pid = 0, start = 0, cpid = 0, cstart = 0;
@@ -225,7 +255,8 @@ state_from_json (SvState *st, JsonObject *o, GError **error)
       || !sv_json_get_bool (o, "", "systemdCgroup", &st->systemd_cgroup, error)
       || !sv_json_get_object (o, "", "plugins", FALSE, &plugins, error)
       || !load_mappings (o, "uidMappings", st->uid_mappings, error)
-      || !load_mappings (o, "gidMappings", st->gid_mappings, error))
+      || !load_mappings (o, "gidMappings", st->gid_mappings, error)
+      || !releases_from_json (st, o, error))
     return FALSE;
   for (guint r = 0; plugins != NULL && r < G_N_ELEMENTS (role_keys); r++)
     if (!sv_json_get_string (plugins, "plugins", role_keys[r], FALSE, &st->plugins[r], error))
@@ -394,6 +425,13 @@ state_is_paused (const SvState *st)
     return FALSE;
   cg = sv_cgroup_from_json (st->cgroup, NULL);
   return cg != NULL && sv_cgroup_is_frozen (cg);
+}
+
+gboolean
+sv_state_needs_release (const SvState *st, guint role)
+{
+  g_return_val_if_fail (role < G_N_ELEMENTS (role_keys), FALSE);
+  return st->plugins[role] != NULL && (!st->releases_known || st->releases[role]);
 }
 
 SvStatus

@@ -32,7 +32,12 @@ typedef struct
   JsonNode *cgroup;      /* sv_cgroup_to_json, or NULL */
   JsonNode *hooks;       /* the spec's hooks object (poststop runs at delete) */
   char *plugins[3];      /* plugin name per SvRole, NULL = none */
-  GArray *uid_mappings;  /* SvIdMapping */
+  /* Per SvRole: whether its plugin had a release hook when the container was made (delete
+   * loads only those).  releases_known is FALSE for a state of a version that did not record
+   * it: then delete loads every plugin named. */
+  gboolean releases_known;
+  gboolean releases[3];
+  GArray *uid_mappings; /* SvIdMapping */
   GArray *gid_mappings;
   char *owner;
   char *supervisor; /* address of the syscall supervisor, or NULL (exec loads its filter) */
@@ -57,6 +62,9 @@ SvState *sv_state_load (const char *root, const char *id, GError **error);
 gboolean sv_state_remove (const char *root, const char *id, GError **error);
 /* All ids under @root (sorted). */
 GPtrArray *sv_state_list (const char *root, GError **error);
+
+/* Whether delete must load the plugin of @role to run its release hook. */
+gboolean sv_state_needs_release (const SvState *st, guint role);
 
 SvStatus sv_state_status (const SvState *st);
 const char *sv_status_name (SvStatus s);

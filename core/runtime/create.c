@@ -233,9 +233,13 @@ fill_state (Create *x)
                         : NULL;
   st->hooks =
       x->spec->hooks != NULL ? json_node_init_object (json_node_alloc (), x->spec->hooks) : NULL;
+  st->releases_known = TRUE;
   for (int r = 0; r < SV_N_ROLES; r++)
     if (x->plugins->role[r] != NULL)
-      st->plugins[r] = g_strdup (x->plugins->role[r]->name);
+      {
+        st->plugins[r] = g_strdup (x->plugins->role[r]->name);
+        st->releases[r] = x->plugins->role[r]->desc->release != NULL;
+      }
   st->uid_mappings = g_array_new (FALSE, FALSE, sizeof (SvIdMapping));
   st->gid_mappings = g_array_new (FALSE, FALSE, sizeof (SvIdMapping));
   x->state = st;

@@ -307,7 +307,9 @@ stop_all (const SvState *st, SvCgroup *cg, GError **error)
   if (cg != NULL && !init_first && !sv_cgroup_kill_all (cg, SIGKILL, error))
     return FALSE;
   kill_init_and_wait (st);
-  if (init_first && !sv_cgroup_kill_all (cg, SIGKILL, error))
+  /* Its namespace died with it: the rmdirs tell whether the cgroup still holds a process
+   * that joined it from outside, without reading every hierarchy's processes first. */
+  if (init_first && !sv_cgroup_remove_if_empty (cg) && !sv_cgroup_kill_all (cg, SIGKILL, error))
     return FALSE;
   if (sv_proc_alive (st->pid, st->starttime))
     {
@@ -349,6 +351,7 @@ release_plugins (const SvState *st, const char *root, const char *plugins_conf)
       sv_plugins_conf_load (sv_plugins_conf_path (plugins_conf), &local);
   g_autoptr (SvPluginHost) host = NULL;
   g_autoptr (SvContainer) c = NULL;
+  char *names[SV_N_ROLES];
 
   if (conf == NULL)
     {
@@ -356,7 +359,10 @@ release_plugins (const SvState *st, const char *root, const char *plugins_conf)
       conf = sv_plugins_conf_load ("/nonexistent", NULL);
     }
   host = sv_plugin_host_new (conf, root);
-  sv_plugin_host_load_names (host, st->plugins);
+  /* only the plugins that have something to release: a dlopen each saved */
+  for (guint r = 0; r < SV_N_ROLES; r++)
+    names[r] = sv_state_needs_release (st, r) ? st->plugins[r] : NULL;
+  sv_plugin_host_load_names (host, names);
   c = sv_container_new_from_state (&host->host, st->id, st->bundle, st->rootfs, st->uid_mappings,
                                    st->gid_mappings, st->annotations);
   sv_storage_release (host->host.lib_dir, st->id, conf->storage_paths);

@@ -355,6 +355,39 @@ sv_assert_nothing_left "$SV_ID-json" "$T/b-pool"
 # after all that, a good combination still runs
 check_combination exclusive shiftfs fuse-procfs
 
+# ---------------------------------------------------------------- delete loads what releases
+
+# `delete` of a container made with every plugin loads only the plugins with a release hook
+# (idmap-exclusive): with idmapped-mounts and fuse-procfs gone from the plugin path by then, it
+# frees the range and says nothing.  A state of a version that did not record which plugins
+# release (no "pluginReleases") still loads every plugin it names: the missing ones are said.
+# created ID: create ID with every plugin (the conf of the moment); it holds a range
+created() {
+  sv_rt create --bundle "$T/b-root" "$1" </dev/null >/dev/null 2>"$T/create.err" \
+    || sv_fail "create $1 failed: $(cat "$T/create.err")"
+  assert_eq 1 "$(jq '.ranges | length' "$TABLE")" "create $1: one range held"
+}
+# deleted_with_idmap_only ID: delete ID with only idmap-exclusive on the plugin path; prints
+# what delete wrote on stderr; the range is freed and nothing is left
+deleted_with_idmap_only() {
+  { SYSVISOR_PLUGIN_DIR="$BUILD/plugins/idmap-exclusive" "$SV_RUNC" --root "$SV_ROOT" \
+      delete "$1" >/dev/null || sv_fail "delete $1 failed"; } 2>&1
+  sv_assert_nothing_left "$1" "$T/b-root"
+  assert_eq "" "$(jq -r '.ranges[]?' "$TABLE")" "delete $1: the range is freed"
+}
+write_conf exclusive idmapped-mounts fuse-procfs
+created "$SV_ID-rel1"
+assert_eq '{"idmap":true,"shift":false,"procfs":false}' \
+  "$(jq -c .pluginReleases "$SV_ROOT/$SV_ID-rel1/state.json")" "state.json: which plugins release"
+new_state_err=$(deleted_with_idmap_only "$SV_ID-rel1") # (a failure in it ends the test)
+assert_eq "" "$new_state_err" "delete with idmapped-mounts and fuse-procfs uninstalled: nothing said"
+created "$SV_ID-rel2"
+jq 'del(.pluginReleases)' "$SV_ROOT/$SV_ID-rel2/state.json" >"$T/old-state.json"
+cat "$T/old-state.json" >"$SV_ROOT/$SV_ID-rel2/state.json"
+old_state_err=$(deleted_with_idmap_only "$SV_ID-rel2")
+assert_match "cannot run release of plugin idmapped-mounts" "$old_state_err" "a state without pluginReleases"
+assert_match "cannot run release of plugin fuse-procfs" "$old_state_err" "a state without pluginReleases"
+
 # ---------------------------------------------------------------- the core links no plugin code
 
 runc_bin=$(readlink -f "$SV_RUNC")

@@ -88,6 +88,8 @@ full_state (const char *id)
   st->hooks = json ("{\"poststop\": [{\"path\": \"/bin/true\"}]}");
   st->plugins[0] = g_strdup ("idmap-exclusive");
   st->plugins[2] = g_strdup ("fuse-procfs");
+  st->releases_known = TRUE;
+  st->releases[0] = TRUE; /* fuse-procfs has nothing to release */
   st->uid_mappings = g_array_new (FALSE, FALSE, sizeof (SvIdMapping));
   st->gid_mappings = g_array_new (FALSE, FALSE, sizeof (SvIdMapping));
   add_map (st->uid_mappings, 0, 2147483648u, 65536);
@@ -142,6 +144,10 @@ test_round_trip (Fixture *f, gconstpointer data)
   g_assert_cmpstr (back->plugins[0], ==, "idmap-exclusive");
   g_assert_null (back->plugins[1]);
   g_assert_cmpstr (back->plugins[2], ==, "fuse-procfs");
+  g_assert_true (back->releases_known);
+  g_assert_true (sv_state_needs_release (back, 0));
+  g_assert_false (sv_state_needs_release (back, 1)); /* no plugin */
+  g_assert_false (sv_state_needs_release (back, 2)); /* a plugin without release */
   assert_maps_equal (back->uid_mappings, st->uid_mappings);
   assert_maps_equal (back->gid_mappings, st->gid_mappings);
 }
@@ -169,6 +175,27 @@ test_round_trip_minimal (Fixture *f, gconstpointer data)
   g_assert_cmpuint (back->uid_mappings->len, ==, 0);
   g_assert_false (back->systemd_cgroup);
   g_assert_cmpint (sv_state_status (back), ==, SV_STATUS_CREATING);
+}
+
+/* A state written before pluginReleases was recorded: delete loads every plugin it names. */
+static void
+test_without_releases_every_plugin_released (Fixture *f, gconstpointer data)
+{
+  g_autoptr (SvState) back = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (sv_state_create_dir (f->root, "old", &error));
+  write_file (f->root, "old", "state.json",
+              "{\"id\": \"old\", \"bundle\": \"/b\", \"pid\": 0, "
+              "\"plugins\": {\"idmap\": \"idmap-exclusive\", \"shift\": null, "
+              "\"procfs\": \"fuse-procfs\"}}",
+              -1);
+  back = sv_state_load (f->root, "old", &error);
+  g_assert_no_error (error);
+  g_assert_false (back->releases_known);
+  g_assert_true (sv_state_needs_release (back, 0));
+  g_assert_false (sv_state_needs_release (back, 1));
+  g_assert_true (sv_state_needs_release (back, 2));
 }
 
 static void
@@ -432,6 +459,8 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   ADD ("/state/save-load-round-trip", test_round_trip);
   ADD ("/state/save-load-round-trip-minimal", test_round_trip_minimal);
+  ADD ("/state/without-releases-every-plugin-released",
+       test_without_releases_every_plugin_released);
   ADD ("/state/create-dir-twice-names-id", test_create_dir_twice);
   ADD ("/state/missing-is-not-found", test_missing_is_not_found);
   ADD ("/state/bad-id-refused", test_bad_id_refused);
