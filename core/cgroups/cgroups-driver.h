@@ -16,7 +16,8 @@ typedef struct
   gboolean (*set_frozen) (SvCgroup *cg, gboolean frozen, GError **error);
   gboolean (*is_frozen) (SvCgroup *cg);
   /* Frozen, or on its way there (v1 FREEZING, v2 cgroup.freeze 1 before cgroup.events says
-   * so): a task moved in would stop at once.  *dir_out: the directory that says so. */
+   * so): a task moved in would stop at once.  *dir_out: the directory that says so.  Touches
+   * no heap (see sv_cgroup_freezing). */
   gboolean (*freezing) (SvCgroup *cg, const char **dir_out);
   /* runc's "events --stats" object. */
   JsonObject *(*stats) (SvCgroup *cg);

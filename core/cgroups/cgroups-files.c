@@ -15,6 +15,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <gio/gio.h>
+#include <limits.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -63,6 +65,23 @@ sv_cgroup_read (const char *dir, const char *file, GError **error)
   while (len > 0 && (contents[len - 1] == '\n' || contents[len - 1] == ' '))
     contents[--len] = '\0';
   return g_steal_pointer (&contents);
+}
+
+gboolean
+sv_cgroup_read_small (const char *dir, const char *file, char *buf, gsize size)
+{
+  char path[PATH_MAX];
+  sv_autofd fd = -1;
+  gssize n;
+
+  if (snprintf (path, sizeof path, "%s/%s", dir, file) >= (int) sizeof path)
+    return FALSE;
+  if ((fd = open (path, O_RDONLY | O_CLOEXEC)) < 0 || (n = read (fd, buf, size - 1)) < 0)
+    return FALSE;
+  while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+    n--;
+  buf[n] = '\0';
+  return TRUE;
 }
 
 gboolean

@@ -13,6 +13,9 @@
 gboolean sv_cgroup_write (const char *dir, const char *file, const char *value, GError **error);
 /* Contents without the trailing newline. */
 char *sv_cgroup_read (const char *dir, const char *file, GError **error);
+/* The same into @buf (NUL-terminated, at most @size - 1 bytes), touching no heap: for the
+ * freezer checks a runtime makes while an init that shares its memory may run. */
+gboolean sv_cgroup_read_small (const char *dir, const char *file, char *buf, gsize size);
 /* A single number; "max" reads as G_MAXUINT64. */
 gboolean sv_cgroup_read_u64 (const char *dir, const char *file, guint64 *out, GError **error);
 gboolean sv_cgroup_has_file (const char *dir, const char *file);

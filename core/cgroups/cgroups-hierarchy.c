@@ -65,7 +65,7 @@ sv_cgroup_mount_has (const SvCgroupMount *m, const char *controller)
   if (sv_cgroup_mount_is_v2 (m))
     return FALSE;
   /* (one of the comma-separated options, read in place: no allocation, see
-   * sv_cgroup_freezing_no_alloc) */
+   * sv_cgroup_freezing) */
   for (const char *p = m->options; p != NULL; p = strchr (p, ','), p = p != NULL ? p + 1 : NULL)
     if (strncmp (p, controller, len) == 0 && (p[len] == ',' || p[len] == '\0'))
       return TRUE;

@@ -875,7 +875,7 @@ static gboolean
 v1_freezing (SvCgroup *cg, const char **dir_out)
 {
   SvCgroupMount *m = sv_cgroup_find_mount (cg, "freezer");
-  g_autofree char *state = NULL;
+  char state[64];
 
   if (m == NULL)
     {
@@ -886,8 +886,8 @@ v1_freezing (SvCgroup *cg, const char **dir_out)
       return sv_cgroup_v2_freezing_at (m->dir);
     }
   *dir_out = m->dir;
-  state = sv_cgroup_read (m->dir, "freezer.state", NULL);
-  return state != NULL && !g_str_equal (state, "THAWED");
+  return sv_cgroup_read_small (m->dir, "freezer.state", state, sizeof state)
+         && strcmp (state, "THAWED") != 0;
 }
 
 const SvCgroupDriver sv_cgroup_v1_driver = {

@@ -380,9 +380,10 @@ v2_apply (SvCgroup *cg, const SvCgroupResources *res, GError **error)
 static gboolean
 events_say_frozen (const char *dir, gpointer want)
 {
-  g_autofree char *events = sv_cgroup_read (dir, "cgroup.events", NULL);
+  char events[256];
 
-  return events != NULL && strstr (events, want != NULL ? "frozen 1" : "frozen 0") != NULL;
+  return sv_cgroup_read_small (dir, "cgroup.events", events, sizeof events)
+         && strstr (events, want != NULL ? "frozen 1" : "frozen 0") != NULL;
 }
 
 gboolean
@@ -593,9 +594,11 @@ v2_is_frozen (SvCgroup *cg)
 gboolean
 sv_cgroup_v2_freezing_at (const char *dir)
 {
-  g_autofree char *state = sv_cgroup_read (dir, "cgroup.freeze", NULL);
+  char state[16];
 
-  return (state != NULL && g_str_equal (state, "1")) || sv_cgroup_v2_is_frozen_at (dir);
+  return (sv_cgroup_read_small (dir, "cgroup.freeze", state, sizeof state)
+          && strcmp (state, "1") == 0)
+         || sv_cgroup_v2_is_frozen_at (dir);
 }
 
 static gboolean

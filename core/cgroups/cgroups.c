@@ -16,11 +16,7 @@
 #include "sv-error.h"
 
 #include <gio/gio.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <signal.h>
-#include <stdio.h>
-#include <unistd.h>
 #include <string.h>
 
 /* ------------------------------------------------------------------------------------------
@@ -126,46 +122,12 @@ sv_cgroup_refuse_frozen (SvCgroup *cg, GError **error)
   return FALSE;
 }
 
-/* Reads DIR/FILE into BUF (NUL-terminated, at most SIZE - 1 bytes) with no allocation. */
-static gboolean
-read_small (const char *dir, const char *file, char *buf, gsize size)
-{
-  char path[PATH_MAX];
-  int fd, n;
-
-  if (snprintf (path, sizeof path, "%s/%s", dir, file) >= (int) sizeof path)
-    return FALSE;
-  fd = open (path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return FALSE;
-  n = (int) read (fd, buf, size - 1);
-  close (fd);
-  if (n < 0)
-    return FALSE;
-  buf[n] = '\0';
-  return TRUE;
-}
-
-/* As the drivers' freezing() (v1: the freezer's state, else the cgroup2 tree's; v2: its own),
- * with the files read into stack buffers. */
 gboolean
-sv_cgroup_freezing_no_alloc (SvCgroup *cg)
+sv_cgroup_freezing (SvCgroup *cg)
 {
-  SvCgroupMount *m = NULL;
-  char buf[512];
+  const char *dir = NULL;
 
-  if (cg->mode == SV_CGROUP_V2)
-    m = cg->mounts->pdata[0];
-  else if ((m = sv_cgroup_find_mount (cg, "freezer")) != NULL)
-    return read_small (m->dir, "freezer.state", buf, sizeof buf)
-           && strncmp (buf, "THAWED", 6) != 0;
-  else
-    m = sv_cgroup_find_unified (cg);
-  if (m == NULL)
-    return FALSE;
-  return (read_small (m->dir, "cgroup.freeze", buf, sizeof buf) && buf[0] == '1')
-         || (read_small (m->dir, "cgroup.events", buf, sizeof buf)
-             && strstr (buf, "frozen 1") != NULL);
+  return sv_cgroup_driver (cg)->freezing (cg, &dir);
 }
 
 static int

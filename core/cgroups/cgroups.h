@@ -53,9 +53,9 @@ gboolean sv_cgroup_is_frozen (SvCgroup *cg);
 /* Fails with "container's cgroup is frozen" (and how to thaw it) when the cgroup is frozen or
  * freezing: a process put in it would hang (runc refuses the same way). */
 gboolean sv_cgroup_refuse_frozen (SvCgroup *cg, GError **error);
-/* Whether the cgroup is frozen or freezing, as sv_cgroup_refuse_frozen() judges it, without
- * touching the heap (for a runtime whose init shares its memory and may be running). */
-gboolean sv_cgroup_freezing_no_alloc (SvCgroup *cg);
+/* Whether the cgroup is frozen or freezing, as sv_cgroup_refuse_frozen() judges it.  Touches
+ * no heap (a runtime whose init shares its memory asks it while the init may run). */
+gboolean sv_cgroup_freezing (SvCgroup *cg);
 /* Pids of every process in the cgroup and its descendants. */
 GArray *sv_cgroup_pids (SvCgroup *cg, GError **error);
 /* Signal every process in the cgroup (kill --all, delete --force). */

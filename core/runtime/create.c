@@ -829,7 +829,7 @@ stop_shared_init (Create *x)
     {
       siginfo_t si = { 0 };
       if (waitid (P_PID, (id_t) x->child, &si, WEXITED | WNOHANG | WNOWAIT) < 0
-          || si.si_pid == x->child || sv_cgroup_freezing_no_alloc (x->cgroup))
+          || si.si_pid == x->child || sv_cgroup_freezing (x->cgroup))
         return;
       nanosleep (&ms, NULL);
     }
@@ -847,7 +847,7 @@ wait_for_init (Create *x, GError **error)
   while (poll (&p, 1, 200) == 0 || (p.revents == 0 && errno == EINTR))
     {
       int sig = stop_signal_pending ();
-      if (sig == 0 && x->shared_mm && !sv_cgroup_freezing_no_alloc (x->cgroup))
+      if (sig == 0 && x->shared_mm && !sv_cgroup_freezing (x->cgroup))
         continue;
       stop_shared_init (x);
       if (sig != 0)
