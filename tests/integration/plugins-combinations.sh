@@ -370,10 +370,12 @@ created() {
 # deleted_with_idmap_only ID: delete ID with only idmap-exclusive on the plugin path; prints
 # what delete wrote on stderr; the range is freed and nothing is left
 deleted_with_idmap_only() {
-  { SYSVISOR_PLUGIN_DIR="$BUILD/plugins/idmap-exclusive" "$SV_RUNC" --root "$SV_ROOT" \
-      delete "$1" >/dev/null || sv_fail "delete $1 failed"; } 2>&1
+  local err
+  err=$(SYSVISOR_PLUGIN_DIR="$BUILD/plugins/idmap-exclusive" "$SV_RUNC" --root "$SV_ROOT" \
+    delete "$1" 2>&1 >/dev/null) || sv_fail "delete $1 failed: $err"
   sv_assert_nothing_left "$1" "$T/b-root"
   assert_eq "" "$(jq -r '.ranges[]?' "$TABLE")" "delete $1: the range is freed"
+  printf '%s' "$err"
 }
 write_conf exclusive idmapped-mounts fuse-procfs
 created "$SV_ID-rel1"
