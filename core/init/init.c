@@ -36,15 +36,17 @@ fail (SvInitConfig *cfg, GError *error)
   _exit (1);
 }
 
+/* GO, with the mount trees.  Sharing the runtime's memory (create.c), a failure leaves
+ * quietly: no heap until GO, and the runtime is gone or gives up anyway. */
 static gboolean
 receive_trees (SvInitConfig *cfg, SvInitTrees *t, GError **error)
 {
-  if (!sv_sync_recv (cfg->sync_fd, &t->msg, t->fds, SV_SYNC_MAX_FDS) || t->msg.type != SV_SYNC_GO)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE, "the runtime went away");
-      return FALSE;
-    }
-  return TRUE;
+  if (sv_sync_recv (cfg->sync_fd, &t->msg, t->fds, SV_SYNC_MAX_FDS) && t->msg.type == SV_SYNC_GO)
+    return TRUE;
+  if (cfg->shared_mm)
+    _exit (1);
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE, "the runtime went away");
+  return FALSE;
 }
 
 static gboolean
@@ -363,13 +365,7 @@ sv_init_run (SvInitConfig *cfg)
 
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   close_inherited_fds (cfg);
-  /* Sharing the runtime's memory (create.c): until GO, no heap (a failure leaves quietly: the
-   * runtime is gone or gives up). */
-  if (cfg->shared_mm
-      && (!sv_sync_recv (cfg->sync_fd, &trees.msg, trees.fds, SV_SYNC_MAX_FDS)
-          || trees.msg.type != SV_SYNC_GO))
-    _exit (1);
-  if ((!cfg->shared_mm && !receive_trees (cfg, &trees, &error)) || !become_root (cfg, &error)
+  if (!receive_trees (cfg, &trees, &error) || !become_root (cfg, &error)
       || !set_names (cfg->spec, &error) || !setup_filesystem (cfg, &trees, &error))
     fail (cfg, error);
   release_trees (&trees);
