@@ -477,13 +477,13 @@ start_init (gpointer data)
  * in a system call on the sync socket (or, after ACK, the init on the exec fifo), and neither
  * allocates, frees or logs between its send and its wait.  Its config and stack are ours and
  * must outlive create's frames: they are static (one create per process). */
-static SvInitConfig shared_cfg;
-static InitStart shared_start;
 static struct
 {
+  SvInitConfig cfg;
+  InitStart start;
   int sync_fd; /* our end, once committed: the init's execve closes its own */
   char *stack;
-} shared = { -1, NULL };
+} shared = { .sync_fd = -1 };
 
 #define SHARED_STACK_SIZE (2u << 20)
 
@@ -504,11 +504,11 @@ clone_shared_init (Create *x, SvInitConfig *cfg)
       shared.stack = NULL;
       return -1;
     }
-  shared_cfg = *cfg;
-  shared_cfg.shared_mm = TRUE;
-  shared_start = (InitStart){ &shared_cfg, x->sync_fd };
+  shared.cfg = *cfg;
+  shared.cfg.shared_mm = TRUE;
+  shared.start = (InitStart){ &shared.cfg, x->sync_fd };
   return clone (start_shared_init, shared.stack + SHARED_STACK_SIZE,
-                CLONE_VM | sv_ns_clone_flags (x->spec) | SIGCHLD, &shared_start);
+                CLONE_VM | sv_ns_clone_flags (x->spec) | SIGCHLD, &shared.start);
 }
 
 void
