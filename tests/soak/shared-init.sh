@@ -45,14 +45,27 @@ base=$SV_TEST_TMP/base
 soak_snapshot >"$base"
 err=$SV_TEST_TMP/err
 
+# no_heap_alarm WHAT: the runtime's stderr ($err) shows no heap corruption or crash.
+alarm='malloc|double free|corrupt|segmentation|abort'
+no_heap_alarm() {
+  ! grep -Eiq "$alarm" "$err" || sv_fail "$1: the runtime's stderr: $(head -n 3 "$err")"
+}
+
+# exited_ok WHAT RC ARGS...: the runtime's run of ARGS exited RC, which must be 0, with
+# nothing alarming on stderr.
+exited_ok() {
+  local what=$1 rc=$2
+  shift 2
+  no_heap_alarm "$what"
+  [ "$rc" = 0 ] || sv_fail "$what: sysvisor-runc $* exited $rc: $(tail -n 3 "$err")"
+}
+
 # rt_ok WHAT ARGS...: the runtime succeeds with nothing alarming on stderr; prints its stdout.
 rt_ok() {
   local what=$1 rc=0 out
   shift
   out=$(sv_rt "$@" </dev/null 2>"$err") || rc=$?
-  grep -Eiq 'malloc|double free|corrupt|segmentation|abort' "$err" &&
-    sv_fail "$what: the runtime's stderr: $(head -n 3 "$err")"
-  [ "$rc" = 0 ] || sv_fail "$what: sysvisor-runc $* exited $rc: $(tail -n 3 "$err")"
+  exited_ok "$what" "$rc" "$@"
   printf '%s\n' "$out"
 }
 
@@ -62,9 +75,7 @@ rt_bg_ok() {
   local what=$1 rc=0
   shift
   sv_rt "$@" </dev/null >"$SV_TEST_TMP/bg.out" 2>"$err" || rc=$?
-  grep -Eiq 'malloc|double free|corrupt|segmentation|abort' "$err" &&
-    sv_fail "$what: the runtime's stderr: $(head -n 3 "$err")"
-  [ "$rc" = 0 ] || sv_fail "$what: sysvisor-runc $* exited $rc: $(tail -n 3 "$err")"
+  exited_ok "$what" "$rc" "$@"
 }
 
 # gone ID: nothing of ID is left (state, cgroups, range).
@@ -74,11 +85,10 @@ gone() {
 }
 
 # wait_stopped ID: the container's process has ended.
-sv_state_status() { sv_rt state "$1" 2>/dev/null | jq -r .status; }
 wait_stopped() {
   local t
   for ((t = 0; t < 100; t++)); do
-    [ "$(sv_state_status "$1")" = stopped ] && return 0
+    [ "$(sv_state_field "$1" status 2>/dev/null)" = stopped ] && return 0
     sleep 0.1
   done
   sv_fail "$1 did not stop: $(sv_rt state "$1" 2>&1 | jq -c . 2>/dev/null | head -c 300)"
@@ -120,7 +130,7 @@ round_hooks() {
 
 round_detach() {
   rt_bg_ok "detach ($1)" run -d --bundle "$b_sleep" "$1"
-  assert_eq running "$(sv_state_status "$1")" "detach ($1): running"
+  assert_eq running "$(sv_state_field "$1" status)" "detach ($1): running"
   rt_ok "detach ($1): delete" delete --force "$1" >/dev/null
   gone "$1"
 }
@@ -129,7 +139,7 @@ round_pidfile() {
   local pf=$SV_TEST_TMP/pid
   rm -f "$pf"
   rt_bg_ok "pidfile ($1)" create --pid-file "$pf" --bundle "$b_true" "$1"
-  assert_eq "$(sv_rt state "$1" | jq -r .pid)" "$(cat "$pf")" "pidfile ($1): names the init"
+  assert_eq "$(sv_state_field "$1" pid)" "$(cat "$pf")" "pidfile ($1): names the init"
   rt_ok "pidfile ($1): start" start "$1" >/dev/null
   wait_stopped "$1"
   rt_ok "pidfile ($1): delete" delete "$1" >/dev/null
@@ -141,7 +151,7 @@ round_fail() {
   sv_rt create --bundle "$b_fail" "$1" </dev/null >/dev/null 2>"$err" || rc=$?
   [ "$rc" != 0 ] && [ "$rc" -lt 128 ] || sv_fail "fail ($1): create exited $rc: $(cat "$err")"
   assert_match 'nosuchfs' "$(cat "$err")" "fail ($1): the init's error names the mount"
-  grep -Eiq 'malloc|double free|corrupt|segmentation' "$err" && sv_fail "fail ($1): $(cat "$err")"
+  no_heap_alarm "fail ($1)"
   gone "$1"
 }
 
