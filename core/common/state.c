@@ -182,6 +182,10 @@ sv_state_mark_committed (const char *root, const char *id)
     close (fd);
 }
 
+/* The marks this process has seen (their paths): a create asks about every container twice
+ * (idmap-exclusive's reclaim look, the storage orphan scan), one access(2) each. */
+static GHashTable *committed_seen;
+
 gboolean
 sv_state_committed (const char *root, const char *id)
 {
@@ -190,7 +194,15 @@ sv_state_committed (const char *root, const char *id)
   if (!sv_state_validate_id (id, NULL))
     return FALSE;
   file = g_build_filename (root, id, COMMITTED_FILE, NULL);
-  return access (file, F_OK) == 0;
+  if (committed_seen != NULL && g_hash_table_contains (committed_seen, file))
+    return TRUE;
+  /* Only a mark seen is remembered: a container without one may commit any moment. */
+  if (access (file, F_OK) != 0)
+    return FALSE;
+  if (committed_seen == NULL)
+    committed_seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_hash_table_add (committed_seen, g_steal_pointer (&file));
+  return TRUE;
 }
 
 static JsonNode *

@@ -54,7 +54,10 @@ gboolean sv_state_save (const char *root, const SvState *st, GError **error);
 void sv_state_mark_committed (const char *root, const char *id);
 /* Whether <root>/<id> carries that mark: a container that exists for the runtime, found with
  * one access(2) instead of a read and parse of state.json (the reclaim scans of every create
- * ask this of every container). */
+ * ask this of every container).  A mark once seen is remembered for the rest of the process,
+ * so TRUE may describe a container deleted since: callers take TRUE as "in use, keep its
+ * resources", the safe answer, and a later process sees the deletion.  FALSE is asked again
+ * every time. */
 gboolean sv_state_committed (const char *root, const char *id);
 /* G_IO_ERROR_NOT_FOUND: "container ID does not exist". */
 SvState *sv_state_load (const char *root, const char *id, GError **error);

@@ -103,6 +103,10 @@ test_committed_mark (Fixture *f, gconstpointer data)
   g_assert_false (sv_state_committed (f->root, "c1"));
   sv_state_mark_committed (f->root, "c1");
   g_assert_true (sv_state_committed (f->root, "c1"));
+  /* A mark seen is remembered by this process (its deletion since is seen by the next one):
+   * still in use, the safe answer. */
+  g_assert_true (sv_state_remove (f->root, "c1", NULL));
+  g_assert_true (sv_state_committed (f->root, "c1"));
   /* Not a path: an id that is not valid is never committed. */
   g_assert_false (sv_state_committed (f->root, "../c1"));
   g_assert_false (sv_state_committed (f->root, "nobody"));
