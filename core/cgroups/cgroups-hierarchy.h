@@ -45,6 +45,7 @@ struct _SvCgroup
   char *unit;            /* systemd: "sysvisor-abc.scope" */
   gboolean unit_started; /* systemd made the unit over D-Bus: stop it on destroy */
   gboolean deferred;     /* systemd driver: the unit is made when the init enters */
+  gboolean removed;      /* sv_cgroup_remove_if_empty removed every directory */
   uid_t owner_uid;       /* deferred: container root, for the delegation */
   gid_t owner_gid;
   SvCgroupResources *pending; /* deferred: limits for the unit's properties and files */

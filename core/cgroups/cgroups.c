@@ -238,6 +238,9 @@ sv_cgroup_destroy (SvCgroup *cg, GError **error)
 {
   g_autoptr (GError) first = NULL;
 
+  /* (not a systemd unit's: sv_cgroup_remove_if_empty leaves those) */
+  if (cg->removed)
+    return TRUE;
   /* Also for a state whose create died before it recorded the unit (a unit already gone is
    * success); not for this process's own create that never got to start it. */
   if ((cg->unit_started || (cg->systemd && !cg->deferred && sv_cgroup_systemd_running ()))
@@ -269,6 +272,7 @@ sv_cgroup_remove_if_empty (SvCgroup *cg)
   for (guint i = 0; i < cg->mounts->len; i++)
     if (!sv_cgroup_remove_tree_now (((SvCgroupMount *) cg->mounts->pdata[i])->dir))
       return FALSE;
+  cg->removed = TRUE;
   return TRUE;
 }
 

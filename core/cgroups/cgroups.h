@@ -60,7 +60,8 @@ gboolean sv_cgroup_freezing (SvCgroup *cg);
 GArray *sv_cgroup_pids (SvCgroup *cg, GError **error);
 /* Signal every process in the cgroup (kill --all, delete --force). */
 gboolean sv_cgroup_kill_all (SvCgroup *cg, int signo, GError **error);
-/* Remove the cgroup directories (after its processes are gone; retries briefly on EBUSY). */
+/* Remove the cgroup directories (after its processes are gone; retries briefly on EBUSY);
+ * nothing left to do after sv_cgroup_remove_if_empty removed them. */
 gboolean sv_cgroup_destroy (SvCgroup *cg, GError **error);
 /* Remove them at once if they hold no process, which their rmdirs tell (one per directory,
  * instead of reading every hierarchy's processes first); FALSE when some are left (they may
