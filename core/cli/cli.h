@@ -24,6 +24,7 @@ typedef struct
   const char *help; /* the options, one per line */
   SvCommandFunc func;
   gboolean needs_root;
+  gboolean warm_heap; /* makes a container's state: the heap it uses faulted in at once */
 } SvCommand;
 
 const SvCommand *sv_cli_commands (guint *n_out);

@@ -16,9 +16,9 @@ static const SvCommand commands[] = {
     "  --preserve-fds N        pass N more fds (3, 4, ...) to the container\n"
     "  --no-pivot, --no-new-keyring  accepted for runc compatibility (no effect: a new\n"
     "                          session keyring is always joined)\n",
-    sv_cmd_create, TRUE },
+    sv_cmd_create, TRUE, TRUE },
   { "start", "<container-id>", "start a created container (run its process)", "", sv_cmd_start,
-    TRUE },
+    TRUE, FALSE },
   { "run", "[command options] <container-id>", "create and start a container, and wait for it",
     "  --bundle, -b DIR        path to the bundle (default: the current directory)\n"
     "  --console-socket PATH   unix socket that receives the pty master (process.terminal)\n"
@@ -28,7 +28,7 @@ static const SvCommand commands[] = {
     "  --preserve-fds N        pass N more fds (3, 4, ...) to the container\n"
     "  --no-pivot, --no-new-keyring  accepted for runc compatibility (no effect: a new\n"
     "                          session keyring is always joined)\n",
-    sv_cmd_run, TRUE },
+    sv_cmd_run, TRUE, TRUE },
   { "exec", "[command options] <container-id> <command> [args...]",
     "run a process in a running container",
     "  --process, -p FILE      the process as OCI process.json (the other flags are ignored)\n"
@@ -45,35 +45,36 @@ static const SvCommand commands[] = {
     "  --apparmor PROFILE      AppArmor profile\n"
     "  --preserve-fds N        pass N more fds (3, 4, ...) to the process\n"
     "  --ignore-paused         exec even if the container is paused\n",
-    sv_cmd_exec, TRUE },
+    sv_cmd_exec, TRUE, FALSE },
   { "state", "<container-id>", "print the state of a container (OCI state JSON)", "",
-    sv_cmd_state, TRUE },
+    sv_cmd_state, TRUE, FALSE },
   { "kill", "[command options] <container-id> [signal]",
     "send a signal (default SIGTERM) to a container's init",
-    "  --all, -a               send it to every process of the container\n", sv_cmd_kill, TRUE },
+    "  --all, -a               send it to every process of the container\n", sv_cmd_kill, TRUE,
+    FALSE },
   { "delete", "[command options] <container-id>", "delete a container and its resources",
-    "  --force, -f             kill the container first if it is running\n", sv_cmd_delete,
+    "  --force, -f             kill the container first if it is running\n", sv_cmd_delete, TRUE,
     TRUE },
   { "list", "[command options]", "list the containers",
     "  --format, -f table|json output format (default table)\n"
     "  --quiet, -q             print only the ids\n",
-    sv_cmd_list, TRUE },
+    sv_cmd_list, TRUE, FALSE },
   { "spec", "[command options]", "write a default config.json for a system container",
     "  --bundle, -b DIR        where to write config.json (default: the current directory)\n"
     "  --rootless              accepted for runc compatibility (every container has a user "
     "namespace)\n",
-    sv_cmd_spec, FALSE },
+    sv_cmd_spec, FALSE, FALSE },
   { "plugins", "[command options]", "show the backend chosen for each role and its health",
-    "  --format table|json     output format (default table)\n", sv_cmd_plugins, FALSE },
+    "  --format table|json     output format (default table)\n", sv_cmd_plugins, FALSE, FALSE },
   { "ps", "[command options] <container-id> [ps options]",
     "list the processes of a container (host pids)",
     "  --format, -f table|json table: the lines of the host's ps (with the ps options given\n"
     "                          after the id, default -ef) that are the container's processes;\n"
     "                          json: an array of their host pids\n",
-    sv_cmd_ps, TRUE },
+    sv_cmd_ps, TRUE, FALSE },
   { "pause", "<container-id>", "freeze every process of a running container", "", sv_cmd_pause,
-    TRUE },
-  { "resume", "<container-id>", "thaw a paused container", "", sv_cmd_resume, TRUE },
+    TRUE, FALSE },
+  { "resume", "<container-id>", "thaw a paused container", "", sv_cmd_resume, TRUE, FALSE },
   { "update", "[command options] <container-id>", "change the cgroup limits of a container",
     "  --resources, -r FILE|-  an OCI linux.resources JSON object, from FILE or stdin; every\n"
     "                          member it has is applied (not with the flags below)\n"
@@ -88,27 +89,27 @@ static const SvCommand commands[] = {
     "  --cpuset-mems LIST      memory nodes allowed\n"
     "  --pids-limit N          most processes at once (-1 for none)\n"
     "  --blkio-weight N        block I/O weight, 10-1000\n",
-    sv_cmd_update, TRUE },
+    sv_cmd_update, TRUE, FALSE },
   { "events", "[command options] <container-id>",
     "print a container's cgroup stats and OOM kills as JSON records",
     "  --stats                 print one stats record and exit\n"
     "  --interval DURATION     time between stats records (default 5s; 500ms, 1m, ...);\n"
     "                          runs until the container stops\n",
-    sv_cmd_events, TRUE },
+    sv_cmd_events, TRUE, FALSE },
   { "features", "", "print what this runtime supports (OCI features JSON)", "", sv_cmd_features,
-    FALSE },
+    FALSE, FALSE },
   { "check", "[command options]",
     "check that this host can run system containers, and how it is set up",
     "  --format, -f text|json  one line per check (default), or a JSON array of\n"
     "                          {name, status, detail, fix}; exits 1 when a check fails\n",
-    sv_cmd_check, FALSE },
+    sv_cmd_check, FALSE, FALSE },
   { "gc", "[command options]",
     "free the storage directories of removed containers (/var/lib/docker inside, ...)",
-    "  --dry-run, -n           only list what would be freed\n", sv_cmd_gc, TRUE },
+    "  --dry-run, -n           only list what would be freed\n", sv_cmd_gc, TRUE, FALSE },
   { "checkpoint", "<container-id>", "not supported for system containers (refused, with why)", "",
-    sv_cmd_checkpoint, FALSE },
+    sv_cmd_checkpoint, FALSE, FALSE },
   { "restore", "<container-id>", "not supported for system containers (refused, with why)", "",
-    sv_cmd_restore, FALSE },
+    sv_cmd_restore, FALSE, FALSE },
 };
 
 const SvCommand *
