@@ -24,7 +24,7 @@ typedef struct
   const char *help; /* the options, one per line */
   SvCommandFunc func;
   gboolean needs_root;
-  gboolean warm_heap; /* makes a container's state: the heap it uses faulted in at once */
+  gboolean warm_heap; /* creates or deletes a container: its heap faulted in at once (main.c) */
 } SvCommand;
 
 const SvCommand *sv_cli_commands (guint *n_out);
