@@ -71,6 +71,16 @@ sv_read_fd_to_end (int fd, gsize *len)
   return g_string_free (text, FALSE);
 }
 
+char *
+sv_file_read_text (const char *path, gsize *len)
+{
+  sv_autofd fd = open (path, O_RDONLY | O_CLOEXEC);
+
+  if (fd < 0)
+    return NULL;
+  return sv_read_fd_to_end (fd, len);
+}
+
 gboolean
 sv_file_read_optional (const char *path, int flags, char **contents, gsize *len, int *fd_out,
                        GError **error)

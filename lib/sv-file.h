@@ -15,6 +15,12 @@ gssize sv_read_all (int fd, void *buf, gsize len);
  * errno set when a read fails. */
 char *sv_read_fd_to_end (int fd, gsize *len);
 
+/* The whole of @path (a /proc, sysfs or cgroup file above all), NUL-terminated (*@len without
+ * the NUL), in four system calls: open, the reads up to the end, close.  NULL with errno set
+ * when the open or a read fails.  (g_file_get_contents reads a file of st_size 0, as every
+ * /proc file is, through stdio: a second fstat and a stream besides.) */
+char *sv_file_read_text (const char *path, gsize *len);
+
 /* Read the whole of @path, a file that may not exist.  Absent: TRUE with *@contents NULL,
  * and no GError (that is the usual case of the files read this way, and formatting a
  * strerror loads the C library's iconv).  Otherwise TRUE with the text, NUL-terminated, or

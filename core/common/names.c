@@ -1,5 +1,6 @@
 /* names.c: the names the OCI spec uses for capabilities, rlimits and namespaces. */
 #include "names.h"
+#include "sv-file.h"
 
 #include <sched.h>
 #include <string.h>
@@ -75,7 +76,7 @@ sv_cap_last_cap (void)
 
   if (last >= 0)
     return last;
-  if (g_file_get_contents ("/proc/sys/kernel/cap_last_cap", &text, NULL, NULL))
+  if ((text = sv_file_read_text ("/proc/sys/kernel/cap_last_cap", NULL)) != NULL)
     last = (int) g_ascii_strtoll (text, NULL, 10);
   if (last <= 0)
     last = (int) G_N_ELEMENTS (cap_names) - 1;

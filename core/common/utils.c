@@ -1,5 +1,6 @@
 /* utils.c: small helpers shared by the core. */
 #include "utils.h"
+#include "sv-file.h"
 
 #include <fcntl.h>
 #include <stdarg.h>
@@ -70,7 +71,7 @@ read_proc_stat_fields (pid_t pid, char *state_out, guint64 *starttime_out)
   g_auto (GStrv) fields = NULL;
   char *rparen;
 
-  if (!g_file_get_contents (path, &contents, NULL, NULL))
+  if ((contents = sv_file_read_text (path, NULL)) == NULL)
     return FALSE;
   rparen = strrchr (contents, ')');
   if (rparen == NULL || rparen[1] == '\0')

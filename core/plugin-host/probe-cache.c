@@ -3,6 +3,7 @@
 
 #include "utils.h"
 #include "sv-error.h"
+#include "sv-file.h"
 
 #include <fcntl.h>
 #include <string.h>
@@ -18,9 +19,9 @@
 static char *
 read_line (const char *path)
 {
-  g_autofree char *text = NULL;
+  g_autofree char *text = sv_file_read_text (path, NULL);
 
-  if (!g_file_get_contents (path, &text, NULL, NULL))
+  if (text == NULL)
     return g_strdup ("-");
   return g_strdup (g_strstrip (text));
 }

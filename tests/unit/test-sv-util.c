@@ -379,6 +379,30 @@ test_read_optional (Fixture *f, gconstpointer data)
   g_assert_true (g_str_has_prefix (error->message, "read "));
 }
 
+/* A /proc file (st_size 0) is read whole; a missing file is NULL with errno ENOENT. */
+static void
+test_read_text (Fixture *f, gconstpointer data)
+{
+  g_autofree char *absent = g_build_filename (f->dir, "absent", NULL);
+  g_autofree char *present = write_file (f, "present", "one\ntwo\n");
+  g_autofree char *status = NULL;
+  g_autofree char *text = NULL;
+  gsize len = 0;
+
+  text = sv_file_read_text (present, &len);
+  g_assert_cmpstr (text, ==, "one\ntwo\n");
+  g_assert_cmpuint (len, ==, 8);
+  status = sv_file_read_text ("/proc/self/status", &len);
+  g_assert_nonnull (status);
+  g_assert_cmpuint (len, ==, strlen (status));
+  g_assert_true (g_str_has_prefix (status, "Name:"));
+  g_assert_nonnull (strstr (status, "\nPid:"));
+  g_assert_true (g_str_has_suffix (status, "\n"));
+  errno = 0;
+  g_assert_null (sv_file_read_text (absent, &len));
+  g_assert_cmpint (errno, ==, ENOENT);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -398,6 +422,7 @@ main (int argc, char **argv)
   ADD ("/sv-util/file/atomic-write-failure-keeps-old", test_atomic_write_failure_keeps_old);
   ADD ("/sv-util/file/lock-file", test_lock_file);
   ADD ("/sv-util/file/read-optional", test_read_optional);
+  ADD ("/sv-util/file/read-text", test_read_text);
   g_test_add_func ("/sv-util/path/is-under", test_path_is_under);
   ADD ("/sv-util/path/canonical", test_path_canonical);
   g_test_add_func ("/sv-util/log/levels", test_log_levels);
