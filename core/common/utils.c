@@ -177,10 +177,11 @@ sv_rfc3339_now (void)
 {
   struct timespec ts;
   struct tm tm;
-  char buf[64];
 
+  /* Formatted by hand: strftime() calls tzset(), which reads /etc/localtime for a UTC time. */
   clock_gettime (CLOCK_REALTIME, &ts);
   gmtime_r (&ts.tv_sec, &tm);
-  strftime (buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  return g_strdup_printf ("%s.%09ldZ", buf, (long) ts.tv_nsec);
+  return g_strdup_printf ("%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900,
+                          tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                          (long) ts.tv_nsec);
 }

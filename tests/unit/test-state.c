@@ -451,6 +451,22 @@ test_mkdir_p (Fixture *f, gconstpointer data)
     }
 }
 
+/* state.json's "created": RFC 3339 in UTC with nanoseconds, as runc writes it. */
+static void
+test_rfc3339_now (void)
+{
+  g_autofree char *now = sv_rfc3339_now ();
+  g_autoptr (GDateTime) parsed = NULL;
+  g_autoptr (GDateTime) utc_now = g_date_time_new_now_utc ();
+
+  g_assert_true (g_regex_match_simple ("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}"
+                                       "\\.[0-9]{9}Z$",
+                                       now, 0, 0));
+  parsed = g_date_time_new_from_iso8601 (now, NULL);
+  g_assert_nonnull (parsed);
+  g_assert_cmpint (ABS (g_date_time_difference (utc_now, parsed)), <, 5 * G_TIME_SPAN_SECOND);
+}
+
 #define ADD(name, fn) g_test_add (name, Fixture, NULL, fixture_setup, fn, fixture_teardown)
 
 int
@@ -458,6 +474,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   ADD ("/state/save-load-round-trip", test_round_trip);
+  g_test_add_func ("/state/rfc3339-now", test_rfc3339_now);
   ADD ("/state/save-load-round-trip-minimal", test_round_trip_minimal);
   ADD ("/state/without-releases-every-plugin-released",
        test_without_releases_every_plugin_released);
