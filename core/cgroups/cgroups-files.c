@@ -32,17 +32,12 @@
 #define set_errno_error(error, errsv, ...)                                                       \
   (sv_set_error_errno ((error), (errsv), __VA_ARGS__), FALSE)
 
-gboolean
-sv_cgroup_write (const char *dir, const char *file, const char *value, GError **error)
+static gboolean
+write_value (int fd, const char *path, const char *value, GError **error)
 {
-  g_autofree char *path = g_build_filename (dir, file, NULL);
-  sv_autofd fd = -1;
   gsize len = strlen (value);
   gssize n;
 
-  fd = open (path, O_WRONLY | O_TRUNC | O_CLOEXEC);
-  if (fd < 0)
-    return set_errno_error (error, errno, "writing \"%s\" to %s", value, path);
   do
     n = write (fd, value, len);
   while (n < 0 && errno == EINTR);
@@ -53,6 +48,25 @@ sv_cgroup_write (const char *dir, const char *file, const char *value, GError **
   return TRUE;
 }
 
+gboolean
+sv_cgroup_write_kept (const char *dir, const char *file, int *fd, const char *value,
+                      GError **error)
+{
+  g_autofree char *path = g_build_filename (dir, file, NULL);
+
+  if (*fd < 0 && (*fd = open (path, O_WRONLY | O_TRUNC | O_CLOEXEC)) < 0)
+    return set_errno_error (error, errno, "writing \"%s\" to %s", value, path);
+  return write_value (*fd, path, value, error);
+}
+
+gboolean
+sv_cgroup_write (const char *dir, const char *file, const char *value, GError **error)
+{
+  sv_autofd fd = -1;
+
+  return sv_cgroup_write_kept (dir, file, &fd, value, error);
+}
+
 char *
 sv_cgroup_read (const char *dir, const char *file, GError **error)
 {
@@ -60,8 +74,11 @@ sv_cgroup_read (const char *dir, const char *file, GError **error)
   g_autofree char *contents = NULL;
   gsize len = 0;
 
-  if (!g_file_get_contents (path, &contents, &len, error))
-    return NULL;
+  if ((contents = sv_file_read_text (path, &len)) == NULL)
+    {
+      sv_set_error_errno (error, errno, "reading %s", path);
+      return NULL;
+    }
   while (len > 0 && (contents[len - 1] == '\n' || contents[len - 1] == ' '))
     contents[--len] = '\0';
   return g_steal_pointer (&contents);
@@ -117,9 +134,21 @@ sv_cgroup_has_file (const char *dir, const char *file)
 gboolean
 sv_cgroup_mkdir_below (const char *base, const char *rel, GPtrArray *created, GError **error)
 {
-  g_auto (GStrv) parts = g_strsplit (rel, "/", -1);
-  g_autofree char *cur = g_strdup (base);
+  g_auto (GStrv) parts = NULL;
+  g_autofree char *cur = g_build_filename (base, rel, NULL);
 
+  /* Usually only the last directory is new (the parents are shared by every container):
+   * one mkdir then, not a failed mkdir and a stat for each parent. */
+  if (mkdir (cur, 0755) == 0)
+    {
+      g_ptr_array_add (created, g_steal_pointer (&cur));
+      return TRUE;
+    }
+  if (errno != ENOENT && errno != EEXIST)
+    return set_errno_error (error, errno, "creating cgroup %s", cur);
+  parts = g_strsplit (rel, "/", -1);
+  g_free (cur);
+  cur = g_strdup (base);
   for (guint i = 0; parts[i] != NULL; i++)
     {
       char *next;

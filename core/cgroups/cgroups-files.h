@@ -11,6 +11,11 @@
 
 /* One write(2) of @value to @dir/@file (cgroup files want the whole value at once). */
 gboolean sv_cgroup_write (const char *dir, const char *file, const char *value, GError **error);
+/* The same through *@fd, opened on the first write and kept for the next ones (the caller
+ * closes it): a v1 devices.allow takes one rule per write(2), and a container's dozen rules
+ * need not open the file a dozen times. */
+gboolean sv_cgroup_write_kept (const char *dir, const char *file, int *fd, const char *value,
+                               GError **error);
 /* Contents without the trailing newline. */
 char *sv_cgroup_read (const char *dir, const char *file, GError **error);
 /* The same into @buf (NUL-terminated, at most @size - 1 bytes), touching no heap: for the

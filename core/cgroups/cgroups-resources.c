@@ -538,7 +538,16 @@ gboolean
 sv_cgroup_write_field (const SvCgroupResources *res, const char *field, const char *dir,
                        const char *file, const char *value, GError **error)
 {
-  if (sv_cgroup_write (dir, file, value, error))
+  sv_autofd fd = -1;
+
+  return sv_cgroup_write_field_kept (res, field, dir, file, &fd, value, error);
+}
+
+gboolean
+sv_cgroup_write_field_kept (const SvCgroupResources *res, const char *field, const char *dir,
+                            const char *file, int *fd, const char *value, GError **error)
+{
+  if (sv_cgroup_write_kept (dir, file, fd, value, error))
     return TRUE;
   g_prefix_error (error, "%s.%s: ", res->json_path, field);
   return FALSE;

@@ -113,6 +113,10 @@ void sv_cgroup_resources_add_device (SvCgroupResources *res, gboolean allow, cha
 /* Write @value to @dir/@file; on failure the error starts with "<json_path>.<field>: ". */
 gboolean sv_cgroup_write_field (const SvCgroupResources *res, const char *field, const char *dir,
                                 const char *file, const char *value, GError **error);
+/* The same through *@fd, opened on first use and kept for the next writes (sv_cgroup_write_kept). */
+gboolean sv_cgroup_write_field_kept (const SvCgroupResources *res, const char *field,
+                                     const char *dir, const char *file, int *fd,
+                                     const char *value, GError **error);
 
 /* cpu.shares (2..262144) to cpu.weight (1..10000), and blkio weight (10..1000) to io.weight
  * (1..10000): the linear conversions used by runc, crun and the kernel docs. */

@@ -545,12 +545,15 @@ device_rule_string (char type, const SvCgroupDevice *dev)
 }
 
 /* The kernel reads a rule starting with 'a' as "every device, every access" whatever
- * follows, so a narrower type-'a' rule is written as one 'b' and one 'c' rule. */
+ * follows, so a narrower type-'a' rule is written as one 'b' and one 'c' rule.  @fds: the
+ * kept fds of devices.deny ([0]) and devices.allow ([1]). */
 static gboolean
-write_device_rule (const SvCgroupResources *res, guint i, const char *dir, GError **error)
+write_device_rule (const SvCgroupResources *res, guint i, const char *dir, int fds[2],
+                   GError **error)
 {
   const SvCgroupDevice *dev = &g_array_index (res->devices, SvCgroupDevice, i);
   const char *file = dev->allow ? "devices.allow" : "devices.deny";
+  int *fd = &fds[dev->allow ? 1 : 0];
   g_autofree char *field = g_strdup_printf ("devices[%u]", i);
   g_autofree char *block = NULL;
   g_autofree char *chr = NULL;
@@ -559,31 +562,36 @@ write_device_rule (const SvCgroupResources *res, guint i, const char *dir, GErro
     {
       g_autofree char *rule = device_rule_string (dev->type, dev);
 
-      return sv_cgroup_write_field (res, field, dir, file, rule, error);
+      return sv_cgroup_write_field_kept (res, field, dir, file, fd, rule, error);
     }
   if (dev->major < 0 && dev->minor < 0 && dev->access == SV_CGROUP_ACC_ALL)
-    return sv_cgroup_write_field (res, field, dir, file, "a", error);
+    return sv_cgroup_write_field_kept (res, field, dir, file, fd, "a", error);
   block = device_rule_string ('b', dev);
   chr = device_rule_string ('c', dev);
-  return sv_cgroup_write_field (res, field, dir, file, block, error)
-         && sv_cgroup_write_field (res, field, dir, file, chr, error);
+  return sv_cgroup_write_field_kept (res, field, dir, file, fd, block, error)
+         && sv_cgroup_write_field_kept (res, field, dir, file, fd, chr, error);
 }
 
-/* The whole list is replayed each time: "a" to devices.deny, then every rule in order. */
+/* The whole list is replayed each time: "a" to devices.deny, then every rule in order, each
+ * file opened once. */
 static gboolean
 apply_devices (SvCgroup *cg, const SvCgroupResources *res, GError **error)
 {
   const char *dir;
+  int fds[2] = { -1, -1 };
+  gboolean ok;
 
   if (res->devices == NULL)
     return TRUE;
   dir = controller_dir (cg, res, "devices", "devices", error);
-  if (dir == NULL || !sv_cgroup_write_field (res, "devices", dir, "devices.deny", "a", error))
+  if (dir == NULL)
     return FALSE;
-  for (guint i = 0; i < res->devices->len; i++)
-    if (!write_device_rule (res, i, dir, error))
-      return FALSE;
-  return TRUE;
+  ok = sv_cgroup_write_field_kept (res, "devices", dir, "devices.deny", &fds[0], "a", error);
+  for (guint i = 0; ok && i < res->devices->len; i++)
+    ok = write_device_rule (res, i, dir, fds, error);
+  sv_close_fdp (&fds[0]);
+  sv_close_fdp (&fds[1]);
+  return ok;
 }
 
 static gboolean

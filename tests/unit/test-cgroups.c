@@ -1349,6 +1349,45 @@ test_walk_deeper_than_path_max (Fixture *f, gconstpointer data)
   g_assert_false (g_file_test (empty, G_FILE_TEST_EXISTS));
 }
 
+/* mkdir -p below a base: every directory made is listed (a cleanup removes them), whether
+ * only the last one was missing (one mkdir) or the parents too; an existing one is not. */
+static void
+test_mkdir_below_lists_what_it_made (void)
+{
+  g_autofree char *base = g_dir_make_tmp ("sv-cg-mkdir-XXXXXX", NULL);
+  g_autoptr (GPtrArray) made = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *file = g_build_filename (base, "file", NULL);
+  const char *made_dirs[] = { "a/b/d", "a/b/c", "a/b", "a" };
+
+  g_assert_nonnull (base);
+  g_assert_true (sv_cgroup_mkdir_below (base, "a/b/c", made, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (made->len, ==, 3);
+  g_assert_true (g_str_has_suffix (made->pdata[0], "/a"));
+  g_assert_true (g_str_has_suffix (made->pdata[2], "/a/b/c"));
+  g_ptr_array_set_size (made, 0);
+  g_assert_true (sv_cgroup_mkdir_below (base, "a/b/d", made, &error));
+  g_assert_cmpuint (made->len, ==, 1);
+  g_assert_true (g_file_test (made->pdata[0], G_FILE_TEST_IS_DIR));
+  g_assert_true (g_str_has_suffix (made->pdata[0], "/a/b/d"));
+  g_ptr_array_set_size (made, 0);
+  g_assert_true (sv_cgroup_mkdir_below (base, "a/b/d", made, &error));
+  g_assert_cmpuint (made->len, ==, 0);
+  g_assert_true (g_file_set_contents (file, "", 0, NULL));
+  g_assert_false (sv_cgroup_mkdir_below (base, "file", made, &error));
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, "creating cgroup"));
+  g_assert_cmpuint (made->len, ==, 0);
+  for (guint j = 0; j < G_N_ELEMENTS (made_dirs); j++)
+    {
+      g_autofree char *p = g_build_filename (base, made_dirs[j], NULL);
+      g_assert_cmpint (rmdir (p), ==, 0);
+    }
+  g_assert_cmpint (unlink (file), ==, 0);
+  g_assert_cmpint (rmdir (base), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1369,6 +1408,8 @@ main (int argc, char **argv)
   ADD ("/cgroups/systemd-path-expands-slices", test_systemd_path_expands_slices);
   ADD ("/cgroups/systemd-path-malformed-names-field", test_systemd_path_malformed_names_field);
   ADD ("/cgroups/plain-paths", test_plain_paths);
+  g_test_add_func ("/cgroups/mkdir-below-lists-what-it-made",
+                   test_mkdir_below_lists_what_it_made);
   ADD ("/cgroups/mountinfo-parsing", test_mountinfo_parsing);
   ADD ("/cgroups/hierarchies-list", test_hierarchies_list);
   ADD ("/cgroups/json-roundtrip", test_json_roundtrip);
