@@ -70,6 +70,14 @@ sv_open_in_root_create (int rootfd, const char *path, gboolean dir, GError **err
       sv_set_error_errno (error, errno, "open %s in the rootfs", path);
       return -1;
     }
+  /* Most often only the last component is missing (/dev/null in a new /dev): make it in its
+   * parent, without walking the path from the top. */
+  if (create_component (rootfd, path, dir, NULL))
+    {
+      fd = open_in_root (rootfd, path, O_PATH);
+      if (fd >= 0)
+        return fd;
+    }
   parts = g_strsplit (path, "/", -1);
   for (guint i = 0; parts[i] != NULL; i++)
     {
@@ -368,6 +376,8 @@ mount_other (SvInitConfig *cfg, SvMount *m, int rootfd, GError **error)
   else if (!mount_plain (source, path, m->type, readonly_later (m), m->data, m->destination,
                          error))
     return FALSE;
+  if (m->propagation == 0 && m->rec_attr_set == 0 && m->rec_attr_clr == 0)
+    return TRUE;
   {
     /* The new mount is on top of the target: reopen it to set its options. */
     sv_autofd mnt = open_in_root (rootfd, m->destination, O_PATH);
