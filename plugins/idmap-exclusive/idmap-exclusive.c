@@ -153,11 +153,15 @@ exhausted_hint (const Config *cfg, GArray *pools)
  * 200 containers; see SvIdmapRequest.unlocked). */
 static SvIdmapTable *probed_table;
 static int probed_fd = -1;
+/* The pools the probe read from the subordinate id files (with the same settings: prepare runs
+ * right after it, in the same process), so that prepare does not read both files again. */
+static GArray *probed_pools;
 
 static void
 probed_clear (void)
 {
   g_clear_pointer (&probed_table, sv_idmap_table_free);
+  g_clear_pointer (&probed_pools, g_array_unref);
   sv_close_fdp (&probed_fd);
 }
 
@@ -179,7 +183,10 @@ exclusive_probe (SvHost *host, GError **error)
   /* A corrupt table stops every create: say so here too (reading needs no lock). */
   path = sv_idmap_table_path (sv_host_lib_dir (host));
   probed_table = sv_idmap_table_load_held (path, &probed_fd, error);
-  return probed_table != NULL;
+  if (probed_table == NULL)
+    return FALSE;
+  probed_pools = g_steal_pointer (&pools);
+  return TRUE;
 }
 
 static gboolean
@@ -222,8 +229,10 @@ exclusive_prepare (SvContainer *c, GError **error)
   SvIdmapRequest req = { 0 };
   SvIdMapping m = { 0 };
 
-  if (!config_read (sv_container_host (c), &cfg, error)
-      || (pools = config_pools (&cfg, error)) == NULL)
+  if (!config_read (sv_container_host (c), &cfg, error))
+    return FALSE;
+  pools = probed_pools != NULL ? g_steal_pointer (&probed_pools) : config_pools (&cfg, error);
+  if (pools == NULL)
     return FALSE;
   if (sv_container_spec_has_mappings (c))
     g_info ("container %s: idmap = exclusive replaces the linux.uidMappings/gidMappings of "
