@@ -24,21 +24,27 @@ static const char *const v1_delegated_files[] = { "cgroup.procs", "tasks",
  * ---------------------------------------------------------------------------------------- */
 
 /* A new cpuset cgroup starts with empty cpus and mems, and no task can join it until they
- * are filled: copy them from the parent, on every level of the path that is still empty. */
+ * are filled: copy them from the parent, on every level of the path that is still empty.
+ * *@parent_val: the parent's value when a level above read it (NULL: not read yet); on return
+ * @child's, for the next level. */
 static gboolean
-cpuset_fill_from_parent (const char *parent, const char *child, const char *file, GError **error)
+cpuset_fill_from_parent (const char *parent, const char *child, const char *file,
+                         char **parent_val, GError **error)
 {
   g_autofree char *cur = sv_cgroup_read (child, file, error);
-  g_autofree char *val = NULL;
 
   if (cur == NULL)
     return FALSE;
   if (*cur != '\0')
-    return TRUE;
-  val = sv_cgroup_read (parent, file, error);
-  if (val == NULL)
+    {
+      g_free (*parent_val);
+      *parent_val = g_steal_pointer (&cur);
+      return TRUE;
+    }
+  if (*parent_val == NULL && (*parent_val = sv_cgroup_read (parent, file, error)) == NULL)
     return FALSE;
-  return *val == '\0' || sv_cgroup_write (child, file, val, error);
+  /* (@child now holds the parent's value, or stays empty with it) */
+  return **parent_val == '\0' || sv_cgroup_write (child, file, *parent_val, error);
 }
 
 static gboolean
@@ -46,6 +52,8 @@ cpuset_init_path (const SvCgroupMount *m, const char *path, GError **error)
 {
   g_auto (GStrv) parts = g_strsplit (path, "/", -1);
   g_autofree char *parent = g_strdup (m->mountpoint);
+  g_autofree char *cpus = NULL;
+  g_autofree char *mems = NULL;
 
   for (guint i = 0; parts[i] != NULL; i++)
     {
@@ -54,8 +62,8 @@ cpuset_init_path (const SvCgroupMount *m, const char *path, GError **error)
       if (*parts[i] == '\0')
         continue;
       child = g_build_filename (parent, parts[i], NULL);
-      if (!cpuset_fill_from_parent (parent, child, "cpuset.cpus", error)
-          || !cpuset_fill_from_parent (parent, child, "cpuset.mems", error))
+      if (!cpuset_fill_from_parent (parent, child, "cpuset.cpus", &cpus, error)
+          || !cpuset_fill_from_parent (parent, child, "cpuset.mems", &mems, error))
         return FALSE;
       g_free (parent);
       parent = g_steal_pointer (&child);
