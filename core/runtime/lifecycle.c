@@ -1,6 +1,7 @@
 /* lifecycle.c: start, kill and delete of an existing container. */
 #include "create.h"
 #include "lifecycle.h"
+#include "sv-file.h"
 
 #include "cgroups.h"
 #include "container.h"
@@ -277,7 +278,7 @@ init_reaps_its_namespace (pid_t pid)
   const char *line;
   guint n;
 
-  if (!g_file_get_contents (path, &text, NULL, NULL)
+  if ((text = sv_file_read_text (path, NULL)) == NULL
       || (line = strstr (text, "\nNSpid:")) == NULL)
     return FALSE;
   line += strlen ("\nNSpid:");
