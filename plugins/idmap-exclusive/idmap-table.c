@@ -538,7 +538,12 @@ sv_idmap_table_allocate (SvIdmapTable *t, const SvIdPool *pools, guint n_pools,
       r->size = range_size;
       r->state_root = g_strdup (state_root);
       r->id = g_strdup (id);
-      r->created = g_date_time_format (now, "%Y-%m-%dT%H:%M:%SZ");
+      /* (not g_date_time_format: it looks up the locale's charset, a file read, for digits) */
+      r->created =
+          g_strdup_printf ("%04d-%02d-%02dT%02d:%02d:%02dZ", g_date_time_get_year (now),
+                           g_date_time_get_month (now), g_date_time_get_day_of_month (now),
+                           g_date_time_get_hour (now), g_date_time_get_minute (now),
+                           g_date_time_get_second (now));
       g_ptr_array_add (t->ranges, r);
       g_ptr_array_sort (t->ranges, compare_start);
       return r;
