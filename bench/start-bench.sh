@@ -354,6 +354,27 @@ stats() {
 }
 div() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.2f", a / b }'; }
 
+# paired A B -> "pairs median": the median of A's run minus B's run of the same round (the
+# runtimes take turns in each round, so the machine's drift over the run cancels out of each
+# difference), ms; rounds where either failed are left out
+paired() {
+  awk -v a="$1" -v b="$2" '
+    $1 == "lat" && $2 == a { av[++na] = $3 }
+    $1 == "lat" && $2 == b { bv[++nb] = $3 }
+    END {
+      n = 0
+      for (i = 1; i <= na && i <= nb; i++)
+        if (av[i] != "FAIL" && bv[i] != "FAIL") d[++n] = av[i] - bv[i]
+      if (n == 0) { print "0 -"; exit }
+      for (i = 2; i <= n; i++) {
+        x = d[i]
+        for (j = i - 1; j >= 1 && d[j] > x; j--) d[j + 1] = d[j]
+        d[j + 1] = x
+      }
+      printf "%d %+.2f\n", n, (n % 2) ? d[(n + 1) / 2] : (d[n / 2] + d[n / 2 + 1]) / 2
+    }' "$raw"
+}
+
 bench_fail=0
 echo
 echo "run of true (ms)"
@@ -407,6 +428,9 @@ ratios() {
       "$(div "${PD[$a/$p]:--}" "${PD[$b/$p]:--}")"
   done
   echo
+  read -r pairs diff <<<"$(paired "$a" "$b")"
+  printf 'paired %s - %s: run %s ms (median of the per-round differences, %s rounds)\n' "$a" "$b" \
+    "$diff" "$pairs"
 }
 echo
 if [ ${#user_rts[@]} -eq 0 ]; then
