@@ -72,14 +72,22 @@ line_names (const char *line, const char *user, const char *user_uid)
 SvSubidFile *
 sv_subid_file_read (const char *path, const char *user, const char *user_uid, GError **error)
 {
-  g_autoptr (SvSubidFile) f = g_new0 (SvSubidFile, 1);
   g_autofree char *text = NULL;
+
+  if (!sv_file_read_optional (path, 0, &text, NULL, NULL, error))
+    return NULL;
+  return sv_subid_file_parse (path, text, user, user_uid, error);
+}
+
+SvSubidFile *
+sv_subid_file_parse (const char *path, const char *text, const char *user, const char *user_uid,
+                     GError **error)
+{
+  g_autoptr (SvSubidFile) f = g_new0 (SvSubidFile, 1);
   g_auto (GStrv) lines = NULL;
 
   f->path = g_strdup (path);
   f->entries = g_ptr_array_new_with_free_func ((GDestroyNotify) entry_free);
-  if (!sv_file_read_optional (path, 0, &text, NULL, NULL, error))
-    return NULL;
   if (text == NULL)
     {
       f->missing = TRUE;

@@ -34,6 +34,9 @@ typedef struct
  * @user_uid, may be NULL) is an error naming the line; other malformed lines are skipped. */
 SvSubidFile *sv_subid_file_read (const char *path, const char *user, const char *user_uid,
                                  GError **error);
+/* The same from the @text of @path already read (NULL: the file does not exist). */
+SvSubidFile *sv_subid_file_parse (const char *path, const char *text, const char *user,
+                                  const char *user_uid, GError **error);
 void sv_subid_file_free (SvSubidFile *f);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SvSubidFile, sv_subid_file_free)
 

@@ -27,6 +27,7 @@
 
 #include "idmap-table.h"
 #include "sv-fd.h"
+#include "sv-file.h"
 #include "sv-subid.h"
 
 #include <gio/gio.h>
@@ -82,14 +83,14 @@ config_read (SvHost *host, Config *cfg, GError **error)
   return TRUE;
 }
 
-/* Whether an entry of @path names its owner by number (then the user's uid is needed). */
+/* Whether an entry of @text (a subordinate id file; NULL: none) names its owner by number
+ * (then the user's uid is needed). */
 static gboolean
-names_by_number (const char *path)
+names_by_number (const char *text)
 {
-  g_autofree char *text = NULL;
   g_auto (GStrv) lines = NULL;
 
-  if (!g_file_get_contents (path, &text, NULL, NULL))
+  if (text == NULL)
     return FALSE;
   lines = g_strsplit (text, "\n", -1);
   for (guint i = 0; lines[i] != NULL; i++)
@@ -101,25 +102,39 @@ names_by_number (const char *path)
 /* The user's uid as text, looked up only when an entry may name it so: the name service
  * (nss_systemd and the like) costs more than the rest of the allocation. */
 static void
-config_resolve_uid (Config *cfg)
+config_resolve_uid (Config *cfg, const char *uid_text, const char *gid_text)
 {
   struct passwd *pw;
 
-  if (!names_by_number (cfg->subuid_file) && !names_by_number (cfg->subgid_file))
+  if (!names_by_number (uid_text) && !names_by_number (gid_text))
     return;
   pw = getpwnam (cfg->user);
   cfg->user_uid = pw != NULL ? g_strdup_printf ("%u", (guint) pw->pw_uid) : NULL;
 }
 
-/* Both subordinate id files, read (a missing file reads as empty). */
+/* Both subordinate id files, each read once (a missing file reads as empty).  The errors come
+ * in the order of the files: subuid's read and parse, then subgid's. */
 static gboolean
 config_read_files (Config *cfg, SvSubidFile **uids, SvSubidFile **gids, GError **error)
 {
-  config_resolve_uid (cfg);
-  *uids = sv_subid_file_read (cfg->subuid_file, cfg->user, cfg->user_uid, error);
+  g_autofree char *uid_text = NULL;
+  g_autofree char *gid_text = NULL;
+  g_autoptr (GError) gid_error = NULL;
+  gboolean gid_read;
+
+  if (!sv_file_read_optional (cfg->subuid_file, 0, &uid_text, NULL, NULL, error))
+    return FALSE;
+  gid_read = sv_file_read_optional (cfg->subgid_file, 0, &gid_text, NULL, NULL, &gid_error);
+  config_resolve_uid (cfg, uid_text, gid_text);
+  *uids = sv_subid_file_parse (cfg->subuid_file, uid_text, cfg->user, cfg->user_uid, error);
   if (*uids == NULL)
     return FALSE;
-  *gids = sv_subid_file_read (cfg->subgid_file, cfg->user, cfg->user_uid, error);
+  if (!gid_read)
+    {
+      g_propagate_error (error, g_steal_pointer (&gid_error));
+      return FALSE;
+    }
+  *gids = sv_subid_file_parse (cfg->subgid_file, gid_text, cfg->user, cfg->user_uid, error);
   return *gids != NULL;
 }
 

@@ -121,6 +121,31 @@ test_subid_missing_file (Fixture *f, gconstpointer data)
   g_assert_cmpuint (s->entries->len, ==, 0);
 }
 
+/* The text of a file already read parses as the file itself; NULL text is a missing file. */
+static void
+test_subid_parse_text (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SvSubidFile) s =
+      sv_subid_file_parse ("/etc/subuid", "sysvisor:100000:65536\n1000:300000:5\n", "sysvisor",
+                           "1000", &error);
+  g_autoptr (SvSubidFile) none =
+      sv_subid_file_parse ("/etc/subuid", NULL, "sysvisor", NULL, NULL);
+  g_autoptr (SvSubidFile) bad =
+      sv_subid_file_parse ("/etc/subuid", "sysvisor:x:1\n", "sysvisor", NULL, &error);
+
+  g_assert_nonnull (s);
+  g_assert_false (s->missing);
+  g_assert_cmpstr (s->path, ==, "/etc/subuid");
+  g_assert_cmpuint (s->entries->len, ==, 2);
+  g_assert_cmpuint (((SvSubidEntry *) g_ptr_array_index (s->entries, 1))->start, ==, 300000);
+  g_assert_true (none->missing);
+  g_assert_cmpuint (none->entries->len, ==, 0);
+  g_assert_null (bad);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+  g_assert_true (g_str_has_prefix (error->message, "/etc/subuid:1: malformed entry"));
+}
+
 /* ---- daemon.json ---- */
 
 static void
@@ -411,6 +436,7 @@ main (int argc, char **argv)
   ADD ("/sv-util/subid/parses-entries", test_subid_parses_entries);
   ADD ("/sv-util/subid/malformed-line-of-user-names-line", test_subid_malformed_line_of_user);
   ADD ("/sv-util/subid/missing-file-is-empty", test_subid_missing_file);
+  ADD ("/sv-util/subid/parse-text", test_subid_parse_text);
   ADD ("/sv-util/daemon-json/fields", test_daemon_json_fields);
   ADD ("/sv-util/daemon-json/missing-is-defaults", test_daemon_json_missing_is_defaults);
   ADD ("/sv-util/daemon-json/malformed-names-file", test_daemon_json_malformed_names_file);
