@@ -17,10 +17,11 @@
 #include <unistd.h>
 
 /* How long the kernel may keep a name and its attributes.  The tree is fixed for the life of
- * the mount (a restart in place keeps every inode number; nodes are only ever added), and the
+ * the mount (a restart in place keeps every inode number; a sysctl the host's kernel lacks has no node), and the
  * attributes never change, so a day: the fuse-procfs plugin's stats of the served files on each
  * create, and the core's open_tree of them, then cost no request. */
 #define SVFS_TIMEOUT 86400.0
+#define SVFS_NEGATIVE_TIMEOUT 60.0
 
 typedef struct
 {
@@ -305,7 +306,11 @@ op_lookup (fuse_req_t req, fuse_ino_t parent, const char *name)
   const SvfsNode *n = svfs_tree_lookup (parent, name);
   if (!n)
     {
-      fuse_reply_err (req, ENOENT);
+      /* A negative entry the kernel keeps: the plugin's stat of a sysctl this host lacks (not
+       * in the tree) costs no request at the next create.  A minute, not a day: a daemon
+       * restarted in place with a larger tree serves its new names within it. */
+      struct fuse_entry_param none = { .ino = 0, .entry_timeout = SVFS_NEGATIVE_TIMEOUT };
+      fuse_reply_entry (req, &none);
       return;
     }
   struct fuse_entry_param e = { .ino = n->ino,

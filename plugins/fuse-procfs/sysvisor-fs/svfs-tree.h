@@ -32,7 +32,8 @@ typedef struct
 } SvfsNode;
 
 gboolean svfs_tree_build (GError **error);
-/* Warn (once the daemon serves) about served sysctls the host's kernel lacks. */
+/* Warn (once the daemon serves) about the sysctls of the table not served: the host's kernel
+ * lacks them (svfs_tree_build leaves them out). */
 void svfs_tree_log_absent_sysctls (void);
 const SvfsNode *svfs_tree_get (guint64 ino);
 const SvfsNode *svfs_tree_lookup (guint64 parent, const char *name);
