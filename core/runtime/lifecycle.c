@@ -408,10 +408,13 @@ sv_lifecycle_delete (const char *root, const char *id, gboolean force, const cha
   if (cg != NULL && !sv_cgroup_destroy (cg, &local))
     g_warning ("%s", local->message);
   release_plugins (st, root, plugins_conf);
-  oci = sv_state_to_oci (st);
   g_clear_error (&local);
-  if (st->hooks != NULL
-      && !sv_hooks_run (json_node_get_object (st->hooks), "poststop", oci, &local))
-    g_warning ("%s", local->message);
+  /* The state given to poststop hooks is made only when the spec has some. */
+  if (st->hooks != NULL && sv_hooks_has (json_node_get_object (st->hooks), "poststop"))
+    {
+      oci = sv_state_to_oci (st);
+      if (!sv_hooks_run (json_node_get_object (st->hooks), "poststop", oci, &local))
+        g_warning ("%s", local->message);
+    }
   return sv_state_remove (root, id, error);
 }
