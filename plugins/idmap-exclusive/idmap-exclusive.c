@@ -371,6 +371,7 @@ exclusive_check (SvHost *host, SvCheckReport *report)
   g_autofree char *path = NULL;
   g_autofree char *fix = NULL;
   g_autoptr (GError) error = NULL;
+  int table_fd = -1;
 
   if (!config_read (host, &cfg, &error))
     {
@@ -390,7 +391,8 @@ exclusive_check (SvHost *host, SvCheckReport *report)
       return;
     }
   path = sv_idmap_table_path (sv_host_lib_dir (host));
-  table = sv_idmap_table_load (path, &error);
+  table = sv_idmap_table_load_held (path, &table_fd, &error);
+  sv_close_fdp (&table_fd);
   if (table == NULL)
     {
       fix = g_strdup_printf ("move %s aside once no container runs", path);

@@ -1,6 +1,7 @@
 /* idmap-table.h: the allocation table of idmap-exclusive: which host id range each container
  * holds.  One JSON file under the lib dir, changed only under an exclusive flock on a lock
- * file beside it and replaced atomically (temp file, rename; no fsync: see sv_idmap_table_load),
+ * file beside it and replaced atomically (a spare file written in place, then the two trade
+ * names: sv_file_exchange; no fsync: see sv_idmap_table_load),
  * so that creates running in many processes never hand one range to two containers and a
  * crash at any point leaves either the old or the new table.
  *
@@ -39,6 +40,7 @@ typedef struct
 {
   char *path;
   GPtrArray *ranges; /* SvIdmapRange, sorted by start */
+  guint64 counter;   /* sv_idmap_table_load_held: the lock file's save counter at the read */
 } SvIdmapTable;
 
 /* Is container @id under @state_root still there?  FALSE lets its range be reclaimed. */
@@ -52,11 +54,15 @@ SvIdmapTable *sv_idmap_table_new (const char *path);
  * Anything else but a valid table is an error that names the file, what is wrong with it and
  * the fix (the table is never "repaired" by guessing). */
 SvIdmapTable *sv_idmap_table_load (const char *path, GError **error);
-/* The same, also giving the fd it was read from (kept open: -1 when there is no file), by
- * which a later look under the lock tells whether the file is still this one. */
+/* The same, read without the lock (a read that a save overlapped is done again; after a few,
+ * once under the lock), also giving the fd it was read from (kept open: -1 when there is no
+ * file) and the save counter, by which a later look under the lock tells whether the table
+ * is still this one. */
 SvIdmapTable *sv_idmap_table_load_held (const char *path, int *fd_out, GError **error);
-/* Replace the file atomically (temp + rename; no fsync: a power loss may tear it, which the
- * next boot's load starts empty, as every container that held a range ended with it). */
+/* Replace the file atomically (its spare written in place, then the two trade names; no
+ * fsync: a power loss may tear it, which the next boot's load starts empty, as every container
+ * that held a range ended with it).  Under the lock, sv_idmap_reserve and sv_idmap_release
+ * count each save in the lock file first (idmap-table.c, "the save counter"). */
 gboolean sv_idmap_table_save (SvIdmapTable *t, GError **error);
 char *sv_idmap_table_to_data (SvIdmapTable *t);
 void sv_idmap_table_free (SvIdmapTable *t);
@@ -100,7 +106,7 @@ typedef struct
   const char *exhausted_hint; /* the fix, appended to the exhaustion error */
   /* Optional: the table read without the lock a moment ago (the probe's), with the fd it was
    * read from (sv_idmap_table_load_held).  Used instead of reading it again, and under the
-   * lock when the file is still that one (it is only ever replaced by a rename, and the open
+   * lock when the file is still that one and no save ran since (its save counter; the open
    * fd keeps its inode from being reused).  Changed by the reserve; the caller frees both. */
   SvIdmapTable *unlocked;
   int unlocked_fd;
