@@ -139,6 +139,13 @@ sv_file_replace (const char *path, const char *data, gssize len, mode_t mode,
       return FALSE;
     }
   sv_close_fdp (&fd);
+  /* (no @path yet, or a filesystem that cannot exchange: the rename below) */
+  if ((flags & SV_WRITE_EXCHANGE)
+      && renameat2 (AT_FDCWD, tmp, AT_FDCWD, path, RENAME_EXCHANGE) == 0)
+    {
+      unlink (tmp); /* the previous content */
+      return TRUE;
+    }
   if (rename (tmp, path) < 0)
     {
       sv_set_error_errno (error, errno, "rename %s to %s", tmp, path);
@@ -215,7 +222,7 @@ gboolean
 sv_write_file_replace (const char *path, const char *data, gssize len, mode_t mode,
                        GError **error)
 {
-  return sv_file_replace (path, data, len, mode, NULL, 0, error);
+  return sv_file_replace (path, data, len, mode, NULL, SV_WRITE_EXCHANGE, error);
 }
 
 int
