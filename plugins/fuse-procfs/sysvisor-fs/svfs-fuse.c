@@ -17,9 +17,9 @@
 #include <unistd.h>
 
 /* How long the kernel may keep a name and its attributes.  The tree is fixed for the life of
- * the mount (a restart in place keeps every inode number; a sysctl the host's kernel lacks has no node), and the
- * attributes never change, so a day: the fuse-procfs plugin's stats of the served files on each
- * create, and the core's open_tree of them, then cost no request. */
+ * the mount (a restart in place keeps every inode number; a sysctl the host's kernel lacks has
+ * no node), and the attributes never change, so a day: the fuse-procfs plugin's stats of the
+ * served files on each create, and the core's open_tree of them, then cost no request. */
 #define SVFS_TIMEOUT 86400.0
 #define SVFS_NEGATIVE_TIMEOUT 60.0
 
