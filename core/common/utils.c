@@ -62,9 +62,10 @@ sv_mkdir_p (const char *path, mode_t mode, GError **error)
   return TRUE;
 }
 
-/* Split /proc/PID/stat after the command name, which may hold spaces and parentheses. */
+/* Split /proc/PID/stat after the command name, which may hold spaces and parentheses:
+ * field 3 (state), 4 (ppid) and 22 (starttime). */
 static gboolean
-read_proc_stat_fields (pid_t pid, char *state_out, guint64 *starttime_out)
+read_proc_stat_fields (pid_t pid, char *state_out, pid_t *ppid_out, guint64 *starttime_out)
 {
   g_autofree char *path = g_strdup_printf ("/proc/%d/stat", (int) pid);
   g_autofree char *contents = NULL;
@@ -81,6 +82,7 @@ read_proc_stat_fields (pid_t pid, char *state_out, guint64 *starttime_out)
   if (g_strv_length (fields) < 20)
     return FALSE;
   *state_out = fields[0][0];
+  *ppid_out = (pid_t) g_ascii_strtoll (fields[1], NULL, 10);
   *starttime_out = g_ascii_strtoull (fields[19], NULL, 10);
   return TRUE;
 }
@@ -89,20 +91,34 @@ guint64
 sv_proc_starttime (pid_t pid)
 {
   char state;
+  pid_t ppid;
   guint64 start;
 
-  if (pid <= 0 || !read_proc_stat_fields (pid, &state, &start))
+  if (pid <= 0 || !read_proc_stat_fields (pid, &state, &ppid, &start))
     return 0;
   return start;
+}
+
+pid_t
+sv_proc_ppid (pid_t pid)
+{
+  char state;
+  pid_t ppid;
+  guint64 start;
+
+  if (pid <= 0 || !read_proc_stat_fields (pid, &state, &ppid, &start))
+    return -1;
+  return ppid;
 }
 
 gboolean
 sv_proc_alive (pid_t pid, guint64 starttime)
 {
   char state;
+  pid_t ppid;
   guint64 start;
 
-  if (pid <= 0 || !read_proc_stat_fields (pid, &state, &start))
+  if (pid <= 0 || !read_proc_stat_fields (pid, &state, &ppid, &start))
     return FALSE;
   if (state == 'Z' || state == 'X')
     return FALSE;

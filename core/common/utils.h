@@ -19,6 +19,8 @@ gboolean sv_mkdir_p (const char *path, mode_t mode, GError **error);
 
 /* Field 22 of /proc/PID/stat (start time in clock ticks since boot); 0 if the pid is gone. */
 guint64 sv_proc_starttime (pid_t pid);
+/* Field 4 of /proc/PID/stat (the parent's pid); -1 if the pid is gone. */
+pid_t sv_proc_ppid (pid_t pid);
 /* TRUE if @pid exists, is not a zombie and started at @starttime (0 = don't check). */
 gboolean sv_proc_alive (pid_t pid, guint64 starttime);
 

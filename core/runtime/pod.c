@@ -306,22 +306,6 @@ sv_pod_check_mappings (SvPod *pod, const char *plugin, GArray *uid_maps, GArray 
   return FALSE;
 }
 
-/* Field 4 of /proc/PID/stat, or -1. */
-static pid_t
-proc_ppid (pid_t pid)
-{
-  g_autofree char *path = g_strdup_printf ("/proc/%d/stat", (int) pid);
-  g_autofree char *text = NULL;
-  const char *end;
-  char state;
-  int ppid;
-
-  if (!g_file_get_contents (path, &text, NULL, NULL) || (end = strrchr (text, ')')) == NULL
-      || sscanf (end + 1, " %c %d", &state, &ppid) != 2)
-    return -1;
-  return (pid_t) ppid;
-}
-
 typedef struct
 {
   long pid;       /* the init's pid (host), or -1 */
@@ -404,7 +388,7 @@ sv_pod_clone_member (SvPod *pod, SvSpec *spec, int flags, void (*child) (gpointe
   if (helper <= 0 || r.pid <= 0)
     return -1;
   /* The pid goes into cgroups and signals: make sure it is our child as the host sees it. */
-  if (proc_ppid ((pid_t) r.pid) != getpid ())
+  if (sv_proc_ppid ((pid_t) r.pid) != getpid ())
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
                    "the init started in pod \"%s\" (pid %ld) is not a child of this process",

@@ -11,6 +11,7 @@
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -181,6 +182,40 @@ test_recycled_creator_pid_is_dead (Fixture *f, gconstpointer data)
   g_assert_false (sv_host_container_alive (NULL, f->root, "recycled"));
 }
 
+/* /proc/PID/stat's fields through the one parser: a child's parent is us, ours is our parent,
+ * a process with a name of spaces and parentheses reads right, a pid that is gone is -1. */
+static void
+test_proc_ppid (Fixture *f, gconstpointer data)
+{
+  guint64 start;
+  pid_t dead = dead_process (&start);
+  pid_t child = fork ();
+
+  g_assert_cmpint (child, >=, 0);
+  if (child == 0)
+    {
+      prctl (PR_SET_NAME, "a) b (c) 1 2");
+      pause ();
+      _exit (0);
+    }
+  g_assert_cmpint (sv_proc_ppid (getpid ()), ==, getppid ());
+  for (int i = 0; i < 200; i++)
+    {
+      g_autofree char *comm = NULL;
+      g_autofree char *path = g_strdup_printf ("/proc/%d/comm", (int) child);
+      if (g_file_get_contents (path, &comm, NULL, NULL) && g_str_has_prefix (comm, "a) b"))
+        break;
+      g_usleep (5000);
+    }
+  g_assert_cmpint (sv_proc_ppid (child), ==, getpid ());
+  g_assert_cmpuint (sv_proc_starttime (child), >=, sv_proc_starttime (getpid ()));
+  kill (child, SIGKILL);
+  waitpid (child, NULL, 0);
+  g_assert_cmpint (sv_proc_ppid (child), ==, -1);
+  g_assert_cmpint (sv_proc_ppid (dead), ==, -1);
+  g_assert_cmpint (sv_proc_ppid (0), ==, -1);
+}
+
 /* A state directory whose state cannot be read (none yet, not JSON, another container's) keeps
  * the container alive, with a warning that names it. */
 static void
@@ -215,5 +250,6 @@ main (int argc, char **argv)
   ADD ("/container-alive/dead-creator-is-dead", test_dead_creator_is_dead);
   ADD ("/container-alive/recycled-creator-pid-is-dead", test_recycled_creator_pid_is_dead);
   ADD ("/container-alive/unreadable-state-is-alive-with-warning", test_unreadable_is_alive);
+  ADD ("/container-alive/proc-ppid", test_proc_ppid);
   return g_test_run ();
 }
