@@ -160,7 +160,6 @@ write_spare (const char *spare, const char *data, gsize len, mode_t mode, GError
 {
   sv_autofd fd = open (spare, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, mode);
   struct stat st;
-  gsize done = 0;
 
   if (fd < 0 || fstat (fd, &st) < 0)
     {
@@ -172,21 +171,11 @@ write_spare (const char *spare, const char *data, gsize len, mode_t mode, GError
       sv_set_error_errno (error, EINVAL, "write %s (not a regular file)", spare);
       return FALSE;
     }
-  while (done < len)
+  /* (from offset 0: the fd is new; the old bytes past @len are cut after) */
+  errno = 0;
+  if (!sv_write_all (fd, data, len) || ftruncate (fd, (off_t) len) < 0)
     {
-      ssize_t n = pwrite (fd, data + done, len - done, (off_t) done);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        {
-          sv_set_error_errno (error, n < 0 ? errno : EIO, "write %s", spare);
-          return FALSE;
-        }
-      done += (gsize) n;
-    }
-  if (ftruncate (fd, (off_t) len) < 0)
-    {
-      sv_set_error_errno (error, errno, "write %s", spare);
+      sv_set_error_errno (error, errno != 0 ? errno : EIO, "write %s", spare);
       return FALSE;
     }
   return TRUE;
