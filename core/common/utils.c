@@ -62,16 +62,26 @@ sv_mkdir_p (const char *path, mode_t mode, GError **error)
   return TRUE;
 }
 
-/* Split /proc/PID/stat after the command name, which may hold spaces and parentheses:
- * field 3 (state), 4 (ppid) and 22 (starttime). */
-static gboolean
-read_proc_stat_fields (pid_t pid, char *state_out, pid_t *ppid_out, guint64 *starttime_out)
+/* Fields 3, 4 and 22 of /proc/PID/stat. */
+typedef struct
 {
-  g_autofree char *path = g_strdup_printf ("/proc/%d/stat", (int) pid);
+  char state;
+  pid_t ppid;
+  guint64 starttime;
+} ProcStat;
+
+/* Split /proc/PID/stat after the command name, which may hold spaces and parentheses. */
+static gboolean
+read_proc_stat (pid_t pid, ProcStat *out)
+{
+  g_autofree char *path = NULL;
   g_autofree char *contents = NULL;
   g_auto (GStrv) fields = NULL;
   char *rparen;
 
+  if (pid <= 0)
+    return FALSE;
+  path = g_strdup_printf ("/proc/%d/stat", (int) pid);
   if ((contents = sv_file_read_text (path, NULL)) == NULL)
     return FALSE;
   rparen = strrchr (contents, ')');
@@ -81,48 +91,36 @@ read_proc_stat_fields (pid_t pid, char *state_out, pid_t *ppid_out, guint64 *sta
   /* fields[0] is field 3 (state); field 22 (starttime) is fields[19]. */
   if (g_strv_length (fields) < 20)
     return FALSE;
-  *state_out = fields[0][0];
-  *ppid_out = (pid_t) g_ascii_strtoll (fields[1], NULL, 10);
-  *starttime_out = g_ascii_strtoull (fields[19], NULL, 10);
+  out->state = fields[0][0];
+  out->ppid = (pid_t) g_ascii_strtoll (fields[1], NULL, 10);
+  out->starttime = g_ascii_strtoull (fields[19], NULL, 10);
   return TRUE;
 }
 
 guint64
 sv_proc_starttime (pid_t pid)
 {
-  char state;
-  pid_t ppid;
-  guint64 start;
+  ProcStat ps;
 
-  if (pid <= 0 || !read_proc_stat_fields (pid, &state, &ppid, &start))
-    return 0;
-  return start;
+  return read_proc_stat (pid, &ps) ? ps.starttime : 0;
 }
 
 pid_t
 sv_proc_ppid (pid_t pid)
 {
-  char state;
-  pid_t ppid;
-  guint64 start;
+  ProcStat ps;
 
-  if (pid <= 0 || !read_proc_stat_fields (pid, &state, &ppid, &start))
-    return -1;
-  return ppid;
+  return read_proc_stat (pid, &ps) ? ps.ppid : -1;
 }
 
 gboolean
 sv_proc_alive (pid_t pid, guint64 starttime)
 {
-  char state;
-  pid_t ppid;
-  guint64 start;
+  ProcStat ps;
 
-  if (pid <= 0 || !read_proc_stat_fields (pid, &state, &ppid, &start))
+  if (!read_proc_stat (pid, &ps) || ps.state == 'Z' || ps.state == 'X')
     return FALSE;
-  if (state == 'Z' || state == 'X')
-    return FALSE;
-  return starttime == 0 || start == starttime;
+  return starttime == 0 || ps.starttime == starttime;
 }
 
 gboolean
