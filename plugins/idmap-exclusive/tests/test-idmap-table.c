@@ -300,6 +300,23 @@ reserve (Fixture *f, const char *root, const char *id)
   return start;
 }
 
+/* A reserve for @id under /run/u given the table @seen, read without the lock from @fd (the
+ * probe's read). */
+static guint32
+reserve_from_read (Fixture *f, const char *id, SvIdmapTable *seen, int fd)
+{
+  g_autoptr (GError) error = NULL;
+  SvIdmapRequest req = request (f, "/run/u", id);
+  guint32 start = 0, size = 0;
+
+  req.unlocked = seen;
+  req.unlocked_fd = fd;
+  g_assert_true (sv_idmap_reserve (&req, &start, &size, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (size, ==, SIZE);
+  return start;
+}
+
 static void
 test_reserve_idempotent_and_keyed_by_root (Fixture *f, gconstpointer data)
 {
@@ -326,30 +343,21 @@ test_reserve_from_unlocked_read (Fixture *f, gconstpointer data)
   g_autoptr (GError) error = NULL;
   g_autoptr (SvIdmapTable) seen = NULL;
   g_autoptr (SvIdmapTable) t = NULL;
-  SvIdmapRequest req = request (f, "/run/u", "second");
-  guint32 first = reserve (f, "/run/u", "first"), other, start = 0, size = 0;
+  guint32 first = reserve (f, "/run/u", "first"), other, start;
   int fd = -1;
 
   /* unchanged since the read: used as it is (the result is right either way) */
   seen = sv_idmap_table_load_held (f->path, &fd, &error);
   g_assert_no_error (error);
   g_assert_cmpint (fd, >=, 0);
-  req.unlocked = seen;
-  req.unlocked_fd = fd;
-  g_assert_true (sv_idmap_reserve (&req, &start, &size, &error));
-  g_assert_no_error (error);
-  g_assert_cmpuint (start, !=, first);
+  g_assert_cmpuint (reserve_from_read (f, "second", seen, fd), !=, first);
   close (fd);
   g_clear_pointer (&seen, sv_idmap_table_free);
 
   /* replaced after the read by another create: that create's range is not handed out again */
   seen = sv_idmap_table_load_held (f->path, &fd, &error);
   other = reserve (f, "/run/u", "meanwhile");
-  req = request (f, "/run/u", "third");
-  req.unlocked = seen;
-  req.unlocked_fd = fd;
-  g_assert_true (sv_idmap_reserve (&req, &start, &size, &error));
-  g_assert_no_error (error);
+  start = reserve_from_read (f, "third", seen, fd);
   g_assert_cmpuint (start, !=, other);
   g_assert_cmpuint (start, !=, first);
   close (fd);
@@ -418,8 +426,7 @@ test_reserve_after_two_saves (Fixture *f, gconstpointer data)
   g_autoptr (GError) error = NULL;
   g_autoptr (SvIdmapTable) seen = NULL;
   g_autoptr (SvIdmapTable) t = NULL;
-  SvIdmapRequest req = request (f, "/run/u", "late");
-  guint32 first, a, b, start = 0, size = 0;
+  guint32 first, a, b, start;
   ino_t held_ino;
   int fd = -1;
 
@@ -432,10 +439,7 @@ test_reserve_after_two_saves (Fixture *f, gconstpointer data)
   a = reserve (f, "/run/u", "meanwhile-a");
   b = reserve (f, "/run/u", "meanwhile-b");
   g_assert_cmpuint (inode_of (f->path), ==, held_ino);
-  req.unlocked = seen;
-  req.unlocked_fd = fd;
-  g_assert_true (sv_idmap_reserve (&req, &start, &size, &error));
-  g_assert_no_error (error);
+  start = reserve_from_read (f, "late", seen, fd);
   g_assert_cmpuint (start, !=, a);
   g_assert_cmpuint (start, !=, b);
   g_assert_cmpuint (start, !=, first);
