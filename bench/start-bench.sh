@@ -362,17 +362,16 @@ paired() {
     $1 == "lat" && $2 == a { av[++na] = $3 }
     $1 == "lat" && $2 == b { bv[++nb] = $3 }
     END {
-      n = 0
       for (i = 1; i <= na && i <= nb; i++)
-        if (av[i] != "FAIL" && bv[i] != "FAIL") d[++n] = av[i] - bv[i]
-      if (n == 0) { print "0 -"; exit }
-      for (i = 2; i <= n; i++) {
-        x = d[i]
-        for (j = i - 1; j >= 1 && d[j] > x; j--) d[j + 1] = d[j]
-        d[j + 1] = x
-      }
-      printf "%d %+.2f\n", n, (n % 2) ? d[(n + 1) / 2] : (d[n / 2] + d[n / 2 + 1]) / 2
-    }' "$raw"
+        if (av[i] != "FAIL" && bv[i] != "FAIL") print av[i] - bv[i]
+    }' "$raw" | sort -g |
+    awk '
+      { d[NR] = $1 }
+      END {
+        n = NR
+        if (n == 0) { print "0 -"; exit }
+        printf "%d %+.2f\n", n, (n % 2) ? d[(n + 1) / 2] : (d[n / 2] + d[n / 2 + 1]) / 2
+      }'
 }
 
 bench_fail=0
