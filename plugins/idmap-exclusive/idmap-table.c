@@ -373,6 +373,7 @@ sv_idmap_table_load_held (const char *path, int *fd_out, GError **error)
   g_autofree char *lock_path = lock_path_of (path);
   sv_autofd counter_fd = open (lock_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   sv_autofd lock = -1;
+  g_autoptr (GError) lock_error = NULL;
   SvIdmapTable *t;
 
   *fd_out = -1;
@@ -387,9 +388,13 @@ sv_idmap_table_load_held (const char *path, int *fd_out, GError **error)
           return t;
         }
     }
-  lock = sv_lock_file (lock_path, TRUE, error);
-  if (lock < 0 && error != NULL && *error != NULL)
-    return NULL;
+  /* (no lib dir: -1 and no error, and no save can run there) */
+  lock = sv_lock_file (lock_path, TRUE, &lock_error);
+  if (lock_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&lock_error));
+      return NULL;
+    }
   return load_unlocked_once (path, lock, fd_out, error);
 }
 
