@@ -12,11 +12,13 @@
  * immutable-mounts = yes|no (default yes: the supervisor refuses unmounting, moving,
  * remounting to lift flags, or mounting over the mounts the runtime made; no: root inside may,
  * as the kernel allows it).  See svfs-immutable.c. */
+#include "svfs-serving.h"
 #include "svfs-supervisor.h"
 #include "svfs-sysctl.h"
 
 #include <errno.h>
 #include <gio/gio.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -36,19 +38,21 @@ mountpoint_of (const char *setting)
 }
 
 /* The daemon's mount: a FUSE filesystem with sysvisor-fs's tree (a proc/sys directory, which
- * lxcfs, the other FUSE /proc, does not serve).  Two stats, no FUSE request (the kernel keeps
- * the attributes of that tree, see served()) and no read of mountinfo, which costs every
- * create more the more mounts the host has.  A daemon that died leaves a mount that answers
- * ENOTCONN: not mounted. */
+ * lxcfs, the other FUSE /proc, does not serve).  No read of mountinfo, which costs every create
+ * more the more mounts the host has, and no FUSE request when the daemon has marked its lock
+ * file as serving this filesystem (svfs-serving.h): a stat of its tree is answered from the
+ * attributes the kernel keeps (see served()).  Unmarked, the mount is asked (STATFS): a daemon
+ * that died leaves a mount that answers ENOTCONN, not mounted. */
 static gboolean
 daemon_mounted (const char *mnt)
 {
-  g_autofree char *sys = g_build_filename (mnt, "proc/sys", NULL);
+  g_autofree char *canon = g_canonicalize_filename (mnt, "/");
+  g_autofree char *sys = g_build_filename (canon, "proc/sys", NULL);
   struct statfs fs;
   struct stat st;
 
-  return statfs (mnt, &fs) == 0 && fs.f_type == FUSE_SUPER_MAGIC && stat (sys, &st) == 0
-         && S_ISDIR (st.st_mode);
+  return (svfs_serving (canon) || (statfs (canon, &fs) == 0 && fs.f_type == FUSE_SUPER_MAGIC))
+         && stat (sys, &st) == 0 && S_ISDIR (st.st_mode);
 }
 
 static gboolean
@@ -183,33 +187,15 @@ fuse_procfs_prepare (SvContainer *c, GError **error)
 static char *
 daemon_pid (const char *mnt)
 {
-  const char *env = g_getenv ("SYSVISOR_FS_RUN_DIR");
-  const char *dir = env != NULL && env[0] != '\0' ? env : "/run/sysvisor-fs";
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  g_autofree char *want = g_strdup_printf ("mountpoint=%s", mnt);
-  const char *name;
+  g_autofree char *canon = g_canonicalize_filename (mnt, "/");
+  g_autofree char *path = svfs_lock_path (canon);
+  g_autofree char *text = NULL;
+  int pid;
 
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-      g_autofree char *text = NULL;
-      g_auto (GStrv) lines = NULL;
-      gboolean match = FALSE;
-      const char *pid = NULL;
-
-      if (!g_str_has_suffix (name, ".lock") || !g_file_get_contents (path, &text, NULL, NULL))
-        continue;
-      lines = g_strsplit (text, "\n", -1);
-      for (guint i = 0; lines[i] != NULL; i++)
-        {
-          match = match || strcmp (lines[i], want) == 0;
-          if (g_str_has_prefix (lines[i], "pid="))
-            pid = lines[i] + 4;
-        }
-      if (match && pid != NULL)
-        return g_strdup (pid);
-    }
-  return NULL;
+  if (!g_file_get_contents (path, &text, NULL, NULL) || sscanf (text, "pid=%d\n", &pid) != 1
+      || pid <= 0)
+    return NULL;
+  return g_strdup_printf ("%d", pid);
 }
 
 static void

@@ -3,10 +3,12 @@
 # `create` and `run` fail with one clear line ("sysvisor-fs is not running ... start it with
 # `systemctl start sysvisor`") and leave nothing behind: never started, stopped cleanly, and
 # killed (a dead FUSE mount left on the mountpoint; its listener keeper, holding no listener,
-# ends too).  Once the daemon is started again, the
+# ends too).  While the daemon serves, a create checks it through the mark on its lock file,
+# without a statfs of the mount.  Once the daemon is started again, the
 # same bundle runs.
 set -eu
 . "$(dirname "$0")/procfs-lib.sh"
+sv_require_cmd strace
 
 procfs_use_plugins
 b=$SV_TEST_TMP/bundle
@@ -31,10 +33,13 @@ expect_refused() {
 # 1. Never started: the mountpoint is a plain directory.
 expect_refused never
 
-# 2. Started, then stopped (SIGTERM unmounts).
+# 2. Started, then stopped (SIGTERM unmounts).  While it serves, its mark on the lock file
+# tells a create that it lives: the create asks the mount nothing (no STATFS request).
 procfs_start_daemon
-assert_ok sv_rt run --bundle "$b" "$SV_ID-up1"
+sv_wait_until 5 procfs_marked || sv_fail "no serving mark: $(cat "$SYSVISOR_FS_RUN_DIR"/*.lock)"
+procfs_run_traced "$SV_ID-up1" "$b"
 assert_eq "MemTotal: 262144" "$SV_OUT" "served while the daemon runs"
+assert_eq 0 "$PROCFS_STATFS" "a create checks the marked daemon without a statfs of its mount"
 pid=$(procfs_daemon_pid)
 kill -TERM "$pid"
 sv_wait_until 10 sh -c "! kill -0 $pid" || sv_fail "sysvisor-fs did not stop on SIGTERM"
@@ -42,8 +47,10 @@ sv_wait_until 5 sh -c "! grep -q ' $PROCFS_MNT ' /proc/self/mountinfo" || sv_fai
 assert_eq "" "$(procfs_keeper_pid)" "stopped: its listener keeper ended with it"
 expect_refused stopped
 
-# 3. Killed: its mount stays, dead (ENOTCONN).
+# 3. Killed: its mount stays, dead (ENOTCONN).  A container ran first, so the kernel keeps the
+# entries and attributes of the tree a create looks at (only a request would find it dead).
 procfs_start_daemon
+assert_ok sv_rt run --bundle "$b" "$SV_ID-up-before-kill"
 pid=$(procfs_daemon_pid)
 keeper=$(procfs_keeper_pid)
 [ -n "$keeper" ] || sv_fail "no listener keeper beside sysvisor-fs"
@@ -55,6 +62,9 @@ grep -q " $PROCFS_MNT .* - fuse.sysvisor-fs " /proc/self/mountinfo \
   || sv_fail "expected the dead daemon's mount to stay"
 assert_fail stat "$PROCFS_MNT/proc/meminfo"
 assert_match 'Transport endpoint is not connected' "$SV_OUT" "the mount is dead"
+# Its lock file still names the filesystem it served: only the lock the kernel dropped with
+# the daemon says it is gone, and the create then asks the mount, which is dead.
+procfs_marked || sv_fail "the killed daemon's lock file lost its dev line"
 expect_refused killed
 
 # The daemon, started again, detaches the dead mount and serves the same bundle.

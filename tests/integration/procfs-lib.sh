@@ -13,6 +13,8 @@
 #                                # writable busybox (or Debian) bundle, memory limit 256 MiB,
 #                                # cpus "0", no read-only /proc/sys (as a system container)
 #   procfs_wait_file FILE [SECS] # wait until FILE exists (default 30 s)
+#   procfs_marked                # the daemon marked its lock file as serving
+#   procfs_run_traced ID BUNDLE  # run under strace: SV_OUT, PROCFS_STATFS (statfs of the mount)
 #
 # The daemon is found in $SYSVISOR_FS, else next to the build's sysvisor-runc
 # (<build>/plugins/fuse-procfs/sysvisor-fs).  Cleanup on exit, in this order: every container
@@ -107,6 +109,22 @@ procfs_start_daemon() {
   "$PROCFS_DAEMON" --mountpoint "$PROCFS_MNT" --log "$PROCFS_LOG" --log-level info "$@" \
     || sv_fail "sysvisor-fs did not start: $(tail -n 5 "$PROCFS_LOG" 2>/dev/null)"
   sv_wait_until 5 procfs_mounted || sv_fail "sysvisor-fs is not mounted on $PROCFS_MNT"
+}
+
+# procfs_marked: the daemon has marked its lock file as serving (svfs-serving.h: a dev line;
+# it also holds a lock there while it lives, which /proc/locks shows as OFDLCK).
+procfs_marked() {
+  grep -q '^dev=[0-9]*:[0-9]*$' "$SYSVISOR_FS_RUN_DIR"/*.lock 2>/dev/null
+}
+
+# procfs_run_traced ID BUNDLE: `run` as sv_rt runs it, under strace (statfs calls only).
+# SV_OUT holds its output, PROCFS_STATFS how many statfs calls asked $PROCFS_MNT.
+procfs_run_traced() {
+  local trace=$SV_TEST_TMP/statfs.trace
+  assert_ok strace -f -qq -e trace=statfs -o "$trace" \
+    "$SV_RUNTIME" --root "$SV_ROOT" run --bundle "$2" "$1"
+  # shellcheck disable=SC2034 # for the tests
+  PROCFS_STATFS=$(grep -c "statfs(\"$PROCFS_MNT\"" "$trace" || true)
 }
 
 procfs_use_plugins() {

@@ -7,6 +7,7 @@
 # its pid; a container created afterwards is served too.
 set -eu
 . "$(dirname "$0")/procfs-lib.sh"
+sv_require_cmd strace
 
 host_panic=$(cat /proc/sys/kernel/panic)
 panic=$((host_panic + 5))
@@ -76,9 +77,12 @@ assert_match 'restarted in place on .* \(generation 4\)' "$(cat "$PROCFS_LOG")" 
 # A container created after the restarts is served by the restarted daemon.
 c=$SV_TEST_TMP/after
 procfs_bundle "$c" sh -c 'read -r k v u < /proc/meminfo; echo "$k $v"; cat /sys/devices/system/cpu/online'
-assert_ok sv_rt run --bundle "$c" "$SV_ID-after"
+sv_wait_until 5 procfs_marked ||
+  sv_fail "no serving mark after the restarts: $(cat "$SYSVISOR_FS_RUN_DIR"/*.lock)"
+procfs_run_traced "$SV_ID-after" "$c"
 assert_eq "MemTotal: 262144
 0" "$SV_OUT" "a container created after the restarts"
+assert_eq 0 "$PROCFS_STATFS" "the restarted daemon's mark spares the create a statfs of its mount"
 sv_assert_nothing_left "$SV_ID-after" "$c"
 
 touch "$b/rootfs/stop"

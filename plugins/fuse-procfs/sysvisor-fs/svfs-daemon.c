@@ -369,6 +369,17 @@ teardown (Daemon *d, gboolean takeover)
   g_clear_pointer (&d->store, svfs_sysctl_store_free);
 }
 
+/* Tell the fuse-procfs plugin, which checks for a live daemon on every create, that this one
+ * serves (svfs-serving.h): without the mark it asks the mount (a STATFS request) instead. */
+static void
+mark_serving (Daemon *d)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!svfs_serving_mark (d->lock_fd, d->cfg->mountpoint, &error))
+    g_warning ("serving unmarked (each create asks the mount instead): %s", error->message);
+}
+
 /* --pid-file: systemd's PIDFile= names the daemon, not its listener keeper. */
 static gboolean
 pid_file_write (const SvfsDaemonConfig *cfg, GError **error)
@@ -416,10 +427,12 @@ svfs_daemon_run (const SvfsDaemonConfig *cfg, GError **error)
     }
   if (!takeover)
     svfs_tree_log_absent_sysctls ();
+  mark_serving (&d);
   g_info ("%s %s (generation %u)", takeover ? "restarted in place on" : "serving",
           cfg->mountpoint, d.generation);
   serve_signals (&d, &waited);
   g_info ("stopping: unmounting %s", cfg->mountpoint);
+  svfs_serving_unmark (d.lock_fd);
   workers_stop (&d);
   svfs_supervisor_close ();
   svfs_loadavg_stop ();

@@ -12,15 +12,6 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-gchar *
-svfs_lock_path (const char *mountpoint)
-{
-  const char *dir = g_getenv ("SYSVISOR_FS_RUN_DIR");
-  g_autofree gchar *hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, mountpoint, -1);
-  hash[16] = '\0';
-  return g_strdup_printf ("%s/sysvisor-fs-%s.lock", dir ? dir : "/run/sysvisor-fs", hash);
-}
-
 static gboolean
 parse_lock (const char *text, pid_t *pid, guint *generation)
 {

@@ -2,12 +2,13 @@
  * (SYSVISOR_FS_RUN_DIR for tests) that also tells its pid and restart generation. */
 #pragma once
 
+#include "svfs-serving.h"
+
 #include <glib.h>
 #include <sys/types.h>
 
 G_BEGIN_DECLS
 
-gchar *svfs_lock_path (const char *mountpoint);
 /* Take the lock (fd returned, close-on-exec); if another daemon holds it, fail naming it. */
 int svfs_lock_acquire (const char *mountpoint, GError **error);
 gboolean svfs_lock_write (int fd, const char *mountpoint, pid_t pid, guint generation,
