@@ -103,16 +103,25 @@ expect_immutable bundle "$out"
 # A restart in place of sysvisor-fs keeps what it recorded: after it, an exec'd process still
 # cannot unmount the runtime's /proc/meminfo, and can unmount the tmpfs the container mounted
 # before the restart (it is not taken for one of the runtime's).
+# A bind mount whose path has a space (mountinfo escapes it as \040) is recorded as the
+# runtime's too.
 procfs_bundle "$b" sh -c 'mkdir -p /tmp/own && mount -t ramfs own /tmp/own && touch /tmp/ready && exec sleep 1000'
+mkdir -p "$SV_TEST_TMP/priv/spaced src" && chmod 0700 "$SV_TEST_TMP/priv"
 sv_spec_set "$b" 'del(.linux.seccomp)
-  | .process.capabilities = ({bounding: $caps, effective: $caps, permitted: $caps})' --argjson caps "$caps"
+  | .process.capabilities = ({bounding: $caps, effective: $caps, permitted: $caps})
+  | .mounts += [{destination: "/mnt/a dir", type: "bind", source: $src, options: ["rbind", "ro"]}]' \
+  --argjson caps "$caps" --arg src "$SV_TEST_TMP/priv/spaced src"
 rm -f "$b/rootfs/tmp/ready"
 sv_rt run -d --bundle "$b" "$SV_ID-long" </dev/null >/dev/null 2>"$SV_TEST_TMP/err" ||
   sv_fail "run -d failed: $(cat "$SV_TEST_TMP/err")"
 procfs_wait_file "$b/rootfs/tmp/ready" 10 || sv_fail "the long-running container did not start"
+assert_fail sv_rt exec "$SV_ID-long" umount "/mnt/a dir"
+assert_match 'Operation not permitted' "$SV_OUT" "umount of the runtime's '/mnt/a dir' refused"
 assert_ok "$PROCFS_DAEMON" --mountpoint "$PROCFS_MNT" --restart
 assert_fail sv_rt exec "$SV_ID-long" umount /proc/meminfo
 assert_match 'Operation not permitted' "$SV_OUT" "after a restart in place: umount /proc/meminfo refused"
+assert_fail sv_rt exec "$SV_ID-long" umount "/mnt/a dir"
+assert_match 'Operation not permitted' "$SV_OUT" "after a restart in place: umount '/mnt/a dir' refused"
 assert_ok sv_rt exec "$SV_ID-long" umount /tmp/own
 sv_log "ok: a restart in place keeps the records"
 

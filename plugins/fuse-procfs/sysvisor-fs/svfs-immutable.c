@@ -98,13 +98,21 @@ unescape (const char *s)
   return g_string_free (o, FALSE);
 }
 
+/* One line of mountinfo, split in place (@line is changed): a create's hand-over waits for
+ * this parse of every mount of the container. */
 static MountEntry *
-parse_line (const char *line)
+parse_line (char *line)
 {
-  g_auto (GStrv) f = g_strsplit (line, " ", -1);
-  guint n = g_strv_length (f), sep = 6;
+  char *f[32];
+  guint n = 0, sep = 6;
   MountEntry *e;
 
+  for (char *p = line; p != NULL && n < G_N_ELEMENTS (f);)
+    {
+      f[n++] = p;
+      if ((p = strchr (p, ' ')) != NULL)
+        *p++ = '\0';
+    }
   while (sep < n && strcmp (f[sep], "-") != 0)
     sep++;
   if (n < 7 || sep + 1 >= n)
@@ -125,18 +133,20 @@ static GPtrArray *
 read_mounts (pid_t pid)
 {
   g_autofree gchar *path = g_strdup_printf ("/proc/%d/mountinfo", (int) pid);
-  g_autofree gchar *text = NULL;
-  g_auto (GStrv) lines = NULL;
+  g_autofree gchar *text = svfs_read_file (path, NULL, NULL);
   GPtrArray *a;
+  char *next;
 
-  if (!g_file_get_contents (path, &text, NULL, NULL))
+  if (text == NULL)
     return NULL;
-  lines = g_strsplit (text, "\n", -1);
   a = g_ptr_array_new_with_free_func (mount_entry_free);
-  for (guint i = 0; lines[i] != NULL; i++)
+  for (char *line = text; line != NULL && *line != '\0'; line = next)
     {
-      MountEntry *e = parse_line (lines[i]);
-      if (e != NULL)
+      MountEntry *e;
+
+      if ((next = strchr (line, '\n')) != NULL)
+        *next++ = '\0';
+      if ((e = parse_line (line)) != NULL)
         g_ptr_array_add (a, e);
     }
   return a;
