@@ -17,7 +17,8 @@ svfs_lock_path (const char *mountpoint)
   const char *dir = g_getenv ("SYSVISOR_FS_RUN_DIR");
   g_autofree gchar *hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, mountpoint, -1);
   hash[16] = '\0';
-  return g_strdup_printf ("%s/sysvisor-fs-%s.lock", dir ? dir : "/run/sysvisor-fs", hash);
+  return g_strdup_printf ("%s/sysvisor-fs-%s.lock",
+                          dir != NULL && dir[0] != '\0' ? dir : "/run/sysvisor-fs", hash);
 }
 
 /* The device of the filesystem on @path, from the attributes the kernel keeps: a FUSE root is

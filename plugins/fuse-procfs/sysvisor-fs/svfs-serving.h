@@ -14,7 +14,8 @@
 
 G_BEGIN_DECLS
 
-/* The lock file of the daemon of @mountpoint: in /run/sysvisor-fs, or $SYSVISOR_FS_RUN_DIR. */
+/* The lock file of the daemon of @mountpoint: in /run/sysvisor-fs, or $SYSVISOR_FS_RUN_DIR
+ * when it is set and not empty. */
 gchar *svfs_lock_path (const char *mountpoint);
 
 /* In the daemon, once it answers requests: append the dev line of @mountpoint's filesystem to

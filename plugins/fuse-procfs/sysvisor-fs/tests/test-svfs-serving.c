@@ -190,10 +190,32 @@ test_killed_daemon (Fixture *f, gconstpointer data)
   g_assert_false (svfs_serving (f->mnt));
 }
 
+/* The run directory: $SYSVISOR_FS_RUN_DIR when set and not empty, as daemon and plugin agree. */
+static void
+test_lock_path (void)
+{
+  g_autofree gchar *set = NULL, *empty = NULL, *unset = NULL, *other = NULL;
+
+  g_setenv ("SYSVISOR_FS_RUN_DIR", "/tmp/some-run", TRUE);
+  set = svfs_lock_path ("/var/lib/sysvisorfs");
+  other = svfs_lock_path ("/var/lib/other");
+  g_setenv ("SYSVISOR_FS_RUN_DIR", "", TRUE);
+  empty = svfs_lock_path ("/var/lib/sysvisorfs");
+  g_unsetenv ("SYSVISOR_FS_RUN_DIR");
+  unset = svfs_lock_path ("/var/lib/sysvisorfs");
+  g_assert_true (g_str_has_prefix (set, "/tmp/some-run/sysvisor-fs-"));
+  g_assert_true (g_str_has_suffix (set, ".lock"));
+  g_assert_cmpstr (set + strlen ("/tmp/some-run"), ==, unset + strlen ("/run/sysvisor-fs"));
+  g_assert_cmpstr (set, !=, other);
+  g_assert_true (g_str_has_prefix (unset, "/run/sysvisor-fs/sysvisor-fs-"));
+  g_assert_cmpstr (empty, ==, unset);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/svfs/serving/lock-path", test_lock_path);
 #define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
   ADD ("/svfs/serving/no-lock-file", test_no_lock_file);
   ADD ("/svfs/serving/unmarked", test_unmarked);
