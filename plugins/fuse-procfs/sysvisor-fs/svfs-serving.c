@@ -36,7 +36,7 @@ device_of (const char *path, unsigned *major_out, unsigned *minor_out)
 }
 
 static gboolean
-set_read_lock (int fd, short type)
+set_lock (int fd, short type)
 {
   struct flock lk = { .l_type = type, .l_whence = SEEK_SET };
 
@@ -61,7 +61,7 @@ svfs_serving_mark (int lock_fd, const char *mountpoint, GError **error)
   /* The dev line goes after what svfs_lock_write wrote, in one write, so a reader sees the
    * whole line or none of it (the file's size grows only once the bytes are in). */
   len = snprintf (line, sizeof line, "dev=%u:%u\n", maj, min);
-  if (pwrite (lock_fd, line, len, st.st_size) != len || !set_read_lock (lock_fd, F_RDLCK))
+  if (pwrite (lock_fd, line, len, st.st_size) != len || !set_lock (lock_fd, F_RDLCK))
     {
       int saved = errno;
       g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
@@ -74,7 +74,7 @@ svfs_serving_mark (int lock_fd, const char *mountpoint, GError **error)
 void
 svfs_serving_unmark (int lock_fd)
 {
-  set_read_lock (lock_fd, F_UNLCK);
+  set_lock (lock_fd, F_UNLCK);
 }
 
 /* Whether anyone holds a lock on @fd's file that a write lock would conflict with: only the
