@@ -18,7 +18,6 @@
 
 #include <errno.h>
 #include <gio/gio.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -182,20 +181,20 @@ fuse_procfs_prepare (SvContainer *c, GError **error)
 
 #define FS_LOG "/var/log/sysvisor-fs.log"
 
-/* The pid in the lock file of the sysvisor-fs that serves @mnt (svfs-lock.c writes
- * "pid=N\ngeneration=N\nmountpoint=DIR\n"), or NULL. */
+/* The pid in the lock file of the sysvisor-fs that serves @mnt, or NULL. */
 static char *
 daemon_pid (const char *mnt)
 {
   g_autofree char *canon = g_canonicalize_filename (mnt, "/");
   g_autofree char *path = svfs_lock_path (canon);
   g_autofree char *text = NULL;
-  int pid;
+  pid_t pid;
+  guint generation;
 
-  if (!g_file_get_contents (path, &text, NULL, NULL) || sscanf (text, "pid=%d\n", &pid) != 1
-      || pid <= 0)
+  if (!g_file_get_contents (path, &text, NULL, NULL)
+      || !svfs_lock_parse (text, &pid, &generation))
     return NULL;
-  return g_strdup_printf ("%d", pid);
+  return g_strdup_printf ("%d", (int) pid);
 }
 
 static void

@@ -159,6 +159,8 @@ assert_eq enabled "$(inside systemctl is-enabled sysvisor.service)"
 mounted || sv_fail "not mounted after the install"
 assert_match "ok  sysvisor-fs: fuse-procfs: fuse.sysvisor-fs is mounted on /var/lib/sysvisorfs" "$SV_OUT" "the installer's check sees the daemon"
 pid=$(main_pid) gen=$(generation)
+assert_match "is mounted on /var/lib/sysvisorfs \(daemon pid $pid\)" "$SV_OUT" \
+  "the check names the daemon's pid from its lock file"
 assert_ok installer
 assert_match "sysvisor.service reloaded \(sysvisor-fs restarted in place\)" "$SV_OUT" "a second install reloads"
 assert_eq "$pid" "$(main_pid)" "the reload keeps sysvisor-fs's pid"

@@ -7,22 +7,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
 #include <unistd.h>
-
-static gboolean
-parse_lock (const char *text, pid_t *pid, guint *generation)
-{
-  int p = 0;
-  unsigned g = 0;
-  if (!text || sscanf (text, "pid=%d\ngeneration=%u", &p, &g) != 2 || p <= 0)
-    return FALSE;
-  *pid = p;
-  *generation = g;
-  return TRUE;
-}
 
 int
 svfs_lock_acquire (const char *mountpoint, GError **error)
@@ -42,7 +29,7 @@ svfs_lock_acquire (const char *mountpoint, GError **error)
       g_autofree gchar *text = svfs_read_file (path, NULL, NULL);
       pid_t pid;
       guint gen;
-      if (saved == EWOULDBLOCK && parse_lock (text, &pid, &gen))
+      if (saved == EWOULDBLOCK && svfs_lock_parse (text, &pid, &gen))
         g_set_error (error, SVFS_ERROR, SVFS_ERROR_BUSY,
                      "%s is already served by sysvisor-fs (pid %d); stop it first, or upgrade "
                      "it in place with 'sysvisor-fs --restart --mountpoint %s'",
@@ -77,7 +64,7 @@ svfs_lock_read (const char *mountpoint, pid_t *pid, guint *generation, GError **
   if (fd >= 0 && flock (fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK)
     {
       g_autofree gchar *text = svfs_read_file (path, NULL, NULL);
-      if (parse_lock (text, pid, generation))
+      if (svfs_lock_parse (text, pid, generation))
         return TRUE;
     }
   g_set_error (error, SVFS_ERROR, SVFS_ERROR_NOT_FOUND,

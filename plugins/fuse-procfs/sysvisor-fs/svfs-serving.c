@@ -21,6 +21,19 @@ svfs_lock_path (const char *mountpoint)
                           dir != NULL && dir[0] != '\0' ? dir : "/run/sysvisor-fs", hash);
 }
 
+gboolean
+svfs_lock_parse (const char *text, pid_t *pid, guint *generation)
+{
+  int p = 0;
+  unsigned g = 0;
+
+  if (text == NULL || sscanf (text, "pid=%d\ngeneration=%u", &p, &g) != 2 || p <= 0)
+    return FALSE;
+  *pid = p;
+  *generation = g;
+  return TRUE;
+}
+
 /* The device of the filesystem on @path, from the attributes the kernel keeps: a FUSE root is
  * not asked (its daemon may be the caller, or not answer). */
 static gboolean

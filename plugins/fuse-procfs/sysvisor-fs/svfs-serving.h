@@ -1,6 +1,6 @@
-/* sysvisor-fs: where a daemon's lock file is, and the mark it keeps on that file while it
- * serves, which lets the fuse-procfs plugin see that the daemon lives without asking it
- * anything.  Shared by the daemon and the plugin (built into both).
+/* sysvisor-fs: where a daemon's lock file is, what it names, and the mark the daemon keeps on
+ * that file while it serves, which lets the fuse-procfs plugin see that the daemon lives
+ * without asking it anything.  Shared by the daemon and the plugin (built into both).
  *
  * The mark is two things together: a "dev=MAJOR:MINOR" line in the lock file (the device of
  * the FUSE filesystem the daemon mounted, the same in every mount namespace) and an open file
@@ -11,12 +11,17 @@
 #pragma once
 
 #include <glib.h>
+#include <sys/types.h>
 
 G_BEGIN_DECLS
 
 /* The lock file of the daemon of @mountpoint: in /run/sysvisor-fs, or $SYSVISOR_FS_RUN_DIR
  * when it is set and not empty. */
 gchar *svfs_lock_path (const char *mountpoint);
+
+/* The pid and restart generation a lock file's @text names (svfs_lock_write's first two
+ * lines), or FALSE. */
+gboolean svfs_lock_parse (const char *text, pid_t *pid, guint *generation);
 
 /* In the daemon, once it answers requests: append the dev line of @mountpoint's filesystem to
  * the lock file @lock_fd, then hold the read lock. */

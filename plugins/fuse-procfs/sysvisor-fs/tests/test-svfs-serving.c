@@ -211,11 +211,29 @@ test_lock_path (void)
   g_assert_cmpstr (empty, ==, unset);
 }
 
+/* What a lock file names, as the daemon writes it; anything else names nothing. */
+static void
+test_lock_parse (void)
+{
+  pid_t pid = 0;
+  guint gen = 0;
+
+  g_assert_true (svfs_lock_parse ("pid=42\ngeneration=3\nmountpoint=/m\ndev=0:39\n", &pid, &gen));
+  g_assert_cmpint (pid, ==, 42);
+  g_assert_cmpuint (gen, ==, 3);
+  g_assert_false (svfs_lock_parse (NULL, &pid, &gen));
+  g_assert_false (svfs_lock_parse ("", &pid, &gen));
+  g_assert_false (svfs_lock_parse ("pid=42\n", &pid, &gen));
+  g_assert_false (svfs_lock_parse ("pid=0\ngeneration=1\n", &pid, &gen));
+  g_assert_false (svfs_lock_parse ("dev=0:39\npid=42\ngeneration=3\n", &pid, &gen));
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/svfs/serving/lock-path", test_lock_path);
+  g_test_add_func ("/svfs/serving/lock-parse", test_lock_parse);
 #define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
   ADD ("/svfs/serving/no-lock-file", test_no_lock_file);
   ADD ("/svfs/serving/unmarked", test_unmarked);
