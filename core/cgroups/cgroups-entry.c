@@ -8,11 +8,13 @@
 #include "cgroups-entry.h"
 #include "cgroups-files.h"
 #include "cgroups-hierarchy.h"
+#include "clone3-vm.h"
 
 #include "sv-error.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <unistd.h>
 #include <sys/syscall.h>
@@ -76,15 +78,36 @@ sv_cgroup_entry_clone (SvCgroupEntry *e, unsigned long flags)
                              .cgroup = (guint64) e->v2_dir_fd };
   long pid = -1;
 
-  /* ENOSYS or E2BIG: a seccomp profile or a kernel refused clone3 (or CLONE_INTO_CGROUP):
-   * then a plain clone, and sv_cgroup_entry_finish() writes cgroup.procs. */
-  errno = ENOSYS;
+  /* Refused (ENOSYS or E2BIG: a seccomp profile or a kernel without clone3 or
+   * CLONE_INTO_CGROUP; or the cgroup would not take a process): then a plain clone, and
+   * sv_cgroup_entry_finish() writes cgroup.procs, whose error names what the cgroup refused. */
   if (e->active && e->v2_dir_fd >= 0)
     pid = syscall (SYS_clone3, &args, sizeof args);
   e->v2_born = pid >= 0;
-  if (pid < 0 && (errno == ENOSYS || errno == E2BIG))
+  if (pid < 0)
     pid = syscall (SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
   return pid;
+}
+
+long
+sv_cgroup_entry_clone_vm (SvCgroupEntry *e, unsigned long flags, int (*fn) (void *), void *arg,
+                          void *stack, gsize stack_size)
+{
+  struct clone_args args = { .flags = flags | CLONE_VM | CLONE_INTO_CGROUP,
+                             .exit_signal = SIGCHLD,
+                             .stack = (guint64) (guintptr) stack,
+                             .stack_size = stack_size,
+                             .cgroup = (guint64) e->v2_dir_fd };
+  long pid = -ENOSYS;
+
+  /* Refused: a plain clone, as sv_cgroup_entry_clone().  (errno is not read once a child
+   * runs: it shares it.) */
+  if (e->active && e->v2_dir_fd >= 0)
+    pid = sv_clone3_vm (&args, fn, arg);
+  e->v2_born = pid >= 0;
+  if (pid >= 0)
+    return pid;
+  return clone (fn, (char *) stack + stack_size, CLONE_VM | flags | SIGCHLD, arg);
 }
 
 gboolean
@@ -105,8 +128,22 @@ sv_cgroup_entry_finish (SvCgroup *cg, SvCgroupEntry *e, pid_t pid, GError **erro
           ok = FALSE;
         }
     }
-  sv_cgroup_entry_clear (e);
   return ok;
+}
+
+static gboolean
+join_one (int fd, const char *path, GError **error)
+{
+  ssize_t n;
+
+  do
+    n = write (fd, "0", 1);
+  while (n < 0 && errno == EINTR);
+  if (n == 1)
+    return TRUE;
+  sv_set_error_errno (error, n < 0 ? errno : EIO,
+                      "move the container's init into its cgroup (%s)", path);
+  return FALSE;
 }
 
 gboolean
@@ -114,20 +151,22 @@ sv_cgroup_entry_join_self (SvCgroupEntry *e, GError **error)
 {
   for (guint i = 0; i < e->n_tasks; i++)
     {
-      ssize_t n;
-
-      do
-        n = write (e->tasks_fds[i], "0", 1);
-      while (n < 0 && errno == EINTR);
-      if (n != 1)
-        {
-          sv_set_error_errno (error, n < 0 ? errno : EIO,
-                              "move the container's init into its cgroup (%s)",
-                              e->tasks_paths[i]);
-          return FALSE;
-        }
+      if (!join_one (e->tasks_fds[i], e->tasks_paths[i], error))
+        return FALSE;
       close (e->tasks_fds[i]);
       e->tasks_fds[i] = -1;
     }
   return TRUE;
+}
+
+gboolean
+sv_cgroup_entry_join_shared (const SvCgroupEntry *e, GError **error)
+{
+  gboolean ok = TRUE;
+
+  for (guint i = 0; i < e->n_tasks; i++)
+    ok = ok && join_one (e->tasks_fds[i], e->tasks_paths[i], error);
+  for (guint i = 0; i < e->n_tasks; i++)
+    close (e->tasks_fds[i]);
+  return ok;
 }

@@ -52,7 +52,10 @@ receive_trees (SvInitConfig *cfg, SvInitTrees *t, GError **error)
 static gboolean
 become_root (SvInitConfig *cfg, GError **error)
 {
-  /* (in its cgroup already: the runtime moved it there before GO) */
+  /* Into its cgroup before its cgroup namespace: born in cgroup2, it writes itself into the
+   * v1 hierarchies now (or the runtime moved it before GO: no entry) */
+  if (cfg->cgroup_entry != NULL && !sv_cgroup_entry_join_shared (cfg->cgroup_entry, error))
+    return FALSE;
   if (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0)
     {
       sv_set_error_errno (error, errno, "become root in the user namespace (is id 0 mapped?)");
@@ -199,9 +202,13 @@ setup_filesystem (SvInitConfig *cfg, SvInitTrees *t, GError **error)
 static void
 close_inherited_fds (SvInitConfig *cfg)
 {
-  int keep[] = { cfg->sync_fd, cfg->fifo_fd, cfg->console_fd, cfg->host_proc_fd, sv_log_fd () };
+  int keep[5 + SV_CGROUP_ENTRY_MAX] = { cfg->sync_fd, cfg->fifo_fd, cfg->console_fd,
+                                        cfg->host_proc_fd, sv_log_fd () };
+  guint n = 5;
 
-  sv_close_fds_except (cfg->preserve_fds, keep, G_N_ELEMENTS (keep));
+  for (guint i = 0; cfg->cgroup_entry != NULL && i < cfg->cgroup_entry->n_tasks; i++)
+    keep[n++] = cfg->cgroup_entry->tasks_fds[i];
+  sv_close_fds_except (cfg->preserve_fds, keep, n);
   cfg->rootfs_dir_fd = -1; /* (the parent's: it cloned us with it as our cwd) */
 }
 

@@ -7,6 +7,7 @@
 
 #include "container.h"
 #include "sv-seccomp.h"
+#include "cgroups-entry.h"
 #include "spec.h"
 
 typedef struct
@@ -31,6 +32,7 @@ typedef struct
   gboolean runtime_starts; /* told at COMMITTED: the runtime (`run`) starts us itself */
   gboolean hook_pause;     /* stop before pivot_root for createRuntime/createContainer hooks */
   char **envp;
+  const SvCgroupEntry *cgroup_entry; /* the runtime's: the v1 `tasks` to join after GO, or NULL */
 } SvInitConfig;
 
 /* Runs in the child; never returns. */

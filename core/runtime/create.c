@@ -5,6 +5,7 @@
  *   -> state.json.  Any failure undoes every step already taken. */
 #include "create.h"
 
+#include "cgroups-entry.h"
 #include "cgroups-resources.h"
 #include "cgroups.h"
 #include "hooks.h"
@@ -50,6 +51,7 @@ typedef struct
   SvPluginHost *plugins;
   SvContainer *c;
   SvCgroup *cgroup;
+  SvCgroupEntry cgroup_entry; /* the init's way in; it reads it after GO, until READY */
   SvState *state;
   SvSeccompProgram *seccomp;
   SvSyscontPolicy policy;
@@ -114,6 +116,7 @@ create_clear (Create *x)
   g_clear_pointer (&x->seccomp, sv_seccomp_program_free);
   sv_pod_clear (&x->pod);
   g_clear_pointer (&x->state, sv_state_free);
+  sv_cgroup_entry_clear (&x->cgroup_entry);
   g_clear_pointer (&x->cgroup, sv_cgroup_free);
   g_clear_pointer (&x->c, sv_container_free);
   g_clear_pointer (&x->plugins, sv_plugin_host_free);
@@ -452,6 +455,7 @@ init_config (Create *x, SvInitConfig *cfg)
                   || sv_hooks_has (x->spec->hooks, "createRuntime")
                   || sv_hooks_has (x->spec->hooks, "createContainer"),
     .envp = x->envp != NULL ? x->envp : x->spec->process->env,
+    .cgroup_entry = x->cgroup_entry.active ? &x->cgroup_entry : NULL,
   };
 }
 
@@ -507,8 +511,10 @@ clone_shared_init (Create *x, SvInitConfig *cfg)
   shared.cfg = *cfg;
   shared.cfg.shared_mm = TRUE;
   shared.start = (InitStart){ &shared.cfg, x->sync_fd };
-  return clone (start_shared_init, shared.stack + SHARED_STACK_SIZE,
-                CLONE_VM | sv_ns_clone_flags (x->spec) | SIGCHLD, &shared.start);
+  /* Born in its cgroup2 cgroup where clone3 allows (cgroups-entry.h) */
+  return sv_cgroup_entry_clone_vm (&x->cgroup_entry, sv_ns_clone_flags (x->spec),
+                                   start_shared_init, &shared.start, shared.stack,
+                                   SHARED_STACK_SIZE);
 }
 
 void
@@ -557,10 +563,12 @@ create_spawn (Create *x, GError **error)
   sv_autofd saved_cwd = -1;
   long pid;
 
-  /* The init is moved into its cgroups by us, before GO (create_configure_child): one that
-   * shares our memory cannot use an entry we clear meanwhile, and a container of a pod joins
-   * its namespaces in the helper that clones it (pod.c). */
+  /* The init that shares our memory is born in its cgroup2 cgroup and writes itself into the
+   * v1 ones after GO (cgroups-entry.h); a container of a pod, cloned by a helper in its
+   * sandbox's namespaces (pod.c), is moved by us before GO (create_configure_child). */
   x->shared_mm = x->pod.role != SV_POD_MEMBER;
+  if (x->shared_mm && !sv_cgroup_entry_open (x->cgroup, &x->cgroup_entry, error))
+    return FALSE;
   init_config (x, &cfg);
   if (x->pod.role != SV_POD_MEMBER && !sv_ns_join_paths (x->spec, &join, error))
     return FALSE;
@@ -727,7 +735,7 @@ create_configure_child (Create *x, GError **error)
   snprintf (userns, sizeof userns, "/proc/%d/ns/user", (int) x->child);
   if ((x->pod.role != SV_POD_MEMBER
        && !sv_ns_write_maps (x->child, x->state->uid_mappings, x->state->gid_mappings, error))
-      || !sv_cgroup_enter (x->cgroup, x->child, error)
+      || !sv_cgroup_entry_finish (x->cgroup, &x->cgroup_entry, x->child, error)
       || !sv_process_apply_limits (x->spec->process, x->child, error))
     return FALSE;
   userns_fd = open (userns, O_RDONLY | O_CLOEXEC);
@@ -983,7 +991,8 @@ sv_create_container (const SvCreateOptions *opts, pid_t *pid_out, GError **error
                .fifo_fd = -1,
                .console_fd = -1,
                .host_proc_fd = -1,
-               .supervisor_sock = -1 };
+               .supervisor_sock = -1,
+               .cgroup_entry = { .v2_dir_fd = -1 } };
   gboolean ok;
 
   ok = sv_state_validate_id (opts->id, error) && create_load (&x, error)

@@ -383,9 +383,11 @@ exec_spawn (Exec *x, GError **error)
       return FALSE;
     }
   sv_close_fdp (&x->child_sync_fd);
-  if ((x->cgroup != NULL
-       && !sv_cgroup_entry_finish (x->cgroup, &x->cgroup_entry, x->helper, error))
-      || !sv_sync_send (x->sync_fd, &msg, NULL, 0))
+  if (x->cgroup != NULL
+      && !sv_cgroup_entry_finish (x->cgroup, &x->cgroup_entry, x->helper, error))
+    return FALSE;
+  sv_cgroup_entry_clear (&x->cgroup_entry); /* (the helper has its own copy) */
+  if (!sv_sync_send (x->sync_fd, &msg, NULL, 0))
     return FALSE;
   if (!sv_sync_recv (x->sync_fd, &msg, NULL, 0) || msg.type != SV_SYNC_ACK)
     {

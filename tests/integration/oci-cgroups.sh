@@ -21,6 +21,15 @@ remove_deep_cgroups() {
   rmdir "$(dirname "$1")" 2>/dev/null || true
 }
 
+# rm_dominv NAME: the directories the "domain invalid" case made, in every hierarchy (on exit)
+rm_dominv() {
+  local d
+  for d in /sys/fs/cgroup/*/"$1"/a /sys/fs/cgroup/*/"$1"/b /sys/fs/cgroup/*/"$1"; do
+    [ -d "$d" ] && rmdir "$d"
+  done
+  return 0
+}
+
 sv_use_plugins none none none
 b=$SV_TEST_TMP/bundle
 sv_core_bundle "$b" /sv-probe signal-wait
@@ -48,6 +57,25 @@ if [ "$(stat -f -c %T $cg)" = tmpfs ]; then
   assert_eq "" "$(grep -v ":/sysvisor/$id-n\$" /proc/$pid/cgroup)" "clone3 refused: still in every hierarchy"
   assert_ok sv_rt delete --force "$id-n"
   sv_assert_nothing_left "$id-n" "$b"
+  # A cgroup2 cgroup that takes no process ("domain invalid": a sibling was made threaded):
+  # the init cannot be born in it, and the error names the cgroup and what refused it; the
+  # container's cgroups and state go.  (The test's own directories go on exit, also on failure.)
+  if [ "$(stat -f -c %T $cg/unified 2>/dev/null)" = cgroup2fs ]; then
+    dom=sv-test-dominv
+    sv_on_exit "rm_dominv $dom"
+    mkdir -p "$cg/unified/$dom/a" "$cg/unified/$dom/b"
+    echo threaded >"$cg/unified/$dom/a/cgroup.type"
+    assert_eq "domain invalid" "$(cat "$cg/unified/$dom/b/cgroup.type")" "the test's cgroup"
+    sv_spec_set "$b" '.linux.cgroupsPath = "/'$dom'/b"'
+    assert_fail "$SV_RUNC" --root "$SV_ROOT" run -d --bundle "$b" "$id-d" </dev/null
+    re="writing \"[0-9]+\" to $cg/unified/$dom/b/cgroup.procs: Operation not supported"
+    assert_match "^sysvisor-runc: moving process [0-9]+ into cgroup /$dom/b: $re\$" "$SV_OUT" \
+      "one line naming the cgroup"
+    sv_assert_nothing_left "$id-d" "$b"
+    assert_eq "" "$(find $cg -mindepth 3 -maxdepth 3 -path "*/$dom/b" -not -path "$cg/unified/*")" \
+      "the container's v1 cgroups are removed"
+    sv_spec_set "$b" 'del(.linux.cgroupsPath)'
+  fi
   # Inside: a cgroup namespace rooted at the container's cgroup, delegated to its root.
   out=$(sv_rt exec "$id" sh -c 'cat /proc/self/cgroup | grep memory; cat /sys/fs/cgroup/memory/memory.limit_in_bytes;
         mkdir /sys/fs/cgroup/pids/sub && echo $$ > /sys/fs/cgroup/pids/sub/cgroup.procs && echo delegated')
