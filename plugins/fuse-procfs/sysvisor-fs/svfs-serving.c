@@ -64,11 +64,18 @@ svfs_serving_mark (int lock_fd, const char *mountpoint, GError **error)
   char line[64];
   int len;
 
-  if (!device_of (mountpoint, &maj, &min) || fstat (lock_fd, &st) < 0)
+  if (!device_of (mountpoint, &maj, &min))
     {
       int saved = errno;
       g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), "stat %s: %s",
                    mountpoint, g_strerror (saved));
+      return FALSE;
+    }
+  if (fstat (lock_fd, &st) < 0)
+    {
+      int saved = errno;
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                   "mark the lock file as serving: %s", g_strerror (saved));
       return FALSE;
     }
   /* The dev line goes after what svfs_lock_write wrote, in one write, so a reader sees the

@@ -134,6 +134,30 @@ test_mark_unmark (Fixture *f, gconstpointer data)
   g_assert_false (svfs_serving (f->mnt));
 }
 
+/* A mark that cannot be made says which part failed: the mountpoint's stat names the
+ * mountpoint; a lock file that cannot be read or written names the lock file, not it. */
+static void
+test_mark_errors (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *gone = g_build_filename (f->mnt, "gone", NULL);
+  int fd = lock_file (f, "pid=1\ngeneration=1\n");
+
+  (void) data;
+  g_assert_false (svfs_serving_mark (fd, gone, &error));
+  g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT);
+  g_assert_true (g_str_has_prefix (error->message, "stat "));
+  g_assert_nonnull (strstr (error->message, gone));
+  g_clear_error (&error);
+  close (fd);
+  /* (a closed fd: the mountpoint is fine, the lock file is what fails) */
+  g_assert_false (svfs_serving_mark (fd, f->mnt, &error));
+  g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_BADF);
+  g_assert_true (g_str_has_prefix (error->message, "mark the lock file as serving: "));
+  g_assert_null (strstr (error->message, f->mnt));
+  g_assert_false (svfs_serving (f->mnt));
+}
+
 /* Marked for another filesystem than the one on the mountpoint now (the daemon's mount was
  * covered, or the caller's mount namespace has something else there). */
 static void
@@ -238,6 +262,7 @@ main (int argc, char **argv)
   ADD ("/svfs/serving/no-lock-file", test_no_lock_file);
   ADD ("/svfs/serving/unmarked", test_unmarked);
   ADD ("/svfs/serving/mark-unmark", test_mark_unmark);
+  ADD ("/svfs/serving/mark-errors", test_mark_errors);
   ADD ("/svfs/serving/other-filesystem", test_other_filesystem);
   ADD ("/svfs/serving/torn-line", test_torn_line);
   ADD ("/svfs/serving/killed-daemon", test_killed_daemon);
