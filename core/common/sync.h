@@ -7,7 +7,7 @@
 typedef enum
 {
   /* parent -> child */
-  SV_SYNC_GO = 1,    /* id maps written, cgroup joined; carries the mount tree fds */
+  SV_SYNC_GO = 1,    /* id maps written, in cgroup2 (or moved by us); carries the mount trees */
   SV_SYNC_CONTINUE,  /* hooks ran; go on */
   SV_SYNC_COMMITTED, /* state.json names the init: it may now outlive the runtime */
   /* child -> parent */

@@ -1,8 +1,9 @@
 /* init.c: the container's init, from clone to execve.
  *
- *   wait for the parent (id maps, cgroup, mount trees) -> become root of the user namespace
- *   -> cgroup namespace -> hostname -> rootfs and mounts -> [hooks] -> pivot_root -> masked and
- *   read-only paths -> terminal -> user and capabilities -> READY -> exec fifo -> execve. */
+ *   wait for the parent (id maps, mount trees) -> into the v1 cgroups (born in cgroup2)
+ *   -> become root of the user namespace -> cgroup namespace -> hostname -> rootfs and mounts
+ *   -> [hooks] -> pivot_root -> masked and read-only paths -> terminal -> user and
+ *   capabilities -> READY -> exec fifo -> execve. */
 #include "init.h"
 #include "devices.h"
 #include "mounts.h"
