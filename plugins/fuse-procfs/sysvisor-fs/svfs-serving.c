@@ -71,17 +71,11 @@ svfs_serving_mark (int lock_fd, const char *mountpoint, GError **error)
                    mountpoint, g_strerror (saved));
       return FALSE;
     }
-  if (fstat (lock_fd, &st) < 0)
-    {
-      int saved = errno;
-      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
-                   "mark the lock file as serving: %s", g_strerror (saved));
-      return FALSE;
-    }
   /* The dev line goes after what svfs_lock_write wrote, in one write, so a reader sees the
    * whole line or none of it (the file's size grows only once the bytes are in). */
   len = snprintf (line, sizeof line, "dev=%u:%u\n", maj, min);
-  if (pwrite (lock_fd, line, len, st.st_size) != len || !set_lock (lock_fd, F_RDLCK))
+  if (fstat (lock_fd, &st) < 0 || pwrite (lock_fd, line, len, st.st_size) != len
+      || !set_lock (lock_fd, F_RDLCK))
     {
       int saved = errno;
       g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
