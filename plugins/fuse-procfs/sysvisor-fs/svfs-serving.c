@@ -1,6 +1,8 @@
 /* sysvisor-fs: the lock file's path and the daemon's serving mark (see svfs-serving.h). */
 #include "svfs-serving.h"
 
+#include "sv-error.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -66,9 +68,7 @@ svfs_serving_mark (int lock_fd, const char *mountpoint, GError **error)
 
   if (!device_of (mountpoint, &maj, &min))
     {
-      int saved = errno;
-      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), "stat %s: %s",
-                   mountpoint, g_strerror (saved));
+      sv_set_file_error_errno (error, errno, "stat %s", mountpoint);
       return FALSE;
     }
   /* The dev line goes after what svfs_lock_write wrote, in one write, so a reader sees the
@@ -77,9 +77,7 @@ svfs_serving_mark (int lock_fd, const char *mountpoint, GError **error)
   if (fstat (lock_fd, &st) < 0 || pwrite (lock_fd, line, len, st.st_size) != len
       || !set_lock (lock_fd, F_RDLCK))
     {
-      int saved = errno;
-      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
-                   "mark the lock file as serving: %s", g_strerror (saved));
+      sv_set_file_error_errno (error, errno, "mark the lock file as serving");
       return FALSE;
     }
   return TRUE;
