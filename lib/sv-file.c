@@ -1,4 +1,4 @@
-/* sv-file.c: whole writes, files replaced atomically, lock files (sv-file.h). */
+/* sv-file.c: whole writes, files replaced atomically, lock files, trees removed (sv-file.h). */
 #include "sv-file.h"
 
 #include "sv-error.h"
@@ -233,4 +233,32 @@ sv_lock_file (const char *path, gboolean missing_dir_ok, GError **error)
         return -1;
       }
   return g_steal_fd (&fd);
+}
+
+gboolean
+sv_file_remove_tree (const char *path, GError **error)
+{
+  g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        {
+          if (!sv_file_remove_tree (child, error))
+            return FALSE;
+        }
+      else if (unlink (child) < 0 && errno != ENOENT)
+        {
+          sv_set_error_errno (error, errno, "remove %s", child);
+          return FALSE;
+        }
+    }
+  if (rmdir (path) < 0 && errno != ENOENT)
+    {
+      sv_set_error_errno (error, errno, "remove %s", path);
+      return FALSE;
+    }
+  return TRUE;
 }

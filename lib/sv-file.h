@@ -1,4 +1,4 @@
-/* sv-file.h: whole writes, files replaced atomically, lock files (libsv-util).
+/* sv-file.h: whole writes, files replaced atomically, lock files, trees removed (libsv-util).
  *
  * SPDX-License-Identifier: Apache-2.0
  */
@@ -68,6 +68,11 @@ gboolean sv_write_file_atomic (const char *path, const char *data, gssize len, m
  * its blocks were ever allocated. */
 gboolean sv_write_file_replace (const char *path, const char *data, gssize len, mode_t mode,
                                 GError **error);
+
+/* Remove directory @path and everything below it (symlinks removed, never followed); a
+ * missing entry is no error.  FALSE with @error "remove PATH: ..." naming the first entry that
+ * could not go. */
+gboolean sv_file_remove_tree (const char *path, GError **error);
 
 /* Open (creating it 0600, never through a symlink) and flock(LOCK_EX) the lock file @path,
  * waiting for the lock.  Returns the fd that holds the lock, or -1 with @error set:

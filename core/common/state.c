@@ -360,40 +360,12 @@ sv_state_load (const char *root, const char *id, GError **error)
   return g_steal_pointer (&st);
 }
 
-static gboolean
-remove_tree (const char *path, GError **error)
-{
-  g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        {
-          if (!remove_tree (child, error))
-            return FALSE;
-        }
-      else if (unlink (child) < 0 && errno != ENOENT)
-        {
-          sv_set_error_errno (error, errno, "remove %s", child);
-          return FALSE;
-        }
-    }
-  if (rmdir (path) < 0 && errno != ENOENT)
-    {
-      sv_set_error_errno (error, errno, "remove %s", path);
-      return FALSE;
-    }
-  return TRUE;
-}
-
 gboolean
 sv_state_remove (const char *root, const char *id, GError **error)
 {
   g_autofree char *dir = sv_state_dir (root, id);
 
-  return remove_tree (dir, error);
+  return sv_file_remove_tree (dir, error);
 }
 
 static gint

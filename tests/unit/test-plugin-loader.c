@@ -8,6 +8,7 @@
  * as another user, the tests that load a plugin are skipped. */
 #include "container.h"
 #include "plugin-host.h"
+#include "sv-file.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
@@ -68,26 +69,9 @@ fixture_setup (Fixture *f, gconstpointer data)
 }
 
 static void
-remove_tree (const char *path)
-{
-  g_autoptr (GDir) d = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (child);
-      else
-        g_remove (child);
-    }
-  g_rmdir (path);
-}
-
-static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
-  remove_tree (f->dir);
+  g_assert_true (sv_file_remove_tree (f->dir, NULL));
   g_unsetenv ("SYSVISOR_PLUGIN_DIR");
   g_unsetenv ("SYSVISOR_LIB_DIR");
   g_free (f->conf_path);

@@ -1,5 +1,5 @@
 /* Unit tests of libsv-util (lib/): the subid parser, the daemon.json reader, atomic writes,
- * lock files, paths, log levels and errno errors.
+ * lock files, tree removal, paths, log levels and errno errors.
  *
  * SPDX-License-Identifier: Apache-2.0
  */
@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 typedef struct
 {
@@ -33,23 +34,9 @@ fixture_setup (Fixture *f, gconstpointer data)
 }
 
 static void
-remove_dir (const char *dir)
-{
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *p = g_build_filename (dir, name, NULL);
-      g_unlink (p);
-    }
-  g_rmdir (dir);
-}
-
-static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
-  remove_dir (f->dir);
+  g_assert_true (sv_file_remove_tree (f->dir, NULL));
   g_free (f->dir);
 }
 
@@ -511,6 +498,34 @@ test_read_text (Fixture *f, gconstpointer data)
   g_assert_cmpint (errno, ==, ENOENT);
 }
 
+/* A tree goes whole; a symlink in it goes, never what it points to. */
+static void
+test_remove_tree (Fixture *f, gconstpointer data)
+{
+  g_autofree char *tree = g_build_filename (f->dir, "tree", NULL);
+  g_autofree char *deep = g_build_filename (tree, "sub", "deep", NULL);
+  g_autofree char *keep = g_build_filename (f->dir, "keep", NULL);
+  g_autofree char *kept = g_build_filename (keep, "kept", NULL);
+  g_autofree char *link = g_build_filename (tree, "sub", "to-keep", NULL);
+  g_autofree char *leaf = g_build_filename (deep, "leaf", NULL);
+  g_autofree char *under_file = g_build_filename (leaf, "x", NULL);
+  g_autoptr (GError) error = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (deep, 0755), ==, 0);
+  g_assert_cmpint (g_mkdir (keep, 0755), ==, 0);
+  g_assert_true (g_file_set_contents (kept, "k", -1, NULL));
+  g_assert_true (g_file_set_contents (leaf, "l", -1, NULL));
+  g_assert_cmpint (symlink (keep, link), ==, 0);
+  /* under a file: the error names the path */
+  g_assert_false (sv_file_remove_tree (under_file, &error));
+  g_assert_nonnull (strstr (error->message, under_file));
+  g_assert_true (sv_file_remove_tree (tree, NULL));
+  g_assert_false (g_file_test (tree, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (kept, G_FILE_TEST_IS_REGULAR));
+  /* gone already: nothing to do */
+  g_assert_true (sv_file_remove_tree (tree, NULL));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -534,6 +549,7 @@ main (int argc, char **argv)
   ADD ("/sv-util/file/lock-file", test_lock_file);
   ADD ("/sv-util/file/read-optional", test_read_optional);
   ADD ("/sv-util/file/read-text", test_read_text);
+  ADD ("/sv-util/file/remove-tree", test_remove_tree);
   g_test_add_func ("/sv-util/path/is-under", test_path_is_under);
   ADD ("/sv-util/path/canonical", test_path_canonical);
   g_test_add_func ("/sv-util/log/levels", test_log_levels);

@@ -1,6 +1,7 @@
 /* test-remap-rules.c: idmap-dockerremap's checks of the spec's mappings and the bind-mount
  * rule for Docker userns-remap. */
 #include "remap-rules.h"
+#include "sv-file.h"
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -91,26 +92,9 @@ fixture_setup (Fixture *f, gconstpointer data)
 }
 
 static void
-remove_tree (const char *path)
-{
-  g_autoptr (GDir) d = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
-static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
-  remove_tree (f->dir);
+  g_assert_true (sv_file_remove_tree (f->dir, NULL));
   g_free (f->dir);
 }
 

@@ -1,6 +1,7 @@
 /* test-idmap-table.c: the allocation table of idmap-exclusive: first-fit slots, reclaim,
  * exhaustion, the JSON file (atomic, validated), and reserve/release from many processes. */
 #include "idmap-table.h"
+#include "sv-file.h"
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -32,26 +33,9 @@ fixture_setup (Fixture *f, gconstpointer data)
 }
 
 static void
-remove_tree (const char *path)
-{
-  g_autoptr (GDir) d = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
-static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
-  remove_tree (f->dir);
+  g_assert_true (sv_file_remove_tree (f->dir, NULL));
   g_free (f->dir);
   g_free (f->path);
 }
