@@ -588,27 +588,6 @@ usage (FILE *f)
          f);
 }
 
-static const struct
-{
-  const char *name;
-  int nargs;
-} commands[] = {
-  { "owner", 1 },        { "mode", 1 },        { "isatty", 1 },
-  { "cat", 1 },          { "uidmap", 0 },      { "gidmap", 0 },
-  { "setgroups", 0 },    { "caps", -1 },       { "nnp", 0 },
-  { "seccomp", 0 },      { "rlimit", 1 },      { "hostname", 0 },
-  { "ids", 0 },          { "pid", 0 },         { "cwd", 0 },
-  { "env", 1 },          { "umask", 0 },       { "cgroup", 0 },
-  { "mounts", 1 },       { "write", 2 },       { "chown", 3 },
-  { "sysctl-get", 1 },   { "oomscore", 0 },    { "exit", 1 },
-  { "sleep", 1 },        { "signal-wait", 0 }, { "help", 0 },
-  { "try", 1 },          { "sysinfo", 0 },     { "fds", 0 },
-  { "ptrace", 1 },       { "key-add", 3 },     { "key-read", 1 },
-  { "key-describe", 1 }, { "key-search", 1 },  { "key-link", 1 },
-  { "key-session", 0 },  { "handle", 1 },      { "keyring-exec", 1 },
-  { "swap-until", 3 },   { "notify", 1 },      { "no-clone3-exec", 1 },
-};
-
 /* sysinfo(2) in bytes: "uptime U totalram T freeram F sharedram S bufferram B totalswap TS
  * freeswap FS procs P loads L1 L5 L15" (loads as the kernel's fixed point, 1.0 = 65536). */
 static void
@@ -819,211 +798,351 @@ do_ptrace (const char *arg)
   printf ("ok\n");
 }
 
+/* ---- the sub-commands: each returns CONTINUE, or the status the program exits with ---- */
+
+#define CONTINUE (-1)
+
+static int
+cmd_stat (const char *cmd, char **a)
+{
+  struct stat st;
+
+  if (lstat (a[0], &st) < 0)
+    fail_errno (a[0], errno);
+  else if (strcmp (cmd, "owner") == 0)
+    printf ("%u:%u\n", (unsigned) st.st_uid, (unsigned) st.st_gid);
+  else
+    printf ("%o\n", (unsigned) (st.st_mode & 07777));
+  return CONTINUE;
+}
+
+static int
+cmd_isatty (const char *cmd, char **a)
+{
+  long fd;
+
+  (void) cmd;
+  if (parse_int (a[0], &fd) < 0)
+    fail_msg ("isatty: FD must be a number");
+  else
+    printf ("%s\n", isatty ((int) fd) ? "yes" : "no");
+  return CONTINUE;
+}
+
+/* The files one line (or one condensed text) stands for, by sub-command. */
+static int
+cmd_file (const char *cmd, char **a)
+{
+  (void) a;
+  if (strcmp (cmd, "uidmap") == 0)
+    condensed ("/proc/self/uid_map");
+  else if (strcmp (cmd, "gidmap") == 0)
+    condensed ("/proc/self/gid_map");
+  else if (strcmp (cmd, "setgroups") == 0)
+    one_line ("/proc/self/setgroups");
+  else if (strcmp (cmd, "cgroup") == 0)
+    one_line ("/proc/self/cgroup");
+  else if (strcmp (cmd, "oomscore") == 0)
+    one_line ("/proc/self/oom_score_adj");
+  else if (strcmp (cmd, "nnp") == 0)
+    status_field ("NoNewPrivs");
+  else
+    status_field ("Seccomp");
+  return CONTINUE;
+}
+
+/* caps [SET]: a SET argument is one of the status fields' three-letter names. */
+static int
+caps_nargs (int i, int argc, char **argv)
+{
+  return i + 1 < argc && strlen (argv[i + 1]) == 3
+                 && strstr ("Eff Prm Inh Bnd Amb", argv[i + 1]) != NULL
+             ? 1
+             : 0;
+}
+
+static int
+cmd_caps (const char *cmd, char **a)
+{
+  char key[8];
+
+  (void) cmd;
+  snprintf (key, sizeof key, "Cap%s", a[0] != NULL ? a[0] : "Eff");
+  status_field (key);
+  return CONTINUE;
+}
+
+static int
+cmd_try (const char *cmd, char **a)
+{
+  (void) cmd;
+  if (try_syscall (a[0]) < 0)
+    fail_errno (a[0], errno);
+  else
+    printf ("ok\n");
+  return CONTINUE;
+}
+
+static int
+cmd_hostname (const char *cmd, char **a)
+{
+  struct utsname u;
+
+  (void) cmd, (void) a;
+  if (uname (&u) < 0)
+    fail_errno ("uname", errno);
+  else
+    printf ("%s\n", u.nodename);
+  return CONTINUE;
+}
+
+static int
+cmd_cwd (const char *cmd, char **a)
+{
+  char buf[PATH_MAX];
+
+  (void) cmd, (void) a;
+  if (!getcwd (buf, sizeof buf))
+    fail_errno ("getcwd", errno);
+  else
+    printf ("%s\n", buf);
+  return CONTINUE;
+}
+
+/* pid, umask, env NAME: values of the process itself. */
+static int
+cmd_self (const char *cmd, char **a)
+{
+  if (strcmp (cmd, "pid") == 0)
+    printf ("%ld\n", (long) getpid ());
+  else if (strcmp (cmd, "env") == 0)
+    printf ("%s\n", getenv (a[0]) != NULL ? getenv (a[0]) : "unset");
+  else
+    {
+      mode_t m = umask (0);
+      umask (m);
+      printf ("%04o\n", (unsigned) m);
+    }
+  return CONTINUE;
+}
+
+static int
+cmd_chown (const char *cmd, char **a)
+{
+  long uid, gid;
+
+  (void) cmd;
+  if (parse_int (a[1], &uid) < 0 || parse_int (a[2], &gid) < 0)
+    fail_msg ("chown: UID and GID must be numbers");
+  else if (lchown (a[0], (uid_t) uid, (gid_t) gid) < 0)
+    fail_errno (a[0], errno);
+  else
+    printf ("ok\n");
+  return CONTINUE;
+}
+
+static int
+cmd_sysctl_get (const char *cmd, char **a)
+{
+  char path[PATH_MAX];
+
+  (void) cmd;
+  snprintf (path, sizeof path, "/proc/sys/%s", a[0][0] == '/' ? a[0] + 1 : a[0]);
+  /* dots to slashes, as sysctl(8) does, unless slashes are used */
+  if (!strchr (a[0], '/'))
+    for (char *p = path + strlen ("/proc/sys/"); *p; p++)
+      if (*p == '.')
+        *p = '/';
+  one_line (path);
+  return CONTINUE;
+}
+
+static int
+cmd_exit (const char *cmd, char **a)
+{
+  long n;
+
+  (void) cmd;
+  if (parse_int (a[0], &n) < 0)
+    {
+      fail_msg ("exit: N must be a number");
+      return CONTINUE;
+    }
+  fflush (stdout);
+  return (int) (n & 0xff);
+}
+
+static int
+cmd_sleep (const char *cmd, char **a)
+{
+  char *end;
+  double s = strtod (a[0], &end);
+
+  (void) cmd;
+  if (end == a[0] || *end || s < 0)
+    {
+      fail_msg ("sleep: SECS must be a number");
+      return CONTINUE;
+    }
+  struct timespec ts = { (time_t) s, (long) ((s - (double) (time_t) s) * 1e9) };
+  fflush (stdout);
+  while (nanosleep (&ts, &ts) < 0 && errno == EINTR)
+    ;
+  return CONTINUE;
+}
+
+/* The sub-commands that print what a helper above prints. */
+static int
+cmd_helper (const char *cmd, char **a)
+{
+  if (strcmp (cmd, "cat") == 0)
+    do_cat (a[0]);
+  else if (strcmp (cmd, "fds") == 0)
+    do_fds ();
+  else if (strcmp (cmd, "ptrace") == 0)
+    do_ptrace (a[0]);
+  else if (strncmp (cmd, "key-", 4) == 0)
+    do_key (cmd, a);
+  else if (strcmp (cmd, "swap-until") == 0)
+    do_swap_until (a[0], a[1], a[2]);
+  else if (strcmp (cmd, "handle") == 0)
+    do_handle (a[0]);
+  else if (strcmp (cmd, "notify") == 0)
+    do_notify (a[0]);
+  else if (strcmp (cmd, "sysinfo") == 0)
+    do_sysinfo ();
+  else if (strcmp (cmd, "rlimit") == 0)
+    do_rlimit (a[0]);
+  else if (strcmp (cmd, "ids") == 0)
+    do_ids ();
+  else if (strcmp (cmd, "mounts") == 0)
+    do_mounts (a[0]);
+  else if (strcmp (cmd, "write") == 0)
+    do_write (a[0], a[1]);
+  else if (strcmp (cmd, "signal-wait") == 0)
+    {
+      fflush (stdout);
+      return signal_wait ();
+    }
+  else
+    usage (stdout);
+  return CONTINUE;
+}
+
+/* keyring-exec CMD..., no-clone3-exec CMD...: the rest of the line is a command to exec. */
+static int
+cmd_exec (const char *cmd, char **rest)
+{
+  if (strcmp (cmd, "keyring-exec") == 0)
+    {
+      if (syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, "sv-host") < 0)
+        {
+          fail_errno ("keyring-exec: join", errno);
+          return 127;
+        }
+    }
+  else if (deny_clone3 () < 0)
+    {
+      fail_errno ("no-clone3-exec: seccomp", errno);
+      return 127;
+    }
+  execvp (rest[0], rest);
+  fail_errno (rest[0], errno);
+  return 127;
+}
+
+static const struct
+{
+  const char *name;
+  int nargs; /* -1: counted by caps_nargs */
+  int (*run) (const char *cmd, char **a);
+} commands[] = {
+  { "owner", 1, cmd_stat },
+  { "mode", 1, cmd_stat },
+  { "isatty", 1, cmd_isatty },
+  { "cat", 1, cmd_helper },
+  { "uidmap", 0, cmd_file },
+  { "gidmap", 0, cmd_file },
+  { "setgroups", 0, cmd_file },
+  { "caps", -1, cmd_caps },
+  { "nnp", 0, cmd_file },
+  { "seccomp", 0, cmd_file },
+  { "rlimit", 1, cmd_helper },
+  { "hostname", 0, cmd_hostname },
+  { "ids", 0, cmd_helper },
+  { "pid", 0, cmd_self },
+  { "cwd", 0, cmd_cwd },
+  { "env", 1, cmd_self },
+  { "umask", 0, cmd_self },
+  { "cgroup", 0, cmd_file },
+  { "mounts", 1, cmd_helper },
+  { "write", 2, cmd_helper },
+  { "chown", 3, cmd_chown },
+  { "sysctl-get", 1, cmd_sysctl_get },
+  { "oomscore", 0, cmd_file },
+  { "exit", 1, cmd_exit },
+  { "sleep", 1, cmd_sleep },
+  { "signal-wait", 0, cmd_helper },
+  { "help", 0, cmd_helper },
+  { "try", 1, cmd_try },
+  { "sysinfo", 0, cmd_helper },
+  { "fds", 0, cmd_helper },
+  { "ptrace", 1, cmd_helper },
+  { "key-add", 3, cmd_helper },
+  { "key-read", 1, cmd_helper },
+  { "key-describe", 1, cmd_helper },
+  { "key-search", 1, cmd_helper },
+  { "key-link", 1, cmd_helper },
+  { "key-session", 0, cmd_helper },
+  { "handle", 1, cmd_helper },
+  { "keyring-exec", 1, cmd_exec },
+  { "swap-until", 3, cmd_helper },
+  { "notify", 1, cmd_helper },
+  { "no-clone3-exec", 1, cmd_exec },
+};
+
+static int
+find_command (const char *name)
+{
+  for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++)
+    if (strcmp (name, commands[k].name) == 0)
+      return (int) k;
+  return -1;
+}
+
 int
 main (int argc, char **argv)
 {
+  char *none[3] = { NULL, NULL, NULL };
+  int i = 1;
+
   if (argc < 2)
     {
       usage (stderr);
       return 2;
     }
-  int i = 1;
   while (i < argc)
     {
       const char *cmd = argv[i];
-      int nargs = -2;
-      for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++)
-        if (strcmp (cmd, commands[k].name) == 0)
-          nargs = commands[k].nargs;
-      if (nargs == -2)
+      int k = find_command (cmd), nargs, status;
+
+      if (k < 0)
         {
           fprintf (stderr, "sv-probe: unknown command '%s'\n", cmd);
           usage (stderr);
           return 2;
         }
-      if (strcmp (cmd, "keyring-exec") == 0 && i + 1 < argc)
-        {
-          if (syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, "sv-host") < 0)
-            fail_errno ("keyring-exec: join", errno);
-          else
-            execvp (argv[i + 1], argv + i + 1);
-          fail_errno (argv[i + 1], errno);
-          return 127;
-        }
-      if (strcmp (cmd, "no-clone3-exec") == 0 && i + 1 < argc)
-        {
-          if (deny_clone3 () < 0)
-            fail_errno ("no-clone3-exec: seccomp", errno);
-          else
-            execvp (argv[i + 1], argv + i + 1);
-          fail_errno (argv[i + 1], errno);
-          return 127;
-        }
-      if (nargs == -1) /* caps [SET] */
-        nargs = (i + 1 < argc && strlen (argv[i + 1]) == 3
-                 && strstr ("Eff Prm Inh Bnd Amb", argv[i + 1]) != NULL)
-                    ? 1
-                    : 0;
+      nargs = commands[k].nargs < 0 ? caps_nargs (i, argc, argv) : commands[k].nargs;
       if (i + nargs >= argc)
         {
           fprintf (stderr, "sv-probe: '%s' needs %d argument(s)\n", cmd, nargs);
           return 2;
         }
-      char **a = argv + i + 1;
+      status = commands[k].run (cmd, nargs > 0 ? argv + i + 1 : none);
       i += 1 + nargs;
-
-      if (strcmp (cmd, "owner") == 0 || strcmp (cmd, "mode") == 0)
-        {
-          struct stat st;
-          if (lstat (a[0], &st) < 0)
-            fail_errno (a[0], errno);
-          else if (cmd[0] == 'o')
-            printf ("%u:%u\n", (unsigned) st.st_uid, (unsigned) st.st_gid);
-          else
-            printf ("%o\n", (unsigned) (st.st_mode & 07777));
-        }
-      else if (strcmp (cmd, "isatty") == 0)
-        {
-          long fd;
-          if (parse_int (a[0], &fd) < 0)
-            fail_msg ("isatty: FD must be a number");
-          else
-            printf ("%s\n", isatty ((int) fd) ? "yes" : "no");
-        }
-      else if (strcmp (cmd, "cat") == 0)
-        do_cat (a[0]);
-      else if (strcmp (cmd, "uidmap") == 0)
-        condensed ("/proc/self/uid_map");
-      else if (strcmp (cmd, "gidmap") == 0)
-        condensed ("/proc/self/gid_map");
-      else if (strcmp (cmd, "setgroups") == 0)
-        one_line ("/proc/self/setgroups");
-      else if (strcmp (cmd, "fds") == 0)
-        do_fds ();
-      else if (strcmp (cmd, "ptrace") == 0)
-        do_ptrace (a[0]);
-      else if (strncmp (cmd, "key-", 4) == 0)
-        do_key (cmd, a);
-      else if (strcmp (cmd, "swap-until") == 0)
-        do_swap_until (a[0], a[1], a[2]);
-      else if (strcmp (cmd, "handle") == 0)
-        do_handle (a[0]);
-      else if (strcmp (cmd, "notify") == 0)
-        do_notify (a[0]);
-      else if (strcmp (cmd, "try") == 0)
-        {
-          if (try_syscall (a[0]) < 0)
-            fail_errno (a[0], errno);
-          else
-            printf ("ok\n");
-        }
-      else if (strcmp (cmd, "sysinfo") == 0)
-        do_sysinfo ();
-      else if (strcmp (cmd, "caps") == 0)
-        {
-          char key[8];
-          snprintf (key, sizeof key, "Cap%s", nargs ? a[0] : "Eff");
-          status_field (key);
-        }
-      else if (strcmp (cmd, "nnp") == 0)
-        status_field ("NoNewPrivs");
-      else if (strcmp (cmd, "seccomp") == 0)
-        status_field ("Seccomp");
-      else if (strcmp (cmd, "rlimit") == 0)
-        do_rlimit (a[0]);
-      else if (strcmp (cmd, "hostname") == 0)
-        {
-          struct utsname u;
-          if (uname (&u) < 0)
-            fail_errno ("uname", errno);
-          else
-            printf ("%s\n", u.nodename);
-        }
-      else if (strcmp (cmd, "ids") == 0)
-        do_ids ();
-      else if (strcmp (cmd, "pid") == 0)
-        printf ("%ld\n", (long) getpid ());
-      else if (strcmp (cmd, "cwd") == 0)
-        {
-          char buf[PATH_MAX];
-          if (!getcwd (buf, sizeof buf))
-            fail_errno ("getcwd", errno);
-          else
-            printf ("%s\n", buf);
-        }
-      else if (strcmp (cmd, "env") == 0)
-        {
-          const char *v = getenv (a[0]);
-          printf ("%s\n", v ? v : "unset");
-        }
-      else if (strcmp (cmd, "umask") == 0)
-        {
-          mode_t m = umask (0);
-          umask (m);
-          printf ("%04o\n", (unsigned) m);
-        }
-      else if (strcmp (cmd, "cgroup") == 0)
-        one_line ("/proc/self/cgroup");
-      else if (strcmp (cmd, "mounts") == 0)
-        do_mounts (a[0]);
-      else if (strcmp (cmd, "write") == 0)
-        do_write (a[0], a[1]);
-      else if (strcmp (cmd, "chown") == 0)
-        {
-          long uid, gid;
-          if (parse_int (a[1], &uid) < 0 || parse_int (a[2], &gid) < 0)
-            fail_msg ("chown: UID and GID must be numbers");
-          else if (lchown (a[0], (uid_t) uid, (gid_t) gid) < 0)
-            fail_errno (a[0], errno);
-          else
-            printf ("ok\n");
-        }
-      else if (strcmp (cmd, "sysctl-get") == 0)
-        {
-          char path[PATH_MAX];
-          snprintf (path, sizeof path, "/proc/sys/%s", a[0][0] == '/' ? a[0] + 1 : a[0]);
-          /* dots to slashes, as sysctl(8) does, unless slashes are used */
-          if (!strchr (a[0], '/'))
-            for (char *p = path + strlen ("/proc/sys/"); *p; p++)
-              if (*p == '.')
-                *p = '/';
-          one_line (path);
-        }
-      else if (strcmp (cmd, "oomscore") == 0)
-        one_line ("/proc/self/oom_score_adj");
-      else if (strcmp (cmd, "exit") == 0)
-        {
-          long n;
-          if (parse_int (a[0], &n) < 0)
-            fail_msg ("exit: N must be a number");
-          else
-            {
-              fflush (stdout);
-              return (int) (n & 0xff);
-            }
-        }
-      else if (strcmp (cmd, "sleep") == 0)
-        {
-          char *end;
-          double s = strtod (a[0], &end);
-          if (end == a[0] || *end || s < 0)
-            fail_msg ("sleep: SECS must be a number");
-          else
-            {
-              struct timespec ts = { (time_t) s, (long) ((s - (double) (time_t) s) * 1e9) };
-              fflush (stdout);
-              while (nanosleep (&ts, &ts) < 0 && errno == EINTR)
-                ;
-            }
-        }
-      else if (strcmp (cmd, "signal-wait") == 0)
-        {
-          fflush (stdout);
-          return signal_wait ();
-        }
-      else if (strcmp (cmd, "help") == 0)
-        usage (stdout);
       fflush (stdout);
+      if (status != CONTINUE)
+        return status;
     }
   return failed ? 1 : 0;
 }
