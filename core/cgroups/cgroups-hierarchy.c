@@ -8,7 +8,10 @@
 #include "cgroups-hierarchy.h"
 
 #include "cgroups-files.h"
+#include "sv-error.h"
+#include "sv-file.h"
 
+#include <errno.h>
 #include <gio/gio.h>
 #include <string.h>
 #include <sys/statfs.h>
@@ -200,17 +203,42 @@ mount_from_line (const char *line, gboolean v2_root)
   return v1_mount_from_options (post[2], mountpoint);
 }
 
+/* Whether mountinfo line [@line, @end) is of a cgroup or cgroup2 filesystem: its type follows
+ * " - " (a blank inside a path is written \040, so the first " - " is the separator). */
+static gboolean
+is_cgroup_line (const char *line, const char *end)
+{
+  const char *sep = memmem (line, (gsize) (end - line), " - ", 3);
+  gsize rest;
+
+  if (sep == NULL)
+    return FALSE;
+  sep += 3;
+  rest = (gsize) (end - sep);
+  return (rest > 7 && memcmp (sep, "cgroup ", 7) == 0)
+         || (rest > 8 && memcmp (sep, "cgroup2 ", 8) == 0);
+}
+
 GPtrArray *
 sv_cgroup_mounts_from_mountinfo (const char *text, gboolean v2_root)
 {
   g_autoptr (GPtrArray) mounts =
       g_ptr_array_new_with_free_func ((GDestroyNotify) sv_cgroup_mount_free);
-  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
+  const char *next;
 
-  for (guint i = 0; lines[i] != NULL; i++)
+  /* Only cgroup lines are split: a busy host has hundreds of others (a Docker host: overlays,
+   * shm and netns mounts of every container), each ~10 allocations when split. */
+  for (const char *line = text; *line != '\0'; line = next)
     {
-      g_autoptr (SvCgroupMount) m = mount_from_line (lines[i], v2_root);
+      const char *end = strchrnul (line, '\n');
+      g_autofree char *one = NULL;
+      g_autoptr (SvCgroupMount) m = NULL;
 
+      next = *end == '\n' ? end + 1 : end;
+      if (!is_cgroup_line (line, end))
+        continue;
+      one = g_strndup (line, (gsize) (end - line));
+      m = mount_from_line (one, v2_root);
       /* The same hierarchy mounted twice (a bind mount): the first one wins. */
       if (m == NULL || mounts_have_name (mounts, m->name))
         continue;
@@ -279,10 +307,13 @@ sv_cgroup_discover_mounts (SvCgroupMode mode, GError **error)
 
   if (root != NULL)
     mounts = mounts_from_override (root, mode);
-  else if (g_file_get_contents ("/proc/self/mountinfo", &text, NULL, error))
+  else if ((text = sv_file_read_text ("/proc/self/mountinfo", NULL)) != NULL)
     mounts = sv_cgroup_mounts_from_mountinfo (text, mode == SV_CGROUP_V2);
   else
-    return NULL;
+    {
+      sv_set_error_errno (error, errno, "read /proc/self/mountinfo");
+      return NULL;
+    }
   if (mounts->len == 0)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,

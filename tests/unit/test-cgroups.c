@@ -435,6 +435,39 @@ test_mountinfo_parsing (Fixture *f, gconstpointer data)
   g_assert_cmpstr (((SvCgroupMount *) v2->pdata[0])->mountpoint, ==, "/sys/fs/cgroup");
 }
 
+/* A busy host's mountinfo: cgroup lines among hundreds of others (only they are split), the
+ * last one without its newline; names that merely contain "cgroup" are not cgroup mounts. */
+static void
+test_mountinfo_among_other_mounts (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GString) text = g_string_new (NULL);
+  g_autoptr (GPtrArray) none = sv_cgroup_mounts_from_mountinfo ("", FALSE);
+  g_autoptr (GPtrArray) mounts = NULL;
+  g_autofree char *exact = NULL;
+  SvCgroupMount *m;
+
+  for (int i = 0; i < 300; i++)
+    g_string_append_printf (text,
+                            "%d 47 0:%d / /var/lib/docker/overlay2/%d/merged rw,relatime - "
+                            "overlay overlay rw,lowerdir=/l%d\n",
+                            100 + i, 100 + i, i, i);
+  g_string_append (text, "60 30 0:50 / /sys/fs/cgroup/pids rw - cgroup cgroup rw,pids\n");
+  g_string_append (text, "61 47 0:51 / /srv/cgroup\\040v1 rw - tmpfs cgroup rw\n");
+  g_string_append (text, "62 47 0:52 / /mnt/x rw - cgroupfs none rw,memory\n");
+  g_string_append (text, "63 30 0:53 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw");
+  /* (an exact-size copy: a read past its NUL is a heap overflow under ASan) */
+  exact = g_strdup (text->str);
+  mounts = sv_cgroup_mounts_from_mountinfo (exact, FALSE);
+  g_assert_cmpuint (none->len, ==, 0);
+  g_assert_cmpuint (mounts->len, ==, 2);
+  m = mounts->pdata[0];
+  g_assert_cmpstr (m->name, ==, "pids");
+  g_assert_cmpstr (m->mountpoint, ==, "/sys/fs/cgroup/pids");
+  m = mounts->pdata[1];
+  g_assert_cmpstr (m->name, ==, "unified");
+  g_assert_cmpstr (m->mountpoint, ==, "/sys/fs/cgroup/unified");
+}
+
 static void
 test_hierarchies_list (Fixture *f, gconstpointer data)
 {
@@ -1411,6 +1444,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cgroups/mkdir-below-lists-what-it-made",
                    test_mkdir_below_lists_what_it_made);
   ADD ("/cgroups/mountinfo-parsing", test_mountinfo_parsing);
+  ADD ("/cgroups/mountinfo-among-other-mounts", test_mountinfo_among_other_mounts);
   ADD ("/cgroups/hierarchies-list", test_hierarchies_list);
   ADD ("/cgroups/json-roundtrip", test_json_roundtrip);
   ADD ("/cgroups/json-bad-state-names-field", test_json_bad_state_names_field);
