@@ -6,7 +6,9 @@
 
 #include "idmapped-mounts-rules.h"
 #include "sv-error.h"
+#include "sv-file.h"
 
+#include <errno.h>
 #include <libmount.h>
 #include <stdio.h>
 #include <string.h>
@@ -100,17 +102,86 @@ mount_table_clear (MountTable *t)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (MountTable, mount_table_clear)
 
-/* One read of the file, seen both by libmount and by raw_options_of (): the two agree. */
+/* @path as mountinfo writes a mount's target: blank, tab, newline and backslash in octal. */
+static char *
+mangle (const char *path)
+{
+  GString *out = g_string_sized_new (strlen (path));
+
+  for (const char *c = path; *c != '\0'; c++)
+    if (strchr (" \t\n\\", *c) != NULL)
+      g_string_append_printf (out, "\\%03o", (unsigned char) *c);
+    else
+      g_string_append_c (out, *c);
+  return g_string_free (out, FALSE);
+}
+
+/* Whether mountinfo line [@line, @end) may matter to a lookup of the mounts at or holding the
+ * path whose mangled form is @mangled: its target (the fifth field, mangled alike) is that path
+ * or an ancestor of it.  A line without five fields is kept: libmount judges it. */
 static gboolean
-mount_table_load (MountTable *t, const char *mountinfo, GError **error)
+on_the_way (const char *line, const char *end, const char *mangled)
+{
+  const char *f = line;
+  const char *fe;
+  gsize n;
+
+  for (int i = 0; i < 4; i++)
+    {
+      if ((f = memchr (f, ' ', (gsize) (end - f))) == NULL)
+        return TRUE;
+      f++;
+    }
+  if ((fe = memchr (f, ' ', (gsize) (end - f))) == NULL)
+    return TRUE;
+  n = (gsize) (fe - f);
+  if (n == 1 && f[0] == '/')
+    return TRUE;
+  return strncmp (mangled, f, n) == 0 && (mangled[n] == '\0' || mangled[n] == '/');
+}
+
+/* The lines of @text that may matter to a lookup of @path (see on_the_way). */
+static char *
+lines_on_the_way (const char *text, const char *path)
+{
+  g_autofree char *mangled = mangle (path);
+  GString *out = g_string_new (NULL);
+  const char *next;
+
+  for (const char *line = text; *line != '\0'; line = next)
+    {
+      const char *end = strchrnul (line, '\n');
+      next = *end == '\n' ? end + 1 : end;
+      if (on_the_way (line, end, mangled))
+        g_string_append_len (out, line, next - line);
+    }
+  return g_string_free (out, FALSE);
+}
+
+/* One read of the file, seen both by libmount and by raw_options_of (): the two agree.  With
+ * @on_path, only the lines of the mounts at @on_path and its ancestors: a busy host has hundreds
+ * of others (a Docker host: every container's overlay, shm and netns mounts), which libmount
+ * would parse on every create (~4 us a line here). */
+static gboolean
+mount_table_load (MountTable *t, const char *mountinfo, const char *on_path, GError **error)
 {
   const char *path = mountinfo != NULL ? mountinfo : PROC_MOUNTINFO;
   gsize len = 0;
   FILE *f;
   int rc;
 
-  if (!g_file_get_contents (path, &t->text, &len, error))
-    return FALSE;
+  if ((t->text = sv_file_read_text (path, &len)) == NULL)
+    {
+      sv_set_file_error_errno (error, errno, "read %s", path);
+      return FALSE;
+    }
+  if (on_path != NULL)
+    {
+      char *all = t->text;
+      t->text = lines_on_the_way (all, on_path);
+      len = strlen (t->text);
+      g_free (all);
+    }
   t->table = mnt_new_table ();
   f = len > 0 ? fmemopen (t->text, len, "r") : NULL;
   rc = f != NULL ? mnt_table_parse_stream (t->table, f, path) : (len == 0 ? 0 : -errno);
@@ -188,7 +259,7 @@ sv_idmapped_find_mounts (const char *mountinfo, const char *path, SvIdmappedMoun
   struct libmnt_fs *fs;
 
   *at = *holder = NULL;
-  if (!mount_table_load (&t, mountinfo, error))
+  if (!mount_table_load (&t, mountinfo, path, error))
     return FALSE;
   fs = holder_of (&t, path);
   if (fs == NULL)
@@ -231,7 +302,7 @@ sv_idmapped_mounts_below (const char *mountinfo, const char *path, GError **erro
   struct libmnt_iter *it;
   struct libmnt_fs *fs;
 
-  if (!mount_table_load (&t, mountinfo, error))
+  if (!mount_table_load (&t, mountinfo, NULL, error))
     return NULL;
   it = mnt_new_iter (MNT_ITER_FORWARD);
   while (mnt_table_next_fs (t.table, it, &fs) == 0)

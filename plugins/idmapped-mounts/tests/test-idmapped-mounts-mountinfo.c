@@ -275,6 +275,46 @@ test_find_mount_holding_and_below (void)
   g_unlink (mi);
 }
 
+/* A busy host's mountinfo (the fixture after 300 other containers' overlays and a target that
+ * only begins like the one looked up): the same mounts are found, with their raw options. */
+static void
+test_find_among_other_mounts (void)
+{
+  g_autoptr (GString) text = g_string_new (fixture);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SvIdmappedMount) docker = NULL;
+  g_autoptr (SvIdmappedMount) in_overlay = NULL;
+  g_autoptr (SvIdmappedMount) top = NULL;
+  g_autofree char *mi = NULL;
+  int fd;
+
+  for (int i = 0; i < 300; i++)
+    g_string_append_printf (text,
+                            "%d 26 0:%d / /var/lib/docker/overlay2/c%d/merged rw - overlay "
+                            "overlay rw,lowerdir=l/C%d\n",
+                            100 + i, 100 + i, i, i);
+  g_string_append (text, "45 26 0:45 / /var/lib/docker/overlay2/abc/merge rw - tmpfs t rw\n"
+                         "46 26 0:46 / /srv/bund\\040le/root rw - tmpfs t rw");
+  fd = g_file_open_tmp ("mountinfo-XXXXXX", &mi, &error);
+  g_assert_no_error (error);
+  close (fd);
+  g_assert_true (g_file_set_contents (mi, text->str, -1, NULL));
+  docker = sv_idmapped_find_mount_at (mi, "/var/lib/docker/overlay2/abc/merged", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (docker->id, ==, 40);
+  g_assert_cmpstr (docker->options, ==,
+                   "rw,lowerdir=l/AAA:l/BBB,upperdir=abc/diff,workdir=abc/work,index=off");
+  in_overlay =
+      sv_idmapped_find_mount_holding (mi, "/var/lib/docker/overlay2/c7/merged/etc", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (in_overlay->id, ==, 107);
+  g_assert_cmpstr (in_overlay->options, ==, "rw,lowerdir=l/C7");
+  top = sv_idmapped_find_mount_at (mi, "/srv/bund le/rootfs", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (top->id, ==, 42);
+  g_unlink (mi);
+}
+
 static void
 test_missing_mountinfo (void)
 {
@@ -305,6 +345,7 @@ main (int argc, char **argv)
   g_test_add_func ("/shiftfs/mountinfo/find-mount-at-topmost-raw-options", test_find_mount_at);
   g_test_add_func ("/shiftfs/mountinfo/mount-holding-and-mounts-below",
                    test_find_mount_holding_and_below);
+  g_test_add_func ("/shiftfs/mountinfo/lookups-among-other-mounts", test_find_among_other_mounts);
   g_test_add_func ("/shiftfs/mountinfo/missing-file-is-an-error", test_missing_mountinfo);
   return g_test_run ();
 }
