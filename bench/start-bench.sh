@@ -3,7 +3,7 @@
 # sysvisor-runc (every system-container feature on) vs runc vs crun.  See bench/README.md.
 #
 #   bench/start-bench.sh [-n N] [--rss N] [--parallel "50 200"] [--image busybox|debian]
-#                        [--runtime PATH]... [--hybrid] [--raw FILE]
+#                        [--runtime PATH]... [--hybrid] [--host-mounts N] [--raw FILE]
 #
 # Latency: each sample is one `RUNTIME --root R run --bundle B id-I` of a container whose
 # process is `true` (create + start + wait + delete), timed from the shell.  Runtimes are
@@ -26,6 +26,8 @@ Options:
                     hosts: tried once, then left out with its error line); by
                     default the loops run in a private mount namespace with
                     /sys/fs/cgroup/unified unmounted
+  --host-mounts N   N extra tmpfs mounts in the loops' mount namespace (a busy host:
+                    a Docker host has ~3 per container); default 0
   --raw FILE        also write every sample to FILE
 sysvisor-runc runs with every feature on: idmap = exclusive (its own subuid/subgid files),
 shift = shiftfs, procfs = fuse-procfs (a private sysvisor-fs), storage-paths as default.
@@ -45,7 +47,7 @@ cgroup_work() {
 
 # ------------------------------------------------------------------ inner loops
 # Run inside `unshare -m`:
-#   bench/start-bench.sh --inner N RSS_N "P..." RAWFILE ERRDIR UMOUNT \
+#   bench/start-bench.sh --inner N RSS_N "P..." RAWFILE ERRDIR UMOUNT HOST_MOUNTS \
 #     NAME|RT|ROOT|BUNDLE|PARBUNDLE|ARGS|PLUGIN_DIR|LIB_DIR|PLUGINS_CONF...
 ms_since() {   # ms_since T0: milliseconds since EPOCHREALTIME value T0, "12.345"
   local t1=$EPOCHREALTIME t0=$1 us
@@ -134,10 +136,15 @@ inner_leftovers() {
 
 if [ "${1:-}" = --inner ]; then
   shift
-  n=$1 rss_n=$2 widths=$3 raw=$4 errdir=$5 umount_unified=$6; shift 6
+  n=$1 rss_n=$2 widths=$3 raw=$4 errdir=$5 umount_unified=$6 host_mounts=$7; shift 7
   if [ "$umount_unified" = 1 ] && mountpoint -q /sys/fs/cgroup/unified 2>/dev/null; then
     umount /sys/fs/cgroup/unified
   fi
+  # (this namespace's own: they go with it)
+  for ((i = 1; i <= host_mounts; i++)); do
+    mkdir -p "$errdir/../host-mounts/$i"
+    mount -t tmpfs -o size=4k bench "$errdir/../host-mounts/$i"
+  done
   names=() rts=() roots=() bundles=() pbundles=() gargs=() pdirs=() libs=() confs=()
   for spec in "$@"; do
     IFS='|' read -r name r root bundle pbundle args pdir lib conf <<<"$spec"
@@ -161,7 +168,7 @@ fi
 # ------------------------------------------------------------------ outer
 HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=$(cd "$HERE/.." && pwd)
-N=50 RSS_N=10 WIDTHS=50 IMAGE=busybox HYBRID=0 RAW_OUT=""
+N=50 RSS_N=10 WIDTHS=50 IMAGE=busybox HYBRID=0 HOST_MOUNTS=0 RAW_OUT=""
 user_rts=()
 while [ $# -gt 0 ]; do
   case $1 in
@@ -175,6 +182,7 @@ while [ $# -gt 0 ]; do
     --runtime) user_rts+=("$2"); shift 2 ;;
     --runtime=*) user_rts+=("${1#*=}"); shift ;;
     --hybrid) HYBRID=1; shift ;;
+    --host-mounts) HOST_MOUNTS=$2; shift 2 ;;
     --raw) RAW_OUT=$2; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "start-bench: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
@@ -182,6 +190,8 @@ while [ $# -gt 0 ]; do
 done
 [[ $N =~ ^[1-9][0-9]*$ ]] || { echo "start-bench: -n wants a positive number" >&2; exit 2; }
 [[ $RSS_N =~ ^[0-9]+$ ]] || { echo "start-bench: --rss wants a number" >&2; exit 2; }
+[[ $HOST_MOUNTS =~ ^[0-9]+$ ]] && [ "$HOST_MOUNTS" -le 5000 ] ||
+  { echo "start-bench: --host-mounts wants a number from 0 to 5000" >&2; exit 2; }
 [ "$WIDTHS" = 0 ] && WIDTHS=""
 for w in $WIDTHS; do
   [[ $w =~ ^[1-9][0-9]*$ ]] && [ "$w" -le 1000 ] ||
@@ -324,6 +334,8 @@ if [ "$HYBRID" = 1 ]; then
 else
   echo "cgroups: v1 only (private mount namespace, /sys/fs/cgroup/unified unmounted)"
 fi
+[ "$HOST_MOUNTS" = 0 ] ||
+  echo "host mounts: $HOST_MOUNTS extra tmpfs mounts in the loops' (private) mount namespace, $(( $(wc -l </proc/self/mountinfo) + HOST_MOUNTS )) in all"
 for s in "${specs[@]}"; do
   IFS="|" read -r label path _ _ _ args _ <<<"$s"
   printf '  %-16s %s %s(%s)\n' "$label" "$path" "${args:+$args }" "$("$path" --version 2>/dev/null | head -1)"
@@ -335,11 +347,11 @@ raw=$work/samples.txt
 errdir=$work/errors
 mkdir -p "$errdir"
 umount_unified=$((1 - HYBRID))
-if [ "$HYBRID" = 1 ]; then
-  bash "$0" --inner "$N" "$RSS_N" "$WIDTHS" "$raw" "$errdir" 0 "${specs[@]}"
+if [ "$HYBRID" = 1 ] && [ "$HOST_MOUNTS" = 0 ]; then
+  bash "$0" --inner "$N" "$RSS_N" "$WIDTHS" "$raw" "$errdir" 0 0 "${specs[@]}"
 else
   unshare -m --propagation private bash "$0" --inner "$N" "$RSS_N" "$WIDTHS" "$raw" "$errdir" \
-    "$umount_unified" "${specs[@]}"
+    "$umount_unified" "$HOST_MOUNTS" "${specs[@]}"
 fi
 # the host's own cgroup2 (hidden from the inner loops when unmounted there)
 find /sys/fs/cgroup/unified -maxdepth 3 -type d \( -name 'id-*' -o -name 'rss-*' -o -name 'par-*' \
