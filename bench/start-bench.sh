@@ -335,7 +335,8 @@ else
   echo "cgroups: v1 only (private mount namespace, /sys/fs/cgroup/unified unmounted)"
 fi
 [ "$HOST_MOUNTS" = 0 ] ||
-  echo "host mounts: $HOST_MOUNTS extra tmpfs mounts in the loops' (private) mount namespace, $(( $(wc -l </proc/self/mountinfo) + HOST_MOUNTS )) in all"
+  echo "host mounts: $HOST_MOUNTS extra tmpfs mounts in the loops' (private) mount namespace," \
+    "$(($(wc -l </proc/self/mountinfo) + HOST_MOUNTS)) in all"
 for s in "${specs[@]}"; do
   IFS="|" read -r label path _ _ _ args _ <<<"$s"
   printf '  %-16s %s %s(%s)\n' "$label" "$path" "${args:+$args }" "$("$path" --version 2>/dev/null | head -1)"
