@@ -916,7 +916,10 @@ cmd_self (const char *cmd, char **a)
   if (strcmp (cmd, "pid") == 0)
     printf ("%ld\n", (long) getpid ());
   else if (strcmp (cmd, "env") == 0)
-    printf ("%s\n", getenv (a[0]) != NULL ? getenv (a[0]) : "unset");
+    {
+      const char *v = getenv (a[0]);
+      printf ("%s\n", v != NULL ? v : "unset");
+    }
   else
     {
       mode_t m = umask (0);
