@@ -211,8 +211,9 @@ static const char fixture[] =
     "43 42 0:43 / /srv/bund\\040le/rootfs/proc rw,relatime - proc proc rw\n"
     "44 26 0:44 / /srv/bund\\040le/rootfs2 rw,relatime - tmpfs tmpfs rw\n";
 
+/* @text in a new temporary file, whose path is returned. */
 static char *
-write_fixture (void)
+write_mountinfo (const char *text)
 {
   g_autoptr (GError) error = NULL;
   char *path = NULL;
@@ -220,8 +221,14 @@ write_fixture (void)
 
   g_assert_no_error (error);
   close (fd);
-  g_assert_true (g_file_set_contents (path, fixture, -1, NULL));
+  g_assert_true (g_file_set_contents (path, text, -1, NULL));
   return path;
+}
+
+static char *
+write_fixture (void)
+{
+  return write_mountinfo (fixture);
 }
 
 static void
@@ -286,7 +293,6 @@ test_find_among_other_mounts (void)
   g_autoptr (SvIdmappedMount) in_overlay = NULL;
   g_autoptr (SvIdmappedMount) top = NULL;
   g_autofree char *mi = NULL;
-  int fd;
 
   for (int i = 0; i < 300; i++)
     g_string_append_printf (text,
@@ -295,10 +301,7 @@ test_find_among_other_mounts (void)
                             100 + i, 100 + i, i, i);
   g_string_append (text, "45 26 0:45 / /var/lib/docker/overlay2/abc/merge rw - tmpfs t rw\n"
                          "46 26 0:46 / /srv/bund\\040le/root rw - tmpfs t rw");
-  fd = g_file_open_tmp ("mountinfo-XXXXXX", &mi, &error);
-  g_assert_no_error (error);
-  close (fd);
-  g_assert_true (g_file_set_contents (mi, text->str, -1, NULL));
+  mi = write_mountinfo (text->str);
   docker = sv_idmapped_find_mount_at (mi, "/var/lib/docker/overlay2/abc/merged", &error);
   g_assert_no_error (error);
   g_assert_cmpint (docker->id, ==, 40);
