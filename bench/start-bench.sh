@@ -3,7 +3,8 @@
 # sysvisor-runc (every system-container feature on) vs runc vs crun.  See bench/README.md.
 #
 #   bench/start-bench.sh [-n N] [--rss N] [--parallel "50 200"] [--image busybox|debian]
-#                        [--runtime PATH]... [--hybrid] [--host-mounts N] [--raw FILE]
+#                        [--runtime PATH]... [--hybrid] [--host-mounts N] [--running N]
+#                        [--raw FILE]
 #
 # Latency: each sample is one `RUNTIME --root R run --bundle B id-I` of a container whose
 # process is `true` (create + start + wait + delete), timed from the shell.  Runtimes are
@@ -28,6 +29,8 @@ Options:
                     /sys/fs/cgroup/unified unmounted
   --host-mounts N   N extra tmpfs mounts in the loops' mount namespace (a busy host:
                     a Docker host has ~3 per container); default 0
+  --running N       N containers (sleep) of each runtime running while every loop
+                    runs (a dense host); default 0, at most 600
   --raw FILE        also write every sample to FILE
 sysvisor-runc runs with every feature on: idmap = exclusive (its own subuid/subgid files),
 shift = shiftfs, procfs = fuse-procfs (a private sysvisor-fs), storage-paths as default.
@@ -47,7 +50,7 @@ cgroup_work() {
 
 # ------------------------------------------------------------------ inner loops
 # Run inside `unshare -m`:
-#   bench/start-bench.sh --inner N RSS_N "P..." RAWFILE ERRDIR UMOUNT HOST_MOUNTS \
+#   bench/start-bench.sh --inner N RSS_N "P..." RAWFILE ERRDIR UMOUNT HOST_MOUNTS RUNNING \
 #     NAME|RT|ROOT|BUNDLE|PARBUNDLE|ARGS|PLUGIN_DIR|LIB_DIR|PLUGINS_CONF...
 ms_since() {   # ms_since T0: milliseconds since EPOCHREALTIME value T0, "12.345"
   local t1=$EPOCHREALTIME t0=$1 us
@@ -127,16 +130,34 @@ inner_parallel() {
   done
 }
 
+# inner_running start|stop N: N containers of each runtime (the parallel bundle: sleep),
+# started and deleted 4 at a time; a failed start is a "bg NAME FAIL" sample
+inner_running() {
+  local verb=$1 n=$2 i k
+  for k in "${!rts[@]}"; do
+    for ((i = 1; i <= n; i++)); do
+      if [ "$verb" = start ]; then
+        { rt "$k" run -d --bundle "${pbundles[k]}" "bg-$i" >/dev/null 2>>"$errdir/${names[k]}.err" </dev/null ||
+            echo "bg ${names[k]} FAIL" >>"$raw"; } &
+      else
+        rt "$k" delete -f "bg-$i" >/dev/null 2>&1 </dev/null &
+      fi
+      [ $((i % 4)) != 0 ] || wait
+    done
+    wait
+  done
+}
+
 # leftover cgroup directories named after the bench's containers (in this mount namespace:
 # the host's v1 hierarchies, and the tmpfs under the unmounted cgroup2)
 inner_leftovers() {
   find /sys/fs/cgroup -maxdepth 4 -type d \( -name 'id-*' -o -name 'rss-*' -o -name 'par-*' \
-    -o -name warmup \) 2>/dev/null | sed 's/^/leftover /' >>"$raw" || true
+    -o -name 'bg-*' -o -name warmup \) 2>/dev/null | sed 's/^/leftover /' >>"$raw" || true
 }
 
 if [ "${1:-}" = --inner ]; then
   shift
-  n=$1 rss_n=$2 widths=$3 raw=$4 errdir=$5 umount_unified=$6 host_mounts=$7; shift 7
+  n=$1 rss_n=$2 widths=$3 raw=$4 errdir=$5 umount_unified=$6 host_mounts=$7 running=$8; shift 8
   if [ "$umount_unified" = 1 ] && mountpoint -q /sys/fs/cgroup/unified 2>/dev/null; then
     umount /sys/fs/cgroup/unified
   fi
@@ -157,10 +178,12 @@ if [ "${1:-}" = --inner ]; then
     rt "$k" run --bundle "${bundles[k]}" warmup >/dev/null 2>>"$errdir/${names[k]}.err" </dev/null ||
       rt "$k" delete -f warmup >/dev/null 2>&1 || true
   done
+  inner_running start "$running"
   inner_latency "$n"
   inner_rss "$rss_n"
   # shellcheck disable=SC2086
   inner_parallel $widths
+  inner_running stop "$running"
   inner_leftovers
   exit 0
 fi
@@ -168,7 +191,7 @@ fi
 # ------------------------------------------------------------------ outer
 HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=$(cd "$HERE/.." && pwd)
-N=50 RSS_N=10 WIDTHS=50 IMAGE=busybox HYBRID=0 HOST_MOUNTS=0 RAW_OUT=""
+N=50 RSS_N=10 WIDTHS=50 IMAGE=busybox HYBRID=0 HOST_MOUNTS=0 RUNNING=0 RAW_OUT=""
 user_rts=()
 while [ $# -gt 0 ]; do
   case $1 in
@@ -183,6 +206,7 @@ while [ $# -gt 0 ]; do
     --runtime=*) user_rts+=("${1#*=}"); shift ;;
     --hybrid) HYBRID=1; shift ;;
     --host-mounts) HOST_MOUNTS=$2; shift 2 ;;
+    --running) RUNNING=$2; shift 2 ;;
     --raw) RAW_OUT=$2; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "start-bench: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
@@ -192,6 +216,10 @@ done
 [[ $RSS_N =~ ^[0-9]+$ ]] || { echo "start-bench: --rss wants a number" >&2; exit 2; }
 [[ $HOST_MOUNTS =~ ^[0-9]+$ ]] && [ "$HOST_MOUNTS" -le 5000 ] ||
   { echo "start-bench: --host-mounts wants a number from 0 to 5000" >&2; exit 2; }
+# (sysvisor-runc's pool here is 1024 ranges: the running ones, a parallel burst of up to 400)
+[[ $RUNNING =~ ^[0-9]+$ ]] && [ "$RUNNING" -le 600 ] ||
+  { echo "start-bench: --running wants a number from 0 to 600" >&2; exit 2; }
+RUNNING_ANY=${RUNNING#0}
 [ "$WIDTHS" = 0 ] && WIDTHS=""
 for w in $WIDTHS; do
   [[ $w =~ ^[1-9][0-9]*$ ]] && [ "$w" -le 1000 ] ||
@@ -302,10 +330,10 @@ for e in "${entries[@]}"; do
   mkdir -p "$root"
   if [ "$IMAGE" = debian ]; then
     sv_debian_bundle "$b" true >/dev/null
-    [ -z "$WIDTHS" ] || sv_debian_bundle "$pb" sleep 600 >/dev/null
+    [ -z "$WIDTHS$RUNNING_ANY" ] || sv_debian_bundle "$pb" sleep 3600 >/dev/null
   else
     sv_busybox_bundle "$b" true >/dev/null
-    [ -z "$WIDTHS" ] || sv_busybox_bundle "$pb" sleep 600 >/dev/null
+    [ -z "$WIDTHS$RUNNING_ANY" ] || sv_busybox_bundle "$pb" sleep 3600 >/dev/null
   fi
   env="||"
   if [ "$("$path" --version 2>/dev/null | head -1 | awk '{print $1}')" = sysvisor-runc ]; then
@@ -337,6 +365,8 @@ fi
 [ "$HOST_MOUNTS" = 0 ] ||
   echo "host mounts: $HOST_MOUNTS extra tmpfs mounts in the loops' (private) mount namespace," \
     "$(($(wc -l </proc/self/mountinfo) + HOST_MOUNTS)) in all"
+[ "$RUNNING" = 0 ] ||
+  echo "running: $RUNNING containers (sleep) of each runtime while every loop runs (bg-1..bg-$RUNNING)"
 for s in "${specs[@]}"; do
   IFS="|" read -r label path _ _ _ args _ <<<"$s"
   printf '  %-16s %s %s(%s)\n' "$label" "$path" "${args:+$args }" "$("$path" --version 2>/dev/null | head -1)"
@@ -349,14 +379,14 @@ errdir=$work/errors
 mkdir -p "$errdir"
 umount_unified=$((1 - HYBRID))
 if [ "$HYBRID" = 1 ] && [ "$HOST_MOUNTS" = 0 ]; then
-  bash "$0" --inner "$N" "$RSS_N" "$WIDTHS" "$raw" "$errdir" 0 0 "${specs[@]}"
+  bash "$0" --inner "$N" "$RSS_N" "$WIDTHS" "$raw" "$errdir" 0 0 "$RUNNING" "${specs[@]}"
 else
   unshare -m --propagation private bash "$0" --inner "$N" "$RSS_N" "$WIDTHS" "$raw" "$errdir" \
-    "$umount_unified" "$HOST_MOUNTS" "${specs[@]}"
+    "$umount_unified" "$HOST_MOUNTS" "$RUNNING" "${specs[@]}"
 fi
 # the host's own cgroup2 (hidden from the inner loops when unmounted there)
 find /sys/fs/cgroup/unified -maxdepth 3 -type d \( -name 'id-*' -o -name 'rss-*' -o -name 'par-*' \
-  -o -name warmup \) 2>/dev/null | sed 's/^/leftover /' >>"$raw" || true
+  -o -name 'bg-*' -o -name warmup \) 2>/dev/null | sed 's/^/leftover /' >>"$raw" || true
 [ -n "$RAW_OUT" ] && cp "$raw" "$RAW_OUT"
 
 # ------------------------------------------------------------------ report
@@ -466,6 +496,11 @@ else
   done
 fi
 
+if grep -q '^bg ' "$raw"; then
+  echo "running containers that did not start (--running):" \
+    "$(awk '$1 == "bg" { print $2 }' "$raw" | sort | uniq -c | awk '{ printf "%s %s; ", $2, $1 }')" >&2
+  bench_fail=1
+fi
 for label in "${labels[@]}"; do
   if [ -s "$errdir/$label.err" ]; then
     echo "$label wrote errors; last:" >&2
