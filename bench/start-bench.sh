@@ -219,7 +219,6 @@ done
 # (sysvisor-runc's pool here is 1024 ranges: the running ones, a parallel burst of up to 400)
 [[ $RUNNING =~ ^[0-9]+$ ]] && [ "$RUNNING" -le 600 ] ||
   { echo "start-bench: --running wants a number from 0 to 600" >&2; exit 2; }
-RUNNING_ANY=${RUNNING#0}
 [ "$WIDTHS" = 0 ] && WIDTHS=""
 for w in $WIDTHS; do
   [[ $w =~ ^[1-9][0-9]*$ ]] && [ "$w" -le 1000 ] ||
@@ -328,12 +327,14 @@ for e in "${entries[@]}"; do
   safe=${label//[^A-Za-z0-9_.-]/_}
   b=$work/bundle-$safe pb=$work/pbundle-$safe root=$work/root-$safe
   mkdir -p "$root"
+  sleepers=0   # the bundle of the parallel and running containers
+  [ -z "$WIDTHS" ] && [ "$RUNNING" -eq 0 ] || sleepers=1
   if [ "$IMAGE" = debian ]; then
     sv_debian_bundle "$b" true >/dev/null
-    [ -z "$WIDTHS$RUNNING_ANY" ] || sv_debian_bundle "$pb" sleep 3600 >/dev/null
+    [ "$sleepers" = 0 ] || sv_debian_bundle "$pb" sleep 3600 >/dev/null
   else
     sv_busybox_bundle "$b" true >/dev/null
-    [ -z "$WIDTHS$RUNNING_ANY" ] || sv_busybox_bundle "$pb" sleep 3600 >/dev/null
+    [ "$sleepers" = 0 ] || sv_busybox_bundle "$pb" sleep 3600 >/dev/null
   fi
   env="||"
   if [ "$("$path" --version 2>/dev/null | head -1 | awk '{print $1}')" = sysvisor-runc ]; then
