@@ -3,15 +3,14 @@
 #include "log.h"
 #include "notify-socket.h"
 #include "sv-config.h"
+#include "sv-heap.h"
 
 #include <gio/gio.h>
 
 #include <getopt.h>
 #include <stdio.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 enum
@@ -116,27 +115,9 @@ parse_globals (int argc, char **argv, SvGlobal *g)
 }
 
 /* The heap a create, run or delete is about to use (~130-160 KiB), faulted in with one
- * madvise instead of one page fault per page: on a paravirtualised guest a fault costs ~15 us
- * and a populated page ~1 us (bench/README.md, fourteenth round).  The block stays below
- * glibc's mmap threshold (128 KiB), so it comes from the brk heap, and malloc keeps its top
- * pad (128 KiB) when it is freed: the next allocations land on populated pages.  Before Linux
- * 5.14 the madvise fails and nothing changes. */
-static void
-warm_heap (void)
-{
-  const gsize bytes = 120 * 1024;
-  const uintptr_t page = (uintptr_t) sysconf (_SC_PAGESIZE);
-  char *block = malloc (bytes);
-  uintptr_t start, end;
-
-  if (block == NULL)
-    return;
-  start = ((uintptr_t) block + page - 1) & ~(page - 1);
-  end = ((uintptr_t) block + bytes) & ~(page - 1);
-  if (end > start)
-    (void) madvise ((void *) start, end - start, MADV_POPULATE_WRITE);
-  free (block);
-}
+ * madvise instead of one page fault per page (sv-heap.h; bench/README.md, fourteenth round).
+ * Below glibc's mmap threshold: no malloc setting changes. */
+#define SV_CMD_HEAP_BYTES (120 * 1024)
 
 static int
 dispatch (SvGlobal *g, int argc, char **argv)
@@ -157,7 +138,7 @@ dispatch (SvGlobal *g, int argc, char **argv)
   if (cmd == NULL)
     return sv_cli_usage (NULL, "unknown command \"%s\"", argv[optind]);
   if (cmd->warm_heap)
-    warm_heap ();
+    sv_heap_warm (SV_CMD_HEAP_BYTES);
   if (cmd->needs_root && geteuid () != 0
       && !(argc > optind + 1
            && (!strcmp (argv[optind + 1], "--help") || !strcmp (argv[optind + 1], "-h"))))

@@ -4,6 +4,7 @@
 #include "sv-error.h"
 #include "sv-fd.h"
 #include "sv-file.h"
+#include "sv-heap.h"
 #include "sv-json-text.h"
 
 #include <errno.h>
@@ -274,14 +275,22 @@ torn_by_power_loss (const char *path, gboolean parsed)
   return TRUE;
 }
 
+/* json-glib's tree of the table takes ~8.5 bytes of heap a byte of text (675 kB for 500
+ * ranges, 80 kB), and the save's builder as much again once the parser's is freed.  With
+ * hundreds of ranges a create or delete, a short-lived process, would fault each of those
+ * pages in one by one (bench/README.md, twentieth round). */
+#define SV_IDMAP_HEAP_PER_BYTE 9
+
 /* The table of @text (@len bytes) read from @path. */
 static SvIdmapTable *
 table_from_text (const char *path, const char *text, gsize len, GError **error)
 {
   g_autoptr (SvIdmapTable) t = sv_idmap_table_new (path);
-  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (JsonParser) parser = NULL;
   g_autoptr (GError) local = NULL;
 
+  sv_heap_warm (len * SV_IDMAP_HEAP_PER_BYTE);
+  parser = json_parser_new ();
   if (len == 0 || !sv_json_text_check (text, len, &local)
       || !json_parser_load_from_data (parser, text, (gssize) len, &local)
       || json_parser_get_root (parser) == NULL)
