@@ -452,13 +452,25 @@ do_install() {
 }
 
 # Containers that still need what uninstall removes (their id ranges, sysvisor-fs).
+# idmap-exclusive keeps a file per held range in $LIB_DIR/idmap-exclusive/ranges (names starting
+# with "." are temporary files); a table an older release left, $LIB_DIR/idmap-exclusive.json,
+# holds ranges too until the first create or delete converts it.
 refuse_if_in_use() {
-  local ids="" held=0
+  local ids="" held=0 legacy=0 where
   [ "$FORCE" = 1 ] && return 0
   [ -x "$PREFIX/sbin/sysvisor-runc" ] && ids=$("$PREFIX/sbin/sysvisor-runc" --root "$STATE_ROOT" list -q 2>/dev/null || true)
-  [ -f "$LIB_DIR/idmap-exclusive.json" ] && held=$(jq '.ranges | length' "$LIB_DIR/idmap-exclusive.json" 2>/dev/null || echo 0)
+  if [ -d "$LIB_DIR/idmap-exclusive/ranges" ]; then
+    held=$(find "$LIB_DIR/idmap-exclusive/ranges" -mindepth 1 -maxdepth 1 -type f ! -name '.*' \
+             -name '*.json' | wc -l)
+  fi
+  if [ -f "$LIB_DIR/idmap-exclusive.json" ]; then
+    legacy=$(jq '.ranges | length' "$LIB_DIR/idmap-exclusive.json" 2>/dev/null || echo 0)
+  fi
+  held=$((held + legacy))
+  where="$LIB_DIR/idmap-exclusive/ranges/"
+  [ "$legacy" = 0 ] || where="$where and $LIB_DIR/idmap-exclusive.json"
   if [ -n "$ids" ] || [ "$held" != 0 ]; then
-    die "containers still exist (${ids:+$(echo $ids) in $STATE_ROOT; }$held hold id ranges in $LIB_DIR/idmap-exclusive.json): delete them first (sysvisor-runc delete -f ID, docker rm -f ...), or uninstall with --force"
+    die "containers still exist (${ids:+$(echo $ids) in $STATE_ROOT; }$held hold id ranges in $where): delete them first (sysvisor-runc delete -f ID, docker rm -f ...), or uninstall with --force"
   fi
 }
 

@@ -5,7 +5,7 @@
 #   host-state.sh compare FILE   record again, print the difference, fail on any (runs last)
 #
 # What is recorded: the account and subordinate-id files and the shadow tools' backups, Docker's
-# daemon.json, Sysvisor's installed files, config and range table, the mounts (with their
+# daemon.json, Sysvisor's installed files, config and id ranges, the mounts (with their
 # options: a host /sys/fs/cgroup turned read-only shows), cgroup directories, processes a test
 # may leave (runtimes, daemons, container processes in other pid namespaces or uid ranges),
 # loop devices, network links, a few sysctls tests touch, and leftover scratch files.
@@ -17,6 +17,19 @@ set -euo pipefail
 trap 'echo "FAIL: host-state.sh:$LINENO: \`$BASH_COMMAND\` exited with status $?" >&2' ERR
 
 section() { printf '== %s\n' "$1"; }
+
+# ranges_state DIR: the id ranges idmap-exclusive holds (one file each in DIR, temporary files
+# ".*" aside): one hash of their sorted names and contents, with their count (nothing when
+# none).  Its holder links and directories (made once per state root) are not recorded.
+ranges_state() {
+  local -a files=()
+  local f sum
+  mapfile -d '' -t files < <(find "$1" -mindepth 1 -maxdepth 1 -type f ! -name '.*' -print0 \
+                               2>/dev/null | sort -z)
+  [ ${#files[@]} -gt 0 ] || return 0
+  sum=$(for f in "${files[@]}"; do printf '%s\n' "${f##*/}"; cat "$f"; done | sha256sum)
+  printf '%s %s (%d ranges)\n' "${sum:0:16}" "$1" "${#files[@]}"
+}
 
 files_state() {
   local f
@@ -38,6 +51,7 @@ files_state() {
   for f in /var/lib/sysvisor/idmap-exclusive.json /etc/sysvisor/plugins.conf; do
     [ -f "$f" ] && printf '%s %s\n' "$(sha256sum <"$f" | cut -c1-16)" "$f"
   done
+  ranges_state /var/lib/sysvisor/idmap-exclusive/ranges
   section scratch
   find /tmp -maxdepth 1 \( -name 'sv-*' -o -name 'sysvisor*' \) 2>/dev/null | sort || true
   find /var/lib/sysvisor-tests /run/sysvisor-tests /run/sysvisor-fs /run/sysvisor-runc \

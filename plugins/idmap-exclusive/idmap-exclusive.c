@@ -2,7 +2,7 @@
  *
  * The ranges are slots of range-size ids carved from the subordinate ids of one user (by
  * default "sysvisor", whose /etc/subuid and /etc/subgid entries the installer writes).  The
- * slot a container holds is recorded in <lib dir>/idmap-exclusive.json (see idmap-table.h)
+ * slot a container holds is recorded under <lib dir>/idmap-exclusive/ (see idmap-store.h)
  * from prepare until release; ranges of containers that no longer exist (a create that
  * crashed, a reboot) are reclaimed by the next prepare.  The uid and gid ranges are equal.
  *
@@ -25,13 +25,14 @@
  * exclusive range; `idmap = auto` never chooses this plugin for such a spec. */
 #include <sysvisor/plugin.h>
 
-#include "idmap-table.h"
+#include "idmap-store.h"
 #include "sv-fd.h"
 #include "sv-file.h"
 #include "sv-subid.h"
 
 #include <gio/gio.h>
 #include <pwd.h>
+#include <unistd.h>
 
 #define DEFAULT_USER "sysvisor"
 #define DEFAULT_SUBUID_FILE "/etc/subuid"
@@ -163,11 +164,6 @@ exhausted_hint (const Config *cfg, GArray *pools)
                           grown, cfg->range_size);
 }
 
-/* The table as the probe read it (without the lock), with the fd it was read from: prepare,
- * which runs right after, starts from it instead of parsing the file again (~1 ms each with
- * 200 containers; see SvIdmapRequest.unlocked). */
-static SvIdmapTable *probed_table;
-static int probed_fd = -1;
 /* The pools the probe read from the subordinate id files (with the same settings: prepare runs
  * right after it, in the same process), so that prepare does not read both files again. */
 static GArray *probed_pools;
@@ -175,9 +171,7 @@ static GArray *probed_pools;
 static void
 probed_clear (void)
 {
-  g_clear_pointer (&probed_table, sv_idmap_table_free);
   g_clear_pointer (&probed_pools, g_array_unref);
-  sv_close_fdp (&probed_fd);
 }
 
 static gboolean
@@ -185,6 +179,7 @@ exclusive_probe (SvHost *host, GError **error)
 {
   g_auto (Config) cfg = { 0 };
   g_autoptr (GArray) pools = NULL;
+  g_autoptr (SvIdmapTable) table = NULL;
   g_autofree char *path = NULL;
 
   probed_host = host;
@@ -195,10 +190,10 @@ exclusive_probe (SvHost *host, GError **error)
   pools = config_pools (&cfg, error);
   if (pools == NULL)
     return FALSE;
-  /* A corrupt table stops every create: say so here too (reading needs no lock). */
+  /* An older release's table that is corrupt stops every create (it cannot be converted): say
+   * so here, as a host that cannot run the plugin.  No table: one access. */
   path = sv_idmap_table_path (sv_host_lib_dir (host));
-  probed_table = sv_idmap_table_load_held (path, &probed_fd, error);
-  if (probed_table == NULL)
+  if (access (path, F_OK) == 0 && (table = sv_idmap_table_load (path, error)) == NULL)
     return FALSE;
   probed_pools = g_steal_pointer (&pools);
   return TRUE;
@@ -265,8 +260,6 @@ exclusive_prepare (SvContainer *c, GError **error)
     .alive = container_alive,
     .alive_data = probed_host,
     .exhausted_hint = hint,
-    .unlocked = probed_table,
-    .unlocked_fd = probed_fd,
   };
   gboolean ok;
 
@@ -368,10 +361,8 @@ exclusive_check (SvHost *host, SvCheckReport *report)
   g_auto (Config) cfg = { 0 };
   g_autoptr (GArray) pools = NULL;
   g_autoptr (SvIdmapTable) table = NULL;
-  g_autofree char *path = NULL;
   g_autofree char *fix = NULL;
   g_autoptr (GError) error = NULL;
-  int table_fd = -1;
 
   if (!config_read (host, &cfg, &error))
     {
@@ -390,12 +381,12 @@ exclusive_check (SvHost *host, SvCheckReport *report)
       sv_check_report_add (report, SV_CHECK_FAIL, CHECK_NAME, fix, "%s", error->message);
       return;
     }
-  path = sv_idmap_table_path (sv_host_lib_dir (host));
-  table = sv_idmap_table_load_held (path, &table_fd, &error);
-  sv_close_fdp (&table_fd);
+  table = sv_idmap_store_load_all (sv_host_lib_dir (host), &error);
   if (table == NULL)
     {
-      fix = g_strdup_printf ("move %s aside once no container runs", path);
+      fix = g_strdup (
+          "restore or move aside the file it names, once no container with an exclusive "
+          "range runs");
       sv_check_report_add (report, SV_CHECK_FAIL, CHECK_NAME, fix, "%s", error->message);
       return;
     }

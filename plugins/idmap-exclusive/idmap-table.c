@@ -19,8 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
-static void
-range_free (SvIdmapRange *r)
+void
+sv_idmap_range_free (SvIdmapRange *r)
 {
   g_free (r->state_root);
   g_free (r->id);
@@ -41,7 +41,7 @@ sv_idmap_table_new (const char *path)
   SvIdmapTable *t = g_new0 (SvIdmapTable, 1);
 
   t->path = g_strdup (path);
-  t->ranges = g_ptr_array_new_with_free_func ((GDestroyNotify) range_free);
+  t->ranges = g_ptr_array_new_with_free_func ((GDestroyNotify) sv_idmap_range_free);
   return t;
 }
 
@@ -130,8 +130,9 @@ members_from_json (JsonObject *o, SvIdmapRange *r)
   return !r->owner_released || r->members->len > 0;
 }
 
+/* @n, the range called @name in the messages ("ranges[3]"), read from @path. */
 static SvIdmapRange *
-range_from_json (JsonNode *n, guint i, const char *path, GError **error)
+range_from_json (JsonNode *n, const char *name, const char *path, GError **error)
 {
   g_autofree char *what = NULL;
   JsonObject *o = JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
@@ -142,13 +143,13 @@ range_from_json (JsonNode *n, guint i, const char *path, GError **error)
   if (o == NULL || !get_int (o, "start", &start) || !get_int (o, "size", &size)
       || (root = get_string (o, "stateRoot")) == NULL || (id = get_string (o, "id")) == NULL
       || root[0] == '\0' || id[0] == '\0')
-    what = g_strdup_printf ("ranges[%u] is not an object with start, size, stateRoot and id "
-                            "(UTF-8 strings)",
-                            i);
+    what = g_strdup_printf ("%s is not an object with start, size, stateRoot and id (UTF-8 "
+                            "strings)",
+                            name);
   else if (start < 1 || size < 1 || start + size > (gint64) G_MAXUINT32 + 1)
-    what = g_strdup_printf ("ranges[%u] (%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT
+    what = g_strdup_printf ("%s (%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT
                             ") is outside host ids 1..2^32-1",
-                            i, start, size);
+                            name, start, size);
   if (what != NULL)
     {
       set_corrupt (error, path, what);
@@ -163,11 +164,11 @@ range_from_json (JsonNode *n, guint i, const char *path, GError **error)
   r->created = g_strdup (created != NULL ? created : "");
   if (!members_from_json (o, r))
     {
-      g_autofree char *bad = g_strdup_printf ("ranges[%u].members is not an array of container "
-                                              "ids, or ownerReleased is not a boolean or "
-                                              "leaves nobody holding the range",
-                                              i);
-      range_free (r);
+      g_autofree char *bad = g_strdup_printf ("%s.members is not an array of container ids, "
+                                              "or ownerReleased is not a boolean or leaves "
+                                              "nobody holding the range",
+                                              name);
+      sv_idmap_range_free (r);
       set_corrupt (error, path, bad);
       return NULL;
     }
@@ -238,7 +239,8 @@ table_from_json (SvIdmapTable *t, JsonNode *root, GError **error)
   for (guint i = 0; i < json_array_get_length (json_node_get_array (ranges)); i++)
     {
       JsonNode *n = json_array_get_element (json_node_get_array (ranges), i);
-      SvIdmapRange *r = range_from_json (n, i, t->path, error);
+      g_autofree char *name = g_strdup_printf ("ranges[%u]", i);
+      SvIdmapRange *r = range_from_json (n, name, t->path, error);
       if (r == NULL)
         return FALSE;
       g_ptr_array_add (t->ranges, r);
@@ -270,7 +272,7 @@ torn_by_power_loss (const char *path, gboolean parsed)
   if (parsed || !written_before_boot (path))
     return FALSE;
   g_warning ("%s was damaged before this boot (a power loss while it was saved): every "
-             "container that held a range in it ended with that boot; starting an empty table",
+             "container that held a range in it ended with that boot; read as holding none",
              path);
   return TRUE;
 }
@@ -316,106 +318,107 @@ sv_idmap_table_load (const char *path, GError **error)
   return text == NULL ? sv_idmap_table_new (path) : table_from_text (path, text, len, error);
 }
 
-/* ---- the save counter ----
- *
- * A save writes the table in place into a spare file that then trades names with it
- * (sv_file_exchange): no file is made or freed (freeing a file's blocks waited for the disk's
- * discard, ~0.3 ms on the test VM, in every create and every delete).  So the file a reader
- * opened without the lock is written again two saves later.  Every save first counts itself
- * in the lock file (8 bytes at its start; a lock file of an older version is empty: 0), before
- * it writes anything, and a read without the lock counts only when the counter did not move
- * across it: then no save touched any file while it read. */
-
-static char *
-lock_path_of (const char *table_path)
+static void
+set_corrupt_range (GError **error, const char *path, const char *what)
 {
-  g_autofree char *dir = g_path_get_dirname (table_path);
-
-  return g_build_filename (dir, SV_IDMAP_LOCK_FILE, NULL);
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+               "%s is corrupt (%s); Sysvisor only ever replaces it atomically, so it was edited "
+               "or damaged: restore it from a backup, or, only if none of the containers it "
+               "names exists (sysvisor-runc list --root of its stateRoot), remove it",
+               path, what);
 }
 
-static guint64
-read_counter (int lock_fd)
+/* The range of @text, a range file's whole text (@len bytes). */
+static SvIdmapRange *
+range_from_text (const char *path, const char *text, gsize len, GError **error)
 {
-  guint64 v = 0;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) local = NULL;
+  JsonNode *root;
+  JsonObject *o;
+  gint64 version = 0;
 
-  return lock_fd >= 0 && pread (lock_fd, &v, sizeof v, 0) == (ssize_t) sizeof v ? v : 0;
-}
-
-/* Under the lock, before a save writes anything. */
-static gboolean
-count_save (int lock_fd)
-{
-  guint64 v = read_counter (lock_fd) + 1;
-
-  return pwrite (lock_fd, &v, sizeof v, 0) == (ssize_t) sizeof v;
-}
-
-/* One read without the lock: the table, or NULL with no error when a save ran meanwhile. */
-static SvIdmapTable *
-load_unlocked_once (const char *path, int counter_fd, int *fd_out, GError **error)
-{
-  guint64 before = read_counter (counter_fd);
-  g_autofree char *text = NULL;
-  gsize len = 0;
-  sv_autofd fd = -1;
-  SvIdmapTable *t;
-
-  if (!sv_file_read_optional (path, O_NOFOLLOW, &text, &len, &fd, error))
-    return NULL;
-  if (read_counter (counter_fd) != before)
-    return NULL;
-  t = text == NULL ? sv_idmap_table_new (path) : table_from_text (path, text, len, error);
-  if (t != NULL)
+  if (len == 0 || !sv_json_text_check (text, len, &local)
+      || !json_parser_load_from_data (parser, text, (gssize) len, &local)
+      || (root = json_parser_get_root (parser)) == NULL)
     {
-      t->counter = before;
-      *fd_out = g_steal_fd (&fd);
-    }
-  return t;
-}
-
-/* Without the lock, a few tries; saves that keep running meanwhile (hundreds of creates at
- * once) are waited for once, under the lock. */
-SvIdmapTable *
-sv_idmap_table_load_held (const char *path, int *fd_out, GError **error)
-{
-  g_autofree char *lock_path = lock_path_of (path);
-  sv_autofd counter_fd = open (lock_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  sv_autofd lock = -1;
-  g_autoptr (GError) lock_error = NULL;
-  SvIdmapTable *t;
-
-  *fd_out = -1;
-  for (guint i = 0; i < 4; i++)
-    {
-      GError *local = NULL;
-      t = load_unlocked_once (path, counter_fd, fd_out, &local);
-      if (t != NULL || local != NULL)
-        {
-          if (local != NULL)
-            g_propagate_error (error, local);
-          return t;
-        }
-    }
-  /* (no lib dir: -1 and no error, and no save can run there) */
-  lock = sv_lock_file (lock_path, TRUE, &lock_error);
-  if (lock_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&lock_error));
+      set_corrupt_range (error, path, local != NULL ? local->message : "empty file");
       return NULL;
     }
-  return load_unlocked_once (path, lock, fd_out, error);
+  o = JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
+  if (o == NULL || !get_int (o, "version", &version) || version != SV_IDMAP_TABLE_VERSION)
+    {
+      set_corrupt_range (error, path, "not an object with \"version\": 1");
+      return NULL;
+    }
+  return range_from_json (root, "the range", path, error);
+}
+
+SvIdmapRange *
+sv_idmap_range_load (const char *path, GError **error)
+{
+  g_autofree char *text = NULL;
+  g_autoptr (GError) local = NULL;
+  gsize len = 0;
+  SvIdmapRange *r;
+
+  if (!sv_file_read_optional (path, O_NOFOLLOW, &text, &len, NULL, error) || text == NULL)
+    return NULL;
+  r = range_from_text (path, text, len, &local);
+  if (r == NULL && !torn_by_power_loss (path, FALSE))
+    g_propagate_error (error, g_steal_pointer (&local));
+  return r;
 }
 
 /* ---- writing ---- */
+
+/* The members of @r (start, size, stateRoot, id, created, then members and ownerReleased when
+ * set) into the object @b has open. */
+static void
+range_to_builder (JsonBuilder *b, const SvIdmapRange *r)
+{
+  json_builder_set_member_name (b, "start");
+  json_builder_add_int_value (b, r->start);
+  json_builder_set_member_name (b, "size");
+  json_builder_add_int_value (b, r->size);
+  json_builder_set_member_name (b, "stateRoot");
+  json_builder_add_string_value (b, r->state_root);
+  json_builder_set_member_name (b, "id");
+  json_builder_add_string_value (b, r->id);
+  json_builder_set_member_name (b, "created");
+  json_builder_add_string_value (b, r->created);
+  if (r->members != NULL)
+    {
+      json_builder_set_member_name (b, "members");
+      json_builder_begin_array (b);
+      for (guint m = 0; m < r->members->len; m++)
+        json_builder_add_string_value (b, g_ptr_array_index (r->members, m));
+      json_builder_end_array (b);
+    }
+  if (r->owner_released)
+    {
+      json_builder_set_member_name (b, "ownerReleased");
+      json_builder_add_boolean_value (b, TRUE);
+    }
+}
+
+static char *
+builder_to_text (JsonBuilder *b)
+{
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
+  g_autoptr (JsonNode) root = json_builder_get_root (b);
+  g_autofree char *text = NULL;
+
+  json_generator_set_root (gen, root);
+  json_generator_set_pretty (gen, TRUE);
+  text = json_generator_to_data (gen, NULL);
+  return g_strconcat (text, "\n", NULL);
+}
 
 char *
 sv_idmap_table_to_data (SvIdmapTable *t)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
-  g_autoptr (JsonGenerator) gen = json_generator_new ();
-  g_autoptr (JsonNode) root = NULL;
-  g_autofree char *text = NULL;
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "version");
@@ -424,56 +427,27 @@ sv_idmap_table_to_data (SvIdmapTable *t)
   json_builder_begin_array (b);
   for (guint i = 0; i < t->ranges->len; i++)
     {
-      SvIdmapRange *r = g_ptr_array_index (t->ranges, i);
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "start");
-      json_builder_add_int_value (b, r->start);
-      json_builder_set_member_name (b, "size");
-      json_builder_add_int_value (b, r->size);
-      json_builder_set_member_name (b, "stateRoot");
-      json_builder_add_string_value (b, r->state_root);
-      json_builder_set_member_name (b, "id");
-      json_builder_add_string_value (b, r->id);
-      json_builder_set_member_name (b, "created");
-      json_builder_add_string_value (b, r->created);
-      if (r->members != NULL)
-        {
-          json_builder_set_member_name (b, "members");
-          json_builder_begin_array (b);
-          for (guint m = 0; m < r->members->len; m++)
-            json_builder_add_string_value (b, g_ptr_array_index (r->members, m));
-          json_builder_end_array (b);
-        }
-      if (r->owner_released)
-        {
-          json_builder_set_member_name (b, "ownerReleased");
-          json_builder_add_boolean_value (b, TRUE);
-        }
+      range_to_builder (b, g_ptr_array_index (t->ranges, i));
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
   json_builder_end_object (b);
-  root = json_builder_get_root (b);
-  json_generator_set_root (gen, root);
-  json_generator_set_pretty (gen, TRUE);
-  text = json_generator_to_data (gen, NULL);
-  return g_strconcat (text, "\n", NULL);
+  return builder_to_text (b);
 }
 
-gboolean
-sv_idmap_table_save (SvIdmapTable *t, GError **error)
+char *
+sv_idmap_range_to_data (const SvIdmapRange *r)
 {
-  g_autofree char *data = sv_idmap_table_to_data (t);
+  g_autoptr (JsonBuilder) b = json_builder_new ();
 
-  /* No fsync: it held the table's lock for a disk flush on every create and delete (25-50
-   * ms each on the test VM, while every other create waited for the lock).  A process killed
-   * at any point leaves the old table or the new one (the exchange).  A power loss may tear the
-   * new file; the next boot's first load starts it empty (torn_by_power_loss), which is
-   * right: every container that held a range ended with the power (bench/README.md,
-   * "fsyncs"). */
-  return sv_file_exchange (t->path, ".spare", data, -1, 0600, error);
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "version");
+  json_builder_add_int_value (b, SV_IDMAP_TABLE_VERSION);
+  range_to_builder (b, r);
+  json_builder_end_object (b);
+  return builder_to_text (b);
 }
-
 /* ---- the table's logic ---- */
 
 /* Is @r the range that its owner @id (not released) holds? */
@@ -495,15 +469,15 @@ member_index (const SvIdmapRange *r, const char *state_root, const char *id)
   return -1;
 }
 
-static gboolean
-range_held_by (const SvIdmapRange *r, const char *state_root, const char *id)
+gboolean
+sv_idmap_range_held_by (const SvIdmapRange *r, const char *state_root, const char *id)
 {
   return (range_is (r, state_root, id) && !r->owner_released)
          || member_index (r, state_root, id) >= 0;
 }
 
-static gboolean
-range_has_holders (const SvIdmapRange *r)
+gboolean
+sv_idmap_range_has_holders (const SvIdmapRange *r)
 {
   return !r->owner_released || (r->members != NULL && r->members->len > 0);
 }
@@ -512,7 +486,7 @@ const SvIdmapRange *
 sv_idmap_table_find (SvIdmapTable *t, const char *state_root, const char *id)
 {
   for (guint i = 0; i < t->ranges->len; i++)
-    if (range_held_by (g_ptr_array_index (t->ranges, i), state_root, id))
+    if (sv_idmap_range_held_by (g_ptr_array_index (t->ranges, i), state_root, id))
       return g_ptr_array_index (t->ranges, i);
   return NULL;
 }
@@ -541,10 +515,10 @@ sv_idmap_table_reclaim (SvIdmapTable *t, SvIdmapAliveFunc alive, gpointer data,
   for (guint i = t->ranges->len; i > 0; i--)
     {
       SvIdmapRange *r = g_ptr_array_index (t->ranges, i - 1);
-      if (keep_id != NULL && range_held_by (r, keep_root, keep_id))
+      if (keep_id != NULL && sv_idmap_range_held_by (r, keep_root, keep_id))
         continue;
       drop_dead_holders (r, alive, data);
-      if (range_has_holders (r))
+      if (sv_idmap_range_has_holders (r))
         continue;
       g_info ("reclaiming host ids %u-%u of container %s (%s): it no longer exists", r->start,
               r->start + (r->size - 1), r->id, r->state_root);
@@ -658,283 +632,30 @@ sv_idmap_table_join (SvIdmapTable *t, const char *state_root, const char *pod_id
 }
 
 gboolean
+sv_idmap_range_let_go (SvIdmapRange *r, const char *state_root, const char *id)
+{
+  gint m = member_index (r, state_root, id);
+
+  if (m >= 0)
+    g_ptr_array_remove_index (r->members, (guint) m);
+  else if (range_is (r, state_root, id) && !r->owner_released)
+    r->owner_released = TRUE;
+  else
+    return FALSE;
+  return TRUE;
+}
+
+gboolean
 sv_idmap_table_remove (SvIdmapTable *t, const char *state_root, const char *id)
 {
   for (guint i = 0; i < t->ranges->len; i++)
     {
       SvIdmapRange *r = g_ptr_array_index (t->ranges, i);
-      gint m = member_index (r, state_root, id);
-      if (m >= 0)
-        g_ptr_array_remove_index (r->members, (guint) m);
-      else if (range_is (r, state_root, id) && !r->owner_released)
-        r->owner_released = TRUE;
-      else
+      if (!sv_idmap_range_let_go (r, state_root, id))
         continue;
-      if (!range_has_holders (r))
+      if (!sv_idmap_range_has_holders (r))
         g_ptr_array_remove_index (t->ranges, i);
       return TRUE;
     }
   return FALSE;
-}
-
-/* ---- transactions ---- */
-
-/* The lock fd, or -1.  With @create FALSE a missing lib dir is -1 with no error. */
-static int
-lock_table (const char *lib_dir, gboolean create, GError **error)
-{
-  g_autofree char *path = g_build_filename (lib_dir, SV_IDMAP_LOCK_FILE, NULL);
-
-  if (create && g_mkdir_with_parents (lib_dir, 0700) < 0)
-    {
-      sv_set_error_errno (error, errno, "create directory %s", lib_dir);
-      return -1;
-    }
-  return sv_lock_file (path, !create, error);
-}
-
-/* The lock's holder runs at a higher priority (nice -10 at most) until it lets go.  On a
- * loaded machine a holder preempted by the processes that are not waiting keeps all the
- * waiting creates waiting: with 200 `run -d` at once a critical section of ~2 ms of CPU took
- * a median 210 ms.  Root may raise it; where it may not (a runtime nested in a container),
- * nothing changes. */
-typedef struct
-{
-  int fd;
-  int nice;
-  gboolean boosted;
-} TableLock;
-
-static void
-table_unlock (TableLock *l)
-{
-  sv_close_fdp (&l->fd);
-  if (l->boosted)
-    (void) setpriority (PRIO_PROCESS, 0, l->nice);
-  l->boosted = FALSE;
-}
-#define table_autolock __attribute__ ((cleanup (table_unlock))) TableLock
-
-static void
-boost_holder (TableLock *l)
-{
-  errno = 0;
-  l->nice = getpriority (PRIO_PROCESS, 0);
-  if (errno == 0 && l->nice > -10)
-    l->boosted = setpriority (PRIO_PROCESS, 0, -10) == 0;
-}
-
-/* Under the lock: an fd on the table file as it is now, closed after the lock (a table saved
- * by an older sysvisor-runc, through a temp file and a rename, frees the file it replaces at
- * that close, after the unlock: freeing blocks waits for the disk on some filesystems). */
-static int
-hold_old_table (const char *path)
-{
-  return open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-}
-
-/* Under the lock, instead of sv_idmap_table_save: the save is counted first (see "the save
- * counter").  If it cannot be counted, the table is replaced through a temp file and a rename,
- * which never writes a file a reader may have open. */
-static gboolean
-save_counted (SvIdmapTable *t, int lock_fd, GError **error)
-{
-  g_autofree char *data = NULL;
-
-  if (count_save (lock_fd))
-    return sv_idmap_table_save (t, error);
-  data = sv_idmap_table_to_data (t);
-  return sv_file_replace (t->path, data, -1, 0600, ".tmp", SV_WRITE_NOFOLLOW, error);
-}
-
-/* ---- looking at the holders before taking the lock ----
- *
- * Asking whether a holder still exists is the slow part of a reclaim (a container still
- * being created has its state.json read and its creator looked at in /proc), and every
- * create asks it of every holder.  Under the lock that serialised many creates at once (200
- * `run -d`: each waited seconds for the lock).  So the holders are judged first on a copy
- * read without the lock (the file is replaced atomically: a whole old or new table), and
- * under the lock only the holders judged gone are asked again: only an answer given under
- * the lock frees a range, as before. */
-
-#define SEEN_ALIVE 1
-#define SEEN_GONE 2
-
-typedef struct
-{
-  GHashTable *seen; /* "<state root>\n<id>" -> SEEN_ALIVE or SEEN_GONE */
-  SvIdmapAliveFunc alive;
-  gpointer data;
-} Prejudged;
-
-static char *
-holder_key (const char *state_root, const char *id)
-{
-  return g_strconcat (state_root, "\n", id, NULL);
-}
-
-static void
-prejudge_holder (Prejudged *p, const char *state_root, const char *id)
-{
-  char *key = holder_key (state_root, id);
-
-  if (g_hash_table_contains (p->seen, key))
-    {
-      g_free (key);
-      return;
-    }
-  g_hash_table_insert (p->seen, key,
-                       GINT_TO_POINTER (p->alive (state_root, id, p->data) ? SEEN_ALIVE
-                                                                           : SEEN_GONE));
-}
-
-/* FALSE (nothing judged) when the table @t (read without the lock) is NULL: then the lock's
- * holder asks all. */
-static gboolean
-prejudge (Prejudged *p, const SvIdmapTable *t, const char *keep_root, const char *keep_id)
-{
-  if (t == NULL)
-    return FALSE;
-  for (guint i = 0; i < t->ranges->len; i++)
-    {
-      const SvIdmapRange *r = g_ptr_array_index (t->ranges, i);
-      if (range_held_by (r, keep_root, keep_id))
-        continue;
-      for (guint m = 0; r->members != NULL && m < r->members->len; m++)
-        prejudge_holder (p, r->state_root, g_ptr_array_index (r->members, m));
-      if (!r->owner_released)
-        prejudge_holder (p, r->state_root, r->id);
-    }
-  return TRUE;
-}
-
-/* Under the lock: whether the table file now (@old, opened under the lock) is the one @before
- * was read from without it (@held, open since: its inode cannot have gone to another file)
- * and no save ran since that read (the counter it saw is the lock file's now: a save of this
- * version counts itself before it writes; one of an older version renames a new file over
- * the table, which the inode shows). */
-static gboolean
-same_table (const SvIdmapTable *before, int held, int old, int lock_fd)
-{
-  struct stat a, b;
-
-  return held >= 0 && old >= 0 && fstat (held, &a) == 0 && fstat (old, &b) == 0
-         && a.st_dev == b.st_dev && a.st_ino == b.st_ino
-         && read_counter (lock_fd) == before->counter;
-}
-
-/* Under the lock.  Seen alive: alive (one that died since is reclaimed by a later create;
- * keeping a range is always safe).  Seen gone: asked again.  Not seen: added since by a
- * create running now, alive. */
-static gboolean
-prejudged_alive (const char *state_root, const char *id, gpointer data)
-{
-  Prejudged *p = data;
-  g_autofree char *key = holder_key (state_root, id);
-
-  if (GPOINTER_TO_INT (g_hash_table_lookup (p->seen, key)) != SEEN_GONE)
-    return TRUE;
-  return p->alive (state_root, id, p->data);
-}
-
-static guint
-reclaim_prejudged (SvIdmapTable *t, const SvIdmapRequest *req, Prejudged *p, gboolean judged)
-{
-  if (req->alive == NULL)
-    return 0;
-  if (!judged)
-    return sv_idmap_table_reclaim (t, req->alive, req->alive_data, req->state_root, req->id);
-  return sv_idmap_table_reclaim (t, prejudged_alive, p, req->state_root, req->id);
-}
-
-gboolean
-sv_idmap_reserve (const SvIdmapRequest *req, guint32 *start_out, guint32 *size_out,
-                  GError **error)
-{
-  g_autofree char *path = sv_idmap_table_path (req->lib_dir);
-  g_autoptr (SvIdmapTable) own = NULL;      /* read under the lock */
-  g_autoptr (SvIdmapTable) unlocked = NULL; /* read here without it (no req->unlocked) */
-  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  Prejudged p = { seen, req->alive, req->alive_data };
-  SvIdmapTable *before, *t;
-  gboolean judged;
-  const SvIdmapRange *r;
-  sv_autofd held = -1; /* declared before the lock: closed after it */
-  sv_autofd old = -1;
-  table_autolock lock = { -1, 0, FALSE };
-  guint dropped = 0;
-
-  if (!g_utf8_validate (req->state_root, -1, NULL) || !g_utf8_validate (req->id, -1, NULL))
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   "the state root \"%s\" or container id \"%s\" is not valid UTF-8 (%s "
-                   "is JSON); use a --root path in UTF-8",
-                   req->state_root, req->id, path);
-      return FALSE;
-    }
-  /* The table without the lock: the probe's when given, else read now. */
-  if (req->unlocked == NULL)
-    unlocked = sv_idmap_table_load_held (path, &held, NULL);
-  before = req->unlocked != NULL ? req->unlocked : unlocked;
-  judged = req->alive != NULL && prejudge (&p, before, req->state_root, req->id);
-  lock.fd = lock_table (req->lib_dir, TRUE, error);
-  if (lock.fd < 0)
-    return FALSE;
-  boost_holder (&lock);
-  old = hold_old_table (path);
-  if (before != NULL
-      && same_table (before, req->unlocked != NULL ? req->unlocked_fd : held, old, lock.fd))
-    t = before;
-  else
-    t = own = sv_idmap_table_load (path, error);
-  if (t == NULL)
-    return FALSE;
-  r = sv_idmap_table_find (t, req->state_root, req->id);
-  if (r == NULL && req->pod_id != NULL)
-    {
-      reclaim_prejudged (t, req, &p, judged);
-      r = sv_idmap_table_join (t, req->state_root, req->pod_id, req->id, error);
-      if (r == NULL || !save_counted (t, lock.fd, error))
-        return FALSE;
-    }
-  else if (r == NULL)
-    {
-      dropped = reclaim_prejudged (t, req, &p, judged);
-      r = sv_idmap_table_allocate (t, req->pools, req->n_pools, req->range_size, req->state_root,
-                                   req->id, req->exhausted_hint, error);
-      /* Save what was reclaimed even when nothing is free. */
-      if ((r != NULL || dropped > 0) && !save_counted (t, lock.fd, r != NULL ? error : NULL))
-        return FALSE;
-      if (r == NULL)
-        return FALSE;
-    }
-  *start_out = r->start;
-  *size_out = r->size;
-  return TRUE;
-}
-
-gboolean
-sv_idmap_release (const char *lib_dir, const char *state_root, const char *id, GError **error)
-{
-  g_autofree char *path = sv_idmap_table_path (lib_dir);
-  g_autoptr (SvIdmapTable) t = NULL;
-  g_autoptr (GError) local = NULL;
-  sv_autofd old = -1; /* declared before the lock: closed after it */
-  table_autolock lock = { lock_table (lib_dir, FALSE, &local), 0, FALSE };
-
-  if (lock.fd < 0)
-    {
-      if (local == NULL)
-        return TRUE; /* no lib dir: nothing was ever allocated there */
-      g_propagate_error (error, g_steal_pointer (&local));
-      return FALSE;
-    }
-  boost_holder (&lock);
-  old = hold_old_table (path);
-  t = sv_idmap_table_load (path, error);
-  if (t == NULL)
-    return FALSE;
-  if (!sv_idmap_table_remove (t, state_root, id))
-    return TRUE;
-  return save_counted (t, lock.fd, error);
 }

@@ -1,9 +1,8 @@
-/* idmap-table.h: the allocation table of idmap-exclusive: which host id range each container
- * holds.  One JSON file under the lib dir, changed only under an exclusive flock on a lock
- * file beside it and replaced atomically (a spare file written in place, then the two trade
- * names: sv_file_exchange; no fsync: see sv_idmap_table_load),
- * so that creates running in many processes never hand one range to two containers and a
- * crash at any point leaves either the old or the new table.
+/* idmap-table.h: the ranges of idmap-exclusive (which host id range each container holds),
+ * as JSON, and the logic of handing them out.  Pure logic: no core, no plugin.h, no lock.
+ *
+ * A range, as kept in its own file by idmap-store.h (with "version": 1) and as an element of
+ * the single table of older releases (idmap-exclusive.json, read to convert it):
  *
  *   { "version": 1,
  *     "ranges": [ { "start": 196608, "size": 65536, "stateRoot": "/run/sysvisor-runc",
@@ -13,8 +12,8 @@
  * with different roots may use the same ids.  A Kubernetes pod shares one range: the
  * sandbox's (its "id"), which the pod's other containers join ("members": [ids]); when the
  * sandbox is deleted before them, "ownerReleased": true keeps the range until the last member
- * goes.  Both keys are optional, so ranges without pods read as before.  Pure logic: no core,
- * no plugin.h. */
+ * goes.  Both keys are optional, so ranges without pods read as before.  An SvIdmapTable is
+ * a set of ranges in memory: the legacy file's, or those of the range files. */
 #pragma once
 
 #include "sv-subid.h"
@@ -40,7 +39,6 @@ typedef struct
 {
   char *path;
   GPtrArray *ranges; /* SvIdmapRange, sorted by start */
-  guint64 counter;   /* sv_idmap_table_load_held: the lock file's save counter at the read */
 } SvIdmapTable;
 
 /* Is container @id under @state_root still there?  FALSE lets its range be reclaimed. */
@@ -54,19 +52,23 @@ SvIdmapTable *sv_idmap_table_new (const char *path);
  * Anything else but a valid table is an error that names the file, what is wrong with it and
  * the fix (the table is never "repaired" by guessing). */
 SvIdmapTable *sv_idmap_table_load (const char *path, GError **error);
-/* The same, read without the lock (a read that a save overlapped is done again; after a few,
- * once under the lock), also giving the fd it was read from (kept open: -1 when there is no
- * file) and the save counter, by which a later look under the lock tells whether the table
- * is still this one. */
-SvIdmapTable *sv_idmap_table_load_held (const char *path, int *fd_out, GError **error);
-/* Replace the file atomically (its spare written in place, then the two trade names; no
- * fsync: a power loss may tear it, which the next boot's load starts empty, as every container
- * that held a range ended with it).  Under the lock, sv_idmap_reserve and sv_idmap_release
- * count each save in the lock file first (idmap-table.c, "the save counter"). */
-gboolean sv_idmap_table_save (SvIdmapTable *t, GError **error);
 char *sv_idmap_table_to_data (SvIdmapTable *t);
 void sv_idmap_table_free (SvIdmapTable *t);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SvIdmapTable, sv_idmap_table_free)
+
+/* One range file: NULL without an error when it is missing, or torn by a power loss before
+ * this boot (see sv_idmap_table_load); anything but a valid range is an error naming the file
+ * and the fix. */
+SvIdmapRange *sv_idmap_range_load (const char *path, GError **error);
+/* The range file's text: the range's object with "version". */
+char *sv_idmap_range_to_data (const SvIdmapRange *r);
+void sv_idmap_range_free (SvIdmapRange *r);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SvIdmapRange, sv_idmap_range_free)
+/* Whether container @id of @state_root holds @r: as its owner (not released) or a member. */
+gboolean sv_idmap_range_held_by (const SvIdmapRange *r, const char *state_root, const char *id);
+gboolean sv_idmap_range_has_holders (const SvIdmapRange *r);
+/* @id lets go of @r (as its owner or a member); FALSE when it did not hold it. */
+gboolean sv_idmap_range_let_go (SvIdmapRange *r, const char *state_root, const char *id);
 
 /* The range container @id holds, as its owner (not released) or as a pod member. */
 const SvIdmapRange *sv_idmap_table_find (SvIdmapTable *t, const char *state_root, const char *id);
@@ -89,34 +91,3 @@ const SvIdmapRange *sv_idmap_table_join (SvIdmapTable *t, const char *state_root
 /* @id lets go of the range it holds (as owner or member); the range itself is removed when
  * nobody holds it any more.  TRUE when the table changed. */
 gboolean sv_idmap_table_remove (SvIdmapTable *t, const char *state_root, const char *id);
-
-/* ---- transactions on the file under the lock ---- */
-
-typedef struct
-{
-  const char *lib_dir; /* created (0700) when missing */
-  const SvIdPool *pools;
-  guint n_pools;
-  guint32 range_size;
-  const char *state_root;
-  const char *id;
-  const char *pod_id;     /* non-NULL: join the range of this pod sandbox instead */
-  SvIdmapAliveFunc alive; /* for reclaiming before allocating; NULL: no reclaim */
-  gpointer alive_data;
-  const char *exhausted_hint; /* the fix, appended to the exhaustion error */
-  /* Optional: the table read without the lock a moment ago (the probe's), with the fd it was
-   * read from (sv_idmap_table_load_held).  Used instead of reading it again, and under the
-   * lock when the file is still that one and no save ran since (its save counter; the open
-   * fd keeps its inode from being reused).  Changed by the reserve; the caller frees both. */
-  SvIdmapTable *unlocked;
-  int unlocked_fd;
-} SvIdmapRequest;
-
-/* Lock, load, reclaim, allocate or join the pod's (or find the range the container holds
- * already), save. */
-gboolean sv_idmap_reserve (const SvIdmapRequest *req, guint32 *start_out, guint32 *size_out,
-                           GError **error);
-/* Lock, load, let go of the container's range (freed once nobody holds it), save.  Nothing
- * to free is success. */
-gboolean sv_idmap_release (const char *lib_dir, const char *state_root, const char *id,
-                           GError **error);

@@ -44,7 +44,7 @@ assert_match 'BinaryName = "/usr/local/sbin/sysvisor-runc"' "$dump" "the shim ru
 
 sv_containerd_start || sv_skip "containerd cannot start here"
 sv_containerd_import_busybox || sv_fail "cannot import the busybox image into containerd"
-table=$SYSVISOR_LIB_DIR/idmap-exclusive.json
+ranges() { sv_idmap_ranges "$SYSVISOR_LIB_DIR"; }   # the ranges idmap-exclusive holds
 R=(--runtime io.containerd.runc.v2 --runc-binary "$wrapper" --runc-root "$SV_CTR_RUNC_ROOT"
    --fifo-dir "$SV_CTR_STATE/fifo")
 
@@ -53,7 +53,7 @@ assert_ok timeout 120 "$SV_CTR" --address "$SV_CTR_SOCK" -n "$SV_CTR_NS" run --r
   "$SV_CTR_IMAGE" "$SV_ID-a" sh -c 'cat /proc/self/uid_map; stat -c %u:%g / /bin/busybox; echo hi >/new; stat -c %u /new'
 assert_match '^ +0 +2147[0-9]+ +65536' "$SV_OUT" "uid_map is an exclusive range, not the identity"
 assert_match $'0:0\n0:0\n0$' "$SV_OUT" "container root owns the image's files and its own"
-assert_eq 0 "$(jq '.ranges | length' "$table")" "the range is freed when ctr run --rm ends"
+assert_eq 0 "$(ranges | jq length)" "the range is freed when ctr run --rm ends"
 
 # exit codes come back through the shim
 rc=0
@@ -66,10 +66,10 @@ assert_ok timeout 120 "$SV_CTR" --address "$SV_CTR_SOCK" -n "$SV_CTR_NS" run -d 
   "$SV_CTR_IMAGE" "$SV_ID-c" sleep 600
 pid=$(sv_ctr tasks ls | awk -v id="$SV_ID-c" '$1 == id { print $2 }')
 [ -n "$pid" ] && [ "$pid" -gt 0 ] || sv_fail "no task pid for $SV_ID-c: $(sv_ctr tasks ls)"
-start=$(jq -r --arg id "$SV_ID-c" '.ranges[] | select(.id == $id) | .start' "$table")
-[ -n "$start" ] || sv_fail "no range for $SV_ID-c in $table: $(cat "$table")"
+start=$(ranges | jq -r --arg id "$SV_ID-c" '.[] | select(.id == $id) | .start')
+[ -n "$start" ] || sv_fail "no range for $SV_ID-c in $SYSVISOR_LIB_DIR/idmap-exclusive: $(ranges)"
 assert_eq "0 $start 65536" "$(awk '{ print $1, $2, $3 }' "/proc/$pid/uid_map")" \
-  "the task's uid_map is the range in the table"
+  "the task's uid_map is the range held"
 assert_eq "$start" "$(stat -c %u "/proc/$pid")" "container root is the range's first id on the host"
 assert_ok sv_ctr tasks exec --exec-id e1 --fifo-dir "$SV_CTR_STATE/fifo" "$SV_ID-c" sh -c 'id -u; tr "\\0" " " </proc/1/cmdline'
 assert_eq $'0\nsleep 600 ' "$SV_OUT" "ctr tasks exec runs in the container as root"
@@ -78,7 +78,7 @@ gone() { ! sv_ctr tasks ls | awk '{ print $1, $3 }' | grep -qx "$SV_ID-c RUNNING
 sv_wait_until 20 gone || sv_fail "task $SV_ID-c did not stop: $(sv_ctr tasks ls)"
 assert_ok sv_ctr tasks delete "$SV_ID-c"
 assert_ok sv_ctr containers delete "$SV_ID-c"
-assert_eq 0 "$(jq '.ranges | length' "$table")" "deleting the task frees its range"
+assert_eq 0 "$(ranges | jq length)" "deleting the task frees its range"
 assert_eq "" "$("$SV_RUNC" --root "$SV_CTR_RUNC_ROOT/$SV_CTR_NS" list -q 2>/dev/null)" \
   "no container left in the shim's runc root"
 sv_log "ok: ctr run through the runc v2 shim gives system containers"

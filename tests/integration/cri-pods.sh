@@ -39,7 +39,7 @@ cri() { "$PY" "$CRI_DIR/cri-call.py" "$GEN" "$SV_CTR_SOCK" "$@"; }
 # the shim runs sysvisor-runc through a wrapper that carries the test's settings
 wrapper=$SV_TEST_TMP/sysvisor-runc
 pods_use_sysvisor "$wrapper"
-table=$SYSVISOR_LIB_DIR/idmap-exclusive.json
+ranges() { sv_idmap_ranges "$SYSVISOR_LIB_DIR"; }   # the ranges idmap-exclusive holds
 
 # ---- containerd: docs/kubernetes.md's runtime block (BinaryName -> the wrapper, and a runc
 # root under the private state dir), CRI with our pause image, loopback CNI, netns files
@@ -197,9 +197,9 @@ assert_eq $'run\nrun' "$(cat "$emptydir/c2-runs")" "c2 ran twice"
 
 # one range, one user namespace, one network namespace; own mount namespaces
 p1=$(rt state "$c1" | jq -r .pid) p2=$(rt state "$c2b" | jq -r .pid)
-assert_eq 1 "$(jq '.ranges | length' "$table")" "the pod holds one range"
-assert_eq "$POD_ID" "$(jq -r '.ranges[0].id' "$table")" "the sandbox holds it"
-assert_eq "$(jq -cn --arg a "$c1" --arg b "$c2b" '[$a, $b] | sort')" "$(jq -c '.ranges[0].members | sort' "$table")" \
+assert_eq 1 "$(ranges | jq length)" "the pod holds one range"
+assert_eq "$POD_ID" "$(ranges | jq -r '.[0].id')" "the sandbox holds it"
+assert_eq "$(jq -cn --arg a "$c1" --arg b "$c2b" '[$a, $b] | sort')" "$(ranges | jq -c '.[0].members | sort')" \
   "c1 and the running c2 are its members (the removed attempt let go)"
 pods_assert_members_share "$sbpid" "$p1" "$p2"
 netns_file=$(find "$SV_CTR_STATE" -path '*netns*' -type f -name 'cni-*' | head -n 1)
@@ -235,7 +235,7 @@ exec_sync "$c3" 'tr "\0" " " </proc/1/cmdline; echo; awk "/^MemTotal:/ { print \
 assert_eq $'0 /pause \n131072' "$EXEC_RC $EXEC_OUT" "c3 sees the pause process as PID 1, and its own 128 MiB"
 exec_sync "$c1" 'tr "\0" " " </proc/1/cmdline'
 assert_eq "0 sleep 3600 " "$EXEC_RC $EXEC_OUT" "c1 (PID mode CONTAINER) has its own PID 1"
-assert_eq 3 "$(jq '.ranges[0].members | length' "$table")" "c3 holds the pod's range too"
+assert_eq 3 "$(ranges | jq '.[0].members | length')" "c3 holds the pod's range too"
 
 # ---- StopPodSandbox, RemovePodSandbox: nothing is left
 assert_ok cri StopPodSandbox "{\"pod_sandbox_id\": \"$POD_ID\"}"
@@ -245,7 +245,7 @@ assert_eq SANDBOX_NOTREADY "$(jq -r .status.state <<<"$SV_OUT")" "the sandbox is
 assert_ok cri RemovePodSandbox "{\"pod_sandbox_id\": \"$POD_ID\"}"
 pod=$POD_ID
 POD_ID=
-assert_eq 0 "$(jq '.ranges | length' "$table")" "the pod's range is freed"
+assert_eq 0 "$(ranges | jq length)" "the pod's range is freed"
 assert_eq "" "$(rt list -q 2>/dev/null)" "no container state left"
 assert_eq "" "$(grep -E "$pod|$c1|$c2b|$c3" /proc/self/mountinfo || true)" "no mount of the pod left"
 assert_eq "" "$(find /sys/fs/cgroup -mindepth 2 -maxdepth 3 -path "*/sv-cri-$SV_ID/*" -type d 2>/dev/null)" \

@@ -67,7 +67,7 @@ upper=$(sv_docker inspect -f '{{.GraphDriver.Data.UpperDir}}' "$cid")
 sv_wait_until 10 test -e "$upper/created-by-container" || sv_fail "no /created-by-container in $upper"
 assert_eq "$remap_uid:$remap_gid" "$(stat -c %u:%g "$upper/created-by-container")" \
   "a file the container created is owned by the remap uid:gid on the host"
-assert_file_absent "$IDMAP_TABLE" "no exclusive range was allocated"
+assert_file_absent "$IDMAP_STORE" "no exclusive range was allocated"
 sv_docker rm -f "$cid" >/dev/null
 
 # bind mounts: Docker's named volume passes; a host-root-owned source is refused with the fix

@@ -38,7 +38,7 @@ pid=$(idmap_pid "$id")
 assert_eq "0 100000 65536" "$(idmap_host_uid_map "$pid")" "uid_map is the spec's"
 assert_eq "0 100000 65536" "$(idmap_host_gid_map "$pid")" "gid_map is the spec's"
 assert_eq "100000:100000" "$(stat -c %u:%g "/proc/$pid")" "container root is 100000 on the host"
-assert_file_absent "$IDMAP_TABLE" "dockerremap allocates nothing"
+assert_file_absent "$IDMAP_STORE" "dockerremap allocates nothing"
 assert_ok sv_rt delete -f "$id"
 
 # inside, the container sees the same map

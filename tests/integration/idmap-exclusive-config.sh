@@ -1,9 +1,10 @@
 #!/bin/bash
 # idmap = exclusive and a host that is not set up for it: no sysvisor entry in subuid, subuid
 # and subgid entries that differ, an entry that overlaps another user's, a corrupt allocation
-# table.  Each is refused before anything is created, in one line that names the file and
-# the fix, and `sysvisor-runc plugins` reports the same from the probe.  With idmap =
-# exclusive set explicitly, a spec's own linux.uidMappings are replaced by an exclusive range.
+# table left by an older release.  Each is refused before anything is created, in one line
+# that names the file and the fix, and `sysvisor-runc plugins` reports the same from the
+# probe.  With idmap = exclusive set explicitly, a spec's own linux.uidMappings are replaced by
+# an exclusive range.
 set -euo pipefail
 . "$(dirname "$0")/idmap-lib.sh"
 
@@ -48,12 +49,17 @@ refused "$SV_ID-overlap" \
   "$IDMAP_DIR/subuid:2: sysvisor:$IDMAP_POOL_START:$IDMAP_POOL_COUNT overlaps $IDMAP_DIR/subuid:3: alice:$((IDMAP_POOL_START + 70000)):10 \(another user's range\)" \
   "overlap with another user"
 
-# a corrupt table is an error, never silently rebuilt
+# a corrupt table (the single file of an older release) is an error, never silently rebuilt
+# nor converted
 idmap_setup exclusive 4
 mkdir -p "$SYSVISOR_LIB_DIR"
 echo '{"version": 1, "ranges": [' >"$IDMAP_TABLE"
 refused "$SV_ID-corrupt" "$IDMAP_TABLE is corrupt \(.*\); .* remove it" "corrupt table"
+assert_file_exists "$IDMAP_TABLE" "the corrupt table is still there"
 assert_eq '{"version": 1, "ranges": [' "$(cat "$IDMAP_TABLE")" "the corrupt table is left as it was"
+assert_eq "" "$(find "$IDMAP_STORE/ranges" -mindepth 1 2>/dev/null)" \
+  "no range file was made from the corrupt table"
+assert_eq "" "$(idmap_table)" "no range is held"
 rm -f "$IDMAP_TABLE"
 
 # a bad range-size

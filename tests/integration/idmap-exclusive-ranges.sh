@@ -37,10 +37,10 @@ assert_eq "0 $start_b $size_b" "$(idmap_host_gid_map "$pid_b")" "$b: gid range =
 assert_eq "$start_a:$start_a" "$(stat -c %u:%g "/proc/$pid_a")" "$a's init on the host"
 assert_eq "$start_b:$start_b" "$(stat -c %u:%g "/proc/$pid_b")" "$b's init on the host"
 
-# the table records exactly these two
+# the range files record exactly these two
 assert_eq "$(printf '%s\n' "$start_a $size_a $a" "$start_b $size_b $b" | sort -n)" \
-  "$(idmap_table)" "the table holds both ranges"
-idmap_table_valid || sv_fail "table not valid: $(cat "$IDMAP_TABLE")"
+  "$(idmap_table)" "the range files hold both ranges"
+idmap_table_valid || sv_fail "ranges not valid: $(idmap_ranges_json)"
 
 # the pool holds two ranges: a third container is refused, and nothing of it is left
 idmap_create "$SV_TEST_TMP/b" "$c" && sv_fail "a third container got a range from a full pool"
@@ -50,6 +50,9 @@ assert_match "grow the range of user sysvisor in $IDMAP_DIR/subuid and $IDMAP_DI
   "$IDMAP_OUT" "exhaustion says how to grow the range"
 assert_eq 1 "$(grep -c . <<<"$IDMAP_OUT")" "one line of error"
 assert_file_absent "$SV_ROOT/$c" "no state of the refused container"
+if idmap_holders | grep -q "^$c "; then
+  sv_fail "the refused container left a holder link: $(idmap_holders)"
+fi
 
 # delete returns the range; the third container takes it
 assert_ok sv_rt delete -f "$a"
@@ -60,5 +63,6 @@ assert_eq "0 $start_a $size_a" "$(idmap_host_uid_map "$pid_c")" "$c took the fre
 assert_ok sv_rt delete -f "$c"
 assert_ok sv_rt delete -f "$b"
 assert_eq "" "$(idmap_table)" "every range is free after delete"
-idmap_table_valid || sv_fail "table not valid: $(cat "$IDMAP_TABLE")"
+assert_eq "" "$(idmap_holders)" "no holder link is left after delete"
+idmap_table_valid || sv_fail "ranges not valid: $(idmap_ranges_json)"
 sv_log "ok: disjoint ranges, first uid on the host, exhaustion, reuse after delete"

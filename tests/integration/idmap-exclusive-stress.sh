@@ -2,8 +2,9 @@
 # idmap = exclusive under load: 200 `sysvisor-runc create`s started at once, each its own
 # process, bundle and id (one shared read-only rootfs).  While all 200 exist, no two hold
 # overlapping host ranges (as the kernel sees them: /proc/PID/uid_map of every init) and the
-# table records exactly those ranges; after 200 parallel deletes every range is free and the
-# table is valid JSON.  No create reclaims anything: every container it sees is alive.
+# range files record exactly those ranges; after 200 parallel deletes every range is free, no
+# holder link or temporary file is left, and what is left is valid.  No create reclaims
+# anything: every container it sees is alive.
 set -euo pipefail
 . "$(dirname "$0")/idmap-lib.sh"
 
@@ -68,7 +69,7 @@ done
 dup=$(awk '{ print $4 }' "$maps" | sort | uniq -d)
 [ -z "$dup" ] || sv_fail "two containers name the same init pid: $dup"
 idmap_assert_disjoint "uid maps of $N containers created in parallel" <"$maps"
-idmap_table_valid || sv_fail "table not valid after $N creates"
+idmap_table_valid || sv_fail "ranges not valid after $N creates"
 assert_eq "$(awk '{ print $1, $2, $3 }' "$maps" | sort -n)" "$(idmap_table)" \
   "the table records exactly the kernel's maps"
 
@@ -86,7 +87,9 @@ done
 sv_log "$N deletes done in $((SECONDS - t0)) s ($failed failed)"
 assert_eq 0 "$failed" "every parallel delete succeeded"
 assert_eq "" "$(sv_rt list -q)" "no container left"
-idmap_table_valid || sv_fail "table not valid after $N deletes: $(cat "$IDMAP_TABLE")"
+idmap_table_valid || sv_fail "ranges not valid after $N deletes: $(idmap_ranges_json)"
 assert_eq "" "$(idmap_table)" "every range is free"
-assert_file_absent "$IDMAP_TABLE.tmp" "no temporary table left"
+assert_eq "" "$(idmap_holders)" "no holder link is left"
+assert_eq "" "$(find "$IDMAP_STORE" -name '.*' 2>/dev/null)" \
+  "no temporary file left in $IDMAP_STORE (ranges/ and holders/)"
 sv_log "ok: $N parallel creates never shared a range; all free after delete"

@@ -12,7 +12,16 @@
 #   idmap_table                       # "start size id" per held range, sorted by start
 #
 # Every test gets its own plugins.conf (SYSVISOR_PLUGINS_CONF), its own subuid/subgid files,
-# its own lib dir (SYSVISOR_LIB_DIR, where the allocation table lives) and --root ($SV_ROOT).
+# its own lib dir (SYSVISOR_LIB_DIR) and --root ($SV_ROOT).  idmap-exclusive keeps the ranges
+# it hands out in the lib dir (IDMAP_STORE):
+#   idmap-exclusive/ranges/<start>-<size>.json   one per held range: {"version": 1, "start",
+#                                                "size", "stateRoot", "id", "created",
+#                                                "members"?, "ownerReleased"?}
+#   idmap-exclusive/holders/<key>.root           -> a state root
+#   idmap-exclusive/holders/<key>/<id>           -> "<start>-<size>": container <id> of that
+#                                                root holds that range (owner or pod member)
+# (temporary files start with "."); IDMAP_TABLE is the single table of older releases, which
+# the first create or delete converts into that form and removes.
 # shift = none and procfs = none: the rootfs stays owned by host root, which container root
 # sees as nobody but can read and execute.
 
@@ -35,7 +44,8 @@ IDMAP_POOL_START=1048576          # 16 * 65536: far from the host's own entries
 IDMAP_RANGE=65536
 export SYSVISOR_LIB_DIR=$IDMAP_DIR/lib
 export SYSVISOR_PLUGINS_CONF=$IDMAP_DIR/plugins.conf
-IDMAP_TABLE=$SYSVISOR_LIB_DIR/idmap-exclusive.json
+IDMAP_TABLE=$SYSVISOR_LIB_DIR/idmap-exclusive.json     # legacy
+IDMAP_STORE=$SYSVISOR_LIB_DIR/idmap-exclusive
 mkdir -p "$IDMAP_DIR"
 
 # idmap_setup BACKEND [N_RANGES [EXTRA-SECTION-LINES]]: write plugins.conf for BACKEND
@@ -104,16 +114,99 @@ idmap_host_gid_map() {
 
 # idmap_table: "start size id" of every held range, sorted by start ("" when none).
 idmap_table() {
-  [ -f "$IDMAP_TABLE" ] || return 0
-  jq -r '.ranges | sort_by(.start) | .[] | "\(.start) \(.size) \(.id)"' "$IDMAP_TABLE"
+  sv_idmap_ranges "$SYSVISOR_LIB_DIR" | jq -r '.[] | "\(.start) \(.size) \(.id)"'
 }
 
-# idmap_table_valid: the table is JSON of the documented shape.
+# idmap_ranges_json: the held ranges as one object, {"version":1,"ranges":[...]} sorted by
+# start (for failure messages, and for jq: .ranges[0].members).
+idmap_ranges_json() {
+  sv_idmap_ranges "$SYSVISOR_LIB_DIR" | jq -c '{version: 1, ranges: .}'
+}
+
+# idmap_holders: "id start-size root" of every holders/<key>/<id> link (root: where
+# holders/<key>.root points), sorted ("" when none).
+idmap_holders() {
+  [ -d "$IDMAP_STORE/holders" ] || return 0
+  _idmap_links_json | jq -r '.[] | "\(.id) \(.target) \(.root)"' | sort
+}
+
+# _idmap_links_json: the holder links as one JSON array of {key, id, target, root, link} (link:
+# it is a symlink; root: the target of holders/<key>.root, null when there is none).
+_idmap_links_json() {
+  local h=$IDMAP_STORE/holders
+  [ -d "$h" ] || { echo '[]'; return 0; }
+  { find "$h" -mindepth 1 -maxdepth 1 -name '*.root' -printf 'root\t%f\t%l\n'
+    find "$h" -mindepth 2 -maxdepth 2 ! -name '.*' -printf 'link\t%h\t%f\t%l\t%y\n'
+  } | jq -Rsc 'split("\n") | map(select(length > 0) | split("\t")) as $rows
+      | ($rows | map(select(.[0] == "root") | {key: (.[1] | rtrimstr(".root")), value: .[2]})
+        | from_entries) as $roots
+      | $rows | map(select(.[0] == "link") | (.[1] | split("/") | last) as $key
+        | {key: $key, id: .[2], target: .[3], root: $roots[$key], link: (.[4] == "l")})'
+}
+
+# _idmap_bad_range_files: the range files that are not one JSON object of the documented shape
+# named after its range, one line each ("" when none).  One jq reads them all; when one is not
+# JSON (jq stops), the files are read one by one to name it.
+_idmap_bad_range_files() {
+  local -a files=()
+  local f out ok='def ok($name): length == 1 and (.[0] | type == "object" and .version == 1
+    and (.start | type == "number") and (.size | type == "number")
+    and (.id | type == "string") and (.stateRoot | type == "string")
+    and $name == "\(.start)-\(.size).json");'
+  mapfile -d '' -t files < <(find "$IDMAP_STORE/ranges" -mindepth 1 -maxdepth 1 ! -name '.*' \
+                               -print0 2>/dev/null)
+  [ ${#files[@]} -gt 0 ] || return 0
+  out=$(jq -rn --arg names "$(printf '%s\n' "${files[@]##*/}")" "$ok"'
+    ([inputs | {f: (input_filename | sub(".*/"; "")), v: .}] | group_by(.f)
+     | map({key: .[0].f, value: map(.v)}) | from_entries) as $by
+    | $names | split("\n")[] | . as $name | ($by[$name] // []) | select(ok($name) | not)
+    | "\($name) is not a range file named after its range: \(tojson)"' "${files[@]}" 2>/dev/null) &&
+    { [ -z "$out" ] || printf '%s\n' "$out"; return 0; }
+  for f in "${files[@]}"; do
+    jq -se --arg name "${f##*/}" "$ok"' ok($name)' "$f" >/dev/null 2>&1 ||
+      echo "${f##*/} is not a range file named after its range: $(head -c 400 "$f" 2>&1)"
+  done
+}
+
+# idmap_table_valid [--killed]: the ranges are kept as documented (above): no legacy table;
+# every range file is one JSON object with version 1, numeric start and size, string id and
+# stateRoot, named "<start>-<size>.json" after them; every container a range lists (its id
+# unless ownerReleased, its members) has its link holders/<key>/<id> -> "<start>-<size>" under
+# the key of the range's stateRoot; and every link names an existing range file that lists its
+# container.  --killed: after processes were killed, a link that counts for nothing may be
+# left (a link is made before its range file is written and removed after it): only that last
+# rule is not checked.  Says on stderr what is wrong.  No directory at all: nothing is held.
+# shellcheck disable=SC2120 # --killed is passed by idmap-exclusive-crash.sh
 idmap_table_valid() {
-  jq -e '(.version == 1) and (.ranges | type == "array")
-         and all(.ranges[]; (.start | type == "number") and (.size | type == "number")
-                            and (.id | type == "string") and (.stateRoot | type == "string"))' \
-    "$IDMAP_TABLE" >/dev/null
+  local killed=false out
+  [ "${1:-}" != --killed ] || killed=true
+  if [ -e "$IDMAP_TABLE" ]; then
+    echo "idmap_table_valid: the legacy table $IDMAP_TABLE is still there" >&2
+    return 1
+  fi
+  [ -d "$IDMAP_STORE" ] || return 0
+  out=$(_idmap_bad_range_files) || return 1
+  [ -z "$out" ] || { printf 'idmap_table_valid: %s\n' "$out" >&2; return 1; }
+  out=$(jq -rn --argjson killed "$killed" \
+      --slurpfile ranges <(sv_idmap_ranges "$SYSVISOR_LIB_DIR") \
+      --slurpfile links <(_idmap_links_json) '
+    def holders: (if .ownerReleased == true then [] else [.id] end) + (.members // []);
+    def name: "\(.start)-\(.size)";
+    def held: "\(.root)\t\(.id)\t\(.target)";
+    $ranges[0] as $ranges | $links[0] as $links
+    | ([$ranges[] | . as $r | holders[] | {root: $r.stateRoot, id: ., target: ($r | name)}]
+       | map({key: held, value: true}) | from_entries) as $listed
+    | ($links | map(select(.link) | {key: held, value: true}) | from_entries) as $linked
+    | ($ranges[] | . as $r | holders[] | {root: $r.stateRoot, id: ., target: ($r | name)}
+       | select($linked[held] | not)
+       | "range \(.target) lists \(.id) of \(.root), which has no holder link to it"),
+      ($links[] | select((.link and (.target | test("^[0-9]+-[0-9]+$"))) | not)
+       | "holders/\(.key)/\(.id) is no link to \"<start>-<size>\" (-> \(.target))"),
+      (if $killed then empty else
+        $links[] | select($listed[held] | not)
+        | "holders/\(.key)/\(.id) -> \(.target) (root \(.root)): no range file lists it"
+       end)') || { echo "idmap_table_valid: cannot read $IDMAP_STORE" >&2; return 1; }
+  [ -z "$out" ] || { printf 'idmap_table_valid: %s\n' "$out" >&2; return 1; }
 }
 
 # idmap_assert_disjoint WHAT < "start size name" lines: no two ranges share an id.
@@ -186,8 +279,10 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
   idmap_assert_pool_range "$start" "$size" "smoke"
   assert_eq "0 $start $size" "$(idmap_host_uid_map "$pid")" "uid_map is the table's range"
   assert_eq "0 $start $size" "$(idmap_host_gid_map "$pid")" "gid_map is the table's range"
-  idmap_table_valid || sv_fail "table is not valid: $(cat "$IDMAP_TABLE")"
+  idmap_table_valid || sv_fail "ranges not valid: $(idmap_ranges_json)"
   assert_ok sv_rt delete -f "$id"
   assert_eq "" "$(idmap_table)" "delete frees the range"
+  assert_eq "" "$(idmap_holders)" "delete removes the holder link"
+  idmap_table_valid || sv_fail "ranges not valid after delete: $(idmap_ranges_json)"
   sv_log "ok: idmap helpers and one exclusive container"
 fi

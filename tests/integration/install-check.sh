@@ -6,9 +6,9 @@
 # The plugins' own lines (subordinate ids, Docker's data root, sysvisor-fs) come from their
 # check hooks; a role set to none has one line of the core.
 # Cases: a good setup, Docker registration missing / pointing nowhere / unreadable, userns-remap
-# on (and idmap = exclusive against it), the subordinate id capacity (ranges held, full, no
-# entry), sysvisor-fs not running, a bad plugins.conf, a lib dir that cannot be ID-mapped,
-# not root, a bad --format.
+# on (and idmap = exclusive against it), the subordinate id capacity (ranges held: as range
+# files, in an older release's table, in both; full; no entry), sysvisor-fs not running, a bad
+# plugins.conf, a lib dir that cannot be ID-mapped, not root, a bad --format.
 set -euo pipefail
 . "$(dirname "$0")/../lib/common.sh"
 sv_require_root
@@ -38,7 +38,7 @@ subids() {   # subids LINE: the same line in both files
   printf '%s\n' "$1" >"$T/subuid"
   printf '%s\n' "$1" >"$T/subgid"
 }
-table() {    # table N: N held ranges
+table() {    # table N: N held ranges in the single table of an older release (check reads it)
   local i
   {
     printf '{"version": 1, "ranges": ['
@@ -48,6 +48,26 @@ table() {    # table N: N held ranges
     done
     printf ']}\n'
   } >"$SYSVISOR_LIB_DIR/idmap-exclusive.json"
+}
+# ranges N [FIRST]: N held ranges as range files (idmap-exclusive/ranges/<start>-<size>.json,
+# each with its holder link), in the slots from FIRST (default 0) on
+ranges() {
+  local i s store=$SYSVISOR_LIB_DIR/idmap-exclusive key=0123456789abcdef
+  mkdir -p "$store/ranges" "$store/holders/$key"
+  chmod 700 "$store" "$store/ranges" "$store/holders" "$store/holders/$key"
+  ln -sfn /run/x "$store/holders/$key.root"
+  for ((i = ${2:-0}; i < ${2:-0} + $1; i++)); do
+    s=$((2147483648 + i * 65536))
+    jq -n --argjson s "$s" --arg id "c$i" '{version: 1, start: $s, size: 65536,
+      stateRoot: "/run/x", id: $id, created: "2026-01-01T00:00:00Z"}' >"$store/ranges/$s-65536.json"
+    chmod 600 "$store/ranges/$s-65536.json"
+    ln -sfn "$s-65536" "$store/holders/$key/c$i"
+  done
+}
+# lib_dir_state: every entry under the lib dir, with its kind, link target and contents' hash
+lib_dir_state() {
+  find "$SYSVISOR_LIB_DIR" -mindepth 1 -printf '%P %y %m %l\n' | sort
+  find "$SYSVISOR_LIB_DIR" -mindepth 1 -type f -print0 | sort -z | xargs -0r sha256sum
 }
 registered() { jq -n --arg p "$fake_runtime" '{runtimes: {"sysvisor-runc": {path: $p}}}' >"$SYSVISOR_DOCKER_DAEMON_JSON"; }
 
@@ -82,7 +102,7 @@ expect ok "docker runtime" "runtimes.sysvisor-runc = $fake_runtime"
 expect ok "docker userns-remap" "disabled .*idmap-exclusive .*idmapped-mounts"
 expect ok "overlay on id-mapped layers" "mounts and shows their files with shifted owners"
 assert_eq "" "$(find "$SYSVISOR_LIB_DIR" -mindepth 1 -maxdepth 1 ! -name idmap-exclusive.json -printf '%f\n' | sort)" \
-  "the overlay probe leaves nothing in the lib dir"
+  "the overlay probe leaves nothing in the lib dir, and check converts no table"
 text=$SV_OUT
 check --format json
 assert_eq 0 "$SV_RC" "check --format json passes"
@@ -90,6 +110,37 @@ assert_eq "$n" "$(jq length <<<"$SV_OUT")" "one JSON element per line"
 assert_eq true "$(jq 'all(.[]; (keys == ["detail","fix","name","status"]) and .fix == null and .status == "ok")' <<<"$SV_OUT")" \
   "elements are {name,status,detail,fix}"
 assert_eq "$text" "$(jq -r '.[] | "\(.status)  \(.name): \(.detail)"' <<<"$SV_OUT")" "JSON and text agree"
+
+# ---- the ranges held, as range files (this release's form), and in both forms (a table of
+# an older release that no create or delete has converted yet): check counts them all and
+# changes nothing (no conversion, no directory made, no file removed)
+store=$SYSVISOR_LIB_DIR/idmap-exclusive
+rm -f "$SYSVISOR_LIB_DIR/idmap-exclusive.json"
+ranges 1
+echo '{"version": 1, "start": 21' >"$store/ranges/.2147549184-65536.json"   # a temporary file
+before=$(lib_dir_state)
+check
+assert_eq 0 "$SV_RC" "check passes with range files: $SV_OUT"
+expect ok "subordinate ids" "room for 3 containers of 65536 ids; 1 held .*, 2 free"
+assert_eq "$before" "$(lib_dir_state)" "check leaves the range files as they were"
+left=$(find "$SYSVISOR_LIB_DIR" -mindepth 1 -maxdepth 1 ! -name idmap-exclusive -printf '%f\n')
+assert_eq "" "$left" "the overlay probe leaves nothing in the lib dir, and check writes no table"
+ranges 2
+check
+expect ok "subordinate ids" "room for 3 containers of 65536 ids; 2 held .*, 1 free"
+rm -rf "$store"
+table 1
+ranges 2 1
+before=$(lib_dir_state)
+check
+expect fail "subordinate ids" "room for 3 containers .* 3 held .*, 0 free; fix: delete containers"
+assert_eq 1 "$SV_RC" "no free range, counted in both forms, fails"
+assert_eq "$before" "$(lib_dir_state)" \
+  "check converts nothing: the table and the range files are as they were"
+rm -rf "$store"
+check
+expect ok "subordinate ids" "room for 3 containers of 65536 ids; 1 held .*, 2 free"
+assert_file_absent "$store" "check makes no directory for the ranges (a table alone)"
 
 # ---- Docker
 rm -f "$SYSVISOR_DOCKER_DAEMON_JSON"

@@ -46,7 +46,7 @@ printf 'dockremap:%s:65536\nsysvisor:%s:1048576\n' "$REMAP" "$POOL" >"$T/subuid"
 cp "$T/subuid" "$T/subgid"
 jq -n --arg d "$T/docker" '{"userns-remap": "default", "data-root": $d}' >"$T/daemon.json"
 mkdir -p "$T/docker"
-TABLE=$SYSVISOR_LIB_DIR/idmap-exclusive.json
+ranges() { sv_idmap_ranges "$SYSVISOR_LIB_DIR"; }   # the ranges idmap-exclusive holds
 
 # ---------------------------------------------------------------- sysvisor-fs
 
@@ -184,7 +184,7 @@ check_combination() {
     assert_record "$log" "^idmap-exclusive: release done$" "$what"
     assert_no_record "$log" "idmap-dockerremap" "$what"
     assert_eq "0 $POOL 65536" "$(sed -n 1p <<<"$out")" "$what: uid_map is the exclusive range"
-    assert_eq "" "$(jq -r '.ranges[]?' "$TABLE")" "$what: the range is freed after run"
+    assert_eq "[]" "$(ranges)" "$what: the range is freed after run"
   else
     assert_record "$log" "^idmap: using plugin idmap-dockerremap \(.*/idmap-dockerremap\.so\)$" "$what"
     assert_record "$log" "^idmap-dockerremap: prepare done$" "$what"
@@ -303,7 +303,7 @@ refused() {
   assert_eq 1 "$(grep -c . <<<"$SV_OUT")" "$what: one line (got: $SV_OUT)"
   assert_match "^sysvisor-runc: $re" "$SV_OUT" "$what"
   sv_assert_nothing_left "$id" "$T/b-pool"
-  assert_eq "" "$(jq -r '.ranges[]?' "$TABLE" 2>/dev/null)" "$what: no range held"
+  assert_eq "[]" "$(ranges)" "$what: no range held"
 }
 
 refused "plugin missing from the plugin path" \
@@ -365,7 +365,7 @@ check_combination exclusive shiftfs fuse-procfs
 created() {
   sv_rt create --bundle "$T/b-root" "$1" </dev/null >/dev/null 2>"$T/create.err" \
     || sv_fail "create $1 failed: $(cat "$T/create.err")"
-  assert_eq 1 "$(jq '.ranges | length' "$TABLE")" "create $1: one range held"
+  assert_eq 1 "$(ranges | jq length)" "create $1: one range held"
 }
 # deleted_with_idmap_only ID: delete ID with only idmap-exclusive on the plugin path; prints
 # what delete wrote on stderr; the range is freed and nothing is left
@@ -374,7 +374,7 @@ deleted_with_idmap_only() {
   err=$(SYSVISOR_PLUGIN_DIR="$BUILD/plugins/idmap-exclusive" "$SV_RUNC" --root "$SV_ROOT" \
     delete "$1" 2>&1 >/dev/null) || sv_fail "delete $1 failed: $err"
   sv_assert_nothing_left "$1" "$T/b-root"
-  assert_eq "" "$(jq -r '.ranges[]?' "$TABLE")" "delete $1: the range is freed"
+  assert_eq "[]" "$(ranges)" "delete $1: the range is freed"
   printf '%s' "$err"
 }
 write_conf exclusive idmapped-mounts fuse-procfs

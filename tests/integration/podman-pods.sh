@@ -29,7 +29,7 @@ existed_parent=$([ -e /sys/fs/cgroup/memory/libpod_parent ] && echo yes || echo 
 # ---- Sysvisor: exclusive ranges, shifting, a private sysvisor-fs
 wrapper=$PD/sysvisor-runc
 pods_use_sysvisor "$wrapper" "$PD/rtroot"
-table=$SYSVISOR_LIB_DIR/idmap-exclusive.json
+ranges() { sv_idmap_ranges "$SYSVISOR_LIB_DIR"; }   # the ranges idmap-exclusive holds
 rt() { "$SV_RUNC" --root "$PD/rtroot" "$@"; }
 pm() {
   podman --root "$PD/storage" --runroot "$PD/run" --tmpdir "$PD/tmp" --cgroup-manager cgroupfs \
@@ -77,9 +77,9 @@ pid_of() { rt state "$1" | jq -r .pid; }
 pi=$(pid_of "$infra") pa=$(pid_of "$a") pb=$(pid_of "$b")
 [ "$pi" -gt 0 ] && [ "$pa" -gt 0 ] && [ "$pb" -gt 0 ] || sv_fail "no pids: infra $pi, a $pa, b $pb"
 
-assert_eq 1 "$(jq '.ranges | length' "$table")" "the pod holds one range"
-assert_eq "$infra" "$(jq -r '.ranges[0].id' "$table")" "the infra container holds it"
-assert_eq "$(jq -cn --arg a "$a" --arg b "$b" '[$a, $b] | sort')" "$(jq -c '.ranges[0].members | sort' "$table")" \
+assert_eq 1 "$(ranges | jq length)" "the pod holds one range"
+assert_eq "$infra" "$(ranges | jq -r '.[0].id')" "the infra container holds it"
+assert_eq "$(jq -cn --arg a "$a" --arg b "$b" '[$a, $b] | sort')" "$(ranges | jq -c '.[0].members | sort')" \
   "the two containers are its members"
 pods_assert_members_share "$pi" "$pa" "$pb"
 
@@ -101,7 +101,7 @@ assert_eq 307200 "$(grep -v rlimits <<<"$SV_OUT")" "b's /proc/meminfo: its 300 M
 # stopped (its runtime container deleted) and started again: it rejoins the pod's range
 range=$(cat "/proc/$pi/uid_map")
 assert_ok pm stop -t 1 "$POD-a"
-assert_eq "[\"$b\"]" "$(jq -c '.ranges[0].members' "$table")" "a stopped: it let go of the range"
+assert_eq "[\"$b\"]" "$(ranges | jq -c '.[0].members')" "a stopped: it let go of the range"
 assert_ok pm start "$POD-a"
 pa=$(pid_of "$a")
 assert_eq "$range" "$(cat "/proc/$pa/uid_map")" "a started again in the pod's range"
@@ -109,7 +109,7 @@ assert_eq "$(readlink "/proc/$pi/ns/user")" "$(readlink "/proc/$pa/ns/user")" "a
 
 # ---- podman pod rm: nothing is left
 assert_ok pm pod rm -f "$POD"
-assert_eq 0 "$(jq '.ranges | length' "$table")" "the pod's range is freed"
+assert_eq 0 "$(ranges | jq length)" "the pod's range is freed"
 assert_eq "" "$(rt list -q 2>/dev/null)" "no container state left"
 assert_eq "" "$(grep -E "$infra|$a|$b" /proc/self/mountinfo || true)" "no mount of the pod left"
 assert_eq "" "$(find /sys/fs/cgroup -maxdepth 4 -type d \( -name "*$infra*" -o -name "*$a*" -o -name "*$b*" \) 2>/dev/null)" \

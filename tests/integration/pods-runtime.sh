@@ -83,7 +83,8 @@ done
 assert_ne "$(ns_of "$p1" mnt)" "$(ns_of "$p2" mnt)" "the two members have different mount namespaces"
 assert_eq "$(idmap_host_uid_map "$sbpid")" "$(idmap_host_uid_map "$p1")" "one range for the pod"
 assert_eq 1 "$(idmap_table | wc -l)" "the table holds one range for the pod"
-assert_eq "[\"$app1\",\"$app2\"]" "$(jq -c '.ranges[0].members' "$IDMAP_TABLE")" "the members are recorded"
+assert_eq "[\"$app1\",\"$app2\"]" "$(idmap_ranges_json | jq -c '.ranges[0].members')" \
+  "the members are recorded"
 
 # root in a member owns the pod's network namespace
 assert_ok sv_rt exec "$app1" ip link set lo down
@@ -143,7 +144,7 @@ for d in /sys/fs/cgroup/sysvisor/"$app1" /sys/fs/cgroup/*/sysvisor/"$app1"; do
 done
 pod_bundle "$SV_TEST_TMP/app3" container "$sb" "$sbpid"
 idmap_must_create "$SV_TEST_TMP/app3" "$SV_ID-app3"
-assert_eq "[\"$app2\",\"$SV_ID-app3\"]" "$(jq -c '.ranges[0].members' "$IDMAP_TABLE")" \
+assert_eq "[\"$app2\",\"$SV_ID-app3\"]" "$(idmap_ranges_json | jq -c '.ranges[0].members')" \
   "the lost member's place is reclaimed, the new one holds the range"
 assert_eq "$(idmap_host_uid_map "$sbpid")" "$(idmap_host_uid_map "$(idmap_pid "$SV_ID-app3")")" \
   "the new member has the pod's range"
@@ -154,7 +155,7 @@ app1=$SV_ID-app3 # deleted already: the sandbox and app2 remain
 start=$(idmap_host_uid_map "$sbpid")
 assert_ok sv_rt delete -f "$sb"
 assert_eq 1 "$(idmap_table | wc -l)" "the pod's range outlives its sandbox while members run"
-assert_eq true "$(jq '.ranges[0].ownerReleased' "$IDMAP_TABLE")" "the sandbox let go"
+assert_eq true "$(idmap_ranges_json | jq '.ranges[0].ownerReleased')" "the sandbox let go"
 assert_eq "$start" "$(idmap_host_uid_map "$p2")" "a member still runs in it"
 assert_ok sv_rt delete -f "$app2"
 assert_eq "" "$(idmap_table)" "the last member freed the pod's range"

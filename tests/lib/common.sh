@@ -310,6 +310,19 @@ sv_wait_until() {
   "$@" >/dev/null 2>&1
 }
 
+# ---------------------------------------------------------------- idmap-exclusive's ranges
+
+# sv_idmap_ranges LIBDIR: the id ranges idmap-exclusive holds under the lib dir LIBDIR, one
+# JSON array of the range objects sorted by start ("[]" when none).  Each range is a file
+# LIBDIR/idmap-exclusive/ranges/<start>-<size>.json (names starting with "." are temporary
+# files, not ranges); the table of older releases, LIBDIR/idmap-exclusive.json, is not read.
+sv_idmap_ranges() {
+  local dir=$1/idmap-exclusive/ranges
+  [ -d "$dir" ] || { echo '[]'; return 0; }
+  find "$dir" -mindepth 1 -maxdepth 1 -type f ! -name '.*' -name '*.json' -exec cat {} + |
+    jq -cs 'sort_by(.start)'
+}
+
 # ---------------------------------------------------------------- assertions
 #
 # Each assertion prints what was expected and what came, and exits 1 on

@@ -77,6 +77,22 @@ rc=0; wait "$sigpid" || rc=$?
 assert_eq 143 "$rc" "TERM exit status"
 assert_file_exists "$SV_TEST_TMP/sig-cleanup-ran" "cleanup ran on SIGTERM"
 
+# ------------------------------------------------------------ idmap-exclusive's ranges
+sv_log "sv_idmap_ranges"
+lib=$SV_TEST_TMP/idmap-lib
+assert_eq "[]" "$(sv_idmap_ranges "$lib")" "no directory: no range"
+mkdir -p "$lib/idmap-exclusive/ranges"
+assert_eq "[]" "$(sv_idmap_ranges "$lib")" "no range file: no range"
+for s in 1179648 1114112; do
+  printf '{"version": 1, "start": %s, "size": 65536, "stateRoot": "/r", "id": "c%s"}' "$s" "$s" \
+    >"$lib/idmap-exclusive/ranges/$s-65536.json"          # (no newline at the end)
+done
+echo '{"version": 1, "sta' >"$lib/idmap-exclusive/ranges/.1245184-65536.json"
+echo '{"version": 1, "ranges": [{"start": 1}]}' >"$lib/idmap-exclusive.json"
+assert_eq "1114112 c1114112,1179648 c1179648" \
+  "$(sv_idmap_ranges "$lib" | jq -r 'map("\(.start) \(.id)") | join(",")')" \
+  "the range files sorted by start; temporary files and the legacy table are not ranges"
+
 # ------------------------------------------------------------ runc + busybox bundle
 sv_log "busybox bundle under $SV_RUNTIME"
 b=$SV_TEST_TMP/bundle

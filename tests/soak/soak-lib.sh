@@ -13,11 +13,11 @@
 # Snapshot keys (each counts what this script's containers left; other tests on the machine
 # do not change them): mounts (host mounts under the scratch dir or named after $SV_ID, the
 # daemon's own excepted), cgroups (directories named $SV_ID-* in every hierarchy), ranges
-# (held in the idmap-exclusive table), states (entries in --root), libdirs (entries in the lib
-# dir besides the table and its lock), procs (processes running as a uid of the pool, or
-# sysvisor-runc processes of this --root), svfs_fds (open fds of sysvisor-fs), svfs_known
-# (pid namespaces sysvisor-fs keeps data for, from its debug log), and, not compared,
-# svfs_rss_kb and svfs_threads.
+# (held by idmap-exclusive: its range files), states (entries in --root), libdirs (entries in
+# the lib dir besides idmap-exclusive's directory, table and lock), procs (processes running as
+# a uid of the pool, or sysvisor-runc processes of this --root), svfs_fds (open fds of
+# sysvisor-fs), svfs_known (pid namespaces sysvisor-fs keeps data for, from its debug log),
+# and, not compared, svfs_rss_kb and svfs_threads.
 
 # The plugins of the build tree (meson sets SYSVISOR_PLUGIN_DIR; this is for runs by hand).
 if [ -z "${SYSVISOR_PLUGIN_DIR:-}" ]; then
@@ -41,7 +41,7 @@ soak_setup() {
   sv_use_plugins exclusive shiftfs fuse-procfs "[fuse-procfs]" "mountpoint = $PROCFS_MNT" \
     ${SOAK_SUPERVISE:+"supervise = $SOAK_SUPERVISE"}
   sv_use_exclusive_ids "$n"
-  SOAK_TABLE=$SYSVISOR_LIB_DIR/idmap-exclusive.json
+  SOAK_STORE=$SYSVISOR_LIB_DIR/idmap-exclusive   # idmap-exclusive's range files, holder links
   # meson sets a random MALLOC_PERTURB_, with which malloc writes every block it hands out:
   # the 1 MiB request buffer each FUSE worker takes at its first request is then resident in
   # full, and the RSS measured here would count the workers that have served so far (seen:
@@ -68,15 +68,20 @@ soak_cgroups() {
   find /sys/fs/cgroup -mindepth 2 -maxdepth 6 -type d -name "$SV_ID-*" 2>/dev/null
 }
 
+# "start id" of every range held (one file each in idmap-exclusive/ranges/); a line saying so
+# when they cannot be read (not nothing: a count of 0 would hide them)
 soak_ranges() {
-  [ -s "$SOAK_TABLE" ] || return 0
-  jq -r '.ranges[] | "\(.start) \(.id)"' "$SOAK_TABLE"
+  local json
+  json=$(sv_idmap_ranges "$SYSVISOR_LIB_DIR") ||
+    { echo "? unreadable: $SOAK_STORE/ranges"; return 0; }
+  jq -r '.[] | "\(.start) \(.id)"' <<<"$json"
 }
 
 # (storage/.spare-N: a bare storage tree kept for the next create, at most 16; `gc` removes them)
 soak_libdirs() {
   find "$SYSVISOR_LIB_DIR" -mindepth 1 -maxdepth 2 ! -name 'idmap-exclusive.json*' \
-    ! -name '*.lock' ! -path "$SYSVISOR_LIB_DIR/storage" ! -name '.spare-*' 2>/dev/null
+    ! -path "$SOAK_STORE" ! -path "$SOAK_STORE/*" ! -name '*.lock' \
+    ! -path "$SYSVISOR_LIB_DIR/storage" ! -name '.spare-*' 2>/dev/null
 }
 
 # Processes of the pool's uids (zombies waiting for a reaper do not run anything) and
