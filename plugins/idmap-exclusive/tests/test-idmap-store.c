@@ -141,6 +141,16 @@ names_in (Fixture *f, const char *dir)
   return g_strjoinv (" ", (char **) names->pdata);
 }
 
+/* holders/<16 hex digits of the root's SHA-256>/<id> */
+static char *
+holder_link (Fixture *f, const char *root, const char *id)
+{
+  g_autofree char *sum = g_compute_checksum_for_string (G_CHECKSUM_SHA256, root, -1);
+  g_autofree char *key = g_strndup (sum, 16);
+
+  return g_build_filename (f->store, "holders", key, id, NULL);
+}
+
 static void
 test_reserve_idempotent_and_keyed_by_root (Fixture *f, gconstpointer data)
 {
@@ -150,8 +160,13 @@ test_reserve_idempotent_and_keyed_by_root (Fixture *f, gconstpointer data)
   g_autofree char *path = NULL;
   g_autofree char *files = NULL;
   guint32 a = reserve (f, "/run/one", "web");
+  g_autofree char *link_one = holder_link (f, "/run/one", "web");
+  g_autofree char *link_two = holder_link (f, "/run/two", "web");
+  g_autofree char *target = NULL;
 
   g_assert_cmpuint (a, ==, 196608);
+  target = g_file_read_link (link_one, NULL);
+  g_assert_cmpstr (target, ==, "196608-65536");
   g_assert_cmpuint (reserve (f, "/run/one", "web"), ==, a);
   g_assert_cmpuint (reserve (f, "/run/two", "web"), ==, a + SIZE);
   /* the range file is the record: its object, with "version" */
@@ -169,14 +184,11 @@ test_reserve_idempotent_and_keyed_by_root (Fixture *f, gconstpointer data)
   t = held (f);
   g_assert_cmpuint (t->ranges->len, ==, 1);
   g_assert_nonnull (sv_idmap_table_find (t, "/run/two", "web"));
-  /* /run/one's holders directory and name went with its last holder */
-  g_free (files);
-  files = names_in (f, "holders");
-  g_assert_cmpuint (strlen (files), ==, 2 * 16 + strlen (".root") + 1);
+  /* /run/one's link went; its root's directory and name stay for its next container */
+  g_assert_false (g_file_test (link_one, G_FILE_TEST_IS_SYMLINK));
+  g_assert_true (g_file_test (link_two, G_FILE_TEST_IS_SYMLINK));
   g_assert_true (sv_idmap_release (f->dir, "/run/two", "web", &error));
-  g_free (files);
-  files = names_in (f, "holders");
-  g_assert_cmpstr (files, ==, "");
+  g_assert_false (g_file_test (link_two, G_FILE_TEST_IS_SYMLINK));
   g_free (files);
   files = names_in (f, "ranges");
   g_assert_cmpstr (files, ==, "");
