@@ -528,33 +528,32 @@ sv_idmap_table_reclaim (SvIdmapTable *t, SvIdmapAliveFunc alive, gpointer data,
   return dropped;
 }
 
-static const SvIdmapRange *
-first_overlap (SvIdmapTable *t, guint64 start, guint64 end)
-{
-  for (guint i = 0; i < t->ranges->len; i++)
-    {
-      const SvIdmapRange *r = g_ptr_array_index (t->ranges, i);
-      if ((guint64) r->start < end && start < (guint64) r->start + r->size)
-        return r;
-    }
-  return NULL;
-}
-
-/* The first slot of @pool that no range overlaps, or -1. */
+/* The first slot of @pool that no range of @t overlaps, or -1.  @t's ranges sorted by start:
+ * one sweep, however many there are (a slot looked for past each range in turn, each time
+ * over every range, was ~14% of a create and a delete with 500 ranges).  The ranges whose
+ * start lies below the candidate slot's end have been seen; one of them overlaps the slot
+ * exactly when the furthest end among them lies past the slot's start (so ranges that
+ * overlap each other, which a damaged store could list, are no exception). */
 static gint64
 free_slot (SvIdmapTable *t, const SvIdPool *pool, guint32 size)
 {
   guint64 end = (guint64) pool->start + pool->count;
   guint64 s = pool->start;
+  guint64 seen_end = 0;
+  guint i = 0;
 
   while (s + size <= end)
     {
-      const SvIdmapRange *r = first_overlap (t, s, s + size);
-      guint64 past;
-      if (r == NULL)
+      for (; i < t->ranges->len; i++)
+        {
+          const SvIdmapRange *r = g_ptr_array_index (t->ranges, i);
+          if ((guint64) r->start >= s + size)
+            break;
+          seen_end = MAX (seen_end, (guint64) r->start + r->size);
+        }
+      if (seen_end <= s)
         return (gint64) s;
-      past = (guint64) r->start + r->size;
-      s = pool->start + (past - pool->start + size - 1) / size * size;
+      s = pool->start + (seen_end - pool->start + size - 1) / size * size;
     }
   return -1;
 }
@@ -582,6 +581,7 @@ sv_idmap_table_allocate (SvIdmapTable *t, const SvIdPool *pools, guint n_pools,
   g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
 
   g_return_val_if_fail (range_size > 0, NULL);
+  g_ptr_array_sort (t->ranges, compare_start);
   for (guint i = 0; i < n_pools; i++)
     {
       gint64 s = free_slot (t, &pools[i], range_size);

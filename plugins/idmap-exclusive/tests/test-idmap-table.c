@@ -93,6 +93,34 @@ test_allocate_skips_odd_ranges (Fixture *f, gconstpointer data)
 }
 
 static void
+add_range (SvIdmapTable *t, guint32 start, guint32 size, const char *id)
+{
+  SvIdmapRange *r = g_new0 (SvIdmapRange, 1);
+
+  r->start = start;
+  r->size = size;
+  r->state_root = g_strdup ("/run/r");
+  r->id = g_strdup (id);
+  r->created = g_strdup ("");
+  g_ptr_array_add (t->ranges, r);
+}
+
+/* Ranges listed in any order, even ones that overlap each other (a damaged store's names):
+ * the slot found overlaps none of them. */
+static void
+test_allocate_past_every_range (Fixture *f, gconstpointer data)
+{
+  g_autoptr (SvIdmapTable) t = sv_idmap_table_new (f->path);
+
+  add_range (t, 196608 + 5 * SIZE, SIZE, "late");
+  add_range (t, 196608 + SIZE, SIZE, "inside");
+  add_range (t, 196608, 3 * SIZE, "wide");
+  g_assert_cmpuint (alloc_start (t, pool_10, 1, "a"), ==, 196608 + 3 * SIZE);
+  g_assert_cmpuint (alloc_start (t, pool_10, 1, "b"), ==, 196608 + 4 * SIZE);
+  g_assert_cmpuint (alloc_start (t, pool_10, 1, "c"), ==, 196608 + 6 * SIZE);
+}
+
+static void
 test_allocate_multiple_pools (Fixture *f, gconstpointer data)
 {
   static const SvIdPool pools[] = { { 196608, SIZE + 5 }, { 1000000, 2 * SIZE } };
@@ -354,6 +382,7 @@ main (int argc, char **argv)
 #define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
   ADD ("/idmap-table/allocate-first-fit-reuses-freed-slot", test_allocate_first_fit);
   ADD ("/idmap-table/allocate-skips-ranges-of-another-size", test_allocate_skips_odd_ranges);
+  ADD ("/idmap-table/allocate-past-every-range", test_allocate_past_every_range);
   ADD ("/idmap-table/allocate-spans-several-pools", test_allocate_multiple_pools);
   ADD ("/idmap-table/exhaustion-names-holders-and-fix", test_exhaustion_names_holders_and_fix);
   ADD ("/idmap-table/reclaim-drops-dead-keeps-self", test_reclaim_drops_dead_keeps_self);
