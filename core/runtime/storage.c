@@ -20,8 +20,8 @@
  * of its /etc/hostname, /etc/hosts or /etc/resolv.conf bind mounts), which exists from
  * `docker create` to `docker rm`.  delete frees the directory unless that owner path exists;
  * with no owner path (sysvisor-runc run, containerd, CRI) delete frees it.  A directory whose
- * container is gone for both is an orphan: every create, `sysvisor-runc gc` free those, and
- * `sysvisor-runc check` reports them.  A freed directory that is still the bare skeleton is
+ * container is gone for both is an orphan: every create (64 directories in turn) and
+ * `sysvisor-runc gc` free those, and `sysvisor-runc check` reports them.  A freed directory that is still the bare skeleton is
  * kept as a spare for the next create of a new id ("spare trees" below). */
 #include "storage.h"
 
@@ -815,33 +815,87 @@ orphan_free (gpointer p)
   g_free (o);
 }
 
-/* The orphans of @top, looked for without the lock (and the set-aside trees, interrupted or
- * being removed, into @asides when not NULL).  Whether a directory's container still exists is
- * the slow part (a container being created has its state.json read): under the lock, every
- * create asking it of every directory serialised many creates at once. */
-static GPtrArray *
-find_orphans (const char *top, const char *live_root, GPtrArray *asides, GError **error)
+/* How many directories a create looks at for orphans: the next ones each time (a cursor in
+ * CURSOR_FILE), so that its look costs the same however many containers have storage (one
+ * access(2) and a path each, 500 of them ~1.5 ms a create); `gc` and `check` look at all. */
+#define ORPHAN_BATCH 64
+#define CURSOR_FILE ".orphan-cursor"
+
+/* The first of the @count directories (of @n) this create looks at; the cursor moves past
+ * them.  Creates at once may look at the same ones: harmless. */
+static guint
+orphan_cursor_take (const char *top, guint count, guint n)
 {
-  g_autoptr (GPtrArray) found = g_ptr_array_new_with_free_func (orphan_free);
+  g_autofree char *path = g_build_filename (top, CURSOR_FILE, NULL);
+  sv_autofd fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  guint64 first = 0, next;
+
+  if (fd < 0 || pread (fd, &first, sizeof first, 0) != (ssize_t) sizeof first)
+    first = 0;
+  next = first + count;
+  if (fd >= 0 && pwrite (fd, &next, sizeof next, 0) != (ssize_t) sizeof next)
+    g_debug ("storage: cannot move %s: %s", path, g_strerror (errno));
+  return n > 0 ? (guint) (first % n) : 0;
+}
+
+/* The names of @top's container directories (not the dot names), handling on the way the
+ * set-aside trees (interrupted or being removed: into @asides when not NULL) and the records
+ * of creates that crashed. */
+static GPtrArray *
+list_directories (const char *top, GPtrArray *asides, GError **error)
+{
   g_autoptr (GDir) d = g_dir_open (top, 0, error);
+  GPtrArray *names;
   const char *name;
 
   if (d == NULL)
     return NULL;
+  names = g_ptr_array_new_with_free_func (g_free);
   while ((name = g_dir_read_name (d)) != NULL)
     {
-      g_autofree char *path = g_build_filename (top, name, NULL);
-      g_autofree char *owner = NULL;
-      SvStorageOrphan *o;
+      g_autofree char *path = NULL;
+      if (name[0] != '.')
+        {
+          g_ptr_array_add (names, g_strdup (name));
+          continue;
+        }
+      path = g_build_filename (top, name, NULL);
       /* (a removal that was interrupted, or is running: remove_aside tells) */
       if (g_str_has_prefix (name, FREEING_PREFIX) && asides != NULL)
         g_ptr_array_add (asides, g_strdup (path));
       if (g_str_has_prefix (name, RECORD_TEMP_PREFIX) && asides != NULL)
         remove_stale_record (path);
+    }
+  return names;
+}
+
+/* The orphans of @top, looked for without the lock (and the set-aside trees into @asides when
+ * not NULL); with @batched, among the next ORPHAN_BATCH directories only.  Whether a
+ * directory's container still exists is the slow part (a container being created has its
+ * state.json read): under the lock, every create asking it of every directory serialised many
+ * creates at once. */
+static GPtrArray *
+find_orphans (const char *top, const char *live_root, GPtrArray *asides, gboolean batched,
+              GError **error)
+{
+  g_autoptr (GPtrArray) found = g_ptr_array_new_with_free_func (orphan_free);
+  g_autoptr (GPtrArray) names = list_directories (top, asides, error);
+  guint count, first;
+
+  if (names == NULL)
+    return NULL;
+  count = batched ? MIN (names->len, ORPHAN_BATCH) : names->len;
+  first = batched ? orphan_cursor_take (top, count, names->len) : 0;
+  for (guint k = 0; k < count; k++)
+    {
+      const char *name = g_ptr_array_index (names, (first + k) % names->len);
+      g_autofree char *path = g_build_filename (top, name, NULL);
+      g_autofree char *owner = NULL;
+      SvStorageOrphan *o;
       /* A committed container of @live_root: in use, known with one access(2) (the record's
        * read and parse, for each of 200 containers, cost a create ~1.5 ms).  In use is the
        * safe answer: it only keeps a directory. */
-      if (name[0] == '.' || (live_root != NULL && sv_state_committed (live_root, name))
+      if ((live_root != NULL && sv_state_committed (live_root, name))
           || !g_file_test (path, G_FILE_TEST_IS_DIR) || in_use (path, name, TRUE, &owner))
         continue;
       o = g_new0 (SvStorageOrphan, 1);
@@ -884,7 +938,8 @@ sv_storage_orphans (const char *lib_dir, const char *live_root, SvStorageGc mode
 
   if (!g_file_test (top, G_FILE_TEST_IS_DIR))
     return g_ptr_array_new_with_free_func (orphan_free);
-  found = find_orphans (top, live_root, free_them ? asides : NULL, error);
+  found = find_orphans (top, live_root, free_them ? asides : NULL,
+                        mode == SV_STORAGE_FREE_DETACHED, error);
   if (found == NULL || !free_them)
     return g_steal_pointer (&found);
   if (found->len > 0 || mode == SV_STORAGE_FREE)

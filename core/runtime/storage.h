@@ -35,6 +35,7 @@ typedef enum
  * missing storage directory means none.  @live_root (may be NULL): a state root whose
  * committed containers are taken as in use at once, without reading their records (a
  * create's own root: its look is then one access(2) per container of that root).  @paths: as
- * for sv_storage_release (SV_STORAGE_FREE_DETACHED keeps bare skeletons as spares). */
+ * for sv_storage_release (SV_STORAGE_FREE_DETACHED keeps bare skeletons as spares).
+ * SV_STORAGE_FREE_DETACHED, a create's, looks at the next 64 directories only (in turn). */
 GPtrArray *sv_storage_orphans (const char *lib_dir, const char *live_root, SvStorageGc mode,
                                char **paths, GError **error);

@@ -89,7 +89,7 @@ assert_eq "freed $store/$id-o (container $id-o)" "$SV_OUT"
 assert_file_absent "$store/.freeing-$id-k.1" "a half-done removal, finished by gc"
 assert_file_exists /etc/passwd "gc follows no symlink"
 assert_file_absent "$store/$id-o" "storage after gc"
-left() { find "$store" -mindepth 1 -maxdepth 1 ! -name .lock -printf '%f\n' | sort; }
+left() { find "$store" -mindepth 1 -maxdepth 1 ! -name .lock ! -name .orphan-cursor -printf '%f\n' | sort; }
 # (delete removes the files in the background: wait for it)
 nothing_left() { [ -z "$(left)" ]; }
 sv_wait_until 10 nothing_left || true
@@ -111,6 +111,18 @@ assert_file_absent "$store/.record-$id-killed.$gone" "a killed create's pending 
 assert_file_exists "$store/.record-$id-busy.$$" "the pending record of a create still running"
 rm -f "$store/.record-$id-busy.$$"
 assert_file_absent "$store/$id-n" "the new container's own storage, freed by its delete"
+
+# A create looks at 64 directories (the next ones each time), whatever their number: of 70
+# orphans the first create frees 64, the next the other 6.
+dead() { find "$store" -mindepth 1 -maxdepth 1 -name "$id-dead-*" | wc -l; }
+for i in $(seq 1 70); do
+  mkdir -p "$store/$id-dead-$i/var/lib/docker"
+  printf '[storage]\nstate-root=%s\n' "$SV_TEST_TMP/no-such-root" >"$store/$id-dead-$i/.sysvisor-storage"
+done
+assert_ok sv_rt run --bundle "$b2" "$id-n"
+assert_eq 6 "$(dead)" "one create freed 64 of 70 orphans"
+assert_ok sv_rt run --bundle "$b2" "$id-n"
+assert_eq 0 "$(dead)" "the next create freed the other 6"
 
 # Root inside may nest directories without limit (moved, not made by path, no PATH_MAX): a
 # tree 3000 deep is removed all the same by a delete whose fd limit is 1024 (it held one fd

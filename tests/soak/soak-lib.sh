@@ -77,11 +77,12 @@ soak_ranges() {
   jq -r '.[] | "\(.start) \(.id)"' <<<"$json"
 }
 
-# (storage/.spare-N: a bare storage tree kept for the next create, at most 16; `gc` removes them)
+# (storage/.spare-N: a bare storage tree kept for the next create, at most 16; `gc` removes them;
+# storage/.orphan-cursor: where the next create looks for orphans)
 soak_libdirs() {
   find "$SYSVISOR_LIB_DIR" -mindepth 1 -maxdepth 2 ! -name 'idmap-exclusive.json*' \
     ! -path "$SOAK_STORE" ! -path "$SOAK_STORE/*" ! -name '*.lock' \
-    ! -path "$SYSVISOR_LIB_DIR/storage" ! -name '.spare-*' 2>/dev/null
+    ! -path "$SYSVISOR_LIB_DIR/storage" ! -name '.spare-*' ! -name .orphan-cursor 2>/dev/null
 }
 
 # Processes of the pool's uids (zombies waiting for a reaper do not run anything) and
