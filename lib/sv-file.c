@@ -155,52 +155,6 @@ sv_file_replace (const char *path, const char *data, gssize len, mode_t mode,
   return TRUE;
 }
 
-static gboolean
-write_spare (const char *spare, const char *data, gsize len, mode_t mode, GError **error)
-{
-  sv_autofd fd = open (spare, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, mode);
-  struct stat st;
-
-  if (fd < 0 || fstat (fd, &st) < 0)
-    {
-      sv_set_error_errno (error, errno, "write %s", spare);
-      return FALSE;
-    }
-  if (!S_ISREG (st.st_mode))
-    {
-      sv_set_error_errno (error, EINVAL, "write %s (not a regular file)", spare);
-      return FALSE;
-    }
-  /* (from offset 0: the fd is new; the old bytes past @len are cut after) */
-  errno = 0;
-  if (!sv_write_all (fd, data, len) || ftruncate (fd, (off_t) len) < 0)
-    {
-      sv_set_error_errno (error, errno != 0 ? errno : EIO, "write %s", spare);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-gboolean
-sv_file_exchange (const char *path, const char *spare_suffix, const char *data, gssize len,
-                  mode_t mode, GError **error)
-{
-  g_autofree char *spare = g_strconcat (path, spare_suffix, NULL);
-
-  if (len < 0)
-    len = (gssize) strlen (data);
-  if (!write_spare (spare, data, (gsize) len, mode, error))
-    return FALSE;
-  if (renameat2 (AT_FDCWD, spare, AT_FDCWD, path, RENAME_EXCHANGE) == 0)
-    return TRUE;
-  /* No @path yet (ENOENT), or a filesystem that cannot exchange (EINVAL): the spare becomes
-   * @path, and the next call makes a new one. */
-  if ((errno == ENOENT || errno == EINVAL) && rename (spare, path) == 0)
-    return TRUE;
-  sv_set_error_errno (error, errno, "rename %s to %s", spare, path);
-  return FALSE;
-}
-
 gboolean
 sv_write_file_atomic (const char *path, const char *data, gssize len, mode_t mode, GError **error)
 {

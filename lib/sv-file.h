@@ -43,18 +43,6 @@ typedef enum
 gboolean sv_file_replace (const char *path, const char *data, gssize len, mode_t mode,
                           const char *tmp_suffix, SvWriteFlags flags, GError **error);
 
-/* Replace @path with @len bytes of @data (@len < 0: a string) written in place into a spare
- * file beside it (@path with @spare_suffix, created 0600-like @mode when missing, never through
- * a symlink), which then trades names with @path (renameat2 RENAME_EXCHANGE): a reader that
- * opens @path sees the old file or the new one, never a part, and no file is made or freed
- * (freeing a file's blocks waits for the disk's discard on some filesystems).  The spare then
- * holds the previous content, which the next call overwrites: so a reader must not read a file
- * it opened two replacements ago (see idmap-table.c's save counter).  Where the exchange is
- * not possible (no @path yet, a filesystem without it), a plain rename.  Errors: "write
- * SPARE: ...", "rename SPARE to PATH: ...". */
-gboolean sv_file_exchange (const char *path, const char *spare_suffix, const char *data,
-                           gssize len, mode_t mode, GError **error);
-
 /* Write @len bytes of @data to @path through a temp file, fsync and rename. */
 gboolean sv_write_file_atomic (const char *path, const char *data, gssize len, mode_t mode,
                                GError **error);

@@ -315,61 +315,6 @@ test_replace_exchanges (Fixture *f, gconstpointer data)
   g_assert_null (g_dir_read_name (d));
 }
 
-static ino_t
-inode (const char *path)
-{
-  struct stat st;
-
-  g_assert_cmpint (stat (path, &st), ==, 0);
-  return st.st_ino;
-}
-
-/* sv_file_exchange writes the spare in place and trades names: the spare then holds the
- * previous content, and no file is made once both exist. */
-static void
-test_file_exchange (Fixture *f, gconstpointer data)
-{
-  g_autofree char *path = g_build_filename (f->dir, "table.json", NULL);
-  g_autofree char *spare = g_strconcat (path, ".spare", NULL);
-  g_autoptr (GError) error = NULL;
-  g_autofree char *back = NULL;
-  ino_t a, b;
-
-  g_assert_true (sv_file_exchange (path, ".spare", "one", -1, 0600, &error));
-  g_assert_no_error (error);
-  g_assert_false (g_file_test (spare, G_FILE_TEST_EXISTS)); /* (renamed: no table before) */
-  g_assert_true (sv_file_exchange (path, ".spare", "two, longer", -1, 0600, &error));
-  g_assert_true (g_file_get_contents (spare, &back, NULL, NULL));
-  g_assert_cmpstr (back, ==, "one");
-  g_clear_pointer (&back, g_free);
-  a = inode (path);
-  b = inode (spare);
-  g_assert_true (sv_file_exchange (path, ".spare", "3", -1, 0600, &error));
-  g_assert_no_error (error);
-  g_assert_cmpuint (inode (path), ==, b);
-  g_assert_cmpuint (inode (spare), ==, a);
-  g_assert_true (g_file_get_contents (path, &back, NULL, NULL));
-  g_assert_cmpstr (back, ==, "3"); /* cut to its length */
-  g_clear_pointer (&back, g_free);
-  g_assert_true (g_file_get_contents (spare, &back, NULL, NULL));
-  g_assert_cmpstr (back, ==, "two, longer");
-  /* a spare that is not a regular file, or a symlink, is refused; the table stays */
-  g_assert_cmpint (unlink (spare), ==, 0);
-  g_assert_cmpint (mkdir (spare, 0700), ==, 0);
-  g_assert_false (sv_file_exchange (path, ".spare", "4", -1, 0600, &error));
-  g_assert_nonnull (error);
-  g_assert_true (g_str_has_prefix (error->message, "write "));
-  g_clear_error (&error);
-  g_assert_cmpint (rmdir (spare), ==, 0);
-  g_assert_cmpint (symlink (path, spare), ==, 0);
-  g_assert_false (sv_file_exchange (path, ".spare", "5", -1, 0600, &error));
-  g_assert_nonnull (error);
-  g_clear_pointer (&back, g_free);
-  g_assert_true (g_file_get_contents (path, &back, NULL, NULL));
-  g_assert_cmpstr (back, ==, "3");
-  g_unlink (spare);
-}
-
 static void
 test_lock_file (Fixture *f, gconstpointer data)
 {
@@ -600,7 +545,6 @@ main (int argc, char **argv)
   ADD ("/sv-util/file/atomic-write-replaces", test_atomic_write_replaces);
   ADD ("/sv-util/file/atomic-write-failure-keeps-old", test_atomic_write_failure_keeps_old);
   ADD ("/sv-util/file/replace-keeps-readers-leaves-no-temp", test_replace_exchanges);
-  ADD ("/sv-util/file/exchange-spare", test_file_exchange);
   ADD ("/sv-util/file/lock-file", test_lock_file);
   ADD ("/sv-util/file/read-optional", test_read_optional);
   ADD ("/sv-util/file/read-text", test_read_text);
