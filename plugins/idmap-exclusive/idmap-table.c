@@ -491,43 +491,6 @@ sv_idmap_table_find (SvIdmapTable *t, const char *state_root, const char *id)
   return NULL;
 }
 
-/* Let go of @r's holders that are gone (none of them when @r is @keep's). */
-static void
-drop_dead_holders (SvIdmapRange *r, SvIdmapAliveFunc alive, gpointer data)
-{
-  for (guint m = r->members != NULL ? r->members->len : 0; m > 0; m--)
-    if (!alive (r->state_root, g_ptr_array_index (r->members, m - 1), data))
-      {
-        g_info ("container %s (%s) no longer exists: it no longer holds the range of pod %s",
-                (char *) g_ptr_array_index (r->members, m - 1), r->state_root, r->id);
-        g_ptr_array_remove_index (r->members, m - 1);
-      }
-  if (!r->owner_released && !alive (r->state_root, r->id, data))
-    r->owner_released = TRUE;
-}
-
-guint
-sv_idmap_table_reclaim (SvIdmapTable *t, SvIdmapAliveFunc alive, gpointer data,
-                        const char *keep_root, const char *keep_id)
-{
-  guint dropped = 0;
-
-  for (guint i = t->ranges->len; i > 0; i--)
-    {
-      SvIdmapRange *r = g_ptr_array_index (t->ranges, i - 1);
-      if (keep_id != NULL && sv_idmap_range_held_by (r, keep_root, keep_id))
-        continue;
-      drop_dead_holders (r, alive, data);
-      if (sv_idmap_range_has_holders (r))
-        continue;
-      g_info ("reclaiming host ids %u-%u of container %s (%s): it no longer exists", r->start,
-              r->start + (r->size - 1), r->id, r->state_root);
-      g_ptr_array_remove_index (t->ranges, i - 1);
-      dropped++;
-    }
-  return dropped;
-}
-
 /* The first slot of @pool that no range of @t overlaps, or -1.  @t's ranges sorted by start:
  * one sweep, however many there are (a slot looked for past each range in turn, each time
  * over every range, was ~14% of a create and a delete with 500 ranges).  The ranges whose
@@ -607,30 +570,6 @@ sv_idmap_table_allocate (SvIdmapTable *t, const SvIdPool *pools, guint n_pools,
   return NULL;
 }
 
-const SvIdmapRange *
-sv_idmap_table_join (SvIdmapTable *t, const char *state_root, const char *pod_id,
-                     const char *member_id, GError **error)
-{
-  for (guint i = 0; i < t->ranges->len; i++)
-    {
-      SvIdmapRange *r = g_ptr_array_index (t->ranges, i);
-      if (!range_is (r, state_root, pod_id) || r->owner_released)
-        continue;
-      if (member_index (r, state_root, member_id) < 0)
-        {
-          if (r->members == NULL)
-            r->members = g_ptr_array_new_with_free_func (g_free);
-          g_ptr_array_add (r->members, g_strdup (member_id));
-        }
-      return r;
-    }
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-               "pod sandbox %s (%s) holds no id range in %s: create the sandbox with the same "
-               "runtime and idmap plugin before its containers",
-               pod_id, state_root, t->path);
-  return NULL;
-}
-
 gboolean
 sv_idmap_range_let_go (SvIdmapRange *r, const char *state_root, const char *id)
 {
@@ -643,19 +582,4 @@ sv_idmap_range_let_go (SvIdmapRange *r, const char *state_root, const char *id)
   else
     return FALSE;
   return TRUE;
-}
-
-gboolean
-sv_idmap_table_remove (SvIdmapTable *t, const char *state_root, const char *id)
-{
-  for (guint i = 0; i < t->ranges->len; i++)
-    {
-      SvIdmapRange *r = g_ptr_array_index (t->ranges, i);
-      if (!sv_idmap_range_let_go (r, state_root, id))
-        continue;
-      if (!sv_idmap_range_has_holders (r))
-        g_ptr_array_remove_index (t->ranges, i);
-      return TRUE;
-    }
-  return FALSE;
 }

@@ -72,22 +72,9 @@ gboolean sv_idmap_range_let_go (SvIdmapRange *r, const char *state_root, const c
 
 /* The range container @id holds, as its owner (not released) or as a pod member. */
 const SvIdmapRange *sv_idmap_table_find (SvIdmapTable *t, const char *state_root, const char *id);
-/* Drop the holders (owners, pod members) that @alive says are gone, and the ranges nobody
- * holds any more (never a range @keep_root/@keep_id holds; @keep_id may be NULL).  Returns
- * how many ranges were dropped. */
-guint sv_idmap_table_reclaim (SvIdmapTable *t, SvIdmapAliveFunc alive, gpointer data,
-                              const char *keep_root, const char *keep_id);
 /* The lowest free slot: slots are @range_size ids from the start of each pool.  On
  * exhaustion: G_IO_ERROR_NO_SPACE, saying how many containers hold ranges, then @hint. */
 const SvIdmapRange *sv_idmap_table_allocate (SvIdmapTable *t, const SvIdPool *pools,
                                              guint n_pools, guint32 range_size,
                                              const char *state_root, const char *id,
                                              const char *hint, GError **error);
-/* Container @member_id joins the range of pod sandbox @pod_id (same state root).  Fails with
- * G_IO_ERROR_NOT_FOUND when the sandbox holds no range. */
-const SvIdmapRange *sv_idmap_table_join (SvIdmapTable *t, const char *state_root,
-                                         const char *pod_id, const char *member_id,
-                                         GError **error);
-/* @id lets go of the range it holds (as owner or member); the range itself is removed when
- * nobody holds it any more.  TRUE when the table changed. */
-gboolean sv_idmap_table_remove (SvIdmapTable *t, const char *state_root, const char *id);

@@ -459,6 +459,43 @@ test_pod_reserve_joins (Fixture *f, gconstpointer data)
   g_assert_cmpuint (reserve (f, "/run/r", "fresh"), ==, pod);
 }
 
+/* Holders that no longer exist let go of a pod's range one by one: the sandbox gone first
+ * keeps it for its members (ownerReleased), a member gone loses its place, and the range is
+ * freed with the last holder. */
+static void
+test_pod_reclaim_waits_for_every_member (Fixture *f, gconstpointer data)
+{
+  SvIdmapRequest sandbox = request (f, "/run/r", "dead-sandbox");
+  SvIdmapRequest app = request (f, "/run/r", "app");
+  SvIdmapRequest dead_app = request (f, "/run/r", "dead-app");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SvIdmapTable) t = NULL;
+  g_autofree char *path = range_file (f, 196608);
+  g_autoptr (SvIdmapRange) r = NULL;
+  guint32 pod;
+
+  sandbox.alive = app.alive = dead_app.alive = NULL;
+  pod = reserve_req (&sandbox);
+  app.pod_id = dead_app.pod_id = "dead-sandbox";
+  g_assert_cmpuint (reserve_req (&app), ==, pod);
+  g_assert_cmpuint (reserve_req (&dead_app), ==, pod);
+  /* a create that reclaims: both dead holders let go, the range stays for app */
+  g_assert_cmpuint (reserve (f, "/run/r", "other"), ==, pod + SIZE);
+  r = sv_idmap_range_load (path, &error);
+  g_assert_no_error (error);
+  g_assert_true (r->owner_released);
+  g_assert_cmpuint (r->members->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (r->members, 0), ==, "app");
+  t = held (f);
+  g_assert_null (sv_idmap_table_find (t, "/run/r", "dead-sandbox"));
+  g_assert_null (sv_idmap_table_find (t, "/run/r", "dead-app"));
+  g_assert_cmpuint (sv_idmap_table_find (t, "/run/r", "app")->start, ==, pod);
+  g_assert_true (sv_idmap_release (f->dir, "/run/r", "app", &error));
+  g_assert_no_error (error);
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  g_assert_cmpuint (n_held (f), ==, 1);
+}
+
 #define LEGACY_TABLE                                                                             \
   "{\"version\": 1, \"ranges\": ["                                                               \
   "{\"start\": 196608, \"size\": 65536, \"stateRoot\": \"/run/r\", \"id\": \"a\"},"              \
@@ -531,6 +568,8 @@ main (int argc, char **argv)
   ADD ("/idmap-store/concurrent-reserve-from-processes", test_concurrent_reserve_from_processes);
   ADD ("/idmap-store/kill-at-random-keeps-store-valid", test_kill_at_random_keeps_store_valid);
   ADD ("/idmap-store/pod-reserve-joins-sandbox-range", test_pod_reserve_joins);
+  ADD ("/idmap-store/pod-reclaim-waits-for-every-member",
+       test_pod_reclaim_waits_for_every_member);
   ADD ("/idmap-store/legacy-table-converted", test_legacy_table_converted);
   ADD ("/idmap-store/corrupt-legacy-table-stops-all", test_corrupt_legacy_table_stops_all);
 #undef ADD

@@ -69,8 +69,8 @@ test_allocate_first_fit (Fixture *f, gconstpointer data)
   g_assert_cmpuint (alloc_start (t, pool_10, 1, "a"), ==, 196608);
   g_assert_cmpuint (alloc_start (t, pool_10, 1, "b"), ==, 196608 + SIZE);
   g_assert_cmpuint (alloc_start (t, pool_10, 1, "c"), ==, 196608 + 2 * SIZE);
-  g_assert_true (sv_idmap_table_remove (t, "/run/r", "b"));
-  g_assert_false (sv_idmap_table_remove (t, "/run/r", "b"));
+  g_assert_true (
+      g_ptr_array_remove (t->ranges, (gpointer) sv_idmap_table_find (t, "/run/r", "b")));
   /* the freed slot is the lowest free one again */
   g_assert_cmpuint (alloc_start (t, pool_10, 1, "d"), ==, 196608 + SIZE);
   g_assert_cmpuint (alloc_start (t, pool_10, 1, "e"), ==, 196608 + 3 * SIZE);
@@ -149,29 +149,6 @@ test_exhaustion_names_holders_and_fix (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (error->message, "hold 3 ranges of 65536"));
   g_assert_nonnull (strstr (error->message, "; grow it"));
   g_assert_cmpuint (t->ranges->len, ==, 3);
-}
-
-static gboolean
-alive_unless_dead (const char *root, const char *id, gpointer data)
-{
-  return !g_str_has_prefix (id, "dead");
-}
-
-static void
-test_reclaim_drops_dead_keeps_self (Fixture *f, gconstpointer data)
-{
-  g_autoptr (SvIdmapTable) t = sv_idmap_table_new (f->path);
-
-  alloc_start (t, pool_10, 1, "dead1");
-  alloc_start (t, pool_10, 1, "live");
-  alloc_start (t, pool_10, 1, "dead2");
-  alloc_start (t, pool_10, 1, "dead-self");
-  g_assert_cmpuint (sv_idmap_table_reclaim (t, alive_unless_dead, NULL, "/run/r", "dead-self"),
-                    ==, 2);
-  g_assert_cmpuint (t->ranges->len, ==, 2);
-  g_assert_nonnull (sv_idmap_table_find (t, "/run/r", "live"));
-  g_assert_nonnull (sv_idmap_table_find (t, "/run/r", "dead-self"));
-  g_assert_null (sv_idmap_table_find (t, "/run/r", "dead1"));
 }
 
 static void
@@ -294,62 +271,6 @@ test_torn_before_boot_starts_empty (Fixture *f, gconstpointer data)
   }
 }
 
-/* A pod's containers hold the sandbox's range; it is freed with the last of them, whichever
- * order they are deleted in. */
-static void
-test_pod_members_share_range_until_last (Fixture *f, gconstpointer data)
-{
-  g_autoptr (SvIdmapTable) t = sv_idmap_table_new (f->path);
-  g_autoptr (GError) error = NULL;
-  guint32 pod = alloc_start (t, pool_10, 1, "sandbox");
-  const SvIdmapRange *r;
-
-  alloc_start (t, pool_10, 1, "other");
-  r = sv_idmap_table_join (t, "/run/r", "sandbox", "app1", &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (r->start, ==, pod);
-  g_assert_nonnull (sv_idmap_table_join (t, "/run/r", "sandbox", "app2", &error));
-  g_assert_cmpuint (sv_idmap_table_find (t, "/run/r", "app2")->start, ==, pod);
-  /* sandbox first: the range stays for app1 and app2 */
-  g_assert_true (sv_idmap_table_remove (t, "/run/r", "sandbox"));
-  g_assert_null (sv_idmap_table_find (t, "/run/r", "sandbox"));
-  g_assert_cmpuint (sv_idmap_table_find (t, "/run/r", "app1")->start, ==, pod);
-  /* nobody new joins a pod whose sandbox is gone */
-  g_assert_null (sv_idmap_table_join (t, "/run/r", "sandbox", "app3", &error));
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
-  g_assert_true (sv_idmap_table_remove (t, "/run/r", "app1"));
-  g_assert_cmpuint (t->ranges->len, ==, 2);
-  g_assert_true (sv_idmap_table_remove (t, "/run/r", "app2"));
-  g_assert_false (sv_idmap_table_remove (t, "/run/r", "app2"));
-  g_assert_cmpuint (t->ranges->len, ==, 1);
-  /* the slot is free again */
-  g_assert_cmpuint (alloc_start (t, pool_10, 1, "next"), ==, pod);
-}
-
-/* Crash safety: holders that no longer exist let go; the range goes with the last one. */
-static void
-test_pod_reclaim_waits_for_every_member (Fixture *f, gconstpointer data)
-{
-  g_autoptr (SvIdmapTable) t = sv_idmap_table_new (f->path);
-  g_autoptr (SvIdmapTable) back = NULL;
-  g_autoptr (GError) error = NULL;
-
-  alloc_start (t, pool_10, 1, "dead-sandbox");
-  g_assert_nonnull (sv_idmap_table_join (t, "/run/r", "dead-sandbox", "app", &error));
-  g_assert_nonnull (sv_idmap_table_join (t, "/run/r", "dead-sandbox", "dead-app", &error));
-  g_assert_cmpuint (sv_idmap_table_reclaim (t, alive_unless_dead, NULL, NULL, NULL), ==, 0);
-  g_assert_nonnull (sv_idmap_table_find (t, "/run/r", "app"));
-  g_assert_null (sv_idmap_table_find (t, "/run/r", "dead-app"));
-  /* the released owner and the members survive a save and a load */
-  g_assert_true (save (t, &error));
-  back = sv_idmap_table_load (f->path, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (sv_idmap_table_find (back, "/run/r", "app"));
-  g_assert_null (sv_idmap_table_find (back, "/run/r", "dead-sandbox"));
-  g_assert_true (sv_idmap_table_remove (back, "/run/r", "app"));
-  g_assert_cmpuint (back->ranges->len, ==, 0);
-}
-
 /* A member listed twice, or a released owner with no member, is a damaged table. */
 static void
 test_pod_corrupt_members (Fixture *f, gconstpointer data)
@@ -385,15 +306,10 @@ main (int argc, char **argv)
   ADD ("/idmap-table/allocate-past-every-range", test_allocate_past_every_range);
   ADD ("/idmap-table/allocate-spans-several-pools", test_allocate_multiple_pools);
   ADD ("/idmap-table/exhaustion-names-holders-and-fix", test_exhaustion_names_holders_and_fix);
-  ADD ("/idmap-table/reclaim-drops-dead-keeps-self", test_reclaim_drops_dead_keeps_self);
   ADD ("/idmap-table/missing-file-is-empty", test_missing_file_is_empty);
   ADD ("/idmap-table/save-load-roundtrip", test_save_load_roundtrip);
   ADD ("/idmap-table/corrupt-table-names-file-and-fix", test_corrupt_table_names_file_and_fix);
   ADD ("/idmap-table/torn-before-boot-starts-empty", test_torn_before_boot_starts_empty);
-  ADD ("/idmap-table/pod-members-share-range-until-last",
-       test_pod_members_share_range_until_last);
-  ADD ("/idmap-table/pod-reclaim-waits-for-every-member",
-       test_pod_reclaim_waits_for_every_member);
   ADD ("/idmap-table/pod-corrupt-members-name-the-file", test_pod_corrupt_members);
 #undef ADD
   return g_test_run ();
