@@ -270,9 +270,7 @@ read_range_files (SvIdmapTable *t, GError **error)
   for (guint i = t->ranges->len; i > 0; i--)
     {
       SvIdmapRange *slot = g_ptr_array_index (t->ranges, i - 1);
-      g_autofree char *name = sv_idmap_slot_name (slot->start, slot->size);
-      g_autofree char *file = g_strconcat (name, ".json", NULL);
-      g_autofree char *path = g_build_filename (t->path, "ranges", file, NULL);
+      g_autofree char *path = sv_idmap_range_path (t->path, slot->start, slot->size);
       g_autoptr (GError) local = NULL;
       SvIdmapRange *r = sv_idmap_range_load (path, &local);
       if (local != NULL)

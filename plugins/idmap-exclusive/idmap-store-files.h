@@ -35,6 +35,8 @@ void sv_idmap_cursor_write (int lock_fd, guint64 v);
 
 char *sv_idmap_slot_name (guint32 start, guint32 size);
 gboolean sv_idmap_slot_parse (const char *name, gboolean json, guint32 *start, guint32 *size);
+/* <@dir>/ranges/<start>-<size>.json (@dir: the store's directory) */
+char *sv_idmap_range_path (const char *dir, guint32 start, guint32 size);
 
 gboolean sv_idmap_store_write_range (SvIdmapStore *s, const SvIdmapRange *r, GError **error);
 gboolean sv_idmap_store_remove_range (SvIdmapStore *s, const SvIdmapRange *r, GError **error);

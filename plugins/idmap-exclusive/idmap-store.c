@@ -66,13 +66,13 @@ root_key (const char *state_root)
   return g_strndup (sum, 16);
 }
 
-static char *
-range_path (const SvIdmapStore *s, guint32 start, guint32 size)
+char *
+sv_idmap_range_path (const char *dir, guint32 start, guint32 size)
 {
   g_autofree char *slot = sv_idmap_slot_name (start, size);
   g_autofree char *name = g_strconcat (slot, ".json", NULL);
 
-  return g_build_filename (s->dir, "ranges", name, NULL);
+  return g_build_filename (dir, "ranges", name, NULL);
 }
 
 static char *
@@ -164,7 +164,7 @@ sv_idmap_cursor_write (int lock_fd, guint64 v)
 gboolean
 sv_idmap_store_write_range (SvIdmapStore *s, const SvIdmapRange *r, GError **error)
 {
-  g_autofree char *path = range_path (s, r->start, r->size);
+  g_autofree char *path = sv_idmap_range_path (s->dir, r->start, r->size);
   g_autofree char *dir = g_path_get_dirname (path);
   g_autofree char *base = g_path_get_basename (path);
   g_autofree char *tmp_name = g_strconcat (".", base, NULL);
@@ -189,7 +189,7 @@ sv_idmap_store_write_range (SvIdmapStore *s, const SvIdmapRange *r, GError **err
 gboolean
 sv_idmap_store_remove_range (SvIdmapStore *s, const SvIdmapRange *r, GError **error)
 {
-  g_autofree char *path = range_path (s, r->start, r->size);
+  g_autofree char *path = sv_idmap_range_path (s->dir, r->start, r->size);
 
   if (unlink (path) == 0 || errno == ENOENT)
     return TRUE;
@@ -278,7 +278,7 @@ sv_idmap_store_find (SvIdmapStore *s, const char *state_root, const char *id, GE
     return NULL;
   if (sv_idmap_slot_parse (slot, FALSE, &start, &size))
     {
-      path = range_path (s, start, size);
+      path = sv_idmap_range_path (s->dir, start, size);
       r = sv_idmap_range_load (path, &local);
       if (local != NULL)
         {
