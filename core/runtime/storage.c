@@ -21,8 +21,9 @@
  * `docker create` to `docker rm`.  delete frees the directory unless that owner path exists;
  * with no owner path (sysvisor-runc run, containerd, CRI) delete frees it.  A directory whose
  * container is gone for both is an orphan: every create (64 directories in turn) and
- * `sysvisor-runc gc` free those, and `sysvisor-runc check` reports them.  A freed directory that is still the bare skeleton is
- * kept as a spare for the next create of a new id ("spare trees" below). */
+ * `sysvisor-runc gc` free those, and `sysvisor-runc check` reports them.  A freed directory
+ * that is still the bare skeleton is kept as a spare for the next create of a new id ("spare
+ * trees" below). */
 #include "storage.h"
 
 #include "state.h"

@@ -4,7 +4,8 @@
  * default "sysvisor", whose /etc/subuid and /etc/subgid entries the installer writes).  The
  * slot a container holds is recorded under <lib dir>/idmap-exclusive/ (see idmap-store.h)
  * from prepare until release; ranges of containers that no longer exist (a create that
- * crashed, a reboot) are reclaimed by the next prepare.  The uid and gid ranges are equal.
+ * crashed, a reboot) are reclaimed by later prepares (each looks at 64 holders in turn, at all
+ * of them when no slot is free).  The uid and gid ranges are equal.
  *
  * plugins.conf:
  *   [idmap-exclusive]
@@ -26,7 +27,6 @@
 #include <sysvisor/plugin.h>
 
 #include "idmap-store.h"
-#include "sv-fd.h"
 #include "sv-file.h"
 #include "sv-subid.h"
 
