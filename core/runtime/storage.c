@@ -886,7 +886,8 @@ find_orphans (const char *top, const char *live_root, GPtrArray *asides, gboolea
   if (names == NULL)
     return NULL;
   count = batched ? MIN (names->len, ORPHAN_BATCH) : names->len;
-  first = batched ? orphan_cursor_take (top, count, names->len) : 0;
+  /* (all of them fit in one look: no cursor to read or move) */
+  first = count < names->len ? orphan_cursor_take (top, count, names->len) : 0;
   for (guint k = 0; k < count; k++)
     {
       const char *name = g_ptr_array_index (names, (first + k) % names->len);

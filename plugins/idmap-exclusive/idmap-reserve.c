@@ -22,14 +22,25 @@ is_requester (const SvIdmapHolder *h, const SvIdmapRequest *req)
   return g_strcmp0 (h->state_root, req->state_root) == 0 && g_strcmp0 (h->id, req->id) == 0;
 }
 
-/* Without the lock: the holders of the batch that starts at the cursor that look gone. */
+/* Without the lock: the holders of the batch that starts at the cursor that look gone.
+ * *@advance_out: how far the cursor moves (0 when one batch covers every holder: then there
+ * is no cursor to read or move). */
 static GPtrArray *
-judge_batch (const char *dir, int cursor_fd, const SvIdmapRequest *req, guint *batch_out)
+judge_batch (const char *lib_dir, const SvIdmapRequest *req, guint *advance_out)
 {
+  g_autofree char *dir = sv_idmap_store_path (lib_dir);
   g_autoptr (GPtrArray) holders = sv_idmap_store_holders (dir);
   GPtrArray *gone = g_ptr_array_new_with_free_func ((GDestroyNotify) sv_idmap_holder_free);
   guint batch = MIN (holders->len, SV_IDMAP_RECLAIM_BATCH);
-  guint64 first = sv_idmap_cursor_read (cursor_fd);
+  guint64 first = 0;
+
+  *advance_out = batch < holders->len ? batch : 0;
+  if (*advance_out > 0)
+    {
+      g_autofree char *lock_path = g_build_filename (lib_dir, SV_IDMAP_LOCK_FILE, NULL);
+      sv_autofd fd = open (lock_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+      first = sv_idmap_cursor_read (fd);
+    }
 
   for (guint k = 0; k < batch; k++)
     {
@@ -37,7 +48,6 @@ judge_batch (const char *dir, int cursor_fd, const SvIdmapRequest *req, guint *b
       if (!is_requester (h, req) && !req->alive (h->state_root, h->id, req->alive_data))
         g_ptr_array_add (gone, sv_idmap_holder_new (h->state_root, h->id));
     }
-  *batch_out = batch;
   return gone;
 }
 
@@ -174,23 +184,17 @@ gboolean
 sv_idmap_reserve (const SvIdmapRequest *req, guint32 *start_out, guint32 *size_out,
                   GError **error)
 {
-  g_autofree char *dir = sv_idmap_store_path (req->lib_dir);
-  g_autofree char *lock_path = g_build_filename (req->lib_dir, SV_IDMAP_LOCK_FILE, NULL);
-  sv_autofd cursor_fd = -1;
   g_autoptr (GPtrArray) gone = NULL;
   g_autoptr (SvIdmapRange) r = NULL;
   g_autoptr (GError) local = NULL;
   sv_idmap_autostore s = { .lock = -1 };
   gboolean converted = FALSE;
-  guint batch = 0;
+  guint advance = 0;
 
   if (!check_utf8 (req, error))
     return FALSE;
   if (req->alive != NULL)
-    {
-      cursor_fd = open (lock_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-      gone = judge_batch (dir, cursor_fd, req, &batch);
-    }
+    gone = judge_batch (req->lib_dir, req, &advance);
   if (!sv_idmap_store_open (&s, req->lib_dir, TRUE, error)
       || !sv_idmap_store_convert (&s, &converted, error))
     return FALSE;
@@ -211,7 +215,8 @@ sv_idmap_reserve (const SvIdmapRequest *req, guint32 *start_out, guint32 *size_o
     {
       if (gone != NULL && reclaim (&s, gone, req, error) < 0)
         return FALSE;
-      sv_idmap_cursor_write (s.lock, sv_idmap_cursor_read (s.lock) + batch);
+      if (advance > 0)
+        sv_idmap_cursor_write (s.lock, sv_idmap_cursor_read (s.lock) + advance);
       r = req->pod_id != NULL ? join (&s, req, error) : allocate (&s, req, error);
       if (r == NULL)
         return FALSE;
