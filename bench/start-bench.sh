@@ -498,7 +498,7 @@ fi
 if [ -n "$WIDTHS" ]; then
   echo
   echo "parallel: P \`run -d\` (sleep) at once, then P \`delete -f\` at once (ms, failures);"
-  echo "gone_ms: until the last of the P containers' inits had ended (crun's delete returns first)"
+  echo "gone_ms: until the last of the P containers' inits had ended"
   printf '%-16s %5s %10s %6s %10s %6s %10s\n' runtime P create_ms fail delete_ms fail gone_ms
   while read -r _ label p c cf d df g; do
     printf '%-16s %5s %10s %6s %10s %6s %10s\n' "$label" "$p" "$c" "$cf" "$d" "$df" "$g"
