@@ -3,8 +3,8 @@
 # sysvisor-runc (every system-container feature on) vs runc vs crun.  See bench/README.md.
 #
 #   bench/start-bench.sh [-n N] [--rss N] [--parallel "50 200"] [--image busybox|debian]
-#                        [--runtime PATH]... [--hybrid] [--host-mounts N] [--running N]
-#                        [--raw FILE]
+#                        [--runtime PATH]... [--crun-cgroups both|v1|none] [--hybrid]
+#                        [--host-mounts N] [--running N] [--raw FILE]
 #
 # Latency: each sample is one `RUNTIME --root R run --bundle B id-I` of a container whose
 # process is `true` (create + start + wait + delete), timed from the shell.  Runtimes are
@@ -24,6 +24,9 @@ Options:
   --image IMG       busybox (default) or debian (the cached Debian rootfs)
   --runtime PATH    a runtime to measure (repeatable); default: sysvisor-runc
                     (SYSVISOR_RUNC or the build dir), runc and crun
+  --crun-cgroups M  how crun runs: both (default: two rows, "crun" with
+                    --cgroup-manager=disabled and "crun-v1" with its cgroupfs
+                    manager), none (only "crun") or v1 (only "crun-v1")
   --hybrid          keep the host's cgroup2 mount (crun 1.8 refuses hybrid
                     hosts: tried once, then left out with its error line); by
                     default the loops run in a private mount namespace with
@@ -35,7 +38,9 @@ Options:
   --raw FILE        also write every sample to FILE
 sysvisor-runc runs with every feature on: idmap = exclusive (its own subuid/subgid files),
 shift = shiftfs, procfs = fuse-procfs (a private sysvisor-fs), storage-paths as default.
-crun runs with --cgroup-manager=disabled (see "cgroups" in bench/README.md).
+crun runs with --cgroup-manager=disabled ("crun": no cgroup) and with its cgroupfs manager
+("crun-v1": the v1 cgroups of every hierarchy, as sysvisor-runc and runc make them); see
+"cgroups" in bench/README.md.
 EOF
 }
 
@@ -45,6 +50,7 @@ cgroup_work() {
     sysvisor-runc) echo "cgroup v1: creates <ctrl>/sysvisor/<id> in each hierarchy, delegates it to the container, removes it" ;;
     runc) echo "cgroup v1 (cgroupfs driver): creates <ctrl>/<id> in each hierarchy, removes it" ;;
     crun) echo "none (--cgroup-manager=disabled: no cgroup made)" ;;
+    crun-v1) echo "cgroup v1 (cgroupfs manager): creates <ctrl>/<id> in each hierarchy, removes it; plus a plain directory for cgroup2's entry (private tmpfs)" ;;
     *) echo "its default" ;;
   esac
 }
@@ -72,11 +78,11 @@ inner_latency() {
   for ((i = 1; i <= n; i++)); do
     for k in "${!rts[@]}"; do
       t0=$EPOCHREALTIME
-      if rt "$k" run --bundle "${bundles[k]}" "id-$i" >/dev/null 2>>"$errdir/${names[k]}.err" </dev/null; then
+      if rt "$k" run --bundle "${bundles[k]}" "id-$k-$i" >/dev/null 2>>"$errdir/${names[k]}.err" </dev/null; then
         echo "lat ${names[k]} $(ms_since "$t0")" >>"$raw"
       else
         echo "lat ${names[k]} FAIL" >>"$raw"
-        rt "$k" delete -f "id-$i" >/dev/null 2>&1 || true
+        rt "$k" delete -f "id-$k-$i" >/dev/null 2>&1 || true
       fi
     done
   done
@@ -89,12 +95,12 @@ inner_rss() {
       export SYSVISOR_PLUGIN_DIR=${pdirs[k]} SYSVISOR_LIB_DIR=${libs[k]} SYSVISOR_PLUGINS_CONF=${confs[k]}
       # shellcheck disable=SC2086
       if /usr/bin/time -f '%M' -o "$errdir/rss.kb" "${rts[k]}" --root "${roots[k]}" ${gargs[k]} \
-           run --bundle "${bundles[k]}" "rss-$i" >/dev/null 2>>"$errdir/${names[k]}.err" </dev/null; then
+           run --bundle "${bundles[k]}" "rss-$k-$i" >/dev/null 2>>"$errdir/${names[k]}.err" </dev/null; then
         kb=$(tail -n 1 "$errdir/rss.kb")
         echo "rss ${names[k]} $kb" >>"$raw"
       else
         echo "rss ${names[k]} FAIL" >>"$raw"
-        rt "$k" delete -f "rss-$i" >/dev/null 2>&1 || true
+        rt "$k" delete -f "rss-$k-$i" >/dev/null 2>&1 || true
       fi
     done
   done
@@ -109,7 +115,7 @@ par_phase() {
   local -a pids=() inits=()
   if [ "$verb" = delete ]; then
     for ((i = 1; i <= p; i++)); do
-      pid=$(rt "$k" state "par-$p-$i" 2>/dev/null | jq -r '.pid // empty' 2>/dev/null) || pid=""
+      pid=$(rt "$k" state "par-$k-$p-$i" 2>/dev/null | jq -r '.pid // empty' 2>/dev/null) || pid=""
       [[ $pid =~ ^[1-9][0-9]*$ ]] && inits+=("$pid")
     done
   fi
@@ -127,9 +133,9 @@ par_phase() {
   t0=$EPOCHREALTIME
   for ((i = 1; i <= p; i++)); do
     if [ "$verb" = create ]; then
-      rt "$k" run -d --bundle "${pbundles[k]}" "par-$p-$i" >/dev/null 2>>"$errdir/${names[k]}.err" </dev/null &
+      rt "$k" run -d --bundle "${pbundles[k]}" "par-$k-$p-$i" >/dev/null 2>>"$errdir/${names[k]}.err" </dev/null &
     else
-      rt "$k" delete -f "par-$p-$i" >/dev/null 2>>"$errdir/${names[k]}.err" </dev/null &
+      rt "$k" delete -f "par-$k-$p-$i" >/dev/null 2>>"$errdir/${names[k]}.err" </dev/null &
     fi
     pids+=($!)
   done
@@ -154,7 +160,7 @@ inner_parallel() {
       read -r d df g <<<"$(par_phase "$k" "$p" delete)"
       echo "par ${names[k]} $p $c $cf $d $df $g" >>"$raw"
       # whatever a failed delete left: not timed
-      for ((i = 1; i <= p; i++)); do rt "$k" delete -f "par-$p-$i" >/dev/null 2>&1 || true; done
+      for ((i = 1; i <= p; i++)); do rt "$k" delete -f "par-$k-$p-$i" >/dev/null 2>&1 || true; done
     done
   done
 }
@@ -166,10 +172,10 @@ inner_running() {
   for k in "${!rts[@]}"; do
     for ((i = 1; i <= n; i++)); do
       if [ "$verb" = start ]; then
-        { rt "$k" run -d --bundle "${pbundles[k]}" "bg-$i" >/dev/null 2>>"$errdir/${names[k]}.err" </dev/null ||
+        { rt "$k" run -d --bundle "${pbundles[k]}" "bg-$k-$i" >/dev/null 2>>"$errdir/${names[k]}.err" </dev/null ||
             echo "bg ${names[k]} FAIL" >>"$raw"; } &
       else
-        rt "$k" delete -f "bg-$i" >/dev/null 2>&1 </dev/null &
+        rt "$k" delete -f "bg-$k-$i" >/dev/null 2>&1 </dev/null &
       fi
       [ $((i % 4)) != 0 ] || wait
     done
@@ -178,10 +184,23 @@ inner_running() {
 }
 
 # leftover cgroup directories named after the bench's containers (in this mount namespace:
-# the host's v1 hierarchies, and the tmpfs under the unmounted cgroup2)
+# the host's v1 hierarchies, and the tmpfs under the unmounted cgroup2); container names carry
+# their runtime's index (id-K-I, par-K-P-I, ...)
 inner_leftovers() {
+  local k e
+  if [ "$umount_unified" = 1 ]; then
+    # the private tmpfs over cgroup2's mount point (see below): crun-v1's own directories are
+    # expected there, anyone else's are a runtime writing into an unmounted cgroup2
+    for e in /sys/fs/cgroup/unified/*; do
+      [ -e "$e" ] || continue
+      k=$(basename "$e" | sed -n 's/^[a-z]*-\([0-9]*\)\(-.*\)\{0,1\}$/\1/p')
+      [ -n "$k" ] && [ "${names[k]:-}" != "${names[k]%-v1}" ] ||
+        echo "leftover $e (in the private tmpfs over /sys/fs/cgroup/unified)" >>"$raw"
+    done
+    umount /sys/fs/cgroup/unified
+  fi
   find /sys/fs/cgroup -maxdepth 4 -type d \( -name 'id-*' -o -name 'rss-*' -o -name 'par-*' \
-    -o -name 'bg-*' -o -name warmup \) 2>/dev/null | sed 's/^/leftover /' >>"$raw" || true
+    -o -name 'bg-*' -o -name 'warmup-*' \) 2>/dev/null | sed 's/^/leftover /' >>"$raw" || true
 }
 
 if [ "${1:-}" = --inner ]; then
@@ -190,6 +209,10 @@ if [ "${1:-}" = --inner ]; then
   wait_gone=${START_BENCH_WAIT_GONE:-}
   if [ "$umount_unified" = 1 ] && mountpoint -q /sys/fs/cgroup/unified 2>/dev/null; then
     umount /sys/fs/cgroup/unified
+    # crun 1.8.1 with its cgroupfs manager in this view takes the cgroup2 line of
+    # /proc/self/cgroup for a directory /sys/fs/cgroup/unified/<id> (made with a cgroup.procs
+    # file, never removed): a private tmpfs takes those and goes with this namespace
+    mount -t tmpfs -o size=64m,mode=0755 start-bench-unified /sys/fs/cgroup/unified
   fi
   # (this namespace's own: they go with it)
   for ((i = 1; i <= host_mounts; i++)); do
@@ -205,8 +228,8 @@ if [ "${1:-}" = --inner ]; then
   : >"$raw"
   # one untimed warm-up each (page cache, first-exec costs, the probe's first verdict)
   for k in "${!rts[@]}"; do
-    rt "$k" run --bundle "${bundles[k]}" warmup >/dev/null 2>>"$errdir/${names[k]}.err" </dev/null ||
-      rt "$k" delete -f warmup >/dev/null 2>&1 || true
+    rt "$k" run --bundle "${bundles[k]}" "warmup-$k" >/dev/null 2>>"$errdir/${names[k]}.err" </dev/null ||
+      rt "$k" delete -f "warmup-$k" >/dev/null 2>&1 || true
   done
   inner_running start "$running"
   inner_latency "$n"
@@ -221,7 +244,7 @@ fi
 # ------------------------------------------------------------------ outer
 HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=$(cd "$HERE/.." && pwd)
-N=50 RSS_N=10 WIDTHS=50 IMAGE=busybox HYBRID=0 HOST_MOUNTS=0 RUNNING=0 RAW_OUT=""
+N=50 RSS_N=10 WIDTHS=50 IMAGE=busybox HYBRID=0 HOST_MOUNTS=0 RUNNING=0 RAW_OUT="" CRUN_CGROUPS=both
 user_rts=()
 while [ $# -gt 0 ]; do
   case $1 in
@@ -234,6 +257,8 @@ while [ $# -gt 0 ]; do
     --image=*) IMAGE=${1#*=}; shift ;;
     --runtime) user_rts+=("$2"); shift 2 ;;
     --runtime=*) user_rts+=("${1#*=}"); shift ;;
+    --crun-cgroups) CRUN_CGROUPS=$2; shift 2 ;;
+    --crun-cgroups=*) CRUN_CGROUPS=${1#*=}; shift ;;
     --hybrid) HYBRID=1; shift ;;
     --host-mounts) HOST_MOUNTS=$2; shift 2 ;;
     --running) RUNNING=$2; shift 2 ;;
@@ -255,6 +280,7 @@ for w in $WIDTHS; do
     { echo "start-bench: --parallel wants widths from 1 to 1000, e.g. \"50 200\"" >&2; exit 2; }
 done
 case $IMAGE in busybox|debian) ;; *) echo "start-bench: --image busybox|debian" >&2; exit 2 ;; esac
+case $CRUN_CGROUPS in both|v1|none) ;; *) echo "start-bench: --crun-cgroups both|v1|none" >&2; exit 2 ;; esac
 [ "$(id -u)" = 0 ] || { echo "start-bench: must run as root" >&2; exit 1; }
 [ "$RSS_N" = 0 ] || [ -x /usr/bin/time ] ||
   { echo "start-bench: --rss needs GNU time (/usr/bin/time; apt-get install time), or --rss 0" >&2; exit 1; }
@@ -331,6 +357,11 @@ bench_stop_fs() {
 
 # The runtimes: "label|path|global args" ("" path = not found)
 entries=()
+# crun_entries PATH LABEL: crun's rows as --crun-cgroups asks (LABEL, LABEL-v1)
+crun_entries() {
+  [ "$CRUN_CGROUPS" = v1 ] || entries+=("$2|$1|--cgroup-manager=disabled")
+  [ "$CRUN_CGROUPS" = none ] || entries+=("$2-v1|$1|--cgroup-manager=cgroupfs")
+}
 if [ ${#user_rts[@]} -eq 0 ]; then
   sv=""
   for c in "${SYSVISOR_RUNC:-}" "$SV_RUNC"; do
@@ -338,7 +369,7 @@ if [ ${#user_rts[@]} -eq 0 ]; then
   done
   entries+=("sysvisor-runc|$sv|")
   entries+=("runc|$(command -v runc || true)|")
-  entries+=("crun|$(command -v crun || true)|--cgroup-manager=disabled")
+  crun_entries "$(command -v crun || true)" crun
 else
   for p in "${user_rts[@]}"; do
     label=$(basename "$p")
@@ -347,9 +378,11 @@ else
     done
     rp=$p
     case $p in */*) [ -x "$p" ] || rp="" ;; *) rp=$(command -v "$p" || true) ;; esac
-    args=""
-    [ "$(basename "$p")" = crun ] && args=--cgroup-manager=disabled
-    entries+=("$label|$rp|$args")
+    if [ "$(basename "$p")" = crun ]; then
+      crun_entries "$rp" "$label"
+    else
+      entries+=("$label|$rp|")
+    fi
   done
 fi
 
@@ -397,7 +430,7 @@ echo "start-bench: image $IMAGE, $N runs each, interleaved; kernel $(uname -r), 
 if [ "$HYBRID" = 1 ]; then
   echo "cgroups: host layout (hybrid: v1 + cgroup2 at /sys/fs/cgroup/unified)"
 else
-  echo "cgroups: v1 only (private mount namespace, /sys/fs/cgroup/unified unmounted)"
+  echo "cgroups: v1 only (private mount namespace, /sys/fs/cgroup/unified unmounted; a private tmpfs there takes crun-v1's cgroup2 directories)"
 fi
 [ "$HOST_MOUNTS" = 0 ] ||
   echo "host mounts: $HOST_MOUNTS extra tmpfs mounts in the loops' (private) mount namespace," \
@@ -423,7 +456,7 @@ else
 fi
 # the host's own cgroup2 (hidden from the inner loops when unmounted there)
 find /sys/fs/cgroup/unified -maxdepth 3 -type d \( -name 'id-*' -o -name 'rss-*' -o -name 'par-*' \
-  -o -name 'bg-*' -o -name warmup \) 2>/dev/null | sed 's/^/leftover /' >>"$raw" || true
+  -o -name 'bg-*' -o -name 'warmup-*' \) 2>/dev/null | sed 's/^/leftover /' >>"$raw" || true
 [ -n "$RAW_OUT" ] && cp "$raw" "$RAW_OUT"
 
 # ------------------------------------------------------------------ report
@@ -528,8 +561,10 @@ ratios() {
 echo
 if [ ${#user_rts[@]} -eq 0 ]; then
   ratios sysvisor-runc crun
+  ratios sysvisor-runc crun-v1
   ratios sysvisor-runc runc
   ratios runc crun
+  ratios runc crun-v1
 else
   for ((a = 0; a < ${#labels[@]}; a++)); do
     for ((b = a + 1; b < ${#labels[@]}; b++)); do ratios "${labels[a]}" "${labels[b]}"; done
