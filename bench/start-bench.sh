@@ -46,7 +46,9 @@ EOF
 
 # What each runtime's rows include of cgroup work (printed next to them).
 cgroup_work() {
-  case ${1%%#*} in
+  local base=${1%%#*}
+  case $1 in crun*-v1) base=crun-v1 ;; esac
+  case $base in
     sysvisor-runc) echo "cgroup v1: creates <ctrl>/sysvisor/<id> in each hierarchy, delegates it to the container, removes it" ;;
     runc) echo "cgroup v1 (cgroupfs driver): creates <ctrl>/<id> in each hierarchy, removes it" ;;
     crun) echo "none (--cgroup-manager=disabled: no cgroup made)" ;;
