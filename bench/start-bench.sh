@@ -6,7 +6,7 @@
 #                        [--runtime PATH]... [--crun-cgroups both|v1|none] [--hybrid]
 #                        [--host-mounts N] [--running N] [--raw FILE]
 #
-# Latency: each sample is one `RUNTIME --root R run --bundle B id-I` of a container whose
+# Latency: each sample is one `RUNTIME --root R run --bundle B id-K-I` of a container whose
 # process is `true` (create + start + wait + delete), timed from the shell.  Runtimes are
 # interleaved (s r c s r c ...), each has its own --root and its own copy of the bundle, and
 # each gets one untimed warm-up run.  Then peak RSS of `run` (GNU time's maxrss), then, per
@@ -109,9 +109,9 @@ inner_rss() {
 }
 
 # par_phase K P VERB: P runs of VERB (create | delete) at once; prints "ms fails gone_ms":
-# gone_ms (delete) is the time until the last container's init had ended, which a runtime
-# whose delete does not wait for it (crun) reaches after its commands returned ("-" for a
-# create, or when no init's pid was known)
+# gone_ms (delete) is the time until the last container's init had ended or the commands had
+# returned, whichever came later: a runtime whose delete returned before its containers ended
+# would show it there ("-" for a create, or when no init's pid was known)
 par_phase() {
   local k=$1 p=$2 verb=$3 i t0 fails=0 ms gone=- pid line gfd gpid
   local -a pids=() inits=()
@@ -190,7 +190,7 @@ inner_running() {
 # their runtime's index (id-K-I, par-K-P-I, ...)
 inner_leftovers() {
   local k e
-  if [ "$umount_unified" = 1 ]; then
+  if [ "$private_unified" = 1 ]; then
     # the private tmpfs over cgroup2's mount point (see below): crun-v1's own directories are
     # expected there, anyone else's are a runtime writing into an unmounted cgroup2
     for e in /sys/fs/cgroup/unified/*; do
@@ -208,13 +208,17 @@ inner_leftovers() {
 if [ "${1:-}" = --inner ]; then
   shift
   n=$1 rss_n=$2 widths=$3 raw=$4 errdir=$5 umount_unified=$6 host_mounts=$7 running=$8; shift 8
-  wait_gone=${START_BENCH_WAIT_GONE:-}
+  wait_gone=${START_BENCH_WAIT_GONE:-} private_unified=0
   if [ "$umount_unified" = 1 ] && mountpoint -q /sys/fs/cgroup/unified 2>/dev/null; then
     umount /sys/fs/cgroup/unified
-    # crun 1.8.1 with its cgroupfs manager in this view takes the cgroup2 line of
-    # /proc/self/cgroup for a directory /sys/fs/cgroup/unified/<id> (made with a cgroup.procs
-    # file, never removed): a private tmpfs takes those and goes with this namespace
+  fi
+  # crun 1.8.1 with its cgroupfs manager on v1 takes the cgroup2 line of /proc/self/cgroup for
+  # a directory /sys/fs/cgroup/unified/<id> (made with a cgroup.procs file, never removed): a
+  # private tmpfs takes those and goes with this namespace
+  if [ "$umount_unified" = 1 ] && [ -d /sys/fs/cgroup/unified ] &&
+     [ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ]; then
     mount -t tmpfs -o size=64m,mode=0755 start-bench-unified /sys/fs/cgroup/unified
+    private_unified=1
   fi
   # (this namespace's own: they go with it)
   for ((i = 1; i <= host_mounts; i++)); do
