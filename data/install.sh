@@ -43,10 +43,11 @@ BUILD_PACKAGES=(meson ninja-build pkg-config gcc libglib2.0-dev libjson-glib-dev
                 libmount-dev libfuse3-dev)
 RUNTIME_PACKAGES=(fuse3 busybox-static jq)
 # clang: libFuzzer and its sanitizers for the fuzz harnesses (tests/fuzz) that .ci/run runs;
-# strace: its fault injection kills sysvisor-runc at each step (tests/soak/crash-steps.sh).
+# strace: its fault injection kills sysvisor-runc at each step (tests/soak/crash-steps.sh);
+# time: GNU time, start-bench's peak RSS (tests/integration/bench-start-smoke.sh).
 TEST_PACKAGES=(runc crun docker.io debootstrap zstd lxcfs python3 procps iproute2 util-linux
                containernetworking-plugins python3-grpcio python3-grpc-tools podman clang
-               systemd libc6-dev strace)
+               systemd libc6-dev strace time)
 
 say() { printf 'sysvisor-install: %s\n' "$*"; }
 die() { printf 'sysvisor-install: %s\n' "$*" >&2; exit 1; }

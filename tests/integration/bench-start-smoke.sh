@@ -1,0 +1,58 @@
+#!/bin/bash
+# bench-start-smoke: bench/start-bench.sh, bounded (2 runs, 1 RSS run, 3 at once), runs every
+# row it prints (sysvisor-runc, runc, crun without and with its cgroups) without a failure,
+# prints a number for every figure and ratio, and leaves no cgroup behind: a benchmark row
+# that fails is a bug of the benchmark (bench/README.md), and this is where CI sees it.
+set -eu
+. "$(dirname "$0")/../lib/common.sh"
+sv_require_root
+sv_require_runtime
+for t in runc crun /usr/bin/time; do
+  command -v "$t" >/dev/null || sv_skip "$t is not installed (data/install.sh --deps-only)"
+done
+
+# bench_leftovers: cgroup directories named after the bench's containers, in every v1
+# hierarchy and in the host's tmpfs under its cgroup2 mount (where a runtime that took an
+# unmounted cgroup2 for a directory would leave them)
+bench_leftovers() {
+  find /sys/fs/cgroup -maxdepth 3 -type d \( -name 'id-*' -o -name 'rss-*' -o -name 'par-*' \
+    -o -name 'warmup-*' \) 2>/dev/null || true
+  if mountpoint -q /sys/fs/cgroup/unified 2>/dev/null; then
+    unshare -m sh -c 'umount /sys/fs/cgroup/unified && ls -A /sys/fs/cgroup/unified' |
+      grep -E '^(id|rss|par|warmup)-' || true
+  fi
+}
+assert_eq "" "$(bench_leftovers)" "no bench container's cgroup before the run"
+
+# (its wait-gone helper is found in the build that meson test runs from)
+build=()
+[ -z "${SV_BUILD_ROOT:-}" ] || build=(MESON_BUILD_ROOT="$SV_BUILD_ROOT")
+assert_ok env "${build[@]}" "$SV_SRC_ROOT/bench/start-bench.sh" -n 2 --rss 1 --parallel 3
+out=$SV_OUT
+
+# section TITLE-START: the lines of the table under the header that starts so
+section() {
+  awk -v t="$1" 'index($0, t) == 1 { on = 1; next } on && /^$/ { exit } on' <<<"$out"
+}
+lat=$(section "run of true") rss=$(section "peak RSS of run") par=$(section "parallel:")
+num='[0-9]+(\.[0-9]+)?'
+for r in sysvisor-runc runc crun crun-v1; do
+  line=$(grep -E "^$r " <<<"$lat" || true)
+  assert_match "^$r +2 +0 +$num +$num +$num +$num$" "$line" "$r: 2 runs, no failure"
+  line=$(grep -E "^$r " <<<"$rss" || true)
+  assert_match "^$r +1 +0 +[0-9]+ +[0-9]+$" "$line" "$r: a peak RSS"
+  line=$(grep -E "^$r " <<<"$par" || true)
+  assert_match "^$r +3 +$num +0 +$num +0 +$num$" "$line" "$r: 3 at once, no failure"
+  read -r _ _ _ _ d _ g <<<"$line"
+  assert_eq 1 "$(awk -v d="$d" -v g="$g" 'BEGIN { print (g >= d) ? 1 : 0 }')" \
+    "$r: gone_ms ($g) is not before delete_ms ($d)"
+done
+assert_match "cgroup work: none \(--cgroup-manager=disabled" "$out" "crun's row makes no cgroup"
+assert_match "cgroup work: cgroup v1 \(cgroupfs manager\)" "$out" "crun-v1's row says what it makes"
+for pair in sysvisor-runc/crun sysvisor-runc/crun-v1 sysvisor-runc/runc runc/crun runc/crun-v1; do
+  line=$(grep -F "ratio $pair:" <<<"$out" || true)
+  figures="run median $num +p90 $num +peak RSS $num +3-parallel create $num delete $num"
+  assert_match "$figures \(gone $num\)$" "$line" "ratio $pair: a number for every figure"
+done
+assert_match "left behind: nothing" "$out" "the bench found nothing left"
+assert_eq "" "$(bench_leftovers)" "no bench container's cgroup after the run"
