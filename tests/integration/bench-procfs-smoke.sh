@@ -27,7 +27,8 @@ sys/devices/system/cpu/online"
 for f in $files; do
   # host, sysvisor-fs and lxcfs reads/s, their ratio: positive numbers
   line=$(grep -E "^$f " <<<"$out" || true)
-  assert_match "^$f +[1-9][0-9]* +[1-9][0-9]* +[1-9][0-9]* +$num " "$line" "$f: reads/s of all three"
+  assert_match "^$f +[1-9][0-9]* +[1-9][0-9]* +[1-9][0-9]* +$num " "$line" \
+    "$f: reads/s of all three"
 done
 assert_match "svfs/lxcfs reads/s: median $num, min $num, max $num" "$out" "the median ratio"
 for d in sysvisor-fs lxcfs host-kernel; do
