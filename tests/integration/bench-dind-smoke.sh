@@ -7,7 +7,7 @@ set -eu
 . "$(dirname "$0")/../lib/common.sh"
 sv_require_root
 sv_require_runtime
-command -v dockerd >/dev/null || sv_skip "dockerd is not installed (data/install.sh --deps-only)"
+sv_require_cmd dockerd
 
 assert_ok "$SV_SRC_ROOT/bench/dind-bench.sh" -n 1
 assert_match "inner storage driver: overlay2" "$SV_OUT" "Docker inside runs on overlay2"

@@ -7,7 +7,7 @@ set -eu
 . "$(dirname "$0")/../lib/common.sh"
 sv_require_root
 sv_require_runtime
-command -v dockerd >/dev/null || sv_skip "dockerd is not installed (data/install.sh --deps-only)"
+sv_require_cmd dockerd
 
 assert_ok "$SV_SRC_ROOT/bench/docker-bench.sh" -n 2
 num='[0-9]+(\.[0-9]+)?'

@@ -7,7 +7,7 @@ set -eu
 . "$(dirname "$0")/../lib/common.sh"
 sv_require_root
 sv_require_runtime
-command -v strace >/dev/null || sv_skip "strace is not installed (data/install.sh --deps-only)"
+sv_require_cmd strace
 build=${SV_BUILD_ROOT:-$(dirname "$(dirname "$SV_RUNC")")}
 
 assert_ok "$SV_SRC_ROOT/bench/procfs-create-requests.sh" "$build" -n 1

@@ -7,7 +7,7 @@ set -eu
 . "$(dirname "$0")/../lib/common.sh"
 sv_require_root
 sv_require_runtime
-command -v lxcfs >/dev/null || sv_skip "lxcfs is not installed (data/install.sh --deps-only)"
+sv_require_cmd lxcfs
 build=${SV_BUILD_ROOT:-$(dirname "$(dirname "$SV_RUNC")")}
 
 # bench_traces: what the bench makes and must take away again

@@ -7,9 +7,7 @@ set -eu
 . "$(dirname "$0")/../lib/common.sh"
 sv_require_root
 sv_require_runtime
-for t in runc crun /usr/bin/time; do
-  command -v "$t" >/dev/null || sv_skip "$t is not installed (data/install.sh --deps-only)"
-done
+sv_require_cmd runc crun /usr/bin/time
 
 # bench_leftovers: cgroup directories named after the bench's containers, in every v1
 # hierarchy and in the host's tmpfs under its cgroup2 mount (where a runtime that took an
