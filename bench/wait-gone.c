@@ -7,7 +7,8 @@
  * clock time of that moment as seconds.microseconds since the epoch (bash's
  * EPOCHREALTIME format) on a line of its own.  Exit status 0, or 2 on a usage or system
  * error.  bench/start-bench.sh uses it to time a parallel `delete -f` until the containers
- * are really gone, for runtimes whose delete returns before their death (crun's does).
+ * are really gone, so that a runtime whose delete returned before their death would show it
+ * (crun's, suspected of it, was measured not to: bench/README.md, twenty-second round).
  * It sleeps in poll(2): it takes no CPU from the teardown it waits for.
  */
 #include <errno.h>
