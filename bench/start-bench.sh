@@ -3,7 +3,8 @@
 # sysvisor-runc (every system-container feature on) vs runc vs crun.  See bench/README.md.
 #
 #   bench/start-bench.sh [-n N] [--rss N] [--parallel "50 200"] [--image busybox|debian]
-#                        [--runtime PATH]... [--crun-cgroups both|v1|none] [--hybrid]
+#                        [--runtime PATH]... [--crun-cgroups both|cgroupfs|none]
+#                        [--hybrid | --cgroup2]
 #                        [--host-mounts N] [--running N] [--raw FILE]
 #
 # Latency: each sample is one `RUNTIME --root R run --bundle B id-K-I` of a container whose
@@ -25,12 +26,16 @@ Options:
   --runtime PATH    a runtime to measure (repeatable); default: sysvisor-runc
                     (SYSVISOR_RUNC or the build dir), runc and crun
   --crun-cgroups M  how crun runs: both (default: two rows, "crun" with
-                    --cgroup-manager=disabled and "crun-v1" with its cgroupfs
-                    manager), none (only "crun") or v1 (only "crun-v1")
+                    --cgroup-manager=disabled and "crun-v1", or "crun-v2" on a
+                    cgroup v2 layout, with its cgroupfs manager), none (only
+                    "crun") or cgroupfs (only the second; "v1" says the same)
   --hybrid          keep the host's cgroup2 mount (crun 1.8 refuses hybrid
                     hosts: tried once, then left out with its error line); by
                     default the loops run in a private mount namespace with
                     /sys/fs/cgroup/unified unmounted
+  --cgroup2         the loops in a private mount namespace whose /sys/fs/cgroup
+                    is the host's cgroup2 hierarchy: a pure cgroup v2 host's
+                    view (the default on a host that is pure cgroup v2)
   --host-mounts N   N extra tmpfs mounts in the loops' mount namespace (a busy host:
                     a Docker host has ~3 per container); default 0
   --running N       N containers (sleep) of each runtime running while every loop
@@ -39,20 +44,25 @@ Options:
 sysvisor-runc runs with every feature on: idmap = exclusive (its own subuid/subgid files),
 shift = shiftfs, procfs = fuse-procfs (a private sysvisor-fs), storage-paths as default.
 crun runs with --cgroup-manager=disabled ("crun": no cgroup) and with its cgroupfs manager
-("crun-v1": the v1 cgroups of every hierarchy, as sysvisor-runc and runc make them); see
-"cgroups" in bench/README.md.
+("crun-v1": the v1 cgroups of every hierarchy, as sysvisor-runc and runc make them;
+"crun-v2" with --cgroup2); see "cgroups" in bench/README.md. A runtime other than
+sysvisor-runc whose first (untimed) run fails is left out with its error line.
 EOF
 }
 
-# What each runtime's rows include of cgroup work (printed next to them).
+# cgroup_work LABEL: what the runtime's rows include of cgroup work (printed next to them),
+# on the loops' layout CG_MODE (v1, hybrid or v2)
 cgroup_work() {
   local base=${1%%#*}
-  case $1 in crun*-v1) base=crun-v1 ;; esac
-  case $base in
-    sysvisor-runc) echo "cgroup v1: creates <ctrl>/sysvisor/<id> in each hierarchy, delegates it to the container, removes it" ;;
-    runc) echo "cgroup v1 (cgroupfs driver): creates <ctrl>/<id> in each hierarchy, removes it" ;;
-    crun) echo "none (--cgroup-manager=disabled: no cgroup made)" ;;
-    crun-v1) echo "cgroup v1 (cgroupfs manager): creates <ctrl>/<id> in each hierarchy, removes it; plus a plain directory for cgroup2's entry (private tmpfs)" ;;
+  case $1 in crun*-v1) base=crun-v1 ;; crun*-v2) base=crun-v2 ;; esac
+  case $CG_MODE/$base in
+    v2/sysvisor-runc) echo "cgroup v2: creates sysvisor/<id>, delegates it to the container, attaches a device eBPF program, removes it" ;;
+    */sysvisor-runc) echo "cgroup v1: creates <ctrl>/sysvisor/<id> in each hierarchy, delegates it to the container, removes it" ;;
+    v2/runc) echo "cgroup v2 (cgroupfs driver): creates <id>, attaches a device eBPF program, removes it" ;;
+    */runc) echo "cgroup v1 (cgroupfs driver): creates <ctrl>/<id> in each hierarchy, removes it" ;;
+    */crun) echo "none (--cgroup-manager=disabled: no cgroup made)" ;;
+    */crun-v1) echo "cgroup v1 (cgroupfs manager): creates <ctrl>/<id> in each hierarchy, removes it; plus a plain directory for cgroup2's entry (private tmpfs)" ;;
+    */crun-v2) echo "cgroup v2 (cgroupfs manager): creates <id>, attaches a device eBPF program, removes it" ;;
     *) echo "its default" ;;
   esac
 }
@@ -205,21 +215,61 @@ inner_leftovers() {
     -o -name 'bg-*' -o -name 'warmup-*' \) 2>/dev/null | sed 's/^/leftover /' >>"$raw" || true
 }
 
+# inner_cgroup_layout MODE: this (private) mount namespace's cgroups as MODE asks: v1 (the
+# host's cgroup2 mount at /sys/fs/cgroup/unified unmounted), v2 (/sys/fs/cgroup is the cgroup2
+# hierarchy) or hybrid (as the host has them)
+inner_cgroup_layout() {
+  case $1 in
+    v1)
+      if mountpoint -q /sys/fs/cgroup/unified 2>/dev/null; then
+        umount /sys/fs/cgroup/unified
+      fi
+      # crun 1.8.1 with its cgroupfs manager on v1 takes the cgroup2 line of /proc/self/cgroup
+      # for a directory /sys/fs/cgroup/unified/<id> (made with a cgroup.procs file, never
+      # removed): a private tmpfs takes those and goes with this namespace
+      if [ -d /sys/fs/cgroup/unified ] && [ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ]; then
+        mount -t tmpfs -o size=64m,mode=0755 start-bench-unified /sys/fs/cgroup/unified
+        private_unified=1
+      fi
+      ;;
+    v2)
+      if [ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ]; then
+        umount -l /sys/fs/cgroup
+        mount -t cgroup2 start-bench-cgroup2 /sys/fs/cgroup
+      fi
+      ;;
+  esac
+}
+
+# One untimed warm-up run each (page cache, first-exec costs, the probe's first verdict). A
+# runtime other than sysvisor-runc (no plugin dir) whose warm-up fails cannot run on this host
+# as asked (crun 1.8 on a hybrid layout; on cgroup v2 without CAP_SYS_RESOURCE, which its
+# device eBPF program's RLIMIT_MEMLOCK needs): it leaves the loops with its error line
+# ("refused LABEL LINE" in the samples) instead of a row of failures.
+inner_warmup() {
+  local k left
+  for k in "${!rts[@]}"; do
+    rt "$k" run --bundle "${bundles[k]}" "warmup-$k" >/dev/null 2>"$errdir/warmup.err" </dev/null &&
+      { cat "$errdir/warmup.err" >>"$errdir/${names[k]}.err"; continue; }
+    rt "$k" delete -f "warmup-$k" >/dev/null 2>&1 || true
+    if [ -n "${pdirs[k]}" ]; then
+      cat "$errdir/warmup.err" >>"$errdir/${names[k]}.err"
+    else
+      # (what its failed run left, e.g. crun's cgroup, is removed: the row is not run)
+      left=$(find /sys/fs/cgroup -maxdepth 4 -type d -name "warmup-$k" 2>/dev/null || true)
+      [ -z "$left" ] || rmdir $left 2>/dev/null || true
+      echo "refused ${names[k]} $(grep . "$errdir/warmup.err" | tail -n 1)" >>"$raw"
+      [ -z "$left" ] || echo "refused-left ${names[k]}" $left >>"$raw"
+      unset "rts[k]"
+    fi
+  done
+}
+
 if [ "${1:-}" = --inner ]; then
   shift
-  n=$1 rss_n=$2 widths=$3 raw=$4 errdir=$5 umount_unified=$6 host_mounts=$7 running=$8; shift 8
+  n=$1 rss_n=$2 widths=$3 raw=$4 errdir=$5 cg_mode=$6 host_mounts=$7 running=$8; shift 8
   wait_gone=${START_BENCH_WAIT_GONE:-} private_unified=0
-  if [ "$umount_unified" = 1 ] && mountpoint -q /sys/fs/cgroup/unified 2>/dev/null; then
-    umount /sys/fs/cgroup/unified
-  fi
-  # crun 1.8.1 with its cgroupfs manager on v1 takes the cgroup2 line of /proc/self/cgroup for
-  # a directory /sys/fs/cgroup/unified/<id> (made with a cgroup.procs file, never removed): a
-  # private tmpfs takes those and goes with this namespace
-  if [ "$umount_unified" = 1 ] && [ -d /sys/fs/cgroup/unified ] &&
-     [ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ]; then
-    mount -t tmpfs -o size=64m,mode=0755 start-bench-unified /sys/fs/cgroup/unified
-    private_unified=1
-  fi
+  inner_cgroup_layout "$cg_mode"
   # (this namespace's own: they go with it)
   for ((i = 1; i <= host_mounts; i++)); do
     mkdir -p "$errdir/../host-mounts/$i"
@@ -232,11 +282,7 @@ if [ "${1:-}" = --inner ]; then
     gargs+=("$args") pdirs+=("$pdir") libs+=("$lib") confs+=("$conf")
   done
   : >"$raw"
-  # one untimed warm-up each (page cache, first-exec costs, the probe's first verdict)
-  for k in "${!rts[@]}"; do
-    rt "$k" run --bundle "${bundles[k]}" "warmup-$k" >/dev/null 2>>"$errdir/${names[k]}.err" </dev/null ||
-      rt "$k" delete -f "warmup-$k" >/dev/null 2>&1 || true
-  done
+  inner_warmup
   inner_running start "$running"
   inner_latency "$n"
   inner_rss "$rss_n"
@@ -250,7 +296,7 @@ fi
 # ------------------------------------------------------------------ outer
 HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=$(cd "$HERE/.." && pwd)
-N=50 RSS_N=10 WIDTHS=50 IMAGE=busybox HYBRID=0 HOST_MOUNTS=0 RUNNING=0 RAW_OUT="" CRUN_CGROUPS=both
+N=50 RSS_N=10 WIDTHS=50 IMAGE=busybox CG_MODE="" HOST_MOUNTS=0 RUNNING=0 RAW_OUT="" CRUN_CGROUPS=both
 user_rts=()
 while [ $# -gt 0 ]; do
   case $1 in
@@ -265,7 +311,11 @@ while [ $# -gt 0 ]; do
     --runtime=*) user_rts+=("${1#*=}"); shift ;;
     --crun-cgroups) CRUN_CGROUPS=$2; shift 2 ;;
     --crun-cgroups=*) CRUN_CGROUPS=${1#*=}; shift ;;
-    --hybrid) HYBRID=1; shift ;;
+    --hybrid|--cgroup2)
+      m=hybrid; [ "$1" = --hybrid ] || m=v2
+      [ -z "$CG_MODE" ] || [ "$CG_MODE" = "$m" ] ||
+        { echo "start-bench: --hybrid and --cgroup2 exclude each other" >&2; exit 2; }
+      CG_MODE=$m; shift ;;
     --host-mounts) HOST_MOUNTS=$2; shift 2 ;;
     --running) RUNNING=$2; shift 2 ;;
     --raw) RAW_OUT=$2; shift 2 ;;
@@ -286,7 +336,22 @@ for w in $WIDTHS; do
     { echo "start-bench: --parallel wants widths from 1 to 1000, e.g. \"50 200\"" >&2; exit 2; }
 done
 case $IMAGE in busybox|debian) ;; *) echo "start-bench: --image busybox|debian" >&2; exit 2 ;; esac
-case $CRUN_CGROUPS in both|v1|none) ;; *) echo "start-bench: --crun-cgroups both|v1|none" >&2; exit 2 ;; esac
+case $CRUN_CGROUPS in
+  both|cgroupfs|none) ;;
+  v1) CRUN_CGROUPS=cgroupfs ;;
+  *) echo "start-bench: --crun-cgroups both|cgroupfs|none" >&2; exit 2 ;;
+esac
+if [ -z "$CG_MODE" ]; then
+  # a pure cgroup v2 host is measured as it is; a v1 or hybrid one with cgroup2 unmounted
+  CG_MODE=v1
+  [ "$(stat -f -c %T /sys/fs/cgroup 2>/dev/null)" != cgroup2fs ] || CG_MODE=v2
+elif [ "$CG_MODE" = v2 ] && ! grep -q ' - cgroup2 ' /proc/self/mountinfo; then
+  echo "start-bench: --cgroup2 needs the host's cgroup2 hierarchy mounted" \
+    "(none in /proc/self/mountinfo)" >&2
+  exit 2
+fi
+CGV=v1   # the suffix of crun's row with its cgroupfs manager
+[ "$CG_MODE" != v2 ] || CGV=v2
 [ "$(id -u)" = 0 ] || { echo "start-bench: must run as root" >&2; exit 1; }
 [ "$RSS_N" = 0 ] || [ -x /usr/bin/time ] ||
   { echo "start-bench: --rss needs GNU time (/usr/bin/time; apt-get install time), or --rss 0" >&2; exit 1; }
@@ -363,10 +428,10 @@ bench_stop_fs() {
 
 # The runtimes: "label|path|global args" ("" path = not found)
 entries=()
-# crun_entries PATH LABEL: crun's rows as --crun-cgroups asks (LABEL, LABEL-v1)
+# crun_entries PATH LABEL: crun's rows as --crun-cgroups asks (LABEL, LABEL-v1 or LABEL-v2)
 crun_entries() {
-  [ "$CRUN_CGROUPS" = v1 ] || entries+=("$2|$1|--cgroup-manager=disabled")
-  [ "$CRUN_CGROUPS" = none ] || entries+=("$2-v1|$1|--cgroup-manager=cgroupfs")
+  [ "$CRUN_CGROUPS" = cgroupfs ] || entries+=("$2|$1|--cgroup-manager=disabled")
+  [ "$CRUN_CGROUPS" = none ] || entries+=("$2-$CGV|$1|--cgroup-manager=cgroupfs")
 }
 if [ ${#user_rts[@]} -eq 0 ]; then
   sv=""
@@ -392,7 +457,7 @@ else
   done
 fi
 
-specs=() missing=() refused=() features=0
+specs=() missing=() features=0
 for e in "${entries[@]}"; do
   IFS='|' read -r label path args <<<"$e"
   if [ -z "$path" ]; then
@@ -420,24 +485,20 @@ for e in "${entries[@]}"; do
     sv_on_exit "SYSVISOR_PLUGIN_DIR='$pdir' SYSVISOR_LIB_DIR='$lib' SYSVISOR_PLUGINS_CONF='$conf' sv_rt_cleanup '$path' '$root'"
   else
     sv_on_exit "sv_rt_cleanup '$path' '$root'"
-    # crun 1.8 refuses a hybrid host even without a cgroup manager: tried once, it is left
-    # out with its own words instead of a row of failures.
-    # shellcheck disable=SC2086 # (args: the runtime's global flags, word-split on purpose)
-    if [ "$HYBRID" = 1 ] && ! out=$("$path" $args --root "$root" run --bundle "$b" hybrid-try 2>&1 </dev/null); then
-      refused+=("$label: not run: it refuses this host's layout with --hybrid ($(tail -n 1 <<<"$out")); its figures need the default layout")
-      continue
-    fi
   fi
   specs+=("$label|$path|$root|$b|$pb|$args|$env")
 done
 [ ${#specs[@]} -gt 0 ] || { echo "start-bench: no runtime found" >&2; exit 1; }
 
 echo "start-bench: image $IMAGE, $N runs each, interleaved; kernel $(uname -r), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
-if [ "$HYBRID" = 1 ]; then
-  echo "cgroups: host layout (hybrid: v1 + cgroup2 at /sys/fs/cgroup/unified)"
-else
-  echo "cgroups: v1 only (private mount namespace, /sys/fs/cgroup/unified unmounted; a private tmpfs there takes crun-v1's cgroup2 directories)"
-fi
+case $CG_MODE in
+  hybrid) echo "cgroups: host layout (hybrid: v1 + cgroup2 at /sys/fs/cgroup/unified)" ;;
+  v1) echo "cgroups: v1 only (private mount namespace, /sys/fs/cgroup/unified unmounted; a private tmpfs there takes crun-v1's cgroup2 directories)" ;;
+  v2)
+    v2_mnt=$(grep -m1 ' - cgroup2 ' /proc/self/mountinfo | cut -d' ' -f5)
+    echo "cgroups: v2 only (private mount namespace whose /sys/fs/cgroup is the host's cgroup2" \
+      "hierarchy; its controllers: $(cat "$v2_mnt/cgroup.controllers" 2>/dev/null || echo '?'))" ;;
+esac
 [ "$HOST_MOUNTS" = 0 ] ||
   echo "host mounts: $HOST_MOUNTS extra tmpfs mounts in the loops' (private) mount namespace," \
     "$(($(wc -l </proc/self/mountinfo) + HOST_MOUNTS)) in all"
@@ -453,12 +514,11 @@ done
 raw=$work/samples.txt
 errdir=$work/errors
 mkdir -p "$errdir"
-umount_unified=$((1 - HYBRID))
-if [ "$HYBRID" = 1 ] && [ "$HOST_MOUNTS" = 0 ]; then
-  bash "$0" --inner "$N" "$RSS_N" "$WIDTHS" "$raw" "$errdir" 0 0 "$RUNNING" "${specs[@]}"
+if [ "$CG_MODE" = hybrid ] && [ "$HOST_MOUNTS" = 0 ]; then
+  bash "$0" --inner "$N" "$RSS_N" "$WIDTHS" "$raw" "$errdir" hybrid 0 "$RUNNING" "${specs[@]}"
 else
   unshare -m --propagation private bash "$0" --inner "$N" "$RSS_N" "$WIDTHS" "$raw" "$errdir" \
-    "$umount_unified" "$HOST_MOUNTS" "$RUNNING" "${specs[@]}"
+    "$CG_MODE" "$HOST_MOUNTS" "$RUNNING" "${specs[@]}"
 fi
 # the host's own cgroup2 (hidden from the inner loops when unmounted there)
 find /sys/fs/cgroup/unified -maxdepth 3 -type d \( -name 'id-*' -o -name 'rss-*' -o -name 'par-*' \
@@ -509,6 +569,8 @@ declare -A MED P90 RSS PC PD PG
 labels=()
 for s in "${specs[@]}"; do
   label=${s%%|*}
+  # (a runtime that could not run here at all: its line follows the table)
+  ! awk -v l="$label" '$1 == "refused" && $2 == l { f = 1 } END { exit !f }' "$raw" || continue
   labels+=("$label")
   read -r runs fails med p90 min max <<<"$(stats lat "$label")"
   printf '%-16s %5s %5s %10s %10s %10s %10s\n' "$label" "$runs" "$fails" "$med" "$p90" "$min" "$max"
@@ -518,9 +580,12 @@ done
 for m in "${missing[@]}"; do
   echo "$m: not found"
 done
-for m in "${refused[@]}"; do
-  echo "$m"
-done
+while read -r _ label line; do
+  echo "$label: not run: its first run failed on this host's layout: $line"
+  left=$(awk -v l="$label" '$1 == "refused-left" && $2 == l { $1 = $2 = ""; print substr($0, 3) }' \
+    "$raw")
+  [ -z "$left" ] || echo "  (that run left $left behind: removed)"
+done < <(awk '$1 == "refused"' "$raw")
 
 if [ "$RSS_N" != 0 ]; then
   echo
@@ -567,10 +632,10 @@ ratios() {
 echo
 if [ ${#user_rts[@]} -eq 0 ]; then
   ratios sysvisor-runc crun
-  ratios sysvisor-runc crun-v1
+  ratios sysvisor-runc "crun-$CGV"
   ratios sysvisor-runc runc
   ratios runc crun
-  ratios runc crun-v1
+  ratios runc "crun-$CGV"
 else
   for ((a = 0; a < ${#labels[@]}; a++)); do
     for ((b = a + 1; b < ${#labels[@]}; b++)); do ratios "${labels[a]}" "${labels[b]}"; done

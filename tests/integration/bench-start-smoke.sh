@@ -1,6 +1,7 @@
 #!/bin/bash
 # bench-start-smoke: bench/start-bench.sh, bounded (2 runs, 1 RSS run, 3 at once), runs every
-# row it prints (sysvisor-runc, runc, crun without and with its cgroups) without a failure,
+# row it prints (sysvisor-runc, runc, crun without and with its cgroups) without a failure, on
+# the default (v1) layout and on a pure cgroup v2 view (--cgroup2),
 # prints a number for every figure and ratio, and leaves no cgroup behind: a benchmark row
 # that fails is a bug of the benchmark (bench/README.md), and this is where CI sees it.
 set -eu
@@ -21,6 +22,16 @@ bench_leftovers() {
   fi
 }
 assert_eq "" "$(bench_leftovers)" "no bench container's cgroup before the run"
+# (a bench that failed may have left some: none were there before, so any are removed, and
+# the assertions below have already failed the test)
+remove_leftovers() {
+  bench_leftovers | grep '^/' | xargs -r rmdir 2>/dev/null || true
+  if mountpoint -q /sys/fs/cgroup/unified 2>/dev/null; then
+    unshare -m sh -c 'umount /sys/fs/cgroup/unified && cd /sys/fs/cgroup/unified &&
+      ls -A | grep -E "^(id|rss|par|warmup)-" | while read -r d; do rm -rf "./$d"; done' || true
+  fi
+}
+sv_on_exit remove_leftovers
 
 # (its wait-gone helper is found in the build that meson test runs from)
 build=()
@@ -54,3 +65,37 @@ for pair in sysvisor-runc/crun sysvisor-runc/crun-v1 sysvisor-runc/runc runc/cru
 done
 assert_match "left behind: nothing" "$out" "the bench found nothing left"
 assert_eq "" "$(bench_leftovers)" "no bench container's cgroup after the run"
+
+# A pure cgroup v2 view (--cgroup2): /sys/fs/cgroup is the host's cgroup2 hierarchy in the
+# loops' namespace. crun with its cgroupfs manager ("crun-v2") either runs or is left out with
+# its own error line (1.8.1 raises RLIMIT_MEMLOCK for its device eBPF program, which a host
+# whose bounding set lacks CAP_SYS_RESOURCE refuses); every other row must run.
+grep -q ' - cgroup2 ' /proc/self/mountinfo ||
+  { echo "bench-start-smoke: no cgroup2 mount; --cgroup2 part skipped"; exit 0; }
+assert_ok env "${build[@]}" "$SV_SRC_ROOT/bench/start-bench.sh" -n 2 --rss 0 --parallel 2 --cgroup2
+out=$SV_OUT
+lat=$(section "run of true") par=$(section "parallel:")
+assert_match "cgroups: v2 only" "$out" "--cgroup2: the layout is named"
+for r in sysvisor-runc runc crun; do
+  line=$(grep -E "^$r " <<<"$lat" || true)
+  assert_match "^$r +2 +0 +$num +$num +$num +$num$" "$line" "--cgroup2: $r: 2 runs, no failure"
+  line=$(grep -E "^$r " <<<"$par" || true)
+  assert_match "^$r +2 +$num +0 +$num +0 +$num$" "$line" "--cgroup2: $r: 2 at once, no failure"
+done
+assert_match "cgroup work: cgroup v2: creates sysvisor/<id>, delegates it" "$out" \
+  "--cgroup2: sysvisor-runc's row says what it makes"
+assert_match "cgroup work: cgroup v2 \(cgroupfs manager\)" "$out" \
+  "--cgroup2: crun-v2's row is named"
+if grep -q "^crun-v2: not run: " <<<"$out"; then
+  assert_match "^crun-v2: not run: its first run failed on this host's layout: .+" \
+    "$(grep "^crun-v2: not run" <<<"$out")" "--cgroup2: crun-v2 left out with its error line"
+  assert_eq "" "$(grep -E '^crun-v2 ' <<<"$lat")" "--cgroup2: a crun-v2 left out has no row"
+else
+  assert_match "^crun-v2 +2 +0 " "$(grep -E '^crun-v2 ' <<<"$lat" || true)" \
+    "--cgroup2: crun-v2 runs"
+fi
+line=$(grep -F "ratio sysvisor-runc/crun:" <<<"$out" || true)
+assert_match "run median $num +p90 $num +2-parallel create $num delete $num \(gone $num\)$" \
+  "$line" "--cgroup2: ratio sysvisor-runc/crun: a number for every figure"
+assert_match "left behind: nothing" "$out" "--cgroup2: the bench found nothing left"
+assert_eq "" "$(bench_leftovers)" "--cgroup2: no bench container's cgroup after the run"
