@@ -17,7 +17,9 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
+#include <linux/bpf.h>
 #include <linux/magic.h>
 
 typedef struct
@@ -915,6 +917,22 @@ static const char docker_devices[] =
     "{\"allow\":true,\"type\":\"c\",\"major\":5,\"minor\":2,\"access\":\"rwm\"},"
     "{\"allow\":true,\"type\":\"c\",\"major\":10,\"minor\":200,\"access\":\"rwm\"}]}";
 
+/* The blocks of a device program: each begins with the test of the access bits it decides. */
+static guint
+bpf_blocks (const char *json)
+{
+  g_autoptr (GArray) devs = devices_from (json);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GArray) prog = sv_cgroup_bpf_build_devices (devs, &error);
+  guint n = 0;
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < prog->len; i++)
+    if (g_array_index (prog, struct bpf_insn, i).code == (BPF_JMP | BPF_JSET | BPF_K))
+      n++;
+  return n;
+}
+
 static void
 test_bpf_program_shape (Fixture *f, gconstpointer data)
 {
@@ -926,11 +944,22 @@ test_bpf_program_shape (Fixture *f, gconstpointer data)
 
   g_assert_no_error (error);
   g_assert_cmpuint (devs->len, ==, 11);
-  /* prologue 7, per bit 2 + rules + default deny, then "return 1" */
-  g_assert_cmpuint (prog->len, >, 7 + 3 * 11);
-  g_assert_cmpuint (prog->len, <, 300);
-  /* allow-all: every bit block is "jset, ja, ja" */
-  g_assert_cmpuint (short_prog->len, ==, 7 + 3 * 3 + 2);
+  /* prologue 7, one block (every rule is rwm): 2 + rules + default deny, then "return 1" */
+  g_assert_cmpuint (prog->len, >, 7 + 11);
+  g_assert_cmpuint (prog->len, <, 100);
+  /* allow-all: one block "jset, ja, ja" */
+  g_assert_cmpuint (short_prog->len, ==, 7 + 3 + 2);
+  /* bits that every rule covers alike share a block; others have their own */
+  g_assert_cmpuint (bpf_blocks (docker_devices), ==, 1);
+  g_assert_cmpuint (bpf_blocks ("{\"devices\":[{\"allow\":false,\"access\":\"rwm\"},"
+                                "{\"allow\":true,\"type\":\"c\",\"access\":\"m\"},"
+                                "{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":3,"
+                                "\"access\":\"rw\"}]}"),
+                    ==, 2);
+  g_assert_cmpuint (bpf_blocks ("{\"devices\":[{\"allow\":true,\"type\":\"c\",\"major\":1,"
+                                "\"minor\":3,\"access\":\"r\"},{\"allow\":false,\"type\":\"c\","
+                                "\"major\":1,\"minor\":5,\"access\":\"w\"}]}"),
+                    ==, 3);
 }
 
 /* ---- real cgroups: v1 / hybrid host ---- */
@@ -1206,15 +1235,19 @@ test_v2_create_freeze_kill (Fixture *f)
 }
 
 /* A child that, once in the cgroup, tries /dev/null and /dev/zero: exit code bit 1 = null
- * opened for reading, bit 2 = zero opened for reading, bit 4 = null opened for writing. */
+ * opened for reading, bit 2 = zero opened for reading, bit 4 = null opened for writing, bit
+ * 8 = a node of zero's numbers (c 1:5) made by mknod. */
 static int
 try_devices_in (Fixture *f, SvCgroup *cg)
 {
   g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("sv-cg-mknod-XXXXXX", NULL);
+  g_autofree char *node = g_build_filename (dir, "zero", NULL);
   int go[2], status;
   pid_t pid;
   char c = 0;
 
+  g_assert_nonnull (dir);
   g_assert_cmpint (pipe2 (go, O_CLOEXEC), ==, 0);
   pid = fork ();
   g_assert_cmpint (pid, >=, 0);
@@ -1228,6 +1261,7 @@ try_devices_in (Fixture *f, SvCgroup *cg)
       code |= open ("/dev/null", O_RDONLY | O_CLOEXEC) >= 0 ? 1 : 0;
       code |= open ("/dev/zero", O_RDONLY | O_CLOEXEC) >= 0 ? 2 : 0;
       code |= open ("/dev/null", O_WRONLY | O_CLOEXEC) >= 0 ? 4 : 0;
+      code |= mknod (node, S_IFCHR | 0600, makedev (1, 5)) == 0 ? 8 : 0;
       _exit (code);
     }
   g_array_append_val (f->children, pid);
@@ -1237,6 +1271,8 @@ try_devices_in (Fixture *f, SvCgroup *cg)
   g_assert_cmpint (write (go[1], &c, 1), ==, 1);
   close (go[1]);
   g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+  (void) unlink (node);
+  g_assert_cmpint (rmdir (dir), ==, 0);
   g_assert_true (WIFEXITED (status));
   return WEXITSTATUS (status);
 }
@@ -1253,16 +1289,26 @@ test_v2_bpf_devices_enforced (Fixture *f)
   /* only /dev/zero */
   apply_json (cg, "{\"devices\":[{\"allow\":false,\"access\":\"rwm\"},"
                   "{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":5,\"access\":\"rwm\"}]}");
-  g_assert_cmpint (try_devices_in (f, cg), ==, 2);
+  g_assert_cmpint (try_devices_in (f, cg), ==, 2 | 8);
   /* replaced, not stacked: now Docker's list, /dev/null and /dev/zero both allowed */
   apply_json (cg, docker_devices);
-  g_assert_cmpint (try_devices_in (f, cg), ==, 7);
+  g_assert_cmpint (try_devices_in (f, cg), ==, 7 | 8);
   /* read-only /dev/null: a read passes, a write does not (decided per access bit) */
   apply_json (cg, "{\"devices\":[{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":3,"
                   "\"access\":\"r\"},{\"allow\":false,\"type\":\"c\",\"major\":1,\"minor\":5,"
                   "\"access\":\"w\"},{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":5,"
                   "\"access\":\"r\"}]}");
   g_assert_cmpint (try_devices_in (f, cg), ==, 3);
+  /* read and write decided in one block, mknod in another: any char node may be made, only
+   * /dev/null opened (both ways) */
+  apply_json (cg, "{\"devices\":[{\"allow\":false,\"access\":\"rwm\"},"
+                  "{\"allow\":true,\"type\":\"c\",\"access\":\"m\"},"
+                  "{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":3,\"access\":\"rw\"}]}");
+  g_assert_cmpint (try_devices_in (f, cg), ==, 1 | 4 | 8);
+  /* and without the mknod rule, no node is made */
+  apply_json (cg, "{\"devices\":[{\"allow\":false,\"access\":\"rwm\"},"
+                  "{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":3,\"access\":\"rw\"}]}");
+  g_assert_cmpint (try_devices_in (f, cg), ==, 1 | 4);
 }
 
 /* Real tests run their body in a subprocess: if an assertion aborts it, this process's
