@@ -124,25 +124,64 @@ emit_rule (GArray *prog, const SvCgroupDevice *dev, GArray *allowed)
   return n > 0;
 }
 
+/* Whether rule @s covers every device rule @r names. */
+static gboolean
+rule_covers (const SvCgroupDevice *s, const SvCgroupDevice *r)
+{
+  return (s->type == 'a' || s->type == r->type) && (s->major < 0 || s->major == r->major)
+         && (s->minor < 0 || s->minor == r->minor);
+}
+
+/* Whether rules @a and @b name a device in common. */
+static gboolean
+rules_meet (const SvCgroupDevice *a, const SvCgroupDevice *b)
+{
+  return (a->type == 'a' || b->type == 'a' || a->type == b->type)
+         && (a->major < 0 || b->major < 0 || a->major == b->major)
+         && (a->minor < 0 || b->minor < 0 || a->minor == b->minor);
+}
+
+/* Whether rule @p of @rules (one block's, in order) decides nothing: without it, each of its
+ * devices would get the same verdict from the rules before it (or, for a deny, from the
+ * default).  The first earlier rule that covers all its devices, and every rule between that
+ * meets one of them, must give its verdict.  (For the rules every container gets, the mknod
+ * block then keeps "c *:* m" and "b *:* m" and drops the rwm rules of single devices.) */
+static gboolean
+rule_redundant (GPtrArray *rules, guint p)
+{
+  const SvCgroupDevice *r = rules->pdata[p];
+
+  for (guint q = p; q > 0; q--)
+    {
+      const SvCgroupDevice *s = rules->pdata[q - 1];
+
+      if (rules_meet (s, r) && s->allow != r->allow)
+        return FALSE;
+      if (rule_covers (s, r))
+        return TRUE;
+    }
+  return !r->allow;
+}
+
 /* The block deciding the access bits of @bits (bits every rule covers alike); falls through
  * to the next block when they are allowed or none is asked for. */
 static void
 emit_bit_block (GArray *prog, GArray *devices, guint bits)
 {
   g_autoptr (GArray) allowed = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr (GPtrArray) rules = g_ptr_array_new ();
   gboolean reachable = TRUE;
 
+  for (guint i = 0; i < devices->len; i++)
+    if (g_array_index (devices, SvCgroupDevice, i).access & bits)
+      g_ptr_array_add (rules, &g_array_index (devices, SvCgroupDevice, i));
   /* if (access & bits) run the rules, else skip the block */
   emit (prog, insn (BPF_JMP | BPF_JSET | BPF_K, REG_ACCESS, 0, 1, (gint32) bits));
   emit (prog, insn (BPF_JMP | BPF_JA, 0, 0, 0, 0));
   record_jump (allowed, prog->len - 1);
-  for (guint i = devices->len; i > 0 && reachable; i--)
-    {
-      const SvCgroupDevice *dev = &g_array_index (devices, SvCgroupDevice, i - 1);
-
-      if (dev->access & bits)
-        reachable = emit_rule (prog, dev, allowed);
-    }
+  for (guint i = rules->len; i > 0 && reachable; i--)
+    if (!rule_redundant (rules, i - 1))
+      reachable = emit_rule (prog, rules->pdata[i - 1], allowed);
   if (reachable)
     emit_return (prog, 0); /* no rule covers this bit: denied */
   for (guint i = 0; i < allowed->len; i++)

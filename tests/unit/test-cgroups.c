@@ -962,6 +962,125 @@ test_bpf_program_shape (Fixture *f, gconstpointer data)
                     ==, 3);
 }
 
+/* The device program's verdict on one request (BPF_DEVCG_DEV_* @type, BPF_DEVCG_ACC_* bits
+ * @access), by an interpreter of the instructions it is made of. */
+static guint64
+bpf_run (GArray *prog, guint32 type, guint32 access, guint32 major, guint32 minor)
+{
+  const guint32 ctx[3] = { type | (access << 16), major, minor };
+  guint64 r[11] = { 0 };
+
+  for (guint pc = 0; pc < prog->len; pc++)
+    {
+      const struct bpf_insn *i = &g_array_index (prog, struct bpf_insn, pc);
+      const guint64 k = (guint64) (gint64) i->imm;
+
+      switch (i->code)
+        {
+        case BPF_LDX | BPF_MEM | BPF_W:
+          g_assert_cmpint (i->src_reg, ==, BPF_REG_1);
+          r[i->dst_reg] = ctx[i->off / 4];
+          break;
+        case BPF_ALU64 | BPF_MOV | BPF_X:
+          r[i->dst_reg] = r[i->src_reg];
+          break;
+        case BPF_ALU64 | BPF_MOV | BPF_K:
+          r[i->dst_reg] = k;
+          break;
+        case BPF_ALU64 | BPF_AND | BPF_K:
+          r[i->dst_reg] &= k;
+          break;
+        case BPF_ALU64 | BPF_RSH | BPF_K:
+          r[i->dst_reg] >>= k;
+          break;
+        case BPF_JMP | BPF_JNE | BPF_K:
+          pc += r[i->dst_reg] != k ? i->off : 0;
+          break;
+        case BPF_JMP | BPF_JSET | BPF_K:
+          pc += (r[i->dst_reg] & k) ? i->off : 0;
+          break;
+        case BPF_JMP | BPF_JA:
+          pc += i->off;
+          break;
+        case BPF_JMP | BPF_EXIT:
+          return r[0];
+        default:
+          g_assert_not_reached ();
+        }
+    }
+  g_assert_not_reached ();
+}
+
+/* linux.resources.devices read plainly: for each access bit asked for, the last rule that
+ * names the device and the bit decides, and no rule means deny. */
+static gboolean
+rules_allow (GArray *devs, char type, gint64 major, gint64 minor, guint access)
+{
+  for (guint bit = 1; bit <= 4; bit <<= 1)
+    {
+      gboolean verdict = FALSE;
+
+      if (!(access & bit))
+        continue;
+      for (guint i = 0; i < devs->len; i++)
+        {
+          const SvCgroupDevice *d = &g_array_index (devs, SvCgroupDevice, i);
+
+          if ((d->access & bit) && (d->type == 'a' || d->type == type)
+              && (d->major < 0 || d->major == major) && (d->minor < 0 || d->minor == minor))
+            verdict = d->allow;
+        }
+      if (!verdict)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* Random rule lists over a few devices: the program (its shared blocks, its rules left out
+ * as deciding nothing) gives every request of every device the verdict of the rules. */
+static void
+test_bpf_program_verdicts (Fixture *f, gconstpointer data)
+{
+  static const char types[] = { 'a', 'b', 'c' };
+  static const gint64 majors[] = { -1, 1, 5 }, minors[] = { -1, 3, 5 };
+  static const gint64 dev_majors[] = { 1, 5, 7 }, dev_minors[] = { 3, 5, 9 };
+
+  for (guint list = 0; list < 3000; list++)
+    {
+      g_autoptr (GArray) devs = g_array_new (FALSE, TRUE, sizeof (SvCgroupDevice));
+      g_autoptr (GArray) prog = NULL;
+      g_autoptr (GError) error = NULL;
+      guint n = (guint) g_test_rand_int_range (0, 10);
+
+      for (guint i = 0; i < n; i++)
+        {
+          SvCgroupDevice d = { .allow = g_test_rand_bit (),
+                               .type = types[g_test_rand_int_range (0, 3)],
+                               .major = majors[g_test_rand_int_range (0, 3)],
+                               .minor = minors[g_test_rand_int_range (0, 3)],
+                               .access = (guint) g_test_rand_int_range (1, 8) };
+          g_array_append_val (devs, d);
+        }
+      prog = sv_cgroup_bpf_build_devices (devs, &error);
+      g_assert_no_error (error);
+      for (guint t = 0; t < 2; t++)
+        for (guint ma = 0; ma < G_N_ELEMENTS (dev_majors); ma++)
+          for (guint mi = 0; mi < G_N_ELEMENTS (dev_minors); mi++)
+            for (guint acc = 1; acc < 8; acc++)
+              {
+                const char type = t == 0 ? 'b' : 'c';
+                guint64 got = bpf_run (prog, t == 0 ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR,
+                                       acc, (guint32) dev_majors[ma], (guint32) dev_minors[mi]);
+
+                if (got
+                    != (guint64) rules_allow (devs, type, dev_majors[ma], dev_minors[mi], acc))
+                  g_error ("list %u (%u rules): %c %" G_GINT64_FORMAT ":%" G_GINT64_FORMAT
+                           " access %u: the program says %" G_GUINT64_FORMAT,
+                           list, n, type, dev_majors[ma], dev_minors[mi], acc, got);
+              }
+    }
+}
+
 /* ---- real cgroups: v1 / hybrid host ---- */
 
 static void
@@ -1506,6 +1625,7 @@ main (int argc, char **argv)
   ADD ("/cgroups/create-failure-rolls-back", test_create_failure_rolls_back);
   ADD ("/cgroups/create-reuses-existing", test_create_reuses_existing);
   ADD ("/cgroups/bpf-program-shape", test_bpf_program_shape);
+  ADD ("/cgroups/bpf-program-verdicts", test_bpf_program_verdicts);
   ADD ("/cgroups/walk-deeper-than-path-max", test_walk_deeper_than_path_max);
   ADD_REAL ("/cgroups/v1-create-enter-destroy", v1_create);
   ADD_REAL ("/cgroups/freeze-thaw", v1_freeze);
