@@ -98,7 +98,7 @@ emit_mismatch_jump (GArray *prog, guint8 reg, gint32 imm)
   return prog->len - 1;
 }
 
-/* One rule, for one access bit.  Allow jumps to @allowed (recorded for patching); deny
+/* One rule, for a block's access bits.  Allow jumps to @allowed (recorded for patching); deny
  * returns 0.  Returns FALSE when the rule is unconditional (nothing after it runs). */
 static gboolean
 emit_rule (GArray *prog, const SvCgroupDevice *dev, GArray *allowed)
@@ -183,7 +183,7 @@ emit_bit_block (GArray *prog, GArray *devices, guint bits)
     if (!rule_redundant (rules, i - 1))
       reachable = emit_rule (prog, rules->pdata[i - 1], allowed);
   if (reachable)
-    emit_return (prog, 0); /* no rule covers this bit: denied */
+    emit_return (prog, 0); /* no rule covers these bits: denied */
   for (guint i = 0; i < allowed->len; i++)
     patch_jump (prog, g_array_index (allowed, guint, i), prog->len);
 }
