@@ -442,3 +442,23 @@ sv_cgroup_wait_until (gboolean (*check) (const char *dir, gpointer data), const 
       delay_us = MIN (delay_us * 2, 50000);
     }
 }
+
+const char *
+sv_cgroup_existing_dir (const char *mountpoint, const char *dir)
+{
+  static char buf[PATH_MAX];
+  const size_t root = strlen (mountpoint);
+  char *slash;
+
+  if (access (dir, F_OK) == 0 || !g_str_has_prefix (dir, mountpoint)
+      || g_strlcpy (buf, dir, sizeof buf) >= sizeof buf)
+    return dir;
+  while (strlen (buf) > root && (slash = strrchr (buf, '/')) != NULL
+         && (size_t) (slash - buf) >= root)
+    {
+      *slash = '\0';
+      if (access (buf, F_OK) == 0)
+        return buf;
+    }
+  return mountpoint;
+}

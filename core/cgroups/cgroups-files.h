@@ -39,6 +39,9 @@ gboolean sv_cgroup_collect_pids (const char *dir, GHashTable *seen, GError **err
 gboolean sv_cgroup_remove_tree (const char *dir, GError **error);
 /* The same in one pass, no retry: FALSE when something is left (a process, a busy sub-cgroup). */
 gboolean sv_cgroup_remove_tree_now (const char *dir);
+/* @dir if it exists, else its nearest existing ancestor no higher than @mountpoint (in a
+ * static buffer: touches no heap).  A cgroup not made yet is frozen if that one is. */
+const char *sv_cgroup_existing_dir (const char *mountpoint, const char *dir);
 /* Poll until @check (@dir) returns TRUE or @timeout_ms passes. */
 gboolean sv_cgroup_wait_until (gboolean (*check) (const char *dir, gpointer data),
                                const char *dir, gpointer data, guint timeout_ms);

@@ -886,7 +886,8 @@ v1_stats (SvCgroup *cg)
   return o;
 }
 
-/* The freezer's state; on a hybrid host without it, the cgroup2 tree's. */
+/* The freezer's state; on a hybrid host without it, the cgroup2 tree's.  (Of the nearest
+ * existing ancestor when the cgroup is not made yet.) */
 static gboolean
 v1_freezing (SvCgroup *cg, const char **dir_out)
 {
@@ -898,11 +899,11 @@ v1_freezing (SvCgroup *cg, const char **dir_out)
       m = sv_cgroup_find_unified (cg);
       if (m == NULL)
         return FALSE;
-      *dir_out = m->dir;
-      return sv_cgroup_v2_freezing_at (m->dir);
+      *dir_out = sv_cgroup_existing_dir (m->mountpoint, m->dir);
+      return sv_cgroup_v2_freezing_at (*dir_out);
     }
-  *dir_out = m->dir;
-  return sv_cgroup_read_small (m->dir, "freezer.state", state, sizeof state)
+  *dir_out = sv_cgroup_existing_dir (m->mountpoint, m->dir);
+  return sv_cgroup_read_small (*dir_out, "freezer.state", state, sizeof state)
          && strcmp (state, "THAWED") != 0;
 }
 

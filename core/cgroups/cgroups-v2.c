@@ -604,7 +604,9 @@ sv_cgroup_v2_freezing_at (const char *dir)
 static gboolean
 v2_freezing (SvCgroup *cg, const char **dir_out)
 {
-  *dir_out = ((SvCgroupMount *) cg->mounts->pdata[0])->dir;
+  SvCgroupMount *m = cg->mounts->pdata[0];
+
+  *dir_out = sv_cgroup_existing_dir (m->mountpoint, m->dir);
   return sv_cgroup_v2_freezing_at (*dir_out);
 }
 

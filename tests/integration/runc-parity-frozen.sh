@@ -75,3 +75,31 @@ sv_spec_set "$b" '.linux.cgroupsPath = $p' --arg p "/$cg"
 sv_rt_bg run -d --bundle "$b" "$SV_ID-ok"
 assert_eq running "$(sv_state_field "$SV_ID-ok" status)" "/frozen/thawed-runs"
 assert_ok sv_rt delete --force "$SV_ID-ok"
+
+# The same below a frozen cgroup of a pure cgroup v2 tree (a mount namespace whose
+# /sys/fs/cgroup is the host's cgroup2): refused before anything is made, so the frozen
+# cgroup's cgroup.subtree_control is left as it was (a controller turned on there would keep
+# any process out of it: EBUSY), and once thawed a container runs in it.
+v2=$(grep -m1 ' - cgroup2 ' /proc/self/mountinfo | cut -d' ' -f5)
+[ -n "$v2" ] || { echo "runc-parity-frozen: no cgroup2 mount; v2 part skipped"; exit 0; }
+p=sv-parity-frozen-v2-$SV_ID
+mkdir "$v2/$p"
+sv_on_exit "echo 0 >'$v2/$p/cgroup.freeze' 2>/dev/null;
+  rmdir '$v2/$p/child' '$v2/$p' 2>/dev/null || true"
+echo 1 >"$v2/$p/cgroup.freeze"
+before=$(cat "$v2/$p/cgroup.subtree_control")
+sv_spec_set "$b" '.linux.cgroupsPath = $p' --arg p "/$p/child"
+out=$(unshare -m sh -c "umount -l /sys/fs/cgroup && mount -t cgroup2 none /sys/fs/cgroup &&
+  timeout 20 $SV_RUNTIME --root $SV_ROOT run -d --bundle $b $SV_ID-v2n </dev/null 2>&1; echo rc=\$?")
+assert_match "container's cgroup is frozen .*thaw it" "$out" "/frozen/v2/new-child-refused"
+assert_match "rc=[1-9]" "$out" "/frozen/v2/new-child-fails"
+assert_file_absent "$v2/$p/child" "/frozen/v2/new-child-not-made"
+assert_eq "$before" "$(cat "$v2/$p/cgroup.subtree_control")" \
+  "/frozen/v2/subtree-control-untouched"
+echo 0 >"$v2/$p/cgroup.freeze"
+sv_spec_set "$b" '.linux.cgroupsPath = $p' --arg p "/$p"
+out=$(unshare -m sh -c "umount -l /sys/fs/cgroup && mount -t cgroup2 none /sys/fs/cgroup &&
+  $SV_RUNTIME --root $SV_ROOT run -d --bundle $b $SV_ID-v2ok </dev/null >/dev/null 2>&1 &&
+  $SV_RUNTIME --root $SV_ROOT state $SV_ID-v2ok | jq -r .status &&
+  $SV_RUNTIME --root $SV_ROOT delete --force $SV_ID-v2ok && echo deleted" 2>&1)
+assert_match "^running"$'\n'"deleted$" "$out" "/frozen/v2/thawed-runs"

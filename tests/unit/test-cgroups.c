@@ -917,6 +917,26 @@ static const char docker_devices[] =
     "{\"allow\":true,\"type\":\"c\",\"major\":5,\"minor\":2,\"access\":\"rwm\"},"
     "{\"allow\":true,\"type\":\"c\",\"major\":10,\"minor\":200,\"access\":\"rwm\"}]}";
 
+/* A cgroup not made yet is judged (frozen or not) by its nearest existing ancestor. */
+static void
+test_existing_dir (Fixture *f, gconstpointer data)
+{
+  g_autofree char *top = g_dir_make_tmp ("sv-cg-exist-XXXXXX", NULL);
+  g_autofree char *a = g_build_filename (top, "a", NULL);
+  g_autofree char *deep = g_build_filename (a, "b", "c", NULL);
+  g_autofree char *b = g_build_filename (top, "b", NULL);
+
+  g_assert_nonnull (top);
+  g_assert_cmpint (mkdir (a, 0700), ==, 0);
+  g_assert_cmpstr (sv_cgroup_existing_dir (top, deep), ==, a);
+  g_assert_true (sv_cgroup_existing_dir (top, a) == a);
+  g_assert_cmpstr (sv_cgroup_existing_dir (top, b), ==, top);
+  g_assert_true (sv_cgroup_existing_dir ("/nonexistent-mount", deep) == deep);
+  g_assert_cmpint (rmdir (a), ==, 0);
+  g_assert_cmpstr (sv_cgroup_existing_dir (top, deep), ==, top);
+  g_assert_cmpint (rmdir (top), ==, 0);
+}
+
 /* The blocks of a device program: each begins with the test of the access bits it decides. */
 static guint
 bpf_blocks (const char *json)
@@ -1624,6 +1644,7 @@ main (int argc, char **argv)
   ADD ("/cgroups/v1-unified-map-refused", test_v1_unified_map_refused);
   ADD ("/cgroups/create-failure-rolls-back", test_create_failure_rolls_back);
   ADD ("/cgroups/create-reuses-existing", test_create_reuses_existing);
+  ADD ("/cgroups/existing-dir", test_existing_dir);
   ADD ("/cgroups/bpf-program-shape", test_bpf_program_shape);
   ADD ("/cgroups/bpf-program-verdicts", test_bpf_program_verdicts);
   ADD ("/cgroups/walk-deeper-than-path-max", test_walk_deeper_than_path_max);
