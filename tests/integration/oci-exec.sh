@@ -25,8 +25,18 @@ out=$(sv_rt exec "$id" /sv-probe hostname uidmap pid cgroup)
 assert_eq exec-host "$(sed -n 1p <<<"$out")" "uts namespace"
 assert_eq "0 $SV_FALLBACK_UID 65536" "$(sed -n 2p <<<"$out")" "user namespace"
 [ "$(sed -n 3p <<<"$out")" -gt 1 ] || sv_fail "exec'd process is not in the container's pid namespace"
-assert_eq "$(grep memory /proc/$init/cgroup)" "$(sed -n 4p <<<"$out" | tr ';' '\n' | sed 's/^ //' | grep memory | sed "s|:/\$|:/sysvisor/$id|")" \
-  "exec'd process is in the container's cgroup"
+# (its cgroup lines, seen from inside its cgroup namespace: "/" is the container's cgroup)
+exec_cg() {
+  sed -n 4p <<<"$out" | tr ';' '\n' | sed 's/^ //' | grep "$1" | sed "s|:/\$|:/sysvisor/$id|"
+}
+if [ -d /sys/fs/cgroup/memory ]; then
+  assert_eq "$(grep memory /proc/$init/cgroup)" "$(exec_cg memory)" \
+    "exec'd process is in the container's cgroup (v1 memory)"
+fi
+if grep -q '^0::/.' /proc/$init/cgroup; then
+  assert_eq "$(grep '^0::' /proc/$init/cgroup)" "$(exec_cg '^0::')" \
+    "exec'd process is in the container's cgroup (cgroup2)"
+fi
 
 # Flags: user, env, cwd, caps, nnp; exit status.
 out=$(sv_rt exec --user 1000:1000 --additional-gids 10 --env SV_E=1 --cwd /tmp --no-new-privs "$id" \
