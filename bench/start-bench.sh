@@ -346,6 +346,7 @@ if [ -z "$CG_MODE" ]; then
   CG_MODE=v1
   [ "$(stat -f -c %T /sys/fs/cgroup 2>/dev/null)" != cgroup2fs ] || CG_MODE=v2
 elif [ "$CG_MODE" = v2 ] && ! grep -q ' - cgroup2 ' /proc/self/mountinfo; then
+  # (the arguments are judged before tests/lib/common.sh, and its sv_cgroup2_mount, is loaded)
   echo "start-bench: --cgroup2 needs the host's cgroup2 hierarchy mounted" \
     "(none in /proc/self/mountinfo)" >&2
   exit 2
@@ -495,9 +496,9 @@ case $CG_MODE in
   hybrid) echo "cgroups: host layout (hybrid: v1 + cgroup2 at /sys/fs/cgroup/unified)" ;;
   v1) echo "cgroups: v1 only (private mount namespace, /sys/fs/cgroup/unified unmounted; a private tmpfs there takes crun-v1's cgroup2 directories)" ;;
   v2)
-    v2_mnt=$(grep -m1 ' - cgroup2 ' /proc/self/mountinfo | cut -d' ' -f5)
     echo "cgroups: v2 only (private mount namespace whose /sys/fs/cgroup is the host's cgroup2" \
-      "hierarchy; its controllers: $(cat "$v2_mnt/cgroup.controllers" 2>/dev/null || echo '?'))" ;;
+      "hierarchy; its controllers: $(cat "$(sv_cgroup2_mount)/cgroup.controllers" 2>/dev/null ||
+        echo '?'))" ;;
 esac
 [ "$HOST_MOUNTS" = 0 ] ||
   echo "host mounts: $HOST_MOUNTS extra tmpfs mounts in the loops' (private) mount namespace," \

@@ -78,7 +78,7 @@ fi
 # loops' namespace. crun with its cgroupfs manager ("crun-v2") either runs or is left out with
 # its own error line (1.8.1 raises RLIMIT_MEMLOCK for its device eBPF program, which a host
 # whose bounding set lacks CAP_SYS_RESOURCE refuses); every other row must run.
-grep -q ' - cgroup2 ' /proc/self/mountinfo ||
+[ -n "$(sv_cgroup2_mount)" ] ||
   { echo "bench-start-smoke: no cgroup2 mount; --cgroup2 part skipped"; exit 0; }
 assert_ok env "${build[@]}" "$SV_SRC_ROOT/bench/start-bench.sh" -n 2 --rss 0 --parallel 2 --cgroup2
 out=$SV_OUT

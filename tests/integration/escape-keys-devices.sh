@@ -178,7 +178,7 @@ for caps in default sysadmin; do
   assert_eq "$before" "$(devices_list "$SV_ID-dv")" "$mode ($caps): the container's devices.list is unchanged"
   assert_ok sv_rt delete --force "$SV_ID-dv"
 done
-v2=$(awk '$3 == "cgroup2" {print $2; exit}' /proc/self/mounts)
+v2=$(sv_cgroup2_mount)
 if [ "$mode" = v1 ] && [ -n "$v2" ] && [ "$v2" != /sys/fs/cgroup ]; then
   for caps in default sysadmin; do
     use_spec "$caps" '["/sv-probe", "signal-wait"]'

@@ -125,11 +125,10 @@ sv_assert_nothing_left "$SV_ID-s" "$b"
 sv_spec_set "$b" 'del(.linux.cgroupsPath)'
 
 # A pure cgroup v2 view: a mount namespace whose /sys/fs/cgroup is the cgroup2 hierarchy.
-v2=$(grep -m1 ' - cgroup2 ' /proc/self/mountinfo | cut -d' ' -f5)
-[ -n "$v2" ] || { echo "oci-cgroups: no cgroup2 mount; v2 part skipped"; exit 0; }
+[ -n "$(sv_cgroup2_mount)" ] || { echo "oci-cgroups: no cgroup2 mount; v2 part skipped"; exit 0; }
 id=$SV_ID-v2
-out=$(unshare -m sh -c "umount -l $cg && mount -t cgroup2 none $cg &&
-  $SV_RUNC --root $SV_ROOT run -d --bundle $b $id </dev/null >/dev/null 2>&1 &&
+out=$(sv_in_cgroup2_view "$SV_RUNC --root $SV_ROOT run -d --bundle $b $id \
+  </dev/null >/dev/null 2>&1 &&
   pid=\$($SV_RUNC --root $SV_ROOT state $id | jq -r .pid) &&
   cat /proc/\$pid/cgroup && cat $cg/sysvisor/$id/cgroup.procs &&
   $SV_RUNC --root $SV_ROOT exec $id cat /proc/self/cgroup &&

@@ -80,7 +80,7 @@ assert_ok sv_rt delete --force "$SV_ID-ok"
 # /sys/fs/cgroup is the host's cgroup2): refused before anything is made, so the frozen
 # cgroup's cgroup.subtree_control is left as it was (a controller turned on there would keep
 # any process out of it: EBUSY), and once thawed a container runs in it.
-v2=$(grep -m1 ' - cgroup2 ' /proc/self/mountinfo | cut -d' ' -f5)
+v2=$(sv_cgroup2_mount)
 [ -n "$v2" ] || { echo "runc-parity-frozen: no cgroup2 mount; v2 part skipped"; exit 0; }
 p=sv-parity-frozen-v2-$SV_ID
 mkdir "$v2/$p"
@@ -89,8 +89,8 @@ sv_on_exit "echo 0 >'$v2/$p/cgroup.freeze' 2>/dev/null;
 echo 1 >"$v2/$p/cgroup.freeze"
 before=$(cat "$v2/$p/cgroup.subtree_control")
 sv_spec_set "$b" '.linux.cgroupsPath = $p' --arg p "/$p/child"
-out=$(unshare -m sh -c "umount -l /sys/fs/cgroup && mount -t cgroup2 none /sys/fs/cgroup &&
-  timeout 20 $SV_RUNTIME --root $SV_ROOT run -d --bundle $b $SV_ID-v2n </dev/null 2>&1; echo rc=\$?")
+out=$(sv_in_cgroup2_view "timeout 20 $SV_RUNTIME --root $SV_ROOT run -d --bundle $b $SV_ID-v2n \
+  </dev/null 2>&1; echo rc=\$?")
 assert_match "container's cgroup is frozen .*thaw it" "$out" "/frozen/v2/new-child-refused"
 assert_match "rc=[1-9]" "$out" "/frozen/v2/new-child-fails"
 assert_file_absent "$v2/$p/child" "/frozen/v2/new-child-not-made"
@@ -98,8 +98,8 @@ assert_eq "$before" "$(cat "$v2/$p/cgroup.subtree_control")" \
   "/frozen/v2/subtree-control-untouched"
 echo 0 >"$v2/$p/cgroup.freeze"
 sv_spec_set "$b" '.linux.cgroupsPath = $p' --arg p "/$p"
-out=$(unshare -m sh -c "umount -l /sys/fs/cgroup && mount -t cgroup2 none /sys/fs/cgroup &&
-  $SV_RUNTIME --root $SV_ROOT run -d --bundle $b $SV_ID-v2ok </dev/null >/dev/null 2>&1 &&
+out=$(sv_in_cgroup2_view "$SV_RUNTIME --root $SV_ROOT run -d --bundle $b $SV_ID-v2ok \
+  </dev/null >/dev/null 2>&1 &&
   $SV_RUNTIME --root $SV_ROOT state $SV_ID-v2ok | jq -r .status &&
   $SV_RUNTIME --root $SV_ROOT delete --force $SV_ID-v2ok && echo deleted" 2>&1)
 assert_match "^running"$'\n'"deleted$" "$out" "/frozen/v2/thawed-runs"

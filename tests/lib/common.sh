@@ -186,6 +186,17 @@ sv_tmpdir() {
   echo "$d"
 }
 
+# sv_cgroup2_mount: where the host's cgroup2 hierarchy is mounted ("" when it is not).
+sv_cgroup2_mount() {
+  grep -m1 ' - cgroup2 ' /proc/self/mountinfo | cut -d' ' -f5
+}
+
+# sv_in_cgroup2_view SCRIPT: sh SCRIPT in a private mount namespace whose /sys/fs/cgroup is the
+# host's cgroup2 hierarchy: the view of a pure cgroup v2 host (the host's mounts untouched).
+sv_in_cgroup2_view() {
+  unshare -m sh -c "umount -l /sys/fs/cgroup && mount -t cgroup2 none /sys/fs/cgroup && $1"
+}
+
 # ---------------------------------------------------------------- requirements
 
 sv_require_root() {
