@@ -239,8 +239,184 @@ create_as_creator (int fsfd, uid_t uid, gid_t gid, GError **error)
   return FALSE;
 }
 
-int
-sv_idmapped_mount_overlay (const SvIdmappedOverlayMount *m, GError **error)
+/* ---- the overlay, on kernels before 6.15 ----
+ *
+ * Until Linux 6.15 overlayfs takes only layers that are mounted in the namespace of the task
+ * that creates it (clone_private_mount: "failed to clone upperpath"), and before 6.8 it has no
+ * "lowerdir+" key: Debian 12's kernel (6.1) refuses the overlay above with EINVAL.  So a child
+ * sharing our memory and fd table, in a mount namespace of its own (private: nothing
+ * propagates to the host's), mounts a tmpfs on a scratch directory, moves the detached layer
+ * trees onto it, and creates the overlay from their paths; its fsmount fd lands in our fd
+ * table.  The layers' trees die with the child's namespace; the overlay keeps its own clones
+ * of them.  The child makes raw system calls only (scratch_child's rule). */
+
+#define OVL_MAX_LAYERS 500
+
+typedef struct
+{
+  const char *scratch; /* an existing directory: the tmpfs goes there */
+  const int *trees;    /* the detached trees to move, and where each goes */
+  char *const *points;
+  guint n_trees;
+  const char *const *params; /* "key", "value" pairs (value NULL: a flag), NULL-ended */
+  uid_t uid;
+  gid_t gid;
+  struct __user_cap_data_struct caps[_LINUX_CAPABILITY_U32S_3];
+  int fsfd; /* out: the fs context (its messages); the mount fd */
+  int mfd;
+  int err;
+} OvlChild;
+
+static int
+ovl_child_fail (OvlChild *a)
+{
+  a->err = errno;
+  return 1;
+}
+
+static int
+ovl_child (void *arg)
+{
+  OvlChild *a = arg;
+  struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+
+  if (syscall (SYS_mount, NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0
+      || syscall (SYS_mount, "none", a->scratch, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700") < 0)
+    return ovl_child_fail (a);
+  for (guint i = 0; i < a->n_trees; i++)
+    if (syscall (SYS_mkdirat, AT_FDCWD, a->points[i], 0700) < 0
+        || syscall (SYS_move_mount, a->trees[i], "", AT_FDCWD, a->points[i],
+                    MOVE_MOUNT_F_EMPTY_PATH)
+               < 0)
+      return ovl_child_fail (a);
+  if ((a->fsfd = (int) syscall (SYS_fsopen, "overlay", FSOPEN_CLOEXEC)) < 0)
+    return ovl_child_fail (a);
+  for (guint i = 0; a->params[i] != NULL; i += 2)
+    if (syscall (SYS_fsconfig, a->fsfd,
+                 a->params[i + 1] != NULL ? FSCONFIG_SET_STRING : FSCONFIG_SET_FLAG, a->params[i],
+                 a->params[i + 1], 0)
+        < 0)
+      return ovl_child_fail (a);
+  /* (this task's own credentials: nothing to restore) */
+  syscall (SYS_setfsgid, a->gid);
+  syscall (SYS_setfsuid, a->uid);
+  if (syscall (SYS_capset, &hdr, a->caps) < 0
+      || syscall (SYS_fsconfig, a->fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0
+      || (a->mfd = (int) syscall (SYS_fsmount, a->fsfd, FSMOUNT_CLOEXEC, 0)) < 0)
+    return ovl_child_fail (a);
+  return 0;
+}
+
+/* The first of a few usual directories that exists: where the child mounts its tmpfs. */
+static const char *
+ovl_scratch_dir (void)
+{
+  static const char *const dirs[] = { "/tmp", "/run", "/mnt", "/var/tmp" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (dirs); i++)
+    if (access (dirs[i], F_OK) == 0)
+      return dirs[i];
+  return NULL;
+}
+
+/* The child's plan: layer trees to move (lower, data, the upper's), and the overlay's
+ * parameters naming them by path: lowerdir "top:...:bottom[::data...]", upperdir and workdir
+ * through /proc/self/fd (their fds are inside the moved upper tree), then the options. */
+static GPtrArray *
+ovl_child_plan (const SvIdmappedOverlayMount *m, const char *scratch, GArray *trees,
+                GPtrArray *points)
+{
+  GPtrArray *params = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GString) lower = g_string_new (NULL);
+
+  for (guint i = 0; i < m->n_lower + m->n_data; i++)
+    {
+      gboolean data = i >= m->n_lower;
+      char *point = g_strdup_printf ("%s/%c%u", scratch, data ? 'd' : 'l', i);
+      int fd = data ? m->data[i - m->n_lower] : m->lower[i];
+      g_string_append_printf (lower, "%s%s", i == 0 ? "" : data ? "::" : ":", point);
+      g_array_append_val (trees, fd);
+      g_ptr_array_add (points, point);
+    }
+  g_ptr_array_add (params, g_strdup ("lowerdir"));
+  g_ptr_array_add (params, g_strdup (lower->str));
+  if (m->upper >= 0)
+    {
+      g_array_append_val (trees, m->upper_tree);
+      g_ptr_array_add (points, g_strdup_printf ("%s/u", scratch));
+      g_ptr_array_add (params, g_strdup ("upperdir"));
+      g_ptr_array_add (params, g_strdup_printf ("/proc/self/fd/%d", m->upper));
+      g_ptr_array_add (params, g_strdup ("workdir"));
+      g_ptr_array_add (params, g_strdup_printf ("/proc/self/fd/%d", m->work));
+    }
+  for (guint i = 0; m->options != NULL && i < m->options->len; i++)
+    {
+      const char *opt = m->options->pdata[i];
+      const char *eq = strchr (opt, '=');
+      g_ptr_array_add (params, g_strndup (opt, eq != NULL ? (gsize) (eq - opt) : strlen (opt)));
+      g_ptr_array_add (params, eq != NULL ? g_strdup (eq + 1) : NULL);
+    }
+  g_ptr_array_add (params, NULL);
+  return params;
+}
+
+static int
+mount_overlay_in_child (const SvIdmappedOverlayMount *m, GError **error)
+{
+  g_autoptr (GArray) trees = g_array_new (FALSE, FALSE, sizeof (int));
+  g_autoptr (GPtrArray) points = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) params = NULL;
+  g_autofree char *stack = NULL;
+  g_autofree char *why = NULL;
+  OvlChild a = {
+    .fsfd = -1, .mfd = -1, .err = EPIPE, .uid = m->creator_uid, .gid = m->creator_gid
+  };
+  struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+  pid_t pid;
+
+  if ((a.scratch = ovl_scratch_dir ()) == NULL || m->n_lower + m->n_data > OVL_MAX_LAYERS
+      || syscall (SYS_capget, &hdr, a.caps) < 0)
+    {
+      sv_set_file_error_errno (error,
+                               a.scratch == NULL ? ENOENT
+                               : errno           ? errno
+                                                 : E2BIG,
+                               "overlay: prepare its layers' namespace");
+      return -1;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (a.caps); i++)
+    a.caps[i].effective = a.caps[i].permitted;
+  params = ovl_child_plan (m, a.scratch, trees, points);
+  a.trees = (const int *) (gpointer) trees->data;
+  a.points = (char *const *) points->pdata;
+  a.n_trees = trees->len;
+  a.params = (const char *const *) params->pdata;
+  stack = g_malloc (SCRATCH_STACK_SIZE);
+  pid = clone (ovl_child, stack + SCRATCH_STACK_SIZE,
+               CLONE_NEWNS | CLONE_VM | CLONE_FILES | CLONE_VFORK | SIGCHLD, &a);
+  if (pid > 0)
+    while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
+      ;
+  else
+    a.err = errno;
+  if (a.mfd >= 0)
+    {
+      sv_close_fdp (&a.fsfd);
+      return a.mfd;
+    }
+  why = a.fsfd >= 0 ? fs_context_errors (a.fsfd) : NULL;
+  sv_close_fdp (&a.fsfd);
+  if (why != NULL)
+    g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (a.err),
+                 "overlay: create: %s (kernel: %s)", sv_strerror (a.err), why);
+  else
+    sv_set_file_error_errno (error, a.err, "overlay: create (layers mounted first)");
+  return -1;
+}
+
+/* The overlay from the detached layer trees as they are (Linux 6.15 and later). */
+static int
+mount_overlay_detached (const SvIdmappedOverlayMount *m, GError **error)
 {
   sv_autofd fsfd = fsopen ("overlay", FSOPEN_CLOEXEC);
   int mfd;
@@ -267,4 +443,20 @@ sv_idmapped_mount_overlay (const SvIdmappedOverlayMount *m, GError **error)
   if (mfd < 0)
     sv_set_file_error_errno (error, errno, "overlay: fsmount");
   return mfd;
+}
+
+int
+sv_idmapped_mount_overlay (const SvIdmappedOverlayMount *m, GError **error)
+{
+  g_autoptr (GError) detached = NULL;
+  int mfd = mount_overlay_detached (m, &detached);
+
+  if (mfd >= 0 || !g_error_matches (detached, G_FILE_ERROR, G_FILE_ERROR_INVAL))
+    {
+      if (mfd < 0)
+        g_propagate_error (error, g_steal_pointer (&detached));
+      return mfd;
+    }
+  g_debug ("%s; again with the layers mounted first", detached->message);
+  return mount_overlay_in_child (m, error);
 }

@@ -25,8 +25,9 @@ typedef struct
   guint n_lower;
   const int *data; /* data-only layers */
   guint n_data;
-  int upper; /* -1: read-only */
-  int work;
+  int upper;          /* -1: read-only */
+  int work;           /* upper and work: O_PATH fds inside upper_tree */
+  int upper_tree;     /* the detached tree that holds both */
   GPtrArray *options; /* "key" or "key=value" */
   uid_t creator_uid;  /* the fsuid/fsgid the overlay works on its layers as */
   gid_t creator_gid;

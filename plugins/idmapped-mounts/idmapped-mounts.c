@@ -509,6 +509,7 @@ attach_overlay_rootfs (SvContainer *c, SvIdmappedMount *m, int userns, GError **
                                  .n_data = data->len,
                                  .upper = upper,
                                  .work = work,
+                                 .upper_tree = upper_tree,
                                  .options = options,
                                  .creator_uid = (uid_t) sv_container_root_uid (c),
                                  .creator_gid = (gid_t) sv_container_root_gid (c) };
