@@ -154,7 +154,8 @@ dev_attack="
     (echo a >/cgd/devices.allow) 2>/dev/null && echo WIDENED-fresh-hierarchy
   for n in hostdisk mem; do head -c 1 /\$n >/dev/null 2>&1 && echo OPENED-after-\$n || echo refused-after-\$n; done
   ls /dev"
-devices_list() { cat "/sys/fs/cgroup/devices/sysvisor/$1/devices.list" 2>/dev/null; }
+# (v1 only: a pure cgroup v2 host has no devices.list, and both reads are then empty)
+devices_list() { cat "/sys/fs/cgroup/devices/sysvisor/$1/devices.list" 2>/dev/null || true; }
 check_devices() {   # check_devices MODE CAPS
   local out=$SV_OUT
   sv_log "devices ($1, $2): $(tr '\n' ';' <<<"$out")"
