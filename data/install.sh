@@ -45,7 +45,7 @@ RUNTIME_PACKAGES=(fuse3 busybox-static jq)
 # clang: libFuzzer and its sanitizers for the fuzz harnesses (tests/fuzz) that .ci/run runs;
 # strace: its fault injection kills sysvisor-runc at each step (tests/soak/crash-steps.sh);
 # time: GNU time, start-bench's peak RSS (tests/integration/bench-start-smoke.sh);
-# qemu-system-x86: a pure cgroup v2 Debian 12 machine (tests/integration/cgroup2-host-vm.sh).
+# qemu-system-x86: a default Debian 12 machine (tests/integration/debian12-host-vm.sh).
 TEST_PACKAGES=(runc crun docker.io debootstrap zstd lxcfs python3 procps iproute2 util-linux
                containernetworking-plugins python3-grpcio python3-grpc-tools podman clang
                systemd libc6-dev strace time qemu-system-x86)
