@@ -250,8 +250,6 @@ create_as_creator (int fsfd, uid_t uid, gid_t gid, GError **error)
  * table.  The layers' trees die with the child's namespace; the overlay keeps its own clones
  * of them.  The child makes raw system calls only (scratch_child's rule). */
 
-#define OVL_MAX_LAYERS 500
-
 typedef struct
 {
   const char *scratch; /* an existing directory: the tmpfs goes there */
@@ -374,14 +372,16 @@ mount_overlay_in_child (const SvIdmappedOverlayMount *m, GError **error)
   struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
   pid_t pid;
 
-  if ((a.scratch = ovl_scratch_dir ()) == NULL || m->n_lower + m->n_data > OVL_MAX_LAYERS
-      || syscall (SYS_capget, &hdr, a.caps) < 0)
+  if ((a.scratch = ovl_scratch_dir ()) == NULL)
     {
-      sv_set_file_error_errno (error,
-                               a.scratch == NULL ? ENOENT
-                               : errno           ? errno
-                                                 : E2BIG,
-                               "overlay: prepare its layers' namespace");
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT,
+                   "overlay: no scratch directory (/tmp, /run, /mnt, /var/tmp) to mount its "
+                   "layers on");
+      return -1;
+    }
+  if (syscall (SYS_capget, &hdr, a.caps) < 0)
+    {
+      sv_set_file_error_errno (error, errno, "capget");
       return -1;
     }
   for (guint i = 0; i < G_N_ELEMENTS (a.caps); i++)
