@@ -162,12 +162,16 @@ sv_vm_image() {
 # Prints nothing; returns the tests' status (124 when the machine ran out of time, 125 when
 # it never reported one).
 sv_vm_boot() {
-  local img=$1 kdir=$2 log=$3 rc=0
+  local img=$1 kdir=$2 log=$3 rc=0 pid
   timeout "${SV_VM_TIMEOUT:-1200}" qemu-system-x86_64 -machine q35 -accel tcg,thread=multi \
     -cpu max -smp 2 -m 3072 -kernel "$kdir/vmlinuz" \
     -append "root=/dev/nvme0n1 rw console=ttyS0 init=/sbin/sv-vm-init quiet panic=-1" \
     -drive "file=$img,if=none,id=d0,format=raw" -device nvme,drive=d0,serial=sv \
-    -display none -serial "file:$log" -monitor none -no-reboot || rc=$?
+    -display none -serial "file:$log" -monitor none -no-reboot &
+  pid=$!
+  # a test stopped early (meson's timeout, ^C) stops the machine too (timeout passes it on)
+  sv_on_exit "kill $pid 2>/dev/null || true"
+  wait "$pid" || rc=$?
   [ "$rc" = 124 ] && return 124
   rc=$(sed -n 's/^sv-vm: result \([0-9]*\).*/\1/p' "$log" | tail -n 1)
   [ -n "$rc" ] || return 125
