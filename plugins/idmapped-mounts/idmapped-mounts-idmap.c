@@ -216,12 +216,25 @@ fs_context_errors (int fsfd)
   return out->len > 0 ? g_string_free (g_steal_pointer (&out), FALSE) : NULL;
 }
 
+/* The error of a failed overlay create (@errsv) on context @fsfd (-1: none), with the kernel's
+ * own words when it has some; @what names the create. */
+static void
+set_create_error (int fsfd, int errsv, const char *what, GError **error)
+{
+  g_autofree char *why = fsfd >= 0 ? fs_context_errors (fsfd) : NULL;
+
+  if (why != NULL)
+    g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errsv),
+                 "overlay: create: %s (kernel: %s)", sv_strerror (errsv), why);
+  else
+    sv_set_file_error_errno (error, errsv, "%s", what);
+}
+
 static gboolean
 create_as_creator (int fsfd, uid_t uid, gid_t gid, GError **error)
 {
   SavedCreds saved;
   int r, errsv;
-  g_autofree char *why = NULL;
 
   if (!become_creator (uid, gid, &saved, error))
     return FALSE;
@@ -230,12 +243,7 @@ create_as_creator (int fsfd, uid_t uid, gid_t gid, GError **error)
   restore_creds (&saved);
   if (r == 0)
     return TRUE;
-  why = fs_context_errors (fsfd);
-  if (why != NULL)
-    g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errsv),
-                 "overlay: create: %s (kernel: %s)", sv_strerror (errsv), why);
-  else
-    sv_set_file_error_errno (error, errsv, "overlay: create");
+  set_create_error (fsfd, errsv, "overlay: create", error);
   return FALSE;
 }
 
@@ -365,7 +373,6 @@ mount_overlay_in_child (const SvIdmappedOverlayMount *m, GError **error)
   g_autoptr (GPtrArray) points = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GPtrArray) params = NULL;
   g_autofree char *stack = NULL;
-  g_autofree char *why = NULL;
   OvlChild a = {
     .fsfd = -1, .mfd = -1, .err = EPIPE, .uid = m->creator_uid, .gid = m->creator_gid
   };
@@ -404,13 +411,8 @@ mount_overlay_in_child (const SvIdmappedOverlayMount *m, GError **error)
       sv_close_fdp (&a.fsfd);
       return a.mfd;
     }
-  why = a.fsfd >= 0 ? fs_context_errors (a.fsfd) : NULL;
+  set_create_error (a.fsfd, a.err, "overlay: create (layers mounted first)", error);
   sv_close_fdp (&a.fsfd);
-  if (why != NULL)
-    g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (a.err),
-                 "overlay: create: %s (kernel: %s)", sv_strerror (a.err), why);
-  else
-    sv_set_file_error_errno (error, a.err, "overlay: create (layers mounted first)");
   return -1;
 }
 
