@@ -28,7 +28,7 @@ rc=0; $D --rm bb sh -c 'exit 42' || rc=$?
 assert_eq 42 "$rc" "docker run exit code"
 
 # run -d, logs, exec, top, pause/unpause, update, stop.
-cid=$($D -d --name "$SV_ID-d" bb sh -c 'echo started; i=0; while :; do i=$((i+1)); echo $i >/tmp/count; sleep 0.2; done')
+cid=$($D -d --name "$SV_ID-d" bb sh -c 'echo started; i=0; while :; do i=$((i+1)); echo $i >/tmp/c.new; mv /tmp/c.new /tmp/count; sleep 0.2; done')
 is_running() { [ "$(sv_docker inspect -f '{{.State.Running}}' "$1")" = true ]; }
 has_logged() { sv_docker logs "$1" 2>&1 | grep -q started; }
 sv_wait_until 20 is_running "$cid" || sv_fail "container did not start: $(sv_docker logs "$cid" 2>&1)"

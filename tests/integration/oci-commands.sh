@@ -15,8 +15,10 @@ sv_use_plugins none none none
 b=$SV_TEST_TMP/bundle
 sv_core_bundle "$b" /sv-probe signal-wait
 # The init (the probe) has a child: a loop that writes a counter the host can read, and that
-# runs out of memory once the host creates /tmp/oom (`tail /dev/zero` buffers forever).
-sv_spec_args "$b" sh -c 'i=0; while :; do i=$((i+1)); echo $i >/tmp/counter; sleep 0.1
+# runs out of memory once the host creates /tmp/oom (`tail /dev/zero` buffers forever). The
+# counter is renamed into place: a freeze between a truncate and its write would leave it empty.
+sv_spec_args "$b" sh -c 'i=0; while :; do i=$((i+1)); echo $i >/tmp/c.new; mv /tmp/c.new /tmp/counter
+  sleep 0.1
   if [ -e /tmp/oom ] && ! [ -e /tmp/oom.done ]; then : >/tmp/oom.done; tail /dev/zero; fi
 done & exec /sv-probe signal-wait'
 id=$SV_ID-oci
