@@ -4,6 +4,8 @@
  */
 #include "idmapped-mounts-idmap.h"
 
+#include "idmapped-mounts-scratch-ns.h"
+
 #include "sv-error.h"
 #include "sv-fd.h"
 
@@ -251,78 +253,42 @@ create_as_creator (int fsfd, uid_t uid, gid_t gid, GError **error)
  *
  * Until Linux 6.15 overlayfs takes only layers that are mounted in the namespace of the task
  * that creates it (clone_private_mount: "failed to clone upperpath"), and before 6.8 it has no
- * "lowerdir+" key: Debian 12's kernel (6.1) refuses the overlay above with EINVAL.  So a child
- * sharing our memory and fd table, in a mount namespace of its own (private: nothing
- * propagates to the host's), mounts a tmpfs on a scratch directory, moves the detached layer
- * trees onto it, and creates the overlay from their paths; its fsmount fd lands in our fd
- * table.  The layers' trees die with the child's namespace; the overlay keeps its own clones
- * of them.  The child makes raw system calls only (scratch_child's rule). */
+ * "lowerdir+" key: Debian 12's kernel (6.1) refuses the overlay above with EINVAL.  So the
+ * layer trees are mounted on a scratch tmpfs in a private mount namespace (scratch-ns) and the
+ * overlay is created there from their paths.  The layers' trees die with that namespace; the
+ * overlay keeps its own clones of them. */
 
 typedef struct
 {
-  const char *scratch; /* an existing directory: the tmpfs goes there */
-  const int *trees;    /* the detached trees to move, and where each goes */
-  char *const *points;
-  guint n_trees;
   const char *const *params; /* "key", "value" pairs (value NULL: a flag), NULL-ended */
   uid_t uid;
   gid_t gid;
   struct __user_cap_data_struct caps[_LINUX_CAPABILITY_U32S_3];
-  int fsfd; /* out: the fs context (its messages); the mount fd */
-  int mfd;
-  int err;
-} OvlChild;
+  int fsfd; /* out: the fs context (its messages) */
+} OvlCreate;
 
+/* The scratch namespace's last step: create the overlay as its creator (raw system calls). */
 static int
-ovl_child_fail (OvlChild *a)
+ovl_create_step (SvScratchNs *ns)
 {
-  a->err = errno;
-  return 1;
-}
-
-static int
-ovl_child (void *arg)
-{
-  OvlChild *a = arg;
+  OvlCreate *a = ns->data;
   struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
 
-  if (syscall (SYS_mount, NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0
-      || syscall (SYS_mount, "none", a->scratch, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700") < 0)
-    return ovl_child_fail (a);
-  for (guint i = 0; i < a->n_trees; i++)
-    if (syscall (SYS_mkdirat, AT_FDCWD, a->points[i], 0700) < 0
-        || syscall (SYS_move_mount, a->trees[i], "", AT_FDCWD, a->points[i],
-                    MOVE_MOUNT_F_EMPTY_PATH)
-               < 0)
-      return ovl_child_fail (a);
   if ((a->fsfd = (int) syscall (SYS_fsopen, "overlay", FSOPEN_CLOEXEC)) < 0)
-    return ovl_child_fail (a);
+    return -1;
   for (guint i = 0; a->params[i] != NULL; i += 2)
     if (syscall (SYS_fsconfig, a->fsfd,
                  a->params[i + 1] != NULL ? FSCONFIG_SET_STRING : FSCONFIG_SET_FLAG, a->params[i],
                  a->params[i + 1], 0)
         < 0)
-      return ovl_child_fail (a);
-  /* (this task's own credentials: nothing to restore) */
+      return -1;
+  /* (the child's own credentials: nothing to restore) */
   syscall (SYS_setfsgid, a->gid);
   syscall (SYS_setfsuid, a->uid);
   if (syscall (SYS_capset, &hdr, a->caps) < 0
-      || syscall (SYS_fsconfig, a->fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0
-      || (a->mfd = (int) syscall (SYS_fsmount, a->fsfd, FSMOUNT_CLOEXEC, 0)) < 0)
-    return ovl_child_fail (a);
-  return 0;
-}
-
-/* The first of a few usual directories that exists: where the child mounts its tmpfs. */
-static const char *
-ovl_scratch_dir (void)
-{
-  static const char *const dirs[] = { "/tmp", "/run", "/mnt", "/var/tmp" };
-
-  for (guint i = 0; i < G_N_ELEMENTS (dirs); i++)
-    if (access (dirs[i], F_OK) == 0)
-      return dirs[i];
-  return NULL;
+      || syscall (SYS_fsconfig, a->fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+    return -1;
+  return (int) syscall (SYS_fsmount, a->fsfd, FSMOUNT_CLOEXEC, 0);
 }
 
 /* The child's plan: layer trees to move (lower, data, the upper's), and the overlay's
@@ -372,48 +338,30 @@ mount_overlay_in_child (const SvIdmappedOverlayMount *m, GError **error)
   g_autoptr (GArray) trees = g_array_new (FALSE, FALSE, sizeof (int));
   g_autoptr (GPtrArray) points = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GPtrArray) params = NULL;
-  g_autofree char *stack = NULL;
-  OvlChild a = {
-    .fsfd = -1, .mfd = -1, .err = EPIPE, .uid = m->creator_uid, .gid = m->creator_gid
-  };
-  struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
-  pid_t pid;
+  OvlCreate a = { .fsfd = -1, .uid = m->creator_uid, .gid = m->creator_gid };
+  SvScratchNs ns = { .then = ovl_create_step, .data = &a };
+  const char *scratch = sv_scratch_ns_dir (error);
+  int mfd, err;
 
-  if ((a.scratch = ovl_scratch_dir ()) == NULL)
+  if (scratch == NULL || caps_call (SYS_capget, a.caps) < 0)
     {
-      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT,
-                   "overlay: no scratch directory (/tmp, /run, /mnt, /var/tmp) to mount its "
-                   "layers on");
-      return -1;
-    }
-  if (syscall (SYS_capget, &hdr, a.caps) < 0)
-    {
-      sv_set_file_error_errno (error, errno, "capget");
+      if (scratch != NULL)
+        sv_set_file_error_errno (error, errno, "capget");
+      g_prefix_error (error, "overlay: ");
       return -1;
     }
   for (guint i = 0; i < G_N_ELEMENTS (a.caps); i++)
     a.caps[i].effective = a.caps[i].permitted;
-  params = ovl_child_plan (m, a.scratch, trees, points);
-  a.trees = (const int *) (gpointer) trees->data;
-  a.points = (char *const *) points->pdata;
-  a.n_trees = trees->len;
+  params = ovl_child_plan (m, scratch, trees, points);
   a.params = (const char *const *) params->pdata;
-  stack = g_malloc (SCRATCH_STACK_SIZE);
-  pid = clone (ovl_child, stack + SCRATCH_STACK_SIZE,
-               CLONE_NEWNS | CLONE_VM | CLONE_FILES | CLONE_VFORK | SIGCHLD, &a);
-  if (pid > 0)
-    while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
-      ;
-  else
-    a.err = errno;
-  if (a.mfd >= 0)
-    {
-      sv_close_fdp (&a.fsfd);
-      return a.mfd;
-    }
-  set_create_error (a.fsfd, a.err, "overlay: create (layers mounted first)", error);
+  ns.trees = (const int *) (gpointer) trees->data;
+  ns.points = (char *const *) points->pdata;
+  ns.n_trees = ns.n_mkdir = trees->len;
+  mfd = sv_scratch_ns_run (&ns, &err);
+  if (mfd < 0)
+    set_create_error (a.fsfd, err, "overlay: create (layers mounted first)", error);
   sv_close_fdp (&a.fsfd);
-  return -1;
+  return mfd;
 }
 
 /* The overlay from the detached layer trees as they are (Linux 6.15 and later). */

@@ -28,6 +28,7 @@
 #include "idmapped-mounts-idmap.h"
 #include "idmapped-mounts-mountinfo.h"
 #include "idmapped-mounts-rules.h"
+#include "idmapped-mounts-scratch-ns.h"
 #include "sv-error.h"
 #include "sv-fd.h"
 #include "sv-path.h"
@@ -223,6 +224,21 @@ idmapped_prepare (SvContainer *c, GError **error)
 
 /* ---- attach: trees ---- */
 
+static void
+close_fd_element (gpointer p)
+{
+  sv_close_fdp (p);
+}
+
+static GArray *
+fd_array_new (void)
+{
+  GArray *a = g_array_new (FALSE, FALSE, sizeof (int));
+
+  g_array_set_clear_func (a, close_fd_element);
+  return a;
+}
+
 /* An ID-mapped clone of @path; -1 with @err_out = EINVAL when its filesystem cannot be
  * ID-mapped (and no @error), -1 with @error on any other failure. */
 static int
@@ -245,6 +261,90 @@ idmapped_tree (const char *path, int userns, gboolean recursive, int *err_out, G
   if (err != EINVAL)
     sv_set_file_error_errno (error, err, "ID-map %s", path);
   return -1;
+}
+
+static int
+by_depth (gconstpointer a, gconstpointer b)
+{
+  const char *pa = *(const char *const *) a, *pb = *(const char *const *) b;
+  int da = 0, db = 0;
+
+  for (; *pa != '\0'; pa++)
+    da += *pa == '/';
+  for (; *pb != '\0'; pb++)
+    db += *pb == '/';
+  return da - db;
+}
+
+/* A clone of mount @path for idmapped_tree_each: ID-mapped, or unshifted when its filesystem
+ * cannot be.  Appended to @trees, with its point (@top_point + its path under @root). */
+static gboolean
+add_mount_as_is_or_mapped (const char *path, const char *root, int userns, const char *top_point,
+                           GArray *trees, GPtrArray *points, GError **error)
+{
+  int err;
+  int fd = idmapped_tree (path, userns, FALSE, &err, error);
+
+  if (fd < 0 && err != EINVAL)
+    return FALSE;
+  if (fd < 0)
+    {
+      g_autofree char *fstype = fstype_of (path);
+      g_debug ("%s (%s) cannot be ID-mapped; it is mounted unshifted", path, fstype);
+      if ((fd = sv_idmapped_clone_tree (AT_FDCWD, path, FALSE, error)) < 0)
+        return FALSE;
+    }
+  g_array_append_val (trees, fd);
+  g_ptr_array_add (points,
+                   g_strconcat (top_point, path + (strcmp (root, "/") != 0 ? strlen (root) : 0),
+                                NULL));
+  return TRUE;
+}
+
+/* mount_setattr ID-maps all of a tree or none of it, and of a detached tree only its top (a
+ * mount inside one is "in no namespace of ours"): a recursive bind whose tree holds a
+ * filesystem that cannot be ID-mapped (proc, sysfs; tmpfs before Linux 6.3) could be mapped
+ * not at all.  So each of its mounts is cloned and ID-mapped on its own (one that cannot be
+ * stays unshifted, as a bind of such a filesystem alone does), and the clones are put together
+ * again in a scratch mount namespace.  idmapped_tree's return and errors (EINVAL: @path's own
+ * mount cannot be ID-mapped). */
+static int
+idmapped_tree_each (const char *path, int userns, int *err_out, GError **error)
+{
+  g_autofree char *root = realpath (path, NULL);
+  g_autoptr (GPtrArray) below = NULL;
+  g_autoptr (GArray) trees = fd_array_new ();
+  g_autoptr (GPtrArray) points = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  SvScratchNs ns = { .then = sv_scratch_ns_clone_first, .n_mkdir = 1 };
+  const char *scratch = NULL;
+  int fd;
+
+  *err_out = 0;
+  if (root == NULL)
+    {
+      sv_set_file_error_errno (error, errno, "resolve %s", path);
+      return -1;
+    }
+  if ((fd = idmapped_tree (root, userns, FALSE, err_out, error)) < 0)
+    return -1;
+  g_array_append_val (trees, fd);
+  if ((scratch = sv_scratch_ns_dir (error)) == NULL
+      || (below = sv_idmapped_mounts_below (NULL, root, error)) == NULL)
+    return -1;
+  g_ptr_array_add (points, g_strdup_printf ("%s/t", scratch));
+  g_ptr_array_sort (below, by_depth); /* (stable: mounts stacked on one path keep their order) */
+  for (guint i = 0; i < below->len; i++)
+    if (g_hash_table_add (seen, below->pdata[i]) /* (of a stack, only the top is reachable) */
+        && !add_mount_as_is_or_mapped (below->pdata[i], root, userns, points->pdata[0], trees,
+                                       points, error))
+      return -1;
+  ns.trees = (const int *) (gpointer) trees->data;
+  ns.points = (char *const *) points->pdata;
+  ns.n_trees = trees->len;
+  if ((fd = sv_scratch_ns_run (&ns, err_out)) < 0)
+    sv_set_file_error_errno (error, *err_out, "put the mounts under %s together again", path);
+  return fd;
 }
 
 /* Which mount under @root (itself first) cannot be ID-mapped: "<fstype> at <path>". */
@@ -298,6 +398,8 @@ attach_binds (SvContainer *c, int userns, GError **error)
       if (!sv_container_mount_is_bind (c, i))
         continue;
       fd = idmapped_tree (source, userns, recursive, &err, error);
+      if (fd < 0 && err == EINVAL && recursive)
+        fd = idmapped_tree_each (source, userns, &err, error);
       if (fd >= 0)
         {
           if (!sv_container_set_mount_tree (c, i, fd, error))
@@ -319,21 +421,6 @@ attach_binds (SvContainer *c, int userns, GError **error)
 }
 
 /* ---- attach: the overlay rootfs ---- */
-
-static void
-close_fd_element (gpointer p)
-{
-  sv_close_fdp (p);
-}
-
-static GArray *
-fd_array_new (void)
-{
-  GArray *a = g_array_new (FALSE, FALSE, sizeof (int));
-
-  g_array_set_clear_func (a, close_fd_element);
-  return a;
-}
 
 static gboolean
 idmap_layers (GPtrArray *paths, GArray *fds, const char *target, int userns, GError **error)

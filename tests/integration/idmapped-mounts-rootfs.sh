@@ -3,8 +3,9 @@
 # (owned by host root, never chowned) appears owned by container root; root inside creates,
 # chowns and deletes files in the rootfs and in an allowed bind mount, and they land on disk
 # as host root (a chown to 5:5 as 5:5); a file of an unmapped host uid stays untouchable; an
-# rbind shifts its submounts too; a bind of a filesystem that cannot be ID-mapped (proc) is
-# mounted unshifted; the container's processes run as the range's uid on the host.
+# rbind shifts its submounts too, and one holding a filesystem that cannot be ID-mapped (proc;
+# tmpfs before Linux 6.3) is shifted but for that submount; a bind of such a filesystem (proc)
+# is mounted unshifted; the container's processes run as the range's uid on the host.
 set -euo pipefail
 . "$(dirname "$0")/idmapped-mounts-lib.sh"
 
@@ -17,6 +18,16 @@ mkdir "$data/sub"
 mount -t tmpfs -o mode=0755 tmpfs "$data/sub"
 sv_on_exit "umount -l '$data/sub' 2>/dev/null || true"
 echo in-tmpfs >"$data/sub/t"
+mkdir "$data/p"
+mount -t proc proc "$data/p"
+sv_on_exit "umount -l '$data/p' 2>/dev/null || true"
+# tmpfs can be ID-mapped since Linux 6.3; before, the rbind's tmpfs stays unshifted.
+IFS=.- read -r kmajor kminor _ <<<"$(uname -r)"
+if [ "$kmajor" -gt 6 ] || { [ "$kmajor" -eq 6 ] && [ "$kminor" -ge 3 ]; }; then
+  sub=0:0
+else
+  sub=65534:65534
+fi
 procdir=$(shiftfs_private_dir proc)
 mount -t proc proc "$procdir"
 sv_on_exit "umount -l '$procdir' 2>/dev/null || true"
@@ -34,6 +45,7 @@ script='
 set -u
 st() { stat -c %u:%g "$1"; }
 echo "root=$(st /) passwd=$(st /etc/passwd) data=$(st /data) sub=$(st /data/sub/t)"
+echo "proc-in-rbind=$(st /data/p/uptime) $(head -c 4 /data/p/uptime >/dev/null && echo readable)"
 echo new >/newfile && chown 5:5 /newfile && echo "newfile=$(st /newfile)"
 echo gone >/tobedeleted && rm /tobedeleted && echo "deleted=$([ -e /tobedeleted ] && echo no || echo yes)"
 echo c >/data/created && echo "created=$(st /data/created)"
@@ -46,7 +58,8 @@ head -c 4 /hostproc/uptime >/dev/null && echo "proc-bind=readable"
 sv_spec_args "$b" sh -c "$script"
 shiftfs_run_out "$SV_ID-a" "$b"
 assert_eq 0 "$SV_RC" "run: $SV_OUT"
-expected="root=0:0 passwd=0:0 data=0:0 sub=0:0
+expected="root=0:0 passwd=0:0 data=0:0 sub=$sub
+proc-in-rbind=65534:65534 readable
 newfile=5:5
 deleted=yes
 created=0:0
