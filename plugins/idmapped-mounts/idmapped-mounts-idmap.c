@@ -179,16 +179,26 @@ set_layer (int fsfd, const char *key, int fd, GError **error)
   return FALSE;
 }
 
+/* Option @opt's key (newly allocated) and, in @value_out, its value: "key=value", or "key" (a
+ * flag: NULL). */
+static char *
+option_key (const char *opt, const char **value_out)
+{
+  const char *eq = strchr (opt, '=');
+
+  *value_out = eq != NULL ? eq + 1 : NULL;
+  return g_strndup (opt, eq != NULL ? (gsize) (eq - opt) : strlen (opt));
+}
+
 static gboolean
 set_options (int fsfd, GPtrArray *options, GError **error)
 {
   for (guint i = 0; options != NULL && i < options->len; i++)
     {
-      const char *opt = options->pdata[i];
-      const char *eq = strchr (opt, '=');
-      g_autofree char *key = g_strndup (opt, eq != NULL ? (gsize) (eq - opt) : strlen (opt));
-      int r = eq != NULL ? fsconfig (fsfd, FSCONFIG_SET_STRING, key, eq + 1, 0)
-                         : fsconfig (fsfd, FSCONFIG_SET_FLAG, key, NULL, 0);
+      const char *opt = options->pdata[i], *value;
+      g_autofree char *key = option_key (opt, &value);
+      int r = value != NULL ? fsconfig (fsfd, FSCONFIG_SET_STRING, key, value, 0)
+                            : fsconfig (fsfd, FSCONFIG_SET_FLAG, key, NULL, 0);
       if (r < 0)
         {
           sv_set_file_error_errno (error, errno, "overlay: option %s", opt);
@@ -323,10 +333,9 @@ ovl_child_plan (const SvIdmappedOverlayMount *m, const char *scratch, GArray *tr
     }
   for (guint i = 0; m->options != NULL && i < m->options->len; i++)
     {
-      const char *opt = m->options->pdata[i];
-      const char *eq = strchr (opt, '=');
-      g_ptr_array_add (params, g_strndup (opt, eq != NULL ? (gsize) (eq - opt) : strlen (opt)));
-      g_ptr_array_add (params, eq != NULL ? g_strdup (eq + 1) : NULL);
+      const char *value;
+      g_ptr_array_add (params, option_key (m->options->pdata[i], &value));
+      g_ptr_array_add (params, g_strdup (value));
     }
   g_ptr_array_add (params, NULL);
   return params;
