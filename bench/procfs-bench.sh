@@ -31,7 +31,8 @@
 #
 # BUILD_DIR (default build) must hold core/sysvisor-runc, plugins/idmapped-mounts/idmapped-mounts.so,
 # plugins/fuse-procfs/{sysvisor-fs,fuse-procfs.so,procfs-read-loop}.  Needs root, /dev/fuse,
-# lxcfs, runc (for the bundle's spec) and cgroup v1 memory+cpuset hierarchies.  Any failed
+# lxcfs, runc (for the bundle's spec) and the memory and cpuset controllers (cgroup v1
+# hierarchies, or on a cgroup2 root, enabled there for the run if they are not).  Any failed
 # read fails the run (exit 1).  Cleans up after itself, even on failure or Ctrl-C: containers
 # deleted, daemons stopped and unmounted, cgroups removed.
 set -u
@@ -108,26 +109,66 @@ remove_cgroups() {
   return 0
 }
 
-# Run in reverse: containers first, then the readers and their cgroups, then the daemons;
-# common.sh removes $TMP last.
+# Run in reverse: containers first, then the readers and their cgroups, then the daemons and
+# the controllers turned on; common.sh removes $TMP last.
+sv_on_exit restore_v2_controllers
 sv_on_exit stop_daemons
 sv_on_exit remove_cgroups
 sv_on_exit "sv_rt_cleanup '$RUNC' '$SV_ROOT'"
 
-# make_cgroups NAME: memory (1G) and cpuset (cpu 0) cgroups; prints their cgroup.procs files.
+# On a cgroup2 root, memory and cpuset must be on in its subtree_control: the run turns on
+# those that are off and off again when it ends (restore_v2_controllers, after its cgroups are
+# gone).
+CG_V2='' V2_ENABLED=''
+if [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ]; then CG_V2=1; fi
+restore_v2_controllers() {
+  local c
+  for c in $V2_ENABLED; do
+    echo "-$c" > /sys/fs/cgroup/cgroup.subtree_control \
+      || echo "procfs-bench: could not turn the $c controller off again" >&2
+  done
+  return 0
+}
+enable_v2_controllers() {
+  local c
+  for c in memory cpuset; do
+    grep -qw "$c" /sys/fs/cgroup/cgroup.subtree_control && continue
+    echo "+$c" > /sys/fs/cgroup/cgroup.subtree_control || {
+      echo "procfs-bench: cannot turn on the $c controller in /sys/fs/cgroup; free it (is it" \
+        "bound to cgroup v1?) or run on a host where it is on" >&2
+      return 1
+    }
+    V2_ENABLED="$V2_ENABLED $c"
+  done
+}
+
+# cg_dirs NAME: NAME's cgroup directories (v1: memory and cpuset; v2: one).
+cg_dirs() {
+  if [ -n "$CG_V2" ]; then echo "/sys/fs/cgroup/$1"
+  else echo "/sys/fs/cgroup/memory/$1 /sys/fs/cgroup/cpuset/$1"; fi
+}
+
+# make_cgroups NAME: NAME's cgroups, with memory 1G and cpuset cpu 0.
 make_cgroups() {
-  local m=/sys/fs/cgroup/memory/$1 c=/sys/fs/cgroup/cpuset/$1
-  mkdir "$m" "$c" || return 1
-  CGDIRS+=("$m" "$c")
-  echo 1G > "$m/memory.limit_in_bytes"
-  echo 0 > "$c/cpuset.cpus"
-  cat /sys/fs/cgroup/cpuset/cpuset.mems > "$c/cpuset.mems"
+  local -a d
+  read -ra d <<<"$(cg_dirs "$1")"
+  mkdir "${d[@]}" || return 1
+  CGDIRS+=("${d[@]}")
+  if [ -n "$CG_V2" ]; then
+    echo 1G > "${d[0]}/memory.max"
+    echo 0 > "${d[0]}/cpuset.cpus"
+    cat /sys/fs/cgroup/cpuset.mems.effective > "${d[0]}/cpuset.mems"
+  else
+    echo 1G > "${d[0]}/memory.limit_in_bytes"
+    echo 0 > "${d[1]}/cpuset.cpus"
+    cat /sys/fs/cgroup/cpuset/cpuset.mems > "${d[1]}/cpuset.mems"
+  fi
 }
 
 # in_container NAME CMD...: CMD as a child of pid 1 of a new pid namespace in NAME's cgroups.
 in_container() {
   local name=$1; shift
-  sh -c 'for d in memory cpuset; do echo $$ > /sys/fs/cgroup/$d/'"$name"'/cgroup.procs; done
+  sh -c 'for d in '"$(cg_dirs "$name")"'; do echo $$ > "$d/cgroup.procs"; done
          exec unshare -p -f --mount-proc "$@"' sh "$@"
 }
 
@@ -136,7 +177,7 @@ rss_of() { awk '/^VmRSS:/ {r=$2} /^RssAnon:/ {a=$2} END {printf "%d kB (anon %d)
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 
 mkdir -p "$SV_MNT" "$LX_MNT"
-make_cgroups "$CG" || exit 1
+{ [ -z "$CG_V2" ] || enable_v2_controllers; } && make_cgroups "$CG" || exit 1
 "$SVFS" --mountpoint "$SV_MNT" --log "$TMP/sysvisor-fs.log" --log-level info || exit 1
 lxcfs -f -l -p "$TMP/lxcfs.pid" "$LX_MNT" > "$TMP/lxcfs.log" 2>&1 &
 LXCFS_PID=$!
@@ -206,8 +247,9 @@ load() {
   done
   for p in "${readers[@]}"; do wait "$p"; done
   c1=$(cpu_ticks "$pid") t1=$(date +%s.%N)
-  cat "$TMP"/load-*.out | awk -v c=$((c1 - c0)) -v t=$TICK_US -v secs="$(echo "$t1 - $t0" | bc)" \
+  cat "$TMP"/load-*.out | awk -v c=$((c1 - c0)) -v t=$TICK_US -v t0="$t0" -v t1="$t1" \
     -v n="$NCONT" -v peak="$peak" '
+    BEGIN { secs = t1 - t0 }
     NF == 5 && $1 > 0 { reads += $1; if ($2 > max) max = $2; slow += $3; ok++
                         if ($4 > bmax) bmax = $4; bslow += $5 }
     END {

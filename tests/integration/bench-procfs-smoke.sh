@@ -10,16 +10,20 @@ sv_require_runtime
 sv_require_cmd lxcfs
 build=${SV_BUILD_ROOT:-$(dirname "$(dirname "$SV_RUNC")")}
 
-# bench_traces: what the bench makes and must take away again
+# bench_traces: what the bench makes and must take away again (on a cgroup2 root, also the
+# controllers it may turn on there for the run)
 bench_traces() {
   pgrep -a -x lxcfs || true
   grep -E ' - fuse(\.lxcfs|\.sysvisor-fs)? ' /proc/self/mountinfo | grep procfs-bench || true
   find /sys/fs/cgroup -maxdepth 2 -type d -name 'procfs-bench-*' 2>/dev/null || true
 }
+controllers=$(cat /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null || true)
 assert_eq "" "$(bench_traces)" "no lxcfs, bench mount or bench cgroup before the run"
 
 assert_ok "$SV_SRC_ROOT/bench/procfs-bench.sh" "$build" -r 1 -n 2 -c 2 -t 1
 out=$SV_OUT
+assert_eq "" "$(grep -F 'command not found' <<<"$out" || true)" \
+  "every tool the bench calls is there (the installer's, or a Debian minbase's)"
 num='[0-9]+(\.[0-9]+)?'
 
 files="proc/meminfo proc/cpuinfo proc/stat proc/uptime proc/loadavg proc/swaps proc/diskstats
@@ -44,3 +48,5 @@ for what in "idle" "after 1 container" "after 2 containers"; do
 done
 assert_match "containers=50 +rss_kb=[1-9][0-9]*" "$out" "VmRSS with 50 sysvisor-runc containers"
 assert_eq "" "$(bench_traces)" "no lxcfs, bench mount or bench cgroup after the run"
+assert_eq "$controllers" "$(cat /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null || true)" \
+  "the cgroup2 root's controllers as they were"
