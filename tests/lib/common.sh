@@ -300,7 +300,13 @@ _sv_rt_remove_by_hand() {
     for ((i = 0; i < 50; i++)); do [ -e "/proc/$pid" ] || break; sleep 0.1; done
   fi
   while read -r cg; do
-    case $cg in /sys/fs/cgroup/?*/?*) ;; *) continue ;; esac
+    # (one level down only on a cgroup2 root: there, runc puts a container with no cgroupsPath
+    # at /sys/fs/cgroup/ID; on v1, /sys/fs/cgroup/X is a hierarchy's root)
+    case $cg in
+      /sys/fs/cgroup/?*/?*) ;;
+      /sys/fs/cgroup/?*) [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ] || continue ;;
+      *) continue ;;
+    esac
     [ -d "$cg" ] && find "$cg" -depth -type d -exec rmdir {} + 2>/dev/null
     [ -d "$cg" ] && echo "_sv_rt_remove_by_hand: cgroup $cg is left" >&2
   done < <(jq -r '(.cgroup.hierarchies // [] | .[].path), (.cgroup_paths // {} | .[])' \
