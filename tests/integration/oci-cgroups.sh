@@ -125,16 +125,31 @@ sv_assert_nothing_left "$SV_ID-s" "$b"
 sv_spec_set "$b" 'del(.linux.cgroupsPath)'
 
 # A pure cgroup v2 view: a mount namespace whose /sys/fs/cgroup is the cgroup2 hierarchy.
+# Where its root has the memory, pids and cpu controllers (a pure v2 host; here they are bound
+# to v1), the limits are read back too.
 [ -n "$(sv_cgroup2_mount)" ] || { echo "oci-cgroups: no cgroup2 mount; v2 part skipped"; exit 0; }
 id=$SV_ID-v2
+limits=:
+if [ "$(grep -ow 'memory\|pids\|cpu' "$(sv_cgroup2_mount)/cgroup.controllers" | sort | xargs)" \
+     = "cpu memory pids" ]; then
+  sv_spec_set "$b" '.linux.resources = {"memory": {"limit": 67108864}, "pids": {"limit": 20},
+      "cpu": {"shares": 512, "quota": 50000, "period": 100000}}'
+  limits="echo limits \$(cd $cg/sysvisor/$id && cat memory.max pids.max cpu.weight cpu.max)"
+fi
 out=$(sv_in_cgroup2_view "$SV_RUNC --root $SV_ROOT run -d --bundle $b $id \
   </dev/null >/dev/null 2>&1 &&
   pid=\$($SV_RUNC --root $SV_ROOT state $id | jq -r .pid) &&
-  cat /proc/\$pid/cgroup && cat $cg/sysvisor/$id/cgroup.procs &&
+  cat /proc/\$pid/cgroup && cat $cg/sysvisor/$id/cgroup.procs && $limits &&
   $SV_RUNC --root $SV_ROOT exec $id cat /proc/self/cgroup &&
   $SV_RUNC --root $SV_ROOT delete --force $id && test ! -e $cg/sysvisor/$id && echo gone")
 assert_match "(^|"$'\n'")0::/sysvisor/$id"$'\n' "$out" "v2: the init's cgroup"
 assert_match $'\n0::/\n' "$out" "v2: the container sees the root of its cgroup namespace"
 assert_match 'gone$' "$out" "v2: delete removes the cgroup"
+if [ "$limits" != : ]; then
+  assert_match $'\nlimits 67108864 20 20 50000 100000\n' "$out" \
+    "v2: memory.max, pids.max, cpu.weight (shares 512), cpu.max"
+else
+  echo "oci-cgroups: memory, pids or cpu not on in the cgroup2 root; v2 limits not read back"
+fi
 sv_assert_nothing_left "$id" "$b"
 echo "oci-cgroups: ok"
