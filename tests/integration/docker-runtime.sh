@@ -52,9 +52,14 @@ sleep 1
 c2=$(sv_docker exec "$cid" cat /tmp/count)
 [ "$c2" -gt "${c1:-0}" ] || sv_fail "counter did not advance after unpause ($c1 -> $c2)"
 assert_ok sv_docker update --memory 64m --memory-swap 128m "$cid"
-cg=$(find /sys/fs/cgroup/memory -type d -name "*$cid*" | head -n1)
-[ -n "$cg" ] || cg=$(find /sys/fs/cgroup/memory -type d -path "*$cid" | head -n1)
-assert_eq $((64 * 1024 * 1024)) "$(cat "$cg/memory.limit_in_bytes")" "docker update --memory reached the cgroup"
+# (the container's memory cgroup: in the v1 memory hierarchy, or on a cgroup2 root)
+if [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ]; then
+  mem=/sys/fs/cgroup limit=memory.max
+else
+  mem=/sys/fs/cgroup/memory limit=memory.limit_in_bytes
+fi
+cg=$(find "$mem" -type d -name "*$cid*" | head -n1)
+assert_eq $((64 * 1024 * 1024)) "$(cat "$cg/$limit")" "docker update --memory reached the cgroup"
 assert_ok sv_docker stop -t 2 "$cid"
 assert_eq exited "$(sv_docker inspect -f '{{.State.Status}}' "$cid")"
 assert_ok sv_docker rm "$cid"
