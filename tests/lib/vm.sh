@@ -24,7 +24,8 @@
 
 # What the tests need inside the machine: the runtime's libraries, and the tools they call.
 _SV_VM_PACKAGES=libglib2.0-0,libjson-glib-1.0-0,libseccomp2,libmount1,libfuse3-3,fuse3
-_SV_VM_PACKAGES=$_SV_VM_PACKAGES,busybox-static,jq,runc,crun,kmod,util-linux,zstd,python3
+_SV_VM_PACKAGES=$_SV_VM_PACKAGES,busybox-static,jq,runc,crun,kmod,util-linux,zstd,python3,procps
+_SV_VM_PACKAGES=$_SV_VM_PACKAGES,lxcfs,docker.io
 
 # sv_vm_kernel: the cached directory holding vmlinuz and lib/modules/VERSION of the kernel
 # package (downloaded with apt-get download and unpacked with dpkg -x on first use).
@@ -102,10 +103,11 @@ _sv_vm_runner() {
 fails=0
 while read -r t; do
   s=$(date +%s) rc=0
-  bash "$SV_SRC_ROOT/tests/integration/$t.sh" >"/tmp/$t.log" 2>&1 </dev/null || rc=$?
+  case $t in */*) f=$SV_SRC_ROOT/tests/$t.sh ;; *) f=$SV_SRC_ROOT/tests/integration/$t.sh ;; esac
+  bash "$f" >"/tmp/${t//\//-}.log" 2>&1 </dev/null || rc=$?
   case $rc in 0) r=OK ;; 77) r=SKIP ;; *) r="FAIL ($rc)"; fails=$((fails + 1)) ;; esac
   echo "sv-vm: $t $r in $(($(date +%s) - s)) s"
-  [ "$rc" = 0 ] || tail -n 40 "/tmp/$t.log" | sed 's/^/    /'
+  [ "$rc" = 0 ] || tail -n 40 "/tmp/${t//\//-}.log" | sed 's/^/    /'
 done </sv-vm-tests.list
 exit "$fails"
 EOF
@@ -115,7 +117,7 @@ EOF
 _sv_vm_env() {
   local v
   for v in SYSVISOR_RUNC SV_PROBE SYSVISOR_FS SYSVISOR_PLUGIN_DIR SV_BUILD_ROOT SV_SOURCE_ROOT \
-    SV_SRC_ROOT SV_CACHE_DIR; do
+    SV_SRC_ROOT SV_CACHE_DIR SV_SELFTEST_NO_DOCKER; do
     [ -n "${!v:-}" ] && printf 'export %s=%q\n' "$v" "${!v}"
   done
   echo 'export PATH=/usr/sbin:/usr/bin:/sbin:/bin'
@@ -123,7 +125,8 @@ _sv_vm_env() {
 
 # sv_vm_image IMG KERNEL_DIR TEST...: a raw ext4 image: the cached Debian rootfs with what the
 # tests need, the kernel's modules, this source tree and build (at the same paths), the test
-# caches they use, and the init that runs TEST... (names of tests/integration/*.sh).
+# caches they use, and the init that runs TEST... (names of tests/integration/*.sh, or DIR/NAME
+# for tests/DIR/NAME.sh).
 sv_vm_image() {
   local img=$1 kdir=$2 root tar kver size build t
   shift 2
@@ -149,7 +152,8 @@ sv_vm_image() {
   _sv_vm_runner >"$root/sv-vm-tests.sh" && chmod 755 "$root/sv-vm-tests.sh"
   _sv_vm_env >"$root/sv-vm-env"
   for t in "$@"; do
-    [ -f "$SV_SRC_ROOT/tests/integration/$t.sh" ] || { echo "sv_vm_image: no test $t" >&2; return 1; }
+    [ -f "$SV_SRC_ROOT/tests/integration/$t.sh" ] || [ -f "$SV_SRC_ROOT/tests/$t.sh" ] ||
+      { echo "sv_vm_image: no test $t" >&2; return 1; }
     echo "$t"
   done >"$root/sv-vm-tests.list" || return 1
   size=$(( $(du -sm "$root" | cut -f1) + 1536 ))
@@ -160,17 +164,28 @@ sv_vm_image() {
 
 # sv_vm_boot IMG KERNEL_DIR LOG: runs the machine until it powers off; its console in LOG.
 # Prints nothing; returns the tests' status (124 when the machine ran out of time, 125 when
-# it never reported one).
+# it never reported one, 126 when its kernel's watchdog saw a CPU locked up: the machine is
+# stopped then, its console says in what task and with which stack).
 sv_vm_boot() {
   local img=$1 kdir=$2 log=$3 rc=0 pid
+  # (loglevel 5: warnings too, such as the stack of a locked-up CPU)
   timeout "${SV_VM_TIMEOUT:-1200}" qemu-system-x86_64 -machine q35 -accel tcg,thread=multi \
     -cpu max -smp 2 -m 3072 -kernel "$kdir/vmlinuz" \
-    -append "root=/dev/nvme0n1 rw console=ttyS0 init=/sbin/sv-vm-init quiet panic=-1" \
+    -append "root=/dev/nvme0n1 rw console=ttyS0 init=/sbin/sv-vm-init loglevel=5 panic=-1" \
     -drive "file=$img,if=none,id=d0,format=raw" -device nvme,drive=d0,serial=sv \
     -display none -serial "file:$log" -monitor none -no-reboot &
   pid=$!
   # a test stopped early (meson's timeout, ^C) stops the machine too (timeout passes it on)
   sv_on_exit "kill $pid 2>/dev/null || true"
+  while kill -0 "$pid" 2>/dev/null; do
+    if grep -q 'watchdog: BUG: soft lockup' "$log" 2>/dev/null; then
+      sleep 5 # (its stack)
+      kill "$pid" 2>/dev/null
+      wait "$pid" 2>/dev/null
+      return 126
+    fi
+    sleep 2
+  done
   wait "$pid" || rc=$?
   [ "$rc" = 124 ] && return 124
   rc=$(sed -n 's/^sv-vm: result \([0-9]*\).*/\1/p' "$log" | tail -n 1)
