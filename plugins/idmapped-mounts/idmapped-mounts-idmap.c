@@ -363,6 +363,7 @@ mount_overlay_in_child (const SvIdmappedOverlayMount *m, GError **error)
     a.caps[i].effective = a.caps[i].permitted;
   params = ovl_child_plan (m, scratch, trees, points);
   a.params = (const char *const *) params->pdata;
+  ns.scratch = scratch;
   ns.trees = (const int *) (gpointer) trees->data;
   ns.points = (char *const *) points->pdata;
   ns.n_trees = ns.n_mkdir = trees->len;

@@ -31,7 +31,6 @@ sv_scratch_ns_dir (GError **error)
 typedef struct
 {
   SvScratchNs *ns;
-  const char *scratch;
   int mfd;
   int err;
 } ScratchNsRun;
@@ -50,7 +49,7 @@ scratch_ns_child (void *arg)
   SvScratchNs *ns = r->ns;
 
   if (syscall (SYS_mount, NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0
-      || syscall (SYS_mount, "none", r->scratch, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700") < 0)
+      || syscall (SYS_mount, "none", ns->scratch, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700") < 0)
     return scratch_ns_fail (r);
   for (guint i = 0; i < ns->n_trees; i++)
     if ((i < ns->n_mkdir && syscall (SYS_mkdirat, AT_FDCWD, ns->points[i], 0700) < 0)
@@ -67,14 +66,9 @@ int
 sv_scratch_ns_run (SvScratchNs *ns, int *err_out)
 {
   g_autofree char *stack = g_malloc (SCRATCH_NS_STACK_SIZE);
-  ScratchNsRun r = { .ns = ns, .scratch = sv_scratch_ns_dir (NULL), .mfd = -1, .err = EPIPE };
+  ScratchNsRun r = { .ns = ns, .mfd = -1, .err = EPIPE };
   pid_t pid;
 
-  if (r.scratch == NULL)
-    {
-      *err_out = ENOENT;
-      return -1;
-    }
   pid = clone (scratch_ns_child, stack + SCRATCH_NS_STACK_SIZE,
                CLONE_NEWNS | CLONE_VM | CLONE_FILES | CLONE_VFORK | SIGCHLD, &r);
   if (pid > 0)

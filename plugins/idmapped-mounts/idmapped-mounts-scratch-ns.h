@@ -17,8 +17,9 @@ typedef struct SvScratchNs SvScratchNs;
 
 struct SvScratchNs
 {
+  const char *scratch; /* sv_scratch_ns_dir (): the child's tmpfs goes there */
   const int *trees;    /* detached trees, moved in this order... */
-  char *const *points; /* ...each onto this path (under sv_scratch_ns_dir ()) */
+  char *const *points; /* ...each onto this path (under scratch) */
   guint n_trees;
   guint n_mkdir; /* the first n_mkdir points are created first (on the scratch tmpfs) */
   /* The last step, in the child: a mount fd, or -1 with errno set. */

@@ -332,6 +332,7 @@ idmapped_tree_each (const char *path, int userns, int *err_out, GError **error)
   if ((scratch = sv_scratch_ns_dir (error)) == NULL
       || (below = sv_idmapped_mounts_below (NULL, root, error)) == NULL)
     return -1;
+  ns.scratch = scratch;
   g_ptr_array_add (points, g_strdup_printf ("%s/t", scratch));
   g_ptr_array_sort (below, by_depth); /* (stable: mounts stacked on one path keep their order) */
   for (guint i = 0; i < below->len; i++)
