@@ -318,7 +318,7 @@ idmapped_tree_each (const char *path, int userns, int *err_out, GError **error)
   g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
   SvScratchNs ns = { .then = sv_scratch_ns_clone_first, .n_mkdir = 1 };
   const char *scratch = NULL;
-  int fd;
+  int fd, err;
 
   *err_out = 0;
   if (root == NULL)
@@ -343,8 +343,9 @@ idmapped_tree_each (const char *path, int userns, int *err_out, GError **error)
   ns.trees = (const int *) (gpointer) trees->data;
   ns.points = (char *const *) points->pdata;
   ns.n_trees = trees->len;
-  if ((fd = sv_scratch_ns_run (&ns, err_out)) < 0)
-    sv_set_file_error_errno (error, *err_out, "put the mounts under %s together again", path);
+  /* (a failure here is one, whatever its errno: not "cannot be ID-mapped") */
+  if ((fd = sv_scratch_ns_run (&ns, &err)) < 0)
+    sv_set_file_error_errno (error, err, "put the mounts under %s together again", path);
   return fd;
 }
 
