@@ -104,10 +104,11 @@ fails=0
 while read -r t; do
   s=$(date +%s) rc=0
   case $t in */*) f=$SV_SRC_ROOT/tests/$t.sh ;; *) f=$SV_SRC_ROOT/tests/integration/$t.sh ;; esac
-  bash "$f" >"/tmp/${t//\//-}.log" 2>&1 </dev/null || rc=$?
+  log=/tmp/${t//\//-}.log
+  bash "$f" >"$log" 2>&1 </dev/null || rc=$?
   case $rc in 0) r=OK ;; 77) r=SKIP ;; *) r="FAIL ($rc)"; fails=$((fails + 1)) ;; esac
   echo "sv-vm: $t $r in $(($(date +%s) - s)) s"
-  [ "$rc" = 0 ] || tail -n 40 "/tmp/${t//\//-}.log" | sed 's/^/    /'
+  [ "$rc" = 0 ] || tail -n 40 "$log" | sed 's/^/    /'
 done </sv-vm-tests.list
 exit "$fails"
 EOF
