@@ -276,16 +276,45 @@ by_depth (gconstpointer a, gconstpointer b)
   return da - db;
 }
 
+/* Whether the mount listed at @path is what @path leads to: a mount hidden by a later mount
+ * over one of its parents (or of its own path's parent) is not.  Then @path is missing, or a
+ * plain directory of the mount over it. */
+static gboolean
+mount_is_reachable (const char *path, gboolean *reachable, GError **error)
+{
+  struct statx stx;
+
+  *reachable = FALSE;
+  if (statx (AT_FDCWD, path, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, STATX_BASIC_STATS, &stx) < 0)
+    {
+      if (errno == ENOENT || errno == ENOTDIR)
+        return TRUE;
+      sv_set_file_error_errno (error, errno, "stat %s", path);
+      return FALSE;
+    }
+  *reachable = (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) == 0
+               || (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT) != 0;
+  return TRUE;
+}
+
 /* A clone of mount @path for idmapped_tree_each: ID-mapped, or unshifted when its filesystem
- * cannot be.  Appended to @trees, with its point (@top_point + its path under @root). */
+ * cannot be.  Appended to @trees, with its point (@top_point + its path under @root); none for
+ * a mount hidden under another. */
 static gboolean
 add_mount_as_is_or_mapped (const char *path, const char *root, int userns, const char *top_point,
                            GArray *trees, GPtrArray *points, GError **error)
 {
-  int err;
-  int fd = idmapped_tree (path, userns, FALSE, &err, error);
+  gboolean reachable;
+  int err, fd;
 
-  if (fd < 0 && err != EINVAL)
+  if (!mount_is_reachable (path, &reachable, error))
+    return FALSE;
+  if (!reachable)
+    {
+      g_debug ("%s is hidden by a mount over it or a parent; left out", path);
+      return TRUE;
+    }
+  if ((fd = idmapped_tree (path, userns, FALSE, &err, error)) < 0 && err != EINVAL)
     return FALSE;
   if (fd < 0)
     {

@@ -4,8 +4,9 @@
 # chowns and deletes files in the rootfs and in an allowed bind mount, and they land on disk
 # as host root (a chown to 5:5 as 5:5); a file of an unmapped host uid stays untouchable; an
 # rbind shifts its submounts too, and one holding a filesystem that cannot be ID-mapped (proc;
-# tmpfs before Linux 6.3) is shifted but for that submount; a bind of such a filesystem (proc)
-# is mounted unshifted; the container's processes run as the range's uid on the host.
+# tmpfs before Linux 6.3) is shifted but for that submount, and leaves out a mount hidden under
+# another; a bind of such a filesystem (proc) is mounted unshifted; the container's processes
+# run as the range's uid on the host.
 set -euo pipefail
 . "$(dirname "$0")/idmapped-mounts-lib.sh"
 
@@ -21,6 +22,17 @@ echo in-tmpfs >"$data/sub/t"
 mkdir "$data/p"
 mount -t proc proc "$data/p"
 sv_on_exit "umount -l '$data/p' 2>/dev/null || true"
+# A mount hidden under a later mount over its parent: not reachable on the host, nor inside.
+mkdir "$data/over"
+mount -t tmpfs -o mode=0755 tmpfs "$data/over"
+sv_on_exit "umount -l '$data/over' 2>/dev/null || true; umount -l '$data/over' 2>/dev/null || true"
+mkdir "$data/over/hidden" "$data/over/shadowed"
+mount -t tmpfs tmpfs "$data/over/hidden"
+mount -t tmpfs tmpfs "$data/over/shadowed"
+echo hidden >"$data/over/shadowed/f"
+mount -t tmpfs -o mode=0755 tmpfs "$data/over"
+mkdir "$data/over/shadowed"
+echo top >"$data/over/shadowed/f"
 # tmpfs can be ID-mapped since Linux 6.3; before, the rbind's tmpfs stays unshifted.
 IFS=.- read -r kmajor kminor _ <<<"$(uname -r)"
 if [ "$kmajor" -gt 6 ] || { [ "$kmajor" -eq 6 ] && [ "$kminor" -ge 3 ]; }; then
@@ -45,6 +57,8 @@ script='
 set -u
 st() { stat -c %u:%g "$1"; }
 echo "root=$(st /) passwd=$(st /etc/passwd) data=$(st /data) sub=$(st /data/sub/t)"
+hid=absent; [ -e /data/over/hidden ] && hid=shown
+echo "over=$(cat /data/over/shadowed/f) hidden=$hid"
 echo "proc-in-rbind=$(st /data/p/uptime) $(head -c 4 /data/p/uptime >/dev/null && echo readable)"
 echo new >/newfile && chown 5:5 /newfile && echo "newfile=$(st /newfile)"
 echo gone >/tobedeleted && rm /tobedeleted && echo "deleted=$([ -e /tobedeleted ] && echo no || echo yes)"
@@ -59,6 +73,7 @@ sv_spec_args "$b" sh -c "$script"
 shiftfs_run_out "$SV_ID-a" "$b"
 assert_eq 0 "$SV_RC" "run: $SV_OUT"
 expected="root=0:0 passwd=0:0 data=0:0 sub=$sub
+over=top hidden=absent
 proc-in-rbind=65534:65534 readable
 newfile=5:5
 deleted=yes
