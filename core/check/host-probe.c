@@ -7,6 +7,7 @@
 
 #include <fcntl.h>
 #include <glib/gstdio.h>
+#include <libmount.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
@@ -277,25 +278,21 @@ sv_probe_idmapped_overlay (const char *dir, int userns_fd, GError **error)
 char *
 sv_probe_fstype (const char *path)
 {
-  g_autofree char *info = NULL;
-  g_auto (GStrv) lines = NULL;
+  struct libmnt_table *table = NULL;
+  struct libmnt_iter *it = mnt_new_iter (MNT_ITER_FORWARD);
+  struct libmnt_fs *fs;
   struct statx stx;
+  g_autofree char *existing = sv_probe_nearest_existing (path);
+  char *out = NULL;
 
-  if (statx (AT_FDCWD, path, 0, STATX_MNT_ID, &stx) < 0 || !(stx.stx_mask & STATX_MNT_ID)
-      || !g_file_get_contents ("/proc/self/mountinfo", &info, NULL, NULL))
-    return g_strdup ("unknown");
-  lines = g_strsplit (info, "\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++)
-    {
-      const char *sep = strstr (lines[i], " - ");
-      g_auto (GStrv) after = NULL;
-      if (sep == NULL || g_ascii_strtoull (lines[i], NULL, 10) != stx.stx_mnt_id)
-        continue;
-      after = g_strsplit (sep + 3, " ", 2);
-      if (after[0] != NULL)
-        return g_strdup (after[0]);
-    }
-  return g_strdup ("unknown");
+  if (statx (AT_FDCWD, existing, 0, STATX_MNT_ID, &stx) == 0 && (stx.stx_mask & STATX_MNT_ID)
+      && it != NULL && (table = mnt_new_table_from_file ("/proc/self/mountinfo")) != NULL)
+    while (out == NULL && mnt_table_next_fs (table, it, &fs) == 0)
+      if ((guint64) mnt_fs_get_id (fs) == stx.stx_mnt_id && mnt_fs_get_fstype (fs) != NULL)
+        out = g_strdup (mnt_fs_get_fstype (fs));
+  mnt_free_iter (it);
+  mnt_unref_table (table);
+  return out != NULL ? out : g_strdup ("unknown");
 }
 
 char *

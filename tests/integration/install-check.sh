@@ -101,6 +101,9 @@ expect ok "subordinate ids" "room for 3 containers of 65536 ids; 1 held .*, 2 fr
 expect ok "docker runtime" "runtimes.sysvisor-runc = $fake_runtime"
 expect ok "docker userns-remap" "disabled .*idmap-exclusive .*idmapped-mounts"
 expect ok "overlay on id-mapped layers" "mounts and shows their files with shifted owners"
+libfs=$(findmnt -n -o FSTYPE --target "$SYSVISOR_LIB_DIR")
+expect ok "id-mapped mounts: sysvisor" "the lib dir $SYSVISOR_LIB_DIR \($libfs\) can be ID-mapped"
+expect ok storage "under $SYSVISOR_LIB_DIR/storage \($libfs\); no orphans"
 assert_eq "" "$(find "$SYSVISOR_LIB_DIR" -mindepth 1 -maxdepth 1 ! -name idmap-exclusive.json -printf '%f\n' | sort)" \
   "the overlay probe leaves nothing in the lib dir, and check converts no table"
 text=$SV_OUT
@@ -169,7 +172,8 @@ check
 assert_eq 0 "$SV_RC" "remap on, default runtime: $SV_OUT"
 expect ok "docker runtime" "default runtime: sysvisor-runc"
 expect ok "docker userns-remap" 'enabled \("default"\).*idmap-dockerremap .*no shifting'
-expect ok "id-mapped mounts: docker" "/nonexistent-docker-root does not exist yet; / \("
+expect ok "id-mapped mounts: docker" \
+  "/nonexistent-docker-root does not exist yet; / \\($(findmnt -n -o FSTYPE --target /)\\)"
 echo '{"data-root": 5, "runtimes": {"sysvisor-runc": "oops"}, "userns-remap": true}' >"$SYSVISOR_DOCKER_DAEMON_JSON"
 check
 expect fail "docker runtime" "runtimes.sysvisor-runc in .* is not an object with a \"path\""
