@@ -9,7 +9,8 @@
 # delegation, freeze, exec into the container's cgroup, the limits sysvisor-fs shows inside,
 # masked paths, the device program, an overlay rootfs (Docker's) remade over ID-mapped layers,
 # bind mounts holding tmpfs (not ID-mappable before 6.3), Docker itself (`docker run`, `update`
-# on cgroup2), runc's `ps`, procfs-bench on cgroup2, and the harness's by-hand cleanup there.
+# on cgroup2), runc's `ps`, the storage of inner runtimes (ID-mapped directories of the lib dir),
+# `check`'s probes, procfs-bench on cgroup2, and the harness's by-hand cleanup there.
 set -eu
 . "$(dirname "$0")/../lib/common.sh"
 . "$SV_LIB_DIR/vm.sh"
@@ -20,7 +21,7 @@ sv_require_cmd qemu-system-x86_64 apt-get dpkg mkfs.ext4 zstd
 tests=(oci-cgroups core-lifecycle core-run core-process oci-exec runc-parity-frozen
        runc-parity-namespaces runc-parity-cli sysvisor-fs-cgroup-v2 procfs-sysinfo procfs-limits
        escape-keys-devices idmapped-mounts-overlay idmapped-mounts-rootfs idmapped-mounts-docker
-       docker-runtime bench-procfs-smoke lib/selftest)
+       docker-runtime syscont-storage install-check bench-procfs-smoke lib/selftest)
 
 # (the harness's private-dockerd part is the same on any kernel, and a minute and a half here)
 export SV_SELFTEST_NO_DOCKER=1
