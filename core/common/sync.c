@@ -1,11 +1,28 @@
 /* sync.c: parent/child messages during create (see sync.h). */
 #include "sync.h"
 
+#include "sv-error.h"
+
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #define MAX_FDS SV_SYNC_MAX_FDS
+
+gboolean
+sv_sync_pair (int *parent_fd, int *child_fd, GError **error)
+{
+  int sp[2];
+
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+    {
+      sv_set_error_errno (error, errno, "socketpair");
+      return FALSE;
+    }
+  *parent_fd = sp[0];
+  *child_fd = sp[1];
+  return TRUE;
+}
 
 gboolean
 sv_sync_send (int fd, const SvSyncMsg *msg, const int *fds, guint n_fds)

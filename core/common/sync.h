@@ -57,6 +57,9 @@ typedef struct
   char text[SV_SYNC_TEXT_MAX]; /* SV_SYNC_ERROR: the message */
 } SvSyncMsg;
 
+/* The socketpair of a create or exec (close-on-exec): @parent_fd stays with the runtime,
+ * @child_fd goes to the init or the exec'd process. */
+gboolean sv_sync_pair (int *parent_fd, int *child_fd, GError **error);
 /* Async-signal-safe.  Returns FALSE on a closed or failed socket. */
 gboolean sv_sync_send (int fd, const SvSyncMsg *msg, const int *fds, guint n_fds);
 /* Receives one message and up to @max_fds fds (stored in @fds, count in msg->n_fds). */

@@ -401,8 +401,6 @@ open_fifo (Create *x, GError **error)
 static gboolean
 create_open_fds (Create *x, GError **error)
 {
-  int sp[2];
-
   if (!open_fifo (x, error))
     return FALSE;
   x->rootfs_dir_fd = open (x->spec->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -421,14 +419,7 @@ create_open_fds (Create *x, GError **error)
       if (x->console_fd < 0)
         return FALSE;
     }
-  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
-    {
-      sv_set_error_errno (error, errno, "socketpair");
-      return FALSE;
-    }
-  x->sync_fd = sp[0];
-  x->child_sync_fd = sp[1];
-  return TRUE;
+  return sv_sync_pair (&x->sync_fd, &x->child_sync_fd, error);
 }
 
 static void

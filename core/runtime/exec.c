@@ -183,7 +183,6 @@ static gboolean
 exec_open_console (Exec *x, GError **error)
 {
   SvProcess *p = x->opts->process;
-  int sp[2];
 
   if (x->opts->console_sock_fd >= 0)
     x->console_fd = x->opts->console_sock_fd;
@@ -206,14 +205,7 @@ exec_open_console (Exec *x, GError **error)
                    "--console-socket was given but no terminal was asked for; add --tty");
       return FALSE;
     }
-  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
-    {
-      sv_set_error_errno (error, errno, "socketpair");
-      return FALSE;
-    }
-  x->sync_fd = sp[0];
-  x->child_sync_fd = sp[1];
-  return TRUE;
+  return sv_sync_pair (&x->sync_fd, &x->child_sync_fd, error);
 }
 
 G_GNUC_NORETURN static void
