@@ -515,6 +515,8 @@ done
 raw=$work/samples.txt
 errdir=$work/errors
 mkdir -p "$errdir"
+# every runtime turns on the cgroup2 root's controllers on v2: put them back as found
+[ "$CG_MODE" != v2 ] || sv_cgroup2_keep
 if [ "$CG_MODE" = hybrid ] && [ "$HOST_MOUNTS" = 0 ]; then
   bash "$0" --inner "$N" "$RSS_N" "$WIDTHS" "$raw" "$errdir" hybrid 0 "$RUNNING" "${specs[@]}"
 else
@@ -660,5 +662,9 @@ if grep -q '^leftover ' "$raw"; then
   bench_fail=1
 else
   echo "left behind: nothing (no cgroup directory of the bench's containers in any hierarchy)"
+fi
+if [ "$CG_MODE" = v2 ] && ! sv_cgroup2_restore; then
+  echo "LEFT BEHIND: controllers turned on in the cgroup2 root could not be turned off" >&2
+  bench_fail=1
 fi
 [ "$bench_fail" = 0 ] || { echo "start-bench: a row failed or left something behind: a bench bug" >&2; exit 1; }

@@ -8,7 +8,8 @@
 # daemon.json, Sysvisor's installed files, config and id ranges, the mounts (with their
 # options: a host /sys/fs/cgroup turned read-only shows), cgroup directories, processes a test
 # may leave (runtimes, daemons, container processes in other pid namespaces or uid ranges),
-# loop devices, network links, a few sysctls tests touch, and leftover scratch files.
+# loop devices, network links, the controllers on in the cgroup2 root, a few sysctls tests
+# touch, and leftover scratch files.
 # Churn that is not the suite's (systemd's slices, the system Docker's own mounts) is left out.
 # compare skips (77) when no save of this run exists (a single test run by name).  Files,
 # mounts, links and sysctls must be exactly as before; cgroups and processes must gain nothing
@@ -101,6 +102,10 @@ misc_state() {
   losetup -a -n -O NAME,BACK-FILE 2>/dev/null | sort || true
   section links
   ip -o link show 2>/dev/null | awk -F': ' '{ print $2 }' | sort || true
+  # runtimes on cgroup v2 turn controllers on from the root down and leave them on
+  section "cgroup2 root controllers"
+  s=$(grep -m1 ' - cgroup2 ' /proc/self/mountinfo | cut -d' ' -f5)
+  [ -z "$s" ] || printf '%s: %s\n' "$s" "$(cat "$s/cgroup.subtree_control")"
   section sysctls
   for s in net/ipv4/ip_forward net/ipv4/ping_group_range kernel/panic kernel/hostname \
            user/max_user_namespaces vm/overcommit_memory fs/inotify/max_user_instances; do

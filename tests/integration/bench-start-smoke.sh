@@ -106,4 +106,6 @@ line=$(grep -F "ratio sysvisor-runc/crun:" <<<"$out" || true)
 assert_match "run median $num +p90 $num +2-parallel create $num delete $num \(gone $num\)$" \
   "$line" "--cgroup2: ratio sysvisor-runc/crun: a number for every figure"
 assert_match "left behind: nothing" "$out" "--cgroup2: the bench found nothing left"
+assert_match "cgroup2 controllers as found: '[^']*' at $(sv_cgroup2_mount)\$" "$out" \
+  "--cgroup2: the cgroup2 root's controllers put back as the bench found them"
 assert_eq "" "$(bench_leftovers)" "--cgroup2: no bench container's cgroup after the run"

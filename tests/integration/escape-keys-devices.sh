@@ -181,6 +181,7 @@ for caps in default sysadmin; do
 done
 v2=$(sv_cgroup2_mount)
 if [ "$mode" = v1 ] && [ -n "$v2" ] && [ "$v2" != /sys/fs/cgroup ]; then
+  sv_cgroup2_keep
   for caps in default sysadmin; do
     use_spec "$caps" '["/sv-probe", "signal-wait"]'
     SYSVISOR_CGROUP_ROOT=$v2 sv_rt_bg create --bundle "$b" "$SV_ID-d2"
@@ -193,6 +194,7 @@ if [ "$mode" = v1 ] && [ -n "$v2" ] && [ "$v2" != /sys/fs/cgroup ]; then
     check_devices v2 "$caps"
     SYSVISOR_CGROUP_ROOT=$v2 sv_rt delete --force "$SV_ID-d2" >/dev/null
   done
+  assert_ok sv_cgroup2_restore
 else
   sv_log "not a hybrid host: the device program of a v2 hierarchy beside v1 is not checked"
 fi

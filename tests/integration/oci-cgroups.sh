@@ -128,6 +128,7 @@ sv_spec_set "$b" 'del(.linux.cgroupsPath)'
 # Where its root has the memory, pids and cpu controllers (a pure v2 host; here they are bound
 # to v1), the limits are read back too.
 [ -n "$(sv_cgroup2_mount)" ] || { echo "oci-cgroups: no cgroup2 mount; v2 part skipped"; exit 0; }
+sv_cgroup2_keep
 id=$SV_ID-v2
 limits=:
 if [ "$(grep -ow 'memory\|pids\|cpu' "$(sv_cgroup2_mount)/cgroup.controllers" | sort | xargs)" \
@@ -152,4 +153,5 @@ else
   echo "oci-cgroups: memory, pids or cpu not on in the cgroup2 root; v2 limits not read back"
 fi
 sv_assert_nothing_left "$id" "$b"
+assert_ok sv_cgroup2_restore
 echo "oci-cgroups: ok"

@@ -82,6 +82,7 @@ assert_ok sv_rt delete --force "$SV_ID-ok"
 # any process out of it: EBUSY), and once thawed a container runs in it.
 v2=$(sv_cgroup2_mount)
 [ -n "$v2" ] || { echo "runc-parity-frozen: no cgroup2 mount; v2 part skipped"; exit 0; }
+sv_cgroup2_keep
 p=sv-parity-frozen-v2-$SV_ID
 mkdir "$v2/$p"
 sv_on_exit "echo 0 >'$v2/$p/cgroup.freeze' 2>/dev/null;
@@ -103,3 +104,4 @@ out=$(sv_in_cgroup2_view "$SV_RUNTIME --root $SV_ROOT run -d --bundle $b $SV_ID-
   $SV_RUNTIME --root $SV_ROOT state $SV_ID-v2ok | jq -r .status &&
   $SV_RUNTIME --root $SV_ROOT delete --force $SV_ID-v2ok && echo deleted" 2>&1)
 assert_match "^running"$'\n'"deleted$" "$out" "/frozen/v2/thawed-runs"
+assert_ok sv_cgroup2_restore

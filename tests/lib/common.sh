@@ -193,8 +193,52 @@ sv_cgroup2_mount() {
 
 # sv_in_cgroup2_view SCRIPT: sh SCRIPT in a private mount namespace whose /sys/fs/cgroup is the
 # host's cgroup2 hierarchy: the view of a pure cgroup v2 host (the host's mounts untouched).
+# A test that runs a runtime there keeps the hierarchy's controllers with sv_cgroup2_keep.
 sv_in_cgroup2_view() {
   unshare -m sh -c "umount -l /sys/fs/cgroup && mount -t cgroup2 none /sys/fs/cgroup && $1"
+}
+
+# sv_cgroup2_keep: a runtime on cgroup v2 (sysvisor-runc, runc and crun alike) turns on in
+# cgroup.subtree_control, from the hierarchy's root down to its container's parent, every
+# controller there is, and leaves them on: on a host whose root had them off (a hybrid host's
+# cgroup2 mount), a change that outlives the test. Wait for the host's cgroup2 lock (a flock of
+# its mount point: one keeper at a time, so no other test turns one on meanwhile), record the
+# root's subtree_control and put it back on exit (sv_cgroup2_restore; call it at the test's end
+# to check it). Nested keepers would wait for each other: a test that runs a keeper (start-bench
+# --cgroup2) does not keep too.
+sv_cgroup2_keep() {
+  local v2
+  v2=$(sv_cgroup2_mount)
+  [ -n "$v2" ] || return 0
+  exec {_SV_CG2_LOCK}<"$v2"
+  flock -w 900 "$_SV_CG2_LOCK" ||
+    sv_fail "waited 900 s for the lock of $v2 (another test keeping its controllers)"
+  _SV_CG2_ROOT=$v2
+  _SV_CG2_SAVED=$(cat "$v2/cgroup.subtree_control")
+  sv_on_exit "sv_cgroup2_restore >/dev/null"
+}
+
+# sv_cgroup2_restore: every controller sv_cgroup2_keep found off at the root turned off again,
+# below it first (deepest directory first: one that a child delegates further cannot go off,
+# and with it off at the root no directory below can have had it on). Fails, saying so, when the
+# root's subtree_control is not as recorded.
+sv_cgroup2_restore() {
+  local c d now
+  [ -n "${_SV_CG2_ROOT:-}" ] || return 0
+  for c in $(cat "$_SV_CG2_ROOT/cgroup.subtree_control"); do
+    [[ " $_SV_CG2_SAVED " == *" $c "* ]] && continue
+    while IFS= read -r -d '' d; do
+      grep -qw -- "$c" "$d/cgroup.subtree_control" 2>/dev/null &&
+        echo "-$c" >"$d/cgroup.subtree_control"
+    done < <(find "$_SV_CG2_ROOT" -depth -type d -print0)
+  done
+  now=$(cat "$_SV_CG2_ROOT/cgroup.subtree_control")
+  [ "$now" = "$_SV_CG2_SAVED" ] || {
+    echo "sv_cgroup2_restore: $_SV_CG2_ROOT/cgroup.subtree_control is '$now', was" \
+      "'$_SV_CG2_SAVED'" >&2
+    return 1
+  }
+  echo "cgroup2 controllers as found: '$now' at $_SV_CG2_ROOT"
 }
 
 # ---------------------------------------------------------------- requirements
