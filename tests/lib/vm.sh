@@ -93,17 +93,17 @@ sleep 30
 EOF
 }
 
-# _sv_vm_runner: the machine's /sv-vm-tests.sh: each test of /sv-vm-tests.list in turn, with the
-# environment meson gave this test (/sv-vm-env); a failed test's output follows its line.  Its
-# status is the number of tests that failed (a skip is no failure).
+# _sv_vm_runner: the machine's /sv-vm-tests.sh: each test of /sv-vm-tests.list ("NAME PATH"
+# lines, the path found by sv_vm_image) in turn, with the environment meson gave this test
+# (/sv-vm-env); a failed test's output follows its line.  Its status is the number of tests
+# that failed (a skip is no failure).
 _sv_vm_runner() {
   cat <<'EOF'
 #!/bin/bash
 . /sv-vm-env
 fails=0
-while read -r t; do
+while read -r t f; do
   s=$(date +%s) rc=0
-  case $t in */*) f=$SV_SRC_ROOT/tests/$t.sh ;; *) f=$SV_SRC_ROOT/tests/integration/$t.sh ;; esac
   log=/tmp/${t//\//-}.log
   bash "$f" >"$log" 2>&1 </dev/null || rc=$?
   case $rc in 0) r=OK ;; 77) r=SKIP ;; *) r="FAIL ($rc)"; fails=$((fails + 1)) ;; esac
@@ -129,7 +129,7 @@ _sv_vm_env() {
 # caches they use, and the init that runs TEST... (names of tests/integration/*.sh, or DIR/NAME
 # for tests/DIR/NAME.sh).
 sv_vm_image() {
-  local img=$1 kdir=$2 root tar kver size build t
+  local img=$1 kdir=$2 root tar kver size build t f
   shift 2
   root=$(dirname "$img")/vm-root
   tar=$(SV_DEBIAN_EXTRA=$_SV_VM_PACKAGES sv_debian_tarball) || return 1
@@ -153,9 +153,10 @@ sv_vm_image() {
   _sv_vm_runner >"$root/sv-vm-tests.sh" && chmod 755 "$root/sv-vm-tests.sh"
   _sv_vm_env >"$root/sv-vm-env"
   for t in "$@"; do
-    [ -f "$SV_SRC_ROOT/tests/integration/$t.sh" ] || [ -f "$SV_SRC_ROOT/tests/$t.sh" ] ||
-      { echo "sv_vm_image: no test $t" >&2; return 1; }
-    echo "$t"
+    f=$SV_SRC_ROOT/tests/integration/$t.sh
+    [[ $t == */* ]] && f=$SV_SRC_ROOT/tests/$t.sh
+    [ -f "$f" ] || { echo "sv_vm_image: no test $t ($f)" >&2; return 1; }
+    echo "$t $f"
   done >"$root/sv-vm-tests.list" || return 1
   size=$(( $(du -sm "$root" | cut -f1) + 1536 ))
   truncate -s "${size}M" "$img" && mkfs.ext4 -q -F -d "$root" "$img" ||
