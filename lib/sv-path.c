@@ -1,8 +1,9 @@
-/* sv-path.c: canonical paths and "is below" (sv-path.h). */
+/* sv-path.c: canonical paths, "is below" and the nearest existing ancestor (sv-path.h). */
 #include "sv-path.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 char *
 sv_path_canonical (const char *path)
@@ -30,4 +31,18 @@ sv_path_is_under (const char *path, const char *dir)
   while (n > 1 && dir[n - 1] == '/')
     n--;
   return strncmp (path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+char *
+sv_path_nearest_existing (const char *path)
+{
+  char *p = g_canonicalize_filename (path, "/");
+
+  while (access (p, F_OK) != 0 && strcmp (p, "/") != 0)
+    {
+      char *parent = g_path_get_dirname (p);
+      g_free (p);
+      p = parent;
+    }
+  return p;
 }

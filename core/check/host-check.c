@@ -12,6 +12,8 @@
 #include "sv-config.h"
 #include "utils.h"
 #include "sv-error.h"
+#include "sv-mount.h"
+#include "sv-path.h"
 
 #include <fcntl.h>
 #include <linux/magic.h>
@@ -233,8 +235,8 @@ check_idmap_path (Ctx *x, const char *name, const char *what, const char *path,
                   SvCheckStatus if_bad)
 {
   g_autofree char *canon = g_canonicalize_filename (path, "/");
-  g_autofree char *dir = sv_probe_nearest_existing (canon);
-  g_autofree char *fstype = sv_probe_fstype (dir);
+  g_autofree char *dir = sv_path_nearest_existing (canon);
+  g_autofree char *fstype = sv_mount_fstype (dir);
   gboolean exists = strcmp (dir, canon) == 0;
   const char *comma = exists ? "" : ",";
   g_autofree char *where = NULL;
@@ -271,7 +273,7 @@ check_overlay (Ctx *x)
   const char *name = "overlay on id-mapped layers";
   const char *lib = x->host->host.lib_dir;
   SvCheckStatus bad = role_is_none (x, SV_ROLE_SHIFT) ? SV_CHECK_WARN : SV_CHECK_FAIL;
-  g_autofree char *fstype = sv_probe_fstype (lib);
+  g_autofree char *fstype = sv_mount_fstype (lib);
   g_autoptr (GError) error = NULL;
 
   if (!g_file_test (lib, G_FILE_TEST_IS_DIR))
@@ -304,7 +306,7 @@ check_storage (Ctx *x)
 {
   const char *name = "storage";
   const char *lib = x->host->host.lib_dir;
-  g_autofree char *fstype = sv_probe_fstype (lib);
+  g_autofree char *fstype = sv_mount_fstype (lib);
   g_autofree char *paths = g_strjoinv (" ", x->conf->storage_paths);
   g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) orphans = NULL;

@@ -7,7 +7,6 @@
 
 #include <fcntl.h>
 #include <glib/gstdio.h>
-#include <libmount.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
@@ -273,38 +272,4 @@ sv_probe_idmapped_overlay (const char *dir, int userns_fd, GError **error)
   ok = make_layers (tmp, error) && run_overlay_child (tmp, userns_fd, error);
   remove_layers (tmp);
   return ok;
-}
-
-char *
-sv_probe_fstype (const char *path)
-{
-  struct libmnt_table *table = NULL;
-  struct libmnt_iter *it = mnt_new_iter (MNT_ITER_FORWARD);
-  struct libmnt_fs *fs;
-  struct statx stx;
-  g_autofree char *existing = sv_probe_nearest_existing (path);
-  char *out = NULL;
-
-  if (statx (AT_FDCWD, existing, 0, STATX_MNT_ID, &stx) == 0 && (stx.stx_mask & STATX_MNT_ID)
-      && it != NULL && (table = mnt_new_table_from_file ("/proc/self/mountinfo")) != NULL)
-    while (out == NULL && mnt_table_next_fs (table, it, &fs) == 0)
-      if ((guint64) mnt_fs_get_id (fs) == stx.stx_mnt_id && mnt_fs_get_fstype (fs) != NULL)
-        out = g_strdup (mnt_fs_get_fstype (fs));
-  mnt_free_iter (it);
-  mnt_unref_table (table);
-  return out != NULL ? out : g_strdup ("unknown");
-}
-
-char *
-sv_probe_nearest_existing (const char *path)
-{
-  char *p = g_canonicalize_filename (path, "/");
-
-  while (!g_file_test (p, G_FILE_TEST_EXISTS) && strcmp (p, "/") != 0)
-    {
-      char *parent = g_path_get_dirname (p);
-      g_free (p);
-      p = parent;
-    }
-  return p;
 }

@@ -20,8 +20,3 @@ gboolean sv_probe_idmap_mount (const char *dir, int userns_fd, GError **error);
  * root-owned file must show through it as owned by SV_PROBE_MAPPED_ID.  The temp directory
  * is removed. */
 gboolean sv_probe_idmapped_overlay (const char *dir, int userns_fd, GError **error);
-/* The filesystem type of the mount holding @path, or its nearest existing ancestor ("ext4"),
- * or "unknown". */
-char *sv_probe_fstype (const char *path);
-/* @path, or its nearest existing ancestor. */
-char *sv_probe_nearest_existing (const char *path);

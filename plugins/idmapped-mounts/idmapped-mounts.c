@@ -31,6 +31,7 @@
 #include "idmapped-mounts-scratch-ns.h"
 #include "sv-error.h"
 #include "sv-fd.h"
+#include "sv-mount.h"
 #include "sv-path.h"
 
 #include <fcntl.h>
@@ -51,14 +52,6 @@ static const char fs_hint[] = "put it on a filesystem that supports ID-mapped mo
                               "chown the rootfs to the container's id range";
 
 /* ---- paths ---- */
-
-static char *
-fstype_of (const char *path)
-{
-  g_autoptr (SvIdmappedMount) m = sv_idmapped_find_mount_holding (NULL, path, NULL);
-
-  return g_strdup (m != NULL && m->fstype != NULL ? m->fstype : "unknown");
-}
 
 static char *
 docker_root (SvContainer *c, SvHost *host, GError **error)
@@ -126,7 +119,7 @@ probe_path (SvHost *host, int userns, const char *what, const char *path, GError
                    tree < 0 ? "open_tree" : "mount_setattr", sv_strerror (err));
       return FALSE;
     }
-  fstype = fstype_of (dir);
+  fstype = sv_mount_fstype (dir);
   if (err == EINVAL)
     g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOSYS,
                  "%s %s is on a %s filesystem, which this kernel cannot ID-map "
@@ -318,7 +311,7 @@ add_mount_as_is_or_mapped (const char *path, const char *root, int userns, const
     return FALSE;
   if (fd < 0)
     {
-      g_autofree char *fstype = fstype_of (path);
+      g_autofree char *fstype = sv_mount_fstype (path);
       g_debug ("%s (%s) cannot be ID-mapped; it is mounted unshifted", path, fstype);
       if ((fd = sv_idmapped_clone_tree (AT_FDCWD, path, FALSE, error)) < 0)
         return FALSE;
@@ -390,7 +383,7 @@ unmappable_mount (const char *root, int userns)
       sv_autofd fd = open_tree (AT_FDCWD, p, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
       if (fd >= 0 && sv_idmapped_idmap_tree (fd, userns, FALSE) == EINVAL)
         {
-          g_autofree char *fstype = fstype_of (p);
+          g_autofree char *fstype = sv_mount_fstype (p);
           return g_strdup_printf ("the %s filesystem at %s", fstype, p);
         }
     }
@@ -443,7 +436,7 @@ attach_binds (SvContainer *c, int userns, GError **error)
           return FALSE;
         }
       {
-        g_autofree char *fstype = fstype_of (source);
+        g_autofree char *fstype = sv_mount_fstype (source);
         g_debug ("mounts[%u]: %s (%s) cannot be ID-mapped; it is mounted unshifted", i, source,
                  fstype);
       }
@@ -463,7 +456,7 @@ idmap_layers (GPtrArray *paths, GArray *fds, const char *target, int userns, GEr
       int fd = idmapped_tree (layer, userns, FALSE, &err, error);
       if (fd < 0 && err == EINVAL)
         {
-          g_autofree char *fstype = fstype_of (layer);
+          g_autofree char *fstype = sv_mount_fstype (layer);
           g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOSYS,
                        "overlay rootfs at %s: layer %s is on a %s filesystem, which cannot be "
                        "ID-mapped; %s",
@@ -587,7 +580,7 @@ attach_overlay_upper (SvIdmappedOverlay *o, int userns, int *tree_out, int *uppe
   tree = idmapped_tree (base, userns, FALSE, &err, error);
   if (tree < 0 && err == EINVAL)
     {
-      g_autofree char *fstype = fstype_of (base);
+      g_autofree char *fstype = sv_mount_fstype (base);
       g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOSYS,
                    "overlay upperdir %s is on a %s filesystem, which cannot be ID-mapped; %s",
                    o->upper, fstype, fs_hint);
@@ -723,7 +716,7 @@ idmap_fix (int err, const char *dir)
 static char *
 docker_where (const char *root, const char *dir)
 {
-  g_autofree char *fstype = fstype_of (dir);
+  g_autofree char *fstype = sv_mount_fstype (dir);
 
   if (strcmp (root, dir) == 0)
     return g_strdup_printf ("Docker's data root %s (%s)", dir, fstype);

@@ -9,6 +9,7 @@
 #include "sv-file.h"
 #include "sv-heap.h"
 #include "sv-log.h"
+#include "sv-mount.h"
 #include "sv-path.h"
 #include "sv-subid.h"
 
@@ -364,6 +365,38 @@ test_path_canonical (Fixture *f, gconstpointer data)
   g_assert_cmpstr (lexical, ==, "/no/dir/x");
 }
 
+/* A path that does not exist (yet) stands for its nearest existing ancestor. */
+static void
+test_path_nearest_existing (Fixture *f, gconstpointer data)
+{
+  g_autofree char *deep = g_build_filename (f->dir, "no", "such", "dir", NULL);
+  g_autofree char *near = sv_path_nearest_existing (deep);
+  g_autofree char *lexical = sv_path_nearest_existing ("/proc/../proc//self/nope/x");
+  g_autofree char *root = sv_path_nearest_existing ("/no-such-top-dir/x");
+
+  g_assert_cmpstr (near, ==, f->dir);
+  g_assert_cmpstr (lexical, ==, "/proc/self");
+  g_assert_cmpstr (root, ==, "/");
+}
+
+/* The type of the mount holding a path (the top one: /proc/sys/fs/binfmt_misc may carry its
+ * own), through the statx mount id, also below a path that does not exist. */
+static void
+test_mount_fstype (void)
+{
+  g_autofree char *proc = sv_mount_fstype ("/proc/self/status");
+  g_autofree char *sys = sv_mount_fstype ("/sys/kernel");
+  g_autofree char *missing = sv_mount_fstype ("/proc/no/such/file");
+  g_autofree char *missing_top = sv_mount_fstype ("/no-such-top-dir/x");
+  g_autofree char *slash = sv_mount_fstype ("/");
+
+  g_assert_cmpstr (proc, ==, "proc");
+  g_assert_cmpstr (sys, ==, "sysfs");
+  g_assert_cmpstr (missing, ==, "proc");
+  g_assert_cmpstr (missing_top, ==, slash);
+  g_assert_cmpstr (slash, !=, "unknown");
+}
+
 static void
 test_log_levels (void)
 {
@@ -550,6 +583,8 @@ main (int argc, char **argv)
   ADD ("/sv-util/file/read-text", test_read_text);
   ADD ("/sv-util/file/remove-tree", test_remove_tree);
   g_test_add_func ("/sv-util/path/is-under", test_path_is_under);
+  ADD ("/sv-util/path/nearest-existing", test_path_nearest_existing);
+  g_test_add_func ("/sv-util/mount/fstype", test_mount_fstype);
   ADD ("/sv-util/path/canonical", test_path_canonical);
   g_test_add_func ("/sv-util/log/levels", test_log_levels);
   g_test_add_func ("/sv-util/error/errno", test_error_errno);
