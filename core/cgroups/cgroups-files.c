@@ -131,6 +131,39 @@ sv_cgroup_has_file (const char *dir, const char *file)
   return access (path, F_OK) == 0;
 }
 
+/* mkdir of each level of @parts below @base in turn, each new directory appended to
+ * @created; 0 or the errno of the level that failed (*@failed: its path). */
+static int
+mkdir_walk (const char *base, char **parts, GPtrArray *created, char **failed)
+{
+  g_autofree char *cur = g_strdup (base);
+  int err;
+
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      char *next;
+
+      if (*parts[i] == '\0')
+        continue;
+      next = g_build_filename (cur, parts[i], NULL);
+      g_free (cur);
+      cur = next;
+      if (mkdir (cur, 0755) == 0)
+        {
+          g_ptr_array_add (created, g_strdup (cur));
+          continue;
+        }
+      err = errno;
+      if (err == EEXIST && g_file_test (cur, G_FILE_TEST_IS_DIR))
+        continue;
+      if (err == EEXIST) /* a file, or a directory removed since the mkdir */
+        err = g_file_test (cur, G_FILE_TEST_EXISTS) ? ENOTDIR : ENOENT;
+      *failed = g_steal_pointer (&cur);
+      return err;
+    }
+  return 0;
+}
+
 gboolean
 sv_cgroup_mkdir_below (const char *base, const char *rel, GPtrArray *created, GError **error)
 {
@@ -147,28 +180,19 @@ sv_cgroup_mkdir_below (const char *base, const char *rel, GPtrArray *created, GE
   if (errno != ENOENT && errno != EEXIST)
     return set_errno_error (error, errno, "creating cgroup %s", cur);
   parts = g_strsplit (rel, "/", -1);
-  g_free (cur);
-  cur = g_strdup (base);
-  for (guint i = 0; parts[i] != NULL; i++)
+  g_clear_pointer (&cur, g_free);
+  /* A parent can vanish between two mkdirs: the failed create of another container removes
+   * the parents it made (sv_cgroup_undo_create); the walk then starts again from @base. */
+  for (int attempt = 0;; attempt++)
     {
-      char *next;
+      int err = mkdir_walk (base, parts, created, &cur);
 
-      if (*parts[i] == '\0')
-        continue;
-      next = g_build_filename (cur, parts[i], NULL);
-      g_free (cur);
-      cur = next;
-      if (mkdir (cur, 0755) == 0)
-        {
-          g_ptr_array_add (created, g_strdup (cur));
-          continue;
-        }
-      if (errno != EEXIST)
-        return set_errno_error (error, errno, "creating cgroup %s", cur);
-      if (!g_file_test (cur, G_FILE_TEST_IS_DIR))
-        return set_errno_error (error, ENOTDIR, "creating cgroup %s", cur);
+      if (err == 0)
+        return TRUE;
+      if (err != ENOENT || attempt == 4)
+        return set_errno_error (error, err, "creating cgroup %s", cur);
+      g_clear_pointer (&cur, g_free);
     }
-  return TRUE;
 }
 
 gboolean

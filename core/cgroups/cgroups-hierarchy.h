@@ -51,6 +51,7 @@ struct _SvCgroup
   SvCgroupResources *pending; /* deferred: limits for the unit's properties and files */
   GPtrArray *mounts;  /* SvCgroupMount: every v1 hierarchy (+ "unified"), or the v2 root */
   GPtrArray *created; /* directories sv_cgroup_create() made, for rollback */
+  GPtrArray *enabled; /* v2: "CONTROLLER DIR" of each controller it turned on, for rollback */
 };
 
 /* The v1 mount carrying @controller, or NULL.  On v2, the single mount. */

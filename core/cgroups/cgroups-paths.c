@@ -163,6 +163,7 @@ sv_cgroup_alloc (const char *id)
 
   cg->id = g_strdup (id);
   cg->created = g_ptr_array_new_with_free_func (g_free);
+  cg->enabled = g_ptr_array_new_with_free_func (g_free);
   return cg;
 }
 
@@ -221,5 +222,6 @@ sv_cgroup_free (SvCgroup *cg)
   if (cg->mounts != NULL)
     g_ptr_array_unref (cg->mounts);
   g_ptr_array_unref (cg->created);
+  g_ptr_array_unref (cg->enabled);
   g_free (cg);
 }

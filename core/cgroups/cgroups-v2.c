@@ -33,9 +33,9 @@ sv_cgroup_v2_delegate (const char *dir, uid_t uid, gid_t gid, GError **error)
 
 /* Turn on in @dir's cgroup.subtree_control every controller @dir has, one at a time: one
  * that cannot be enabled (a non-root cgroup with processes, an RT task for "cpu") must not
- * keep the others off. */
+ * keep the others off.  Each one turned on is noted in @turned_on ("CONTROLLER DIR"). */
 static void
-enable_controllers (const char *dir)
+enable_controllers (const char *dir, GPtrArray *turned_on)
 {
   g_autofree char *avail = sv_cgroup_read (dir, "cgroup.controllers", NULL);
   g_autofree char *enabled = sv_cgroup_read (dir, "cgroup.subtree_control", NULL);
@@ -49,10 +49,51 @@ enable_controllers (const char *dir)
 
       if (*ctrls[i] == '\0' || g_strv_contains ((const char *const *) have, ctrls[i]))
         continue;
-      if (!sv_cgroup_write (dir, "cgroup.subtree_control", plus, &local))
+      if (sv_cgroup_write (dir, "cgroup.subtree_control", plus, &local))
+        g_ptr_array_add (turned_on, g_strconcat (ctrls[i], " ", dir, NULL));
+      else
         g_debug ("cgroup v2: controller %s stays off below %s: %s", ctrls[i], dir,
                  local->message);
     }
+}
+
+/* Whether cgroup directory @dir has a child cgroup. */
+static gboolean
+has_child_cgroup (const char *dir)
+{
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+
+      if (g_file_test (path, G_FILE_TEST_IS_DIR))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+void
+sv_cgroup_v2_undo_enabled (GPtrArray *enabled)
+{
+  for (guint i = enabled->len; i > 0; i--)
+    {
+      const char *rec = enabled->pdata[i - 1];
+      const char *dir = strchr (rec, ' ') + 1;
+      g_autofree char *ctrl = g_strndup (rec, dir - 1 - rec);
+      g_autofree char *minus = g_strconcat ("-", ctrl, NULL);
+      g_autofree char *plus = g_strconcat ("+", ctrl, NULL);
+
+      /* Another container below @dir may need it: only a directory without children, and
+       * on again if one was made meanwhile. */
+      if (!g_file_test (dir, G_FILE_TEST_IS_DIR) || has_child_cgroup (dir)
+          || !sv_cgroup_write (dir, "cgroup.subtree_control", minus, NULL))
+        continue;
+      if (has_child_cgroup (dir))
+        sv_cgroup_write (dir, "cgroup.subtree_control", plus, NULL);
+    }
+  g_ptr_array_set_size (enabled, 0);
 }
 
 /* mkdir -p, then from the root down to the container's parent enable the controllers so
@@ -73,7 +114,7 @@ v2_create (SvCgroup *cg, uid_t uid, gid_t gid, GError **error)
 
       if (*parts[i] == '\0')
         continue;
-      enable_controllers (level);
+      enable_controllers (level, cg->enabled);
       next = g_build_filename (level, parts[i], NULL);
       g_free (level);
       level = next;

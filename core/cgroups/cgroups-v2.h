@@ -7,6 +7,9 @@
 
 /* chown the v2 delegation files in @dir (also used for "unified" on hybrid hosts). */
 gboolean sv_cgroup_v2_delegate (const char *dir, uid_t uid, gid_t gid, GError **error);
+/* Turn off again each controller of @enabled (what the v2 create turned on, "CONTROLLER DIR")
+ * in a directory that has no child cgroup, last first; @enabled is emptied. */
+void sv_cgroup_v2_undo_enabled (GPtrArray *enabled);
 /* cgroup.freeze is 1 in @dir, or cgroup.events says frozen. */
 gboolean sv_cgroup_v2_freezing_at (const char *dir);
 /* Apply @res to the v2 cgroup directory @dir: the testable core of the v2 driver's apply. */

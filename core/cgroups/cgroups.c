@@ -12,6 +12,7 @@
 #include "cgroups-hierarchy.h"
 #include "cgroups-resources.h"
 #include "cgroups-systemd.h"
+#include "cgroups-v2.h"
 #include "utils.h"
 #include "sv-error.h"
 
@@ -23,15 +24,15 @@
  * Lifecycle: dispatch to cgroups-v1.c / cgroups-v2.c
  * ---------------------------------------------------------------------------------------- */
 
-/* Undo sv_cgroup_create(): remove what it made, deepest first. */
-static void
-rollback_created (SvCgroup *cg)
+void
+sv_cgroup_undo_create (SvCgroup *cg)
 {
   for (guint i = cg->created->len; i > 0; i--)
     if (rmdir (cg->created->pdata[i - 1]) < 0 && errno != ENOENT)
       g_debug ("rolling back cgroup %s: %s", (char *) cg->created->pdata[i - 1],
                sv_strerror (errno));
   g_ptr_array_set_size (cg->created, 0);
+  sv_cgroup_v2_undo_enabled (cg->enabled);
 }
 
 gboolean
@@ -40,6 +41,7 @@ sv_cgroup_create (SvCgroup *cg, uid_t owner_uid, gid_t owner_gid, GError **error
   gboolean ok;
 
   g_ptr_array_set_size (cg->created, 0);
+  g_ptr_array_set_size (cg->enabled, 0);
   if (cg->systemd && sv_cgroup_systemd_running ())
     {
       /* systemd makes it, with the init inside: see sv_cgroup_enter(). */
@@ -50,7 +52,7 @@ sv_cgroup_create (SvCgroup *cg, uid_t owner_uid, gid_t owner_gid, GError **error
     }
   ok = sv_cgroup_driver (cg)->create (cg, owner_uid, owner_gid, error);
   if (!ok)
-    rollback_created (cg);
+    sv_cgroup_undo_create (cg);
   return ok;
 }
 
@@ -65,7 +67,7 @@ sv_cgroup_create_for_pid (SvCgroup *cg, pid_t pid, uid_t owner_uid, gid_t owner_
   if (cg->unit_started)
     sv_cgroup_systemd_stop_unit (cg, NULL);
   cg->unit_started = FALSE;
-  rollback_created (cg);
+  sv_cgroup_undo_create (cg);
   return FALSE;
 }
 

@@ -44,6 +44,11 @@ gboolean sv_cgroup_create (SvCgroup *cg, uid_t owner_uid, gid_t owner_gid, GErro
  * with @pid in it from birth, since a scope cannot be created empty (cgroups-systemd.c). */
 gboolean sv_cgroup_create_for_pid (SvCgroup *cg, pid_t pid, uid_t owner_uid, gid_t owner_gid,
                                    GError **error);
+/* Undo what this process's sv_cgroup_create() made, for a create that failed after it (call
+ * it after sv_cgroup_destroy()): the parent directories it made go (one another container
+ * uses stays: its rmdir fails), and on cgroup v2 the controllers it turned on go off again
+ * where no child cgroup is left (as a failed create leaves nothing behind). */
+void sv_cgroup_undo_create (SvCgroup *cg);
 /* Apply limits parsed by sv_cgroup_resources_parse() (errors name their JSON path).  The
  * deferred systemd cgroup keeps a reference to @res until its unit exists. */
 gboolean sv_cgroup_apply (SvCgroup *cg, SvCgroupResources *res, GError **error);

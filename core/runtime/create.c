@@ -91,6 +91,8 @@ create_rollback (Create *x)
     }
   if (x->cgroup_created && !sv_cgroup_destroy (x->cgroup, &local))
     g_warning ("rollback: %s", local->message);
+  if (x->cgroup_created)
+    sv_cgroup_undo_create (x->cgroup);
   if (x->prepared)
     {
       sv_storage_release (x->c->host->lib_dir, x->opts->id, x->conf->storage_paths);

@@ -44,6 +44,14 @@ bad_spec '.mounts += [{"destination":"/x","type":"bind","source":"/nonexistent-s
   'bind mount -v /nonexistent-sv:/x refused: /nonexistent-sv does not exist; create it or fix the path \(mounts\[[0-9]+\].source\)$'
 bad_spec '.root.path = "missing-rootfs"' 'root.path: .*missing-rootfs is not a directory'
 bad_spec '.process.args = ["/no/such/binary"]' 'exec: "/no/such/binary" \(process.args\[0\]\): No such file'
+# The same in a cgroup whose parents are new: they go too, in every hierarchy (a failed create
+# leaves no cgroup directory behind, not only its own).
+sv_on_exit "for d in /sys/fs/cgroup/*/$SV_ID-nest; do
+  [ ! -d \"\$d\" ] || find \"\$d\" -depth -type d -delete; done"
+bad_spec ".process.args = [\"/no/such/binary\"] | .linux.cgroupsPath = \"/$SV_ID-nest/a/b\"" \
+  'exec: "/no/such/binary" \(process.args\[0\]\): No such file'
+assert_eq "" "$(ls -d /sys/fs/cgroup/*/"$SV_ID-nest" 2>/dev/null || true)" \
+  "a failed create's new parent cgroups are removed"
 bad_spec '.process.args = ["nosuchcmd"]' 'executable file not found in \$PATH'
 bad_spec '.linux.namespaces += [{"type":"bogus"}]' 'linux.namespaces\[[0-9]+\].type: unknown namespace "bogus"'
 cp "$SV_TEST_TMP/good.json" "$b/config.json"

@@ -153,5 +153,34 @@ else
   echo "oci-cgroups: memory, pids or cpu not on in the cgroup2 root; v2 limits not read back"
 fi
 sv_assert_nothing_left "$id" "$b"
+
+# A failed create below a cgroup that was there before (the test's own, with no controller on
+# in it) leaves that cgroup as it was: the new cgroups below it removed and the controllers the
+# runtime turned on in it for the container off again. A create that works leaves them on (as
+# runc does): the same check fails there. The root's controllers are turned on first so that
+# the parent has some (put back by sv_cgroup2_keep).
+v2=$(sv_cgroup2_mount)
+par=sv-oci-cgroups-$SV_ID
+mkdir "$v2/$par"
+sv_on_exit "find '$v2/$par' -depth -type d -delete"
+for c in $(cat "$v2/cgroup.controllers"); do
+  echo "+$c" >"$v2/cgroup.subtree_control" 2>/dev/null || true
+done
+ctrls=$(cat "$v2/$par/cgroup.controllers")
+[ -n "$ctrls" ] || sv_fail "no controller can be turned on in the cgroup2 root"
+cp "$b/config.json" "$SV_TEST_TMP/v2.json"
+sv_spec_set "$b" '.process.args = ["/no/such/binary"] | .linux.cgroupsPath = $p' --arg p "/$par/x/y"
+out=$(sv_in_cgroup2_view "$SV_RUNC --root $SV_ROOT run --bundle $b $SV_ID-v2bad </dev/null 2>&1;
+  echo rc=\$?")
+assert_match 'process.args\[0\].*'$'\n''rc=[1-9]' "$out" "v2: the bad create fails"
+assert_file_absent "$v2/$par/x" "v2: the failed create's new cgroups are removed"
+assert_eq "" "$(cat "$v2/$par/cgroup.subtree_control")" \
+  "v2: the controllers the failed create turned on in the parent are off again"
+sv_assert_nothing_left "$SV_ID-v2bad"
+cp "$SV_TEST_TMP/v2.json" "$b/config.json"
+sv_spec_set "$b" '.linux.cgroupsPath = $p' --arg p "/$par/ok"
+out=$(sv_in_cgroup2_view "$SV_RUNC --root $SV_ROOT run -d --bundle $b $SV_ID-v2ok </dev/null >/dev/null &&
+  cat $cg/$par/cgroup.subtree_control && $SV_RUNC --root $SV_ROOT delete --force $SV_ID-v2ok" 2>&1)
+assert_eq "$ctrls" "$out" "v2: a create that works turns the parent's controllers on"
 assert_ok sv_cgroup2_restore
 echo "oci-cgroups: ok"

@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -28,6 +29,7 @@ typedef struct
   char *parent;         /* "/sysvisor-unit-<pid>-<n>": real cgroups go below it */
   char *real_root;      /* root override used for real cgroup2 tests, or NULL */
   char *subtree_before; /* that root's cgroup.subtree_control before the test */
+  int root_lock;        /* a flock of that root, held by the test process (-1: none) */
   GPtrArray *cgroups;   /* SvCgroup* to destroy */
   GArray *children;     /* pid_t to kill and reap */
 } Fixture;
@@ -43,6 +45,7 @@ fixture_setup (Fixture *f, gconstpointer data)
   f->parent = g_strdup_printf ("/sysvisor-unit-%d-%s", (int) owner, name);
   f->cgroups = g_ptr_array_new ();
   f->children = g_array_new (FALSE, FALSE, sizeof (pid_t));
+  f->root_lock = -1;
   sv_cgroup_set_root (NULL);
 }
 
@@ -137,6 +140,8 @@ fixture_teardown (Fixture *f, gconstpointer data)
   while (waitpid (-1, NULL, WNOHANG) > 0) /* orphans of a failed subprocess (we reap them) */
     ;
   restore_subtree_control (f);
+  if (f->root_lock >= 0)
+    close (f->root_lock);
   sv_cgroup_set_root (NULL);
   if (f->tmp != NULL)
     nftw (f->tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
@@ -1336,6 +1341,14 @@ use_real_cgroup2 (Fixture *f)
       if (statfs (candidates[i], &st) == 0 && st.f_type == CGROUP2_SUPER_MAGIC)
         {
           f->real_root = g_strdup (candidates[i]);
+          /* The integration tests that turn the root's controllers on and off again take
+           * the same lock (sv_cgroup2_keep of tests/lib/common.sh): one at a time. */
+          if (!g_test_subprocess ())
+            {
+              f->root_lock = open (f->real_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+              g_assert_cmpint (f->root_lock, >=, 0);
+              g_assert_cmpint (flock (f->root_lock, LOCK_EX), ==, 0);
+            }
           f->subtree_before = sv_cgroup_read (f->real_root, "cgroup.subtree_control", NULL);
           sv_cgroup_set_root (f->real_root);
           return TRUE;
