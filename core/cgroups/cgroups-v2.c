@@ -57,21 +57,14 @@ enable_controllers (const char *dir, GPtrArray *turned_on)
     }
 }
 
-/* Whether cgroup directory @dir has a child cgroup. */
+/* Whether a controller must stay on in cgroup @dir: it has a child cgroup, or cannot be read
+ * (gone with the rollback's rmdirs, or not ours to judge). */
 static gboolean
-has_child_cgroup (const char *dir)
+keeps_controllers (const char *dir)
 {
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
+  g_autoptr (GPtrArray) children = sv_cgroup_list_subdirs (dir, NULL);
 
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-
-      if (g_file_test (path, G_FILE_TEST_IS_DIR))
-        return TRUE;
-    }
-  return FALSE;
+  return children == NULL || children->len > 0;
 }
 
 void
@@ -87,10 +80,10 @@ sv_cgroup_v2_undo_enabled (GPtrArray *enabled)
 
       /* Another container below @dir may need it: only a directory without children, and
        * on again if one was made meanwhile. */
-      if (!g_file_test (dir, G_FILE_TEST_IS_DIR) || has_child_cgroup (dir)
+      if (keeps_controllers (dir)
           || !sv_cgroup_write (dir, "cgroup.subtree_control", minus, NULL))
         continue;
-      if (has_child_cgroup (dir))
+      if (keeps_controllers (dir))
         sv_cgroup_write (dir, "cgroup.subtree_control", plus, NULL);
     }
   g_ptr_array_set_size (enabled, 0);
