@@ -10,6 +10,7 @@
 #include "cgroups-files.h"
 #include "sv-error.h"
 #include "sv-file.h"
+#include "sv-mountinfo.h"
 
 #include <errno.h>
 #include <gio/gio.h>
@@ -144,26 +145,6 @@ v1_mount_from_options (const char *super_opts, const char *mountpoint)
   return mount_new (name, "cgroup", options, mountpoint);
 }
 
-/* mountinfo escapes blanks in paths as \040. */
-static char *
-unescape_mountinfo (const char *s)
-{
-  GString *out = g_string_new (NULL);
-
-  for (const char *p = s; *p != '\0'; p++)
-    {
-      if (p[0] == '\\' && g_ascii_isdigit (p[1]) && g_ascii_isdigit (p[2])
-          && g_ascii_isdigit (p[3]))
-        {
-          g_string_append_c (out, (char) ((p[1] - '0') * 64 + (p[2] - '0') * 8 + (p[3] - '0')));
-          p += 3;
-        }
-      else
-        g_string_append_c (out, *p);
-    }
-  return g_string_free (out, FALSE);
-}
-
 static gboolean
 mounts_have_name (GPtrArray *mounts, const char *name)
 {
@@ -189,7 +170,7 @@ mount_from_line (const char *line, gboolean v2_root)
   post = g_strsplit (halves[1], " ", 3);
   if (g_strv_length (pre) < 5 || g_strv_length (post) < 3)
     return NULL;
-  mountpoint = unescape_mountinfo (pre[4]);
+  mountpoint = sv_mountinfo_unescape (pre[4]);
   if (g_str_equal (post[0], "cgroup2"))
     {
       if (v2_root)

@@ -7,6 +7,7 @@
 #include "idmapped-mounts-rules.h"
 #include "sv-error.h"
 #include "sv-file.h"
+#include "sv-mountinfo.h"
 
 #include <errno.h>
 #include <libmount.h>
@@ -40,31 +41,6 @@ sv_idmapped_overlay_free (SvIdmappedOverlay *o)
 }
 
 /* ---- escapes ---- */
-
-static gboolean
-is_octal (char c)
-{
-  return c >= '0' && c <= '7';
-}
-
-char *
-sv_idmapped_unmangle (const char *s)
-{
-  GString *out = g_string_sized_new (strlen (s));
-
-  while (*s != '\0')
-    {
-      if (s[0] == '\\' && is_octal (s[1]) && is_octal (s[2]) && is_octal (s[3]))
-        {
-          g_string_append_c (out,
-                             (char) (((s[1] - '0') << 6) | ((s[2] - '0') << 3) | (s[3] - '0')));
-          s += 4;
-        }
-      else
-        g_string_append_c (out, *s++);
-    }
-  return g_string_free (out, FALSE);
-}
 
 char *
 sv_idmapped_ovl_unescape (const char *s)
@@ -375,8 +351,8 @@ parse_option (SvIdmappedOverlay *o, const char *raw, GError **error)
 {
   const char *eq = strchr (raw, '=');
   g_autofree char *raw_key = eq != NULL ? g_strndup (raw, (gsize) (eq - raw)) : g_strdup (raw);
-  g_autofree char *key = sv_idmapped_unmangle (raw_key);
-  g_autofree char *value = eq != NULL ? sv_idmapped_unmangle (eq + 1) : NULL;
+  g_autofree char *key = sv_mountinfo_unescape (raw_key);
+  g_autofree char *value = eq != NULL ? sv_mountinfo_unescape (eq + 1) : NULL;
 
   if (value == NULL)
     {

@@ -40,8 +40,6 @@ gboolean sv_idmapped_find_mounts (const char *mountinfo, const char *path, SvIdm
 /* Canonical mount points of every mount strictly below @path, in mountinfo order. */
 GPtrArray *sv_idmapped_mounts_below (const char *mountinfo, const char *path, GError **error);
 
-/* mountinfo's octal escapes (\040 \011 \012 \134 \054 ...) undone. */
-char *sv_idmapped_unmangle (const char *s);
 /* Overlay's backslash escapes undone: "\x" -> "x". */
 char *sv_idmapped_ovl_unescape (const char *s);
 

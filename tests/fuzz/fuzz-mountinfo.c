@@ -4,6 +4,7 @@
 #include "fuzz-util.h"
 
 #include "idmapped-mounts-mountinfo.h"
+#include "sv-mountinfo.h"
 
 #include <string.h>
 
@@ -46,7 +47,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   g_autoptr (GPtrArray) lower = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GPtrArray) dlayers = g_ptr_array_new_with_free_func (g_free);
 
-  g_free (sv_idmapped_unmangle (text));
+  g_free (sv_mountinfo_unescape (text));
   g_free (sv_idmapped_ovl_unescape (text));
   sv_idmapped_split_lowerdir (path, lower, dlayers, NULL);
   if (!g_path_is_absolute (path))

@@ -1,5 +1,5 @@
 /* Unit tests of libsv-util (lib/): the subid parser, the daemon.json reader, atomic writes,
- * lock files, tree removal, paths, log levels and errno errors.
+ * lock files, tree removal, paths, mounts, mountinfo escapes, log levels and errno errors.
  *
  * SPDX-License-Identifier: Apache-2.0
  */
@@ -10,6 +10,7 @@
 #include "sv-heap.h"
 #include "sv-log.h"
 #include "sv-mount.h"
+#include "sv-mountinfo.h"
 #include "sv-path.h"
 #include "sv-subid.h"
 
@@ -397,6 +398,20 @@ test_mount_fstype (void)
   g_assert_cmpstr (slash, !=, "unknown");
 }
 
+/* mountinfo's escapes of a blank, tab, newline, backslash and comma undone; a backslash not
+ * followed by three octal digits of one byte stays. */
+static void
+test_mountinfo_unescape (void)
+{
+  g_autofree char *a = sv_mountinfo_unescape ("/a\\040b\\011c\\012d\\134e\\054f");
+  g_autofree char *b = sv_mountinfo_unescape ("/plain\\9x\\04");
+  g_autofree char *c = sv_mountinfo_unescape ("\\400\\08\\");
+
+  g_assert_cmpstr (a, ==, "/a b\tc\nd\\e,f");
+  g_assert_cmpstr (b, ==, "/plain\\9x\\04");
+  g_assert_cmpstr (c, ==, "\\400\\08\\");
+}
+
 static void
 test_log_levels (void)
 {
@@ -585,6 +600,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sv-util/path/is-under", test_path_is_under);
   ADD ("/sv-util/path/nearest-existing", test_path_nearest_existing);
   g_test_add_func ("/sv-util/mount/fstype", test_mount_fstype);
+  g_test_add_func ("/sv-util/mountinfo/unescape", test_mountinfo_unescape);
   ADD ("/sv-util/path/canonical", test_path_canonical);
   g_test_add_func ("/sv-util/log/levels", test_log_levels);
   g_test_add_func ("/sv-util/error/errno", test_error_errno);

@@ -35,6 +35,7 @@
 #include "svfs-util.h"
 #include "svfs-supervisor.h"
 #include "sv-error.h"
+#include "sv-mountinfo.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -80,24 +81,6 @@ mount_entry_free (gpointer p)
   g_free (e);
 }
 
-/* mountinfo's octal escapes (\040 for a space). */
-static gchar *
-unescape (const char *s)
-{
-  GString *o = g_string_new (NULL);
-
-  for (; *s != '\0'; s++)
-    if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' && s[3] >= '0'
-        && s[3] <= '7')
-      {
-        g_string_append_c (o, (char) (((s[1] - '0') << 6) | ((s[2] - '0') << 3) | (s[3] - '0')));
-        s += 3;
-      }
-    else
-      g_string_append_c (o, *s);
-  return g_string_free (o, FALSE);
-}
-
 /* One line of mountinfo, split in place (@line is changed): a create's hand-over waits for
  * this parse of every mount of the container. */
 static MountEntry *
@@ -121,8 +104,8 @@ parse_line (char *line)
   e->id = g_ascii_strtoull (f[0], NULL, 10);
   e->parent = g_ascii_strtoull (f[1], NULL, 10);
   e->dev = g_strdup (f[2]);
-  e->root = unescape (f[3]);
-  e->mountpoint = unescape (f[4]);
+  e->root = sv_mountinfo_unescape (f[3]);
+  e->mountpoint = sv_mountinfo_unescape (f[4]);
   e->options = g_strdup (f[5]);
   e->fstype = g_strdup (f[sep + 1]);
   return e;
@@ -341,7 +324,7 @@ load_record (char **f)
 {
   Record *r = g_new0 (Record, 1);
 
-  r->id = unescape (f[4]);
+  r->id = sv_mountinfo_unescape (f[4]);
   r->on = g_str_equal (f[2], "1");
   r->init_pid = (pid_t) g_ascii_strtoll (f[3], NULL, 10);
   r->init_pidfd = (int) syscall (SYS_pidfd_open, r->init_pid, 0);
@@ -379,9 +362,9 @@ load_text (const char *text, int only_key, int new_key)
       else if (n == 4 && g_str_equal (f[0], "M") && r != NULL)
         {
           MountEntry *e = g_new0 (MountEntry, 1);
-          e->dev = unescape (f[1]);
-          e->root = unescape (f[2]);
-          e->mountpoint = unescape (f[3]);
+          e->dev = sv_mountinfo_unescape (f[1]);
+          e->root = sv_mountinfo_unescape (f[2]);
+          e->mountpoint = sv_mountinfo_unescape (f[3]);
           g_ptr_array_add (r->mounts, e);
         }
     }

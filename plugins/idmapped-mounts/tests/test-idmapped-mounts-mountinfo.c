@@ -8,16 +8,6 @@
 #include <string.h>
 
 static void
-test_unmangle (void)
-{
-  g_autofree char *a = sv_idmapped_unmangle ("/a\\040b\\011c\\012d\\134e\\054f");
-  g_autofree char *b = sv_idmapped_unmangle ("/plain\\9x\\04");
-
-  g_assert_cmpstr (a, ==, "/a b\tc\nd\\e,f");
-  g_assert_cmpstr (b, ==, "/plain\\9x\\04");
-}
-
-static void
 test_ovl_unescape (void)
 {
   g_autofree char *a = sv_idmapped_ovl_unescape ("/a\\,b\\:c\\\\d");
@@ -331,7 +321,6 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/shiftfs/mountinfo/unmangle-octal-escapes", test_unmangle);
   g_test_add_func ("/shiftfs/mountinfo/overlay-unescape", test_ovl_unescape);
   g_test_add_func ("/shiftfs/overlay/split-lowerdir-escapes-and-data-layers",
                    test_split_lowerdir);
