@@ -260,16 +260,6 @@ sv_idmapped_find_mount_at (const char *mountinfo, const char *path, GError **err
   return at;
 }
 
-SvIdmappedMount *
-sv_idmapped_find_mount_holding (const char *mountinfo, const char *path, GError **error)
-{
-  g_autoptr (SvIdmappedMount) at = NULL;
-  SvIdmappedMount *holder = NULL;
-
-  sv_idmapped_find_mounts (mountinfo, path, &at, &holder, error);
-  return holder;
-}
-
 GPtrArray *
 sv_idmapped_mounts_below (const char *mountinfo, const char *path, GError **error)
 {

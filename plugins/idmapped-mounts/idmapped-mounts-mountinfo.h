@@ -30,11 +30,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SvIdmappedMount, sv_idmapped_mount_free)
  * @mountinfo (NULL: /proc/self/mountinfo).  NULL with no error when @path is no mount point. */
 SvIdmappedMount *sv_idmapped_find_mount_at (const char *mountinfo, const char *path,
                                             GError **error);
-/* The topmost mount holding @path: its mount point is @path or the nearest ancestor. */
-SvIdmappedMount *sv_idmapped_find_mount_holding (const char *mountinfo, const char *path,
-                                                 GError **error);
-/* Both of the above from one read of the mountinfo file: *@at (NULL when @path is no mount
- * point) and *@holder. */
+/* From one read of the mountinfo file: *@at, the mount whose mount point is @path (as above;
+ * NULL when @path is no mount point), and *@holder, the topmost mount holding @path (its mount
+ * point is @path or the nearest ancestor). */
 gboolean sv_idmapped_find_mounts (const char *mountinfo, const char *path, SvIdmappedMount **at,
                                   SvIdmappedMount **holder, GError **error);
 /* Canonical mount points of every mount strictly below @path, in mountinfo order. */

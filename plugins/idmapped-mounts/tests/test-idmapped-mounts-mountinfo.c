@@ -249,6 +249,17 @@ test_find_mount_at (void)
   g_unlink (mi);
 }
 
+/* The mount holding @path, as sv_idmapped_find_mounts reports it. */
+static SvIdmappedMount *
+find_holding (const char *mountinfo, const char *path, GError **error)
+{
+  g_autoptr (SvIdmappedMount) at = NULL;
+  SvIdmappedMount *holder = NULL;
+
+  sv_idmapped_find_mounts (mountinfo, path, &at, &holder, error);
+  return holder;
+}
+
 static void
 test_find_mount_holding_and_below (void)
 {
@@ -258,11 +269,10 @@ test_find_mount_holding_and_below (void)
   g_autoptr (SvIdmappedMount) in_root = NULL;
   g_autoptr (GPtrArray) below = NULL;
 
-  in_overlay =
-      sv_idmapped_find_mount_holding (mi, "/var/lib/docker/overlay2/abc/merged/sub", &error);
+  in_overlay = find_holding (mi, "/var/lib/docker/overlay2/abc/merged/sub", &error);
   g_assert_no_error (error);
   g_assert_cmpint (in_overlay->id, ==, 40);
-  in_root = sv_idmapped_find_mount_holding (mi, "/srv/other", &error);
+  in_root = find_holding (mi, "/srv/other", &error);
   g_assert_no_error (error);
   g_assert_cmpstr (in_root->fstype, ==, "ext4");
   below = sv_idmapped_mounts_below (mi, "/srv/bund le/rootfs", &error);
@@ -297,8 +307,7 @@ test_find_among_other_mounts (void)
   g_assert_cmpint (docker->id, ==, 40);
   g_assert_cmpstr (docker->options, ==,
                    "rw,lowerdir=l/AAA:l/BBB,upperdir=abc/diff,workdir=abc/work,index=off");
-  in_overlay =
-      sv_idmapped_find_mount_holding (mi, "/var/lib/docker/overlay2/c7/merged/etc", &error);
+  in_overlay = find_holding (mi, "/var/lib/docker/overlay2/c7/merged/etc", &error);
   g_assert_no_error (error);
   g_assert_cmpint (in_overlay->id, ==, 107);
   g_assert_cmpstr (in_overlay->options, ==, "rw,lowerdir=l/C7");
