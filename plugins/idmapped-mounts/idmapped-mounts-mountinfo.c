@@ -250,16 +250,6 @@ sv_idmapped_find_mounts (const char *mountinfo, const char *path, SvIdmappedMoun
   return TRUE;
 }
 
-SvIdmappedMount *
-sv_idmapped_find_mount_at (const char *mountinfo, const char *path, GError **error)
-{
-  SvIdmappedMount *at = NULL;
-  g_autoptr (SvIdmappedMount) holder = NULL;
-
-  sv_idmapped_find_mounts (mountinfo, path, &at, &holder, error);
-  return at;
-}
-
 GPtrArray *
 sv_idmapped_mounts_below (const char *mountinfo, const char *path, GError **error)
 {

@@ -26,13 +26,10 @@ typedef struct
 void sv_idmapped_mount_free (SvIdmappedMount *m);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SvIdmappedMount, sv_idmapped_mount_free)
 
-/* The topmost mount whose mount point is exactly @path (canonical), from the mountinfo file
- * @mountinfo (NULL: /proc/self/mountinfo).  NULL with no error when @path is no mount point. */
-SvIdmappedMount *sv_idmapped_find_mount_at (const char *mountinfo, const char *path,
-                                            GError **error);
-/* From one read of the mountinfo file: *@at, the mount whose mount point is @path (as above;
- * NULL when @path is no mount point), and *@holder, the topmost mount holding @path (its mount
- * point is @path or the nearest ancestor). */
+/* From one read of the mountinfo file @mountinfo (NULL: /proc/self/mountinfo): *@at, the
+ * topmost mount whose mount point is exactly @path (canonical; NULL when @path is no mount
+ * point), and *@holder, the topmost mount holding @path (its mount point is @path or the
+ * nearest ancestor). */
 gboolean sv_idmapped_find_mounts (const char *mountinfo, const char *path, SvIdmappedMount **at,
                                   SvIdmappedMount **holder, GError **error);
 /* Canonical mount points of every mount strictly below @path, in mountinfo order. */

@@ -221,6 +221,17 @@ write_fixture (void)
   return write_mountinfo (fixture);
 }
 
+/* The mount whose mount point is @path, as sv_idmapped_find_mounts reports it. */
+static SvIdmappedMount *
+find_at (const char *mountinfo, const char *path, GError **error)
+{
+  SvIdmappedMount *at = NULL;
+  g_autoptr (SvIdmappedMount) holder = NULL;
+
+  sv_idmapped_find_mounts (mountinfo, path, &at, &holder, error);
+  return at;
+}
+
 static void
 test_find_mount_at (void)
 {
@@ -230,7 +241,7 @@ test_find_mount_at (void)
   g_autoptr (SvIdmappedMount) top = NULL;
   g_autoptr (SvIdmappedMount) none = NULL;
 
-  docker = sv_idmapped_find_mount_at (mi, "/var/lib/docker/overlay2/abc/merged", &error);
+  docker = find_at (mi, "/var/lib/docker/overlay2/abc/merged", &error);
   g_assert_no_error (error);
   g_assert_nonnull (docker);
   g_assert_cmpint (docker->id, ==, 40);
@@ -238,12 +249,12 @@ test_find_mount_at (void)
   g_assert_cmpstr (docker->options, ==,
                    "rw,lowerdir=l/AAA:l/BBB,upperdir=abc/diff,workdir=abc/work,index=off");
   /* the topmost of two mounts at one place, its target unescaped, its options raw */
-  top = sv_idmapped_find_mount_at (mi, "/srv/bund le/rootfs", &error);
+  top = find_at (mi, "/srv/bund le/rootfs", &error);
   g_assert_no_error (error);
   g_assert_cmpint (top->id, ==, 42);
   g_assert_cmpstr (top->target, ==, "/srv/bund le/rootfs");
   g_assert_cmpstr (top->options, ==, "rw,lowerdir+=/x\\0541,upperdir=/u/up,workdir=/u/wk");
-  none = sv_idmapped_find_mount_at (mi, "/srv", &error);
+  none = find_at (mi, "/srv", &error);
   g_assert_no_error (error);
   g_assert_null (none);
   g_unlink (mi);
@@ -302,7 +313,7 @@ test_find_among_other_mounts (void)
   g_string_append (text, "45 26 0:45 / /var/lib/docker/overlay2/abc/merge rw - tmpfs t rw\n"
                          "46 26 0:46 / /srv/bund\\040le/root rw - tmpfs t rw");
   mi = write_mountinfo (text->str);
-  docker = sv_idmapped_find_mount_at (mi, "/var/lib/docker/overlay2/abc/merged", &error);
+  docker = find_at (mi, "/var/lib/docker/overlay2/abc/merged", &error);
   g_assert_no_error (error);
   g_assert_cmpint (docker->id, ==, 40);
   g_assert_cmpstr (docker->options, ==,
@@ -311,7 +322,7 @@ test_find_among_other_mounts (void)
   g_assert_no_error (error);
   g_assert_cmpint (in_overlay->id, ==, 107);
   g_assert_cmpstr (in_overlay->options, ==, "rw,lowerdir=l/C7");
-  top = sv_idmapped_find_mount_at (mi, "/srv/bund le/rootfs", &error);
+  top = find_at (mi, "/srv/bund le/rootfs", &error);
   g_assert_no_error (error);
   g_assert_cmpint (top->id, ==, 42);
   g_unlink (mi);
@@ -322,7 +333,7 @@ test_missing_mountinfo (void)
 {
   g_autoptr (GError) error = NULL;
 
-  g_assert_null (sv_idmapped_find_mount_at ("/nonexistent/mountinfo", "/", &error));
+  g_assert_null (find_at ("/nonexistent/mountinfo", "/", &error));
   g_assert_nonnull (error);
 }
 
