@@ -456,7 +456,8 @@ do_install() {
 # Containers that still need what uninstall removes (their id ranges, sysvisor-fs).
 # idmap-exclusive keeps a file per held range in $LIB_DIR/idmap-exclusive/ranges (names starting
 # with "." are temporary files); a table an older release left, $LIB_DIR/idmap-exclusive.json,
-# holds ranges too until the first create or delete converts it.
+# holds ranges too until the first create or delete converts it (and leaves there a table of
+# version 2 with no range, which older releases refuse).
 refuse_if_in_use() {
   local ids="" held=0 legacy=0 where
   [ "$FORCE" = 1 ] && return 0

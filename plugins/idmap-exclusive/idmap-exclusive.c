@@ -191,7 +191,8 @@ exclusive_probe (SvHost *host, GError **error)
   if (pools == NULL)
     return FALSE;
   /* An older release's table that is corrupt stops every create (it cannot be converted): say
-   * so here, as a host that cannot run the plugin.  No table: one access. */
+   * so here, as a host that cannot run the plugin.  No table: one access; the version 2 table
+   * this release leaves there: one read, compared, not parsed. */
   path = sv_idmap_table_path (sv_host_lib_dir (host));
   if (access (path, F_OK) == 0 && (table = sv_idmap_table_load (path, error)) == NULL)
     return FALSE;

@@ -378,8 +378,10 @@ sv_idmap_store_holders (const char *dir)
 
 /* ---- an older release's table ---- */
 
-/* Its ranges as range files (links first), then the table goes: a process killed on the
- * way leaves the table, which the next one converts again. */
+/* Its ranges as range files (links first), then the version 2 table takes its place: a
+ * process killed on the way leaves the table, which the next one converts again.  Where there
+ * is no table, the version 2 one is put (once): it makes an older release refuse this lib
+ * dir instead of taking it for one where no range is held. */
 gboolean
 sv_idmap_store_convert (SvIdmapStore *s, gboolean *converted, GError **error)
 {
@@ -390,10 +392,12 @@ sv_idmap_store_convert (SvIdmapStore *s, gboolean *converted, GError **error)
   if (converted != NULL)
     *converted = FALSE;
   if (access (path, F_OK) < 0)
-    return TRUE;
+    return errno != ENOENT || sv_idmap_table_write_moved (path, error);
   t = sv_idmap_table_load (path, error);
   if (t == NULL)
     return FALSE;
+  if (t->moved)
+    return TRUE;
   for (guint i = 0; i < t->ranges->len; i++)
     {
       SvIdmapRange *r = g_ptr_array_index (t->ranges, i);
@@ -405,11 +409,8 @@ sv_idmap_store_convert (SvIdmapStore *s, gboolean *converted, GError **error)
       if (!sv_idmap_store_write_range (s, r, error))
         return FALSE;
     }
-  if (unlink (path) < 0)
-    {
-      sv_set_error_errno (error, errno, "remove %s", path);
-      return FALSE;
-    }
+  if (!sv_idmap_table_write_moved (path, error))
+    return FALSE;
   (void) unlink (spare);
   if (converted != NULL)
     *converted = TRUE;

@@ -24,7 +24,9 @@
  * A create looks at SV_IDMAP_RECLAIM_BATCH holders (round robin, the next ones each time)
  * and frees the ranges of those that no longer exist; when no slot is free it looks at all
  * of them.  The table of older releases (<lib dir>/idmap-exclusive.json) is converted into
- * this form by the first create or delete that finds it, and then removed. */
+ * this form by the first create or delete that finds it; a table of version 2 with no range
+ * takes its place (and is put in a lib dir that had none), which older releases refuse
+ * (SV_IDMAP_TABLE_MOVED_VERSION). */
 #pragma once
 
 #include "idmap-table.h"

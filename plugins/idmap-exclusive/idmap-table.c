@@ -228,6 +228,11 @@ table_from_json (SvIdmapTable *t, JsonNode *root, GError **error)
       set_corrupt (error, t->path, "not an object with \"version\" and a \"ranges\" array");
       return FALSE;
     }
+  if (version == SV_IDMAP_TABLE_MOVED_VERSION)
+    {
+      t->moved = TRUE;
+      return TRUE;
+    }
   if (version != SV_IDMAP_TABLE_VERSION)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
@@ -307,15 +312,34 @@ table_from_text (const char *path, const char *text, gsize len, GError **error)
   return g_steal_pointer (&t);
 }
 
+/* The table of version SV_IDMAP_TABLE_MOVED_VERSION as this release writes it (read without a
+ * parse; one written otherwise is parsed). */
+static const char moved_text[] =
+    "{\"version\": 2, \"ranges\": [], \"rangeFiles\": \"idmap-exclusive/ranges\"}\n";
+
 SvIdmapTable *
 sv_idmap_table_load (const char *path, GError **error)
 {
   g_autofree char *text = NULL;
   gsize len = 0;
+  SvIdmapTable *t;
 
   if (!sv_file_read_optional (path, 0, &text, &len, NULL, error))
     return NULL;
+  if (text != NULL && len == sizeof moved_text - 1 && memcmp (text, moved_text, len) == 0)
+    {
+      t = sv_idmap_table_new (path);
+      t->moved = TRUE;
+      return t;
+    }
   return text == NULL ? sv_idmap_table_new (path) : table_from_text (path, text, len, error);
+}
+
+gboolean
+sv_idmap_table_write_moved (const char *path, GError **error)
+{
+  return sv_file_replace (path, moved_text, sizeof moved_text - 1, 0600, ".tmp",
+                          SV_WRITE_NOFOLLOW, error);
 }
 
 static void

@@ -23,6 +23,11 @@
 #define SV_IDMAP_TABLE_FILE "idmap-exclusive.json"
 #define SV_IDMAP_LOCK_FILE "idmap-exclusive.lock"
 #define SV_IDMAP_TABLE_VERSION 1
+/* Where an older release kept its table, this one keeps a table of version 2 with no range
+ * once its ranges are range files: every older release reads version 1 only and refuses it
+ * ("written by another Sysvisor release; run that release or upgrade"), where it would have
+ * read a missing table as no range held and handed out a range a container holds. */
+#define SV_IDMAP_TABLE_MOVED_VERSION 2
 
 typedef struct
 {
@@ -39,6 +44,7 @@ typedef struct
 {
   char *path;
   GPtrArray *ranges; /* SvIdmapRange, sorted by start */
+  gboolean moved;    /* the file is the version 2 table above: no range, nothing to convert */
 } SvIdmapTable;
 
 /* Is container @id under @state_root still there?  FALSE lets its range be reclaimed. */
@@ -52,6 +58,8 @@ SvIdmapTable *sv_idmap_table_new (const char *path);
  * Anything else but a valid table is an error that names the file, what is wrong with it and
  * the fix (the table is never "repaired" by guessing). */
 SvIdmapTable *sv_idmap_table_load (const char *path, GError **error);
+/* Put the version 2 table (SV_IDMAP_TABLE_MOVED_VERSION) at @path, atomically. */
+gboolean sv_idmap_table_write_moved (const char *path, GError **error);
 char *sv_idmap_table_to_data (SvIdmapTable *t);
 void sv_idmap_table_free (SvIdmapTable *t);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SvIdmapTable, sv_idmap_table_free)

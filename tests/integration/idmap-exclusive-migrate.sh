@@ -2,7 +2,10 @@
 # idmap = exclusive after an upgrade: older releases kept every range in one table,
 # <lib dir>/idmap-exclusive.json; this one keeps a file per range in <lib dir>/idmap-exclusive/
 # (ranges/<start>-<size>.json and holders/<key>/<id> links, idmap-lib.sh).  The first create
-# or delete that finds a table converts it and removes it: a container the table names keeps
+# or delete that finds a table converts it and leaves in its place a table of version 2 with
+# no range, which every older release refuses (as it is put where there was no table at all:
+# going back to an older release stops at its error line instead of handing out a range a
+# container holds).  A container the table names keeps
 # its range (a new container's range overlaps none of it, and deleting the old container
 # frees it), and the ranges of containers that no longer exist (a container's, a pod's) are
 # reclaimed by the converting create.
@@ -42,7 +45,7 @@ assert_eq "$root" "$(jq -r .stateRoot "$file_a")" "the range records the canonic
 assert_eq 700 "$(stat -c %a "$IDMAP_STORE")" "the directory is root's only"
 assert_eq 600 "$(stat -c %a "$file_a")" "a range file is root's only"
 assert_eq "$a $start_a-$size_a $root" "$(idmap_holders)" "A's holder link names its range"
-assert_file_absent "$IDMAP_TABLE" "no table is written"
+idmap_assert_moved_table "the first create puts the version 2 table"
 valid "after A's create"
 range_a=$(range_of "$a")
 
@@ -57,7 +60,7 @@ assert_eq 0 "$cid_b" "B maps container id 0"
 idmap_assert_pool_range "$start_b" "$size_b" "B"
 printf '%s %s %s\n%s %s %s\n' "$start_a" "$size_a" "$a" "$start_b" "$size_b" "$b" |
   idmap_assert_disjoint "A's range (from the table) and B's"
-assert_file_absent "$IDMAP_TABLE" "B's create converted the table and removed it"
+idmap_assert_moved_table "B's create converted the table"
 assert_eq "$(printf '%s\n' "$start_a $size_a $a" "$start_b $size_b $b" | sort -n)" \
   "$(idmap_table)" "the directory holds A's and B's ranges"
 assert_eq "$range_a" "$(range_of "$a")" \
@@ -74,14 +77,14 @@ assert_eq "$start_b $size_b $b" "$(idmap_table)" "deleting A frees the range the
 assert_ok sv_rt delete --force "$b"
 assert_eq "" "$(idmap_table)" "every range is free"
 assert_eq "" "$(idmap_holders)" "no holder link is left"
-assert_file_absent "$IDMAP_TABLE" "no table"
+idmap_assert_moved_table "after the deletes"
 valid "after the deletes"
 
 # ---- a delete converts too: D's range, left in a table, is freed by D's delete
 idmap_must_create "$SV_TEST_TMP/b" "$d"
 as_legacy_table
 assert_ok sv_rt delete --force "$d"
-assert_file_absent "$IDMAP_TABLE" "D's delete converted the table and removed it"
+idmap_assert_moved_table "D's delete converted the table"
 assert_eq "" "$(idmap_table)" "D's delete freed the range the table gave it"
 assert_eq "" "$(idmap_holders)" "no holder link is left"
 valid "after the converting delete"
@@ -103,7 +106,7 @@ chmod 600 "$IDMAP_TABLE"
 idmap_must_create "$SV_TEST_TMP/b" "$c"
 read -r _ start_c size_c <<<"$(idmap_host_uid_map "$(idmap_pid "$c")")"
 idmap_assert_pool_range "$start_c" "$size_c" "C"
-assert_file_absent "$IDMAP_TABLE" "C's create converted the table and removed it"
+idmap_assert_moved_table "C's create converted the table"
 assert_eq "$start_c $size_c $c" "$(idmap_table)" \
   "the ranges of the containers that no longer exist are reclaimed: C's is the only one held"
 assert_eq "$c $start_c-$size_c $root" "$(idmap_holders)" \

@@ -21,7 +21,8 @@
 #   idmap-exclusive/holders/<key>/<id>           -> "<start>-<size>": container <id> of that
 #                                                root holds that range (owner or pod member)
 # (temporary files start with "."); IDMAP_TABLE is the single table of older releases, which
-# the first create or delete converts into that form and removes.
+# the first create or delete converts into that form; in its place (and where there was none)
+# stays a table of version 2 with no range, which older releases refuse (they read version 1).
 # shift = none and procfs = none: the rootfs stays owned by host root, which container root
 # sees as nobody but can read and execute.
 
@@ -180,8 +181,8 @@ _idmap_bad_range_files() {
 idmap_table_valid() {
   local killed=false out
   [ "${1:-}" != --killed ] || killed=true
-  if [ -e "$IDMAP_TABLE" ]; then
-    echo "idmap_table_valid: the legacy table $IDMAP_TABLE is still there" >&2
+  if [ -e "$IDMAP_TABLE" ] && ! _idmap_is_moved_table; then
+    echo "idmap_table_valid: the legacy table $IDMAP_TABLE is still there: $(head -c 300 "$IDMAP_TABLE")" >&2
     return 1
   fi
   [ -d "$IDMAP_STORE" ] || return 0
@@ -207,6 +208,21 @@ idmap_table_valid() {
         | "holders/\(.key)/\(.id) -> \(.target) (root \(.root)): no range file lists it"
        end)') || { echo "idmap_table_valid: cannot read $IDMAP_STORE" >&2; return 1; }
   [ -z "$out" ] || { printf 'idmap_table_valid: %s\n' "$out" >&2; return 1; }
+}
+
+# _idmap_is_moved_table: IDMAP_TABLE is the table of version 2 with no range (root's only)
+# that makes every older release refuse the lib dir: each one reads its table only when
+# "version" is 1 (and would take no table at all for no range held).
+_idmap_is_moved_table() {
+  [ "$(stat -c %a "$IDMAP_TABLE" 2>/dev/null)" = 600 ] &&
+    jq -e '.version == 2 and .ranges == []' "$IDMAP_TABLE" >/dev/null 2>&1
+}
+
+# idmap_assert_moved_table WHAT: IDMAP_TABLE is that table.
+idmap_assert_moved_table() {
+  _idmap_is_moved_table ||
+    sv_fail "$1: $IDMAP_TABLE is not the version 2 table with no range that older releases" \
+      "refuse: $(head -c 300 "$IDMAP_TABLE" 2>&1)"
 }
 
 # idmap_assert_disjoint WHAT < "start size name" lines: no two ranges share an id.

@@ -1,6 +1,7 @@
 /* test-idmap-store.c: idmap-exclusive's store: one file per range and a link per holder,
  * reserve and release from many processes and killed ones, the reclaim's batch and its full
- * look on exhaustion, pods, damaged files, and the conversion of an older release's table. */
+ * look on exhaustion, pods, damaged files, the conversion of an older release's table, and the
+ * table of version 2 that makes an older release refuse the lib dir. */
 #include "idmap-store-files.h"
 #include "sv-fd.h"
 #include "sv-file.h"
@@ -8,6 +9,7 @@
 #include <fcntl.h>
 #include <gio/gio.h>
 #include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -504,8 +506,60 @@ test_pod_reclaim_waits_for_every_member (Fixture *f, gconstpointer data)
   "{\"start\": 327680, \"size\": 65536, \"stateRoot\": \"/run/r\", \"id\": \"t\", "              \
   "\"members\": [\"m3\"], \"ownerReleased\": true}]}"
 
+/* What every older release checks of its table before it reads a range (the first lines of
+ * table_from_json since the plugin began): an object with an integer "version", which must be
+ * 1, and a "ranges" array.  The table this release leaves must fail that check, and hold no
+ * range, or an older release would count from it. */
+static void
+assert_older_release_refuses (const char *path)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+  JsonObject *o;
+
+  g_assert_true (json_parser_load_from_file (parser, path, &error));
+  g_assert_no_error (error);
+  o = json_node_get_object (json_parser_get_root (parser));
+  g_assert_nonnull (o);
+  g_assert_cmpint (json_object_get_int_member (o, "version"), ==, SV_IDMAP_TABLE_MOVED_VERSION);
+  g_assert_cmpint (SV_IDMAP_TABLE_MOVED_VERSION, !=, SV_IDMAP_TABLE_VERSION);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (o, "ranges")), ==, 0);
+}
+
+/* The first reserve in a lib dir puts the version 2 table where older releases look, and it
+ * stays through reserves and releases: an older release run on this lib dir refuses it. */
+static void
+test_moved_table_guards_older_releases (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SvIdmapTable) t = NULL;
+  GStatBuf before, after;
+
+  g_assert_false (g_file_test (f->legacy, G_FILE_TEST_EXISTS));
+  g_assert_cmpuint (reserve (f, "/run/r", "a"), ==, 196608);
+  assert_older_release_refuses (f->legacy);
+  g_assert_cmpint (g_stat (f->legacy, &before), ==, 0);
+  g_assert_cmpuint (reserve (f, "/run/r", "b"), ==, 262144);
+  g_assert_cmpuint (n_held (f), ==, 2); /* (it adds no range to what `check` counts) */
+  g_assert_true (sv_idmap_release (f->dir, "/run/r", "a", &error));
+  g_assert_true (sv_idmap_release (f->dir, "/run/r", "b", &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (g_stat (f->legacy, &after), ==, 0);
+  g_assert_cmpuint (after.st_ino, ==, before.st_ino); /* written once */
+  g_assert_cmpuint (n_held (f), ==, 0);
+  /* written by hand in another layout, it is still the version 2 table, not a table to convert */
+  g_assert_true (
+      g_file_set_contents (f->legacy, "{ \"version\" : 2,\n  \"ranges\" : [ ] }", -1, NULL));
+  t = sv_idmap_table_load (f->legacy, &error);
+  g_assert_no_error (error);
+  g_assert_true (t->moved);
+  g_assert_cmpuint (reserve (f, "/run/r", "c"), ==, 196608);
+  g_assert_true (g_file_test (f->legacy, G_FILE_TEST_EXISTS));
+}
+
 /* An older release's table is read by `check` as it is, and made range files by the first
- * reserve or release; its holders keep their ranges. */
+ * reserve or release, which leaves the version 2 table in its place; its holders keep their
+ * ranges. */
 static void
 test_legacy_table_converted (Fixture *f, gconstpointer data)
 {
@@ -517,7 +571,7 @@ test_legacy_table_converted (Fixture *f, gconstpointer data)
   g_assert_cmpuint (n_held (f), ==, 3);
   g_assert_false (g_file_test (f->store, G_FILE_TEST_EXISTS));
   g_assert_cmpuint (reserve (f, "/run/r", "new"), ==, 393216);
-  g_assert_false (g_file_test (f->legacy, G_FILE_TEST_EXISTS));
+  assert_older_release_refuses (f->legacy);
   files = names_in (f, "ranges");
   g_assert_cmpstr (files, ==,
                    "196608-65536.json 262144-65536.json 327680-65536.json 393216-65536.json");
@@ -570,6 +624,7 @@ main (int argc, char **argv)
   ADD ("/idmap-store/pod-reserve-joins-sandbox-range", test_pod_reserve_joins);
   ADD ("/idmap-store/pod-reclaim-waits-for-every-member",
        test_pod_reclaim_waits_for_every_member);
+  ADD ("/idmap-store/moved-table-guards-older-releases", test_moved_table_guards_older_releases);
   ADD ("/idmap-store/legacy-table-converted", test_legacy_table_converted);
   ADD ("/idmap-store/corrupt-legacy-table-stops-all", test_corrupt_legacy_table_stops_all);
 #undef ADD
