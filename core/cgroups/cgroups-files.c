@@ -18,6 +18,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -131,10 +132,36 @@ sv_cgroup_has_file (const char *dir, const char *file)
   return access (path, F_OK) == 0;
 }
 
+int
+sv_cgroup_lock_subtree (const char *dir, int how)
+{
+  g_autofree char *path = g_build_filename (dir, "cgroup.subtree_control", NULL);
+  sv_autofd fd = open (path, O_RDONLY | O_CLOEXEC);
+
+  if (fd < 0)
+    return -1;
+  while (flock (fd, how) < 0)
+    if (errno != EINTR)
+      return -1;
+  return g_steal_fd (&fd);
+}
+
+/* mkdir @path, 0 or its errno; with @guard, under a shared lock of its parent's subtree
+ * (cgroup v2: no rollback of another create turns a controller off there meanwhile).  A lock
+ * that cannot be had (the parent gone: the mkdir says so) does not stop the mkdir. */
+static int
+mkdir_guarded (const char *path, gboolean guard)
+{
+  g_autofree char *parent = guard ? g_path_get_dirname (path) : NULL;
+  sv_autofd lock = guard ? sv_cgroup_lock_subtree (parent, LOCK_SH) : -1;
+
+  return mkdir (path, 0755) == 0 ? 0 : errno;
+}
+
 /* mkdir of each level of @parts below @base in turn, each new directory appended to
  * @created; 0 or the errno of the level that failed (*@failed: its path). */
 static int
-mkdir_walk (const char *base, char **parts, GPtrArray *created, char **failed)
+mkdir_walk (const char *base, char **parts, gboolean guard, GPtrArray *created, char **failed)
 {
   g_autofree char *cur = g_strdup (base);
   int err;
@@ -148,12 +175,12 @@ mkdir_walk (const char *base, char **parts, GPtrArray *created, char **failed)
       next = g_build_filename (cur, parts[i], NULL);
       g_free (cur);
       cur = next;
-      if (mkdir (cur, 0755) == 0)
+      err = mkdir_guarded (cur, guard);
+      if (err == 0)
         {
           g_ptr_array_add (created, g_strdup (cur));
           continue;
         }
-      err = errno;
       if (err == EEXIST && g_file_test (cur, G_FILE_TEST_IS_DIR))
         continue;
       if (err == EEXIST) /* a file, or a directory removed since the mkdir */
@@ -165,28 +192,29 @@ mkdir_walk (const char *base, char **parts, GPtrArray *created, char **failed)
 }
 
 gboolean
-sv_cgroup_mkdir_below (const char *base, const char *rel, GPtrArray *created, GError **error)
+sv_cgroup_mkdir_below (const char *base, const char *rel, gboolean guard, GPtrArray *created,
+                       GError **error)
 {
   g_auto (GStrv) parts = NULL;
   g_autofree char *cur = g_build_filename (base, rel, NULL);
+  int err = mkdir_guarded (cur, guard);
 
   /* Usually only the last directory is new (the parents are shared by every container):
    * one mkdir then, not a failed mkdir and a stat for each parent. */
-  if (mkdir (cur, 0755) == 0)
+  if (err == 0)
     {
       g_ptr_array_add (created, g_steal_pointer (&cur));
       return TRUE;
     }
-  if (errno != ENOENT && errno != EEXIST)
-    return set_errno_error (error, errno, "creating cgroup %s", cur);
+  if (err != ENOENT && err != EEXIST)
+    return set_errno_error (error, err, "creating cgroup %s", cur);
   parts = g_strsplit (rel, "/", -1);
   g_clear_pointer (&cur, g_free);
   /* A parent can vanish between two mkdirs: the failed create of another container removes
    * the parents it made (sv_cgroup_undo_create); the walk then starts again from @base. */
   for (int attempt = 0;; attempt++)
     {
-      int err = mkdir_walk (base, parts, created, &cur);
-
+      err = mkdir_walk (base, parts, guard, created, &cur);
       if (err == 0)
         return TRUE;
       if (err != ENOENT || attempt == 4)

@@ -24,9 +24,15 @@ gboolean sv_cgroup_read_small (const char *dir, const char *file, char *buf, gsi
 /* A single number; "max" reads as G_MAXUINT64. */
 gboolean sv_cgroup_read_u64 (const char *dir, const char *file, guint64 *out, GError **error);
 gboolean sv_cgroup_has_file (const char *dir, const char *file);
-/* mkdir -p below @base (which must exist); appends each directory it made to @created. */
-gboolean sv_cgroup_mkdir_below (const char *base, const char *rel, GPtrArray *created,
-                                GError **error);
+/* mkdir -p below @base (which must exist); appends each directory it made to @created.  With
+ * @guard (cgroup v2) each mkdir holds a shared sv_cgroup_lock_subtree of its parent. */
+gboolean sv_cgroup_mkdir_below (const char *base, const char *rel, gboolean guard,
+                                GPtrArray *created, GError **error);
+/* flock(@how) of @dir's cgroup.subtree_control, which every Sysvisor takes on cgroup v2: shared
+ * to make a child of @dir, exclusive to turn off a controller it turned on there when no child
+ * is left (a concurrent create then either made its child first, and the controller stays on,
+ * or finds it off and turns it on).  The fd to close, or -1 with errno set. */
+int sv_cgroup_lock_subtree (const char *dir, int how);
 /* chown @dir and those of @files that exist (delegation); uid -1 means "leave alone". */
 gboolean sv_cgroup_chown_delegated (const char *dir, const char *const *files, uid_t uid,
                                     gid_t gid, GError **error);

@@ -80,7 +80,7 @@ v1_create (SvCgroup *cg, uid_t uid, gid_t gid, GError **error)
     {
       SvCgroupMount *m = cg->mounts->pdata[i];
 
-      if (!sv_cgroup_mkdir_below (m->mountpoint, cg->path, cg->created, error))
+      if (!sv_cgroup_mkdir_below (m->mountpoint, cg->path, FALSE, cg->created, error))
         return FALSE;
       if (sv_cgroup_mount_has (m, "cpuset") && !cpuset_init_path (m, cg->path, error))
         return FALSE;

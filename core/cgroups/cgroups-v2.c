@@ -15,6 +15,7 @@
 #include <gio/gio.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 
 #define FREEZE_TIMEOUT_MS 5000
 
@@ -78,9 +79,12 @@ sv_cgroup_v2_undo_enabled (GPtrArray *enabled)
       g_autofree char *minus = g_strconcat ("-", ctrl, NULL);
       g_autofree char *plus = g_strconcat ("+", ctrl, NULL);
 
-      /* Another container below @dir may need it: only a directory without children, and
-       * on again if one was made meanwhile. */
-      if (keeps_controllers (dir)
+      sv_autofd lock = sv_cgroup_lock_subtree (dir, LOCK_EX);
+
+      /* Another container below @dir may need it: only a directory without children, under
+       * the lock every Sysvisor create takes to make a child there; and on again if another
+       * runtime made one meanwhile.  A @dir gone with the rollback's rmdirs has nothing. */
+      if (lock < 0 || keeps_controllers (dir)
           || !sv_cgroup_write (dir, "cgroup.subtree_control", minus, NULL))
         continue;
       if (keeps_controllers (dir))
@@ -99,7 +103,7 @@ v2_create (SvCgroup *cg, uid_t uid, gid_t gid, GError **error)
   g_auto (GStrv) parts = g_strsplit (cg->path, "/", -1);
   g_autofree char *level = g_strdup (m->mountpoint);
 
-  if (!sv_cgroup_mkdir_below (m->mountpoint, cg->path, cg->created, error))
+  if (!sv_cgroup_mkdir_below (m->mountpoint, cg->path, TRUE, cg->created, error))
     return FALSE;
   for (guint i = 0; parts[i] != NULL; i++)
     {

@@ -161,13 +161,8 @@ sv_assert_nothing_left "$id" "$b"
 # the parent has some (put back by sv_cgroup2_keep).
 v2=$(sv_cgroup2_mount)
 par=sv-oci-cgroups-$SV_ID
-mkdir "$v2/$par"
-sv_on_exit "find '$v2/$par' -depth -type d -delete"
-for c in $(cat "$v2/cgroup.controllers"); do
-  echo "+$c" >"$v2/cgroup.subtree_control" 2>/dev/null || true
-done
-ctrls=$(cat "$v2/$par/cgroup.controllers")
-[ -n "$ctrls" ] || sv_fail "no controller can be turned on in the cgroup2 root"
+sv_cgroup2_test_parent "$par"
+ctrls=$SV_CG2_CTRLS
 cp "$b/config.json" "$SV_TEST_TMP/v2.json"
 sv_spec_set "$b" '.process.args = ["/no/such/binary"] | .linux.cgroupsPath = $p' --arg p "/$par/x/y"
 out=$(sv_in_cgroup2_view "$SV_RUNC --root $SV_ROOT run --bundle $b $SV_ID-v2bad </dev/null 2>&1;

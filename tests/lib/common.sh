@@ -218,6 +218,21 @@ sv_cgroup2_keep() {
   sv_on_exit "sv_cgroup2_restore >/dev/null"
 }
 
+# sv_cgroup2_test_parent NAME: a cgroup NAME of the test's own at the cgroup2 root (removed on
+# exit with what is below it), with the root's controllers turned on at the root so that NAME
+# has some (after sv_cgroup2_keep, which puts them back); SV_CG2_CTRLS: NAME's controllers.
+sv_cgroup2_test_parent() {
+  local v2 c
+  v2=$(sv_cgroup2_mount)
+  mkdir "$v2/$1"
+  sv_on_exit "find '$v2/$1' -depth -type d -delete"
+  for c in $(cat "$v2/cgroup.controllers"); do
+    echo "+$c" >"$v2/cgroup.subtree_control" 2>/dev/null || true
+  done
+  SV_CG2_CTRLS=$(cat "$v2/$1/cgroup.controllers")
+  [ -n "$SV_CG2_CTRLS" ] || sv_fail "no controller can be turned on in the cgroup2 root"
+}
+
 # sv_cgroup2_restore: every controller sv_cgroup2_keep found off at the root turned off again,
 # below it first (deepest directory first: one that a child delegates further cannot go off,
 # and with it off at the root no directory below can have had it on). Fails, saying so, when the

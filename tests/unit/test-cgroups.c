@@ -6,6 +6,7 @@
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "cgroups-internal.h"
+#include "cgroups-v2.h"
 #include "json-util.h"
 #include "spec.h"
 
@@ -1592,21 +1593,21 @@ test_mkdir_below_lists_what_it_made (void)
   const char *made_dirs[] = { "a/b/d", "a/b/c", "a/b", "a" };
 
   g_assert_nonnull (base);
-  g_assert_true (sv_cgroup_mkdir_below (base, "a/b/c", made, &error));
+  g_assert_true (sv_cgroup_mkdir_below (base, "a/b/c", FALSE, made, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (made->len, ==, 3);
   g_assert_true (g_str_has_suffix (made->pdata[0], "/a"));
   g_assert_true (g_str_has_suffix (made->pdata[2], "/a/b/c"));
   g_ptr_array_set_size (made, 0);
-  g_assert_true (sv_cgroup_mkdir_below (base, "a/b/d", made, &error));
+  g_assert_true (sv_cgroup_mkdir_below (base, "a/b/d", FALSE, made, &error));
   g_assert_cmpuint (made->len, ==, 1);
   g_assert_true (g_file_test (made->pdata[0], G_FILE_TEST_IS_DIR));
   g_assert_true (g_str_has_suffix (made->pdata[0], "/a/b/d"));
   g_ptr_array_set_size (made, 0);
-  g_assert_true (sv_cgroup_mkdir_below (base, "a/b/d", made, &error));
+  g_assert_true (sv_cgroup_mkdir_below (base, "a/b/d", FALSE, made, &error));
   g_assert_cmpuint (made->len, ==, 0);
   g_assert_true (g_file_set_contents (file, "", 0, NULL));
-  g_assert_false (sv_cgroup_mkdir_below (base, "file", made, &error));
+  g_assert_false (sv_cgroup_mkdir_below (base, "file", FALSE, made, &error));
   g_assert_nonnull (error);
   g_assert_nonnull (strstr (error->message, "creating cgroup"));
   g_assert_cmpuint (made->len, ==, 0);
@@ -1617,6 +1618,106 @@ test_mkdir_below_lists_what_it_made (void)
     }
   g_assert_cmpint (unlink (file), ==, 0);
   g_assert_cmpint (rmdir (base), ==, 0);
+}
+
+/* The cgroup v2 lock of a directory's subtree, on plain files (the lock is a flock of its
+ * cgroup.subtree_control): a thread runs the call while the test holds the lock. */
+typedef struct
+{
+  const char *dir;
+  GPtrArray *list;
+  gint done;
+} LockedCall;
+
+static gpointer
+undo_thread (gpointer p)
+{
+  LockedCall *c = p;
+
+  sv_cgroup_v2_undo_enabled (c->list);
+  g_atomic_int_set (&c->done, 1);
+  return NULL;
+}
+
+static gpointer
+mkdir_thread (gpointer p)
+{
+  LockedCall *c = p;
+
+  g_assert_true (sv_cgroup_mkdir_below (c->dir, "c", TRUE, c->list, NULL));
+  g_atomic_int_set (&c->done, 1);
+  return NULL;
+}
+
+/* Holding @dir's lock (@how) for 200 ms: @fn must wait for it. */
+static void
+run_while_locked (const char *dir, int how, GThreadFunc fn, LockedCall *c, const char *child)
+{
+  sv_autofd lock = sv_cgroup_lock_subtree (dir, how);
+  g_autofree char *path = g_build_filename (dir, child, NULL);
+  GThread *t;
+
+  g_assert_cmpint (lock, >=, 0);
+  t = g_thread_new ("locked-call", fn, c);
+  g_usleep (200 * 1000);
+  g_assert_cmpint (g_atomic_int_get (&c->done), ==, 0);
+  if (how == LOCK_SH)
+    g_assert_cmpint (mkdir (path, 0755), ==, 0); /* a concurrent create's child */
+  else
+    g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  sv_close_fdp (&lock);
+  g_thread_join (t);
+  g_assert_true (g_file_test (path, G_FILE_TEST_IS_DIR));
+}
+
+/* A failed create's rollback turns a controller off only under the exclusive lock and only
+ * where no child is: a create that made its child below meanwhile keeps the controller. */
+static void
+test_v2_undo_waits_for_a_create_below (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("sv-cg-undo-XXXXXX", NULL);
+  g_autofree char *ctl = g_build_filename (dir, "cgroup.subtree_control", NULL);
+  g_autofree char *child = g_build_filename (dir, "c", NULL);
+  g_autoptr (GPtrArray) list = g_ptr_array_new_with_free_func (g_free);
+  LockedCall c = { dir, list, 0 };
+  g_autofree char *text = NULL;
+
+  g_assert_true (g_file_set_contents (ctl, "hugetlb", -1, NULL));
+  g_ptr_array_add (list, g_strconcat ("hugetlb ", dir, NULL));
+  run_while_locked (dir, LOCK_SH, undo_thread, &c, "c");
+  g_assert_true (g_file_get_contents (ctl, &text, NULL, NULL));
+  g_assert_cmpstr (text, ==, "hugetlb");
+  g_clear_pointer (&text, g_free);
+  /* no child: off */
+  g_assert_cmpint (rmdir (child), ==, 0);
+  g_ptr_array_add (list, g_strconcat ("hugetlb ", dir, NULL));
+  sv_cgroup_v2_undo_enabled (list);
+  g_assert_true (g_file_get_contents (ctl, &text, NULL, NULL));
+  g_assert_true (g_str_has_prefix (text, "-hugetlb"));
+  g_assert_cmpint (unlink (ctl), ==, 0);
+  g_assert_cmpint (rmdir (dir), ==, 0);
+}
+
+/* A v2 create makes its cgroup under the shared lock of the parent: it waits while a rollback
+ * holds it exclusively; a parent with no lock file (not a cgroup) does not stop it. */
+static void
+test_v2_mkdir_waits_for_an_undo (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("sv-cg-undo-XXXXXX", NULL);
+  g_autofree char *ctl = g_build_filename (dir, "cgroup.subtree_control", NULL);
+  g_autofree char *child = g_build_filename (dir, "c", NULL);
+  g_autoptr (GPtrArray) made = g_ptr_array_new_with_free_func (g_free);
+  LockedCall c = { dir, made, 0 };
+
+  g_assert_true (g_file_set_contents (ctl, "", -1, NULL));
+  run_while_locked (dir, LOCK_EX, mkdir_thread, &c, "c");
+  g_assert_cmpuint (made->len, ==, 1);
+  g_assert_cmpint (rmdir (child), ==, 0);
+  g_assert_cmpint (unlink (ctl), ==, 0);
+  g_assert_true (sv_cgroup_mkdir_below (dir, "c", TRUE, made, NULL));
+  g_assert_cmpuint (made->len, ==, 2);
+  g_assert_cmpint (rmdir (child), ==, 0);
+  g_assert_cmpint (rmdir (dir), ==, 0);
 }
 
 int
@@ -1641,6 +1742,9 @@ main (int argc, char **argv)
   ADD ("/cgroups/plain-paths", test_plain_paths);
   g_test_add_func ("/cgroups/mkdir-below-lists-what-it-made",
                    test_mkdir_below_lists_what_it_made);
+  g_test_add_func ("/cgroups/v2-undo-waits-for-a-create-below",
+                   test_v2_undo_waits_for_a_create_below);
+  g_test_add_func ("/cgroups/v2-mkdir-waits-for-an-undo", test_v2_mkdir_waits_for_an_undo);
   ADD ("/cgroups/mountinfo-parsing", test_mountinfo_parsing);
   ADD ("/cgroups/mountinfo-among-other-mounts", test_mountinfo_among_other_mounts);
   ADD ("/cgroups/hierarchies-list", test_hierarchies_list);
