@@ -153,9 +153,11 @@ static int
 mkdir_guarded (const char *path, gboolean guard)
 {
   g_autofree char *parent = guard ? g_path_get_dirname (path) : NULL;
-  sv_autofd lock = guard ? sv_cgroup_lock_subtree (parent, LOCK_SH) : -1;
+  int lock = guard ? sv_cgroup_lock_subtree (parent, LOCK_SH) : -1;
+  int err = mkdir (path, 0755) == 0 ? 0 : errno;
 
-  return mkdir (path, 0755) == 0 ? 0 : errno;
+  sv_close_fdp (&lock);
+  return err;
 }
 
 /* mkdir of each level of @parts below @base in turn, each new directory appended to
