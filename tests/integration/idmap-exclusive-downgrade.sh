@@ -4,7 +4,9 @@
 # repository's history.  Run on a lib dir this release used, where a container holds a range
 # in this release's form, its create refuses with one line naming the table's version and
 # what to do, and leaves nothing behind, instead of handing that range out again (which it
-# did before the table of version 2 was put in place).  This release goes on as before.
+# did before the table of version 2 was put in place).  This release goes on as before; the
+# older release's delete of one of its containers keeps the range (and says so), and this
+# release's next create reclaims it.
 # Needs the repository's history (a source tarball has none: skipped, saying so).
 set -euo pipefail
 . "$(dirname "$0")/idmap-lib.sh"
@@ -51,11 +53,29 @@ assert_eq "$ranges" "$(idmap_ranges_json)" "the ranges are as they were: none gi
 idmap_assert_moved_table "the version 2 table stays"
 assert_eq "0 $start_a $size_a" "$(idmap_host_uid_map "$(idmap_pid "$a")")" "A runs in its range"
 
-# ---- this release goes on: D gets another range; A's delete frees A's
+# ---- this release goes on: D gets another range
 idmap_must_create "$SV_TEST_TMP/b" "$d"
 idmap_table | idmap_assert_disjoint "A and D"
-sv_rt delete -f "$a"
+
+# ---- the older release deletes A: the container goes; its range, which that release cannot
+# read, stays held, and it says so.  This release's next create (E) reclaims it: A is gone.
+rc=0
+old_rt delete -f "$a" </dev/null >"$old/delete.log" 2>&1 || rc=$?
+out=$(cat "$old/delete.log")
+assert_eq 0 "$rc" "the older release's delete of A succeeds: $out"
+assert_match "container $a: cannot free its host id range" "$out" "it says A's range is kept"
+idmap_assert_nothing_left "$a" "A deleted by the older release"
+table=$(idmap_table)
+grep -qxF "$start_a $size_a $a" <<<"$table" || sv_fail "A's range is not held any more: $table"
+e=$SV_ID-e
+idmap_must_create "$SV_TEST_TMP/b" "$e"
+table=$(idmap_table)
+if grep -q " $a\$" <<<"$table"; then sv_fail "A's range is still held after E's create: $table"; fi
+grep -qxF "$start_a $size_a $e" <<<"$table" ||
+  sv_fail "E is not given A's range ($start_a), the lowest free: $table"
+idmap_table | idmap_assert_disjoint "D and E"
 sv_rt delete -f "$d"
-assert_eq "" "$(idmap_table)" "no range is held after both deletes"
+sv_rt delete -f "$e"
+assert_eq "" "$(idmap_table)" "no range is held after the deletes"
 idmap_table_valid || sv_fail "ranges not valid: $(idmap_ranges_json)"
 echo "idmap-exclusive-downgrade: ok"
